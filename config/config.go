@@ -1,0 +1,222 @@
+// Package config loads the typed configuration of every scrm role.
+//
+// Precedence, lowest first: built-in defaults, an optional YAML file, then
+// environment variables named SCRM_<KEY> (for example SCRM_HTTP_ADDR). Only
+// cmd/scrm calls Load; everything else receives the values it needs.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// Config is the whole configuration. The mapstructure tags are the YAML keys;
+// the environment name of a key is SCRM_ plus the key in upper case.
+type Config struct {
+	HTTPAddr     string `mapstructure:"http_addr"`
+	RealtimeAddr string `mapstructure:"realtime_addr"`
+	DatabaseURL  string `mapstructure:"database_url"`
+	AMQPURL      string `mapstructure:"amqp_url"`
+	// AMQPExchange is the fanout exchange that carries realtime events.
+	AMQPExchange string `mapstructure:"amqp_exchange"`
+
+	TemporalAddress   string `mapstructure:"temporal_address"`
+	TemporalNamespace string `mapstructure:"temporal_namespace"`
+	TemporalTaskQueue string `mapstructure:"temporal_task_queue"`
+
+	WABABaseURL     string `mapstructure:"waba_base_url"`
+	WABAAPIVersion  string `mapstructure:"waba_api_version"`
+	WABAAccessToken string `mapstructure:"waba_access_token"`
+	WABAAppSecret   string `mapstructure:"waba_app_secret"`
+	WABAVerifyToken string `mapstructure:"waba_verify_token"`
+
+	JWTSecret string `mapstructure:"jwt_secret"`
+
+	LogLevel        string        `mapstructure:"log_level"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+
+	// Dev-mode only.
+	DataDir         string `mapstructure:"data_dir"`
+	TemporalUIAddr  string `mapstructure:"temporal_ui_addr"`
+	WABASimAddr     string `mapstructure:"wabasim_addr"`
+	AdminEmail      string `mapstructure:"admin_email"`
+	AdminPassword   string `mapstructure:"admin_password"`
+	DevDatabaseName string `mapstructure:"dev_database_name"`
+}
+
+// Key describes one configuration key for docs and for Load.
+type Key struct {
+	Name    string
+	Default any
+	Doc     string
+}
+
+// Keys lists every key with its default, in the order the docs show them.
+// config/scrm.example.yaml and the README table are checked against it by a test.
+func Keys() []Key {
+	return []Key{
+		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
+		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
+		{"database_url", "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable", "PostgreSQL DSN"},
+		{"amqp_url", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL"},
+		{"amqp_exchange", "scrm.realtime", "fanout exchange carrying realtime events"},
+		{"temporal_address", "127.0.0.1:7233", "Temporal frontend gRPC address"},
+		{"temporal_namespace", "default", "Temporal namespace"},
+		{"temporal_task_queue", "scrm", "Temporal task queue served by scrm worker"},
+		{"waba_base_url", "https://graph.facebook.com", "WhatsApp Cloud API base URL (the simulator in dev)"},
+		{"waba_api_version", "v23.0", "Graph API version"},
+		{"waba_access_token", "", "Cloud API bearer token"},
+		{"waba_app_secret", "", "Meta app secret: verifies X-Hub-Signature-256 on webhooks"},
+		{"waba_verify_token", "", "token Meta echoes in the webhook verify handshake"},
+		{"jwt_secret", "", "HMAC secret for access tokens (>= 32 bytes)"},
+		{"log_level", "info", "debug, info, warn or error"},
+		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
+		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
+		{"temporal_ui_addr", "127.0.0.1:8233", "scrm dev: address of the embedded Temporal Web UI"},
+		{"wabasim_addr", "127.0.0.1:8090", "scrm dev: address of the WhatsApp Cloud API simulator"},
+		{"admin_email", "admin@scrm.local", "scrm dev: e-mail of the first Admin"},
+		{"admin_password", "", "scrm dev: password of the first Admin (generated and printed when empty)"},
+		{"dev_database_name", "scrm_dev", "scrm dev: the PostgreSQL database it creates and uses"},
+	}
+}
+
+// Load reads defaults, then the YAML file at path (if path is not empty),
+// then SCRM_* environment variables.
+func Load(path string) (Config, error) {
+	v := viper.New()
+	for _, k := range Keys() {
+		v.SetDefault(k.Name, k.Default)
+		// BindEnv makes every key visible to Unmarshal even when only the
+		// environment sets it (viper's AutomaticEnv alone does not).
+		if err := v.BindEnv(k.Name, "SCRM_"+strings.ToUpper(k.Name)); err != nil {
+			return Config{}, fmt.Errorf("bind env for %s: %w", k.Name, err)
+		}
+	}
+	if path != "" {
+		v.SetConfigFile(path)
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("read config file %s: %w", path, err)
+		}
+	}
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return Config{}, fmt.Errorf("decode config: %w", err)
+	}
+	return c, nil
+}
+
+// ValidationError names the key that is wrong.
+type ValidationError struct {
+	Key    string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("config: SCRM_%s: %s", strings.ToUpper(e.Key), e.Reason)
+}
+
+// Validate checks the values every role depends on. Role-specific secrets
+// (app secret, JWT secret) are checked by RequireSecrets so that, say,
+// `scrm migrate` does not need them.
+func (c Config) Validate() error {
+	var errs []error
+	addr := func(key, v string) {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			errs = append(errs, &ValidationError{key, fmt.Sprintf("%q is not host:port", v)})
+		}
+	}
+	addr("http_addr", c.HTTPAddr)
+	addr("realtime_addr", c.RealtimeAddr)
+	addr("temporal_address", c.TemporalAddress)
+	addr("temporal_ui_addr", c.TemporalUIAddr)
+	addr("wabasim_addr", c.WABASimAddr)
+
+	urlOf := func(key, v string, schemes ...string) {
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" {
+			errs = append(errs, &ValidationError{key, fmt.Sprintf("%q is not a URL", redact(v))})
+			return
+		}
+		for _, s := range schemes {
+			if u.Scheme == s {
+				return
+			}
+		}
+		errs = append(errs, &ValidationError{key, fmt.Sprintf("scheme %q not one of %v", u.Scheme, schemes)})
+	}
+	urlOf("database_url", c.DatabaseURL, "postgres", "postgresql")
+	urlOf("amqp_url", c.AMQPURL, "amqp", "amqps")
+	urlOf("waba_base_url", c.WABABaseURL, "http", "https")
+
+	if c.AMQPExchange == "" {
+		errs = append(errs, &ValidationError{"amqp_exchange", "must not be empty"})
+	}
+	if c.TemporalNamespace == "" {
+		errs = append(errs, &ValidationError{"temporal_namespace", "must not be empty"})
+	}
+	if c.TemporalTaskQueue == "" {
+		errs = append(errs, &ValidationError{"temporal_task_queue", "must not be empty"})
+	}
+	if !strings.HasPrefix(c.WABAAPIVersion, "v") {
+		errs = append(errs, &ValidationError{"waba_api_version", fmt.Sprintf("%q must look like v23.0", c.WABAAPIVersion)})
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, &ValidationError{"log_level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel)})
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, &ValidationError{"jwt_secret", "must be at least 32 bytes"})
+	}
+	return errors.Join(errs...)
+}
+
+// RequireSecrets checks the secrets that the api and worker roles cannot run without.
+func (c Config) RequireSecrets() error {
+	var errs []error
+	if c.JWTSecret == "" {
+		errs = append(errs, &ValidationError{"jwt_secret", "must be set (>= 32 bytes)"})
+	}
+	if c.WABAAppSecret == "" {
+		errs = append(errs, &ValidationError{"waba_app_secret", "must be set: webhooks cannot be verified without it"})
+	}
+	if c.WABAVerifyToken == "" {
+		errs = append(errs, &ValidationError{"waba_verify_token", "must be set"})
+	}
+	return errors.Join(errs...)
+}
+
+// DatabaseHost returns host:port of the DSN for error messages.
+func (c Config) DatabaseHost() string { return hostOf(c.DatabaseURL, "5432") }
+
+// AMQPHost returns host:port of the AMQP URL for error messages.
+func (c Config) AMQPHost() string { return hostOf(c.AMQPURL, "5672") }
+
+func hostOf(raw, defPort string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "?"
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), defPort)
+	}
+	return u.Host
+}
+
+// redact removes a password from a URL so it can appear in errors.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}

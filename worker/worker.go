@@ -1,0 +1,57 @@
+// Package worker builds and runs the Temporal worker: every workflow and
+// activity of the product is registered here and nowhere else.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/workflows"
+)
+
+// Activities bundles the activity structs the worker registers.
+type Activities struct {
+	Probe *activities.Probe
+}
+
+// Register puts every workflow and activity on r. Tests call it with the
+// same arguments as production so nothing is registered twice by hand.
+func Register(r sdkworker.Registry, a Activities) {
+	r.RegisterWorkflowWithOptions(workflows.ProbeWorkflow, workflow.RegisterOptions{Name: "ProbeWorkflow"})
+	if a.Probe != nil {
+		r.RegisterActivityWithOptions(a.Probe.RecordProbe, activity.RegisterOptions{Name: workflows.RecordProbeActivity})
+	}
+}
+
+// Worker runs one Temporal worker on one task queue.
+type Worker struct {
+	Client     client.Client
+	TaskQueue  string
+	Activities Activities
+	Logger     *slog.Logger
+}
+
+// Run serves the task queue until ctx is done, then stops the worker: the
+// SDK lets in-flight activities finish within WorkerStopTimeout.
+func (w *Worker) Run(ctx context.Context) error {
+	wk := sdkworker.New(w.Client, w.TaskQueue, sdkworker.Options{
+		WorkerStopTimeout: 15 * time.Second,
+	})
+	Register(wk, w.Activities)
+	if err := wk.Start(); err != nil {
+		return fmt.Errorf("start temporal worker on %q: %w", w.TaskQueue, err)
+	}
+	w.Logger.Info("temporal worker started", "task_queue", w.TaskQueue)
+	<-ctx.Done()
+	wk.Stop()
+	w.Logger.Info("temporal worker stopped", "task_queue", w.TaskQueue)
+	return nil
+}

@@ -1,0 +1,39 @@
+// Package workflows holds the deterministic Temporal workflow code of the
+// product. Names that clients and ops need (task queue, IDs, signals,
+// queries, search attributes) live here beside the workflows.
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+)
+
+// DefaultTaskQueue is the queue scrm worker serves unless configured otherwise.
+const DefaultTaskQueue = "scrm"
+
+// ProbeWorkflowID returns the ID of a probe run.
+func ProbeWorkflowID(key string) string { return "probe:" + key }
+
+// Search attributes the project registers itself (no personal data).
+const (
+	SACaseStatus         = "CaseStatus"
+	SAConversationStatus = "ConversationStatus"
+	SAAgentID            = "AgentID"
+	SATeamID             = "TeamID"
+	SASenderID           = "SenderID"
+	SACampaignID         = "CampaignID"
+	SABucket             = "Bucket"
+)
+
+// SearchAttributes lists every custom search attribute with its type.
+// scrm dev and the deploy job register exactly these.
+func SearchAttributes() map[string]enumspb.IndexedValueType {
+	return map[string]enumspb.IndexedValueType{
+		SACaseStatus:         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAConversationStatus: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAAgentID:            enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SATeamID:             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SASenderID:           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SACampaignID:         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SABucket:             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}
