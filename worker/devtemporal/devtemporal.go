@@ -8,6 +8,7 @@ package devtemporal
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,7 @@ import (
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	_ "modernc.org/sqlite" // the driver the server's SQLite plugin uses
 )
 
 // Options configure the embedded server.
@@ -80,6 +82,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			"mode":         "rwc",
 			"journal_mode": "wal",
 			"synchronous":  "1",
+			// Writers wait for each other instead of failing with SQLITE_BUSY.
+			"busy_timeout": "10000",
 		},
 		MaxConns:     4,
 		MaxIdleConns: 4,
@@ -88,6 +92,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		if err := sqlite.SetupSchema(sqlCfg); err != nil {
 			return nil, fmt.Errorf("create Temporal schema in %s: %w", dbFile, err)
 		}
+	}
+	if err := forgetMembership(ctx, dbFile); err != nil {
+		return nil, err
 	}
 	ns, err := sqlite.NewNamespaceConfig("active", o.Namespace, false, o.SearchAttributes)
 	if err != nil {
@@ -140,7 +147,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}},
 		PublicClient: config.PublicClient{HostPort: o.FrontendAddr},
 	}
-	tl := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: "error", Format: "json", Stdout: true}))
+	// The server's own log goes to a file so the dev console stays readable.
+	tl := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: "warn", Format: "json", OutputFile: filepath.Join(o.DataDir, "temporal-server.log")}))
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("temporal authorizer: %w", err)
@@ -224,6 +232,21 @@ func (s *Server) Stop() error {
 type staticUIConfig struct{ cfg *uiconfig.Config }
 
 func (p staticUIConfig) GetConfig() (*uiconfig.Config, error) { return p.cfg, nil }
+
+// forgetMembership clears the ring membership a previous run left in the
+// SQLite file. Its services listened on other (random) ports; without this
+// the new ring waits for those dead hosts and never becomes healthy.
+func forgetMembership(ctx context.Context, dbFile string) error {
+	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dbFile, err)
+	}
+	defer func() { _ = db.Close() }()
+	if _, err := db.ExecContext(ctx, "DELETE FROM cluster_membership"); err != nil {
+		return fmt.Errorf("reset Temporal membership in %s: %w", dbFile, err)
+	}
+	return nil
+}
 
 func portFree(addr string) error {
 	l, err := net.Listen("tcp", addr)

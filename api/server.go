@@ -1,0 +1,105 @@
+// Package api is the HTTP role: REST under /api/v1, health, metrics, the
+// Meta webhook receiver and the embedded web UI. Handlers are thin: bind,
+// validate, one call, respond; errors go through WriteError.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Deps are what the api role needs; cmd/scrm fills them.
+type Deps struct {
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	// Ready lists the dependencies /readyz checks.
+	Ready []Check
+	// Auth verifies access tokens for every non-public route.
+	Auth Authenticator
+	// ShutdownTimeout bounds how long in-flight requests may take on stop.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the api role.
+type Server struct {
+	deps   Deps
+	engine *gin.Engine
+	routes []RouteDecl
+}
+
+// New builds the router.
+func New(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.ContextWithFallback = true // handlers' c.Request.Context() and c are one
+	e.HandleMethodNotAllowed = true
+	s := &Server{deps: d, engine: e}
+	metrics := NewHTTPMetrics(d.Registry)
+	e.Use(requestID(), gin.CustomRecovery(func(c *gin.Context, rec any) {
+		WriteError(c, d.Logger, fmt.Errorf("panic: %v", rec))
+	}), accessLog(d.Logger), metrics.middleware())
+	e.NoRoute(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusNotFound, ErrorBody{Error: ErrorPayload{Code: "not_found", Message: "no such route", RequestID: RequestID(c)}})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed", Message: "method not allowed on this route", RequestID: RequestID(c)}})
+	})
+
+	s.handle(e, http.MethodGet, "/healthz", Public, healthz)
+	s.handle(e, http.MethodGet, "/readyz", Public, readyz(d.Ready))
+	s.handle(e, http.MethodGet, "/metrics", Public, gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
+
+	v1 := e.Group("/api/v1")
+	s.mountV1(v1)
+	return s
+}
+
+// Handler exposes the router (tests drive it with httptest).
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Run listens on addr until ctx is done, then lets in-flight requests finish
+// within ShutdownTimeout.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api cannot listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.deps.Logger.Info("api listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.deps.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("api shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("api: %w", err)
+	}
+	s.deps.Logger.Info("api stopped")
+	return nil
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wabascrm/scrm/config"
+	"github.com/wabascrm/scrm/models/migrations"
+	"github.com/wabascrm/scrm/worker"
+	"github.com/wabascrm/scrm/worker/devtemporal"
+	"github.com/wabascrm/scrm/workflows"
+)
+
+func newDevCmd(f *rootFlags) *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "run everything on loopback with an embedded Temporal server and Web UI",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			if dataDir != "" {
+				cfg.DataDir = dataDir
+			}
+			return runDev(cmd.Context(), cfg, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "state directory (default SCRM_DATA_DIR or .scrm)")
+	return cmd
+}
+
+// devSecrets are generated on first start and kept in the data dir so that
+// tokens and webhook signatures stay valid across restarts.
+type devSecrets struct {
+	JWTSecret       string `json:"jwt_secret"`
+	WABAAppSecret   string `json:"waba_app_secret"`
+	WABAVerifyToken string `json:"waba_verify_token"`
+	WABAAccessToken string `json:"waba_access_token"`
+	AdminPassword   string `json:"admin_password"`
+}
+
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func loadDevSecrets(dir string) (devSecrets, error) {
+	path := filepath.Join(dir, "dev-secrets.json")
+	var s devSecrets
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return s, fmt.Errorf("read %s: %w (delete it to regenerate)", path, err)
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		return s, fmt.Errorf("read %s: %w", path, err)
+	}
+	changed := false
+	fill := func(v *string, n int) {
+		if *v == "" {
+			*v, changed = randomSecret(n), true
+		}
+	}
+	fill(&s.JWTSecret, 32)
+	fill(&s.WABAAppSecret, 24)
+	fill(&s.WABAVerifyToken, 12)
+	fill(&s.WABAAccessToken, 24)
+	fill(&s.AdminPassword, 12)
+	if changed {
+		raw, _ := json.MarshalIndent(s, "", "  ")
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return s, fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+// applyDevSecrets fills every secret the user did not set.
+func applyDevSecrets(cfg *config.Config, s devSecrets) {
+	set := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	set(&cfg.JWTSecret, s.JWTSecret)
+	set(&cfg.WABAAppSecret, s.WABAAppSecret)
+	set(&cfg.WABAVerifyToken, s.WABAVerifyToken)
+	set(&cfg.WABAAccessToken, s.WABAAccessToken)
+	set(&cfg.AdminPassword, s.AdminPassword)
+}
+
+func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
+	started := time.Now()
+	log := newLogger(cfg.LogLevel).With("role", "dev")
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+	}
+	secrets, err := loadDevSecrets(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	applyDevSecrets(&cfg, secrets)
+
+	// PostgreSQL and RabbitMQ are real servers; say exactly what to start.
+	if _, err := ensureDatabase(ctx, cfg); err != nil {
+		return fmt.Errorf("%w; start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or scripts/ensure-services.sh)", err)
+	}
+	probeConn, err := dialAMQP(cfg)
+	if err != nil {
+		return fmt.Errorf("%w; start it with: rabbitmq-server -detached (or scripts/ensure-services.sh)", err)
+	}
+	_ = probeConn.Close()
+
+	db, err := openDB(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	sqlDB, _ := db.DB()
+	n, err := migrations.Up(ctx, sqlDB)
+	_ = sqlDB.Close()
+	if err != nil {
+		return err
+	}
+	log.Info("database migrated", "applied", n)
+
+	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
+		DataDir:          filepath.Join(cfg.DataDir, "temporal"),
+		FrontendAddr:     cfg.TemporalAddress,
+		UIAddr:           cfg.TemporalUIAddr,
+		Namespace:        cfg.TemporalNamespace,
+		SearchAttributes: workflows.SearchAttributes(),
+		Logger:           log,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := tsrv.Stop(); err != nil {
+			log.Warn("temporal stop", "err", err)
+		}
+	}()
+
+	in, err := connect(ctx, cfg, log, needs{db: true, amqp: true, temporal: true})
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	if added, err := worker.RegisterSearchAttributes(ctx, in.temporal, cfg.TemporalNamespace); err != nil {
+		return err
+	} else if len(added) > 0 {
+		log.Info("search attributes registered", "added", added)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return apiRole(in).Run(gctx, cfg.HTTPAddr) })
+	g.Go(func() error { return realtimeRole(in).Run(gctx, cfg.RealtimeAddr) })
+	g.Go(func() error { return workerRole(in).Run(gctx) })
+
+	// Prove the whole chain before telling the user it is up.
+	g.Go(func() error {
+		pctx, cancel := context.WithTimeout(gctx, 30*time.Second)
+		defer cancel()
+		key := fmt.Sprintf("dev-start-%d", time.Now().UnixNano())
+		run, err := in.temporal.ExecuteWorkflow(pctx, clientStartOptions(workflows.ProbeWorkflowID(key), cfg.TemporalTaskQueue), workflows.ProbeWorkflow, workflows.ProbeInput{Key: key})
+		if err != nil {
+			return fmt.Errorf("start probe workflow: %w", err)
+		}
+		var res workflows.ProbeResult
+		if err := run.Get(pctx, &res); err != nil {
+			return fmt.Errorf("probe workflow: %w", err)
+		}
+		fmt.Fprintf(out, `
+SCRM dev is up (%.1fs; worker round-trip through Temporal and PostgreSQL OK)
+  app + API        http://%s
+  readiness        http://%s/readyz
+  realtime (ws)    ws://%s/ws
+  Temporal Web UI  http://%s/namespaces/%s/workflows
+  Temporal gRPC    %s
+  data dir         %s
+  admin login      %s / %s
+Ctrl-C stops everything.
+`, time.Since(started).Seconds(), cfg.HTTPAddr, cfg.HTTPAddr, cfg.RealtimeAddr, cfg.TemporalUIAddr, cfg.TemporalNamespace,
+			cfg.TemporalAddress, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword)
+		return nil
+	})
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("dev stopped")
+	return err
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/config"
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/realtime"
+	"github.com/wabascrm/scrm/worker"
+)
+
+// infra is the set of live connections a role holds.
+type infra struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *gorm.DB
+	amqp     *amqp.Connection
+	temporal client.Client
+}
+
+type needs struct{ db, amqp, temporal bool }
+
+// connect opens what the role needs, failing with one clear line each.
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) (*infra, error) {
+	in := &infra{cfg: cfg, log: log}
+	var err error
+	if n.db {
+		if in.db, err = openDB(ctx, cfg, true); err != nil {
+			return nil, err
+		}
+	}
+	if n.amqp {
+		if in.amqp, err = dialAMQP(cfg); err != nil {
+			in.close()
+			return nil, err
+		}
+	}
+	if n.temporal {
+		if in.temporal, err = dialTemporal(ctx, cfg, log); err != nil {
+			in.close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+func (in *infra) close() {
+	if in.temporal != nil {
+		in.temporal.Close()
+	}
+	if in.amqp != nil {
+		_ = in.amqp.Close()
+	}
+	if in.db != nil {
+		_ = models.CloseDB(in.db)
+	}
+}
+
+func (in *infra) checks() []api.Check {
+	var cs []api.Check
+	if in.db != nil {
+		cs = append(cs, api.Check{Name: "postgres", Fn: func(ctx context.Context) error {
+			sqlDB, err := in.db.DB()
+			if err != nil {
+				return err
+			}
+			return sqlDB.PingContext(ctx)
+		}})
+	}
+	if in.amqp != nil {
+		cs = append(cs, api.Check{Name: "rabbitmq", Fn: func(context.Context) error {
+			if in.amqp.IsClosed() {
+				return errors.New("connection closed")
+			}
+			return nil
+		}})
+	}
+	if in.temporal != nil {
+		cs = append(cs, api.Check{Name: "temporal", Fn: func(ctx context.Context) error {
+			_, err := in.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}})
+	}
+	return cs
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// apiRole builds the api server on live infra.
+func apiRole(in *infra) *api.Server {
+	return api.New(api.Deps{
+		Logger:          in.log,
+		Registry:        newRegistry(),
+		Ready:           in.checks(),
+		ShutdownTimeout: in.cfg.ShutdownTimeout,
+	})
+}
+
+func workerRole(in *infra) *worker.Worker {
+	host, _ := os.Hostname()
+	return &worker.Worker{
+		Client:    in.temporal,
+		TaskQueue: in.cfg.TemporalTaskQueue,
+		Logger:    in.log,
+		Activities: worker.Activities{
+			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
+		},
+	}
+}
+
+func realtimeRole(in *infra) *realtime.Server {
+	var checks []realtime.Check
+	for _, c := range in.checks() {
+		checks = append(checks, realtime.Check{Name: c.Name, Fn: c.Fn})
+	}
+	reg := newRegistry()
+	return realtime.New(realtime.Deps{
+		Logger:          in.log,
+		Ready:           checks,
+		Metrics:         promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		ShutdownTimeout: in.cfg.ShutdownTimeout,
+	})
+}
+
+func newAPICmd(f *rootFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "api",
+		Short: "serve the REST API, web UI and WhatsApp webhook receiver",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			if err := cfg.RequireSecrets(); err != nil {
+				return err
+			}
+			log := newLogger(cfg.LogLevel).With("role", "api")
+			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true, temporal: true})
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			return apiRole(in).Run(cmd.Context(), cfg.HTTPAddr)
+		},
+	}
+}
+
+func newWorkerCmd(f *rootFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "run the Temporal worker (all workflows and activities)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			if err := cfg.RequireSecrets(); err != nil {
+				return err
+			}
+			log := newLogger(cfg.LogLevel).With("role", "worker")
+			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true, temporal: true})
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			return workerRole(in).Run(cmd.Context())
+		},
+	}
+}
+
+func newRealtimeCmd(f *rootFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "realtime",
+		Short: "serve agent websockets fed by the RabbitMQ fanout",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg.LogLevel).With("role", "realtime")
+			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true})
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			return realtimeRole(in).Run(cmd.Context(), cfg.RealtimeAddr)
+		},
+	}
+}
+
+func clientStartOptions(id, taskQueue string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}
+}

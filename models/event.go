@@ -1,0 +1,79 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Event types pushed to agents over the realtime tier.
+const (
+	EventMessageCreated      = "message.created"
+	EventMessageStatus       = "message.status"
+	EventConversationUpdated = "conversation.updated"
+	EventCaseUpdated         = "case.updated"
+	EventCampaignProgress    = "campaign.progress"
+	EventAgentPresence       = "agent.presence"
+	EventIntakeProgress      = "intake.progress"
+)
+
+// Event is one realtime event. PostgreSQL is the truth: every event is a row
+// in the events table (its ID is the stream cursor clients resync from);
+// RabbitMQ only carries copies to the realtime pods.
+type Event struct {
+	ID       int64           `json:"id" gorm:"primaryKey"`
+	Type     string          `json:"type"`
+	TS       time.Time       `json:"ts" gorm:"column:ts"`
+	Data     json.RawMessage `json:"data" gorm:"type:jsonb"`
+	Audience Audience        `json:"audience" gorm:"serializer:json"`
+}
+
+// EventPublisher sends already-stored events to the realtime fanout.
+// A failed publish loses nothing: clients resync from the events table.
+type EventPublisher interface {
+	Publish(ctx context.Context, events ...Event) error
+}
+
+// EventStore appends and reads the durable event stream.
+type EventStore struct{ DB *gorm.DB }
+
+// NewEvent builds an event with data marshalled to JSON.
+func NewEvent(typ string, aud Audience, data any) (Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("event %s: %w", typ, err)
+	}
+	return Event{Type: typ, TS: time.Now().UTC(), Data: raw, Audience: aud}, nil
+}
+
+// Append stores e on tx (use the caller's transaction so the event commits
+// with the change it describes) and sets e.ID.
+func (EventStore) Append(ctx context.Context, tx *gorm.DB, e *Event) error {
+	if e.TS.IsZero() {
+		e.TS = time.Now().UTC()
+	}
+	if err := tx.WithContext(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("append event %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// After returns up to limit events with id > after, oldest first.
+func (s EventStore) After(ctx context.Context, after int64, limit int) ([]Event, error) {
+	var out []Event
+	err := s.DB.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("events after %d: %w", after, err)
+	}
+	return out, nil
+}
+
+// Latest returns the newest event id (0 when empty).
+func (s EventStore) Latest(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.DB.WithContext(ctx).Raw("SELECT COALESCE(MAX(id), 0) FROM events").Scan(&id).Error
+	return id, err
+}

@@ -1,0 +1,49 @@
+package models
+
+import "slices"
+
+// Permission is a "resource:action" string from the permission catalog.
+type Permission string
+
+// Principal is an authenticated agent as the server sees it on a request or a
+// websocket: who it is, what it may do, and which teams it supervises.
+type Principal struct {
+	AgentID     int64
+	Email       string
+	RoleName    string
+	Permissions []Permission
+	// TeamIDs are the teams the agent belongs to; SupervisedTeamIDs the ones
+	// whose records it may see (team lead, or a Supervisor role).
+	TeamIDs           []int64
+	SupervisedTeamIDs []int64
+	// AllScope is true for Admin-like roles that see every record.
+	AllScope bool
+}
+
+// Can reports whether the principal holds permission p.
+func (p Principal) Can(perm Permission) bool {
+	return slices.Contains(p.Permissions, perm)
+}
+
+// Audience says who may see an event or record: its assignee(s) and teams.
+// Admins (AllScope) see everything; supervisors see their teams'.
+type Audience struct {
+	AgentIDs []int64 `json:"agentIds,omitempty"`
+	TeamIDs  []int64 `json:"teamIds,omitempty"`
+}
+
+// CanSee applies the data scope rule to an audience.
+func (p Principal) CanSee(a Audience) bool {
+	if p.AllScope {
+		return true
+	}
+	if slices.Contains(a.AgentIDs, p.AgentID) {
+		return true
+	}
+	for _, t := range a.TeamIDs {
+		if slices.Contains(p.SupervisedTeamIDs, t) {
+			return true
+		}
+	}
+	return false
+}
