@@ -15,6 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/models"
 )
 
 // Deps are what the api role needs; cmd/scrm fills them.
@@ -27,6 +30,19 @@ type Deps struct {
 	Auth Authenticator
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
+
+	// DB is the PostgreSQL handle (nil: routes that need it answer 503).
+	DB *gorm.DB
+	// Events publishes stored events to the realtime fanout after commit
+	// (nil: not configured, publishing is skipped).
+	Events models.EventPublisher
+	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;
+	// WABAVerifyToken answers Meta's subscription handshake.
+	WABAAppSecret   string
+	WABAVerifyToken string
+	// WABA is the Cloud API client used by sender sync and template
+	// submission (nil: those endpoints answer 503).
+	WABA WABAClient
 }
 
 // Server is the api role.
@@ -57,6 +73,8 @@ func New(d Deps) *Server {
 	s.handle(e, http.MethodGet, "/healthz", Public, healthz)
 	s.handle(e, http.MethodGet, "/readyz", Public, readyz(d.Ready))
 	s.handle(e, http.MethodGet, "/metrics", Public, gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
+
+	s.mountWebhook(e)
 
 	v1 := e.Group("/api/v1")
 	s.mountV1(v1)

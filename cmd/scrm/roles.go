@@ -111,6 +111,10 @@ func apiRole(in *infra) *api.Server {
 		Registry:        newRegistry(),
 		Ready:           in.checks(),
 		ShutdownTimeout: in.cfg.ShutdownTimeout,
+		DB:              in.db,
+		WABAAppSecret:   in.cfg.WABAAppSecret,
+		WABAVerifyToken: in.cfg.WABAVerifyToken,
+		// Events: the realtime AMQP publisher, when the realtime area provides one.
 	})
 }
 

@@ -1,0 +1,14 @@
+package api
+
+import (
+	"context"
+
+	"github.com/wabascrm/scrm/waba"
+)
+
+// WABAClient is the part of the Cloud API client the api role calls
+// (sender sync and template submission; sends happen in activities).
+type WABAClient interface {
+	PhoneNumber(ctx context.Context, phoneNumberID string) (waba.PhoneNumberInfo, error)
+	CreateTemplate(ctx context.Context, wabaID string, t waba.TemplateDef) (waba.TemplateCreated, error)
+}

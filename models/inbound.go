@@ -1,0 +1,445 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// InboundMessage is a customer message as the webhook receiver hands it to
+// the store (already decoded from Meta's shape).
+type InboundMessage struct {
+	PhoneNumberID string // business number it was sent to
+	DisplayNumber string
+	WABAID        string
+	WAMID         string
+	FromWAID      string // digits; may be empty when only a BSUID is known
+	BSUID         string
+	ProfileName   string
+	Type          string
+	Body          string
+	Payload       json.RawMessage
+	Timestamp     time.Time
+}
+
+// StatusUpdate is a delivery status of a message we sent.
+type StatusUpdate struct {
+	WAMID       string
+	Status      string
+	Timestamp   time.Time
+	RecipientID string
+	BizOpaque   string
+	ErrorCode   *int
+	ErrorReason string
+	Payload     json.RawMessage
+}
+
+// TemplateStatusChange is a review result or pause/disable of a template.
+type TemplateStatusChange struct {
+	MetaID   string
+	Name     string
+	Language string
+	Status   string // PENDING APPROVED REJECTED PAUSED DISABLED
+	Reason   string
+	Quality  string // set by quality updates
+}
+
+// SenderQualityChange is a phone_number_quality_update.
+type SenderQualityChange struct {
+	DisplayNumber string
+	Event         string
+	Quality       string // may be empty
+	LimitTier     string // may be empty
+}
+
+// InboundBatch is everything one webhook delivery carries.
+type InboundBatch struct {
+	Messages  []InboundMessage
+	Statuses  []StatusUpdate
+	Templates []TemplateStatusChange
+	Senders   []SenderQualityChange
+}
+
+// IngestResult says what a delivery changed.
+type IngestResult struct {
+	Events            []Event
+	MessagesStored    int
+	Duplicates        int
+	StatusesApplied   int
+	UnverifiedSenders []string
+}
+
+// InboundStore writes webhook deliveries. Everything of one delivery
+// commits in one transaction together with its events.
+type InboundStore struct {
+	DB     *gorm.DB
+	Events EventStore
+	// senderIDs caches phone_number_id -> senders.id (a row is never deleted
+	// while conversations reference it, so a cached id stays valid).
+	senderIDs sync.Map
+}
+
+// Ingest stores a delivery idempotently: messages by wamid, statuses by
+// (wamid, status), moving message statuses only forward.
+func (s *InboundStore) Ingest(ctx context.Context, b InboundBatch) (IngestResult, error) {
+	var res IngestResult
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res = IngestResult{}
+		for i := range b.Messages {
+			if err := s.storeMessage(ctx, tx, &b.Messages[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Statuses {
+			if err := s.applyStatus(ctx, tx, &b.Statuses[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Templates {
+			if err := s.applyTemplate(ctx, tx, &b.Templates[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Senders {
+			if err := s.applySenderQuality(ctx, tx, &b.Senders[i], &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// A failed transaction may have created a sender row that rolled back.
+		s.senderIDs.Clear()
+		return IngestResult{}, err
+	}
+	return res, nil
+}
+
+func (s *InboundStore) senderID(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) (int64, error) {
+	if v, ok := s.senderIDs.Load(m.PhoneNumberID); ok {
+		return v.(int64), nil
+	}
+	var ids []int64
+	if err := tx.Raw(`SELECT id FROM senders WHERE phone_number_id = ?`, m.PhoneNumberID).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("look up sender %s: %w", m.PhoneNumberID, err)
+	}
+	if len(ids) == 0 {
+		// Never drop a customer message: keep it against an unverified
+		// sender that admins must review.
+		err := tx.Raw(`INSERT INTO senders (phone_number_id, waba_id, display_number, status, status_reason)
+			VALUES (?, ?, ?, 'unverified', 'received a message but is not registered')
+			ON CONFLICT (phone_number_id) DO UPDATE SET updated_at = senders.updated_at RETURNING id`,
+			m.PhoneNumberID, m.WABAID, m.DisplayNumber).Scan(&ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, fmt.Errorf("create unverified sender %s: %w", m.PhoneNumberID, err)
+		}
+		ev, err := NewEvent(EventSenderUnverified, Audience{}, map[string]any{
+			"senderId": ids[0], "phoneNumberId": m.PhoneNumberID, "displayNumber": m.DisplayNumber, "wabaId": m.WABAID,
+		})
+		if err != nil {
+			return 0, err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return 0, err
+		}
+		res.Events = append(res.Events, ev)
+		res.UnverifiedSenders = append(res.UnverifiedSenders, m.PhoneNumberID)
+		return ids[0], nil // not cached: the transaction may still roll back
+	}
+	s.senderIDs.Store(m.PhoneNumberID, ids[0])
+	return ids[0], nil
+}
+
+func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) {
+	var phone, bsuid *string
+	if m.FromWAID != "" {
+		p := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		phone = &p
+	}
+	if m.BSUID != "" {
+		bsuid = &m.BSUID
+	}
+	var ids []int64
+	switch {
+	case bsuid != nil:
+		// A known BSUID wins; fill its phone when it arrives later (and is free).
+		err := tx.Raw(`UPDATE contacts SET
+				name = CASE WHEN ? <> '' THEN ? ELSE name END,
+				wa_id = COALESCE(NULLIF(?, ''), wa_id),
+				phone_e164 = COALESCE(phone_e164, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE phone_e164 = ?))),
+				updated_at = now()
+			WHERE bsuid = ? RETURNING id`,
+			m.ProfileName, m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
+		if err != nil {
+			return 0, fmt.Errorf("update contact by bsuid: %w", err)
+		}
+		if len(ids) > 0 {
+			return ids[0], nil
+		}
+		if phone == nil {
+			err := tx.Raw(`INSERT INTO contacts (bsuid, name) VALUES (?, ?)
+				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END
+				RETURNING id`, *bsuid, m.ProfileName).Scan(&ids).Error
+			if err != nil || len(ids) == 0 {
+				return 0, fmt.Errorf("upsert contact by bsuid: %w", err)
+			}
+			return ids[0], nil
+		}
+		fallthrough
+	default:
+		if phone == nil {
+			return 0, Errorf(EInvalid, "message %s has neither a phone nor a user id", m.WAMID)
+		}
+		err := tx.Raw(`INSERT INTO contacts (phone_e164, wa_id, bsuid, name)
+			VALUES (?, ?, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE bsuid = ?)), ?)
+			ON CONFLICT (phone_e164) DO UPDATE SET
+				name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+				wa_id = EXCLUDED.wa_id,
+				bsuid = COALESCE(contacts.bsuid, EXCLUDED.bsuid),
+				updated_at = now()
+			RETURNING id`, *phone, m.FromWAID, bsuid, bsuid, m.ProfileName).Scan(&ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, fmt.Errorf("upsert contact by phone: %w", err)
+		}
+		return ids[0], nil
+	}
+}
+
+type convRow struct {
+	ID              int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+}
+
+func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
+	if m.FromWAID == "" && m.BSUID == "" {
+		return nil // unattributable; the receiver logs it
+	}
+	// Cheap duplicate check first: Meta redelivers often.
+	var seen []int64
+	if err := tx.Raw(`SELECT id FROM messages WHERE wamid = ?`, m.WAMID).Scan(&seen).Error; err != nil {
+		return fmt.Errorf("check wamid: %w", err)
+	}
+	if len(seen) > 0 {
+		res.Duplicates++
+		return nil
+	}
+	senderID, err := s.senderID(ctx, tx, m, res)
+	if err != nil {
+		return err
+	}
+	contactID, err := s.contactID(tx, m)
+	if err != nil {
+		return err
+	}
+	var conv []convRow
+	err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
+		RETURNING id, assignee_agent_id, team_id`, senderID, contactID).Scan(&conv).Error
+	if err != nil || len(conv) == 0 {
+		return fmt.Errorf("upsert conversation: %w", err)
+	}
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	var msgIDs []int64
+	err = tx.Raw(`INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+		VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
+		ON CONFLICT (wamid) DO NOTHING RETURNING id`,
+		conv[0].ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&msgIDs).Error
+	if err != nil {
+		return fmt.Errorf("insert message %s: %w", m.WAMID, err)
+	}
+	if len(msgIDs) == 0 { // a concurrent delivery won the race
+		res.Duplicates++
+		return nil
+	}
+	// The window restarts with every customer message; a resolved
+	// conversation reopens.
+	err = tx.Exec(`UPDATE conversations SET
+			last_inbound_at = GREATEST(COALESCE(last_inbound_at, ?), ?),
+			last_message_at = GREATEST(COALESCE(last_message_at, ?), ?),
+			unread_count = unread_count + 1,
+			status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
+			updated_at = now()
+		WHERE id = ?`, m.Timestamp, m.Timestamp, m.Timestamp, m.Timestamp, conv[0].ID).Error
+	if err != nil {
+		return fmt.Errorf("touch conversation: %w", err)
+	}
+	ev, err := NewEvent(EventMessageCreated, audienceOf(conv[0].AssigneeAgentID, conv[0].TeamID), map[string]any{
+		"id": msgIDs[0], "conversationId": conv[0].ID, "contactId": contactID, "senderId": senderID,
+		"direction": DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
+		"contactName": m.ProfileName,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Events.Append(ctx, tx, &ev); err != nil {
+		return err
+	}
+	res.Events = append(res.Events, ev)
+	res.MessagesStored++
+	return nil
+}
+
+type statusRow struct {
+	ID              int64
+	ConversationID  int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+}
+
+func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusUpdate, res *IngestResult) error {
+	col := map[string]string{MsgSent: "sent_at", MsgDelivered: "delivered_at", MsgRead: "read_at", MsgFailed: "failed_at"}[st.Status]
+	if col == "" || st.WAMID == "" {
+		return nil // unknown status names are logged by the receiver
+	}
+	payload := st.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	ins := tx.Exec(`INSERT INTO message_statuses (wamid, status, ts, recipient, error_code, payload)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		st.WAMID, st.Status, st.Timestamp, st.RecipientID, st.ErrorCode, string(payload))
+	if ins.Error != nil {
+		return fmt.Errorf("record status: %w", ins.Error)
+	}
+	if ins.RowsAffected == 0 {
+		res.Duplicates++
+		return nil
+	}
+	update := func() ([]statusRow, error) {
+		var rows []statusRow
+		err := tx.Raw(`UPDATE messages m SET status = ?, `+col+` = ?,
+				error_code = COALESCE(?, m.error_code),
+				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END
+			FROM conversations c
+			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id
+			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id`,
+			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, StatusPredecessors(st.Status)).Scan(&rows).Error
+		return rows, err
+	}
+	rows, err := update()
+	if err != nil {
+		return fmt.Errorf("apply status %s: %w", st.Status, err)
+	}
+	if len(rows) == 0 {
+		// An ambiguous send (timed out before we stored the wamid) is
+		// reconciled through our id echoed in biz_opaque_callback_data.
+		if id, perr := strconv.ParseInt(st.BizOpaque, 10, 64); perr == nil && id > 0 {
+			r := tx.Exec(`UPDATE messages SET wamid = ? WHERE id = ? AND wamid IS NULL AND direction = 'out'
+				AND NOT EXISTS (SELECT 1 FROM messages WHERE wamid = ?)`, st.WAMID, id, st.WAMID)
+			if r.Error != nil {
+				return fmt.Errorf("reconcile wamid: %w", r.Error)
+			}
+			if r.RowsAffected > 0 {
+				if rows, err = update(); err != nil {
+					return fmt.Errorf("apply status %s: %w", st.Status, err)
+				}
+			}
+		}
+	}
+	for _, r := range rows {
+		ev, err := NewEvent(EventMessageStatus, audienceOf(r.AssigneeAgentID, r.TeamID), map[string]any{
+			"id": r.ID, "conversationId": r.ConversationID, "wamid": st.WAMID, "status": st.Status,
+			"ts": st.Timestamp, "errorCode": st.ErrorCode, "errorReason": st.ErrorReason,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+		res.StatusesApplied++
+	}
+	return nil
+}
+
+func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
+	var ids []int64
+	var err error
+	if t.Quality != "" {
+		err = tx.Raw(`UPDATE templates SET quality = ?, updated_at = now()
+			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
+			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
+	} else {
+		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+			WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) RETURNING id`,
+			t.Status, t.Reason, t.MetaID, t.MetaID, t.Name, t.Language, t.MetaID).Scan(&ids).Error
+	}
+	if err != nil {
+		return fmt.Errorf("apply template update %s: %w", t.Name, err)
+	}
+	for _, id := range ids {
+		ev, err := NewEvent(EventTemplateUpdated, Audience{}, map[string]any{
+			"id": id, "name": t.Name, "language": t.Language, "status": t.Status, "reason": t.Reason, "quality": t.Quality,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}
+
+// SenderQualityFromEvent maps a phone_number_quality_update to the sender
+// status and quality it implies ("" = unchanged). FLAGGED means the number
+// dropped to low quality and is at risk; UNFLAGGED that it recovered.
+func SenderQualityFromEvent(event, quality string) (status, newQuality string) {
+	switch strings.ToUpper(event) {
+	case "FLAGGED":
+		status, newQuality = SenderFlagged, QualityRed
+	case "UNFLAGGED":
+		status, newQuality = SenderActive, QualityGreen
+	}
+	switch q := strings.ToUpper(quality); q {
+	case QualityGreen, QualityYellow, QualityRed:
+		newQuality = q
+	}
+	return status, newQuality
+}
+
+func (s *InboundStore) applySenderQuality(ctx context.Context, tx *gorm.DB, q *SenderQualityChange, res *IngestResult) error {
+	status, quality := SenderQualityFromEvent(q.Event, q.Quality)
+	digits := digitsOnly(q.DisplayNumber)
+	if digits == "" {
+		return nil
+	}
+	var ids []int64
+	// Only flagged<->active moves here: disabled/restricted/unverified are
+	// set by people or account updates and must not be undone by quality.
+	err := tx.Raw(`UPDATE senders SET
+			quality = COALESCE(NULLIF(?, ''), quality),
+			messaging_limit_tier = COALESCE(NULLIF(?, ''), messaging_limit_tier),
+			status = CASE WHEN ? <> '' AND status IN ('active','flagged') THEN ? ELSE status END,
+			updated_at = now()
+		WHERE regexp_replace(display_number, '\D', '', 'g') = ? RETURNING id`,
+		quality, q.LimitTier, status, status, digits).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("apply phone quality update: %w", err)
+	}
+	for _, id := range ids {
+		ev, err := NewEvent(EventSenderUpdated, Audience{}, map[string]any{
+			"id": id, "event": q.Event, "quality": quality, "messagingLimitTier": q.LimitTier, "status": status,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package waba
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SignatureHeader carries the HMAC of the raw webhook body.
+const SignatureHeader = "X-Hub-Signature-256"
+
+// Sign returns the X-Hub-Signature-256 value for body.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifySignature checks header against HMAC-SHA256(secret, body) over the
+// raw bytes, in constant time. An empty secret never verifies.
+func VerifySignature(secret, body []byte, header string) bool {
+	if len(secret) == 0 {
+		return false
+	}
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// Webhook field names (entry[].changes[].field).
+const (
+	FieldMessages              = "messages"
+	FieldTemplateStatusUpdate  = "message_template_status_update"
+	FieldTemplateQualityUpdate = "message_template_quality_update"
+	FieldPhoneQualityUpdate    = "phone_number_quality_update"
+	FieldAccountUpdate         = "account_update"
+)
+
+// Envelope is the body of every webhook POST.
+type Envelope struct {
+	Object string  `json:"object"`
+	Entry  []Entry `json:"entry"`
+}
+
+// Entry is one WABA's batch of changes; ID is the WABA id.
+type Entry struct {
+	ID      string   `json:"id"`
+	Time    int64    `json:"time,omitempty"`
+	Changes []Change `json:"changes"`
+}
+
+// Change is one typed change; decode Value according to Field.
+type Change struct {
+	Field string          `json:"field"`
+	Value json.RawMessage `json:"value"`
+}
+
+// MessagesValue is the value of a "messages" change: inbound messages
+// and/or statuses of messages we sent.
+type MessagesValue struct {
+	MessagingProduct string           `json:"messaging_product"`
+	Metadata         Metadata         `json:"metadata"`
+	Contacts         []WebhookContact `json:"contacts,omitempty"`
+	Messages         []InboundMessage `json:"messages,omitempty"`
+	Statuses         []Status         `json:"statuses,omitempty"`
+	Errors           []ErrorObject    `json:"errors,omitempty"`
+}
+
+// Metadata names the business number the change is about.
+type Metadata struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	PhoneNumberID      string `json:"phone_number_id"`
+}
+
+// WebhookContact is the sender's profile. WAID may be absent when the user
+// is known only by a business-scoped user id (UserID, BSUID).
+type WebhookContact struct {
+	Profile struct {
+		Name string `json:"name"`
+	} `json:"profile"`
+	WAID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+}
+
+// InboundMessage is one message from a customer.
+type InboundMessage struct {
+	From       string          `json:"from,omitempty"`
+	FromUserID string          `json:"from_user_id,omitempty"`
+	ID         string          `json:"id"`
+	Timestamp  string          `json:"timestamp"`
+	Type       string          `json:"type"`
+	Context    *MessageContext `json:"context,omitempty"`
+
+	Text        *Text             `json:"text,omitempty"`
+	Image       *Media            `json:"image,omitempty"`
+	Video       *Media            `json:"video,omitempty"`
+	Audio       *Media            `json:"audio,omitempty"`
+	Document    *Media            `json:"document,omitempty"`
+	Sticker     *Media            `json:"sticker,omitempty"`
+	Button      *ButtonReply      `json:"button,omitempty"`
+	Interactive *InteractiveReply `json:"interactive,omitempty"`
+	Reaction    *Reaction         `json:"reaction,omitempty"`
+	Location    *Location         `json:"location,omitempty"`
+	Contacts    []json.RawMessage `json:"contacts,omitempty"`
+	Order       json.RawMessage   `json:"order,omitempty"`
+	System      json.RawMessage   `json:"system,omitempty"`
+	Referral    json.RawMessage   `json:"referral,omitempty"`
+	Errors      []ErrorObject     `json:"errors,omitempty"`
+
+	// Raw is the message exactly as received, kept so types this package
+	// does not model are stored without loss.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes m and keeps a copy of the raw bytes in m.Raw.
+func (m *InboundMessage) UnmarshalJSON(b []byte) error {
+	type plain InboundMessage
+	if err := json.Unmarshal(b, (*plain)(m)); err != nil {
+		return err
+	}
+	m.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// MessageContext links a reply to the message it answers.
+type MessageContext struct {
+	From                string `json:"from,omitempty"`
+	ID                  string `json:"id,omitempty"`
+	Forwarded           bool   `json:"forwarded,omitempty"`
+	FrequentlyForwarded bool   `json:"frequently_forwarded,omitempty"`
+}
+
+// Text is a text body.
+type Text struct {
+	Body       string `json:"body"`
+	PreviewURL bool   `json:"preview_url,omitempty"`
+}
+
+// Media is an inbound media object (or an outbound one by ID or Link).
+type Media struct {
+	ID       string `json:"id,omitempty"`
+	Link     string `json:"link,omitempty"`
+	MimeType string `json:"mime_type,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	Voice    bool   `json:"voice,omitempty"`
+	Animated bool   `json:"animated,omitempty"`
+}
+
+// ButtonReply is a tap on a template quick-reply button.
+type ButtonReply struct {
+	Payload string `json:"payload"`
+	Text    string `json:"text"`
+}
+
+// InteractiveReply is a reply to an interactive message.
+type InteractiveReply struct {
+	Type        string          `json:"type"`
+	ButtonReply *ReplyRow       `json:"button_reply,omitempty"`
+	ListReply   *ReplyRow       `json:"list_reply,omitempty"`
+	NFMReply    json.RawMessage `json:"nfm_reply,omitempty"`
+}
+
+// ReplyRow is the chosen button or list row.
+type ReplyRow struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// Reaction is an emoji on a message (empty Emoji removes it).
+type Reaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji"`
+}
+
+// Location is a shared location.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+	URL       string  `json:"url,omitempty"`
+}
+
+// Status is the delivery state of a message we sent.
+type Status struct {
+	ID                    string        `json:"id"`
+	Status                string        `json:"status"`
+	Timestamp             string        `json:"timestamp"`
+	RecipientID           string        `json:"recipient_id,omitempty"`
+	RecipientUserID       string        `json:"recipient_user_id,omitempty"`
+	BizOpaqueCallbackData string        `json:"biz_opaque_callback_data,omitempty"`
+	Conversation          *Conversation `json:"conversation,omitempty"`
+	Pricing               *Pricing      `json:"pricing,omitempty"`
+	Errors                []ErrorObject `json:"errors,omitempty"`
+}
+
+// Conversation is Meta's billing conversation attached to a status.
+type Conversation struct {
+	ID                  string `json:"id"`
+	ExpirationTimestamp string `json:"expiration_timestamp,omitempty"`
+	Origin              struct {
+		Type string `json:"type"`
+	} `json:"origin"`
+}
+
+// Pricing is the billing information of a status.
+type Pricing struct {
+	Billable     bool   `json:"billable"`
+	PricingModel string `json:"pricing_model"`
+	Category     string `json:"category"`
+	Type         string `json:"type,omitempty"`
+}
+
+// ErrorObject is an error as it appears in webhooks and API responses.
+type ErrorObject struct {
+	Code      int    `json:"code"`
+	Title     string `json:"title,omitempty"`
+	Message   string `json:"message,omitempty"`
+	ErrorData struct {
+		Details string `json:"details,omitempty"`
+	} `json:"error_data,omitempty"`
+	Href string `json:"href,omitempty"`
+}
+
+// TemplateStatusUpdate is the value of message_template_status_update.
+type TemplateStatusUpdate struct {
+	Event                   string `json:"event"`
+	MessageTemplateID       int64  `json:"message_template_id"`
+	MessageTemplateName     string `json:"message_template_name"`
+	MessageTemplateLanguage string `json:"message_template_language"`
+	Reason                  string `json:"reason"`
+	OtherInfo               *struct {
+		Title       string `json:"title"`
+		Description string `json:"description"`
+	} `json:"other_info,omitempty"`
+}
+
+// TemplateQualityUpdate is the value of message_template_quality_update.
+type TemplateQualityUpdate struct {
+	PreviousQualityScore    string `json:"previous_quality_score"`
+	NewQualityScore         string `json:"new_quality_score"`
+	MessageTemplateID       int64  `json:"message_template_id"`
+	MessageTemplateName     string `json:"message_template_name"`
+	MessageTemplateLanguage string `json:"message_template_language"`
+}
+
+// PhoneQualityUpdate is the value of phone_number_quality_update. Event is
+// FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE or ONBOARDING; CurrentLimit is the
+// messaging limit tier (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED).
+type PhoneQualityUpdate struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	Event              string `json:"event"`
+	CurrentLimit       string `json:"current_limit"`
+	OldLimit           string `json:"old_limit,omitempty"`
+	// QualityRating is sent by the simulator and newer API versions.
+	QualityRating string `json:"quality_rating,omitempty"`
+}
+
+// AccountUpdate is the value of account_update.
+type AccountUpdate struct {
+	PhoneNumber     string          `json:"phone_number,omitempty"`
+	Event           string          `json:"event"`
+	BanInfo         json.RawMessage `json:"ban_info,omitempty"`
+	ViolationInfo   json.RawMessage `json:"violation_info,omitempty"`
+	RestrictionInfo json.RawMessage `json:"restriction_info,omitempty"`
+}
+
+// ParsedChange is one decoded change. Exactly one of the pointers is set
+// for known fields; Unknown is true for fields this package does not know.
+type ParsedChange struct {
+	WABAID          string
+	Field           string
+	Messages        *MessagesValue
+	TemplateStatus  *TemplateStatusUpdate
+	TemplateQuality *TemplateQualityUpdate
+	PhoneQuality    *PhoneQualityUpdate
+	Account         *AccountUpdate
+	Unknown         bool
+}
+
+// Parsed is a decoded webhook. Warnings list what was ignored (unknown
+// fields, unknown change types, undecodable values) so the receiver can log
+// it while still acknowledging the delivery.
+type Parsed struct {
+	Object   string
+	Changes  []ParsedChange
+	Warnings []string
+}
+
+// ErrMalformed is returned when the body is not a webhook envelope at all.
+var ErrMalformed = errors.New("waba: malformed webhook body")
+
+// ParseWebhook decodes a raw webhook body. It fails only when the body is
+// not a JSON envelope; a change that cannot be decoded becomes a warning.
+func ParseWebhook(body []byte) (*Parsed, error) {
+	var env Envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	p := &Parsed{Object: env.Object}
+	if env.Object != "" && env.Object != "whatsapp_business_account" {
+		p.Warnings = append(p.Warnings, "unexpected object "+strconv.Quote(env.Object))
+	}
+	for _, e := range env.Entry {
+		for _, ch := range e.Changes {
+			pc := ParsedChange{WABAID: e.ID, Field: ch.Field}
+			var target any
+			switch ch.Field {
+			case FieldMessages:
+				pc.Messages = &MessagesValue{}
+				target = pc.Messages
+			case FieldTemplateStatusUpdate:
+				pc.TemplateStatus = &TemplateStatusUpdate{}
+				target = pc.TemplateStatus
+			case FieldTemplateQualityUpdate:
+				pc.TemplateQuality = &TemplateQualityUpdate{}
+				target = pc.TemplateQuality
+			case FieldPhoneQualityUpdate:
+				pc.PhoneQuality = &PhoneQualityUpdate{}
+				target = pc.PhoneQuality
+			case FieldAccountUpdate:
+				pc.Account = &AccountUpdate{}
+				target = pc.Account
+			default:
+				pc.Unknown = true
+				p.Warnings = append(p.Warnings, "unknown change field "+strconv.Quote(ch.Field))
+				p.Changes = append(p.Changes, pc)
+				continue
+			}
+			if len(ch.Value) == 0 || string(ch.Value) == "null" {
+				p.Warnings = append(p.Warnings, "empty value for field "+ch.Field)
+				continue
+			}
+			if err := json.Unmarshal(ch.Value, target); err != nil {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("field %s: cannot decode value: %v", ch.Field, err))
+				continue
+			}
+			if w := unknownKeys(ch.Value, target); w != "" {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("field %s: %s", ch.Field, w))
+			}
+			p.Changes = append(p.Changes, pc)
+		}
+	}
+	return p, nil
+}
+
+// unknownKeys re-decodes strictly to report the first field we do not
+// model (Meta adds fields; we log them rather than fail).
+func unknownKeys(raw json.RawMessage, like any) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	fresh := newLike(like)
+	if fresh == nil {
+		return ""
+	}
+	if err := dec.Decode(fresh); err != nil && strings.Contains(err.Error(), "unknown field") {
+		return err.Error()
+	}
+	return ""
+}
+
+func newLike(v any) any {
+	switch v.(type) {
+	case *MessagesValue:
+		return &MessagesValue{}
+	case *TemplateStatusUpdate:
+		return &TemplateStatusUpdate{}
+	case *TemplateQualityUpdate:
+		return &TemplateQualityUpdate{}
+	case *PhoneQualityUpdate:
+		return &PhoneQualityUpdate{}
+	case *AccountUpdate:
+		return &AccountUpdate{}
+	}
+	return nil
+}
+
+// ParseTimestamp reads Meta's unix-seconds string; zero or junk gives fallback.
+func ParseTimestamp(s string, fallback time.Time) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > 1<<40 {
+		return fallback
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+// KnownMessageType reports whether t is an inbound type this package
+// models; anything else is stored as "unsupported" with its raw payload.
+func KnownMessageType(t string) bool {
+	switch t {
+	case "text", "image", "video", "audio", "document", "sticker", "button", "interactive",
+		"reaction", "location", "contacts", "order", "system", "unsupported", "request_welcome":
+		return true
+	}
+	return false
+}
+
+// Summary is the human text of an inbound message for previews and search.
+func (m InboundMessage) Summary() string {
+	switch {
+	case m.Text != nil:
+		return m.Text.Body
+	case m.Button != nil:
+		return m.Button.Text
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		return m.Interactive.ButtonReply.Title
+	case m.Interactive != nil && m.Interactive.ListReply != nil:
+		return m.Interactive.ListReply.Title
+	case m.Reaction != nil:
+		return m.Reaction.Emoji
+	case m.Location != nil:
+		if m.Location.Name != "" {
+			return m.Location.Name
+		}
+		return m.Location.Address
+	}
+	for _, md := range []*Media{m.Image, m.Video, m.Document, m.Audio, m.Sticker} {
+		if md != nil {
+			if md.Caption != "" {
+				return md.Caption
+			}
+			return md.Filename
+		}
+	}
+	return ""
+}
