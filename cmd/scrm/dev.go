@@ -17,6 +17,7 @@ import (
 
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models/migrations"
+	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker"
 	"github.com/wabascrm/scrm/worker/devtemporal"
 	"github.com/wabascrm/scrm/workflows"
@@ -115,6 +116,11 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	applyDevSecrets(&cfg, secrets)
+	// The WhatsApp simulator stands in for Meta unless a real API is configured.
+	useSim := os.Getenv("SCRM_WABA_BASE_URL") == ""
+	if useSim {
+		cfg.WABABaseURL = "http://" + cfg.WABASimAddr
+	}
 
 	// PostgreSQL and RabbitMQ are real servers; say exactly what to start.
 	if _, err := ensureDatabase(ctx, cfg); err != nil {
@@ -168,6 +174,12 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return apiRole(in).Run(gctx, cfg.HTTPAddr) })
+	if useSim {
+		g.Go(func() error {
+			return sim.New(sim.Options{AppSecret: cfg.WABAAppSecret, WebhookURL: "http://" + cfg.HTTPAddr + "/webhooks/whatsapp",
+				AccessToken: cfg.WABAAccessToken, Seed: 1, Logger: log.With("component", "wabasim")}).Run(gctx, cfg.WABASimAddr)
+		})
+	}
 	g.Go(func() error { return realtimeRole(in).Run(gctx, cfg.RealtimeAddr) })
 	g.Go(func() error { return workerRole(in).Run(gctx) })
 
@@ -191,11 +203,12 @@ SCRM dev is up (%.1fs; worker round-trip through Temporal and PostgreSQL OK)
   realtime (ws)    ws://%s/ws
   Temporal Web UI  http://%s/namespaces/%s/workflows
   Temporal gRPC    %s
+  WhatsApp API     %s
   data dir         %s
   admin login      %s / %s
 Ctrl-C stops everything.
 `, time.Since(started).Seconds(), cfg.HTTPAddr, cfg.HTTPAddr, cfg.RealtimeAddr, cfg.TemporalUIAddr, cfg.TemporalNamespace,
-			cfg.TemporalAddress, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword)
+			cfg.TemporalAddress, cfg.WABABaseURL, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword)
 		return nil
 	})
 	err = g.Wait()

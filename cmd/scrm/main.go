@@ -44,6 +44,7 @@ func newRoot() *cobra.Command {
 		newRealtimeCmd(f),
 		newMigrateCmd(f),
 		newDevCmd(f),
+		newWABASimCmd(f),
 	)
 	return root
 }

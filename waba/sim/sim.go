@@ -1,0 +1,646 @@
+// Package sim is a faithful, deterministic simulator of the WhatsApp Cloud
+// API for dev, tests, demos and benchmarks. It serves the Graph endpoints
+// the product uses with Meta's validation and answer shapes, enforces the
+// customer-service window, template approval and parameters, throughput,
+// pair rate and portfolio messaging limits, and delivers signed webhooks
+// (statuses, customer messages, template reviews, quality changes) to the
+// product. Its own control endpoints live under /sim (see README.md).
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wabascrm/scrm/waba"
+)
+
+// Number is one simulated business phone number.
+type Number struct {
+	PhoneNumberID string `json:"phoneNumberId"`
+	Display       string `json:"displayPhoneNumber"` // e.g. "+62 21 5000 0001"
+	WABAID        string `json:"wabaId"`
+	PortfolioID   string `json:"portfolioId"`
+	VerifiedName  string `json:"verifiedName"`
+	Quality       string `json:"quality"`       // GREEN YELLOW RED
+	ThroughputMPS int    `json:"throughputMps"` // sends per second; default 80
+	// LimitTier is the portfolio messaging limit tier (TIER_250 ... TIER_UNLIMITED).
+	LimitTier string `json:"limitTier"`
+}
+
+// Persona makes simulated customers answer the business.
+type Persona struct {
+	ReplyRate float64       // 0..1 chance a delivered message gets a reply
+	Delay     time.Duration // after the read status
+	Texts     []string      // replies to pick from (seeded)
+	// PressButton answers templates that have quick-reply buttons with a
+	// button tap (type "button") instead of text.
+	PressButton bool
+}
+
+// Options configure a simulator. Zero values give sensible defaults.
+type Options struct {
+	AppSecret   string // signs webhooks (X-Hub-Signature-256)
+	WebhookURL  string // where webhooks go; empty: none are sent
+	AccessToken string // when set, requests must carry it as a bearer token
+	Seed        int64
+	Numbers     []Number
+	// Status webhook timing after an accepted send.
+	SentDelay, DeliveredDelay, ReadDelay time.Duration
+	// ReadRate is the share of delivered messages that get read (default 1).
+	ReadRate *float64
+	// Loss, Duplicate and Reorder are per-status-webhook probabilities.
+	Loss, Duplicate, Reorder float64
+	// NotOnWhatsApp lists recipients (digits or E.164) whose sends fail with 131026.
+	NotOnWhatsApp []string
+	// PairLimit messages to the same user per PairWindow (defaults 45 per 6s).
+	PairLimit  int
+	PairWindow time.Duration
+	// TemplateReviewDelay before PENDING becomes APPROVED (or REJECTED for
+	// names starting with "reject"). Default 200ms.
+	TemplateReviewDelay time.Duration
+	Persona             *Persona
+	// Now is the clock (tests move it to cross the 24h window).
+	Now        func() time.Time
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+// OutboxEntry is one request the product made to send a message.
+type OutboxEntry struct {
+	Seq           int64           `json:"seq"`
+	At            time.Time       `json:"at"`
+	PhoneNumberID string          `json:"phoneNumberId"`
+	To            string          `json:"to"`
+	Type          string          `json:"type"`
+	WAMID         string          `json:"wamid,omitempty"`
+	BizOpaque     string          `json:"bizOpaque,omitempty"`
+	Body          json.RawMessage `json:"body"`
+	// ErrorCode is set when the API refused the send (HTTP error) or when
+	// the send was accepted but will fail asynchronously (FailedAsync).
+	ErrorCode   int  `json:"errorCode,omitempty"`
+	FailedAsync bool `json:"failedAsync,omitempty"`
+}
+
+type template struct {
+	ID              string          `json:"id"`
+	WABAID          string          `json:"-"`
+	Name            string          `json:"name"`
+	Language        string          `json:"language"`
+	Category        string          `json:"category"`
+	Status          string          `json:"status"`
+	ParameterFormat string          `json:"parameter_format"`
+	RejectedReason  string          `json:"rejected_reason,omitempty"`
+	Components      json.RawMessage `json:"components"`
+}
+
+type webhookItem struct {
+	due  time.Time
+	seq  int64
+	body []byte
+}
+
+// Counters are what GET /sim/counters answers.
+type Counters struct {
+	Accepted          int64                       `json:"accepted"`
+	Rejected          map[string]int64            `json:"rejected"` // by error code
+	FailedAsync       map[string]int64            `json:"failedAsync"`
+	WebhooksDelivered int64                       `json:"webhooksDelivered"`
+	WebhooksFailed    int64                       `json:"webhooksFailed"`
+	WebhooksDropped   int64                       `json:"webhooksDropped"`
+	PerSecond         map[string]map[int64]int    `json:"perSecond"`    // number -> unix second -> sends
+	MaxPerSecond      map[string]int              `json:"maxPerSecond"` // number -> busiest second
+	Inbound           int64                       `json:"inbound"`
+	ByType            map[string]int64            `json:"byType"`
+	Templates         map[string]map[string]int64 `json:"-"`
+}
+
+// Sim is a running simulator.
+type Sim struct {
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+
+	mu        sync.Mutex
+	rng       *rand.Rand
+	seq       int64
+	numbers   map[string]*Number
+	templates map[string]*template // id -> template
+	media     map[string]string    // id -> mime type
+	windows   map[string]time.Time // number|user -> last inbound
+	pairSends map[string][]time.Time
+	reached   map[string]map[string]time.Time // portfolio -> user -> last business-initiated
+	notOnWA   map[string]bool
+	outbox    []OutboxEntry
+	counters  Counters
+	queue     []webhookItem
+	sentMsgs  map[string]sentInfo // wamid -> who and what
+
+	wake   chan struct{}
+	stop   context.CancelFunc
+	doneWG sync.WaitGroup
+}
+
+type sentInfo struct {
+	number, to string
+	quickReply []string // quick reply button texts of a template
+}
+
+// New builds a simulator and starts its webhook dispatcher; Close stops it.
+func New(o Options) *Sim {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.SentDelay == 0 && o.DeliveredDelay == 0 && o.ReadDelay == 0 {
+		o.SentDelay, o.DeliveredDelay, o.ReadDelay = 20*time.Millisecond, 60*time.Millisecond, 120*time.Millisecond
+	}
+	if o.ReadRate == nil {
+		one := 1.0
+		o.ReadRate = &one
+	}
+	if o.PairLimit == 0 {
+		o.PairLimit = 45
+	}
+	if o.PairWindow == 0 {
+		o.PairWindow = 6 * time.Second
+	}
+	if o.TemplateReviewDelay == 0 {
+		o.TemplateReviewDelay = 200 * time.Millisecond
+	}
+	if len(o.Numbers) == 0 {
+		o.Numbers = []Number{{PhoneNumberID: "100000000000001", Display: "+62 21 5000 0001", WABAID: "200000000000001", PortfolioID: "300000000000001", VerifiedName: "SCRM Demo"}}
+	}
+	s := &Sim{
+		opts: o, log: o.Logger, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
+		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
+		windows: map[string]time.Time{}, pairSends: map[string][]time.Time{}, reached: map[string]map[string]time.Time{},
+		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
+	}
+	s.resetCountersLocked()
+	for i := range o.Numbers {
+		s.addNumberLocked(o.Numbers[i])
+	}
+	for _, p := range o.NotOnWhatsApp {
+		s.notOnWA[digits(p)] = true
+	}
+	s.routes()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.doneWG.Add(1)
+	go s.dispatch(ctx)
+	return s
+}
+
+func (s *Sim) addNumberLocked(n Number) {
+	if n.Quality == "" {
+		n.Quality = "GREEN"
+	}
+	if n.ThroughputMPS == 0 {
+		n.ThroughputMPS = 80
+	}
+	if n.LimitTier == "" {
+		n.LimitTier = "TIER_250"
+	}
+	if n.VerifiedName == "" {
+		n.VerifiedName = "SCRM Demo"
+	}
+	s.numbers[n.PhoneNumberID] = &n
+}
+
+func (s *Sim) resetCountersLocked() {
+	s.counters = Counters{Rejected: map[string]int64{}, FailedAsync: map[string]int64{}, PerSecond: map[string]map[int64]int{},
+		MaxPerSecond: map[string]int{}, ByType: map[string]int64{}}
+}
+
+// Handler serves the Graph endpoints and /sim.
+func (s *Sim) Handler() http.Handler { return s.mux }
+
+// Close stops webhook delivery.
+func (s *Sim) Close() {
+	s.stop()
+	s.doneWG.Wait()
+}
+
+// Run serves on addr until ctx is done.
+func (s *Sim) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("wabasim cannot listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (s *Sim) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("wabasim listening", "addr", ln.Addr().String(), "webhook", s.opts.WebhookURL)
+	select {
+	case err := <-errc:
+		s.Close()
+		return fmt.Errorf("wabasim: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	s.Close()
+	if err != nil {
+		return fmt.Errorf("wabasim shutdown: %w", err)
+	}
+	return nil
+}
+
+// Outbox returns what the product sent (accepted and refused).
+func (s *Sim) Outbox() []OutboxEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]OutboxEntry(nil), s.outbox...)
+}
+
+// Snapshot returns a copy of the counters.
+func (s *Sim) Snapshot() Counters {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.counters
+	c.Rejected, c.FailedAsync, c.ByType = cloneMap(c.Rejected), cloneMap(c.FailedAsync), cloneMap(c.ByType)
+	c.MaxPerSecond = cloneMap(c.MaxPerSecond)
+	c.PerSecond = map[string]map[int64]int{}
+	for k, v := range s.counters.PerSecond {
+		c.PerSecond[k] = cloneMap(v)
+	}
+	return c
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// graphError is Meta's error envelope.
+func (s *Sim) graphError(w http.ResponseWriter, status, code, subcode int, msg, details string) {
+	e := waba.APIError{Message: fmt.Sprintf("(#%d) %s", code, msg), Type: "OAuthException", Code: code, Subcode: subcode,
+		FBTraceID: "Asim" + strconv.FormatInt(s.nextSeq(), 36)}
+	e.ErrorData.MessagingProduct = "whatsapp"
+	e.ErrorData.Details = details
+	writeJSON(w, status, map[string]any{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Sim) nextSeq() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
+}
+
+// wamidLocked makes a deterministic, Meta-looking message id.
+func (s *Sim) wamidLocked() string {
+	s.seq++
+	return fmt.Sprintf("wamid.HBgM%016X%08X", s.seq, s.rng.Uint32())
+}
+
+func digits(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
+}
+
+func (s *Sim) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("POST /{version}/{id}/messages", s.auth(s.handleMessages))
+	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleUpload))
+	m.HandleFunc("GET /{version}/{id}/message_templates", s.auth(s.handleListTemplates))
+	m.HandleFunc("POST /{version}/{id}/message_templates", s.auth(s.handleCreateTemplate))
+	m.HandleFunc("DELETE /{version}/{id}/message_templates", s.auth(s.handleDeleteTemplate))
+	m.HandleFunc("GET /{version}/{id}", s.auth(s.handlePhoneNumber))
+
+	// /sim is a separate mux: its paths would clash with /{version}/{id}/...
+	c := http.NewServeMux()
+	c.HandleFunc("POST /sim/customers/{phone}/messages", s.handleCustomerMessage)
+	c.HandleFunc("GET /sim/outbox", s.handleOutbox)
+	c.HandleFunc("GET /sim/counters", s.handleCounters)
+	c.HandleFunc("POST /sim/reset", s.handleReset)
+	c.HandleFunc("GET /sim/numbers", s.handleNumbers)
+	c.HandleFunc("POST /sim/numbers", s.handleAddNumber)
+	c.HandleFunc("POST /sim/numbers/{id}/quality", s.handleQuality)
+	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
+	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
+	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
+	top := http.NewServeMux()
+	top.Handle("/sim/", c)
+	top.Handle("/", m)
+	s.mux = top
+}
+
+func (s *Sim) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if v := r.PathValue("version"); !strings.HasPrefix(v, "v") {
+			s.graphError(w, http.StatusBadRequest, 2500, 0, "Unknown path components: /"+v, "")
+			return
+		}
+		if s.opts.AccessToken != "" && r.Header.Get("Authorization") != "Bearer "+s.opts.AccessToken {
+			s.graphError(w, http.StatusUnauthorized, waba.CodeAccessToken, 463, "Error validating access token: The session is invalid.", "")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Sim) number(id string) *Number {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.numbers[id]
+}
+
+func (s *Sim) handlePhoneNumber(w http.ResponseWriter, r *http.Request) {
+	n := s.number(r.PathValue("id"))
+	if n == nil {
+		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 33,
+			"Unsupported get request. Object with ID '"+r.PathValue("id")+"' does not exist", "")
+		return
+	}
+	s.mu.Lock()
+	info := waba.PhoneNumberInfo{ID: n.PhoneNumberID, DisplayPhoneNumber: n.Display, VerifiedName: n.VerifiedName,
+		QualityRating: n.Quality, NameStatus: "APPROVED", CodeVerificationStatus: "VERIFIED", MessagingLimitTier: n.LimitTier, PlatformType: "CLOUD_API"}
+	info.Throughput.Level = "STANDARD"
+	if n.ThroughputMPS >= 1000 {
+		info.Throughput.Level = "HIGH"
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
+	if s.number(r.PathValue("id")) == nil {
+		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 33, "Object with ID '"+r.PathValue("id")+"' does not exist", "")
+		return
+	}
+	if err := r.ParseMultipartForm(16 << 20); err != nil {
+		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", err.Error())
+		return
+	}
+	if r.FormValue("messaging_product") != "whatsapp" {
+		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter messaging_product is required.", "")
+		return
+	}
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter file is required.", "")
+		return
+	}
+	defer f.Close()
+	n, _ := io.Copy(io.Discard, f)
+	mt := r.FormValue("type")
+	if mt == "" {
+		mt = hdr.Header.Get("Content-Type")
+	}
+	if n == 0 || mt == "" {
+		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", "empty file or missing type")
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	id := strconv.FormatInt(1_000_000_000_000+s.seq, 10)
+	s.media[id] = mt
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
+}
+
+func (s *Sim) handleOutbox(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	var out []OutboxEntry
+	for _, e := range s.Outbox() {
+		if e.Seq > since {
+			out = append(out, e)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (s *Sim) handleCounters(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Snapshot())
+}
+
+func (s *Sim) handleReset(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	s.outbox = nil
+	s.resetCountersLocked()
+	s.pairSends = map[string][]time.Time{}
+	s.reached = map[string]map[string]time.Time{}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+func (s *Sim) handleNumbers(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	var out []Number
+	for _, n := range s.numbers {
+		out = append(out, *n)
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].PhoneNumberID < out[j].PhoneNumberID })
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func (s *Sim) handleAddNumber(w http.ResponseWriter, r *http.Request) {
+	var n Number
+	if err := json.NewDecoder(r.Body).Decode(&n); err != nil || n.PhoneNumberID == "" {
+		http.Error(w, `{"error":"phoneNumberId required"}`, http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.addNumberLocked(n)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+func (s *Sim) handleNotOnWA(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.notOnWA[digits(r.PathValue("phone"))] = true
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+// handleQuality changes a number's quality/tier and sends phone_number_quality_update.
+func (s *Sim) handleQuality(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Event   string `json:"event"`   // FLAGGED UNFLAGGED UPGRADE DOWNGRADE
+		Quality string `json:"quality"` // GREEN YELLOW RED
+		Tier    string `json:"tier"`
+		MPS     int    `json:"throughputMps"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		http.Error(w, `{"error":"bad json"}`, http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	n := s.numbers[r.PathValue("id")]
+	if n == nil {
+		s.mu.Unlock()
+		http.Error(w, `{"error":"no such number"}`, http.StatusNotFound)
+		return
+	}
+	old := n.LimitTier
+	if in.Quality != "" {
+		n.Quality = in.Quality
+	}
+	if in.Tier != "" {
+		n.LimitTier = in.Tier
+	}
+	if in.MPS > 0 {
+		n.ThroughputMPS = in.MPS
+	}
+	upd := waba.PhoneQualityUpdate{DisplayPhoneNumber: digits(n.Display), Event: in.Event, CurrentLimit: n.LimitTier, OldLimit: old, QualityRating: n.Quality}
+	waID := n.WABAID
+	s.mu.Unlock()
+	s.enqueue(0, envelope(waID, waba.FieldPhoneQualityUpdate, upd))
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+// envelope wraps one change in Meta's webhook envelope.
+func envelope(wabaID, field string, value any) []byte {
+	v, _ := json.Marshal(value)
+	b, _ := json.Marshal(waba.Envelope{Object: "whatsapp_business_account", Entry: []waba.Entry{{ID: wabaID, Changes: []waba.Change{{Field: field, Value: v}}}}})
+	return b
+}
+
+// enqueue schedules a webhook delivery after d.
+func (s *Sim) enqueue(d time.Duration, body []byte) {
+	if s.opts.WebhookURL == "" {
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	s.queue = append(s.queue, webhookItem{due: time.Now().Add(d), seq: s.seq, body: body})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch delivers due webhooks in due order, retrying failures like Meta
+// (with backoff) a few times.
+func (s *Sim) dispatch(ctx context.Context) {
+	defer s.doneWG.Done()
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		s.mu.Lock()
+		sort.Slice(s.queue, func(i, j int) bool {
+			if !s.queue[i].due.Equal(s.queue[j].due) {
+				return s.queue[i].due.Before(s.queue[j].due)
+			}
+			return s.queue[i].seq < s.queue[j].seq
+		})
+		var due []webhookItem
+		now := time.Now()
+		for len(s.queue) > 0 && !s.queue[0].due.After(now) {
+			due = append(due, s.queue[0])
+			s.queue = s.queue[1:]
+		}
+		wait := time.Hour
+		if len(s.queue) > 0 {
+			wait = time.Until(s.queue[0].due)
+		}
+		s.mu.Unlock()
+		for _, it := range due {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(it webhookItem) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				s.deliver(ctx, it)
+			}(it)
+		}
+		if len(due) > 0 {
+			continue
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// deliver posts one webhook; failures are retried up to 5 times with backoff.
+func (s *Sim) deliver(ctx context.Context, it webhookItem) {
+	backoff := 100 * time.Millisecond
+	for attempt := 0; attempt < 6; attempt++ {
+		code, err := s.post(ctx, it.body)
+		if err == nil && code < 300 {
+			s.mu.Lock()
+			s.counters.WebhooksDelivered++
+			s.mu.Unlock()
+			return
+		}
+		s.log.Warn("wabasim: webhook delivery failed", "status", code, "err", err, "attempt", attempt)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+	s.mu.Lock()
+	s.counters.WebhooksFailed++
+	s.mu.Unlock()
+}
+
+func (s *Sim) post(ctx context.Context, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.opts.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(waba.SignatureHeader, waba.Sign([]byte(s.opts.AppSecret), body))
+	resp, err := s.opts.HTTPClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
