@@ -325,4 +325,3 @@ func checkInteractive(in *waba.Interactive) *apiErr {
 	}
 	return nil
 }
-

@@ -643,4 +643,3 @@ func (s *Sim) post(ctx context.Context, body []byte) (int, error) {
 	_ = resp.Body.Close()
 	return resp.StatusCode, nil
 }
-
