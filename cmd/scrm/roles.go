@@ -20,6 +20,7 @@ import (
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/realtime"
+	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/worker"
 )
 
@@ -114,6 +115,7 @@ func apiRole(in *infra) *api.Server {
 		DB:              in.db,
 		WABAAppSecret:   in.cfg.WABAAppSecret,
 		WABAVerifyToken: in.cfg.WABAVerifyToken,
+		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
 		// Events: the realtime AMQP publisher, when the realtime area provides one.
 	})
 }

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// pathID reads a positive int64 path parameter.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.FieldError(models.EInvalid, name, "must be a positive integer")
+	}
+	return id, nil
+}
+
+// bindJSON decodes the body strictly enough to name the bad field.
+func bindJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return models.FieldError(models.EInvalid, te.Field, "has the wrong type (want %s)", te.Type)
+		}
+		return models.Errorf(models.EInvalid, "body must be a JSON object: %v", err)
+	}
+	return nil
+}
+
+type senderHandlers struct {
+	s     *Server
+	store models.SenderStore
+}
+
+// mountSenders registers business-number management and allocation.
+func (s *Server) mountSenders(v1 *gin.RouterGroup) {
+	h := &senderHandlers{s: s, store: models.SenderStore{DB: s.deps.DB}}
+	r, w := models.Permission("senders:read"), models.Permission("senders:write")
+	s.handle(v1, http.MethodGet, "/senders", r, s.needDB, h.list)
+	s.handle(v1, http.MethodPost, "/senders", w, s.needDB, h.create)
+	s.handle(v1, http.MethodGet, "/senders/:id", r, s.needDB, h.get)
+	s.handle(v1, http.MethodPatch, "/senders/:id", w, s.needDB, h.update)
+	s.handle(v1, http.MethodDelete, "/senders/:id", w, s.needDB, h.delete)
+	s.handle(v1, http.MethodPost, "/senders/:id/sync", w, s.needDB, h.sync)
+	s.handle(v1, http.MethodGet, "/senders/:id/allocations", r, s.needDB, h.allocations)
+	s.handle(v1, http.MethodPost, "/senders/:id/allocations", w, s.needDB, h.allocate)
+	s.handle(v1, http.MethodDelete, "/senders/:id/allocations/:allocId", w, s.needDB, h.deallocate)
+}
+
+// needDB answers 503 when the role runs without PostgreSQL.
+func (s *Server) needDB(c *gin.Context) {
+	if s.deps.DB == nil {
+		WriteError(c, s.deps.Logger, models.Errorf(models.EUnavailable, "database is not configured"))
+		return
+	}
+	c.Next()
+}
+
+func (h *senderHandlers) list(c *gin.Context) {
+	out, err := h.store.List(c, c.Query("status"))
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"data": out})
+}
+
+func (h *senderHandlers) create(c *gin.Context) {
+	var in models.SenderInput
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out, err := h.store.Create(c, in)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (h *senderHandlers) get(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		var out models.Sender
+		if out, err = h.store.Get(c, id); err == nil {
+			c.JSON(http.StatusOK, out)
+			return
+		}
+	}
+	WriteError(c, h.s.deps.Logger, err)
+}
+
+func (h *senderHandlers) update(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	var in models.SenderInput
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out, err := h.store.Update(c, id, in)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *senderHandlers) delete(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		err = h.store.Delete(c, id)
+	}
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (h *senderHandlers) sync(c *gin.Context) {
+	if h.s.deps.WABA == nil {
+		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out, err := h.store.SyncFromAPI(c, h.s.deps.WABA, id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *senderHandlers) allocations(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		if _, err = h.store.Get(c, id); err == nil {
+			var out []models.SenderAllocation
+			if out, err = h.store.Allocations(c, id); err == nil {
+				c.JSON(http.StatusOK, gin.H{"data": out})
+				return
+			}
+		}
+	}
+	WriteError(c, h.s.deps.Logger, err)
+}
+
+func (h *senderHandlers) allocate(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	var in models.AllocationInput
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out, err := h.store.Allocate(c, id, in)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (h *senderHandlers) deallocate(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	allocID, err := pathID(c, "allocId")
+	if err == nil {
+		err = h.store.Deallocate(c, id, allocID)
+	}
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
