@@ -1,0 +1,247 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Inbox is the conversation store the inbox API and the ConversationWorkflow
+// activities use. Each change appends its realtime event in the same
+// transaction and returns it for publishing after commit.
+type Inbox struct {
+	DB     *gorm.DB
+	Events EventStore
+	Now    func() time.Time
+	// Window is the customer-service window (24h; tests may shorten it).
+	Window time.Duration
+}
+
+func (ib Inbox) now() time.Time {
+	if ib.Now != nil {
+		return ib.Now()
+	}
+	return time.Now().UTC()
+}
+
+func (ib Inbox) window() time.Duration {
+	if ib.Window > 0 {
+		return ib.Window
+	}
+	return 24 * time.Hour
+}
+
+// ConversationView is a conversation with what the workflow needs.
+type ConversationView struct {
+	Conversation
+	LastActivityAt time.Time
+}
+
+// Get returns conversation id.
+func (ib Inbox) Get(ctx context.Context, id int64) (Conversation, error) {
+	var c Conversation
+	err := ib.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	if err == gorm.ErrRecordNotFound {
+		return c, Errorf(ENotFound, "conversation %d not found", id)
+	}
+	return c, err
+}
+
+// Snapshot reads the conversation for the workflow.
+func (ib Inbox) Snapshot(ctx context.Context, id int64) (ConversationView, error) {
+	c, err := ib.Get(ctx, id)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	v := ConversationView{Conversation: c}
+	if c.LastMessageAt != nil {
+		v.LastActivityAt = *c.LastMessageAt
+	}
+	return v, nil
+}
+
+// WindowEnd is when the conversation's window closes (zero when never opened).
+func (ib Inbox) WindowEnd(c Conversation) time.Time {
+	if c.LastInboundAt == nil {
+		return time.Time{}
+	}
+	return c.LastInboundAt.Add(ib.window())
+}
+
+// RouteOutcome says who got a new conversation.
+type RouteOutcome struct {
+	AgentID  int64
+	TeamID   int64
+	Strategy string
+	Reason   string
+	Events   []Event
+}
+
+// Route assigns a new conversation: to the contact's owner when active;
+// else within the conversation's team (or the team the sender is allocated
+// to) by the team's strategy among active, online agents under capacity;
+// manual teams keep it unassigned in the team queue.
+func (ib Inbox) Route(ctx context.Context, id int64) (RouteOutcome, error) {
+	var out RouteOutcome
+	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Conversation
+		if err := tx.Raw(`SELECT * FROM conversations WHERE id = ? FOR UPDATE`, id).Scan(&c).Error; err != nil {
+			return err
+		}
+		if c.ID == 0 {
+			return Errorf(ENotFound, "conversation %d not found", id)
+		}
+		if c.AssigneeAgentID != nil {
+			out = RouteOutcome{AgentID: *c.AssigneeAgentID, Reason: "already assigned"}
+			if c.TeamID != nil {
+				out.TeamID = *c.TeamID
+			}
+			return nil
+		}
+		// 1. The contact's owner, when active.
+		var owner int64
+		if err := tx.Raw(`SELECT a.id FROM contacts ct JOIN agents a ON a.id = ct.owner_agent_id
+			WHERE ct.id = ? AND a.status = 'active'`, c.ContactID).Scan(&owner).Error; err != nil {
+			return fmt.Errorf("contact owner: %w", err)
+		}
+		teamID := int64(0)
+		if c.TeamID != nil {
+			teamID = *c.TeamID
+		} else if err := tx.Raw(`SELECT COALESCE(MIN(team_id), 0) FROM sender_allocations WHERE sender_id = ? AND team_id IS NOT NULL`,
+			c.SenderID).Scan(&teamID).Error; err != nil {
+			return fmt.Errorf("sender team: %w", err)
+		}
+		agent, strategy, reason := owner, "owner", "contact owner"
+		if agent == 0 && teamID != 0 {
+			var err error
+			agent, strategy, reason, err = pickFromTeam(tx, teamID, "conv_rr_cursor", `SELECT assignee_agent_id AS agent_id, count(*) AS n
+				FROM conversations WHERE status IN ('open','pending') AND assignee_agent_id IS NOT NULL GROUP BY 1`, "max_conversations")
+			if err != nil {
+				return err
+			}
+		}
+		if agent == 0 && teamID == 0 {
+			// A number allocated to one agent as its primary: that agent.
+			if err := tx.Raw(`SELECT COALESCE(MIN(sa.agent_id), 0) FROM sender_allocations sa JOIN agents a ON a.id = sa.agent_id
+				WHERE sa.sender_id = ? AND sa.role = 'primary' AND a.status = 'active'`, c.SenderID).Scan(&agent).Error; err != nil {
+				return fmt.Errorf("sender agent: %w", err)
+			}
+			strategy, reason = "sender", "primary agent of the number"
+			if agent == 0 {
+				reason = "no team or agent allocated to the number: left unassigned"
+			}
+		}
+		var agentPtr, teamPtr *int64
+		if agent != 0 {
+			agentPtr = &agent
+		}
+		if teamID != 0 {
+			teamPtr = &teamID
+		}
+		if err := tx.Exec(`UPDATE conversations SET assignee_agent_id = ?, team_id = ?, updated_at = ? WHERE id = ?`,
+			agentPtr, teamPtr, ib.now(), id).Error; err != nil {
+			return fmt.Errorf("assign conversation: %w", err)
+		}
+		c.AssigneeAgentID, c.TeamID = agentPtr, teamPtr
+		ev, err := NewEvent(EventConversationUpdated, c.Audience(), map[string]any{
+			"id": c.ID, "change": "assigned", "assigneeAgentId": agentPtr, "teamId": teamPtr, "strategy": strategy, "reason": reason,
+		})
+		if err != nil {
+			return err
+		}
+		if err := ib.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		out = RouteOutcome{AgentID: agent, TeamID: teamID, Strategy: strategy, Reason: reason, Events: []Event{ev}}
+		return nil
+	})
+	return out, err
+}
+
+// pickFromTeam chooses an agent of teamID by the team's strategy among
+// active, online members under capacity (capCol), with load from loadSQL.
+// It advances the team's round-robin cursor (cursorCol) under a row lock.
+func pickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) (agent int64, strategy, reason string, err error) {
+	var team struct {
+		Strategy string
+		Cursor   int64
+	}
+	if err = tx.Raw(`SELECT strategy, `+cursorCol+` AS cursor FROM teams WHERE id = ? FOR UPDATE`, teamID).Scan(&team).Error; err != nil {
+		return 0, "", "", fmt.Errorf("team %d: %w", teamID, err)
+	}
+	if team.Strategy == "" {
+		return 0, "", "team not found: left unassigned", nil
+	}
+	if team.Strategy == StrategyManual {
+		return 0, StrategyManual, "manual team: waiting in the team queue", nil
+	}
+	var cands []Candidate
+	presence := ""
+	if cursorCol == "conv_rr_cursor" {
+		presence = "AND a.presence = 'online'" // conversations need someone there; cases do not
+	}
+	if err = tx.Raw(`WITH load AS (`+loadSQL+`)
+		SELECT a.id AS agent_id, COALESCE(l.n, 0) AS load
+		FROM team_members tm JOIN agents a ON a.id = tm.agent_id LEFT JOIN load l ON l.agent_id = a.id
+		WHERE tm.team_id = ? AND a.status = 'active' `+presence+` AND COALESCE(l.n, 0) < a.`+capCol+`
+		ORDER BY a.id`, teamID).Scan(&cands).Error; err != nil {
+		return 0, "", "", fmt.Errorf("candidates of team %d: %w", teamID, err)
+	}
+	switch team.Strategy {
+	case StrategyLeastLoaded:
+		agent = PickLeastLoaded(cands)
+	default:
+		agent = PickRoundRobin(cands, team.Cursor)
+	}
+	if agent == 0 {
+		return 0, team.Strategy, "nobody available with capacity: waiting in the team queue", nil
+	}
+	if err = tx.Exec(`UPDATE teams SET `+cursorCol+` = ? WHERE id = ?`, agent, teamID).Error; err != nil {
+		return 0, "", "", err
+	}
+	return agent, team.Strategy, "assigned by " + team.Strategy, nil
+}
+
+// ResolveIfIdle resolves the conversation when nothing happened for idle.
+func (ib Inbox) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, []Event, error) {
+	var evs []Event
+	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Conversation
+		if err := tx.Raw(`UPDATE conversations SET status = 'resolved', resolved_at = ?, updated_at = ?
+			WHERE id = ? AND status IN ('open','pending') AND COALESCE(last_message_at, created_at) <= ? RETURNING *`,
+			ib.now(), ib.now(), id, ib.now().Add(-idle)).Scan(&c).Error; err != nil {
+			return fmt.Errorf("auto-resolve %d: %w", id, err)
+		}
+		if c.ID == 0 {
+			return nil
+		}
+		ev, err := NewEvent(EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "status", "status": "resolved", "reason": "auto-resolved after idle"})
+		if err != nil {
+			return err
+		}
+		if err := ib.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+		return nil
+	})
+	return len(evs) > 0, evs, err
+}
+
+// WindowEvent stores a window opened/closing/closed event.
+func (ib Inbox) WindowEvent(ctx context.Context, id int64, kind string, closesAt time.Time) (Event, error) {
+	c, err := ib.Get(ctx, id)
+	if err != nil {
+		return Event{}, err
+	}
+	ev, err := NewEvent(EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "window", "window": kind, "closesAt": closesAt})
+	if err != nil {
+		return Event{}, err
+	}
+	if err := ib.Events.Append(ctx, ib.DB, &ev); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
