@@ -42,12 +42,11 @@ type Config struct {
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
 	// Dev-mode only.
-	DataDir         string `mapstructure:"data_dir"`
-	TemporalUIAddr  string `mapstructure:"temporal_ui_addr"`
-	WABASimAddr     string `mapstructure:"wabasim_addr"`
-	AdminEmail      string `mapstructure:"admin_email"`
-	AdminPassword   string `mapstructure:"admin_password"`
-	DevDatabaseName string `mapstructure:"dev_database_name"`
+	DataDir        string `mapstructure:"data_dir"`
+	TemporalUIAddr string `mapstructure:"temporal_ui_addr"`
+	WABASimAddr    string `mapstructure:"wabasim_addr"`
+	AdminEmail     string `mapstructure:"admin_email"`
+	AdminPassword  string `mapstructure:"admin_password"`
 }
 
 // Key describes one configuration key for docs and for Load.
@@ -82,7 +81,6 @@ func Keys() []Key {
 		{"wabasim_addr", "127.0.0.1:8090", "scrm dev: address of the WhatsApp Cloud API simulator"},
 		{"admin_email", "admin@scrm.local", "scrm dev: e-mail of the first Admin"},
 		{"admin_password", "", "scrm dev: password of the first Admin (generated and printed when empty)"},
-		{"dev_database_name", "scrm_dev", "scrm dev: the PostgreSQL database it creates and uses"},
 	}
 }
 
