@@ -6,7 +6,7 @@ BIN   := bin/scrm
 # run without -race: race-instrumenting the whole server costs minutes and GBs
 # for code that is not ours. Everything else runs with -race.
 HEAVY := ./cmd/scrm
-LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$')
+LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$|/worker/devtemporal$$|/temporalenv$$')
 
 .PHONY: dev test test-light test-heavy lint build services fuzz clean
 
