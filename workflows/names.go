@@ -64,3 +64,19 @@ const (
 	// QueryConversationState returns ConversationState.
 	QueryConversationState = "state"
 )
+
+// CaseWorkflowID is the ID of the workflow that owns one case's lifecycle.
+func CaseWorkflowID(caseID int64) string { return "case:" + strconv.FormatInt(caseID, 10) }
+
+// Case workflow names. Assign/recall/transfer/close/outcome are updates so
+// the caller learns at once whether the change was accepted.
+const (
+	CaseWorkflowName       = "CaseWorkflow"
+	UpdateCaseAssign       = "assign"
+	UpdateCaseRecall       = "recall"
+	UpdateCaseTransfer     = "transfer"
+	UpdateCaseClose        = "close"
+	UpdateCaseOutcome      = "outcome"
+	SignalCaseCustomerSaid = "customer_replied"
+	QueryCaseState         = "state"
+)
