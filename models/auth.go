@@ -193,14 +193,12 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 	h := hashToken(refreshToken)
 	next := randomToken()
 	var agentID, tv, sid int64
+	reused := false
 	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row sessionRow
 		err := tx.Where("refresh_hash = ?", h).First(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			res := tx.Model(&sessionRow{}).Where("prev_refresh_hash = ? AND revoked_at IS NULL", h).Update("revoked_at", time.Now().UTC())
-			if res.Error != nil {
-				return fmt.Errorf("revoke reused session: %w", res.Error)
-			}
+			reused = true
 			return Errorf(EUnauthorized, "invalid refresh token")
 		}
 		if err != nil {
@@ -231,6 +229,14 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 		agentID, tv, sid = a.ID, a.TokenVersion, row.ID
 		return nil
 	})
+	if reused {
+		// Outside the failed transaction so the revocation commits.
+		res := t.DB.WithContext(ctx).Model(&sessionRow{}).Where("prev_refresh_hash = ? AND revoked_at IS NULL", h).
+			Update("revoked_at", time.Now().UTC())
+		if res.Error != nil {
+			return Session{}, fmt.Errorf("revoke reused session: %w", res.Error)
+		}
+	}
 	if err != nil {
 		return Session{}, err
 	}
