@@ -21,7 +21,7 @@ func (s *Server) mountTeams(v1 *gin.RouterGroup) {
 func (s *Server) teamStore() models.TeamStore { return models.TeamStore{DB: s.deps.DB} }
 
 func (s *Server) listTeams(c *gin.Context) {
-	teams, err := s.teamStore().List(c.Request.Context())
+	teams, err := s.teamStore().List(c.Request.Context(), principal(c))
 	if err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -49,7 +49,7 @@ func (s *Server) getTeam(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	t, err := s.teamStore().Get(c.Request.Context(), id)
+	t, err := s.teamStore().Get(c.Request.Context(), principal(c), id)
 	if err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return

@@ -55,6 +55,28 @@ func TestTeamMembership(t *testing.T) {
 	e.must(e.do("GET", base, tok, nil), 200)
 	e.must(e.do("PATCH", base, tok, map[string]any{"name": "Mine"}), 403)
 
+	// Team reads follow the data scope: a plain member sees only itself in
+	// the member list, the lead sees everyone, outsiders see no team at all.
+	var seen models.Team
+	e.must(e.do("GET", base, tok, nil), 200).json(t, &seen)
+	if len(seen.Members) != 1 || seen.Members[0].AgentID != a2 {
+		t.Fatalf("member view: %+v", seen.Members)
+	}
+	e.must(e.do("GET", base, e.login("a1@example.com").AccessToken, nil), 200).json(t, &seen)
+	if len(seen.Members) != 2 {
+		t.Fatalf("lead view: %+v", seen.Members)
+	}
+	e.agent("out@example.com", e.roleID(models.RoleKeyAgent))
+	outsider := e.login("out@example.com").AccessToken
+	e.must(e.do("GET", base, outsider, nil), 404)
+	var vis struct {
+		Items []models.Team `json:"items"`
+	}
+	e.must(e.do("GET", "/api/v1/teams", outsider, nil), 200).json(t, &vis)
+	if len(vis.Items) != 0 {
+		t.Fatalf("outsider sees teams: %+v", vis.Items)
+	}
+
 	// Remove a member; removing again is 404; unknown agent is 404.
 	e.must(e.do("DELETE", base+"/members/"+itoa(a2), admin, nil), 204)
 	e.must(e.do("DELETE", base+"/members/"+itoa(a2), admin, nil), 404)

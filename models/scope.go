@@ -1,6 +1,8 @@
 package models
 
 import (
+	"slices"
+
 	"gorm.io/gorm"
 )
 
@@ -38,6 +40,22 @@ func AgentScope(p Principal) func(*gorm.DB) *gorm.DB {
 		}
 		return db.Where("agents.id = ?", p.AgentID)
 	}
+}
+
+// SeesTeam reports whether p may see a team at all: Admin-like, a member, or a supervisor of it.
+func (p Principal) SeesTeam(teamID int64) bool {
+	return p.AllScope || slices.Contains(p.TeamIDs, teamID) || slices.Contains(p.SupervisedTeamIDs, teamID)
+}
+
+// SeesTeamMembers reports whether p may see every member of a team.
+func (p Principal) SeesTeamMembers(teamID int64) bool {
+	return p.AllScope || slices.Contains(p.SupervisedTeamIDs, teamID)
+}
+
+// AssignableScope keeps agents that may receive new work: disabled agents
+// get no new assignments (their open work keeps its assignee).
+func AssignableScope(db *gorm.DB) *gorm.DB {
+	return db.Where("agents.status = ?", AgentActive)
 }
 
 // Page is limit/offset pagination as the API accepts it.

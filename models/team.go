@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,22 +84,30 @@ func ValidTeamRole(r string) error {
 // TeamStore reads and changes teams and memberships.
 type TeamStore struct{ DB *gorm.DB }
 
-// List returns every team with its members.
-func (s TeamStore) List(ctx context.Context) ([]Team, error) {
+// List returns the teams p may see (all for AllScope, else the ones it
+// belongs to or supervises) with the members p may see.
+func (s TeamStore) List(ctx context.Context, p Principal) ([]Team, error) {
 	out := []Team{}
-	if err := s.DB.WithContext(ctx).Order("id").Find(&out).Error; err != nil {
+	q := s.DB.WithContext(ctx).Order("id")
+	if !p.AllScope {
+		q = q.Where("id IN ?", append(slices.Clone(p.TeamIDs), p.SupervisedTeamIDs...))
+	}
+	if err := q.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list teams: %w", err)
 	}
-	return out, s.members(ctx, s.DB, out)
+	return out, s.members(ctx, s.DB, p, out)
 }
 
-// Get returns one team with its members.
-func (s TeamStore) Get(ctx context.Context, id int64) (Team, error) {
-	return s.get(ctx, s.DB, id)
+// Get returns one team p may see, with the members p may see.
+func (s TeamStore) Get(ctx context.Context, p Principal, id int64) (Team, error) {
+	return s.get(ctx, s.DB, p, id)
 }
 
-func (s TeamStore) get(ctx context.Context, db *gorm.DB, id int64) (Team, error) {
+func (s TeamStore) get(ctx context.Context, db *gorm.DB, p Principal, id int64) (Team, error) {
 	var t Team
+	if !p.SeesTeam(id) {
+		return t, Errorf(ENotFound, "team %d not found", id)
+	}
 	err := db.WithContext(ctx).First(&t, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return t, Errorf(ENotFound, "team %d not found", id)
@@ -107,13 +116,15 @@ func (s TeamStore) get(ctx context.Context, db *gorm.DB, id int64) (Team, error)
 		return t, fmt.Errorf("get team %d: %w", id, err)
 	}
 	list := []Team{t}
-	if err := s.members(ctx, db, list); err != nil {
+	if err := s.members(ctx, db, p, list); err != nil {
 		return t, err
 	}
 	return list[0], nil
 }
 
-func (TeamStore) members(ctx context.Context, db *gorm.DB, teams []Team) error {
+// members fills the member lists; a plain member of a team sees only itself
+// in it, matching the agents data scope.
+func (TeamStore) members(ctx context.Context, db *gorm.DB, p Principal, teams []Team) error {
 	if len(teams) == 0 {
 		return nil
 	}
@@ -133,7 +144,7 @@ func (TeamStore) members(ctx context.Context, db *gorm.DB, teams []Team) error {
 	for i := range teams {
 		teams[i].Members = []TeamMember{}
 		for _, r := range rows {
-			if r.TeamID == teams[i].ID {
+			if r.TeamID == teams[i].ID && (p.SeesTeamMembers(r.TeamID) || r.AgentID == p.AgentID) {
 				teams[i].Members = append(teams[i].Members, r.TeamMember)
 			}
 		}
@@ -179,7 +190,7 @@ func (s TeamStore) Create(ctx context.Context, actor Principal, in TeamInput) (T
 func (s TeamStore) Update(ctx context.Context, actor Principal, id int64, in TeamPatch) (Team, error) {
 	var out Team
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		t, err := s.get(ctx, tx, id)
+		t, err := s.get(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -211,7 +222,7 @@ func (s TeamStore) Update(ctx context.Context, actor Principal, id int64, in Tea
 				return err
 			}
 		}
-		out, err = s.get(ctx, tx, id)
+		out, err = s.get(ctx, tx, actor, id)
 		return err
 	})
 	return out, err
@@ -221,7 +232,7 @@ func (s TeamStore) Update(ctx context.Context, actor Principal, id int64, in Tea
 // reference the team keep it alive (409) until they are moved.
 func (s TeamStore) Delete(ctx context.Context, actor Principal, id int64) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		t, err := s.get(ctx, tx, id)
+		t, err := s.get(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -246,11 +257,13 @@ func (s TeamStore) SetMember(ctx context.Context, actor Principal, teamID, agent
 	}
 	var out Team
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := s.get(ctx, tx, teamID); err != nil {
+		if _, err := s.get(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
+		// Only agents the actor can see may be added: joining a team widens
+		// what its leads see, so this must not become a way to reach anyone.
 		var n int64
-		if err := tx.Raw("SELECT count(*) FROM agents WHERE id = ?", agentID).Scan(&n).Error; err != nil {
+		if err := tx.Model(&Agent{}).Scopes(AgentScope(actor)).Where("agents.id = ?", agentID).Count(&n).Error; err != nil {
 			return fmt.Errorf("find agent %d: %w", agentID, err)
 		}
 		if n == 0 {
@@ -265,7 +278,7 @@ func (s TeamStore) SetMember(ctx context.Context, actor Principal, teamID, agent
 			map[string]any{"agentId": agentID, "teamRole": teamRole})); err != nil {
 			return err
 		}
-		out, err = s.get(ctx, tx, teamID)
+		out, err = s.get(ctx, tx, actor, teamID)
 		return err
 	})
 	return out, err
@@ -274,7 +287,7 @@ func (s TeamStore) SetMember(ctx context.Context, actor Principal, teamID, agent
 // RemoveMember takes an agent out of a team.
 func (s TeamStore) RemoveMember(ctx context.Context, actor Principal, teamID, agentID int64) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := s.get(ctx, tx, teamID); err != nil {
+		if _, err := s.get(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
 		res := tx.Exec("DELETE FROM team_members WHERE team_id = ? AND agent_id = ?", teamID, agentID)
