@@ -146,3 +146,27 @@ func TestEnsureAdminIsIdempotent(t *testing.T) {
 		t.Fatalf("weak CreateAdmin: %v", err)
 	}
 }
+
+// BenchmarkAuthenticate measures the per-request cost of token verification
+// (JWT check plus the one indexed query).
+func BenchmarkAuthenticate(b *testing.B) {
+	db := testenv.NewDB(b).Gorm
+	ctx := context.Background()
+	if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Email: "bench@example.com", Password: "bench-password-1"}); err != nil {
+		b.Fatal(err)
+	}
+	tokens, err := models.NewTokens(db, strings.Repeat("s", 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := tokens.Login(ctx, "bench@example.com", "bench-password-1", models.ClientMeta{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := tokens.Authenticate(ctx, s.AccessToken); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
