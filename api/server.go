@@ -15,6 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/models"
 )
 
 // Deps are what the api role needs; cmd/scrm fills them.
@@ -25,6 +28,12 @@ type Deps struct {
 	Ready []Check
 	// Auth verifies access tokens for every non-public route.
 	Auth Authenticator
+	// DB is the PostgreSQL handle the stores use.
+	DB *gorm.DB
+	// Tokens logs agents in, refreshes and ends sessions (usually also Auth).
+	Tokens *models.Tokens
+	// Events, when set, receives realtime events after commit.
+	Events models.EventPublisher
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 }

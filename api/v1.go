@@ -5,5 +5,5 @@ import "github.com/gin-gonic/gin"
 // mountV1 registers the REST API. Each area adds its routes in its own
 // mount function, called from here.
 func (s *Server) mountV1(v1 *gin.RouterGroup) {
-	_ = v1
+	s.mountIdentity(v1)
 }

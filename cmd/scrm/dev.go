@@ -138,6 +138,9 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	log.Info("database migrated", "applied", n)
+	if err := ensureDevAdmin(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
 		DataDir:          filepath.Join(cfg.DataDir, "temporal"),
