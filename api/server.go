@@ -34,6 +34,9 @@ type Deps struct {
 	Tokens *models.Tokens
 	// Events, when set, receives realtime events after commit.
 	Events models.EventPublisher
+	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
+	// believed (per-IP login limits use the client IP). Empty trusts none.
+	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 }
@@ -51,6 +54,10 @@ func New(d Deps) *Server {
 	e := gin.New()
 	e.ContextWithFallback = true // handlers' c.Request.Context() and c are one
 	e.HandleMethodNotAllowed = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Logger.Error("invalid trusted proxies; trusting none", "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	s := &Server{deps: d, engine: e}
 	metrics := NewHTTPMetrics(d.Registry)
 	e.Use(requestID(), gin.CustomRecovery(func(c *gin.Context, rec any) {

@@ -111,6 +111,7 @@ func apiRole(in *infra) *api.Server {
 		Registry:        newRegistry(),
 		Ready:           in.checks(),
 		DB:              in.db,
+		TrustedProxies:  in.cfg.TrustedProxyList(),
 		ShutdownTimeout: in.cfg.ShutdownTimeout,
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
