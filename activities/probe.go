@@ -4,12 +4,25 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/workflows"
 )
+
+// ProbeInput names one probe run.
+type ProbeInput struct {
+	Key string
+}
+
+// ProbeResult says which worker recorded the probe and when.
+type ProbeResult struct {
+	ProbeID    int64
+	Worker     string
+	RecordedAt time.Time
+}
 
 // ProbeRecorder stores probe rows.
 type ProbeRecorder interface {
@@ -22,14 +35,16 @@ type Probe struct {
 	Identity string
 }
 
-// RecordProbe writes the probe row once per key.
-func (p *Probe) RecordProbe(ctx context.Context, in workflows.ProbeInput) (workflows.ProbeResult, error) {
+// RecordProbe writes the probe row once per key: a retried activity finds
+// the row and returns it.
+func (p *Probe) RecordProbe(ctx context.Context, in ProbeInput) (ProbeResult, error) {
 	if in.Key == "" {
-		return workflows.ProbeResult{}, errors.New("probe: empty key")
+		// Bad input never gets better on retry.
+		return ProbeResult{}, temporal.NewNonRetryableApplicationError("probe: empty key", "InvalidInput", nil)
 	}
 	row, err := p.Store.Record(ctx, in.Key, p.Identity)
 	if err != nil {
-		return workflows.ProbeResult{}, fmt.Errorf("probe %s: %w", in.Key, err)
+		return ProbeResult{}, fmt.Errorf("probe %s: %w", in.Key, err)
 	}
-	return workflows.ProbeResult{ProbeID: row.ID, Worker: row.Worker, RecordedAt: row.RecordedAt}, nil
+	return ProbeResult{ProbeID: row.ID, Worker: row.Worker, RecordedAt: row.RecordedAt}, nil
 }

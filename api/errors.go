@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -68,6 +69,9 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	status := statusOf(de.Code)
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", "status", status, "err", err, "request_id", RequestID(c))
+	}
+	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && de.Code == models.ERateLimited {
+		c.Header("Retry-After", strconv.Itoa(secs))
 	}
 	msg := de.Message
 	if de.Code == models.EInternal {

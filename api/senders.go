@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -18,19 +16,6 @@ func pathID(c *gin.Context, name string) (int64, error) {
 		return 0, models.FieldError(models.EInvalid, name, "must be a positive integer")
 	}
 	return id, nil
-}
-
-// bindJSON decodes the body strictly enough to name the bad field.
-func bindJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return models.FieldError(models.EInvalid, te.Field, "has the wrong type (want %s)", te.Type)
-		}
-		return models.Errorf(models.EInvalid, "body must be a JSON object: %v", err)
-	}
-	return nil
 }
 
 type senderHandlers struct {

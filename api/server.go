@@ -28,14 +28,18 @@ type Deps struct {
 	Ready []Check
 	// Auth verifies access tokens for every non-public route.
 	Auth Authenticator
+	// DB is the PostgreSQL handle the stores use.
+	DB *gorm.DB
+	// Tokens logs agents in, refreshes and ends sessions (usually also Auth).
+	Tokens *models.Tokens
+	// Events, when set, receives realtime events after commit.
+	Events models.EventPublisher
+	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
+	// believed (per-IP login limits use the client IP). Empty trusts none.
+	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 
-	// DB is the PostgreSQL handle (nil: routes that need it answer 503).
-	DB *gorm.DB
-	// Events publishes stored events to the realtime fanout after commit
-	// (nil: not configured, publishing is skipped).
-	Events models.EventPublisher
 	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;
 	// WABAVerifyToken answers Meta's subscription handshake.
 	WABAAppSecret   string
@@ -58,6 +62,10 @@ func New(d Deps) *Server {
 	e := gin.New()
 	e.ContextWithFallback = true // handlers' c.Request.Context() and c are one
 	e.HandleMethodNotAllowed = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Logger.Error("invalid trusted proxies; trusting none", "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	s := &Server{deps: d, engine: e}
 	metrics := NewHTTPMetrics(d.Registry)
 	e.Use(requestID(), gin.CustomRecovery(func(c *gin.Context, rec any) {

@@ -5,6 +5,7 @@ import "github.com/gin-gonic/gin"
 // mountV1 registers the REST API. Each area adds its routes in its own
 // mount function, called from here.
 func (s *Server) mountV1(v1 *gin.RouterGroup) {
+	s.mountIdentity(v1)
 	s.mountSenders(v1)
 	s.mountTemplates(v1)
 }

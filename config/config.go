@@ -37,17 +37,19 @@ type Config struct {
 	WABAVerifyToken string `mapstructure:"waba_verify_token"`
 
 	JWTSecret string `mapstructure:"jwt_secret"`
+	// TrustedProxies is a comma-separated list of proxy IPs/CIDRs whose
+	// X-Forwarded-For the api believes.
+	TrustedProxies string `mapstructure:"trusted_proxies"`
 
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
 	// Dev-mode only.
-	DataDir         string `mapstructure:"data_dir"`
-	TemporalUIAddr  string `mapstructure:"temporal_ui_addr"`
-	WABASimAddr     string `mapstructure:"wabasim_addr"`
-	AdminEmail      string `mapstructure:"admin_email"`
-	AdminPassword   string `mapstructure:"admin_password"`
-	DevDatabaseName string `mapstructure:"dev_database_name"`
+	DataDir        string `mapstructure:"data_dir"`
+	TemporalUIAddr string `mapstructure:"temporal_ui_addr"`
+	WABASimAddr    string `mapstructure:"wabasim_addr"`
+	AdminEmail     string `mapstructure:"admin_email"`
+	AdminPassword  string `mapstructure:"admin_password"`
 }
 
 // Key describes one configuration key for docs and for Load.
@@ -75,6 +77,7 @@ func Keys() []Key {
 		{"waba_app_secret", "", "Meta app secret: verifies X-Hub-Signature-256 on webhooks"},
 		{"waba_verify_token", "", "token Meta echoes in the webhook verify handshake"},
 		{"jwt_secret", "", "HMAC secret for access tokens (>= 32 bytes)"},
+		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
 		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
@@ -82,7 +85,6 @@ func Keys() []Key {
 		{"wabasim_addr", "127.0.0.1:8090", "scrm dev: address of the WhatsApp Cloud API simulator"},
 		{"admin_email", "admin@scrm.local", "scrm dev: e-mail of the first Admin"},
 		{"admin_password", "", "scrm dev: password of the first Admin (generated and printed when empty)"},
-		{"dev_database_name", "scrm_dev", "scrm dev: the PostgreSQL database it creates and uses"},
 	}
 }
 
@@ -174,6 +176,11 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
 	}
+	for _, p := range c.TrustedProxyList() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, &ValidationError{"trusted_proxies", fmt.Sprintf("%q is not an IP or CIDR", p)})
+		}
+	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, &ValidationError{"jwt_secret", "must be at least 32 bytes"})
 	}
@@ -193,6 +200,17 @@ func (c Config) RequireSecrets() error {
 		errs = append(errs, &ValidationError{"waba_verify_token", "must be set"})
 	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxyList splits TrustedProxies.
+func (c Config) TrustedProxyList() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // DatabaseHost returns host:port of the DSN for error messages.

@@ -107,7 +107,7 @@ func (ib Inbox) QueueOutbound(ctx context.Context, convID, agentID int64, idemKe
 		row.BizOpaque = strconv.FormatInt(row.ID, 10)
 		if err := tx.Exec(`UPDATE conversations SET last_message_at = ?, last_preview = ?, updated_at = ?,
 			status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END WHERE id = ?`,
-			row.CreatedAt, truncate(preview, 140), row.CreatedAt, c.ID).Error; err != nil {
+			row.CreatedAt, ellipsize(preview, 140), row.CreatedAt, c.ID).Error; err != nil {
 			return err
 		}
 		ev, err := NewEvent(EventMessageCreated, c.Audience(), map[string]any{"message": row, "conversationId": c.ID})
@@ -274,7 +274,8 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-func truncate(s string, n int) string {
+// ellipsize cuts s to n runes, marking the cut.
+func ellipsize(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -8,7 +8,9 @@ type Permission string
 // Principal is an authenticated agent as the server sees it on a request or a
 // websocket: who it is, what it may do, and which teams it supervises.
 type Principal struct {
-	AgentID     int64
+	AgentID int64
+	// SessionID is the login session the access token belongs to (logout ends it).
+	SessionID   int64
 	Email       string
 	RoleName    string
 	Permissions []Permission

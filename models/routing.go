@@ -6,13 +6,6 @@ type Candidate struct {
 	Load    int
 }
 
-// Assignment strategies of a team.
-const (
-	StrategyRoundRobin  = "round_robin"
-	StrategyLeastLoaded = "least_loaded"
-	StrategyManual      = "manual"
-)
-
 // PickRoundRobin returns the first candidate after cursor (by agent id),
 // wrapping around; candidates must be sorted by AgentID. 0 when none.
 func PickRoundRobin(cands []Candidate, cursor int64) int64 {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -25,9 +24,9 @@ type Activities struct {
 // Register puts every workflow and activity on r. Tests call it with the
 // same arguments as production so nothing is registered twice by hand.
 func Register(r sdkworker.Registry, a Activities) {
-	r.RegisterWorkflowWithOptions(workflows.ProbeWorkflow, workflow.RegisterOptions{Name: "ProbeWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.ProbeWorkflow, workflow.RegisterOptions{Name: workflows.ProbeWorkflowName})
 	if a.Probe != nil {
-		r.RegisterActivityWithOptions(a.Probe.RecordProbe, activity.RegisterOptions{Name: workflows.RecordProbeActivity})
+		r.RegisterActivity(a.Probe)
 	}
 }
 

@@ -4,6 +4,8 @@
 package workflows
 
 import (
+	"strconv"
+
 	enumspb "go.temporal.io/api/enums/v1"
 )
 
@@ -37,3 +39,44 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		SABucket:             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
+
+// ConversationWorkflowID is the ID of the workflow that governs the 24h
+// window of one (sender, contact) conversation.
+func ConversationWorkflowID(senderID, contactID int64) string {
+	return "conv:" + strconv.FormatInt(senderID, 10) + ":" + strconv.FormatInt(contactID, 10)
+}
+
+// Conversation workflow names.
+const (
+	ConversationWorkflowName = "ConversationWorkflow"
+	// SignalConversationInbound tells the workflow a customer message opened
+	// (or re-opened) the window. Ordinary inbound messages inside an open
+	// window are NOT signalled: the workflow re-reads last_inbound_at when its
+	// timer fires.
+	SignalConversationInbound = "inbound"
+	// SignalConversationSend queues an outbound message (already stored as a
+	// queued row) to be sent in order.
+	SignalConversationSend = "send"
+	// SignalConversationChanged says the assignee/team/status changed in
+	// PostgreSQL (assign, transfer, resolve): the workflow reloads and
+	// updates its search attributes.
+	SignalConversationChanged = "changed"
+	// QueryConversationState returns ConversationState.
+	QueryConversationState = "state"
+)
+
+// CaseWorkflowID is the ID of the workflow that owns one case's lifecycle.
+func CaseWorkflowID(caseID int64) string { return "case:" + strconv.FormatInt(caseID, 10) }
+
+// Case workflow names. Assign/recall/transfer/close/outcome are updates so
+// the caller learns at once whether the change was accepted.
+const (
+	CaseWorkflowName       = "CaseWorkflow"
+	UpdateCaseAssign       = "assign"
+	UpdateCaseRecall       = "recall"
+	UpdateCaseTransfer     = "transfer"
+	UpdateCaseClose        = "close"
+	UpdateCaseOutcome      = "outcome"
+	SignalCaseCustomerSaid = "customer_replied"
+	QueryCaseState         = "state"
+)

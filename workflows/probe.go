@@ -5,26 +5,16 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/wabascrm/scrm/activities"
 )
 
-// ProbeInput names one probe run.
-type ProbeInput struct {
-	Key string
-}
-
-// ProbeResult says which worker recorded the probe and when.
-type ProbeResult struct {
-	ProbeID    int64
-	Worker     string
-	RecordedAt time.Time
-}
-
-// RecordProbeActivity is the registered name of the probe activity.
-const RecordProbeActivity = "RecordProbe"
+// ProbeWorkflowName is the registered name of ProbeWorkflow.
+const ProbeWorkflowName = "ProbeWorkflow"
 
 // ProbeWorkflow proves the chain Temporal -> worker -> activity -> PostgreSQL.
 // scrm dev runs it once at start; the integration tests run it too.
-func ProbeWorkflow(ctx workflow.Context, in ProbeInput) (ProbeResult, error) {
+func ProbeWorkflow(ctx workflow.Context, in activities.ProbeInput) (activities.ProbeResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -32,7 +22,8 @@ func ProbeWorkflow(ctx workflow.Context, in ProbeInput) (ProbeResult, error) {
 			MaximumAttempts: 5,
 		},
 	})
-	var res ProbeResult
-	err := workflow.ExecuteActivity(ctx, RecordProbeActivity, in).Get(ctx, &res)
+	var a *activities.Probe
+	var res activities.ProbeResult
+	err := workflow.ExecuteActivity(ctx, a.RecordProbe, in).Get(ctx, &res)
 	return res, err
 }

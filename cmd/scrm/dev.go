@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/waba/sim"
@@ -143,6 +144,9 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	log.Info("database migrated", "applied", n)
+	if err := ensureDevAdmin(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
 		DataDir:          filepath.Join(cfg.DataDir, "temporal"),
@@ -188,11 +192,11 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		pctx, cancel := context.WithTimeout(gctx, 30*time.Second)
 		defer cancel()
 		key := fmt.Sprintf("dev-start-%d", time.Now().UnixNano())
-		run, err := in.temporal.ExecuteWorkflow(pctx, clientStartOptions(workflows.ProbeWorkflowID(key), cfg.TemporalTaskQueue), workflows.ProbeWorkflow, workflows.ProbeInput{Key: key})
+		run, err := in.temporal.ExecuteWorkflow(pctx, clientStartOptions(workflows.ProbeWorkflowID(key), cfg.TemporalTaskQueue), workflows.ProbeWorkflow, activities.ProbeInput{Key: key})
 		if err != nil {
 			return fmt.Errorf("start probe workflow: %w", err)
 		}
-		var res workflows.ProbeResult
+		var res activities.ProbeResult
 		if err := run.Get(pctx, &res); err != nil {
 			return fmt.Errorf("probe workflow: %w", err)
 		}

@@ -44,6 +44,7 @@ func newRoot() *cobra.Command {
 		newRealtimeCmd(f),
 		newMigrateCmd(f),
 		newDevCmd(f),
+		newAdminCmd(f),
 		newWABASimCmd(f),
 	)
 	return root

@@ -107,17 +107,25 @@ func newRegistry() *prometheus.Registry {
 
 // apiRole builds the api server on live infra.
 func apiRole(in *infra) *api.Server {
-	return api.New(api.Deps{
+	d := api.Deps{
 		Logger:          in.log,
 		Registry:        newRegistry(),
 		Ready:           in.checks(),
-		ShutdownTimeout: in.cfg.ShutdownTimeout,
 		DB:              in.db,
+		TrustedProxies:  in.cfg.TrustedProxyList(),
+		ShutdownTimeout: in.cfg.ShutdownTimeout,
 		WABAAppSecret:   in.cfg.WABAAppSecret,
 		WABAVerifyToken: in.cfg.WABAVerifyToken,
 		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
-		// Events: the realtime AMQP publisher, when the realtime area provides one.
-	})
+	}
+	// The secret is checked before we get here (RequireSecrets, dev secrets);
+	// should it still be unusable, protected routes answer 503 and say why.
+	if tokens, err := models.NewTokens(in.db, in.cfg.JWTSecret); err != nil {
+		in.log.Error("authentication disabled", "err", err)
+	} else {
+		d.Auth, d.Tokens = tokens, tokens
+	}
+	return api.New(d)
 }
 
 func workerRole(in *infra) *worker.Worker {

@@ -1,0 +1,43 @@
+# The two commands a new machine needs: `make dev` runs the product, `make test` runs the tests.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/scrm
+# Packages that link the Temporal server (embedded dev server, temporaltest) are
+# run without -race: race-instrumenting the whole server costs minutes and GBs
+# for code that is not ours. Everything else runs with -race.
+HEAVY := ./cmd/scrm
+LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$|/worker/devtemporal$$|/temporalenv$$')
+
+.PHONY: dev test test-light test-heavy lint build services fuzz clean
+
+dev: services build
+	./$(BIN) dev
+
+build:
+	$(GO) build -o $(BIN) ./cmd/scrm
+
+services:
+	@bash scripts/ensure-services.sh
+
+test: services
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m $(LIGHT)
+	$(GO) test -count=1 -timeout 30m $(HEAVY)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 -version >/dev/null 2>&1; then \
+	  $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...; \
+	else echo "staticcheck not installable here; skipped"; fi
+
+# Short fuzz runs of every parser that reads outside input.
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$p 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$p || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin .scrm

@@ -1,0 +1,115 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ConversationSnapshot is what the ConversationWorkflow reads from PostgreSQL.
+type ConversationSnapshot struct {
+	ID             int64
+	SenderID       int64
+	ContactID      int64
+	Status         string // open|pending|resolved|snoozed
+	AssigneeID     int64
+	TeamID         int64
+	LastInboundAt  time.Time // zero when the customer never wrote
+	LastActivityAt time.Time // last message either way
+}
+
+// RouteResult is the outcome of routing a new conversation.
+type RouteResult struct {
+	AgentID  int64 // 0: left unassigned in the team queue (manual strategy, nobody available)
+	TeamID   int64
+	Strategy string
+	Reason   string
+}
+
+// SendResult is the outcome of one outbound send. A permanent failure from
+// Meta is a result (Status "failed"), not an activity error: it fails that
+// message, never the workflow.
+type SendResult struct {
+	MessageID   int64
+	Wamid       string
+	Status      string // sent|failed
+	ErrorCode   int
+	ErrorReason string
+}
+
+// Window event kinds.
+const (
+	WindowOpened  = "opened"
+	WindowClosing = "closing"
+	WindowClosed  = "closed"
+)
+
+// WindowEvent is published to agents when the window opens, is about to
+// close, or closes.
+type WindowEvent struct {
+	ConversationID int64
+	Kind           string
+	ClosesAt       time.Time
+}
+
+// ConversationStore is the PostgreSQL side the conversation activities need.
+type ConversationStore interface {
+	Snapshot(ctx context.Context, id int64) (ConversationSnapshot, error)
+	// Route assigns a new conversation by its team's strategy, atomically.
+	Route(ctx context.Context, id int64) (RouteResult, error)
+	// ResolveIfIdle resolves the conversation only if nothing happened for idle.
+	ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, error)
+	PublishWindow(ctx context.Context, ev WindowEvent) error
+}
+
+// OutboundSender sends queued message rows exactly once each.
+type OutboundSender interface {
+	SendQueued(ctx context.Context, messageID int64) (SendResult, error)
+	MarkFailed(ctx context.Context, messageID int64, reason string) error
+}
+
+// Conversation holds the dependencies of the conversation activities.
+type Conversation struct {
+	Store  ConversationStore
+	Sender OutboundSender
+}
+
+// LoadConversation reads the conversation's current state.
+func (a *Conversation) LoadConversation(ctx context.Context, id int64) (ConversationSnapshot, error) {
+	s, err := a.Store.Snapshot(ctx, id)
+	if err != nil {
+		return s, fmt.Errorf("load conversation %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// RouteConversation assigns a new conversation.
+func (a *Conversation) RouteConversation(ctx context.Context, id int64) (RouteResult, error) {
+	r, err := a.Store.Route(ctx, id)
+	if err != nil {
+		return r, fmt.Errorf("route conversation %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// SendMessage sends one queued message. Transient errors are returned (the
+// workflow's retry policy retries them); permanent ones come back as a
+// failed SendResult.
+func (a *Conversation) SendMessage(ctx context.Context, messageID int64) (SendResult, error) {
+	return a.Sender.SendQueued(ctx, messageID)
+}
+
+// MarkSendFailed records that a message could not be sent after all retries.
+func (a *Conversation) MarkSendFailed(ctx context.Context, messageID int64, reason string) error {
+	return a.Sender.MarkFailed(ctx, messageID, reason)
+}
+
+// PublishWindowEvent tells agents about the window.
+func (a *Conversation) PublishWindowEvent(ctx context.Context, ev WindowEvent) error {
+	return a.Store.PublishWindow(ctx, ev)
+}
+
+// AutoResolve resolves the conversation if it has been idle for idle.
+func (a *Conversation) AutoResolve(ctx context.Context, id int64, idle time.Duration) (bool, error) {
+	return a.Store.ResolveIfIdle(ctx, id, idle)
+}

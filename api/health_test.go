@@ -1,0 +1,157 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+func newTestServer(checks []Check) *Server {
+	return New(Deps{
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registry:        prometheus.NewRegistry(),
+		Ready:           checks,
+		ShutdownTimeout: time.Second,
+	})
+}
+
+func do(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
+	ok := Check{Name: "postgres", Fn: func(context.Context) error { return nil }}
+	down := Check{Name: "rabbitmq", Fn: func(context.Context) error { return errors.New("connection closed") }}
+
+	rec := do(t, newTestServer([]Check{ok}).Handler(), "GET", "/readyz")
+	if rec.Code != 200 {
+		t.Fatalf("all up: %d %s", rec.Code, rec.Body)
+	}
+	rec = do(t, newTestServer([]Check{ok, down}).Handler(), "GET", "/readyz")
+	if rec.Code != 503 {
+		t.Fatalf("one down: %d", rec.Code)
+	}
+	var body struct {
+		Down []string `json:"down"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	if len(body.Down) != 1 || body.Down[0] != "rabbitmq" {
+		t.Fatalf("down = %v", body.Down)
+	}
+}
+
+func TestHealthzMetricsAndRequestID(t *testing.T) {
+	s := newTestServer(nil)
+	rec := do(t, s.Handler(), "GET", "/healthz")
+	if rec.Code != 200 || rec.Header().Get("X-Request-ID") == "" {
+		t.Fatalf("healthz: %d id=%q", rec.Code, rec.Header().Get("X-Request-ID"))
+	}
+	rec = do(t, s.Handler(), "GET", "/metrics")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "scrm_http_request_duration_seconds") {
+		t.Fatalf("metrics: %d", rec.Code)
+	}
+}
+
+func TestUnknownRouteIsJSON404(t *testing.T) {
+	rec := do(t, newTestServer(nil).Handler(), "GET", "/nope")
+	var body ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 404 || body.Error.Code != "not_found" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	cases := map[error]int{
+		models.FieldError(models.EInvalid, "email", "bad"): 400,
+		models.Errorf(models.EUnauthorized, "x"):           401,
+		models.Errorf(models.EForbidden, "x"):              403,
+		models.Errorf(models.ENotFound, "x"):               404,
+		models.Errorf(models.EConflict, "x"):               409,
+		models.Errorf(models.EWindowClosed, "x"):           409,
+		models.Errorf(models.EUnprocessable, "x"):          422,
+		models.Errorf(models.ERateLimited, "x"):            429,
+		models.Errorf(models.EUnavailable, "x"):            503,
+		errors.New("boom"):                                 500,
+		context.DeadlineExceeded:                           503,
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for err, want := range cases {
+		rec := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(rec)
+		c.Request = httptest.NewRequest("GET", "/", nil)
+		WriteError(c, log, err)
+		if rec.Code != want {
+			t.Errorf("%v: got %d want %d", err, rec.Code, want)
+		}
+		var body ErrorBody
+		if json.Unmarshal(rec.Body.Bytes(), &body) != nil || body.Error.Code == "" {
+			t.Errorf("%v: body %s", err, rec.Body)
+		}
+		if want == 500 && strings.Contains(rec.Body.String(), "boom") {
+			t.Errorf("internal error text leaked: %s", rec.Body)
+		}
+	}
+}
+
+type fakeAuth map[string]models.Principal
+
+func (f fakeAuth) Authenticate(_ context.Context, token string) (models.Principal, error) {
+	p, ok := f[token]
+	if !ok {
+		return models.Principal{}, models.Errorf(models.EUnauthorized, "invalid token")
+	}
+	return p, nil
+}
+
+func TestRequireChecksTokenAndPermission(t *testing.T) {
+	s := newTestServer(nil)
+	s.deps.Auth = fakeAuth{
+		"reader": {AgentID: 1, Permissions: []models.Permission{"audit:read"}},
+		"nobody": {AgentID: 2},
+	}
+	s.handle(s.engine, "GET", "/guarded", "audit:read", func(c *gin.Context) {
+		p, _ := PrincipalOf(c)
+		c.JSON(200, gin.H{"agent": p.AgentID})
+	})
+	cases := []struct {
+		header string
+		want   int
+	}{
+		{"", 401}, {"Bearer ", 401}, {"Basic abc", 401}, {"Bearer wrong", 401}, {"Bearer nobody", 403}, {"Bearer reader", 200},
+	}
+	for _, c := range cases {
+		req := httptest.NewRequest("GET", "/guarded", nil)
+		if c.header != "" {
+			req.Header.Set("Authorization", c.header)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%q: got %d want %d (%s)", c.header, rec.Code, c.want, rec.Body)
+		}
+	}
+	var found bool
+	for _, r := range s.Routes() {
+		if r.Path == "/guarded" && r.Perm == "audit:read" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("route declaration not recorded")
+	}
+}

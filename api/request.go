@@ -1,0 +1,151 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// maxJSONBody bounds request bodies of JSON endpoints.
+const maxJSONBody = 1 << 20
+
+// bindJSON decodes the body into dst strictly: unknown fields, trailing data,
+// wrong types and malformed JSON are 400 errors naming the field where known.
+func bindJSON(c *gin.Context, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return models.Errorf(models.EInvalid, "request body must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return models.Errorf(models.EInvalid, "request body is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return models.Errorf(models.EInvalid, "malformed JSON: unexpected end of input")
+	case errors.As(err, &syn):
+		return &models.Error{Code: models.EInvalid, Message: "malformed JSON at offset " + strconv.FormatInt(syn.Offset, 10), Err: err}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return &models.Error{Code: models.EInvalid, Message: "request body must be a JSON object", Err: err}
+		}
+		return &models.Error{Code: models.EInvalid, Field: field, Message: field + " must be " + jsonType(typ.Type.String()), Err: err}
+	case errors.As(err, &big):
+		return models.Errorf(models.ETooLarge, "request body is larger than %d bytes", big.Limit)
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return models.FieldError(models.EInvalid, f, "unknown field %q", f)
+	}
+	return &models.Error{Code: models.EInvalid, Message: "invalid JSON body", Err: err}
+}
+
+func jsonType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "string", strings.HasSuffix(goType, ".Permission"):
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	}
+	return "a " + goType
+}
+
+// idParam reads a positive int64 path parameter.
+func idParam(c *gin.Context, name string) (int64, error) {
+	v, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, models.FieldError(models.EInvalid, name, "%s must be a positive integer", name)
+	}
+	return v, nil
+}
+
+// queryInt64 reads an optional positive int64 query parameter (0 if absent).
+func queryInt64(c *gin.Context, name string) (int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, models.FieldError(models.EInvalid, name, "%s must be a positive integer", name)
+	}
+	return v, nil
+}
+
+// queryTime reads an optional RFC 3339 query parameter.
+func queryTime(c *gin.Context, name string) (time.Time, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		return time.Time{}, models.FieldError(models.EInvalid, name, "%s must be an RFC 3339 time like 2026-01-02T15:04:05Z", name)
+	}
+	return t, nil
+}
+
+// pageQuery reads limit and offset.
+func pageQuery(c *gin.Context) (models.Page, error) {
+	var p models.Page
+	for _, f := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &p.Limit, models.MaxPageLimit}, {"offset", &p.Offset, 1 << 30}} {
+		raw := c.Query(f.name)
+		if raw == "" {
+			continue
+		}
+		v, err := strconv.Atoi(raw)
+		if err != nil || v < 0 || v > f.max {
+			return p, models.FieldError(models.EInvalid, f.name, "%s must be an integer between 0 and %d", f.name, f.max)
+		}
+		*f.dst = v
+	}
+	return p.Normal(), nil
+}
+
+// listBody is the JSON shape of every paginated list.
+type listBody[T any] struct {
+	Items  []T   `json:"items"`
+	Total  int64 `json:"total"`
+	Limit  int   `json:"limit"`
+	Offset int   `json:"offset"`
+}
+
+func list[T any](items []T, total int64, p models.Page) listBody[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listBody[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset}
+}
+
+// principal returns the request's principal; require() guarantees it on
+// every protected route.
+func principal(c *gin.Context) models.Principal {
+	p, _ := PrincipalOf(c)
+	return p
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the scrm binary: with SCRM_TEST_AS_MAIN=1 it
+// runs main() with the given arguments, so process-level behaviour (exit
+// codes, signals, one-line errors) is tested without a second link of the
+// Temporal server.
+func TestMain(m *testing.M) {
+	if os.Getenv("SCRM_TEST_AS_MAIN") == "1" {
+		os.Args = append([]string{"scrm"}, strings.Fields(os.Getenv("SCRM_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// scrmCmd prepares the test binary to run as `scrm args...` with env.
+func scrmCmd(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SCRM_TEST_AS_MAIN=1", "SCRM_TEST_ARGS="+strings.Join(args, " "))
+	cmd.Env = append(cmd.Env, env...)
+	return cmd
+}
+
+// freeAddr returns a free loopback address below the kernel's ephemeral
+// range (32768+), so it cannot collide with ports the embedded Temporal
+// server asks the kernel for while the test runs.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	for range 200 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		l, err := net.Listen("tcp", addr)
+		if err == nil {
+			_ = l.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free port in 20000-32000")
+	return ""
+}
+
+func waitHTTP(t *testing.T, url string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+			last = fmt.Sprint(resp.StatusCode)
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer %d within %s (last: %s)", url, want, within, last)
+}
+
+var secretsEnv = []string{
+	"SCRM_JWT_SECRET=" + strings.Repeat("j", 32),
+	"SCRM_WABA_APP_SECRET=app-secret",
+	"SCRM_WABA_VERIFY_TOKEN=verify",
+}
+
+func TestAPIWithPostgresDownPrintsOneLineAndFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// Port 1 on loopback: nothing listens there.
+	env := append([]string{"SCRM_DATABASE_URL=postgres://postgres@127.0.0.1:1/scrm?sslmode=disable"}, secretsEnv...)
+	var stderr bytes.Buffer
+	cmd := scrmCmd(ctx, env, "api")
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if err == nil {
+		t.Fatal("scrm api must exit non-zero when PostgreSQL is down")
+	}
+	out := strings.TrimSpace(stderr.String())
+	if want := "scrm: cannot reach PostgreSQL at 127.0.0.1:1: connection refused"; out != want {
+		t.Fatalf("stderr:\n%q\nwant:\n%q", out, want)
+	}
+}
+
+func TestAPIRefusesBadConfigNamingTheKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := scrmCmd(ctx, append([]string{"SCRM_HTTP_ADDR=nonsense"}, secretsEnv...), "api")
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("want non-zero exit")
+	}
+	if !strings.Contains(stderr.String(), "SCRM_HTTP_ADDR") || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+		t.Fatalf("stderr: %q", stderr.String())
+	}
+}

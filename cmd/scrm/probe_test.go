@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker"
+	"github.com/wabascrm/scrm/worker/testenv"
+	"github.com/wabascrm/scrm/worker/testenv/temporalenv"
+	"github.com/wabascrm/scrm/workflows"
+)
+
+// A workflow and its activity run end to end on a real Temporal server
+// (temporaltest), a real worker and a real PostgreSQL.
+func TestProbeWorkflowEndToEnd(t *testing.T) {
+	db := testenv.NewDB(t)
+	ts := temporalenv.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	w := &worker.Worker{
+		Client:     ts.Client(),
+		TaskQueue:  "probe-e2e",
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Activities: worker.Activities{Probe: &activities.Probe{Store: models.ProbeStore{DB: db.Gorm}, Identity: "test-worker"}},
+	}
+	wctx, stopWorker := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+
+	run, err := ts.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ProbeWorkflowID("e2e"), TaskQueue: "probe-e2e"},
+		workflows.ProbeWorkflow, activities.ProbeInput{Key: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ProbeResult
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Worker != "test-worker" || res.ProbeID == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if n, _ := (models.ProbeStore{DB: db.Gorm}).Count(ctx, "e2e"); n != 1 {
+		t.Fatalf("probe rows %d", n)
+	}
+	stopWorker()
+	if err := <-done; err != nil {
+		t.Fatalf("worker stop: %v", err)
+	}
+
+	// The project's search attributes are registered, and registering again is a no-op.
+	resp, err := ts.Client().OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ts.GetDefaultNamespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range workflows.SearchAttributes() {
+		if _, ok := resp.GetCustomAttributes()[name]; !ok {
+			t.Errorf("search attribute %s not registered", name)
+		}
+	}
+	added, err := worker.RegisterSearchAttributes(ctx, ts.Client(), ts.GetDefaultNamespace())
+	if err != nil || len(added) != 0 {
+		t.Fatalf("second registration: added=%v err=%v", added, err)
+	}
+}
+
+// api and worker refuse to start on an unmigrated schema, naming the fix.
+func TestRolesRefuseUnmigratedSchema(t *testing.T) {
+	dsn := testenv.EmptyDatabaseURL(t)
+	for _, role := range []string{"api", "worker"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		var stderr bytes.Buffer
+		cmd := scrmCmd(ctx, append([]string{"SCRM_DATABASE_URL=" + dsn}, secretsEnv...), role)
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		cancel()
+		if err == nil {
+			t.Fatalf("%s started on an empty schema", role)
+		}
+		out := strings.TrimSpace(stderr.String())
+		if !strings.Contains(out, "database schema is not migrated") || !strings.Contains(out, "scrm migrate") || strings.Contains(out, "\n") {
+			t.Fatalf("%s: stderr %q", role, out)
+		}
+	}
+	// scrm migrate fixes it, twice is harmless.
+	for i, want := range []string{"migrations applied: ", "migrations applied: 0"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		out, err := scrmCmd(ctx, []string{"SCRM_DATABASE_URL=" + dsn}, "migrate").Output()
+		cancel()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Fatalf("migrate #%d: %q %v", i+1, out, err)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package models
+
+import (
+	"slices"
+
+	"gorm.io/gorm"
+)
+
+// ScopeFilter restricts a query to the records p may see, for tables that
+// carry an assignee column and (optionally) a team column:
+//
+//	AllScope (Admin):  no restriction
+//	otherwise:         agentCol = p.AgentID OR teamCol IN p.SupervisedTeamIDs
+//
+// agentCol and teamCol are trusted column names from code (never user
+// input); pass teamCol "" for tables without a team. Use it as
+// db.Scopes(models.ScopeFilter(p, "conversations.assignee_id", "conversations.team_id")).
+func ScopeFilter(p Principal, agentCol, teamCol string) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if p.AllScope {
+			return db
+		}
+		if teamCol != "" && len(p.SupervisedTeamIDs) > 0 {
+			return db.Where("("+agentCol+" = ? OR "+teamCol+" IN ?)", p.AgentID, p.SupervisedTeamIDs)
+		}
+		return db.Where(agentCol+" = ?", p.AgentID)
+	}
+}
+
+// AgentScope restricts a query on agents to the ones p may see: itself, and
+// the members of the teams it supervises (all agents for AllScope).
+func AgentScope(p Principal) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if p.AllScope {
+			return db
+		}
+		if len(p.SupervisedTeamIDs) > 0 {
+			return db.Where("(agents.id = ? OR agents.id IN (SELECT agent_id FROM team_members WHERE team_id IN ?))",
+				p.AgentID, p.SupervisedTeamIDs)
+		}
+		return db.Where("agents.id = ?", p.AgentID)
+	}
+}
+
+// SeesTeam reports whether p may see a team at all: Admin-like, a member, or a supervisor of it.
+func (p Principal) SeesTeam(teamID int64) bool {
+	return p.AllScope || slices.Contains(p.TeamIDs, teamID) || slices.Contains(p.SupervisedTeamIDs, teamID)
+}
+
+// SeesTeamMembers reports whether p may see every member of a team.
+func (p Principal) SeesTeamMembers(teamID int64) bool {
+	return p.AllScope || slices.Contains(p.SupervisedTeamIDs, teamID)
+}
+
+// AssignableScope keeps agents that may receive new work: disabled agents
+// get no new assignments (their open work keeps its assignee).
+func AssignableScope(db *gorm.DB) *gorm.DB {
+	return db.Where("agents.status = ?", AgentActive)
+}
+
+// Page is limit/offset pagination as the API accepts it.
+type Page struct {
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// Pagination bounds.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+func (p Page) normal() Page {
+	if p.Limit <= 0 {
+		p.Limit = DefaultPageLimit
+	}
+	if p.Limit > MaxPageLimit {
+		p.Limit = MaxPageLimit
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// Normal returns p with defaults and bounds applied.
+func (p Page) Normal() Page { return p.normal() }
