@@ -73,6 +73,15 @@ type IngestResult struct {
 	Duplicates        int
 	StatusesApplied   int
 	UnverifiedSenders []string
+	// Opened lists conversations whose customer-service window this delivery
+	// opened (no earlier inbound, or the last one older than the window):
+	// only these are signalled to Temporal, ordinary messages are not.
+	Opened []OpenedWindow
+}
+
+// OpenedWindow is a conversation whose window an inbound message opened.
+type OpenedWindow struct {
+	ConversationID, SenderID, ContactID, MessageID int64
 }
 
 // InboundStore writes webhook deliveries. Everything of one delivery
@@ -80,6 +89,8 @@ type IngestResult struct {
 type InboundStore struct {
 	DB     *gorm.DB
 	Events EventStore
+	// Window is the customer-service window (24h when zero).
+	Window time.Duration
 	// senderIDs caches phone_number_id -> senders.id (a row is never deleted
 	// while conversations reference it, so a cached id stays valid).
 	senderIDs sync.Map
@@ -215,6 +226,7 @@ type convRow struct {
 	ID              int64
 	AssigneeAgentID *int64
 	TeamID          *int64
+	LastInboundAt   *time.Time
 }
 
 func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
@@ -241,7 +253,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	var conv []convRow
 	err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
 		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-		RETURNING id, assignee_agent_id, team_id`, senderID, contactID).Scan(&conv).Error
+		RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
 	if err != nil || len(conv) == 0 {
 		return fmt.Errorf("upsert conversation: %w", err)
 	}
@@ -286,6 +298,17 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	}
 	res.Events = append(res.Events, ev)
 	res.MessagesStored++
+	window := s.Window
+	if window <= 0 {
+		window = 24 * time.Hour
+	}
+	if prev := conv[0].LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
+		res.Opened = append(res.Opened, OpenedWindow{ConversationID: conv[0].ID, SenderID: senderID, ContactID: contactID, MessageID: msgIDs[0]})
+		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv[0].ID, senderID, contactID, msgIDs[0]).Error; err != nil {
+			return fmt.Errorf("record window signal: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -29,7 +29,7 @@ const (
 
 // AmbiguousAfter is how long an attempted send without an answer waits for a
 // status webhook before it is considered not sent.
-const AmbiguousAfter = 2 * time.Minute
+const AmbiguousAfter = time.Minute
 
 // OutboundJob is everything a send activity needs about one row.
 type OutboundJob struct {

@@ -18,7 +18,9 @@ import (
 
 // Activities bundles the activity structs the worker registers.
 type Activities struct {
-	Probe *activities.Probe
+	Probe        *activities.Probe
+	Conversation *activities.Conversation
+	Case         *activities.Case
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -27,6 +29,14 @@ func Register(r sdkworker.Registry, a Activities) {
 	r.RegisterWorkflowWithOptions(workflows.ProbeWorkflow, workflow.RegisterOptions{Name: workflows.ProbeWorkflowName})
 	if a.Probe != nil {
 		r.RegisterActivity(a.Probe)
+	}
+	if a.Conversation != nil {
+		r.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+		r.RegisterActivity(a.Conversation)
+	}
+	if a.Case != nil {
+		r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
+		r.RegisterActivity(a.Case)
 	}
 }
 

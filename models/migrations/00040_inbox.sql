@@ -23,6 +23,17 @@ ALTER TABLE teams
     ADD COLUMN conv_rr_cursor BIGINT NOT NULL DEFAULT 0,
     ADD COLUMN case_rr_cursor BIGINT NOT NULL DEFAULT 0;
 
+-- window_signals: a customer message that opened a window, stored in the
+-- webhook's transaction; the api signals Temporal right after commit and
+-- deletes the row, and the worker re-signals any row left by a crash.
+CREATE TABLE window_signals (
+    conversation_id BIGINT      PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    sender_id       BIGINT      NOT NULL,
+    contact_id      BIGINT      NOT NULL,
+    message_id      BIGINT      NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
 CREATE TABLE conversation_notes (
     id              BIGSERIAL PRIMARY KEY,
     conversation_id BIGINT      NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -45,6 +56,7 @@ CREATE TABLE canned_responses (
 -- +goose Down
 DROP TABLE canned_responses;
 DROP TABLE conversation_notes;
+DROP TABLE window_signals;
 ALTER TABLE teams DROP COLUMN conv_rr_cursor, DROP COLUMN case_rr_cursor;
 DROP INDEX conversations_team_idx;
 DROP INDEX conversations_assignee_idx;

@@ -1,0 +1,185 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/waba"
+)
+
+// publishAfterCommit pushes stored events to the realtime tier. A failed
+// publish is logged, not returned: the events are in PostgreSQL and clients
+// resync from there, so retrying the whole activity would only duplicate work.
+func publishAfterCommit(ctx context.Context, pub models.EventPublisher, log *slog.Logger, evs ...models.Event) {
+	if pub == nil || len(evs) == 0 {
+		return
+	}
+	if err := pub.Publish(ctx, evs...); err != nil && log != nil {
+		log.WarnContext(ctx, "publish events", "err", err, "count", len(evs))
+	}
+}
+
+// InboxStore implements ConversationStore on PostgreSQL (models.Inbox).
+type InboxStore struct {
+	Inbox  models.Inbox
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
+
+// Snapshot reads the conversation.
+func (s InboxStore) Snapshot(ctx context.Context, id int64) (ConversationSnapshot, error) {
+	v, err := s.Inbox.Snapshot(ctx, id)
+	if err != nil {
+		return ConversationSnapshot{}, businessOrRetry(err)
+	}
+	out := ConversationSnapshot{ID: v.ID, SenderID: v.SenderID, ContactID: v.ContactID, Status: v.Status, LastActivityAt: v.LastActivityAt}
+	if v.AssigneeAgentID != nil {
+		out.AssigneeID = *v.AssigneeAgentID
+	}
+	if v.TeamID != nil {
+		out.TeamID = *v.TeamID
+	}
+	if v.LastInboundAt != nil {
+		out.LastInboundAt = *v.LastInboundAt
+	}
+	return out, nil
+}
+
+// Route assigns the conversation and publishes the change.
+func (s InboxStore) Route(ctx context.Context, id int64) (RouteResult, error) {
+	r, err := s.Inbox.Route(ctx, id)
+	if err != nil {
+		return RouteResult{}, businessOrRetry(err)
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, r.Events...)
+	return RouteResult{AgentID: r.AgentID, TeamID: r.TeamID, Strategy: r.Strategy, Reason: r.Reason}, nil
+}
+
+// ResolveIfIdle resolves an idle conversation.
+func (s InboxStore) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, error) {
+	ok, evs, err := s.Inbox.ResolveIfIdle(ctx, id, idle)
+	if err != nil {
+		return false, businessOrRetry(err)
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, evs...)
+	return ok, nil
+}
+
+// PublishWindow stores and pushes a window event.
+func (s InboxStore) PublishWindow(ctx context.Context, ev WindowEvent) error {
+	e, err := s.Inbox.WindowEvent(ctx, ev.ConversationID, ev.Kind, ev.ClosesAt)
+	if err != nil {
+		return businessOrRetry(err)
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, e)
+	return nil
+}
+
+// MessageAPI is the part of the Cloud API client the sender needs.
+type MessageAPI interface {
+	Send(ctx context.Context, phoneNumberID string, m waba.OutboundMessage, o waba.SendOptions) (waba.SendResult, error)
+}
+
+// WABASender sends queued rows through the Cloud API exactly once each
+// (see models.Outbox for the state machine).
+type WABASender struct {
+	Outbox models.Outbox
+	API    MessageAPI
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
+
+// errAwaitingWebhook is retried: the answer of a previous attempt was lost
+// and the status webhook that would tell us the wamid has not come yet.
+var errAwaitingWebhook = errors.New("previous attempt may have been sent: waiting for its status webhook before deciding")
+
+// SendQueued sends one row. Permanent Meta errors become a failed result.
+func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error) {
+	job, err := s.Outbox.BeginSend(ctx, id)
+	if err != nil {
+		return SendResult{}, businessOrRetry(err)
+	}
+	switch {
+	case job.AlreadyDone:
+		st := SendResult{MessageID: id, Wamid: job.WAMID, Status: MsgStatusResult(job.Status)}
+		return st, nil
+	case job.Ambiguous:
+		return SendResult{}, temporal.NewApplicationErrorWithOptions(errAwaitingWebhook.Error(), "AmbiguousSend",
+			temporal.ApplicationErrorOptions{NextRetryDelay: 15 * time.Second})
+	}
+	var m waba.OutboundMessage
+	if err := json.Unmarshal(job.Request, &m); err != nil {
+		ev, ferr := s.Outbox.FailSend(ctx, id, 0, "stored request is unreadable: "+err.Error())
+		if ferr == nil {
+			publishAfterCommit(ctx, s.Events, s.Log, ev)
+		}
+		return SendResult{MessageID: id, Status: "failed", ErrorReason: "stored request is unreadable"}, nil
+	}
+	m.To = job.To
+	res, err := s.API.Send(ctx, job.PhoneNumberID, m, waba.SendOptions{BizOpaque: strconv.FormatInt(id, 10), ReplyTo: job.ReplyToWAMID})
+	if err != nil {
+		var ae *waba.APIError
+		if errors.As(err, &ae) {
+			if ae.Retryable() {
+				// Meta answered and refused: nothing was sent, so the next attempt may send.
+				if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
+					return SendResult{}, fmt.Errorf("release %d: %w", id, rerr)
+				}
+				return SendResult{}, temporal.NewApplicationErrorWithOptions(ae.Error(), "WABARetryable",
+					temporal.ApplicationErrorOptions{NextRetryDelay: ae.RetryAfter()})
+			}
+			reason := ae.Message
+			if d := ae.Details(); d != "" {
+				reason += ": " + d
+			}
+			ev, ferr := s.Outbox.FailSend(ctx, id, ae.Code, reason)
+			if ferr != nil && !models.IsNothingChanged(ferr) {
+				return SendResult{}, fmt.Errorf("record failure of %d: %w", id, ferr)
+			}
+			if ferr == nil {
+				publishAfterCommit(ctx, s.Events, s.Log, ev)
+			}
+			return SendResult{MessageID: id, Status: "failed", ErrorCode: ae.Code, ErrorReason: reason}, nil
+		}
+		// No answer (timeout, connection reset): the request may have gone
+		// out. The row stays "attempted"; the retry waits for the webhook.
+		return SendResult{}, fmt.Errorf("send %d: %w", id, err)
+	}
+	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID())
+	if err != nil && !models.IsNothingChanged(err) {
+		return SendResult{}, fmt.Errorf("record send of %d: %w", id, err)
+	}
+	if err == nil {
+		publishAfterCommit(ctx, s.Events, s.Log, ev)
+	}
+	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, nil
+}
+
+// MarkFailed records a row that could not be sent after all retries.
+func (s WABASender) MarkFailed(ctx context.Context, id int64, reason string) error {
+	ev, err := s.Outbox.FailSend(ctx, id, 0, reason)
+	if err != nil {
+		if models.IsNothingChanged(err) {
+			return nil
+		}
+		return err
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, ev)
+	return nil
+}
+
+// MsgStatusResult maps a stored message status to a SendResult status.
+func MsgStatusResult(status string) string {
+	if status == models.MsgFailed {
+		return "failed"
+	}
+	return "sent"
+}
