@@ -30,6 +30,12 @@ type infra struct {
 	db       *gorm.DB
 	amqp     *amqp.Connection
 	temporal client.Client
+	// rtAuth validates websocket tokens. TODO(lead): set it to the models
+	// JWT authenticator (the same one api.Deps.Auth uses). While nil the
+	// realtime role refuses every connection.
+	rtAuth realtime.Authenticator
+	// rtPresence stores agents' presence (agents.presence). Optional.
+	rtPresence realtime.PresenceSink
 }
 
 type needs struct{ db, amqp, temporal bool }
@@ -126,18 +132,48 @@ func workerRole(in *infra) *worker.Worker {
 	}
 }
 
-func realtimeRole(in *infra) *realtime.Server {
+// newEventPublisher is the models.EventPublisher the api and worker roles
+// use to publish events after commit (pass it to their deps). Close it when
+// the role stops.
+func newEventPublisher(cfg config.Config, role string) *realtime.AMQPPublisher {
+	host, _ := os.Hostname()
+	return realtime.NewAMQPPublisher(cfg.AMQPURL, cfg.AMQPExchange, fmt.Sprintf("%s-%s-%d", role, host, os.Getpid()))
+}
+
+// realtimeRole builds the websocket gateway: its own fanout subscription,
+// the events table for resync, and a publisher for presence events. The
+// returned close func releases the publisher.
+func realtimeRole(in *infra) (*realtime.Server, func()) {
 	var checks []realtime.Check
 	for _, c := range in.checks() {
 		checks = append(checks, realtime.Check{Name: c.Name, Fn: c.Fn})
 	}
 	reg := newRegistry()
-	return realtime.New(realtime.Deps{
+	host, _ := os.Hostname()
+	pod := fmt.Sprintf("%s-%d", host, os.Getpid())
+	pub := newEventPublisher(in.cfg, "realtime")
+	srv := realtime.New(realtime.Deps{
 		Logger:          in.log,
 		Ready:           checks,
 		Metrics:         promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		Registerer:      reg,
 		ShutdownTimeout: in.cfg.ShutdownTimeout,
+		Auth:            in.rtAuth,
+		Events:          models.EventStore{DB: in.db},
+		Feed: &realtime.AMQPConsumer{
+			URL:      in.cfg.AMQPURL,
+			Exchange: in.cfg.AMQPExchange,
+			Name:     pod,
+			Logger:   in.log,
+			Prefetch: 1000,
+		},
+		Publisher: pub,
+		Presence:  in.rtPresence,
 	})
+	if in.rtAuth == nil {
+		in.log.Warn("realtime: no authenticator configured; every websocket is refused")
+	}
+	return srv, func() { _ = pub.Close() }
 }
 
 func newAPICmd(f *rootFlags) *cobra.Command {
@@ -201,7 +237,9 @@ func newRealtimeCmd(f *rootFlags) *cobra.Command {
 				return err
 			}
 			defer in.close()
-			return realtimeRole(in).Run(cmd.Context(), cfg.RealtimeAddr)
+			srv, closeRT := realtimeRole(in)
+			defer closeRT()
+			return srv.Run(cmd.Context(), cfg.RealtimeAddr)
 		},
 	}
 }
