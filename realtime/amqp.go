@@ -51,9 +51,9 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-// backoff returns the wait before retry n (0-based): 100ms doubling to max.
-func backoff(n int, maxWait time.Duration) time.Duration {
-	d := 100 * time.Millisecond << min(n, 10)
+// backoff returns the wait before retry n (0-based): minWait doubling to maxWait.
+func backoff(n int, minWait, maxWait time.Duration) time.Duration {
+	d := minWait << min(n, 10)
 	return min(d, maxWait)
 }
 
@@ -68,7 +68,10 @@ type AMQPConsumer struct {
 	Exchange string
 	// Name identifies the pod in connection and queue names.
 	Name       string
-	Logger     *slog.Logger
+	Logger *slog.Logger
+	// MinBackoff and MaxBackoff bound the wait between reconnects
+	// (defaults 100ms and 5s; doubling).
+	MinBackoff time.Duration
 	MaxBackoff time.Duration
 	// Prefetch bounds unacked deliveries; we use auto-ack (the events table
 	// is the truth), so it is only a flow-control window.
@@ -91,9 +94,12 @@ func (c *AMQPConsumer) QueueName() string {
 
 // Run subscribes, reconnecting with backoff until ctx is done.
 func (c *AMQPConsumer) Run(ctx context.Context, deliver func(models.Event), bound func()) error {
-	maxWait := c.MaxBackoff
-	if maxWait <= 0 {
-		maxWait = 5 * time.Second
+	minWait, maxWait := c.MinBackoff, c.MaxBackoff
+	if minWait <= 0 {
+		minWait = 100 * time.Millisecond
+	}
+	if maxWait < minWait {
+		maxWait = max(5*time.Second, minWait)
 	}
 	for attempt := 0; ; {
 		err := c.session(ctx, deliver, bound)
@@ -106,7 +112,7 @@ func (c *AMQPConsumer) Run(ctx context.Context, deliver func(models.Event), boun
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff(attempt, maxWait)):
+		case <-time.After(backoff(attempt, minWait, maxWait)):
 		}
 		// A session that came up resets the backoff.
 		if err != nil && errors.Is(err, errSessionWasUp) {
