@@ -67,7 +67,7 @@ type AMQPConsumer struct {
 	URL      string
 	Exchange string
 	// Name identifies the pod in connection and queue names.
-	Name       string
+	Name   string
 	Logger *slog.Logger
 	// MinBackoff and MaxBackoff bound the wait between reconnects
 	// (defaults 100ms and 5s; doubling).
