@@ -58,7 +58,7 @@ type Options struct {
 	SendQueueLen      int           // frames queued per connection before it is dropped (4096)
 	SendQueueBytes    int           // bytes queued per connection before it is dropped (4 MiB)
 	ResyncLimit       int           // max events replayed to a client before "reload" (1000)
-	ResyncOverlap     int64         // replay this many ids before the cursor: transactions may commit out of id order (32)
+	ResyncOverlap     int64         // replay this many ids before the cursor: transactions may commit out of id order (32; <0 for none)
 	PodReplayMax      int           // max events a pod replays after an AMQP outage before asking clients to resync (10000)
 	PresenceGrace     time.Duration // offline after this long with no connection (30s)
 	DrainPresenceWait time.Duration // at shutdown, wait this long for agents to show up on another pod (3s)
