@@ -20,8 +20,10 @@ const (
 	closeTryAgainLater  = websocket.CloseTryAgainLater // 1013: slow consumer, reconnect with cursor
 )
 
-// client is one websocket. Only its writer goroutine writes to conn; only its
-// reader goroutine reads. Pushes go to a bounded queue, never block the hub.
+// client is one websocket. Only its reader goroutine reads. Writes go
+// through a bounded queue drained by a writer goroutine that exists only
+// while there is something to write (pings included), so an idle socket
+// costs one goroutine. Pushes never block the hub.
 type client struct {
 	srv       *Server
 	conn      *websocket.Conn
@@ -29,18 +31,28 @@ type client struct {
 
 	mu         sync.Mutex
 	token      string
-	queue      [][]byte
+	queue      []outFrame
 	queueBytes int
+	writing    bool      // a writer goroutine is draining the queue
 	replaying  int       // >0 while a resync is reading the events table
 	pending    []pending // live events held back during a resync
-	closed     bool
+	closed     bool      // no more frames are accepted
 
-	signal    chan struct{} // cap 1: queue is non-empty
-	closing   chan struct{} // closed by shutdown
-	closeOnce sync.Once
-	closeCode int
-	closeMsg  string
-	done      chan struct{} // closed when the reader exits
+	done chan struct{} // closed when the reader exits
+}
+
+type frameKind uint8
+
+const (
+	frameText frameKind = iota
+	framePing
+	frameClose
+)
+
+type outFrame struct {
+	kind frameKind
+	data []byte
+	code int
 }
 
 type pending struct {
@@ -54,25 +66,29 @@ func (c *client) currentToken() string {
 	return c.token
 }
 
-// enqueueLocked appends a frame; false means the client is too slow and is
-// being disconnected. c.mu must be held.
+// kickLocked starts the writer if it is not running. c.mu must be held.
+func (c *client) kickLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.flush()
+	}
+}
+
+// enqueueLocked appends a frame; false means the client is closed or too
+// slow (and is being disconnected). c.mu must be held.
 func (c *client) enqueueLocked(frame []byte) bool {
 	if c.closed {
 		return false
 	}
 	o := c.srv.opts
 	if len(c.queue) >= o.SendQueueLen || c.queueBytes+len(frame) > o.SendQueueBytes {
-		c.closed = true
 		c.srv.metrics.drops.WithLabelValues("slow_consumer").Inc()
-		go c.shutdown(closeTryAgainLater, "slow consumer: reconnect with your cursor")
+		c.closeLocked(closeTryAgainLater, "slow consumer: reconnect with your cursor", true)
 		return false
 	}
-	c.queue = append(c.queue, frame)
+	c.queue = append(c.queue, outFrame{kind: frameText, data: frame})
 	c.queueBytes += len(frame)
-	select {
-	case c.signal <- struct{}{}:
-	default:
-	}
+	c.kickLocked()
 	return true
 }
 
@@ -81,6 +97,16 @@ func (c *client) push(frame []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.enqueueLocked(frame)
+}
+
+// ping queues a websocket ping (sent by the pod's pinger).
+func (c *client) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.queue = append(c.queue, outFrame{kind: framePing})
+		c.kickLocked()
+	}
 }
 
 // pushEvent queues a live event, or holds it while a resync is in flight so
@@ -93,9 +119,8 @@ func (c *client) pushEvent(id int64, frame []byte) bool {
 			return false
 		}
 		if len(c.pending) >= c.srv.opts.SendQueueLen {
-			c.closed = true
 			c.srv.metrics.drops.WithLabelValues("slow_consumer").Inc()
-			go c.shutdown(closeTryAgainLater, "slow consumer: reconnect with your cursor")
+			c.closeLocked(closeTryAgainLater, "slow consumer: reconnect with your cursor", true)
 			return false
 		}
 		c.pending = append(c.pending, pending{id, frame})
@@ -108,52 +133,67 @@ func (c *client) pushEvent(id int64, frame []byte) bool {
 	return true
 }
 
-// shutdown asks the writer to send a close frame and end the connection.
+// shutdown sends a close frame after what is already queued and ends the
+// connection.
 func (c *client) shutdown(code int, msg string) {
-	c.closeOnce.Do(func() {
-		c.closeCode, c.closeMsg = code, msg
-		close(c.closing)
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked(code, msg, false)
 }
 
-func (c *client) writeLoop() {
+// closeLocked queues the close frame (dropping queued frames when the
+// client is too slow for them) and makes sure the socket is closed even if
+// the peer never answers. c.mu must be held.
+func (c *client) closeLocked(code int, msg string, drop bool) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	if drop {
+		c.queue, c.queueBytes = nil, 0
+	}
+	c.queue = append(c.queue, outFrame{kind: frameClose, code: code, data: []byte(msg)})
+	c.kickLocked()
+	time.AfterFunc(c.srv.opts.WriteTimeout+time.Second, func() { _ = c.conn.Close() })
+}
+
+// flush is the writer: it drains the queue and exits when it is empty.
+func (c *client) flush() {
 	o := c.srv.opts
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
-	defer c.conn.Close()
 	for {
-		select {
-		case <-c.signal:
-			c.mu.Lock()
-			batch := c.queue
-			c.queue, c.queueBytes = nil, 0
+		c.mu.Lock()
+		batch := c.queue
+		c.queue, c.queueBytes = nil, 0
+		if len(batch) == 0 {
+			c.writing = false
 			c.mu.Unlock()
-			for _, b := range batch {
-				_ = c.conn.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-				if err := c.conn.WriteMessage(websocket.TextMessage, b); err != nil {
-					c.shutdown(websocket.CloseAbnormalClosure, "")
-					c.srv.metrics.drops.WithLabelValues("write_error").Inc()
-					return
+			return
+		}
+		c.mu.Unlock()
+		for _, f := range batch {
+			deadline := time.Now().Add(o.WriteTimeout)
+			var err error
+			switch f.kind {
+			case frameText:
+				if err = c.conn.SetWriteDeadline(deadline); err == nil {
+					err = c.conn.WriteMessage(websocket.TextMessage, f.data)
 				}
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)); err != nil {
-				c.shutdown(websocket.CloseAbnormalClosure, "")
+			case framePing:
+				err = c.conn.WriteControl(websocket.PingMessage, nil, deadline)
+			case frameClose:
+				_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, string(f.data)), deadline)
+				// The reader ends when the peer answers (or the timer of
+				// closeLocked closes the socket); stay "writing" for good.
 				return
 			}
-		case <-c.done:
-			return
-		case <-c.closing:
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				msg := websocket.FormatCloseMessage(c.closeCode, c.closeMsg)
-				_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(o.WriteTimeout))
-				// Give the peer a moment to answer the close handshake.
-				select {
-				case <-c.done:
-				case <-time.After(time.Second):
-				}
+			if err != nil {
+				c.srv.metrics.drops.WithLabelValues("write_error").Inc()
+				c.mu.Lock()
+				c.closed = true
+				c.mu.Unlock()
+				_ = c.conn.Close() // ends the reader
+				return
 			}
-			return
 		}
 	}
 }
@@ -171,10 +211,10 @@ func (c *client) readLoop(ctx context.Context) {
 		c.mu.Lock()
 		c.closed = true
 		c.mu.Unlock()
+		_ = c.conn.Close()
 		c.srv.hub.unregister(c)
 		c.srv.metrics.connections.Dec()
 		close(c.done)
-		c.shutdown(websocket.CloseAbnormalClosure, "")
 	}()
 	c.conn.SetReadLimit(o.ReadLimit)
 	_ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait))
@@ -187,6 +227,14 @@ func (c *client) readLoop(ctx context.Context) {
 			return
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait))
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			// Closing: keep reading until the peer answers our close frame
+			// (or the close timer ends the socket), ignoring what it says.
+			continue
+		}
 		var m inbound
 		if err := json.Unmarshal(raw, &m); err != nil {
 			c.push(errorFrame("invalid", "message must be a JSON object with a type"))
@@ -196,7 +244,7 @@ func (c *client) readLoop(ctx context.Context) {
 		case "auth":
 			// A fresh access token for the same agent extends the session.
 			if err := c.reauth(ctx, m.Token); err != nil {
-				return
+				continue
 			}
 			c.push(mustJSON(map[string]any{"type": "auth_ok"}))
 		case "resync":
@@ -205,7 +253,7 @@ func (c *client) readLoop(ctx context.Context) {
 				continue
 			}
 			if err := c.revalidate(ctx); err != nil {
-				return
+				continue
 			}
 			c.resync(ctx, *m.After)
 		default:

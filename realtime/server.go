@@ -273,8 +273,7 @@ func (s *Server) startClient(conn *websocket.Conn, token string, p models.Princi
 			return
 		}
 	}
-	c := &client{srv: s, conn: conn, token: token,
-		signal: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	c := &client{srv: s, conn: conn, token: token, done: make(chan struct{})}
 	c.principal.Store(&p)
 	if cursor >= 0 {
 		// Hold live events until the replay is queued, so order holds.
@@ -282,7 +281,6 @@ func (s *Server) startClient(conn *websocket.Conn, token string, p models.Princi
 	}
 	s.metrics.connections.Inc()
 	s.hub.register(c)
-	go c.writeLoop()
 	if s.draining.Load() {
 		c.shutdown(closeServiceRestart, "service restart: reconnect to another pod")
 	}
@@ -299,7 +297,9 @@ func (s *Server) startClient(conn *websocket.Conn, token string, p models.Princi
 	if cursor >= 0 {
 		c.resyncHeld(ctx, cursor)
 	}
-	c.readLoop(ctx)
+	// A fresh goroutine with a small stack holds the idle connection; this
+	// one grew through authentication and database calls.
+	go c.readLoop(ctx)
 }
 
 func (s *Server) firstMessageAuth(ctx context.Context, conn *websocket.Conn) (string, models.Principal, error) {
@@ -387,6 +387,23 @@ func (s *Server) askResync() {
 	}
 }
 
+// pingLoop pings every connection through its writer; the reader's
+// deadline (PongWait) drops peers that stop answering.
+func (s *Server) pingLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, c := range s.hub.snapshot() {
+			c.ping()
+		}
+	}
+}
+
 // revalidateLoop re-checks every connection's token so that a disabled
 // agent or an expired token loses its socket within RevalidateEvery.
 func (s *Server) revalidateLoop(ctx context.Context) {
@@ -444,6 +461,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.bgWG.Go(func() { s.presence.run(bgCtx) })
 	s.bgWG.Go(func() { s.revalidateLoop(bgCtx) })
+	s.bgWG.Go(func() { s.pingLoop(bgCtx) })
 
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -109,7 +109,9 @@ func TestHubScope(t *testing.T) {
 	h := newHub(4, nil, nil)
 	s.hub = h
 	mk := func(p models.Principal) *client {
-		c := &client{srv: s, signal: make(chan struct{}, 1), closing: make(chan struct{})}
+		// writing=true: no writer goroutine (there is no socket); frames
+		// stay in the queue for inspection.
+		c := &client{srv: s, writing: true}
 		c.principal.Store(&p)
 		h.register(c)
 		return c
