@@ -204,7 +204,7 @@ func dup(ids []int64, id int64) bool {
 	return false
 }
 
-// each calls fn on a snapshot of all clients (fn runs without hub locks).
+// snapshot lists all clients (callers act on them without hub locks).
 func (h *hub) snapshot() []*client {
 	var out []*client
 	for i := range h.shards {
