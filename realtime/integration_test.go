@@ -3,6 +3,7 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +98,22 @@ func TestThreePods(t *testing.T) {
 	a2b.waitEvents(10*time.Second, live.ID)
 	a1x.waitEvents(10*time.Second, append(missed, live.ID)...) // never disconnected
 	assertOrdered(t, a1z)
+	// Presence across pods: p1 said agent 1 went offline when it stopped,
+	// but agent 1 still had a tab on p0, which answered with "online"; agent
+	// 2 came back on p0.
+	eventually(t, 5*time.Second, "agents 1 and 2 online again", func() bool {
+		return e.pres.get(1) == realtime.PresenceOnline && e.pres.get(2) == realtime.PresenceOnline
+	})
+	time.Sleep(500 * time.Millisecond) // longer than the grace period
+	if e.pres.get(1) != realtime.PresenceOnline || e.pres.get(2) != realtime.PresenceOnline {
+		t.Errorf("presence after failover: 1=%s 2=%s, want online", e.pres.get(1), e.pres.get(2))
+	}
+	e.pres.mu.Lock()
+	log1 := strings.Join(e.pres.log, " ")
+	e.pres.mu.Unlock()
+	if i := strings.Index(log1, "1:offline"); i < 0 || !strings.Contains(log1[i:], "1:online") {
+		t.Errorf("presence log %q: want p1's offline for agent 1 answered by p0's online", log1)
+	}
 
 	// --- the broker drops every connection of the pods and the producer ---
 	before0, before2 := counter(t, p0.reg, "scrm_realtime_amqp_reconnects_total"), counter(t, p2.reg, "scrm_realtime_amqp_reconnects_total")
