@@ -172,7 +172,9 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return apiRole(in).Run(gctx, cfg.HTTPAddr) })
-	g.Go(func() error { return realtimeRole(in).Run(gctx, cfg.RealtimeAddr) })
+	rt, closeRT := realtimeRole(in)
+	defer closeRT()
+	g.Go(func() error { return rt.Run(gctx, cfg.RealtimeAddr) })
 	g.Go(func() error { return workerRole(in).Run(gctx) })
 
 	// Prove the whole chain before telling the user it is up.
