@@ -680,3 +680,22 @@ func EnsureAdmin(ctx context.Context, db *gorm.DB, in AdminInput) (bool, error) 
 	}
 	return true, nil
 }
+
+// PresenceFromConnections stores presence as the realtime tier derives it
+// from websocket connections: the first connection brings an offline agent
+// online (an agent who chose "away" stays away), and the grace period after
+// the last connection sets offline. The realtime tier emits the event.
+type PresenceFromConnections struct{ DB *gorm.DB }
+
+// SetPresence implements realtime.PresenceSink.
+func (p PresenceFromConnections) SetPresence(ctx context.Context, agentID int64, presence string) error {
+	now := time.Now().UTC()
+	q := p.DB.WithContext(ctx).Model(&Agent{}).Where("id = ?", agentID)
+	if presence == PresenceOnline {
+		q = q.Where("presence = ?", PresenceOffline)
+	}
+	if err := q.Updates(map[string]any{"presence": presence, "last_seen_at": now, "updated_at": now}).Error; err != nil {
+		return fmt.Errorf("presence of agent %d: %w", agentID, err)
+	}
+	return nil
+}

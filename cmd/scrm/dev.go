@@ -184,7 +184,9 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 				AccessToken: cfg.WABAAccessToken, Seed: 1, Logger: log.With("component", "wabasim")}).Run(gctx, cfg.WABASimAddr)
 		})
 	}
-	g.Go(func() error { return realtimeRole(in).Run(gctx, cfg.RealtimeAddr) })
+	rt, closeRT := realtimeRole(in)
+	defer closeRT()
+	g.Go(func() error { return rt.Run(gctx, cfg.RealtimeAddr) })
 	g.Go(func() error { return workerRole(in).Run(gctx) })
 
 	// Prove the whole chain before telling the user it is up.

@@ -31,6 +31,16 @@ type infra struct {
 	db       *gorm.DB
 	amqp     *amqp.Connection
 	temporal client.Client
+	// tokens authenticates API calls and websockets (nil when no JWT
+	// secret is configured: protected routes answer 503 and every
+	// websocket is refused).
+	tokens *models.Tokens
+	// rtAuth validates websocket tokens (the same authenticator as the API).
+	rtAuth realtime.Authenticator
+	// rtPresence stores agents' presence (agents.presence). Optional.
+	rtPresence realtime.PresenceSink
+	// pub publishes committed events to the realtime fanout (api, worker).
+	pub *realtime.AMQPPublisher
 }
 
 type needs struct{ db, amqp, temporal bool }
@@ -44,11 +54,21 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			return nil, err
 		}
 	}
+	if in.db != nil && cfg.JWTSecret != "" {
+		tokens, err := models.NewTokens(in.db, cfg.JWTSecret)
+		if err != nil {
+			in.close()
+			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
+		}
+		in.tokens, in.rtAuth = tokens, tokens
+		in.rtPresence = models.PresenceFromConnections{DB: in.db}
+	}
 	if n.amqp {
 		if in.amqp, err = dialAMQP(cfg); err != nil {
 			in.close()
 			return nil, err
 		}
+		in.pub = newEventPublisher(cfg, "scrm")
 	}
 	if n.temporal {
 		if in.temporal, err = dialTemporal(ctx, cfg, log); err != nil {
@@ -60,6 +80,9 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 }
 
 func (in *infra) close() {
+	if in.pub != nil {
+		_ = in.pub.Close()
+	}
 	if in.temporal != nil {
 		in.temporal.Close()
 	}
@@ -118,12 +141,15 @@ func apiRole(in *infra) *api.Server {
 		WABAVerifyToken: in.cfg.WABAVerifyToken,
 		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
 	}
+	if in.pub != nil {
+		d.Events = in.pub
+	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
-	// should it still be unusable, protected routes answer 503 and say why.
-	if tokens, err := models.NewTokens(in.db, in.cfg.JWTSecret); err != nil {
-		in.log.Error("authentication disabled", "err", err)
+	// without it protected routes answer 503 and say why.
+	if in.tokens != nil {
+		d.Auth, d.Tokens = in.tokens, in.tokens
 	} else {
-		d.Auth, d.Tokens = tokens, tokens
+		in.log.Error("authentication disabled: SCRM_JWT_SECRET is not set")
 	}
 	return api.New(d)
 }
@@ -140,18 +166,48 @@ func workerRole(in *infra) *worker.Worker {
 	}
 }
 
-func realtimeRole(in *infra) *realtime.Server {
+// newEventPublisher is the models.EventPublisher the api and worker roles
+// use to publish events after commit (pass it to their deps). Close it when
+// the role stops.
+func newEventPublisher(cfg config.Config, role string) *realtime.AMQPPublisher {
+	host, _ := os.Hostname()
+	return realtime.NewAMQPPublisher(cfg.AMQPURL, cfg.AMQPExchange, fmt.Sprintf("%s-%s-%d", role, host, os.Getpid()))
+}
+
+// realtimeRole builds the websocket gateway: its own fanout subscription,
+// the events table for resync, and a publisher for presence events. The
+// returned close func releases the publisher.
+func realtimeRole(in *infra) (*realtime.Server, func()) {
 	var checks []realtime.Check
 	for _, c := range in.checks() {
 		checks = append(checks, realtime.Check{Name: c.Name, Fn: c.Fn})
 	}
 	reg := newRegistry()
-	return realtime.New(realtime.Deps{
+	host, _ := os.Hostname()
+	pod := fmt.Sprintf("%s-%d", host, os.Getpid())
+	pub := newEventPublisher(in.cfg, "realtime")
+	srv := realtime.New(realtime.Deps{
 		Logger:          in.log,
 		Ready:           checks,
 		Metrics:         promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		Registerer:      reg,
 		ShutdownTimeout: in.cfg.ShutdownTimeout,
+		Auth:            in.rtAuth,
+		Events:          models.EventStore{DB: in.db},
+		Feed: &realtime.AMQPConsumer{
+			URL:      in.cfg.AMQPURL,
+			Exchange: in.cfg.AMQPExchange,
+			Name:     pod,
+			Logger:   in.log,
+			Prefetch: 1000,
+		},
+		Publisher: pub,
+		Presence:  in.rtPresence,
 	})
+	if in.rtAuth == nil {
+		in.log.Warn("realtime: no authenticator configured; every websocket is refused")
+	}
+	return srv, func() { _ = pub.Close() }
 }
 
 func newAPICmd(f *rootFlags) *cobra.Command {
@@ -209,13 +265,18 @@ func newRealtimeCmd(f *rootFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cfg.JWTSecret == "" {
+				return &config.ValidationError{Key: "jwt_secret", Reason: "must be set: websockets authenticate with the API's access tokens"}
+			}
 			log := newLogger(cfg.LogLevel).With("role", "realtime")
 			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true})
 			if err != nil {
 				return err
 			}
 			defer in.close()
-			return realtimeRole(in).Run(cmd.Context(), cfg.RealtimeAddr)
+			srv, closeRT := realtimeRole(in)
+			defer closeRT()
+			return srv.Run(cmd.Context(), cfg.RealtimeAddr)
 		},
 	}
 }

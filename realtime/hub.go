@@ -1,0 +1,238 @@
+package realtime
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// wireEvent is what a client receives: the audience stays on the server.
+type wireEvent struct {
+	ID   int64           `json:"id"`
+	Type string          `json:"type"`
+	TS   time.Time       `json:"ts"`
+	Data json.RawMessage `json:"data"`
+}
+
+func encodeEvent(e models.Event) []byte {
+	data := e.Data
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	b, err := json.Marshal(wireEvent{ID: e.ID, Type: e.Type, TS: e.TS, Data: data})
+	if err != nil {
+		// Data is RawMessage from a JSONB column or json.Marshal: it is valid.
+		b, _ = json.Marshal(wireEvent{ID: e.ID, Type: e.Type, TS: e.TS, Data: json.RawMessage("{}")})
+	}
+	return b
+}
+
+// hub indexes the connections of one pod. It is sharded by agent id so that
+// pushes for different agents never contend on one lock.
+//
+// A "narrow" principal (no AllScope, no supervised teams) can only see events
+// whose audience names it, so it is found by agent id. "Broad" principals
+// (admins, supervisors) are few; they are checked with CanSee on every event.
+type hub struct {
+	shards []shard
+	broad  atomic.Int64 // number of broad clients, to skip the scan when 0
+	// presence hears 0->1 and 1->0 transitions of an agent's local connections.
+	onFirst func(p models.Principal)
+	onLast  func(agentID int64)
+}
+
+type shard struct {
+	mu      sync.RWMutex
+	narrow  map[int64]map[*client]struct{}
+	broad   map[*client]struct{}
+	perUser map[int64]int
+}
+
+func newHub(n int, onFirst func(models.Principal), onLast func(int64)) *hub {
+	if n <= 0 {
+		n = 32
+	}
+	h := &hub{shards: make([]shard, n), onFirst: onFirst, onLast: onLast}
+	for i := range h.shards {
+		h.shards[i] = shard{narrow: map[int64]map[*client]struct{}{}, broad: map[*client]struct{}{}, perUser: map[int64]int{}}
+	}
+	return h
+}
+
+func (h *hub) shardOf(agentID int64) *shard {
+	i := agentID % int64(len(h.shards))
+	if i < 0 {
+		i = -i
+	}
+	return &h.shards[i]
+}
+
+func isBroad(p *models.Principal) bool { return p.AllScope || len(p.SupervisedTeamIDs) > 0 }
+
+func (s *shard) insert(c *client, p *models.Principal) {
+	if isBroad(p) {
+		s.broad[c] = struct{}{}
+		return
+	}
+	m := s.narrow[p.AgentID]
+	if m == nil {
+		m = map[*client]struct{}{}
+		s.narrow[p.AgentID] = m
+	}
+	m[c] = struct{}{}
+}
+
+func (s *shard) remove(c *client, p *models.Principal) {
+	if isBroad(p) {
+		delete(s.broad, c)
+		return
+	}
+	if m := s.narrow[p.AgentID]; m != nil {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(s.narrow, p.AgentID)
+		}
+	}
+}
+
+func (h *hub) register(c *client) {
+	p := c.principal.Load()
+	s := h.shardOf(p.AgentID)
+	s.mu.Lock()
+	s.insert(c, p)
+	s.perUser[p.AgentID]++
+	first := s.perUser[p.AgentID] == 1
+	if isBroad(p) {
+		h.broad.Add(1)
+	}
+	// Presence transitions are reported under the shard lock so that a
+	// connect and a disconnect of one agent reach the tracker in order.
+	if first && h.onFirst != nil {
+		h.onFirst(*p)
+	}
+	s.mu.Unlock()
+}
+
+func (h *hub) unregister(c *client) {
+	p := c.principal.Load()
+	s := h.shardOf(p.AgentID)
+	s.mu.Lock()
+	s.remove(c, p)
+	if isBroad(p) {
+		h.broad.Add(-1)
+	}
+	s.perUser[p.AgentID]--
+	last := s.perUser[p.AgentID] <= 0
+	if last {
+		delete(s.perUser, p.AgentID)
+		if h.onLast != nil {
+			h.onLast(p.AgentID)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// setPrincipal swaps a client's principal (after re-validation) and moves it
+// between the narrow and broad indexes if its scope changed. The agent id is
+// unchanged (the caller refuses a token of another agent).
+func (h *hub) setPrincipal(c *client, np models.Principal) {
+	s := h.shardOf(np.AgentID)
+	s.mu.Lock()
+	old := c.principal.Load()
+	s.remove(c, old)
+	if isBroad(old) {
+		h.broad.Add(-1)
+	}
+	c.principal.Store(&np)
+	s.insert(c, &np)
+	if isBroad(&np) {
+		h.broad.Add(1)
+	}
+	s.mu.Unlock()
+}
+
+// dispatch pushes e to every local connection allowed to see it and returns
+// how many connections it was queued on.
+func (h *hub) dispatch(e models.Event) int {
+	var frame []byte
+	n := 0
+	push := func(c *client) {
+		if !c.principal.Load().CanSee(e.Audience) {
+			return
+		}
+		if frame == nil {
+			frame = encodeEvent(e)
+		}
+		if c.pushEvent(e.ID, frame) {
+			n++
+		}
+	}
+	// Narrow clients: only the shards of the named agents.
+	for i, id := range e.Audience.AgentIDs {
+		if dup(e.Audience.AgentIDs[:i], id) {
+			continue
+		}
+		s := h.shardOf(id)
+		s.mu.RLock()
+		for c := range s.narrow[id] {
+			push(c)
+		}
+		s.mu.RUnlock()
+	}
+	if h.broad.Load() > 0 {
+		for i := range h.shards {
+			s := &h.shards[i]
+			s.mu.RLock()
+			for c := range s.broad {
+				push(c)
+			}
+			s.mu.RUnlock()
+		}
+	}
+	return n
+}
+
+func dup(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshot lists all clients (callers act on them without hub locks).
+func (h *hub) snapshot() []*client {
+	var out []*client
+	for i := range h.shards {
+		s := &h.shards[i]
+		s.mu.RLock()
+		for _, m := range s.narrow {
+			for c := range m {
+				out = append(out, c)
+			}
+		}
+		for c := range s.broad {
+			out = append(out, c)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+func (h *hub) count() int {
+	n := 0
+	for i := range h.shards {
+		s := &h.shards[i]
+		s.mu.RLock()
+		for _, m := range s.narrow {
+			n += len(m)
+		}
+		n += len(s.broad)
+		s.mu.RUnlock()
+	}
+	return n
+}

@@ -1,0 +1,178 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker/testenv"
+)
+
+type fixedAuth map[string]models.Principal
+
+func (f fixedAuth) Authenticate(_ context.Context, tok string) (models.Principal, error) {
+	if p, ok := f[tok]; ok {
+		return p, nil
+	}
+	return models.Principal{}, models.Errorf(models.EUnauthorized, "bad token")
+}
+
+// TestSlowConsumerDropped: a socket that stops reading is disconnected
+// when its bounded queue fills, the pod never blocks on it, and a healthy
+// socket keeps receiving.
+func TestSlowConsumerDropped(t *testing.T) {
+	db := testenv.NewDB(t)
+	reg := prometheus.NewRegistry()
+	s := New(Deps{
+		Registerer: reg, Events: models.EventStore{DB: db.Gorm},
+		Auth:    fixedAuth{"slow": {AgentID: 1}, "fast": {AgentID: 2}},
+		Options: Options{SendQueueLen: 16, WriteTimeout: 300 * time.Millisecond},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	dial := func(tok string) *websocket.Conn {
+		c, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+"/ws?token="+tok, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	slow := dial("slow") // never read
+	fast := dial("fast")
+	got := make(chan int64, 10000)
+	go func() {
+		for {
+			_, raw, err := fast.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m struct{ ID int64 }
+			_ = json.Unmarshal(raw, &m)
+			if m.ID > 0 {
+				got <- m.ID
+			}
+		}
+	}()
+	for s.hub.count() < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	big, _ := json.Marshal(map[string]string{"blob": strings.Repeat("x", 64<<10)})
+	start := time.Now()
+	for i := range 400 {
+		s.deliver(models.Event{ID: int64(i + 1), Type: "test", Data: big, Audience: models.Audience{AgentIDs: []int64{1}}})
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("400 pushes to a stuck socket took %s: the pod blocked", d)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.hub.count() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.hub.count(); n != 1 {
+		t.Fatalf("%d connections left, want only the fast one", n)
+	}
+	if v := gathered(t, reg, "scrm_realtime_drops_total", "slow_consumer"); v < 1 {
+		t.Errorf("slow_consumer drops = %v", v)
+	}
+	s.deliver(models.Event{ID: 1000, Type: "test", Data: json.RawMessage(`{}`), Audience: models.Audience{AgentIDs: []int64{2}}})
+	select {
+	case id := <-got:
+		if id != 1000 {
+			t.Errorf("fast got %d", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("healthy socket starved")
+	}
+	_ = slow
+}
+
+// TestHubScope: dispatch applies Principal.CanSee through the sharded
+// index (narrow by agent id, broad by scan).
+func TestHubScope(t *testing.T) {
+	s := &Server{opts: Options{}.withDefaults(), metrics: newMetrics(nil)}
+	h := newHub(4, nil, nil)
+	s.hub = h
+	mk := func(p models.Principal) *client {
+		// writing=true: no writer goroutine (there is no socket); frames
+		// stay in the queue for inspection.
+		c := &client{srv: s, writing: true}
+		c.principal.Store(&p)
+		h.register(c)
+		return c
+	}
+	a1 := mk(models.Principal{AgentID: 1})
+	a5 := mk(models.Principal{AgentID: 5}) // same shard as 1 with 4 shards
+	sup := mk(models.Principal{AgentID: 9, SupervisedTeamIDs: []int64{3}})
+	adm := mk(models.Principal{AgentID: 8, AllScope: true})
+	cases := []struct {
+		aud  models.Audience
+		want []*client
+	}{
+		{models.Audience{AgentIDs: []int64{1}}, []*client{a1, adm}},
+		{models.Audience{AgentIDs: []int64{1, 1, 5}}, []*client{a1, a5, adm}},
+		{models.Audience{TeamIDs: []int64{3}}, []*client{sup, adm}},
+		{models.Audience{AgentIDs: []int64{9}, TeamIDs: []int64{3}}, []*client{sup, adm}},
+		{models.Audience{}, []*client{adm}},
+	}
+	for i, tc := range cases {
+		for _, c := range []*client{a1, a5, sup, adm} {
+			c.queue = nil
+		}
+		n := h.dispatch(models.Event{ID: int64(i + 1), Type: "t", Audience: tc.aud})
+		if n != len(tc.want) {
+			t.Errorf("case %d: delivered to %d, want %d", i, n, len(tc.want))
+		}
+		for _, c := range tc.want {
+			if len(c.queue) != 1 {
+				t.Errorf("case %d: agent %d got %d frames, want 1", i, c.principal.Load().AgentID, len(c.queue))
+			}
+		}
+	}
+	// Losing supervision moves the client out of the broad set.
+	h.setPrincipal(sup, models.Principal{AgentID: 9})
+	sup.queue = nil
+	h.dispatch(models.Event{ID: 99, Type: "t", Audience: models.Audience{TeamIDs: []int64{3}}})
+	if len(sup.queue) != 0 {
+		t.Error("former supervisor still receives team events")
+	}
+	if h.broad.Load() != 1 {
+		t.Errorf("broad = %d, want 1 (admin)", h.broad.Load())
+	}
+}
+
+func gathered(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetValue() == label {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
