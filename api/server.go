@@ -40,6 +40,11 @@ type Deps struct {
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 
+	// Conversations hands sends and window openings to Temporal (nil:
+	// sending answers 503).
+	Conversations ConversationSignaler
+	// Window is the customer-service window (24h when zero; tests shorten it).
+	Window time.Duration
 	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;
 	// WABAVerifyToken answers Meta's subscription handshake.
 	WABAAppSecret   string

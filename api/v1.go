@@ -8,4 +8,5 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	s.mountIdentity(v1)
 	s.mountSenders(v1)
 	s.mountTemplates(v1)
+	s.mountInbox(v1)
 }

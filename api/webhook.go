@@ -26,6 +26,8 @@ type webhookHandler struct {
 	verifyToken string
 	store       *models.InboundStore // nil when no DB is configured
 	events      models.EventPublisher
+	convs       ConversationSignaler
+	signals     models.WindowSignals
 }
 
 // mountWebhook registers Meta's webhook endpoints (public: Meta
@@ -36,9 +38,11 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		secret:      []byte(s.deps.WABAAppSecret),
 		verifyToken: s.deps.WABAVerifyToken,
 		events:      s.deps.Events,
+		convs:       s.deps.Conversations,
+		signals:     models.WindowSignals{DB: s.deps.DB},
 	}
 	if s.deps.DB != nil {
-		h.store = &models.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}}
+		h.store = &models.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
 	}
 	s.handle(e, http.MethodGet, "/webhooks/whatsapp", Public, h.verify)
 	s.handle(e, http.MethodPost, "/webhooks/whatsapp", Public, h.receive)
@@ -103,6 +107,20 @@ func (h *webhookHandler) receive(c *gin.Context) {
 			h.log.WarnContext(c, "webhook: publish events", "err", err, "count", len(res.Events))
 		}
 		cancel()
+	}
+	// Temporal hears only about windows that opened. The row in
+	// window_signals is the durable copy: the worker re-signals it if this
+	// attempt fails or the process dies now.
+	if h.convs != nil {
+		for _, o := range res.Opened {
+			if err := h.convs.WindowOpened(c.Request.Context(), o); err != nil {
+				h.log.WarnContext(c, "webhook: signal window opened (the worker will retry)", "err", err, "conversation", o.ConversationID)
+				continue
+			}
+			if err := h.signals.Done(c.Request.Context(), o); err != nil {
+				h.log.WarnContext(c, "webhook: clear window signal", "err", err)
+			}
+		}
 	}
 	c.Status(http.StatusOK)
 }

@@ -41,6 +41,11 @@ type Config struct {
 	// X-Forwarded-For the api believes.
 	TrustedProxies string `mapstructure:"trusted_proxies"`
 
+	// Customer-service window lifecycle (ConversationWorkflow).
+	WindowLength            time.Duration `mapstructure:"window_length"`
+	WindowClosingWarning    time.Duration `mapstructure:"window_closing_warning"`
+	ConversationAutoResolve time.Duration `mapstructure:"conversation_auto_resolve"`
+
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
@@ -77,6 +82,9 @@ func Keys() []Key {
 		{"waba_app_secret", "", "Meta app secret: verifies X-Hub-Signature-256 on webhooks"},
 		{"waba_verify_token", "", "token Meta echoes in the webhook verify handshake"},
 		{"jwt_secret", "", "HMAC secret for access tokens (>= 32 bytes)"},
+		{"window_length", "24h", "customer-service window after the customer's last message (Meta: 24h; shorten only for demos and tests)"},
+		{"window_closing_warning", "1h", "agents are told the window is closing this long before it closes"},
+		{"conversation_auto_resolve", "72h", "an idle conversation is resolved after this long (0 disables)"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
@@ -172,6 +180,15 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, &ValidationError{"log_level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel)})
+	}
+	if c.WindowLength <= 0 {
+		errs = append(errs, &ValidationError{"window_length", "must be positive"})
+	}
+	if c.WindowClosingWarning <= 0 || c.WindowClosingWarning >= c.WindowLength {
+		errs = append(errs, &ValidationError{"window_closing_warning", "must be positive and shorter than window_length"})
+	}
+	if c.ConversationAutoResolve < 0 {
+		errs = append(errs, &ValidationError{"conversation_auto_resolve", "must not be negative"})
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})

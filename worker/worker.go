@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -46,6 +47,9 @@ type Worker struct {
 	TaskQueue  string
 	Activities Activities
 	Logger     *slog.Logger
+	// Background loops that live as long as the worker (e.g. the window
+	// signal drainer).
+	Background []func(context.Context) error
 }
 
 // Run serves the task queue until ctx is done, then stops the worker: the
@@ -59,7 +63,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("start temporal worker on %q: %w", w.TaskQueue, err)
 	}
 	w.Logger.Info("temporal worker started", "task_queue", w.TaskQueue)
+	var wg sync.WaitGroup
+	for _, run := range w.Background {
+		wg.Go(func() {
+			if err := run(ctx); err != nil {
+				w.Logger.Error("worker background loop stopped", "err", err)
+			}
+		})
+	}
 	<-ctx.Done()
+	wg.Wait()
 	wk.Stop()
 	w.Logger.Info("temporal worker stopped", "task_queue", w.TaskQueue)
 	return nil

@@ -22,6 +22,7 @@ import (
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/worker"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 // infra is the set of live connections a role holds.
@@ -140,9 +141,13 @@ func apiRole(in *infra) *api.Server {
 		WABAAppSecret:   in.cfg.WABAAppSecret,
 		WABAVerifyToken: in.cfg.WABAVerifyToken,
 		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
+		Window:          in.cfg.WindowLength,
 	}
 	if in.pub != nil {
 		d.Events = in.pub
+	}
+	if in.temporal != nil {
+		d.Conversations = in.conversationSignaler()
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -154,14 +159,45 @@ func apiRole(in *infra) *api.Server {
 	return api.New(d)
 }
 
+// conversationSignaler starts and signals ConversationWorkflows.
+func (in *infra) conversationSignaler() worker.ConversationSignaler {
+	return worker.ConversationSignaler{
+		Client:    in.temporal,
+		TaskQueue: in.cfg.TemporalTaskQueue,
+		Config: workflows.ConversationConfig{
+			Window:           in.cfg.WindowLength,
+			ClosingWarning:   in.cfg.WindowClosingWarning,
+			AutoResolveAfter: in.cfg.ConversationAutoResolve,
+		},
+	}
+}
+
+func (in *infra) eventPublisher() models.EventPublisher {
+	if in.pub == nil {
+		return nil
+	}
+	return in.pub
+}
+
+// workerRole builds the Temporal worker with every activity's dependencies,
+// plus the drainer that re-signals window openings the api could not deliver.
 func workerRole(in *infra) *worker.Worker {
 	host, _ := os.Hostname()
+	inbox := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
+	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: in.cfg.TemporalTaskQueue,
 		Logger:    in.log,
 		Activities: worker.Activities{
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
+			Conversation: &activities.Conversation{
+				Store:  activities.InboxStore{Inbox: inbox, Events: in.eventPublisher(), Log: in.log},
+				Sender: activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI, Events: in.eventPublisher(), Log: in.log},
+			},
+		},
+		Background: []func(context.Context) error{
+			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
 		},
 	}
 }

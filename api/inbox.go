@@ -1,0 +1,308 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// ConversationSignaler hands conversation events to Temporal (worker
+// package implements it with signal-with-start).
+type ConversationSignaler interface {
+	Send(ctx context.Context, c models.Conversation, messageID int64) error
+	WindowOpened(ctx context.Context, o models.OpenedWindow) error
+	Changed(ctx context.Context, c models.Conversation) error
+}
+
+type inboxHandlers struct {
+	s      *Server
+	inbox  models.Inbox
+	canned models.CannedStore
+}
+
+func (s *Server) inboxStore() models.Inbox {
+	return models.Inbox{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
+}
+
+// mountInbox registers conversations, messages, notes and canned responses.
+func (s *Server) mountInbox(v1 *gin.RouterGroup) {
+	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: models.CannedStore{DB: s.deps.DB}}
+	read, send, assign := models.Permission("inbox:read"), models.Permission("inbox:send"), models.Permission("inbox:assign")
+	s.handle(v1, http.MethodGet, "/conversations", read, s.needDB, h.list)
+	s.handle(v1, http.MethodGet, "/conversations/:id", read, s.needDB, h.get)
+	s.handle(v1, http.MethodGet, "/conversations/:id/messages", read, s.needDB, h.messages)
+	s.handle(v1, http.MethodPost, "/conversations/:id/messages", send, s.needDB, h.send)
+	s.handle(v1, http.MethodPost, "/conversations/:id/assign", assign, s.needDB, h.assign)
+	s.handle(v1, http.MethodPost, "/conversations/:id/resolve", send, s.needDB, h.action("resolve"))
+	s.handle(v1, http.MethodPost, "/conversations/:id/reopen", send, s.needDB, h.action("reopen"))
+	s.handle(v1, http.MethodPost, "/conversations/:id/read", read, s.needDB, h.action("read"))
+	s.handle(v1, http.MethodPost, "/conversations/:id/snooze", send, s.needDB, h.snooze)
+	s.handle(v1, http.MethodPut, "/conversations/:id/labels", send, s.needDB, h.labels)
+	s.handle(v1, http.MethodGet, "/conversations/:id/notes", read, s.needDB, h.notes)
+	s.handle(v1, http.MethodPost, "/conversations/:id/notes", send, s.needDB, h.addNote)
+	s.handle(v1, http.MethodGet, "/canned-responses", read, s.needDB, h.cannedList)
+	s.handle(v1, http.MethodPost, "/canned-responses", assign, s.needDB, h.cannedCreate)
+	s.handle(v1, http.MethodDelete, "/canned-responses/:id", assign, s.needDB, h.cannedDelete)
+}
+
+func (h *inboxHandlers) publish(c *gin.Context, evs []models.Event) {
+	if h.s.deps.Events == nil || len(evs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.s.deps.Events.Publish(ctx, evs...); err != nil {
+		h.s.deps.Logger.WarnContext(ctx, "publish events", "err", err)
+	}
+}
+
+func (h *inboxHandlers) list(c *gin.Context) {
+	f := models.InboxFilter{
+		View: c.Query("view"), Status: c.Query("status"), Label: c.Query("label"), Window: c.Query("window"),
+		Query: c.Query("q"), Sort: c.Query("sort"), Cursor: c.Query("cursor"),
+	}
+	var err error
+	if f.SenderID, err = queryInt64(c, "senderId"); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if v := c.Query("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
+			WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "limit", "must be 1-100"))
+			return
+		}
+	}
+	page, err := h.inbox.List(c.Request.Context(), principal(c), f)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func (h *inboxHandlers) get(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	it, err := h.inbox.GetScoped(c.Request.Context(), principal(c), id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, it)
+}
+
+func (h *inboxHandlers) messages(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	before, err := queryInt64(c, "before")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	page, err := h.inbox.Messages(c.Request.Context(), principal(c), id, before, limit)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// send validates (window, template, media) before anything is sent, stores
+// the queued row, and hands it to the ConversationWorkflow. A retried POST
+// with the same Idempotency-Key returns the first row and never sends twice.
+func (h *inboxHandlers) send(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	var req models.OutboundRequest
+	if err := bindJSON(c, &req); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	p := principal(c)
+	conv, err := h.inbox.GetScoped(c.Request.Context(), p, id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if h.s.deps.Conversations == nil {
+		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "sending is not configured (no Temporal)"))
+		return
+	}
+	q, err := h.inbox.QueueOutbound(c.Request.Context(), id, p.AgentID, strings.TrimSpace(c.GetHeader("Idempotency-Key")), req)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.publish(c, q.Events)
+	// Signal for new rows and for replays of rows still queued: the workflow
+	// ignores a row that was sent already, so a repeated signal is harmless.
+	if q.Created || q.Message.Status == models.MsgQueued {
+		if err := h.s.deps.Conversations.Send(c.Request.Context(), conv.Conversation, q.Message.ID); err != nil {
+			WriteError(c, h.s.deps.Logger, &models.Error{Code: models.EUnavailable,
+				Message: "message stored but not handed to the sender yet; retry with the same Idempotency-Key", Err: err})
+			return
+		}
+	}
+	status := http.StatusAccepted
+	if !q.Created {
+		status = http.StatusOK
+	}
+	c.JSON(status, q.Message)
+}
+
+func (h *inboxHandlers) change(c *gin.Context, ch models.ConversationChange) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	conv, evs, err := h.inbox.Change(c.Request.Context(), principal(c), id, ch)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.publish(c, evs)
+	if h.s.deps.Conversations != nil {
+		if err := h.s.deps.Conversations.Changed(c.Request.Context(), conv); err != nil {
+			// The workflow re-reads PostgreSQL on its next timer anyway.
+			h.s.deps.Logger.WarnContext(c.Request.Context(), "signal conversation change", "err", err, "conversation", id)
+		}
+	}
+	c.JSON(http.StatusOK, conv)
+}
+
+func (h *inboxHandlers) action(name string) gin.HandlerFunc {
+	return func(c *gin.Context) { h.change(c, models.ConversationChange{Action: name}) }
+}
+
+func (h *inboxHandlers) assign(c *gin.Context) {
+	var in struct {
+		AgentID *int64 `json:"agentId"`
+		TeamID  *int64 `json:"teamId"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.change(c, models.ConversationChange{Action: "assign", AgentID: in.AgentID, TeamID: in.TeamID})
+}
+
+func (h *inboxHandlers) snooze(c *gin.Context) {
+	var in struct {
+		Until time.Time `json:"until"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.change(c, models.ConversationChange{Action: "snooze", Until: in.Until})
+}
+
+func (h *inboxHandlers) labels(c *gin.Context) {
+	var in struct {
+		Labels []string `json:"labels"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.change(c, models.ConversationChange{Action: "labels", Labels: in.Labels})
+}
+
+func (h *inboxHandlers) notes(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	ns, err := h.inbox.Notes(c.Request.Context(), principal(c), id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if ns == nil {
+		ns = []models.Note{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ns})
+}
+
+func (h *inboxHandlers) addNote(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	n, evs, err := h.inbox.AddNote(c.Request.Context(), principal(c), id, in.Body)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.publish(c, evs)
+	c.JSON(http.StatusCreated, n)
+}
+
+func (h *inboxHandlers) cannedList(c *gin.Context) {
+	out, err := h.canned.List(c.Request.Context(), c.Query("prefix"))
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if out == nil {
+		out = []models.CannedResponse{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (h *inboxHandlers) cannedCreate(c *gin.Context) {
+	var in struct {
+		Shortcut string `json:"shortcut"`
+		Title    string `json:"title"`
+		Body     string `json:"body"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out, err := h.canned.Create(c.Request.Context(), principal(c).AgentID, models.CannedResponse{Shortcut: in.Shortcut, Title: in.Title, Body: in.Body})
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (h *inboxHandlers) cannedDelete(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if err := h.canned.Delete(c.Request.Context(), id); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/realtime"
+	"github.com/wabascrm/scrm/waba"
+	"github.com/wabascrm/scrm/waba/sim"
+	"github.com/wabascrm/scrm/worker"
+	"github.com/wabascrm/scrm/worker/testenv"
+	"github.com/wabascrm/scrm/worker/testenv/temporalenv"
+	"github.com/wabascrm/scrm/workflows"
+)
+
+const (
+	e2eSecret    = "e2e-app-secret"
+	e2eVerify    = "e2e-verify"
+	e2eWABAToken = "e2e-waba-token"
+	e2eJWT       = "e2e-jwt-secret-0123456789abcdef0123"
+	e2ePNID      = "106540352242922"
+	e2eCustomer  = "6281234567890"
+)
+
+// stack is the whole product in one test process on real PostgreSQL,
+// RabbitMQ and Temporal, with the WhatsApp simulator as the only stand-in.
+type stack struct {
+	t      *testing.T
+	db     *testenv.DB
+	apiURL string
+	rtURL  string
+	sim    *sim.Sim
+	simURL string
+	ts     *temporalenv.Server
+	window time.Duration
+}
+
+func startStack(t *testing.T, window time.Duration) *stack {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	// Errors only: a failing run shows why, a passing one stays quiet.
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	st := &stack{t: t, db: testenv.NewDB(t), ts: temporalenv.New(t), window: window}
+	rmq := testenv.NewAMQP(t)
+	pub := realtime.NewAMQPPublisher(rmq.URL, rmq.Exchange, "e2e-producer")
+	t.Cleanup(func() { _ = pub.Close() })
+	tokens, err := models.NewTokens(st.db.Gorm, e2eJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	apiLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	st.apiURL = "http://" + apiLn.Addr().String()
+	st.sim = sim.New(sim.Options{AppSecret: e2eSecret, WebhookURL: st.apiURL + "/webhooks/whatsapp", AccessToken: e2eWABAToken, Seed: 7,
+		Numbers:   []sim.Number{{PhoneNumberID: e2ePNID, Display: "+62 21 5000 0001", WABAID: "WABA-E2E", ThroughputMPS: 80, LimitTier: "TIER_2K"}},
+		SentDelay: 50 * time.Millisecond, DeliveredDelay: 50 * time.Millisecond, ReadDelay: 50 * time.Millisecond,
+		TemplateReviewDelay: 100 * time.Millisecond, Logger: log})
+	simSrv := httptest.NewServer(st.sim.Handler())
+	t.Cleanup(func() { st.sim.Close(); simSrv.Close() })
+	st.simURL = simSrv.URL
+	client := waba.NewClient(simSrv.URL, "v23.0", e2eWABAToken, nil)
+
+	const tq = "e2e-inbox"
+	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
+		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
+	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
+		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
+		ShutdownTimeout: time.Second})
+	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
+
+	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
+	w := &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
+		Conversation: &activities.Conversation{
+			Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
+			Sender: activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log},
+		}},
+		Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+	}
+	wg.Go(func() { _ = w.Run(ctx) })
+
+	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	st.rtURL = "ws://" + rtLn.Addr().String()
+	rt := realtime.New(realtime.Deps{Logger: log, Registerer: prometheus.NewRegistry(), ShutdownTimeout: time.Second, Auth: tokens,
+		Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Presence: models.PresenceFromConnections{DB: st.db.Gorm},
+		Feed: &realtime.AMQPConsumer{URL: rmq.URL, Exchange: rmq.Exchange, Name: "e2e-pod", Logger: log}})
+	wg.Go(func() { _ = rt.Serve(ctx, rtLn) })
+	return st
+}
+
+// call makes an API request and decodes the answer into out (when not nil).
+func (st *stack) call(method, path, token string, body any, out any, hdr ...string) int {
+	st.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, st.apiURL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		st.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			st.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+func (st *stack) login(email, password string) string {
+	st.t.Helper()
+	var out struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if code := st.call("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": password}, &out); code != 200 {
+		st.t.Fatalf("login %s: %d", email, code)
+	}
+	return out.AccessToken
+}
+
+func (st *stack) simPost(path string, body any) {
+	st.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(st.simURL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		st.t.Fatalf("sim %s: %d %s", path, resp.StatusCode, raw)
+	}
+}
+
+type wsEvent struct {
+	ID   int64           `json:"id"`
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// socket collects an agent's websocket events.
+type socket struct {
+	mu     sync.Mutex
+	events []wsEvent
+	conn   *websocket.Conn
+}
+
+func (st *stack) connect(token string) *socket {
+	st.t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial(st.rtURL+"/ws?token="+token, nil)
+	if err != nil {
+		st.t.Fatalf("ws: %v %v", err, resp)
+	}
+	s := &socket{conn: conn}
+	st.t.Cleanup(func() { _ = conn.Close() })
+	go func() {
+		for {
+			_, raw, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			var e wsEvent
+			if json.Unmarshal(raw, &e) == nil {
+				s.mu.Lock()
+				s.events = append(s.events, e)
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+// waitFor returns the first event matching pred within d.
+func (s *socket) waitFor(t *testing.T, d time.Duration, what string, pred func(wsEvent) bool) wsEvent {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		for _, e := range s.events {
+			if pred(e) {
+				s.mu.Unlock()
+				return e
+			}
+		}
+		s.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s event within %s", what, d)
+	return wsEvent{}
+}
+
+func (s *socket) count(pred func(wsEvent) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.events {
+		if pred(e) {
+			n++
+		}
+	}
+	return n
+}
+
+func eventful(typ string, fields map[string]any) func(wsEvent) bool {
+	return func(e wsEvent) bool {
+		if e.Type != typ {
+			return false
+		}
+		var m map[string]any
+		if json.Unmarshal(e.Data, &m) != nil {
+			return false
+		}
+		for k, v := range fields {
+			if fmt.Sprint(m[k]) != fmt.Sprint(v) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// The issue's end-to-end path: a signed webhook in, routed to the online
+// agent of the number's team, on that agent's websocket; the agent's reply
+// reaches the simulator exactly once with the right context; statuses flow
+// back; after the window a free-form reply is refused with 409 and a
+// template succeeds; a double POST sends once.
+func TestInboxEndToEnd(t *testing.T) {
+	const window = 6 * time.Second
+	st := startStack(t, window)
+	ctx := context.Background()
+	db := st.db.Gorm
+
+	if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := st.login("admin@e2e.id", "admin-password-1")
+	var agentRole int64
+	if err := db.Raw(`SELECT id FROM roles WHERE system_key = 'agent'`).Scan(&agentRole).Error; err != nil || agentRole == 0 {
+		t.Fatalf("agent role: %v", err)
+	}
+	var team struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", admin, map[string]any{"name": "Penagihan Jakarta", "strategy": "round_robin"}, &team); code != 201 {
+		t.Fatalf("create team: %d", code)
+	}
+	mkAgent := func(name, email string) (int64, string) {
+		var a struct{ ID int64 }
+		if code := st.call("POST", "/api/v1/agents", admin, map[string]any{"name": name, "email": email, "password": "agent-password-1",
+			"roleId": agentRole, "teamIds": []int64{team.ID}}, &a); code != 201 {
+			t.Fatalf("create agent %s: %d", email, code)
+		}
+		return a.ID, st.login(email, "agent-password-1")
+	}
+	ayuID, ayu := mkAgent("Ayu Lestari", "ayu@e2e.id")
+	_, budi := mkAgent("Budi Santoso", "budi@e2e.id") // in the team but offline: must not get it
+
+	var sender struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": e2ePNID, "wabaId": "WABA-E2E", "displayNumber": "+62 21 5000 0001"}, &sender); code != 201 {
+		t.Fatalf("create sender: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/senders/%d/allocations", sender.ID), admin, map[string]any{"teamId": team.ID, "role": "primary"}, nil); code != 201 {
+		t.Fatalf("allocate sender: %d", code)
+	}
+
+	// Ayu is online (her websocket), Budi is not connected.
+	ayuWS := st.connect(ayu)
+	waitUntil(t, 5*time.Second, "ayu online", func() bool {
+		var p string
+		db.Raw(`SELECT presence FROM agents WHERE id = ?`, ayuID).Scan(&p)
+		return p == "online"
+	})
+
+	// 1. The customer writes (a signed webhook from the simulator).
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo, saya mau tanya tagihan 😊",
+		"name": "Siti Nurhaliza", "phoneNumberId": e2ePNID})
+	assigned := ayuWS.waitFor(t, 15*time.Second, "conversation assigned to ayu", eventful(models.EventConversationUpdated,
+		map[string]any{"change": "assigned", "assigneeAgentId": ayuID}))
+	var conv struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(assigned.Data, &conv)
+
+	var list models.InboxPage
+	if code := st.call("GET", "/api/v1/conversations?view=mine", ayu, nil, &list); code != 200 || len(list.Items) != 1 || list.Items[0].ID != conv.ID || !list.Items[0].WindowOpen {
+		t.Fatalf("ayu's inbox: %d %+v", code, list)
+	}
+	if list.Items[0].ContactName != "Siti Nurhaliza" {
+		t.Fatalf("contact name %q", list.Items[0].ContactName)
+	}
+	var budiList models.InboxPage
+	if st.call("GET", "/api/v1/conversations", budi, nil, &budiList); len(budiList.Items) != 0 {
+		t.Fatalf("budi must not see ayu's conversation: %+v", budiList)
+	}
+	var msgs models.MessagesPage
+	st.call("GET", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, nil, &msgs)
+	if len(msgs.Items) != 1 || msgs.Items[0].Direction != "in" || msgs.Items[0].WAMID == nil {
+		t.Fatalf("messages %+v", msgs)
+	}
+	inbound := msgs.Items[0]
+
+	// More customer messages inside the window cost Temporal nothing.
+	histBefore := historyLen(t, st, conv.ID, sender.ID)
+	for i := range 5 {
+		st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": fmt.Sprintf("pesan %d", i), "phoneNumberId": e2ePNID})
+	}
+	ayuWS.waitFor(t, 10*time.Second, "5th follow-up message", eventful(models.EventMessageCreated, map[string]any{"body": "pesan 4"}))
+	if after := historyLen(t, st, conv.ID, sender.ID); after != histBefore {
+		t.Fatalf("inbound messages inside the window added %d history events", after-histBefore)
+	}
+
+	// 2. Ayu replies to the first message; the POST is retried with the same key.
+	reply := map[string]any{"type": "text", "text": "Baik Bu Siti, saya cek dulu ya.", "replyTo": inbound.ID}
+	var sent1, sent2 models.Message
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, reply, &sent1, "Idempotency-Key", "reply-1"); code != 202 {
+		t.Fatalf("reply: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, reply, &sent2, "Idempotency-Key", "reply-1"); code != 200 || sent2.ID != sent1.ID {
+		t.Fatalf("retried reply: %d %d vs %d", code, sent2.ID, sent1.ID)
+	}
+	ayuWS.waitFor(t, 15*time.Second, "reply read", eventful(models.EventMessageStatus, map[string]any{"id": sent1.ID, "status": "read"}))
+	textSends := 0
+	for _, e := range st.sim.Outbox() {
+		if e.Type == "text" {
+			textSends++
+			var body waba.OutboundMessage
+			_ = json.Unmarshal(e.Body, &body)
+			if e.To != e2eCustomer || body.Context == nil || body.Context.ID != *inbound.WAMID || body.Text.Body != reply["text"] || e.BizOpaque != strconv.FormatInt(sent1.ID, 10) {
+				t.Fatalf("simulator got %+v / %+v", e, body)
+			}
+		}
+	}
+	if textSends != 1 {
+		t.Fatalf("simulator received %d texts, want exactly 1", textSends)
+	}
+	var status string
+	db.Raw(`SELECT status FROM messages WHERE id = ?`, sent1.ID).Scan(&status)
+	if status != "read" {
+		t.Fatalf("stored status %s", status)
+	}
+
+	// 3. An approved template, created and reviewed through the product.
+	var tpl struct{ ID int64 }
+	comps := []map[string]any{{"type": "BODY", "text": "Halo {{1}}, tagihan Anda jatuh tempo. Balas pesan ini untuk bantuan.",
+		"example": map[string]any{"body_text": [][]string{{"Siti"}}}}}
+	if code := st.call("POST", "/api/v1/templates", admin, map[string]any{"name": "pengingat_tagihan", "language": "id", "category": "UTILITY",
+		"components": comps, "wabaId": "WABA-E2E"}, &tpl); code != 201 {
+		t.Fatalf("create template: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/templates/%d/submit", tpl.ID), admin, nil, nil); code != 200 {
+		t.Fatalf("submit template: %d", code)
+	}
+	waitUntil(t, 10*time.Second, "template approved by webhook", func() bool {
+		var s string
+		db.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
+		return s == "APPROVED"
+	})
+
+	// 4. After the window (shortened for the test) free-form is refused
+	// before anything is sent, and the template goes out.
+	ayuWS.waitFor(t, window+10*time.Second, "window closed", eventful(models.EventConversationUpdated, map[string]any{"change": "window", "window": "closed"}))
+	if ayuWS.count(eventful(models.EventConversationUpdated, map[string]any{"change": "window", "window": "closing"})) != 1 {
+		t.Fatal("want exactly one 'window closing' event")
+	}
+	outboxBefore := len(st.sim.Outbox())
+	var refused api.ErrorBody
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, map[string]any{"type": "text", "text": "masih di sana?"}, &refused); code != 409 {
+		t.Fatalf("free-form after the window: %d", code)
+	}
+	if refused.Error.Code != "window_closed" || refused.Error.Details["closedAt"] == nil || !strings.Contains(fmt.Sprint(refused.Error.Details["templates"]), "pengingat_tagihan") {
+		t.Fatalf("409 body %+v", refused.Error)
+	}
+	var missing api.ErrorBody
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, map[string]any{"type": "template", "template": "tidak_ada"}, &missing); code != 422 {
+		t.Fatalf("unknown template: %d %+v", code, missing)
+	}
+	var tsent models.Message
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu,
+		map[string]any{"type": "template", "template": "pengingat_tagihan", "language": "id", "variables": map[string]string{"body.1": "Bu Siti"}}, &tsent, "Idempotency-Key", "tpl-1"); code != 202 {
+		t.Fatalf("template send: %d", code)
+	}
+	ayuWS.waitFor(t, 15*time.Second, "template delivered", eventful(models.EventMessageStatus, map[string]any{"id": tsent.ID, "status": "delivered"}))
+	after := st.sim.Outbox()[outboxBefore:]
+	if len(after) != 1 || after[0].Type != "template" || after[0].ErrorCode != 0 {
+		t.Fatalf("after the window the simulator got %+v", after)
+	}
+}
+
+// historyLen is the length of the conversation workflow's current run.
+func historyLen(t *testing.T, st *stack, convID, senderID int64) int {
+	t.Helper()
+	var contactID int64
+	st.db.Gorm.Raw(`SELECT contact_id FROM conversations WHERE id = ?`, convID).Scan(&contactID)
+	iter := st.ts.Client().GetWorkflowHistory(context.Background(), workflows.ConversationWorkflowID(senderID, contactID), "", false, 0)
+	n := 0
+	for iter.HasNext() {
+		if _, err := iter.Next(); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
