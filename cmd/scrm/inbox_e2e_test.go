@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/activities"
@@ -424,6 +428,41 @@ func TestInboxEndToEnd(t *testing.T) {
 	if len(after) != 1 || after[0].Type != "template" || after[0].ErrorCode != 0 {
 		t.Fatalf("after the window the simulator got %+v", after)
 	}
+	saveHistory(t, st, workflows.ConversationWorkflowID(sender.ID, contactOf(t, st, conv.ID)), "conversation.json")
+}
+
+func contactOf(t *testing.T, st *stack, convID int64) int64 {
+	var id int64
+	if err := st.db.Gorm.Raw(`SELECT contact_id FROM conversations WHERE id = ?`, convID).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// saveHistory writes a workflow's history to workflows/testdata when
+// SCRM_UPDATE_HISTORIES=1, for the replay tests that guard in-flight
+// workflows against non-deterministic changes.
+func saveHistory(t *testing.T, st *stack, workflowID, file string) {
+	if os.Getenv("SCRM_UPDATE_HISTORIES") != "1" {
+		return
+	}
+	iter := st.ts.Client().GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	var events []*historypb.HistoryEvent
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "..", "workflows", "testdata", file), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("saved %d history events of %s to workflows/testdata/%s", len(events), workflowID, file)
 }
 
 // historyLen is the length of the conversation workflow's current run.
