@@ -62,7 +62,7 @@ func newWebhookEnv(t *testing.T) *webhookEnv {
 	tdb := testenv.NewDB(t)
 	pub := &recordingPublisher{}
 	s := New(Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Registry: prometheus.NewRegistry(),
 		DB: tdb.Gorm, Events: pub, WABAAppSecret: testSecret, WABAVerifyToken: testVerify,
 	})
 	env := &webhookEnv{t: t, db: tdb.Gorm, h: s.Handler(), pub: pub}
@@ -467,3 +467,7 @@ func TestWebhookBurst500(t *testing.T) {
 		t.Fatalf("unread sum = %d", got)
 	}
 }
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }

@@ -217,64 +217,86 @@ type convRow struct {
 	TeamID          *int64
 }
 
+type storedRow struct {
+	ID            int64
+	LastMessageAt time.Time
+}
+
 func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
 	if m.FromWAID == "" && m.BSUID == "" {
 		return nil // unattributable; the receiver logs it
-	}
-	// Cheap duplicate check first: Meta redelivers often.
-	var seen []int64
-	if err := tx.Raw(`SELECT id FROM messages WHERE wamid = ?`, m.WAMID).Scan(&seen).Error; err != nil {
-		return fmt.Errorf("check wamid: %w", err)
-	}
-	if len(seen) > 0 {
-		res.Duplicates++
-		return nil
 	}
 	senderID, err := s.senderID(ctx, tx, m, res)
 	if err != nil {
 		return err
 	}
-	contactID, err := s.contactID(tx, m)
-	if err != nil {
-		return err
-	}
+	var contactID int64
 	var conv []convRow
-	err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-		RETURNING id, assignee_agent_id, team_id`, senderID, contactID).Scan(&conv).Error
-	if err != nil || len(conv) == 0 {
-		return fmt.Errorf("upsert conversation: %w", err)
+	if m.BSUID == "" {
+		// Hot path: contact and conversation upserts in one round trip.
+		var rows []struct {
+			ID              int64
+			AssigneeAgentID *int64
+			TeamID          *int64
+			ContactID       int64
+		}
+		phone := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		err = tx.Raw(`WITH c AS (
+				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
+				ON CONFLICT (phone_e164) DO UPDATE SET
+					name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+					wa_id = EXCLUDED.wa_id
+				RETURNING id)
+			INSERT INTO conversations (sender_id, contact_id, status) SELECT ?, c.id, 'open' FROM c
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id, contact_id`,
+			phone, m.FromWAID, m.ProfileName, senderID).Scan(&rows).Error
+		if err != nil || len(rows) == 0 {
+			return fmt.Errorf("upsert contact and conversation: %w", err)
+		}
+		r := rows[0]
+		contactID, conv = r.ContactID, []convRow{{ID: r.ID, AssigneeAgentID: r.AssigneeAgentID, TeamID: r.TeamID}}
+	} else {
+		if contactID, err = s.contactID(tx, m); err != nil {
+			return err
+		}
+		err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id`, senderID, contactID).Scan(&conv).Error
+		if err != nil || len(conv) == 0 {
+			return fmt.Errorf("upsert conversation: %w", err)
+		}
 	}
 	payload := m.Payload
 	if len(payload) == 0 {
 		payload = json.RawMessage(`{}`)
 	}
-	var msgIDs []int64
-	err = tx.Raw(`INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
-		VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
-		ON CONFLICT (wamid) DO NOTHING RETURNING id`,
-		conv[0].ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&msgIDs).Error
+	// Insert the message (a duplicate wamid inserts nothing) and, only when
+	// it is new, restart the window and count it unread; a resolved
+	// conversation reopens.
+	var stored []storedRow
+	err = tx.Raw(`WITH m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at)
+		UPDATE conversations v SET
+			last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+			unread_count = v.unread_count + 1,
+			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+			updated_at = now()
+		FROM m WHERE v.id = m.conversation_id
+		RETURNING m.id, v.last_message_at`,
+		conv[0].ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&stored).Error
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.WAMID, err)
 	}
-	if len(msgIDs) == 0 { // a concurrent delivery won the race
+	if len(stored) == 0 {
 		res.Duplicates++
 		return nil
 	}
-	// The window restarts with every customer message; a resolved
-	// conversation reopens.
-	err = tx.Exec(`UPDATE conversations SET
-			last_inbound_at = GREATEST(COALESCE(last_inbound_at, ?), ?),
-			last_message_at = GREATEST(COALESCE(last_message_at, ?), ?),
-			unread_count = unread_count + 1,
-			status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
-			updated_at = now()
-		WHERE id = ?`, m.Timestamp, m.Timestamp, m.Timestamp, m.Timestamp, conv[0].ID).Error
-	if err != nil {
-		return fmt.Errorf("touch conversation: %w", err)
-	}
 	ev, err := NewEvent(EventMessageCreated, audienceOf(conv[0].AssigneeAgentID, conv[0].TeamID), map[string]any{
-		"id": msgIDs[0], "conversationId": conv[0].ID, "contactId": contactID, "senderId": senderID,
+		"id": stored[0].ID, "conversationId": conv[0].ID, "contactId": contactID, "senderId": senderID,
 		"direction": DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
 		"contactName": m.ProfileName,
 	})
