@@ -63,7 +63,7 @@ func (s *Server) needDB(c *gin.Context) {
 }
 
 func (h *senderHandlers) list(c *gin.Context) {
-	out, err := h.store.List(c, c.Query("status"))
+	out, err := h.store.List(c.Request.Context(), c.Query("status"))
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -77,7 +77,7 @@ func (h *senderHandlers) create(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Create(c, in)
+	out, err := h.store.Create(c.Request.Context(), in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -89,7 +89,7 @@ func (h *senderHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
 		var out models.Sender
-		if out, err = h.store.Get(c, id); err == nil {
+		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
 			c.JSON(http.StatusOK, out)
 			return
 		}
@@ -108,7 +108,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Update(c, id, in)
+	out, err := h.store.Update(c.Request.Context(), id, in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -119,7 +119,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 func (h *senderHandlers) delete(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = h.store.Delete(c, id)
+		err = h.store.Delete(c.Request.Context(), id)
 	}
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -138,7 +138,7 @@ func (h *senderHandlers) sync(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.SyncFromAPI(c, h.s.deps.WABA, id)
+	out, err := h.store.SyncFromAPI(c.Request.Context(), h.s.deps.WABA, id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -149,9 +149,9 @@ func (h *senderHandlers) sync(c *gin.Context) {
 func (h *senderHandlers) allocations(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		if _, err = h.store.Get(c, id); err == nil {
+		if _, err = h.store.Get(c.Request.Context(), id); err == nil {
 			var out []models.SenderAllocation
-			if out, err = h.store.Allocations(c, id); err == nil {
+			if out, err = h.store.Allocations(c.Request.Context(), id); err == nil {
 				c.JSON(http.StatusOK, gin.H{"data": out})
 				return
 			}
@@ -171,7 +171,7 @@ func (h *senderHandlers) allocate(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Allocate(c, id, in)
+	out, err := h.store.Allocate(c.Request.Context(), id, in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -187,7 +187,7 @@ func (h *senderHandlers) deallocate(c *gin.Context) {
 	}
 	allocID, err := pathID(c, "allocId")
 	if err == nil {
-		err = h.store.Deallocate(c, id, allocID)
+		err = h.store.Deallocate(c.Request.Context(), id, allocID)
 	}
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
