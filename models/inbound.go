@@ -241,6 +241,27 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 			ContactID       int64
 		}
 		phone := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		// Returning customers (the common case) need only a read: no
+		// upsert rewrites their contact and conversation rows.
+		var known []struct {
+			ID              int64
+			AssigneeAgentID *int64
+			TeamID          *int64
+			ContactID       int64
+			Name            string
+			WAID            string
+		}
+		err = tx.Raw(`SELECT v.id, v.assignee_agent_id, v.team_id, c.id AS contact_id, c.name, c.wa_id
+			FROM contacts c JOIN conversations v ON v.contact_id = c.id AND v.sender_id = ?
+			WHERE c.phone_e164 = ?`, senderID, phone).Scan(&known).Error
+		if err != nil {
+			return fmt.Errorf("look up conversation: %w", err)
+		}
+		if len(known) == 1 && (m.ProfileName == "" || known[0].Name == m.ProfileName) && known[0].WAID == m.FromWAID {
+			k := known[0]
+			contactID, conv = k.ContactID, []convRow{{ID: k.ID, AssigneeAgentID: k.AssigneeAgentID, TeamID: k.TeamID}}
+			return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+		}
 		err = tx.Raw(`WITH c AS (
 				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
 				ON CONFLICT (phone_e164) DO UPDATE SET
@@ -267,6 +288,10 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 			return fmt.Errorf("upsert conversation: %w", err)
 		}
 	}
+	return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+}
+
+func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, res *IngestResult) error {
 	payload := m.Payload
 	if len(payload) == 0 {
 		payload = json.RawMessage(`{}`)
@@ -275,7 +300,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	// it is new, restart the window and count it unread; a resolved
 	// conversation reopens.
 	var stored []storedRow
-	err = tx.Raw(`WITH m AS (
+	err := tx.Raw(`WITH m AS (
 			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
 			VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
 			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at)
@@ -287,7 +312,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 			updated_at = now()
 		FROM m WHERE v.id = m.conversation_id
 		RETURNING m.id, v.last_message_at`,
-		conv[0].ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&stored).Error
+		conv.ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&stored).Error
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.WAMID, err)
 	}
@@ -295,8 +320,8 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		res.Duplicates++
 		return nil
 	}
-	ev, err := NewEvent(EventMessageCreated, audienceOf(conv[0].AssigneeAgentID, conv[0].TeamID), map[string]any{
-		"id": stored[0].ID, "conversationId": conv[0].ID, "contactId": contactID, "senderId": senderID,
+	ev, err := NewEvent(EventMessageCreated, audienceOf(conv.AssigneeAgentID, conv.TeamID), map[string]any{
+		"id": stored[0].ID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
 		"direction": DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
 		"contactName": m.ProfileName,
 	})
