@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -241,26 +242,19 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 			ContactID       int64
 		}
 		phone := "+" + strings.TrimPrefix(m.FromWAID, "+")
-		// Returning customers (the common case) need only a read: no
-		// upsert rewrites their contact and conversation rows.
-		var known []struct {
-			ID              int64
-			AssigneeAgentID *int64
-			TeamID          *int64
-			ContactID       int64
-			Name            string
-			WAID            string
-		}
-		err = tx.Raw(`SELECT v.id, v.assignee_agent_id, v.team_id, c.id AS contact_id, c.name, c.wa_id
-			FROM contacts c JOIN conversations v ON v.contact_id = c.id AND v.sender_id = ?
-			WHERE c.phone_e164 = ?`, senderID, phone).Scan(&known).Error
+		// Returning customers (the common case): find the conversation,
+		// insert the message and touch the conversation in one statement,
+		// with no upsert rewriting the contact and conversation rows.
+		known, err := s.insertKnown(tx, m, senderID, phone)
 		if err != nil {
-			return fmt.Errorf("look up conversation: %w", err)
+			return err
 		}
-		if len(known) == 1 && (m.ProfileName == "" || known[0].Name == m.ProfileName) && known[0].WAID == m.FromWAID {
-			k := known[0]
-			contactID, conv = k.ContactID, []convRow{{ID: k.ID, AssigneeAgentID: k.AssigneeAgentID, TeamID: k.TeamID}}
-			return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+		if known != nil {
+			if known.MessageID == nil {
+				res.Duplicates++
+				return nil
+			}
+			return s.appendCreated(ctx, tx, m, senderID, known.ContactID, convRow{ID: known.ID, AssigneeAgentID: known.AssigneeAgentID, TeamID: known.TeamID}, *known.MessageID, res)
 		}
 		err = tx.Raw(`WITH c AS (
 				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
@@ -320,8 +314,65 @@ func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *Inboun
 		res.Duplicates++
 		return nil
 	}
+	return s.appendCreated(ctx, tx, m, senderID, contactID, conv, stored[0].ID, res)
+}
+
+type knownRow struct {
+	ID              int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+	ContactID       int64
+	Name            string
+	WAID            string
+	MessageID       *int64
+}
+
+// insertKnown stores m when its contact and conversation exist and are
+// unchanged. It returns nil when the slow path (upserts) is needed, and a
+// row with a nil MessageID when m is a duplicate.
+func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int64, phone string) (*knownRow, error) {
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	var rows []knownRow
+	err := tx.Raw(`WITH k AS (
+			SELECT v.id, v.assignee_agent_id, v.team_id, c.id AS contact_id, c.name, c.wa_id
+			FROM contacts c JOIN conversations v ON v.contact_id = c.id AND v.sender_id = @sender
+			WHERE c.phone_e164 = @phone),
+		m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			SELECT k.id, 'in', CAST(@type AS TEXT), CAST(@body AS TEXT), CAST(@payload AS JSONB), CAST(@wamid AS TEXT), 'received', CAST(@ts AS TIMESTAMPTZ)
+			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name = @name) AND k.wa_id = @waid
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at),
+		u AS (
+			UPDATE conversations v SET
+				last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+				unread_count = v.unread_count + 1,
+				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+				updated_at = now()
+			FROM m WHERE v.id = m.conversation_id RETURNING v.id)
+		SELECT k.*, (SELECT id FROM m) AS message_id FROM k`,
+		sql.Named("sender", senderID), sql.Named("phone", phone), sql.Named("type", m.Type), sql.Named("body", m.Body),
+		sql.Named("payload", string(payload)), sql.Named("wamid", m.WAMID), sql.Named("ts", m.Timestamp),
+		sql.Named("name", m.ProfileName), sql.Named("waid", m.FromWAID)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("insert message %s: %w", m.WAMID, err)
+	}
+	if len(rows) != 1 {
+		return nil, nil
+	}
+	k := rows[0]
+	if k.MessageID == nil && !((m.ProfileName == "" || k.Name == m.ProfileName) && k.WAID == m.FromWAID) {
+		return nil, nil // the contact changed: take the upsert path
+	}
+	return &k, nil
+}
+
+func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, msgID int64, res *IngestResult) error {
 	ev, err := NewEvent(EventMessageCreated, audienceOf(conv.AssigneeAgentID, conv.TeamID), map[string]any{
-		"id": stored[0].ID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
+		"id": msgID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
 		"direction": DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
 		"contactName": m.ProfileName,
 	})
