@@ -474,3 +474,22 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
+
+func TestWebhookKeepsCuratedContactName(t *testing.T) {
+	e := newWebhookEnv(t)
+	e.exec(`INSERT INTO contacts (phone_e164, wa_id, name) VALUES ('+6281377778888', NULL, 'Bpk. Hendra Wijaya (nasabah prioritas)')`)
+	for i, name := range []string{"hendra 😎", "Hendra W."} {
+		body := envelope("messages", messagesValue(testPNID, name, "6281377778888", textMsg(fmt.Sprintf("wamid.K%d", i), "6281377778888", "halo")))
+		if w := e.postSigned(body); w.Code != 200 {
+			t.Fatalf("%d", w.Code)
+		}
+	}
+	var name, waID string
+	e.db.Raw(`SELECT name, wa_id FROM contacts`).Row().Scan(&name, &waID)
+	if name != "Bpk. Hendra Wijaya (nasabah prioritas)" || waID != "6281377778888" {
+		t.Fatalf("contact = %q %q", name, waID)
+	}
+	if n := e.count(`SELECT count(*) FROM messages`); n != 2 {
+		t.Fatalf("messages = %d", n)
+	}
+}

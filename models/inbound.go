@@ -170,13 +170,15 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 	switch {
 	case bsuid != nil:
 		// A known BSUID wins; fill its phone when it arrives later (and is free).
+		// A name already set (by an agent or an import) is never overwritten
+		// by the WhatsApp profile name.
 		err := tx.Raw(`UPDATE contacts SET
-				name = CASE WHEN ? <> '' THEN ? ELSE name END,
+				name = CASE WHEN name = '' THEN ? ELSE name END,
 				wa_id = COALESCE(NULLIF(?, ''), wa_id),
 				phone_e164 = COALESCE(phone_e164, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE phone_e164 = ?))),
 				updated_at = now()
 			WHERE bsuid = ? RETURNING id`,
-			m.ProfileName, m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
+			m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
 		if err != nil {
 			return 0, fmt.Errorf("update contact by bsuid: %w", err)
 		}
@@ -185,7 +187,7 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 		}
 		if phone == nil {
 			err := tx.Raw(`INSERT INTO contacts (bsuid, name) VALUES (?, ?)
-				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END
+				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END
 				RETURNING id`, *bsuid, m.ProfileName).Scan(&ids).Error
 			if err != nil || len(ids) == 0 {
 				return 0, fmt.Errorf("upsert contact by bsuid: %w", err)
@@ -200,7 +202,7 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 		err := tx.Raw(`INSERT INTO contacts (phone_e164, wa_id, bsuid, name)
 			VALUES (?, ?, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE bsuid = ?)), ?)
 			ON CONFLICT (phone_e164) DO UPDATE SET
-				name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+				name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
 				wa_id = EXCLUDED.wa_id,
 				bsuid = COALESCE(contacts.bsuid, EXCLUDED.bsuid),
 				updated_at = now()
@@ -259,7 +261,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		err = tx.Raw(`WITH c AS (
 				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
 				ON CONFLICT (phone_e164) DO UPDATE SET
-					name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+					name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
 					wa_id = EXCLUDED.wa_id
 				RETURNING id)
 			INSERT INTO conversations (sender_id, contact_id, status) SELECT ?, c.id, 'open' FROM c
@@ -343,7 +345,7 @@ func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int6
 		m AS (
 			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
 			SELECT k.id, 'in', CAST(@type AS TEXT), CAST(@body AS TEXT), CAST(@payload AS JSONB), CAST(@wamid AS TEXT), 'received', CAST(@ts AS TIMESTAMPTZ)
-			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name = @name) AND k.wa_id = @waid
+			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name <> '') AND k.wa_id = @waid
 			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at),
 		u AS (
 			UPDATE conversations v SET
@@ -364,7 +366,7 @@ func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int6
 		return nil, nil
 	}
 	k := rows[0]
-	if k.MessageID == nil && !((m.ProfileName == "" || k.Name == m.ProfileName) && k.WAID == m.FromWAID) {
+	if k.MessageID == nil && !((m.ProfileName == "" || k.Name != "") && k.WAID == m.FromWAID) {
 		return nil, nil // the contact changed: take the upsert path
 	}
 	return &k, nil
