@@ -48,7 +48,7 @@ func (s *Server) needDB(c *gin.Context) {
 }
 
 func (h *senderHandlers) list(c *gin.Context) {
-	out, err := h.store.List(c, c.Query("status"))
+	out, err := h.store.List(c.Request.Context(), c.Query("status"))
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -62,7 +62,7 @@ func (h *senderHandlers) create(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Create(c, in)
+	out, err := h.store.Create(c.Request.Context(), in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -74,7 +74,7 @@ func (h *senderHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
 		var out models.Sender
-		if out, err = h.store.Get(c, id); err == nil {
+		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
 			c.JSON(http.StatusOK, out)
 			return
 		}
@@ -93,7 +93,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Update(c, id, in)
+	out, err := h.store.Update(c.Request.Context(), id, in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -104,7 +104,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 func (h *senderHandlers) delete(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = h.store.Delete(c, id)
+		err = h.store.Delete(c.Request.Context(), id)
 	}
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -123,7 +123,7 @@ func (h *senderHandlers) sync(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.SyncFromAPI(c, h.s.deps.WABA, id)
+	out, err := h.store.SyncFromAPI(c.Request.Context(), h.s.deps.WABA, id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -134,9 +134,9 @@ func (h *senderHandlers) sync(c *gin.Context) {
 func (h *senderHandlers) allocations(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		if _, err = h.store.Get(c, id); err == nil {
+		if _, err = h.store.Get(c.Request.Context(), id); err == nil {
 			var out []models.SenderAllocation
-			if out, err = h.store.Allocations(c, id); err == nil {
+			if out, err = h.store.Allocations(c.Request.Context(), id); err == nil {
 				c.JSON(http.StatusOK, gin.H{"data": out})
 				return
 			}
@@ -156,7 +156,7 @@ func (h *senderHandlers) allocate(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Allocate(c, id, in)
+	out, err := h.store.Allocate(c.Request.Context(), id, in)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -172,7 +172,7 @@ func (h *senderHandlers) deallocate(c *gin.Context) {
 	}
 	allocID, err := pathID(c, "allocId")
 	if err == nil {
-		err = h.store.Deallocate(c, id, allocID)
+		err = h.store.Deallocate(c.Request.Context(), id, allocID)
 	}
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)

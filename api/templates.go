@@ -36,7 +36,7 @@ type templateInput struct {
 }
 
 func (h *templateHandlers) list(c *gin.Context) {
-	out, err := h.store.List(c, models.TemplateFilter{Status: c.Query("status"), Name: c.Query("name"), Language: c.Query("language"), Category: c.Query("category")})
+	out, err := h.store.List(c.Request.Context(), models.TemplateFilter{Status: c.Query("status"), Name: c.Query("name"), Language: c.Query("language"), Category: c.Query("category")})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -54,7 +54,7 @@ func (h *templateHandlers) create(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "components", "is required"))
 		return
 	}
-	out, err := h.store.Create(c, models.Template{Name: in.Name, Language: in.Language, Category: in.Category,
+	out, err := h.store.Create(c.Request.Context(), models.Template{Name: in.Name, Language: in.Language, Category: in.Category,
 		ParameterFormat: in.ParameterFormat, Components: in.Components, WABAID: in.WABAID})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -67,7 +67,7 @@ func (h *templateHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
 		var out models.Template
-		if out, err = h.store.Get(c, id); err == nil {
+		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
 			c.JSON(http.StatusOK, out)
 			return
 		}
@@ -78,7 +78,7 @@ func (h *templateHandlers) get(c *gin.Context) {
 func (h *templateHandlers) delete(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = h.store.Delete(c, id)
+		err = h.store.Delete(c.Request.Context(), id)
 	}
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -97,7 +97,7 @@ func (h *templateHandlers) submit(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.store.Submit(c, h.s.deps.WABA, id)
+	out, err := h.store.Submit(c.Request.Context(), h.s.deps.WABA, id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -120,7 +120,7 @@ func (h *templateHandlers) render(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	t, err := h.store.Get(c, id)
+	t, err := h.store.Get(c.Request.Context(), id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return

@@ -251,3 +251,56 @@ func TestTemplatesREST(t *testing.T) {
 		t.Fatalf("filter: %d %v", code, out)
 	}
 }
+
+// TestSimulatorToReceiver runs the whole loop: a simulated customer writes
+// (signed webhook -> stored), the product answers through the client, and
+// the simulator's status webhooks move the stored message to read, matched
+// through biz_opaque_callback_data even though the wamid was never stored.
+func TestSimulatorToReceiver(t *testing.T) {
+	e := newRestEnv(t)
+	db := e.db.Gorm
+	if err := db.Exec(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES (?, ?, '+622150881234')`, testPNID, testWABA).Error; err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(e.simS.URL+"/sim/customers/6281234567890/messages", "application/json",
+		strings.NewReader(`{"text":"Selamat pagi, saya mau konfirmasi pembayaran 🙏","name":"Ayu Ṅurhaliza"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		ID            string `json:"id"`
+		WebhookStatus int    `json:"webhookStatus"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&cm)
+	resp.Body.Close()
+	if cm.WebhookStatus != 200 {
+		t.Fatalf("receiver answered %d", cm.WebhookStatus)
+	}
+	var in models.Message
+	db.Raw(`SELECT * FROM messages WHERE wamid = ?`, cm.ID).Scan(&in)
+	if in.Direction != "in" || !strings.Contains(in.Body, "konfirmasi") {
+		t.Fatalf("inbound not stored: %+v", in)
+	}
+	var outID int64
+	db.Raw(`INSERT INTO messages (conversation_id, direction, type, body, status) VALUES (?, 'out', 'text', 'Terima kasih, sudah kami terima', 'queued') RETURNING id`, in.ConversationID).Scan(&outID)
+	c := waba.NewClient(e.simS.URL, "v23.0", "tok", nil)
+	r, err := c.SendText(context.Background(), testPNID, "6281234567890", "Terima kasih, sudah kami terima", false, waba.SendOptions{BizOpaque: fmt.Sprint(outID), ReplyTo: cm.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var m models.Message
+		db.Raw(`SELECT * FROM messages WHERE id = ?`, outID).Scan(&m)
+		if m.Status == models.MsgRead {
+			if m.WAMID == nil || *m.WAMID != r.WAMID() || m.ReadAt == nil {
+				t.Fatalf("read but wamid %v readAt %v", m.WAMID, m.ReadAt)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbound message stuck at %q", m.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -91,7 +91,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		WriteError(c, h.log, models.Errorf(models.EUnavailable, "webhook storage is not configured"))
 		return
 	}
-	res, err := h.store.Ingest(c, batch)
+	res, err := h.store.Ingest(c.Request.Context(), batch)
 	if err != nil {
 		// 503 makes Meta redeliver later: nothing is lost during an outage.
 		WriteError(c, h.log, &models.Error{Code: models.EUnavailable, Message: "cannot store webhook now", Err: err})
@@ -102,7 +102,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 	}
 	if h.events != nil && len(res.Events) > 0 {
 		// A failed publish loses nothing: clients resync from the events table.
-		pctx, cancel := context.WithTimeout(c, 2*time.Second)
+		pctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		if err := h.events.Publish(pctx, res.Events...); err != nil {
 			h.log.WarnContext(c, "webhook: publish events", "err", err, "count", len(res.Events))
 		}

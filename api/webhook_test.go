@@ -62,7 +62,7 @@ func newWebhookEnv(t *testing.T) *webhookEnv {
 	tdb := testenv.NewDB(t)
 	pub := &recordingPublisher{}
 	s := New(Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Registry: prometheus.NewRegistry(),
 		DB: tdb.Gorm, Events: pub, WABAAppSecret: testSecret, WABAVerifyToken: testVerify,
 	})
 	env := &webhookEnv{t: t, db: tdb.Gorm, h: s.Handler(), pub: pub}
@@ -465,5 +465,31 @@ func TestWebhookBurst500(t *testing.T) {
 	}
 	if got := e.count(`SELECT sum(unread_count) FROM conversations`); got != n {
 		t.Fatalf("unread sum = %d", got)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func TestWebhookKeepsCuratedContactName(t *testing.T) {
+	e := newWebhookEnv(t)
+	e.exec(`INSERT INTO contacts (phone_e164, wa_id, name) VALUES ('+6281377778888', NULL, 'Bpk. Hendra Wijaya (nasabah prioritas)')`)
+	for i, name := range []string{"hendra 😎", "Hendra W."} {
+		body := envelope("messages", messagesValue(testPNID, name, "6281377778888", textMsg(fmt.Sprintf("wamid.K%d", i), "6281377778888", "halo")))
+		if w := e.postSigned(body); w.Code != 200 {
+			t.Fatalf("%d", w.Code)
+		}
+	}
+	var name, waID string
+	e.db.Raw(`SELECT name, wa_id FROM contacts`).Row().Scan(&name, &waID)
+	if name != "Bpk. Hendra Wijaya (nasabah prioritas)" || waID != "6281377778888" {
+		t.Fatalf("contact = %q %q", name, waID)
+	}
+	if n := e.count(`SELECT count(*) FROM messages`); n != 2 {
+		t.Fatalf("messages = %d", n)
 	}
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -180,13 +181,15 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 	switch {
 	case bsuid != nil:
 		// A known BSUID wins; fill its phone when it arrives later (and is free).
+		// A name already set (by an agent or an import) is never overwritten
+		// by the WhatsApp profile name.
 		err := tx.Raw(`UPDATE contacts SET
-				name = CASE WHEN ? <> '' THEN ? ELSE name END,
+				name = CASE WHEN name = '' THEN ? ELSE name END,
 				wa_id = COALESCE(NULLIF(?, ''), wa_id),
 				phone_e164 = COALESCE(phone_e164, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE phone_e164 = ?))),
 				updated_at = now()
 			WHERE bsuid = ? RETURNING id`,
-			m.ProfileName, m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
+			m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
 		if err != nil {
 			return 0, fmt.Errorf("update contact by bsuid: %w", err)
 		}
@@ -195,7 +198,7 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 		}
 		if phone == nil {
 			err := tx.Raw(`INSERT INTO contacts (bsuid, name) VALUES (?, ?)
-				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END
+				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END
 				RETURNING id`, *bsuid, m.ProfileName).Scan(&ids).Error
 			if err != nil || len(ids) == 0 {
 				return 0, fmt.Errorf("upsert contact by bsuid: %w", err)
@@ -210,7 +213,7 @@ func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) 
 		err := tx.Raw(`INSERT INTO contacts (phone_e164, wa_id, bsuid, name)
 			VALUES (?, ?, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE bsuid = ?)), ?)
 			ON CONFLICT (phone_e164) DO UPDATE SET
-				name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+				name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
 				wa_id = EXCLUDED.wa_id,
 				bsuid = COALESCE(contacts.bsuid, EXCLUDED.bsuid),
 				updated_at = now()
@@ -226,67 +229,167 @@ type convRow struct {
 	ID              int64
 	AssigneeAgentID *int64
 	TeamID          *int64
-	LastInboundAt   *time.Time
+	// LastInboundAt is the value BEFORE this message (did it open the window?).
+	LastInboundAt *time.Time
+}
+
+type storedRow struct {
+	ID            int64
+	LastMessageAt time.Time
 }
 
 func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
 	if m.FromWAID == "" && m.BSUID == "" {
 		return nil // unattributable; the receiver logs it
 	}
-	// Cheap duplicate check first: Meta redelivers often.
-	var seen []int64
-	if err := tx.Raw(`SELECT id FROM messages WHERE wamid = ?`, m.WAMID).Scan(&seen).Error; err != nil {
-		return fmt.Errorf("check wamid: %w", err)
-	}
-	if len(seen) > 0 {
-		res.Duplicates++
-		return nil
-	}
 	senderID, err := s.senderID(ctx, tx, m, res)
 	if err != nil {
 		return err
 	}
-	contactID, err := s.contactID(tx, m)
-	if err != nil {
-		return err
-	}
+	var contactID int64
 	var conv []convRow
-	err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-		RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
-	if err != nil || len(conv) == 0 {
-		return fmt.Errorf("upsert conversation: %w", err)
+	if m.BSUID == "" {
+		// Hot path: contact and conversation upserts in one round trip.
+		var rows []struct {
+			ID              int64
+			AssigneeAgentID *int64
+			TeamID          *int64
+			ContactID       int64
+			LastInboundAt   *time.Time
+		}
+		phone := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		// Returning customers (the common case): find the conversation,
+		// insert the message and touch the conversation in one statement,
+		// with no upsert rewriting the contact and conversation rows.
+		known, err := s.insertKnown(tx, m, senderID, phone)
+		if err != nil {
+			return err
+		}
+		if known != nil {
+			if known.MessageID == nil {
+				res.Duplicates++
+				return nil
+			}
+			return s.appendCreated(ctx, tx, m, senderID, known.ContactID, convRow{ID: known.ID, AssigneeAgentID: known.AssigneeAgentID, TeamID: known.TeamID, LastInboundAt: known.PrevInbound}, *known.MessageID, res)
+		}
+		err = tx.Raw(`WITH c AS (
+				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
+				ON CONFLICT (phone_e164) DO UPDATE SET
+					name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
+					wa_id = EXCLUDED.wa_id
+				RETURNING id)
+			INSERT INTO conversations (sender_id, contact_id, status) SELECT ?, c.id, 'open' FROM c
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id, contact_id, last_inbound_at`,
+			phone, m.FromWAID, m.ProfileName, senderID).Scan(&rows).Error
+		if err != nil || len(rows) == 0 {
+			return fmt.Errorf("upsert contact and conversation: %w", err)
+		}
+		r := rows[0]
+		contactID, conv = r.ContactID, []convRow{{ID: r.ID, AssigneeAgentID: r.AssigneeAgentID, TeamID: r.TeamID, LastInboundAt: r.LastInboundAt}}
+	} else {
+		if contactID, err = s.contactID(tx, m); err != nil {
+			return err
+		}
+		err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
+		if err != nil || len(conv) == 0 {
+			return fmt.Errorf("upsert conversation: %w", err)
+		}
 	}
+	return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+}
+
+func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, res *IngestResult) error {
 	payload := m.Payload
 	if len(payload) == 0 {
 		payload = json.RawMessage(`{}`)
 	}
-	var msgIDs []int64
-	err = tx.Raw(`INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
-		VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
-		ON CONFLICT (wamid) DO NOTHING RETURNING id`,
-		conv[0].ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&msgIDs).Error
+	// Insert the message (a duplicate wamid inserts nothing) and, only when
+	// it is new, restart the window and count it unread; a resolved
+	// conversation reopens.
+	var stored []storedRow
+	err := tx.Raw(`WITH m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at)
+		UPDATE conversations v SET
+			last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+			unread_count = v.unread_count + 1,
+			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+			updated_at = now()
+		FROM m WHERE v.id = m.conversation_id
+		RETURNING m.id, v.last_message_at`,
+		conv.ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&stored).Error
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.WAMID, err)
 	}
-	if len(msgIDs) == 0 { // a concurrent delivery won the race
+	if len(stored) == 0 {
 		res.Duplicates++
 		return nil
 	}
-	// The window restarts with every customer message; a resolved
-	// conversation reopens.
-	err = tx.Exec(`UPDATE conversations SET
-			last_inbound_at = GREATEST(COALESCE(last_inbound_at, ?), ?),
-			last_message_at = GREATEST(COALESCE(last_message_at, ?), ?),
-			unread_count = unread_count + 1,
-			status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
-			updated_at = now()
-		WHERE id = ?`, m.Timestamp, m.Timestamp, m.Timestamp, m.Timestamp, conv[0].ID).Error
-	if err != nil {
-		return fmt.Errorf("touch conversation: %w", err)
+	return s.appendCreated(ctx, tx, m, senderID, contactID, conv, stored[0].ID, res)
+}
+
+type knownRow struct {
+	ID              int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+	ContactID       int64
+	Name            string
+	WAID            string
+	MessageID       *int64
+	PrevInbound     *time.Time
+}
+
+// insertKnown stores m when its contact and conversation exist and are
+// unchanged. It returns nil when the slow path (upserts) is needed, and a
+// row with a nil MessageID when m is a duplicate.
+func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int64, phone string) (*knownRow, error) {
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
 	}
-	ev, err := NewEvent(EventMessageCreated, audienceOf(conv[0].AssigneeAgentID, conv[0].TeamID), map[string]any{
-		"id": msgIDs[0], "conversationId": conv[0].ID, "contactId": contactID, "senderId": senderID,
+	var rows []knownRow
+	err := tx.Raw(`WITH k AS (
+			SELECT v.id, v.assignee_agent_id, v.team_id, c.id AS contact_id, c.name, c.wa_id, v.last_inbound_at AS prev_inbound
+			FROM contacts c JOIN conversations v ON v.contact_id = c.id AND v.sender_id = @sender
+			WHERE c.phone_e164 = @phone),
+		m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			SELECT k.id, 'in', CAST(@type AS TEXT), CAST(@body AS TEXT), CAST(@payload AS JSONB), CAST(@wamid AS TEXT), 'received', CAST(@ts AS TIMESTAMPTZ)
+			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name <> '') AND k.wa_id = @waid
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at),
+		u AS (
+			UPDATE conversations v SET
+				last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+				unread_count = v.unread_count + 1,
+				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+				updated_at = now()
+			FROM m WHERE v.id = m.conversation_id RETURNING v.id)
+		SELECT k.*, (SELECT id FROM m) AS message_id FROM k`,
+		sql.Named("sender", senderID), sql.Named("phone", phone), sql.Named("type", m.Type), sql.Named("body", m.Body),
+		sql.Named("payload", string(payload)), sql.Named("wamid", m.WAMID), sql.Named("ts", m.Timestamp),
+		sql.Named("name", m.ProfileName), sql.Named("waid", m.FromWAID)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("insert message %s: %w", m.WAMID, err)
+	}
+	if len(rows) != 1 {
+		return nil, nil
+	}
+	k := rows[0]
+	if k.MessageID == nil && !((m.ProfileName == "" || k.Name != "") && k.WAID == m.FromWAID) {
+		return nil, nil // the contact changed: take the upsert path
+	}
+	return &k, nil
+}
+
+func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, msgID int64, res *IngestResult) error {
+	ev, err := NewEvent(EventMessageCreated, audienceOf(conv.AssigneeAgentID, conv.TeamID), map[string]any{
+		"id": msgID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
 		"direction": DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
 		"contactName": m.ProfileName,
 	})
@@ -302,10 +405,11 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if window <= 0 {
 		window = 24 * time.Hour
 	}
-	if prev := conv[0].LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
-		res.Opened = append(res.Opened, OpenedWindow{ConversationID: conv[0].ID, SenderID: senderID, ContactID: contactID, MessageID: msgIDs[0]})
+	if prev := conv.LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
+		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}
+		res.Opened = append(res.Opened, o)
 		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv[0].ID, senderID, contactID, msgIDs[0]).Error; err != nil {
+			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv.ID, senderID, contactID, msgID).Error; err != nil {
 			return fmt.Errorf("record window signal: %w", err)
 		}
 	}
