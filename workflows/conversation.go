@@ -143,9 +143,15 @@ func (w *conversation) reload(ctx workflow.Context) error {
 		if end.After(w.in.WindowEnd) {
 			opened := w.in.WindowEnd.IsZero() || w.in.ClosedSent
 			w.in.WindowEnd = end
-			w.in.ClosingSent, w.in.ClosedSent = false, false
-			if opened {
-				w.publish(ctx, activities.WindowOpened)
+			if !workflow.Now(ctx).Before(end) {
+				// A run started for a business-initiated send after the
+				// window ended: there is no window to announce.
+				w.in.ClosingSent, w.in.ClosedSent = true, true
+			} else {
+				w.in.ClosingSent, w.in.ClosedSent = false, false
+				if opened {
+					w.publish(ctx, activities.WindowOpened)
+				}
 			}
 		}
 	}

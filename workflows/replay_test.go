@@ -1,0 +1,32 @@
+package workflows_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/wabascrm/scrm/workflows"
+)
+
+// Histories recorded from real runs (cmd/scrm end-to-end tests with
+// SCRM_UPDATE_HISTORIES=1) must replay against today's code: a change that
+// would break in-flight workflows fails here and needs workflow.GetVersion.
+func TestReplayRecordedHistories(t *testing.T) {
+	cases := map[string]struct {
+		fn   any
+		name string
+	}{
+		"conversation.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
+	}
+	for file, c := range cases {
+		t.Run(file, func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflowWithOptions(c.fn, workflow.RegisterOptions{Name: c.name})
+			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", file)); err != nil {
+				t.Fatalf("replay %s: %v", file, err)
+			}
+		})
+	}
+}
