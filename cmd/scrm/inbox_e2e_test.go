@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/api"
