@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ func (s *Server) mountInbox(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodGet, "/conversations/:id", read, s.needDB, h.get)
 	s.handle(v1, http.MethodGet, "/conversations/:id/messages", read, s.needDB, h.messages)
 	s.handle(v1, http.MethodPost, "/conversations/:id/messages", send, s.needDB, h.send)
+	s.handle(v1, http.MethodPost, "/conversations/:id/media", send, s.needDB, h.uploadMedia)
 	s.handle(v1, http.MethodPost, "/conversations/:id/assign", assign, s.needDB, h.assign)
 	s.handle(v1, http.MethodPost, "/conversations/:id/resolve", send, s.needDB, h.action("resolve"))
 	s.handle(v1, http.MethodPost, "/conversations/:id/reopen", send, s.needDB, h.action("reopen"))
@@ -305,4 +307,65 @@ func (h *inboxHandlers) cannedDelete(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// mediaLimits are WhatsApp's size limits per media kind.
+var mediaLimits = map[string]int64{"image": 5 << 20, "audio": 16 << 20, "video": 16 << 20, "document": 100 << 20}
+
+// uploadMedia uploads a file to the conversation's number (multipart field
+// "file", field "type": image|audio|video|document) and returns the media id
+// to send with {"type":..., "mediaId":...}.
+func (h *inboxHandlers) uploadMedia(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	conv, err := h.inbox.GetScoped(c.Request.Context(), principal(c), id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if h.s.deps.WABA == nil {
+		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
+		return
+	}
+	kind := c.PostForm("type")
+	limit, ok := mediaLimits[kind]
+	if !ok {
+		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "type", "must be image, audio, video or document"))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+1<<20)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %d MB for %s)", limit>>20, kind))
+		return
+	}
+	if fh.Size > limit {
+		WriteError(c, h.s.deps.Logger, &models.Error{Code: models.ETooLarge, Field: "file", Message: fmt.Sprintf("%s files may be at most %d MB", kind, limit>>20)})
+		return
+	}
+	mime := fh.Header.Get("Content-Type")
+	if mime == "" || (kind != "document" && !strings.HasPrefix(mime, kind+"/")) {
+		WriteError(c, h.s.deps.Logger, models.FieldError(models.EUnprocessable, "file", "content type %q does not fit %s", mime, kind))
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	defer func() { _ = f.Close() }()
+	pnid, err := h.inbox.PhoneNumberID(c.Request.Context(), conv.SenderID)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	mediaID, err := h.s.deps.WABA.UploadMedia(c.Request.Context(), pnid, fh.Filename, mime, f)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, &models.Error{Code: models.EUnavailable, Message: "WhatsApp did not accept the upload: " + err.Error(), Err: err})
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": fh.Filename})
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 
 	"github.com/wabascrm/scrm/waba"
 )
@@ -11,4 +12,5 @@ import (
 type WABAClient interface {
 	PhoneNumber(ctx context.Context, phoneNumberID string) (waba.PhoneNumberInfo, error)
 	CreateTemplate(ctx context.Context, wabaID string, t waba.TemplateDef) (waba.TemplateCreated, error)
+	UploadMedia(ctx context.Context, phoneNumberID, filename, mimeType string, r io.Reader) (string, error)
 }

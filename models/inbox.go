@@ -245,3 +245,15 @@ func (ib Inbox) WindowEvent(ctx context.Context, id int64, kind string, closesAt
 	}
 	return ev, nil
 }
+
+// PhoneNumberID returns the Meta phone_number_id of a sender.
+func (ib Inbox) PhoneNumberID(ctx context.Context, senderID int64) (string, error) {
+	var pnid string
+	if err := ib.DB.WithContext(ctx).Raw(`SELECT phone_number_id FROM senders WHERE id = ?`, senderID).Scan(&pnid).Error; err != nil {
+		return "", err
+	}
+	if pnid == "" {
+		return "", Errorf(ENotFound, "sender %d not found", senderID)
+	}
+	return pnid, nil
+}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -417,6 +419,27 @@ func TestInboxEndToEnd(t *testing.T) {
 		t.Fatalf("stored status %s", status)
 	}
 
+	// Media: upload to the conversation's number, then send by id.
+	var up struct {
+		MediaID string `json:"mediaId"`
+	}
+	if code := st.upload(fmt.Sprintf("/api/v1/conversations/%d/media", conv.ID), ayu, "image", "kwitansi.png", "image/png", pngBytes, &up); code != 201 || up.MediaID == "" {
+		t.Fatalf("upload: %d %+v", code, up)
+	}
+	var img models.Message
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu,
+		map[string]any{"type": "image", "mediaId": up.MediaID, "caption": "Bukti bayar"}, &img, "Idempotency-Key", "img-1"); code != 202 {
+		t.Fatalf("image send: %d", code)
+	}
+	waitUntil(t, 10*time.Second, "image at the simulator", func() bool {
+		for _, e := range st.sim.Outbox() {
+			if e.Type == "image" && e.BizOpaque == strconv.FormatInt(img.ID, 10) && strings.Contains(string(e.Body), up.MediaID) {
+				return true
+			}
+		}
+		return false
+	})
+
 	// 3. An approved template, created and reviewed through the product.
 	var tpl struct{ ID int64 }
 	comps := []map[string]any{{"type": "BODY", "text": "Halo {{1}}, tagihan Anda jatuh tempo. Balas pesan ini untuk bantuan.",
@@ -511,6 +534,39 @@ func saveHistory(t *testing.T, st *stack, workflowID, file string) {
 		t.Fatal(err)
 	}
 	t.Logf("saved %d history events of %s to workflows/testdata/%s", len(events), workflowID, file)
+}
+
+// pngBytes is a 1x1 PNG.
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// upload posts a multipart file.
+func (st *stack) upload(path, token, kind, name, mime string, data []byte, out any) int {
+	st.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("type", kind)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, name))
+	h.Set("Content-Type", mime)
+	fw, _ := mw.CreatePart(h)
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", st.apiURL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+	if resp.StatusCode >= 300 {
+		st.t.Logf("upload: %d %s", resp.StatusCode, raw)
+	}
+	return resp.StatusCode
 }
 
 // historyLen is the length of the conversation workflow's current run.
