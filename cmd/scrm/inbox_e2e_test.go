@@ -49,7 +49,7 @@ const (
 // stack is the whole product in one test process on real PostgreSQL,
 // RabbitMQ and Temporal, with the WhatsApp simulator as the only stand-in.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	db     *testenv.DB
 	apiURL string
 	rtURL  string
@@ -59,7 +59,7 @@ type stack struct {
 	window time.Duration
 }
 
-func startStack(t *testing.T, window time.Duration) *stack {
+func startStack(t testing.TB, window time.Duration) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -207,7 +207,7 @@ func (st *stack) connect(token string) *socket {
 }
 
 // waitFor returns the first event matching pred within d.
-func (s *socket) waitFor(t *testing.T, d time.Duration, what string, pred func(wsEvent) bool) wsEvent {
+func (s *socket) waitFor(t testing.TB, d time.Duration, what string, pred func(wsEvent) bool) wsEvent {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -280,7 +280,7 @@ func eventful(typ string, fields map[string]any) func(wsEvent) bool {
 	}
 }
 
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -303,36 +303,9 @@ func TestInboxEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	db := st.db.Gorm
 
-	if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
-		t.Fatal(err)
-	}
-	admin := st.login("admin@e2e.id", "admin-password-1")
-	var agentRole int64
-	if err := db.Raw(`SELECT id FROM roles WHERE system_key = 'agent'`).Scan(&agentRole).Error; err != nil || agentRole == 0 {
-		t.Fatalf("agent role: %v", err)
-	}
-	var team struct{ ID int64 }
-	if code := st.call("POST", "/api/v1/teams", admin, map[string]any{"name": "Penagihan Jakarta", "strategy": "round_robin"}, &team); code != 201 {
-		t.Fatalf("create team: %d", code)
-	}
-	mkAgent := func(name, email string) (int64, string) {
-		var a struct{ ID int64 }
-		if code := st.call("POST", "/api/v1/agents", admin, map[string]any{"name": name, "email": email, "password": "agent-password-1",
-			"roleId": agentRole, "teamIds": []int64{team.ID}}, &a); code != 201 {
-			t.Fatalf("create agent %s: %d", email, code)
-		}
-		return a.ID, st.login(email, "agent-password-1")
-	}
-	ayuID, ayu := mkAgent("Ayu Lestari", "ayu@e2e.id")
-	_, budi := mkAgent("Budi Santoso", "budi@e2e.id") // in the team but offline: must not get it
-
-	var sender struct{ ID int64 }
-	if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": e2ePNID, "wabaId": "WABA-E2E", "displayNumber": "+62 21 5000 0001"}, &sender); code != 201 {
-		t.Fatalf("create sender: %d", code)
-	}
-	if code := st.call("POST", fmt.Sprintf("/api/v1/senders/%d/allocations", sender.ID), admin, map[string]any{"teamId": team.ID, "role": "primary"}, nil); code != 201 {
-		t.Fatalf("allocate sender: %d", code)
-	}
+	seed := st.seedInbox()
+	admin, ayu, budi, ayuID := seed.admin, seed.ayu, seed.budi, seed.ayuID
+	sender := struct{ ID int64 }{seed.senderID}
 
 	// Ayu is online (her websocket), Budi is not connected.
 	ayuWS := st.connect(ayu)
@@ -569,8 +542,55 @@ func (st *stack) upload(path, token, kind, name, mime string, data []byte, out a
 	return resp.StatusCode
 }
 
+// inboxSeed is an admin, a round-robin team with two agents (Ayu, Budi) and
+// the simulator's number allocated to the team, all made through the API.
+type inboxSeed struct {
+	admin, ayu, budi string
+	ayuID, senderID  int64
+	teamID           int64
+}
+
+func (st *stack) seedInbox() inboxSeed {
+	t := st.t
+	t.Helper()
+	ctx := context.Background()
+	db := st.db.Gorm
+	if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := st.login("admin@e2e.id", "admin-password-1")
+	var agentRole int64
+	if err := db.Raw(`SELECT id FROM roles WHERE system_key = 'agent'`).Scan(&agentRole).Error; err != nil || agentRole == 0 {
+		t.Fatalf("agent role: %v", err)
+	}
+	var team struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", admin, map[string]any{"name": "Penagihan Jakarta", "strategy": "round_robin"}, &team); code != 201 {
+		t.Fatalf("create team: %d", code)
+	}
+	mkAgent := func(name, email string) (int64, string) {
+		var a struct{ ID int64 }
+		if code := st.call("POST", "/api/v1/agents", admin, map[string]any{"name": name, "email": email, "password": "agent-password-1",
+			"roleId": agentRole, "teamIds": []int64{team.ID}}, &a); code != 201 {
+			t.Fatalf("create agent %s: %d", email, code)
+		}
+		return a.ID, st.login(email, "agent-password-1")
+	}
+	ayuID, ayu := mkAgent("Ayu Lestari", "ayu@e2e.id")
+	_, budi := mkAgent("Budi Santoso", "budi@e2e.id") // in the team but offline in the tests
+
+	var sender struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": e2ePNID, "wabaId": "WABA-E2E", "displayNumber": "+62 21 5000 0001"}, &sender); code != 201 {
+		t.Fatalf("create sender: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/senders/%d/allocations", sender.ID), admin, map[string]any{"teamId": team.ID, "role": "primary"}, nil); code != 201 {
+		t.Fatalf("allocate sender: %d", code)
+	}
+
+	return inboxSeed{admin: admin, ayu: ayu, budi: budi, ayuID: ayuID, senderID: sender.ID, teamID: team.ID}
+}
+
 // historyLen is the length of the conversation workflow's current run.
-func historyLen(t *testing.T, st *stack, convID, senderID int64) int {
+func historyLen(t testing.TB, st *stack, convID, senderID int64) int {
 	t.Helper()
 	var contactID int64
 	st.db.Gorm.Raw(`SELECT contact_id FROM conversations WHERE id = ?`, convID).Scan(&contactID)
@@ -585,7 +605,7 @@ func historyLen(t *testing.T, st *stack, convID, senderID int64) int {
 	return n
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

@@ -26,11 +26,14 @@ type Server struct {
 // search attributes in its namespace.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	t, ok := tb.(*testing.T)
-	if !ok {
-		tb.Fatalf("temporalenv: needs *testing.T")
+	var ts *temporaltest.TestServer
+	if t, ok := tb.(*testing.T); ok {
+		ts = temporaltest.NewServer(temporaltest.WithT(t))
+	} else {
+		// Benchmarks: temporaltest only takes *testing.T, so stop it ourselves.
+		ts = temporaltest.NewServer()
+		tb.Cleanup(ts.Stop)
 	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	s := &Server{TestServer: ts}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
