@@ -36,6 +36,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/waba"
 )
@@ -103,13 +104,15 @@ func run(dbURL, amqpURL string, useAMQP bool, rate int, duration time.Duration, 
 		WABAAppSecret: secret, WABAVerifyToken: "v", ShutdownTimeout: 5 * time.Second}
 	pubNote := "none (no publisher configured)"
 	if useAMQP {
-		p, err := newPublisher(amqpURL)
-		if err != nil {
-			return err
-		}
-		defer p.close()
+		// The product's own publisher (publisher confirms) on a throwaway exchange.
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		ex := "scrm.bench." + hex.EncodeToString(b)
+		p := realtime.NewAMQPPublisher(amqpURL, ex, "bench-webhook")
+		defer func() { _ = p.Close() }()
+		defer deleteExchange(amqpURL, ex)
 		deps.Events = p
-		pubNote = "RabbitMQ fanout " + p.exchange
+		pubNote = "RabbitMQ fanout " + ex + " (realtime.AMQPPublisher, confirms)"
 	}
 	srv := api.New(deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -241,48 +244,14 @@ func scratchDB(ctx context.Context, base string) (string, func(), error) {
 	}, nil
 }
 
-// publisher is a minimal fanout publisher standing in for the realtime one.
-type publisher struct {
-	mu       sync.Mutex
-	conn     *amqp.Connection
-	ch       *amqp.Channel
-	exchange string
-}
 
-func newPublisher(u string) (*publisher, error) {
-	conn, err := amqp.Dial(u)
+func deleteExchange(url, ex string) {
+	conn, err := amqp.Dial(url)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach RabbitMQ: %w", err)
+		return
 	}
-	ch, err := conn.Channel()
-	if err != nil {
-		return nil, err
+	defer func() { _ = conn.Close() }()
+	if ch, err := conn.Channel(); err == nil {
+		_ = ch.ExchangeDelete(ex, false, false)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	ex := "scrm.bench." + hex.EncodeToString(b)
-	if err := ch.ExchangeDeclare(ex, "fanout", false, true, false, false, nil); err != nil {
-		return nil, err
-	}
-	return &publisher{conn: conn, ch: ch, exchange: ex}, nil
-}
-
-func (p *publisher) Publish(ctx context.Context, evs ...models.Event) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, e := range evs {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := p.ch.PublishWithContext(ctx, p.exchange, "", false, false, amqp.Publishing{ContentType: "application/json", Body: b}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *publisher) close() {
-	_ = p.ch.Close()
-	_ = p.conn.Close()
 }
