@@ -36,8 +36,8 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/models/migrations"
+	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -243,7 +243,6 @@ func scratchDB(ctx context.Context, base string) (string, func(), error) {
 		_ = models.CloseDB(admin)
 	}, nil
 }
-
 
 func deleteExchange(url, ex string) {
 	conn, err := amqp.Dial(url)
