@@ -246,75 +246,56 @@ func realtimeRole(in *infra) (*realtime.Server, func()) {
 	return srv, func() { _ = pub.Close() }
 }
 
-func newAPICmd(f *rootFlags) *cobra.Command {
+// roleCmd is the shape every long-running role shares: load and check the
+// configuration, open what the role needs (one clear line on failure), run
+// until SIGINT/SIGTERM, then release everything.
+func roleCmd(f *rootFlags, use, short string, check func(config.Config) error, n needs, run func(ctx context.Context, in *infra) error) *cobra.Command {
 	return &cobra.Command{
-		Use:   "api",
-		Short: "serve the REST API, web UI and WhatsApp webhook receiver",
+		Use:   use,
+		Short: short,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.load()
 			if err != nil {
 				return err
 			}
-			if err := cfg.RequireSecrets(); err != nil {
+			if err := check(cfg); err != nil {
 				return err
 			}
-			log := newLogger(cfg.LogLevel).With("role", "api")
-			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true, temporal: true})
+			in, err := connect(cmd.Context(), cfg, newLogger(cfg.LogLevel).With("role", use), n)
 			if err != nil {
 				return err
 			}
 			defer in.close()
-			return apiRole(in).Run(cmd.Context(), cfg.HTTPAddr)
+			return run(cmd.Context(), in)
 		},
 	}
+}
+
+func newAPICmd(f *rootFlags) *cobra.Command {
+	return roleCmd(f, "api", "serve the REST API, web UI and WhatsApp webhook receiver", config.Config.RequireSecrets,
+		needs{db: true, amqp: true, temporal: true},
+		func(ctx context.Context, in *infra) error { return apiRole(in).Run(ctx, in.cfg.HTTPAddr) })
 }
 
 func newWorkerCmd(f *rootFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "worker",
-		Short: "run the Temporal worker (all workflows and activities)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.load()
-			if err != nil {
-				return err
-			}
-			if err := cfg.RequireSecrets(); err != nil {
-				return err
-			}
-			log := newLogger(cfg.LogLevel).With("role", "worker")
-			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true, temporal: true})
-			if err != nil {
-				return err
-			}
-			defer in.close()
-			return workerRole(in).Run(cmd.Context())
-		},
-	}
+	return roleCmd(f, "worker", "run the Temporal worker (all workflows and activities)", config.Config.RequireSecrets,
+		needs{db: true, amqp: true, temporal: true},
+		func(ctx context.Context, in *infra) error { return workerRole(in).Run(ctx) })
 }
 
 func newRealtimeCmd(f *rootFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "realtime",
-		Short: "serve agent websockets fed by the RabbitMQ fanout",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.load()
-			if err != nil {
-				return err
-			}
-			if cfg.JWTSecret == "" {
-				return &config.ValidationError{Key: "jwt_secret", Reason: "must be set: websockets authenticate with the API's access tokens"}
-			}
-			log := newLogger(cfg.LogLevel).With("role", "realtime")
-			in, err := connect(cmd.Context(), cfg, log, needs{db: true, amqp: true})
-			if err != nil {
-				return err
-			}
-			defer in.close()
+	needJWT := func(cfg config.Config) error {
+		if cfg.JWTSecret == "" {
+			return &config.ValidationError{Key: "jwt_secret", Reason: "must be set: websockets authenticate with the API's access tokens"}
+		}
+		return nil
+	}
+	return roleCmd(f, "realtime", "serve agent websockets fed by the RabbitMQ fanout", needJWT, needs{db: true, amqp: true},
+		func(ctx context.Context, in *infra) error {
 			srv, closeRT := realtimeRole(in)
 			defer closeRT()
-			return srv.Run(cmd.Context(), cfg.RealtimeAddr)
-		},
-	}
+			return srv.Run(ctx, in.cfg.RealtimeAddr)
+		})
 }
 
 func clientStartOptions(id, taskQueue string) client.StartWorkflowOptions {
