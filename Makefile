@@ -8,13 +8,21 @@ BIN   := bin/scrm
 HEAVY := ./cmd/scrm
 LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$|/worker/devtemporal$$|/temporalenv$$')
 
-.PHONY: dev test test-light test-heavy lint build services fuzz clean
+.PHONY: dev test test-light test-heavy lint build services fuzz clean image deploy-check
 
 dev: services build
 	./$(BIN) dev
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scrm
+
+# The one container image of every role (needs docker with BuildKit).
+image:
+	docker build -f deploy/Dockerfile -t scrm:local .
+
+# Fast, offline consistency checks of deploy/ against the code.
+deploy-check:
+	$(GO) test -count=1 ./deploy/
 
 services:
 	@bash scripts/ensure-services.sh
