@@ -102,3 +102,30 @@ func TestRolesRefuseUnmigratedSchema(t *testing.T) {
 		}
 	}
 }
+
+// Readiness recovers by itself after the broker dropped the connection.
+func TestAMQPReadinessRedialsAfterConnectionLoss(t *testing.T) {
+	cfg, err := (&rootFlags{}).load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AMQPURL = testenv.AMQPURL()
+	conn, err := dialAMQP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &infra{cfg: cfg, amqp: conn}
+	defer in.close()
+	_ = conn.Close() // as after a broker restart
+	if err := in.amqpReady(context.Background()); err != nil {
+		t.Fatalf("readiness after reconnect: %v", err)
+	}
+	if in.amqp == conn || in.amqp.IsClosed() {
+		t.Fatal("probe connection was not re-dialled")
+	}
+	in.cfg.AMQPURL = "amqp://guest:guest@127.0.0.1:1/"
+	_ = in.amqp.Close()
+	if err := in.amqpReady(context.Background()); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("unreachable broker: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -31,6 +32,7 @@ type infra struct {
 	log      *slog.Logger
 	db       *gorm.DB
 	amqp     *amqp.Connection
+	amqpMu   sync.Mutex // guards amqp, re-dialled by amqpReady
 	temporal client.Client
 	// tokens authenticates API calls and websockets (nil when no JWT
 	// secret is configured: protected routes answer 503 and every
@@ -95,6 +97,22 @@ func (in *infra) close() {
 	}
 }
 
+// amqpReady reports whether RabbitMQ is reachable, re-dialling the probe
+// connection after a broker restart so readiness recovers by itself.
+func (in *infra) amqpReady(context.Context) error {
+	in.amqpMu.Lock()
+	defer in.amqpMu.Unlock()
+	if in.amqp != nil && !in.amqp.IsClosed() {
+		return nil
+	}
+	conn, err := dialAMQP(in.cfg)
+	if err != nil {
+		return errors.New(reason(err))
+	}
+	in.amqp = conn
+	return nil
+}
+
 func (in *infra) checks() []api.Check {
 	var cs []api.Check
 	if in.db != nil {
@@ -107,12 +125,7 @@ func (in *infra) checks() []api.Check {
 		}})
 	}
 	if in.amqp != nil {
-		cs = append(cs, api.Check{Name: "rabbitmq", Fn: func(context.Context) error {
-			if in.amqp.IsClosed() {
-				return errors.New("connection closed")
-			}
-			return nil
-		}})
+		cs = append(cs, api.Check{Name: "rabbitmq", Fn: in.amqpReady})
 	}
 	if in.temporal != nil {
 		cs = append(cs, api.Check{Name: "temporal", Fn: func(ctx context.Context) error {
