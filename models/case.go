@@ -168,3 +168,46 @@ func ValidExitReason(r string) bool { return slices.Contains(CaseExitReasons, r)
 
 // ValidOutcome reports whether o is a known outcome.
 func ValidOutcome(o string) bool { return slices.Contains(CaseOutcomes, o) }
+
+// CaseAssign, CaseRecall, CaseTransfer, CaseClose and CaseOutcome are the
+// CaseWorkflow update arguments.
+type CaseAssign struct{ AgentID, By int64 }
+type CaseRecall struct {
+	Reason string
+	By     int64
+}
+type CaseTransfer struct{ TeamID, By int64 }
+type CaseClose struct {
+	Reason string
+	By     int64
+}
+type CaseOutcome struct {
+	Outcome     string // e.g. promise_to_pay, no_answer, refused, contacted
+	PromiseDate time.Time
+	Note        string
+	By          int64
+}
+
+// CaseWorkflow update names (workflows uses the same constants).
+const (
+	CaseUpdateAssign   = "assign"
+	CaseUpdateRecall   = "recall"
+	CaseUpdateTransfer = "transfer"
+	CaseUpdateClose    = "close"
+	CaseUpdateOutcome  = "outcome"
+)
+
+// RedistributeProgress is the progress of a bulk redistribution.
+type RedistributeProgress struct {
+	TeamID     int64  `json:"teamId"`
+	AgentID    int64  `json:"agentId"`
+	Seen       int    `json:"seen"`
+	Recalled   int    `json:"recalled"`
+	Reassigned int    `json:"reassigned"`
+	LeftPooled int    `json:"leftPooled"`
+	Skipped    int    `json:"skipped"`
+	Failed     int    `json:"failed"`
+	LastCaseID int64  `json:"lastCaseId"`
+	Done       bool   `json:"done"`
+	LastError  string `json:"lastError,omitempty"`
+}
