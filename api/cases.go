@@ -107,8 +107,12 @@ func (h *caseHandlers) create(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	if _, _, _, err := in.Validate(); err != nil {
+		h.fail(c, err)
+		return
+	}
 	p := principal(c)
-	if in.TeamID > 0 && !p.AllScope && !p.SeesTeamMembers(in.TeamID) {
+	if !p.SeesTeamMembers(in.TeamID) {
 		h.fail(c, models.FieldError(models.EForbidden, "teamId", "you may only create cases in teams you supervise"))
 		return
 	}

@@ -50,39 +50,13 @@ type CaseInput struct {
 // Create inserts a pooled case; the caller starts its CaseWorkflow, whose
 // first activity (EnterPool) writes the history row.
 func (s CaseStore) Create(ctx context.Context, in CaseInput) (Case, error) {
+	due, cf, out, err := in.Validate()
+	if err != nil {
+		return Case{}, err
+	}
 	in.Reference = strings.TrimSpace(in.Reference)
-	if in.Reference == "" || len(in.Reference) > 100 {
-		return Case{}, FieldError(EInvalid, "reference", "reference is required (at most 100 characters)")
-	}
-	if in.TeamID <= 0 {
-		return Case{}, FieldError(EInvalid, "teamId", "teamId is required")
-	}
-	if in.Amount < 0 {
-		return Case{}, FieldError(EInvalid, "amount", "amount must not be negative")
-	}
-	out := in.Amount
-	if in.Outstanding != nil {
-		if *in.Outstanding < 0 {
-			return Case{}, FieldError(EInvalid, "outstanding", "outstanding must not be negative")
-		}
-		out = *in.Outstanding
-	}
-	var due *time.Time
-	if in.DueDate != "" {
-		d, err := time.Parse(time.DateOnly, in.DueDate)
-		if err != nil {
-			return Case{}, FieldError(EInvalid, "dueDate", "dueDate must be a date like 2026-01-31")
-		}
-		due = &d
-	}
-	cf := in.CustomFields
-	if len(cf) == 0 || string(cf) == "null" {
-		cf = json.RawMessage(`{}`)
-	} else if cf[0] != '{' {
-		return Case{}, FieldError(EInvalid, "customFields", "customFields must be a JSON object")
-	}
 	var c Case
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Raw(`SELECT count(*) FROM teams WHERE id = ?`, in.TeamID).Scan(&n).Error; err != nil {
 			return err
@@ -110,6 +84,42 @@ func (s CaseStore) Create(ctx context.Context, in CaseInput) (Case, error) {
 	})
 	c.derive(s.now())
 	return c, err
+}
+
+// Validate checks the input and returns the parsed due date, custom fields
+// and outstanding amount (the amount when not given).
+func (in CaseInput) Validate() (due *time.Time, cf json.RawMessage, out int64, err error) {
+	ref := strings.TrimSpace(in.Reference)
+	if ref == "" || len(ref) > 100 {
+		return nil, nil, 0, FieldError(EInvalid, "reference", "reference is required (at most 100 characters)")
+	}
+	if in.TeamID <= 0 {
+		return nil, nil, 0, FieldError(EInvalid, "teamId", "teamId is required")
+	}
+	if in.Amount < 0 {
+		return nil, nil, 0, FieldError(EInvalid, "amount", "amount must not be negative")
+	}
+	out = in.Amount
+	if in.Outstanding != nil {
+		if *in.Outstanding < 0 {
+			return nil, nil, 0, FieldError(EInvalid, "outstanding", "outstanding must not be negative")
+		}
+		out = *in.Outstanding
+	}
+	if in.DueDate != "" {
+		d, perr := time.Parse(time.DateOnly, in.DueDate)
+		if perr != nil {
+			return nil, nil, 0, FieldError(EInvalid, "dueDate", "dueDate must be a date like 2026-01-31")
+		}
+		due = &d
+	}
+	cf = in.CustomFields
+	if len(cf) == 0 || string(cf) == "null" {
+		cf = json.RawMessage(`{}`)
+	} else if cf[0] != '{' {
+		return nil, nil, 0, FieldError(EInvalid, "customFields", "customFields must be a JSON object")
+	}
+	return due, cf, out, nil
 }
 
 // CaseFilter narrows List.
