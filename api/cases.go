@@ -121,7 +121,16 @@ func (h *caseHandlers) create(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	cs, err := h.store.Create(c.Request.Context(), in)
+	cs, err := h.store.Create(c.Request.Context(), p.AgentID, in)
+	if models.CodeOf(err) == models.EConflict {
+		// A create whose workflow start failed is resumed by sending it again.
+		prev, ok, lerr := h.store.Unstarted(c.Request.Context(), in.Reference)
+		if lerr != nil {
+			err = lerr
+		} else if ok && prev.TeamID == in.TeamID {
+			cs, err = prev, nil
+		}
+	}
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -25,7 +25,7 @@ func TestCasesREST(t *testing.T) {
 	today := time.Now().UTC()
 	var ids []int64
 	for i, dpd := range []int{-5, 10, 45, 120} {
-		c, err := st.Create(ctx, models.CaseInput{Reference: "INV-" + itoa(int64(i)), TeamID: team.ID, Amount: 500000,
+		c, err := st.Create(ctx, 0, models.CaseInput{Reference: "INV-" + itoa(int64(i)), TeamID: team.ID, Amount: 500000,
 			DueDate: today.AddDate(0, 0, -dpd).Format(time.DateOnly)})
 		if err != nil {
 			t.Fatal(err)

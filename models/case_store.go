@@ -32,6 +32,12 @@ func (s CaseStore) now() time.Time {
 	return time.Now().UTC()
 }
 
+// Audit actions of cases.
+const (
+	AuditCaseCreate     = "case.create"
+	AuditCaseTransition = "case.transition"
+)
+
 // caseLoadSQL is the open-case load per agent (kept by a trigger).
 const caseLoadSQL = `SELECT agent_id, n FROM case_loads`
 
@@ -49,7 +55,7 @@ type CaseInput struct {
 
 // Create inserts a pooled case; the caller starts its CaseWorkflow, whose
 // first activity (EnterPool) writes the history row.
-func (s CaseStore) Create(ctx context.Context, in CaseInput) (Case, error) {
+func (s CaseStore) Create(ctx context.Context, by int64, in CaseInput) (Case, error) {
 	due, cf, out, err := in.Validate()
 	if err != nil {
 		return Case{}, err
@@ -80,7 +86,7 @@ func (s CaseStore) Create(ctx context.Context, in CaseInput) (Case, error) {
 		if c.ID == 0 {
 			return FieldError(EConflict, "reference", "a case with reference %q already exists", in.Reference)
 		}
-		return nil
+		return WriteAudit(ctx, tx, Audit(by, AuditCaseCreate, "case", c.ID, map[string]any{"reference": c.Reference, "teamId": c.TeamID}))
 	})
 	c.derive(s.now())
 	return c, err
@@ -200,6 +206,22 @@ func (s CaseStore) Get(ctx context.Context, p Principal, id int64) (Case, error)
 	return c, nil
 }
 
+// Unstarted returns the case with this reference when its workflow never
+// entered it in the pool (no history yet), so a retried create can start it.
+func (s CaseStore) Unstarted(ctx context.Context, reference string) (Case, bool, error) {
+	var c Case
+	err := s.DB.WithContext(ctx).Where("reference = ? AND NOT EXISTS (SELECT 1 FROM case_history h WHERE h.case_id = cases.id)",
+		strings.TrimSpace(reference)).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("case %q: %w", reference, err)
+	}
+	c.derive(s.now())
+	return c, true, nil
+}
+
 // Visible reports whether p may see case id (ENotFound otherwise).
 func (s CaseStore) Visible(ctx context.Context, p Principal, id int64) (Case, error) {
 	var c Case
@@ -268,6 +290,13 @@ func (s CaseStore) mutate(ctx context.Context, id int64, by int64, fn caseFn) (C
 		}
 		if err := s.syncOwner(tx, before, c); err != nil {
 			return err
+		}
+		if by != 0 { // people's actions are audited; the workflow's own moves are in the history
+			if err := WriteAudit(ctx, tx, Audit(by, AuditCaseTransition, "case", id, map[string]any{
+				"from": before.Status, "to": c.Status, "reason": h.Reason, "agentId": c.AgentID, "teamId": c.TeamID,
+			})); err != nil {
+				return err
+			}
 		}
 		aud := c.Audience()
 		if before.AgentID != nil && (c.AgentID == nil || *before.AgentID != *c.AgentID) {

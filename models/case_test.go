@@ -101,7 +101,7 @@ func (f *caseFixture) agents(team int64, n, maxCases int) []int64 {
 func (f *caseFixture) newCase(team int64, contact *int64) models.Case {
 	f.t.Helper()
 	f.n++
-	c, err := f.st.Create(context.Background(), models.CaseInput{Reference: fmt.Sprintf("REF-%d-%d", team, f.n), TeamID: team, Amount: 1000, ContactID: contact})
+	c, err := f.st.Create(context.Background(), 0, models.CaseInput{Reference: fmt.Sprintf("REF-%d-%d", team, f.n), TeamID: team, Amount: 1000, ContactID: contact})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -132,12 +132,12 @@ func TestCaseStoreTransitions(t *testing.T) {
 	contact := f.scalar(`INSERT INTO contacts (phone_e164) VALUES ('+628111') RETURNING id`)
 	c := f.newCase(team, &contact)
 
-	if _, err := f.st.Create(ctx, models.CaseInput{Reference: c.Reference, TeamID: team}); models.CodeOf(err) != models.EConflict {
+	if _, err := f.st.Create(ctx, 0, models.CaseInput{Reference: c.Reference, TeamID: team}); models.CodeOf(err) != models.EConflict {
 		t.Fatalf("duplicate reference: %v", err)
 	}
-	_, err := f.st.Create(ctx, models.CaseInput{Reference: "X", TeamID: 999999})
+	_, err := f.st.Create(ctx, 0, models.CaseInput{Reference: "X", TeamID: 999999})
 	wantCode(t, err, models.EUnprocessable, "teamId")
-	_, err = f.st.Create(ctx, models.CaseInput{Reference: "Y", TeamID: team, DueDate: "31/01/2026"})
+	_, err = f.st.Create(ctx, 0, models.CaseInput{Reference: "Y", TeamID: team, DueDate: "31/01/2026"})
 	wantCode(t, err, models.EInvalid, "dueDate")
 
 	twice := func(name string, fn func() (models.CaseSnapshot, error), wantStatus string) models.CaseSnapshot {
@@ -162,10 +162,16 @@ func TestCaseStoreTransitions(t *testing.T) {
 		}
 		return s
 	}
+	if u, ok, err := f.st.Unstarted(ctx, c.Reference); err != nil || !ok || u.ID != c.ID {
+		t.Fatalf("unstarted before pool entry: %v %v", ok, err)
+	}
 	twice("enter", func() (models.CaseSnapshot, error) {
 		return f.st.EnterPool(ctx, models.CaseChange{CaseID: c.ID, TeamID: team})
 	}, models.CasePooled)
 
+	if _, ok, err := f.st.Unstarted(ctx, c.Reference); err != nil || ok {
+		t.Fatalf("unstarted after pool entry: %v %v", ok, err)
+	}
 	// AutoAssign: round robin from the cursor; a second call answers the same agent.
 	h0 := f.history(c.ID)
 	r, err := f.st.AutoAssign(ctx, c.ID)
@@ -202,6 +208,9 @@ func TestCaseStoreTransitions(t *testing.T) {
 	twice("assign", func() (models.CaseSnapshot, error) {
 		return f.st.Assign(ctx, models.CaseChange{CaseID: c.ID, AgentID: ag[1], By: ag[0]})
 	}, models.CaseAssigned)
+	if n := f.scalar(`SELECT count(*) FROM audit_log WHERE action = 'case.transition' AND entity_id = ? AND actor_id = ?`, c.ID, ag[0]); n != 1 {
+		t.Fatalf("audit rows for the manual assignment: %d", n)
+	}
 	if owner := f.scalar(`SELECT owner_agent_id FROM contacts WHERE id = ?`, contact); owner != ag[1] {
 		t.Fatalf("contact owner after reassign %d", owner)
 	}
@@ -297,7 +306,7 @@ func TestCaseStoreListScope(t *testing.T) {
 	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	f.st.Now = func() time.Time { return day }
 	for i, due := range []string{"2026-03-05", "2026-02-20", "2026-01-15", "2025-10-01"} {
-		c, err := f.st.Create(ctx, models.CaseInput{Reference: fmt.Sprint("L", i), TeamID: team, DueDate: due})
+		c, err := f.st.Create(ctx, 0, models.CaseInput{Reference: fmt.Sprint("L", i), TeamID: team, DueDate: due})
 		if err != nil {
 			t.Fatal(err)
 		}
