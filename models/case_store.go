@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -581,4 +582,152 @@ func (s CaseStore) Exit(ctx context.Context, ch CaseChange) (CaseSnapshot, error
 		return &CaseHistory{Reason: "exit:" + r, Note: ch.Note}, nil
 	})
 	return snapshot(c), err
+}
+
+// pgArray formats ids as a PostgreSQL array literal (pass with ::bigint[]).
+func pgArray(ids []int64) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// MaxAssignBatch bounds AutoAssignBatch.
+const MaxAssignBatch = 2000
+
+// AutoAssignBatch assigns many pooled cases of one team by its strategy in
+// one transaction (one team lock, one candidate read, set-based writes):
+// the path for bulk loads, before the cases' workflows start or while they
+// wait in the pool (a workflow that finds its case assigned adopts it).
+// Cases not pooled or not in the team are left alone. It returns the agent
+// each case got; cases left out stayed pooled (manual team, no capacity).
+func (s CaseStore) AutoAssignBatch(ctx context.Context, teamID int64, caseIDs []int64) (map[int64]int64, error) {
+	if len(caseIDs) > MaxAssignBatch {
+		return nil, FieldError(EInvalid, "caseIds", "at most %d cases per batch", MaxAssignBatch)
+	}
+	got := map[int64]int64{}
+	var evs []Event
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var team struct {
+			Strategy string
+			Cursor   int64
+		}
+		if err := tx.Raw(`SELECT strategy, case_rr_cursor AS cursor FROM teams WHERE id = ? FOR UPDATE`, teamID).Scan(&team).Error; err != nil {
+			return fmt.Errorf("team %d: %w", teamID, err)
+		}
+		if team.Strategy == "" {
+			return FieldError(ENotFound, "teamId", "team %d not found", teamID)
+		}
+		if team.Strategy == StrategyManual {
+			return nil
+		}
+		var cases []struct {
+			ID        int64
+			ContactID *int64
+		}
+		if err := tx.Raw(`SELECT id, contact_id FROM cases WHERE id = ANY(?::bigint[]) AND team_id = ? AND status = 'pooled' ORDER BY id FOR UPDATE`,
+			pgArray(caseIDs), teamID).Scan(&cases).Error; err != nil {
+			return fmt.Errorf("lock cases: %w", err)
+		}
+		var cands []struct {
+			AgentID  int64
+			Load     int
+			MaxCases int
+		}
+		if err := tx.Raw(`SELECT a.id AS agent_id, COALESCE(l.n, 0) AS load, a.max_cases
+			FROM team_members tm JOIN agents a ON a.id = tm.agent_id LEFT JOIN case_loads l ON l.agent_id = a.id
+			WHERE tm.team_id = ? AND a.status = 'active' ORDER BY a.id`, teamID).Scan(&cands).Error; err != nil {
+			return fmt.Errorf("candidates of team %d: %w", teamID, err)
+		}
+		var ids, agents, contacts, owners []int64
+		cursor := team.Cursor
+		for _, c := range cases {
+			var open []Candidate
+			for _, a := range cands {
+				if a.Load < a.MaxCases {
+					open = append(open, Candidate{AgentID: a.AgentID, Load: a.Load})
+				}
+			}
+			var agent int64
+			if team.Strategy == StrategyLeastLoaded {
+				agent = PickLeastLoaded(open)
+			} else {
+				agent = PickRoundRobin(open, cursor)
+			}
+			if agent == 0 {
+				break // nobody has capacity left
+			}
+			cursor = agent
+			for i := range cands {
+				if cands[i].AgentID == agent {
+					cands[i].Load++
+				}
+			}
+			ids, agents = append(ids, c.ID), append(agents, agent)
+			if c.ContactID != nil {
+				contacts, owners = append(contacts, *c.ContactID), append(owners, agent)
+			}
+			got[c.ID] = agent
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		now := s.now()
+		if err := tx.Exec(`UPDATE cases SET agent_id = v.agent, status = 'assigned', assigned_at = ?, overdue = false, updated_at = ?
+			FROM unnest(?::bigint[], ?::bigint[]) AS v(id, agent) WHERE cases.id = v.id`, now, now, pgArray(ids), pgArray(agents)).Error; err != nil {
+			return fmt.Errorf("assign cases: %w", err)
+		}
+		reason := "auto:" + team.Strategy
+		if err := tx.Exec(`INSERT INTO case_history (case_id, from_status, to_status, to_agent, to_team, reason, at)
+			SELECT v.id, 'pooled', 'assigned', v.agent, ?, ?, ? FROM unnest(?::bigint[], ?::bigint[]) AS v(id, agent)`,
+			teamID, reason, now, pgArray(ids), pgArray(agents)).Error; err != nil {
+			return fmt.Errorf("case history: %w", err)
+		}
+		if len(contacts) > 0 {
+			if err := tx.Exec(`UPDATE contacts SET owner_agent_id = v.agent, updated_at = now()
+				FROM (SELECT DISTINCT ON (cid) cid, agent FROM unnest(?::bigint[], ?::bigint[]) AS u(cid, agent) ORDER BY cid, agent) v
+				WHERE contacts.id = v.cid AND contacts.owner_agent_id IS DISTINCT FROM v.agent`, pgArray(contacts), pgArray(owners)).Error; err != nil {
+				return fmt.Errorf("contact owners: %w", err)
+			}
+		}
+		if err := tx.Exec(`UPDATE teams SET case_rr_cursor = ? WHERE id = ?`, cursor, teamID).Error; err != nil {
+			return err
+		}
+		// One event per agent listing its new cases keeps the stream small.
+		per := map[int64][]int64{}
+		for i, id := range ids {
+			per[agents[i]] = append(per[agents[i]], id)
+		}
+		for _, a := range cands {
+			if len(per[a.AgentID]) == 0 {
+				continue
+			}
+			ev, err := NewEvent(EventCaseUpdated, Audience{AgentIDs: []int64{a.AgentID}, TeamIDs: []int64{teamID}}, map[string]any{
+				"ids": per[a.AgentID], "change": reason, "status": CaseAssigned, "agentId": a.AgentID, "teamId": teamID,
+			})
+			if err != nil {
+				return err
+			}
+			if err := s.Events.Append(ctx, tx, &ev); err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Publisher != nil && len(evs) > 0 {
+		if perr := s.Publisher.Publish(ctx, evs...); perr != nil && s.Log != nil {
+			s.Log.WarnContext(ctx, "publish case events", "err", perr, "team", teamID)
+		}
+	}
+	return got, nil
 }

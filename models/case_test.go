@@ -446,7 +446,117 @@ func BenchmarkCaseDistribution100k(b *testing.B) {
 		db.Exec(`INSERT INTO team_members (team_id, agent_id) SELECT ?, id FROM agents`, team)
 		start := time.Now()
 		counts := assignAll(b, st, db, team, 100_000, 4)
-		b.ReportMetric(time.Since(start).Seconds(), "s/100k")
-		b.Logf("100,000 cases over %d agents: %s", len(counts), time.Since(start))
+		el := time.Since(start)
+		var ag []int64
+		db.Raw(`SELECT id FROM agents ORDER BY id`).Scan(&ag)
+		lo, hi := spread(counts, ag)
+		b.ReportMetric(el.Seconds(), "s/100k")
+		b.Logf("100,000 cases over %d agents one by one: %s (min %d, max %d per agent)", len(counts), el, lo, hi)
+		if hi-lo > 1 {
+			b.Fatalf("unfair: min %d max %d", lo, hi)
+		}
+	}
+}
+
+func spread(counts map[int64]int, agents []int64) (lo, hi int) {
+	lo = 1 << 30
+	for _, a := range agents {
+		lo, hi = min(lo, counts[a]), max(hi, counts[a])
+	}
+	return lo, hi
+}
+
+// batchAssignAll assigns every pooled case of team in batches.
+func batchAssignAll(t testing.TB, st models.CaseStore, db *gorm.DB, team int64, n, batch int) map[int64]int {
+	t.Helper()
+	var ids []int64
+	if err := db.Raw(`INSERT INTO cases (reference, team_id) SELECT 'G'||g||'-'||?::text, ? FROM generate_series(1, ?) g RETURNING id`, fmt.Sprint(team), team, n).Scan(&ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]int{}
+	for i := 0; i < len(ids); i += batch {
+		got, err := st.AutoAssignBatch(context.Background(), team, ids[i:min(i+batch, len(ids))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range got {
+			out[a]++
+		}
+	}
+	return out
+}
+
+// The batch path is as fair as the one-by-one path, respects capacity,
+// writes a history row per case and keeps the loads right.
+func TestCaseBatchRoundRobinFairness(t *testing.T) {
+	f := newCaseFixture(t)
+	team := f.team("Batch", "round_robin")
+	ag := f.agents(team, 50, 1000)
+	// Start the cursor mid-team: the batch continues from it.
+	if _, err := f.st.AutoAssign(context.Background(), f.newCase(team, nil).ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	counts := batchAssignAll(t, f.st, f.db, team, 10_000, 1000)
+	t.Logf("10,000 cases over 50 agents in batches of 1000: %s", time.Since(start))
+	counts[ag[0]]++ // the single assignment above
+	if lo, hi := spread(counts, ag); len(counts) != 50 || hi-lo > 1 {
+		t.Fatalf("unfair: %d agents, min %d, max %d", len(counts), lo, hi)
+	}
+	if n := f.scalar(`SELECT count(*) FROM case_history WHERE reason = 'auto:round_robin'`); n != 10_001 {
+		t.Fatalf("history rows %d", n)
+	}
+	if n := f.scalar(`SELECT count(*) FROM case_loads l WHERE l.n <> (SELECT count(*) FROM cases c WHERE c.agent_id = l.agent_id AND c.status IN ('assigned','in_progress'))`); n != 0 {
+		t.Fatalf("%d loads drifted", n)
+	}
+	// Capacity: 3 agents x 2 in a least-loaded team take 6 of 8; the rest stay pooled.
+	ll := f.team("Small", "least_loaded")
+	small := f.agents(ll, 3, 2)
+	contact := f.scalar(`INSERT INTO contacts (phone_e164) VALUES ('+628222') RETURNING id`)
+	var ids []int64
+	for range 8 {
+		ids = append(ids, f.newCase(ll, &contact).ID)
+	}
+	got, err := f.st.AutoAssignBatch(context.Background(), ll, ids)
+	if err != nil || len(got) != 6 {
+		t.Fatalf("capacity batch: %v %v", got, err)
+	}
+	for _, a := range small {
+		if n := f.scalar(`SELECT count(*) FROM cases WHERE agent_id = ? AND status = 'assigned'`, a); n != 2 {
+			t.Fatalf("agent %d has %d", a, n)
+		}
+	}
+	if owner := f.scalar(`SELECT owner_agent_id FROM contacts WHERE id = ?`, contact); owner == 0 {
+		t.Fatal("contact owner not set")
+	}
+	// Again: nothing pooled has capacity, nothing changes.
+	if got, err := f.st.AutoAssignBatch(context.Background(), ll, ids); err != nil || len(got) != 0 {
+		t.Fatalf("second batch: %v %v", got, err)
+	}
+	if _, err := f.st.AutoAssignBatch(context.Background(), 123456, ids); models.CodeOf(err) != models.ENotFound {
+		t.Fatalf("unknown team: %v", err)
+	}
+}
+
+func BenchmarkCaseBatchDistribution100k(b *testing.B) {
+	for range b.N {
+		db := testenv.NewDB(b).Gorm
+		st := models.CaseStore{DB: db, Events: models.EventStore{DB: db}}
+		var team int64
+		db.Raw(`INSERT INTO teams (name) VALUES ('Bench') RETURNING id`).Scan(&team)
+		db.Exec(`INSERT INTO agents (name, email, password_hash, role_id, max_cases)
+			SELECT 'b'||g, 'b'||g||'@x.id', 'x', (SELECT min(id) FROM roles), 1000 FROM generate_series(1, 500) g`)
+		db.Exec(`INSERT INTO team_members (team_id, agent_id) SELECT ?, id FROM agents`, team)
+		var ag []int64
+		db.Raw(`SELECT id FROM agents ORDER BY id`).Scan(&ag)
+		start := time.Now()
+		counts := batchAssignAll(b, st, db, team, 100_000, 1000)
+		el := time.Since(start)
+		lo, hi := spread(counts, ag)
+		b.ReportMetric(el.Seconds(), "s/100k")
+		b.Logf("100,000 cases over %d agents in batches of 1000: %s (min %d, max %d per agent)", len(counts), el, lo, hi)
+		if hi-lo > 1 {
+			b.Fatalf("unfair: min %d max %d", lo, hi)
+		}
 	}
 }
