@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
@@ -16,6 +18,15 @@ import (
 func TestCaseUpdateError(t *testing.T) {
 	fc := temporal.GetDefaultFailureConverter()
 	roundTrip := func(err error) error { return fc.FailureToError(fc.ErrorToFailure(err)) }
+	// What an update handler returns when its activity failed: an activity
+	// failure whose cause is the store's rule violation.
+	activityFailure := func(cause error) error {
+		return fc.FailureToError(&failurepb.Failure{
+			Message:     "activity error",
+			FailureInfo: &failurepb.Failure_ActivityFailureInfo{ActivityFailureInfo: &failurepb.ActivityFailureInfo{ActivityType: &commonpb.ActivityType{Name: "AssignCase"}}},
+			Cause:       fc.ErrorToFailure(cause),
+		})
+	}
 	for _, tc := range []struct {
 		name  string
 		err   error
@@ -23,6 +34,7 @@ func TestCaseUpdateError(t *testing.T) {
 		field string
 	}{
 		{"rule violation from the store", roundTrip(temporal.NewNonRetryableApplicationError("agent 5 is disabled", activities.BusinessErrorType, nil, "unprocessable", "agentId")), models.EUnprocessable, "agentId"},
+		{"rule violation inside an activity failure", activityFailure(temporal.NewNonRetryableApplicationError("agent 5 is at capacity", activities.BusinessErrorType, nil, "unprocessable", "agentId")), models.EUnprocessable, "agentId"},
 		{"not found from the store", roundTrip(temporal.NewNonRetryableApplicationError("team 9 not found", activities.BusinessErrorType, nil, "not_found", "teamId")), models.ENotFound, "teamId"},
 		{"validator: exited", roundTrip(errors.New("case 5 has exited (paid)")), models.EConflict, ""},
 		{"validator: not assigned", roundTrip(errors.New("case is not assigned")), models.EConflict, ""},
