@@ -223,6 +223,17 @@ func (s CaseStore) Unstarted(ctx context.Context, reference string) (Case, bool,
 	return c, true, nil
 }
 
+// AssignedCasesOfContact returns the contact's assigned or in-progress
+// cases (the ones a customer reply counts as progress on).
+func (s CaseStore) AssignedCasesOfContact(ctx context.Context, contactID int64) ([]int64, error) {
+	var ids []int64
+	err := s.DB.WithContext(ctx).Raw(`SELECT id FROM cases WHERE contact_id = ? AND status IN ('assigned','in_progress') ORDER BY id`, contactID).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("cases of contact %d: %w", contactID, err)
+	}
+	return ids, nil
+}
+
 // Visible reports whether p may see case id (ENotFound otherwise).
 func (s CaseStore) Visible(ctx context.Context, p Principal, id int64) (Case, error) {
 	var c Case

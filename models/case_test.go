@@ -211,6 +211,9 @@ func TestCaseStoreTransitions(t *testing.T) {
 	if n := f.scalar(`SELECT count(*) FROM audit_log WHERE action = 'case.transition' AND entity_id = ? AND actor_id = ?`, c.ID, ag[0]); n != 1 {
 		t.Fatalf("audit rows for the manual assignment: %d", n)
 	}
+	if ids, err := f.st.AssignedCasesOfContact(ctx, contact); err != nil || len(ids) != 1 || ids[0] != c.ID {
+		t.Fatalf("assigned cases of contact: %v %v", ids, err)
+	}
 	if owner := f.scalar(`SELECT owner_agent_id FROM contacts WHERE id = ?`, contact); owner != ag[1] {
 		t.Fatalf("contact owner after reassign %d", owner)
 	}

@@ -135,3 +135,16 @@ func (w CaseWorkflows) RedistributeProgress(ctx context.Context, id string) (mod
 	}
 	return p, v.Get(&p)
 }
+
+// CustomerReplied signals each case workflow that the debtor wrote (the
+// inbox calls it with models.CaseStore.AssignedCasesOfContact). A case
+// whose workflow has ended is skipped.
+func (w CaseWorkflows) CustomerReplied(ctx context.Context, caseIDs []int64, messageID int64) error {
+	for _, id := range caseIDs {
+		err := w.Client.SignalWorkflow(ctx, workflows.CaseWorkflowID(id), "", workflows.SignalCaseCustomerSaid, workflows.CustomerReplied{MessageID: messageID})
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("signal case %d: %w", id, err)
+		}
+	}
+	return nil
+}
