@@ -3,50 +3,29 @@ package activities
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/wabascrm/scrm/models"
 )
 
 // Case statuses (the lifecycle the CaseWorkflow owns).
 const (
-	CasePooled     = "pooled"
-	CaseAssigned   = "assigned"
-	CaseInProgress = "in_progress"
-	CaseExited     = "exited"
+	CasePooled     = models.CasePooled
+	CaseAssigned   = models.CaseAssigned
+	CaseInProgress = models.CaseInProgress
+	CaseExited     = models.CaseExited
 )
 
-// Exit reasons.
-var CaseExitReasons = []string{"resolved", "paid", "expired", "recalled", "transferred", "invalid"}
+// CaseExitReasons are the exit reasons.
+var CaseExitReasons = models.CaseExitReasons
 
-// CaseSnapshot is a case as the CaseWorkflow sees it.
-type CaseSnapshot struct {
-	ID         int64
-	Status     string
-	TeamID     int64
-	AgentID    int64
-	Bucket     string
-	ExitReason string
-}
-
-// AssignResult is the outcome of an automatic assignment from the pool.
-type AssignResult struct {
-	AgentID  int64 // 0: stays pooled (manual strategy or nobody with capacity)
-	Strategy string
-	Reason   string
-}
-
-// CaseChange is one transition requested of the store; By is the acting
-// agent (0 for the system).
-type CaseChange struct {
-	CaseID  int64
-	AgentID int64
-	TeamID  int64
-	Reason  string
-	Note    string
-	By      int64
-	// Outcome fields.
-	Outcome     string
-	PromiseDate time.Time
-}
+// CaseSnapshot is a case as the CaseWorkflow sees it; AssignResult the
+// outcome of an automatic assignment; CaseChange one requested transition.
+// They are the models types so models.CaseStore implements CaseStore.
+type (
+	CaseSnapshot = models.CaseSnapshot
+	AssignResult = models.CaseAssignResult
+	CaseChange   = models.CaseChange
+)
 
 // CaseStore is the PostgreSQL side of the case activities. Every method is
 // idempotent and writes the transition to the case history in the same
@@ -134,3 +113,6 @@ func (a *Case) ExitCase(ctx context.Context, c CaseChange) (CaseSnapshot, error)
 	s, err := a.Store.Exit(ctx, c)
 	return a.wrap("exit", c.CaseID, s, err)
 }
+
+// models.CaseStore is the PostgreSQL implementation.
+var _ CaseStore = models.CaseStore{}

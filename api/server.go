@@ -43,6 +43,9 @@ type Deps struct {
 	// Conversations hands sends and window openings to Temporal (nil:
 	// sending answers 503).
 	Conversations ConversationSignaler
+	// Cases starts CaseWorkflows and sends them updates (nil: case
+	// creation and actions answer 503).
+	Cases CaseWorkflows
 	// Window is the customer-service window (24h when zero; tests shorten it).
 	Window time.Duration
 	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;

@@ -22,6 +22,8 @@ type Activities struct {
 	Probe        *activities.Probe
 	Conversation *activities.Conversation
 	Case         *activities.Case
+	// CaseBulk serves RedistributeWorkflow (needs Case too).
+	CaseBulk *activities.CaseBulk
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -38,6 +40,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Case != nil {
 		r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
 		r.RegisterActivity(a.Case)
+	}
+	if a.CaseBulk != nil {
+		r.RegisterWorkflowWithOptions(workflows.RedistributeWorkflow, workflow.RegisterOptions{Name: workflows.RedistributeWorkflowName})
+		r.RegisterActivity(a.CaseBulk)
 	}
 }
 

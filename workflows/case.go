@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/models"
 )
 
 // CaseConfig holds the case timings. Zero values take the defaults.
@@ -71,23 +72,15 @@ type CaseState struct {
 }
 
 // CaseAssign, CaseRecall, CaseTransfer, CaseClose and CaseOutcome are the
-// update arguments.
-type CaseAssign struct{ AgentID, By int64 }
-type CaseRecall struct {
-	Reason string
-	By     int64
-}
-type CaseTransfer struct{ TeamID, By int64 }
-type CaseClose struct {
-	Reason string
-	By     int64
-}
-type CaseOutcome struct {
-	Outcome     string // e.g. promise_to_pay, no_answer, refused, contacted
-	PromiseDate time.Time
-	Note        string
-	By          int64
-}
+// update arguments (models types, so the api sends them without importing
+// the SDK).
+type (
+	CaseAssign   = models.CaseAssign
+	CaseRecall   = models.CaseRecall
+	CaseTransfer = models.CaseTransfer
+	CaseClose    = models.CaseClose
+	CaseOutcome  = models.CaseOutcome
+)
 
 // CustomerReplied is the signal the inbox sends when the debtor writes.
 type CustomerReplied struct{ MessageID int64 }

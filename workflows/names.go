@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/wabascrm/scrm/models"
 )
 
 // DefaultTaskQueue is the queue scrm worker serves unless configured otherwise.
@@ -72,11 +74,11 @@ func CaseWorkflowID(caseID int64) string { return "case:" + strconv.FormatInt(ca
 // the caller learns at once whether the change was accepted.
 const (
 	CaseWorkflowName       = "CaseWorkflow"
-	UpdateCaseAssign       = "assign"
-	UpdateCaseRecall       = "recall"
-	UpdateCaseTransfer     = "transfer"
-	UpdateCaseClose        = "close"
-	UpdateCaseOutcome      = "outcome"
+	UpdateCaseAssign       = models.CaseUpdateAssign
+	UpdateCaseRecall       = models.CaseUpdateRecall
+	UpdateCaseTransfer     = models.CaseUpdateTransfer
+	UpdateCaseClose        = models.CaseUpdateClose
+	UpdateCaseOutcome      = models.CaseUpdateOutcome
 	SignalCaseCustomerSaid = "customer_replied"
 	QueryCaseState         = "state"
 )

@@ -161,6 +161,7 @@ func apiRole(in *infra) *api.Server {
 	}
 	if in.temporal != nil {
 		d.Conversations = in.conversationSignaler()
+		d.Cases = in.caseWorkflows()
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -185,6 +186,12 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 	}
 }
 
+// caseWorkflows starts CaseWorkflows, sends them updates and runs
+// redistributions.
+func (in *infra) caseWorkflows() worker.CaseWorkflows {
+	return worker.CaseWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
+}
+
 func (in *infra) eventPublisher() models.EventPublisher {
 	if in.pub == nil {
 		return nil
@@ -197,6 +204,7 @@ func (in *infra) eventPublisher() models.EventPublisher {
 func workerRole(in *infra) *worker.Worker {
 	host, _ := os.Hostname()
 	inbox := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
+	cases := models.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	return &worker.Worker{
 		Client:    in.temporal,
@@ -208,6 +216,8 @@ func workerRole(in *infra) *worker.Worker {
 				Store:  activities.InboxStore{Inbox: inbox, Events: in.eventPublisher(), Log: in.log},
 				Sender: activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI, Events: in.eventPublisher(), Log: in.log},
 			},
+			Case:     &activities.Case{Store: cases},
+			CaseBulk: &activities.CaseBulk{Store: cases, Cases: in.caseWorkflows()},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
