@@ -9,4 +9,5 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	s.mountSenders(v1)
 	s.mountTemplates(v1)
 	s.mountInbox(v1)
+	s.mountContacts(v1)
 }

@@ -22,6 +22,7 @@ type Activities struct {
 	Probe        *activities.Probe
 	Conversation *activities.Conversation
 	Case         *activities.Case
+	Intake       *activities.Intake
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -38,6 +39,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Case != nil {
 		r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
 		r.RegisterActivity(a.Case)
+	}
+	if a.Intake != nil {
+		r.RegisterWorkflowWithOptions(workflows.ContactIntakeWorkflow, workflow.RegisterOptions{Name: workflows.IntakeWorkflowName})
+		r.RegisterActivity(a.Intake)
 	}
 }
 

@@ -148,6 +148,7 @@ func apiRole(in *infra) *api.Server {
 	}
 	if in.temporal != nil {
 		d.Conversations = in.conversationSignaler()
+		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -194,6 +195,10 @@ func workerRole(in *infra) *worker.Worker {
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: inbox, Events: in.eventPublisher(), Log: in.log},
 				Sender: activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI, Events: in.eventPublisher(), Log: in.log},
+			},
+			Intake: &activities.Intake{
+				Store:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Events: in.eventPublisher(), Log: in.log,
 			},
 		},
 		Background: []func(context.Context) error{
