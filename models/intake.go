@@ -192,23 +192,32 @@ func (s IntakeStore) Progress(ctx context.Context, jobID int64) (IntakeProgress,
 }
 
 func (s IntakeStore) progress(ctx context.Context, db *gorm.DB, jobID int64) (IntakeProgress, error) {
-	var j IntakeJob
-	if err := db.WithContext(ctx).Select("id", "status", "total_rows").Take(&j, jobID).Error; err != nil {
-		return IntakeProgress{}, fmt.Errorf("intake job %d: %w", jobID, err)
-	}
-	p := IntakeProgress{JobID: jobID, Status: j.Status, Total: j.TotalRows}
-	var counts []struct {
-		Result string
-		N      int
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT result, count(*) AS n FROM intake_rows
-		WHERE job_id = ? AND result IS NOT NULL GROUP BY result`, jobID).Scan(&counts).Error; err != nil {
+	var p IntakeProgress
+	err := db.WithContext(ctx).Raw(`SELECT id AS job_id, status, total_rows AS total, processed, created, updated,
+		duplicate, errors, case_pending, empty FROM intake_jobs WHERE id = ?`, jobID).Scan(&p).Error
+	if err != nil {
 		return p, fmt.Errorf("intake progress %d: %w", jobID, err)
 	}
-	for _, c := range counts {
-		p.add(c.Result, c.N)
+	if p.JobID == 0 {
+		return p, FieldError(ENotFound, "id", "intake job %d not found", jobID)
 	}
 	return p, nil
+}
+
+// count advances the job's counters by the newly stored results.
+func (s IntakeStore) count(ctx context.Context, db *gorm.DB, jobID int64, results []RowResult) error {
+	var d IntakeProgress
+	for _, r := range results {
+		d.add(r.Result, 1)
+	}
+	err := db.WithContext(ctx).Exec(`UPDATE intake_jobs SET processed = processed + ?, created = created + ?,
+		updated = updated + ?, duplicate = duplicate + ?, errors = errors + ?, case_pending = case_pending + ?,
+		empty = empty + ?, updated_at = now() WHERE id = ?`,
+		d.Processed, d.Created, d.Updated, d.Duplicate, d.Errors, d.CasePending, d.Empty, jobID).Error
+	if err != nil {
+		return fmt.Errorf("intake counters %d: %w", jobID, err)
+	}
+	return nil
 }
 
 // RowResult is the outcome of one row.
@@ -274,6 +283,9 @@ func (s IntakeStore) ProcessChunk(ctx context.Context, jobID int64, afterRowNo, 
 				return err
 			}
 			if err := s.storeResults(ctx, tx, jobID, results); err != nil {
+				return err
+			}
+			if err := s.count(ctx, tx, jobID, results); err != nil {
 				return err
 			}
 		}

@@ -31,6 +31,14 @@ CREATE TABLE intake_jobs (
     total_rows      INT         NOT NULL DEFAULT 0,
     created_by      BIGINT      NOT NULL,
     error           TEXT        NOT NULL DEFAULT '',
+    -- Result counters, advanced in the transaction that stores row results.
+    processed       INT         NOT NULL DEFAULT 0,
+    created         INT         NOT NULL DEFAULT 0,
+    updated         INT         NOT NULL DEFAULT 0,
+    duplicate       INT         NOT NULL DEFAULT 0,
+    errors          INT         NOT NULL DEFAULT 0,
+    case_pending    INT         NOT NULL DEFAULT 0,
+    empty           INT         NOT NULL DEFAULT 0,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     finished_at     TIMESTAMPTZ,
@@ -49,6 +57,8 @@ CREATE TABLE intake_rows (
     contact_id BIGINT,
     PRIMARY KEY (job_id, row_no)
 );
+-- Dedupe against earlier chunks of the same job.
+CREATE INDEX intake_rows_phone_idx ON intake_rows (job_id, phone_e164) WHERE phone_e164 IS NOT NULL;
 
 -- +goose Down
 DROP TABLE intake_rows;
