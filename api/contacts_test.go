@@ -116,7 +116,13 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 		t.Fatalf("export audits = %d", audits)
 	}
 
-	// Delete.
+	// Delete: a contact with conversations is kept.
+	e.db.Exec(`INSERT INTO senders (phone_number_id) VALUES ('pn-1')`)
+	e.db.Exec(`INSERT INTO conversations (sender_id, contact_id, status) SELECT id, ?, 'open' FROM senders`, siti.ID)
+	r = e.must(e.do("DELETE", "/api/v1/contacts/"+itoa(siti.ID), admin, nil), 409)
+	if _, f := r.errField(); f != "id" {
+		t.Fatalf("delete with conversations: %s", r.body)
+	}
 	e.must(e.do("DELETE", "/api/v1/contacts/"+itoa(mine.ID), agent, nil), 403) // agents lack contacts:delete
 	e.must(e.do("DELETE", "/api/v1/contacts/"+itoa(mine.ID), admin, nil), 204)
 	e.must(e.do("GET", "/api/v1/contacts/"+itoa(mine.ID), admin, nil), 404)

@@ -167,7 +167,8 @@ func (t *Table) add(rowNo int, rec []string) error {
 }
 
 func parseXLSX(data []byte) (Table, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	// Bound decompression: a small zip can expand to gigabytes.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
 		return Table{}, FieldError(EUnprocessable, "file", "file is not a readable XLSX workbook: %v", err)
 	}
