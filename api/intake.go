@@ -34,6 +34,7 @@ type intakeHandlers struct {
 func (s *Server) mountIntake(v1 *gin.RouterGroup) {
 	h := &intakeHandlers{s: s, intake: models.IntakeStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}}}
 	imp := models.Permission("contacts:import")
+	s.handle(v1, http.MethodGet, "/intake", imp, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/intake", imp, s.needDB, h.batch)
 	s.handle(v1, http.MethodPost, "/intake/files", imp, s.needDB, h.upload)
 	s.handle(v1, http.MethodGet, "/intake/:id", imp, s.needDB, h.get)
@@ -244,6 +245,20 @@ func (h *intakeHandlers) job(c *gin.Context) (models.IntakeJob, bool) {
 		return j, false
 	}
 	return j, true
+}
+
+func (h *intakeHandlers) list(c *gin.Context) {
+	pg, err := pageQuery(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	items, total, err := h.intake.List(c.Request.Context(), principal(c), pg)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, list(items, total, pg))
 }
 
 func (h *intakeHandlers) get(c *gin.Context) {

@@ -225,6 +225,11 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	if events == 0 {
 		t.Fatal("no intake.progress events")
 	}
+	var last models.Event
+	e.db.Where("type = ?", models.EventIntakeProgress).Order("id DESC").Take(&last)
+	if len(last.Audience.AgentIDs) != 1 || last.Audience.AgentIDs[0] != job.Job.CreatedBy || !strings.Contains(string(last.Data), `"processed": 10`) {
+		t.Fatalf("progress event: %+v %s", last.Audience, last.Data)
+	}
 	runner.chunk = 2
 	if err := runner.drive(t.Context(), job.Job.ID); err != nil {
 		t.Fatal(err)
@@ -324,10 +329,12 @@ func TestIntakeBadFiles(t *testing.T) {
 func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	e, runner := newIntakeEnv(t, true, 500)
 	_, admin := e.admin()
+	adminID := e.login("admin@example.com").Agent.ID
 	body := map[string]any{"rows": []map[string]any{
-		{"phone": "0812-7777-0001", "name": "A", "attributes": map[string]string{"segment": "gold"}},
+		{"phone": "0812-7777-0001", "name": "A", "attributes": map[string]string{"segment": "gold"}, "agent": "ADMIN@example.com"},
 		{"phone": "0812-7777-0002", "name": "B"},
 		{"phone": "nope"},
+		{"phone": "0812-7777-0003", "agent": "ghost@example.com"},
 	}}
 	e.must(e.do("POST", "/api/v1/intake", admin, body), 400) // no Idempotency-Key
 	req := func(key string, b any) resp {
@@ -346,14 +353,30 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	var first, second jobResp
 	e.must(req("batch-1", body), 202).json(t, &first)
 	e.must(req("batch-1", body), 200).json(t, &second)
-	if first.Job.ID != second.Job.ID || first.Progress.Created != 2 || first.Progress.Errors != 1 {
+	if first.Job.ID != second.Job.ID || first.Progress.Created != 2 || first.Progress.Errors != 2 {
 		t.Fatalf("idempotent batch: %+v / %+v", first, second)
+	}
+	if rep := e.report(admin, first.Job.ID); rep["4"] != `error|agent "ghost@example.com" not found|+6281277770003` {
+		t.Fatalf("unknown agent row: %v", rep)
+	}
+	var owned models.ContactRecord
+	e.db.Where("phone_e164 = ?", "+6281277770001").Take(&owned)
+	if owned.OwnerAgentID == nil || *owned.OwnerAgentID != adminID || !strings.Contains(string(owned.Attributes), "gold") {
+		t.Fatalf("agent column sets the owner: %+v", owned)
 	}
 	var jobs, contacts int64
 	e.db.Raw("SELECT count(*) FROM intake_jobs").Scan(&jobs)
 	e.db.Raw("SELECT count(*) FROM contacts").Scan(&contacts)
 	if jobs != 1 || contacts != 2 {
 		t.Fatalf("same key twice: jobs %d contacts %d", jobs, contacts)
+	}
+	var jl struct {
+		Items []models.IntakeJob `json:"items"`
+		Total int64              `json:"total"`
+	}
+	e.must(e.do("GET", "/api/v1/intake", admin, nil), 200).json(t, &jl)
+	if jl.Total != 1 || jl.Items[0].ID != first.Job.ID || jl.Items[0].Source != "api" {
+		t.Fatalf("job list: %+v", jl)
 	}
 	e.must(req("batch-2", map[string]any{"rows": []any{}}), 400)
 	e.must(req("batch-2", map[string]any{"rows": []any{map[string]any{"phone": "1", "extra": 1}}}), 400)

@@ -170,6 +170,24 @@ func (s IntakeStore) Get(ctx context.Context, p Principal, id int64) (IntakeJob,
 	return j, nil
 }
 
+// List returns the jobs p may see (its own; all for AllScope), newest first.
+func (s IntakeStore) List(ctx context.Context, p Principal, pg Page) ([]IntakeJob, int64, error) {
+	pg = pg.normal()
+	q := s.DB.WithContext(ctx).Model(&IntakeJob{})
+	if !p.AllScope {
+		q = q.Where("created_by = ?", p.AgentID)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count intake jobs: %w", err)
+	}
+	var out []IntakeJob
+	if err := q.Order("id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list intake jobs: %w", err)
+	}
+	return out, total, nil
+}
+
 // SetStatus moves a job to status (terminal states record finished_at and
 // are final: a cancelled job never turns completed).
 func (s IntakeStore) SetStatus(ctx context.Context, jobID int64, status, reason string) error {
