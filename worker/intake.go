@@ -2,9 +2,11 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/wabascrm/scrm/workflows"
@@ -26,6 +28,11 @@ func (s IntakeStarter) StartIntake(ctx context.Context, jobID int64) error {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.ContactIntakeWorkflow, workflows.IntakeInput{JobID: jobID, ChunkSize: s.ChunkSize})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// The job already ran (or runs): a replayed request must not fail.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("start intake %d: %w", jobID, err)
 	}
@@ -35,6 +42,11 @@ func (s IntakeStarter) StartIntake(ctx context.Context, jobID int64) error {
 // CancelIntake asks a running import to stop after its current chunk.
 func (s IntakeStarter) CancelIntake(ctx context.Context, jobID int64) error {
 	err := s.Client.SignalWorkflow(ctx, workflows.IntakeWorkflowID(jobID), "", workflows.SignalIntakeCancel, nil)
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		// Not started yet or already finished: the stored status decides.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("cancel intake %d: %w", jobID, err)
 	}
