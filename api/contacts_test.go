@@ -242,3 +242,33 @@ func TestContactExportManyRows(t *testing.T) {
 		seen[rec[0]] = true
 	}
 }
+
+// A Supervisor sees the contacts owned by the members of its teams.
+func TestContactSupervisorScope(t *testing.T) {
+	e := newEnv(t)
+	_, admin := e.admin()
+	teams := models.TeamStore{DB: e.db}
+	north, err := teams.Create(t.Context(), system, models.TeamInput{Name: "North"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	south, err := teams.Create(t.Context(), system, models.TeamInput{Name: "South"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent), north.ID)
+	a2 := e.agent("a2@example.com", e.roleID(models.RoleKeyAgent), south.ID)
+	e.agent("sup@example.com", e.roleID(models.RoleKeySupervisor), north.ID)
+	sup := e.login("sup@example.com").AccessToken
+	var c1, c2 models.ContactRecord
+	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0001", "ownerAgentId": a1}), 201).json(t, &c1)
+	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0002", "ownerAgentId": a2}), 201).json(t, &c2)
+	var l contactList
+	e.must(e.do("GET", "/api/v1/contacts", sup, nil), 200).json(t, &l)
+	if l.Total != 1 || l.Items[0].ID != c1.ID {
+		t.Fatalf("supervisor sees %+v", l)
+	}
+	e.must(e.do("GET", "/api/v1/contacts/"+itoa(c2.ID), sup, nil), 404)
+	e.must(e.do("POST", "/api/v1/contacts", sup, map[string]any{"phone": "0812-1111-0003", "ownerAgentId": a1}), 201)
+	e.must(e.do("POST", "/api/v1/contacts", sup, map[string]any{"phone": "0812-1111-0004", "ownerAgentId": a2}), 403)
+}

@@ -144,7 +144,16 @@ type ContactFilter struct {
 // agents see the contacts they own, AllScope principals see all.
 type ContactStore struct{ DB *gorm.DB }
 
+// contactScope is ScopeFilter on the owner; contacts carry no team, so a
+// supervisor's team scope is the contacts owned by the members of the
+// teams it supervises (DESIGN: "a Supervisor their teams'").
 func contactScope(p Principal) func(*gorm.DB) *gorm.DB {
+	if !p.AllScope && len(p.SupervisedTeamIDs) > 0 {
+		return func(db *gorm.DB) *gorm.DB {
+			return db.Where("(contacts.owner_agent_id = ? OR contacts.owner_agent_id IN (SELECT agent_id FROM team_members WHERE team_id IN ?))",
+				p.AgentID, p.SupervisedTeamIDs)
+		}
+	}
 	return ScopeFilter(p, "contacts.owner_agent_id", "")
 }
 
@@ -186,7 +195,16 @@ func (s ContactStore) checkOwner(ctx context.Context, p Principal, owner *int64)
 		return nil
 	}
 	if !p.AllScope && *owner != p.AgentID {
-		return FieldError(EForbidden, "ownerAgentId", "you may only own contacts yourself")
+		var inTeams int64
+		if len(p.SupervisedTeamIDs) > 0 {
+			if err := s.DB.WithContext(ctx).Table("team_members").Where("agent_id = ? AND team_id IN ?", *owner, p.SupervisedTeamIDs).
+				Count(&inTeams).Error; err != nil {
+				return fmt.Errorf("check owner: %w", err)
+			}
+		}
+		if inTeams == 0 {
+			return FieldError(EForbidden, "ownerAgentId", "you may only give contacts to yourself or members of teams you supervise")
+		}
 	}
 	var n int64
 	if err := s.DB.WithContext(ctx).Table("agents").Where("id = ?", *owner).Count(&n).Error; err != nil {
