@@ -217,6 +217,12 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 		t.Fatalf("updated contact keeps and merges attributes: %+v %s", c, c.Attributes)
 	}
 
+	// The case rows wait for the cases area with their contact and fields.
+	pend, err := models.IntakeStore{DB: e.db}.CasePending(t.Context(), job.Job.ID, 0, 100)
+	if err != nil || len(pend) != 1 || pend[0].RowNo != 11 || pend[0].Record.CaseRef != "K-001" || pend[0].ContactID == 0 {
+		t.Fatalf("case pending: %v %+v", err, pend)
+	}
+
 	// A re-run of every chunk (a crashed worker resuming), with other chunk
 	// boundaries, changes nothing: no new contacts, results, or events.
 	var contacts, events int64

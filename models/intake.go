@@ -595,3 +595,35 @@ func (s IntakeStore) ReportRows(ctx context.Context, jobID int64, fn func(Intake
 		after = batch[len(batch)-1].RowNo
 	}
 }
+
+// PendingCase is an imported row that also describes a case: its contact is
+// saved, the case part waits for the cases area.
+type PendingCase struct {
+	JobID     int64
+	RowNo     int
+	ContactID int64
+	Record    IntakeRecord
+}
+
+// CasePending pages a job's case_pending rows by row number (keyset), for
+// the cases area to create or update the cases.
+func (s IntakeStore) CasePending(ctx context.Context, jobID int64, afterRowNo, limit int) ([]PendingCase, error) {
+	var rows []IntakeRow
+	err := s.DB.WithContext(ctx).Where("job_id = ? AND row_no > ? AND result = ?", jobID, afterRowNo, RowCasePending).
+		Order("row_no").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("intake case rows %d: %w", jobID, err)
+	}
+	out := make([]PendingCase, 0, len(rows))
+	for _, r := range rows {
+		pc := PendingCase{JobID: r.JobID, RowNo: r.RowNo}
+		if r.ContactID != nil {
+			pc.ContactID = *r.ContactID
+		}
+		if err := json.Unmarshal(r.Raw, &pc.Record); err != nil {
+			return nil, fmt.Errorf("intake case row %d/%d: %w", jobID, r.RowNo, err)
+		}
+		out = append(out, pc)
+	}
+	return out, nil
+}
