@@ -24,7 +24,7 @@ type intakeFake struct {
 	rows      []int
 	done      map[int]int // row -> times processed
 	calls     int
-	afters    []int // the cursor of every call
+	afters    []int        // the cursor of every call
 	failCalls map[int]bool // call numbers that fail (transient)
 	status    string
 }
