@@ -84,6 +84,11 @@ func newIntakeEnv(t *testing.T, run bool, chunk int) (*env, *chunkRunner) {
 // upload posts a multipart file with optional form fields.
 func (e *env) upload(token, name string, data []byte, fields map[string]string) resp {
 	e.t.Helper()
+	return e.uploadKey(token, "", name, data, fields)
+}
+
+func (e *env) uploadKey(token, key, name string, data []byte, fields map[string]string) resp {
+	e.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -98,6 +103,9 @@ func (e *env) upload(token, name string, data []byte, fields map[string]string) 
 	req, _ := http.NewRequest("POST", e.http.URL+"/api/v1/intake/files", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	res, err := e.http.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -283,8 +291,12 @@ func TestIntakeXLSX(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	var job jobResp
-	e.must(e.upload(admin, "tagihan.xlsx", buf.Bytes(), nil), 202).json(t, &job)
+	var job, again jobResp
+	e.must(e.uploadKey(admin, "up-1", "tagihan.xlsx", buf.Bytes(), nil), 202).json(t, &job)
+	e.must(e.uploadKey(admin, "up-1", "tagihan.xlsx", buf.Bytes(), nil), 200).json(t, &again)
+	if again.Job.ID != job.Job.ID {
+		t.Fatalf("same upload key made two jobs: %d %d", job.Job.ID, again.Job.ID)
+	}
 	if job.Job.Source != "xlsx" {
 		t.Fatalf("source %q", job.Job.Source)
 	}
