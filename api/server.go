@@ -55,6 +55,8 @@ type Deps struct {
 	// WABA is the Cloud API client used by sender sync and template
 	// submission (nil: those endpoints answer 503).
 	WABA WABAClient
+	// Intake starts and cancels contact imports (nil: imports answer 503).
+	Intake IntakeStarter
 }
 
 // Server is the api role.

@@ -10,4 +10,5 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	s.mountTemplates(v1)
 	s.mountInbox(v1)
 	s.mountCases(v1)
+	s.mountContacts(v1)
 }

@@ -24,6 +24,7 @@ type Activities struct {
 	Case         *activities.Case
 	// CaseBulk serves RedistributeWorkflow (needs Case too).
 	CaseBulk *activities.CaseBulk
+	Intake   *activities.Intake
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -44,6 +45,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.CaseBulk != nil {
 		r.RegisterWorkflowWithOptions(workflows.RedistributeWorkflow, workflow.RegisterOptions{Name: workflows.RedistributeWorkflowName})
 		r.RegisterActivity(a.CaseBulk)
+	}
+	if a.Intake != nil {
+		r.RegisterWorkflowWithOptions(workflows.ContactIntakeWorkflow, workflow.RegisterOptions{Name: workflows.IntakeWorkflowName})
+		r.RegisterActivity(a.Intake)
 	}
 }
 

@@ -82,3 +82,15 @@ const (
 	SignalCaseCustomerSaid = "customer_replied"
 	QueryCaseState         = "state"
 )
+
+// IntakeWorkflowID is the ID of the workflow that imports one intake job.
+func IntakeWorkflowID(jobID int64) string { return "intake:" + strconv.FormatInt(jobID, 10) }
+
+// Contact intake workflow names.
+const (
+	IntakeWorkflowName = "ContactIntakeWorkflow"
+	// QueryIntakeProgress returns models.IntakeProgress.
+	QueryIntakeProgress = "progress"
+	// SignalIntakeCancel stops the import after the chunk in flight.
+	SignalIntakeCancel = "cancel"
+)

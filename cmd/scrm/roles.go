@@ -162,6 +162,7 @@ func apiRole(in *infra) *api.Server {
 	if in.temporal != nil {
 		d.Conversations = in.conversationSignaler()
 		d.Cases = in.caseWorkflows()
+		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -218,6 +219,10 @@ func workerRole(in *infra) *worker.Worker {
 			},
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: in.caseWorkflows()},
+			Intake: &activities.Intake{
+				Store:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Events: in.eventPublisher(), Log: in.log,
+			},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
