@@ -155,8 +155,18 @@ func (h *caseHandlers) action(c *gin.Context, name string, arg func(p models.Pri
 		h.fail(c, err)
 		return
 	}
-	if _, err := h.store.Visible(c.Request.Context(), p, id); err != nil {
+	cur, err := h.store.Visible(c.Request.Context(), p, id)
+	if err != nil {
 		h.fail(c, err)
+		return
+	}
+	if cur.Status == models.CaseExited {
+		// Its workflow has ended: say why instead of "no such workflow".
+		reason := ""
+		if cur.ExitReason != nil {
+			reason = " (" + *cur.ExitReason + ")"
+		}
+		h.fail(c, models.Errorf(models.EConflict, "case %d has exited%s", id, reason))
 		return
 	}
 	wf, err := h.workflows()

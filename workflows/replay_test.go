@@ -19,6 +19,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		name string
 	}{
 		"conversation.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
+		"case.json":         {workflows.CaseWorkflow, workflows.CaseWorkflowName},
 	}
 	for file, c := range cases {
 		t.Run(file, func(t *testing.T) {

@@ -57,6 +57,29 @@ type stack struct {
 	simURL string
 	ts     *temporalenv.Server
 	window time.Duration
+	// newWorker builds a fresh worker (restartWorker kills and replaces it).
+	newWorker  func() *worker.Worker
+	stopWorker context.CancelFunc
+	workerDone chan struct{}
+}
+
+// Case timings in the end-to-end stack: short enough to watch expiry.
+var e2eCaseConfig = workflows.CaseConfig{AssignmentExpiry: 4 * time.Second, FollowUpDue: time.Hour, RetryAssignEvery: time.Second}
+
+// runWorker starts a worker; restartWorker stops it (like a crash: in-flight
+// activities are abandoned) and starts another.
+func (st *stack) runWorker() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	w := st.newWorker()
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	st.stopWorker, st.workerDone = cancel, done
+}
+
+func (st *stack) restartWorker() {
+	st.stopWorker()
+	<-st.workerDone
+	st.runWorker()
 }
 
 func startStack(t testing.TB, window time.Duration) *stack {
@@ -89,20 +112,30 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	const tq = "e2e-inbox"
 	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
 		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
+	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
+		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
 		ShutdownTimeout: time.Second})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
 	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
-	w := &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
-		Conversation: &activities.Conversation{
-			Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
-			Sender: activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log},
-		}},
-		Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+	cases := models.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
+	st.newWorker = func() *worker.Worker {
+		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
+			Conversation: &activities.Conversation{
+				Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
+				Sender: activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log},
+			},
+			Case:     &activities.Case{Store: cases},
+			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
+			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
+		},
+			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+		}
 	}
-	wg.Go(func() { _ = w.Run(ctx) })
+	st.runWorker()
+	t.Cleanup(func() { st.stopWorker(); <-st.workerDone })
 
 	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	st.rtURL = "ws://" + rtLn.Addr().String()

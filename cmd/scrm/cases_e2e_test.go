@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/workflows"
+)
+
+// The case lifecycle through REST, real Temporal and PostgreSQL:
+// pool -> auto-assign -> no progress -> expired back to the pool ->
+// reassigned to the other agent -> closed as paid. Visible in the case
+// history and in the workflow's query.
+func TestCaseLifecycleEndToEnd(t *testing.T) {
+	st := startStack(t, 24*time.Hour)
+	seed := st.seedInbox()
+	ctx := context.Background()
+
+	var c models.Case
+	if code := st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "LN-2026-0001", "amount": 2500000,
+		"dueDate": "2026-10-01", "product": "Pinjaman Tunai", "teamId": seed.teamID}, &c); code != 201 && code != 200 {
+		t.Fatalf("create case: %d", code)
+	}
+	first := waitCase(t, st, seed.admin, c.ID, "first assignment", func(c models.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
+	// Expiry (4 s in this stack) without progress: back to the pool, then to someone else.
+	second := waitCase(t, st, seed.admin, c.ID, "reassignment after expiry", func(c models.Case) bool {
+		return c.AgentID != nil && *c.AgentID != *first.AgentID
+	})
+	// An agent closes it through the workflow update.
+	if code := st.call("POST", fmt.Sprintf("/api/v1/cases/%d/close", c.ID), seed.admin, map[string]any{"reason": "paid"}, nil); code != 200 {
+		t.Fatalf("close: %d", code)
+	}
+	var bad struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/cases/%d/assign", c.ID), seed.admin, map[string]any{"agentId": *first.AgentID}, &bad); code != 409 {
+		t.Fatalf("assign after exit: %d %+v", code, bad)
+	}
+	final := waitCase(t, st, seed.admin, c.ID, "exit", func(c models.Case) bool { return c.Status == "exited" })
+	if final.ExitReason == nil || *final.ExitReason != "paid" {
+		t.Fatalf("exit reason %v", final.ExitReason)
+	}
+	var path []string
+	for _, h := range final.History {
+		path = append(path, h.ToStatus+":"+h.Reason)
+	}
+	joined := strings.Join(path, " ")
+	for _, want := range []string{"pooled:entered", "assigned:auto", "pooled:expired", "exited:exit:paid"} {
+		if !strings.Contains(joined, want) {
+			t.Fatalf("history %q lacks %q", joined, want)
+		}
+	}
+	// The workflow ended with the same state.
+	run := st.ts.Client().GetWorkflow(ctx, workflows.CaseWorkflowID(c.ID), "")
+	var state workflows.CaseState
+	if err := run.Get(ctx, &state); err != nil {
+		t.Fatal(err)
+	}
+	if state.Status != "exited" || state.ExitReason != "paid" || state.AgentID != *second.AgentID {
+		t.Fatalf("workflow result %+v", state)
+	}
+	saveHistory(t, st, workflows.CaseWorkflowID(c.ID), "case.json")
+}
+
+func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok func(models.Case) bool) models.Case {
+	t.Helper()
+	var c models.Case
+	waitUntil(t, 20*time.Second, what, func() bool {
+		c = models.Case{}
+		st.call("GET", fmt.Sprintf("/api/v1/cases/%d", id), token, nil, &c)
+		return ok(c)
+	})
+	return c
+}
+
+// An external intake batch through real Temporal, with the worker killed
+// and replaced while it runs: every row is processed once, nothing lost.
+func TestIntakeSurvivesWorkerRestart(t *testing.T) {
+	st := startStack(t, 24*time.Hour)
+	seed := st.seedInbox()
+	const n = 10_000
+	rows := make([]map[string]any, 0, n)
+	for i := range n {
+		phone := fmt.Sprintf("0812%08d", i)
+		if i%100 == 99 {
+			phone = fmt.Sprintf("+62 812%08d", i-1) // the previous row again, spelled differently
+		}
+		rows = append(rows, map[string]any{"phone": phone, "name": fmt.Sprintf("Pelanggan Ñoño %d", i)})
+	}
+	var job struct {
+		Job struct{ ID int64 } `json:"job"`
+	}
+	if code := st.call("POST", "/api/v1/intake", seed.admin, map[string]any{"rows": rows}, &job, "Idempotency-Key", "batch-1"); code >= 300 {
+		t.Fatalf("intake: %d", code)
+	}
+	// Same key again: the same job.
+	var again struct {
+		Job struct{ ID int64 } `json:"job"`
+	}
+	st.call("POST", "/api/v1/intake", seed.admin, map[string]any{"rows": rows}, &again, "Idempotency-Key", "batch-1")
+	if again.Job.ID != job.Job.ID {
+		t.Fatalf("same Idempotency-Key made job %d and %d", job.Job.ID, again.Job.ID)
+	}
+	progress := func() models.IntakeProgress {
+		var body struct {
+			Progress models.IntakeProgress `json:"progress"`
+		}
+		st.call("GET", fmt.Sprintf("/api/v1/intake/%d", job.Job.ID), seed.admin, nil, &body)
+		return body.Progress
+	}
+	waitUntil(t, 30*time.Second, "import under way", func() bool { return progress().Processed > 0 })
+	st.restartWorker()
+	waitUntil(t, 60*time.Second, "import done", func() bool { return progress().Status == "completed" })
+	p := progress()
+	if p.Processed != n || p.Created != n-n/100 || p.Duplicate != n/100 || p.Errors != 0 {
+		t.Fatalf("progress after restart %+v", p)
+	}
+	var contacts int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM contacts`).Scan(&contacts)
+	if contacts != n-n/100 {
+		t.Fatalf("%d contacts, want %d", contacts, n-n/100)
+	}
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/intake/%d/report.csv", st.apiURL, job.Job.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+seed.admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if lines := strings.Count(strings.TrimSpace(string(raw)), "\n"); resp.StatusCode != 200 || lines != n {
+		t.Fatalf("report: %d, %d lines", resp.StatusCode, lines)
+	}
+}
