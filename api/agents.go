@@ -100,6 +100,12 @@ func (s *Server) setAgentStatus(status string) gin.HandlerFunc {
 			WriteError(c, s.deps.Logger, err)
 			return
 		}
+		if status == models.AgentDisabled && s.deps.Cases != nil {
+			// A disabled agent's open cases go back to the pool and to others.
+			if _, err := s.deps.Cases.Redistribute(c.Request.Context(), 0, id, principal(c).AgentID); err != nil {
+				s.deps.Logger.ErrorContext(c.Request.Context(), "redistribute cases of disabled agent", "agent", id, "err", err)
+			}
+		}
 		c.JSON(http.StatusOK, a)
 	}
 }

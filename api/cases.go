@@ -22,6 +22,8 @@ type CaseWorkflows interface {
 	Redistribute(ctx context.Context, teamID, agentID, by int64) (string, error)
 	// RedistributeProgress answers the progress query of that workflow.
 	RedistributeProgress(ctx context.Context, id string) (models.RedistributeProgress, error)
+	// CustomerReplied tells the cases' workflows that their debtor wrote.
+	CustomerReplied(ctx context.Context, caseIDs []int64, messageID int64) error
 }
 
 type caseHandlers struct {

@@ -28,6 +28,8 @@ type webhookHandler struct {
 	events      models.EventPublisher
 	convs       ConversationSignaler
 	signals     models.WindowSignals
+	cases       CaseWorkflows
+	caseStore   models.CaseStore
 }
 
 // mountWebhook registers Meta's webhook endpoints (public: Meta
@@ -40,6 +42,8 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		events:      s.deps.Events,
 		convs:       s.deps.Conversations,
 		signals:     models.WindowSignals{DB: s.deps.DB},
+		cases:       s.deps.Cases,
+		caseStore:   models.CaseStore{DB: s.deps.DB},
 	}
 	if s.deps.DB != nil {
 		h.store = &models.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
@@ -111,6 +115,19 @@ func (h *webhookHandler) receive(c *gin.Context) {
 	// Temporal hears only about windows that opened. The row in
 	// window_signals is the durable copy: the worker re-signals it if this
 	// attempt fails or the process dies now.
+	// A debtor's first message in a window is progress on their assigned
+	// cases; later messages in the same window add nothing for the case.
+	if h.cases != nil {
+		for _, o := range res.Opened {
+			ids, err := h.caseStore.AssignedCasesOfContact(c.Request.Context(), o.ContactID)
+			if err == nil && len(ids) > 0 {
+				err = h.cases.CustomerReplied(c.Request.Context(), ids, o.MessageID)
+			}
+			if err != nil {
+				h.log.WarnContext(c, "webhook: tell cases the customer replied", "err", err, "contact", o.ContactID)
+			}
+		}
+	}
 	if h.convs != nil {
 		for _, o := range res.Opened {
 			if err := h.convs.WindowOpened(c.Request.Context(), o); err != nil {

@@ -22,15 +22,25 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 	seed := st.seedInbox()
 	ctx := context.Background()
 
+	var debtor struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/contacts", seed.admin, map[string]any{"phone": "0812-3456-7890", "name": "Dewi Anggraini"}, &debtor); code != 201 {
+		t.Fatalf("create contact: %d", code)
+	}
 	var c models.Case
 	if code := st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "LN-2026-0001", "amount": 2500000,
-		"dueDate": "2026-10-01", "product": "Pinjaman Tunai", "teamId": seed.teamID}, &c); code != 201 && code != 200 {
+		"dueDate": "2026-10-01", "product": "Pinjaman Tunai", "teamId": seed.teamID, "contactId": debtor.ID}, &c); code != 201 && code != 200 {
 		t.Fatalf("create case: %d", code)
 	}
 	first := waitCase(t, st, seed.admin, c.ID, "first assignment", func(c models.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
 	// Expiry (4 s in this stack) without progress: back to the pool, then to someone else.
 	second := waitCase(t, st, seed.admin, c.ID, "reassignment after expiry", func(c models.Case) bool {
 		return c.AgentID != nil && *c.AgentID != *first.AgentID
+	})
+	// The debtor writes on WhatsApp: progress on the case (window opening
+	// messages reach the CaseWorkflow; the case stays with its agent).
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Saya akan bayar minggu ini", "phoneNumberId": e2ePNID})
+	waitCase(t, st, seed.admin, c.ID, "in progress after the customer's reply", func(c models.Case) bool {
+		return c.Status == "in_progress" && c.AgentID != nil && *c.AgentID == *second.AgentID
 	})
 	// An agent closes it through the workflow update.
 	if code := st.call("POST", fmt.Sprintf("/api/v1/cases/%d/close", c.ID), seed.admin, map[string]any{"reason": "paid"}, nil); code != 200 {
@@ -66,6 +76,17 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 		t.Fatalf("workflow result %+v", state)
 	}
 	saveHistory(t, st, workflows.CaseWorkflowID(c.ID), "case.json")
+
+	// Disabling an agent sends its open cases back to the pool and to others.
+	var c2 models.Case
+	st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "LN-2026-0002", "amount": 900000, "dueDate": "2026-11-01", "teamId": seed.teamID}, &c2)
+	held := waitCase(t, st, seed.admin, c2.ID, "second case assigned", func(c models.Case) bool { return c.AgentID != nil })
+	if code := st.call("POST", fmt.Sprintf("/api/v1/agents/%d/disable", *held.AgentID), seed.admin, nil, nil); code != 200 {
+		t.Fatalf("disable agent: %d", code)
+	}
+	waitCase(t, st, seed.admin, c2.ID, "reassigned away from the disabled agent", func(c models.Case) bool {
+		return c.AgentID != nil && *c.AgentID != *held.AgentID
+	})
 }
 
 func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok func(models.Case) bool) models.Case {
