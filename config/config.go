@@ -45,6 +45,8 @@ type Config struct {
 	WindowLength            time.Duration `mapstructure:"window_length"`
 	WindowClosingWarning    time.Duration `mapstructure:"window_closing_warning"`
 	ConversationAutoResolve time.Duration `mapstructure:"conversation_auto_resolve"`
+	// TemplateSyncEvery is the period of the template status reconcile.
+	TemplateSyncEvery time.Duration `mapstructure:"template_sync_every"`
 
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
@@ -85,6 +87,7 @@ func Keys() []Key {
 		{"window_length", "24h", "customer-service window after the customer's last message (Meta: 24h; shorten only for demos and tests)"},
 		{"window_closing_warning", "1h", "agents are told the window is closing this long before it closes"},
 		{"conversation_auto_resolve", "72h", "an idle conversation is resolved after this long (0 disables)"},
+		{"template_sync_every", "15m", "how often template statuses are reconciled with Meta (behind the status webhooks)"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
@@ -189,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConversationAutoResolve < 0 {
 		errs = append(errs, &ValidationError{"conversation_auto_resolve", "must not be negative"})
+	}
+	if c.TemplateSyncEvery < time.Minute {
+		errs = append(errs, &ValidationError{"template_sync_every", "must be at least 1m"})
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})

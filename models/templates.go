@@ -453,3 +453,35 @@ func (st TemplateStore) Delete(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// Reconcile applies the statuses Meta reports for a WABA's templates (the
+// periodic safety net behind message_template_status_update webhooks) and
+// returns how many local templates changed. Templates Meta does not know
+// are left alone (DRAFT ones were never submitted).
+func (st TemplateStore) Reconcile(ctx context.Context, infos []waba.TemplateInfo) (changed int, err error) {
+	for _, in := range infos {
+		status := strings.ToUpper(in.Status)
+		switch status {
+		case TplPending, TplApproved, TplRejected, TplPaused, TplDisabled:
+		default:
+			continue // IN_APPEAL, PENDING_DELETION...: nothing we model
+		}
+		res := st.DB.WithContext(ctx).Exec(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+			WHERE (meta_id = ? OR (name = ? AND language = ? AND meta_id IS NULL)) AND (status <> ? OR reason <> ?)`,
+			status, in.RejectedReason, in.ID, in.ID, in.Name, in.Language, status, in.RejectedReason)
+		if res.Error != nil {
+			return changed, fmt.Errorf("reconcile template %s/%s: %w", in.Name, in.Language, res.Error)
+		}
+		changed += int(res.RowsAffected)
+	}
+	return changed, nil
+}
+
+// WABAIDs lists the WhatsApp Business Accounts the product knows (from
+// templates and senders).
+func (st TemplateStore) WABAIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := st.DB.WithContext(ctx).Raw(`SELECT waba_id FROM templates WHERE waba_id <> ''
+		UNION SELECT waba_id FROM senders WHERE waba_id <> '' ORDER BY 1`).Scan(&ids).Error
+	return ids, err
+}

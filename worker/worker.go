@@ -25,6 +25,8 @@ type Activities struct {
 	// CaseBulk serves RedistributeWorkflow (needs Case too).
 	CaseBulk *activities.CaseBulk
 	Intake   *activities.Intake
+	// TemplateSync reconciles template statuses with Meta periodically.
+	TemplateSync *activities.TemplateSync
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -45,6 +47,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.CaseBulk != nil {
 		r.RegisterWorkflowWithOptions(workflows.RedistributeWorkflow, workflow.RegisterOptions{Name: workflows.RedistributeWorkflowName})
 		r.RegisterActivity(a.CaseBulk)
+	}
+	if a.TemplateSync != nil {
+		r.RegisterWorkflowWithOptions(workflows.TemplateSyncWorkflow, workflow.RegisterOptions{Name: workflows.TemplateSyncWorkflowName})
+		r.RegisterActivity(a.TemplateSync)
 	}
 	if a.Intake != nil {
 		r.RegisterWorkflowWithOptions(workflows.ContactIntakeWorkflow, workflow.RegisterOptions{Name: workflows.IntakeWorkflowName})

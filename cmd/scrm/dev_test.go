@@ -149,6 +149,17 @@ func TestDevStartsServesAndReusesDataAfterRestart(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+		// The worker keeps exactly one template-sync loop running.
+		for {
+			resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: "WorkflowType = 'TemplateSyncWorkflow' AND ExecutionStatus = 'Running'"})
+			if err == nil && resp.GetCount() == 1 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("run %d: template-sync running = %v, err %v", run, resp.GetCount(), err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		cancel()
 		c.Close()
 		if n != run {

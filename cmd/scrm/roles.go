@@ -223,9 +223,13 @@ func workerRole(in *infra) *worker.Worker {
 				Store:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
 				Events: in.eventPublisher(), Log: in.log,
 			},
+			TemplateSync: &activities.TemplateSync{Store: models.TemplateStore{DB: in.db}, API: cloudAPI},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
+			func(ctx context.Context) error {
+				return worker.EnsureTemplateSync(ctx, in.temporal, in.cfg.TemporalTaskQueue, in.cfg.TemplateSyncEvery)
+			},
 		},
 	}
 }
