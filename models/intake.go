@@ -70,7 +70,9 @@ type IntakeProgress struct {
 	Duplicate   int    `json:"duplicate"`
 	Errors      int    `json:"errors"`
 	CasePending int    `json:"casePending"`
-	Empty       int    `json:"empty"`
+	// CasesCreated counts case rows turned into cases (second phase).
+	CasesCreated int `json:"casesCreated"`
+	Empty        int `json:"empty"`
 }
 
 func (p *IntakeProgress) add(result string, n int) {
@@ -212,7 +214,7 @@ func (s IntakeStore) Progress(ctx context.Context, jobID int64) (IntakeProgress,
 func (s IntakeStore) progress(ctx context.Context, db *gorm.DB, jobID int64) (IntakeProgress, error) {
 	var p IntakeProgress
 	err := db.WithContext(ctx).Raw(`SELECT id AS job_id, status, total_rows AS total, processed, created, updated,
-		duplicate, errors, case_pending, empty FROM intake_jobs WHERE id = ?`, jobID).Scan(&p).Error
+		duplicate, errors, case_pending, cases_created, empty FROM intake_jobs WHERE id = ?`, jobID).Scan(&p).Error
 	if err != nil {
 		return p, fmt.Errorf("intake progress %d: %w", jobID, err)
 	}

@@ -25,6 +25,8 @@ type Activities struct {
 	// CaseBulk serves RedistributeWorkflow (needs Case too).
 	CaseBulk *activities.CaseBulk
 	Intake   *activities.Intake
+	// IntakeCases creates the cases of imported rows (needs Intake).
+	IntakeCases *activities.IntakeCases
 	// TemplateSync reconciles template statuses with Meta periodically.
 	TemplateSync *activities.TemplateSync
 }
@@ -47,6 +49,9 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.CaseBulk != nil {
 		r.RegisterWorkflowWithOptions(workflows.RedistributeWorkflow, workflow.RegisterOptions{Name: workflows.RedistributeWorkflowName})
 		r.RegisterActivity(a.CaseBulk)
+	}
+	if a.IntakeCases != nil {
+		r.RegisterActivity(a.IntakeCases)
 	}
 	if a.TemplateSync != nil {
 		r.RegisterWorkflowWithOptions(workflows.TemplateSyncWorkflow, workflow.RegisterOptions{Name: workflows.TemplateSyncWorkflowName})

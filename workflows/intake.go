@@ -18,6 +18,9 @@ type IntakeInput struct {
 	// Carried across continue-as-new.
 	AfterRowNo int
 	Chunks     int
+	// CasePhase: contacts are done; rows with case fields become cases.
+	CasePhase    bool
+	CaseAfterRow int
 }
 
 // intakeChunksPerRun bounds one run's history; past it the workflow
@@ -68,6 +71,28 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 		if runChunks >= intakeChunksPerRun {
 			return progress, workflow.NewContinueAsNewError(ctx, ContactIntakeWorkflow, in)
 		}
+		if in.CasePhase {
+			var c *activities.IntakeCases
+			var r activities.IntakeCasesResult
+			if err := workflow.ExecuteActivity(actx, c.CreateIntakeCases, in.JobID, in.CaseAfterRow, 200).Get(ctx, &r); err != nil {
+				if temporal.IsCanceledError(err) {
+					return finish(models.IntakeCancelled, "cancelled")
+				}
+				if _, ferr := finish(models.IntakeFailed, err.Error()); ferr != nil {
+					return progress, ferr
+				}
+				return progress, err
+			}
+			if r.Rows == 0 {
+				return finish(models.IntakeCompleted, "")
+			}
+			progress.CasesCreated += r.Created
+			progress.CasePending -= r.Created + r.Errors
+			progress.Errors += r.Errors
+			in.CaseAfterRow = r.LastRowNo
+			runChunks++
+			continue
+		}
 		var r activities.IntakeChunkResult
 		err := workflow.ExecuteActivity(actx, a.ProcessIntakeChunk, in.JobID, in.AfterRowNo, in.ChunkSize).Get(ctx, &r)
 		if err != nil {
@@ -81,6 +106,10 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 		}
 		progress = r.Progress
 		if r.Rows == 0 {
+			if progress.CasePending > 0 {
+				in.CasePhase = true
+				continue
+			}
 			return finish(models.IntakeCompleted, "")
 		}
 		in.AfterRowNo = r.LastRowNo

@@ -159,3 +159,54 @@ func TestIntakeSurvivesWorkerRestart(t *testing.T) {
 		t.Fatalf("report: %d, %d lines", resp.StatusCode, lines)
 	}
 }
+
+// Intake rows with case fields become pooled cases with running workflows
+// that assign them by the team's strategy; bad case rows are row errors.
+func TestIntakeCreatesCases(t *testing.T) {
+	st := startStack(t, 24*time.Hour)
+	seed := st.seedInbox()
+	rows := []map[string]any{
+		{"phone": "081200000001", "name": "Rina", "caseRef": "KR-1", "amount": "1.500.000", "dueDate": "2026-10-15", "team": "Penagihan Jakarta"},
+		{"phone": "081200000002", "name": "Joko", "caseRef": "KR-2", "amount": "750000", "dueDate": "01/11/2026", "team": fmt.Sprint(seed.teamID)},
+		{"phone": "081200000003", "name": "Sari", "caseRef": "KR-3", "amount": "abc", "team": "Penagihan Jakarta"},
+		{"phone": "081200000004", "name": "Tono", "caseRef": "KR-4", "amount": "100", "team": "Tim Tidak Ada"},
+		{"phone": "081200000005", "name": "Ani"},
+	}
+	var job struct {
+		Job struct{ ID int64 } `json:"job"`
+	}
+	if code := st.call("POST", "/api/v1/intake", seed.admin, map[string]any{"rows": rows}, &job, "Idempotency-Key", "cases-1"); code >= 300 {
+		t.Fatalf("intake: %d", code)
+	}
+	var p models.IntakeProgress
+	waitUntil(t, 30*time.Second, "import with cases done", func() bool {
+		var body struct {
+			Progress models.IntakeProgress `json:"progress"`
+		}
+		st.call("GET", fmt.Sprintf("/api/v1/intake/%d", job.Job.ID), seed.admin, nil, &body)
+		p = body.Progress
+		return p.Status == "completed"
+	})
+	// Rows with case fields count as cases (created or error), the rest as contacts.
+	if p.CasesCreated != 2 || p.CasePending != 0 || p.Errors != 2 || p.Created != 1 {
+		t.Fatalf("progress %+v", p)
+	}
+	var contacts int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM contacts`).Scan(&contacts)
+	if contacts != 5 {
+		t.Fatalf("%d contacts, want 5 (case row errors keep their contact)", contacts)
+	}
+	for _, ref := range []string{"KR-1", "KR-2"} {
+		var id int64
+		st.db.Gorm.Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Scan(&id)
+		c := waitCase(t, st, seed.admin, id, ref+" assigned by its workflow", func(c models.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
+		if c.ContactID == nil || c.Amount == 0 {
+			t.Fatalf("%s: %+v", ref, c)
+		}
+	}
+	var reasons []string
+	st.db.Gorm.Raw(`SELECT reason FROM intake_rows WHERE job_id = ? AND result = 'error' ORDER BY row_no`, job.Job.ID).Scan(&reasons)
+	if len(reasons) != 2 || !strings.Contains(reasons[0], "amount") || !strings.Contains(reasons[1], "team") {
+		t.Fatalf("row errors %q", reasons)
+	}
+}

@@ -130,6 +130,8 @@ func startStack(t testing.TB, window time.Duration) *stack {
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
 			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
+			IntakeCases: &activities.IntakeCases{Intake: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
+				Cases: cases, Starter: caseWFs},
 		},
 			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
 		}

@@ -223,6 +223,11 @@ func workerRole(in *infra) *worker.Worker {
 				Store:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
 				Events: in.eventPublisher(), Log: in.log,
 			},
+			IntakeCases: &activities.IntakeCases{
+				Intake:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Cases:   cases,
+				Starter: in.caseWorkflows(),
+			},
 			TemplateSync: &activities.TemplateSync{Store: models.TemplateStore{DB: in.db}, API: cloudAPI},
 		},
 		Background: []func(context.Context) error{

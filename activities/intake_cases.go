@@ -1,0 +1,84 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// CaseStarter starts a case's CaseWorkflow (idempotent).
+type CaseStarter interface {
+	Start(ctx context.Context, caseID, teamID int64) error
+}
+
+// IntakeCases turns intake rows with case fields into cases.
+type IntakeCases struct {
+	Intake  models.IntakeStore
+	Cases   models.CaseStore
+	Starter CaseStarter
+}
+
+// IntakeCasesResult says what one page of case rows did.
+type IntakeCasesResult struct {
+	Rows      int // 0: no case rows left
+	LastRowNo int
+	Created   int
+	Errors    int
+}
+
+// CreateIntakeCases creates the cases of up to limit pending rows after
+// afterRowNo and starts their workflows. Idempotent: a case created by an
+// earlier attempt is found by its reference and (re)started; a row that
+// already has its result is not pending any more.
+func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterRowNo, limit int) (IntakeCasesResult, error) {
+	rows, err := a.Intake.CasePending(ctx, jobID, afterRowNo, limit)
+	if err != nil {
+		return IntakeCasesResult{}, err
+	}
+	by, err := a.Intake.JobCreator(ctx, jobID)
+	if err != nil {
+		return IntakeCasesResult{}, fmt.Errorf("intake job %d: %w", jobID, err)
+	}
+	res := IntakeCasesResult{Rows: len(rows)}
+	for _, pc := range rows {
+		res.LastRowNo = pc.RowNo
+		in, rowErr := a.Intake.IntakeCaseInput(ctx, pc)
+		var c models.Case
+		if rowErr == nil {
+			c, rowErr = a.createOrFind(ctx, by, in)
+		}
+		if rowErr == nil {
+			if err := a.Starter.Start(ctx, c.ID, c.TeamID); err != nil {
+				return res, fmt.Errorf("start case %d: %w", c.ID, err) // retried
+			}
+		}
+		if models.CodeOf(rowErr) == models.EInternal && rowErr != nil {
+			return res, rowErr // a database error: retry the page
+		}
+		if err := a.Intake.FinishCaseRow(ctx, pc, c.ID, rowErr); err != nil {
+			return res, err
+		}
+		if rowErr != nil {
+			res.Errors++
+		} else {
+			res.Created++
+		}
+	}
+	return res, nil
+}
+
+func (a *IntakeCases) createOrFind(ctx context.Context, by int64, in models.CaseInput) (models.Case, error) {
+	c, err := a.Cases.Create(ctx, by, in)
+	if models.CodeOf(err) != models.EConflict {
+		return c, err
+	}
+	prev, found, ferr := a.Cases.CaseByReference(ctx, in.Reference)
+	if ferr != nil {
+		return c, ferr
+	}
+	if found && prev.TeamID == in.TeamID && (in.ContactID == nil || (prev.ContactID != nil && *prev.ContactID == *in.ContactID)) {
+		return prev, nil // created by an earlier attempt of this import
+	}
+	return c, err // the reference belongs to another case: a row error
+}
