@@ -36,6 +36,7 @@ func (s *Server) mountInbox(v1 *gin.RouterGroup) {
 	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: models.CannedStore{DB: s.deps.DB}}
 	read, send, assign := models.Permission("inbox:read"), models.Permission("inbox:send"), models.Permission("inbox:assign")
 	s.handle(v1, http.MethodGet, "/conversations", read, s.needDB, h.list)
+	s.handle(v1, http.MethodPost, "/conversations", send, s.needDB, h.start)
 	s.handle(v1, http.MethodGet, "/conversations/:id", read, s.needDB, h.get)
 	s.handle(v1, http.MethodGet, "/conversations/:id/messages", read, s.needDB, h.messages)
 	s.handle(v1, http.MethodPost, "/conversations/:id/messages", send, s.needDB, h.send)
@@ -86,6 +87,33 @@ func (h *inboxHandlers) list(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, page)
+}
+
+// start opens a business-initiated conversation with a contact from the
+// sender the rules choose for the agent (primary, else a usable secondary).
+func (h *inboxHandlers) start(c *gin.Context) {
+	var in struct {
+		ContactID int64 `json:"contactId"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	if in.ContactID <= 0 {
+		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "contactId", "is required"))
+		return
+	}
+	conv, created, evs, err := h.inbox.StartConversation(c.Request.Context(), principal(c), in.ContactID, models.SenderStore{DB: h.s.deps.DB})
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	h.publish(c, evs)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, conv)
 }
 
 func (h *inboxHandlers) get(c *gin.Context) {

@@ -257,3 +257,42 @@ func (ib Inbox) PhoneNumberID(ctx context.Context, senderID int64) (string, erro
 	}
 	return pnid, nil
 }
+
+// StartConversation opens (or returns) the conversation between the
+// sender chosen for the agent and a contact it may see, so the agent can
+// reach the customer first (with a template: the window is closed).
+func (ib Inbox) StartConversation(ctx context.Context, p Principal, contactID int64, senders SenderStore) (Conversation, bool, []Event, error) {
+	if _, err := (ContactStore{DB: ib.DB}).Get(ctx, p, contactID); err != nil {
+		return Conversation{}, false, nil, err
+	}
+	choice, err := senders.SenderFor(ctx, p.AgentID, 0)
+	if err != nil {
+		return Conversation{}, false, nil, err
+	}
+	var c Conversation
+	var created bool
+	var evs []Event
+	err = ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []struct {
+			Conversation
+			Inserted bool
+		}
+		if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status, assignee_agent_id) VALUES (?, ?, 'open', ?)
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET assignee_agent_id = COALESCE(conversations.assignee_agent_id, EXCLUDED.assignee_agent_id)
+			RETURNING *, (xmax = 0) AS inserted`, choice.Sender.ID, contactID, p.AgentID).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("start conversation: %w", err)
+		}
+		c, created = rows[0].Conversation, rows[0].Inserted
+		ev, err := NewEvent(EventConversationUpdated, c.Audience(), map[string]any{"id": c.ID, "change": "started", "senderId": c.SenderID,
+			"contactId": contactID, "senderReason": choice.Reason})
+		if err != nil {
+			return err
+		}
+		if err := ib.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+		return nil
+	})
+	return c, created, evs, err
+}

@@ -508,6 +508,41 @@ func TestInboxEndToEnd(t *testing.T) {
 	if len(after) != 1 || after[0].Type != "template" || after[0].ErrorCode != 0 {
 		t.Fatalf("after the window the simulator got %+v", after)
 	}
+
+	// 5. Ayu reaches a new customer first: the number comes from her sender
+	// allocation, the first message must be a template.
+	var noSender api.ErrorBody
+	var newContact struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/contacts", ayu, map[string]any{"phone": "+62 813 5555 0001", "name": "Pak Hendra"}, &newContact); code != 201 {
+		t.Fatalf("create contact as agent: %d", code)
+	}
+	if code := st.call("POST", "/api/v1/conversations", ayu, map[string]any{"contactId": newContact.ID}, &noSender); code != 422 || noSender.Error.Field != "sender" {
+		t.Fatalf("without a sender of her own: %d %+v", code, noSender)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/senders/%d/allocations", sender.ID), admin, map[string]any{"agentId": ayuID, "role": "primary"}, nil); code != 201 {
+		t.Fatalf("allocate to ayu: %d", code)
+	}
+	var started models.Conversation
+	if code := st.call("POST", "/api/v1/conversations", ayu, map[string]any{"contactId": newContact.ID}, &started); code != 201 || started.SenderID != sender.ID {
+		t.Fatalf("start conversation: %d %+v", code, started)
+	}
+	var blocked api.ErrorBody
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", started.ID), ayu, map[string]any{"type": "text", "text": "Halo"}, &blocked); code != 409 || blocked.Error.Code != "window_closed" {
+		t.Fatalf("free-form first message: %d %+v", code, blocked)
+	}
+	var first models.Message
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", started.ID), ayu,
+		map[string]any{"type": "template", "template": "pengingat_tagihan", "variables": map[string]string{"body.1": "Pak Hendra"}}, &first, "Idempotency-Key", "first-1"); code != 202 {
+		t.Fatalf("first template: %d", code)
+	}
+	waitUntil(t, 10*time.Second, "first template at the simulator", func() bool {
+		for _, e := range st.sim.Outbox() {
+			if e.To == "6281355550001" && e.Type == "template" {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func contactOf(t *testing.T, st *stack, convID int64) int64 {
