@@ -350,9 +350,10 @@ export class Inbox {
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
           if (m.direction === 'in') {
-            // A customer message reopens the window: refresh it and the composer.
-            this.closedTemplates = null;
-            this.open(convId);
+            // A customer message reopens the window (refresh it and the
+            // composer, keeping any draft) and is read by whoever looks at it.
+            this.refreshSelected();
+            this.markRead(convId);
           }
         }
         this.scheduleList();
