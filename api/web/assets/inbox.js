@@ -23,6 +23,12 @@ function templateVars(tpl) {
   return out;
 }
 
+// varLabel shows "body.1" as {{1}} and other parts as "header {{1}}".
+function varLabel(k) {
+  const [part, n] = k.split('.');
+  return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
+}
+
 function templateBody(tpl) {
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
@@ -179,7 +185,7 @@ export class Inbox {
     this.threadEl.append(
       h('header', { class: 'thread-head' },
         h('button', { class: 'link back', onclick: () => { this.selected = null; history.replaceState(null, '', '/inbox'); this.threadEl.classList.remove('open'); this.renderList(); } }, '←'),
-        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, `+${c.contactPhone || ''}`)),
+        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '')),
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
@@ -287,7 +293,7 @@ export class Inbox {
     const fill = () => {
       const tp = full[Number(select.value)];
       clear(vars);
-      for (const k of templateVars(tp)) vars.append(h('label', {}, k, h('input', { name: k, class: 'tpl-var', required: true, value: k === 'body.1' ? (this.selected.contactName || '') : '' })));
+      for (const k of templateVars(tp)) vars.append(h('label', {}, varLabel(k), h('input', { name: k, class: 'tpl-var', required: true, value: k === 'body.1' ? (this.selected.contactName || '') : '' })));
       preview.textContent = templateBody(tp);
     };
     const send = h('button', { class: 'primary', id: 'template-send', type: 'submit' }, this.t('sendTemplate'));
