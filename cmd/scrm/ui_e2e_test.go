@@ -122,6 +122,12 @@ func TestWebUIEndToEnd(t *testing.T) {
 		t.Fatalf("submit template: %d", code)
 	}
 
+	// A canned response the composer offers on "/".
+	if code := st.call("POST", "/api/v1/canned-responses", seed.admin, map[string]any{"shortcut": "cek", "title": "Sedang dicek",
+		"body": "Baik Bu Siti, saya cek dulu ya."}, nil); code != 201 {
+		t.Fatalf("create canned response: %d", code)
+	}
+
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -168,9 +174,13 @@ func TestWebUIEndToEnd(t *testing.T) {
 	run("live message in the thread",
 		waitJS("second message in the thread", `[...document.querySelectorAll('.msg.in .bubble')].some(e => e.textContent.includes('Nomor pelanggan 12345'))`, 10*time.Second))
 
-	// 4. Ayu replies through the composer and sees it delivered and read.
+	// 4. Ayu replies through the composer with the canned response and sees
+	// it delivered and read.
 	run("reply",
-		chromedp.SendKeys("#composer-text", "Baik Bu Siti, saya cek dulu ya.", chromedp.ByQuery),
+		chromedp.SendKeys("#composer-text", "/ce", chromedp.ByQuery),
+		waitJS("canned suggestion", `[...document.querySelectorAll('#canned:not([hidden]) .canned-item')].some(e => e.textContent.includes('/cek'))`, 5*time.Second),
+		chromedp.Click("#canned .canned-item", chromedp.ByQuery),
+		waitJS("canned text in the composer", `document.querySelector('#composer-text').value === 'Baik Bu Siti, saya cek dulu ya.'`, 2*time.Second),
 		chromedp.Click("#composer-send", chromedp.ByQuery),
 		waitJS("reply shown", `[...document.querySelectorAll('.msg.out .bubble')].some(e => e.textContent.includes('saya cek dulu'))`, 5*time.Second),
 		waitJS("reply delivered or read", `[...document.querySelectorAll('.msg.out')].some(e => e.textContent.includes('saya cek dulu') && ['delivered','read'].includes(e.querySelector('.msg-status')?.dataset.status))`, 10*time.Second),
@@ -178,7 +188,12 @@ func TestWebUIEndToEnd(t *testing.T) {
 		screenshot(t, "ui-inbox-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-inbox-390x844.png"),
-		chromedp.EmulateViewport(1366, 768))
+		chromedp.Click(".thread-head .back", chromedp.ByQuery),
+		waitJS("list alone at phone width", `!document.querySelector('#thread').classList.contains('open')`, 2*time.Second),
+		screenshot(t, "ui-list-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Click(".conv-item", chromedp.ByQuery),
+		waitJS("thread reopened", `!!document.querySelector('.thread-head')`, 5*time.Second))
 	texts := 0
 	for _, e := range st.sim.Outbox() {
 		if e.Type == "text" && strings.Contains(string(e.Body), "saya cek dulu") {

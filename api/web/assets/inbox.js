@@ -184,13 +184,23 @@ export class Inbox {
     this.composerEl = h('div', { class: 'composer', id: 'composer' });
     this.threadEl.append(
       h('header', { class: 'thread-head' },
-        h('button', { class: 'link back', onclick: () => { this.selected = null; history.replaceState(null, '', '/inbox'); this.threadEl.classList.remove('open'); this.renderList(); } }, '←'),
+        h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
         h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '')),
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
     this.renderMessages(true);
     this.renderComposer();
+  }
+
+  // close returns to the list (the phone layout shows one pane at a time).
+  close() {
+    this.selected = null;
+    this.composerEl = null;
+    history.replaceState(null, '', '/inbox');
+    this.threadEl.classList.remove('open');
+    clear(this.threadEl).append(h('p', { class: 'empty' }, this.t('pickConversation')));
+    this.renderList();
   }
 
   renderMessages(scroll) {
@@ -252,6 +262,7 @@ export class Inbox {
     if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; return; }
     try {
       const out = await this.app.api.get(`/api/v1/canned-responses?prefix=${encodeURIComponent(v.slice(1))}`);
+      if (ta.value !== v) return; // typing went on; a newer lookup answers
       clear(list);
       const items = out.items || [];
       for (const r of items) {
@@ -315,6 +326,7 @@ export class Inbox {
     try {
       const m = await this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key });
       this.upsertMessage(m);
+      this.scheduleList(); // preview and order
     } catch (e) {
       if (e.code === 'window_closed') {
         this.selected.windowOpen = false;
@@ -385,6 +397,7 @@ export class Inbox {
   }
 
   async refreshSelected() {
+    if (!this.selected) return;
     try {
       const conv = await this.app.api.get(`/api/v1/conversations/${this.selected.id}`);
       if (this.selected?.id !== conv.id) return;
