@@ -185,6 +185,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("reply shown", `[...document.querySelectorAll('.msg.out .bubble')].some(e => e.textContent.includes('saya cek dulu'))`, 5*time.Second),
 		waitJS("reply delivered or read", `[...document.querySelectorAll('.msg.out')].some(e => e.textContent.includes('saya cek dulu') && ['delivered','read'].includes(e.querySelector('.msg-status')?.dataset.status))`, 10*time.Second),
 		waitJS("reply read", `[...document.querySelectorAll('.msg.out')].some(e => e.textContent.includes('saya cek dulu') && e.querySelector('.msg-status')?.dataset.status === 'read')`, 10*time.Second),
+		waitJS("reply as the list's preview", `document.querySelector('.conv-item .preview')?.textContent.includes('saya cek dulu')`, 5*time.Second),
 		screenshot(t, "ui-inbox-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-inbox-390x844.png"),
