@@ -73,7 +73,7 @@ func Keys() []Key {
 	return []Key{
 		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
 		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
-		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to"},
+		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to (or a path like /ws on the UI's own host)"},
 		{"database_url", "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable", "PostgreSQL DSN"},
 		{"amqp_url", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL"},
 		{"amqp_exchange", "scrm.realtime", "fanout exchange carrying realtime events"},

@@ -231,8 +231,14 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.Click(`[data-nav="inbox"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery))
 
-	// 7. English, then logout back to the login page.
-	run("language and logout",
+	// 7. A reload keeps the session (refresh token in sessionStorage) and
+	// the deep link; English, then logout back to the login page.
+	run("reload, language and logout",
+		chromedp.Click(".conv-item", chromedp.ByQuery),
+		waitJS("thread open", `location.pathname.startsWith('/inbox/') && !!document.querySelector('.thread-head')`, 5*time.Second),
+		chromedp.Reload(),
+		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
+		waitJS("thread from the deep link", `location.pathname.startsWith('/inbox/') && !!document.querySelector('.thread-head')`, 5*time.Second),
 		chromedp.Click("#lang-toggle", chromedp.ByQuery),
 		waitJS("english menu", `document.querySelector('[data-nav="inbox"]')?.textContent === 'Inbox'`, 5*time.Second),
 		chromedp.Click("#logout", chromedp.ByQuery),

@@ -17,6 +17,8 @@ export class Api {
     this.access = null;
     this.refreshing = null;
     this.onLoggedOut = () => {};
+    this.onRenewed = () => {};
+    this.renewTimer = null;
   }
   hasSession() { return !!this.access || !!this.storage.getItem('scrm.refresh'); }
   accessToken() { return this.access; }
@@ -24,6 +26,11 @@ export class Api {
   remember(out) {
     this.access = out.accessToken;
     if (out.refreshToken) this.storage.setItem('scrm.refresh', out.refreshToken);
+    // Refresh ahead of expiry so the websocket can swap its token in place.
+    clearTimeout(this.renewTimer);
+    if (out.expiresIn > 0) {
+      this.renewTimer = setTimeout(() => this.refresh().then(() => this.onRenewed(this.access), () => {}), out.expiresIn * 800);
+    }
   }
 
   async login(email, password) {
@@ -50,6 +57,7 @@ export class Api {
   }
 
   forget() {
+    clearTimeout(this.renewTimer);
     this.access = null;
     this.storage.removeItem('scrm.refresh');
     this.onLoggedOut();

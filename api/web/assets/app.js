@@ -17,6 +17,7 @@ class App {
     this.rt = null;
     this.unseen = 0;
     this.api.onLoggedOut = () => this.loggedOut();
+    this.api.onRenewed = (token) => this.rt?.authenticate(token);
     this.i18n.onChange(() => this.render());
     window.addEventListener('popstate', () => this.render());
     document.addEventListener('visibilitychange', () => { if (!document.hidden) this.clearBadge(); });

@@ -21,7 +21,10 @@ export class Realtime {
   }
 
   open() {
-    const u = new URL(this.url);
+    // A path such as "/ws" means the gateway behind the same host (an ingress).
+    const u = new URL(this.url, location.href);
+    if (u.protocol === 'http:') u.protocol = 'ws:';
+    if (u.protocol === 'https:') u.protocol = 'wss:';
     u.searchParams.set('token', this.token());
     if (this.cursor > 0) u.searchParams.set('cursor', String(this.cursor));
     const ws = new WebSocket(u);
