@@ -231,6 +231,14 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.Click(`[data-nav="inbox"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery))
 
+	// Presence switch: Ayu takes a break.
+	run("presence", chromedp.Evaluate(`(() => { const s = document.querySelector('#presence'); s.value = 'away'; s.dispatchEvent(new Event('change')); })()`, nil))
+	waitUntil(t, 5*time.Second, "ayu away", func() bool {
+		var p string
+		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
+		return p == "away"
+	})
+
 	// 7. A reload keeps the session (refresh token in sessionStorage) and
 	// the deep link; English, then logout back to the login page.
 	run("reload, language and logout",
@@ -243,6 +251,26 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("english menu", `document.querySelector('[data-nav="inbox"]')?.textContent === 'Inbox'`, 5*time.Second),
 		chromedp.Click("#logout", chromedp.ByQuery),
 		chromedp.WaitVisible("#login-email", chromedp.ByQuery))
+
+	// 8. The admin creates a team through the form and sees it listed.
+	run("admin creates a team",
+		chromedp.SendKeys("#login-email", "admin@e2e.id", chromedp.ByQuery),
+		chromedp.SendKeys("#login-password", "admin-password-1", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+		waitJS("admin menu", `!!document.querySelector('[data-nav="teams"]')`, 5*time.Second),
+		chromedp.Click(`[data-nav="teams"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#team-form", chromedp.ByQuery),
+		chromedp.SendKeys(`#team-form input[name="name"]`, "Penagihan Surabaya", chromedp.ByQuery),
+		chromedp.Click(`#team-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("new team listed", `document.querySelector('#teams-list table')?.textContent.includes('Penagihan Surabaya')`, 5*time.Second),
+		chromedp.Click(`[data-nav="agents"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#agent-form", chromedp.ByQuery),
+		screenshot(t, "ui-agents-1366x768.png"))
+	var teams int64
+	db.Raw(`SELECT count(*) FROM teams WHERE name = 'Penagihan Surabaya'`).Scan(&teams)
+	if teams != 1 {
+		t.Fatalf("teams named Penagihan Surabaya: %d", teams)
+	}
 
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
