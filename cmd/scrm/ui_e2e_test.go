@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -70,6 +74,66 @@ func (b *browserErrors) list() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.errs...)
+}
+
+// cutProxy forwards TCP to the realtime gateway and can cut every
+// connection and refuse new ones for a while, like a network outage.
+type cutProxy struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+	target string
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, target: target}
+	t.Cleanup(func() { _ = ln.Close(); p.cut(false) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) serve(c net.Conn) {
+	p.mu.Lock()
+	if p.down {
+		p.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		p.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	p.conns = append(p.conns, c, up)
+	p.mu.Unlock()
+	go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+	_, _ = io.Copy(c, up)
+	_ = c.Close()
+}
+
+// cut closes every connection; down says whether new ones are refused.
+func (p *cutProxy) cut(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
 }
 
 // waitJS polls a JavaScript expression in the page until it is true.
@@ -136,8 +200,27 @@ func TestWebUIEndToEnd(t *testing.T) {
 	defer cancelBrowser()
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
+	// The api tells the browser where the gateway is; the browser is sent
+	// through a proxy the test can cut instead.
+	var cfg struct {
+		RealtimeURL string `json:"realtimeUrl"`
+	}
+	if code := st.call("GET", "/api/v1/ui-config", "", nil, &cfg); code != 200 || cfg.RealtimeURL != st.rtURL+"/ws" {
+		t.Fatalf("ui-config: %d %+v", code, cfg)
+	}
+	proxy := newCutProxy(t, strings.TrimPrefix(st.rtURL, "ws://"))
+	proxied := base64.StdEncoding.EncodeToString([]byte(`{"realtimeUrl":"ws://` + proxy.ln.Addr().String() + `/ws"}`))
+
 	var errs browserErrors
 	chromedp.ListenTarget(ctx, errs.listen)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			go func() {
+				_ = chromedp.Run(ctx, fetch.FulfillRequest(e.RequestID, 200).
+					WithResponseHeaders([]*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}).WithBody(proxied))
+			}()
+		}
+	})
 	run := func(step string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {
@@ -146,7 +229,8 @@ func TestWebUIEndToEnd(t *testing.T) {
 	}
 
 	// 1. Log in as Ayu; her websocket makes her online, so routing picks her.
-	run("login", chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/"),
+	run("login", fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/api/v1/ui-config"}}),
+		chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/"),
 		chromedp.WaitVisible("#login-email", chromedp.ByQuery),
 		chromedp.SendKeys("#login-email", "ayu@e2e.id", chromedp.ByQuery),
 		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
@@ -173,6 +257,17 @@ func TestWebUIEndToEnd(t *testing.T) {
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Nomor pelanggan 12345", "phoneNumberId": e2ePNID})
 	run("live message in the thread",
 		waitJS("second message in the thread", `[...document.querySelectorAll('.msg.in .bubble')].some(e => e.textContent.includes('Nomor pelanggan 12345'))`, 10*time.Second))
+
+	// The network drops: the app shows it, reconnects with backoff and
+	// resumes from its last event id, so a message sent meanwhile appears.
+	proxy.cut(true)
+	run("outage shown", waitJS("realtime banner", `document.getElementById('app').classList.contains('rt-down')`, 5*time.Second))
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo? Masih di sana?", "phoneNumberId": e2ePNID})
+	time.Sleep(time.Second)
+	proxy.cut(false)
+	run("resumed after the outage",
+		waitJS("message from the outage in the thread", `[...document.querySelectorAll('.msg.in .bubble')].some(e => e.textContent.includes('Masih di sana'))`, 15*time.Second),
+		waitJS("banner gone", `!document.getElementById('app').classList.contains('rt-down')`, 5*time.Second))
 
 	// 4. Ayu replies through the composer with the canned response and sees
 	// it delivered and read.
