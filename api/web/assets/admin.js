@@ -38,7 +38,7 @@ export class AgentsPage extends AdminPage {
       ]);
       const roleName = new Map((roles.items || []).map((r) => [r.id, r.name]));
       clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence')],
-        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, a.status, this.t(a.presence)])));
+        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence)])));
       if (this.app.can('agents:write')) this.renderForm(teams.items || [], roles.items || []);
     } catch (e) { this.app.toast(e.message); }
   }

@@ -19,6 +19,7 @@ const strings = {
     name: 'Nama', status: 'Status', presence: 'Kehadiran', role: 'Peran', create: 'Buat', strategy: 'Strategi',
     newAgent: 'Agen baru', newTeam: 'Tim baru', members: 'Anggota', saved: 'Tersimpan.',
     error: 'Terjadi kesalahan', offlineBanner: 'Koneksi realtime terputus, menyambung ulang…',
+    active: 'Aktif', disabled: 'Nonaktif',
     language: 'English', forbidden: 'Anda tidak punya akses ke halaman ini.', you: 'Anda',
   },
   en: {
@@ -39,6 +40,7 @@ const strings = {
     name: 'Name', status: 'Status', presence: 'Presence', role: 'Role', create: 'Create', strategy: 'Strategy',
     newAgent: 'New agent', newTeam: 'New team', members: 'Members', saved: 'Saved.',
     error: 'Something went wrong', offlineBanner: 'Realtime connection lost, reconnecting…',
+    active: 'Active', disabled: 'Disabled',
     language: 'Bahasa Indonesia', forbidden: 'You have no access to this page.', you: 'You',
   },
 };
