@@ -28,6 +28,7 @@ services:
 	@bash scripts/ensure-services.sh
 
 test: services
+	@bash scripts/ensure-chromium.sh
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m $(LIGHT)
 	$(GO) test -count=1 -timeout 30m $(HEAVY)

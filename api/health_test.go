@@ -67,11 +67,15 @@ func TestHealthzMetricsAndRequestID(t *testing.T) {
 	}
 }
 
+// Unknown API paths (and non-GET requests anywhere) are JSON 404s; other
+// GET paths are the web app's deep links (see ui_test.go).
 func TestUnknownRouteIsJSON404(t *testing.T) {
-	rec := do(t, newTestServer(nil).Handler(), "GET", "/nope")
-	var body ErrorBody
-	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 404 || body.Error.Code != "not_found" {
-		t.Fatalf("%d %s", rec.Code, rec.Body)
+	for _, r := range [][2]string{{"GET", "/api/v1/nope"}, {"POST", "/nope"}, {"GET", "/webhooks/nope"}} {
+		rec := do(t, newTestServer(nil).Handler(), r[0], r[1])
+		var body ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 404 || body.Error.Code != "not_found" {
+			t.Fatalf("%s %s: %d %s", r[0], r[1], rec.Code, rec.Body)
+		}
 	}
 }
 

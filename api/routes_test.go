@@ -23,6 +23,11 @@ var publicRoutes = []string{
 	"GET /metrics",
 	"GET /webhooks/whatsapp",
 	"POST /webhooks/whatsapp",
+	// The web UI: static files and the realtime URL it needs before login;
+	// every call it makes behind them is checked by the API.
+	"GET /",
+	"GET /assets/*file",
+	"GET /api/v1/ui-config",
 }
 
 // TestEveryRouteDeclaresAPermission walks every registered route.

@@ -57,6 +57,9 @@ type Deps struct {
 	WABA WABAClient
 	// Intake starts and cancels contact imports (nil: imports answer 503).
 	Intake IntakeStarter
+	// UIRealtimeURL is the websocket URL the web UI connects to
+	// (served by GET /api/v1/ui-config).
+	UIRealtimeURL string
 }
 
 // Server is the api role.
@@ -82,6 +85,10 @@ func New(d Deps) *Server {
 		WriteError(c, d.Logger, fmt.Errorf("panic: %v", rec))
 	}), accessLog(d.Logger), metrics.middleware())
 	e.NoRoute(func(c *gin.Context) {
+		if c.Request.Method == http.MethodGet && isAppPath(c.Request.URL.Path) {
+			s.index(c) // the app routes deep links itself
+			return
+		}
 		c.AbortWithStatusJSON(http.StatusNotFound, ErrorBody{Error: ErrorPayload{Code: "not_found", Message: "no such route", RequestID: RequestID(c)}})
 	})
 	e.NoMethod(func(c *gin.Context) {
@@ -96,6 +103,7 @@ func New(d Deps) *Server {
 
 	v1 := e.Group("/api/v1")
 	s.mountV1(v1)
+	s.mountUI(e, v1)
 	return s
 }
 

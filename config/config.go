@@ -21,8 +21,11 @@ import (
 type Config struct {
 	HTTPAddr     string `mapstructure:"http_addr"`
 	RealtimeAddr string `mapstructure:"realtime_addr"`
-	DatabaseURL  string `mapstructure:"database_url"`
-	AMQPURL      string `mapstructure:"amqp_url"`
+	// PublicRealtimeURL is the websocket URL browsers connect to (the web
+	// UI learns it from GET /api/v1/ui-config).
+	PublicRealtimeURL string `mapstructure:"public_realtime_url"`
+	DatabaseURL       string `mapstructure:"database_url"`
+	AMQPURL           string `mapstructure:"amqp_url"`
 	// AMQPExchange is the fanout exchange that carries realtime events.
 	AMQPExchange string `mapstructure:"amqp_exchange"`
 
@@ -72,6 +75,7 @@ func Keys() []Key {
 	return []Key{
 		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
 		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
+		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to (or a path like /ws on the UI's own host)"},
 		{"database_url", "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable", "PostgreSQL DSN"},
 		{"amqp_url", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL"},
 		{"amqp_exchange", "scrm.realtime", "fanout exchange carrying realtime events"},

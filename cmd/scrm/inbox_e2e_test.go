@@ -100,6 +100,10 @@ func startStack(t testing.TB, window time.Duration) *stack {
 
 	apiLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	st.apiURL = "http://" + apiLn.Addr().String()
+	// The realtime address is known before the api starts: the web UI asks
+	// the api for it.
+	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	st.rtURL = "ws://" + rtLn.Addr().String()
 	st.sim = sim.New(sim.Options{AppSecret: e2eSecret, WebhookURL: st.apiURL + "/webhooks/whatsapp", AccessToken: e2eWABAToken, Seed: 7,
 		Numbers:   []sim.Number{{PhoneNumberID: e2ePNID, Display: "+62 21 5000 0001", WABAID: "WABA-E2E", ThroughputMPS: 80, LimitTier: "TIER_2K"}},
 		SentDelay: 50 * time.Millisecond, DeliveredDelay: 50 * time.Millisecond, ReadDelay: 50 * time.Millisecond,
@@ -116,7 +120,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
-		ShutdownTimeout: time.Second})
+		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
 	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
@@ -139,8 +143,6 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	st.runWorker()
 	t.Cleanup(func() { st.stopWorker(); <-st.workerDone })
 
-	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
-	st.rtURL = "ws://" + rtLn.Addr().String()
 	rt := realtime.New(realtime.Deps{Logger: log, Registerer: prometheus.NewRegistry(), ShutdownTimeout: time.Second, Auth: tokens,
 		Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Presence: models.PresenceFromConnections{DB: st.db.Gorm},
 		Feed: &realtime.AMQPConsumer{URL: rmq.URL, Exchange: rmq.Exchange, Name: "e2e-pod", Logger: log}})

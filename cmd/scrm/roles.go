@@ -155,6 +155,7 @@ func apiRole(in *infra) *api.Server {
 		WABAVerifyToken: in.cfg.WABAVerifyToken,
 		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
 		Window:          in.cfg.WindowLength,
+		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
 	}
 	if in.pub != nil {
 		d.Events = in.pub

@@ -1,0 +1,94 @@
+// Admin pages: agents and teams, each a list with a create form.
+import { h, clear } from './dom.js';
+
+class AdminPage {
+  constructor(app, root) { this.app = app; this.root = root; }
+  t(k, v) { return this.app.t(k, v); }
+  reload() { this.load(); }
+  table(headers, rows) {
+    return h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', {}, x)))),
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))));
+  }
+  async submit(ev, path, body, done) {
+    ev.preventDefault();
+    try {
+      await this.app.api.post(path, body);
+      this.app.toast(this.t('saved'));
+      ev.target.reset();
+      done();
+    } catch (e) {
+      this.app.toast(e.field ? `${e.field}: ${e.message}` : e.message);
+    }
+  }
+}
+
+export class AgentsPage extends AdminPage {
+  mount() {
+    this.listEl = h('div', { id: 'agents-list' });
+    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('agents')), this.listEl, this.form = h('div')));
+    this.load();
+  }
+  async load() {
+    try {
+      const [agents, teams, roles] = await Promise.all([
+        this.app.api.get('/api/v1/agents?limit=200'),
+        this.app.can('teams:read') ? this.app.api.get('/api/v1/teams') : { items: [] },
+        this.app.can('roles:read') ? this.app.api.get('/api/v1/roles') : { items: [] },
+      ]);
+      const roleName = new Map((roles.items || []).map((r) => [r.id, r.name]));
+      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence')],
+        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence)])));
+      if (this.app.can('agents:write')) this.renderForm(teams.items || [], roles.items || []);
+    } catch (e) { this.app.toast(e.message); }
+  }
+  renderForm(teams, roles) {
+    const f = h('form', { class: 'card form', id: 'agent-form' },
+      h('h3', {}, this.t('newAgent')),
+      h('label', {}, this.t('name'), h('input', { name: 'name', required: true })),
+      h('label', {}, this.t('email'), h('input', { name: 'email', type: 'email', required: true })),
+      h('label', {}, this.t('password'), h('input', { name: 'password', type: 'password', minlength: 8, required: true })),
+      h('label', {}, this.t('role'), roles.length
+        ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id }, r.name)))
+        : h('input', { name: 'roleId', type: 'number', required: true })),
+      h('label', {}, this.t('teams'), h('select', { name: 'teamIds', multiple: true }, ...teams.map((t) => h('option', { value: t.id }, t.name)))),
+      h('button', { class: 'primary', type: 'submit' }, this.t('create')));
+    f.onsubmit = (ev) => {
+      const d = new FormData(f);
+      this.submit(ev, '/api/v1/agents', {
+        name: d.get('name'), email: d.get('email'), password: d.get('password'), roleId: Number(d.get('roleId')),
+        teamIds: d.getAll('teamIds').map(Number),
+      }, () => this.load());
+    };
+    clear(this.form).append(f);
+  }
+}
+
+export class TeamsPage extends AdminPage {
+  mount() {
+    this.listEl = h('div', { id: 'teams-list' });
+    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('teams')), this.listEl, this.form = h('div')));
+    this.load();
+  }
+  async load() {
+    try {
+      const teams = await this.app.api.get('/api/v1/teams');
+      clear(this.listEl).append(this.table([this.t('name'), this.t('strategy'), this.t('members')],
+        (teams.items || []).map((t) => [t.name, t.strategy, String((t.members || []).length)])));
+      if (this.app.can('teams:write')) this.renderForm();
+    } catch (e) { this.app.toast(e.message); }
+  }
+  renderForm() {
+    const f = h('form', { class: 'card form', id: 'team-form' },
+      h('h3', {}, this.t('newTeam')),
+      h('label', {}, this.t('name'), h('input', { name: 'name', required: true })),
+      h('label', {}, this.t('strategy'), h('select', { name: 'strategy' },
+        ...['round_robin', 'least_loaded', 'manual'].map((s) => h('option', { value: s }, s)))),
+      h('button', { class: 'primary', type: 'submit' }, this.t('create')));
+    f.onsubmit = (ev) => {
+      const d = new FormData(f);
+      this.submit(ev, '/api/v1/teams', { name: d.get('name'), strategy: d.get('strategy') }, () => this.load());
+    };
+    clear(this.form).append(f);
+  }
+}

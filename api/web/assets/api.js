@@ -1,0 +1,96 @@
+// API client: the access token lives in memory only, the refresh token in
+// sessionStorage (survives a reload of this tab, not a new tab). A 401 is
+// answered with one refresh and one retry.
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+    this.details = body?.error?.details;
+    this.field = body?.error?.field;
+  }
+}
+
+export class Api {
+  constructor(storage) {
+    this.storage = storage;
+    this.access = null;
+    this.refreshing = null;
+    this.onLoggedOut = () => {};
+    this.onRenewed = () => {};
+    this.renewTimer = null;
+  }
+  hasSession() { return !!this.access || !!this.storage.getItem('scrm.refresh'); }
+  accessToken() { return this.access; }
+
+  remember(out) {
+    this.access = out.accessToken;
+    if (out.refreshToken) this.storage.setItem('scrm.refresh', out.refreshToken);
+    // Refresh ahead of expiry so the websocket can swap its token in place.
+    clearTimeout(this.renewTimer);
+    if (out.expiresIn > 0) {
+      this.renewTimer = setTimeout(() => this.refresh().then(() => this.onRenewed(this.access), () => {}), out.expiresIn * 800);
+    }
+  }
+
+  async login(email, password) {
+    const out = await this.raw('POST', '/api/v1/auth/login', { email, password });
+    this.remember(out);
+    return out;
+  }
+
+  // refresh swaps the refresh token for a new pair; concurrent callers share one call.
+  refresh() {
+    if (!this.refreshing) {
+      const rt = this.storage.getItem('scrm.refresh');
+      this.refreshing = (async () => {
+        if (!rt) throw new ApiError(401, null);
+        try {
+          this.remember(await this.raw('POST', '/api/v1/auth/refresh', { refreshToken: rt }));
+        } catch (e) {
+          if (e.status === 401 || e.status === 400) this.forget();
+          throw e;
+        }
+      })().finally(() => { this.refreshing = null; });
+    }
+    return this.refreshing;
+  }
+
+  forget() {
+    clearTimeout(this.renewTimer);
+    this.access = null;
+    this.storage.removeItem('scrm.refresh');
+    this.onLoggedOut();
+  }
+
+  async logout() {
+    try { await this.request('POST', '/api/v1/auth/logout'); } catch { /* the session ends here anyway */ }
+    this.forget();
+  }
+
+  async raw(method, path, body, headers = {}, token = null) {
+    const h = { Accept: 'application/json', ...headers };
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    if (token) h.Authorization = `Bearer ${token}`;
+    const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let data = null;
+    if (text) { try { data = JSON.parse(text); } catch { data = null; } }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  async request(method, path, body, headers = {}) {
+    if (!this.access) await this.refresh();
+    try {
+      return await this.raw(method, path, body, headers, this.access);
+    } catch (e) {
+      if (e.status !== 401) throw e;
+      await this.refresh();
+      return this.raw(method, path, body, headers, this.access);
+    }
+  }
+  get(path) { return this.request('GET', path); }
+  post(path, body = {}, headers) { return this.request('POST', path, body, headers); }
+  put(path, body = {}) { return this.request('PUT', path, body); }
+}

@@ -1,0 +1,164 @@
+// The SCRM web app: login, inbox and admin pages over /api/v1, live updates
+// over the realtime gateway. Plain ES modules, no build step.
+import { Api } from './api.js';
+import { I18n } from './i18n.js';
+import { h, clear } from './dom.js';
+import { Realtime } from './realtime.js';
+import { Inbox } from './inbox.js';
+import { AgentsPage, TeamsPage } from './admin.js';
+
+class App {
+  constructor(root) {
+    this.root = root;
+    this.api = new Api(sessionStorage);
+    this.i18n = new I18n(localStorage);
+    this.me = null;
+    this.page = null;
+    this.rt = null;
+    this.unseen = 0;
+    this.api.onLoggedOut = () => this.loggedOut();
+    this.api.onRenewed = (token) => this.rt?.authenticate(token);
+    this.i18n.onChange(() => this.render());
+    window.addEventListener('popstate', () => this.render());
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.clearBadge(); });
+    window.addEventListener('focus', () => this.clearBadge());
+    document.documentElement.lang = this.i18n.lang;
+  }
+
+  t(k, v) { return this.i18n.t(k, v); }
+  can(perm) { return !!this.me?.permissions?.includes(perm); }
+
+  async start() {
+    if (this.api.hasSession()) {
+      try { await this.loadSession(); } catch { /* falls through to the login page */ }
+    }
+    this.render();
+  }
+
+  async loadSession() {
+    this.me = await this.api.get('/api/v1/me');
+    const cfg = await this.api.raw('GET', '/api/v1/ui-config');
+    this.rt?.stop();
+    if (cfg?.realtimeUrl) {
+      this.rt = new Realtime({
+        url: cfg.realtimeUrl,
+        token: () => this.api.accessToken(),
+        refresh: async () => { await this.api.refresh(); },
+        onEvent: (e) => this.onEvent(e),
+        onReload: () => this.page?.reload?.(),
+        onState: (up) => this.root.classList.toggle('rt-down', !up),
+      });
+      this.rt.start();
+    }
+  }
+
+  loggedOut() {
+    this.rt?.stop();
+    this.rt = null;
+    this.me = null;
+    if (location.pathname !== '/login') history.pushState(null, '', '/login');
+    this.render();
+  }
+
+  navigate(path) {
+    history.pushState(null, '', path);
+    this.render();
+  }
+
+  onEvent(e) {
+    if (e.type === 'message.created') {
+      const m = e.data?.message || e.data;
+      if (m?.direction === 'in') this.bumpBadge();
+    }
+    this.page?.onEvent?.(e);
+  }
+
+  // The title shows how many customer messages arrived while the tab was not looked at.
+  bumpBadge() {
+    if (!document.hidden && document.hasFocus()) return;
+    this.unseen++;
+    document.title = `(${this.unseen}) SCRM`;
+  }
+  clearBadge() { this.unseen = 0; document.title = 'SCRM'; }
+
+  render() {
+    this.page?.destroy?.();
+    this.page = null;
+    clear(this.root);
+    if (!this.me) { this.renderLogin(); return; }
+    const path = location.pathname;
+    const menu = [
+      { path: '/inbox', label: 'inbox', perm: 'inbox:read' },
+      { path: '/admin/agents', label: 'agents', perm: 'agents:read' },
+      { path: '/admin/teams', label: 'teams', perm: 'teams:read' },
+    ].filter((m) => this.can(m.perm));
+    let current = menu.find((m) => path === m.path || path.startsWith(m.path + '/'));
+    if (!current && menu.length) { current = menu[0]; history.replaceState(null, '', current.path); }
+    const main = h('main', { class: 'main' });
+    const presence = h('select', { id: 'presence', 'aria-label': this.t('presence'), onchange: (ev) => this.setPresence(ev.target.value) },
+      ...['online', 'away'].map((p) => h('option', { value: p, selected: this.me.agent.presence === p }, this.t(p))));
+    this.root.append(
+      h('header', { class: 'topbar' },
+        h('span', { class: 'brand' }, this.t('appName')),
+        h('nav', { class: 'menu' }, ...menu.map((m) => h('a', {
+          href: m.path, class: m === current ? 'active' : '', dataset: { nav: m.label },
+          onclick: (ev) => { ev.preventDefault(); this.navigate(m.path); },
+        }, this.t(m.label)))),
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'who' }, this.me.agent.name),
+        presence,
+        h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
+        h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
+      ),
+      h('div', { class: 'rt-banner' }, this.t('offlineBanner')),
+      main,
+    );
+    if (!current) { main.append(h('p', { class: 'empty' }, this.t('forbidden'))); return; }
+    const Page = { inbox: Inbox, agents: AgentsPage, teams: TeamsPage }[current.label];
+    this.page = new Page(this, main);
+    this.page.mount();
+  }
+
+  async setPresence(p) {
+    try { this.me.agent = await this.api.put('/api/v1/me/presence', { presence: p }); } catch (e) { this.toast(e.message); }
+  }
+
+  toast(msg) {
+    const el = h('div', { class: 'toast', role: 'alert' }, msg);
+    document.body.append(el);
+    setTimeout(() => el.remove(), 5000);
+  }
+
+  renderLogin() {
+    if (location.pathname !== '/login') history.replaceState(null, '', '/login');
+    const err = h('p', { class: 'error', id: 'login-error', hidden: true });
+    const email = h('input', { id: 'login-email', type: 'email', autocomplete: 'username', required: true });
+    const pass = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+    const form = h('form', {
+      class: 'login card', onsubmit: async (ev) => {
+        ev.preventDefault();
+        err.hidden = true;
+        try {
+          await this.api.login(email.value.trim(), pass.value);
+          await this.loadSession();
+          history.replaceState(null, '', '/inbox');
+          this.render();
+        } catch (e) {
+          err.textContent = e.status === 401 ? this.t('loginFailed') : e.message;
+          err.hidden = false;
+        }
+      },
+    },
+      h('h1', {}, this.t('appName')),
+      h('label', {}, this.t('email'), email),
+      h('label', {}, this.t('password'), pass),
+      err,
+      h('button', { type: 'submit', id: 'login-submit', class: 'primary' }, this.t('login')),
+      h('button', { type: 'button', class: 'link', onclick: () => this.i18n.toggle() }, this.t('language')),
+    );
+    this.root.append(h('div', { class: 'login-wrap' }, form));
+    email.focus();
+  }
+}
+
+new App(document.getElementById('app')).start();

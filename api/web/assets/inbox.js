@@ -1,0 +1,412 @@
+// The inbox: conversation list (views, unread badges, window countdown),
+// thread with delivery statuses, composer with canned responses, and the
+// template picker once the 24h window is closed.
+import { h, clear, countdown } from './dom.js';
+
+const HOUR = 3600 * 1000;
+const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
+
+function messageOf(data) { return data?.message ? { ...data.message, conversationId: data.conversationId ?? data.message.conversationId } : data; }
+
+// templateVars lists a template's placeholders as "body.1", "header.1", ...
+function templateVars(tpl) {
+  const out = [];
+  let comps = tpl.components;
+  if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
+  for (const c of comps || []) {
+    const text = c.text || '';
+    for (const m of text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) {
+      const key = `${String(c.type || 'body').toLowerCase()}.${m[1]}`;
+      if (!out.includes(key)) out.push(key);
+    }
+  }
+  return out;
+}
+
+// varLabel shows "body.1" as {{1}} and other parts as "header {{1}}".
+function varLabel(k) {
+  const [part, n] = k.split('.');
+  return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
+}
+
+function templateBody(tpl) {
+  let comps = tpl.components;
+  if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
+  return (comps || []).find((c) => String(c.type).toUpperCase() === 'BODY')?.text || '';
+}
+
+export class Inbox {
+  constructor(app, root) {
+    this.app = app;
+    this.root = root;
+    this.view = sessionStorage.getItem('scrm.view') || 'mine';
+    this.q = '';
+    this.items = [];
+    this.nextCursor = '';
+    this.selected = null; // conversation
+    this.messages = []; // oldest first
+    this.nextBefore = null;
+    this.closedTemplates = null; // from a 409 window_closed
+    this.listTimer = null;
+    this.tick = null;
+  }
+
+  t(k, v) { return this.app.t(k, v); }
+
+  mount() {
+    this.listEl = h('ul', { class: 'conv-list', id: 'conv-list' });
+    const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...['mine', 'unassigned', 'team', 'all'].map((v) =>
+      h('button', { role: 'tab', class: v === this.view ? 'tab active' : 'tab', dataset: { view: v },
+        onclick: () => { this.view = v; sessionStorage.setItem('scrm.view', v); this.mountTabs(tabs); this.loadList(); } }, this.t(v))));
+    this.tabs = tabs;
+    const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
+      oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
+    this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
+    this.root.append(h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, this.listEl), this.threadEl));
+    const m = location.pathname.match(/^\/inbox\/(\d+)/);
+    this.loadList().then(() => { if (m) this.open(Number(m[1])); });
+    this.tick = setInterval(() => this.updateClocks(), 1000);
+  }
+
+  mountTabs(tabs) {
+    for (const b of tabs.children) b.className = b.dataset.view === this.view ? 'tab active' : 'tab';
+  }
+
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); }
+
+  reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
+
+  async loadList(more = false) {
+    const p = new URLSearchParams({ view: this.view });
+    if (this.q) p.set('q', this.q);
+    if (more && this.nextCursor) p.set('cursor', this.nextCursor);
+    try {
+      const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+      this.items = more ? [...this.items, ...page.items] : page.items;
+      this.nextCursor = page.nextCursor || '';
+      this.renderList();
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  // scheduleList coalesces bursts of events into one list reload.
+  scheduleList() {
+    clearTimeout(this.listTimer);
+    this.listTimer = setTimeout(() => this.loadList(), 300);
+  }
+
+  renderList() {
+    clear(this.listEl);
+    if (!this.items.length) { this.listEl.append(h('li', { class: 'empty' }, this.t('noConversations'))); return; }
+    for (const c of this.items) {
+      this.listEl.append(h('li', {
+        class: `conv-item${this.selected?.id === c.id ? ' selected' : ''}`, dataset: { id: c.id }, tabindex: 0,
+        onclick: () => this.open(c.id), onkeydown: (ev) => { if (ev.key === 'Enter') this.open(c.id); },
+      },
+        h('div', { class: 'row' },
+          h('strong', { class: 'name' }, c.contactName || c.contactPhone),
+          h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
+        h('div', { class: 'row' },
+          h('span', { class: 'preview' }, c.lastPreview || ''),
+          c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+        h('div', { class: 'row' }, this.windowChip(c)),
+      ));
+    }
+    if (this.nextCursor) this.listEl.append(h('li', {}, h('button', { class: 'link', onclick: () => this.loadList(true) }, '…')));
+  }
+
+  windowChip(c) {
+    const el = h('span', { class: 'window', dataset: { closes: c.windowClosesAt || '', open: c.windowOpen ? '1' : '' } });
+    this.paintWindow(el);
+    return el;
+  }
+
+  // paintWindow shows the remaining window: amber in the last hour, grey when closed.
+  paintWindow(el) {
+    const closes = el.dataset.closes ? Date.parse(el.dataset.closes) : 0;
+    const left = closes - Date.now();
+    if (!el.dataset.open || !closes || left <= 0) {
+      el.className = 'window closed';
+      el.textContent = this.t('windowClosed');
+      return false;
+    }
+    el.className = left <= HOUR ? 'window amber' : 'window open';
+    el.textContent = this.t('windowLeft', { t: countdown(left) });
+    return true;
+  }
+
+  updateClocks() {
+    for (const el of this.root.querySelectorAll('.window')) this.paintWindow(el);
+    if (this.selected && this.composerMode === 'text' && !this.windowOpenNow()) this.renderComposer();
+  }
+
+  windowOpenNow() {
+    const c = this.selected;
+    return !!(c && c.windowOpen && c.windowClosesAt && Date.parse(c.windowClosesAt) > Date.now());
+  }
+
+  async open(id) {
+    const switching = this.selected?.id !== id;
+    try {
+      const conv = await this.app.api.get(`/api/v1/conversations/${id}`);
+      const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
+      this.selected = conv;
+      this.messages = page.items.slice().reverse();
+      this.nextBefore = page.nextBefore || null;
+      if (switching) this.closedTemplates = null;
+      if (location.pathname !== `/inbox/${id}`) history.replaceState(null, '', `/inbox/${id}`);
+      this.renderThread();
+      this.renderList();
+      if (conv.unreadCount > 0) this.markRead(id);
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  async markRead(id) {
+    try {
+      await this.app.api.post(`/api/v1/conversations/${id}/read`);
+      const it = this.items.find((c) => c.id === id);
+      if (it) { it.unreadCount = 0; this.renderList(); }
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  renderThread() {
+    const c = this.selected;
+    clear(this.threadEl);
+    const actions = h('div', { class: 'actions' });
+    if (this.app.can('inbox:send')) {
+      actions.append(c.status === 'resolved'
+        ? h('button', { onclick: () => this.act('reopen') }, this.t('reopen'))
+        : h('button', { onclick: () => this.act('resolve') }, this.t('resolve')));
+    }
+    if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
+      actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
+    }
+    this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
+    this.composerEl = h('div', { class: 'composer', id: 'composer' });
+    this.threadEl.append(
+      h('header', { class: 'thread-head' },
+        h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
+        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '')),
+        this.windowChip(c), actions),
+      this.msgsEl, this.composerEl);
+    this.threadEl.classList.add('open');
+    this.renderMessages(true);
+    this.renderComposer();
+  }
+
+  // close returns to the list (the phone layout shows one pane at a time).
+  close() {
+    this.selected = null;
+    this.composerEl = null;
+    history.replaceState(null, '', '/inbox');
+    this.threadEl.classList.remove('open');
+    clear(this.threadEl).append(h('p', { class: 'empty' }, this.t('pickConversation')));
+    this.renderList();
+  }
+
+  renderMessages(scroll) {
+    clear(this.msgsEl);
+    if (this.nextBefore) this.msgsEl.append(h('li', { class: 'older' }, h('button', { class: 'link', onclick: () => this.loadOlder() }, this.t('loadOlder'))));
+    for (const m of this.messages) this.msgsEl.append(this.messageEl(m));
+    if (scroll) this.msgsEl.scrollTop = this.msgsEl.scrollHeight;
+  }
+
+  messageEl(m) {
+    const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
+    const st = m.status || 'queued';
+    const reason = st === 'failed' ? [m.errorCode, m.errorReason].filter(Boolean).join(': ') : this.t(st);
+    return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id } },
+      h('div', { class: 'bubble' }, body),
+      h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
+        m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)));
+  }
+
+  async loadOlder() {
+    try {
+      const page = await this.app.api.get(`/api/v1/conversations/${this.selected.id}/messages?before=${this.nextBefore}`);
+      this.messages = [...page.items.slice().reverse(), ...this.messages];
+      this.nextBefore = page.nextBefore || null;
+      this.renderMessages(false);
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  renderComposer() {
+    const el = this.composerEl;
+    if (!el) return;
+    clear(el);
+    if (!this.app.can('inbox:send')) { this.composerMode = 'none'; return; }
+    if (!this.windowOpenNow() || this.closedTemplates) { this.composerMode = 'template'; this.renderTemplatePicker(); return; }
+    this.composerMode = 'text';
+    const canned = h('ul', { class: 'canned', id: 'canned', hidden: true });
+    const ta = h('textarea', { id: 'composer-text', rows: 2, placeholder: this.t('typeMessage'), 'aria-label': this.t('typeMessage') });
+    const send = h('button', { id: 'composer-send', class: 'primary', type: 'submit' }, this.t('send'));
+    ta.addEventListener('input', () => this.cannedLookup(ta, canned));
+    ta.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
+      if (ev.key === 'Escape') canned.hidden = true;
+    });
+    const form = h('form', { class: 'composer-form', onsubmit: async (ev) => {
+      ev.preventDefault();
+      const text = ta.value.trim();
+      if (!text) return;
+      send.disabled = true;
+      try {
+        await this.send({ type: 'text', text });
+        ta.value = '';
+      } finally { send.disabled = false; ta.focus(); }
+    } }, ta, send);
+    el.append(canned, form);
+  }
+
+  async cannedLookup(ta, list) {
+    const v = ta.value;
+    if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; return; }
+    try {
+      const out = await this.app.api.get(`/api/v1/canned-responses?prefix=${encodeURIComponent(v.slice(1))}`);
+      if (ta.value !== v) return; // typing went on; a newer lookup answers
+      clear(list);
+      const items = out.items || [];
+      for (const r of items) {
+        list.append(h('li', {}, h('button', { type: 'button', class: 'canned-item', onclick: () => { ta.value = r.body; list.hidden = true; ta.focus(); } },
+          h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
+      }
+      list.hidden = items.length === 0;
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  async templates() {
+    if (this.closedTemplates) return this.closedTemplates;
+    const out = await this.app.api.get('/api/v1/templates?status=APPROVED');
+    return out.data || out.items || [];
+  }
+
+  async renderTemplatePicker() {
+    const el = this.composerEl;
+    const forId = this.selected.id;
+    let list = [];
+    try { list = await this.templates(); } catch (e) { this.app.toast(e.message); }
+    if (this.selected?.id !== forId || this.composerEl !== el) return;
+    clear(el);
+    const box = h('form', { class: 'template-picker', id: 'template-picker' }, h('p', { class: 'notice' }, this.t('windowClosedHelp')));
+    el.append(box);
+    if (!list.length) { box.append(h('p', { class: 'muted' }, this.t('noTemplates'))); return; }
+    // Full templates carry components; those from a 409 only name them.
+    let full = list;
+    if (!list[0].components) {
+      try {
+        const all = (await this.app.api.get('/api/v1/templates?status=APPROVED')).data || [];
+        full = list.map((x) => all.find((a) => a.id === x.id) || x);
+      } catch { /* fall back to names only */ }
+    }
+    const vars = h('div', { class: 'vars' });
+    const preview = h('p', { class: 'tpl-preview muted' });
+    const select = h('select', { id: 'template-select', 'aria-label': this.t('template'), onchange: () => fill() },
+      ...full.map((tp, i) => h('option', { value: i }, `${tp.name} (${tp.language})`)));
+    const fill = () => {
+      const tp = full[Number(select.value)];
+      clear(vars);
+      for (const k of templateVars(tp)) vars.append(h('label', {}, varLabel(k), h('input', { name: k, class: 'tpl-var', required: true, value: k === 'body.1' ? (this.selected.contactName || '') : '' })));
+      preview.textContent = templateBody(tp);
+    };
+    const send = h('button', { class: 'primary', id: 'template-send', type: 'submit' }, this.t('sendTemplate'));
+    box.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const tp = full[Number(select.value)];
+      const variables = {};
+      for (const i of vars.querySelectorAll('input')) variables[i.name] = i.value;
+      send.disabled = true;
+      try { await this.send({ type: 'template', template: tp.name, language: tp.language, variables }); } finally { send.disabled = false; }
+    };
+    box.append(h('label', {}, this.t('template'), select), preview, vars, send);
+    fill();
+  }
+
+  async send(body) {
+    const c = this.selected;
+    const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    try {
+      const m = await this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key });
+      this.upsertMessage(m);
+      this.scheduleList(); // preview and order
+    } catch (e) {
+      if (e.code === 'window_closed') {
+        this.selected.windowOpen = false;
+        this.closedTemplates = e.details?.templates || [];
+        this.renderComposer();
+        return;
+      }
+      this.app.toast(e.message);
+      throw e;
+    }
+  }
+
+  upsertMessage(m) {
+    const i = this.messages.findIndex((x) => x.id === m.id);
+    if (i >= 0) this.messages[i] = { ...this.messages[i], ...m };
+    else this.messages.push(m);
+    this.messages.sort((a, b) => a.id - b.id);
+    this.renderMessages(true);
+  }
+
+  async act(action) {
+    try { await this.app.api.post(`/api/v1/conversations/${this.selected.id}/${action}`); await this.open(this.selected.id); this.scheduleList(); } catch (e) { this.app.toast(e.message); }
+  }
+
+  async assignMe() {
+    try {
+      await this.app.api.post(`/api/v1/conversations/${this.selected.id}/assign`, { agentId: this.app.me.agent.id });
+      await this.open(this.selected.id);
+      this.scheduleList();
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  onEvent(e) {
+    const d = e.data || {};
+    switch (e.type) {
+      case 'message.created': {
+        const m = messageOf(d);
+        const convId = m.conversationId;
+        if (this.selected?.id === convId) {
+          this.upsertMessage(m);
+          if (m.direction === 'in') {
+            // A customer message reopens the window (refresh it and the
+            // composer, keeping any draft) and is read by whoever looks at it.
+            this.refreshSelected();
+            this.markRead(convId);
+          }
+        }
+        this.scheduleList();
+        break;
+      }
+      case 'message.status': {
+        const m = this.messages.find((x) => x.id === d.id);
+        if (m && this.selected?.id === d.conversationId) {
+          m.status = d.status; m.errorCode = d.errorCode; m.errorReason = d.errorReason;
+          this.renderMessages(false);
+        }
+        break;
+      }
+      case 'conversation.updated':
+        if (this.selected?.id === d.id) {
+          if (d.change === 'window' && d.window === 'closed') this.selected.windowOpen = false;
+          this.refreshSelected();
+        }
+        this.scheduleList();
+        break;
+      default:
+    }
+  }
+
+  async refreshSelected() {
+    if (!this.selected) return;
+    try {
+      const conv = await this.app.api.get(`/api/v1/conversations/${this.selected.id}`);
+      if (this.selected?.id !== conv.id) return;
+      const wasOpen = this.windowOpenNow();
+      this.selected = conv;
+      if (conv.windowOpen) this.closedTemplates = null;
+      if (wasOpen !== this.windowOpenNow() || this.composerMode === 'template' && conv.windowOpen) this.renderComposer();
+      const chip = this.threadEl.querySelector('.thread-head .window');
+      if (chip) { chip.dataset.open = conv.windowOpen ? '1' : ''; chip.dataset.closes = conv.windowClosesAt || ''; this.paintWindow(chip); }
+    } catch (e) { this.app.toast(e.message); }
+  }
+}
