@@ -313,11 +313,12 @@ func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *Inboun
 	err := tx.Raw(`WITH m AS (
 			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
 			VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
-			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at)
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at, body, type)
 		UPDATE conversations v SET
 			last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
 			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 			unread_count = v.unread_count + 1,
+			last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
 			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
 			updated_at = now()
 		FROM m WHERE v.id = m.conversation_id
@@ -361,12 +362,13 @@ func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int6
 			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
 			SELECT k.id, 'in', CAST(@type AS TEXT), CAST(@body AS TEXT), CAST(@payload AS JSONB), CAST(@wamid AS TEXT), 'received', CAST(@ts AS TIMESTAMPTZ)
 			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name <> '') AND k.wa_id = @waid
-			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at),
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at, body, type),
 		u AS (
 			UPDATE conversations v SET
 				last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
 				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 				unread_count = v.unread_count + 1,
+				last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
 				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
 				updated_at = now()
 			FROM m WHERE v.id = m.conversation_id RETURNING v.id)

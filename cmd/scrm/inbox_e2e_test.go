@@ -366,6 +366,9 @@ func TestInboxEndToEnd(t *testing.T) {
 	if code := st.call("GET", "/api/v1/conversations?view=mine", ayu, nil, &list); code != 200 || len(list.Items) != 1 || list.Items[0].ID != conv.ID || !list.Items[0].WindowOpen {
 		t.Fatalf("ayu's inbox: %d %+v", code, list)
 	}
+	if list.Items[0].LastPreview != "Halo, saya mau tanya tagihan 😊" {
+		t.Fatalf("preview %q", list.Items[0].LastPreview)
+	}
 	if list.Items[0].ContactName != "Siti Nurhaliza" {
 		t.Fatalf("contact name %q", list.Items[0].ContactName)
 	}
