@@ -117,6 +117,10 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	applyDevSecrets(&cfg, secrets)
+	if cfg.PublicRealtimeURL == "ws://127.0.0.1:8081/ws" {
+		// Follow a moved gateway unless the user set the public URL.
+		cfg.PublicRealtimeURL = "ws://" + cfg.RealtimeAddr + "/ws"
+	}
 	// The WhatsApp simulator stands in for Meta unless a real API is configured.
 	useSim := os.Getenv("SCRM_WABA_BASE_URL") == ""
 	if useSim {
