@@ -57,6 +57,9 @@ type Deps struct {
 	WABA WABAClient
 	// Intake starts and cancels contact imports (nil: imports answer 503).
 	Intake IntakeStarter
+	// Campaigns starts and signals CampaignWorkflows (nil: launch, pause,
+	// resume and cancel answer 503).
+	Campaigns CampaignWorkflows
 }
 
 // Server is the api role.

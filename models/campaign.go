@@ -27,6 +27,13 @@ const (
 	CampaignFailed    = "failed"
 )
 
+// Campaign actions a running campaign's workflow receives (signal names).
+const (
+	CampaignActionPause  = "pause"
+	CampaignActionResume = "resume"
+	CampaignActionCancel = "cancel"
+)
+
 // Recipient statuses (sent/delivered/read/replied are read from the message).
 const (
 	RecipientQueued  = "queued"

@@ -25,6 +25,7 @@ type Activities struct {
 	// CaseBulk serves RedistributeWorkflow (needs Case too).
 	CaseBulk *activities.CaseBulk
 	Intake   *activities.Intake
+	Campaign *activities.Campaign
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -49,6 +50,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Intake != nil {
 		r.RegisterWorkflowWithOptions(workflows.ContactIntakeWorkflow, workflow.RegisterOptions{Name: workflows.IntakeWorkflowName})
 		r.RegisterActivity(a.Intake)
+	}
+	if a.Campaign != nil {
+		r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
+		r.RegisterActivity(a.Campaign)
 	}
 }
 

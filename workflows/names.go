@@ -106,9 +106,9 @@ const (
 	// SignalCampaignPause stops sending after the batch in flight;
 	// SignalCampaignResume continues; SignalCampaignCancel ends the run
 	// (recipients not yet sent stay queued and are never sent).
-	SignalCampaignPause  = "pause"
-	SignalCampaignResume = "resume"
-	SignalCampaignCancel = "cancel"
+	SignalCampaignPause  = models.CampaignActionPause
+	SignalCampaignResume = models.CampaignActionResume
+	SignalCampaignCancel = models.CampaignActionCancel
 	// QueryCampaignProgress returns CampaignProgress.
 	QueryCampaignProgress = "progress"
 )
