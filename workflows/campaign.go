@@ -82,7 +82,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignProgress,
 
 func (r *campaignRun) short(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
 			NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
 	})
@@ -297,7 +297,9 @@ func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend,
 					rest = append(rest, sid)
 				}
 				sctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-					StartToCloseTimeout: time.Minute,
+					// A batch is at most mps sends: a lost worker is
+					// noticed (and the batch retried) within seconds.
+					StartToCloseTimeout: 20 * time.Second,
 					RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 						NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
 				})
