@@ -75,7 +75,7 @@ type campaignBody struct {
 	Funnel models.Funnel `json:"funnel"`
 }
 
-func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, midRun func()) campaignBody {
+func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n int, midRun func()) campaignBody {
 	t := st.t
 	t.Helper()
 	var created struct {
@@ -88,7 +88,7 @@ func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, midRun
 		"quietHours": allDay}, &created); code != 201 {
 		t.Fatalf("create campaign: %d", code)
 	}
-	if a := created.Audience; a.Size != 1005 || a.OptedOut != 5 || a.InvalidNumber != 0 || a.Sample["body.2"] != "cicilan 0%" {
+	if a := created.Audience; a.Size != int64(n)+5 || a.OptedOut != 5 || a.InvalidNumber != 0 || a.Sample["body.2"] != "cicilan 0%" {
 		t.Fatalf("audience %+v", a)
 	}
 	id := created.Campaign.ID
@@ -107,23 +107,23 @@ func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, midRun
 		return v
 	}
 	if midRun != nil {
-		waitUntil(t, 30*time.Second, "a third sent", func() bool { return get().Funnel.Sent >= 300 })
+		waitUntil(t, 30*time.Second, "a third sent", func() bool { return get().Funnel.Sent >= int64(n)/3 })
 		midRun()
 	}
-	waitUntil(t, 45*time.Second, "campaign completed", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, time.Duration(n)*45*time.Millisecond, "campaign completed", func() bool { return get().Status == models.CampaignCompleted })
 	waitUntil(t, 5*time.Second, "all sent", func() bool {
 		f := get().Funnel
-		return f.Sent == 1000 && f.Queued == 0
+		return f.Sent == int64(n) && f.Queued == 0
 	})
 	// Delivered/read follow the simulator's status webhooks.
-	waitUntil(t, 5*time.Second, "statuses delivered", func() bool { return get().Funnel.Delivered >= 990 })
+	waitUntil(t, 5*time.Second, "statuses delivered", func() bool { return get().Funnel.Delivered >= int64(n)*99/100 })
 	t.Logf("%s funnel %+v", name, v.Funnel)
 	return v
 }
 
 // checkExactlyOnce: one accepted template per recipient on the campaign
 // numbers, none refused for throughput, no second over 80 per number.
-func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContact int) {
+func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContact, n int) {
 	t := st.t
 	t.Helper()
 	var msgIDs []string
@@ -143,10 +143,10 @@ func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContac
 		}
 		byTo[e.To]++
 	}
-	if len(byTo) != 1000 {
-		t.Fatalf("%d recipients reached, want 1000", len(byTo))
+	if len(byTo) != n {
+		t.Fatalf("%d recipients reached, want %d", len(byTo), n)
 	}
-	for i := firstContact; i < firstContact+1000; i++ {
+	for i := firstContact; i < firstContact+n; i++ {
 		to := "62813" + fmt.Sprintf("%08d", i)
 		if byTo[to] != 1 {
 			t.Fatalf("%s got %d templates", to, byTo[to])
@@ -186,12 +186,41 @@ func TestCampaignEndToEnd(t *testing.T) {
 
 	start := time.Now()
 	seg1 := st.audience(seed.admin, "promo-a", 1, 1000)
-	v := st.runCampaign(cs, "Promo A", seg1, nil)
+
+	// Bad input is refused before anything is stored, naming the field.
+	var e struct {
+		Error struct{ Code, Field string } `json:"error"`
+	}
+	var draftTpl struct{ ID int64 }
+	st.db.Gorm.Raw(`INSERT INTO templates (name, language, category, status, components) VALUES ('draft_promo', 'id', 'MARKETING', 'PENDING', '[]') RETURNING id`).Scan(&draftTpl)
+	base := func(k string, v any) map[string]any {
+		m := map[string]any{"name": "x", "templateId": cs.template, "segmentId": seg1, "senderIds": cs.senderIDs,
+			"variables": map[string]string{"body.1": "contact.name", "body.2": "promo"}}
+		m[k] = v
+		return m
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		code  int
+		field string
+	}{
+		{base("templateId", draftTpl.ID), 422, "templateId"},
+		{base("variables", map[string]string{"body.1": "contact.name"}), 422, "variables"},
+		{base("senderIds", []int64{}), 400, "senderIds"},
+		{base("segmentId", 999999), 422, "segmentId"},
+		{base("quietHours", map[string]any{"from": "21:00", "to": "08:00"}), 400, "quietHours.from"},
+		{base("bogus", 1), 400, "bogus"},
+	} {
+		if code := st.call("POST", "/api/v1/campaigns", cs.admin, c.body, &e); code != c.code || e.Error.Field != c.field {
+			t.Fatalf("%v: %d %+v, want %d on %s", c.body, code, e.Error, c.code, c.field)
+		}
+	}
+	v := st.runCampaign(cs, "Promo A", seg1, 1000, nil)
 	t.Logf("campaign 1: 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
 	if f := v.Funnel; f.Recipients != 1005 || f.Skipped != 5 || f.SkipReason[models.SkipOptedOut] != 5 || f.Sent != 1000 || f.Failed != 0 {
 		t.Fatalf("funnel %+v", f)
 	}
-	st.checkExactlyOnce(cs, v.ID, 1)
+	st.checkExactlyOnce(cs, v.ID, 1, 1000)
 	var senders []int64
 	st.db.Gorm.Raw(`SELECT DISTINCT sender_id FROM campaign_recipients WHERE campaign_id = ? AND sender_id IS NOT NULL ORDER BY 1`, v.ID).Scan(&senders)
 	if len(senders) != 3 {
@@ -200,12 +229,12 @@ func TestCampaignEndToEnd(t *testing.T) {
 
 	start = time.Now()
 	seg2 := st.audience(seed.admin, "promo-b", 100001, 1000)
-	v2 := st.runCampaign(cs, "Promo B", seg2, st.restartWorker)
+	v2 := st.runCampaign(cs, "Promo B", seg2, 1000, st.restartWorker)
 	t.Logf("campaign 2 (worker restarted): 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
 	if f := v2.Funnel; f.Sent != 1000 || f.Skipped != 5 {
 		t.Fatalf("funnel %+v", f)
 	}
-	st.checkExactlyOnce(cs, v2.ID, 100001)
+	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
 
 	// A finished campaign cannot be paused; an unknown one is 404.
 	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/pause", v2.ID), cs.admin, nil, nil); code != 409 {
