@@ -35,6 +35,9 @@ type CampaignProgress struct {
 	Skipped      int
 	WaitingUntil time.Time // quiet hours or schedule
 	Paused       bool
+	// LastRound ended the last send round: the next one starts at least a
+	// second later, also across continue-as-new.
+	LastRound time.Time
 }
 
 type campaignRun struct {
@@ -46,7 +49,6 @@ type campaignRun struct {
 	resumeCh  workflow.ReceiveChannel
 	cancelCh  workflow.ReceiveChannel
 	cancelled bool
-	lastRound time.Time // end of the last send round (pacing gap)
 }
 
 // CampaignWorkflow sends a campaign's template to its segment, page by
@@ -267,7 +269,7 @@ func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend,
 				if err != nil || !ok {
 					return err
 				}
-				if gap := r.lastRound.Add(time.Second).Sub(workflow.Now(ctx)); !r.lastRound.IsZero() && gap > 0 {
+				if gap := r.p.LastRound.Add(time.Second).Sub(workflow.Now(ctx)); !r.p.LastRound.IsZero() && gap > 0 {
 					if err := workflow.Sleep(ctx, gap); err != nil {
 						return err
 					}
@@ -313,7 +315,7 @@ func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend,
 				r.p.Sent += br.Sent
 				r.p.Failed += br.Failed
 			}
-			r.lastRound = workflow.Now(ctx)
+			r.p.LastRound = workflow.Now(ctx)
 			senders = rest
 		}
 	}

@@ -204,7 +204,7 @@ func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
 	if err := converterFor().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next.Progress.After != 30 || next.Progress.Pages != 3 || next.Progress.Sent != 27 || next.Progress.Runs != 1 || next.PagesPerRun != 3 {
+	if next.Progress.After != 30 || next.Progress.Pages != 3 || next.Progress.Sent != 27 || next.Progress.Runs != 1 || next.PagesPerRun != 3 || next.Progress.LastRound.IsZero() {
 		t.Fatalf("carried %+v", next)
 	}
 	// The next run resumes at the cursor and does not set "running" again.
