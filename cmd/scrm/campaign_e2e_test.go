@@ -236,6 +236,56 @@ func TestCampaignEndToEnd(t *testing.T) {
 	}
 	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
 
+	// Frequency cap: the first audience already got a template this week,
+	// so a third campaign at 1 per 7 days skips everyone and sends nothing.
+	accepted := st.sim.Snapshot().Accepted
+	var capped struct {
+		Campaign models.Campaign `json:"campaign"`
+	}
+	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
+	body := map[string]any{"name": "Promo A again", "templateId": cs.template, "segmentId": seg1, "senderIds": cs.senderIDs,
+		"variables": map[string]string{"body.1": "contact.name", "body.2": "promo"}, "quietHours": allDay,
+		"frequencyCap": map[string]any{"max": 1, "days": 7}}
+	if code := st.call("POST", "/api/v1/campaigns", cs.admin, body, &capped); code != 201 {
+		t.Fatalf("create capped: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/launch", capped.Campaign.ID), cs.admin, nil, nil); code != 202 {
+		t.Fatalf("launch capped: %d", code)
+	}
+	var cv campaignBody
+	waitUntil(t, 20*time.Second, "capped campaign completed", func() bool {
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", capped.Campaign.ID), cs.admin, nil, &cv)
+		return cv.Status == models.CampaignCompleted
+	})
+	if cv.Funnel.SkipReason[models.SkipFrequencyCap] != 1000 || cv.Funnel.Sent != 0 || st.sim.Snapshot().Accepted != accepted {
+		t.Fatalf("capped funnel %+v", cv.Funnel)
+	}
+
+	// A scheduled campaign is paused, then cancelled before it starts.
+	body["name"], body["frequencyCap"], body["startAt"] = "Later", nil, time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	var later struct {
+		Campaign models.Campaign `json:"campaign"`
+	}
+	if code := st.call("POST", "/api/v1/campaigns", cs.admin, body, &later); code != 201 {
+		t.Fatalf("create later: %d", code)
+	}
+	lid := later.Campaign.ID
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/launch", lid), cs.admin, nil, nil); code != 202 {
+		t.Fatalf("launch later: %d", code)
+	}
+	for _, a := range []string{"pause", "resume", "pause", "cancel"} {
+		if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/%s", lid, a), cs.admin, nil, nil); code != 202 {
+			t.Fatalf("%s: %d", a, code)
+		}
+	}
+	waitUntil(t, 10*time.Second, "scheduled campaign cancelled", func() bool {
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", lid), cs.admin, nil, &cv)
+		return cv.Status == models.CampaignCancelled
+	})
+	if cv.Funnel.Recipients != 0 || st.sim.Snapshot().Accepted != accepted {
+		t.Fatalf("cancelled campaign sent: %+v", cv.Funnel)
+	}
+
 	// A finished campaign cannot be paused; an unknown one is 404.
 	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/pause", v2.ID), cs.admin, nil, nil); code != 409 {
 		t.Fatalf("pause completed: %d", code)
