@@ -94,9 +94,8 @@ func (l *Int64List) Scan(src any) error {
 // FrequencyCap limits business-initiated templates per contact: at most Max
 // within the rolling Window (all campaigns and agents). Max 0: no cap.
 type FrequencyCap struct {
-	Max    int           `json:"max"`
-	Window time.Duration `json:"-"`
-	Days   int           `json:"days"`
+	Max  int `json:"max"`
+	Days int `json:"days"`
 }
 
 // Campaign is a template sent to a segment over a pool of senders.
