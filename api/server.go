@@ -60,6 +60,9 @@ type Deps struct {
 	// UIRealtimeURL is the websocket URL the web UI connects to
 	// (served by GET /api/v1/ui-config).
 	UIRealtimeURL string
+	// Campaigns starts and signals CampaignWorkflows (nil: launch, pause,
+	// resume and cancel answer 503).
+	Campaigns CampaignWorkflows
 }
 
 // Server is the api role.

@@ -11,4 +11,5 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	s.mountInbox(v1)
 	s.mountCases(v1)
 	s.mountContacts(v1)
+	s.mountCampaigns(v1)
 }

@@ -29,6 +29,7 @@ type Activities struct {
 	IntakeCases *activities.IntakeCases
 	// TemplateSync reconciles template statuses with Meta periodically.
 	TemplateSync *activities.TemplateSync
+	Campaign     *activities.Campaign
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -60,6 +61,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Intake != nil {
 		r.RegisterWorkflowWithOptions(workflows.ContactIntakeWorkflow, workflow.RegisterOptions{Name: workflows.IntakeWorkflowName})
 		r.RegisterActivity(a.Intake)
+	}
+	if a.Campaign != nil {
+		r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
+		r.RegisterActivity(a.Campaign)
 	}
 }
 

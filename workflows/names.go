@@ -94,3 +94,21 @@ const (
 	// SignalIntakeCancel stops the import after the chunk in flight.
 	SignalIntakeCancel = "cancel"
 )
+
+// CampaignWorkflowID is the ID of the workflow that runs one campaign.
+func CampaignWorkflowID(campaignID int64) string {
+	return "campaign:" + strconv.FormatInt(campaignID, 10)
+}
+
+// Campaign workflow names.
+const (
+	CampaignWorkflowName = "CampaignWorkflow"
+	// SignalCampaignPause stops sending after the batch in flight;
+	// SignalCampaignResume continues; SignalCampaignCancel ends the run
+	// (recipients not yet sent stay queued and are never sent).
+	SignalCampaignPause  = models.CampaignActionPause
+	SignalCampaignResume = models.CampaignActionResume
+	SignalCampaignCancel = models.CampaignActionCancel
+	// QueryCampaignProgress returns CampaignProgress.
+	QueryCampaignProgress = "progress"
+)

@@ -120,12 +120,14 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
+		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: 200},
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
 	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
 	cases := models.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
 	st.newWorker = func() *worker.Worker {
+		sender := activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log}
 		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
@@ -136,6 +138,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
 			IntakeCases: &activities.IntakeCases{Intake: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
 				Cases: cases, Starter: caseWFs},
+			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender},
 		},
 			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
 		}

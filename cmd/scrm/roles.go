@@ -164,6 +164,7 @@ func apiRole(in *infra) *api.Server {
 		d.Conversations = in.conversationSignaler()
 		d.Cases = in.caseWorkflows()
 		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
+		d.Campaigns = worker.CampaignWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -208,6 +209,7 @@ func workerRole(in *infra) *worker.Worker {
 	inbox := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
 	cases := models.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
+	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI, Events: in.eventPublisher(), Log: in.log}
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: in.cfg.TemporalTaskQueue,
@@ -216,7 +218,7 @@ func workerRole(in *infra) *worker.Worker {
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: inbox, Events: in.eventPublisher(), Log: in.log},
-				Sender: activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI, Events: in.eventPublisher(), Log: in.log},
+				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: in.caseWorkflows()},
@@ -230,6 +232,7 @@ func workerRole(in *infra) *worker.Worker {
 				Starter: in.caseWorkflows(),
 			},
 			TemplateSync: &activities.TemplateSync{Store: models.TemplateStore{DB: in.db}, API: cloudAPI},
+			Campaign:     &activities.Campaign{Store: models.CampaignStore{DB: in.db}, Sender: sender},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,

@@ -1,0 +1,121 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// CampaignBackend is the campaign data the activities need
+// (models.CampaignStore implements it).
+type CampaignBackend interface {
+	Plan(ctx context.Context, id int64) (models.CampaignPlan, error)
+	NextContacts(ctx context.Context, campaignID, after int64, limit int) ([]int64, error)
+	Claim(ctx context.Context, campaignID int64, contactIDs []int64) (models.ClaimResult, error)
+	RecordOutcomes(ctx context.Context, campaignID int64, outs []models.SendOutcome) error
+	SetStatus(ctx context.Context, id int64, status, reason string) (models.Campaign, error)
+}
+
+// QueuedSender sends one stored outbound row exactly once (WABASender).
+type QueuedSender interface {
+	SendQueued(ctx context.Context, id int64) (SendResult, error)
+}
+
+// Campaign holds the CampaignWorkflow's activities. Method names carry the
+// Campaign prefix: activity names are global on the worker.
+type Campaign struct {
+	Store  CampaignBackend
+	Sender QueuedSender
+	// Parallel sends per batch (8 when zero). The workflow already bounds a
+	// batch to one sender's per-second throughput.
+	Parallel int
+}
+
+// CampaignBatchResult counts the outcomes of one batch.
+type CampaignBatchResult struct {
+	Sent, Failed int
+}
+
+// CampaignPlan loads the campaign's schedule, quiet hours and senders.
+func (a *Campaign) CampaignPlan(ctx context.Context, id int64) (models.CampaignPlan, error) {
+	p, err := a.Store.Plan(ctx, id)
+	return p, businessOrRetry(err)
+}
+
+// CampaignNextContacts returns the next page of audience contact ids after
+// the keyset cursor.
+func (a *Campaign) CampaignNextContacts(ctx context.Context, id, after int64, limit int) ([]int64, error) {
+	ids, err := a.Store.NextContacts(ctx, id, after, limit)
+	return ids, businessOrRetry(err)
+}
+
+// CampaignClaim claims a page of recipients and creates their message rows
+// (idempotent: a retry returns the same rows).
+func (a *Campaign) CampaignClaim(ctx context.Context, id int64, contactIDs []int64) (models.ClaimResult, error) {
+	r, err := a.Store.Claim(ctx, id, contactIDs)
+	return r, businessOrRetry(err)
+}
+
+// CampaignSendBatch sends message rows through the exactly-once outbox.
+// Rows already sent by an earlier attempt come back as done without a
+// second request to Meta. When some row hits a retryable error (130429,
+// 131056, 5xx, lost answer) the outcomes of the others are recorded and that
+// error is returned, so the activity retry (with Meta's back-off delay)
+// resends only what did not go out.
+func (a *Campaign) CampaignSendBatch(ctx context.Context, id int64, messageIDs []int64) (CampaignBatchResult, error) {
+	par := a.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	var (
+		mu       sync.Mutex
+		outs     []models.SendOutcome
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan int64)
+	for range min(par, len(messageIDs)) {
+		wg.Go(func() {
+			for mid := range next {
+				r, err := a.Sender.SendQueued(ctx, mid)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+				} else {
+					outs = append(outs, models.SendOutcome{MessageID: mid, Status: r.Status, ErrorCode: r.ErrorCode, Reason: r.ErrorReason})
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, mid := range messageIDs {
+		next <- mid
+	}
+	close(next)
+	wg.Wait()
+	var res CampaignBatchResult
+	for _, o := range outs {
+		if o.Status == models.RecipientFailed {
+			res.Failed++
+		} else {
+			res.Sent++
+		}
+	}
+	if err := a.Store.RecordOutcomes(ctx, id, outs); err != nil {
+		return res, errors.Join(err, firstErr)
+	}
+	if firstErr != nil {
+		return res, firstErr
+	}
+	return res, nil
+}
+
+// CampaignSetStatus moves the campaign's stored status.
+func (a *Campaign) CampaignSetStatus(ctx context.Context, id int64, status, reason string) error {
+	_, err := a.Store.SetStatus(ctx, id, status, reason)
+	return businessOrRetry(err)
+}

@@ -1,0 +1,720 @@
+package models
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/waba"
+)
+
+// Campaign statuses.
+const (
+	CampaignDraft     = "draft"
+	CampaignScheduled = "scheduled"
+	CampaignRunning   = "running"
+	CampaignPaused    = "paused"
+	CampaignCompleted = "completed"
+	CampaignCancelled = "cancelled"
+	CampaignFailed    = "failed"
+)
+
+// Campaign actions a running campaign's workflow receives (signal names).
+const (
+	CampaignActionPause  = "pause"
+	CampaignActionResume = "resume"
+	CampaignActionCancel = "cancel"
+)
+
+// Recipient statuses (sent/delivered/read/replied are read from the message).
+const (
+	RecipientQueued  = "queued"
+	RecipientSent    = "sent"
+	RecipientFailed  = "failed"
+	RecipientSkipped = "skipped"
+)
+
+// Skip reasons.
+const (
+	SkipOptedOut      = "opted_out"
+	SkipInvalidNumber = "invalid_number"
+	SkipFrequencyCap  = "frequency_cap"
+	SkipMissingValue  = "missing_variable"
+)
+
+// Int64List is a BIGINT[] column.
+type Int64List []int64
+
+// Value renders a PostgreSQL array literal.
+func (l Int64List) Value() (driver.Value, error) {
+	parts := make([]string, len(l))
+	for i, v := range l {
+		parts[i] = strconv.FormatInt(v, 10)
+	}
+	return "{" + strings.Join(parts, ",") + "}", nil
+}
+
+// Scan parses a PostgreSQL array literal.
+func (l *Int64List) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case nil:
+		*l = nil
+		return nil
+	default:
+		return fmt.Errorf("int64 list: unsupported %T", src)
+	}
+	s = strings.Trim(s, "{}")
+	out := Int64List{}
+	if s != "" {
+		for _, p := range strings.Split(s, ",") {
+			v, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return fmt.Errorf("int64 list %q: %w", s, err)
+			}
+			out = append(out, v)
+		}
+	}
+	*l = out
+	return nil
+}
+
+// FrequencyCap limits business-initiated templates per contact: at most Max
+// within the rolling Window (all campaigns and agents). Max 0: no cap.
+type FrequencyCap struct {
+	Max  int `json:"max"`
+	Days int `json:"days"`
+}
+
+// Campaign is a template sent to a segment over a pool of senders.
+type Campaign struct {
+	ID           int64             `json:"id" gorm:"primaryKey"`
+	Name         string            `json:"name"`
+	TemplateID   int64             `json:"templateId"`
+	Variables    map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
+	SegmentID    int64             `json:"segmentId"`
+	SenderIDs    Int64List         `json:"senderIds" gorm:"type:bigint[]"`
+	StartAt      *time.Time        `json:"startAt,omitempty"`
+	EndAt        *time.Time        `json:"endAt,omitempty"`
+	QuietHours   QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
+	CapMax       int               `json:"capMax"`
+	CapWindowS   int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
+	Status       string            `json:"status"`
+	StatusReason string            `json:"statusReason,omitempty"`
+	CreatedBy    *int64            `json:"createdBy,omitempty"`
+	LaunchedAt   *time.Time        `json:"launchedAt,omitempty"`
+	FinishedAt   *time.Time        `json:"finishedAt,omitempty"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+}
+
+// CampaignInput creates a campaign. Variables map a template variable key
+// ("body.1", "header.name", "button.0.1") to a contact field
+// ("contact.name", "contact.<attribute>") or, otherwise, a literal value.
+type CampaignInput struct {
+	Name       string            `json:"name"`
+	TemplateID int64             `json:"templateId"`
+	Variables  map[string]string `json:"variables"`
+	SegmentID  int64             `json:"segmentId"`
+	SenderIDs  []int64           `json:"senderIds"`
+	StartAt    *time.Time        `json:"startAt"`
+	EndAt      *time.Time        `json:"endAt"`
+	QuietHours *QuietHours       `json:"quietHours"`
+	Cap        *FrequencyCap     `json:"frequencyCap"`
+}
+
+// AudiencePreview is what create reports about the segment.
+type AudiencePreview struct {
+	Size          int64             `json:"size"`
+	OptedOut      int64             `json:"optedOut"`
+	InvalidNumber int64             `json:"invalidNumber"`
+	Sample        map[string]string `json:"sample,omitempty"` // rendered variables for the first contact
+	SamplePreview string            `json:"samplePreview,omitempty"`
+}
+
+// Funnel counts recipients by their current state.
+type Funnel struct {
+	Recipients int64            `json:"recipients"`
+	Queued     int64            `json:"queued"`
+	Sent       int64            `json:"sent"` // reached at least "sent"
+	Delivered  int64            `json:"delivered"`
+	Read       int64            `json:"read"`
+	Replied    int64            `json:"replied"`
+	Failed     int64            `json:"failed"`
+	Skipped    int64            `json:"skipped"`
+	SkipReason map[string]int64 `json:"skipReasons"`
+}
+
+// CampaignView is a campaign with its funnel.
+type CampaignView struct {
+	Campaign
+	Funnel Funnel `json:"funnel"`
+}
+
+// CampaignStore keeps campaigns and claims their recipients.
+type CampaignStore struct {
+	DB  *gorm.DB
+	Now func() time.Time
+}
+
+func (s CampaignStore) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now().UTC()
+}
+
+// campaignValues maps the campaign's variables onto a contact: keys whose
+// source is a contact field read it, others use the literal.
+func campaignValues(vars map[string]string, c Contact) (mapping, values map[string]string) {
+	values = map[string]string{"contact.name": c.Name}
+	if c.PhoneE164 != nil {
+		values["contact.phone"] = *c.PhoneE164
+	}
+	var attrs map[string]any
+	if len(c.Attributes) > 0 && json.Unmarshal(c.Attributes, &attrs) == nil {
+		for k, a := range attrs {
+			values["contact."+k] = fmt.Sprint(a)
+		}
+	}
+	mapping = map[string]string{}
+	for k, src := range vars {
+		if strings.HasPrefix(src, "contact.") {
+			mapping[k] = src
+		} else {
+			values[k] = src
+		}
+	}
+	return mapping, values
+}
+
+// Create validates and stores a draft campaign: the template must be
+// APPROVED, the senders usable, and every variable resolvable for a sample
+// contact of the segment.
+func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
+	var pv AudiencePreview
+	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables, SegmentID: in.SegmentID,
+		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft}
+	if c.Variables == nil {
+		c.Variables = map[string]string{}
+	}
+	if c.Name == "" || len(c.Name) > 200 {
+		return c, pv, FieldError(EInvalid, "name", "name must be 1-200 characters")
+	}
+	if in.QuietHours != nil {
+		if err := in.QuietHours.Validate(); err != nil {
+			return c, pv, err
+		}
+		c.QuietHours = *in.QuietHours
+	}
+	if in.Cap != nil {
+		if in.Cap.Max < 0 || in.Cap.Days < 0 || (in.Cap.Max > 0 && in.Cap.Days == 0) {
+			return c, pv, FieldError(EInvalid, "frequencyCap", "max and days must be positive (e.g. 2 per 7 days)")
+		}
+		c.CapMax, c.CapWindowS = in.Cap.Max, int64(in.Cap.Days)*86400
+	}
+	if c.StartAt != nil && c.EndAt != nil && !c.StartAt.Before(*c.EndAt) {
+		return c, pv, FieldError(EInvalid, "endAt", "must be after startAt")
+	}
+	if len(c.SenderIDs) == 0 {
+		return c, pv, FieldError(EInvalid, "senderIds", "at least one sender is required")
+	}
+	db := s.DB.WithContext(ctx)
+	var t Template
+	if err := db.Where("id = ?", in.TemplateID).Take(&t).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return c, pv, FieldError(EUnprocessable, "templateId", "template %d not found", in.TemplateID)
+		}
+		return c, pv, err
+	}
+	if t.Status != TplApproved {
+		return c, pv, FieldError(EUnprocessable, "templateId", "template %q is %s; only APPROVED templates can be sent", t.Name, t.Status)
+	}
+	var senders []Sender
+	if err := db.Where("id IN ?", []int64(c.SenderIDs)).Find(&senders).Error; err != nil {
+		return c, pv, err
+	}
+	if len(senders) != len(uniqueIDs(c.SenderIDs)) {
+		return c, pv, FieldError(EUnprocessable, "senderIds", "unknown sender in %v", []int64(c.SenderIDs))
+	}
+	for _, sd := range senders {
+		if ok, why := sd.Usable(); !ok {
+			return c, pv, FieldError(EUnprocessable, "senderIds", "%s", why)
+		}
+	}
+	sg, err := SegmentStore{DB: s.DB}.Get(ctx, in.SegmentID)
+	if err != nil {
+		var me *Error
+		if errors.As(err, &me) && me.Code == ENotFound {
+			return c, pv, FieldError(EUnprocessable, "segmentId", "segment %d not found", in.SegmentID)
+		}
+		return c, pv, err
+	}
+	q := func() *gorm.DB { return sg.Filter.apply(db.Table("contacts")) }
+	if err := q().Count(&pv.Size).Error; err != nil {
+		return c, pv, err
+	}
+	if err := q().Where("contacts.opted_out").Count(&pv.OptedOut).Error; err != nil {
+		return c, pv, err
+	}
+	if err := q().Where("contacts.phone_e164 IS NULL AND COALESCE(contacts.wa_id, '') = ''").Count(&pv.InvalidNumber).Error; err != nil {
+		return c, pv, err
+	}
+	if pv.Size == 0 {
+		return c, pv, FieldError(EUnprocessable, "segmentId", "segment %q has no contacts", sg.Name)
+	}
+	var sample Contact
+	if err := q().Where("NOT contacts.opted_out").Order("contacts.id").Limit(1).Find(&sample).Error; err != nil {
+		return c, pv, err
+	}
+	if sample.ID != 0 {
+		mapping, values := campaignValues(c.Variables, sample)
+		r, err := RenderTemplate(t, mapping, values)
+		if err != nil {
+			return c, pv, err
+		}
+		pv.SamplePreview = r.Preview
+		pv.Sample = map[string]string{}
+		for _, rc := range r.Components {
+			for i, n := range rc.Names {
+				key := rc.Type + "." + n
+				if rc.Type == "button" {
+					key = "button." + strconv.Itoa(rc.Index) + "." + n
+				}
+				pv.Sample[key] = rc.Values[i]
+			}
+		}
+	}
+	if p.AgentID != 0 {
+		c.CreatedBy = &p.AgentID
+	}
+	if err := db.Create(&c).Error; err != nil {
+		return c, pv, fmt.Errorf("create campaign: %w", err)
+	}
+	return c, pv, nil
+}
+
+func uniqueIDs(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Get returns a campaign with its funnel.
+func (s CampaignStore) Get(ctx context.Context, id int64) (CampaignView, error) {
+	var v CampaignView
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&v.Campaign).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return v, Errorf(ENotFound, "campaign %d not found", id)
+	}
+	if err != nil {
+		return v, err
+	}
+	v.Funnel, err = s.Funnel(ctx, id)
+	return v, err
+}
+
+// List pages campaigns, newest first.
+func (s CampaignStore) List(ctx context.Context, pg Page) ([]Campaign, int64, error) {
+	pg = pg.normal()
+	var out []Campaign
+	var total int64
+	db := s.DB.WithContext(ctx).Model(&Campaign{})
+	if err := db.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	err := db.Order("id DESC").Offset(pg.Offset).Limit(pg.Limit).Find(&out).Error
+	return out, total, err
+}
+
+// Funnel counts recipients: sent/delivered/read follow the message row's
+// status (webhooks move it), replied means the contact wrote after the send.
+func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
+	f := Funnel{SkipReason: map[string]int64{}}
+	var rows []struct {
+		State  string
+		Reason string
+		N      int64
+	}
+	err := s.DB.WithContext(ctx).Raw(`
+		SELECT CASE
+			WHEN r.status = 'skipped' THEN 'skipped'
+			WHEN m.status = 'failed' OR r.status = 'failed' THEN 'failed'
+			WHEN m.status IN ('sent','delivered','read') AND cv.last_inbound_at > m.sent_at THEN 'replied'
+			WHEN m.status IN ('sent','delivered','read') THEN m.status
+			ELSE 'queued' END AS state,
+			CASE WHEN r.status = 'skipped' THEN r.reason ELSE '' END AS reason, count(*) AS n
+		FROM campaign_recipients r
+		LEFT JOIN messages m ON m.id = r.message_id
+		LEFT JOIN conversations cv ON cv.id = m.conversation_id
+		WHERE r.campaign_id = ? GROUP BY 1, 2`, id).Scan(&rows).Error
+	if err != nil {
+		return f, fmt.Errorf("funnel of campaign %d: %w", id, err)
+	}
+	for _, r := range rows {
+		f.Recipients += r.N
+		switch r.State {
+		case "skipped":
+			f.Skipped += r.N
+			f.SkipReason[r.Reason] += r.N
+		case "failed":
+			f.Failed += r.N
+		case "queued":
+			f.Queued += r.N
+		case "replied":
+			f.Replied += r.N
+			f.Read += r.N // a reply implies it was read
+			f.Delivered += r.N
+			f.Sent += r.N
+		case MsgRead:
+			f.Read += r.N
+			f.Delivered += r.N
+			f.Sent += r.N
+		case MsgDelivered:
+			f.Delivered += r.N
+			f.Sent += r.N
+		case MsgSent:
+			f.Sent += r.N
+		}
+	}
+	return f, nil
+}
+
+// campaignTransitions lists who may move to what.
+var campaignTransitions = map[string][]string{
+	CampaignDraft:     {CampaignScheduled, CampaignRunning, CampaignCancelled},
+	CampaignScheduled: {CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed},
+	CampaignRunning:   {CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed},
+	CampaignPaused:    {CampaignRunning, CampaignCancelled, CampaignFailed},
+}
+
+// CampaignCanMove reports whether from -> to is allowed.
+func CampaignCanMove(from, to string) bool {
+	if from == to {
+		return true
+	}
+	for _, s := range campaignTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// SetStatus moves the campaign to status (409 when not allowed).
+func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason string) (Campaign, error) {
+	var c Campaign
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT * FROM campaigns WHERE id = ? FOR UPDATE`, id).Scan(&c).Error; err != nil {
+			return err
+		}
+		if c.ID == 0 {
+			return Errorf(ENotFound, "campaign %d not found", id)
+		}
+		if !CampaignCanMove(c.Status, status) {
+			return &Error{Code: EConflict, Field: "status", Message: fmt.Sprintf("campaign is %s: cannot become %s", c.Status, status)}
+		}
+		now := s.now()
+		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now}
+		if (status == CampaignRunning || status == CampaignScheduled) && c.LaunchedAt == nil {
+			upd["launched_at"] = now
+		}
+		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
+			upd["finished_at"] = now
+		}
+		if err := tx.Table("campaigns").Where("id = ?", id).Updates(upd).Error; err != nil {
+			return err
+		}
+		return tx.Where("id = ?", id).Take(&c).Error
+	})
+	return c, err
+}
+
+// SenderPlan is what the workflow needs about one sender of the pool.
+type SenderPlan struct {
+	ID            int64
+	ThroughputMPS int
+	Usable        bool
+	Reason        string
+}
+
+// CampaignPlan is what the workflow needs to run a campaign.
+type CampaignPlan struct {
+	Status     string
+	StartAt    *time.Time
+	EndAt      *time.Time
+	QuietHours QuietHours
+	Senders    []SenderPlan
+}
+
+// Plan loads the campaign and its senders' current pacing and health.
+func (s CampaignStore) Plan(ctx context.Context, id int64) (CampaignPlan, error) {
+	var c Campaign
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return CampaignPlan{}, Errorf(ENotFound, "campaign %d not found", id)
+	}
+	if err != nil {
+		return CampaignPlan{}, err
+	}
+	var senders []Sender
+	if err := s.DB.WithContext(ctx).Where("id IN ?", []int64(c.SenderIDs)).Order("id").Find(&senders).Error; err != nil {
+		return CampaignPlan{}, err
+	}
+	p := CampaignPlan{Status: c.Status, StartAt: c.StartAt, EndAt: c.EndAt, QuietHours: c.QuietHours}
+	for _, sd := range senders {
+		ok, why := sd.Usable()
+		mps := sd.ThroughputMPS
+		if mps <= 0 {
+			mps = 80
+		}
+		p.Senders = append(p.Senders, SenderPlan{ID: sd.ID, ThroughputMPS: mps, Usable: ok, Reason: why})
+	}
+	return p, nil
+}
+
+// NextContacts returns up to limit contact ids of the campaign's segment
+// after the keyset cursor (never the whole audience).
+func (s CampaignStore) NextContacts(ctx context.Context, campaignID, after int64, limit int) ([]int64, error) {
+	var segID int64
+	if err := s.DB.WithContext(ctx).Raw(`SELECT segment_id FROM campaigns WHERE id = ?`, campaignID).Scan(&segID).Error; err != nil {
+		return nil, err
+	}
+	sg, err := SegmentStore{DB: s.DB}.Get(ctx, segID)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxSegmentPage {
+		limit = MaxSegmentPage
+	}
+	var ids []int64
+	err = sg.Filter.apply(s.DB.WithContext(ctx).Table("contacts")).Where("contacts.id > ?", after).
+		Order("contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("page campaign %d audience: %w", campaignID, err)
+	}
+	return ids, nil
+}
+
+// ClaimedSend is one recipient whose message row waits to be sent.
+type ClaimedSend struct {
+	ContactID int64
+	MessageID int64
+	SenderID  int64
+	Zone      string // IANA zone of the recipient (quiet hours)
+}
+
+// ClaimResult is the outcome of claiming a page.
+type ClaimResult struct {
+	Sends   []ClaimedSend
+	Skipped map[string]int
+}
+
+// Claim creates, in ONE transaction, the recipient rows of contactIDs
+// (ON CONFLICT DO NOTHING on (campaign, contact)) and, for each new
+// sendable one, its conversation (upserted) and queued message row. It
+// returns every queued recipient of the page, new or claimed by an earlier
+// attempt, so a retried claim neither duplicates nor loses a send.
+func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs []int64) (ClaimResult, error) {
+	res := ClaimResult{Skipped: map[string]int{}}
+	if len(contactIDs) == 0 {
+		return res, nil
+	}
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Campaign
+		if err := tx.Where("id = ?", campaignID).Take(&c).Error; err != nil {
+			return fmt.Errorf("campaign %d: %w", campaignID, err)
+		}
+		if len(c.SenderIDs) == 0 {
+			return Errorf(EUnprocessable, "campaign %d has no senders", campaignID)
+		}
+		var t Template
+		if err := tx.Where("id = ?", c.TemplateID).Take(&t).Error; err != nil {
+			return fmt.Errorf("template of campaign %d: %w", campaignID, err)
+		}
+		if t.Status != TplApproved {
+			return &Error{Code: EUnprocessable, Field: "templateId", Message: fmt.Sprintf("template %q is %s", t.Name, t.Status)}
+		}
+		var existing []int64
+		if err := tx.Raw(`SELECT contact_id FROM campaign_recipients WHERE campaign_id = ? AND contact_id IN ?`, campaignID, contactIDs).
+			Scan(&existing).Error; err != nil {
+			return err
+		}
+		done := map[int64]bool{}
+		for _, id := range existing {
+			done[id] = true
+		}
+		var contacts []Contact
+		if err := tx.Where("id IN ?", contactIDs).Order("id").Find(&contacts).Error; err != nil {
+			return err
+		}
+		capped := map[int64]bool{}
+		if c.CapMax > 0 {
+			var rows []struct {
+				ContactID int64
+				N         int
+			}
+			since := s.now().Add(-time.Duration(c.CapWindowS) * time.Second)
+			if err := tx.Raw(`SELECT cv.contact_id, count(*) AS n FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
+				WHERE cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?
+				GROUP BY cv.contact_id`, contactIDs, since).Scan(&rows).Error; err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if r.N >= c.CapMax {
+					capped[r.ContactID] = true
+				}
+			}
+		}
+		now := s.now()
+		for _, ct := range contacts {
+			if done[ct.ID] {
+				continue
+			}
+			// The pool is spread by contact id: stable across retries.
+			senderID := c.SenderIDs[int(ct.ID%int64(len(c.SenderIDs)))]
+			skip := ""
+			var msg waba.OutboundMessage
+			preview := ""
+			switch {
+			case ct.OptedOut:
+				skip = SkipOptedOut
+			case (ct.PhoneE164 == nil || !validE164(*ct.PhoneE164)) && ct.WAID == "":
+				skip = SkipInvalidNumber
+			case capped[ct.ID]:
+				skip = SkipFrequencyCap
+			default:
+				mapping, values := campaignValues(c.Variables, ct)
+				r, err := RenderTemplate(t, mapping, values)
+				if err != nil {
+					skip = SkipMissingValue
+				} else {
+					wt := r.WABA()
+					msg = waba.OutboundMessage{Type: "template", Template: &wt}
+					preview = r.Preview
+				}
+			}
+			if skip != "" {
+				if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
+					VALUES (?, ?, 'skipped', ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, ct.ID, skip, now, now).Error; err != nil {
+					return err
+				}
+				res.Skipped[skip]++
+				continue
+			}
+			var recID int64
+			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, created_at, updated_at)
+				VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
+				campaignID, ct.ID, senderID, now, now).Scan(&recID).Error; err != nil {
+				return err
+			}
+			if recID == 0 {
+				continue // claimed concurrently: its row is returned below
+			}
+			var convID int64
+			if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at, last_preview)
+				VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (sender_id, contact_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,
+					last_preview = EXCLUDED.last_preview, updated_at = EXCLUDED.updated_at
+				RETURNING id`, senderID, ct.ID, now, now, now, ellipsize(preview, 140)).Scan(&convID).Error; err != nil {
+				return fmt.Errorf("conversation for contact %d: %w", ct.ID, err)
+			}
+			raw, err := json.Marshal(msg)
+			if err != nil {
+				return err
+			}
+			var msgID int64
+			if err := tx.Raw(`SELECT nextval(pg_get_serial_sequence('messages', 'id'))`).Scan(&msgID).Error; err != nil {
+				return err
+			}
+			if err := tx.Exec(`INSERT INTO messages (id, conversation_id, direction, type, body, payload, status, send_state, biz_opaque, created_at)
+				VALUES (?, ?, 'out', 'template', ?, ?, 'queued', 'pending', ?, ?)`,
+				msgID, convID, preview, string(raw), strconv.FormatInt(msgID, 10), now).Error; err != nil {
+				return fmt.Errorf("message for contact %d: %w", ct.ID, err)
+			}
+			if err := tx.Exec(`UPDATE campaign_recipients SET message_id = ? WHERE id = ?`, msgID, recID).Error; err != nil {
+				return err
+			}
+		}
+		var rows []struct {
+			ContactID  int64
+			MessageID  int64
+			SenderID   int64
+			PhoneE164  *string
+			Attributes json.RawMessage
+		}
+		if err := tx.Raw(`SELECT r.contact_id, r.message_id, r.sender_id, ct.phone_e164, ct.attributes
+			FROM campaign_recipients r JOIN contacts ct ON ct.id = r.contact_id
+			WHERE r.campaign_id = ? AND r.contact_id IN ? AND r.status = 'queued' AND r.message_id IS NOT NULL
+			ORDER BY r.contact_id`, campaignID, contactIDs).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			phone := ""
+			if r.PhoneE164 != nil {
+				phone = *r.PhoneE164
+			}
+			var attrs struct {
+				Timezone string `json:"timezone"`
+			}
+			_ = json.Unmarshal(r.Attributes, &attrs) // a malformed attribute just means no zone override
+			res.Sends = append(res.Sends, ClaimedSend{ContactID: r.ContactID, MessageID: r.MessageID, SenderID: r.SenderID,
+				Zone: RecipientZone(phone, attrs.Timezone)})
+		}
+		return nil
+	})
+	return res, err
+}
+
+func validE164(e164 string) bool {
+	_, err := NormalizePhone(e164)
+	return err == nil
+}
+
+// SendOutcome is the result of one send, recorded on its recipient.
+type SendOutcome struct {
+	MessageID int64
+	Status    string // sent | failed
+	ErrorCode int
+	Reason    string
+}
+
+// RecordOutcomes copies send results onto the recipient rows.
+func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, outs []SendOutcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	sort.Slice(outs, func(i, j int) bool { return outs[i].MessageID < outs[j].MessageID })
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, o := range outs {
+			var code *int
+			if o.ErrorCode != 0 {
+				code = &o.ErrorCode
+			}
+			if err := tx.Exec(`UPDATE campaign_recipients SET status = ?, error_code = ?, reason = ?, updated_at = ?
+				WHERE campaign_id = ? AND message_id = ? AND status = 'queued'`,
+				o.Status, code, o.Reason, s.now(), campaignID, o.MessageID).Error; err != nil {
+				return fmt.Errorf("record outcome of message %d: %w", o.MessageID, err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,345 @@
+package workflows
+
+import (
+	_ "time/tzdata" // recipient zones must load on hosts without tzdata
+
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/models"
+)
+
+// CampaignInput starts (or continues) a campaign. The audience is never in
+// the history: only the keyset cursor travels across continue-as-new.
+type CampaignInput struct {
+	CampaignID  int64
+	PageSize    int // contacts per claim, 500 when zero
+	PagesPerRun int // pages before continue-as-new, 50 when zero
+	// Carried across continue-as-new.
+	Progress CampaignProgress
+}
+
+// CampaignProgress is what the progress query returns.
+type CampaignProgress struct {
+	CampaignID   int64
+	Status       string
+	After        int64 // keyset cursor: last contact id claimed
+	Pages        int
+	Runs         int
+	Claimed      int
+	Sent         int
+	Failed       int
+	Skipped      int
+	WaitingUntil time.Time // quiet hours or schedule
+	Paused       bool
+	// LastRound ended the last send round: the next one starts at least a
+	// second later, also across continue-as-new.
+	LastRound time.Time
+}
+
+type campaignRun struct {
+	in        CampaignInput
+	acts      *activities.Campaign
+	plan      models.CampaignPlan
+	p         *CampaignProgress
+	pauseCh   workflow.ReceiveChannel
+	resumeCh  workflow.ReceiveChannel
+	cancelCh  workflow.ReceiveChannel
+	cancelled bool
+}
+
+// CampaignWorkflow sends a campaign's template to its segment, page by
+// page: claim (recipient rows + message rows in one transaction), then
+// send through the exactly-once outbox, paced per sender and held back by
+// quiet hours in the recipient's local time.
+//
+// Pacing is done here, not in the activity: each round sends at most
+// throughput_mps rows per sender and the next round starts at least one
+// workflow second after the previous one ended, so no calendar second ever
+// sees more than mps sends from this campaign on one number. The pause is a
+// durable timer, it survives worker restarts, and needs no state shared
+// between activity workers (an in-memory rate.Limiter would be per process).
+func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignProgress, error) {
+	if in.PageSize <= 0 {
+		in.PageSize = 500
+	}
+	if in.PagesPerRun <= 0 {
+		in.PagesPerRun = 50
+	}
+	p := in.Progress
+	p.CampaignID = in.CampaignID
+	p.Runs++
+	r := &campaignRun{in: in, p: &p,
+		pauseCh:  workflow.GetSignalChannel(ctx, SignalCampaignPause),
+		resumeCh: workflow.GetSignalChannel(ctx, SignalCampaignResume),
+		cancelCh: workflow.GetSignalChannel(ctx, SignalCampaignCancel)}
+	if err := workflow.SetQueryHandler(ctx, QueryCampaignProgress, func() (CampaignProgress, error) { return p, nil }); err != nil {
+		return p, err
+	}
+	return r.run(ctx)
+}
+
+func (r *campaignRun) short(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
+	})
+}
+
+func (r *campaignRun) setStatus(ctx workflow.Context, status, reason string) error {
+	// Disconnected: the final status is stored even if the run is being cancelled.
+	dctx, _ := workflow.NewDisconnectedContext(r.short(ctx))
+	if err := workflow.ExecuteActivity(dctx, r.acts.CampaignSetStatus, r.in.CampaignID, status, reason).Get(dctx, nil); err != nil {
+		return err
+	}
+	r.p.Status = status
+	return nil
+}
+
+func (r *campaignRun) finish(ctx workflow.Context, status, reason string) (CampaignProgress, error) {
+	if err := r.setStatus(ctx, status, reason); err != nil {
+		return *r.p, err
+	}
+	return *r.p, nil
+}
+
+// drain reads pending signals without blocking.
+func (r *campaignRun) drain() {
+	for r.cancelCh.ReceiveAsync(nil) {
+		r.cancelled = true
+	}
+	for {
+		switch {
+		case r.pauseCh.ReceiveAsync(nil):
+			r.p.Paused = true
+		case r.resumeCh.ReceiveAsync(nil):
+			r.p.Paused = false
+		default:
+			return
+		}
+	}
+}
+
+// gate holds the campaign while paused; it reports false when cancelled.
+func (r *campaignRun) gate(ctx workflow.Context) (bool, error) {
+	r.drain()
+	if r.cancelled {
+		return false, nil
+	}
+	if !r.p.Paused {
+		return true, nil
+	}
+	if err := r.setStatus(ctx, models.CampaignPaused, "paused by user"); err != nil {
+		return false, err
+	}
+	for r.p.Paused && !r.cancelled {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(r.resumeCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); r.p.Paused = false })
+		sel.AddReceive(r.pauseCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.AddReceive(r.cancelCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); r.cancelled = true })
+		sel.Select(ctx)
+	}
+	if r.cancelled {
+		return false, nil
+	}
+	return true, r.setStatus(ctx, models.CampaignRunning, "")
+}
+
+// sleepUntil waits durably for t; a cancel signal cuts it short (pause and
+// resume are remembered and handled by the next gate).
+func (r *campaignRun) sleepUntil(ctx workflow.Context, t time.Time) error {
+	for {
+		d := t.Sub(workflow.Now(ctx))
+		if d <= 0 || r.cancelled {
+			r.p.WaitingUntil = time.Time{}
+			return nil
+		}
+		r.p.WaitingUntil = t
+		tctx, stop := workflow.WithCancel(ctx)
+		timer := workflow.NewTimer(tctx, d)
+		sel := workflow.NewSelector(ctx)
+		var terr error
+		sel.AddFuture(timer, func(f workflow.Future) { terr = f.Get(ctx, nil) })
+		sel.AddReceive(r.cancelCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); r.cancelled = true })
+		sel.AddReceive(r.pauseCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); r.p.Paused = true })
+		sel.AddReceive(r.resumeCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); r.p.Paused = false })
+		sel.Select(ctx)
+		stop()
+		if terr != nil && !temporal.IsCanceledError(terr) {
+			return terr
+		}
+	}
+}
+
+func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
+	if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignPlan, r.in.CampaignID).Get(ctx, &r.plan); err != nil {
+		return *r.p, err
+	}
+	if r.p.Runs == 1 {
+		if r.plan.StartAt != nil && r.plan.StartAt.After(workflow.Now(ctx)) {
+			if err := r.setStatus(ctx, models.CampaignScheduled, ""); err != nil {
+				return *r.p, err
+			}
+			if err := r.sleepUntil(ctx, *r.plan.StartAt); err != nil {
+				return *r.p, err
+			}
+		}
+		if !r.cancelled {
+			if err := r.setStatus(ctx, models.CampaignRunning, ""); err != nil {
+				return *r.p, err
+			}
+		}
+	}
+	mps := map[int64]int{}
+	for _, s := range r.plan.Senders {
+		mps[s.ID] = s.ThroughputMPS
+	}
+	for runPages := 0; ; runPages++ {
+		ok, err := r.gate(ctx)
+		if err != nil {
+			return *r.p, err
+		}
+		if !ok {
+			return r.finish(ctx, models.CampaignCancelled, "cancelled by user")
+		}
+		if r.plan.EndAt != nil && !workflow.Now(ctx).Before(*r.plan.EndAt) {
+			return r.finish(ctx, models.CampaignCompleted, "end time reached")
+		}
+		if runPages >= r.in.PagesPerRun {
+			next := r.in
+			next.Progress = *r.p
+			return *r.p, workflow.NewContinueAsNewError(ctx, CampaignWorkflow, next)
+		}
+		var ids []int64
+		if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignNextContacts, r.in.CampaignID, r.p.After, r.in.PageSize).Get(ctx, &ids); err != nil {
+			return *r.p, err
+		}
+		if len(ids) == 0 {
+			return r.finish(ctx, models.CampaignCompleted, "")
+		}
+		var claim models.ClaimResult
+		if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignClaim, r.in.CampaignID, ids).Get(ctx, &claim); err != nil {
+			return *r.p, err
+		}
+		for _, n := range claim.Skipped {
+			r.p.Skipped += n
+		}
+		r.p.Claimed += len(claim.Sends)
+		if err := r.sendPage(ctx, claim.Sends, mps); err != nil {
+			return *r.p, err
+		}
+		if r.cancelled {
+			return r.finish(ctx, models.CampaignCancelled, "cancelled by user")
+		}
+		r.p.After = ids[len(ids)-1]
+		r.p.Pages++
+	}
+}
+
+// sendPage sends a page zone by zone (quiet hours are local), in rounds of
+// at most mps rows per sender with at least a second between rounds.
+func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend, mps map[int64]int) error {
+	var zones []string
+	byZone := map[string][]models.ClaimedSend{}
+	for _, s := range sends {
+		if _, ok := byZone[s.Zone]; !ok {
+			zones = append(zones, s.Zone)
+		}
+		byZone[s.Zone] = append(byZone[s.Zone], s)
+	}
+	for _, z := range zones {
+		queue := map[int64][]int64{}
+		var senders []int64
+		for _, s := range byZone[z] {
+			if _, ok := queue[s.SenderID]; !ok {
+				senders = append(senders, s.SenderID)
+			}
+			queue[s.SenderID] = append(queue[s.SenderID], s.MessageID)
+		}
+		for len(senders) > 0 {
+			// Gate (pause/cancel), pacing gap and quiet hours, until all
+			// three hold at once: a pause during a quiet-hours sleep or the
+			// end of a pause at 19:59 is re-checked.
+			for {
+				ok, err := r.gate(ctx)
+				if err != nil || !ok {
+					return err
+				}
+				if gap := r.p.LastRound.Add(time.Second).Sub(workflow.Now(ctx)); !r.p.LastRound.IsZero() && gap > 0 {
+					if err := workflow.Sleep(ctx, gap); err != nil {
+						return err
+					}
+				}
+				if err := r.waitAllowed(ctx, z); err != nil {
+					return err
+				}
+				r.drain()
+				if r.cancelled {
+					return nil
+				}
+				if !r.p.Paused && r.allowedNow(ctx, z) {
+					break
+				}
+			}
+			var futures []workflow.Future
+			var rest []int64
+			for _, sid := range senders {
+				n := mps[sid]
+				if n <= 0 {
+					n = 1
+				}
+				q := queue[sid]
+				batch := q[:min(n, len(q))]
+				queue[sid] = q[len(batch):]
+				if len(queue[sid]) > 0 {
+					rest = append(rest, sid)
+				}
+				sctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+					// A batch is at most mps sends: a lost worker is
+					// noticed (and the batch retried) within seconds.
+					StartToCloseTimeout: 20 * time.Second,
+					RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+						NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
+				})
+				futures = append(futures, workflow.ExecuteActivity(sctx, r.acts.CampaignSendBatch, r.in.CampaignID, batch))
+			}
+			for _, f := range futures {
+				var br activities.CampaignBatchResult
+				if err := f.Get(ctx, &br); err != nil {
+					return err
+				}
+				r.p.Sent += br.Sent
+				r.p.Failed += br.Failed
+			}
+			r.p.LastRound = workflow.Now(ctx)
+			senders = rest
+		}
+	}
+	return nil
+}
+
+func (r *campaignRun) allowedNow(ctx workflow.Context, zone string) bool {
+	now := workflow.Now(ctx)
+	return !models.NextAllowed(now, zoneOf(zone), r.plan.QuietHours).After(now)
+}
+
+func zoneOf(zone string) *time.Location {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc, _ = time.LoadLocation(models.TZWIB)
+	}
+	return loc
+}
+
+func (r *campaignRun) waitAllowed(ctx workflow.Context, zone string) error {
+	now := workflow.Now(ctx)
+	next := models.NextAllowed(now, zoneOf(zone), r.plan.QuietHours)
+	if next.IsZero() || !next.After(now) {
+		return nil
+	}
+	return r.sleepUntil(ctx, next)
+}
