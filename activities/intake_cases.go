@@ -41,6 +41,13 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 		return IntakeCasesResult{}, fmt.Errorf("intake job %d: %w", jobID, err)
 	}
 	res := IntakeCasesResult{Rows: len(rows)}
+	type rowCase struct {
+		pc     models.PendingCase
+		c      models.Case
+		rowErr error
+	}
+	done := make([]rowCase, 0, len(rows))
+	byTeam := map[int64][]int64{}
 	for _, pc := range rows {
 		res.LastRowNo = pc.RowNo
 		in, rowErr := a.Intake.IntakeCaseInput(ctx, pc)
@@ -48,18 +55,31 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 		if rowErr == nil {
 			c, rowErr = a.createOrFind(ctx, by, in)
 		}
-		if rowErr == nil {
-			if err := a.Starter.Start(ctx, c.ID, c.TeamID); err != nil {
-				return res, fmt.Errorf("start case %d: %w", c.ID, err) // retried
-			}
-		}
-		if models.CodeOf(rowErr) == models.EInternal && rowErr != nil {
+		if rowErr != nil && models.CodeOf(rowErr) == models.EInternal {
 			return res, rowErr // a database error: retry the page
 		}
-		if err := a.Intake.FinishCaseRow(ctx, pc, c.ID, rowErr); err != nil {
+		if rowErr == nil && c.Status == models.CasePooled {
+			byTeam[c.TeamID] = append(byTeam[c.TeamID], c.ID)
+		}
+		done = append(done, rowCase{pc, c, rowErr})
+	}
+	// Distribute the page's new cases by each team's strategy in one
+	// transaction per team (the bulk path); their workflows adopt it.
+	for team, ids := range byTeam {
+		if _, err := a.Cases.AutoAssignBatch(ctx, team, ids); err != nil {
+			return res, fmt.Errorf("assign imported cases of team %d: %w", team, err)
+		}
+	}
+	for _, d := range done {
+		if d.rowErr == nil {
+			if err := a.Starter.Start(ctx, d.c.ID, d.c.TeamID); err != nil {
+				return res, fmt.Errorf("start case %d: %w", d.c.ID, err) // retried
+			}
+		}
+		if err := a.Intake.FinishCaseRow(ctx, d.pc, d.c.ID, d.rowErr); err != nil {
 			return res, err
 		}
-		if rowErr != nil {
+		if d.rowErr != nil {
 			res.Errors++
 		} else {
 			res.Created++
