@@ -10,16 +10,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"time"
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/models/migrations"
 )
 
@@ -62,7 +60,7 @@ func csvFile(n int) []byte {
 
 func run(base string, n, chunk int) error {
 	ctx := context.Background()
-	dsn, drop, err := scratchDB(ctx, base)
+	dsn, drop, err := testenv.ScratchDatabase(ctx, base, "scrm_bench_")
 	if err != nil {
 		return err
 	}
@@ -144,22 +142,3 @@ func run(base string, n, chunk int) error {
 	return nil
 }
 
-func scratchDB(ctx context.Context, base string) (string, func(), error) {
-	admin, err := models.OpenDB(ctx, base)
-	if err != nil {
-		return "", nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", base, err)
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "scrm_bench_" + hex.EncodeToString(b)
-	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
-		_ = models.CloseDB(admin)
-		return "", nil, err
-	}
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String(), func() {
-		_ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
-		_ = models.CloseDB(admin)
-	}, nil
-}

@@ -22,7 +22,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime/pprof"
 	"sort"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -84,7 +84,7 @@ func envOr(k, d string) string {
 
 func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Duration, workers, contacts int) error {
 	ctx := context.Background()
-	dsn, drop, err := scratchDB(ctx, dbURL)
+	dsn, drop, err := testenv.ScratchDatabase(ctx, dbURL, "scrm_bench_")
 	if err != nil {
 		return err
 	}
@@ -245,26 +245,6 @@ func post(c *http.Client, target string, b []byte) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// scratchDB creates a uniquely named database and returns its DSN and a drop func.
-func scratchDB(ctx context.Context, base string) (string, func(), error) {
-	admin, err := models.OpenDB(ctx, base)
-	if err != nil {
-		return "", nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", base, err)
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "scrm_bench_" + hex.EncodeToString(b)
-	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
-		_ = models.CloseDB(admin)
-		return "", nil, err
-	}
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String(), func() {
-		_ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
-		_ = models.CloseDB(admin)
-	}, nil
-}
 
 func deleteExchange(url, ex string) {
 	conn, err := amqp.Dial(url)

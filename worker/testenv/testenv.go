@@ -56,50 +56,57 @@ type DB struct {
 	Name string
 }
 
+// ScratchDatabase creates an empty, uniquely named database (prefix plus
+// random hex) on the server of base and returns its DSN and a func that
+// drops it. Tests use NewDB/EmptyDatabaseURL; benchmarks call it directly.
+func ScratchDatabase(ctx context.Context, base, prefix string) (dsn string, drop func(), err error) {
+	admin, err := models.OpenDB(ctx, base)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w (run scripts/ensure-services.sh)", base, err)
+	}
+	defer func() { _ = models.CloseDB(admin) }()
+	name := UniqueName(prefix)
+	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	drop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := models.OpenDB(ctx, base)
+		if err != nil {
+			return
+		}
+		defer func() { _ = models.CloseDB(admin) }()
+		_ = admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
+	}
+	return withDatabase(base, name), drop, nil
+}
+
 // NewDB creates a database named after the test, migrates it and drops it
 // at cleanup. Call it once per test (or once in a parent test and share it).
 func NewDB(tb testing.TB) *DB {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-
-	admin, err := models.OpenDB(ctx, BaseDatabaseURL())
+	dsn, drop, err := ScratchDatabase(ctx, BaseDatabaseURL(), "scrm_t_")
 	if err != nil {
-		tb.Fatalf("testenv: cannot reach PostgreSQL at %s: %v (run scripts/ensure-services.sh)", BaseDatabaseURL(), err)
+		tb.Fatalf("testenv: %v", err)
 	}
-	defer func() { _ = models.CloseDB(admin) }()
-
-	name := UniqueName("scrm_t_")
-	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		tb.Fatalf("testenv: create database %s: %v", name, err)
-	}
-	dsn := withDatabase(BaseDatabaseURL(), name)
+	tb.Cleanup(drop)
 	db, err := models.OpenDB(ctx, dsn)
 	if err != nil {
-		tb.Fatalf("testenv: open %s: %v", name, err)
+		tb.Fatalf("testenv: open %s: %v", dsn, err)
 	}
+	tb.Cleanup(func() { _ = models.CloseDB(db) }) // runs before drop
 	sqlDB, err := db.DB()
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
 	if _, err := migrations.Up(ctx, sqlDB); err != nil {
-		tb.Fatalf("testenv: migrate %s: %v", name, err)
+		tb.Fatalf("testenv: migrate: %v", err)
 	}
-	tb.Cleanup(func() {
-		_ = models.CloseDB(db)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := models.OpenDB(ctx, BaseDatabaseURL())
-		if err != nil {
-			tb.Logf("testenv: drop %s: %v", name, err)
-			return
-		}
-		defer func() { _ = models.CloseDB(admin) }()
-		if err := admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
-			tb.Logf("testenv: drop %s: %v", name, err)
-		}
-	})
-	return &DB{Gorm: db, URL: dsn, Name: name}
+	u, _ := url.Parse(dsn)
+	return &DB{Gorm: db, URL: dsn, Name: strings.TrimPrefix(u.Path, "/")}
 }
 
 // EmptyDatabaseURL creates an unmigrated database (for migration tests) and
@@ -108,26 +115,12 @@ func EmptyDatabaseURL(tb testing.TB) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := models.OpenDB(ctx, BaseDatabaseURL())
+	dsn, drop, err := ScratchDatabase(ctx, BaseDatabaseURL(), "scrm_e_")
 	if err != nil {
-		tb.Fatalf("testenv: cannot reach PostgreSQL at %s: %v", BaseDatabaseURL(), err)
+		tb.Fatalf("testenv: %v", err)
 	}
-	defer func() { _ = models.CloseDB(admin) }()
-	name := UniqueName("scrm_e_")
-	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		tb.Fatalf("testenv: create database %s: %v", name, err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := models.OpenDB(ctx, BaseDatabaseURL())
-		if err != nil {
-			return
-		}
-		defer func() { _ = models.CloseDB(admin) }()
-		_ = admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
-	})
-	return withDatabase(BaseDatabaseURL(), name)
+	tb.Cleanup(drop)
+	return dsn
 }
 
 func withDatabase(dsn, name string) string {
