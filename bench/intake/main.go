@@ -17,8 +17,8 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/models/migrations"
+	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 func main() {
@@ -141,4 +141,3 @@ func run(base string, n, chunk int) error {
 	}
 	return nil
 }
-

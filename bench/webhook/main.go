@@ -35,10 +35,10 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
+	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 const (
@@ -244,7 +244,6 @@ func post(c *http.Client, target string, b []byte) (int, error) {
 	_ = resp.Body.Close()
 	return resp.StatusCode, nil
 }
-
 
 func deleteExchange(url, ex string) {
 	conn, err := amqp.Dial(url)
