@@ -65,7 +65,7 @@ func (h *campaignHandlers) create(c *gin.Context) {
 }
 
 func (h *campaignHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -95,7 +95,7 @@ func (h *campaignHandlers) list(c *gin.Context) {
 // launch marks a draft scheduled and starts its workflow; the workflow
 // moves it to running at start_at. Launching again is harmless.
 func (h *campaignHandlers) launch(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -129,7 +129,7 @@ func (h *campaignHandlers) launch(c *gin.Context) {
 
 func (h *campaignHandlers) action(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := pathID(c, "id")
+		id, err := idParam(c, "id")
 		if err != nil {
 			h.fail(c, err)
 			return

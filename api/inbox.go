@@ -40,7 +40,7 @@ func (s *Server) mountInbox(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodGet, "/conversations/:id", read, s.needDB, h.get)
 	s.handle(v1, http.MethodGet, "/conversations/:id/messages", read, s.needDB, h.messages)
 	s.handle(v1, http.MethodPost, "/conversations/:id/messages", send, s.needDB, h.send)
-	s.handle(v1, http.MethodPost, "/conversations/:id/media", send, s.needDB, h.uploadMedia)
+	s.handle(v1, http.MethodPost, "/conversations/:id/media", send, s.needDB, s.needWABA, h.uploadMedia)
 	s.handle(v1, http.MethodPost, "/conversations/:id/assign", assign, s.needDB, h.assign)
 	s.handle(v1, http.MethodPost, "/conversations/:id/resolve", send, s.needDB, h.action("resolve"))
 	s.handle(v1, http.MethodPost, "/conversations/:id/reopen", send, s.needDB, h.action("reopen"))
@@ -352,10 +352,6 @@ func (h *inboxHandlers) uploadMedia(c *gin.Context) {
 	conv, err := h.inbox.GetScoped(c.Request.Context(), principal(c), id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
-		return
-	}
-	if h.s.deps.WABA == nil {
-		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
 		return
 	}
 	kind := c.PostForm("type")

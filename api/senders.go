@@ -2,21 +2,12 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
 )
 
-// pathID reads a positive int64 path parameter.
-func pathID(c *gin.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.FieldError(models.EInvalid, name, "must be a positive integer")
-	}
-	return id, nil
-}
 
 type senderHandlers struct {
 	s     *Server
@@ -32,13 +23,22 @@ func (s *Server) mountSenders(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodGet, "/senders/:id", r, s.needDB, h.get)
 	s.handle(v1, http.MethodPatch, "/senders/:id", w, s.needDB, h.update)
 	s.handle(v1, http.MethodDelete, "/senders/:id", w, s.needDB, h.delete)
-	s.handle(v1, http.MethodPost, "/senders/:id/sync", w, s.needDB, h.sync)
+	s.handle(v1, http.MethodPost, "/senders/:id/sync", w, s.needDB, s.needWABA, h.sync)
 	s.handle(v1, http.MethodGet, "/senders/:id/allocations", r, s.needDB, h.allocations)
 	s.handle(v1, http.MethodPost, "/senders/:id/allocations", w, s.needDB, h.allocate)
 	s.handle(v1, http.MethodDelete, "/senders/:id/allocations/:allocId", w, s.needDB, h.deallocate)
 }
 
 // needDB answers 503 when the role runs without PostgreSQL.
+// needWABA answers 503 on routes that call the Cloud API when no client is configured.
+func (s *Server) needWABA(c *gin.Context) {
+	if s.deps.WABA == nil {
+		WriteError(c, s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
+		return
+	}
+	c.Next()
+}
+
 func (s *Server) needDB(c *gin.Context) {
 	if s.deps.DB == nil {
 		WriteError(c, s.deps.Logger, models.Errorf(models.EUnavailable, "database is not configured"))
@@ -71,7 +71,7 @@ func (h *senderHandlers) create(c *gin.Context) {
 }
 
 func (h *senderHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err == nil {
 		var out models.Sender
 		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
@@ -83,7 +83,7 @@ func (h *senderHandlers) get(c *gin.Context) {
 }
 
 func (h *senderHandlers) update(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -102,7 +102,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 }
 
 func (h *senderHandlers) delete(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err == nil {
 		err = h.store.Delete(c.Request.Context(), id)
 	}
@@ -114,11 +114,7 @@ func (h *senderHandlers) delete(c *gin.Context) {
 }
 
 func (h *senderHandlers) sync(c *gin.Context) {
-	if h.s.deps.WABA == nil {
-		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
-		return
-	}
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -132,7 +128,7 @@ func (h *senderHandlers) sync(c *gin.Context) {
 }
 
 func (h *senderHandlers) allocations(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err == nil {
 		if _, err = h.store.Get(c.Request.Context(), id); err == nil {
 			var out []models.SenderAllocation
@@ -146,7 +142,7 @@ func (h *senderHandlers) allocations(c *gin.Context) {
 }
 
 func (h *senderHandlers) allocate(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -165,12 +161,12 @@ func (h *senderHandlers) allocate(c *gin.Context) {
 }
 
 func (h *senderHandlers) deallocate(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	allocID, err := pathID(c, "allocId")
+	allocID, err := idParam(c, "allocId")
 	if err == nil {
 		err = h.store.Deallocate(c.Request.Context(), id, allocID)
 	}

@@ -22,7 +22,7 @@ func (s *Server) mountTemplates(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodPost, "/templates", w, s.needDB, h.create)
 	s.handle(v1, http.MethodGet, "/templates/:id", r, s.needDB, h.get)
 	s.handle(v1, http.MethodDelete, "/templates/:id", w, s.needDB, h.delete)
-	s.handle(v1, http.MethodPost, "/templates/:id/submit", w, s.needDB, h.submit)
+	s.handle(v1, http.MethodPost, "/templates/:id/submit", w, s.needDB, s.needWABA, h.submit)
 	s.handle(v1, http.MethodPost, "/templates/:id/render", r, s.needDB, h.render)
 }
 
@@ -64,7 +64,7 @@ func (h *templateHandlers) create(c *gin.Context) {
 }
 
 func (h *templateHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err == nil {
 		var out models.Template
 		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
@@ -76,7 +76,7 @@ func (h *templateHandlers) get(c *gin.Context) {
 }
 
 func (h *templateHandlers) delete(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err == nil {
 		err = h.store.Delete(c.Request.Context(), id)
 	}
@@ -88,11 +88,7 @@ func (h *templateHandlers) delete(c *gin.Context) {
 }
 
 func (h *templateHandlers) submit(c *gin.Context) {
-	if h.s.deps.WABA == nil {
-		WriteError(c, h.s.deps.Logger, models.Errorf(models.EUnavailable, "WhatsApp client is not configured"))
-		return
-	}
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -107,7 +103,7 @@ func (h *templateHandlers) submit(c *gin.Context) {
 
 // render previews a template with values and reports missing variables (422).
 func (h *templateHandlers) render(c *gin.Context) {
-	id, err := pathID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
