@@ -8,7 +8,6 @@ import (
 	"github.com/wabascrm/scrm/models"
 )
 
-
 type senderHandlers struct {
 	s     *Server
 	store models.SenderStore
