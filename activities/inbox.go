@@ -15,16 +15,10 @@ import (
 	"github.com/wabascrm/scrm/waba"
 )
 
-// publishAfterCommit pushes stored events to the realtime tier. A failed
-// publish is logged, not returned: the events are in PostgreSQL and clients
-// resync from there, so retrying the whole activity would only duplicate work.
+// publishAfterCommit pushes committed events to the realtime tier (see
+// models.PublishCommitted: a failed push is logged, not retried).
 func publishAfterCommit(ctx context.Context, pub models.EventPublisher, log *slog.Logger, evs ...models.Event) {
-	if pub == nil || len(evs) == 0 {
-		return
-	}
-	if err := pub.Publish(ctx, evs...); err != nil && log != nil {
-		log.WarnContext(ctx, "publish events", "err", err, "count", len(evs))
-	}
+	models.PublishCommitted(ctx, pub, log, "activity", evs...)
 }
 
 // InboxStore implements ConversationStore on PostgreSQL (models.Inbox).

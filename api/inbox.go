@@ -55,14 +55,9 @@ func (s *Server) mountInbox(v1 *gin.RouterGroup) {
 }
 
 func (h *inboxHandlers) publish(c *gin.Context, evs []models.Event) {
-	if h.s.deps.Events == nil || len(evs) == 0 {
-		return
-	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.s.deps.Events.Publish(ctx, evs...); err != nil {
-		h.s.deps.Logger.WarnContext(ctx, "publish events", "err", err)
-	}
+	models.PublishCommitted(ctx, h.s.deps.Events, h.s.deps.Logger, "inbox", evs...)
 }
 
 func (h *inboxHandlers) list(c *gin.Context) {

@@ -104,14 +104,9 @@ func (h *webhookHandler) receive(c *gin.Context) {
 	for _, pn := range res.UnverifiedSenders {
 		h.log.WarnContext(c, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
 	}
-	if h.events != nil && len(res.Events) > 0 {
-		// A failed publish loses nothing: clients resync from the events table.
-		pctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-		if err := h.events.Publish(pctx, res.Events...); err != nil {
-			h.log.WarnContext(c, "webhook: publish events", "err", err, "count", len(res.Events))
-		}
-		cancel()
-	}
+	pctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	models.PublishCommitted(pctx, h.events, h.log, "webhook", res.Events...)
+	cancel()
 	// Temporal hears only about windows that opened. The row in
 	// window_signals is the durable copy: the worker re-signals it if this
 	// attempt fails or the process dies now.

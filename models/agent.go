@@ -619,12 +619,7 @@ func (s AgentStore) SetPresence(ctx context.Context, p Principal, presence strin
 // publish forwards committed events. A failed publish loses nothing (clients
 // resync from the events table), so it is logged, not returned.
 func (s AgentStore) publish(ctx context.Context, evs ...Event) {
-	if s.Events == nil {
-		return
-	}
-	if err := s.Events.Publish(ctx, evs...); err != nil && s.Log != nil {
-		s.Log.WarnContext(ctx, "publish agent event", "err", err)
-	}
+	PublishCommitted(ctx, s.Events, s.Log, "agent", evs...)
 }
 
 // AdminInput bootstraps an Admin.

@@ -330,10 +330,8 @@ func (s CaseStore) mutate(ctx context.Context, id int64, by int64, fn caseFn) (C
 		evs = append(evs, ev)
 		return nil
 	})
-	if err == nil && s.Publisher != nil && len(evs) > 0 {
-		if perr := s.Publisher.Publish(ctx, evs...); perr != nil && s.Log != nil {
-			s.Log.WarnContext(ctx, "publish case events", "err", perr, "case", id)
-		}
+	if err == nil {
+		PublishCommitted(ctx, s.Publisher, s.Log, "case", evs...)
 	}
 	c.derive(s.now())
 	return c, err
@@ -735,10 +733,6 @@ func (s CaseStore) AutoAssignBatch(ctx context.Context, teamID int64, caseIDs []
 	if err != nil {
 		return nil, err
 	}
-	if s.Publisher != nil && len(evs) > 0 {
-		if perr := s.Publisher.Publish(ctx, evs...); perr != nil && s.Log != nil {
-			s.Log.WarnContext(ctx, "publish case events", "err", perr, "team", teamID)
-		}
-	}
+	PublishCommitted(ctx, s.Publisher, s.Log, "case", evs...)
 	return got, nil
 }

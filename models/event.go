@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -76,4 +77,16 @@ func (s EventStore) Latest(ctx context.Context) (int64, error) {
 	var id int64
 	err := s.DB.WithContext(ctx).Raw("SELECT COALESCE(MAX(id), 0) FROM events").Scan(&id).Error
 	return id, err
+}
+
+// PublishCommitted pushes events that are already committed to the events
+// table. A failed publish loses nothing (clients resync from PostgreSQL),
+// so it is logged, never returned. pub and log may be nil.
+func PublishCommitted(ctx context.Context, pub EventPublisher, log *slog.Logger, what string, evs ...Event) {
+	if pub == nil || len(evs) == 0 {
+		return
+	}
+	if err := pub.Publish(ctx, evs...); err != nil && log != nil {
+		log.WarnContext(ctx, "publish "+what+" events", "err", err, "count", len(evs))
+	}
 }
