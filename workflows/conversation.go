@@ -105,6 +105,9 @@ type conversation struct {
 	inFlight int64
 	handled  int // sends finished in this run
 	acts     *activities.Conversation
+	// upserted is the search-attribute tuple last written, so a reload that
+	// changes nothing adds no history event.
+	upserted [4]string
 }
 
 func (w *conversation) short(ctx workflow.Context) workflow.Context {
@@ -172,6 +175,13 @@ func (w *conversation) upsertSearchAttributes(ctx workflow.Context) {
 	if status == "" {
 		status = "open"
 	}
+	cur := [4]string{itoa(w.in.SenderID), itoa(w.snap.AssigneeID), itoa(w.snap.TeamID), status}
+	// Version 1 skips unchanged upserts; histories recorded before keep
+	// replaying with an upsert on every reload.
+	if workflow.GetVersion(ctx, "upsert-search-attributes-on-change", workflow.DefaultVersion, 1) >= 1 && cur == w.upserted {
+		return
+	}
+	w.upserted = cur
 	_ = workflow.UpsertTypedSearchAttributes(ctx,
 		temporal.NewSearchAttributeKeyKeyword(SASenderID).ValueSet(itoa(w.in.SenderID)),
 		temporal.NewSearchAttributeKeyKeyword(SAAgentID).ValueSet(itoa(w.snap.AssigneeID)),

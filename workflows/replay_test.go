@@ -18,8 +18,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 		fn   any
 		name string
 	}{
-		"conversation.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
-		"case.json":         {workflows.CaseWorkflow, workflows.CaseWorkflowName},
+		"conversation.json":    {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // before upsert-on-change
+		"conversation_v1.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
+		"case.json":            {workflows.CaseWorkflow, workflows.CaseWorkflowName},
 	}
 	for file, c := range cases {
 		t.Run(file, func(t *testing.T) {

@@ -484,7 +484,7 @@ func TestInboxEndToEnd(t *testing.T) {
 	if err := st.ts.Client().GetWorkflow(ctx, convWF, "").Get(ctx, nil); err != nil {
 		t.Fatalf("first conversation run: %v", err)
 	}
-	saveHistory(t, st, convWF, "conversation.json")
+	saveHistory(t, st, convWF, "conversation_v1.json")
 	outboxBefore := len(st.sim.Outbox())
 	var refused api.ErrorBody
 	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, map[string]any{"type": "text", "text": "masih di sana?"}, &refused); code != 409 {
