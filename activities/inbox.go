@@ -103,7 +103,7 @@ func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error
 	}
 	switch {
 	case job.AlreadyDone:
-		st := SendResult{MessageID: id, Wamid: job.WAMID, Status: MsgStatusResult(job.Status)}
+		st := SendResult{MessageID: id, Wamid: job.WAMID, Status: sendStatusOf(job.Status)}
 		return st, nil
 	case job.Ambiguous:
 		return SendResult{}, temporal.NewApplicationErrorWithOptions(errAwaitingWebhook.Error(), "AmbiguousSend",
@@ -170,8 +170,8 @@ func (s WABASender) MarkFailed(ctx context.Context, id int64, reason string) err
 	return nil
 }
 
-// MsgStatusResult maps a stored message status to a SendResult status.
-func MsgStatusResult(status string) string {
+// sendStatusOf maps a stored message status to a SendResult status.
+func sendStatusOf(status string) string {
 	if status == models.MsgFailed {
 		return "failed"
 	}

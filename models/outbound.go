@@ -42,7 +42,7 @@ type QueuedSend struct {
 	Events  []Event
 }
 
-// WindowClosedError details, for the 409 a free-form send gets outside the window.
+// templateBrief lists a usable template in the 409 a free-form send gets outside the window.
 type templateBrief struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name"`

@@ -19,7 +19,8 @@ import (
 func BenchmarkInboxSend(b *testing.B) {
 	st := startStack(b, 24*time.Hour)
 	seed := st.seedInbox()
-	ws := st.connect(seed.ayu)
+	// Ayu's open websocket keeps her online, so routing can assign to her.
+	st.connect(seed.ayu)
 	waitUntil(b, 5*time.Second, "ayu online", func() bool {
 		var p string
 		st.db.Gorm.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
@@ -99,5 +100,4 @@ func BenchmarkInboxSend(b *testing.B) {
 	b.ReportMetric(signalsPerInbound, "signals/inbound")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	_ = ws
 }
