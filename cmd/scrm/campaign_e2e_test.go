@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/waba/sim"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 // campaignSeed is the campaign part of the end-to-end stack: three senders
@@ -27,10 +28,11 @@ func (st *stack) seedCampaigns(admin string) campaignSeed {
 		pnid := fmt.Sprintf("20000000000000%d", i)
 		display := fmt.Sprintf("+62 21 5100 000%d", i)
 		st.simPost("/sim/numbers", sim.Number{PhoneNumberID: pnid, Display: display, WABAID: "WABA-E2E", PortfolioID: "PF-CAMPAIGN",
-			ThroughputMPS: 80, LimitTier: "TIER_10K", Quality: "GREEN"})
+			ThroughputMPS: 80, LimitTier: "TIER_100K", Quality: "GREEN"})
 		var s struct{ ID int64 }
 		if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": pnid, "wabaId": "WABA-E2E",
-			"displayNumber": display, "throughputMps": 80}, &s); code != 201 {
+			"displayNumber": display, "throughputMps": 80,
+			"businessPortfolioId": "PF-CAMPAIGN", "messagingLimitTier": "TIER_100K"}, &s); code != 201 {
 			t.Fatalf("create sender %s: %d", pnid, code)
 		}
 		cs.senderIDs, cs.pnids = append(cs.senderIDs, s.ID), append(cs.pnids, pnid)
@@ -78,10 +80,6 @@ type campaignBody struct {
 func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n int, midRun func()) campaignBody {
 	t := st.t
 	t.Helper()
-	// Pacing is per campaign (no per-number pacer yet): two campaigns on the
-	// same numbers within one second could together exceed a number's mps,
-	// so consecutive campaigns here start more than a second apart.
-	time.Sleep(1100 * time.Millisecond)
 	var created struct {
 		Campaign models.Campaign        `json:"campaign"`
 		Audience models.AudiencePreview `json:"audience"`
@@ -172,8 +170,8 @@ func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContac
 			}
 		}
 	}
-	// Pacing is per campaign: a refusal here would mean this campaign itself
-	// went over a number's limit (runCampaign keeps campaigns apart).
+	// Pacing is per number (SenderWorkflow + the shared per-second budget):
+	// a refusal here means a number went over its limit.
 	if refused != 0 {
 		t.Fatalf("%d sends of this campaign refused for throughput (%d in all)", refused, c.Rejected[strconv.Itoa(130429)])
 	}
@@ -232,6 +230,8 @@ func TestCampaignEndToEnd(t *testing.T) {
 		t.Fatalf("funnel %+v", f)
 	}
 	st.checkExactlyOnce(cs, v.ID, 1, 1000)
+	saveHistory(t, st, workflows.CampaignWorkflowID(v.ID), "campaign_v2.json")
+	saveHistory(t, st, workflows.SenderWorkflowID(cs.senderIDs[0]), "sender.json")
 	var senders []int64
 	st.db.Gorm.Raw(`SELECT DISTINCT sender_id FROM campaign_recipients WHERE campaign_id = ? AND sender_id IS NOT NULL ORDER BY 1`, v.ID).Scan(&senders)
 	if len(senders) != 3 {
