@@ -29,16 +29,16 @@ type campaignFake struct {
 	n        int
 	perSec   int
 	lastSend time.Time
-	plan    models.CampaignPlan
-	now     func() time.Time
-	status  string
-	queue   map[int64]time.Time // contact -> not before
-	sentAt  map[int64][]time.Time
-	skipped int
-	statuss []string
-	afters  []int64
-	wakes   []string
-	claims  int
+	plan     models.CampaignPlan
+	now      func() time.Time
+	status   string
+	queue    map[int64]time.Time // contact -> not before
+	sentAt   map[int64][]time.Time
+	skipped  int
+	statuss  []string
+	afters   []int64
+	wakes    []string
+	claims   int
 }
 
 func newCampaignFake(n, perSec int, q models.QuietHours) *campaignFake {
