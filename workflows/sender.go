@@ -109,6 +109,9 @@ func SenderWorkflow(ctx workflow.Context, in SenderInput) (SenderState, error) {
 		sel.AddFuture(timer, func(f workflow.Future) { terr = f.Get(ctx, nil) })
 		sel.AddReceive(wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
 		sel.Select(ctx)
+		if err := ctx.Err(); err != nil {
+			return err // the workflow itself is cancelled (ops)
+		}
 		if terr != nil && !temporal.IsCanceledError(terr) {
 			return terr
 		}
