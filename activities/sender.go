@@ -102,7 +102,15 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 	if err := a.Store.PruneSlots(ctx, in.SenderID); err != nil {
 		return res, businessOrRetry(err)
 	}
+	// A stopping worker hands the number back at once: the workflow's next
+	// drain runs on a worker that stays.
+	stopping := activity.GetWorkerStopChannel(ctx)
 	for time.Now().Before(deadline) {
+		select {
+		case <-stopping:
+			return res, nil
+		default:
+		}
 		activity.RecordHeartbeat(ctx, res.Sent+res.Failed)
 		s, err := a.Store.Sender(ctx, in.SenderID)
 		if err != nil {

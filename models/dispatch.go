@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -172,13 +173,13 @@ func (d Dispatch) Due(ctx context.Context, senderID int64, limit int) ([]DueSend
 // NextDue is the earliest moment a queued recipient of a running campaign
 // becomes due on the number (zero: nothing queued).
 func (d Dispatch) NextDue(ctx context.Context, senderID int64) (time.Time, error) {
-	var t *time.Time
+	var t sql.NullTime
 	err := d.DB.WithContext(ctx).Raw(`SELECT min(r.not_before) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.sender_id = ? AND r.status = 'queued' AND c.status = 'running' AND c.dispatch = 'sender'`, senderID).Scan(&t).Error
-	if err != nil || t == nil {
-		return time.Time{}, err
+		WHERE r.sender_id = ? AND r.status = 'queued' AND c.status = 'running' AND c.dispatch = 'sender'`, senderID).Row().Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next due of sender %d: %w", senderID, err)
 	}
-	return *t, nil
+	return t.Time, nil
 }
 
 // Defer moves recipients' next moment to until (quiet hours began, pair
@@ -282,13 +283,13 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 				}
 				if left <= 0 {
 					n = i
-					var oldest time.Time
+					var oldest sql.NullTime
 					if err := tx.Raw(`SELECT min(reached_at) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, since).
-						Scan(&oldest).Error; err != nil {
+						Row().Scan(&oldest); err != nil {
 						return err
 					}
 					g.Block, g.Reason = BlockPortfolio, fmt.Sprintf("portfolio messaging limit: %d unique users reached in 24h (limit %d)", count, b.Limit)
-					g.Until = oldest.Add(24 * time.Hour)
+					g.Until = oldest.Time.Add(24 * time.Hour)
 					break
 				}
 				left--
