@@ -46,7 +46,7 @@ type SenderDispatch struct {
 	Waker    SenderWaker
 	// Warmup is the daily template cap of a new number, day by day.
 	Warmup []int
-	// Parallel sends within one second (8 when zero).
+	// Parallel sends within one second (16 when zero).
 	Parallel int
 	// Headroom is the share of each second left for inbox sends (1/20 of
 	// the throughput, at least 1, when zero).
@@ -105,6 +105,7 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 	// A stopping worker hands the number back at once: the workflow's next
 	// drain runs on a worker that stays.
 	stopping := activity.GetWorkerStopChannel(ctx)
+	lastRound := int64(0) // the calendar second of the last round
 	for time.Now().Before(deadline) {
 		select {
 		case <-stopping:
@@ -120,18 +121,13 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			res.Block, res.Reason = b, why
 			return res, nil
 		}
-		now := time.Now()
-		if now.Sub(now.Truncate(time.Second)) > window {
-			if err := sleepCtx(ctx, now.Truncate(time.Second).Add(time.Second).Sub(now)); err != nil {
-				return res, err
-			}
-			continue
-		}
 		mps := s.ThroughputMPS
 		if mps <= 0 {
 			mps = 80
 		}
 		share := mps - a.headroom(mps)
+		// The next round's rows are read before its second starts, so the
+		// round spends its second sending.
 		due, err := a.Store.Due(ctx, in.SenderID, share)
 		if err != nil {
 			return res, businessOrRetry(err)
@@ -143,6 +139,13 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			}
 			res.Idle, res.NextDue = true, next
 			return res, nil
+		}
+		now := time.Now()
+		if now.Unix() == lastRound || now.Sub(now.Truncate(time.Second)) > window {
+			if err := sleepCtx(ctx, now.Truncate(time.Second).Add(time.Second).Sub(now)); err != nil {
+				return res, err
+			}
+			now = time.Now()
 		}
 		due, deferred, err := a.quietHours(ctx, due, now)
 		if err != nil {
@@ -158,6 +161,7 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		if err != nil {
 			return res, businessOrRetry(err)
 		}
+		lastRound = now.Unix()
 		if g.N > 0 {
 			backoff, err := a.sendAll(ctx, due[:g.N], &res)
 			if err != nil {
@@ -171,11 +175,6 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		if g.Block != models.BlockNone {
 			res.Block, res.Reason, res.Until = g.Block, g.Reason, g.Until
 			return res, nil
-		}
-		// The next round starts in the next calendar second.
-		now = time.Now()
-		if err := sleepCtx(ctx, now.Truncate(time.Second).Add(time.Second).Sub(now)); err != nil {
-			return res, err
 		}
 	}
 	return res, nil
@@ -217,7 +216,7 @@ func (a *SenderDispatch) quietHours(ctx context.Context, due []models.DueSend, n
 func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, res *DrainResult) (*waba.APIError, error) {
 	par := a.Parallel
 	if par <= 0 {
-		par = 8
+		par = 16
 	}
 	type result struct {
 		row models.DueSend
