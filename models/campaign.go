@@ -413,6 +413,9 @@ var campaignTransitions = map[string][]string{
 	CampaignScheduled: {CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed},
 	CampaignRunning:   {CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed},
 	CampaignPaused:    {CampaignRunning, CampaignCancelled, CampaignFailed},
+	// "Retry failed" runs a finished campaign again for its requeued recipients.
+	CampaignCompleted: {CampaignRunning},
+	CampaignFailed:    {CampaignRunning},
 }
 
 // CampaignCanMove reports whether from -> to is allowed.
@@ -448,6 +451,8 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		}
 		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
 			upd["finished_at"] = now
+		} else if c.FinishedAt != nil {
+			upd["finished_at"] = nil // running again (retry failed)
 		}
 		if err := tx.Table("campaigns").Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
