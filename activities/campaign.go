@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/wabascrm/scrm/models"
@@ -18,6 +19,7 @@ type CampaignBackend interface {
 	RecordOutcomes(ctx context.Context, campaignID int64, outs []models.SendOutcome) error
 	SetStatus(ctx context.Context, id int64, status, reason string) (models.Campaign, error)
 	Queue(ctx context.Context, id int64) (models.CampaignQueue, error)
+	RecordProgress(ctx context.Context, id int64, q models.CampaignQueue) (models.Event, error)
 	UseSenderDispatch(ctx context.Context, id int64) error
 }
 
@@ -36,6 +38,10 @@ type Campaign struct {
 	Parallel int
 	// Waker tells the numbers' SenderWorkflows that a claimed page waits.
 	Waker SenderWaker
+	// Events, when set, receives a campaign.progress event per look at the
+	// queue (the progress page updates live).
+	Events models.EventPublisher
+	Log    *slog.Logger
 }
 
 // PageClaim is a compact account of one claimed page (the rows stay in
@@ -88,7 +94,17 @@ func (a *Campaign) CampaignClaimNext(ctx context.Context, id, after int64, limit
 // CampaignQueue reads the campaign's recipients by state.
 func (a *Campaign) CampaignQueue(ctx context.Context, id int64) (models.CampaignQueue, error) {
 	q, err := a.Store.Queue(ctx, id)
-	return q, businessOrRetry(err)
+	if err != nil {
+		return q, businessOrRetry(err)
+	}
+	if a.Events != nil {
+		ev, err := a.Store.RecordProgress(ctx, id, q)
+		if err != nil {
+			return q, businessOrRetry(err)
+		}
+		publishAfterCommit(ctx, a.Events, a.Log, ev)
+	}
+	return q, nil
 }
 
 // CampaignBatchResult counts the outcomes of one batch.

@@ -505,3 +505,39 @@ func (d Dispatch) Usage(ctx context.Context, senderID int64) (DispatchUsage, err
 	}
 	return u, nil
 }
+
+// CampaignProgressData is the payload of a campaign.progress event.
+type CampaignProgressData struct {
+	CampaignID int64     `json:"campaignId"`
+	Status     string    `json:"status"`
+	Queued     int64     `json:"queued"`
+	Sent       int64     `json:"sent"`
+	Failed     int64     `json:"failed"`
+	Skipped    int64     `json:"skipped"`
+	NextDue    time.Time `json:"nextDue,omitempty"`
+}
+
+// RecordProgress stores a campaign.progress event for the campaign's
+// creator (admins and campaign managers see every event by scope).
+func (s CampaignStore) RecordProgress(ctx context.Context, id int64, q CampaignQueue) (Event, error) {
+	var c struct {
+		Status    string
+		CreatedBy *int64
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT status, created_by FROM campaigns WHERE id = ?`, id).Scan(&c).Error; err != nil {
+		return Event{}, fmt.Errorf("campaign %d: %w", id, err)
+	}
+	var aud Audience
+	if c.CreatedBy != nil {
+		aud.AgentIDs = []int64{*c.CreatedBy}
+	}
+	ev, err := NewEvent(EventCampaignProgress, aud, CampaignProgressData{CampaignID: id, Status: c.Status, Queued: q.Queued,
+		Sent: q.Sent, Failed: q.Failed, Skipped: q.Skipped, NextDue: q.NextDue})
+	if err != nil {
+		return Event{}, err
+	}
+	if err := (EventStore{DB: s.DB}).Append(ctx, s.DB.WithContext(ctx), &ev); err != nil {
+		return Event{}, fmt.Errorf("campaign %d progress event: %w", id, err)
+	}
+	return ev, nil
+}

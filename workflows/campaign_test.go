@@ -92,6 +92,10 @@ func (f *campaignFake) SetStatus(_ context.Context, _ int64, status, _ string) (
 
 func (f *campaignFake) UseSenderDispatch(context.Context, int64) error { return nil }
 
+func (f *campaignFake) RecordProgress(context.Context, int64, models.CampaignQueue) (models.Event, error) {
+	return models.Event{}, nil
+}
+
 // Queue sends what the numbers would have sent since the last look.
 func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, error) {
 	f.mu.Lock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -273,6 +274,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	// pacer (its SenderWorkflow and the shared per-second budget), so
 	// together they never exceed 80/s on a number and Meta refuses nothing.
 	seg2 := st.audience(seed.admin, "promo-b", 100001, 1000)
+	sock := st.connect(cs.admin) // the progress page's live feed
 	idA := st.launchCampaign(cs, "Promo A", seg1, 1000)
 	idB := st.launchCampaign(cs, "Promo B", seg2, 1000)
 	v := st.awaitCampaign(cs, idA, 1000, 0)
@@ -285,6 +287,14 @@ func TestCampaignEndToEnd(t *testing.T) {
 	}
 	st.checkExactlyOnce(cs, v.ID, 1, 1000)
 	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
+	// Progress arrived live over the websocket, ending with nothing queued.
+	sock.waitFor(t, 10*time.Second, "final progress of A", func(e wsEvent) bool {
+		var d models.CampaignProgressData
+		return e.Type == models.EventCampaignProgress && json.Unmarshal(e.Data, &d) == nil && d.CampaignID == idA && d.Queued == 0 && d.Sent == 1000
+	})
+	if n := sock.count(func(e wsEvent) bool { return e.Type == models.EventCampaignProgress }); n < 4 {
+		t.Fatalf("%d progress events", n)
+	}
 	saveHistory(t, st, workflows.CampaignWorkflowID(v.ID), "campaign_v2.json")
 	saveHistory(t, st, workflows.SenderWorkflowID(cs.senderIDs[0]), "sender.json")
 	var senders []int64

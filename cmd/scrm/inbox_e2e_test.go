@@ -149,7 +149,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
 			IntakeCases: &activities.IntakeCases{Intake: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
 				Cases: cases, Starter: caseWFs},
-			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs},
+			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs, Events: pub, Log: log},
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: models.CampaignStore{DB: st.db.Gorm},
 				Waker: senderWFs, Warmup: st.warmup, Log: log},
 		},
