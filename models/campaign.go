@@ -110,7 +110,9 @@ type Campaign struct {
 	Name          string            `json:"name"`
 	TemplateID    int64             `json:"templateId"`
 	Variables     map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
-	SegmentID     int64             `json:"segmentId"`
+	SegmentID     *int64            `json:"segmentId,omitempty"`
+	// IntakeJobID names an uploaded list: the contacts that import created or updated.
+	IntakeJobID *int64 `json:"intakeJobId,omitempty"`
 	SenderIDs     Int64List         `json:"senderIds" gorm:"type:bigint[]"`
 	StartAt       *time.Time        `json:"startAt,omitempty"`
 	EndAt         *time.Time        `json:"endAt,omitempty"`
@@ -137,6 +139,9 @@ type CampaignInput struct {
 	TemplateID int64             `json:"templateId"`
 	Variables  map[string]string `json:"variables"`
 	SegmentID  int64             `json:"segmentId"`
+	// IntakeJobID adds an uploaded list (the contacts of that import) to
+	// the audience; a segment, a list or both.
+	IntakeJobID int64 `json:"intakeJobId"`
 	SenderIDs  []int64           `json:"senderIds"`
 	StartAt    *time.Time        `json:"startAt"`
 	EndAt      *time.Time        `json:"endAt"`
@@ -218,7 +223,7 @@ func campaignValues(vars map[string]string, c Contact) (mapping, values map[stri
 // contact of the segment.
 func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
 	var pv AudiencePreview
-	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables, SegmentID: in.SegmentID,
+	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables,
 		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned}
 	if c.Variables == nil {
 		c.Variables = map[string]string{}
@@ -279,15 +284,37 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 			return c, pv, FieldError(EUnprocessable, "senderIds", "%s", why)
 		}
 	}
-	sg, err := SegmentStore{DB: s.DB}.Get(ctx, in.SegmentID)
-	if err != nil {
-		var me *Error
-		if errors.As(err, &me) && me.Code == ENotFound {
-			return c, pv, FieldError(EUnprocessable, "segmentId", "segment %d not found", in.SegmentID)
+	if in.SegmentID == 0 && in.IntakeJobID == 0 {
+		return c, pv, FieldError(EInvalid, "segmentId", "choose a segment, an uploaded list (intakeJobId) or both")
+	}
+	name := ""
+	if in.SegmentID != 0 {
+		sg, err := SegmentStore{DB: s.DB}.Get(ctx, in.SegmentID)
+		if err != nil {
+			var me *Error
+			if errors.As(err, &me) && me.Code == ENotFound {
+				return c, pv, FieldError(EUnprocessable, "segmentId", "segment %d not found", in.SegmentID)
+			}
+			return c, pv, err
 		}
+		c.SegmentID, name = &sg.ID, "segment "+strconv.Quote(sg.Name)
+	}
+	if in.IntakeJobID != 0 {
+		var n int64
+		if err := db.Raw(`SELECT count(*) FROM intake_jobs WHERE id = ?`, in.IntakeJobID).Scan(&n).Error; err != nil {
+			return c, pv, err
+		}
+		if n == 0 {
+			return c, pv, FieldError(EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
+		}
+		c.IntakeJobID = &in.IntakeJobID
+		name = strings.TrimPrefix(name+" and the uploaded list", " and ")
+	}
+	scope, err := s.audience(ctx, c)
+	if err != nil {
 		return c, pv, err
 	}
-	q := func() *gorm.DB { return sg.Filter.apply(db.Table("contacts")) }
+	q := func() *gorm.DB { return scope(db) }
 	if err := q().Count(&pv.Size).Error; err != nil {
 		return c, pv, err
 	}
@@ -298,7 +325,7 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 		return c, pv, err
 	}
 	if pv.Size == 0 {
-		return c, pv, FieldError(EUnprocessable, "segmentId", "segment %q has no contacts", sg.Name)
+		return c, pv, FieldError(EUnprocessable, "segmentId", "%s has no contacts", name)
 	}
 	var sample Contact
 	if err := q().Where("NOT contacts.opted_out").Order("contacts.id").Limit(1).Find(&sample).Error; err != nil {
@@ -536,14 +563,40 @@ func (s CampaignStore) Plan(ctx context.Context, id int64) (CampaignPlan, error)
 	return p, nil
 }
 
-// NextContacts returns up to limit contact ids of the campaign's segment
+// audience returns the contacts query of a campaign's audience: its
+// segment's filter, its uploaded list's contacts, or either of them.
+func (s CampaignStore) audience(ctx context.Context, c Campaign) (func(db *gorm.DB) *gorm.DB, error) {
+	var filter *SegmentFilter
+	if c.SegmentID != nil {
+		sg, err := SegmentStore{DB: s.DB}.Get(ctx, *c.SegmentID)
+		if err != nil {
+			return nil, err
+		}
+		filter = &sg.Filter
+	}
+	const list = "contacts.id IN (SELECT contact_id FROM intake_rows WHERE job_id = ? AND contact_id IS NOT NULL)"
+	return func(db *gorm.DB) *gorm.DB {
+		tbl := db.Table("contacts")
+		switch {
+		case filter != nil && c.IntakeJobID != nil:
+			seg := filter.apply(db.Session(&gorm.Session{NewDB: true}).Table("contacts").Select("contacts.id"))
+			return tbl.Where("(contacts.id IN (?) OR "+list+")", seg, *c.IntakeJobID)
+		case filter != nil:
+			return filter.apply(tbl)
+		default:
+			return tbl.Where(list, *c.IntakeJobID)
+		}
+	}, nil
+}
+
+// NextContacts returns up to limit contact ids of the campaign's audience
 // after the keyset cursor (never the whole audience).
 func (s CampaignStore) NextContacts(ctx context.Context, campaignID, after int64, limit int) ([]int64, error) {
-	var segID int64
-	if err := s.DB.WithContext(ctx).Raw(`SELECT segment_id FROM campaigns WHERE id = ?`, campaignID).Scan(&segID).Error; err != nil {
-		return nil, err
+	var c Campaign
+	if err := s.DB.WithContext(ctx).Where("id = ?", campaignID).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("campaign %d: %w", campaignID, err)
 	}
-	sg, err := SegmentStore{DB: s.DB}.Get(ctx, segID)
+	scope, err := s.audience(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +604,7 @@ func (s CampaignStore) NextContacts(ctx context.Context, campaignID, after int64
 		limit = MaxSegmentPage
 	}
 	var ids []int64
-	err = sg.Filter.apply(s.DB.WithContext(ctx).Table("contacts")).Where("contacts.id > ?", after).
+	err = scope(s.DB.WithContext(ctx)).Where("contacts.id > ?", after).
 		Order("contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("page campaign %d audience: %w", campaignID, err)
