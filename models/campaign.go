@@ -106,20 +106,20 @@ type FrequencyCap struct {
 
 // Campaign is a template sent to a segment over a pool of senders.
 type Campaign struct {
-	ID            int64             `json:"id" gorm:"primaryKey"`
-	Name          string            `json:"name"`
-	TemplateID    int64             `json:"templateId"`
-	Variables     map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
-	SegmentID     *int64            `json:"segmentId,omitempty"`
+	ID         int64             `json:"id" gorm:"primaryKey"`
+	Name       string            `json:"name"`
+	TemplateID int64             `json:"templateId"`
+	Variables  map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
+	SegmentID  *int64            `json:"segmentId,omitempty"`
 	// IntakeJobID names an uploaded list: the contacts that import created or updated.
-	IntakeJobID *int64 `json:"intakeJobId,omitempty"`
-	SenderIDs     Int64List         `json:"senderIds" gorm:"type:bigint[]"`
-	StartAt       *time.Time        `json:"startAt,omitempty"`
-	EndAt         *time.Time        `json:"endAt,omitempty"`
-	QuietHours    QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
-	CapMax        int               `json:"capMax"`
-	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
-	CapCategories StringList        `json:"capCategories" gorm:"type:text[]"`
+	IntakeJobID   *int64     `json:"intakeJobId,omitempty"`
+	SenderIDs     Int64List  `json:"senderIds" gorm:"type:bigint[]"`
+	StartAt       *time.Time `json:"startAt,omitempty"`
+	EndAt         *time.Time `json:"endAt,omitempty"`
+	QuietHours    QuietHours `json:"quietHours" gorm:"serializer:json;type:jsonb"`
+	CapMax        int        `json:"capMax"`
+	CapWindowS    int64      `json:"capWindowSeconds" gorm:"column:cap_window_s"`
+	CapCategories StringList `json:"capCategories" gorm:"type:text[]"`
 	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
 	SkipAssigned bool       `json:"skipAssigned"`
 	Status       string     `json:"status"`
@@ -141,12 +141,12 @@ type CampaignInput struct {
 	SegmentID  int64             `json:"segmentId"`
 	// IntakeJobID adds an uploaded list (the contacts of that import) to
 	// the audience; a segment, a list or both.
-	IntakeJobID int64 `json:"intakeJobId"`
-	SenderIDs  []int64           `json:"senderIds"`
-	StartAt    *time.Time        `json:"startAt"`
-	EndAt      *time.Time        `json:"endAt"`
-	QuietHours *QuietHours       `json:"quietHours"`
-	Cap        *FrequencyCap     `json:"frequencyCap"`
+	IntakeJobID int64         `json:"intakeJobId"`
+	SenderIDs   []int64       `json:"senderIds"`
+	StartAt     *time.Time    `json:"startAt"`
+	EndAt       *time.Time    `json:"endAt"`
+	QuietHours  *QuietHours   `json:"quietHours"`
+	Cap         *FrequencyCap `json:"frequencyCap"`
 	// SkipAssigned leaves out contacts an agent is talking to (open, assigned).
 	SkipAssigned bool `json:"skipAssigned"`
 }
