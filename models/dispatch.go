@@ -541,3 +541,26 @@ func (s CampaignStore) RecordProgress(ctx context.Context, id int64, q CampaignQ
 	}
 	return ev, nil
 }
+
+// RecordTemplate accounts for a template an agent sent from the inbox: it
+// uses the number's warm-up day and, outside the customer's window, a unit
+// of the portfolio's messaging limit, so campaigns' budgets see it.
+func (d Dispatch) RecordTemplate(ctx context.Context, senderID, contactID int64, windowOpen bool) error {
+	s, err := d.Sender(ctx, senderID)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	return d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO sender_daily_usage (sender_id, day, templates) VALUES (?, ?, 1)
+			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + 1`,
+			senderID, now.In(LoadZone(TZWIB)).Format(time.DateOnly)).Error; err != nil {
+			return fmt.Errorf("count template of sender %d: %w", senderID, err)
+		}
+		if windowOpen {
+			return nil
+		}
+		return tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) VALUES (?, ?, ?)
+			ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, PortfolioOf(s), contactID, now).Error
+	})
+}
