@@ -321,7 +321,7 @@ type RecipientRow struct {
 	SenderNumber string     `json:"senderNumber"`
 	Status       string     `json:"status"` // queued sent delivered read replied failed skipped
 	MessageID    *int64     `json:"messageId,omitempty"`
-	WAMID        string     `json:"wamid"`
+	WAMID        string     `json:"wamid" gorm:"column:wamid"`
 	ErrorCode    *int       `json:"errorCode,omitempty"`
 	Reason       string     `json:"reason"` // skip reason or send error
 	SentAt       *time.Time `json:"sentAt,omitempty"`
