@@ -342,24 +342,23 @@ const MaxRecipientPage = 500
 // recipientBatch is how many rows EachRecipient reads per query.
 const recipientBatch = 1000
 
-func (s CampaignStore) recipientRows(ctx context.Context, campaignID int64, status string, after int64, limit int) ([]RecipientRow, error) {
-	q := `SELECT * FROM (SELECT r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
+// recipientRows reads the next limit recipients after the keyset cursor,
+// every state. The page of ids is cut first (index on (campaign_id, id)),
+// then joined, so each batch costs the same however far into the campaign.
+func (s CampaignStore) recipientRows(ctx context.Context, campaignID, after int64, limit int) ([]RecipientRow, error) {
+	q := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after ORDER BY id LIMIT @limit)
+		SELECT r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
 			r.sender_id, COALESCE(sd.display_number, '') AS sender_number, ` + recipientStateSQL + ` AS status,
 			r.message_id, COALESCE(m.wamid, '') AS wamid, COALESCE(r.error_code, m.error_code) AS error_code,
 			CASE WHEN r.reason <> '' THEN r.reason ELSE COALESCE(m.error_reason, '') END AS reason,
 			m.sent_at, m.delivered_at, m.read_at, rp.at AS replied_at
-		FROM campaign_recipients r
+		FROM r
 		JOIN contacts ct ON ct.id = r.contact_id
 		LEFT JOIN senders sd ON sd.id = r.sender_id` + recipientJoinSQL + `
-		WHERE r.campaign_id = @id AND r.id > @after ORDER BY r.id) x`
-	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}
-	if status != "" {
-		q += ` WHERE x.status = @status`
-		args["status"] = status
-	}
-	q += ` ORDER BY x.id LIMIT @limit`
+		ORDER BY r.id`
 	var rows []RecipientRow
-	if err := s.DB.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
+	err := s.DB.WithContext(ctx).Raw(q, map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}).Scan(&rows).Error
+	if err != nil {
 		return nil, fmt.Errorf("recipients of campaign %d: %w", campaignID, err)
 	}
 	return rows, nil
@@ -370,6 +369,30 @@ func checkRecipientStatus(status string) error {
 		return FieldError(EInvalid, "status", "must be one of %s", strings.Join(recipientStates, ", "))
 	}
 	return nil
+}
+
+// eachRecipient walks the campaign in keyset batches from after, calling fn
+// for each row in status (all when empty) until fn returns false. The state
+// is derived (message status, replies), so the filter is applied per batch.
+func (s CampaignStore) eachRecipient(ctx context.Context, campaignID int64, status string, after int64, fn func(RecipientRow) (bool, error)) error {
+	for {
+		rows, err := s.recipientRows(ctx, campaignID, after, recipientBatch)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if status != "" && r.Status != status {
+				continue
+			}
+			if more, err := fn(r); err != nil || !more {
+				return err
+			}
+		}
+		if len(rows) < recipientBatch {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
 }
 
 // Recipients pages a campaign's recipients by id (keyset: stable while the
@@ -394,45 +417,35 @@ func (s CampaignStore) Recipients(ctx context.Context, campaignID int64, status,
 	if _, err := s.campaign(ctx, campaignID); err != nil {
 		return RecipientPage{}, err
 	}
-	rows, err := s.recipientRows(ctx, campaignID, status, after, limit+1)
-	if err != nil {
-		return RecipientPage{}, err
-	}
-	page := RecipientPage{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(rows[limit-1].ID, 10)))
-	}
-	if page.Items == nil {
-		page.Items = []RecipientRow{}
-	}
-	return page, nil
+	page := RecipientPage{Items: []RecipientRow{}}
+	err := s.eachRecipient(ctx, campaignID, status, after, func(r RecipientRow) (bool, error) {
+		if len(page.Items) == limit {
+			// One more exists: the page ends at the last item returned.
+			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(page.Items[limit-1].ID, 10)))
+			return false, nil
+		}
+		page.Items = append(page.Items, r)
+		return true, nil
+	})
+	return page, err
 }
 
-// EachRecipient calls fn for every recipient of the campaign in id order,
-// reading in keyset batches so memory stays flat however large it is.
+// EachRecipient calls fn for every recipient of the campaign (in status,
+// all when empty) in id order, reading in keyset batches so memory stays
+// flat however large the campaign is.
 func (s CampaignStore) EachRecipient(ctx context.Context, campaignID int64, status string, fn func(RecipientRow) error) (int, error) {
 	if err := checkRecipientStatus(status); err != nil {
 		return 0, err
 	}
-	var after int64
 	n := 0
-	for {
-		rows, err := s.recipientRows(ctx, campaignID, status, after, recipientBatch)
-		if err != nil {
-			return n, err
+	err := s.eachRecipient(ctx, campaignID, status, 0, func(r RecipientRow) (bool, error) {
+		if err := fn(r); err != nil {
+			return false, err
 		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if len(rows) < recipientBatch {
-			return n, nil
-		}
-		after = rows[len(rows)-1].ID
-	}
+		n++
+		return true, nil
+	})
+	return n, err
 }
 
 // StartExport checks the campaign exists and audits the export before the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 func wantErr(t *testing.T, err error, code models.ErrorCode, field string) {
@@ -406,4 +407,59 @@ func TestQueueTestSend(t *testing.T) {
 	wantErr(t, err, models.EUnprocessable, "templateId")
 	_, err = st.QueueTestSend(ctx, p, ib, 999, "", models.TestSendInput{Phone: "0811-0000-0001"})
 	wantErr(t, err, models.ENotFound, "")
+}
+
+// BenchmarkCampaignFunnelAndRecipients100k: the funnel, one filtered page
+// and a full keyset walk of a 100,000-recipient campaign where a tenth of
+// the customers wrote back (half of them within the reply window).
+func BenchmarkCampaignFunnelAndRecipients100k(b *testing.B) {
+	ctx := context.Background()
+	st, id, _ := benchFixture(b)
+	for b.Loop() {
+		start := time.Now()
+		f, err := st.Funnel(ctx, id)
+		if err != nil || f.Recipients != 100_000 || f.Replied != 5_000 {
+			b.Fatalf("funnel %+v %v", f, err)
+		}
+		funnel := time.Since(start)
+		start = time.Now()
+		pg, err := st.Recipients(ctx, id, "replied", "", 100)
+		if err != nil || len(pg.Items) != 100 {
+			b.Fatalf("page %d %v", len(pg.Items), err)
+		}
+		page := time.Since(start)
+		start = time.Now()
+		n, err := st.EachRecipient(ctx, id, "", func(models.RecipientRow) error { return nil })
+		if err != nil || n != 100_000 {
+			b.Fatalf("each %d %v", n, err)
+		}
+		b.Logf("funnel %s, replied page %s, walk of %d rows %s", funnel.Round(time.Millisecond), page.Round(time.Millisecond), n, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+func benchFixture(b *testing.B) (models.CampaignStore, int64, int) {
+	b.Helper()
+	db := testenv.NewDB(b).Gorm
+	for _, q := range []string{
+		`INSERT INTO senders (id, phone_number_id, display_number) VALUES (1, 'PN1', '+62 21 1')`,
+		`INSERT INTO templates (id, name, language, category, status, components) VALUES (1, 'promo', 'id', 'MARKETING', 'APPROVED', '[{"type":"BODY","text":"Halo"}]')`,
+		`INSERT INTO segments (id, name, filter) VALUES (1, 'all', '{}')`,
+		`INSERT INTO campaigns (id, name, template_id, segment_id, sender_ids) VALUES (1, 'big', 1, 1, '{1}')`,
+		`INSERT INTO contacts (id, phone_e164, wa_id, name) SELECT g, '+62813' || lpad(g::text, 8, '0'), '62813' || lpad(g::text, 8, '0'), 'C' || g FROM generate_series(1, 100000) g`,
+		`INSERT INTO conversations (id, sender_id, contact_id) SELECT g, 1, g FROM generate_series(1, 100000) g`,
+		`INSERT INTO messages (id, conversation_id, direction, type, status, payload, sent_at, created_at)
+			SELECT g, g, 'out', 'template', 'delivered', '{"template":{"name":"promo","language":{"code":"id"}}}', now() - interval '5 days', now() - interval '5 days'
+			FROM generate_series(1, 100000) g`,
+		`SELECT setval(pg_get_serial_sequence('messages', 'id'), 100000)`,
+		`INSERT INTO messages (conversation_id, direction, type, status, created_at)
+			SELECT g, 'in', 'text', 'received', now() - interval '5 days' + (CASE WHEN g % 20 = 0 THEN interval '1 hour' ELSE interval '4 days' END)
+			FROM generate_series(1, 100000) g WHERE g % 10 = 0`,
+		`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, message_id, status) SELECT 1, g, 1, g, 'sent' FROM generate_series(1, 100000) g`,
+		`ANALYZE`,
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	return models.CampaignStore{DB: db}, 1, 100_000
 }
