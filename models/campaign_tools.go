@@ -100,7 +100,7 @@ type ComponentPreview struct {
 	Format    string `json:"format,omitempty"` // header: TEXT, IMAGE...
 	Text      string `json:"text"`
 	Chars     int    `json:"chars"`
-	Limit     int    `json:"limit"`
+	Limit     int    `json:"limit"` // 0: none (media header)
 	OverLimit bool   `json:"overLimit"`
 	URL       string `json:"url,omitempty"` // URL button, rendered
 	URLChars  int    `json:"urlChars,omitempty"`
@@ -227,8 +227,9 @@ func previewTemplate(t Template, ct Contact, mapping, values map[string]string) 
 	var texts []string
 	add := func(cp ComponentPreview) {
 		cp.Chars = utf8.RuneCountInString(cp.Text)
-		cp.OverLimit = cp.Chars > cp.Limit || cp.URLChars > LimitButtonURL
-		if cp.Chars > cp.Limit {
+		over := cp.Limit > 0 && cp.Chars > cp.Limit // a media header has no text limit
+		cp.OverLimit = over || cp.URLChars > LimitButtonURL
+		if over {
 			pv.Problems = append(pv.Problems, fmt.Sprintf("%s is %d characters; WhatsApp allows %d", cp.Type, cp.Chars, cp.Limit))
 		}
 		if cp.URLChars > LimitButtonURL {
@@ -244,7 +245,7 @@ func previewTemplate(t Template, ct Contact, mapping, values map[string]string) 
 				f = "TEXT"
 			}
 			if f != "TEXT" {
-				add(ComponentPreview{Type: "header", Format: f, Text: "[" + strings.ToLower(f) + "]", Limit: LimitHeaderText})
+				add(ComponentPreview{Type: "header", Format: f, Text: "[" + strings.ToLower(f) + "]"})
 				continue
 			}
 			txt := fillText("header", c.Text, mapping, values, pv.Values, &pv.Missing)
@@ -532,6 +533,11 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inb
 	}
 	r, err := RenderTemplate(t, mapping, values)
 	if err != nil {
+		var me *Error
+		if errors.As(err, &me) && me.Field == "variables" {
+			return out, &Error{Code: me.Code, Field: me.Field, Details: me.Details,
+				Message: me.Message + `; give them in "values" (e.g. {"body.1": "Budi"})`}
+		}
 		return out, err
 	}
 	out.Variables, out.Preview = map[string]string{}, r.Preview

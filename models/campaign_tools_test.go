@@ -183,6 +183,14 @@ func TestPreviewTemplate(t *testing.T) {
 		t.Fatalf("no contact %+v %v", pv, err)
 	}
 
+	// A media header has no text limit.
+	mustExec(t, st, `INSERT INTO templates (id, name, language, category, status, components) VALUES (4, 'gambar', 'id', 'MARKETING', 'APPROVED',
+		'[{"type":"HEADER","format":"IMAGE"},{"type":"BODY","text":"Promo"}]')`)
+	pv, err = st.PreviewTemplate(ctx, all, 4, models.PreviewInput{ContactID: 1})
+	if err != nil || !pv.Sendable || pv.Components[0].Format != "IMAGE" || pv.Components[0].OverLimit || pv.Text != "Promo" {
+		t.Fatalf("media header %+v %v", pv, err)
+	}
+
 	_, err = st.PreviewTemplate(ctx, all, 3, models.PreviewInput{CampaignID: campID})
 	wantErr(t, err, models.EUnprocessable, "campaignId")
 	_, err = st.PreviewTemplate(ctx, all, 3, models.PreviewInput{ContactID: 999})
@@ -382,6 +390,10 @@ func TestQueueTestSend(t *testing.T) {
 	// nothing stored.
 	_, err = st.QueueTestSend(ctx, p, ib, id, "", models.TestSendInput{Phone: "081299998888"})
 	wantErr(t, err, models.EUnprocessable, "variables")
+	var me *models.Error
+	if !errors.As(err, &me) || fmt.Sprint(me.Details["missing"]) != "[body.1]" || !strings.Contains(me.Message, `"values"`) {
+		t.Fatalf("missing details %+v", me)
+	}
 	var n int64
 	st.DB.Raw(`SELECT count(*) FROM contacts WHERE phone_e164 = '+6281299998888'`).Scan(&n)
 	if n != 0 {
