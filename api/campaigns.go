@@ -24,7 +24,7 @@ type campaignHandlers struct {
 }
 
 func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
-	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB}}
+	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays}}
 	r, w, l := models.Permission("campaigns:read"), models.Permission("campaigns:write"), models.Permission("campaigns:launch")
 	s.handle(v1, http.MethodGet, "/campaigns", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/campaigns", w, s.needDB, h.create)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ const (
 	SkipInvalidNumber = "invalid_number"
 	SkipFrequencyCap  = "frequency_cap"
 	SkipMissingValue  = "missing_variable"
+	SkipCancelled     = "cancelled" // queued when the campaign was cancelled: never sent
 )
 
 // Int64List is a BIGINT[] column.
@@ -167,6 +169,8 @@ type CampaignView struct {
 type CampaignStore struct {
 	DB  *gorm.DB
 	Now func() time.Time
+	// Holidays (YYYY-MM-DD, from config) join every new campaign's quiet hours.
+	Holidays []string
 	// ReplyWindow: a customer message this long after a send counts as a
 	// reply to it (DefaultReplyWindow when zero).
 	ReplyWindow time.Duration
@@ -221,6 +225,11 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 			return c, pv, err
 		}
 		c.QuietHours = *in.QuietHours
+	}
+	for _, h := range s.Holidays {
+		if !slices.Contains(c.QuietHours.Holidays, h) {
+			c.QuietHours.Holidays = append(c.QuietHours.Holidays, h)
+		}
 	}
 	if in.Cap != nil {
 		if in.Cap.Max < 0 || in.Cap.Days < 0 || (in.Cap.Max > 0 && in.Cap.Days == 0) {
@@ -441,6 +450,21 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		if err := tx.Table("campaigns").Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
 		}
+		if status == CampaignCancelled && c.Status != CampaignCancelled {
+			// Recipients not yet attempted will never be sent: say so on the
+			// recipient and on its queued message (a row in flight keeps
+			// its state; its webhook decides).
+			if err := tx.Exec(`UPDATE messages m SET status = 'failed', send_state = 'done', error_reason = 'campaign cancelled', failed_at = ?
+				FROM campaign_recipients r WHERE r.message_id = m.id AND r.campaign_id = ? AND r.status = 'queued'
+				AND m.send_state = 'pending' AND m.wamid IS NULL`, now, id).Error; err != nil {
+				return fmt.Errorf("cancel queued messages of campaign %d: %w", id, err)
+			}
+			if err := tx.Exec(`UPDATE campaign_recipients r SET status = 'skipped', reason = ?, updated_at = ?
+				FROM messages m WHERE m.id = r.message_id AND r.campaign_id = ? AND r.status = 'queued'
+				AND m.status = 'failed' AND m.error_reason = 'campaign cancelled'`, SkipCancelled, now, id).Error; err != nil {
+				return fmt.Errorf("cancel queued recipients of campaign %d: %w", id, err)
+			}
+		}
 		return tx.Where("id = ?", id).Take(&c).Error
 	})
 	return c, err
@@ -618,10 +642,17 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				res.Skipped[skip]++
 				continue
 			}
+			// The recipient's zone and first allowed moment (quiet hours)
+			// order the sender's queue; dispatch re-checks them at send time.
+			zone := contactZone(ct)
+			notBefore := NextAllowed(now, LoadZone(zone), c.QuietHours)
+			if notBefore.IsZero() {
+				notBefore = now
+			}
 			var recID int64
-			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, created_at, updated_at)
-				VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
-				campaignID, ct.ID, senderID, now, now).Scan(&recID).Error; err != nil {
+			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, zone, not_before, created_at, updated_at)
+				VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
+				campaignID, ct.ID, senderID, zone, notBefore, now, now).Scan(&recID).Error; err != nil {
 				return err
 			}
 			if recID == 0 {
@@ -666,20 +697,38 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			return err
 		}
 		for _, r := range rows {
-			phone := ""
-			if r.PhoneE164 != nil {
-				phone = *r.PhoneE164
-			}
-			var attrs struct {
-				Timezone string `json:"timezone"`
-			}
-			_ = json.Unmarshal(r.Attributes, &attrs) // a malformed attribute just means no zone override
 			res.Sends = append(res.Sends, ClaimedSend{ContactID: r.ContactID, MessageID: r.MessageID, SenderID: r.SenderID,
-				Zone: RecipientZone(phone, attrs.Timezone)})
+				Zone: contactZone(Contact{PhoneE164: r.PhoneE164, Attributes: r.Attributes})})
 		}
 		return nil
 	})
 	return res, err
+}
+
+// contactZone is the IANA zone quiet hours use for a contact: its
+// "timezone" attribute, else the one its number's area implies.
+func contactZone(c Contact) string {
+	phone := ""
+	if c.PhoneE164 != nil {
+		phone = *c.PhoneE164
+	}
+	var attrs struct {
+		Timezone string `json:"timezone"`
+	}
+	_ = json.Unmarshal(c.Attributes, &attrs) // a malformed attribute just means no zone override
+	return RecipientZone(phone, attrs.Timezone)
+}
+
+// LoadZone loads an IANA zone, falling back to Jakarta (WIB) when unknown.
+func LoadZone(zone string) *time.Location {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc, _ = time.LoadLocation(TZWIB)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return loc
 }
 
 func validE164(e164 string) bool {
