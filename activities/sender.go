@@ -54,7 +54,10 @@ type SenderDispatch struct {
 	// SendWindow is how far into a second sends may start, so the last of
 	// them still land in that second (600 ms when zero).
 	SendWindow time.Duration
-	Log        *slog.Logger
+	// Cutoff is how far into its second a round may still start a send
+	// (850 ms when zero): later ones wait for the next round.
+	Cutoff time.Duration
+	Log    *slog.Logger
 }
 
 // DrainInput asks for up to MaxDuration of sending.
@@ -163,7 +166,10 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		}
 		lastRound = now.Unix()
 		if g.N > 0 {
-			backoff, err := a.sendAll(ctx, due[:g.N], &res)
+			// Sends not started by the cut-off wait for the next round: a
+			// request that leaves late could land in the next second.
+			cutoff := now.Truncate(time.Second).Add(a.cutoff())
+			backoff, err := a.sendAll(ctx, due[:g.N], cutoff, &res)
 			if err != nil {
 				return res, err
 			}
@@ -178,6 +184,16 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		}
 	}
 	return res, nil
+}
+
+// errLate marks a row whose send would have started after its round's cut-off.
+var errLate = errors.New("round cut-off passed")
+
+func (a *SenderDispatch) cutoff() time.Duration {
+	if a.Cutoff > 0 {
+		return a.Cutoff
+	}
+	return 850 * time.Millisecond
 }
 
 func (a *SenderDispatch) headroom(mps int) int {
@@ -213,7 +229,7 @@ func (a *SenderDispatch) quietHours(ctx context.Context, due []models.DueSend, n
 // refusal (130429) is returned for the workflow to back off; a pair-rate
 // refusal (131056) defers only that recipient; a lost answer leaves the row
 // for its status webhook (Due skips it meanwhile).
-func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, res *DrainResult) (*waba.APIError, error) {
+func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cutoff time.Time, res *DrainResult) (*waba.APIError, error) {
 	par := a.Parallel
 	if par <= 0 {
 		par = 16
@@ -229,6 +245,10 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, res
 	for range min(par, len(rows)) {
 		wg.Go(func() {
 			for i := range next {
+				if time.Now().After(cutoff) {
+					results[i] = result{row: rows[i], err: errLate}
+					continue
+				}
 				r, err := a.Sender.attempt(ctx, rows[i].MessageID, true)
 				results[i] = result{row: rows[i], r: r, err: err}
 			}
@@ -261,6 +281,8 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, res
 			if backoff == nil || ae.RetryAfter() > backoff.RetryAfter() {
 				backoff = ae
 			}
+		case errors.Is(r.err, errLate):
+			// Not attempted: still pending, the next round takes it.
 		case errors.Is(r.err, errAwaitingWebhook):
 			// Still in doubt: Due leaves it alone until its webhook or AmbiguousAfter.
 		case ctx.Err() != nil:

@@ -50,6 +50,8 @@ const (
 	SkipFrequencyCap  = "frequency_cap"
 	SkipMissingValue  = "missing_variable"
 	SkipCancelled     = "cancelled" // queued when the campaign was cancelled: never sent
+	// SkipAssignedConversation: an agent is talking to the contact (SkipAssigned).
+	SkipAssignedConversation = "assigned_conversation"
 )
 
 // Int64List is a BIGINT[] column.
@@ -98,28 +100,33 @@ func (l *Int64List) Scan(src any) error {
 type FrequencyCap struct {
 	Max  int `json:"max"`
 	Days int `json:"days"`
+	// Categories counted (MARKETING, UTILITY, AUTHENTICATION); empty: all.
+	Categories []string `json:"categories,omitempty"`
 }
 
 // Campaign is a template sent to a segment over a pool of senders.
 type Campaign struct {
-	ID           int64             `json:"id" gorm:"primaryKey"`
-	Name         string            `json:"name"`
-	TemplateID   int64             `json:"templateId"`
-	Variables    map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
-	SegmentID    int64             `json:"segmentId"`
-	SenderIDs    Int64List         `json:"senderIds" gorm:"type:bigint[]"`
-	StartAt      *time.Time        `json:"startAt,omitempty"`
-	EndAt        *time.Time        `json:"endAt,omitempty"`
-	QuietHours   QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
-	CapMax       int               `json:"capMax"`
-	CapWindowS   int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
-	Status       string            `json:"status"`
-	StatusReason string            `json:"statusReason,omitempty"`
-	CreatedBy    *int64            `json:"createdBy,omitempty"`
-	LaunchedAt   *time.Time        `json:"launchedAt,omitempty"`
-	FinishedAt   *time.Time        `json:"finishedAt,omitempty"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	ID            int64             `json:"id" gorm:"primaryKey"`
+	Name          string            `json:"name"`
+	TemplateID    int64             `json:"templateId"`
+	Variables     map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
+	SegmentID     int64             `json:"segmentId"`
+	SenderIDs     Int64List         `json:"senderIds" gorm:"type:bigint[]"`
+	StartAt       *time.Time        `json:"startAt,omitempty"`
+	EndAt         *time.Time        `json:"endAt,omitempty"`
+	QuietHours    QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
+	CapMax        int               `json:"capMax"`
+	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
+	CapCategories StringList        `json:"capCategories" gorm:"type:text[]"`
+	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
+	SkipAssigned bool       `json:"skipAssigned"`
+	Status       string     `json:"status"`
+	StatusReason string     `json:"statusReason,omitempty"`
+	CreatedBy    *int64     `json:"createdBy,omitempty"`
+	LaunchedAt   *time.Time `json:"launchedAt,omitempty"`
+	FinishedAt   *time.Time `json:"finishedAt,omitempty"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
 }
 
 // CampaignInput creates a campaign. Variables map a template variable key
@@ -135,6 +142,8 @@ type CampaignInput struct {
 	EndAt      *time.Time        `json:"endAt"`
 	QuietHours *QuietHours       `json:"quietHours"`
 	Cap        *FrequencyCap     `json:"frequencyCap"`
+	// SkipAssigned leaves out contacts an agent is talking to (open, assigned).
+	SkipAssigned bool `json:"skipAssigned"`
 }
 
 // AudiencePreview is what create reports about the segment.
@@ -213,7 +222,7 @@ func campaignValues(vars map[string]string, c Contact) (mapping, values map[stri
 func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
 	var pv AudiencePreview
 	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables, SegmentID: in.SegmentID,
-		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft}
+		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned}
 	if c.Variables == nil {
 		c.Variables = map[string]string{}
 	}
@@ -236,6 +245,13 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 			return c, pv, FieldError(EInvalid, "frequencyCap", "max and days must be positive (e.g. 2 per 7 days)")
 		}
 		c.CapMax, c.CapWindowS = in.Cap.Max, int64(in.Cap.Days)*86400
+		for _, cat := range in.Cap.Categories {
+			cat = strings.ToUpper(strings.TrimSpace(cat))
+			if cat != "MARKETING" && cat != "UTILITY" && cat != "AUTHENTICATION" {
+				return c, pv, FieldError(EInvalid, "frequencyCap.categories", "%q is not MARKETING, UTILITY or AUTHENTICATION", cat)
+			}
+			c.CapCategories = append(c.CapCategories, cat)
+		}
 	}
 	if c.StartAt != nil && c.EndAt != nil && !c.StartAt.Before(*c.EndAt) {
 		return c, pv, FieldError(EInvalid, "endAt", "must be after startAt")
@@ -411,6 +427,9 @@ var campaignTransitions = map[string][]string{
 	CampaignScheduled: {CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed},
 	CampaignRunning:   {CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed},
 	CampaignPaused:    {CampaignRunning, CampaignCancelled, CampaignFailed},
+	// "Retry failed" runs a finished campaign again for its requeued recipients.
+	CampaignCompleted: {CampaignRunning},
+	CampaignFailed:    {CampaignRunning},
 }
 
 // CampaignCanMove reports whether from -> to is allowed.
@@ -446,6 +465,8 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		}
 		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
 			upd["finished_at"] = now
+		} else if c.FinishedAt != nil {
+			upd["finished_at"] = nil // running again (retry failed)
 		}
 		if err := tx.Table("campaigns").Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
@@ -595,15 +616,32 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				N         int
 			}
 			since := s.now().Add(-time.Duration(c.CapWindowS) * time.Second)
-			if err := tx.Raw(`SELECT cv.contact_id, count(*) AS n FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
-				WHERE cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?
-				GROUP BY cv.contact_id`, contactIDs, since).Scan(&rows).Error; err != nil {
+			// Only the configured categories count (a template row is
+			// known by the name its payload carries).
+			q := tx.Table("messages m").Select("cv.contact_id, count(*) AS n").
+				Joins("JOIN conversations cv ON cv.id = m.conversation_id").
+				Where("cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?", contactIDs, since)
+			if len(c.CapCategories) > 0 {
+				q = q.Where("m.payload->'template'->>'name' IN (SELECT name FROM templates WHERE category IN ?)", []string(c.CapCategories))
+			}
+			if err := q.Group("cv.contact_id").Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {
 				if r.N >= c.CapMax {
 					capped[r.ContactID] = true
 				}
+			}
+		}
+		busy := map[int64]bool{}
+		if c.SkipAssigned {
+			var ids []int64
+			if err := tx.Raw(`SELECT DISTINCT contact_id FROM conversations WHERE contact_id IN ? AND status IN ('open','pending')
+				AND assignee_agent_id IS NOT NULL`, contactIDs).Scan(&ids).Error; err != nil {
+				return err
+			}
+			for _, id := range ids {
+				busy[id] = true
 			}
 		}
 		now := s.now()
@@ -623,6 +661,8 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				skip = SkipInvalidNumber
 			case capped[ct.ID]:
 				skip = SkipFrequencyCap
+			case busy[ct.ID]:
+				skip = SkipAssignedConversation
 			default:
 				mapping, values := campaignValues(c.Variables, ct)
 				r, err := RenderTemplate(t, mapping, values)

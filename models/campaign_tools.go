@@ -288,7 +288,8 @@ func previewTemplate(t Template, ct Contact, mapping, values map[string]string) 
 // ---- Duplicate ----
 
 // Duplicate creates a draft copy of campaign id (template, variables,
-// segment, senders, quiet hours, cap; not the schedule), validated like
+// segment, senders, quiet hours, cap and its categories, skip-assigned; not
+// the schedule), validated like
 // Create: a template that is no longer APPROVED or a sender that became
 // unusable refuses the copy.
 func (s CampaignStore) Duplicate(ctx context.Context, p Principal, id int64) (Campaign, AudiencePreview, error) {
@@ -303,9 +304,9 @@ func (s CampaignStore) Duplicate(ctx context.Context, p Principal, id int64) (Ca
 	}
 	qh := c.QuietHours
 	in := CampaignInput{Name: name + suffix, TemplateID: c.TemplateID, Variables: c.Variables, SegmentID: c.SegmentID,
-		SenderIDs: []int64(c.SenderIDs), QuietHours: &qh}
+		SenderIDs: []int64(c.SenderIDs), QuietHours: &qh, SkipAssigned: c.SkipAssigned}
 	if c.CapMax > 0 {
-		in.Cap = &FrequencyCap{Max: c.CapMax, Days: int(c.CapWindowS / 86400)}
+		in.Cap = &FrequencyCap{Max: c.CapMax, Days: int(c.CapWindowS / 86400), Categories: []string(c.CapCategories)}
 	}
 	return s.Create(ctx, p, in)
 }

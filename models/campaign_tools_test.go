@@ -264,7 +264,8 @@ func TestTemplateStats(t *testing.T) {
 func TestDuplicateCampaign(t *testing.T) {
 	ctx := context.Background()
 	st, id, _ := toolsFixture(t)
-	mustExec(t, st, `UPDATE campaigns SET quiet_hours = '{"from":"09:00","to":"17:00"}', start_at = now() WHERE id = ?`, id)
+	mustExec(t, st, `UPDATE campaigns SET quiet_hours = '{"from":"09:00","to":"17:00"}', start_at = now(), cap_categories = '{MARKETING}',
+		skip_assigned = true WHERE id = ?`, id)
 	c, pv, err := st.Duplicate(ctx, models.Principal{AgentID: 5}, id)
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +273,8 @@ func TestDuplicateCampaign(t *testing.T) {
 	orig, _ := st.Get(ctx, id)
 	if c.ID == id || c.Name != "Promo (copy)" || c.Status != models.CampaignDraft || c.TemplateID != 1 || c.SegmentID != 1 ||
 		len(c.SenderIDs) != 2 || c.Variables["body.2"] != "HEMAT10" || c.QuietHours.From != "09:00" || c.CapMax != 1 ||
-		c.CapWindowS != orig.CapWindowS || c.StartAt != nil || *c.CreatedBy != 5 || pv.Size != 6 {
+		c.CapWindowS != orig.CapWindowS || c.StartAt != nil || *c.CreatedBy != 5 || pv.Size != 6 ||
+		strings.Join(c.CapCategories, ",") != "MARKETING" || !c.SkipAssigned {
 		t.Fatalf("copy %+v %+v", c, pv)
 	}
 	// Re-validated like Create.

@@ -23,6 +23,9 @@ type CampaignInput struct {
 	// Lookahead is how many queued recipients a dispatching campaign keeps
 	// ahead of its numbers (10 s of their throughput, at least a page, when zero).
 	Lookahead int
+	// Retry runs a finished campaign again for the recipients "retry
+	// failed" requeued: no audience paging, only the queue.
+	Retry bool
 	// Carried across continue-as-new.
 	Progress CampaignProgress
 }
@@ -198,7 +201,12 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 	if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignPlan, r.in.CampaignID).Get(ctx, &r.plan); err != nil {
 		return *r.p, err
 	}
-	if r.p.Runs == 1 {
+	if r.p.Runs == 1 && r.in.Retry {
+		r.p.Exhausted, r.resumed = true, true // the queue is all there is; wake its numbers
+		if err := r.setStatus(ctx, models.CampaignRunning, "retrying failed recipients"); err != nil {
+			return *r.p, err
+		}
+	} else if r.p.Runs == 1 {
 		if r.plan.StartAt != nil && r.plan.StartAt.After(workflow.Now(ctx)) {
 			if err := r.setStatus(ctx, models.CampaignScheduled, ""); err != nil {
 				return *r.p, err

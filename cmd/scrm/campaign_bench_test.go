@@ -115,4 +115,3 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
-

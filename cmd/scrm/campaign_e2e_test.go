@@ -28,6 +28,13 @@ func (st *stack) seedCampaigns(admin string) campaignSeed {
 
 // seedCampaignNumbers is seedCampaigns with k numbers.
 func (st *stack) seedCampaignNumbers(admin string, k int) campaignSeed {
+	st.t.Helper()
+	return st.seedCampaignNumbersAt(admin, k, "TIER_100K")
+}
+
+// seedCampaignNumbersAt seeds k numbers whose portfolio tier at the
+// simulator (Meta) is simTier; the product believes TIER_100K.
+func (st *stack) seedCampaignNumbersAt(admin string, k int, simTier string) campaignSeed {
 	t := st.t
 	t.Helper()
 	cs := campaignSeed{admin: admin}
@@ -35,7 +42,7 @@ func (st *stack) seedCampaignNumbers(admin string, k int) campaignSeed {
 		pnid := fmt.Sprintf("2000000000%05d", i)
 		display := fmt.Sprintf("+62 21 51%02d %04d", i/10000, i%10000)
 		st.simPost("/sim/numbers", sim.Number{PhoneNumberID: pnid, Display: display, WABAID: "WABA-E2E", PortfolioID: "PF-CAMPAIGN",
-			ThroughputMPS: 80, LimitTier: "TIER_100K", Quality: "GREEN"})
+			ThroughputMPS: 80, LimitTier: simTier, Quality: "GREEN"})
 		var s struct{ ID int64 }
 		if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": pnid, "wabaId": "WABA-E2E",
 			"displayNumber": display, "throughputMps": 80,
@@ -398,4 +405,69 @@ func TestCampaign10kSurvivesWorkerRestarts(t *testing.T) {
 		t.Fatalf("funnel %+v", f)
 	}
 	st.checkExactlyOnce(cs, v.ID, 200001, n)
+}
+
+// Recipients Meta refused for a reason worth retrying (the portfolio's
+// messaging limit was lower than the product knew) are sent by "retry
+// failed" once the limit is raised; a recipient not on WhatsApp is not
+// retried; nobody gets two templates.
+func TestCampaignRetryFailed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaignNumbersAt(seed.admin, 3, "TIER_50")
+	seg := st.audience(seed.admin, "retry", 300001, 120)
+	st.simPost("/sim/not-on-whatsapp/62813"+fmt.Sprintf("%08d", 300120), nil)
+	id := st.launchCampaign(cs, "Retry", seg, 120)
+	var v campaignBody
+	get := func() campaignBody {
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), cs.admin, nil, &v)
+		return v
+	}
+	waitUntil(t, 60*time.Second, "first run completed", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, 10*time.Second, "statuses in", func() bool { f := get().Funnel; return f.Failed >= 70 && f.Sent+f.Failed == 120 })
+	var failures []struct {
+		ErrorCode int
+		N         int
+	}
+	st.db.Gorm.Raw(`SELECT COALESCE(r.error_code, m.error_code, 0) AS error_code, count(*) AS n FROM campaign_recipients r
+		JOIN messages m ON m.id = r.message_id WHERE r.campaign_id = ? AND (r.status = 'failed' OR m.status = 'failed') GROUP BY 1 ORDER BY 1`, id).Scan(&failures)
+	t.Logf("first run: funnel %+v, failures by code %+v", v.Funnel, failures)
+
+	// Meta raises the portfolio's tier; retry sends the refused ones only.
+	for _, pnid := range cs.pnids {
+		st.simPost("/sim/numbers/"+pnid+"/quality", map[string]any{"event": "UPGRADE", "tier": "TIER_100K"})
+	}
+	var out struct{ Requeued int }
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", id), cs.admin, nil, &out); code != 202 {
+		t.Fatalf("retry: %d", code)
+	}
+	waitUntil(t, 60*time.Second, "retry completed", func() bool {
+		f := get().Funnel
+		return get().Status == models.CampaignCompleted && f.Queued == 0 && f.Sent == 119
+	})
+	waitUntil(t, 10*time.Second, "undeliverable reported", func() bool { return get().Funnel.Failed == 1 })
+	if out.Requeued < 69 || out.Requeued > 70 {
+		t.Fatalf("requeued %d", out.Requeued)
+	}
+	accepted := map[string]int{}
+	for _, e := range st.sim.Outbox() {
+		if e.ErrorCode == 0 || e.FailedAsync {
+			accepted[e.To]++
+		}
+	}
+	if len(accepted) != 120 {
+		t.Fatalf("%d recipients accepted by Meta", len(accepted))
+	}
+	for to, n := range accepted {
+		if n != 1 {
+			t.Fatalf("%s accepted %d templates", to, n)
+		}
+	}
+	// Nothing left worth retrying: 422 naming why.
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", id), cs.admin, nil, nil); code != 422 {
+		t.Fatalf("second retry: %d", code)
+	}
 }
