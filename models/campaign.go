@@ -185,6 +185,9 @@ type CampaignStore struct {
 	Now func() time.Time
 	// Holidays (YYYY-MM-DD, from config) join every new campaign's quiet hours.
 	Holidays []string
+	// ReplyWindow: a customer message this long after a send counts as a
+	// reply to it (DefaultReplyWindow when zero).
+	ReplyWindow time.Duration
 }
 
 func (s CampaignStore) now() time.Time {
@@ -398,7 +401,9 @@ func (s CampaignStore) List(ctx context.Context, pg Page) ([]Campaign, int64, er
 }
 
 // Funnel counts recipients: sent/delivered/read follow the message row's
-// status (webhooks move it), replied means the contact wrote after the send.
+// status (webhooks move it); replied means the contact wrote in that
+// conversation within the reply window after the send (a later message is
+// not attributed to the campaign).
 func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 	f := Funnel{SkipReason: map[string]int64{}}
 	var rows []struct {
@@ -407,17 +412,10 @@ func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 		N      int64
 	}
 	err := s.DB.WithContext(ctx).Raw(`
-		SELECT CASE
-			WHEN r.status = 'skipped' THEN 'skipped'
-			WHEN m.status = 'failed' OR r.status = 'failed' THEN 'failed'
-			WHEN m.status IN ('sent','delivered','read') AND cv.last_inbound_at > m.sent_at THEN 'replied'
-			WHEN m.status IN ('sent','delivered','read') THEN m.status
-			ELSE 'queued' END AS state,
+		SELECT `+recipientStateSQL+` AS state,
 			CASE WHEN r.status = 'skipped' THEN r.reason ELSE '' END AS reason, count(*) AS n
-		FROM campaign_recipients r
-		LEFT JOIN messages m ON m.id = r.message_id
-		LEFT JOIN conversations cv ON cv.id = m.conversation_id
-		WHERE r.campaign_id = ? GROUP BY 1, 2`, id).Scan(&rows).Error
+		FROM campaign_recipients r`+recipientJoinSQL+`
+		WHERE r.campaign_id = @id GROUP BY 1, 2`, map[string]any{"id": id, "window": s.windowArg()}).Scan(&rows).Error
 	if err != nil {
 		return f, fmt.Errorf("funnel of campaign %d: %w", id, err)
 	}
