@@ -25,7 +25,7 @@ type campaignHandlers struct {
 }
 
 func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
-	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays}}
+	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays, ReplyWindow: s.deps.CampaignReplyWindow}}
 	r, w, l := models.Permission("campaigns:read"), models.Permission("campaigns:write"), models.Permission("campaigns:launch")
 	s.handle(v1, http.MethodGet, "/campaigns", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/campaigns", w, s.needDB, h.create)

@@ -303,8 +303,14 @@ func (s CampaignStore) Duplicate(ctx context.Context, p Principal, id int64) (Ca
 		name = strings.ToValidUTF8(name[:200-len(suffix)], "")
 	}
 	qh := c.QuietHours
-	in := CampaignInput{Name: name + suffix, TemplateID: c.TemplateID, Variables: c.Variables, SegmentID: c.SegmentID,
+	in := CampaignInput{Name: name + suffix, TemplateID: c.TemplateID, Variables: c.Variables,
 		SenderIDs: []int64(c.SenderIDs), QuietHours: &qh, SkipAssigned: c.SkipAssigned}
+	if c.SegmentID != nil {
+		in.SegmentID = *c.SegmentID
+	}
+	if c.IntakeJobID != nil {
+		in.IntakeJobID = *c.IntakeJobID
+	}
 	if c.CapMax > 0 {
 		in.Cap = &FrequencyCap{Max: c.CapMax, Days: int(c.CapWindowS / 86400), Categories: []string(c.CapCategories)}
 	}

@@ -271,7 +271,7 @@ func TestDuplicateCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	orig, _ := st.Get(ctx, id)
-	if c.ID == id || c.Name != "Promo (copy)" || c.Status != models.CampaignDraft || c.TemplateID != 1 || c.SegmentID != 1 ||
+	if c.ID == id || c.Name != "Promo (copy)" || c.Status != models.CampaignDraft || c.TemplateID != 1 || c.SegmentID == nil || *c.SegmentID != 1 ||
 		len(c.SenderIDs) != 2 || c.Variables["body.2"] != "HEMAT10" || c.QuietHours.From != "09:00" || c.CapMax != 1 ||
 		c.CapWindowS != orig.CapWindowS || c.StartAt != nil || *c.CreatedBy != 5 || pv.Size != 6 ||
 		strings.Join(c.CapCategories, ",") != "MARKETING" || !c.SkipAssigned {

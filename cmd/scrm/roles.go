@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -158,6 +159,7 @@ func apiRole(in *infra) *api.Server {
 		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
 	}
 	d.CampaignHolidays, _ = in.cfg.HolidayList() // checked by Validate
+	d.CampaignReplyWindow = time.Duration(in.cfg.CampaignReplyAttributionDays) * 24 * time.Hour
 	if in.pub != nil {
 		d.Events = in.pub
 	}
