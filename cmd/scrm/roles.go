@@ -195,7 +195,7 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 
 // senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
 func (in *infra) senderWorkflows() worker.SenderWorkflows {
-	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue,
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: models.Dispatch{DB: in.db},
 		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
 }
 
