@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
@@ -94,6 +95,18 @@ func TestCampaignClaimExactlyOnce(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.Template.Components[0].Parameters[0].Text != "Ani" || m.Template.Components[0].Parameters[1].Text != "HEMAT10" {
 		t.Fatalf("payload %s %v", payload, err)
+	}
+	// The row is the outbox's: queued, pending, our id echoed to Meta, in
+	// the (sender, contact) conversation whose list preview shows it.
+	var row struct {
+		Body, Status, SendState, BizOpaque, LastPreview string
+		SenderID, ContactID                             int64
+	}
+	st.DB.Raw(`SELECT m.body, m.status, m.send_state, m.biz_opaque, c.last_preview, c.sender_id, c.contact_id FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`, first.Sends[0].MessageID).Scan(&row)
+	if row.Body != "Halo Ani, kode HEMAT10" || row.LastPreview != row.Body || row.Status != "queued" || row.SendState != "pending" ||
+		row.BizOpaque != fmt.Sprint(first.Sends[0].MessageID) || row.ContactID != 1 || row.SenderID != first.Sends[0].SenderID {
+		t.Fatalf("message row %+v", row)
 	}
 	// Once sent, the recipient leaves the queue.
 	if err := st.RecordOutcomes(ctx, id, []models.SendOutcome{{MessageID: first.Sends[0].MessageID, Status: models.RecipientSent}}); err != nil {
