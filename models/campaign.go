@@ -904,18 +904,19 @@ func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, out
 		return nil
 	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].MessageID < outs[j].MessageID })
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, o := range outs {
-			var code *int
-			if o.ErrorCode != 0 {
-				code = &o.ErrorCode
-			}
-			if err := tx.Exec(`UPDATE campaign_recipients SET status = ?, error_code = ?, reason = ?, updated_at = ?
-				WHERE campaign_id = ? AND message_id = ? AND status = 'queued'`,
-				o.Status, code, o.Reason, s.now(), campaignID, o.MessageID).Error; err != nil {
-				return fmt.Errorf("record outcome of message %d: %w", o.MessageID, err)
-			}
-		}
-		return nil
-	})
+	var ids, codes Int64List
+	var statuses, reasons StringList
+	for _, o := range outs {
+		ids, codes = append(ids, o.MessageID), append(codes, int64(o.ErrorCode))
+		statuses, reasons = append(statuses, o.Status), append(reasons, o.Reason)
+	}
+	// One statement for the whole round (code 0 is stored as NULL).
+	err := s.DB.WithContext(ctx).Exec(`UPDATE campaign_recipients r SET status = u.status, error_code = NULLIF(u.code, 0), reason = u.reason, updated_at = ?
+		FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[]) AS u(message_id, status, code, reason)
+		WHERE r.campaign_id = ? AND r.message_id = u.message_id AND r.status = 'queued'`,
+		s.now(), ids, statuses, codes, reasons, campaignID).Error
+	if err != nil {
+		return fmt.Errorf("record %d outcomes of campaign %d: %w", len(outs), campaignID, err)
+	}
+	return nil
 }

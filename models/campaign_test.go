@@ -120,6 +120,24 @@ func TestCampaignClaimExactlyOnce(t *testing.T) {
 	if f.Recipients != 6 || f.Skipped != 4 || f.Delivered != 1 || f.Sent != 1 || f.Queued != 1 || f.SkipReason[models.SkipOptedOut] != 1 {
 		t.Fatalf("funnel %+v", f)
 	}
+	// A failure keeps Meta's code and reason; an outcome for a row already
+	// final changes nothing.
+	outs := []models.SendOutcome{{MessageID: first.Sends[1].MessageID, Status: models.RecipientFailed, ErrorCode: 131026, Reason: "undeliverable"},
+		{MessageID: first.Sends[0].MessageID, Status: models.RecipientFailed, ErrorCode: 1}}
+	if err := st.RecordOutcomes(ctx, id, outs); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Status    string
+		ErrorCode *int
+		Reason    string
+	}
+	st.DB.Raw(`SELECT status, error_code, reason FROM campaign_recipients WHERE message_id IN ? ORDER BY message_id`,
+		[]int64{first.Sends[0].MessageID, first.Sends[1].MessageID}).Scan(&got)
+	if len(got) != 2 || got[0].Status != "sent" || got[0].ErrorCode != nil || got[1].Status != "failed" || got[1].ErrorCode == nil ||
+		*got[1].ErrorCode != 131026 || got[1].Reason != "undeliverable" {
+		t.Fatalf("outcomes %+v", got)
+	}
 }
 
 func TestCampaignCreateValidation(t *testing.T) {
