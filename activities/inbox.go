@@ -143,20 +143,30 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 	case job.Ambiguous:
 		return SendResult{}, errAwaitingWebhook
 	}
+	r, _, err := s.deliver(ctx, job, paced, true)
+	return r, err
+}
+
+// deliver sends a job BeginSend(Batch) marked attempted. complete false
+// leaves storing the wamid to the caller (a round completes in one
+// transaction) and returns it; a retryable refusal is then not released
+// either (the caller releases the round's in one statement).
+func (s WABASender) deliver(ctx context.Context, job models.OutboundJob, paced, complete bool) (SendResult, string, error) {
+	id := job.MessageID
 	var m waba.OutboundMessage
 	if err := json.Unmarshal(job.Request, &m); err != nil {
 		ev, ferr := s.Outbox.FailSend(ctx, id, 0, "stored request is unreadable: "+err.Error())
 		if ferr == nil {
 			publishAfterCommit(ctx, s.Events, s.Log, ev)
 		}
-		return SendResult{MessageID: id, Status: "failed", ErrorReason: "stored request is unreadable"}, nil
+		return SendResult{MessageID: id, Status: "failed", ErrorReason: "stored request is unreadable"}, "", nil
 	}
 	if !paced && s.Pacer != nil {
 		if err := s.waitSlot(ctx, job); err != nil {
 			if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			return SendResult{}, err
+			return SendResult{}, "", err
 		}
 	}
 	m.To = job.To
@@ -166,10 +176,12 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 		if errors.As(err, &ae) {
 			if ae.Retryable() {
 				// Meta answered and refused: nothing was sent, so the next attempt may send.
-				if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
-					return SendResult{}, fmt.Errorf("release %d: %w", id, rerr)
+				if complete {
+					if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
+						return SendResult{}, "", fmt.Errorf("release %d: %w", id, rerr)
+					}
 				}
-				return SendResult{}, ae
+				return SendResult{}, "", ae
 			}
 			reason := ae.Message
 			if d := ae.Details(); d != "" {
@@ -177,20 +189,23 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 			}
 			ev, ferr := s.Outbox.FailSend(ctx, id, ae.Code, reason)
 			if ferr != nil && !models.IsNothingChanged(ferr) {
-				return SendResult{}, fmt.Errorf("record failure of %d: %w", id, ferr)
+				return SendResult{}, "", fmt.Errorf("record failure of %d: %w", id, ferr)
 			}
 			if ferr == nil {
 				publishAfterCommit(ctx, s.Events, s.Log, ev)
 			}
-			return SendResult{MessageID: id, Status: "failed", ErrorCode: ae.Code, ErrorReason: reason}, nil
+			return SendResult{MessageID: id, Status: "failed", ErrorCode: ae.Code, ErrorReason: reason}, "", nil
 		}
 		// No answer (timeout, connection reset): the request may have gone
 		// out. The row stays "attempted"; the retry waits for the webhook.
-		return SendResult{}, fmt.Errorf("send %d: %w", id, err)
+		return SendResult{}, "", fmt.Errorf("send %d: %w", id, err)
+	}
+	if !complete {
+		return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, res.WAMID(), nil
 	}
 	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID())
 	if err != nil && !models.IsNothingChanged(err) {
-		return SendResult{}, fmt.Errorf("record send of %d: %w", id, err)
+		return SendResult{}, "", fmt.Errorf("record send of %d: %w", id, err)
 	}
 	if !paced && s.Pacer != nil && job.Type == "template" {
 		c := job.Conversation
@@ -203,7 +218,7 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 	if err == nil {
 		publishAfterCommit(ctx, s.Events, s.Log, ev)
 	}
-	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, nil
+	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, res.WAMID(), nil
 }
 
 func (s WABASender) log() *slog.Logger {

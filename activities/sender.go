@@ -252,19 +252,31 @@ func (a *SenderDispatch) quietHours(ctx context.Context, due []models.DueSend, n
 	return ok, n, nil
 }
 
-// sendAll sends rows in parallel and records their outcomes. A throughput
-// refusal (130429) is returned for the workflow to back off; a pair-rate
-// refusal (131056) defers only that recipient; a lost answer leaves the row
-// for its status webhook (Due skips it meanwhile).
+// sendAll sends a round: its rows are marked attempted in one transaction,
+// sent in parallel, and the accepted ones completed in one transaction
+// (wamids, events) and published together. A throughput refusal (130429)
+// is returned for the workflow to back off; a pair-rate refusal (131056)
+// defers only that recipient; a lost answer leaves the row for its status
+// webhook (Due skips it meanwhile); rows not started by the cutoff, and
+// refused ones, go back to pending in one statement.
 func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cutoff time.Time, res *DrainResult) (*waba.APIError, error) {
 	par := a.Parallel
 	if par <= 0 {
 		par = 16
 	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.MessageID
+	}
+	jobs, err := a.Sender.Outbox.BeginSendBatch(ctx, ids)
+	if err != nil {
+		return nil, businessOrRetry(err)
+	}
 	type result struct {
-		row models.DueSend
-		r   SendResult
-		err error
+		row   models.DueSend
+		r     SendResult
+		wamid string
+		err   error
 	}
 	results := make([]result, len(rows))
 	next := make(chan int)
@@ -272,12 +284,27 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 	for range min(par, len(rows)) {
 		wg.Go(func() {
 			for i := range next {
-				if time.Now().After(cutoff) {
-					results[i] = result{row: rows[i], err: errLate}
-					continue
+				row := rows[i]
+				job, ok := jobs[row.MessageID]
+				switch {
+				case !ok:
+					results[i] = result{row: row, err: fmt.Errorf("message %d of recipient %d not found", row.MessageID, row.RecipientID)}
+				case job.AlreadyDone:
+					results[i] = result{row: row, r: SendResult{MessageID: job.MessageID, Wamid: job.WAMID, Status: sendStatusOf(job.Status)}}
+				case job.Ambiguous:
+					results[i] = result{row: row, err: errAwaitingWebhook}
+				case job.NoAddress:
+					ev, ferr := a.Sender.Outbox.FailSend(ctx, job.MessageID, 0, "the contact has no WhatsApp id or phone")
+					if ferr == nil {
+						publishAfterCommit(ctx, a.Sender.Events, a.Sender.Log, ev)
+					}
+					results[i] = result{row: row, r: SendResult{MessageID: job.MessageID, Status: "failed", ErrorReason: "no WhatsApp id or phone"}}
+				case time.Now().After(cutoff):
+					results[i] = result{row: row, err: errLate}
+				default:
+					r, wamid, err := a.Sender.deliver(ctx, job, true, false)
+					results[i] = result{row: row, r: r, wamid: wamid, err: err}
 				}
-				r, err := a.Sender.attempt(ctx, rows[i].MessageID, true)
-				results[i] = result{row: rows[i], r: r, err: err}
 			}
 		})
 	}
@@ -288,13 +315,17 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 	wg.Wait()
 
 	outs := map[int64][]models.SendOutcome{}
-	var pairLimited []int64
+	var sent []models.Sent
+	var release, pairLimited []int64
 	var backoff *waba.APIError
 	var hard error
 	for _, r := range results {
 		var ae *waba.APIError
 		switch {
 		case r.err == nil:
+			if r.wamid != "" {
+				sent = append(sent, models.Sent{MessageID: r.row.MessageID, WAMID: r.wamid})
+			}
 			outs[r.row.CampaignID] = append(outs[r.row.CampaignID], models.SendOutcome{MessageID: r.row.MessageID,
 				Status: r.r.Status, ErrorCode: r.r.ErrorCode, Reason: r.r.ErrorReason})
 			if r.r.Status == models.RecipientFailed {
@@ -302,14 +333,16 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 			} else {
 				res.Sent++
 			}
+		case errors.Is(r.err, errLate):
+			release = append(release, r.row.MessageID) // the next round takes it
 		case errors.As(r.err, &ae) && ae.Code == waba.CodePairRate:
+			release = append(release, r.row.MessageID)
 			pairLimited = append(pairLimited, r.row.RecipientID)
 		case errors.As(r.err, &ae):
+			release = append(release, r.row.MessageID)
 			if backoff == nil || ae.RetryAfter() > backoff.RetryAfter() {
 				backoff = ae
 			}
-		case errors.Is(r.err, errLate):
-			// Not attempted: still pending, the next round takes it.
 		case errors.Is(r.err, errAwaitingWebhook):
 			// Still in doubt: Due leaves it alone until its webhook or AmbiguousAfter.
 		case ctx.Err() != nil:
@@ -317,6 +350,15 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 		default:
 			a.log().Warn("campaign send without an answer: left for its status webhook", "message_id", r.row.MessageID, "err", r.err)
 		}
+	}
+	// Accepted sends are stored before anything else: Meta has them.
+	evs, err := a.Sender.Outbox.CompleteSends(context.WithoutCancel(ctx), sent)
+	if err != nil {
+		return nil, fmt.Errorf("complete %d sends (their status webhooks will store them): %w", len(sent), err)
+	}
+	publishAfterCommit(ctx, a.Sender.Events, a.Sender.Log, evs...)
+	if err := a.Sender.Outbox.ReleaseSends(ctx, release); err != nil {
+		return nil, businessOrRetry(err)
 	}
 	campaigns := make([]int64, 0, len(outs))
 	for id := range outs {

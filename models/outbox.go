@@ -46,6 +46,7 @@ type OutboundJob struct {
 	Status      string // current status when AlreadyDone
 	WAMID       string
 	Ambiguous   bool // a previous attempt's answer was lost and no webhook told us yet
+	NoAddress   bool // the contact has no WhatsApp id or phone (BeginSendBatch)
 }
 
 // Outbox moves outbound rows through their send states.
