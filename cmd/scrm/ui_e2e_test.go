@@ -236,7 +236,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
 		chromedp.Click("#login-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
-		waitJS("the menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'inbox,agents,teams'`, 5*time.Second))
+		waitJS("the menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'inbox,contacts,cases,templates,senders,agents,teams'`, 5*time.Second))
 	waitUntil(t, 10*time.Second, "ayu online through the browser's websocket", func() bool {
 		var p string
 		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
@@ -360,12 +360,46 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("new team listed", `document.querySelector('#teams-list table')?.textContent.includes('Penagihan Surabaya')`, 5*time.Second),
 		chromedp.Click(`[data-nav="agents"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#agent-form", chromedp.ByQuery),
+		waitJS("the new team offered", `[...document.querySelectorAll('#agent-form select[name="teamIds"] option')].some(o => o.textContent === 'Penagihan Surabaya')`, 5*time.Second),
+		// ...and an agent with the Agent role in that team.
+		chromedp.SendKeys(`#agent-form input[name="name"]`, "Rina Wijaya", chromedp.ByQuery),
+		chromedp.SendKeys(`#agent-form input[name="email"]`, "rina@e2e.id", chromedp.ByQuery),
+		chromedp.SendKeys(`#agent-form input[name="password"]`, "agent-password-2", chromedp.ByQuery),
+		chromedp.Evaluate(`(() => { const f = document.querySelector('#agent-form');
+			for (const o of f.querySelector('select[name="roleId"]').options) o.selected = o.textContent === 'Agent';
+			for (const o of f.querySelector('select[name="teamIds"]').options) o.selected = o.textContent === 'Penagihan Surabaya'; })()`, nil),
+		chromedp.Click(`#agent-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("new agent listed", `[...document.querySelectorAll('#agents-list tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('rina@e2e.id') && r.textContent.includes('Agent'))`, 5*time.Second),
 		screenshot(t, "ui-agents-1366x768.png"))
 	var teams int64
 	db.Raw(`SELECT count(*) FROM teams WHERE name = 'Penagihan Surabaya'`).Scan(&teams)
 	if teams != 1 {
 		t.Fatalf("teams named Penagihan Surabaya: %d", teams)
 	}
+	var rina struct {
+		Status string
+		Role   string
+		Team   string
+	}
+	db.Raw(`SELECT a.status, r.name AS role, t.name AS team FROM agents a JOIN roles r ON r.id = a.role_id
+		JOIN team_members m ON m.agent_id = a.id JOIN teams t ON t.id = m.team_id WHERE a.email = 'rina@e2e.id'`).Scan(&rina)
+	if rina.Status != "active" || rina.Role != "Agent" || rina.Team != "Penagihan Surabaya" {
+		t.Fatalf("agent created through the form: %+v", rina)
+	}
+	// The admin's other pages open without errors: roles (the permission
+	// matrix), senders, templates, cases, audit.
+	run("admin pages",
+		chromedp.Click(`[data-nav="roles"]`, chromedp.ByQuery),
+		waitJS("permission matrix", `document.querySelectorAll('#role-matrix input[type="checkbox"]').length >= 4 * 31`, 5*time.Second),
+		screenshot(t, "ui-roles-1366x768.png"),
+		chromedp.Click(`[data-nav="senders"]`, chromedp.ByQuery),
+		waitJS("sender listed", `document.querySelector('#sender-list')?.textContent.includes('+62 21 5000 0001')`, 5*time.Second),
+		chromedp.Click(`[data-nav="templates"]`, chromedp.ByQuery),
+		waitJS("template listed", `document.querySelector('#template-list')?.textContent.includes('pengingat_tagihan')`, 5*time.Second),
+		chromedp.Click(`[data-nav="audit"]`, chromedp.ByQuery),
+		waitJS("audit rows", `document.querySelectorAll('#audit-list tbody tr').length > 3`, 5*time.Second),
+		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
+		waitJS("cases page", `!!document.querySelector('#case-list table')`, 5*time.Second))
 
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))

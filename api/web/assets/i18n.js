@@ -45,6 +45,107 @@ const strings = {
   },
 };
 
+// Strings of the management pages (campaigns, contacts, templates, senders,
+// roles, cases, audit), kept apart from the inbox's for readability.
+const more = {
+  id: {
+    campaigns: 'Kampanye', contacts: 'Kontak', cases: 'Kasus', templates: 'Template', senders: 'Nomor pengirim', roles: 'Peran', audit: 'Log audit',
+    nothing: 'Belum ada data.', back: 'Kembali', next: 'Lanjut', review: 'Tinjau', launch: 'Luncurkan', pause: 'Jeda', resume: 'Lanjutkan', cancel: 'Batalkan',
+    delete: 'Hapus', created: 'Dibuat', updated: 'Diperbarui', time: 'Waktu', none: 'Tidak ada', fix: 'Perbaiki', preview: 'Pratinjau',
+    newCampaign: 'Kampanye baru', campaign: 'Kampanye', campaignName: 'Nama kampanye', startAt: 'Mulai', start: 'Jadwal mulai',
+    startNow: 'Segera', startLater: 'Pada waktu tertentu', jakartaTime: 'Waktu Jakarta (WIB)',
+    stepTemplate: 'Template', stepAudience: 'Audiens', stepSchedule: 'Jadwal', stepReview: 'Tinjau & luncurkan',
+    varHelp: 'Isi tiap variabel dengan contact.name, contact.phone, contact.<atribut> atau teks tetap.',
+    fillVars: 'Isi variabel: {v}', segment: 'Segmen', noSegments: 'Belum ada segmen. Buat di Kontak → Segmen.', pickSegment: 'Pilih segmen.',
+    manageSegments: 'Kelola segmen', quietHours: 'Jam kirim (hanya pada)', teamCol: 'Tim', allocatedTo: 'Untuk',
+    quietHelp: 'Pesan hanya dikirim pada hari dan jam ini (WIB). Bawaan: Senin–Sabtu 08:00–20:00.', from: 'Dari', to: 'Sampai',
+    anyTime: 'Kapan saja (24/7)', frequencyCap: 'Batas frekuensi', capHelp: 'Maksimal pesan template per kontak dalam sekian hari (kosong: tanpa batas).',
+    capMax: 'Maks. pesan', capDays: 'Per … hari', capText: '{n} pesan per {d} hari', nameRequired: 'Nama kampanye wajib diisi.',
+    pickSender: 'Pilih minimal satu nomor pengirim.', pickStart: 'Pilih waktu mulai.', pickDays: 'Pilih minimal satu hari.',
+    audienceSize: 'Ukuran audiens', optedOut: 'Berhenti berlangganan', invalidNumber: 'Nomor tidak valid', willSend: 'Akan dikirim',
+    samplePreview: 'Contoh pesan untuk kontak pertama', notOptedOut: 'Tidak berhenti berlangganan', neverContacted: 'Belum pernah dihubungi',
+    allContacts: 'Semua kontak', tagsAll: 'Semua tag', tagsAny: 'Salah satu tag',
+    day0: 'Min', day1: 'Sen', day2: 'Sel', day3: 'Rab', day4: 'Kam', day5: 'Jum', day6: 'Sab',
+    confirmCancel: 'Batalkan kampanye ini? Pesan yang belum terkirim tidak akan dikirim.', launchedAt: 'Diluncurkan', finishedAt: 'Selesai',
+    funnel: 'Corong', processed: '{n} dari {total} diproses ({pct}%)', skipReasons: 'Dilewati karena',
+    'f.recipients': 'Penerima', 'f.queued': 'Antre', 'f.sent': 'Terkirim', 'f.delivered': 'Diterima', 'f.read': 'Dibaca', 'f.replied': 'Membalas', 'f.failed': 'Gagal', 'f.skipped': 'Dilewati',
+    'skip.opted_out': 'berhenti berlangganan', 'skip.invalid_number': 'nomor tidak valid', 'skip.frequency_cap': 'batas frekuensi', 'skip.missing_variable': 'variabel kosong',
+    'st.draft': 'Draf', 'st.scheduled': 'Terjadwal', 'st.running': 'Berjalan', 'st.paused': 'Dijeda', 'st.completed': 'Selesai', 'st.cancelled': 'Dibatalkan', 'st.failed': 'Gagal',
+    'st.pending': 'Menunggu', 'st.approved': 'Disetujui', 'st.rejected': 'Ditolak', 'st.active': 'Aktif', 'st.flagged': 'Ditandai', 'st.restricted': 'Dibatasi',
+    'st.disabled': 'Nonaktif', 'st.unverified': 'Belum terverifikasi',
+    contactList: 'Daftar kontak', segments: 'Segmen', import: 'Impor', phone: 'Telepon', tags: 'Tag', attributes: 'Atribut', export: 'Ekspor CSV',
+    rangeOf: '{a}–{b} dari {n}', filter: 'Filter', newSegment: 'Segmen baru', excludeOptedOut: 'Kecualikan yang berhenti berlangganan',
+    confirmDelete: 'Hapus {x}?', importJobs: 'Riwayat impor', file: 'Berkas', rows: 'Baris', reportCsv: 'Laporan CSV',
+    uploadFile: 'Unggah berkas', uploadHelp: 'CSV atau XLSX dengan baris judul. Kolom dipetakan pada langkah berikutnya.',
+    mapColumns: 'Petakan kolom', rowsFound: '{n} baris', asAttributes: 'Kolom lain sebagai atribut kontak:',
+    'map.phone': 'Nomor HP', 'map.name': 'Nama', 'map.caseRef': 'Referensi kasus', 'map.amount': 'Jumlah', 'map.dueDate': 'Jatuh tempo', 'map.team': 'Tim', 'map.agent': 'Agen',
+    phoneRequired: 'Pilih kolom nomor HP.', dryRun: 'Uji coba (dry run)', startImport: 'Mulai impor', dryRunReport: 'Hasil uji coba per baris',
+    'imp.total': 'Total', 'imp.created': 'Baru', 'imp.updated': 'Diperbarui', 'imp.duplicate': 'Duplikat', 'imp.errors': 'Galat', 'imp.empty': 'Kosong',
+    row: 'Baris', result: 'Hasil', reason: 'Alasan', firstRows: 'Menampilkan {n} baris pertama.',
+    'res.created': 'baru', 'res.updated': 'diperbarui', 'res.duplicate': 'duplikat', 'res.error': 'galat', 'res.empty': 'kosong', 'res.case_pending': 'kasus menunggu',
+    importing: 'Mengimpor', importAnother: 'Impor berkas lain',
+    langCol: 'Bahasa', category: 'Kategori', newTemplate: 'Template baru', header: 'Judul (opsional)', body: 'Isi', footer: 'Catatan kaki (opsional)',
+    example: 'Contoh', submitReview: 'Ajukan ke Meta', submitted: 'Diajukan untuk ditinjau.',
+    number: 'Nomor', verifiedName: 'Nama terverifikasi', quality: 'Kualitas', tier: 'Batas pesan', allocation: 'Alokasi', agent: 'Agen',
+    primary: 'Utama', secondary: 'Cadangan', allocate: 'Alokasikan',
+    permission: 'Izin', rolesHelp: 'Centang izin per peran; perubahan langsung disimpan. Admin selalu memiliki semua izin.',
+    newRole: 'Peran baru', dataScope: 'Cakupan data', 'scope.own': 'Milik sendiri', 'scope.teams': 'Tim', 'scope.all': 'Semua',
+    allTeams: 'Semua tim', redistribute: 'Bagi ulang kasus tim', pickTeam: 'Pilih tim dulu.', confirmRedistribute: 'Tarik semua kasus terbuka tim ini dan bagi ulang?',
+    'case.pooled': 'Di pool', 'case.assigned': 'Ditugaskan', 'case.in_progress': 'Dikerjakan', 'case.exited': 'Keluar',
+    reference: 'Referensi', outstanding: 'Sisa tagihan', overdue: 'Terlambat', assignTo: 'Tugaskan ke…', recall: 'Tarik',
+    actor: 'Pelaku', action: 'Aksi', entity: 'Entitas', details: 'Rincian', system: 'Sistem',
+  },
+  en: {
+    campaigns: 'Campaigns', contacts: 'Contacts', cases: 'Cases', templates: 'Templates', senders: 'Senders', roles: 'Roles', audit: 'Audit log',
+    nothing: 'Nothing here yet.', back: 'Back', next: 'Next', review: 'Review', launch: 'Launch', pause: 'Pause', resume: 'Resume', cancel: 'Cancel',
+    delete: 'Delete', created: 'Created', updated: 'Updated', time: 'Time', none: 'None', fix: 'Fix', preview: 'Preview',
+    newCampaign: 'New campaign', campaign: 'Campaign', campaignName: 'Campaign name', startAt: 'Start', start: 'Start',
+    startNow: 'Now', startLater: 'At a set time', jakartaTime: 'Jakarta time (WIB)',
+    stepTemplate: 'Template', stepAudience: 'Audience', stepSchedule: 'Schedule', stepReview: 'Review & launch',
+    varHelp: 'Fill each variable with contact.name, contact.phone, contact.<attribute> or fixed text.',
+    fillVars: 'Fill in: {v}', segment: 'Segment', noSegments: 'No segments yet. Create one under Contacts → Segments.', pickSegment: 'Pick a segment.',
+    manageSegments: 'Manage segments', teamCol: 'Team', allocatedTo: 'To', langCol: 'Language', quietHours: 'Sending hours (send only on)',
+    quietHelp: 'Messages go out only on these days and hours (WIB). Default: Monday–Saturday 08:00–20:00.', from: 'From', to: 'To',
+    anyTime: 'Any time (24/7)', frequencyCap: 'Frequency cap', capHelp: 'At most this many templates per contact within so many days (empty: no cap).',
+    capMax: 'Max messages', capDays: 'Per … days', capText: '{n} messages per {d} days', nameRequired: 'The campaign needs a name.',
+    pickSender: 'Pick at least one sender.', pickStart: 'Pick a start time.', pickDays: 'Pick at least one day.',
+    audienceSize: 'Audience size', optedOut: 'Opted out', invalidNumber: 'Invalid number', willSend: 'Will be sent',
+    samplePreview: 'Sample message for the first contact', notOptedOut: 'Not opted out', neverContacted: 'Never contacted',
+    allContacts: 'All contacts', tagsAll: 'All tags', tagsAny: 'Any tag',
+    day0: 'Sun', day1: 'Mon', day2: 'Tue', day3: 'Wed', day4: 'Thu', day5: 'Fri', day6: 'Sat',
+    confirmCancel: 'Cancel this campaign? Messages not yet sent will not be sent.', launchedAt: 'Launched', finishedAt: 'Finished',
+    funnel: 'Funnel', processed: '{n} of {total} processed ({pct}%)', skipReasons: 'Skipped because',
+    'f.recipients': 'Recipients', 'f.queued': 'Queued', 'f.sent': 'Sent', 'f.delivered': 'Delivered', 'f.read': 'Read', 'f.replied': 'Replied', 'f.failed': 'Failed', 'f.skipped': 'Skipped',
+    'skip.opted_out': 'opted out', 'skip.invalid_number': 'invalid number', 'skip.frequency_cap': 'frequency cap', 'skip.missing_variable': 'missing variable',
+    'st.draft': 'Draft', 'st.scheduled': 'Scheduled', 'st.running': 'Running', 'st.paused': 'Paused', 'st.completed': 'Completed', 'st.cancelled': 'Cancelled', 'st.failed': 'Failed',
+    'st.pending': 'Pending', 'st.approved': 'Approved', 'st.rejected': 'Rejected', 'st.active': 'Active', 'st.flagged': 'Flagged', 'st.restricted': 'Restricted',
+    'st.disabled': 'Disabled', 'st.unverified': 'Unverified',
+    contactList: 'Contact list', segments: 'Segments', import: 'Import', phone: 'Phone', tags: 'Tags', attributes: 'Attributes', export: 'Export CSV',
+    rangeOf: '{a}–{b} of {n}', filter: 'Filter', newSegment: 'New segment', excludeOptedOut: 'Leave out opted-out contacts',
+    confirmDelete: 'Delete {x}?', importJobs: 'Import history', file: 'File', rows: 'Rows', reportCsv: 'CSV report',
+    uploadFile: 'Upload a file', uploadHelp: 'CSV or XLSX with a header row. Columns are mapped in the next step.',
+    mapColumns: 'Map columns', rowsFound: '{n} rows', asAttributes: 'Other columns as contact attributes:',
+    'map.phone': 'Mobile number', 'map.name': 'Name', 'map.caseRef': 'Case reference', 'map.amount': 'Amount', 'map.dueDate': 'Due date', 'map.team': 'Team', 'map.agent': 'Agent',
+    phoneRequired: 'Pick the mobile number column.', dryRun: 'Dry run', startImport: 'Start import', dryRunReport: 'Dry run, row by row',
+    'imp.total': 'Total', 'imp.created': 'New', 'imp.updated': 'Updated', 'imp.duplicate': 'Duplicate', 'imp.errors': 'Errors', 'imp.empty': 'Empty',
+    row: 'Row', result: 'Result', reason: 'Reason', firstRows: 'Showing the first {n} rows.',
+    'res.created': 'new', 'res.updated': 'updated', 'res.duplicate': 'duplicate', 'res.error': 'error', 'res.empty': 'empty', 'res.case_pending': 'case pending',
+    importing: 'Importing', importAnother: 'Import another file',
+    category: 'Category', newTemplate: 'New template', header: 'Header (optional)', body: 'Body', footer: 'Footer (optional)',
+    example: 'Example', submitReview: 'Submit to Meta', submitted: 'Submitted for review.',
+    number: 'Number', verifiedName: 'Verified name', quality: 'Quality', tier: 'Messaging limit', allocation: 'Allocation', agent: 'Agent',
+    primary: 'Primary', secondary: 'Secondary', allocate: 'Allocate',
+    permission: 'Permission', rolesHelp: 'Tick permissions per role; changes are saved at once. Admin always holds every permission.',
+    newRole: 'New role', dataScope: 'Data scope', 'scope.own': 'Own', 'scope.teams': 'Teams', 'scope.all': 'All',
+    allTeams: 'All teams', redistribute: 'Redistribute team cases', pickTeam: 'Pick a team first.', confirmRedistribute: 'Recall every open case of this team and assign them again?',
+    'case.pooled': 'In pool', 'case.assigned': 'Assigned', 'case.in_progress': 'In progress', 'case.exited': 'Exited',
+    reference: 'Reference', outstanding: 'Outstanding', overdue: 'Overdue', assignTo: 'Assign to…', recall: 'Recall',
+    actor: 'Actor', action: 'Action', entity: 'Entity', details: 'Details', system: 'System',
+  },
+};
+Object.assign(strings.id, more.id);
+Object.assign(strings.en, more.en);
+
 export class I18n {
   constructor(storage) {
     this.storage = storage;
@@ -63,6 +164,10 @@ export class I18n {
   }
   onChange(f) { this.listeners.push(f); }
   locale() { return this.lang === 'en' ? 'en-GB' : 'id-ID'; }
+  // dateTime always shows the date (lists of campaigns, imports, audit).
+  dateTime(iso) {
+    return new Intl.DateTimeFormat(this.locale(), { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Jakarta' }).format(new Date(iso));
+  }
   // Times are always shown in Jakarta time, whatever the machine's zone.
   time(iso) {
     if (!iso) return '';

@@ -9,7 +9,7 @@ const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '�
 function messageOf(data) { return data?.message ? { ...data.message, conversationId: data.conversationId ?? data.message.conversationId } : data; }
 
 // templateVars lists a template's placeholders as "body.1", "header.1", ...
-function templateVars(tpl) {
+export function templateVars(tpl) {
   const out = [];
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
@@ -24,12 +24,12 @@ function templateVars(tpl) {
 }
 
 // varLabel shows "body.1" as {{1}} and other parts as "header {{1}}".
-function varLabel(k) {
+export function varLabel(k) {
   const [part, n] = k.split('.');
   return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
 }
 
-function templateBody(tpl) {
+export function templateBody(tpl) {
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
   return (comps || []).find((c) => String(c.type).toUpperCase() === 'BODY')?.text || '';

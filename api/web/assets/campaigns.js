@@ -1,0 +1,329 @@
+// Campaigns: the list, the wizard (template -> audience -> schedule ->
+// review -> launch) and the live progress page with the funnel.
+import { Page, h, clear, statusChip } from './page.js';
+import { templateVars, varLabel, templateBody } from './inbox.js';
+
+const FINAL = ['completed', 'cancelled', 'failed'];
+const STEPS = ['stepTemplate', 'stepAudience', 'stepSchedule', 'stepReview'];
+const DAYS = [1, 2, 3, 4, 5, 6, 0]; // Monday first, as Indonesian calendars
+
+// jakartaISO turns a datetime-local value, read as Jakarta time, into an instant.
+export function jakartaISO(local) { return local ? new Date(`${local}:00+07:00`).toISOString() : null; }
+
+// render fills a template body with the mapped sources, for the preview.
+function render(body, vars, prefix = 'body') {
+  return body.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => {
+    const v = vars[`${prefix}.${n}`];
+    return v ? (v.startsWith('contact.') ? `[${v}]` : v) : m;
+  });
+}
+
+export class CampaignsPage extends Page {
+  mount() {
+    const p = location.pathname;
+    if (p === '/campaigns/new') { new Wizard(this).mount(); return; }
+    const m = p.match(/^\/campaigns\/(\d+)/);
+    if (m) { this.progress = new Progress(this, Number(m[1])); this.progress.mount(); return; }
+    this.mountList();
+  }
+  destroy() { super.destroy(); this.progress?.destroy(); }
+  reload() { this.progress ? this.progress.load() : this.load?.(); }
+
+  mountList() {
+    const actions = this.can('campaigns:write')
+      ? [h('button', { class: 'primary', id: 'campaign-new', onclick: () => this.app.navigate('/campaigns/new') }, this.t('newCampaign'))] : [];
+    this.body = this.shell(this.t('campaigns'), ...actions);
+    this.load = async () => {
+      try {
+        const out = await this.api.get('/api/v1/campaigns?limit=100');
+        clear(this.body).append(this.table([this.t('name'), this.t('status'), this.t('startAt'), this.t('created')],
+          (out.items || []).map((c) => h('tr', { class: 'clickable', dataset: { id: c.id }, onclick: () => this.app.navigate(`/campaigns/${c.id}`) },
+            h('td', {}, this.link(`/campaigns/${c.id}`, c.name)), h('td', {}, statusChip(this, c.status)),
+            h('td', {}, c.startAt ? this.time(c.startAt) : this.t('startNow')), h('td', {}, this.time(c.createdAt)))),
+          { id: 'campaign-list' }));
+      } catch (e) { this.fail(e); }
+    };
+    this.load();
+  }
+}
+
+class Wizard {
+  constructor(page) {
+    this.page = page;
+    this.step = 0;
+    this.data = { name: '', templateId: 0, variables: {}, segmentId: 0, senderIds: [], startMode: 'now', startAt: '',
+      qh: { days: [1, 2, 3, 4, 5, 6], from: '08:00', to: '20:00' }, capMax: '', capDays: '' };
+    this.draft = null; // the campaign created for the review
+    this.templates = []; this.segments = []; this.senders = [];
+  }
+  t(k, v) { return this.page.t(k, v); }
+
+  async mount() {
+    const p = this.page;
+    this.body = p.shell(this.t('newCampaign'), h('button', { onclick: () => p.app.navigate('/campaigns') }, this.t('back')));
+    this.stepsEl = h('ol', { class: 'steps', id: 'wizard-steps' });
+    this.stepEl = h('div', { class: 'card wizard', id: 'wizard' });
+    this.body.append(this.stepsEl, this.stepEl);
+    try {
+      const [tpls, segs, senders] = await Promise.all([
+        p.api.get('/api/v1/templates?status=APPROVED'), p.api.get('/api/v1/segments?limit=200'), p.api.get('/api/v1/senders')]);
+      this.templates = tpls.data || [];
+      this.segments = segs.items || [];
+      this.senders = senders.data || [];
+    } catch (e) { p.fail(e); }
+    if (this.senders.length === 1) this.data.senderIds = [this.senders[0].id];
+    this.show();
+  }
+
+  show() {
+    clear(this.stepsEl).append(...STEPS.map((k, i) => h('li', { class: i === this.step ? 'active' : i < this.step ? 'done' : '' }, `${i + 1}. ${this.t(k)}`)));
+    clear(this.stepEl);
+    [() => this.templateStep(), () => this.audienceStep(), () => this.scheduleStep(), () => this.reviewStep()][this.step]();
+  }
+
+  go(step) { this.step = step; this.show(); }
+
+  nav(next, nextLabel) {
+    const err = this.page.errorBox();
+    return [err, h('div', { class: 'wizard-nav' },
+      this.step > 0 ? h('button', { type: 'button', id: 'wizard-back', onclick: () => this.go(this.step - 1) }, this.t('back')) : h('span'),
+      h('button', { type: 'button', class: 'primary', id: 'wizard-next', onclick: () => {
+        const problem = next();
+        if (problem) err.show({ message: problem }); else { err.show(null); }
+      } }, nextLabel || this.t('next')))];
+  }
+
+  templateStep() {
+    const d = this.data;
+    if (!this.templates.length) { this.stepEl.append(h('p', { class: 'empty' }, this.t('noTemplates'))); return; }
+    if (!d.templateId) d.templateId = this.templates[0].id;
+    const vars = h('div', { class: 'vars', id: 'cw-vars' });
+    const preview = h('div', { class: 'bubble tpl-live', id: 'cw-preview' });
+    const select = h('select', { id: 'cw-template', onchange: () => { d.templateId = Number(select.value); d.variables = {}; fill(); } },
+      ...this.templates.map((tp) => h('option', { value: tp.id, selected: tp.id === d.templateId }, `${tp.name} (${tp.language}, ${tp.category})`)));
+    const fill = () => {
+      const tp = this.tpl();
+      clear(vars);
+      for (const k of templateVars(tp)) {
+        if (d.variables[k] === undefined) d.variables[k] = k === 'body.1' ? 'contact.name' : '';
+        vars.append(h('label', {}, varLabel(k), h('input', { name: k, class: 'cw-var', list: 'cw-sources', value: d.variables[k],
+          oninput: (ev) => { d.variables[k] = ev.target.value; preview.textContent = render(templateBody(tp), d.variables); } })));
+      }
+      preview.textContent = render(templateBody(tp), d.variables);
+    };
+    this.stepEl.append(
+      h('label', {}, this.t('template'), select),
+      h('datalist', { id: 'cw-sources' }, ...['contact.name', 'contact.phone'].map((v) => h('option', { value: v }))),
+      h('p', { class: 'muted' }, this.t('varHelp')), vars,
+      h('div', { class: 'muted' }, this.t('preview')), preview,
+      ...this.nav(() => {
+        const missing = Object.entries(d.variables).filter(([, v]) => !v.trim()).map(([k]) => varLabel(k));
+        if (missing.length) return this.t('fillVars', { v: missing.join(', ') });
+        this.go(1);
+        return '';
+      }));
+    fill();
+  }
+
+  tpl() { return this.templates.find((x) => x.id === this.data.templateId) || this.templates[0]; }
+  segment() { return this.segments.find((x) => x.id === this.data.segmentId); }
+
+  audienceStep() {
+    const d = this.data;
+    if (!d.segmentId && this.segments.length) d.segmentId = this.segments[0].id;
+    const desc = h('p', { class: 'muted', id: 'cw-segment-desc' });
+    const describe = () => { desc.textContent = segmentText(this.page, this.segment()); };
+    const select = h('select', { id: 'cw-segment', onchange: () => { d.segmentId = Number(select.value); describe(); } },
+      ...this.segments.map((s) => h('option', { value: s.id, selected: s.id === d.segmentId }, s.name)));
+    this.stepEl.append(
+      this.segments.length ? h('label', {}, this.t('segment'), select) : h('p', { class: 'empty' }, this.t('noSegments')),
+      desc,
+      this.page.can('contacts:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
+      ...this.nav(() => { if (!d.segmentId) return this.t('pickSegment'); this.go(2); return ''; }));
+    describe();
+  }
+
+  scheduleStep() {
+    const d = this.data;
+    const inp = (id, attrs, get, set) => h('input', { id, ...attrs, value: get(), oninput: (ev) => set(ev.target.value) });
+    const startAt = inp('cw-start-at', { type: 'datetime-local', disabled: d.startMode === 'now' }, () => d.startAt, (v) => { d.startAt = v; });
+    const mode = (v) => h('label', { class: 'inline' }, h('input', { type: 'radio', name: 'cw-start', value: v, checked: d.startMode === v,
+      onchange: () => { d.startMode = v; startAt.disabled = v === 'now'; } }), this.t(v === 'now' ? 'startNow' : 'startLater'));
+    const dayBoxes = DAYS.map((n) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', class: 'cw-day', value: n, checked: d.qh.days.includes(n),
+      onchange: (ev) => { d.qh.days = ev.target.checked ? [...d.qh.days, n] : d.qh.days.filter((x) => x !== n); } }), this.t(`day${n}`)));
+    const from = inp('cw-qh-from', { type: 'time' }, () => d.qh.from, (v) => { d.qh.from = v; });
+    const to = inp('cw-qh-to', { type: 'time' }, () => d.qh.to, (v) => { d.qh.to = v; });
+    const always = h('button', { type: 'button', id: 'cw-qh-always', onclick: () => {
+      d.qh = { days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '23:59' };
+      for (const b of this.stepEl.querySelectorAll('.cw-day')) b.checked = true;
+      from.value = '00:00'; to.value = '23:59';
+    } }, this.t('anyTime'));
+    const senders = this.senders.map((s) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'cw-sender', value: s.id,
+      checked: d.senderIds.includes(s.id), disabled: s.status !== 'active',
+      onchange: (ev) => { d.senderIds = ev.target.checked ? [...d.senderIds, s.id] : d.senderIds.filter((x) => x !== s.id); } }),
+    `${s.displayNumber || s.phoneNumberId} `, h('span', { class: `chip q-${(s.quality || '').toLowerCase()}` }, s.quality || '?')));
+    this.stepEl.append(
+      h('label', {}, this.t('campaignName'), inp('cw-name', { required: true, maxlength: 200 }, () => d.name, (v) => { d.name = v; })),
+      h('fieldset', {}, h('legend', {}, this.t('senders')), ...senders),
+      h('fieldset', {}, h('legend', {}, this.t('start')), mode('now'), mode('later'), startAt, h('span', { class: 'muted' }, this.t('jakartaTime'))),
+      h('fieldset', {}, h('legend', {}, this.t('quietHours')), h('p', { class: 'muted' }, this.t('quietHelp')),
+        h('div', { class: 'days' }, ...dayBoxes), h('div', { class: 'row-inline' }, h('label', {}, this.t('from'), from), h('label', {}, this.t('to'), to), always)),
+      h('fieldset', {}, h('legend', {}, this.t('frequencyCap')), h('p', { class: 'muted' }, this.t('capHelp')),
+        h('div', { class: 'row-inline' },
+          h('label', {}, this.t('capMax'), inp('cw-cap-max', { type: 'number', min: 0 }, () => d.capMax, (v) => { d.capMax = v; })),
+          h('label', {}, this.t('capDays'), inp('cw-cap-days', { type: 'number', min: 0 }, () => d.capDays, (v) => { d.capDays = v; })))),
+      ...this.nav(() => {
+        if (!d.name.trim()) return this.t('nameRequired');
+        if (!d.senderIds.length) return this.t('pickSender');
+        if (d.startMode === 'later' && !d.startAt) return this.t('pickStart');
+        if (!d.qh.days.length) return this.t('pickDays');
+        this.go(3);
+        return '';
+      }, this.t('review')));
+  }
+
+  input() {
+    const d = this.data;
+    const cap = Number(d.capMax) > 0 ? { max: Number(d.capMax), days: Number(d.capDays) || 0 } : null;
+    return { name: d.name.trim(), templateId: d.templateId, variables: d.variables, segmentId: d.segmentId, senderIds: d.senderIds,
+      startAt: d.startMode === 'later' ? jakartaISO(d.startAt) : null,
+      quietHours: { days: d.qh.days.slice().sort(), from: d.qh.from, to: d.qh.to }, frequencyCap: cap };
+  }
+
+  // reviewStep stores the campaign as a draft: the API checks it and
+  // answers with the audience preview. A changed wizard replaces the draft.
+  async reviewStep() {
+    const p = this.page;
+    const box = h('div', { id: 'cw-review' }, h('p', { class: 'muted' }, this.t('loading')));
+    const err = p.errorBox();
+    const launch = h('button', { class: 'primary', id: 'cw-launch', disabled: true, onclick: () => this.launch(launch, err) }, this.t('launch'));
+    this.stepEl.append(box, err, h('div', { class: 'wizard-nav' },
+      h('button', { type: 'button', id: 'wizard-back', onclick: () => this.go(2) }, this.t('back')), p.can('campaigns:launch') ? launch : h('span')));
+    const body = this.input();
+    const key = JSON.stringify(body);
+    try {
+      if (!this.draft || this.draft.key !== key) {
+        if (this.draft) p.api.post(`/api/v1/campaigns/${this.draft.campaign.id}/cancel`).catch(() => {});
+        const out = await p.api.post('/api/v1/campaigns', body);
+        this.draft = { key, ...out };
+      }
+    } catch (e) {
+      clear(box);
+      err.show(e);
+      const back = { templateId: 0, variables: 0, segmentId: 1, senderIds: 2, name: 2, startAt: 2, endAt: 2, frequencyCap: 2 }[String(e.field || '').split('.')[0]];
+      if (back !== undefined) box.append(h('button', { type: 'button', id: 'cw-fix', onclick: () => this.go(back) }, this.t('fix')));
+      return;
+    }
+    const { campaign: c, audience: a } = this.draft;
+    const reachable = Math.max(0, a.size - a.optedOut - a.invalidNumber);
+    const dl = (k, v, id) => [h('dt', {}, this.t(k)), h('dd', id ? { id } : {}, v)];
+    clear(box).append(
+      h('dl', { class: 'review' },
+        ...dl('campaignName', c.name), ...dl('template', this.tpl()?.name || c.templateId), ...dl('segment', this.segment()?.name || c.segmentId),
+        ...dl('start', c.startAt ? p.time(c.startAt) : this.t('startNow')),
+        ...dl('quietHours', `${body.quietHours.days.map((n) => this.t(`day${n}`)).join(', ')} ${body.quietHours.from}–${body.quietHours.to}`),
+        ...dl('frequencyCap', body.frequencyCap ? this.t('capText', { n: body.frequencyCap.max, d: body.frequencyCap.days }) : this.t('none'))),
+      h('div', { class: 'stats', id: 'cw-audience' },
+        stat(this.t('audienceSize'), a.size, 'size'), stat(this.t('optedOut'), a.optedOut, 'opted-out'),
+        stat(this.t('invalidNumber'), a.invalidNumber, 'invalid'), stat(this.t('willSend'), reachable, 'reachable')),
+      h('div', { class: 'muted' }, this.t('samplePreview')),
+      h('div', { class: 'bubble tpl-live', id: 'cw-sample' }, a.samplePreview || render(templateBody(this.tpl() || {}), a.sample || {})));
+    launch.disabled = reachable === 0;
+  }
+
+  async launch(btn, err) {
+    btn.disabled = true;
+    try {
+      await this.page.api.post(`/api/v1/campaigns/${this.draft.campaign.id}/launch`);
+      this.page.app.navigate(`/campaigns/${this.draft.campaign.id}`);
+    } catch (e) { err.show(e); btn.disabled = false; }
+  }
+}
+
+function stat(label, value, key) {
+  return h('div', { class: 'stat', dataset: { k: key } }, h('strong', {}, String(value ?? 0)), h('span', {}, label));
+}
+
+export function segmentText(page, s) {
+  if (!s) return '';
+  const f = s.filter || {};
+  const parts = [];
+  if (f.tags?.length) parts.push(`${page.t('tagsAll')}: ${f.tags.join(', ')}`);
+  if (f.anyTags?.length) parts.push(`${page.t('tagsAny')}: ${f.anyTags.join(', ')}`);
+  for (const [k, v] of Object.entries(f.attributes || {})) parts.push(`${k} = ${v}`);
+  if (f.optedOut !== undefined && f.optedOut !== null) parts.push(f.optedOut ? page.t('optedOut') : page.t('notOptedOut'));
+  if (f.neverContacted) parts.push(page.t('neverContacted'));
+  return parts.length ? parts.join(' · ') : page.t('allContacts');
+}
+
+const FUNNEL = ['recipients', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'skipped'];
+
+class Progress {
+  constructor(page, id) { this.page = page; this.id = id; this.timer = null; this.c = null; }
+  t(k, v) { return this.page.t(k, v); }
+
+  mount() {
+    const p = this.page;
+    this.body = p.shell(this.t('campaign'), h('button', { onclick: () => p.app.navigate('/campaigns') }, this.t('back')));
+    this.head = h('div', { class: 'camp-head card', id: 'camp-head' });
+    this.chart = h('div', { class: 'card funnel', id: 'camp-funnel' });
+    this.body.append(this.head, this.chart);
+    this.load();
+    // Poll every 2 s: the funnel follows webhooks, not only the send loop.
+    this.timer = setInterval(() => this.load(), 2000);
+  }
+  destroy() { clearInterval(this.timer); }
+
+  async load() {
+    try {
+      this.c = await this.page.api.get(`/api/v1/campaigns/${this.id}`);
+      this.paint();
+    } catch (e) { if (e.status === 404) clearInterval(this.timer); this.page.fail(e); }
+  }
+
+  async act(action, btn) {
+    if (action === 'cancel' && !confirm(this.t('confirmCancel'))) return;
+    btn.disabled = true;
+    try { this.c = await this.page.api.post(`/api/v1/campaigns/${this.id}/${action}`); this.paint(); } catch (e) { this.page.fail(e); btn.disabled = false; }
+  }
+
+  paint() {
+    const p = this.page, c = this.c, f = c.funnel || {};
+    const btn = (action, label) => h('button', { id: `camp-${action}`, class: action === 'launch' ? 'primary' : action === 'cancel' ? 'danger' : '',
+      onclick: (ev) => this.act(action, ev.target) }, this.t(label));
+    const actions = h('div', { class: 'page-actions' });
+    if (p.can('campaigns:launch')) {
+      if (c.status === 'draft') actions.append(btn('launch', 'launch'));
+      if (c.status === 'running' || c.status === 'scheduled') actions.append(btn('pause', 'pause'));
+      if (c.status === 'paused') actions.append(btn('resume', 'resume'));
+      if (!FINAL.includes(c.status)) actions.append(btn('cancel', 'cancel'));
+    }
+    const done = (f.sent || 0) + (f.failed || 0) + (f.skipped || 0);
+    const pct = f.recipients ? Math.round((100 * done) / f.recipients) : 0;
+    clear(this.head).append(
+      h('div', { class: 'row' }, h('h3', { id: 'camp-name' }, c.name), h('span', { id: 'camp-status' }, statusChip(p, c.status)), actions),
+      c.statusReason ? h('p', { class: 'muted' }, c.statusReason) : null,
+      h('div', { class: 'progress', title: `${pct}%` }, h('div', { class: 'progress-fill', style: { width: `${pct}%` } })),
+      h('p', { class: 'muted', id: 'camp-done' }, this.t('processed', { n: done, total: f.recipients || 0, pct })),
+      h('dl', { class: 'review' },
+        h('dt', {}, this.t('start')), h('dd', {}, c.startAt ? p.time(c.startAt) : this.t('startNow')),
+        h('dt', {}, this.t('launchedAt')), h('dd', {}, p.time(c.launchedAt) || '—'),
+        h('dt', {}, this.t('finishedAt')), h('dd', {}, p.time(c.finishedAt) || '—'),
+        h('dt', {}, this.t('quietHours')), h('dd', {}, quietText(p, c.quietHours))));
+    const max = Math.max(1, f.recipients || 0);
+    clear(this.chart).append(h('h3', {}, this.t('funnel')),
+      ...FUNNEL.map((k) => h('div', { class: `funnel-row k-${k}`, dataset: { k, n: f[k] || 0 } },
+        h('span', { class: 'funnel-label' }, this.t(`f.${k}`)),
+        h('span', { class: 'funnel-track' }, h('span', { class: 'funnel-bar', style: { width: `${Math.round((100 * (f[k] || 0)) / max)}%` } })),
+        h('strong', { class: 'funnel-n' }, String(f[k] || 0)))),
+      Object.keys(f.skipReasons || {}).length
+        ? h('p', { class: 'muted', id: 'camp-skips' }, `${this.t('skipReasons')}: ${Object.entries(f.skipReasons).map(([k, n]) => `${this.t(`skip.${k}`)} ${n}`).join(', ')}`)
+        : null);
+  }
+}
+
+function quietText(p, q) {
+  if (!q) return '';
+  const days = (q.days?.length ? q.days : [1, 2, 3, 4, 5, 6]).map((n) => p.t(`day${n}`)).join(', ');
+  return `${days} ${q.from || '08:00'}–${q.to || '20:00'} WIB`;
+}

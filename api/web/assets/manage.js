@@ -1,0 +1,290 @@
+// Management pages: templates, senders, roles (permission matrix), cases
+// (pool views, assign, bulk redistribute) and the audit log.
+import { Page, h, clear, chip, statusChip } from './page.js';
+import { templateVars } from './inbox.js';
+
+export class TemplatesPage extends Page {
+  mount() {
+    this.body = this.shell(this.t('templates'));
+    this.listEl = h('div', { id: 'template-list' });
+    this.body.append(this.listEl);
+    if (this.can('templates:write')) this.body.append(this.form());
+    this.load();
+  }
+  async load() {
+    try {
+      const out = await this.api.get('/api/v1/templates');
+      clear(this.listEl).append(this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
+        (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
+          this.can('templates:write') && !tp.metaId ? h('button', { class: 'link', onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : ''])));
+    } catch (e) { this.fail(e); }
+  }
+  async submitTpl(tp) {
+    try { await this.api.post(`/api/v1/templates/${tp.id}/submit`); this.app.toast(this.t('submitted')); this.load(); } catch (e) { this.fail(e); }
+  }
+  // form builds a template with header/body/footer and shows it live as a
+  // WhatsApp bubble; the API's validation errors appear next to it.
+  form() {
+    const err = this.errorBox();
+    const preview = h('div', { class: 'phone-preview', id: 'tpl-preview' });
+    const f = h('form', { class: 'card form wide', id: 'template-form' }, h('h3', {}, this.t('newTemplate')),
+      h('div', { class: 'row-inline' },
+        h('label', {}, this.t('name'), h('input', { name: 'name', required: true, pattern: '[a-z0-9_]+', placeholder: 'pengingat_tagihan' })),
+        h('label', {}, this.t('langCol'), h('select', { name: 'language' }, ...['id', 'en', 'en_US'].map((l) => h('option', { value: l }, l)))),
+        h('label', {}, this.t('category'), h('select', { name: 'category' }, ...['UTILITY', 'MARKETING', 'AUTHENTICATION'].map((c) => h('option', { value: c }, c)))),
+        h('label', {}, 'WABA ID', h('input', { name: 'wabaId', required: true }))),
+      h('label', {}, this.t('header'), h('input', { name: 'header', maxlength: 60 })),
+      h('label', {}, this.t('body'), h('textarea', { name: 'body', rows: 4, required: true, maxlength: 1024, placeholder: 'Halo {{1}}, tagihan Anda {{2}} jatuh tempo.' })),
+      h('label', {}, this.t('footer'), h('input', { name: 'footer', maxlength: 60 })),
+      h('div', { class: 'vars', id: 'tpl-examples' }),
+      err, h('button', { class: 'primary', type: 'submit' }, this.t('create')));
+    const examples = f.querySelector('#tpl-examples');
+    const ex = {};
+    const paint = () => {
+      const d = new FormData(f);
+      const comps = this.components(d, ex);
+      const keys = templateVars({ components: comps });
+      // Example inputs for every variable: Meta rejects templates without them.
+      clear(examples);
+      for (const k of keys) {
+        examples.append(h('label', {}, `${this.t('example')} ${k}`, h('input', { value: ex[k] || '', dataset: { key: k }, oninput: (ev) => { ex[k] = ev.target.value; paintPreview(); } })));
+      }
+      paintPreview();
+    };
+    const paintPreview = () => {
+      const d = new FormData(f);
+      const fill = (part, text) => String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => ex[`${part}.${n}`] || m);
+      clear(preview).append(h('div', { class: 'bubble out' },
+        d.get('header') ? h('strong', {}, fill('header', d.get('header'))) : null,
+        h('div', {}, fill('body', d.get('body'))),
+        d.get('footer') ? h('div', { class: 'muted' }, d.get('footer')) : null));
+    };
+    f.addEventListener('input', (ev) => { if (!ev.target.dataset.key) paint(); });
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      try {
+        await this.api.post('/api/v1/templates', { name: d.get('name'), language: d.get('language'), category: d.get('category'),
+          wabaId: d.get('wabaId'), components: this.components(d, ex, true) });
+        err.show(null); f.reset(); paint(); this.app.toast(this.t('saved')); this.load();
+      } catch (e) { err.show(e); }
+    };
+    paint();
+    return h('div', { class: 'split' }, f, h('div', {}, h('div', { class: 'muted' }, this.t('preview')), preview));
+  }
+  components(d, ex, withExamples = false) {
+    const nums = (text) => [...String(text).matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]);
+    const out = [];
+    if (d.get('header')) {
+      const c = { type: 'HEADER', format: 'TEXT', text: d.get('header') };
+      if (withExamples && nums(c.text).length) c.example = { header_text: nums(c.text).map((n) => ex[`header.${n}`] || '') };
+      out.push(c);
+    }
+    const body = { type: 'BODY', text: d.get('body') || '' };
+    if (withExamples && nums(body.text).length) body.example = { body_text: [nums(body.text).map((n) => ex[`body.${n}`] || '')] };
+    out.push(body);
+    if (d.get('footer')) out.push({ type: 'FOOTER', text: d.get('footer') });
+    return out;
+  }
+}
+
+export class SendersPage extends Page {
+  mount() {
+    this.body = this.shell(this.t('senders'));
+    this.listEl = h('div', { id: 'sender-list' });
+    this.allocEl = h('div', { id: 'sender-allocations' });
+    this.body.append(this.listEl, this.allocEl);
+    this.load();
+  }
+  async load() {
+    try {
+      const out = await this.api.get('/api/v1/senders');
+      clear(this.listEl).append(this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
+        (out.data || []).map((s) => [s.displayNumber || s.phoneNumberId, s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
+          s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
+          h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation'))])));
+    } catch (e) { this.fail(e); }
+  }
+  async allocations(s) {
+    try {
+      const [out, agents, teams] = await Promise.all([this.api.get(`/api/v1/senders/${s.id}/allocations`),
+        this.can('agents:read') ? this.api.get('/api/v1/agents?limit=200') : { items: [] },
+        this.can('teams:read') ? this.api.get('/api/v1/teams') : { items: [] }]);
+      const an = new Map((agents.items || []).map((a) => [a.id, a.name]));
+      const tn = new Map((teams.items || []).map((t) => [t.id, t.name]));
+      const rows = (out.data || []).map((a) => [a.agentId ? `${this.t('agent')}: ${an.get(a.agentId) || a.agentId}` : `${this.t('teamCol')}: ${tn.get(a.teamId) || a.teamId}`,
+        chip(this.t(a.role), a.role), this.can('senders:write') ? h('button', { class: 'link', onclick: async () => {
+          try { await this.api.del(`/api/v1/senders/${s.id}/allocations/${a.id}`); this.allocations(s); } catch (e) { this.fail(e); }
+        } }, this.t('delete')) : '']);
+      clear(this.allocEl).append(h('h3', {}, `${this.t('allocation')} · ${s.displayNumber || s.phoneNumberId}`), this.table([this.t('allocatedTo'), this.t('role'), ''], rows));
+      if (!this.can('senders:write')) return;
+      const err = this.errorBox();
+      const who = h('select', { name: 'who' },
+        ...(teams.items || []).map((t) => h('option', { value: `t${t.id}` }, `${this.t('teamCol')}: ${t.name}`)),
+        ...(agents.items || []).map((a) => h('option', { value: `a${a.id}` }, `${this.t('agent')}: ${a.name}`)));
+      const role = h('select', { name: 'role' }, ...['primary', 'secondary'].map((r) => h('option', { value: r }, this.t(r))));
+      const f = h('form', { class: 'row-inline', id: 'alloc-form' }, who, role, h('button', { class: 'primary', type: 'submit' }, this.t('allocate')), err);
+      f.onsubmit = async (ev) => {
+        ev.preventDefault();
+        const v = who.value;
+        const body = { role: role.value, ...(v.startsWith('t') ? { teamId: Number(v.slice(1)) } : { agentId: Number(v.slice(1)) }) };
+        try { await this.api.post(`/api/v1/senders/${s.id}/allocations`, body); this.allocations(s); } catch (e) { err.show(e); }
+      };
+      this.allocEl.append(f);
+    } catch (e) { this.fail(e); }
+  }
+}
+
+export class RolesPage extends Page {
+  mount() {
+    this.body = this.shell(this.t('roles'));
+    this.matrix = h('div', { id: 'role-matrix', class: 'table-wrap' });
+    this.body.append(h('p', { class: 'muted' }, this.t('rolesHelp')), this.matrix);
+    if (this.can('roles:write')) this.body.append(this.form());
+    this.load();
+  }
+  async load() {
+    try {
+      const [cat, roles] = await Promise.all([this.api.get('/api/v1/permissions'), this.api.get('/api/v1/roles')]);
+      this.paint(cat.items || [], roles.items || []);
+    } catch (e) { this.fail(e); }
+  }
+  // paint draws permissions (rows) by roles (columns); a change is saved at
+  // once. Admin always holds everything, so its column is read-only.
+  paint(catalog, roles) {
+    const edit = this.can('roles:write');
+    const head = h('tr', {}, h('th', {}, this.t('permission')), ...roles.map((r) => h('th', {}, r.name, h('div', { class: 'muted' }, `${this.t(`scope.${r.dataScope}`)} · ${r.agentCount}`))));
+    const rows = catalog.map((p) => h('tr', {}, h('td', { title: p.description }, h('code', {}, p.name), h('div', { class: 'muted' }, p.description)),
+      ...roles.map((r) => h('td', { class: 'center' }, h('input', { type: 'checkbox', 'aria-label': `${r.name} ${p.name}`, dataset: { role: r.id, perm: p.name },
+        checked: r.permissions.includes(p.name), disabled: !edit || r.systemKey === 'admin',
+        onchange: async (ev) => {
+          const next = ev.target.checked ? [...r.permissions, p.name] : r.permissions.filter((x) => x !== p.name);
+          try { const out = await this.api.patch(`/api/v1/roles/${r.id}`, { permissions: next }); r.permissions = out.permissions; } catch (e) { ev.target.checked = !ev.target.checked; this.fail(e); }
+        } })))));
+    const foot = edit ? h('tr', {}, h('td', {}), ...roles.map((r) => h('td', { class: 'center' }, !r.system && !r.systemKey
+      ? h('button', { class: 'link', onclick: async () => {
+        if (!confirm(this.t('confirmDelete', { x: r.name }))) return;
+        try { await this.api.del(`/api/v1/roles/${r.id}`); this.load(); } catch (e) { this.fail(e); }
+      } }, this.t('delete')) : ''))) : null;
+    clear(this.matrix).append(h('table', { class: 'grid matrix' }, h('thead', {}, head), h('tbody', {}, ...rows, foot)));
+  }
+  form() {
+    const err = this.errorBox();
+    const f = h('form', { class: 'card form', id: 'role-form' }, h('h3', {}, this.t('newRole')),
+      h('label', {}, this.t('name'), h('input', { name: 'name', required: true, maxlength: 80 })),
+      h('label', {}, this.t('dataScope'), h('select', { name: 'dataScope' }, ...['own', 'teams', 'all'].map((s) => h('option', { value: s }, this.t(`scope.${s}`))))),
+      err, h('button', { class: 'primary', type: 'submit' }, this.t('create')));
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      try {
+        await this.api.post('/api/v1/roles', { name: d.get('name'), dataScope: d.get('dataScope'), permissions: ['profile:read', 'profile:write'] });
+        err.show(null); f.reset(); this.load();
+      } catch (e) { err.show(e); }
+    };
+    return f;
+  }
+}
+
+const CASE_VIEWS = ['pooled', 'assigned', 'in_progress', 'exited'];
+
+export class CasesPage extends Page {
+  mount() {
+    this.status = 'pooled';
+    this.body = this.shell(this.t('cases'));
+    this.tabs = h('div', { class: 'tabs inline-tabs' });
+    this.filters = h('div', { class: 'toolbar' });
+    this.listEl = h('div', { id: 'case-list' });
+    this.body.append(this.tabs, this.filters, this.listEl);
+    this.boot();
+  }
+  async boot() {
+    try {
+      const [agents, teams] = await Promise.all([this.can('agents:read') ? this.api.get('/api/v1/agents?limit=200') : { items: [] },
+        this.can('teams:read') ? this.api.get('/api/v1/teams') : { items: [] }]);
+      this.agents = agents.items || [];
+      this.teams = teams.items || [];
+    } catch (e) { this.fail(e); this.agents = []; this.teams = []; }
+    this.team = h('select', { id: 'case-team', onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
+    this.filters.append(this.team);
+    if (this.can('cases:assign')) {
+      this.filters.append(h('button', { id: 'case-redistribute', onclick: () => this.redistribute() }, this.t('redistribute')));
+    }
+    this.paintTabs();
+    this.load();
+  }
+  paintTabs() {
+    clear(this.tabs).append(...CASE_VIEWS.map((v) => h('button', { class: v === this.status ? 'tab active' : 'tab', dataset: { view: v },
+      onclick: () => { this.status = v; this.paintTabs(); this.load(); } }, this.t(`case.${v}`))));
+  }
+  async load() {
+    if (!this.team) return;
+    try {
+      const p = new URLSearchParams({ status: this.status, limit: '100' });
+      if (this.team.value) p.set('teamId', this.team.value);
+      const out = await this.api.get(`/api/v1/cases?${p}`);
+      const an = new Map(this.agents.map((a) => [a.id, a.name]));
+      const tn = new Map(this.teams.map((t) => [t.id, t.name]));
+      const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
+      clear(this.listEl).append(this.table([this.t('reference'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
+        out.items.map((c) => [c.reference, rupiah.format(c.outstanding || c.amount || 0), String(c.dpd ?? ''), tn.get(c.teamId) || String(c.teamId),
+          c.agentId ? an.get(c.agentId) || String(c.agentId) : '—', h('span', {}, this.t(`case.${c.status}`), c.overdue ? chip(this.t('overdue'), 'warn') : ''),
+          this.caseActions(c)])),
+        h('p', { class: 'muted' }, this.t('rangeOf', { a: out.items.length ? 1 : 0, b: out.items.length, n: out.total })));
+    } catch (e) { this.fail(e); }
+  }
+  caseActions(c) {
+    if (!this.can('cases:assign') || c.status === 'exited') return '';
+    const members = this.agents.filter((a) => a.status === 'active');
+    const sel = h('select', { 'aria-label': this.t('assignTo') }, h('option', { value: '' }, this.t('assignTo')), ...members.map((a) => h('option', { value: a.id }, a.name)));
+    sel.onchange = async () => {
+      if (!sel.value) return;
+      try { await this.api.post(`/api/v1/cases/${c.id}/assign`, { agentId: Number(sel.value) }); this.app.toast(this.t('saved')); setTimeout(() => this.load(), 500); } catch (e) { this.fail(e); }
+    };
+    return h('span', { class: 'row-inline' }, sel, c.agentId ? h('button', { class: 'link', onclick: async () => {
+      try { await this.api.post(`/api/v1/cases/${c.id}/recall`); setTimeout(() => this.load(), 500); } catch (e) { this.fail(e); }
+    } }, this.t('recall')) : '');
+  }
+  async redistribute() {
+    if (!this.team.value) { this.app.toast(this.t('pickTeam')); return; }
+    if (!confirm(this.t('confirmRedistribute'))) return;
+    try {
+      const { workflowId } = await this.api.post('/api/v1/cases/redistribute', { teamId: Number(this.team.value) });
+      const timer = this.every(1000, async () => {
+        try {
+          const pr = await this.api.get(`/api/v1/cases/redistribute/${encodeURIComponent(workflowId)}`);
+          this.app.toast(`${this.t('redistribute')}: ${JSON.stringify(pr)}`);
+          if (pr.done || pr.finished || pr.status === 'completed') { clearInterval(timer); this.load(); }
+        } catch (e) { clearInterval(timer); this.fail(e); }
+      });
+    } catch (e) { this.fail(e); }
+  }
+}
+
+export class AuditPage extends Page {
+  mount() {
+    this.offset = 0;
+    this.body = this.shell(this.t('audit'));
+    const entity = h('input', { id: 'audit-entity', placeholder: this.t('entity'), oninput: () => { this.offset = 0; clearTimeout(this.st); this.st = setTimeout(() => this.load(), 300); } });
+    const action = h('input', { id: 'audit-action', placeholder: this.t('action'), oninput: () => { this.offset = 0; clearTimeout(this.st); this.st = setTimeout(() => this.load(), 300); } });
+    this.entity = entity; this.action = action;
+    this.listEl = h('div', { id: 'audit-list' });
+    this.body.append(h('div', { class: 'toolbar' }, entity, action), this.listEl);
+    this.load();
+  }
+  async load() {
+    try {
+      const p = new URLSearchParams({ limit: '50', offset: String(this.offset) });
+      if (this.entity.value.trim()) p.set('entity', this.entity.value.trim());
+      if (this.action.value.trim()) p.set('action', this.action.value.trim());
+      const out = await this.api.get(`/api/v1/audit?${p}`);
+      clear(this.listEl).append(this.table([this.t('time'), this.t('actor'), this.t('action'), this.t('entity'), this.t('details')],
+        out.items.map((e) => [this.time(e.at), e.actorId ? `#${e.actorId}` : this.t('system'), h('code', {}, e.action), `${e.entity}${e.entityId ? ` #${e.entityId}` : ''}`,
+          h('span', { class: 'details' }, e.details ? JSON.stringify(e.details) : '')])),
+        h('div', { class: 'pager' },
+          h('button', { disabled: this.offset === 0, onclick: () => { this.offset = Math.max(0, this.offset - 50); this.load(); } }, '‹'),
+          h('span', { class: 'muted' }, this.t('rangeOf', { a: out.total ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total })),
+          h('button', { disabled: this.offset + out.items.length >= out.total, onclick: () => { this.offset += 50; this.load(); } }, '›')));
+    } catch (e) { this.fail(e); }
+  }
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// browser is one headless Chromium tab that records console errors.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	errs *browserErrors
+}
+
+// newBrowser starts Debian's Chromium (headless, no sandbox, no GPU, no
+// background networking) for at most d.
+func newBrowser(t *testing.T, d time.Duration) *browser {
+	t.Helper()
+	exe := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancel := context.WithTimeout(bctx, d)
+	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, errs: &browserErrors{}}
+	chromedp.ListenTarget(ctx, b.errs.listen)
+	return b
+}
+
+func (b *browser) run(step string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v (browser errors: %v)", step, err, b.errs.list())
+	}
+}
+
+// login signs in through the form at the given viewport.
+func (b *browser) login(st *stack, email, password string) {
+	b.t.Helper()
+	b.run("login "+email, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/login"),
+		chromedp.WaitVisible("#login-email", chromedp.ByQuery),
+		chromedp.SendKeys("#login-email", email, chromedp.ByQuery),
+		chromedp.SendKeys("#login-password", password, chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+		chromedp.WaitVisible(".topbar .menu", chromedp.ByQuery))
+}
+
+func (b *browser) noErrors() {
+	b.t.Helper()
+	if e := b.errs.list(); len(e) > 0 {
+		b.t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
+	}
+}
+
+// setValue sets a form control's value and fires input and change, as a user would.
+func setValue(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q;
+		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, sel, value), nil)
+}
+
+// A campaign manager (a user with the Campaign Manager role and nothing
+// else) builds a campaign in the wizard over a 17-contact segment (5 opted
+// out), sees the audience preview the API computed, launches it and
+// watches the progress page until it completes with 12 sent.
+func TestWebUICampaignWizard(t *testing.T) {
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	db := st.db.Gorm
+
+	var tpl struct{ ID int64 }
+	comps := []map[string]any{{"type": "BODY", "text": "Halo {{1}}, ada promo {{2}} untuk Anda minggu ini.",
+		"example": map[string]any{"body_text": [][]string{{"Siti", "cicilan 0%"}}}}}
+	if code := st.call("POST", "/api/v1/templates", seed.admin, map[string]any{"name": "promo_cicilan", "language": "id", "category": "MARKETING",
+		"components": comps, "wabaId": "WABA-E2E"}, &tpl); code != 201 {
+		t.Fatalf("create template: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/templates/%d/submit", tpl.ID), seed.admin, nil, nil); code != 200 {
+		t.Fatalf("submit template: %d", code)
+	}
+	waitUntil(t, 10*time.Second, "template approved", func() bool {
+		var s string
+		db.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
+		return s == models.TplApproved
+	})
+	st.audience(seed.admin, "promo-ui", 1, 12) // 12 reachable + 5 opted out
+	var cmRole int64
+	db.Raw(`SELECT id FROM roles WHERE system_key = 'campaign_manager'`).Scan(&cmRole)
+	if code := st.call("POST", "/api/v1/agents", seed.admin, map[string]any{"name": "Citra Marketing", "email": "citra@e2e.id",
+		"password": "campaign-password-1", "roleId": cmRole}, nil); code != 201 {
+		t.Fatalf("create campaign manager: %d", code)
+	}
+
+	b := newBrowser(t, 60*time.Second)
+	b.login(st, "citra@e2e.id", "campaign-password-1")
+	b.run("menu per permissions",
+		waitJS("campaign manager's menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'campaigns,contacts,templates,senders'`, 5*time.Second),
+		waitJS("campaign list page", `location.pathname === '/campaigns' && !!document.querySelector('#campaign-new')`, 5*time.Second),
+		waitJS("no presence switch without the inbox", `!document.querySelector('#presence')`, time.Second))
+
+	b.run("wizard: template",
+		chromedp.Click("#campaign-new", chromedp.ByQuery),
+		waitJS("template step", `!!document.querySelector('#cw-template option')`, 5*time.Second),
+		waitJS("body.1 prefilled with the contact name", `document.querySelector('.cw-var[name="body.1"]')?.value === 'contact.name'`, 2*time.Second),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("a missing variable is refused", `document.querySelector('.form-error:not([hidden])')?.textContent.includes('{{2}}')`, 2*time.Second),
+		chromedp.SendKeys(`.cw-var[name="body.2"]`, "cicilan 0%", chromedp.ByQuery),
+		waitJS("live preview", `document.querySelector('#cw-preview').textContent === 'Halo [contact.name], ada promo cicilan 0% untuk Anda minggu ini.'`, 2*time.Second),
+		chromedp.Click("#wizard-next", chromedp.ByQuery))
+	b.run("wizard: audience",
+		waitJS("segment step", `document.querySelector('#cw-segment')?.selectedOptions[0]?.textContent === 'promo-ui'`, 2*time.Second),
+		waitJS("segment described", `document.querySelector('#cw-segment-desc').textContent.includes('promo-ui')`, 2*time.Second),
+		chromedp.Click("#wizard-next", chromedp.ByQuery))
+	// Sending hours default to Mon-Sat 08:00-20:00 WIB; "any time" lets the
+	// test run at any hour.
+	b.run("wizard: schedule",
+		waitJS("schedule step", `!!document.querySelector('#cw-name')`, 2*time.Second),
+		waitJS("the only sender preselected", `document.querySelectorAll('input[name="cw-sender"]:checked').length === 1`, 2*time.Second),
+		chromedp.SendKeys("#cw-name", "Promo cicilan UI", chromedp.ByQuery),
+		chromedp.Click("#cw-qh-always", chromedp.ByQuery),
+		waitJS("all days ticked", `document.querySelectorAll('.cw-day:checked').length === 7 && document.querySelector('#cw-qh-from').value === '00:00'`, 2*time.Second),
+		chromedp.Click("#wizard-next", chromedp.ByQuery))
+	b.run("wizard: review",
+		waitJS("audience preview", `document.querySelector('#cw-audience [data-k="size"] strong')?.textContent === '17'`, 10*time.Second),
+		waitJS("opted out and reachable", `document.querySelector('#cw-audience [data-k="opted-out"] strong').textContent === '5' && document.querySelector('#cw-audience [data-k="reachable"] strong').textContent === '12'`, time.Second),
+		waitJS("sample preview", `/^Halo Pelanggan \d+, ada promo cicilan 0% untuk Anda minggu ini\.$/.test(document.querySelector('#cw-sample').textContent)`, time.Second),
+		screenshot(t, "ui-campaign-review-1366x768.png"))
+	var drafts int64
+	db.Raw(`SELECT count(*) FROM campaigns WHERE name = 'Promo cicilan UI' AND status = 'draft'`).Scan(&drafts)
+	if drafts != 1 {
+		t.Fatalf("drafts after review: %d", drafts)
+	}
+
+	b.run("launch and progress",
+		chromedp.Click("#cw-launch", chromedp.ByQuery),
+		waitJS("progress page", `/^\/campaigns\/\d+$/.test(location.pathname) && !!document.querySelector('#camp-funnel .funnel-row')`, 5*time.Second),
+		waitJS("completed", `document.querySelector('#camp-status [data-status]')?.dataset.status === 'completed'`, 30*time.Second),
+		waitJS("12 sent in the funnel", `document.querySelector('#camp-funnel [data-k="sent"]')?.dataset.n === '12' && document.querySelector('#camp-funnel [data-k="queued"]').dataset.n === '0'`, 10*time.Second),
+		waitJS("delivered follows the webhooks", `Number(document.querySelector('#camp-funnel [data-k="delivered"]').dataset.n) >= 12`, 10*time.Second),
+		waitJS("5 skipped as opted out", `document.querySelector('#camp-funnel [data-k="skipped"]').dataset.n === '5' && document.querySelector('#camp-skips')?.textContent.includes('5')`, 5*time.Second),
+		waitJS("no pause or cancel once completed", `!document.querySelector('#camp-pause, #camp-cancel, #camp-resume')`, time.Second),
+		screenshot(t, "ui-campaign-progress-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-campaign-progress-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Click(`[data-nav="campaigns"]`, chromedp.ByQuery),
+		waitJS("listed as completed", `[...document.querySelectorAll('#campaign-list tbody tr')].some(r => r.textContent.includes('Promo cicilan UI') && r.querySelector('[data-status="completed"]'))`, 5*time.Second))
+
+	var sent int64
+	db.Raw(`SELECT count(*) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Promo cicilan UI' AND r.status = 'sent'`).Scan(&sent)
+	templates := 0
+	for _, e := range st.sim.Outbox() {
+		if e.Type == "template" && e.ErrorCode == 0 {
+			templates++
+		}
+	}
+	if sent != 12 || templates != 12 {
+		t.Fatalf("recipients sent %d, templates accepted by the simulator %d, want 12 and 12", sent, templates)
+	}
+	b.noErrors()
+}
+
+// The import wizard: a CSV whose phone column has an unusual name is
+// uploaded, the phone column is mapped by hand, the dry run shows the
+// per-row report (new, duplicate within the file, invalid number) without
+// writing anything, and the import then creates the contacts.
+func TestWebUIImportWizard(t *testing.T) {
+	st := startStack(t, time.Hour)
+	st.seedInbox()
+	db := st.db.Gorm
+	csv := "Nama,Telp Nasabah,Kota\n" +
+		"Dewi Anggraini,0812-3456-7001,Jakarta\n" +
+		"Eko Prasetyo,+62 812 3456 7002,Bandung\n" +
+		"Dewi lagi,081234567001,Jakarta\n" + // the same number as row 2
+		"Fajar,12ab,Medan\n" + // not a phone number
+		"Gita Permata,6281234567004,Surabaya\n"
+	file := filepath.Join(t.TempDir(), "nasabah.csv")
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, 60*time.Second)
+	b.login(st, "admin@e2e.id", "admin-password-1")
+	b.run("upload",
+		chromedp.Navigate(st.apiURL+"/contacts/import"),
+		chromedp.WaitVisible("#import-file", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#import-file", []string{file}, chromedp.ByQuery),
+		waitJS("mapping step with the file's columns", `[...document.querySelectorAll('.map-select[name="phone"] option')].map(o => o.value).join() === ',Nama,Telp Nasabah,Kota'`, 10*time.Second),
+		chromedp.Click("#import-dry-run", chromedp.ByQuery),
+		waitJS("phone must be mapped", `document.querySelector('#import .form-error:not([hidden])')?.textContent.length > 0`, 2*time.Second),
+		setValue(`.map-select[name="phone"]`, "Telp Nasabah"),
+		setValue(`.map-select[name="name"]`, "Nama"),
+		chromedp.Click(`.map-attr[value="Kota"]`, chromedp.ByQuery),
+		chromedp.Click("#import-dry-run", chromedp.ByQuery),
+		waitJS("per-row report", `document.querySelectorAll('#import-rows tbody tr[data-row]').length === 5`, 10*time.Second),
+		waitJS("rows 2, 3, 6 new", `['2','3','6'].every(n => document.querySelector('#import-rows tr[data-row="'+n+'"]').dataset.result === 'created')`, time.Second),
+		waitJS("row 4 a duplicate", `document.querySelector('#import-rows tr[data-row="4"]').dataset.result === 'duplicate'`, time.Second),
+		waitJS("row 5 an error with a reason", `(r => r.dataset.result === 'error' && r.children[2].textContent.length > 0)(document.querySelector('#import-rows tr[data-row="5"]'))`, time.Second),
+		waitJS("summary", `document.querySelector('#import-summary [data-k="created"] strong').textContent === '3' && document.querySelector('#import-summary [data-k="errors"] strong').textContent === '1'`, time.Second),
+		screenshot(t, "ui-import-report-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-import-report-390x844.png"),
+		chromedp.EmulateViewport(1366, 768))
+	var n int64
+	db.Raw(`SELECT count(*) FROM contacts WHERE name IN ('Dewi Anggraini', 'Eko Prasetyo', 'Gita Permata')`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("the dry run wrote %d contacts", n)
+	}
+
+	b.run("import",
+		chromedp.Click("#import-start", chromedp.ByQuery),
+		waitJS("import completed", `document.querySelector('#import-progress .chip')?.classList.contains('st-completed')`, 20*time.Second),
+		waitJS("job in the history", `document.querySelector('#import-jobs tbody')?.textContent.includes('nasabah.csv')`, 5*time.Second),
+		chromedp.Click(`[data-sub="contactList"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#contact-search", chromedp.ByQuery),
+		chromedp.SendKeys("#contact-search", "Gita", chromedp.ByQuery),
+		waitJS("imported contact found with its attribute", `(t => t.includes('Gita Permata') && t.includes('+6281234567004') && t.includes('Surabaya'))(document.querySelector('#contact-list').textContent)`, 5*time.Second))
+	db.Raw(`SELECT count(*) FROM contacts WHERE name IN ('Dewi Anggraini', 'Eko Prasetyo', 'Gita Permata')`).Scan(&n)
+	if n != 3 {
+		t.Fatalf("imported contacts: %d, want 3", n)
+	}
+	b.noErrors()
+}
