@@ -318,6 +318,31 @@ func TestWebUIEndToEnd(t *testing.T) {
 		t.Fatalf("simulator received %d templates, want 1", templates)
 	}
 
+	// The details panel: contact, labels and a private note (never sent).
+	run("details panel",
+		chromedp.Click("#thread-details", chromedp.ByQuery),
+		waitJS("contact in the panel", `document.querySelector('#side-panel')?.textContent.includes('+6281234567890')`, 5*time.Second),
+		chromedp.SendKeys("#side-labels", "janji-bayar, vip", chromedp.ByQuery),
+		chromedp.Click("#side-labels-save", chromedp.ByQuery),
+		chromedp.SendKeys("#side-note-text", "Nasabah minta dihubungi sore", chromedp.ByQuery),
+		chromedp.Click("#side-note-add", chromedp.ByQuery),
+		waitJS("note listed", `document.querySelector('#side-notes')?.textContent.includes('Nasabah minta dihubungi sore')`, 5*time.Second),
+		screenshot(t, "ui-inbox-details-1366x768.png"),
+		chromedp.Click("#thread-details", chromedp.ByQuery),
+		waitJS("panel closed", `!document.querySelector('.inbox').classList.contains('with-side')`, 2*time.Second))
+	var labels string
+	db.Raw(`SELECT labels::text FROM conversations ORDER BY id LIMIT 1`).Scan(&labels)
+	var notes int64
+	db.Raw(`SELECT count(*) FROM conversation_notes WHERE body = 'Nasabah minta dihubungi sore'`).Scan(&notes)
+	if !strings.Contains(labels, "janji-bayar") || !strings.Contains(labels, "vip") || notes != 1 {
+		t.Fatalf("labels %q, notes %d", labels, notes)
+	}
+	for _, e := range st.sim.Outbox() {
+		if strings.Contains(string(e.Body), "dihubungi sore") {
+			t.Fatal("a private note reached the customer")
+		}
+	}
+
 	// 6. The agents page lists agents; Ayu (no agents:write) gets no create form.
 	run("agents page",
 		chromedp.Click(`[data-nav="agents"]`, chromedp.ByQuery),

@@ -1,6 +1,6 @@
 // Campaigns: the list, the wizard (template -> audience -> schedule ->
 // review -> launch) and the live progress page with the funnel.
-import { Page, h, clear, statusChip } from './page.js';
+import { Page, h, clear, add, fill, statusChip } from './page.js';
 import { templateVars, varLabel, templateBody } from './inbox.js';
 
 const FINAL = ['completed', 'cancelled', 'failed'];
@@ -36,7 +36,7 @@ export class CampaignsPage extends Page {
     this.load = async () => {
       try {
         const out = await this.api.get('/api/v1/campaigns?limit=100');
-        clear(this.body).append(this.table([this.t('name'), this.t('status'), this.t('startAt'), this.t('created')],
+        fill(this.body, this.table([this.t('name'), this.t('status'), this.t('startAt'), this.t('created')],
           (out.items || []).map((c) => h('tr', { class: 'clickable', dataset: { id: c.id }, onclick: () => this.app.navigate(`/campaigns/${c.id}`) },
             h('td', {}, this.link(`/campaigns/${c.id}`, c.name)), h('td', {}, statusChip(this, c.status)),
             h('td', {}, c.startAt ? this.time(c.startAt) : this.t('startNow')), h('td', {}, this.time(c.createdAt)))),
@@ -63,7 +63,7 @@ class Wizard {
     this.body = p.shell(this.t('newCampaign'), h('button', { onclick: () => p.app.navigate('/campaigns') }, this.t('back')));
     this.stepsEl = h('ol', { class: 'steps', id: 'wizard-steps' });
     this.stepEl = h('div', { class: 'card wizard', id: 'wizard' });
-    this.body.append(this.stepsEl, this.stepEl);
+    add(this.body, this.stepsEl, this.stepEl);
     try {
       const [tpls, segs, senders] = await Promise.all([
         p.api.get('/api/v1/templates?status=APPROVED'), p.api.get('/api/v1/segments?limit=200'), p.api.get('/api/v1/senders')]);
@@ -76,7 +76,7 @@ class Wizard {
   }
 
   show() {
-    clear(this.stepsEl).append(...STEPS.map((k, i) => h('li', { class: i === this.step ? 'active' : i < this.step ? 'done' : '' }, `${i + 1}. ${this.t(k)}`)));
+    fill(this.stepsEl, ...STEPS.map((k, i) => h('li', { class: i === this.step ? 'active' : i < this.step ? 'done' : '' }, `${i + 1}. ${this.t(k)}`)));
     clear(this.stepEl);
     [() => this.templateStep(), () => this.audienceStep(), () => this.scheduleStep(), () => this.reviewStep()][this.step]();
   }
@@ -95,7 +95,7 @@ class Wizard {
 
   templateStep() {
     const d = this.data;
-    if (!this.templates.length) { this.stepEl.append(h('p', { class: 'empty' }, this.t('noTemplates'))); return; }
+    if (!this.templates.length) { add(this.stepEl, h('p', { class: 'empty' }, this.t('noTemplates'))); return; }
     if (!d.templateId) d.templateId = this.templates[0].id;
     const vars = h('div', { class: 'vars', id: 'cw-vars' });
     const preview = h('div', { class: 'bubble tpl-live', id: 'cw-preview' });
@@ -106,12 +106,12 @@ class Wizard {
       clear(vars);
       for (const k of templateVars(tp)) {
         if (d.variables[k] === undefined) d.variables[k] = k === 'body.1' ? 'contact.name' : '';
-        vars.append(h('label', {}, varLabel(k), h('input', { name: k, class: 'cw-var', list: 'cw-sources', value: d.variables[k],
+        add(vars, h('label', {}, varLabel(k), h('input', { name: k, class: 'cw-var', list: 'cw-sources', value: d.variables[k],
           oninput: (ev) => { d.variables[k] = ev.target.value; preview.textContent = render(templateBody(tp), d.variables); } })));
       }
       preview.textContent = render(templateBody(tp), d.variables);
     };
-    this.stepEl.append(
+    add(this.stepEl, 
       h('label', {}, this.t('template'), select),
       h('datalist', { id: 'cw-sources' }, ...['contact.name', 'contact.phone'].map((v) => h('option', { value: v }))),
       h('p', { class: 'muted' }, this.t('varHelp')), vars,
@@ -135,7 +135,7 @@ class Wizard {
     const describe = () => { desc.textContent = segmentText(this.page, this.segment()); };
     const select = h('select', { id: 'cw-segment', onchange: () => { d.segmentId = Number(select.value); describe(); } },
       ...this.segments.map((s) => h('option', { value: s.id, selected: s.id === d.segmentId }, s.name)));
-    this.stepEl.append(
+    add(this.stepEl, 
       this.segments.length ? h('label', {}, this.t('segment'), select) : h('p', { class: 'empty' }, this.t('noSegments')),
       desc,
       this.page.can('contacts:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
@@ -162,7 +162,7 @@ class Wizard {
       checked: d.senderIds.includes(s.id), disabled: s.status !== 'active',
       onchange: (ev) => { d.senderIds = ev.target.checked ? [...d.senderIds, s.id] : d.senderIds.filter((x) => x !== s.id); } }),
     `${s.displayNumber || s.phoneNumberId} `, h('span', { class: `chip q-${(s.quality || '').toLowerCase()}` }, s.quality || '?')));
-    this.stepEl.append(
+    add(this.stepEl, 
       h('label', {}, this.t('campaignName'), inp('cw-name', { required: true, maxlength: 200 }, () => d.name, (v) => { d.name = v; })),
       h('fieldset', {}, h('legend', {}, this.t('senders')), ...senders),
       h('fieldset', {}, h('legend', {}, this.t('start')), mode('now'), mode('later'), startAt, h('span', { class: 'muted' }, this.t('jakartaTime'))),
@@ -197,7 +197,7 @@ class Wizard {
     const box = h('div', { id: 'cw-review' }, h('p', { class: 'muted' }, this.t('loading')));
     const err = p.errorBox();
     const launch = h('button', { class: 'primary', id: 'cw-launch', disabled: true, onclick: () => this.launch(launch, err) }, this.t('launch'));
-    this.stepEl.append(box, err, h('div', { class: 'wizard-nav' },
+    add(this.stepEl, box, err, h('div', { class: 'wizard-nav' },
       h('button', { type: 'button', id: 'wizard-back', onclick: () => this.go(2) }, this.t('back')), p.can('campaigns:launch') ? launch : h('span')));
     const body = this.input();
     const key = JSON.stringify(body);
@@ -211,13 +211,13 @@ class Wizard {
       clear(box);
       err.show(e);
       const back = { templateId: 0, variables: 0, segmentId: 1, senderIds: 2, name: 2, startAt: 2, endAt: 2, frequencyCap: 2 }[String(e.field || '').split('.')[0]];
-      if (back !== undefined) box.append(h('button', { type: 'button', id: 'cw-fix', onclick: () => this.go(back) }, this.t('fix')));
+      if (back !== undefined) add(box, h('button', { type: 'button', id: 'cw-fix', onclick: () => this.go(back) }, this.t('fix')));
       return;
     }
     const { campaign: c, audience: a } = this.draft;
     const reachable = Math.max(0, a.size - a.optedOut - a.invalidNumber);
     const dl = (k, v, id) => [h('dt', {}, this.t(k)), h('dd', id ? { id } : {}, v)];
-    clear(box).append(
+    fill(box, 
       h('dl', { class: 'review' },
         ...dl('campaignName', c.name), ...dl('template', this.tpl()?.name || c.templateId), ...dl('segment', this.segment()?.name || c.segmentId),
         ...dl('start', c.startAt ? p.time(c.startAt) : this.t('startNow')),
@@ -267,7 +267,7 @@ class Progress {
     this.body = p.shell(this.t('campaign'), h('button', { onclick: () => p.app.navigate('/campaigns') }, this.t('back')));
     this.head = h('div', { class: 'camp-head card', id: 'camp-head' });
     this.chart = h('div', { class: 'card funnel', id: 'camp-funnel' });
-    this.body.append(this.head, this.chart);
+    add(this.body, this.head, this.chart);
     this.load();
     // Poll every 2 s: the funnel follows webhooks, not only the send loop.
     this.timer = setInterval(() => this.load(), 2000);
@@ -293,14 +293,14 @@ class Progress {
       onclick: (ev) => this.act(action, ev.target) }, this.t(label));
     const actions = h('div', { class: 'page-actions' });
     if (p.can('campaigns:launch')) {
-      if (c.status === 'draft') actions.append(btn('launch', 'launch'));
-      if (c.status === 'running' || c.status === 'scheduled') actions.append(btn('pause', 'pause'));
-      if (c.status === 'paused') actions.append(btn('resume', 'resume'));
-      if (!FINAL.includes(c.status)) actions.append(btn('cancel', 'cancel'));
+      if (c.status === 'draft') add(actions, btn('launch', 'launch'));
+      if (c.status === 'running' || c.status === 'scheduled') add(actions, btn('pause', 'pause'));
+      if (c.status === 'paused') add(actions, btn('resume', 'resume'));
+      if (!FINAL.includes(c.status)) add(actions, btn('cancel', 'cancel'));
     }
     const done = (f.sent || 0) + (f.failed || 0) + (f.skipped || 0);
     const pct = f.recipients ? Math.round((100 * done) / f.recipients) : 0;
-    clear(this.head).append(
+    fill(this.head, 
       h('div', { class: 'row' }, h('h3', { id: 'camp-name' }, c.name), h('span', { id: 'camp-status' }, statusChip(p, c.status)), actions),
       c.statusReason ? h('p', { class: 'muted' }, c.statusReason) : null,
       h('div', { class: 'progress', title: `${pct}%` }, h('div', { class: 'progress-fill', style: { width: `${pct}%` } })),
@@ -311,7 +311,7 @@ class Progress {
         h('dt', {}, this.t('finishedAt')), h('dd', {}, p.time(c.finishedAt) || '—'),
         h('dt', {}, this.t('quietHours')), h('dd', {}, quietText(p, c.quietHours))));
     const max = Math.max(1, f.recipients || 0);
-    clear(this.chart).append(h('h3', {}, this.t('funnel')),
+    fill(this.chart, h('h3', {}, this.t('funnel')),
       ...FUNNEL.map((k) => h('div', { class: `funnel-row k-${k}`, dataset: { k, n: f[k] || 0 } },
         h('span', { class: 'funnel-label' }, this.t(`f.${k}`)),
         h('span', { class: 'funnel-track' }, h('span', { class: 'funnel-bar', style: { width: `${Math.round((100 * (f[k] || 0)) / max)}%` } })),

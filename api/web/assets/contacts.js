@@ -1,6 +1,6 @@
 // Contacts: search list, segments, and the import wizard (upload CSV/XLSX,
 // map columns, dry run with a per-row report, import with live progress).
-import { Page, h, clear, chip } from './page.js';
+import { Page, h, clear, add, fill, chip } from './page.js';
 import { segmentText } from './campaigns.js';
 
 const TARGETS = ['phone', 'name', 'caseRef', 'amount', 'dueDate', 'team', 'agent'];
@@ -14,13 +14,16 @@ export class ContactsPage extends Page {
       { path: '/contacts/import', key: 'import', perm: 'contacts:import' },
     ]);
     if (p.startsWith('/contacts/import') && this.can('contacts:import')) {
-      this.body = this.shell(this.t('import'), nav);
+      this.body = this.shell(this.t('import'));
+      add(this.body, nav);
       this.mountImport();
     } else if (p.startsWith('/contacts/segments')) {
-      this.body = this.shell(this.t('segments'), nav);
+      this.body = this.shell(this.t('segments'));
+      add(this.body, nav);
       this.mountSegments();
     } else {
-      this.body = this.shell(this.t('contacts'), nav);
+      this.body = this.shell(this.t('contacts'));
+      add(this.body, nav);
       this.mountList();
     }
   }
@@ -32,7 +35,7 @@ export class ContactsPage extends Page {
     const search = h('input', { type: 'search', id: 'contact-search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); this.offset = 0; clearTimeout(this.st); this.st = setTimeout(() => this.load(), 250); } });
     this.listEl = h('div', { id: 'contact-list' });
-    this.body.append(h('div', { class: 'toolbar' }, search,
+    add(this.body, h('div', { class: 'toolbar' }, search,
       this.can('contacts:export') ? h('button', { onclick: () => this.api.download('/api/v1/contacts/export', 'contacts.csv').catch((e) => this.fail(e)) }, this.t('export')) : null),
     this.listEl);
     this.load = async () => {
@@ -44,7 +47,7 @@ export class ContactsPage extends Page {
           h('button', { disabled: this.offset === 0, onclick: () => { this.offset = Math.max(0, this.offset - 50); this.load(); } }, '‹'),
           h('span', { class: 'muted' }, this.t('rangeOf', { a: out.total ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total })),
           h('button', { disabled: this.offset + out.items.length >= out.total, onclick: () => { this.offset += 50; this.load(); } }, '›'));
-        clear(this.listEl).append(this.table([this.t('name'), this.t('phone'), this.t('tags'), this.t('attributes'), this.t('status')],
+        fill(this.listEl, this.table([this.t('name'), this.t('phone'), this.t('tags'), this.t('attributes'), this.t('status')],
           out.items.map((c) => [c.name || '—', c.phoneE164 || c.waId || '—', h('span', {}, ...(c.tags || []).map((t) => chip(t))),
             attrText(c.attributes), c.optedOut ? chip(this.t('optedOut'), 'warn') : ''])), pager);
       } catch (e) { this.fail(e); }
@@ -55,12 +58,12 @@ export class ContactsPage extends Page {
   // --- segments ------------------------------------------------------------
   mountSegments() {
     this.listEl = h('div', { id: 'segment-list' });
-    this.body.append(this.listEl);
-    if (this.can('contacts:write')) this.body.append(this.segmentForm());
+    add(this.body, this.listEl);
+    if (this.can('contacts:write')) add(this.body, this.segmentForm());
     this.load = async () => {
       try {
         const out = await this.api.get('/api/v1/segments?limit=200');
-        clear(this.listEl).append(this.table([this.t('name'), this.t('filter'), this.t('created'), ''],
+        fill(this.listEl, this.table([this.t('name'), this.t('filter'), this.t('created'), ''],
           out.items.map((s) => [s.name, segmentText(this, s), this.time(s.createdAt),
             this.can('contacts:write') ? h('button', { class: 'link', onclick: async () => {
               if (!confirm(this.t('confirmDelete', { x: s.name }))) return;
@@ -105,7 +108,7 @@ export class ContactsPage extends Page {
     this.headers = [];
     this.stepEl = h('div', { class: 'card wizard', id: 'import' });
     this.jobsEl = h('div', { id: 'import-jobs' });
-    this.body.append(this.stepEl, h('h3', {}, this.t('importJobs')), this.jobsEl);
+    add(this.body, this.stepEl, h('h3', {}, this.t('importJobs')), this.jobsEl);
     this.pickStep();
     this.load = () => this.loadJobs();
     this.loadJobs();
@@ -114,7 +117,7 @@ export class ContactsPage extends Page {
   async loadJobs() {
     try {
       const out = await this.api.get('/api/v1/intake?limit=20');
-      clear(this.jobsEl).append(this.table(['#', this.t('file'), this.t('status'), this.t('rows'), this.t('created'), ''],
+      fill(this.jobsEl, this.table(['#', this.t('file'), this.t('status'), this.t('rows'), this.t('created'), ''],
         out.items.map((j) => [String(j.id), j.fileName || j.source, chip(this.t(`st.${j.status}`), `st-${j.status}`), String(j.totalRows), this.time(j.createdAt),
           h('button', { class: 'link', onclick: () => this.api.download(`/api/v1/intake/${j.id}/report.csv`, `intake-${j.id}-report.csv`).catch((e) => this.fail(e)) }, this.t('reportCsv'))])));
     } catch (e) { this.fail(e); }
@@ -140,7 +143,7 @@ export class ContactsPage extends Page {
           this.mapStep(out);
         } catch (e) { err.show(e); }
       } });
-    clear(this.stepEl).append(h('h3', {}, `1. ${this.t('uploadFile')}`), h('p', { class: 'muted' }, this.t('uploadHelp')),
+    fill(this.stepEl, h('h3', {}, `1. ${this.t('uploadFile')}`), h('p', { class: 'muted' }, this.t('uploadHelp')),
       h('label', {}, this.t('file'), input), err);
   }
 
@@ -188,7 +191,7 @@ export class ContactsPage extends Page {
       for (const col of this.headers) {
         const isAttr = Object.values(m.attributes || {}).includes(col);
         if (taken.has(col) && !isAttr) continue;
-        attrBox.append(h('label', { class: 'inline' }, h('input', { type: 'checkbox', class: 'map-attr', value: col, checked: isAttr, onchange: (ev) => {
+        add(attrBox, h('label', { class: 'inline' }, h('input', { type: 'checkbox', class: 'map-attr', value: col, checked: isAttr, onchange: (ev) => {
           m.attributes = { ...(m.attributes || {}) };
           const key = col.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
           if (ev.target.checked) m.attributes[key || col] = col; else for (const [k, v] of Object.entries(m.attributes)) if (v === col) delete m.attributes[k];
@@ -208,7 +211,7 @@ export class ContactsPage extends Page {
       } catch (e) { err.show(e); } finally { run.disabled = false; }
     } }, this.t('dryRun'));
     const go = h('button', { id: 'import-start', type: 'button', disabled: true, onclick: () => this.start(go, err) }, this.t('startImport'));
-    clear(this.stepEl).append(
+    fill(this.stepEl, 
       h('h3', {}, `2. ${this.t('mapColumns')}`),
       h('p', { class: 'muted', id: 'import-file-info' }, [this.file.name, first.format?.toUpperCase(), first.progress ? this.t('rowsFound', { n: first.progress.total }) : '']
         .filter(Boolean).join(' · ')),
@@ -230,7 +233,7 @@ export class ContactsPage extends Page {
   showReport(el, out) {
     const p = out.progress || {};
     const rows = out.rows || [];
-    clear(el).append(
+    fill(el, 
       h('h3', {}, this.t('dryRunReport')),
       h('div', { class: 'stats', id: 'import-summary' },
         ...[['total', p.total], ['created', p.created], ['updated', p.updated], ['duplicate', p.duplicate], ['errors', p.errors], ['empty', p.empty]]
@@ -252,14 +255,14 @@ export class ContactsPage extends Page {
 
   watch(id) {
     const box = h('div', { id: 'import-progress' });
-    clear(this.stepEl).append(h('h3', {}, `3. ${this.t('importing')}`), box,
+    fill(this.stepEl, h('h3', {}, `3. ${this.t('importing')}`), box,
       h('div', { class: 'wizard-nav' }, h('button', { type: 'button', onclick: () => this.pickStep() }, this.t('importAnother')),
         h('button', { type: 'button', onclick: () => this.api.download(`/api/v1/intake/${id}/report.csv`, `intake-${id}-report.csv`).catch((e) => this.fail(e)) }, this.t('reportCsv'))));
     const tick = async () => {
       try {
         const { job, progress: p } = await this.api.get(`/api/v1/intake/${id}`);
         const pct = p.total ? Math.round((100 * p.processed) / p.total) : 0;
-        clear(box).append(h('p', {}, chip(this.t(`st.${job.status}`), `st-${job.status}`), ' ', this.t('processed', { n: p.processed, total: p.total, pct })),
+        fill(box, h('p', {}, chip(this.t(`st.${job.status}`), `st-${job.status}`), ' ', this.t('processed', { n: p.processed, total: p.total, pct })),
           h('div', { class: 'progress' }, h('div', { class: 'progress-fill', style: { width: `${pct}%` } })),
           h('p', { class: 'muted' }, ['created', 'updated', 'duplicate', 'errors'].map((k) => `${this.t(`imp.${k}`)} ${p[k] ?? 0}`).join(' · ')),
           job.error ? h('p', { class: 'error' }, job.error) : null);

@@ -19,6 +19,14 @@ export function h(tag, attrs = {}, ...children) {
 
 export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
 
+// add appends children, skipping null/undefined/false (native append would
+// print them as text); fill replaces an element's children.
+export function add(el, ...children) {
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+export function fill(el, ...children) { return add(clear(el), ...children); }
+
 // countdown renders a duration as "5j 03m" / "12:04" style text.
 export function countdown(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -94,6 +94,9 @@ const more = {
     'case.pooled': 'Di pool', 'case.assigned': 'Ditugaskan', 'case.in_progress': 'Dikerjakan', 'case.exited': 'Keluar',
     reference: 'Referensi', outstanding: 'Sisa tagihan', overdue: 'Terlambat', assignTo: 'Tugaskan ke…', recall: 'Tarik',
     actor: 'Pelaku', action: 'Aksi', entity: 'Entitas', details: 'Rincian', system: 'Sistem',
+    contact: 'Kontak', labels: 'Label', save: 'Simpan', snooze: 'Tunda', snoozed: 'Percakapan ditunda.', in1h: '1 jam', in4h: '4 jam',
+    tomorrow8: 'Besok 08:00', snoozedUntil: 'Ditunda sampai', transfer: 'Alihkan', transferTo: 'Alihkan ke…', notes: 'Catatan internal',
+    notesHelp: 'Hanya terlihat oleh tim, tidak dikirim ke pelanggan.', notePlaceholder: 'Tulis catatan…', addNote: 'Tambah catatan',
   },
   en: {
     campaigns: 'Campaigns', contacts: 'Contacts', cases: 'Cases', templates: 'Templates', senders: 'Senders', roles: 'Roles', audit: 'Audit log',
@@ -141,6 +144,9 @@ const more = {
     'case.pooled': 'In pool', 'case.assigned': 'Assigned', 'case.in_progress': 'In progress', 'case.exited': 'Exited',
     reference: 'Reference', outstanding: 'Outstanding', overdue: 'Overdue', assignTo: 'Assign to…', recall: 'Recall',
     actor: 'Actor', action: 'Action', entity: 'Entity', details: 'Details', system: 'System',
+    contact: 'Contact', labels: 'Labels', save: 'Save', snooze: 'Snooze', snoozed: 'Conversation snoozed.', in1h: '1 hour', in4h: '4 hours',
+    tomorrow8: 'Tomorrow 08:00', snoozedUntil: 'Snoozed until', transfer: 'Transfer', transferTo: 'Transfer to…', notes: 'Private notes',
+    notesHelp: 'Seen by the team only, never sent to the customer.', notePlaceholder: 'Write a note…', addNote: 'Add note',
   },
 };
 Object.assign(strings.id, more.id);

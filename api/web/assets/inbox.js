@@ -2,6 +2,7 @@
 // thread with delivery statuses, composer with canned responses, and the
 // template picker once the 24h window is closed.
 import { h, clear, countdown } from './dom.js';
+import { SidePanel } from './inbox_side.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -62,7 +63,10 @@ export class Inbox {
     const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
-    this.root.append(h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, this.listEl), this.threadEl));
+    this.side = new SidePanel(this);
+    this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
+    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, this.listEl), this.threadEl, this.side.el);
+    this.root.append(this.inboxEl);
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
     this.tick = setInterval(() => this.updateClocks(), 1000);
@@ -180,6 +184,7 @@ export class Inbox {
     if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
       actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
     }
+    actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, 'ⓘ'));
     this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
     this.composerEl = h('div', { class: 'composer', id: 'composer' });
     this.threadEl.append(
@@ -189,12 +194,23 @@ export class Inbox {
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
+    this.toggleSide(this.sideOpen);
     this.renderMessages(true);
     this.renderComposer();
   }
 
+  // toggleSide shows or hides the details panel (remembered for the tab).
+  toggleSide(open) {
+    this.sideOpen = open && !!this.selected;
+    if (open) sessionStorage.setItem('scrm.side', '1'); else sessionStorage.removeItem('scrm.side');
+    this.inboxEl.classList.toggle('with-side', this.sideOpen);
+    this.threadEl.querySelector('#thread-details')?.setAttribute('aria-pressed', String(this.sideOpen));
+    if (this.sideOpen) this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+  }
+
   // close returns to the list (the phone layout shows one pane at a time).
   close() {
+    this.inboxEl.classList.remove('with-side');
     this.selected = null;
     this.composerEl = null;
     history.replaceState(null, '', '/inbox');

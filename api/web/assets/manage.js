@@ -1,20 +1,20 @@
 // Management pages: templates, senders, roles (permission matrix), cases
 // (pool views, assign, bulk redistribute) and the audit log.
-import { Page, h, clear, chip, statusChip } from './page.js';
+import { Page, h, clear, add, fill, chip, statusChip } from './page.js';
 import { templateVars } from './inbox.js';
 
 export class TemplatesPage extends Page {
   mount() {
     this.body = this.shell(this.t('templates'));
     this.listEl = h('div', { id: 'template-list' });
-    this.body.append(this.listEl);
-    if (this.can('templates:write')) this.body.append(this.form());
+    add(this.body, this.listEl);
+    if (this.can('templates:write')) add(this.body, this.form());
     this.load();
   }
   async load() {
     try {
       const out = await this.api.get('/api/v1/templates');
-      clear(this.listEl).append(this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
+      fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
         (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
           this.can('templates:write') && !tp.metaId ? h('button', { class: 'link', onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : ''])));
     } catch (e) { this.fail(e); }
@@ -47,14 +47,14 @@ export class TemplatesPage extends Page {
       // Example inputs for every variable: Meta rejects templates without them.
       clear(examples);
       for (const k of keys) {
-        examples.append(h('label', {}, `${this.t('example')} ${k}`, h('input', { value: ex[k] || '', dataset: { key: k }, oninput: (ev) => { ex[k] = ev.target.value; paintPreview(); } })));
+        add(examples, h('label', {}, `${this.t('example')} ${k}`, h('input', { value: ex[k] || '', dataset: { key: k }, oninput: (ev) => { ex[k] = ev.target.value; paintPreview(); } })));
       }
       paintPreview();
     };
     const paintPreview = () => {
       const d = new FormData(f);
       const fill = (part, text) => String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => ex[`${part}.${n}`] || m);
-      clear(preview).append(h('div', { class: 'bubble out' },
+      fill(preview, h('div', { class: 'bubble out' },
         d.get('header') ? h('strong', {}, fill('header', d.get('header'))) : null,
         h('div', {}, fill('body', d.get('body'))),
         d.get('footer') ? h('div', { class: 'muted' }, d.get('footer')) : null));
@@ -93,13 +93,13 @@ export class SendersPage extends Page {
     this.body = this.shell(this.t('senders'));
     this.listEl = h('div', { id: 'sender-list' });
     this.allocEl = h('div', { id: 'sender-allocations' });
-    this.body.append(this.listEl, this.allocEl);
+    add(this.body, this.listEl, this.allocEl);
     this.load();
   }
   async load() {
     try {
       const out = await this.api.get('/api/v1/senders');
-      clear(this.listEl).append(this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
+      fill(this.listEl, this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
         (out.data || []).map((s) => [s.displayNumber || s.phoneNumberId, s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
           s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
           h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation'))])));
@@ -116,7 +116,7 @@ export class SendersPage extends Page {
         chip(this.t(a.role), a.role), this.can('senders:write') ? h('button', { class: 'link', onclick: async () => {
           try { await this.api.del(`/api/v1/senders/${s.id}/allocations/${a.id}`); this.allocations(s); } catch (e) { this.fail(e); }
         } }, this.t('delete')) : '']);
-      clear(this.allocEl).append(h('h3', {}, `${this.t('allocation')} · ${s.displayNumber || s.phoneNumberId}`), this.table([this.t('allocatedTo'), this.t('role'), ''], rows));
+      fill(this.allocEl, h('h3', {}, `${this.t('allocation')} · ${s.displayNumber || s.phoneNumberId}`), this.table([this.t('allocatedTo'), this.t('role'), ''], rows));
       if (!this.can('senders:write')) return;
       const err = this.errorBox();
       const who = h('select', { name: 'who' },
@@ -130,7 +130,7 @@ export class SendersPage extends Page {
         const body = { role: role.value, ...(v.startsWith('t') ? { teamId: Number(v.slice(1)) } : { agentId: Number(v.slice(1)) }) };
         try { await this.api.post(`/api/v1/senders/${s.id}/allocations`, body); this.allocations(s); } catch (e) { err.show(e); }
       };
-      this.allocEl.append(f);
+      add(this.allocEl, f);
     } catch (e) { this.fail(e); }
   }
 }
@@ -139,8 +139,8 @@ export class RolesPage extends Page {
   mount() {
     this.body = this.shell(this.t('roles'));
     this.matrix = h('div', { id: 'role-matrix', class: 'table-wrap' });
-    this.body.append(h('p', { class: 'muted' }, this.t('rolesHelp')), this.matrix);
-    if (this.can('roles:write')) this.body.append(this.form());
+    add(this.body, h('p', { class: 'muted' }, this.t('rolesHelp')), this.matrix);
+    if (this.can('roles:write')) add(this.body, this.form());
     this.load();
   }
   async load() {
@@ -166,7 +166,7 @@ export class RolesPage extends Page {
         if (!confirm(this.t('confirmDelete', { x: r.name }))) return;
         try { await this.api.del(`/api/v1/roles/${r.id}`); this.load(); } catch (e) { this.fail(e); }
       } }, this.t('delete')) : ''))) : null;
-    clear(this.matrix).append(h('table', { class: 'grid matrix' }, h('thead', {}, head), h('tbody', {}, ...rows, foot)));
+    fill(this.matrix, h('table', { class: 'grid matrix' }, h('thead', {}, head), h('tbody', {}, ...rows, foot)));
   }
   form() {
     const err = this.errorBox();
@@ -195,7 +195,7 @@ export class CasesPage extends Page {
     this.tabs = h('div', { class: 'tabs inline-tabs' });
     this.filters = h('div', { class: 'toolbar' });
     this.listEl = h('div', { id: 'case-list' });
-    this.body.append(this.tabs, this.filters, this.listEl);
+    add(this.body, this.tabs, this.filters, this.listEl);
     this.boot();
   }
   async boot() {
@@ -206,15 +206,15 @@ export class CasesPage extends Page {
       this.teams = teams.items || [];
     } catch (e) { this.fail(e); this.agents = []; this.teams = []; }
     this.team = h('select', { id: 'case-team', onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
-    this.filters.append(this.team);
+    add(this.filters, this.team);
     if (this.can('cases:assign')) {
-      this.filters.append(h('button', { id: 'case-redistribute', onclick: () => this.redistribute() }, this.t('redistribute')));
+      add(this.filters, h('button', { id: 'case-redistribute', onclick: () => this.redistribute() }, this.t('redistribute')));
     }
     this.paintTabs();
     this.load();
   }
   paintTabs() {
-    clear(this.tabs).append(...CASE_VIEWS.map((v) => h('button', { class: v === this.status ? 'tab active' : 'tab', dataset: { view: v },
+    fill(this.tabs, ...CASE_VIEWS.map((v) => h('button', { class: v === this.status ? 'tab active' : 'tab', dataset: { view: v },
       onclick: () => { this.status = v; this.paintTabs(); this.load(); } }, this.t(`case.${v}`))));
   }
   async load() {
@@ -226,7 +226,7 @@ export class CasesPage extends Page {
       const an = new Map(this.agents.map((a) => [a.id, a.name]));
       const tn = new Map(this.teams.map((t) => [t.id, t.name]));
       const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
-      clear(this.listEl).append(this.table([this.t('reference'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
+      fill(this.listEl, this.table([this.t('reference'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
         out.items.map((c) => [c.reference, rupiah.format(c.outstanding || c.amount || 0), String(c.dpd ?? ''), tn.get(c.teamId) || String(c.teamId),
           c.agentId ? an.get(c.agentId) || String(c.agentId) : '—', h('span', {}, this.t(`case.${c.status}`), c.overdue ? chip(this.t('overdue'), 'warn') : ''),
           this.caseActions(c)])),
@@ -269,7 +269,7 @@ export class AuditPage extends Page {
     const action = h('input', { id: 'audit-action', placeholder: this.t('action'), oninput: () => { this.offset = 0; clearTimeout(this.st); this.st = setTimeout(() => this.load(), 300); } });
     this.entity = entity; this.action = action;
     this.listEl = h('div', { id: 'audit-list' });
-    this.body.append(h('div', { class: 'toolbar' }, entity, action), this.listEl);
+    add(this.body, h('div', { class: 'toolbar' }, entity, action), this.listEl);
     this.load();
   }
   async load() {
@@ -278,7 +278,7 @@ export class AuditPage extends Page {
       if (this.entity.value.trim()) p.set('entity', this.entity.value.trim());
       if (this.action.value.trim()) p.set('action', this.action.value.trim());
       const out = await this.api.get(`/api/v1/audit?${p}`);
-      clear(this.listEl).append(this.table([this.t('time'), this.t('actor'), this.t('action'), this.t('entity'), this.t('details')],
+      fill(this.listEl, this.table([this.t('time'), this.t('actor'), this.t('action'), this.t('entity'), this.t('details')],
         out.items.map((e) => [this.time(e.at), e.actorId ? `#${e.actorId}` : this.t('system'), h('code', {}, e.action), `${e.entity}${e.entityId ? ` #${e.entityId}` : ''}`,
           h('span', { class: 'details' }, e.details ? JSON.stringify(e.details) : '')])),
         h('div', { class: 'pager' },

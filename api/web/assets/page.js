@@ -1,6 +1,6 @@
 // Shared pieces of the management pages: a base class with the app's
 // helpers, tables, sub-tabs, field errors from the API and Jakarta times.
-import { h, clear } from './dom.js';
+import { h, clear, add, fill } from './dom.js';
 
 export class Page {
   constructor(app, root) { this.app = app; this.root = root; this.timers = []; }
@@ -16,7 +16,7 @@ export class Page {
   // shell puts a page heading, optional actions and a body into the root.
   shell(title, ...actions) {
     const body = h('div', { class: 'page-body' });
-    this.root.append(h('div', { class: 'page' },
+    add(this.root, h('div', { class: 'page' },
       h('div', { class: 'page-head' }, h('h2', {}, title), h('div', { class: 'page-actions' }, ...actions)), body));
     return body;
   }
@@ -54,4 +54,4 @@ export function statusChip(page, status) {
   return h('span', { class: `chip st-${String(status).toLowerCase()}`, dataset: { status } }, page.t(`st.${String(status).toLowerCase()}`));
 }
 
-export { h, clear };
+export { h, clear, add, fill };
