@@ -184,7 +184,7 @@ export class Inbox {
     if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
       actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
     }
-    actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, 'ⓘ'));
+    actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, this.t('details')));
     this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
     this.composerEl = h('div', { class: 'composer', id: 'composer' });
     this.threadEl.append(

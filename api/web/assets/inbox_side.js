@@ -30,7 +30,13 @@ export class SidePanel {
   section(title, ...children) { return h('section', { class: 'side-sec' }, h('h4', {}, title), ...children); }
 
   contactBox(c, conv) {
-    if (!c) return this.section(this.t('contact'), h('div', {}, conv.contactName || conv.contactPhone || '—'));
+    if (!c) {
+      // The contact record may be outside the agent's data scope; the
+      // conversation still names the customer.
+      const phone = conv.contactPhone ? (conv.contactPhone.startsWith('+') ? conv.contactPhone : `+${conv.contactPhone}`) : '—';
+      return this.section(this.t('contact'), h('dl', { class: 'review' }, h('dt', {}, this.t('name')), h('dd', {}, conv.contactName || '—'),
+        h('dt', {}, this.t('phone')), h('dd', {}, phone)));
+    }
     let attrs = c.attributes;
     if (typeof attrs === 'string') { try { attrs = JSON.parse(attrs); } catch { attrs = null; } }
     const dl = h('dl', { class: 'review' }, h('dt', {}, this.t('name')), h('dd', {}, c.name || '—'),

@@ -100,7 +100,7 @@ export class SendersPage extends Page {
     try {
       const out = await this.api.get('/api/v1/senders');
       fill(this.listEl, this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
-        (out.data || []).map((s) => [s.displayNumber || s.phoneNumberId, s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
+        (out.data || []).map((s) => [h('span', {}, s.displayNumber || s.phoneNumberId, h('div', { class: 'muted' }, `ID ${s.phoneNumberId}`)), s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
           s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
           h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation'))])));
     } catch (e) { this.fail(e); }
