@@ -155,6 +155,59 @@ func TestWebUICampaignWizard(t *testing.T) {
 		chromedp.Click(`[data-nav="campaigns"]`, chromedp.ByQuery),
 		waitJS("listed as completed", `[...document.querySelectorAll('#campaign-list tbody tr')].some(r => r.textContent.includes('Promo cicilan UI') && r.querySelector('[data-status="completed"]'))`, 5*time.Second))
 
+	// Launch, pause, resume and cancel from the progress page's buttons: a
+	// second campaign over the same segment, slowed to 2 messages a second
+	// so that it is still running when the buttons are pressed.
+	var segID int64
+	db.Raw(`SELECT id FROM segments WHERE name = 'promo-ui'`).Scan(&segID)
+	if code := st.call("PATCH", fmt.Sprintf("/api/v1/senders/%d", seed.senderID), seed.admin, map[string]any{"throughputMps": 2}, nil); code != 200 {
+		t.Fatalf("slow the sender down: %d", code)
+	}
+	cm := st.login("citra@e2e.id", "campaign-password-1")
+	var slow struct {
+		Campaign models.Campaign `json:"campaign"`
+	}
+	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
+	if code := st.call("POST", "/api/v1/campaigns", cm, map[string]any{"name": "Promo pelan", "templateId": tpl.ID, "segmentId": segID,
+		"senderIds": []int64{seed.senderID}, "variables": map[string]string{"body.1": "contact.name", "body.2": "diskon"},
+		"quietHours": allDay}, &slow); code != 201 {
+		t.Fatalf("create the slow campaign: %d", code)
+	}
+	status := func(s string) chromedp.Action {
+		return waitJS(s, `document.querySelector('#camp-status [data-status]')?.dataset.status === '`+s+`'`, 10*time.Second)
+	}
+	var sentA, sentB string
+	funnelSent := `document.querySelector('#camp-funnel [data-k="sent"]').dataset.n`
+	b.run("launch and pause",
+		chromedp.Navigate(fmt.Sprintf("%s/campaigns/%d", st.apiURL, slow.Campaign.ID)),
+		status("draft"),
+		chromedp.Click("#camp-launch", chromedp.ByQuery),
+		status("running"),
+		chromedp.Click("#camp-pause", chromedp.ByQuery),
+		status("paused"),
+		waitJS("resume offered instead of pause", `!!document.querySelector('#camp-resume') && !document.querySelector('#camp-pause')`, 2*time.Second),
+		chromedp.Sleep(2500*time.Millisecond), // in-flight sends land, then nothing more
+		chromedp.Evaluate(funnelSent, &sentA),
+		chromedp.Sleep(2500*time.Millisecond),
+		chromedp.Evaluate(funnelSent, &sentB),
+		screenshot(t, "ui-campaign-paused-1366x768.png"))
+	if sentA != sentB || sentA == "12" {
+		t.Fatalf("sent while paused went from %s to %s (of 12)", sentA, sentB)
+	}
+	b.run("resume and cancel",
+		chromedp.Click("#camp-resume", chromedp.ByQuery),
+		status("running"),
+		waitJS("sending again", funnelSent+` !== '`+sentB+`'`, 10*time.Second),
+		chromedp.Evaluate(`window.confirm = () => true`, nil),
+		chromedp.Click("#camp-cancel", chromedp.ByQuery),
+		status("cancelled"),
+		waitJS("no actions once cancelled", `!document.querySelector('#camp-head button[id^="camp-"]')`, 2*time.Second))
+	var slowSent int64
+	db.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'sent'`, slow.Campaign.ID).Scan(&slowSent)
+	if slowSent == 0 || slowSent >= 12 {
+		t.Fatalf("the cancelled campaign sent %d of 12", slowSent)
+	}
+
 	var sent int64
 	db.Raw(`SELECT count(*) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Promo cicilan UI' AND r.status = 'sent'`).Scan(&sent)
 	templates := 0
@@ -163,8 +216,8 @@ func TestWebUICampaignWizard(t *testing.T) {
 			templates++
 		}
 	}
-	if sent != 12 || templates != 12 {
-		t.Fatalf("recipients sent %d, templates accepted by the simulator %d, want 12 and 12", sent, templates)
+	if sent != 12 || int64(templates) != 12+slowSent {
+		t.Fatalf("recipients sent %d, templates accepted by the simulator %d, want 12 and %d", sent, templates, 12+slowSent)
 	}
 	b.noErrors()
 }

@@ -49,7 +49,7 @@ export class AgentsPage extends AdminPage {
       h('label', {}, this.t('email'), h('input', { name: 'email', type: 'email', required: true })),
       h('label', {}, this.t('password'), h('input', { name: 'password', type: 'password', minlength: 8, required: true })),
       h('label', {}, this.t('role'), roles.length
-        ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id }, r.name)))
+        ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id, selected: r.systemKey === 'agent' }, r.name)))
         : h('input', { name: 'roleId', type: 'number', required: true })),
       h('label', {}, this.t('teams'), h('select', { name: 'teamIds', multiple: true }, ...teams.map((t) => h('option', { value: t.id }, t.name)))),
       h('button', { class: 'primary', type: 'submit' }, this.t('create')));

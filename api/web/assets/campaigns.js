@@ -294,7 +294,9 @@ class Progress {
     const actions = h('div', { class: 'page-actions' });
     if (p.can('campaigns:launch')) {
       if (c.status === 'draft') add(actions, btn('launch', 'launch'));
-      if (c.status === 'running' || c.status === 'scheduled') add(actions, btn('pause', 'pause'));
+      // A scheduled campaign is only cancelled: its workflow applies a
+      // pause at the first send, so the status would not show it now.
+      if (c.status === 'running') add(actions, btn('pause', 'pause'));
       if (c.status === 'paused') add(actions, btn('resume', 'resume'));
       if (!FINAL.includes(c.status)) add(actions, btn('cancel', 'cancel'));
     }
