@@ -418,7 +418,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("permission matrix", `document.querySelectorAll('#role-matrix input[type="checkbox"]').length >= 4 * 31`, 5*time.Second),
 		screenshot(t, "ui-roles-1366x768.png"),
 		chromedp.Click(`[data-nav="senders"]`, chromedp.ByQuery),
-		waitJS("sender listed", `document.querySelector('#sender-list')?.textContent.includes('+622150000001') && document.querySelector('#sender-list').textContent.includes('` + e2ePNID + `')`, 5*time.Second),
+		waitJS("sender listed", `document.querySelector('#sender-list')?.textContent.includes('+622150000001') && document.querySelector('#sender-list').textContent.includes('`+e2ePNID+`')`, 5*time.Second),
 		chromedp.Click(`[data-nav="templates"]`, chromedp.ByQuery),
 		waitJS("template listed", `document.querySelector('#template-list')?.textContent.includes('pengingat_tagihan')`, 5*time.Second),
 		chromedp.Click(`[data-nav="audit"]`, chromedp.ByQuery),
