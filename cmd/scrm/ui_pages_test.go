@@ -283,3 +283,75 @@ func TestWebUIImportWizard(t *testing.T) {
 	}
 	b.noErrors()
 }
+
+// The admin's management pages against the API: a segment built from an
+// attribute, a template refused by the API's validation and then created
+// with its live preview, and the case pool where a case is assigned.
+func TestWebUIAdminPages(t *testing.T) {
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	db := st.db.Gorm
+	// A manual team: its cases wait in the pool until someone assigns them.
+	var pool struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", seed.admin, map[string]any{"name": "Pool Manual", "strategy": "manual"}, &pool); code != 201 {
+		t.Fatalf("create team: %d", code)
+	}
+	if code := st.call("PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", pool.ID, seed.ayuID), seed.admin, map[string]any{"teamRole": "member"}, nil); code != 200 {
+		t.Fatalf("add Ayu to the pool team: %d", code)
+	}
+	for i, ref := range []string{"KTA-0001", "KTA-0002"} {
+		if code := st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": ref, "amount": 2500000 * (i + 1),
+			"dueDate": time.Now().AddDate(0, 0, -10).Format(time.DateOnly), "teamId": pool.ID}, nil); code != 201 {
+			t.Fatalf("create case %s: %d", ref, code)
+		}
+	}
+
+	b := newBrowser(t, 60*time.Second)
+	b.login(st, "admin@e2e.id", "admin-password-1")
+	b.run("segment",
+		chromedp.Click(`[data-nav="contacts"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-sub="segments"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#segment-form", chromedp.ByQuery),
+		chromedp.SendKeys(`#segment-form input[name="name"]`, "Nasabah Jakarta", chromedp.ByQuery),
+		chromedp.SendKeys(`#segment-form input[name="attrs"]`, "kota=Jakarta", chromedp.ByQuery),
+		chromedp.Click(`#segment-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("segment listed", `[...document.querySelectorAll('#segment-list tr')].some(r => r.textContent.includes('Nasabah Jakarta') && r.textContent.includes('kota = Jakarta'))`, 5*time.Second))
+	var filter string
+	db.Raw(`SELECT filter::text FROM segments WHERE name = 'Nasabah Jakarta'`).Scan(&filter)
+	if filter != `{"optedOut": false, "attributes": {"kota": "Jakarta"}}` {
+		t.Fatalf("segment filter %s", filter)
+	}
+
+	b.run("template refused, then created",
+		chromedp.Click(`[data-nav="templates"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#template-form", chromedp.ByQuery),
+		chromedp.SendKeys(`#template-form input[name="name"]`, "pengingat_baru", chromedp.ByQuery),
+		chromedp.SendKeys(`#template-form input[name="wabaId"]`, "WABA-E2E", chromedp.ByQuery),
+		chromedp.SendKeys(`#template-form textarea[name="body"]`, "Halo {{1}}, tagihan {{3}}", chromedp.ByQuery),
+		waitJS("example inputs per variable", `document.querySelectorAll('#tpl-examples input').length === 2`, 2*time.Second),
+		chromedp.Click(`#template-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("the API's validation error", `document.querySelector('#template-form .form-error:not([hidden])')?.textContent.includes('without gaps')`, 5*time.Second),
+		setValue(`#template-form textarea[name="body"]`, "Halo {{1}}, tagihan Anda {{2}} jatuh tempo."),
+		chromedp.SendKeys(`#tpl-examples input[data-key="body.1"]`, "Siti", chromedp.ByQuery),
+		chromedp.SendKeys(`#tpl-examples input[data-key="body.2"]`, "Rp 2.500.000", chromedp.ByQuery),
+		waitJS("live preview", `document.querySelector('#tpl-preview').textContent.includes('Halo Siti, tagihan Anda Rp 2.500.000 jatuh tempo.')`, 2*time.Second),
+		screenshot(t, "ui-template-form-1366x768.png"),
+		chromedp.Click(`#template-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("template listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru'))`, 5*time.Second))
+
+	b.run("case pool",
+		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
+		waitJS("both cases in the pool", `['KTA-0001','KTA-0002'].every(r => document.querySelector('#case-list').textContent.includes(r))`, 10*time.Second),
+		screenshot(t, "ui-cases-1366x768.png"),
+		chromedp.Evaluate(`(() => { const row = [...document.querySelectorAll('#case-list tr')].find(r => r.textContent.includes('KTA-0001'));
+			const sel = row.querySelector('select'); sel.value = [...sel.options].find(o => o.textContent === 'Ayu Lestari').value;
+			sel.dispatchEvent(new Event('change')); })()`, nil),
+		chromedp.Click(`.tabs [data-view="assigned"]`, chromedp.ByQuery),
+		waitJS("assigned to Ayu", `[...document.querySelectorAll('#case-list tr')].some(r => r.textContent.includes('KTA-0001') && r.textContent.includes('Ayu Lestari'))`, 10*time.Second))
+	var agent int64
+	db.Raw(`SELECT coalesce(agent_id, 0) FROM cases WHERE reference = 'KTA-0001'`).Scan(&agent)
+	if agent != seed.ayuID {
+		t.Fatalf("KTA-0001 agent %d, want Ayu %d", agent, seed.ayuID)
+	}
+	b.noErrors()
+}

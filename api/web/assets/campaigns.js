@@ -99,9 +99,9 @@ class Wizard {
     if (!d.templateId) d.templateId = this.templates[0].id;
     const vars = h('div', { class: 'vars', id: 'cw-vars' });
     const preview = h('div', { class: 'bubble tpl-live', id: 'cw-preview' });
-    const select = h('select', { id: 'cw-template', onchange: () => { d.templateId = Number(select.value); d.variables = {}; fill(); } },
+    const select = h('select', { id: 'cw-template', onchange: () => { d.templateId = Number(select.value); d.variables = {}; paintVars(); } },
       ...this.templates.map((tp) => h('option', { value: tp.id, selected: tp.id === d.templateId }, `${tp.name} (${tp.language}, ${tp.category})`)));
-    const fill = () => {
+    const paintVars = () => {
       const tp = this.tpl();
       clear(vars);
       for (const k of templateVars(tp)) {
@@ -122,7 +122,7 @@ class Wizard {
         this.go(1);
         return '';
       }));
-    fill();
+    paintVars();
   }
 
   tpl() { return this.templates.find((x) => x.id === this.data.templateId) || this.templates[0]; }

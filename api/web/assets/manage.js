@@ -53,13 +53,13 @@ export class TemplatesPage extends Page {
     };
     const paintPreview = () => {
       const d = new FormData(f);
-      const fill = (part, text) => String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => ex[`${part}.${n}`] || m);
+      const sub = (part, text) => String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => ex[`${part}.${n}`] || m);
       fill(preview, h('div', { class: 'bubble out' },
-        d.get('header') ? h('strong', {}, fill('header', d.get('header'))) : null,
-        h('div', {}, fill('body', d.get('body'))),
+        d.get('header') ? h('strong', {}, sub('header', d.get('header'))) : null,
+        h('div', {}, sub('body', d.get('body'))),
         d.get('footer') ? h('div', { class: 'muted' }, d.get('footer')) : null));
     };
-    f.addEventListener('input', (ev) => { if (!ev.target.dataset.key) paint(); });
+    f.addEventListener('input', (ev) => { err.show(null); if (!ev.target.dataset.key) paint(); });
     f.onsubmit = async (ev) => {
       ev.preventDefault();
       const d = new FormData(f);
@@ -212,13 +212,15 @@ export class CasesPage extends Page {
     }
     this.paintTabs();
     this.load();
+    // The pool moves on its own (workflows assign and expire): refresh.
+    this.every(3000, () => this.load());
   }
   paintTabs() {
     fill(this.tabs, ...CASE_VIEWS.map((v) => h('button', { class: v === this.status ? 'tab active' : 'tab', dataset: { view: v },
       onclick: () => { this.status = v; this.paintTabs(); this.load(); } }, this.t(`case.${v}`))));
   }
   async load() {
-    if (!this.team) return;
+    if (!this.team || this.listEl.contains(document.activeElement)) return;
     try {
       const p = new URLSearchParams({ status: this.status, limit: '100' });
       if (this.team.value) p.set('teamId', this.team.value);
@@ -253,8 +255,8 @@ export class CasesPage extends Page {
       const timer = this.every(1000, async () => {
         try {
           const pr = await this.api.get(`/api/v1/cases/redistribute/${encodeURIComponent(workflowId)}`);
-          this.app.toast(`${this.t('redistribute')}: ${JSON.stringify(pr)}`);
-          if (pr.done || pr.finished || pr.status === 'completed') { clearInterval(timer); this.load(); }
+          this.app.toast(this.t('redistProgress', { seen: pr.seen, re: pr.reassigned, pool: pr.leftPooled, failed: pr.failed }));
+          if (pr.done) { clearInterval(timer); this.load(); }
         } catch (e) { clearInterval(timer); this.fail(e); }
       });
     } catch (e) { this.fail(e); }
