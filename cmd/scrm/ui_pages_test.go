@@ -128,6 +128,10 @@ func TestWebUICampaignWizard(t *testing.T) {
 		chromedp.SendKeys("#cw-name", "Promo cicilan UI", chromedp.ByQuery),
 		chromedp.Click("#cw-qh-always", chromedp.ByQuery),
 		waitJS("all days ticked", `document.querySelectorAll('.cw-day:checked').length === 7 && document.querySelector('#cw-qh-from').value === '00:00'`, 2*time.Second),
+		screenshot(t, "ui-campaign-schedule-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-campaign-schedule-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click("#wizard-next", chromedp.ByQuery))
 	b.run("wizard: review",
 		waitJS("audience preview", `document.querySelector('#cw-audience [data-k="size"] strong')?.textContent === '17'`, 10*time.Second),
@@ -145,7 +149,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("progress page", `/^\/campaigns\/\d+$/.test(location.pathname) && !!document.querySelector('#camp-funnel .funnel-row')`, 5*time.Second),
 		waitJS("completed", `document.querySelector('#camp-status [data-status]')?.dataset.status === 'completed'`, 30*time.Second),
 		waitJS("12 sent in the funnel", `document.querySelector('#camp-funnel [data-k="sent"]')?.dataset.n === '12' && document.querySelector('#camp-funnel [data-k="queued"]').dataset.n === '0'`, 10*time.Second),
-		waitJS("delivered follows the webhooks", `Number(document.querySelector('#camp-funnel [data-k="delivered"]').dataset.n) >= 12`, 10*time.Second),
+		waitJS("delivered follows the webhooks", `Number(document.querySelector('#camp-funnel [data-k="delivered"]').dataset.n) >= 12`, 20*time.Second),
 		waitJS("5 skipped as opted out", `document.querySelector('#camp-funnel [data-k="skipped"]').dataset.n === '5' && document.querySelector('#camp-skips')?.textContent.includes('5')`, 5*time.Second),
 		waitJS("no pause or cancel once completed", `!document.querySelector('#camp-pause, #camp-cancel, #camp-resume')`, time.Second),
 		screenshot(t, "ui-campaign-progress-1366x768.png"),
@@ -276,7 +280,12 @@ func TestWebUIImportWizard(t *testing.T) {
 		chromedp.Click(`[data-sub="contactList"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#contact-search", chromedp.ByQuery),
 		chromedp.SendKeys("#contact-search", "Gita", chromedp.ByQuery),
-		waitJS("imported contact found with its attribute", `(t => t.includes('Gita Permata') && t.includes('+6281234567004') && t.includes('Surabaya'))(document.querySelector('#contact-list').textContent)`, 5*time.Second))
+		waitJS("imported contact found with its attribute", `(t => t.includes('Gita Permata') && t.includes('+6281234567004') && t.includes('Surabaya'))(document.querySelector('#contact-list').textContent)`, 5*time.Second),
+		setValue("#contact-search", ""),
+		waitJS("all contacts listed", `document.querySelectorAll('#contact-list tbody tr').length === 3`, 5*time.Second),
+		screenshot(t, "ui-contacts-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-contacts-390x844.png"))
 	db.Raw(`SELECT count(*) FROM contacts WHERE name IN ('Dewi Anggraini', 'Eko Prasetyo', 'Gita Permata')`).Scan(&n)
 	if n != 3 {
 		t.Fatalf("imported contacts: %d, want 3", n)
@@ -315,7 +324,8 @@ func TestWebUIAdminPages(t *testing.T) {
 		chromedp.SendKeys(`#segment-form input[name="name"]`, "Nasabah Jakarta", chromedp.ByQuery),
 		chromedp.SendKeys(`#segment-form input[name="attrs"]`, "kota=Jakarta", chromedp.ByQuery),
 		chromedp.Click(`#segment-form button[type="submit"]`, chromedp.ByQuery),
-		waitJS("segment listed", `[...document.querySelectorAll('#segment-list tr')].some(r => r.textContent.includes('Nasabah Jakarta') && r.textContent.includes('kota = Jakarta'))`, 5*time.Second))
+		waitJS("segment listed", `[...document.querySelectorAll('#segment-list tr')].some(r => r.textContent.includes('Nasabah Jakarta') && r.textContent.includes('kota = Jakarta'))`, 5*time.Second),
+		screenshot(t, "ui-segments-1366x768.png"))
 	var filter string
 	db.Raw(`SELECT filter::text FROM segments WHERE name = 'Nasabah Jakarta'`).Scan(&filter)
 	if filter != `{"optedOut": false, "attributes": {"kota": "Jakarta"}}` {
@@ -348,6 +358,34 @@ func TestWebUIAdminPages(t *testing.T) {
 			sel.dispatchEvent(new Event('change')); })()`, nil),
 		chromedp.Click(`.tabs [data-view="assigned"]`, chromedp.ByQuery),
 		waitJS("assigned to Ayu", `[...document.querySelectorAll('#case-list tr')].some(r => r.textContent.includes('KTA-0001') && r.textContent.includes('Ayu Lestari'))`, 10*time.Second))
+
+	// Roles: the Supervisor gets audit:read by ticking its box.
+	b.run("permission matrix",
+		chromedp.Click(`[data-nav="roles"]`, chromedp.ByQuery),
+		waitJS("matrix", `!!document.querySelector('#role-matrix input[data-perm="audit:read"]')`, 5*time.Second),
+		chromedp.Evaluate(`(() => { const th = [...document.querySelectorAll('#role-matrix thead th')].findIndex(x => x.textContent.startsWith('Supervisor'));
+			const row = document.querySelector('#role-matrix input[data-perm="audit:read"]').closest('tr');
+			row.children[th].querySelector('input').click(); })()`, nil),
+		waitJS("admin column read-only", `[...document.querySelectorAll('#role-matrix input[data-perm="audit:read"]')][0].disabled`, time.Second))
+	waitUntil(t, 5*time.Second, "supervisor holds audit:read", func() bool {
+		var perms string
+		db.Raw(`SELECT permissions::text FROM roles WHERE system_key = 'supervisor'`).Scan(&perms)
+		return strings.Contains(perms, "audit:read")
+	})
+
+	// Senders: the number's allocation gets Ayu as secondary.
+	b.run("sender allocation",
+		chromedp.Click(`[data-nav="senders"]`, chromedp.ByQuery),
+		waitJS("sender listed", `!!document.querySelector('#sender-list tbody button')`, 5*time.Second),
+		chromedp.Click(`#sender-list tbody button`, chromedp.ByQuery),
+		waitJS("team allocation shown", `document.querySelector('#sender-allocations')?.textContent.includes('Penagihan Jakarta')`, 5*time.Second),
+		chromedp.Evaluate(`(() => { const f = document.querySelector('#alloc-form');
+			const who = f.querySelector('select[name="who"]'); who.value = [...who.options].find(o => o.textContent.includes('Ayu Lestari')).value;
+			f.querySelector('select[name="role"]').value = 'secondary'; })()`, nil),
+		chromedp.Click(`#alloc-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("Ayu allocated as secondary", `[...document.querySelectorAll('#sender-allocations tr')].some(r => r.textContent.includes('Ayu Lestari') && r.querySelector('.chip.secondary'))`, 5*time.Second),
+		screenshot(t, "ui-senders-1366x768.png"))
+
 	var agent int64
 	db.Raw(`SELECT coalesce(agent_id, 0) FROM cases WHERE reference = 'KTA-0001'`).Scan(&agent)
 	if agent != seed.ayuID {
