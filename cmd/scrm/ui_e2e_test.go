@@ -329,7 +329,17 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("note listed", `document.querySelector('#side-notes')?.textContent.includes('Nasabah minta dihubungi sore')`, 5*time.Second),
 		screenshot(t, "ui-inbox-details-1366x768.png"),
 		chromedp.Click("#thread-details", chromedp.ByQuery),
-		waitJS("panel closed", `!document.querySelector('.inbox').classList.contains('with-side')`, 2*time.Second))
+		waitJS("panel closed", `!document.querySelector('.inbox').classList.contains('with-side')`, 2*time.Second),
+		waitJS("labels in the list", `[...document.querySelectorAll('.conv-item .labels .chip')].map(e => e.textContent).join() === 'janji-bayar,vip'`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="label"]`, "tidak-ada"),
+		waitJS("label filter: nothing", `!!document.querySelector('#conv-list li.empty')`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="label"]`, "vip"),
+		waitJS("label filter: Siti", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="window"]`, "open"),
+		waitJS("window filter: nothing open", `!!document.querySelector('#conv-list li.empty')`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="window"]`, ""),
+		setValue(`#inbox-filters [data-filter="label"]`, ""),
+		waitJS("filters cleared", `!!document.querySelector('.conv-item')`, 5*time.Second))
 	var labels string
 	db.Raw(`SELECT labels::text FROM conversations ORDER BY id LIMIT 1`).Scan(&labels)
 	var notes int64

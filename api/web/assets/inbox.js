@@ -62,10 +62,19 @@ export class Inbox {
     this.tabs = tabs;
     const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
+    // Filters: status, window, label and order, kept for the tab.
+    this.filters = JSON.parse(sessionStorage.getItem('scrm.filters') || '{}');
+    const setF = (k, v) => { if (v) this.filters[k] = v; else delete this.filters[k]; sessionStorage.setItem('scrm.filters', JSON.stringify(this.filters)); this.loadList(); };
+    const sel = (k, opts) => h('select', { class: 'filter', dataset: { filter: k }, 'aria-label': this.t(`filter.${k}`), onchange: (ev) => setF(k, ev.target.value) },
+      ...opts.map((o) => h('option', { value: o, selected: (this.filters[k] || '') === o }, this.t(`filter.${k}.${o || 'any'}`))));
+    const filters = h('div', { class: 'filters', id: 'inbox-filters' },
+      sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
+      h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
+        onchange: (ev) => setF('label', ev.target.value.trim()) }));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
     this.side = new SidePanel(this);
     this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
-    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, this.listEl), this.threadEl, this.side.el);
+    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
     this.root.append(this.inboxEl);
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
@@ -81,7 +90,7 @@ export class Inbox {
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
   async loadList(more = false) {
-    const p = new URLSearchParams({ view: this.view });
+    const p = new URLSearchParams({ view: this.view, ...this.filters });
     if (this.q) p.set('q', this.q);
     if (more && this.nextCursor) p.set('cursor', this.nextCursor);
     try {
@@ -112,7 +121,9 @@ export class Inbox {
         h('div', { class: 'row' },
           h('span', { class: 'preview' }, c.lastPreview || ''),
           c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
-        h('div', { class: 'row' }, this.windowChip(c)),
+        h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
+          c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
+          ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
       ));
     }
     if (this.nextCursor) this.listEl.append(h('li', {}, h('button', { class: 'link', onclick: () => this.loadList(true) }, '…')));
