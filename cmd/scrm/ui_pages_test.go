@@ -285,7 +285,23 @@ func TestWebUIImportWizard(t *testing.T) {
 		waitJS("all contacts listed", `document.querySelectorAll('#contact-list tbody tr').length === 3`, 5*time.Second),
 		screenshot(t, "ui-contacts-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
-		screenshot(t, "ui-contacts-390x844.png"))
+		screenshot(t, "ui-contacts-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		// Edit a contact: a tag and the opt-out.
+		chromedp.Evaluate(`[...document.querySelectorAll('#contact-list tbody tr')].find(r => r.textContent.includes('Gita Permata')).click()`, nil),
+		chromedp.WaitVisible("#contact-form", chromedp.ByQuery),
+		chromedp.SendKeys(`#contact-form input[name="tags"]`, "vip", chromedp.ByQuery),
+		chromedp.Click(`#contact-form input[name="optedOut"]`, chromedp.ByQuery),
+		chromedp.Click(`#contact-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("edited contact listed", `[...document.querySelectorAll('#contact-list tbody tr')].some(r => r.textContent.includes('Gita Permata') && r.querySelector('.chip.warn') && r.textContent.includes('vip'))`, 5*time.Second))
+	var gita struct {
+		Tags     string
+		OptedOut bool
+	}
+	db.Raw(`SELECT tags::text AS tags, opted_out FROM contacts WHERE name = 'Gita Permata'`).Scan(&gita)
+	if gita.Tags != "{vip}" || !gita.OptedOut {
+		t.Fatalf("edited contact: %+v", gita)
+	}
 	db.Raw(`SELECT count(*) FROM contacts WHERE name IN ('Dewi Anggraini', 'Eko Prasetyo', 'Gita Permata')`).Scan(&n)
 	if n != 3 {
 		t.Fatalf("imported contacts: %d, want 3", n)

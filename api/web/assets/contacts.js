@@ -35,9 +35,10 @@ export class ContactsPage extends Page {
     const search = h('input', { type: 'search', id: 'contact-search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); this.offset = 0; clearTimeout(this.st); this.st = setTimeout(() => this.load(), 250); } });
     this.listEl = h('div', { id: 'contact-list' });
+    this.editEl = h('div', { id: 'contact-edit' });
     add(this.body, h('div', { class: 'toolbar' }, search,
       this.can('contacts:export') ? h('button', { onclick: () => this.api.download('/api/v1/contacts/export', 'contacts.csv').catch((e) => this.fail(e)) }, this.t('export')) : null),
-    this.listEl);
+    this.listEl, this.editEl);
     this.load = async () => {
       try {
         const p = new URLSearchParams({ limit: '50', offset: String(this.offset) });
@@ -48,11 +49,41 @@ export class ContactsPage extends Page {
           h('span', { class: 'muted' }, this.t('rangeOf', { a: out.total ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total })),
           h('button', { disabled: this.offset + out.items.length >= out.total, onclick: () => { this.offset += 50; this.load(); } }, '›'));
         fill(this.listEl, this.table([this.t('name'), this.t('phone'), this.t('tags'), this.t('attributes'), this.t('status')],
-          out.items.map((c) => [c.name || '—', c.phoneE164 || c.waId || '—', h('span', {}, ...(c.tags || []).map((t) => chip(t))),
-            attrText(c.attributes), c.optedOut ? chip(this.t('optedOut'), 'warn') : ''])), pager);
+          out.items.map((c) => h('tr', { class: 'clickable', dataset: { id: c.id }, onclick: () => this.edit(c) },
+            ...[c.name || '—', c.phoneE164 || c.waId || '—', h('span', {}, ...(c.tags || []).map((t) => chip(t))),
+              attrText(c.attributes), c.optedOut ? chip(this.t('optedOut'), 'warn') : ''].map((x) => h('td', {}, x))))), pager);
       } catch (e) { this.fail(e); }
     };
     this.load();
+  }
+
+  // edit opens a contact: name, tags and opt-out can be changed.
+  edit(c) {
+    const can = this.can('contacts:write');
+    const err = this.errorBox();
+    const f = h('form', { class: 'card form', id: 'contact-form' }, h('h3', {}, c.name || c.phoneE164 || c.waId),
+      h('p', { class: 'muted' }, `${c.phoneE164 || c.waId || ''} · ${this.t('created')} ${this.time(c.createdAt)}`),
+      h('label', {}, this.t('name'), h('input', { name: 'name', value: c.name || '', disabled: !can })),
+      h('label', {}, this.t('tags'), h('input', { name: 'tags', value: (c.tags || []).join(', '), disabled: !can })),
+      h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'optedOut', checked: c.optedOut, disabled: !can }), this.t('optedOut')),
+      h('p', { class: 'muted' }, attrText(c.attributes)), err,
+      h('div', { class: 'wizard-nav' },
+        can ? h('button', { class: 'primary', type: 'submit' }, this.t('save')) : h('span'),
+        this.can('contacts:delete') ? h('button', { type: 'button', class: 'danger', onclick: async () => {
+          if (!confirm(this.t('confirmDelete', { x: c.name || c.phoneE164 }))) return;
+          try { await this.api.del(`/api/v1/contacts/${c.id}`); clear(this.editEl); this.load(); } catch (e) { err.show(e); }
+        } }, this.t('delete')) : null));
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      const tags = String(d.get('tags') || '').split(',').map((x) => x.trim()).filter(Boolean);
+      try {
+        await this.api.patch(`/api/v1/contacts/${c.id}`, { name: d.get('name'), tags, optedOut: d.get('optedOut') === 'on' });
+        this.app.toast(this.t('saved')); clear(this.editEl); this.load();
+      } catch (e) { err.show(e); }
+    };
+    fill(this.editEl, f);
+    f.scrollIntoView({ block: 'nearest' });
   }
 
   // --- segments ------------------------------------------------------------
