@@ -405,6 +405,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 			for (const o of f.querySelector('select[name="teamIds"]').options) o.selected = o.textContent === 'Penagihan Surabaya'; })()`, nil),
 		chromedp.Click(`#agent-form button[type="submit"]`, chromedp.ByQuery),
 		waitJS("new agent listed", `[...document.querySelectorAll('#agents-list tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('rina@e2e.id') && r.textContent.includes('Agent'))`, 5*time.Second),
+		waitJS("no disable button for oneself", `![...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('admin@e2e.id')).querySelector('button')`, time.Second),
 		screenshot(t, "ui-agents-1366x768.png"))
 	var teams int64
 	db.Raw(`SELECT count(*) FROM teams WHERE name = 'Penagihan Surabaya'`).Scan(&teams)
@@ -421,6 +422,14 @@ func TestWebUIEndToEnd(t *testing.T) {
 	if rina.Status != "active" || rina.Role != "Agent" || rina.Team != "Penagihan Surabaya" {
 		t.Fatalf("agent created through the form: %+v", rina)
 	}
+	// ...and disabled again from the list.
+	run("disable an agent",
+		chromedp.Evaluate(`[...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('rina@e2e.id')).querySelector('button').click()`, nil),
+		waitJS("Rina disabled", `[...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('rina@e2e.id'))?.textContent.includes('Disabled')`, 5*time.Second))
+	db.Raw(`SELECT status FROM agents WHERE email = 'rina@e2e.id'`).Scan(&rina.Status)
+	if rina.Status != "disabled" {
+		t.Fatalf("Rina after disable: %s", rina.Status)
+	}
 	// The admin's other pages open without errors: roles (the permission
 	// matrix), senders, templates, cases, audit.
 	run("admin pages",
@@ -432,7 +441,8 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.Click(`[data-nav="templates"]`, chromedp.ByQuery),
 		waitJS("template listed", `document.querySelector('#template-list')?.textContent.includes('pengingat_tagihan')`, 5*time.Second),
 		chromedp.Click(`[data-nav="audit"]`, chromedp.ByQuery),
-		waitJS("audit rows", `document.querySelectorAll('#audit-list tbody tr').length > 3`, 5*time.Second),
+		waitJS("audit rows with actor names", `document.querySelectorAll('#audit-list tbody tr').length > 3 && document.querySelector('#audit-list').textContent.includes('Admin')`, 5*time.Second),
+		screenshot(t, "ui-audit-1366x768.png"),
 		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
 		waitJS("cases page", `!!document.querySelector('#case-list table')`, 5*time.Second))
 

@@ -147,6 +147,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 	b.run("launch and progress",
 		chromedp.Click("#cw-launch", chromedp.ByQuery),
 		waitJS("progress page", `/^\/campaigns\/\d+$/.test(location.pathname) && !!document.querySelector('#camp-funnel .funnel-row')`, 5*time.Second),
+		waitJS("template and segment named", `document.querySelector('#camp-template')?.textContent === 'promo_cicilan (id)' && document.querySelector('#camp-segment').textContent === 'promo-ui'`, 5*time.Second),
 		waitJS("completed", `document.querySelector('#camp-status [data-status]')?.dataset.status === 'completed'`, 30*time.Second),
 		waitJS("12 sent in the funnel", `document.querySelector('#camp-funnel [data-k="sent"]')?.dataset.n === '12' && document.querySelector('#camp-funnel [data-k="queued"]').dataset.n === '0'`, 10*time.Second),
 		waitJS("delivered follows the webhooks", `Number(document.querySelector('#camp-funnel [data-k="delivered"]').dataset.n) >= 12`, 20*time.Second),

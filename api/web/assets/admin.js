@@ -37,8 +37,13 @@ export class AgentsPage extends AdminPage {
         this.app.can('roles:read') ? this.app.api.get('/api/v1/roles') : { items: [] },
       ]);
       const roleName = new Map((roles.items || []).map((r) => [r.id, r.name]));
-      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence')],
-        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence)])));
+      const toggle = (a) => h('button', { class: 'link', dataset: { agent: a.id }, onclick: async () => {
+        try { await this.app.api.post(`/api/v1/agents/${a.id}/${a.status === 'active' ? 'disable' : 'enable'}`); this.load(); } catch (e) { this.app.toast(e.message); }
+      } }, this.t(a.status === 'active' ? 'disableAgent' : 'enableAgent'));
+      const canToggle = this.app.can('agents:delete');
+      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence'), ''],
+        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence),
+          canToggle && a.id !== this.app.me.agent.id ? toggle(a) : ''])));
       if (this.app.can('agents:write')) this.renderForm(teams.items || [], roles.items || []);
     } catch (e) { this.app.toast(e.message); }
   }

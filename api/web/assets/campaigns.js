@@ -277,8 +277,18 @@ class Progress {
   async load() {
     try {
       this.c = await this.page.api.get(`/api/v1/campaigns/${this.id}`);
+      if (!this.names) await this.loadNames();
       this.paint();
     } catch (e) { if (e.status === 404) clearInterval(this.timer); this.page.fail(e); }
+  }
+
+  // loadNames finds the template's and segment's names once (best effort).
+  async loadNames() {
+    const p = this.page, c = this.c;
+    const [t, sg] = await Promise.all([
+      p.can('templates:read') ? p.api.get(`/api/v1/templates/${c.templateId}`).catch(() => null) : null,
+      p.can('contacts:read') ? p.api.get(`/api/v1/segments/${c.segmentId}`).catch(() => null) : null]);
+    this.names = { template: t ? `${t.name} (${t.language})` : `#${c.templateId}`, segment: sg ? sg.name : `#${c.segmentId}` };
   }
 
   async act(action, btn) {
@@ -308,6 +318,8 @@ class Progress {
       h('div', { class: 'progress', title: `${pct}%` }, h('div', { class: 'progress-fill', style: { width: `${pct}%` } })),
       h('p', { class: 'muted', id: 'camp-done' }, this.t('processed', { n: done, total: f.recipients || 0, pct })),
       h('dl', { class: 'review' },
+        h('dt', {}, this.t('template')), h('dd', { id: 'camp-template' }, this.names.template),
+        h('dt', {}, this.t('segment')), h('dd', { id: 'camp-segment' }, this.names.segment),
         h('dt', {}, this.t('start')), h('dd', {}, c.startAt ? p.time(c.startAt) : this.t('startNow')),
         h('dt', {}, this.t('launchedAt')), h('dd', {}, p.time(c.launchedAt) || '—'),
         h('dt', {}, this.t('finishedAt')), h('dd', {}, p.time(c.finishedAt) || '—'),

@@ -279,9 +279,12 @@ export class AuditPage extends Page {
       const p = new URLSearchParams({ limit: '50', offset: String(this.offset) });
       if (this.entity.value.trim()) p.set('entity', this.entity.value.trim());
       if (this.action.value.trim()) p.set('action', this.action.value.trim());
-      const out = await this.api.get(`/api/v1/audit?${p}`);
+      const [out, agents] = await Promise.all([this.api.get(`/api/v1/audit?${p}`),
+        this.names || (this.can('agents:read') ? this.api.get('/api/v1/agents?limit=200') : { items: [] })]);
+      this.names = agents;
+      const name = new Map((agents.items || []).map((a) => [a.id, a.name]));
       fill(this.listEl, this.table([this.t('time'), this.t('actor'), this.t('action'), this.t('entity'), this.t('details')],
-        out.items.map((e) => [this.time(e.at), e.actorId ? `#${e.actorId}` : this.t('system'), h('code', {}, e.action), `${e.entity}${e.entityId ? ` #${e.entityId}` : ''}`,
+        out.items.map((e) => [this.time(e.at), e.actorId ? name.get(e.actorId) || `#${e.actorId}` : this.t('system'), h('code', {}, e.action), `${e.entity}${e.entityId ? ` #${e.entityId}` : ''}`,
           h('span', { class: 'details' }, e.details ? JSON.stringify(e.details) : '')])),
         h('div', { class: 'pager' },
           h('button', { disabled: this.offset === 0, onclick: () => { this.offset = Math.max(0, this.offset - 50); this.load(); } }, '‹'),
