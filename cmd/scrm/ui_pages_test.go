@@ -403,6 +403,29 @@ func TestWebUIAdminPages(t *testing.T) {
 		waitJS("Ayu allocated as secondary", `[...document.querySelectorAll('#sender-allocations tr')].some(r => r.textContent.includes('Ayu Lestari') && r.querySelector('.chip.secondary'))`, 5*time.Second),
 		screenshot(t, "ui-senders-1366x768.png"))
 
+	// Work the assigned case: a promise to pay with its date.
+	promise := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
+	b.run("case outcome",
+		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
+		chromedp.Click(`.tabs [data-view="assigned"]`, chromedp.ByQuery),
+		waitJS("assigned case listed", `!!document.querySelector('#case-list [data-case="KTA-0001"]')`, 5*time.Second),
+		chromedp.Click(`#case-list [data-case="KTA-0001"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#case-card", chromedp.ByQuery),
+		setValue(`#case-card select[name="outcome"]`, "promise_to_pay"),
+		setValue(`#case-card input[name="promiseDate"]`, promise),
+		chromedp.SendKeys(`#case-card input[name="note"]`, "Bayar minggu depan", chromedp.ByQuery),
+		screenshot(t, "ui-case-detail-1366x768.png"),
+		chromedp.Click("#case-outcome-save", chromedp.ByQuery),
+		waitJS("card closed", `!document.querySelector('#case-card')`, 5*time.Second))
+	waitUntil(t, 10*time.Second, "outcome stored", func() bool {
+		var out struct {
+			Outcome string
+			Note    string
+		}
+		db.Raw(`SELECT outcome, outcome_note AS note FROM cases WHERE reference = 'KTA-0001'`).Scan(&out)
+		return out.Outcome == "promise_to_pay" && out.Note == "Bayar minggu depan"
+	})
+
 	var agent int64
 	db.Raw(`SELECT coalesce(agent_id, 0) FROM cases WHERE reference = 'KTA-0001'`).Scan(&agent)
 	if agent != seed.ayuID {

@@ -195,7 +195,7 @@ export class CasesPage extends Page {
     this.tabs = h('div', { class: 'tabs inline-tabs' });
     this.filters = h('div', { class: 'toolbar' });
     this.listEl = h('div', { id: 'case-list' });
-    add(this.body, this.tabs, this.filters, this.listEl);
+    add(this.body, this.tabs, this.filters, this.listEl, this.detailEl = h('div', { id: 'case-detail' }));
     this.boot();
   }
   async boot() {
@@ -229,7 +229,8 @@ export class CasesPage extends Page {
       const tn = new Map(this.teams.map((t) => [t.id, t.name]));
       const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
       fill(this.listEl, this.table([this.t('reference'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
-        out.items.map((c) => [c.reference, rupiah.format(c.outstanding || c.amount || 0), String(c.dpd ?? ''), tn.get(c.teamId) || String(c.teamId),
+        out.items.map((c) => [h('button', { class: 'link', dataset: { case: c.reference }, onclick: () => this.detail(c) }, c.reference),
+          rupiah.format(c.outstanding || c.amount || 0), String(c.dpd ?? ''), tn.get(c.teamId) || String(c.teamId),
           c.agentId ? an.get(c.agentId) || String(c.agentId) : '—', h('span', {}, this.t(`case.${c.status}`), c.overdue ? chip(this.t('overdue'), 'warn') : ''),
           this.caseActions(c)])),
         h('p', { class: 'muted' }, this.t('rangeOf', { a: out.items.length ? 1 : 0, b: out.items.length, n: out.total })));
@@ -247,6 +248,40 @@ export class CasesPage extends Page {
       try { await this.api.post(`/api/v1/cases/${c.id}/recall`); setTimeout(() => this.load(), 500); } catch (e) { this.fail(e); }
     } }, this.t('recall')) : '');
   }
+  // detail shows one case with its outcome form (cases:write) and closing.
+  detail(c) {
+    const err = this.errorBox();
+    const dl = h('dl', { class: 'review' },
+      ...[['reference', c.reference], ['product', c.product || '—'], ['outstanding', new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 }).format(c.outstanding || c.amount || 0)],
+        ['dueDate', c.dueDate ? String(c.dueDate).slice(0, 10) : '—'], ['status', this.t(`case.${c.status}`) + (c.exitReason ? ` (${c.exitReason})` : '')],
+        ['lastOutcome', c.outcome ? `${this.t(`outcome.${c.outcome}`)}${c.promiseDate ? ` · ${String(c.promiseDate).slice(0, 10)}` : ''}${c.outcomeNote ? ` · ${c.outcomeNote}` : ''}` : '—'],
+        ['followUp', c.followUpAt ? this.time(c.followUpAt) : '—']].flatMap(([k, v]) => [h('dt', {}, this.t(k)), h('dd', {}, v)]));
+    const box = h('div', { class: 'card form wide', id: 'case-card' }, h('div', { class: 'side-head' }, h('h3', {}, c.reference),
+      h('button', { class: 'link', 'aria-label': 'close', onclick: () => clear(this.detailEl) }, '×')), dl, err);
+    if (this.can('cases:write') && c.status !== 'exited') {
+      const outcome = h('select', { name: 'outcome' }, ...['promise_to_pay', 'contacted', 'no_answer', 'refused', 'wrong_number', 'paid_partial', 'callback']
+        .map((o) => h('option', { value: o }, this.t(`outcome.${o}`))));
+      const promise = h('input', { type: 'date', name: 'promiseDate' });
+      const note = h('input', { name: 'note', maxlength: 2000 });
+      const save = h('button', { class: 'primary', type: 'button', id: 'case-outcome-save', onclick: async () => {
+        try {
+          await this.api.post(`/api/v1/cases/${c.id}/outcome`, { outcome: outcome.value, promiseDate: promise.value, note: note.value });
+          this.app.toast(this.t('saved')); clear(this.detailEl); setTimeout(() => this.load(), 500);
+        } catch (e) { err.show(e); }
+      } }, this.t('saveOutcome'));
+      const reason = h('select', { name: 'reason' }, ...['resolved', 'paid', 'invalid'].map((r) => h('option', { value: r }, this.t(`exit.${r}`))));
+      const close = h('button', { type: 'button', class: 'danger', id: 'case-close', onclick: async () => {
+        if (!confirm(this.t('confirmClose', { x: c.reference }))) return;
+        try { await this.api.post(`/api/v1/cases/${c.id}/close`, { reason: reason.value }); clear(this.detailEl); setTimeout(() => this.load(), 500); } catch (e) { err.show(e); }
+      } }, this.t('closeCase'));
+      add(box, h('h4', {}, this.t('recordOutcome')),
+        h('div', { class: 'row-inline' }, h('label', {}, this.t('outcome'), outcome), h('label', {}, this.t('promiseDate'), promise), h('label', {}, this.t('note'), note), save),
+        h('div', { class: 'row-inline' }, h('label', {}, this.t('exitReason'), reason), close));
+    }
+    fill(this.detailEl, box);
+    box.scrollIntoView({ block: 'nearest' });
+  }
+
   async redistribute() {
     if (!this.team.value) { this.app.toast(this.t('pickTeam')); return; }
     if (!confirm(this.t('confirmRedistribute'))) return;
