@@ -430,6 +430,19 @@ func TestWebUIEndToEnd(t *testing.T) {
 	if rina.Status != "disabled" {
 		t.Fatalf("Rina after disable: %s", rina.Status)
 	}
+	// The team's members: Rina becomes its lead.
+	run("team members",
+		chromedp.Click(`[data-nav="teams"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#teams-list [data-team="Penagihan Surabaya"]`, chromedp.ByQuery),
+		chromedp.Click(`#teams-list [data-team="Penagihan Surabaya"]`, chromedp.ByQuery),
+		waitJS("Rina a member", `[...document.querySelectorAll('#team-members tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('Member'))`, 5*time.Second),
+		chromedp.Evaluate(`[...document.querySelectorAll('#team-members tr')].find(r => r.textContent.includes('Rina Wijaya')).querySelector('button').click()`, nil),
+		waitJS("Rina the lead", `[...document.querySelectorAll('#team-members tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('Lead'))`, 5*time.Second))
+	var teamRole string
+	db.Raw(`SELECT m.team_role FROM team_members m JOIN agents a ON a.id = m.agent_id WHERE a.email = 'rina@e2e.id'`).Scan(&teamRole)
+	if teamRole != "lead" {
+		t.Fatalf("Rina's team role: %q", teamRole)
+	}
 	// The admin's other pages open without errors: roles (the permission
 	// matrix), senders, templates, cases, audit.
 	run("admin pages",
