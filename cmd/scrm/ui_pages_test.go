@@ -364,7 +364,10 @@ func TestWebUIAdminPages(t *testing.T) {
 		waitJS("live preview", `document.querySelector('#tpl-preview').textContent.includes('Halo Siti, tagihan Anda Rp 2.500.000 jatuh tempo.')`, 2*time.Second),
 		screenshot(t, "ui-template-form-1366x768.png"),
 		chromedp.Click(`#template-form button[type="submit"]`, chromedp.ByQuery),
-		waitJS("template listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru'))`, 5*time.Second))
+		waitJS("template listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru'))`, 5*time.Second),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-templates-390x844.png"),
+		chromedp.EmulateViewport(1366, 768))
 
 	b.run("case pool",
 		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
@@ -415,6 +418,9 @@ func TestWebUIAdminPages(t *testing.T) {
 		setValue(`#case-card input[name="promiseDate"]`, promise),
 		chromedp.SendKeys(`#case-card input[name="note"]`, "Bayar minggu depan", chromedp.ByQuery),
 		screenshot(t, "ui-case-detail-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-case-detail-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click("#case-outcome-save", chromedp.ByQuery),
 		waitJS("card closed", `!document.querySelector('#case-card')`, 5*time.Second))
 	waitUntil(t, 10*time.Second, "outcome stored", func() bool {
