@@ -161,11 +161,11 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("listed as completed", `[...document.querySelectorAll('#campaign-list tbody tr')].some(r => r.textContent.includes('Promo cicilan UI') && r.querySelector('[data-status="completed"]'))`, 5*time.Second))
 
 	// Launch, pause, resume and cancel from the progress page's buttons: a
-	// second campaign over the same segment, slowed to 2 messages a second
+	// second campaign over the same segment, slowed to 1 message a second
 	// so that it is still running when the buttons are pressed.
 	var segID int64
 	db.Raw(`SELECT id FROM segments WHERE name = 'promo-ui'`).Scan(&segID)
-	if code := st.call("PATCH", fmt.Sprintf("/api/v1/senders/%d", seed.senderID), seed.admin, map[string]any{"throughputMps": 2}, nil); code != 200 {
+	if code := st.call("PATCH", fmt.Sprintf("/api/v1/senders/%d", seed.senderID), seed.admin, map[string]any{"throughputMps": 1}, nil); code != 200 {
 		t.Fatalf("slow the sender down: %d", code)
 	}
 	cm := st.login("citra@e2e.id", "campaign-password-1")
