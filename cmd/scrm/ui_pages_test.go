@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/wabascrm/scrm/models"
 )
@@ -307,6 +308,28 @@ func TestWebUIImportWizard(t *testing.T) {
 	if n != 3 {
 		t.Fatalf("imported contacts: %d, want 3", n)
 	}
+
+	// An XLSX whose columns the API recognises: the mapping comes guessed,
+	// and a number imported above is reported as an update.
+	x := excelize.NewFile()
+	for i, r := range [][]any{{"Nama", "No HP", "Kota"}, {"Eko P.", "0812-3456-7002", "Bogor"}, {"Hadi", "081234567009", "Depok"}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	xfile := filepath.Join(t.TempDir(), "tambahan.xlsx")
+	if err := x.SaveAs(xfile); err != nil {
+		t.Fatal(err)
+	}
+	b.run("xlsx with a guessed mapping",
+		chromedp.Click(`[data-sub="import"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#import-file", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#import-file", []string{xfile}, chromedp.ByQuery),
+		waitJS("guessed mapping", `document.querySelector('.map-select[name="phone"]')?.value === 'No HP' && document.querySelector('.map-select[name="name"]').value === 'Nama' && document.querySelector('.map-attr[value="Kota"]').checked`, 10*time.Second),
+		waitJS("file info", `document.querySelector('#import-file-info').textContent.includes('XLSX') && document.querySelector('#import-file-info').textContent.includes('2')`, time.Second),
+		chromedp.Click("#import-dry-run", chromedp.ByQuery),
+		waitJS("update and new", `document.querySelector('#import-rows tr[data-row="2"]')?.dataset.result === 'updated' && document.querySelector('#import-rows tr[data-row="3"]').dataset.result === 'created'`, 10*time.Second))
 	b.noErrors()
 }
 
