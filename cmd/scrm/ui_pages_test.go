@@ -120,6 +120,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 	b.run("wizard: audience",
 		waitJS("segment step", `document.querySelector('#cw-segment')?.selectedOptions[0]?.textContent === 'promo-ui'`, 2*time.Second),
 		waitJS("segment described", `document.querySelector('#cw-segment-desc').textContent.includes('promo-ui')`, 2*time.Second),
+		waitJS("segment counted", `document.querySelector('#cw-segment-count').textContent.startsWith('17 ')`, 5*time.Second),
 		chromedp.Click("#wizard-next", chromedp.ByQuery))
 	// Sending hours default to Mon-Sat 08:00-20:00 WIB; "any time" lets the
 	// test run at any hour.

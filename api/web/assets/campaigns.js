@@ -132,12 +132,24 @@ class Wizard {
     const d = this.data;
     if (!d.segmentId && this.segments.length) d.segmentId = this.segments[0].id;
     const desc = h('p', { class: 'muted', id: 'cw-segment-desc' });
-    const describe = () => { desc.textContent = segmentText(this.page, this.segment()); };
+    const count = h('p', { id: 'cw-segment-count' });
+    // describe names the filter and counts the segment's contacts (up to
+    // 1,000 here; the review step gives the exact size and exclusions).
+    const describe = async () => {
+      const id = d.segmentId;
+      desc.textContent = segmentText(this.page, this.segment());
+      count.textContent = '';
+      if (!id) return;
+      try {
+        const out = await this.page.api.get(`/api/v1/segments/${id}/contacts?limit=1000`);
+        if (d.segmentId === id) count.textContent = this.t('segmentCount', { n: out.next ? '1.000+' : out.items.length });
+      } catch (e) { this.page.fail(e); }
+    };
     const select = h('select', { id: 'cw-segment', onchange: () => { d.segmentId = Number(select.value); describe(); } },
       ...this.segments.map((s) => h('option', { value: s.id, selected: s.id === d.segmentId }, s.name)));
     add(this.stepEl, 
       this.segments.length ? h('label', {}, this.t('segment'), select) : h('p', { class: 'empty' }, this.t('noSegments')),
-      desc,
+      desc, count,
       this.page.can('contacts:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
       ...this.nav(() => { if (!d.segmentId) return this.t('pickSegment'); this.go(2); return ''; }));
     describe();
