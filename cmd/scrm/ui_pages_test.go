@@ -215,6 +215,32 @@ func TestWebUICampaignWizard(t *testing.T) {
 		t.Fatalf("the cancelled campaign sent %d of 12", slowSent)
 	}
 
+	// A start time typed in the wizard is Jakarta time: tomorrow 09:00 WIB
+	// is stored as 02:00 UTC.
+	jkt := time.FixedZone("WIB", 7*3600)
+	tomorrow := time.Now().In(jkt).AddDate(0, 0, 1)
+	local := tomorrow.Format("2006-01-02") + "T09:00"
+	b.run("scheduled start in WIB",
+		chromedp.Navigate(st.apiURL+"/campaigns/new"),
+		waitJS("template step", `!!document.querySelector('#cw-template option')`, 5*time.Second),
+		chromedp.SendKeys(`.cw-var[name="body.2"]`, "diskon", chromedp.ByQuery),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("segment step", `!!document.querySelector('#cw-segment')`, 2*time.Second),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("schedule step", `!!document.querySelector('#cw-name')`, 2*time.Second),
+		chromedp.SendKeys("#cw-name", "Promo besok pagi", chromedp.ByQuery),
+		chromedp.Click(`input[name="cw-start"][value="later"]`, chromedp.ByQuery),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("start time required", `document.querySelector('.form-error:not([hidden])')?.textContent.length > 0`, 2*time.Second),
+		setValue("#cw-start-at", local),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("review", `!!document.querySelector('#cw-audience')`, 10*time.Second))
+	var startAt time.Time
+	db.Raw(`SELECT start_at FROM campaigns WHERE name = 'Promo besok pagi'`).Scan(&startAt)
+	if want := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 9, 0, 0, 0, jkt); !startAt.Equal(want) {
+		t.Fatalf("start_at %s, want %s", startAt.UTC(), want.UTC())
+	}
+
 	var sent int64
 	db.Raw(`SELECT count(*) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Promo cicilan UI' AND r.status = 'sent'`).Scan(&sent)
 	templates := 0
