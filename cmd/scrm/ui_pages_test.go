@@ -417,7 +417,15 @@ func TestWebUIAdminPages(t *testing.T) {
 		waitJS("template listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru'))`, 5*time.Second),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-templates-390x844.png"),
-		chromedp.EmulateViewport(1366, 768))
+		chromedp.EmulateViewport(1366, 768),
+		// Submitted to Meta (the simulator approves it): the list follows
+		// the review webhook by itself.
+		chromedp.Click(`#template-list [data-submit="pengingat_baru"]`, chromedp.ByQuery),
+		waitJS("approved without a reload", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru') && r.querySelector('[data-status="APPROVED"]'))`, 10*time.Second),
+		setValue("#template-status", "APPROVED"),
+		waitJS("status filter", `document.querySelectorAll('#template-list tbody tr').length === 1 && document.querySelector('#template-list tbody').textContent.includes('pengingat_baru')`, 5*time.Second),
+		setValue("#template-status", "REJECTED"),
+		waitJS("status filter: none rejected", `!!document.querySelector('#template-list td.empty')`, 5*time.Second))
 
 	b.run("case pool",
 		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),

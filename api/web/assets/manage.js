@@ -7,18 +7,23 @@ export class TemplatesPage extends Page {
   mount() {
     this.body = this.shell(this.t('templates'));
     this.listEl = h('div', { id: 'template-list' });
-    add(this.body, this.listEl);
+    this.status = h('select', { id: 'template-status', 'aria-label': this.t('status'), onchange: () => this.load() },
+      ...['', 'DRAFT', 'PENDING', 'APPROVED', 'REJECTED', 'PAUSED', 'DISABLED'].map((v) => h('option', { value: v }, v ? this.t(`st.${v.toLowerCase()}`) : this.t('filter.status.any'))));
+    add(this.body, h('div', { class: 'toolbar' }, this.status), this.listEl);
     if (this.can('templates:write')) add(this.body, this.form());
     this.load();
   }
   async load() {
     try {
-      const out = await this.api.get('/api/v1/templates');
+      const out = await this.api.get(`/api/v1/templates${this.status.value ? `?status=${this.status.value}` : ''}`);
       fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
         (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
-          this.can('templates:write') && !tp.metaId ? h('button', { class: 'link', onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : ''])));
+          this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED') ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : ''])));
     } catch (e) { this.fail(e); }
   }
+  // Meta's review arrives as a webhook; the realtime event refreshes the list.
+  onEvent(e) { if (e.type === 'template.updated') { clearTimeout(this.rt); this.rt = setTimeout(() => this.load(), 200); } }
+
   async submitTpl(tp) {
     try { await this.api.post(`/api/v1/templates/${tp.id}/submit`); this.app.toast(this.t('submitted')); this.load(); } catch (e) { this.fail(e); }
   }
@@ -102,9 +107,14 @@ export class SendersPage extends Page {
       fill(this.listEl, this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
         (out.data || []).map((s) => [h('span', {}, s.displayNumber || s.phoneNumberId, h('div', { class: 'muted' }, `ID ${s.phoneNumberId}`)), s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
           s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
-          h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation'))])));
+          h('span', {}, h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation')),
+            this.can('senders:write') ? h('button', { class: 'link', title: this.t('syncHelp'), onclick: async () => {
+              try { await this.api.post(`/api/v1/senders/${s.id}/sync`); this.app.toast(this.t('saved')); this.load(); } catch (e) { this.fail(e); }
+            } }, this.t('sync')) : null)])));
     } catch (e) { this.fail(e); }
   }
+  onEvent(e) { if (e.type === 'sender.updated') { clearTimeout(this.rt); this.rt = setTimeout(() => this.load(), 200); } }
+
   async allocations(s) {
     try {
       const [out, agents, teams] = await Promise.all([this.api.get(`/api/v1/senders/${s.id}/allocations`),
