@@ -160,7 +160,8 @@ func TestWebUICampaignWizard(t *testing.T) {
 		screenshot(t, "ui-campaign-progress-390x844.png"),
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click(`[data-nav="campaigns"]`, chromedp.ByQuery),
-		waitJS("listed as completed", `[...document.querySelectorAll('#campaign-list tbody tr')].some(r => r.textContent.includes('Promo cicilan UI') && r.querySelector('[data-status="completed"]'))`, 5*time.Second))
+		waitJS("listed as completed", `[...document.querySelectorAll('#campaign-list tbody tr')].some(r => r.textContent.includes('Promo cicilan UI') && r.querySelector('[data-status="completed"]'))`, 5*time.Second),
+		screenshot(t, "ui-campaign-list-1366x768.png"))
 
 	// Launch, pause, resume and cancel from the progress page's buttons: a
 	// second campaign over the same segment, slowed to 1 message a second
