@@ -28,6 +28,7 @@ export class CampaignsPage extends Page {
   }
   destroy() { super.destroy(); this.progress?.destroy(); }
   reload() { this.progress ? this.progress.load() : this.load?.(); }
+  onEvent(e) { this.progress?.onEvent(e); }
 
   mountList() {
     const actions = this.can('campaigns:write')
@@ -54,7 +55,7 @@ class Wizard {
     this.data = { name: '', templateId: 0, variables: {}, segmentId: 0, senderIds: [], startMode: 'now', startAt: '',
       qh: { days: [1, 2, 3, 4, 5, 6], from: '08:00', to: '20:00' }, capMax: '', capDays: '' };
     this.draft = null; // the campaign created for the review
-    this.templates = []; this.segments = []; this.senders = [];
+    this.templates = []; this.segments = []; this.senders = []; this.lists = [];
   }
   t(k, v) { return this.page.t(k, v); }
 
@@ -70,6 +71,11 @@ class Wizard {
       this.templates = tpls.data || [];
       this.segments = segs.items || [];
       this.senders = senders.data || [];
+      // Uploaded lists: the contacts of a finished import can be the audience.
+      if (p.can('contacts:import')) {
+        const jobs = await p.api.get('/api/v1/intake?limit=50').catch(() => ({ items: [] }));
+        this.lists = (jobs.items || []).filter((j) => j.status === 'completed');
+      }
     } catch (e) { p.fail(e); }
     if (this.senders.length === 1) this.data.senderIds = [this.senders[0].id];
     this.show();
@@ -130,7 +136,7 @@ class Wizard {
 
   audienceStep() {
     const d = this.data;
-    if (!d.segmentId && this.segments.length) d.segmentId = this.segments[0].id;
+    if (!d.segmentId && !d.intakeJobId && this.segments.length) d.segmentId = this.segments[0].id;
     const desc = h('p', { class: 'muted', id: 'cw-segment-desc' });
     const count = h('p', { id: 'cw-segment-count' });
     // describe names the filter and counts the segment's contacts (up to
@@ -146,12 +152,19 @@ class Wizard {
       } catch (e) { this.page.fail(e); }
     };
     const select = h('select', { id: 'cw-segment', onchange: () => { d.segmentId = Number(select.value); describe(); } },
+      this.lists.length ? h('option', { value: 0, selected: !d.segmentId }, this.t('noSegment')) : null,
       ...this.segments.map((s) => h('option', { value: s.id, selected: s.id === d.segmentId }, s.name)));
-    add(this.stepEl, 
+    const list = this.lists.length ? h('label', {}, this.t('uploadedList'), h('select', { id: 'cw-list', onchange: (ev) => { d.intakeJobId = Number(ev.target.value); } },
+      h('option', { value: 0 }, this.t('none')),
+      ...this.lists.map((j) => h('option', { value: j.id, selected: j.id === d.intakeJobId },
+        `#${j.id} ${j.fileName || j.source} · ${j.totalRows} ${this.t('rows').toLowerCase()} · ${this.page.time(j.createdAt)}`)))) : null;
+    const skip = h('label', { class: 'inline' }, h('input', { type: 'checkbox', id: 'cw-skip-assigned', checked: !!d.skipAssigned,
+      onchange: (ev) => { d.skipAssigned = ev.target.checked; } }), this.t('skipAssigned'));
+    add(this.stepEl,
       this.segments.length ? h('label', {}, this.t('segment'), select) : h('p', { class: 'empty' }, this.t('noSegments')),
-      desc, count,
+      desc, count, list, skip,
       this.page.can('contacts:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
-      ...this.nav(() => { if (!d.segmentId) return this.t('pickSegment'); this.go(2); return ''; }));
+      ...this.nav(() => { if (!d.segmentId && !d.intakeJobId) return this.t('pickSegment'); this.go(2); return ''; }));
     describe();
   }
 
@@ -197,9 +210,13 @@ class Wizard {
   input() {
     const d = this.data;
     const cap = Number(d.capMax) > 0 ? { max: Number(d.capMax), days: Number(d.capDays) || 0 } : null;
-    return { name: d.name.trim(), templateId: d.templateId, variables: d.variables, segmentId: d.segmentId, senderIds: d.senderIds,
+    const body = { name: d.name.trim(), templateId: d.templateId, variables: d.variables, segmentId: d.segmentId, senderIds: d.senderIds,
       startAt: d.startMode === 'later' ? jakartaISO(d.startAt) : null,
       quietHours: { days: d.qh.days.slice().sort(), from: d.qh.from, to: d.qh.to }, frequencyCap: cap };
+    // Sent only when used: an API without them refuses unknown fields.
+    if (d.intakeJobId) body.intakeJobId = d.intakeJobId;
+    if (d.skipAssigned) body.skipAssigned = true;
+    return body;
   }
 
   // reviewStep stores the campaign as a draft: the API checks it and
@@ -222,7 +239,7 @@ class Wizard {
     } catch (e) {
       clear(box);
       err.show(e);
-      const back = { templateId: 0, variables: 0, segmentId: 1, senderIds: 2, name: 2, startAt: 2, endAt: 2, frequencyCap: 2 }[String(e.field || '').split('.')[0]];
+      const back = { templateId: 0, variables: 0, segmentId: 1, intakeJobId: 1, senderIds: 2, name: 2, startAt: 2, endAt: 2, frequencyCap: 2 }[String(e.field || '').split('.')[0]];
       if (back !== undefined) add(box, h('button', { type: 'button', id: 'cw-fix', onclick: () => this.go(back) }, this.t('fix')));
       return;
     }
@@ -231,7 +248,9 @@ class Wizard {
     const dl = (k, v, id) => [h('dt', {}, this.t(k)), h('dd', id ? { id } : {}, v)];
     fill(box, 
       h('dl', { class: 'review' },
-        ...dl('campaignName', c.name), ...dl('template', this.tpl()?.name || c.templateId), ...dl('segment', this.segment()?.name || c.segmentId),
+        ...dl('campaignName', c.name), ...dl('template', this.tpl()?.name || c.templateId), ...dl('segment', this.segment()?.name || (c.segmentId ? `#${c.segmentId}` : this.t('none'))),
+        ...(body.intakeJobId ? dl('uploadedList', `#${body.intakeJobId}`) : []),
+        ...(body.skipAssigned ? dl('skipAssigned', '✓') : []),
         ...dl('start', c.startAt ? p.time(c.startAt) : this.t('startNow')),
         ...dl('quietHours', `${body.quietHours.days.map((n) => this.t(`day${n}`)).join(', ')} ${body.quietHours.from}–${body.quietHours.to}`),
         ...dl('frequencyCap', body.frequencyCap ? this.t('capText', { n: body.frequencyCap.max, d: body.frequencyCap.days }) : this.t('none'))),
@@ -279,12 +298,78 @@ class Progress {
     this.body = p.shell(this.t('campaign'), h('button', { onclick: () => p.app.navigate('/campaigns') }, this.t('back')));
     this.head = h('div', { class: 'camp-head card', id: 'camp-head' });
     this.chart = h('div', { class: 'card funnel', id: 'camp-funnel' });
-    add(this.body, this.head, this.chart);
+    this.tools = h('div', { class: 'card camp-tools', id: 'camp-tools' });
+    this.recipientsEl = h('div', { class: 'card', id: 'camp-recipients' });
+    add(this.body, this.head, this.chart, this.tools, this.recipientsEl);
+    this.paintTools();
+    this.paintRecipientsButton();
     this.load();
     // Poll every 2 s: the funnel follows webhooks, not only the send loop.
     this.timer = setInterval(() => this.load(), 2000);
   }
-  destroy() { clearInterval(this.timer); }
+  destroy() { clearInterval(this.timer); clearTimeout(this.rt); }
+
+  // A campaign.progress event (the send loop's look at the queue) refreshes
+  // at once; the poll still catches the webhooks' delivered/read.
+  onEvent(e) {
+    if (e.type === 'campaign.progress' && e.data?.campaignId === this.id) { clearTimeout(this.rt); this.rt = setTimeout(() => this.load(), 150); }
+  }
+
+  // paintTools: test send, duplicate, retry failed, export.
+  paintTools() {
+    const p = this.page;
+    const err = p.errorBox();
+    const phone = h('input', { id: 'camp-test-phone', type: 'tel', placeholder: '0812…', 'aria-label': this.t('testPhone') });
+    const testBtn = h('button', { id: 'camp-test-send', type: 'button', onclick: async () => {
+      if (!phone.value.trim()) return;
+      testBtn.disabled = true;
+      try {
+        const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+        const out = await p.api.post(`/api/v1/campaigns/${this.id}/test-send`, { phone: phone.value.trim() }, { 'Idempotency-Key': key });
+        err.show(null);
+        p.app.toast(this.t('testSent', { to: phone.value.trim() }));
+        fill(testOut, h('div', { class: 'bubble tpl-live', id: 'camp-test-preview' }, out.preview || ''));
+      } catch (e) { err.show(e); } finally { testBtn.disabled = false; }
+    } }, this.t('testSend'));
+    const testOut = h('div');
+    const dl = (fmt) => h('button', { type: 'button', id: `camp-export-${fmt}`, onclick: () => p.api.download(`/api/v1/campaigns/${this.id}/export?format=${fmt}`, `campaign-${this.id}-recipients.${fmt}`).catch((e) => err.show(e)) },
+      this.t('exportAs', { f: fmt.toUpperCase() }));
+    const dup = h('button', { type: 'button', id: 'camp-duplicate', onclick: async () => {
+      try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/duplicate`); p.app.navigate(`/campaigns/${out.campaign.id}`); } catch (e) { err.show(e); }
+    } }, this.t('duplicate'));
+    this.retryBtn = h('button', { type: 'button', id: 'camp-retry', hidden: true, onclick: async () => {
+      try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/retry-failed`); p.app.toast(this.t('requeued', { n: out.requeued })); this.load(); } catch (e) { err.show(e); }
+    } }, this.t('retryFailed'));
+    fill(this.tools, h('h3', {}, this.t('tools')),
+      p.can('campaigns:launch') ? h('div', { class: 'row-inline' }, h('label', {}, this.t('testPhone'), phone), testBtn) : null, testOut,
+      h('div', { class: 'row-inline' }, p.can('campaigns:write') ? dup : null, p.can('campaigns:launch') ? this.retryBtn : null, dl('csv'), dl('xlsx')), err);
+  }
+
+  paintRecipientsButton() {
+    fill(this.recipientsEl, h('button', { type: 'button', id: 'camp-show-recipients', onclick: () => this.recipients('', '') }, this.t('showRecipients')));
+  }
+
+  // recipients pages the campaign's recipients, filtered by state.
+  async recipients(status, cursor) {
+    const p = this.page;
+    try {
+      const q = new URLSearchParams({ limit: '50' });
+      if (status) q.set('status', status);
+      if (cursor) q.set('cursor', cursor);
+      const out = await p.api.get(`/api/v1/campaigns/${this.id}/recipients?${q}`);
+      const rows = (out.items || []).map((r) => h('tr', { dataset: { status: r.status } },
+        ...[r.contactName || '—', r.phone, r.senderNumber || '', h('span', { class: `chip st-${r.status}` }, this.t(`f.${r.status}`)),
+          [r.errorCode, r.reason].filter(Boolean).join(' '), p.time(r.sentAt) || ''].map((x) => h('td', {}, x))));
+      if (cursor && this.recBody) { add(this.recBody, ...rows); } else {
+        const filter = h('select', { id: 'camp-recipient-status', onchange: () => this.recipients(filter.value, '') },
+          ...['', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'skipped'].map((v) => h('option', { value: v, selected: v === status }, v ? this.t(`f.${v}`) : this.t('filter.status.any'))));
+        const table = p.table([this.t('name'), this.t('phone'), this.t('number'), this.t('status'), this.t('reason'), this.t('f.sent')], rows, { id: 'camp-recipient-list' });
+        this.recBody = table.querySelector('tbody');
+        fill(this.recipientsEl, h('h3', {}, this.t('recipients')), h('div', { class: 'toolbar' }, filter), table, this.more = h('div'));
+      }
+      fill(this.more, out.nextCursor ? h('button', { type: 'button', onclick: () => this.recipients(status, out.nextCursor) }, this.t('more')) : null);
+    } catch (e) { p.fail(e); }
+  }
 
   async load() {
     try {
@@ -299,8 +384,9 @@ class Progress {
     const p = this.page, c = this.c;
     const [t, sg] = await Promise.all([
       p.can('templates:read') ? p.api.get(`/api/v1/templates/${c.templateId}`).catch(() => null) : null,
-      p.can('contacts:read') ? p.api.get(`/api/v1/segments/${c.segmentId}`).catch(() => null) : null]);
-    this.names = { template: t ? `${t.name} (${t.language})` : `#${c.templateId}`, segment: sg ? sg.name : `#${c.segmentId}` };
+      c.segmentId && p.can('contacts:read') ? p.api.get(`/api/v1/segments/${c.segmentId}`).catch(() => null) : null]);
+    const list = c.intakeJobId ? ` + ${this.t('uploadedList')} #${c.intakeJobId}` : '';
+    this.names = { template: t ? `${t.name} (${t.language})` : `#${c.templateId}`, segment: (sg ? sg.name : c.segmentId ? `#${c.segmentId}` : '—') + list };
   }
 
   async act(action, btn) {
@@ -322,6 +408,7 @@ class Progress {
       if (c.status === 'paused') add(actions, btn('resume', 'resume'));
       if (!FINAL.includes(c.status)) add(actions, btn('cancel', 'cancel'));
     }
+    if (this.retryBtn) this.retryBtn.hidden = !(f.failed > 0 && FINAL.includes(c.status));
     const done = (f.sent || 0) + (f.failed || 0) + (f.skipped || 0);
     const pct = f.recipients ? Math.round((100 * done) / f.recipients) : 0;
     fill(this.head, 

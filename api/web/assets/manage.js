@@ -9,7 +9,8 @@ export class TemplatesPage extends Page {
     this.listEl = h('div', { id: 'template-list' });
     this.status = h('select', { id: 'template-status', 'aria-label': this.t('status'), onchange: () => this.load() },
       ...['', 'DRAFT', 'PENDING', 'APPROVED', 'REJECTED', 'PAUSED', 'DISABLED'].map((v) => h('option', { value: v }, v ? this.t(`st.${v.toLowerCase()}`) : this.t('filter.status.any'))));
-    add(this.body, h('div', { class: 'toolbar' }, this.status), this.listEl);
+    this.statsEl = h('div', { id: 'template-stats' });
+    add(this.body, h('div', { class: 'toolbar' }, this.status), this.listEl, this.statsEl);
     if (this.can('templates:write')) add(this.body, this.form());
     this.load();
   }
@@ -18,9 +19,31 @@ export class TemplatesPage extends Page {
       const out = await this.api.get(`/api/v1/templates${this.status.value ? `?status=${this.status.value}` : ''}`);
       fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
         (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
-          this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED') ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : ''])));
+          h('span', {}, this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED')
+            ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : null,
+          tp.status !== 'DRAFT' ? h('button', { class: 'link', dataset: { stats: tp.name }, onclick: () => this.stats(tp) }, this.t('stats')) : null)])));
     } catch (e) { this.fail(e); }
   }
+  // stats shows the last 30 days of a template's sends: totals, rates and
+  // a bar per day.
+  async stats(tp) {
+    try {
+      const st = await this.api.get(`/api/v1/templates/${tp.id}/stats?days=30`);
+      const pct = (x) => `${Math.round((x || 0) * 1000) / 10}%`;
+      const max = Math.max(1, ...(st.daily || []).map((d) => d.sent || 0));
+      fill(this.statsEl, h('div', { class: 'card', id: 'template-stats-card' },
+        h('div', { class: 'side-head' }, h('h3', {}, this.t('statsTitle', { name: `${st.name} (${st.language})`, days: st.days })),
+          h('button', { class: 'link', 'aria-label': 'close', onclick: () => clear(this.statsEl) }, '×')),
+        h('div', { class: 'stats' }, ...['sent', 'delivered', 'read', 'replied', 'failed'].map((k) =>
+          h('div', { class: 'stat', dataset: { k } }, h('strong', {}, String(st.totals?.[k] ?? 0)), h('span', {}, this.t(`f.${k}`))))),
+        h('div', { class: 'stats' }, ...['delivered', 'read', 'replied', 'failed'].map((k) =>
+          h('div', { class: 'stat', dataset: { rate: k } }, h('strong', {}, pct(st.rates?.[k])), h('span', {}, this.t(`rate.${k}`))))),
+        h('div', { class: 'muted' }, this.t('perDay')),
+        h('div', { class: 'daily' }, ...(st.daily || []).map((d) => h('div', { class: 'day', title: `${d.day}: ${d.sent}` },
+          h('span', { class: 'day-bar', style: { height: `${Math.round((100 * (d.sent || 0)) / max)}%` } }), h('span', { class: 'day-label' }, d.day.slice(8)))))));
+    } catch (e) { this.fail(e); }
+  }
+
   // Meta's review arrives as a webhook; the realtime event refreshes the list.
   onEvent(e) { if (e.type === 'template.updated') { clearTimeout(this.rt); this.rt = setTimeout(() => this.load(), 200); } }
 
