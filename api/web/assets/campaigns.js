@@ -301,7 +301,6 @@ class Progress {
     this.tools = h('div', { class: 'card camp-tools', id: 'camp-tools' });
     this.recipientsEl = h('div', { class: 'card', id: 'camp-recipients' });
     add(this.body, this.head, this.chart, this.tools, this.recipientsEl);
-    this.paintTools();
     this.paintRecipientsButton();
     this.load();
     // Poll every 2 s: the funnel follows webhooks, not only the send loop.
@@ -325,13 +324,20 @@ class Progress {
       testBtn.disabled = true;
       try {
         const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
-        const out = await p.api.post(`/api/v1/campaigns/${this.id}/test-send`, { phone: phone.value.trim() }, { 'Idempotency-Key': key });
+        const vals = {};
+        for (const i of values.querySelectorAll('input')) if (i.value.trim()) vals[i.name] = i.value.trim();
+        const out = await p.api.post(`/api/v1/campaigns/${this.id}/test-send`, { phone: phone.value.trim(), values: vals }, { 'Idempotency-Key': key });
         err.show(null);
         p.app.toast(this.t('testSent', { to: phone.value.trim() }));
         fill(testOut, h('div', { class: 'bubble tpl-live', id: 'camp-test-preview' }, out.preview || ''));
       } catch (e) { err.show(e); } finally { testBtn.disabled = false; }
     } }, this.t('testSend'));
     const testOut = h('div');
+    // A test number is usually not a contact: variables taken from contact
+    // fields need a value typed here.
+    const values = h('div', { class: 'vars', id: 'camp-test-values' }, ...Object.entries(this.c.variables || {})
+      .filter(([, src]) => src.startsWith('contact.')).sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, src]) => h('label', {}, `${varLabel(k)} (${src})`, h('input', { name: k, class: 'camp-test-value' }))));
     const dl = (fmt) => h('button', { type: 'button', id: `camp-export-${fmt}`, onclick: () => p.api.download(`/api/v1/campaigns/${this.id}/export?format=${fmt}`, `campaign-${this.id}-recipients.${fmt}`).catch((e) => err.show(e)) },
       this.t('exportAs', { f: fmt.toUpperCase() }));
     const dup = h('button', { type: 'button', id: 'camp-duplicate', onclick: async () => {
@@ -341,7 +347,8 @@ class Progress {
       try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/retry-failed`); p.app.toast(this.t('requeued', { n: out.requeued })); this.load(); } catch (e) { err.show(e); }
     } }, this.t('retryFailed'));
     fill(this.tools, h('h3', {}, this.t('tools')),
-      p.can('campaigns:launch') ? h('div', { class: 'row-inline' }, h('label', {}, this.t('testPhone'), phone), testBtn) : null, testOut,
+      p.can('campaigns:launch') ? h('div', { class: 'row-inline' }, h('label', {}, this.t('testPhone'), phone), testBtn) : null,
+      p.can('campaigns:launch') ? values : null, testOut,
       h('div', { class: 'row-inline' }, p.can('campaigns:write') ? dup : null, p.can('campaigns:launch') ? this.retryBtn : null, dl('csv'), dl('xlsx')), err);
   }
 
@@ -374,7 +381,7 @@ class Progress {
   async load() {
     try {
       this.c = await this.page.api.get(`/api/v1/campaigns/${this.id}`);
-      if (!this.names) await this.loadNames();
+      if (!this.names) { await this.loadNames(); this.paintTools(); }
       this.paint();
     } catch (e) { if (e.status === 404) clearInterval(this.timer); this.page.fail(e); }
   }
