@@ -63,6 +63,13 @@ type Deps struct {
 	// Campaigns starts and signals CampaignWorkflows (nil: launch, pause,
 	// resume and cancel answer 503).
 	Campaigns CampaignWorkflows
+	// CampaignHolidays join every new campaign's quiet hours.
+	CampaignHolidays []string
+	// CampaignReplyWindow: a reply within it counts for the campaign (3 days when zero).
+	CampaignReplyWindow time.Duration
+	// Senders reports the numbers' dispatcher state (nil: the dispatch
+	// endpoint reports usage only).
+	Senders SenderStates
 }
 
 // Server is the api role.
