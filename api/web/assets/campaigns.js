@@ -363,7 +363,9 @@ class Progress {
       const q = new URLSearchParams({ limit: '50' });
       if (status) q.set('status', status);
       if (cursor) q.set('cursor', cursor);
+      const newest = p.turn('recipients');
       const out = await p.api.get(`/api/v1/campaigns/${this.id}/recipients?${q}`);
+      if (!newest()) return;
       const rows = (out.items || []).map((r) => h('tr', { dataset: { status: r.status } },
         ...[r.contactName || '—', r.phone, r.senderNumber || '', h('span', { class: `chip st-${r.status}` }, this.t(`f.${r.status}`)),
           [r.errorCode, r.reason].filter(Boolean).join(' '), p.time(r.sentAt) || ''].map((x) => h('td', {}, x))));

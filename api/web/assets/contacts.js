@@ -43,7 +43,9 @@ export class ContactsPage extends Page {
       try {
         const p = new URLSearchParams({ limit: '50', offset: String(this.offset) });
         if (this.q) p.set('q', this.q);
+        const newest = this.turn();
         const out = await this.api.get(`/api/v1/contacts?${p}`);
+        if (!newest()) return;
         const pager = h('div', { class: 'pager' },
           h('button', { disabled: this.offset === 0, onclick: () => { this.offset = Math.max(0, this.offset - 50); this.load(); } }, '‹'),
           h('span', { class: 'muted' }, this.t('rangeOf', { a: out.total ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total })),

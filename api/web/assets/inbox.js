@@ -94,7 +94,9 @@ export class Inbox {
     if (this.q) p.set('q', this.q);
     if (more && this.nextCursor) p.set('cursor', this.nextCursor);
     try {
+      const n = (this.listSeq = (this.listSeq || 0) + 1);
       const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+      if (n !== this.listSeq) return; // a newer list request answers
       this.items = more ? [...this.items, ...page.items] : page.items;
       this.nextCursor = page.nextCursor || '';
       this.renderList();

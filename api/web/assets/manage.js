@@ -16,7 +16,9 @@ export class TemplatesPage extends Page {
   }
   async load() {
     try {
+      const newest = this.turn();
       const out = await this.api.get(`/api/v1/templates${this.status.value ? `?status=${this.status.value}` : ''}`);
+      if (!newest()) return;
       fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
         (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
           h('span', {}, this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED')
@@ -257,7 +259,9 @@ export class CasesPage extends Page {
     try {
       const p = new URLSearchParams({ status: this.status, limit: '100' });
       if (this.team.value) p.set('teamId', this.team.value);
+      const newest = this.turn();
       const out = await this.api.get(`/api/v1/cases?${p}`);
+      if (!newest()) return;
       const an = new Map(this.agents.map((a) => [a.id, a.name]));
       const tn = new Map(this.teams.map((t) => [t.id, t.name]));
       const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
@@ -347,9 +351,11 @@ export class AuditPage extends Page {
       const p = new URLSearchParams({ limit: '50', offset: String(this.offset) });
       if (this.entity.value.trim()) p.set('entity', this.entity.value.trim());
       if (this.action.value.trim()) p.set('action', this.action.value.trim());
+      const newest = this.turn();
       const [out, agents] = await Promise.all([this.api.get(`/api/v1/audit?${p}`),
         this.names || (this.can('agents:read') ? this.api.get('/api/v1/agents?limit=200') : { items: [] })]);
       this.names = agents;
+      if (!newest()) return;
       const name = new Map((agents.items || []).map((a) => [a.id, a.name]));
       fill(this.listEl, this.table([this.t('time'), this.t('actor'), this.t('action'), this.t('entity'), this.t('details')],
         out.items.map((e) => [this.time(e.at), e.actorId ? name.get(e.actorId) || `#${e.actorId}` : this.t('system'), h('code', {}, e.action), `${e.entity}${e.entityId ? ` #${e.entityId}` : ''}`,

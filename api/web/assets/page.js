@@ -13,6 +13,15 @@ export class Page {
   time(iso) { return iso ? this.app.i18n.dateTime(iso) : ''; }
   fail(e) { this.app.toast(e.field ? `${e.field}: ${e.message}` : e.message); }
 
+  // turn marks a new request for a list; the returned function says whether
+  // it is still the newest, so a slow older answer never overwrites a newer
+  // one (filters changed quickly).
+  turn(name = 'load') {
+    this.turns = this.turns || {};
+    const n = (this.turns[name] = (this.turns[name] || 0) + 1);
+    return () => this.turns[name] === n;
+  }
+
   // shell puts a page heading, optional actions and a body into the root.
   shell(title, ...actions) {
     const body = h('div', { class: 'page-body' });
