@@ -216,8 +216,21 @@ func TestWebUICampaignWizard(t *testing.T) {
 		t.Fatalf("the cancelled campaign sent %d of 12", slowSent)
 	}
 
-	// A start time typed in the wizard is Jakarta time: tomorrow 09:00 WIB
-	// is stored as 02:00 UTC.
+	// An uploaded list (an import's 3 contacts) as the audience, without a
+	// segment, skipping contacts an agent is serving; and a start time typed
+	// in the wizard is Jakarta time: tomorrow 09:00 WIB is 02:00 UTC.
+	var job struct {
+		Job struct{ ID int64 } `json:"job"`
+	}
+	if code := st.call("POST", "/api/v1/intake", cm, map[string]any{"rows": []map[string]any{{"phone": "081277770001", "name": "List Satu"},
+		{"phone": "081277770002", "name": "List Dua"}, {"phone": "081277770003", "name": "List Tiga"}}}, &job, "Idempotency-Key", "ui-list-1"); code != 202 {
+		t.Fatalf("import list: %d", code)
+	}
+	waitUntil(t, 15*time.Second, "list imported", func() bool {
+		var s string
+		db.Raw(`SELECT status FROM intake_jobs WHERE id = ?`, job.Job.ID).Scan(&s)
+		return s == "completed"
+	})
 	jkt := time.FixedZone("WIB", 7*3600)
 	tomorrow := time.Now().In(jkt).AddDate(0, 0, 1)
 	local := tomorrow.Format("2006-01-02") + "T09:00"
@@ -226,7 +239,12 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("template step", `!!document.querySelector('#cw-template option')`, 5*time.Second),
 		chromedp.SendKeys(`.cw-var[name="body.2"]`, "diskon", chromedp.ByQuery),
 		chromedp.Click("#wizard-next", chromedp.ByQuery),
-		waitJS("segment step", `!!document.querySelector('#cw-segment')`, 2*time.Second),
+		waitJS("segment step with the list", `!!document.querySelector('#cw-list option[value="`+fmt.Sprint(job.Job.ID)+`"]')`, 5*time.Second),
+		setValue("#cw-segment", "0"),
+		chromedp.Click("#wizard-next", chromedp.ByQuery),
+		waitJS("segment or list required", `document.querySelector('.form-error:not([hidden])')?.textContent.length > 0`, 2*time.Second),
+		setValue("#cw-list", fmt.Sprint(job.Job.ID)),
+		chromedp.Click("#cw-skip-assigned", chromedp.ByQuery),
 		chromedp.Click("#wizard-next", chromedp.ByQuery),
 		waitJS("schedule step", `!!document.querySelector('#cw-name')`, 2*time.Second),
 		chromedp.SendKeys("#cw-name", "Promo besok pagi", chromedp.ByQuery),
@@ -235,11 +253,19 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("start time required", `document.querySelector('.form-error:not([hidden])')?.textContent.length > 0`, 2*time.Second),
 		setValue("#cw-start-at", local),
 		chromedp.Click("#wizard-next", chromedp.ByQuery),
-		waitJS("review", `!!document.querySelector('#cw-audience')`, 10*time.Second))
-	var startAt time.Time
-	db.Raw(`SELECT start_at FROM campaigns WHERE name = 'Promo besok pagi'`).Scan(&startAt)
-	if want := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 9, 0, 0, 0, jkt); !startAt.Equal(want) {
-		t.Fatalf("start_at %s, want %s", startAt.UTC(), want.UTC())
+		waitJS("review: the list's 3 contacts", `document.querySelector('#cw-audience [data-k="size"] strong')?.textContent === '3'`, 10*time.Second))
+	var later struct {
+		StartAt      time.Time
+		SegmentID    *int64
+		IntakeJobID  int64
+		SkipAssigned bool
+	}
+	db.Raw(`SELECT start_at, segment_id, intake_job_id, skip_assigned FROM campaigns WHERE name = 'Promo besok pagi'`).Scan(&later)
+	if want := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 9, 0, 0, 0, jkt); !later.StartAt.Equal(want) {
+		t.Fatalf("start_at %s, want %s", later.StartAt.UTC(), want.UTC())
+	}
+	if later.SegmentID != nil || later.IntakeJobID != job.Job.ID || !later.SkipAssigned {
+		t.Fatalf("audience of the list campaign: %+v", later)
 	}
 
 	var sent int64
