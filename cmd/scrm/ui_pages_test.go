@@ -139,6 +139,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("audience preview", `document.querySelector('#cw-audience [data-k="size"] strong')?.textContent === '17'`, 10*time.Second),
 		waitJS("opted out and reachable", `document.querySelector('#cw-audience [data-k="opted-out"] strong').textContent === '5' && document.querySelector('#cw-audience [data-k="reachable"] strong').textContent === '12'`, time.Second),
 		waitJS("sample preview", `/^Halo Pelanggan \d+, ada promo cicilan 0% untuk Anda minggu ini\.$/.test(document.querySelector('#cw-sample').textContent)`, time.Second),
+		waitJS("template checked by the API, no problems", `(e => e && !e.classList.contains('warn-box') && /body \d+\/1024/i.test(e.textContent))(document.querySelector('#cw-check'))`, 5*time.Second),
 		screenshot(t, "ui-campaign-review-1366x768.png"))
 	var drafts int64
 	db.Raw(`SELECT count(*) FROM campaigns WHERE name = 'Promo cicilan UI' AND status = 'draft'`).Scan(&drafts)

@@ -260,6 +260,23 @@ class Wizard {
       h('div', { class: 'muted' }, this.t('samplePreview')),
       h('div', { class: 'bubble tpl-live', id: 'cw-sample' }, a.samplePreview || render(templateBody(this.tpl() || {}), a.sample || {})));
     launch.disabled = reachable === 0;
+    this.checkTemplate(box, c);
+  }
+
+  // checkTemplate asks the API to render the template for the campaign's
+  // first contact and lists what WhatsApp would refuse (lengths, gaps).
+  async checkTemplate(box, c) {
+    try {
+      // A real contact fills contact.* variables: the segment's first one.
+      if (!c.segmentId) return;
+      const first = await this.page.api.get(`/api/v1/segments/${c.segmentId}/contacts?limit=1`);
+      if (!first.items?.length) return;
+      const pv = await this.page.api.post(`/api/v1/templates/${c.templateId}/preview`, { campaignId: c.id, contactId: first.items[0].id });
+      const problems = [...(pv.problems || []), ...(pv.missing || []).map((k) => this.t('missingValue', { k: varLabel(k) }))];
+      add(box, h('div', { id: 'cw-check', class: problems.length ? 'notice warn-box' : 'muted' },
+        problems.length ? [h('strong', {}, this.t('templateProblems')), h('ul', {}, ...problems.map((x) => h('li', {}, x)))]
+          : this.t('templateOk', { n: (pv.components || []).map((x) => `${x.type} ${x.chars}${x.limit ? `/${x.limit}` : ''}`).join(', ') })));
+    } catch { /* an API without previews: the sample above is enough */ }
   }
 
   async launch(btn, err) {
