@@ -38,7 +38,7 @@ export class CampaignsPage extends Page {
       try {
         const out = await this.api.get('/api/v1/campaigns?limit=100');
         fill(this.body, this.table([this.t('name'), this.t('status'), this.t('startAt'), this.t('created')],
-          (out.items || []).map((c) => h('tr', { class: 'clickable', dataset: { id: c.id }, onclick: () => this.app.navigate(`/campaigns/${c.id}`) },
+          (out.items || []).map((c) => h('tr', { class: 'clickable', dataset: { id: c.id }, onclick: (ev) => { if (!ev.target.closest('a')) this.app.navigate(`/campaigns/${c.id}`); } },
             h('td', {}, this.link(`/campaigns/${c.id}`, c.name)), h('td', {}, statusChip(this, c.status)),
             h('td', {}, c.startAt ? this.time(c.startAt) : this.t('startNow')), h('td', {}, this.time(c.createdAt)))),
           { id: 'campaign-list' }));
