@@ -698,6 +698,18 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			}
 		}
 		now := s.now()
+		// The page is written in a handful of set-based statements, not
+		// per contact: claims must keep ahead of 20 numbers at 80/s.
+		var skipIDs Int64List
+		var skipReasons StringList
+		type pending struct {
+			contact, sender int64
+			zone, preview   string // preview: the message body
+			last            string // the conversation list's preview
+			notBefore       time.Time
+			payload         string
+		}
+		var sends []pending
 		for _, ct := range contacts {
 			if done[ct.ID] {
 				continue
@@ -728,12 +740,13 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				}
 			}
 			if skip != "" {
-				if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
-					VALUES (?, ?, 'skipped', ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, ct.ID, skip, now, now).Error; err != nil {
-					return err
-				}
+				skipIDs, skipReasons = append(skipIDs, ct.ID), append(skipReasons, skip)
 				res.Skipped[skip]++
 				continue
+			}
+			raw, err := json.Marshal(msg)
+			if err != nil {
+				return err
 			}
 			// The recipient's zone and first allowed moment (quiet hours)
 			// order the sender's queue; dispatch re-checks them at send time.
@@ -742,38 +755,86 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			if notBefore.IsZero() {
 				notBefore = now
 			}
-			var recID int64
+			sends = append(sends, pending{contact: ct.ID, sender: senderID, zone: zone, preview: preview, last: ellipsize(preview, 140),
+				notBefore: notBefore, payload: string(raw)})
+		}
+		if len(skipIDs) > 0 {
+			if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
+				SELECT ?, u.contact_id, 'skipped', u.reason, ?, ? FROM unnest(?::bigint[], ?::text[]) AS u(contact_id, reason)
+				ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, now, now, skipIDs, skipReasons).Error; err != nil {
+				return fmt.Errorf("skipped recipients: %w", err)
+			}
+		}
+		if len(sends) > 0 {
+			var contactsIn, sendersIn Int64List
+			var zones, previews, lasts, notBefores, payloads StringList
+			byContact := map[int64]pending{}
+			for _, p := range sends {
+				contactsIn, sendersIn = append(contactsIn, p.contact), append(sendersIn, p.sender)
+				zones, notBefores = append(zones, p.zone), append(notBefores, p.notBefore.Format(time.RFC3339Nano))
+				byContact[p.contact] = p
+			}
+			var fresh []struct {
+				ID        int64
+				ContactID int64
+				SenderID  int64
+			}
 			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, zone, not_before, created_at, updated_at)
-				VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
-				campaignID, ct.ID, senderID, zone, notBefore, now, now).Scan(&recID).Error; err != nil {
-				return err
+				SELECT ?, u.contact_id, u.sender_id, 'queued', u.zone, u.not_before, ?, ?
+				FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[]) AS u(contact_id, sender_id, zone, not_before)
+				ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id, sender_id`,
+				campaignID, now, now, contactsIn, sendersIn, zones, notBefores).Scan(&fresh).Error; err != nil {
+				return fmt.Errorf("queued recipients: %w", err)
 			}
-			if recID == 0 {
-				continue // claimed concurrently: its row is returned below
-			}
-			var convID int64
-			if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at, last_preview)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (sender_id, contact_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,
-					last_preview = EXCLUDED.last_preview, updated_at = EXCLUDED.updated_at
-				RETURNING id`, senderID, ct.ID, now, now, now, ellipsize(preview, 140)).Scan(&convID).Error; err != nil {
-				return fmt.Errorf("conversation for contact %d: %w", ct.ID, err)
-			}
-			raw, err := json.Marshal(msg)
-			if err != nil {
-				return err
-			}
-			var msgID int64
-			if err := tx.Raw(`SELECT nextval(pg_get_serial_sequence('messages', 'id'))`).Scan(&msgID).Error; err != nil {
-				return err
-			}
-			if err := tx.Exec(`INSERT INTO messages (id, conversation_id, direction, type, body, payload, status, send_state, biz_opaque, created_at)
-				VALUES (?, ?, 'out', 'template', ?, ?, 'queued', 'pending', ?, ?)`,
-				msgID, convID, preview, string(raw), strconv.FormatInt(msgID, 10), now).Error; err != nil {
-				return fmt.Errorf("message for contact %d: %w", ct.ID, err)
-			}
-			if err := tx.Exec(`UPDATE campaign_recipients SET message_id = ? WHERE id = ?`, msgID, recID).Error; err != nil {
-				return err
+			// Rows claimed concurrently by another attempt are returned below.
+			if len(fresh) > 0 {
+				var recIDs, convSenders, convContacts Int64List
+				for _, f := range fresh {
+					recIDs, convSenders, convContacts = append(recIDs, f.ID), append(convSenders, f.SenderID), append(convContacts, f.ContactID)
+					previews = append(previews, byContact[f.ContactID].preview)
+					lasts = append(lasts, byContact[f.ContactID].last)
+					payloads = append(payloads, byContact[f.ContactID].payload)
+				}
+				var convs []struct {
+					ID        int64
+					ContactID int64
+				}
+				if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at, last_preview)
+					SELECT u.sender_id, u.contact_id, ?, ?, ?, u.preview FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS u(sender_id, contact_id, preview)
+					ON CONFLICT (sender_id, contact_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,
+						last_preview = EXCLUDED.last_preview, updated_at = EXCLUDED.updated_at
+					RETURNING id, contact_id`, now, now, now, convSenders, convContacts, lasts).Scan(&convs).Error; err != nil {
+					return fmt.Errorf("conversations of the page: %w", err)
+				}
+				convOf := map[int64]int64{}
+				for _, cv := range convs {
+					convOf[cv.ContactID] = cv.ID
+				}
+				var allocated []int64
+				if err := tx.Raw(`SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, ?)`, len(fresh)).
+					Scan(&allocated).Error; err != nil {
+					return err
+				}
+				if len(allocated) != len(fresh) {
+					return fmt.Errorf("allocated %d message ids for %d recipients", len(allocated), len(fresh))
+				}
+				msgIDs := Int64List(allocated)
+				var convIDs Int64List
+				var bizs StringList
+				for i, f := range fresh {
+					convIDs = append(convIDs, convOf[f.ContactID])
+					bizs = append(bizs, strconv.FormatInt(msgIDs[i], 10))
+				}
+				if err := tx.Exec(`INSERT INTO messages (id, conversation_id, direction, type, body, payload, status, send_state, biz_opaque, created_at)
+					SELECT u.id, u.conversation_id, 'out', 'template', u.body, u.payload::jsonb, 'queued', 'pending', u.biz, ?
+					FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(id, conversation_id, body, payload, biz)`,
+					now, msgIDs, convIDs, previews, payloads, bizs).Error; err != nil {
+					return fmt.Errorf("messages of the page: %w", err)
+				}
+				if err := tx.Exec(`UPDATE campaign_recipients r SET message_id = u.message_id
+					FROM unnest(?::bigint[], ?::bigint[]) AS u(id, message_id) WHERE r.id = u.id`, recIDs, msgIDs).Error; err != nil {
+					return fmt.Errorf("link messages of the page: %w", err)
+				}
 			}
 		}
 		var rows []struct {
@@ -843,18 +904,19 @@ func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, out
 		return nil
 	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].MessageID < outs[j].MessageID })
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, o := range outs {
-			var code *int
-			if o.ErrorCode != 0 {
-				code = &o.ErrorCode
-			}
-			if err := tx.Exec(`UPDATE campaign_recipients SET status = ?, error_code = ?, reason = ?, updated_at = ?
-				WHERE campaign_id = ? AND message_id = ? AND status = 'queued'`,
-				o.Status, code, o.Reason, s.now(), campaignID, o.MessageID).Error; err != nil {
-				return fmt.Errorf("record outcome of message %d: %w", o.MessageID, err)
-			}
-		}
-		return nil
-	})
+	var ids, codes Int64List
+	var statuses, reasons StringList
+	for _, o := range outs {
+		ids, codes = append(ids, o.MessageID), append(codes, int64(o.ErrorCode))
+		statuses, reasons = append(statuses, o.Status), append(reasons, o.Reason)
+	}
+	// One statement for the whole round (code 0 is stored as NULL).
+	err := s.DB.WithContext(ctx).Exec(`UPDATE campaign_recipients r SET status = u.status, error_code = NULLIF(u.code, 0), reason = u.reason, updated_at = ?
+		FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[]) AS u(message_id, status, code, reason)
+		WHERE r.campaign_id = ? AND r.message_id = u.message_id AND r.status = 'queued'`,
+		s.now(), ids, statuses, codes, reasons, campaignID).Error
+	if err != nil {
+		return fmt.Errorf("record %d outcomes of campaign %d: %w", len(outs), campaignID, err)
+	}
+	return nil
 }
