@@ -23,13 +23,13 @@ func TestWebUIServing(t *testing.T) {
 		b, _ := io.ReadAll(rec.Body)
 		return rec.Code, rec.Header().Get("Content-Type"), string(b)
 	}
-	for _, p := range []string{"/", "/inbox", "/inbox/42", "/admin/agents"} {
+	for _, p := range []string{"/", "/inbox", "/inbox/42", "/admin/agents", "/campaigns/new", "/campaigns/7", "/contacts/import", "/admin/roles"} {
 		code, ct, body := get(p)
 		if code != 200 || !strings.HasPrefix(ct, "text/html") || !strings.Contains(body, `src="/assets/app.js"`) {
 			t.Errorf("GET %s: %d %s %.80q", p, code, ct, body)
 		}
 	}
-	for _, p := range []string{"/assets/app.js", "/assets/inbox.js", "/assets/i18n.js"} {
+	for _, p := range []string{"/assets/app.js", "/assets/inbox.js", "/assets/i18n.js", "/assets/page.js", "/assets/campaigns.js", "/assets/contacts.js", "/assets/manage.js"} {
 		if code, ct, _ := get(p); code != 200 || !strings.Contains(ct, "javascript") {
 			t.Errorf("GET %s: %d %s", p, code, ct)
 		}

@@ -236,7 +236,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
 		chromedp.Click("#login-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
-		waitJS("the menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'inbox,agents,teams'`, 5*time.Second))
+		waitJS("the menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'inbox,contacts,cases,templates,senders,agents,teams'`, 5*time.Second))
 	waitUntil(t, 10*time.Second, "ayu online through the browser's websocket", func() bool {
 		var p string
 		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
@@ -318,6 +318,44 @@ func TestWebUIEndToEnd(t *testing.T) {
 		t.Fatalf("simulator received %d templates, want 1", templates)
 	}
 
+	// The details panel: contact, labels and a private note (never sent).
+	run("details panel",
+		chromedp.Click("#thread-details", chromedp.ByQuery),
+		waitJS("contact in the panel", `document.querySelector('#side-panel')?.textContent.includes('+6281234567890')`, 5*time.Second),
+		chromedp.SendKeys("#side-labels", "janji-bayar, vip", chromedp.ByQuery),
+		chromedp.Click("#side-labels-save", chromedp.ByQuery),
+		chromedp.SendKeys("#side-note-text", "Nasabah minta dihubungi sore", chromedp.ByQuery),
+		chromedp.Click("#side-note-add", chromedp.ByQuery),
+		waitJS("note listed", `document.querySelector('#side-notes')?.textContent.includes('Nasabah minta dihubungi sore')`, 5*time.Second),
+		screenshot(t, "ui-inbox-details-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-inbox-details-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Click("#thread-details", chromedp.ByQuery),
+		waitJS("panel closed", `!document.querySelector('.inbox').classList.contains('with-side')`, 2*time.Second),
+		waitJS("labels in the list", `[...document.querySelectorAll('.conv-item .labels .chip')].map(e => e.textContent).join() === 'janji-bayar,vip'`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="label"]`, "tidak-ada"),
+		waitJS("label filter: nothing", `!!document.querySelector('#conv-list li.empty')`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="label"]`, "vip"),
+		waitJS("label filter: Siti", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="window"]`, "open"),
+		waitJS("window filter: nothing open", `!!document.querySelector('#conv-list li.empty')`, 5*time.Second),
+		setValue(`#inbox-filters [data-filter="window"]`, ""),
+		setValue(`#inbox-filters [data-filter="label"]`, ""),
+		waitJS("filters cleared", `!!document.querySelector('.conv-item')`, 5*time.Second))
+	var labels string
+	db.Raw(`SELECT labels::text FROM conversations ORDER BY id LIMIT 1`).Scan(&labels)
+	var notes int64
+	db.Raw(`SELECT count(*) FROM conversation_notes WHERE body = 'Nasabah minta dihubungi sore'`).Scan(&notes)
+	if !strings.Contains(labels, "janji-bayar") || !strings.Contains(labels, "vip") || notes != 1 {
+		t.Fatalf("labels %q, notes %d", labels, notes)
+	}
+	for _, e := range st.sim.Outbox() {
+		if strings.Contains(string(e.Body), "dihubungi sore") {
+			t.Fatal("a private note reached the customer")
+		}
+	}
+
 	// 6. The agents page lists agents; Ayu (no agents:write) gets no create form.
 	run("agents page",
 		chromedp.Click(`[data-nav="agents"]`, chromedp.ByQuery),
@@ -360,12 +398,69 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("new team listed", `document.querySelector('#teams-list table')?.textContent.includes('Penagihan Surabaya')`, 5*time.Second),
 		chromedp.Click(`[data-nav="agents"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#agent-form", chromedp.ByQuery),
+		waitJS("the new team offered", `[...document.querySelectorAll('#agent-form select[name="teamIds"] option')].some(o => o.textContent === 'Penagihan Surabaya')`, 5*time.Second),
+		// ...and an agent with the Agent role in that team.
+		chromedp.SendKeys(`#agent-form input[name="name"]`, "Rina Wijaya", chromedp.ByQuery),
+		chromedp.SendKeys(`#agent-form input[name="email"]`, "rina@e2e.id", chromedp.ByQuery),
+		chromedp.SendKeys(`#agent-form input[name="password"]`, "agent-password-2", chromedp.ByQuery),
+		chromedp.Evaluate(`(() => { const f = document.querySelector('#agent-form');
+			for (const o of f.querySelector('select[name="roleId"]').options) o.selected = o.textContent === 'Agent';
+			for (const o of f.querySelector('select[name="teamIds"]').options) o.selected = o.textContent === 'Penagihan Surabaya'; })()`, nil),
+		chromedp.Click(`#agent-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("new agent listed", `[...document.querySelectorAll('#agents-list tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('rina@e2e.id') && r.textContent.includes('Agent'))`, 5*time.Second),
+		waitJS("no disable button for oneself", `![...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('admin@e2e.id')).querySelector('button')`, time.Second),
 		screenshot(t, "ui-agents-1366x768.png"))
 	var teams int64
 	db.Raw(`SELECT count(*) FROM teams WHERE name = 'Penagihan Surabaya'`).Scan(&teams)
 	if teams != 1 {
 		t.Fatalf("teams named Penagihan Surabaya: %d", teams)
 	}
+	var rina struct {
+		Status string
+		Role   string
+		Team   string
+	}
+	db.Raw(`SELECT a.status, r.name AS role, t.name AS team FROM agents a JOIN roles r ON r.id = a.role_id
+		JOIN team_members m ON m.agent_id = a.id JOIN teams t ON t.id = m.team_id WHERE a.email = 'rina@e2e.id'`).Scan(&rina)
+	if rina.Status != "active" || rina.Role != "Agent" || rina.Team != "Penagihan Surabaya" {
+		t.Fatalf("agent created through the form: %+v", rina)
+	}
+	// ...and disabled again from the list.
+	run("disable an agent",
+		chromedp.Evaluate(`[...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('rina@e2e.id')).querySelector('button').click()`, nil),
+		waitJS("Rina disabled", `[...document.querySelectorAll('#agents-list tr')].find(r => r.textContent.includes('rina@e2e.id'))?.textContent.includes('Disabled')`, 5*time.Second))
+	db.Raw(`SELECT status FROM agents WHERE email = 'rina@e2e.id'`).Scan(&rina.Status)
+	if rina.Status != "disabled" {
+		t.Fatalf("Rina after disable: %s", rina.Status)
+	}
+	// The team's members: Rina becomes its lead.
+	run("team members",
+		chromedp.Click(`[data-nav="teams"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#teams-list [data-team="Penagihan Surabaya"]`, chromedp.ByQuery),
+		chromedp.Click(`#teams-list [data-team="Penagihan Surabaya"]`, chromedp.ByQuery),
+		waitJS("Rina a member", `[...document.querySelectorAll('#team-members tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('Member'))`, 5*time.Second),
+		chromedp.Evaluate(`[...document.querySelectorAll('#team-members tr')].find(r => r.textContent.includes('Rina Wijaya')).querySelector('button').click()`, nil),
+		waitJS("Rina the lead", `[...document.querySelectorAll('#team-members tr')].some(r => r.textContent.includes('Rina Wijaya') && r.textContent.includes('Lead'))`, 5*time.Second))
+	var teamRole string
+	db.Raw(`SELECT m.team_role FROM team_members m JOIN agents a ON a.id = m.agent_id WHERE a.email = 'rina@e2e.id'`).Scan(&teamRole)
+	if teamRole != "lead" {
+		t.Fatalf("Rina's team role: %q", teamRole)
+	}
+	// The admin's other pages open without errors: roles (the permission
+	// matrix), senders, templates, cases, audit.
+	run("admin pages",
+		chromedp.Click(`[data-nav="roles"]`, chromedp.ByQuery),
+		waitJS("permission matrix", `document.querySelectorAll('#role-matrix input[type="checkbox"]').length >= 4 * 31`, 5*time.Second),
+		screenshot(t, "ui-roles-1366x768.png"),
+		chromedp.Click(`[data-nav="senders"]`, chromedp.ByQuery),
+		waitJS("sender listed", `document.querySelector('#sender-list')?.textContent.includes('+622150000001') && document.querySelector('#sender-list').textContent.includes('`+e2ePNID+`')`, 5*time.Second),
+		chromedp.Click(`[data-nav="templates"]`, chromedp.ByQuery),
+		waitJS("template listed", `document.querySelector('#template-list')?.textContent.includes('pengingat_tagihan')`, 5*time.Second),
+		chromedp.Click(`[data-nav="audit"]`, chromedp.ByQuery),
+		waitJS("audit rows with actor names", `document.querySelectorAll('#audit-list tbody tr').length > 3 && document.querySelector('#audit-list').textContent.includes('Admin')`, 5*time.Second),
+		screenshot(t, "ui-audit-1366x768.png"),
+		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
+		waitJS("cases page", `!!document.querySelector('#case-list table')`, 5*time.Second))
 
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))

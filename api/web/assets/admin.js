@@ -37,8 +37,13 @@ export class AgentsPage extends AdminPage {
         this.app.can('roles:read') ? this.app.api.get('/api/v1/roles') : { items: [] },
       ]);
       const roleName = new Map((roles.items || []).map((r) => [r.id, r.name]));
-      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence')],
-        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence)])));
+      const toggle = (a) => h('button', { class: 'link', dataset: { agent: a.id }, onclick: async () => {
+        try { await this.app.api.post(`/api/v1/agents/${a.id}/${a.status === 'active' ? 'disable' : 'enable'}`); this.load(); } catch (e) { this.app.toast(e.message); }
+      } }, this.t(a.status === 'active' ? 'disableAgent' : 'enableAgent'));
+      const canToggle = this.app.can('agents:delete');
+      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence'), ''],
+        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence),
+          canToggle && a.id !== this.app.me.agent.id ? toggle(a) : ''])));
       if (this.app.can('agents:write')) this.renderForm(teams.items || [], roles.items || []);
     } catch (e) { this.app.toast(e.message); }
   }
@@ -49,7 +54,7 @@ export class AgentsPage extends AdminPage {
       h('label', {}, this.t('email'), h('input', { name: 'email', type: 'email', required: true })),
       h('label', {}, this.t('password'), h('input', { name: 'password', type: 'password', minlength: 8, required: true })),
       h('label', {}, this.t('role'), roles.length
-        ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id }, r.name)))
+        ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id, selected: r.systemKey === 'agent' }, r.name)))
         : h('input', { name: 'roleId', type: 'number', required: true })),
       h('label', {}, this.t('teams'), h('select', { name: 'teamIds', multiple: true }, ...teams.map((t) => h('option', { value: t.id }, t.name)))),
       h('button', { class: 'primary', type: 'submit' }, this.t('create')));
@@ -67,17 +72,45 @@ export class AgentsPage extends AdminPage {
 export class TeamsPage extends AdminPage {
   mount() {
     this.listEl = h('div', { id: 'teams-list' });
-    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('teams')), this.listEl, this.form = h('div')));
+    this.membersEl = h('div');
+    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('teams')), this.listEl, this.membersEl, this.form = h('div')));
     this.load();
   }
   async load() {
     try {
       const teams = await this.app.api.get('/api/v1/teams');
+      this.teams = teams.items || [];
       clear(this.listEl).append(this.table([this.t('name'), this.t('strategy'), this.t('members')],
-        (teams.items || []).map((t) => [t.name, t.strategy, String((t.members || []).length)])));
+        this.teams.map((t) => [h('button', { class: 'link', dataset: { team: t.name }, onclick: () => this.members(t.id) }, t.name), t.strategy, String((t.members || []).length)])));
+      if (this.openTeam) this.members(this.openTeam);
       if (this.app.can('teams:write')) this.renderForm();
     } catch (e) { this.app.toast(e.message); }
   }
+  // members shows a team's agents with their team role; with teams:write
+  // agents can be added, made lead, or removed.
+  async members(id) {
+    const t = this.teams.find((x) => x.id === id);
+    if (!t) return;
+    this.openTeam = id;
+    const edit = this.app.can('teams:write');
+    const api = this.app.api;
+    const act = async (f) => { try { await f(); this.load(); } catch (e) { this.app.toast(e.field ? `${e.field}: ${e.message}` : e.message); } };
+    const rows = (t.members || []).map((m) => [m.name, m.email, this.t(`teamRole.${m.teamRole}`), this.t(m.presence),
+      edit ? h('span', {}, h('button', { class: 'link', onclick: () => act(() => api.put(`/api/v1/teams/${id}/members/${m.agentId}`, { teamRole: m.teamRole === 'lead' ? 'member' : 'lead' })) },
+        this.t(m.teamRole === 'lead' ? 'makeMember' : 'makeLead')),
+      h('button', { class: 'link', onclick: () => act(() => api.del(`/api/v1/teams/${id}/members/${m.agentId}`)) }, this.t('remove'))) : '']);
+    const box = h('div', { class: 'card', id: 'team-members' }, h('h3', {}, `${t.name} · ${this.t('members')}`),
+      this.table([this.t('name'), this.t('email'), this.t('role'), this.t('presence'), ''], rows));
+    if (edit && this.app.can('agents:read')) {
+      const agents = (await api.get('/api/v1/agents?limit=200')).items || [];
+      const inTeam = new Set((t.members || []).map((m) => m.agentId));
+      const sel = h('select', { name: 'agent' }, ...agents.filter((a) => !inTeam.has(a.id)).map((a) => h('option', { value: a.id }, a.name)));
+      box.append(h('div', { class: 'row-inline', id: 'member-add' }, sel,
+        h('button', { class: 'primary', onclick: () => sel.value && act(() => api.put(`/api/v1/teams/${id}/members/${sel.value}`, { teamRole: 'member' })) }, this.t('addMember'))));
+    }
+    clear(this.membersEl).append(box);
+  }
+
   renderForm() {
     const f = h('form', { class: 'card form', id: 'team-form' },
       h('h3', {}, this.t('newTeam')),

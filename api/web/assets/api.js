@@ -80,6 +80,37 @@ export class Api {
     return data;
   }
 
+  // send makes one authenticated fetch (refresh and retry once on 401) and
+  // returns the Response; raw and upload build on it.
+  async send(path, init) {
+    if (!this.access) await this.refresh();
+    const go = () => fetch(path, { ...init, headers: { ...init.headers, Authorization: `Bearer ${this.access}` } });
+    let res = await go();
+    if (res.status === 401) { await this.refresh(); res = await go(); }
+    return res;
+  }
+
+  // upload posts multipart form data (the browser sets the boundary).
+  async upload(path, form, headers = {}) {
+    const res = await this.send(path, { method: 'POST', headers: { Accept: 'application/json', ...headers }, body: form });
+    const text = await res.text();
+    let data = null;
+    if (text) { try { data = JSON.parse(text); } catch { data = null; } }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  // download fetches a file with the session and hands it to the browser.
+  async download(path, name) {
+    const res = await this.send(path, { method: 'GET', headers: {} });
+    if (!res.ok) throw new ApiError(res.status, null);
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url; a.download = name;
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
   async request(method, path, body, headers = {}) {
     if (!this.access) await this.refresh();
     try {
@@ -93,4 +124,6 @@ export class Api {
   get(path) { return this.request('GET', path); }
   post(path, body = {}, headers) { return this.request('POST', path, body, headers); }
   put(path, body = {}) { return this.request('PUT', path, body); }
+  patch(path, body = {}) { return this.request('PATCH', path, body); }
+  del(path) { return this.request('DELETE', path); }
 }

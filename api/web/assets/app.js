@@ -6,6 +6,23 @@ import { h, clear } from './dom.js';
 import { Realtime } from './realtime.js';
 import { Inbox } from './inbox.js';
 import { AgentsPage, TeamsPage } from './admin.js';
+import { CampaignsPage } from './campaigns.js';
+import { ContactsPage } from './contacts.js';
+import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './manage.js';
+
+// The menu: each page shows only with the permission the server checks too.
+const MENU = [
+  { path: '/inbox', label: 'inbox', perm: 'inbox:read', Page: Inbox },
+  { path: '/campaigns', label: 'campaigns', perm: 'campaigns:read', Page: CampaignsPage },
+  { path: '/contacts', label: 'contacts', perm: 'contacts:read', Page: ContactsPage },
+  { path: '/cases', label: 'cases', perm: 'cases:read', Page: CasesPage },
+  { path: '/templates', label: 'templates', perm: 'templates:read', Page: TemplatesPage },
+  { path: '/senders', label: 'senders', perm: 'senders:read', Page: SendersPage },
+  { path: '/admin/agents', label: 'agents', perm: 'agents:read', Page: AgentsPage },
+  { path: '/admin/teams', label: 'teams', perm: 'teams:read', Page: TeamsPage },
+  { path: '/admin/roles', label: 'roles', perm: 'roles:read', Page: RolesPage },
+  { path: '/admin/audit', label: 'audit', perm: 'audit:read', Page: AuditPage },
+];
 
 class App {
   constructor(root) {
@@ -87,15 +104,11 @@ class App {
     clear(this.root);
     if (!this.me) { this.renderLogin(); return; }
     const path = location.pathname;
-    const menu = [
-      { path: '/inbox', label: 'inbox', perm: 'inbox:read' },
-      { path: '/admin/agents', label: 'agents', perm: 'agents:read' },
-      { path: '/admin/teams', label: 'teams', perm: 'teams:read' },
-    ].filter((m) => this.can(m.perm));
+    const menu = MENU.filter((m) => this.can(m.perm));
     let current = menu.find((m) => path === m.path || path.startsWith(m.path + '/'));
     if (!current && menu.length) { current = menu[0]; history.replaceState(null, '', current.path); }
     const main = h('main', { class: 'main' });
-    const presence = h('select', { id: 'presence', 'aria-label': this.t('presence'), onchange: (ev) => this.setPresence(ev.target.value) },
+    const presence = !this.can('inbox:read') ? null : h('select', { id: 'presence', 'aria-label': this.t('presence'), onchange: (ev) => this.setPresence(ev.target.value) },
       ...['online', 'away'].map((p) => h('option', { value: p, selected: this.me.agent.presence === p }, this.t(p))));
     this.root.append(
       h('header', { class: 'topbar' },
@@ -114,8 +127,7 @@ class App {
       main,
     );
     if (!current) { main.append(h('p', { class: 'empty' }, this.t('forbidden'))); return; }
-    const Page = { inbox: Inbox, agents: AgentsPage, teams: TeamsPage }[current.label];
-    this.page = new Page(this, main);
+    this.page = new current.Page(this, main);
     this.page.mount();
   }
 

@@ -6,6 +6,7 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'style') Object.assign(el.style, v); // CSSOM: allowed by the CSP, unlike a style attribute
     else if (k === 'value') el.value = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
@@ -17,6 +18,14 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
+
+// add appends children, skipping null/undefined/false (native append would
+// print them as text); fill replaces an element's children.
+export function add(el, ...children) {
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+export function fill(el, ...children) { return add(clear(el), ...children); }
 
 // countdown renders a duration as "5j 03m" / "12:04" style text.
 export function countdown(ms) {

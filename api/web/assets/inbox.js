@@ -2,6 +2,7 @@
 // thread with delivery statuses, composer with canned responses, and the
 // template picker once the 24h window is closed.
 import { h, clear, countdown } from './dom.js';
+import { SidePanel } from './inbox_side.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -9,7 +10,7 @@ const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '�
 function messageOf(data) { return data?.message ? { ...data.message, conversationId: data.conversationId ?? data.message.conversationId } : data; }
 
 // templateVars lists a template's placeholders as "body.1", "header.1", ...
-function templateVars(tpl) {
+export function templateVars(tpl) {
   const out = [];
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
@@ -24,12 +25,12 @@ function templateVars(tpl) {
 }
 
 // varLabel shows "body.1" as {{1}} and other parts as "header {{1}}".
-function varLabel(k) {
+export function varLabel(k) {
   const [part, n] = k.split('.');
   return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
 }
 
-function templateBody(tpl) {
+export function templateBody(tpl) {
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
   return (comps || []).find((c) => String(c.type).toUpperCase() === 'BODY')?.text || '';
@@ -61,8 +62,20 @@ export class Inbox {
     this.tabs = tabs;
     const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
+    // Filters: status, window, label and order, kept for the tab.
+    this.filters = JSON.parse(sessionStorage.getItem('scrm.filters') || '{}');
+    const setF = (k, v) => { if (v) this.filters[k] = v; else delete this.filters[k]; sessionStorage.setItem('scrm.filters', JSON.stringify(this.filters)); this.loadList(); };
+    const sel = (k, opts) => h('select', { class: 'filter', dataset: { filter: k }, 'aria-label': this.t(`filter.${k}`), onchange: (ev) => setF(k, ev.target.value) },
+      ...opts.map((o) => h('option', { value: o, selected: (this.filters[k] || '') === o }, this.t(`filter.${k}.${o || 'any'}`))));
+    const filters = h('div', { class: 'filters', id: 'inbox-filters' },
+      sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
+      h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
+        onchange: (ev) => setF('label', ev.target.value.trim()) }));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
-    this.root.append(h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, this.listEl), this.threadEl));
+    this.side = new SidePanel(this);
+    this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
+    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
+    this.root.append(this.inboxEl);
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
     this.tick = setInterval(() => this.updateClocks(), 1000);
@@ -77,11 +90,13 @@ export class Inbox {
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
   async loadList(more = false) {
-    const p = new URLSearchParams({ view: this.view });
+    const p = new URLSearchParams({ view: this.view, ...this.filters });
     if (this.q) p.set('q', this.q);
     if (more && this.nextCursor) p.set('cursor', this.nextCursor);
     try {
+      const n = (this.listSeq = (this.listSeq || 0) + 1);
       const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+      if (n !== this.listSeq) return; // a newer list request answers
       this.items = more ? [...this.items, ...page.items] : page.items;
       this.nextCursor = page.nextCursor || '';
       this.renderList();
@@ -108,7 +123,9 @@ export class Inbox {
         h('div', { class: 'row' },
           h('span', { class: 'preview' }, c.lastPreview || ''),
           c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
-        h('div', { class: 'row' }, this.windowChip(c)),
+        h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
+          c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
+          ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
       ));
     }
     if (this.nextCursor) this.listEl.append(h('li', {}, h('button', { class: 'link', onclick: () => this.loadList(true) }, '…')));
@@ -180,6 +197,7 @@ export class Inbox {
     if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
       actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
     }
+    actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, this.t('details')));
     this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
     this.composerEl = h('div', { class: 'composer', id: 'composer' });
     this.threadEl.append(
@@ -189,12 +207,23 @@ export class Inbox {
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
+    this.toggleSide(this.sideOpen);
     this.renderMessages(true);
     this.renderComposer();
   }
 
+  // toggleSide shows or hides the details panel (remembered for the tab).
+  toggleSide(open) {
+    this.sideOpen = open && !!this.selected;
+    if (open) sessionStorage.setItem('scrm.side', '1'); else sessionStorage.removeItem('scrm.side');
+    this.inboxEl.classList.toggle('with-side', this.sideOpen);
+    this.threadEl.querySelector('#thread-details')?.setAttribute('aria-pressed', String(this.sideOpen));
+    if (this.sideOpen) this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+  }
+
   // close returns to the list (the phone layout shows one pane at a time).
   close() {
+    this.inboxEl.classList.remove('with-side');
     this.selected = null;
     this.composerEl = null;
     history.replaceState(null, '', '/inbox');
