@@ -107,6 +107,7 @@ type stack struct {
 	dbURL, amqpURL      string
 	temporalAddr        string
 	apiAddr, simAddr    string
+	workerAddr          string // the worker's /metrics
 	rtAddrs             []string
 	temporal, api, work *proc
 	sim                 *proc
@@ -177,6 +178,7 @@ func newStack(ctx context.Context, bin string, pgPort int, logf func(string, ...
 	s.temporalAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.apiAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.simAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	s.workerAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	for range 3 {
 		s.rtAddrs = append(s.rtAddrs, fmt.Sprintf("127.0.0.1:%d", freePort()))
 	}
@@ -332,7 +334,7 @@ func (s *stack) bringUp(ctx context.Context) error {
 	s.sim = s.newProc("wabasim", s.env(), "wabasim", "--addr", s.simAddr, "--webhook-url", "http://"+s.apiAddr+"/webhooks/whatsapp",
 		"--sent-delay", "50ms", "--delivered-delay", "200ms", "--read-delay", "1s", "--template-review-delay", "100ms", "--throughput", "80")
 	s.api = s.newProc("api", s.env(), "api")
-	s.work = s.newProc("worker", s.env(), "worker")
+	s.work = s.newProc("worker", s.env("SCRM_HTTP_ADDR="+s.workerAddr), "worker")
 	for i, a := range s.rtAddrs {
 		s.rt = append(s.rt, s.newProc(fmt.Sprintf("realtime-%d", i), s.env("SCRM_REALTIME_ADDR="+a), "realtime"))
 	}
