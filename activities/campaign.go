@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/wabascrm/scrm/models"
@@ -16,6 +18,9 @@ type CampaignBackend interface {
 	Claim(ctx context.Context, campaignID int64, contactIDs []int64) (models.ClaimResult, error)
 	RecordOutcomes(ctx context.Context, campaignID int64, outs []models.SendOutcome) error
 	SetStatus(ctx context.Context, id int64, status, reason string) (models.Campaign, error)
+	Queue(ctx context.Context, id int64) (models.CampaignQueue, error)
+	RecordProgress(ctx context.Context, id int64, q models.CampaignQueue) (models.Event, error)
+	UseSenderDispatch(ctx context.Context, id int64) error
 }
 
 // QueuedSender sends one stored outbound row exactly once (WABASender).
@@ -31,6 +36,75 @@ type Campaign struct {
 	// Parallel sends per batch (8 when zero). The workflow already bounds a
 	// batch to one sender's per-second throughput.
 	Parallel int
+	// Waker tells the numbers' SenderWorkflows that a claimed page waits.
+	Waker SenderWaker
+	// Events, when set, receives a campaign.progress event per look at the
+	// queue (the progress page updates live).
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
+
+// PageClaim is a compact account of one claimed page (the rows stay in
+// PostgreSQL, not in the workflow history).
+type PageClaim struct {
+	Contacts int   // audience contacts in the page (0: the audience is done)
+	Last     int64 // keyset cursor after the page
+	Queued   int   // recipients queued for sending
+	Skipped  map[string]int
+}
+
+// CampaignUseSenders switches the campaign to per-number dispatch.
+func (a *Campaign) CampaignUseSenders(ctx context.Context, id int64) error {
+	return businessOrRetry(a.Store.UseSenderDispatch(ctx, id))
+}
+
+// CampaignClaimNext claims the next audience page after the cursor (its
+// recipients join their numbers' queues) and wakes those numbers' senders.
+// Idempotent: a retry claims the same contacts and creates nothing twice.
+func (a *Campaign) CampaignClaimNext(ctx context.Context, id, after int64, limit int) (PageClaim, error) {
+	ids, err := a.Store.NextContacts(ctx, id, after, limit)
+	if err != nil {
+		return PageClaim{}, businessOrRetry(err)
+	}
+	pc := PageClaim{Contacts: len(ids), Last: after}
+	if len(ids) == 0 {
+		return pc, nil
+	}
+	claim, err := a.Store.Claim(ctx, id, ids)
+	if err != nil {
+		return PageClaim{}, businessOrRetry(err)
+	}
+	pc.Last, pc.Queued, pc.Skipped = ids[len(ids)-1], len(claim.Sends), claim.Skipped
+	seen := map[int64]bool{}
+	var senders []int64
+	for _, s := range claim.Sends {
+		if !seen[s.SenderID] {
+			seen[s.SenderID] = true
+			senders = append(senders, s.SenderID)
+		}
+	}
+	if a.Waker != nil && len(senders) > 0 {
+		if err := a.Waker.Wake(ctx, senders, false); err != nil {
+			return PageClaim{}, fmt.Errorf("wake senders of campaign %d: %w", id, err)
+		}
+	}
+	return pc, nil
+}
+
+// CampaignQueue reads the campaign's recipients by state.
+func (a *Campaign) CampaignQueue(ctx context.Context, id int64) (models.CampaignQueue, error) {
+	q, err := a.Store.Queue(ctx, id)
+	if err != nil {
+		return q, businessOrRetry(err)
+	}
+	if a.Events != nil {
+		ev, err := a.Store.RecordProgress(ctx, id, q)
+		if err != nil {
+			return q, businessOrRetry(err)
+		}
+		publishAfterCommit(ctx, a.Events, a.Log, ev)
+	}
+	return q, nil
 }
 
 // CampaignBatchResult counts the outcomes of one batch.

@@ -82,6 +82,12 @@ type MessageAPI interface {
 	Send(ctx context.Context, phoneNumberID string, m waba.OutboundMessage, o waba.SendOptions) (waba.SendResult, error)
 }
 
+// Pacer takes sends from a number's per-second budget, shared by campaign
+// dispatch and inbox sends across every worker (models.Dispatch).
+type Pacer interface {
+	TakeSlot(ctx context.Context, senderID, second int64, perSecond int) (bool, error)
+}
+
 // WABASender sends queued rows through the Cloud API exactly once each
 // (see models.Outbox for the state machine).
 type WABASender struct {
@@ -89,14 +95,40 @@ type WABASender struct {
 	API    MessageAPI
 	Events models.EventPublisher
 	Log    *slog.Logger
+	// Pacer, when set, makes every send wait for a slot of its number's
+	// throughput (inbox sends share the budget SenderWorkflows dispatch from).
+	Pacer Pacer
 }
 
 // errAwaitingWebhook is retried: the answer of a previous attempt was lost
 // and the status webhook that would tell us the wamid has not come yet.
 var errAwaitingWebhook = errors.New("previous attempt may have been sent: waiting for its status webhook before deciding")
 
-// SendQueued sends one row. Permanent Meta errors become a failed result.
+// SendQueued sends one row, paced by the number's throughput budget.
+// Permanent Meta errors become a failed result; retryable ones an activity
+// error carrying Meta's back-off.
 func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error) {
+	r, err := s.attempt(ctx, id, false)
+	var ae *waba.APIError
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.Is(err, errAwaitingWebhook):
+		return SendResult{}, temporal.NewApplicationErrorWithOptions(errAwaitingWebhook.Error(), "AmbiguousSend",
+			temporal.ApplicationErrorOptions{NextRetryDelay: 15 * time.Second})
+	case errors.As(err, &ae):
+		return SendResult{}, temporal.NewApplicationErrorWithOptions(ae.Error(), "WABARetryable",
+			temporal.ApplicationErrorOptions{NextRetryDelay: ae.RetryAfter()})
+	}
+	return SendResult{}, err
+}
+
+// attempt sends one row at most once. Errors: errAwaitingWebhook (an
+// earlier answer was lost), a retryable *waba.APIError (nothing was sent,
+// the row is pending again), or a transport error (the row stays attempted
+// and is reconciled by its status webhook). paced means the caller already
+// holds a throughput slot for it.
+func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResult, error) {
 	job, err := s.Outbox.BeginSend(ctx, id)
 	if err != nil {
 		return SendResult{}, businessOrRetry(err)
@@ -106,8 +138,7 @@ func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error
 		st := SendResult{MessageID: id, Wamid: job.WAMID, Status: sendStatusOf(job.Status)}
 		return st, nil
 	case job.Ambiguous:
-		return SendResult{}, temporal.NewApplicationErrorWithOptions(errAwaitingWebhook.Error(), "AmbiguousSend",
-			temporal.ApplicationErrorOptions{NextRetryDelay: 15 * time.Second})
+		return SendResult{}, errAwaitingWebhook
 	}
 	var m waba.OutboundMessage
 	if err := json.Unmarshal(job.Request, &m); err != nil {
@@ -116,6 +147,14 @@ func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error
 			publishAfterCommit(ctx, s.Events, s.Log, ev)
 		}
 		return SendResult{MessageID: id, Status: "failed", ErrorReason: "stored request is unreadable"}, nil
+	}
+	if !paced && s.Pacer != nil {
+		if err := s.waitSlot(ctx, job); err != nil {
+			if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return SendResult{}, err
+		}
 	}
 	m.To = job.To
 	res, err := s.API.Send(ctx, job.PhoneNumberID, m, waba.SendOptions{BizOpaque: strconv.FormatInt(id, 10), ReplyTo: job.ReplyToWAMID})
@@ -127,8 +166,7 @@ func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error
 				if rerr := s.Outbox.ReleaseSend(ctx, id); rerr != nil {
 					return SendResult{}, fmt.Errorf("release %d: %w", id, rerr)
 				}
-				return SendResult{}, temporal.NewApplicationErrorWithOptions(ae.Error(), "WABARetryable",
-					temporal.ApplicationErrorOptions{NextRetryDelay: ae.RetryAfter()})
+				return SendResult{}, ae
 			}
 			reason := ae.Message
 			if d := ae.Details(); d != "" {
@@ -155,6 +193,29 @@ func (s WABASender) SendQueued(ctx context.Context, id int64) (SendResult, error
 		publishAfterCommit(ctx, s.Events, s.Log, ev)
 	}
 	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, nil
+}
+
+// waitSlot waits (second by second) for a slot of the job's number.
+func (s WABASender) waitSlot(ctx context.Context, job models.OutboundJob) error {
+	mps := job.ThroughputMPS
+	if mps <= 0 {
+		mps = 80
+	}
+	for {
+		now := time.Now()
+		ok, err := s.Pacer.TakeSlot(ctx, job.Conversation.SenderID, now.Unix(), mps)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Unix(now.Unix()+1, 0).Sub(now)):
+		}
+	}
 }
 
 // MarkFailed records a row that could not be sent after all retries.

@@ -16,6 +16,7 @@ import (
 type CampaignWorkflows interface {
 	Start(ctx context.Context, id int64) error
 	Signal(ctx context.Context, id int64, action string) error
+	Retry(ctx context.Context, id int64) error
 }
 
 type campaignHandlers struct {
@@ -24,7 +25,7 @@ type campaignHandlers struct {
 }
 
 func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
-	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB}}
+	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays}}
 	r, w, l := models.Permission("campaigns:read"), models.Permission("campaigns:write"), models.Permission("campaigns:launch")
 	s.handle(v1, http.MethodGet, "/campaigns", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/campaigns", w, s.needDB, h.create)
@@ -33,6 +34,7 @@ func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodPost, "/campaigns/:id/pause", l, s.needDB, h.action(models.CampaignActionPause))
 	s.handle(v1, http.MethodPost, "/campaigns/:id/resume", l, s.needDB, h.action(models.CampaignActionResume))
 	s.handle(v1, http.MethodPost, "/campaigns/:id/cancel", l, s.needDB, h.action(models.CampaignActionCancel))
+	s.handle(v1, http.MethodPost, "/campaigns/:id/retry-failed", l, s.needDB, h.retryFailed)
 }
 
 func (h *campaignHandlers) fail(c *gin.Context, err error) { WriteError(c, h.s.deps.Logger, err) }
@@ -181,4 +183,29 @@ func (h *campaignHandlers) respond(c *gin.Context, id int64, code int) {
 		return
 	}
 	c.JSON(code, v)
+}
+
+// retryFailed requeues the recipients that failed with a retryable reason
+// and runs the campaign for them.
+func (h *campaignHandlers) retryFailed(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	wf, err := h.workflows()
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	n, err := h.store.RequeueFailed(c.Request.Context(), id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := wf.Retry(c.Request.Context(), id); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"requeued": n})
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 type senderHandlers struct {
@@ -23,6 +25,7 @@ func (s *Server) mountSenders(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodPatch, "/senders/:id", w, s.needDB, h.update)
 	s.handle(v1, http.MethodDelete, "/senders/:id", w, s.needDB, h.delete)
 	s.handle(v1, http.MethodPost, "/senders/:id/sync", w, s.needDB, s.needWABA, h.sync)
+	s.handle(v1, http.MethodGet, "/senders/:id/dispatch", r, s.needDB, h.dispatch)
 	s.handle(v1, http.MethodGet, "/senders/:id/allocations", r, s.needDB, h.allocations)
 	s.handle(v1, http.MethodPost, "/senders/:id/allocations", w, s.needDB, h.allocate)
 	s.handle(v1, http.MethodDelete, "/senders/:id/allocations/:allocId", w, s.needDB, h.deallocate)
@@ -174,4 +177,38 @@ func (h *senderHandlers) deallocate(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// SenderStates reads a number's SenderWorkflow state (package worker).
+type SenderStates interface {
+	State(ctx context.Context, id int64) (workflows.SenderState, error)
+}
+
+// senderDispatch answers GET /senders/:id/dispatch.
+type senderDispatch struct {
+	Dispatcher *workflows.SenderState `json:"dispatcher,omitempty"`
+	Usage      models.DispatchUsage   `json:"usage"`
+}
+
+func (h *senderHandlers) dispatch(c *gin.Context) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	u, err := models.Dispatch{DB: h.s.deps.DB}.Usage(c.Request.Context(), id)
+	if err != nil {
+		WriteError(c, h.s.deps.Logger, err)
+		return
+	}
+	out := senderDispatch{Usage: u}
+	if h.s.deps.Senders != nil {
+		st, err := h.s.deps.Senders.State(c.Request.Context(), id)
+		if err != nil {
+			WriteError(c, h.s.deps.Logger, err)
+			return
+		}
+		out.Dispatcher = &st
+	}
+	c.JSON(http.StatusOK, out)
 }

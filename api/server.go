@@ -63,6 +63,11 @@ type Deps struct {
 	// Campaigns starts and signals CampaignWorkflows (nil: launch, pause,
 	// resume and cancel answer 503).
 	Campaigns CampaignWorkflows
+	// CampaignHolidays join every new campaign's quiet hours.
+	CampaignHolidays []string
+	// Senders reports the numbers' dispatcher state (nil: the dispatch
+	// endpoint reports usage only).
+	Senders SenderStates
 }
 
 // Server is the api role.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,12 @@ type Config struct {
 	ConversationAutoResolve time.Duration `mapstructure:"conversation_auto_resolve"`
 	// TemplateSyncEvery is the period of the template status reconcile.
 	TemplateSyncEvery time.Duration `mapstructure:"template_sync_every"`
+
+	// Campaign dispatch (SenderWorkflow per number).
+	SenderOnPause        string        `mapstructure:"sender_on_pause"`
+	SenderWarmupSchedule string        `mapstructure:"sender_warmup_schedule"`
+	SenderRecheck        time.Duration `mapstructure:"sender_recheck"`
+	CampaignHolidays     string        `mapstructure:"campaign_holidays"`
 
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
@@ -92,6 +99,10 @@ func Keys() []Key {
 		{"window_closing_warning", "1h", "agents are told the window is closing this long before it closes"},
 		{"conversation_auto_resolve", "72h", "an idle conversation is resolved after this long (0 disables)"},
 		{"template_sync_every", "15m", "how often template statuses are reconciled with Meta (behind the status webhooks)"},
+		{"sender_on_pause", "wait", "when a number turns RED or is flagged, its queued campaign recipients wait for it, or move to the campaign's other usable numbers (wait or move)"},
+		{"sender_warmup_schedule", "250,500,1000,2000,5000,10000,20000", "daily template caps of a number in warm-up, for day 1, 2, ... (no cap after the last day)"},
+		{"sender_recheck", "1m", "how often an idle or paused number's dispatcher looks again without being woken"},
+		{"campaign_holidays", "", "comma-separated public holidays (YYYY-MM-DD) on which no campaign sends, added to every campaign's quiet hours"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
@@ -200,6 +211,18 @@ func (c Config) Validate() error {
 	if c.TemplateSyncEvery < time.Minute {
 		errs = append(errs, &ValidationError{"template_sync_every", "must be at least 1m"})
 	}
+	if c.SenderOnPause != "wait" && c.SenderOnPause != "move" {
+		errs = append(errs, &ValidationError{"sender_on_pause", fmt.Sprintf("%q is not wait or move", c.SenderOnPause)})
+	}
+	if _, err := c.WarmupSchedule(); err != nil {
+		errs = append(errs, &ValidationError{"sender_warmup_schedule", err.Error()})
+	}
+	if c.SenderRecheck < time.Second {
+		errs = append(errs, &ValidationError{"sender_recheck", "must be at least 1s"})
+	}
+	if _, err := c.HolidayList(); err != nil {
+		errs = append(errs, &ValidationError{"campaign_holidays", err.Error()})
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
 	}
@@ -264,4 +287,35 @@ func redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// WarmupSchedule parses SenderWarmupSchedule ("250,500,..." daily caps).
+func (c Config) WarmupSchedule() ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(c.SenderWarmupSchedule, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive daily cap", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// HolidayList parses CampaignHolidays ("2026-12-25,2027-01-01").
+func (c Config) HolidayList() ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(c.CampaignHolidays, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, p); err != nil {
+			return nil, fmt.Errorf("%q is not a date YYYY-MM-DD", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

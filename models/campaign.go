@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ const (
 	SkipInvalidNumber = "invalid_number"
 	SkipFrequencyCap  = "frequency_cap"
 	SkipMissingValue  = "missing_variable"
+	SkipCancelled     = "cancelled" // queued when the campaign was cancelled: never sent
+	// SkipAssignedConversation: an agent is talking to the contact (SkipAssigned).
+	SkipAssignedConversation = "assigned_conversation"
 )
 
 // Int64List is a BIGINT[] column.
@@ -96,28 +100,33 @@ func (l *Int64List) Scan(src any) error {
 type FrequencyCap struct {
 	Max  int `json:"max"`
 	Days int `json:"days"`
+	// Categories counted (MARKETING, UTILITY, AUTHENTICATION); empty: all.
+	Categories []string `json:"categories,omitempty"`
 }
 
 // Campaign is a template sent to a segment over a pool of senders.
 type Campaign struct {
-	ID           int64             `json:"id" gorm:"primaryKey"`
-	Name         string            `json:"name"`
-	TemplateID   int64             `json:"templateId"`
-	Variables    map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
-	SegmentID    int64             `json:"segmentId"`
-	SenderIDs    Int64List         `json:"senderIds" gorm:"type:bigint[]"`
-	StartAt      *time.Time        `json:"startAt,omitempty"`
-	EndAt        *time.Time        `json:"endAt,omitempty"`
-	QuietHours   QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
-	CapMax       int               `json:"capMax"`
-	CapWindowS   int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
-	Status       string            `json:"status"`
-	StatusReason string            `json:"statusReason,omitempty"`
-	CreatedBy    *int64            `json:"createdBy,omitempty"`
-	LaunchedAt   *time.Time        `json:"launchedAt,omitempty"`
-	FinishedAt   *time.Time        `json:"finishedAt,omitempty"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	ID            int64             `json:"id" gorm:"primaryKey"`
+	Name          string            `json:"name"`
+	TemplateID    int64             `json:"templateId"`
+	Variables     map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
+	SegmentID     int64             `json:"segmentId"`
+	SenderIDs     Int64List         `json:"senderIds" gorm:"type:bigint[]"`
+	StartAt       *time.Time        `json:"startAt,omitempty"`
+	EndAt         *time.Time        `json:"endAt,omitempty"`
+	QuietHours    QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
+	CapMax        int               `json:"capMax"`
+	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
+	CapCategories StringList        `json:"capCategories" gorm:"type:text[]"`
+	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
+	SkipAssigned bool       `json:"skipAssigned"`
+	Status       string     `json:"status"`
+	StatusReason string     `json:"statusReason,omitempty"`
+	CreatedBy    *int64     `json:"createdBy,omitempty"`
+	LaunchedAt   *time.Time `json:"launchedAt,omitempty"`
+	FinishedAt   *time.Time `json:"finishedAt,omitempty"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
 }
 
 // CampaignInput creates a campaign. Variables map a template variable key
@@ -133,6 +142,8 @@ type CampaignInput struct {
 	EndAt      *time.Time        `json:"endAt"`
 	QuietHours *QuietHours       `json:"quietHours"`
 	Cap        *FrequencyCap     `json:"frequencyCap"`
+	// SkipAssigned leaves out contacts an agent is talking to (open, assigned).
+	SkipAssigned bool `json:"skipAssigned"`
 }
 
 // AudiencePreview is what create reports about the segment.
@@ -167,6 +178,8 @@ type CampaignView struct {
 type CampaignStore struct {
 	DB  *gorm.DB
 	Now func() time.Time
+	// Holidays (YYYY-MM-DD, from config) join every new campaign's quiet hours.
+	Holidays []string
 }
 
 func (s CampaignStore) now() time.Time {
@@ -206,7 +219,7 @@ func campaignValues(vars map[string]string, c Contact) (mapping, values map[stri
 func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
 	var pv AudiencePreview
 	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables, SegmentID: in.SegmentID,
-		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft}
+		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned}
 	if c.Variables == nil {
 		c.Variables = map[string]string{}
 	}
@@ -219,11 +232,23 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 		}
 		c.QuietHours = *in.QuietHours
 	}
+	for _, h := range s.Holidays {
+		if !slices.Contains(c.QuietHours.Holidays, h) {
+			c.QuietHours.Holidays = append(c.QuietHours.Holidays, h)
+		}
+	}
 	if in.Cap != nil {
 		if in.Cap.Max < 0 || in.Cap.Days < 0 || (in.Cap.Max > 0 && in.Cap.Days == 0) {
 			return c, pv, FieldError(EInvalid, "frequencyCap", "max and days must be positive (e.g. 2 per 7 days)")
 		}
 		c.CapMax, c.CapWindowS = in.Cap.Max, int64(in.Cap.Days)*86400
+		for _, cat := range in.Cap.Categories {
+			cat = strings.ToUpper(strings.TrimSpace(cat))
+			if cat != "MARKETING" && cat != "UTILITY" && cat != "AUTHENTICATION" {
+				return c, pv, FieldError(EInvalid, "frequencyCap.categories", "%q is not MARKETING, UTILITY or AUTHENTICATION", cat)
+			}
+			c.CapCategories = append(c.CapCategories, cat)
+		}
 	}
 	if c.StartAt != nil && c.EndAt != nil && !c.StartAt.Before(*c.EndAt) {
 		return c, pv, FieldError(EInvalid, "endAt", "must be after startAt")
@@ -404,6 +429,9 @@ var campaignTransitions = map[string][]string{
 	CampaignScheduled: {CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed},
 	CampaignRunning:   {CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed},
 	CampaignPaused:    {CampaignRunning, CampaignCancelled, CampaignFailed},
+	// "Retry failed" runs a finished campaign again for its requeued recipients.
+	CampaignCompleted: {CampaignRunning},
+	CampaignFailed:    {CampaignRunning},
 }
 
 // CampaignCanMove reports whether from -> to is allowed.
@@ -439,9 +467,26 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		}
 		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
 			upd["finished_at"] = now
+		} else if c.FinishedAt != nil {
+			upd["finished_at"] = nil // running again (retry failed)
 		}
 		if err := tx.Table("campaigns").Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
+		}
+		if status == CampaignCancelled && c.Status != CampaignCancelled {
+			// Recipients not yet attempted will never be sent: say so on the
+			// recipient and on its queued message (a row in flight keeps
+			// its state; its webhook decides).
+			if err := tx.Exec(`UPDATE messages m SET status = 'failed', send_state = 'done', error_reason = 'campaign cancelled', failed_at = ?
+				FROM campaign_recipients r WHERE r.message_id = m.id AND r.campaign_id = ? AND r.status = 'queued'
+				AND m.send_state = 'pending' AND m.wamid IS NULL`, now, id).Error; err != nil {
+				return fmt.Errorf("cancel queued messages of campaign %d: %w", id, err)
+			}
+			if err := tx.Exec(`UPDATE campaign_recipients r SET status = 'skipped', reason = ?, updated_at = ?
+				FROM messages m WHERE m.id = r.message_id AND r.campaign_id = ? AND r.status = 'queued'
+				AND m.status = 'failed' AND m.error_reason = 'campaign cancelled'`, SkipCancelled, now, id).Error; err != nil {
+				return fmt.Errorf("cancel queued recipients of campaign %d: %w", id, err)
+			}
 		}
 		return tx.Where("id = ?", id).Take(&c).Error
 	})
@@ -573,15 +618,32 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				N         int
 			}
 			since := s.now().Add(-time.Duration(c.CapWindowS) * time.Second)
-			if err := tx.Raw(`SELECT cv.contact_id, count(*) AS n FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
-				WHERE cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?
-				GROUP BY cv.contact_id`, contactIDs, since).Scan(&rows).Error; err != nil {
+			// Only the configured categories count (a template row is
+			// known by the name its payload carries).
+			q := tx.Table("messages m").Select("cv.contact_id, count(*) AS n").
+				Joins("JOIN conversations cv ON cv.id = m.conversation_id").
+				Where("cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?", contactIDs, since)
+			if len(c.CapCategories) > 0 {
+				q = q.Where("m.payload->'template'->>'name' IN (SELECT name FROM templates WHERE category IN ?)", []string(c.CapCategories))
+			}
+			if err := q.Group("cv.contact_id").Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {
 				if r.N >= c.CapMax {
 					capped[r.ContactID] = true
 				}
+			}
+		}
+		busy := map[int64]bool{}
+		if c.SkipAssigned {
+			var ids []int64
+			if err := tx.Raw(`SELECT DISTINCT contact_id FROM conversations WHERE contact_id IN ? AND status IN ('open','pending')
+				AND assignee_agent_id IS NOT NULL`, contactIDs).Scan(&ids).Error; err != nil {
+				return err
+			}
+			for _, id := range ids {
+				busy[id] = true
 			}
 		}
 		now := s.now()
@@ -601,6 +663,8 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				skip = SkipInvalidNumber
 			case capped[ct.ID]:
 				skip = SkipFrequencyCap
+			case busy[ct.ID]:
+				skip = SkipAssignedConversation
 			default:
 				mapping, values := campaignValues(c.Variables, ct)
 				r, err := RenderTemplate(t, mapping, values)
@@ -620,10 +684,17 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				res.Skipped[skip]++
 				continue
 			}
+			// The recipient's zone and first allowed moment (quiet hours)
+			// order the sender's queue; dispatch re-checks them at send time.
+			zone := contactZone(ct)
+			notBefore := NextAllowed(now, LoadZone(zone), c.QuietHours)
+			if notBefore.IsZero() {
+				notBefore = now
+			}
 			var recID int64
-			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, created_at, updated_at)
-				VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
-				campaignID, ct.ID, senderID, now, now).Scan(&recID).Error; err != nil {
+			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, zone, not_before, created_at, updated_at)
+				VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
+				campaignID, ct.ID, senderID, zone, notBefore, now, now).Scan(&recID).Error; err != nil {
 				return err
 			}
 			if recID == 0 {
@@ -668,20 +739,38 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			return err
 		}
 		for _, r := range rows {
-			phone := ""
-			if r.PhoneE164 != nil {
-				phone = *r.PhoneE164
-			}
-			var attrs struct {
-				Timezone string `json:"timezone"`
-			}
-			_ = json.Unmarshal(r.Attributes, &attrs) // a malformed attribute just means no zone override
 			res.Sends = append(res.Sends, ClaimedSend{ContactID: r.ContactID, MessageID: r.MessageID, SenderID: r.SenderID,
-				Zone: RecipientZone(phone, attrs.Timezone)})
+				Zone: contactZone(Contact{PhoneE164: r.PhoneE164, Attributes: r.Attributes})})
 		}
 		return nil
 	})
 	return res, err
+}
+
+// contactZone is the IANA zone quiet hours use for a contact: its
+// "timezone" attribute, else the one its number's area implies.
+func contactZone(c Contact) string {
+	phone := ""
+	if c.PhoneE164 != nil {
+		phone = *c.PhoneE164
+	}
+	var attrs struct {
+		Timezone string `json:"timezone"`
+	}
+	_ = json.Unmarshal(c.Attributes, &attrs) // a malformed attribute just means no zone override
+	return RecipientZone(phone, attrs.Timezone)
+}
+
+// LoadZone loads an IANA zone, falling back to Jakarta (WIB) when unknown.
+func LoadZone(zone string) *time.Location {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc, _ = time.LoadLocation(TZWIB)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return loc
 }
 
 func validE164(e164 string) bool {

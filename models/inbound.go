@@ -468,10 +468,12 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 			if r.Error != nil {
 				return fmt.Errorf("reconcile wamid: %w", r.Error)
 			}
-			if r.RowsAffected > 0 {
-				if rows, err = update(); err != nil {
-					return fmt.Errorf("apply status %s: %w", st.Status, err)
-				}
+			// Applied again even when nothing was reconciled: the send may
+			// have stored this wamid while we waited for its row lock (the
+			// webhook raced the send's own commit), and then the status
+			// applies by wamid now.
+			if rows, err = update(); err != nil {
+				return fmt.Errorf("apply status %s: %w", st.Status, err)
 			}
 		}
 	}

@@ -40,6 +40,7 @@ type OutboundJob struct {
 	Type          string
 	Request       json.RawMessage // the waba.OutboundMessage body stored at creation
 	ReplyToWAMID  string
+	ThroughputMPS int // the sender's messages per second
 	// Outcome of BeginSend:
 	AlreadyDone bool   // sent or failed before: nothing to do
 	Status      string // current status when AlreadyDone
@@ -114,14 +115,16 @@ func (o Outbox) BeginSend(ctx context.Context, id int64) (OutboundJob, error) {
 		}
 		var target struct {
 			PhoneNumberID string
+			ThroughputMPS int    `gorm:"column:throughput_mps"`
 			WAID          string `gorm:"column:wa_id"`
 			PhoneE164     *string
 		}
-		if err := tx.Raw(`SELECT s.phone_number_id, c.wa_id, c.phone_e164 FROM senders s, contacts c WHERE s.id = ? AND c.id = ?`,
+		if err := tx.Raw(`SELECT s.phone_number_id, s.throughput_mps, c.wa_id, c.phone_e164 FROM senders s, contacts c WHERE s.id = ? AND c.id = ?`,
 			job.Conversation.SenderID, job.Conversation.ContactID).Scan(&target).Error; err != nil {
 			return fmt.Errorf("sender/contact of message %d: %w", id, err)
 		}
 		job.PhoneNumberID = target.PhoneNumberID
+		job.ThroughputMPS = target.ThroughputMPS
 		job.To = target.WAID
 		if job.To == "" && target.PhoneE164 != nil {
 			job.To = (*target.PhoneE164)[1:] // Meta takes E.164 digits without '+'

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	_ "time/tzdata" // recipient zones must load on hosts without tzdata
 )
 
 // QuietHours says when business-initiated messages may reach a recipient,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -27,6 +28,8 @@ type SenderInput struct {
 	MessagingLimitTier  *string `json:"messagingLimitTier"`
 	Status              *string `json:"status"`
 	StatusReason        *string `json:"statusReason"`
+	// Warmup true starts the warm-up ramp today (false ends it).
+	Warmup *bool `json:"warmup"`
 }
 
 // Apply validates in and copies it onto s.
@@ -61,6 +64,13 @@ func (in SenderInput) Apply(s *Sender) error {
 			return FieldError(EInvalid, "throughputMps", "must be between 1 and 10000")
 		}
 		s.ThroughputMPS = *in.ThroughputMPS
+	}
+	if in.Warmup != nil {
+		s.WarmupStartedAt = nil
+		if *in.Warmup {
+			now := time.Now().UTC()
+			s.WarmupStartedAt = &now
+		}
 	}
 	if in.Status != nil {
 		switch *in.Status {

@@ -31,19 +31,22 @@ const (
 
 // Sender is a business phone number on a WABA.
 type Sender struct {
-	ID                  int64     `json:"id" gorm:"primaryKey"`
-	PhoneNumberID       string    `json:"phoneNumberId"`
-	WABAID              string    `json:"wabaId" gorm:"column:waba_id"`
-	DisplayNumber       string    `json:"displayNumber"`
-	VerifiedName        string    `json:"verifiedName"`
-	BusinessPortfolioID string    `json:"businessPortfolioId"`
-	Quality             string    `json:"quality"`
-	ThroughputMPS       int       `json:"throughputMps" gorm:"column:throughput_mps"`
-	MessagingLimitTier  string    `json:"messagingLimitTier"`
-	Status              string    `json:"status"`
-	StatusReason        string    `json:"statusReason"`
-	CreatedAt           time.Time `json:"createdAt"`
-	UpdatedAt           time.Time `json:"updatedAt"`
+	ID                  int64  `json:"id" gorm:"primaryKey"`
+	PhoneNumberID       string `json:"phoneNumberId"`
+	WABAID              string `json:"wabaId" gorm:"column:waba_id"`
+	DisplayNumber       string `json:"displayNumber"`
+	VerifiedName        string `json:"verifiedName"`
+	BusinessPortfolioID string `json:"businessPortfolioId"`
+	Quality             string `json:"quality"`
+	ThroughputMPS       int    `json:"throughputMps" gorm:"column:throughput_mps"`
+	MessagingLimitTier  string `json:"messagingLimitTier"`
+	Status              string `json:"status"`
+	StatusReason        string `json:"statusReason"`
+	// WarmupStartedAt starts a new number's warm-up ramp (daily template
+	// caps from config); nil for established numbers.
+	WarmupStartedAt *time.Time `json:"warmupStartedAt,omitempty"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	UpdatedAt       time.Time  `json:"updatedAt"`
 }
 
 // SenderAllocation gives a sender to an agent or a team as primary or secondary.

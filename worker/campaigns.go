@@ -55,3 +55,18 @@ func (w CampaignWorkflows) Signal(ctx context.Context, id int64, action string) 
 	}
 	return nil
 }
+
+// Retry runs campaign id again for its requeued failed recipients. A
+// workflow still running picks them up itself (it watches the queue).
+func (w CampaignWorkflows) Retry(ctx context.Context, id int64) error {
+	_, err := w.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.CampaignWorkflowID(id),
+		TaskQueue:                w.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.CampaignWorkflowName, workflows.CampaignInput{CampaignID: id, PageSize: w.PageSize, PagesPerRun: w.PagesPerRun, Retry: true})
+	if err != nil {
+		return fmt.Errorf("retry campaign %d: %w", id, err)
+	}
+	return nil
+}

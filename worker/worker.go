@@ -30,6 +30,8 @@ type Activities struct {
 	// TemplateSync reconciles template statuses with Meta periodically.
 	TemplateSync *activities.TemplateSync
 	Campaign     *activities.Campaign
+	// Sender serves SenderWorkflow (per-number campaign dispatch).
+	Sender *activities.SenderDispatch
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -65,6 +67,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Campaign != nil {
 		r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
 		r.RegisterActivity(a.Campaign)
+	}
+	if a.Sender != nil {
+		r.RegisterWorkflowWithOptions(workflows.SenderWorkflow, workflow.RegisterOptions{Name: workflows.SenderWorkflowName})
+		r.RegisterActivity(a.Sender)
 	}
 }
 

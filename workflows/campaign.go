@@ -18,6 +18,14 @@ type CampaignInput struct {
 	CampaignID  int64
 	PageSize    int // contacts per claim, 500 when zero
 	PagesPerRun int // pages before continue-as-new, 50 when zero
+	// Poll is how often a dispatching campaign reads its queue (5 s when zero).
+	Poll time.Duration
+	// Lookahead is how many queued recipients a dispatching campaign keeps
+	// ahead of its numbers (10 s of their throughput, at least a page, when zero).
+	Lookahead int
+	// Retry runs a finished campaign again for the recipients "retry
+	// failed" requeued: no audience paging, only the queue.
+	Retry bool
 	// Carried across continue-as-new.
 	Progress CampaignProgress
 }
@@ -38,6 +46,12 @@ type CampaignProgress struct {
 	// LastRound ended the last send round: the next one starts at least a
 	// second later, also across continue-as-new.
 	LastRound time.Time
+	// Dispatching: recipients are sent by the numbers' SenderWorkflows.
+	Dispatching bool
+	// Exhausted: every audience page is claimed.
+	Exhausted bool
+	Queued    int64
+	Polls     int
 }
 
 type campaignRun struct {
@@ -49,6 +63,7 @@ type campaignRun struct {
 	resumeCh  workflow.ReceiveChannel
 	cancelCh  workflow.ReceiveChannel
 	cancelled bool
+	resumed   bool // a pause ended: the numbers must be woken
 }
 
 // CampaignWorkflow sends a campaign's template to its segment, page by
@@ -146,15 +161,22 @@ func (r *campaignRun) gate(ctx workflow.Context) (bool, error) {
 	if r.cancelled {
 		return false, nil
 	}
+	r.resumed = true
 	return true, r.setStatus(ctx, models.CampaignRunning, "")
 }
 
 // sleepUntil waits durably for t; a cancel signal cuts it short (pause and
 // resume are remembered and handled by the next gate).
 func (r *campaignRun) sleepUntil(ctx workflow.Context, t time.Time) error {
+	return r.sleep(ctx, t, false)
+}
+
+// sleep is sleepUntil that, with wakeOnPause, also returns when a pause
+// arrives (a dispatching campaign stores its paused status at once).
+func (r *campaignRun) sleep(ctx workflow.Context, t time.Time, wakeOnPause bool) error {
 	for {
 		d := t.Sub(workflow.Now(ctx))
-		if d <= 0 || r.cancelled {
+		if d <= 0 || r.cancelled || (wakeOnPause && r.p.Paused) {
 			r.p.WaitingUntil = time.Time{}
 			return nil
 		}
@@ -179,7 +201,12 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 	if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignPlan, r.in.CampaignID).Get(ctx, &r.plan); err != nil {
 		return *r.p, err
 	}
-	if r.p.Runs == 1 {
+	if r.p.Runs == 1 && r.in.Retry {
+		r.p.Exhausted, r.resumed = true, true // the queue is all there is; wake its numbers
+		if err := r.setStatus(ctx, models.CampaignRunning, "retrying failed recipients"); err != nil {
+			return *r.p, err
+		}
+	} else if r.p.Runs == 1 {
 		if r.plan.StartAt != nil && r.plan.StartAt.After(workflow.Now(ctx)) {
 			if err := r.setStatus(ctx, models.CampaignScheduled, ""); err != nil {
 				return *r.p, err
@@ -193,6 +220,11 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 				return *r.p, err
 			}
 		}
+	}
+	// Per-number dispatch (SenderWorkflow) replaced sending from this
+	// workflow; histories recorded before it keep the old path.
+	if workflow.GetVersion(ctx, "sender-dispatch", workflow.DefaultVersion, 1) == 1 {
+		return r.dispatch(ctx)
 	}
 	mps := map[int64]int{}
 	for _, s := range r.plan.Senders {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -14,30 +15,36 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/waba"
-	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/workflows"
 )
 
-// campaignFake is an in-memory audience behind the activities: contacts
-// 1..n; every 10th is skipped (opted out); contact i goes to sender i%2+1.
-// Sends record the (test-clock) time they happened.
+// campaignFake is an in-memory campaign behind the activities: contacts
+// 1..n, every 10th opted out, contact i queued on number i%2+1. It also
+// plays the numbers' SenderWorkflows: each CampaignQueue call first "sends"
+// up to perPoll due recipients of a running campaign, re-checking quiet
+// hours at send time like SenderDrain, and records the (test clock) time.
+// The numbers send perSec recipients per second of test time in all.
 type campaignFake struct {
-	mu      sync.Mutex
-	n       int
-	plan    models.CampaignPlan
-	claimed map[int64]int64 // contact -> message
-	sent    map[int64]int   // message -> sends
-	times   map[int64][]time.Time
-	status  []string
-	afters  []int64
-	now     func() time.Time
+	mu       sync.Mutex
+	n        int
+	perSec   int
+	lastSend time.Time
+	plan     models.CampaignPlan
+	now      func() time.Time
+	status   string
+	queue    map[int64]time.Time // contact -> not before
+	sentAt   map[int64][]time.Time
+	skipped  int
+	statuss  []string
+	afters   []int64
+	wakes    []string
+	claims   int
 }
 
-func newCampaignFake(n, mps int, q models.QuietHours) *campaignFake {
-	return &campaignFake{n: n, claimed: map[int64]int64{}, sent: map[int64]int{}, times: map[int64][]time.Time{},
+func newCampaignFake(n, perSec int, q models.QuietHours) *campaignFake {
+	return &campaignFake{n: n, perSec: perSec, queue: map[int64]time.Time{}, sentAt: map[int64][]time.Time{},
 		plan: models.CampaignPlan{Status: models.CampaignDraft, QuietHours: q,
-			Senders: []models.SenderPlan{{ID: 1, ThroughputMPS: mps, Usable: true}, {ID: 2, ThroughputMPS: mps, Usable: true}}}}
+			Senders: []models.SenderPlan{{ID: 1, ThroughputMPS: 80, Usable: true}, {ID: 2, ThroughputMPS: 80, Usable: true}}}}
 }
 
 func (f *campaignFake) Plan(context.Context, int64) (models.CampaignPlan, error) { return f.plan, nil }
@@ -56,16 +63,19 @@ func (f *campaignFake) NextContacts(_ context.Context, _, after int64, limit int
 func (f *campaignFake) Claim(_ context.Context, _ int64, ids []int64) (models.ClaimResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.claims++
 	r := models.ClaimResult{Skipped: map[string]int{}}
+	now := f.now()
 	for _, id := range ids {
 		if id%10 == 0 {
 			r.Skipped[models.SkipOptedOut]++
+			f.skipped++
 			continue
 		}
-		if _, ok := f.claimed[id]; !ok {
-			f.claimed[id] = 1000 + id
+		if _, ok := f.queue[id]; !ok && len(f.sentAt[id]) == 0 {
+			f.queue[id] = models.NextAllowed(now, jakarta, f.plan.QuietHours)
 		}
-		r.Sends = append(r.Sends, models.ClaimedSend{ContactID: id, MessageID: f.claimed[id], SenderID: id%2 + 1, Zone: models.TZWIB})
+		r.Sends = append(r.Sends, models.ClaimedSend{ContactID: id, MessageID: 1000 + id, SenderID: id%2 + 1, Zone: models.TZWIB})
 	}
 	return r, nil
 }
@@ -75,44 +85,99 @@ func (f *campaignFake) RecordOutcomes(context.Context, int64, []models.SendOutco
 func (f *campaignFake) SetStatus(_ context.Context, _ int64, status, _ string) (models.Campaign, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.status = append(f.status, status)
+	f.status = status
+	f.statuss = append(f.statuss, status)
 	return models.Campaign{Status: status}, nil
 }
 
-// SendQueued records the test clock's time of the send.
-func (f *campaignFake) SendQueued(ctx context.Context, id int64) (activities.SendResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent[id]++
-	at := activity.GetInfo(ctx).StartedTime
-	if f.now != nil {
-		at = f.now()
-	}
-	f.times[id] = append(f.times[id], at)
-	return activities.SendResult{MessageID: id, Status: "sent"}, nil
+func (f *campaignFake) UseSenderDispatch(context.Context, int64) error { return nil }
+
+func (f *campaignFake) RecordProgress(context.Context, int64, models.CampaignQueue) (models.Event, error) {
+	return models.Event{}, nil
 }
 
-func campaignEnv(t *testing.T, acts *activities.Campaign, start time.Time) *testsuite.TestWorkflowEnvironment {
+// Queue sends what the numbers would have sent since the last look.
+func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	budget := 0
+	if !f.lastSend.IsZero() {
+		budget = int(min(now.Sub(f.lastSend), 5*time.Second)/time.Second) * f.perSec // a poll's worth at most
+	}
+	if f.lastSend.IsZero() || budget > 0 || f.perSec == 0 {
+		f.lastSend = now
+	}
+	if f.status == models.CampaignRunning {
+		var due []int64
+		for id, nb := range f.queue {
+			if !nb.After(now) {
+				due = append(due, id)
+			}
+		}
+		sort.Slice(due, func(i, j int) bool { return due[i] < due[j] })
+		sent := 0
+		for _, id := range due {
+			if next := models.NextAllowed(now, jakarta, f.plan.QuietHours); next.After(now) {
+				f.queue[id] = next // quiet hours began: deferred, like SenderDrain
+				continue
+			}
+			if sent >= budget {
+				break
+			}
+			f.sentAt[id] = append(f.sentAt[id], now)
+			delete(f.queue, id)
+			sent++
+		}
+	}
+	q := models.CampaignQueue{Queued: int64(len(f.queue)), Skipped: int64(f.skipped)}
+	for _, ts := range f.sentAt {
+		q.Sent += int64(len(ts))
+	}
+	seen := map[int64]bool{}
+	for id, nb := range f.queue {
+		if q.NextDue.IsZero() || nb.Before(q.NextDue) {
+			q.NextDue = nb
+		}
+		if !seen[id%2+1] {
+			seen[id%2+1] = true
+			q.Senders = append(q.Senders, id%2+1)
+		}
+	}
+	return q, nil
+}
+
+// SenderWake records wake-ups the campaign asked for.
+func (f *campaignFake) SenderWake(_ context.Context, ids []int64, force bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.wakes = append(f.wakes, fmt.Sprint(ids, force))
+	return nil
+}
+
+func campaignEnv(t *testing.T, f *campaignFake, start time.Time) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
-	env.RegisterActivity(acts)
+	env.RegisterActivity(&activities.Campaign{Store: f})
+	env.RegisterActivityWithOptions(f.SenderWake, activityName("SenderWake"))
+	f.now = env.Now
 	return env
 }
 
 var jakarta, _ = time.LoadLocation(models.TZWIB)
 
-// Saturday 19:59:50 WIB; Monday 30 Nov is a holiday. The campaign sends
-// until 20:00, sleeps over Sunday and the holiday, and finishes on Tuesday
-// morning, never more than mps per second per sender.
+var allDay = models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: "00:00", To: "23:59"}
+
+// Saturday 19:59:40 WIB; Monday 30 Nov is a holiday. The campaign sends
+// until 20:00, sleeps durably over Sunday and the holiday (no polling
+// through the night), and finishes on Tuesday morning.
 func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
-	f := newCampaignFake(300, 5, models.QuietHours{Holidays: []string{"2026-11-30"}})
-	start := time.Date(2026, 11, 28, 19, 59, 50, 0, jakarta)
-	env := campaignEnv(t, &activities.Campaign{Store: f, Sender: f}, start)
-	f.now = env.Now
-	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 40})
+	f := newCampaignFake(300, 2, models.QuietHours{Holidays: []string{"2026-11-30"}})
+	env := campaignEnv(t, f, time.Date(2026, 11, 28, 19, 59, 40, 0, jakarta))
+	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 40, Lookahead: 80})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,47 +185,43 @@ func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != models.CampaignCompleted || p.Sent != 270 || p.Skipped != 30 || len(f.sent) != 270 {
-		t.Fatalf("progress %+v, %d sent", p, len(f.sent))
+	if p.Status != models.CampaignCompleted || p.Sent != 270 || p.Skipped != 30 || len(f.sentAt) != 270 {
+		t.Fatalf("progress %+v, %d sent", p, len(f.sentAt))
 	}
-	perSecond := map[string]int{}
 	saturday, tuesday := 0, 0
-	for id, n := range f.sent {
-		if n != 1 {
-			t.Fatalf("message %d sent %d times", id, n)
+	for id, ts := range f.sentAt {
+		if len(ts) != 1 {
+			t.Fatalf("contact %d sent %d times", id, len(ts))
 		}
-		at := f.times[id][0].In(jakarta)
+		at := ts[0].In(jakarta)
 		switch {
 		case at.Day() == 28 && at.Hour() == 19:
 			saturday++
 		case at.Day() == 1 && at.Hour() >= 8 && at.Hour() < 20:
 			tuesday++
 		default:
-			t.Fatalf("message %d sent at %s: outside allowed hours", id, at)
-		}
-		perSecond[fmt.Sprint((id-1000)%2+1, at.Unix())]++
-	}
-	for k, n := range perSecond {
-		if n > 5 {
-			t.Fatalf("sender/second %s: %d sends > 5 mps", k, n)
+			t.Fatalf("contact %d sent at %s: outside allowed hours", id, at)
 		}
 	}
-	if saturday == 0 || tuesday == 0 || saturday+tuesday != 270 {
+	if saturday == 0 || tuesday == 0 {
 		t.Fatalf("saturday %d, tuesday %d", saturday, tuesday)
 	}
-	if f.status[0] != models.CampaignRunning || f.status[len(f.status)-1] != models.CampaignCompleted {
-		t.Fatalf("statuses %v", f.status)
+	// Three nights in a row are one durable sleep, not thousands of polls.
+	if p.Polls > 40 {
+		t.Fatalf("%d polls: the workflow polled through quiet hours", p.Polls)
+	}
+	if f.statuss[0] != models.CampaignRunning || f.statuss[len(f.statuss)-1] != models.CampaignCompleted {
+		t.Fatalf("statuses %v", f.statuss)
 	}
 }
 
 func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
-	f := newCampaignFake(1000, 10, models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: "00:00", To: "23:59"})
-	start := time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta)
-	env := campaignEnv(t, &activities.Campaign{Store: f, Sender: f}, start)
+	f := newCampaignFake(2000, 10, allDay)
+	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
+	count := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.sentAt) }
 	var sentAtPause, sentAtResume int
-	count := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.sent) }
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalCampaignPause, nil) }, 5*time.Second)
-	env.RegisterDelayedCallback(func() { sentAtPause = count() }, 10*time.Second)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalCampaignPause, nil) }, 12*time.Second)
+	env.RegisterDelayedCallback(func() { sentAtPause = count() }, 20*time.Second)
 	env.RegisterDelayedCallback(func() {
 		sentAtResume = count()
 		v, err := env.QueryWorkflow(workflows.QueryCampaignProgress)
@@ -170,7 +231,7 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 		}
 		env.SignalWorkflow(workflows.SignalCampaignResume, nil)
 	}, time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalCampaignCancel, nil) }, time.Hour+10*time.Second)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalCampaignCancel, nil) }, time.Hour+21*time.Second)
 	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 100})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -183,19 +244,23 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 	if sentAtPause == 0 || sentAtPause != sentAtResume {
 		t.Fatalf("sent %d at pause, %d an hour later: the pause did not hold", sentAtPause, sentAtResume)
 	}
-	if len(f.sent) <= sentAtResume || len(f.sent) >= 900 {
-		t.Fatalf("sent %d after resume+cancel (resume at %d)", len(f.sent), sentAtResume)
+	if n := count(); n <= sentAtResume || n >= 1800 {
+		t.Fatalf("sent %d after resume+cancel (resume at %d)", n, sentAtResume)
 	}
 	want := []string{models.CampaignRunning, models.CampaignPaused, models.CampaignRunning, models.CampaignCancelled}
-	if fmt.Sprint(f.status) != fmt.Sprint(want) {
-		t.Fatalf("statuses %v", f.status)
+	if fmt.Sprint(f.statuss) != fmt.Sprint(want) {
+		t.Fatalf("statuses %v", f.statuss)
+	}
+	// After the pause the numbers are woken whatever they report.
+	if fmt.Sprint(f.wakes) != "[[1 2] true]" {
+		t.Fatalf("wakes %v", f.wakes)
 	}
 }
 
 func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
-	f := newCampaignFake(100, 80, models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: "00:00", To: "23:59"})
-	env := campaignEnv(t, &activities.Campaign{Store: f, Sender: f}, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
-	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 10, PagesPerRun: 3})
+	f := newCampaignFake(100, 1, allDay)
+	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
+	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 10, Lookahead: 10, PagesPerRun: 2})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)
@@ -204,113 +269,53 @@ func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
 	if err := converterFor().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next.Progress.After != 30 || next.Progress.Pages != 3 || next.Progress.Sent != 27 || next.Progress.Runs != 1 || next.PagesPerRun != 3 || next.Progress.LastRound.IsZero() {
+	pr := next.Progress
+	if !pr.Dispatching || pr.Exhausted || pr.After == 0 || pr.Pages == 0 || pr.Sent == 0 || pr.Runs != 1 || next.PagesPerRun != 2 {
 		t.Fatalf("carried %+v", next)
 	}
 	// The next run resumes at the cursor and does not set "running" again.
-	env2 := campaignEnv(t, &activities.Campaign{Store: f, Sender: f}, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
+	env2 := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 5, 0, 0, jakarta))
+	next.PagesPerRun = 100
 	env2.ExecuteWorkflow(workflows.CampaignWorkflow, next)
-	if err := env2.GetWorkflowError(); !errors.As(err, &can) {
-		t.Fatalf("want continue-as-new, got %v", err)
-	}
-	if fmt.Sprint(f.afters) != "[0 10 20 30 40 50]" || len(f.sent) != 54 {
-		t.Fatalf("cursors %v, %d sent", f.afters, len(f.sent))
-	}
-	if fmt.Sprint(f.status) != "[running]" {
-		t.Fatalf("statuses %v", f.status)
-	}
-}
-
-// flakyAPI answers 130429 to every 7th call (nothing sent) and counts real
-// sends per recipient.
-type flakyAPI struct {
-	mu    sync.Mutex
-	calls int
-	to    map[string]int
-}
-
-func (a *flakyAPI) Send(_ context.Context, _ string, m waba.OutboundMessage, _ waba.SendOptions) (waba.SendResult, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.calls++
-	if a.calls%7 == 0 {
-		return waba.SendResult{}, &waba.APIError{HTTPStatus: 429, Code: waba.CodeThroughput, Message: "throughput"}
-	}
-	a.to[m.To]++
-	var r waba.SendResult
-	r.Messages = append(r.Messages, struct {
-		ID            string `json:"id"`
-		MessageStatus string `json:"message_status,omitempty"`
-	}{ID: "wamid." + m.To})
-	return r, nil
-}
-
-// crashAfterSend is a worker that dies right after Meta accepted the first
-// send of every 5th message: the activity fails although the message went out.
-type crashAfterSend struct {
-	inner   activities.WABASender
-	mu      sync.Mutex
-	crashed map[int64]bool
-}
-
-func (c *crashAfterSend) SendQueued(ctx context.Context, id int64) (activities.SendResult, error) {
-	r, err := c.inner.SendQueued(ctx, id)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err == nil && id%5 == 0 && !c.crashed[id] {
-		c.crashed[id] = true
-		return r, errors.New("worker lost after send")
-	}
-	return r, err
-}
-
-// On PostgreSQL with the real outbox: throttled sends and an activity that
-// fails after Meta accepted are retried, and every recipient still gets
-// exactly one template.
-func TestCampaignWorkflowRetriedSendsDoNotDoubleSend(t *testing.T) {
-	db := testenv.NewDB(t).Gorm
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if err := db.Exec(q, args...).Error; err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO senders (id, phone_number_id, throughput_mps) VALUES (1, 'PN1', 20), (2, 'PN2', 20)`)
-	exec(`INSERT INTO templates (id, name, language, category, status, components) VALUES (1, 'promo', 'id', 'MARKETING', 'APPROVED',
-		'[{"type":"BODY","text":"Halo {{1}}","example":{"body_text":[["Budi"]]}}]')`)
-	exec(`INSERT INTO contacts (phone_e164, wa_id, name, tags) SELECT '+62811' || lpad(g::text, 7, '0'), '62811' || lpad(g::text, 7, '0'), 'C' || g, '{x}'
-		FROM generate_series(1, 120) g`)
-	exec(`INSERT INTO segments (id, name, filter) VALUES (1, 'x', '{"tags":["x"]}')`)
-	st := models.CampaignStore{DB: db}
-	c, _, err := st.Create(context.Background(), models.Principal{}, models.CampaignInput{Name: "retry", TemplateID: 1, SegmentID: 1,
-		SenderIDs: []int64{1, 2}, Variables: map[string]string{"body.1": "contact.name"},
-		QuietHours: &models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: "00:00", To: "23:59"}})
-	if err != nil {
+	if err := env2.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	api := &flakyAPI{to: map[string]int{}}
-	sender := &crashAfterSend{inner: activities.WABASender{Outbox: models.Outbox{DB: db, Events: models.EventStore{DB: db}}, API: api}, crashed: map[int64]bool{}}
-	env := campaignEnv(t, &activities.Campaign{Store: st, Sender: sender}, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
-	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: c.ID, PageSize: 50})
+	var p workflows.CampaignProgress
+	if err := env2.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != models.CampaignCompleted || p.Sent != 90 || p.Runs != 2 {
+		t.Fatalf("final %+v", p)
+	}
+	for i, a := range f.afters {
+		if i > 0 && a <= f.afters[i-1] {
+			t.Fatalf("cursor went back: %v", f.afters)
+		}
+	}
+	if fmt.Sprint(f.statuss) != "[running completed]" {
+		t.Fatalf("statuses %v", f.statuss)
+	}
+}
+
+// A campaign whose recipients stop moving although they are due wakes its
+// numbers by force (a lost wake-up costs seconds, not a stalled campaign).
+func TestCampaignWorkflowWakesStalledNumbers(t *testing.T) {
+	f := newCampaignFake(50, 0, allDay) // the numbers send nothing
+	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
+	env.RegisterDelayedCallback(func() { f.mu.Lock(); f.perSec = 100; f.mu.Unlock() }, time.Minute)
+	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 100})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if len(api.to) != 120 {
-		t.Fatalf("%d recipients reached, want 120", len(api.to))
-	}
-	for to, n := range api.to {
-		if n != 1 {
-			t.Fatalf("%s got %d templates", to, n)
+	forced := 0
+	for _, w := range f.wakes {
+		if w == "[1 2] true" {
+			forced++
 		}
 	}
-	if len(sender.crashed) == 0 || api.calls <= 120 {
-		t.Fatalf("no retries exercised: %d crashes, %d calls", len(sender.crashed), api.calls)
-	}
-	v, err := st.Get(context.Background(), c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Status != models.CampaignCompleted || v.Funnel.Sent != 120 || v.Funnel.Queued != 0 {
-		t.Fatalf("campaign %s funnel %+v", v.Status, v.Funnel)
+	if forced == 0 {
+		t.Fatalf("no forced wake-up: %v", f.wakes)
 	}
 }
+
+func activityName(n string) activity.RegisterOptions { return activity.RegisterOptions{Name: n} }

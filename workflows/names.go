@@ -112,3 +112,26 @@ const (
 	// QueryCampaignProgress returns CampaignProgress.
 	QueryCampaignProgress = "progress"
 )
+
+// SenderWorkflowID is the ID of the workflow that dispatches everything one
+// number sends to campaigns' recipients.
+func SenderWorkflowID(senderID int64) string { return "sender:" + strconv.FormatInt(senderID, 10) }
+
+// Sender workflow names.
+const (
+	SenderWorkflowName = "SenderWorkflow"
+	// SignalSenderWake says recipients were queued (or the number's state
+	// changed): drain now instead of at the next re-check.
+	SignalSenderWake = "wake"
+	// QuerySenderState returns SenderState.
+	QuerySenderState = "state"
+)
+
+// Sender dispatch states (SenderState.Status).
+const (
+	SenderSending = "sending"
+	SenderIdle    = "idle"
+	SenderWaiting = "waiting" // for the next queued moment (quiet hours)
+	SenderPaused  = "paused"  // RED quality or flagged: until the number recovers
+	SenderHeld    = "held"    // warm-up cap, portfolio limit or throughput back-off: until Until
+)

@@ -21,6 +21,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"conversation.json":    {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // before upsert-on-change
 		"conversation_v1.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
 		"case.json":            {workflows.CaseWorkflow, workflows.CaseWorkflowName},
+		"campaign_v1.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before sender dispatch
+		"campaign_v2.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName},
+		"sender.json":          {workflows.SenderWorkflow, workflows.SenderWorkflowName},
 	}
 	for file, c := range cases {
 		t.Run(file, func(t *testing.T) {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/waba/sim"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 // campaignSeed is the campaign part of the end-to-end stack: three senders
@@ -20,17 +23,31 @@ type campaignSeed struct {
 }
 
 func (st *stack) seedCampaigns(admin string) campaignSeed {
+	st.t.Helper()
+	return st.seedCampaignNumbers(admin, 3)
+}
+
+// seedCampaignNumbers is seedCampaigns with k numbers.
+func (st *stack) seedCampaignNumbers(admin string, k int) campaignSeed {
+	st.t.Helper()
+	return st.seedCampaignNumbersAt(admin, k, "TIER_100K")
+}
+
+// seedCampaignNumbersAt seeds k numbers whose portfolio tier at the
+// simulator (Meta) is simTier; the product believes TIER_100K.
+func (st *stack) seedCampaignNumbersAt(admin string, k int, simTier string) campaignSeed {
 	t := st.t
 	t.Helper()
 	cs := campaignSeed{admin: admin}
-	for i := 1; i <= 3; i++ {
-		pnid := fmt.Sprintf("20000000000000%d", i)
-		display := fmt.Sprintf("+62 21 5100 000%d", i)
+	for i := 1; i <= k; i++ {
+		pnid := fmt.Sprintf("2000000000%05d", i)
+		display := fmt.Sprintf("+62 21 51%02d %04d", i/10000, i%10000)
 		st.simPost("/sim/numbers", sim.Number{PhoneNumberID: pnid, Display: display, WABAID: "WABA-E2E", PortfolioID: "PF-CAMPAIGN",
-			ThroughputMPS: 80, LimitTier: "TIER_10K", Quality: "GREEN"})
+			ThroughputMPS: 80, LimitTier: simTier, Quality: "GREEN"})
 		var s struct{ ID int64 }
 		if code := st.call("POST", "/api/v1/senders", admin, map[string]any{"phoneNumberId": pnid, "wabaId": "WABA-E2E",
-			"displayNumber": display, "throughputMps": 80}, &s); code != 201 {
+			"displayNumber": display, "throughputMps": 80,
+			"businessPortfolioId": "PF-CAMPAIGN", "messagingLimitTier": "TIER_100K"}, &s); code != 201 {
 			t.Fatalf("create sender %s: %d", pnid, code)
 		}
 		cs.senderIDs, cs.pnids = append(cs.senderIDs, s.ID), append(cs.pnids, pnid)
@@ -75,13 +92,11 @@ type campaignBody struct {
 	Funnel models.Funnel `json:"funnel"`
 }
 
-func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n int, midRun func()) campaignBody {
+// launchCampaign creates and launches a campaign over the seed's numbers
+// (quiet hours open all day) and checks the audience preview.
+func (st *stack) launchCampaign(cs campaignSeed, name string, segment int64, n int) int64 {
 	t := st.t
 	t.Helper()
-	// Pacing is per campaign (no per-number pacer yet): two campaigns on the
-	// same numbers within one second could together exceed a number's mps,
-	// so consecutive campaigns here start more than a second apart.
-	time.Sleep(1100 * time.Millisecond)
 	var created struct {
 		Campaign models.Campaign        `json:"campaign"`
 		Audience models.AudiencePreview `json:"audience"`
@@ -103,6 +118,14 @@ func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n int,
 	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/launch", id), cs.admin, nil, nil); code != 202 {
 		t.Fatalf("second launch: %d", code)
 	}
+	return id
+}
+
+// awaitCampaign waits for a launched campaign to complete; restarts > 0
+// restarts the worker that many times, evenly through the run.
+func (st *stack) awaitCampaign(cs campaignSeed, id int64, n, restarts int) campaignBody {
+	t := st.t
+	t.Helper()
 	var v campaignBody
 	get := func() campaignBody {
 		if code := st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), cs.admin, nil, &v); code != 200 {
@@ -110,19 +133,40 @@ func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n int,
 		}
 		return v
 	}
-	if midRun != nil {
-		waitUntil(t, 30*time.Second, "a third sent", func() bool { return get().Funnel.Sent >= int64(n)/3 })
-		midRun()
+	for i := 1; i <= restarts; i++ {
+		mark := int64(n) * int64(i) / int64(restarts+1)
+		waitUntil(t, time.Duration(n)*20*time.Millisecond, fmt.Sprintf("%d sent", mark), func() bool { return get().Funnel.Sent >= mark })
+		st.restartWorker()
+		t.Logf("worker restarted at %d/%d sent", get().Funnel.Sent, n)
 	}
-	waitUntil(t, time.Duration(n)*45*time.Millisecond, "campaign completed", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, 30*time.Second+time.Duration(n)*20*time.Millisecond, "campaign completed", func() bool { return get().Status == models.CampaignCompleted })
 	waitUntil(t, 5*time.Second, "all sent", func() bool {
 		f := get().Funnel
 		return f.Sent == int64(n) && f.Queued == 0
 	})
 	// Delivered/read follow the simulator's status webhooks.
-	waitUntil(t, 5*time.Second, "statuses delivered", func() bool { return get().Funnel.Delivered >= int64(n)*99/100 })
-	t.Logf("%s funnel %+v", name, v.Funnel)
+	// The simulator delivers status webhooks one after another: they trail
+	// the sends by seconds when two campaigns run at once.
+	deadline := time.Now().Add(30 * time.Second)
+	for get().Funnel.Delivered < int64(n)*99/100 {
+		if time.Now().After(deadline) {
+			var states []struct {
+				Status string
+				N      int
+			}
+			st.db.Gorm.Raw(`SELECT m.status, count(*) AS n FROM campaign_recipients r JOIN messages m ON m.id = r.message_id
+				WHERE r.campaign_id = ? GROUP BY 1`, id).Scan(&states)
+			t.Fatalf("statuses not delivered: funnel %+v, messages %+v, sim %+v", v.Funnel, states, st.sim.Snapshot())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("%s funnel %+v", v.Name, v.Funnel)
 	return v
+}
+
+func (st *stack) runCampaign(cs campaignSeed, name string, segment int64, n, restarts int) campaignBody {
+	st.t.Helper()
+	return st.awaitCampaign(cs, st.launchCampaign(cs, name, segment, n), n, restarts)
 }
 
 // checkExactlyOnce: one accepted template per recipient on the campaign
@@ -172,8 +216,8 @@ func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContac
 			}
 		}
 	}
-	// Pacing is per campaign: a refusal here would mean this campaign itself
-	// went over a number's limit (runCampaign keeps campaigns apart).
+	// Pacing is per number (SenderWorkflow + the shared per-second budget):
+	// a refusal here means a number went over its limit.
 	if refused != 0 {
 		t.Fatalf("%d sends of this campaign refused for throughput (%d in all)", refused, c.Rejected[strconv.Itoa(130429)])
 	}
@@ -226,26 +270,71 @@ func TestCampaignEndToEnd(t *testing.T) {
 			t.Fatalf("%v: %d %+v, want %d on %s", c.body, code, e.Error, c.code, c.field)
 		}
 	}
-	v := st.runCampaign(cs, "Promo A", seg1, 1000, nil)
-	t.Logf("campaign 1: 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
-	if f := v.Funnel; f.Recipients != 1005 || f.Skipped != 5 || f.SkipReason[models.SkipOptedOut] != 5 || f.Sent != 1000 || f.Failed != 0 {
-		t.Fatalf("funnel %+v", f)
+	// Two campaigns at once on the same three numbers: each number has one
+	// pacer (its SenderWorkflow and the shared per-second budget), so
+	// together they never exceed 80/s on a number and Meta refuses nothing.
+	seg2 := st.audience(seed.admin, "promo-b", 100001, 1000)
+	sock := st.connect(cs.admin) // the progress page's live feed
+	idA := st.launchCampaign(cs, "Promo A", seg1, 1000)
+	idB := st.launchCampaign(cs, "Promo B", seg2, 1000)
+	v := st.awaitCampaign(cs, idA, 1000, 0)
+	v2 := st.awaitCampaign(cs, idB, 1000, 0)
+	t.Logf("campaigns A and B at once: 2 x 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
+	for _, c := range []campaignBody{v, v2} {
+		if f := c.Funnel; f.Recipients != 1005 || f.Skipped != 5 || f.SkipReason[models.SkipOptedOut] != 5 || f.Sent != 1000 || f.Failed != 0 {
+			t.Fatalf("%s funnel %+v", c.Name, f)
+		}
 	}
 	st.checkExactlyOnce(cs, v.ID, 1, 1000)
+	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
+	// Progress arrived live over the websocket, ending with nothing queued.
+	sock.waitFor(t, 10*time.Second, "final progress of A", func(e wsEvent) bool {
+		var d models.CampaignProgressData
+		return e.Type == models.EventCampaignProgress && json.Unmarshal(e.Data, &d) == nil && d.CampaignID == idA && d.Queued == 0 && d.Sent == 1000
+	})
+	if n := sock.count(func(e wsEvent) bool { return e.Type == models.EventCampaignProgress }); n < 4 {
+		t.Fatalf("%d progress events", n)
+	}
+	saveHistory(t, st, workflows.CampaignWorkflowID(v.ID), "campaign_v2.json")
+	saveHistory(t, st, workflows.SenderWorkflowID(cs.senderIDs[0]), "sender.json")
 	var senders []int64
 	st.db.Gorm.Raw(`SELECT DISTINCT sender_id FROM campaign_recipients WHERE campaign_id = ? AND sender_id IS NOT NULL ORDER BY 1`, v.ID).Scan(&senders)
 	if len(senders) != 3 {
 		t.Fatalf("senders used %v", senders)
 	}
-
-	start = time.Now()
-	seg2 := st.audience(seed.admin, "promo-b", 100001, 1000)
-	v2 := st.runCampaign(cs, "Promo B", seg2, 1000, st.restartWorker)
-	t.Logf("campaign 2 (worker restarted): 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
-	if f := v2.Funnel; f.Sent != 1000 || f.Skipped != 5 {
-		t.Fatalf("funnel %+v", f)
+	// The numbers' dispatchers are visible to ops and admins.
+	var disp struct {
+		Dispatcher *workflows.SenderState `json:"dispatcher"`
+		Usage      models.DispatchUsage   `json:"usage"`
 	}
-	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
+	if code := st.call("GET", fmt.Sprintf("/api/v1/senders/%d/dispatch", cs.senderIDs[0]), cs.admin, nil, &disp); code != 200 ||
+		disp.Dispatcher == nil || disp.Dispatcher.Sent < 600 || disp.Usage.TemplatesToday < 600 || disp.Usage.Queued != 0 {
+		t.Fatalf("dispatch %d %+v %+v", code, disp.Dispatcher, disp.Usage)
+	}
+
+	// Customers who answer the template count as replied and their
+	// conversations are open in the inbox.
+	for i := 1; i <= 25; i++ {
+		to := "+62813" + fmt.Sprintf("%08d", i)
+		var conv struct{ SenderID int64 }
+		st.db.Gorm.Raw(`SELECT cv.sender_id FROM campaign_recipients r JOIN messages m ON m.id = r.message_id JOIN conversations cv ON cv.id = m.conversation_id
+			WHERE r.campaign_id = ? AND r.contact_id = (SELECT id FROM contacts WHERE phone_e164 = ?)`, v.ID, to).Scan(&conv)
+		st.simPost("/sim/customers/"+to[1:]+"/messages", map[string]any{"type": "text", "text": "Saya tertarik, info lebih lanjut?",
+			"phoneNumberId": cs.pnids[slices.Index(cs.senderIDs, conv.SenderID)]})
+	}
+	waitUntil(t, 15*time.Second, "25 replies in the funnel", func() bool {
+		var c campaignBody
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", v.ID), cs.admin, nil, &c)
+		return c.Funnel.Replied == 25
+	})
+	var inbox struct {
+		Items []struct {
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	if code := st.call("GET", "/api/v1/conversations?view=all&status=open&limit=100", cs.admin, nil, &inbox); code != 200 || len(inbox.Items) < 25 {
+		t.Fatalf("open conversations: %d, %d", code, len(inbox.Items))
+	}
 
 	// Frequency cap: the first audience already got a template this week,
 	// so a third campaign at 1 per 7 days skips everyone and sends nothing.
@@ -303,5 +392,92 @@ func TestCampaignEndToEnd(t *testing.T) {
 	}
 	if code := st.call("GET", "/api/v1/campaigns/999999", cs.admin, nil, nil); code != 404 {
 		t.Fatalf("unknown campaign: %d", code)
+	}
+}
+
+// TestCampaign10kSurvivesWorkerRestarts: 10,000 recipients over 3 numbers,
+// the worker stopped and replaced twice mid-run: exactly one template per
+// recipient at the simulator, no second over a number's 80/s.
+func TestCampaign10kSurvivesWorkerRestarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaigns(seed.admin)
+	const n = 10000
+	seg := st.audience(seed.admin, "big", 200001, n)
+	start := time.Now()
+	v := st.runCampaign(cs, "Big", seg, n, 2)
+	el := time.Since(start)
+	t.Logf("10,000 recipients with 2 worker restarts in %s (%.0f/s; ceiling 3 x 76 = 228/s)", el.Round(time.Millisecond), n/el.Seconds())
+	if f := v.Funnel; f.Sent != n || f.Failed != 0 || f.Skipped != 5 {
+		t.Fatalf("funnel %+v", f)
+	}
+	st.checkExactlyOnce(cs, v.ID, 200001, n)
+}
+
+// Recipients Meta refused for a reason worth retrying (the portfolio's
+// messaging limit was lower than the product knew) are sent by "retry
+// failed" once the limit is raised; a recipient not on WhatsApp is not
+// retried; nobody gets two templates.
+func TestCampaignRetryFailed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaignNumbersAt(seed.admin, 3, "TIER_50")
+	seg := st.audience(seed.admin, "retry", 300001, 120)
+	st.simPost("/sim/not-on-whatsapp/62813"+fmt.Sprintf("%08d", 300120), nil)
+	id := st.launchCampaign(cs, "Retry", seg, 120)
+	var v campaignBody
+	get := func() campaignBody {
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), cs.admin, nil, &v)
+		return v
+	}
+	waitUntil(t, 60*time.Second, "first run completed", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, 10*time.Second, "statuses in", func() bool { f := get().Funnel; return f.Failed >= 70 && f.Sent+f.Failed == 120 })
+	var failures []struct {
+		ErrorCode int
+		N         int
+	}
+	st.db.Gorm.Raw(`SELECT COALESCE(r.error_code, m.error_code, 0) AS error_code, count(*) AS n FROM campaign_recipients r
+		JOIN messages m ON m.id = r.message_id WHERE r.campaign_id = ? AND (r.status = 'failed' OR m.status = 'failed') GROUP BY 1 ORDER BY 1`, id).Scan(&failures)
+	t.Logf("first run: funnel %+v, failures by code %+v", v.Funnel, failures)
+
+	// Meta raises the portfolio's tier; retry sends the refused ones only.
+	for _, pnid := range cs.pnids {
+		st.simPost("/sim/numbers/"+pnid+"/quality", map[string]any{"event": "UPGRADE", "tier": "TIER_100K"})
+	}
+	var out struct{ Requeued int }
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", id), cs.admin, nil, &out); code != 202 {
+		t.Fatalf("retry: %d", code)
+	}
+	waitUntil(t, 60*time.Second, "retry completed", func() bool {
+		f := get().Funnel
+		return get().Status == models.CampaignCompleted && f.Queued == 0 && f.Sent == 119
+	})
+	waitUntil(t, 10*time.Second, "undeliverable reported", func() bool { return get().Funnel.Failed == 1 })
+	if out.Requeued < 69 || out.Requeued > 70 {
+		t.Fatalf("requeued %d", out.Requeued)
+	}
+	accepted := map[string]int{}
+	for _, e := range st.sim.Outbox() {
+		if e.ErrorCode == 0 || e.FailedAsync {
+			accepted[e.To]++
+		}
+	}
+	if len(accepted) != 120 {
+		t.Fatalf("%d recipients accepted by Meta", len(accepted))
+	}
+	for to, n := range accepted {
+		if n != 1 {
+			t.Fatalf("%s accepted %d templates", to, n)
+		}
+	}
+	// Nothing left worth retrying: 422 naming why.
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", id), cs.admin, nil, nil); code != 422 {
+		t.Fatalf("second retry: %d", code)
 	}
 }

@@ -57,6 +57,10 @@ type stack struct {
 	simURL string
 	ts     *temporalenv.Server
 	window time.Duration
+	// onPause and warmup configure the SenderWorkflows started by the next
+	// worker (restartWorker); zero: wait, no warm-up.
+	onPause string
+	warmup  []int
 	// newWorker builds a fresh worker (restartWorker kills and replaces it).
 	newWorker  func() *worker.Worker
 	stopWorker context.CancelFunc
@@ -117,28 +121,37 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
 		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
+	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq}
+	dispatch := models.Dispatch{DB: st.db.Gorm}
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
 		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: 200},
+		Senders:         senderWFs,
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
 	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
 	cases := models.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
 	st.newWorker = func() *worker.Worker {
-		sender := activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log}
+		sender := activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
+			Pacer: dispatch}
+		// Read when the worker is built: a test may change them and restart it.
+		senderWFs := senderWFs
+		senderWFs.Input = workflows.SenderInput{Recheck: 2 * time.Second, DrainFor: 10 * time.Second, OnPause: st.onPause}
 		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
-				Sender: activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log},
+				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
 			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
 			IntakeCases: &activities.IntakeCases{Intake: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
 				Cases: cases, Starter: caseWFs},
-			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender},
+			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs, Events: pub, Log: log},
+			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: models.CampaignStore{DB: st.db.Gorm},
+				Waker: senderWFs, Warmup: st.warmup, Log: log},
 		},
 			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
 		}

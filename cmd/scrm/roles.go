@@ -170,6 +170,7 @@ func apiRole(in *infra) *api.Server {
 		Window:          in.cfg.WindowLength,
 		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
 	}
+	d.CampaignHolidays, _ = in.cfg.HolidayList() // checked by Validate
 	if in.pub != nil {
 		d.Events = in.pub
 	}
@@ -178,6 +179,7 @@ func apiRole(in *infra) *api.Server {
 		d.Cases = in.caseWorkflows()
 		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
 		d.Campaigns = worker.CampaignWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
+		d.Senders = in.senderWorkflows()
 	}
 	// The secret is checked before we get here (RequireSecrets, dev secrets);
 	// without it protected routes answer 503 and say why.
@@ -202,6 +204,12 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 	}
 }
 
+// senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
+func (in *infra) senderWorkflows() worker.SenderWorkflows {
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue,
+		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
+}
+
 // caseWorkflows starts CaseWorkflows, sends them updates and runs
 // redistributions.
 func (in *infra) caseWorkflows() worker.CaseWorkflows {
@@ -224,7 +232,13 @@ func workerRole(in *infra) *worker.Worker {
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
 	metered := waba.MeteredSender{Next: cloudAPI, Metrics: waba.NewSendMetrics(in.reg)}
-	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered, Events: in.eventPublisher(), Log: in.log}
+	dispatch := models.Dispatch{DB: in.db}
+	// Inbox sends take their slot from the same per-second budget the
+	// numbers' SenderWorkflows dispatch campaigns from.
+	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
+		Events: in.eventPublisher(), Log: in.log, Pacer: dispatch}
+	warmup, _ := in.cfg.WarmupSchedule() // checked by Validate
+	senders := in.senderWorkflows()
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: in.cfg.TemporalTaskQueue,
@@ -247,7 +261,10 @@ func workerRole(in *infra) *worker.Worker {
 				Starter: in.caseWorkflows(),
 			},
 			TemplateSync: &activities.TemplateSync{Store: models.TemplateStore{DB: in.db}, API: cloudAPI},
-			Campaign:     &activities.Campaign{Store: models.CampaignStore{DB: in.db}, Sender: sender},
+			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: in.db}, Sender: sender, Waker: senders,
+				Events: in.eventPublisher(), Log: in.log},
+			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: models.CampaignStore{DB: in.db},
+				Waker: senders, Warmup: warmup, Log: in.log},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,

@@ -1,0 +1,543 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Campaign dispatch modes: "workflow" campaigns (launched before per-number
+// dispatch existed) send from their own workflow; "sender" campaigns queue
+// their recipients for the numbers' SenderWorkflows.
+const (
+	DispatchWorkflow = "workflow"
+	DispatchSender   = "sender"
+)
+
+// ServiceWindow is Meta's customer-service window: a customer who wrote
+// within it can be messaged without using the messaging limit.
+const ServiceWindow = 24 * time.Hour
+
+// Reasons a number's dispatch is held back.
+const (
+	BlockNone       = ""
+	BlockQuality    = "quality"          // RED quality rating
+	BlockStatus     = "status"           // flagged, restricted, disabled, unverified
+	BlockWarmup     = "warmup"           // today's warm-up cap is used
+	BlockPortfolio  = "portfolio_limit"  // the portfolio's rolling-24h unique-user limit is reached
+	BlockThroughput = "throughput_limit" // Meta answered 130429: back off
+)
+
+// TierLimit is the number of unique users a messaging-limit tier allows in a
+// rolling 24 hours; 0 means unlimited (or unknown: Meta enforces it anyway).
+func TierLimit(tier string) int {
+	switch tier {
+	case "TIER_50":
+		return 50
+	case "TIER_250", "":
+		return 250
+	case "TIER_1K":
+		return 1000
+	case "TIER_2K":
+		return 2000
+	case "TIER_10K":
+		return 10000
+	case "TIER_100K":
+		return 100000
+	}
+	return 0
+}
+
+// WarmupCap is a number's cap of business-initiated templates for the local
+// day containing now: schedule[d] on the d-th day since warm-up started (day
+// 0 first), no cap (0) once the schedule is over or without a warm-up.
+func WarmupCap(schedule []int, startedAt *time.Time, now time.Time) int {
+	if startedAt == nil || len(schedule) == 0 {
+		return 0
+	}
+	loc := LoadZone(TZWIB)
+	y1, m1, d1 := startedAt.In(loc).Date()
+	y2, m2, d2 := now.In(loc).Date()
+	days := int(time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC).Sub(time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	if days < 0 {
+		days = 0
+	}
+	if days >= len(schedule) {
+		return 0
+	}
+	return schedule[days]
+}
+
+// NextLocalDay is the next midnight in Jakarta after now (warm-up days).
+func NextLocalDay(now time.Time) time.Time {
+	loc := LoadZone(TZWIB)
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// PortfolioOf is the key the messaging limit is shared under: the business
+// portfolio, or the WABA when the portfolio is not known.
+func PortfolioOf(s Sender) string {
+	if s.BusinessPortfolioID != "" {
+		return "pf:" + s.BusinessPortfolioID
+	}
+	return "waba:" + s.WABAID
+}
+
+// DispatchBlock says whether a number may send business-initiated messages
+// now: RED quality and a flagged/restricted/disabled/unverified status hold it.
+func DispatchBlock(s Sender) (block, reason string) {
+	switch {
+	case s.Status != SenderActive:
+		_, why := s.Usable()
+		if why == "" {
+			why = "sender " + s.DisplayNumber + " is " + s.Status
+		}
+		return BlockStatus, why
+	case s.Quality == QualityRed:
+		return BlockQuality, "sender " + s.DisplayNumber + " has RED quality"
+	}
+	return BlockNone, ""
+}
+
+// DueSend is a queued campaign recipient that a number may send now.
+type DueSend struct {
+	RecipientID int64
+	CampaignID  int64
+	ContactID   int64
+	MessageID   int64
+	Zone        string
+	QuietHours  QuietHours
+	WindowOpen  bool // the customer wrote within 24h: no messaging-limit use
+}
+
+// Dispatch is the per-number send queue and budget of SenderWorkflows.
+type Dispatch struct {
+	DB  *gorm.DB
+	Now func() time.Time
+}
+
+func (d Dispatch) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now().UTC()
+}
+
+// Sender loads one number's current state.
+func (d Dispatch) Sender(ctx context.Context, id int64) (Sender, error) {
+	return SenderStore{DB: d.DB}.Get(ctx, id)
+}
+
+// Due returns up to limit queued recipients of running sender-dispatched
+// campaigns on number senderID whose moment has come, oldest first. A row
+// whose previous attempt may still be in flight (attempted within
+// AmbiguousAfter) waits for its status webhook instead.
+func (d Dispatch) Due(ctx context.Context, senderID int64, limit int) ([]DueSend, error) {
+	now := d.now()
+	var rows []struct {
+		RecipientID   int64
+		CampaignID    int64
+		ContactID     int64
+		MessageID     int64
+		Zone          string
+		QuietHours    QuietHours `gorm:"serializer:json"`
+		LastInboundAt *time.Time
+	}
+	err := d.DB.WithContext(ctx).Raw(`
+		SELECT r.id AS recipient_id, r.campaign_id, r.contact_id, r.message_id, r.zone, c.quiet_hours, cv.last_inbound_at
+		FROM campaign_recipients r
+		JOIN campaigns c ON c.id = r.campaign_id
+		JOIN messages m ON m.id = r.message_id
+		JOIN conversations cv ON cv.id = m.conversation_id
+		WHERE r.sender_id = ? AND r.status = 'queued' AND r.not_before <= ?
+		  AND c.status = 'running' AND c.dispatch = 'sender'
+		  AND NOT (m.send_state = 'attempted' AND m.attempted_at > ?)
+		ORDER BY r.not_before, r.id
+		LIMIT ?`, senderID, now, now.Add(-AmbiguousAfter), limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("due sends of sender %d: %w", senderID, err)
+	}
+	out := make([]DueSend, len(rows))
+	for i, r := range rows {
+		out[i] = DueSend{RecipientID: r.RecipientID, CampaignID: r.CampaignID, ContactID: r.ContactID, MessageID: r.MessageID,
+			Zone: r.Zone, QuietHours: r.QuietHours, WindowOpen: r.LastInboundAt != nil && now.Sub(*r.LastInboundAt) < ServiceWindow}
+	}
+	return out, nil
+}
+
+// NextDue is the earliest moment a queued recipient of a running campaign
+// becomes due on the number (zero: nothing queued).
+func (d Dispatch) NextDue(ctx context.Context, senderID int64) (time.Time, error) {
+	var t sql.NullTime
+	err := d.DB.WithContext(ctx).Raw(`SELECT min(r.not_before) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.sender_id = ? AND r.status = 'queued' AND c.status = 'running' AND c.dispatch = 'sender'`, senderID).Row().Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next due of sender %d: %w", senderID, err)
+	}
+	return t.Time, nil
+}
+
+// Defer moves recipients' next moment to until (quiet hours began, pair
+// rate limit).
+func (d Dispatch) Defer(ctx context.Context, recipientIDs []int64, until time.Time) error {
+	if len(recipientIDs) == 0 {
+		return nil
+	}
+	return d.DB.WithContext(ctx).Exec(`UPDATE campaign_recipients SET not_before = ?, updated_at = ? WHERE id IN ? AND status = 'queued'`,
+		until, d.now(), recipientIDs).Error
+}
+
+// Budget is what a grant is measured against.
+type Budget struct {
+	SenderID  int64
+	Second    int64 // Unix second the sends go out in
+	PerSecond int   // the number's share of that second
+	DailyCap  int   // warm-up cap for today, 0 = none
+	Portfolio string
+	Limit     int // portfolio unique users per rolling 24h, 0 = unlimited
+}
+
+// Grant is how many of the candidates may be sent now, in order.
+type Grant struct {
+	N      int
+	Block  string    // why fewer than asked (warmup, portfolio_limit), "" when only the second is full
+	Reason string    // human-readable
+	Until  time.Time // when the block may lift
+}
+
+// Reserve takes, in one transaction, up to len(cands) sends from the number's
+// budget: this second's throughput share, today's warm-up cap and the
+// portfolio's rolling-24h unique users (a customer whose window is open, or
+// who was already reached within 24h, uses none). Portfolios are serialised
+// with an advisory lock so numbers of one portfolio never overshoot together.
+func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
+	var g Grant
+	if len(cands) == 0 {
+		return g, nil
+	}
+	now := d.now()
+	day := now.In(LoadZone(TZWIB)).Format(time.DateOnly)
+	err := d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if b.Limit > 0 {
+			h := fnv.New64a()
+			h.Write([]byte(b.Portfolio))
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()>>1)).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(`INSERT INTO sender_second_slots (sender_id, second, used) VALUES (?, ?, 0) ON CONFLICT DO NOTHING`,
+			b.SenderID, b.Second).Error; err != nil {
+			return err
+		}
+		var used int
+		if err := tx.Raw(`SELECT used FROM sender_second_slots WHERE sender_id = ? AND second = ? FOR UPDATE`, b.SenderID, b.Second).
+			Scan(&used).Error; err != nil {
+			return err
+		}
+		n := min(len(cands), b.PerSecond-used)
+		if n <= 0 {
+			g = Grant{}
+			return nil
+		}
+		if b.DailyCap > 0 {
+			var sent int
+			if err := tx.Raw(`SELECT COALESCE((SELECT templates FROM sender_daily_usage WHERE sender_id = ? AND day = ?), 0)`,
+				b.SenderID, day).Scan(&sent).Error; err != nil {
+				return err
+			}
+			if left := b.DailyCap - sent; left < n {
+				n = max(left, 0)
+				g.Block, g.Reason, g.Until = BlockWarmup, fmt.Sprintf("warm-up: %d of %d templates sent today", sent, b.DailyCap), NextLocalDay(now)
+			}
+		}
+		var fresh []int64 // contacts that use a unit of the portfolio limit
+		if b.Limit > 0 && n > 0 {
+			var count int64
+			since := now.Add(-24 * time.Hour)
+			if err := tx.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, since).
+				Scan(&count).Error; err != nil {
+				return err
+			}
+			ids := make([]int64, 0, n)
+			for _, c := range cands[:n] {
+				ids = append(ids, c.ContactID)
+			}
+			var reached []int64
+			if err := tx.Raw(`SELECT contact_id FROM portfolio_reach WHERE portfolio = ? AND contact_id IN ? AND reached_at > ?`,
+				b.Portfolio, ids, since).Scan(&reached).Error; err != nil {
+				return err
+			}
+			seen := map[int64]bool{}
+			for _, id := range reached {
+				seen[id] = true
+			}
+			left := int64(b.Limit) - count
+			for i, c := range cands[:n] {
+				if c.WindowOpen || seen[c.ContactID] {
+					continue
+				}
+				if left <= 0 {
+					n = i
+					var oldest sql.NullTime
+					if err := tx.Raw(`SELECT min(reached_at) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, since).
+						Row().Scan(&oldest); err != nil {
+						return err
+					}
+					g.Block, g.Reason = BlockPortfolio, fmt.Sprintf("portfolio messaging limit: %d unique users reached in 24h (limit %d)", count, b.Limit)
+					g.Until = oldest.Time.Add(24 * time.Hour)
+					break
+				}
+				left--
+				seen[c.ContactID] = true
+				fresh = append(fresh, c.ContactID)
+			}
+		}
+		if n <= 0 {
+			g.N = 0
+			return nil
+		}
+		g.N = n
+		if err := tx.Exec(`UPDATE sender_second_slots SET used = used + ? WHERE sender_id = ? AND second = ?`, n, b.SenderID, b.Second).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO sender_daily_usage (sender_id, day, templates) VALUES (?, ?, ?)
+			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + EXCLUDED.templates`, b.SenderID, day, n).Error; err != nil {
+			return err
+		}
+		for _, id := range fresh {
+			if err := tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) VALUES (?, ?, ?)
+				ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, b.Portfolio, id, now).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Grant{}, fmt.Errorf("reserve sends of sender %d: %w", b.SenderID, err)
+	}
+	return g, nil
+}
+
+// TakeSlot takes one send from the number's budget for second (inbox sends
+// share the throughput with campaigns); false when the second is full.
+func (d Dispatch) TakeSlot(ctx context.Context, senderID, second int64, perSecond int) (bool, error) {
+	var used []int
+	err := d.DB.WithContext(ctx).Raw(`INSERT INTO sender_second_slots (sender_id, second, used) VALUES (?, ?, 1)
+		ON CONFLICT (sender_id, second) DO UPDATE SET used = sender_second_slots.used + 1 WHERE sender_second_slots.used < ?
+		RETURNING used`, senderID, second, perSecond).Scan(&used).Error
+	if err != nil {
+		return false, fmt.Errorf("take a send slot of sender %d: %w", senderID, err)
+	}
+	return len(used) == 1, nil
+}
+
+// PruneSlots forgets per-second counters older than a minute.
+func (d Dispatch) PruneSlots(ctx context.Context, senderID int64) error {
+	return d.DB.WithContext(ctx).Exec(`DELETE FROM sender_second_slots WHERE sender_id = ? AND second < ?`,
+		senderID, d.now().Add(-time.Minute).Unix()).Error
+}
+
+// MoveQueued hands the not-yet-attempted queued recipients of number from to
+// the other usable numbers of each campaign's pool (round robin), moving
+// their message rows to the (new number, contact) conversation. It returns
+// the numbers that received work. Rows whose campaign has no other usable
+// number stay and wait.
+func (d Dispatch) MoveQueued(ctx context.Context, from int64) ([]int64, int, error) {
+	var targets []int64
+	moved := 0
+	used := map[int64]bool{}
+	err := d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var camps []Campaign
+		if err := tx.Raw(`SELECT DISTINCT c.* FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id
+			WHERE r.sender_id = ? AND r.status = 'queued' AND c.dispatch = 'sender' AND c.status IN ('running','paused','scheduled')`, from).
+			Scan(&camps).Error; err != nil {
+			return err
+		}
+		now := d.now()
+		for _, c := range camps {
+			var pool []Sender
+			if err := tx.Where("id IN ? AND id <> ?", []int64(c.SenderIDs), from).Order("id").Find(&pool).Error; err != nil {
+				return err
+			}
+			var ok []int64
+			for _, s := range pool {
+				if b, _ := DispatchBlock(s); b == BlockNone {
+					ok = append(ok, s.ID)
+				}
+			}
+			if len(ok) == 0 {
+				continue
+			}
+			var rows []struct {
+				ID        int64
+				ContactID int64
+				MessageID int64
+			}
+			if err := tx.Raw(`SELECT r.id, r.contact_id, r.message_id FROM campaign_recipients r JOIN messages m ON m.id = r.message_id
+				WHERE r.campaign_id = ? AND r.sender_id = ? AND r.status = 'queued' AND m.send_state = 'pending' AND m.wamid IS NULL
+				ORDER BY r.id FOR UPDATE OF r, m`, c.ID, from).Scan(&rows).Error; err != nil {
+				return err
+			}
+			for i, r := range rows {
+				to := ok[i%len(ok)]
+				var convID int64
+				if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at)
+					VALUES (?, ?, ?, ?, ?) ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = EXCLUDED.updated_at
+					RETURNING id`, to, r.ContactID, now, now, now).Scan(&convID).Error; err != nil {
+					return err
+				}
+				if err := tx.Exec(`UPDATE messages SET conversation_id = ? WHERE id = ?`, convID, r.MessageID).Error; err != nil {
+					return err
+				}
+				if err := tx.Exec(`UPDATE campaign_recipients SET sender_id = ?, updated_at = ? WHERE id = ?`, to, now, r.ID).Error; err != nil {
+					return err
+				}
+				used[to] = true
+				moved++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("move queued sends off sender %d: %w", from, err)
+	}
+	for id := range used {
+		targets = append(targets, id)
+	}
+	return targets, moved, nil
+}
+
+// CampaignQueue is a campaign's dispatch state.
+type CampaignQueue struct {
+	Queued  int64
+	Sent    int64
+	Failed  int64
+	Skipped int64
+	NextDue time.Time // earliest not_before of its queued recipients
+	Senders []int64   // numbers holding its queued recipients
+}
+
+// Queue reads a campaign's recipients by state (one grouped query).
+func (s CampaignStore) Queue(ctx context.Context, id int64) (CampaignQueue, error) {
+	var q CampaignQueue
+	var rows []struct {
+		Status   string
+		SenderID *int64
+		N        int64
+		Next     *time.Time
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT status, CASE WHEN status = 'queued' THEN sender_id END AS sender_id, count(*) AS n,
+			min(not_before) FILTER (WHERE status = 'queued') AS next
+		FROM campaign_recipients WHERE campaign_id = ? GROUP BY 1, 2`, id).Scan(&rows).Error; err != nil {
+		return q, fmt.Errorf("queue of campaign %d: %w", id, err)
+	}
+	for _, r := range rows {
+		switch r.Status {
+		case RecipientQueued:
+			q.Queued += r.N
+			if r.SenderID != nil {
+				q.Senders = append(q.Senders, *r.SenderID)
+			}
+			if r.Next != nil && (q.NextDue.IsZero() || r.Next.Before(q.NextDue)) {
+				q.NextDue = *r.Next
+			}
+		case RecipientFailed:
+			q.Failed += r.N
+		case RecipientSkipped:
+			q.Skipped += r.N
+		default:
+			q.Sent += r.N
+		}
+	}
+	return q, nil
+}
+
+// UseSenderDispatch switches a campaign to per-number dispatch.
+func (s CampaignStore) UseSenderDispatch(ctx context.Context, id int64) error {
+	r := s.DB.WithContext(ctx).Exec(`UPDATE campaigns SET dispatch = 'sender' WHERE id = ?`, id)
+	if r.Error != nil {
+		return fmt.Errorf("campaign %d dispatch: %w", id, r.Error)
+	}
+	if r.RowsAffected == 0 {
+		return Errorf(ENotFound, "campaign %d not found", id)
+	}
+	return nil
+}
+
+// DispatchUsage is what a number has used of its budgets.
+type DispatchUsage struct {
+	SenderID        int64      `json:"senderId"`
+	TemplatesToday  int64      `json:"templatesToday"` // business-initiated, Jakarta day
+	WarmupStartedAt *time.Time `json:"warmupStartedAt,omitempty"`
+	Portfolio       string     `json:"portfolio"`
+	ReachedIn24h    int64      `json:"reachedIn24h"`   // unique users, whole portfolio
+	PortfolioLimit  int        `json:"portfolioLimit"` // 0 = unlimited
+	Queued          int64      `json:"queued"`         // campaign recipients waiting on this number
+	Block           string     `json:"block,omitempty"`
+	BlockReason     string     `json:"blockReason,omitempty"`
+}
+
+// Usage reads a number's budgets and queue.
+func (d Dispatch) Usage(ctx context.Context, senderID int64) (DispatchUsage, error) {
+	s, err := d.Sender(ctx, senderID)
+	if err != nil {
+		return DispatchUsage{}, err
+	}
+	now := d.now()
+	u := DispatchUsage{SenderID: s.ID, WarmupStartedAt: s.WarmupStartedAt, Portfolio: PortfolioOf(s), PortfolioLimit: TierLimit(s.MessagingLimitTier)}
+	u.Block, u.BlockReason = DispatchBlock(s)
+	db := d.DB.WithContext(ctx)
+	if err := db.Raw(`SELECT COALESCE((SELECT templates FROM sender_daily_usage WHERE sender_id = ? AND day = ?), 0)`,
+		s.ID, now.In(LoadZone(TZWIB)).Format(time.DateOnly)).Scan(&u.TemplatesToday).Error; err != nil {
+		return u, fmt.Errorf("usage of sender %d: %w", s.ID, err)
+	}
+	if err := db.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, u.Portfolio, now.Add(-24*time.Hour)).
+		Scan(&u.ReachedIn24h).Error; err != nil {
+		return u, fmt.Errorf("portfolio reach of sender %d: %w", s.ID, err)
+	}
+	if err := db.Raw(`SELECT count(*) FROM campaign_recipients WHERE sender_id = ? AND status = 'queued'`, s.ID).Scan(&u.Queued).Error; err != nil {
+		return u, fmt.Errorf("queue of sender %d: %w", s.ID, err)
+	}
+	return u, nil
+}
+
+// CampaignProgressData is the payload of a campaign.progress event.
+type CampaignProgressData struct {
+	CampaignID int64     `json:"campaignId"`
+	Status     string    `json:"status"`
+	Queued     int64     `json:"queued"`
+	Sent       int64     `json:"sent"`
+	Failed     int64     `json:"failed"`
+	Skipped    int64     `json:"skipped"`
+	NextDue    time.Time `json:"nextDue,omitempty"`
+}
+
+// RecordProgress stores a campaign.progress event for the campaign's
+// creator (admins and campaign managers see every event by scope).
+func (s CampaignStore) RecordProgress(ctx context.Context, id int64, q CampaignQueue) (Event, error) {
+	var c struct {
+		Status    string
+		CreatedBy *int64
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT status, created_by FROM campaigns WHERE id = ?`, id).Scan(&c).Error; err != nil {
+		return Event{}, fmt.Errorf("campaign %d: %w", id, err)
+	}
+	var aud Audience
+	if c.CreatedBy != nil {
+		aud.AgentIDs = []int64{*c.CreatedBy}
+	}
+	ev, err := NewEvent(EventCampaignProgress, aud, CampaignProgressData{CampaignID: id, Status: c.Status, Queued: q.Queued,
+		Sent: q.Sent, Failed: q.Failed, Skipped: q.Skipped, NextDue: q.NextDue})
+	if err != nil {
+		return Event{}, err
+	}
+	if err := (EventStore{DB: s.DB}).Append(ctx, s.DB.WithContext(ctx), &ev); err != nil {
+		return Event{}, fmt.Errorf("campaign %d progress event: %w", id, err)
+	}
+	return ev, nil
+}

@@ -1,0 +1,103 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/worker/testenv"
+)
+
+func TestTierLimitAndWarmupCap(t *testing.T) {
+	for tier, want := range map[string]int{"TIER_250": 250, "": 250, "TIER_2K": 2000, "TIER_100K": 100000, "TIER_UNLIMITED": 0} {
+		if got := models.TierLimit(tier); got != want {
+			t.Fatalf("TierLimit(%q) = %d, want %d", tier, got, want)
+		}
+	}
+	jkt := models.LoadZone(models.TZWIB)
+	started := time.Date(2026, 11, 20, 23, 30, 0, 0, jkt) // late on day 0
+	schedule := []int{250, 500, 1000}
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(2026, 11, 20, 23, 59, 0, 0, jkt), 250},
+		{time.Date(2026, 11, 21, 0, 1, 0, 0, jkt), 500}, // day 1 starts at Jakarta midnight
+		{time.Date(2026, 11, 22, 12, 0, 0, 0, jkt), 1000},
+		{time.Date(2026, 11, 23, 0, 0, 0, 0, jkt), 0}, // schedule over: no cap
+	} {
+		if got := models.WarmupCap(schedule, &started, c.at); got != c.want {
+			t.Fatalf("WarmupCap at %s = %d, want %d", c.at, got, c.want)
+		}
+	}
+	if models.WarmupCap(schedule, nil, started) != 0 {
+		t.Fatal("a number without warm-up has a cap")
+	}
+	if next := models.NextLocalDay(time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)); !next.Equal(time.Date(2026, 11, 22, 0, 0, 0, 0, jkt)) {
+		t.Fatalf("next local day %s", next) // 18:00 UTC is already 01:00 on the 21st in Jakarta
+	}
+	for _, c := range []struct {
+		s    models.Sender
+		want string
+	}{
+		{models.Sender{Status: models.SenderActive, Quality: models.QualityGreen}, models.BlockNone},
+		{models.Sender{Status: models.SenderActive, Quality: models.QualityYellow}, models.BlockNone},
+		{models.Sender{Status: models.SenderActive, Quality: models.QualityRed}, models.BlockQuality},
+		{models.Sender{Status: models.SenderFlagged, Quality: models.QualityGreen}, models.BlockStatus},
+	} {
+		if got, _ := models.DispatchBlock(c.s); got != c.want {
+			t.Fatalf("DispatchBlock(%+v) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
+
+// Frequency caps can count only marketing templates, and a campaign can
+// leave alone customers an agent is talking to.
+func TestCampaignClaimCapCategoriesAndAssignedConversations(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.NewDB(t).Gorm
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO senders (id, phone_number_id, display_number) VALUES (1, 'PN1', '+62 21 1')`)
+	exec(`INSERT INTO templates (id, name, language, category, status, components) VALUES
+		(1, 'promo', 'id', 'MARKETING', 'APPROVED', '[{"type":"BODY","text":"Halo {{1}}","example":{"body_text":[["Budi"]]}}]'),
+		(2, 'tagihan', 'id', 'UTILITY', 'APPROVED', '[{"type":"BODY","text":"Tagihan"}]')`)
+	exec(`INSERT INTO contacts (id, phone_e164, wa_id, name, tags) VALUES
+		(1, '+6281100000001', '6281100000001', 'Busy', '{x}'), (2, '+6281100000002', '6281100000002', 'Utility', '{x}'),
+		(3, '+6281100000003', '6281100000003', 'Marketed', '{x}'), (4, '+6281100000004', '6281100000004', 'Free', '{x}')`)
+	exec(`INSERT INTO segments (id, name, filter) VALUES (1, 'x', '{"tags":["x"]}')`)
+	exec(`INSERT INTO agents (id, name, email, password_hash, role_id) VALUES (50, 'Agen', 'agen@x.id', 'x', (SELECT min(id) FROM roles))`)
+	exec(`INSERT INTO conversations (id, sender_id, contact_id, status, assignee_agent_id) VALUES (101, 1, 1, 'open', 50)`)
+	exec(`INSERT INTO conversations (id, sender_id, contact_id) VALUES (102, 1, 2), (103, 1, 3)`)
+	exec(`INSERT INTO messages (conversation_id, direction, type, status, payload) VALUES
+		(102, 'out', 'template', 'delivered', '{"type":"template","template":{"name":"tagihan","language":{"code":"id"}}}'),
+		(103, 'out', 'template', 'delivered', '{"type":"template","template":{"name":"promo","language":{"code":"id"}}}')`)
+	st := models.CampaignStore{DB: db}
+	if _, _, err := st.Create(ctx, models.Principal{}, models.CampaignInput{Name: "bad", TemplateID: 1, SegmentID: 1, SenderIDs: []int64{1},
+		Variables: map[string]string{"body.1": "contact.name"}, Cap: &models.FrequencyCap{Max: 1, Days: 7, Categories: []string{"PROMO"}}}); err == nil {
+		t.Fatal("unknown category accepted")
+	}
+	c, _, err := st.Create(ctx, models.Principal{}, models.CampaignInput{Name: "promo", TemplateID: 1, SegmentID: 1, SenderIDs: []int64{1},
+		Variables: map[string]string{"body.1": "contact.name"}, SkipAssigned: true,
+		Cap: &models.FrequencyCap{Max: 1, Days: 7, Categories: []string{"marketing"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Claim(ctx, c.ID, []int64{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Skipped[models.SkipAssignedConversation] != 1 || r.Skipped[models.SkipFrequencyCap] != 1 || len(r.Sends) != 2 {
+		t.Fatalf("claim %+v", r)
+	}
+	for _, s := range r.Sends {
+		if s.ContactID != 2 && s.ContactID != 4 {
+			t.Fatalf("sending to contact %d", s.ContactID)
+		}
+	}
+}
