@@ -268,7 +268,7 @@ func TestMetricsExist(t *testing.T) {
 	}
 	for _, m := range []string{"scrm_webhook_deliveries_total", "scrm_webhook_items_total", "scrm_waba_sends_total",
 		"scrm_waba_send_duration_seconds_bucket", "scrm_sender_quality", "scrm_sender_active", "scrm_sender_throughput_mps",
-		"scrm_campaign_recipients", "scrm_campaign_last_progress_timestamp_seconds", "scrm_dependency_up",
+		"scrm_campaign_recipients", "scrm_campaign_recipients_due", "scrm_campaign_last_progress_timestamp_seconds", "scrm_dependency_up",
 		"scrm_realtime_connections", "scrm_realtime_events_in_total", "scrm_realtime_events_out_total", "scrm_realtime_drops_total",
 		"scrm_realtime_resyncs_total", "scrm_realtime_amqp_reconnects_total"} {
 		if !used[m] {

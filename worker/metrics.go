@@ -73,6 +73,9 @@ var (
 	campaignRecipientsDesc = prometheus.NewDesc("scrm_campaign_recipients",
 		"Recipients of a running campaign by status (queued, sent, delivered, read, replied, failed, skipped).",
 		[]string{"campaign_id", "status"}, nil)
+	campaignDueDesc = prometheus.NewDesc("scrm_campaign_recipients_due",
+		"Queued recipients of a running campaign whose send time has come (not_before <= now): work the senders should be doing now.",
+		[]string{"campaign_id"}, nil)
 	campaignProgressDesc = prometheus.NewDesc("scrm_campaign_last_progress_timestamp_seconds",
 		"Unix time of the last change to any recipient of a running campaign (its launch when none yet).",
 		[]string{"campaign_id"}, nil)
@@ -85,7 +88,7 @@ var recipientStatuses = []string{"queued", "sent", "delivered", "read", "replied
 
 // Describe implements prometheus.Collector.
 func (c StoreCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{senderQualityDesc, senderActiveDesc, senderThroughputDesc, campaignRecipientsDesc, campaignProgressDesc, storeUpDesc} {
+	for _, d := range []*prometheus.Desc{senderQualityDesc, senderActiveDesc, senderThroughputDesc, campaignRecipientsDesc, campaignDueDesc, campaignProgressDesc, storeUpDesc} {
 		ch <- d
 	}
 }
@@ -163,6 +166,20 @@ func (c StoreCollector) read(ctx context.Context) ([]prometheus.Metric, error) {
 		GROUP BY c.id, r.status, c.launched_at, c.updated_at ORDER BY c.id`).Scan(&counts).Error; err != nil {
 		return nil, fmt.Errorf("campaign recipients: %w", err)
 	}
+	var dues []struct {
+		CampaignID int64 `gorm:"column:campaign_id"`
+		N          int64 `gorm:"column:n"`
+	}
+	// Queued rows wait for quiet hours (not_before); only due ones are late.
+	if err := db.Raw(`
+		SELECT r.campaign_id, count(*) AS n FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+		WHERE c.status = 'running' AND r.status = 'queued' AND r.not_before <= now() GROUP BY r.campaign_id`).Scan(&dues).Error; err != nil {
+		return nil, fmt.Errorf("campaign recipients due: %w", err)
+	}
+	due := map[int64]int64{}
+	for _, d := range dues {
+		due[d.CampaignID] = d.N
+	}
 	type camp struct {
 		n    map[string]int64
 		last time.Time
@@ -191,7 +208,8 @@ func (c StoreCollector) read(ctx context.Context) ([]prometheus.Metric, error) {
 		for _, st := range recipientStatuses {
 			out = append(out, prometheus.MustNewConstMetric(campaignRecipientsDesc, prometheus.GaugeValue, float64(cp.n[st]), sid, st))
 		}
-		out = append(out, prometheus.MustNewConstMetric(campaignProgressDesc, prometheus.GaugeValue, float64(cp.last.Unix()), sid))
+		out = append(out, prometheus.MustNewConstMetric(campaignDueDesc, prometheus.GaugeValue, float64(due[id]), sid),
+			prometheus.MustNewConstMetric(campaignProgressDesc, prometheus.GaugeValue, float64(cp.last.Unix()), sid))
 	}
 	return out, nil
 }

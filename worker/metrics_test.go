@@ -63,19 +63,23 @@ func TestStoreCollector(t *testing.T) {
 		(2, '+6281200000002', '6281200000002', 'b'), (3, '+6281200000003', '6281200000003', 'c')`)
 	exec(`INSERT INTO campaigns (id, name, template_id, segment_id, sender_ids, status, launched_at) VALUES
 		(7, 'running', 1, 1, '{1,2}', 'running', '2026-11-24T10:00:00Z'), (8, 'done', 1, 1, '{1}', 'completed', '2026-11-24T09:00:00Z')`)
-	exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, updated_at) VALUES
-		(7, 1, 1, 'sent', '2026-11-24T10:05:00Z'), (7, 2, 2, 'delivered', '2026-11-24T10:06:40Z'), (7, 3, 1, 'queued', '2026-11-24T10:01:00Z'),
-		(8, 1, 1, 'read', '2026-11-24T09:30:00Z')`)
+	exec(`INSERT INTO contacts (id, phone_e164, wa_id, name) VALUES (4, '+6281200000004', '6281200000004', 'd')`)
+	// Contact 4 is queued until tomorrow's allowed hours: not due.
+	exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, updated_at, not_before) VALUES
+		(7, 1, 1, 'sent', '2026-11-24T10:05:00Z', '2026-11-24T10:00:00Z'), (7, 2, 2, 'delivered', '2026-11-24T10:06:40Z', '2026-11-24T10:00:00Z'),
+		(7, 3, 1, 'queued', '2026-11-24T10:01:00Z', '2026-11-24T10:00:00Z'), (7, 4, 1, 'queued', '2026-11-24T10:01:00Z', now() + interval '12 hours'),
+		(8, 1, 1, 'read', '2026-11-24T09:30:00Z', '2026-11-24T09:00:00Z')`)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(worker.StoreCollector{DB: db.Gorm})
 	got := series(t, reg, "scrm_sender_quality", "scrm_sender_active", "scrm_campaign_recipients",
-		"scrm_campaign_last_progress_timestamp_seconds", "scrm_store_collector_up")
+		"scrm_campaign_last_progress_timestamp_seconds", "scrm_campaign_recipients_due", "scrm_store_collector_up")
 	want := []string{
 		"scrm_campaign_last_progress_timestamp_seconds{campaign_id=7} 1795514800", // 2026-11-24T10:06:40Z, the newest recipient change
+		"scrm_campaign_recipients_due{campaign_id=7} 1",
 		"scrm_campaign_recipients{campaign_id=7,status=delivered} 1",
 		"scrm_campaign_recipients{campaign_id=7,status=failed} 0",
-		"scrm_campaign_recipients{campaign_id=7,status=queued} 1",
+		"scrm_campaign_recipients{campaign_id=7,status=queued} 2",
 		"scrm_campaign_recipients{campaign_id=7,status=read} 0",
 		"scrm_campaign_recipients{campaign_id=7,status=replied} 0",
 		"scrm_campaign_recipients{campaign_id=7,status=sent} 1",
