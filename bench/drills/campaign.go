@@ -195,8 +195,13 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	r.lost = fmt.Sprintf("%d", missing)
 	r.dup = fmt.Sprintf("%d", dup)
 	r.ok = missing == 0 && dup == 0 && final.Funnel.Sent == int64(n)
-	r.note = fmt.Sprintf("killed at %v sent; simulator outbox: %d recipients reached, %d templates accepted, %d refused by the API (throughput) and retried; funnel %+v",
-		kills, len(byTo), sumCounts(byTo), refused, final.Funnel)
+	metered, tseries, err := s.scrapeWorker("scrm_waba_sends_total", `result="sent"`)
+	if err != nil {
+		return r, fmt.Errorf("worker /metrics: %w", err)
+	}
+	r.note = fmt.Sprintf("killed at %v sent; simulator outbox: %d recipients reached, %d templates accepted, %d refused by the API (throughput) and retried; funnel %+v; "+
+		"the last worker's /metrics: %.0f sends counted as sent (scrm_waba_sends_total, since its restart), %d temporal_* series",
+		kills, len(byTo), sumCounts(byTo), refused, final.Funnel, metered, tseries)
 	return r, nil
 }
 

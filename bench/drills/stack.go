@@ -296,6 +296,27 @@ func (s *stack) scrapeSum(metric string) float64 {
 	return sum
 }
 
+// scrapeWorker sums the series of metric on the worker's /metrics whose
+// line contains match, and counts the temporal_* series it serves.
+func (s *stack) scrapeWorker(metric, match string) (sum float64, temporalSeries int, err error) {
+	resp, err := http.Get("http://" + s.workerAddr + "/metrics")
+	if err != nil {
+		return 0, 0, err
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(l, "temporal_") {
+			temporalSeries++
+		}
+		if strings.HasPrefix(l, metric+"{") && strings.Contains(l, match) {
+			f, _ := strconv.ParseFloat(l[strings.LastIndex(l, " ")+1:], 64)
+			sum += f
+		}
+	}
+	return sum, temporalSeries, nil
+}
+
 func (s *stack) env(extra ...string) []string {
 	return append([]string{
 		"SCRM_DATABASE_URL=" + s.dbURL,
