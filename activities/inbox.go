@@ -86,6 +86,9 @@ type MessageAPI interface {
 // dispatch and inbox sends across every worker (models.Dispatch).
 type Pacer interface {
 	TakeSlot(ctx context.Context, senderID, second int64, perSecond int) (bool, error)
+	// RecordTemplate counts an inbox template against the number's warm-up
+	// day and (outside the window) the portfolio's messaging limit.
+	RecordTemplate(ctx context.Context, senderID, contactID int64, windowOpen bool) error
 }
 
 // WABASender sends queued rows through the Cloud API exactly once each
@@ -189,10 +192,25 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 	if err != nil && !models.IsNothingChanged(err) {
 		return SendResult{}, fmt.Errorf("record send of %d: %w", id, err)
 	}
+	if !paced && s.Pacer != nil && job.Type == "template" {
+		c := job.Conversation
+		open := c.LastInboundAt != nil && time.Since(*c.LastInboundAt) < models.ServiceWindow
+		if rerr := s.Pacer.RecordTemplate(ctx, c.SenderID, c.ContactID, open); rerr != nil {
+			// Sent already: an accounting miss must not resend it.
+			s.log().Warn("inbox template not counted against the number's budgets", "message_id", id, "err", rerr)
+		}
+	}
 	if err == nil {
 		publishAfterCommit(ctx, s.Events, s.Log, ev)
 	}
 	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, nil
+}
+
+func (s WABASender) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
 }
 
 // waitSlot waits (second by second) for a slot of the job's number.

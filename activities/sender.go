@@ -23,6 +23,8 @@ type DispatchBackend interface {
 	Defer(ctx context.Context, recipientIDs []int64, until time.Time) error
 	Reserve(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
 	PruneSlots(ctx context.Context, senderID int64) error
+	MarkDraining(ctx context.Context, senderID int64, until time.Time) error
+	ClearDraining(ctx context.Context, senderID int64) error
 	MoveQueued(ctx context.Context, from int64) ([]int64, int, error)
 }
 
@@ -105,6 +107,16 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 	if err := a.Store.PruneSlots(ctx, in.SenderID); err != nil {
 		return res, businessOrRetry(err)
 	}
+	// While marked, campaigns that queue work for this number do not wake
+	// it (no signal, no history event); the mark is cleared on the way out.
+	if err := a.Store.MarkDraining(ctx, in.SenderID, deadline.Add(5*time.Second)); err != nil {
+		return res, businessOrRetry(err)
+	}
+	defer func() {
+		if err := a.Store.ClearDraining(context.WithoutCancel(ctx), in.SenderID); err != nil {
+			a.log().Warn("drain mark not cleared: it expires by itself", "sender_id", in.SenderID, "err", err)
+		}
+	}()
 	// A stopping worker hands the number back at once: the workflow's next
 	// drain runs on a worker that stays.
 	stopping := activity.GetWorkerStopChannel(ctx)
@@ -134,6 +146,21 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		due, err := a.Store.Due(ctx, in.SenderID, share)
 		if err != nil {
 			return res, businessOrRetry(err)
+		}
+		if len(due) == 0 {
+			// Clear the mark, then look once more: rows committed before a
+			// campaign saw the mark are found here, rows after it wake us.
+			if err := a.Store.ClearDraining(ctx, in.SenderID); err != nil {
+				return res, businessOrRetry(err)
+			}
+			if due, err = a.Store.Due(ctx, in.SenderID, share); err != nil {
+				return res, businessOrRetry(err)
+			}
+			if len(due) > 0 {
+				if err := a.Store.MarkDraining(ctx, in.SenderID, deadline.Add(5*time.Second)); err != nil {
+					return res, businessOrRetry(err)
+				}
+			}
 		}
 		if len(due) == 0 {
 			next, err := a.Store.NextDue(ctx, in.SenderID)

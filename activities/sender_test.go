@@ -175,6 +175,10 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM campaign_recipients WHERE status = 'sent'`); n != 45 {
 		t.Fatalf("%d recipients sent", n)
 	}
+	// The drain's mark is gone: the next queued page wakes the number.
+	if busy, err := (models.Dispatch{DB: f.db}).Draining(context.Background(), []int64{1}); err != nil || busy[1] {
+		t.Fatalf("still marked draining: %v %v", busy, err)
+	}
 }
 
 // When Meta refuses for throughput (its limit is lower than we were told),

@@ -25,7 +25,7 @@ type campaignHandlers struct {
 }
 
 func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
-	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays}}
+	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays, ReplyWindow: s.deps.CampaignReplyWindow}}
 	r, w, l := models.Permission("campaigns:read"), models.Permission("campaigns:write"), models.Permission("campaigns:launch")
 	s.handle(v1, http.MethodGet, "/campaigns", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/campaigns", w, s.needDB, h.create)
@@ -35,6 +35,12 @@ func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodPost, "/campaigns/:id/resume", l, s.needDB, h.action(models.CampaignActionResume))
 	s.handle(v1, http.MethodPost, "/campaigns/:id/cancel", l, s.needDB, h.action(models.CampaignActionCancel))
 	s.handle(v1, http.MethodPost, "/campaigns/:id/retry-failed", l, s.needDB, h.retryFailed)
+	s.handle(v1, http.MethodPost, "/campaigns/:id/duplicate", w, s.needDB, h.duplicate)
+	s.handle(v1, http.MethodPost, "/campaigns/:id/test-send", l, s.needDB, h.testSend)
+	s.handle(v1, http.MethodGet, "/campaigns/:id/recipients", r, s.needDB, h.recipients)
+	s.handle(v1, http.MethodGet, "/campaigns/:id/export", r, s.needDB, h.export)
+	s.handle(v1, http.MethodPost, "/templates/:id/preview", models.Permission("templates:read"), s.needDB, h.previewTemplate)
+	s.handle(v1, http.MethodGet, "/templates/:id/stats", models.Permission("templates:read"), s.needDB, h.templateStats)
 }
 
 func (h *campaignHandlers) fail(c *gin.Context, err error) { WriteError(c, h.s.deps.Logger, err) }

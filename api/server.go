@@ -65,6 +65,8 @@ type Deps struct {
 	Campaigns CampaignWorkflows
 	// CampaignHolidays join every new campaign's quiet hours.
 	CampaignHolidays []string
+	// CampaignReplyWindow: a reply within it counts for the campaign (3 days when zero).
+	CampaignReplyWindow time.Duration
 	// Senders reports the numbers' dispatcher state (nil: the dispatch
 	// endpoint reports usage only).
 	Senders SenderStates

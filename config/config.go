@@ -57,6 +57,9 @@ type Config struct {
 	SenderWarmupSchedule string        `mapstructure:"sender_warmup_schedule"`
 	SenderRecheck        time.Duration `mapstructure:"sender_recheck"`
 	CampaignHolidays     string        `mapstructure:"campaign_holidays"`
+	// CampaignReplyAttributionDays: a customer message within this many
+	// days after a template send counts as its reply.
+	CampaignReplyAttributionDays int `mapstructure:"campaign_reply_attribution_days"`
 
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
@@ -103,6 +106,7 @@ func Keys() []Key {
 		{"sender_warmup_schedule", "250,500,1000,2000,5000,10000,20000", "daily template caps of a number in warm-up, for day 1, 2, ... (no cap after the last day)"},
 		{"sender_recheck", "1m", "how often an idle or paused number's dispatcher looks again without being woken"},
 		{"campaign_holidays", "", "comma-separated public holidays (YYYY-MM-DD) on which no campaign sends, added to every campaign's quiet hours"},
+		{"campaign_reply_attribution_days", 3, "a customer message within this many days after a template send counts as its reply (funnels, template stats, exports)"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
@@ -219,6 +223,9 @@ func (c Config) Validate() error {
 	}
 	if c.SenderRecheck < time.Second {
 		errs = append(errs, &ValidationError{"sender_recheck", "must be at least 1s"})
+	}
+	if c.CampaignReplyAttributionDays < 1 || c.CampaignReplyAttributionDays > 90 {
+		errs = append(errs, &ValidationError{"campaign_reply_attribution_days", "must be between 1 and 90"})
 	}
 	if _, err := c.HolidayList(); err != nil {
 		errs = append(errs, &ValidationError{"campaign_holidays", err.Error()})

@@ -106,18 +106,20 @@ type FrequencyCap struct {
 
 // Campaign is a template sent to a segment over a pool of senders.
 type Campaign struct {
-	ID            int64             `json:"id" gorm:"primaryKey"`
-	Name          string            `json:"name"`
-	TemplateID    int64             `json:"templateId"`
-	Variables     map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
-	SegmentID     int64             `json:"segmentId"`
-	SenderIDs     Int64List         `json:"senderIds" gorm:"type:bigint[]"`
-	StartAt       *time.Time        `json:"startAt,omitempty"`
-	EndAt         *time.Time        `json:"endAt,omitempty"`
-	QuietHours    QuietHours        `json:"quietHours" gorm:"serializer:json;type:jsonb"`
-	CapMax        int               `json:"capMax"`
-	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
-	CapCategories StringList        `json:"capCategories" gorm:"type:text[]"`
+	ID         int64             `json:"id" gorm:"primaryKey"`
+	Name       string            `json:"name"`
+	TemplateID int64             `json:"templateId"`
+	Variables  map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
+	SegmentID  *int64            `json:"segmentId,omitempty"`
+	// IntakeJobID names an uploaded list: the contacts that import created or updated.
+	IntakeJobID   *int64     `json:"intakeJobId,omitempty"`
+	SenderIDs     Int64List  `json:"senderIds" gorm:"type:bigint[]"`
+	StartAt       *time.Time `json:"startAt,omitempty"`
+	EndAt         *time.Time `json:"endAt,omitempty"`
+	QuietHours    QuietHours `json:"quietHours" gorm:"serializer:json;type:jsonb"`
+	CapMax        int        `json:"capMax"`
+	CapWindowS    int64      `json:"capWindowSeconds" gorm:"column:cap_window_s"`
+	CapCategories StringList `json:"capCategories" gorm:"type:text[]"`
 	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
 	SkipAssigned bool       `json:"skipAssigned"`
 	Status       string     `json:"status"`
@@ -137,11 +139,14 @@ type CampaignInput struct {
 	TemplateID int64             `json:"templateId"`
 	Variables  map[string]string `json:"variables"`
 	SegmentID  int64             `json:"segmentId"`
-	SenderIDs  []int64           `json:"senderIds"`
-	StartAt    *time.Time        `json:"startAt"`
-	EndAt      *time.Time        `json:"endAt"`
-	QuietHours *QuietHours       `json:"quietHours"`
-	Cap        *FrequencyCap     `json:"frequencyCap"`
+	// IntakeJobID adds an uploaded list (the contacts of that import) to
+	// the audience; a segment, a list or both.
+	IntakeJobID int64         `json:"intakeJobId"`
+	SenderIDs   []int64       `json:"senderIds"`
+	StartAt     *time.Time    `json:"startAt"`
+	EndAt       *time.Time    `json:"endAt"`
+	QuietHours  *QuietHours   `json:"quietHours"`
+	Cap         *FrequencyCap `json:"frequencyCap"`
 	// SkipAssigned leaves out contacts an agent is talking to (open, assigned).
 	SkipAssigned bool `json:"skipAssigned"`
 }
@@ -180,6 +185,9 @@ type CampaignStore struct {
 	Now func() time.Time
 	// Holidays (YYYY-MM-DD, from config) join every new campaign's quiet hours.
 	Holidays []string
+	// ReplyWindow: a customer message this long after a send counts as a
+	// reply to it (DefaultReplyWindow when zero).
+	ReplyWindow time.Duration
 }
 
 func (s CampaignStore) now() time.Time {
@@ -218,7 +226,7 @@ func campaignValues(vars map[string]string, c Contact) (mapping, values map[stri
 // contact of the segment.
 func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
 	var pv AudiencePreview
-	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables, SegmentID: in.SegmentID,
+	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables,
 		SenderIDs: Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned}
 	if c.Variables == nil {
 		c.Variables = map[string]string{}
@@ -279,15 +287,37 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 			return c, pv, FieldError(EUnprocessable, "senderIds", "%s", why)
 		}
 	}
-	sg, err := SegmentStore{DB: s.DB}.Get(ctx, in.SegmentID)
-	if err != nil {
-		var me *Error
-		if errors.As(err, &me) && me.Code == ENotFound {
-			return c, pv, FieldError(EUnprocessable, "segmentId", "segment %d not found", in.SegmentID)
+	if in.SegmentID == 0 && in.IntakeJobID == 0 {
+		return c, pv, FieldError(EInvalid, "segmentId", "choose a segment, an uploaded list (intakeJobId) or both")
+	}
+	name := ""
+	if in.SegmentID != 0 {
+		sg, err := SegmentStore{DB: s.DB}.Get(ctx, in.SegmentID)
+		if err != nil {
+			var me *Error
+			if errors.As(err, &me) && me.Code == ENotFound {
+				return c, pv, FieldError(EUnprocessable, "segmentId", "segment %d not found", in.SegmentID)
+			}
+			return c, pv, err
 		}
+		c.SegmentID, name = &sg.ID, "segment "+strconv.Quote(sg.Name)
+	}
+	if in.IntakeJobID != 0 {
+		var n int64
+		if err := db.Raw(`SELECT count(*) FROM intake_jobs WHERE id = ?`, in.IntakeJobID).Scan(&n).Error; err != nil {
+			return c, pv, err
+		}
+		if n == 0 {
+			return c, pv, FieldError(EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
+		}
+		c.IntakeJobID = &in.IntakeJobID
+		name = strings.TrimPrefix(name+" and the uploaded list", " and ")
+	}
+	scope, err := s.audience(ctx, c)
+	if err != nil {
 		return c, pv, err
 	}
-	q := func() *gorm.DB { return sg.Filter.apply(db.Table("contacts")) }
+	q := func() *gorm.DB { return scope(db) }
 	if err := q().Count(&pv.Size).Error; err != nil {
 		return c, pv, err
 	}
@@ -298,7 +328,7 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 		return c, pv, err
 	}
 	if pv.Size == 0 {
-		return c, pv, FieldError(EUnprocessable, "segmentId", "segment %q has no contacts", sg.Name)
+		return c, pv, FieldError(EUnprocessable, "segmentId", "%s has no contacts", name)
 	}
 	var sample Contact
 	if err := q().Where("NOT contacts.opted_out").Order("contacts.id").Limit(1).Find(&sample).Error; err != nil {
@@ -371,7 +401,9 @@ func (s CampaignStore) List(ctx context.Context, pg Page) ([]Campaign, int64, er
 }
 
 // Funnel counts recipients: sent/delivered/read follow the message row's
-// status (webhooks move it), replied means the contact wrote after the send.
+// status (webhooks move it); replied means the contact wrote in that
+// conversation within the reply window after the send (a later message is
+// not attributed to the campaign).
 func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 	f := Funnel{SkipReason: map[string]int64{}}
 	var rows []struct {
@@ -380,17 +412,10 @@ func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 		N      int64
 	}
 	err := s.DB.WithContext(ctx).Raw(`
-		SELECT CASE
-			WHEN r.status = 'skipped' THEN 'skipped'
-			WHEN m.status = 'failed' OR r.status = 'failed' THEN 'failed'
-			WHEN m.status IN ('sent','delivered','read') AND cv.last_inbound_at > m.sent_at THEN 'replied'
-			WHEN m.status IN ('sent','delivered','read') THEN m.status
-			ELSE 'queued' END AS state,
+		SELECT `+recipientStateSQL+` AS state,
 			CASE WHEN r.status = 'skipped' THEN r.reason ELSE '' END AS reason, count(*) AS n
-		FROM campaign_recipients r
-		LEFT JOIN messages m ON m.id = r.message_id
-		LEFT JOIN conversations cv ON cv.id = m.conversation_id
-		WHERE r.campaign_id = ? GROUP BY 1, 2`, id).Scan(&rows).Error
+		FROM campaign_recipients r`+recipientJoinSQL+`
+		WHERE r.campaign_id = @id GROUP BY 1, 2`, map[string]any{"id": id, "window": s.windowArg()}).Scan(&rows).Error
 	if err != nil {
 		return f, fmt.Errorf("funnel of campaign %d: %w", id, err)
 	}
@@ -536,14 +561,40 @@ func (s CampaignStore) Plan(ctx context.Context, id int64) (CampaignPlan, error)
 	return p, nil
 }
 
-// NextContacts returns up to limit contact ids of the campaign's segment
+// audience returns the contacts query of a campaign's audience: its
+// segment's filter, its uploaded list's contacts, or either of them.
+func (s CampaignStore) audience(ctx context.Context, c Campaign) (func(db *gorm.DB) *gorm.DB, error) {
+	var filter *SegmentFilter
+	if c.SegmentID != nil {
+		sg, err := SegmentStore{DB: s.DB}.Get(ctx, *c.SegmentID)
+		if err != nil {
+			return nil, err
+		}
+		filter = &sg.Filter
+	}
+	const list = "contacts.id IN (SELECT contact_id FROM intake_rows WHERE job_id = ? AND contact_id IS NOT NULL)"
+	return func(db *gorm.DB) *gorm.DB {
+		tbl := db.Table("contacts")
+		switch {
+		case filter != nil && c.IntakeJobID != nil:
+			seg := filter.apply(db.Session(&gorm.Session{NewDB: true}).Table("contacts").Select("contacts.id"))
+			return tbl.Where("(contacts.id IN (?) OR "+list+")", seg, *c.IntakeJobID)
+		case filter != nil:
+			return filter.apply(tbl)
+		default:
+			return tbl.Where(list, *c.IntakeJobID)
+		}
+	}, nil
+}
+
+// NextContacts returns up to limit contact ids of the campaign's audience
 // after the keyset cursor (never the whole audience).
 func (s CampaignStore) NextContacts(ctx context.Context, campaignID, after int64, limit int) ([]int64, error) {
-	var segID int64
-	if err := s.DB.WithContext(ctx).Raw(`SELECT segment_id FROM campaigns WHERE id = ?`, campaignID).Scan(&segID).Error; err != nil {
-		return nil, err
+	var c Campaign
+	if err := s.DB.WithContext(ctx).Where("id = ?", campaignID).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("campaign %d: %w", campaignID, err)
 	}
-	sg, err := SegmentStore{DB: s.DB}.Get(ctx, segID)
+	scope, err := s.audience(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +602,7 @@ func (s CampaignStore) NextContacts(ctx context.Context, campaignID, after int64
 		limit = MaxSegmentPage
 	}
 	var ids []int64
-	err = sg.Filter.apply(s.DB.WithContext(ctx).Table("contacts")).Where("contacts.id > ?", after).
+	err = scope(s.DB.WithContext(ctx)).Where("contacts.id > ?", after).
 		Order("contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("page campaign %d audience: %w", campaignID, err)
@@ -647,6 +698,18 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			}
 		}
 		now := s.now()
+		// The page is written in a handful of set-based statements, not
+		// per contact: claims must keep ahead of 20 numbers at 80/s.
+		var skipIDs Int64List
+		var skipReasons StringList
+		type pending struct {
+			contact, sender int64
+			zone, preview   string // preview: the message body
+			last            string // the conversation list's preview
+			notBefore       time.Time
+			payload         string
+		}
+		var sends []pending
 		for _, ct := range contacts {
 			if done[ct.ID] {
 				continue
@@ -677,12 +740,13 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				}
 			}
 			if skip != "" {
-				if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
-					VALUES (?, ?, 'skipped', ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, ct.ID, skip, now, now).Error; err != nil {
-					return err
-				}
+				skipIDs, skipReasons = append(skipIDs, ct.ID), append(skipReasons, skip)
 				res.Skipped[skip]++
 				continue
+			}
+			raw, err := json.Marshal(msg)
+			if err != nil {
+				return err
 			}
 			// The recipient's zone and first allowed moment (quiet hours)
 			// order the sender's queue; dispatch re-checks them at send time.
@@ -691,38 +755,86 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			if notBefore.IsZero() {
 				notBefore = now
 			}
-			var recID int64
+			sends = append(sends, pending{contact: ct.ID, sender: senderID, zone: zone, preview: preview, last: ellipsize(preview, 140),
+				notBefore: notBefore, payload: string(raw)})
+		}
+		if len(skipIDs) > 0 {
+			if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
+				SELECT ?, u.contact_id, 'skipped', u.reason, ?, ? FROM unnest(?::bigint[], ?::text[]) AS u(contact_id, reason)
+				ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, now, now, skipIDs, skipReasons).Error; err != nil {
+				return fmt.Errorf("skipped recipients: %w", err)
+			}
+		}
+		if len(sends) > 0 {
+			var contactsIn, sendersIn Int64List
+			var zones, previews, lasts, notBefores, payloads StringList
+			byContact := map[int64]pending{}
+			for _, p := range sends {
+				contactsIn, sendersIn = append(contactsIn, p.contact), append(sendersIn, p.sender)
+				zones, notBefores = append(zones, p.zone), append(notBefores, p.notBefore.Format(time.RFC3339Nano))
+				byContact[p.contact] = p
+			}
+			var fresh []struct {
+				ID        int64
+				ContactID int64
+				SenderID  int64
+			}
 			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, zone, not_before, created_at, updated_at)
-				VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id`,
-				campaignID, ct.ID, senderID, zone, notBefore, now, now).Scan(&recID).Error; err != nil {
-				return err
+				SELECT ?, u.contact_id, u.sender_id, 'queued', u.zone, u.not_before, ?, ?
+				FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[]) AS u(contact_id, sender_id, zone, not_before)
+				ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id, sender_id`,
+				campaignID, now, now, contactsIn, sendersIn, zones, notBefores).Scan(&fresh).Error; err != nil {
+				return fmt.Errorf("queued recipients: %w", err)
 			}
-			if recID == 0 {
-				continue // claimed concurrently: its row is returned below
-			}
-			var convID int64
-			if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at, last_preview)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (sender_id, contact_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,
-					last_preview = EXCLUDED.last_preview, updated_at = EXCLUDED.updated_at
-				RETURNING id`, senderID, ct.ID, now, now, now, ellipsize(preview, 140)).Scan(&convID).Error; err != nil {
-				return fmt.Errorf("conversation for contact %d: %w", ct.ID, err)
-			}
-			raw, err := json.Marshal(msg)
-			if err != nil {
-				return err
-			}
-			var msgID int64
-			if err := tx.Raw(`SELECT nextval(pg_get_serial_sequence('messages', 'id'))`).Scan(&msgID).Error; err != nil {
-				return err
-			}
-			if err := tx.Exec(`INSERT INTO messages (id, conversation_id, direction, type, body, payload, status, send_state, biz_opaque, created_at)
-				VALUES (?, ?, 'out', 'template', ?, ?, 'queued', 'pending', ?, ?)`,
-				msgID, convID, preview, string(raw), strconv.FormatInt(msgID, 10), now).Error; err != nil {
-				return fmt.Errorf("message for contact %d: %w", ct.ID, err)
-			}
-			if err := tx.Exec(`UPDATE campaign_recipients SET message_id = ? WHERE id = ?`, msgID, recID).Error; err != nil {
-				return err
+			// Rows claimed concurrently by another attempt are returned below.
+			if len(fresh) > 0 {
+				var recIDs, convSenders, convContacts Int64List
+				for _, f := range fresh {
+					recIDs, convSenders, convContacts = append(recIDs, f.ID), append(convSenders, f.SenderID), append(convContacts, f.ContactID)
+					previews = append(previews, byContact[f.ContactID].preview)
+					lasts = append(lasts, byContact[f.ContactID].last)
+					payloads = append(payloads, byContact[f.ContactID].payload)
+				}
+				var convs []struct {
+					ID        int64
+					ContactID int64
+				}
+				if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, last_message_at, last_preview)
+					SELECT u.sender_id, u.contact_id, ?, ?, ?, u.preview FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS u(sender_id, contact_id, preview)
+					ON CONFLICT (sender_id, contact_id) DO UPDATE SET last_message_at = EXCLUDED.last_message_at,
+						last_preview = EXCLUDED.last_preview, updated_at = EXCLUDED.updated_at
+					RETURNING id, contact_id`, now, now, now, convSenders, convContacts, lasts).Scan(&convs).Error; err != nil {
+					return fmt.Errorf("conversations of the page: %w", err)
+				}
+				convOf := map[int64]int64{}
+				for _, cv := range convs {
+					convOf[cv.ContactID] = cv.ID
+				}
+				var allocated []int64
+				if err := tx.Raw(`SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, ?)`, len(fresh)).
+					Scan(&allocated).Error; err != nil {
+					return err
+				}
+				if len(allocated) != len(fresh) {
+					return fmt.Errorf("allocated %d message ids for %d recipients", len(allocated), len(fresh))
+				}
+				msgIDs := Int64List(allocated)
+				var convIDs Int64List
+				var bizs StringList
+				for i, f := range fresh {
+					convIDs = append(convIDs, convOf[f.ContactID])
+					bizs = append(bizs, strconv.FormatInt(msgIDs[i], 10))
+				}
+				if err := tx.Exec(`INSERT INTO messages (id, conversation_id, direction, type, body, payload, status, send_state, biz_opaque, created_at)
+					SELECT u.id, u.conversation_id, 'out', 'template', u.body, u.payload::jsonb, 'queued', 'pending', u.biz, ?
+					FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(id, conversation_id, body, payload, biz)`,
+					now, msgIDs, convIDs, previews, payloads, bizs).Error; err != nil {
+					return fmt.Errorf("messages of the page: %w", err)
+				}
+				if err := tx.Exec(`UPDATE campaign_recipients r SET message_id = u.message_id
+					FROM unnest(?::bigint[], ?::bigint[]) AS u(id, message_id) WHERE r.id = u.id`, recIDs, msgIDs).Error; err != nil {
+					return fmt.Errorf("link messages of the page: %w", err)
+				}
 			}
 		}
 		var rows []struct {
@@ -792,18 +904,19 @@ func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, out
 		return nil
 	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].MessageID < outs[j].MessageID })
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, o := range outs {
-			var code *int
-			if o.ErrorCode != 0 {
-				code = &o.ErrorCode
-			}
-			if err := tx.Exec(`UPDATE campaign_recipients SET status = ?, error_code = ?, reason = ?, updated_at = ?
-				WHERE campaign_id = ? AND message_id = ? AND status = 'queued'`,
-				o.Status, code, o.Reason, s.now(), campaignID, o.MessageID).Error; err != nil {
-				return fmt.Errorf("record outcome of message %d: %w", o.MessageID, err)
-			}
-		}
-		return nil
-	})
+	var ids, codes Int64List
+	var statuses, reasons StringList
+	for _, o := range outs {
+		ids, codes = append(ids, o.MessageID), append(codes, int64(o.ErrorCode))
+		statuses, reasons = append(statuses, o.Status), append(reasons, o.Reason)
+	}
+	// One statement for the whole round (code 0 is stored as NULL).
+	err := s.DB.WithContext(ctx).Exec(`UPDATE campaign_recipients r SET status = u.status, error_code = NULLIF(u.code, 0), reason = u.reason, updated_at = ?
+		FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[]) AS u(message_id, status, code, reason)
+		WHERE r.campaign_id = ? AND r.message_id = u.message_id AND r.status = 'queued'`,
+		s.now(), ids, statuses, codes, reasons, campaignID).Error
+	if err != nil {
+		return fmt.Errorf("record %d outcomes of campaign %d: %w", len(outs), campaignID, err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
@@ -95,6 +96,18 @@ func TestCampaignClaimExactlyOnce(t *testing.T) {
 	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.Template.Components[0].Parameters[0].Text != "Ani" || m.Template.Components[0].Parameters[1].Text != "HEMAT10" {
 		t.Fatalf("payload %s %v", payload, err)
 	}
+	// The row is the outbox's: queued, pending, our id echoed to Meta, in
+	// the (sender, contact) conversation whose list preview shows it.
+	var row struct {
+		Body, Status, SendState, BizOpaque, LastPreview string
+		SenderID, ContactID                             int64
+	}
+	st.DB.Raw(`SELECT m.body, m.status, m.send_state, m.biz_opaque, c.last_preview, c.sender_id, c.contact_id FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`, first.Sends[0].MessageID).Scan(&row)
+	if row.Body != "Halo Ani, kode HEMAT10" || row.LastPreview != row.Body || row.Status != "queued" || row.SendState != "pending" ||
+		row.BizOpaque != fmt.Sprint(first.Sends[0].MessageID) || row.ContactID != 1 || row.SenderID != first.Sends[0].SenderID {
+		t.Fatalf("message row %+v", row)
+	}
 	// Once sent, the recipient leaves the queue.
 	if err := st.RecordOutcomes(ctx, id, []models.SendOutcome{{MessageID: first.Sends[0].MessageID, Status: models.RecipientSent}}); err != nil {
 		t.Fatal(err)
@@ -106,6 +119,24 @@ func TestCampaignClaimExactlyOnce(t *testing.T) {
 	}
 	if f.Recipients != 6 || f.Skipped != 4 || f.Delivered != 1 || f.Sent != 1 || f.Queued != 1 || f.SkipReason[models.SkipOptedOut] != 1 {
 		t.Fatalf("funnel %+v", f)
+	}
+	// A failure keeps Meta's code and reason; an outcome for a row already
+	// final changes nothing.
+	outs := []models.SendOutcome{{MessageID: first.Sends[1].MessageID, Status: models.RecipientFailed, ErrorCode: 131026, Reason: "undeliverable"},
+		{MessageID: first.Sends[0].MessageID, Status: models.RecipientFailed, ErrorCode: 1}}
+	if err := st.RecordOutcomes(ctx, id, outs); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Status    string
+		ErrorCode *int
+		Reason    string
+	}
+	st.DB.Raw(`SELECT status, error_code, reason FROM campaign_recipients WHERE message_id IN ? ORDER BY message_id`,
+		[]int64{first.Sends[0].MessageID, first.Sends[1].MessageID}).Scan(&got)
+	if len(got) != 2 || got[0].Status != "sent" || got[0].ErrorCode != nil || got[1].Status != "failed" || got[1].ErrorCode == nil ||
+		*got[1].ErrorCode != 131026 || got[1].Reason != "undeliverable" {
+		t.Fatalf("outcomes %+v", got)
 	}
 }
 

@@ -541,3 +541,53 @@ func (s CampaignStore) RecordProgress(ctx context.Context, id int64, q CampaignQ
 	}
 	return ev, nil
 }
+
+// RecordTemplate accounts for a template an agent sent from the inbox: it
+// uses the number's warm-up day and, outside the customer's window, a unit
+// of the portfolio's messaging limit, so campaigns' budgets see it.
+func (d Dispatch) RecordTemplate(ctx context.Context, senderID, contactID int64, windowOpen bool) error {
+	s, err := d.Sender(ctx, senderID)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	return d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO sender_daily_usage (sender_id, day, templates) VALUES (?, ?, 1)
+			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + 1`,
+			senderID, now.In(LoadZone(TZWIB)).Format(time.DateOnly)).Error; err != nil {
+			return fmt.Errorf("count template of sender %d: %w", senderID, err)
+		}
+		if windowOpen {
+			return nil
+		}
+		return tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) VALUES (?, ?, ?)
+			ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, PortfolioOf(s), contactID, now).Error
+	})
+}
+
+// MarkDraining records that the number's drain runs until about until.
+func (d Dispatch) MarkDraining(ctx context.Context, senderID int64, until time.Time) error {
+	return d.DB.WithContext(ctx).Exec(`INSERT INTO sender_dispatch (sender_id, draining_until) VALUES (?, ?)
+		ON CONFLICT (sender_id) DO UPDATE SET draining_until = EXCLUDED.draining_until`, senderID, until).Error
+}
+
+// ClearDraining records that the number's drain stopped looking at its queue.
+func (d Dispatch) ClearDraining(ctx context.Context, senderID int64) error {
+	return d.DB.WithContext(ctx).Exec(`UPDATE sender_dispatch SET draining_until = NULL WHERE sender_id = ?`, senderID).Error
+}
+
+// Draining returns which of the numbers have a drain running now. A
+// drain clears its mark before its last look at the queue, and a campaign
+// commits its rows before it asks, so a wake-up is never lost between them.
+func (d Dispatch) Draining(ctx context.Context, senderIDs []int64) (map[int64]bool, error) {
+	var ids []int64
+	if err := d.DB.WithContext(ctx).Raw(`SELECT sender_id FROM sender_dispatch WHERE sender_id IN ? AND draining_until > ?`,
+		senderIDs, d.now()).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("draining senders: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -99,5 +100,71 @@ func TestCampaignClaimCapCategoriesAndAssignedConversations(t *testing.T) {
 		if s.ContactID != 2 && s.ContactID != 4 {
 			t.Fatalf("sending to contact %d", s.ContactID)
 		}
+	}
+}
+
+// A campaign's audience is a segment, an uploaded list (an import's
+// contacts) or both, paged by keyset without duplicates.
+func TestCampaignAudienceFromUploadedList(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.NewDB(t).Gorm
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO senders (id, phone_number_id, display_number) VALUES (1, 'PN1', '+62 21 1')`)
+	exec(`INSERT INTO templates (id, name, language, category, status, components) VALUES
+		(1, 'promo', 'id', 'MARKETING', 'APPROVED', '[{"type":"BODY","text":"Halo {{1}}","example":{"body_text":[["Budi"]]}}]')`)
+	exec(`INSERT INTO contacts (id, phone_e164, wa_id, name, tags) SELECT g, '+628110000000' || g, '628110000000' || g, 'C' || g,
+		CASE WHEN g <= 4 THEN '{seg}'::text[] ELSE '{}'::text[] END FROM generate_series(1, 8) g`)
+	exec(`INSERT INTO segments (id, name, filter) VALUES (1, 'seg', '{"tags":["seg"]}')`)
+	exec(`INSERT INTO intake_jobs (id, source, created_by) VALUES (7, 'csv', 1)`)
+	// The list has contacts 4 (also in the segment), 6 and 7, and a row that failed.
+	exec(`INSERT INTO intake_rows (job_id, row_no, raw, result, contact_id) VALUES
+		(7, 1, '{}', 'created', 4), (7, 2, '{}', 'created', 6), (7, 3, '{}', 'updated', 7), (7, 4, '{}', 'error', NULL)`)
+	st := models.CampaignStore{DB: db}
+	in := models.CampaignInput{Name: "list", TemplateID: 1, SenderIDs: []int64{1}, Variables: map[string]string{"body.1": "contact.name"}}
+	if _, _, err := st.Create(ctx, models.Principal{}, in); err == nil {
+		t.Fatal("a campaign without an audience was accepted")
+	}
+	for _, c := range []struct {
+		segment, job int64
+		want         string
+	}{
+		{0, 7, "[6 7]"}, // after contact 4: the cursor starts past it
+		{1, 0, "[]"},
+		{1, 7, "[6 7]"},
+	} {
+		in.SegmentID, in.IntakeJobID = c.segment, c.job
+		camp, pv, err := st.Create(ctx, models.Principal{}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := st.NextContacts(ctx, camp.ID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(all)) != pv.Size {
+			t.Fatalf("segment %d list %d: preview %d, paged %v", c.segment, c.job, pv.Size, all)
+		}
+		after, err := st.NextContacts(ctx, camp.ID, 4, 100)
+		if err != nil || fmt.Sprint(after) != c.want {
+			t.Fatalf("segment %d list %d: after 4 %v %v, want %s", c.segment, c.job, after, err, c.want)
+		}
+	}
+	// Sizes: list 3, segment 4, both 6 (contact 4 once).
+	var sizes []int
+	for _, c := range [][2]int64{{0, 7}, {1, 0}, {1, 7}} {
+		in.SegmentID, in.IntakeJobID = c[0], c[1]
+		_, pv, err := st.Create(ctx, models.Principal{}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, int(pv.Size))
+	}
+	if fmt.Sprint(sizes) != "[3 4 6]" {
+		t.Fatalf("audience sizes %v", sizes)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -18,17 +17,29 @@ import (
 type SenderWorkflows struct {
 	Client    client.Client
 	TaskQueue string
+	// Draining tells which numbers have a drain running (models.Dispatch):
+	// those need no wake-up. Nil: every number is signalled.
+	Draining interface {
+		Draining(ctx context.Context, senderIDs []int64) (map[int64]bool, error)
+	}
 	// Input is the template every SenderWorkflow starts with (SenderID is set per number).
 	Input workflows.SenderInput
 }
 
 // Wake signals each number's SenderWorkflow, starting it when it does not
-// run. Without force a number that is already sending is left alone: a
-// query costs no history event, a signal does.
+// run. Without force a number whose drain is running is left alone (a
+// signal costs history events and a workflow task; the mark is one query).
 func (w SenderWorkflows) Wake(ctx context.Context, senderIDs []int64, force bool) error {
+	busy := map[int64]bool{}
+	if !force && w.Draining != nil {
+		var err error
+		if busy, err = w.Draining.Draining(ctx, senderIDs); err != nil {
+			return err
+		}
+	}
 	var errs []error
 	for _, id := range senderIDs {
-		if !force && w.sending(ctx, id) {
+		if busy[id] {
 			continue
 		}
 		in := w.Input
@@ -44,18 +55,6 @@ func (w SenderWorkflows) Wake(ctx context.Context, senderIDs []int64, force bool
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// sending reports whether the number's workflow runs a drain right now.
-func (w SenderWorkflows) sending(ctx context.Context, id int64) bool {
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	v, err := w.Client.QueryWorkflow(qctx, workflows.SenderWorkflowID(id), "", workflows.QuerySenderState)
-	if err != nil {
-		return false // not running (or unreachable): signal-with-start decides
-	}
-	var st workflows.SenderState
-	return v.Get(&st) == nil && st.Status == workflows.SenderSending
 }
 
 // State returns a number's dispatcher state (ENotFound-free: a number that

@@ -481,3 +481,55 @@ func TestCampaignRetryFailed(t *testing.T) {
 		t.Fatalf("second retry: %d", code)
 	}
 }
+
+// A number flagged by Meta mid-campaign stops sending within a second or
+// two (its quality webhook reaches the dispatcher); its recipients wait and
+// go out after Meta unflags it; every recipient gets exactly one template.
+func TestCampaignPausesFlaggedNumber(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaigns(seed.admin)
+	const n = 900
+	seg := st.audience(seed.admin, "flag", 400001, n)
+	id := st.launchCampaign(cs, "Flag", seg, n)
+	var v campaignBody
+	get := func() campaignBody {
+		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), cs.admin, nil, &v)
+		return v
+	}
+	waitUntil(t, 30*time.Second, "150 sent", func() bool { return get().Funnel.Sent >= 150 })
+	flagged := time.Now()
+	st.simPost("/sim/numbers/"+cs.pnids[0]+"/quality", map[string]any{"event": "FLAGGED"})
+	var disp struct {
+		Dispatcher *workflows.SenderState `json:"dispatcher"`
+	}
+	waitUntil(t, 10*time.Second, "dispatcher paused", func() bool {
+		st.call("GET", fmt.Sprintf("/api/v1/senders/%d/dispatch", cs.senderIDs[0]), cs.admin, nil, &disp)
+		return disp.Dispatcher != nil && disp.Dispatcher.Status == workflows.SenderPaused
+	})
+	// The other numbers finish their share while the flagged one waits.
+	waitUntil(t, 30*time.Second, "others done", func() bool {
+		var q int64
+		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'queued' AND sender_id <> ?`, id, cs.senderIDs[0]).Scan(&q)
+		return q == 0
+	})
+	if get().Status != models.CampaignRunning || v.Funnel.Queued == 0 {
+		t.Fatalf("while flagged: %s %+v", v.Status, v.Funnel)
+	}
+	unflagged := time.Now()
+	st.simPost("/sim/numbers/"+cs.pnids[0]+"/quality", map[string]any{"event": "UNFLAGGED"})
+	waitUntil(t, 60*time.Second, "completed after unflag", func() bool { return get().Status == models.CampaignCompleted })
+	late := 0
+	for _, e := range st.sim.Outbox() {
+		if e.PhoneNumberID == cs.pnids[0] && e.At.After(flagged.Add(2*time.Second)) && e.At.Before(unflagged) {
+			late++
+		}
+	}
+	if late != 0 {
+		t.Fatalf("%d sends from the flagged number more than 2 s after the flag", late)
+	}
+	st.checkExactlyOnce(cs, id, 400001, n)
+}

@@ -121,7 +121,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
 		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
-	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq}
+	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: models.Dispatch{DB: st.db.Gorm}}
 	dispatch := models.Dispatch{DB: st.db.Gorm}
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -171,6 +172,7 @@ func apiRole(in *infra) *api.Server {
 		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
 	}
 	d.CampaignHolidays, _ = in.cfg.HolidayList() // checked by Validate
+	d.CampaignReplyWindow = time.Duration(in.cfg.CampaignReplyAttributionDays) * 24 * time.Hour
 	if in.pub != nil {
 		d.Events = in.pub
 	}
@@ -206,7 +208,7 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 
 // senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
 func (in *infra) senderWorkflows() worker.SenderWorkflows {
-	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue,
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: models.Dispatch{DB: in.db},
 		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
 }
 
