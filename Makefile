@@ -8,7 +8,7 @@ BIN   := bin/scrm
 HEAVY := ./cmd/scrm
 LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$|/worker/devtemporal$$|/temporalenv$$')
 
-.PHONY: dev test test-light test-heavy lint build services fuzz clean image deploy-check
+.PHONY: dev test test-light test-heavy lint build services fuzz clean image deploy-check drills
 
 dev: services build
 	./$(BIN) dev
@@ -26,6 +26,12 @@ deploy-check:
 
 services:
 	@bash scripts/ensure-services.sh
+
+# Reliability drills (not part of `make test`): every role as its own process on
+# the drill's own PostgreSQL cluster and RabbitMQ vhost; faults under load; one
+# table of lost/duplicated messages. DRILLS_FLAGS=-short for a ~2 minute run.
+drills: services
+	$(GO) run ./bench/drills $(DRILLS_FLAGS)
 
 test: services
 	@bash scripts/ensure-chromium.sh

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,14 +43,37 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		log.LogAttrs(c.Request.Context(), level, "http",
+		attrs := []slog.Attr{
 			slog.String("request_id", RequestID(c)),
 			slog.String("method", c.Request.Method),
 			slog.String("route", c.FullPath()),
 			slog.Int("status", status),
 			slog.Duration("took", time.Since(start)),
-		)
+		}
+		if k, v := resourceID(c.FullPath(), c.Param("id")); k != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
+		log.LogAttrs(c.Request.Context(), level, "http", attrs...)
 	}
+}
+
+// resourceID names the route's :id after its resource, so a conversation's
+// or campaign's requests can be found by conversation_id / campaign_id (the
+// same keys the worker's logs and workflow ids use).
+func resourceID(route, id string) (string, string) {
+	if id == "" {
+		return "", ""
+	}
+	before, _, ok := strings.Cut(route, "/:id")
+	if !ok {
+		return "", ""
+	}
+	res := before[strings.LastIndex(before, "/")+1:]
+	switch res {
+	case "conversations", "campaigns", "cases", "contacts", "senders", "agents", "teams", "intake", "segments", "roles", "templates":
+		return strings.TrimSuffix(res, "s") + "_id", id
+	}
+	return "", ""
 }
 
 // HTTPMetrics holds the request histogram; one per registry.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/waba"
@@ -30,6 +31,32 @@ type webhookHandler struct {
 	signals     models.WindowSignals
 	cases       CaseWorkflows
 	caseStore   models.CaseStore
+	metrics     webhookMetrics
+}
+
+// webhookMetrics count deliveries by outcome and what they carried; the
+// request rate, latency and status are in scrm_http_request_duration_seconds.
+type webhookMetrics struct {
+	deliveries *prometheus.CounterVec
+	items      *prometheus.CounterVec
+}
+
+func newWebhookMetrics(reg prometheus.Registerer) webhookMetrics {
+	m := webhookMetrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scrm_webhook_deliveries_total",
+			Help: "WhatsApp webhook deliveries by result: stored, empty, bad_signature, invalid, unavailable (answered 503: Meta redelivers).",
+		}, []string{"result"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scrm_webhook_items_total",
+			Help: "Items of stored webhook deliveries by kind: message, status, template, sender.",
+		}, []string{"kind"}),
+	}
+	for _, r := range []string{"stored", "empty", "bad_signature", "invalid", "unavailable"} {
+		m.deliveries.WithLabelValues(r) // every result exported from the start, at 0
+	}
+	reg.MustRegister(m.deliveries, m.items)
+	return m
 }
 
 // mountWebhook registers Meta's webhook endpoints (public: Meta
@@ -44,6 +71,7 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		signals:     models.WindowSignals{DB: s.deps.DB},
 		cases:       s.deps.Cases,
 		caseStore:   models.CaseStore{DB: s.deps.DB},
+		metrics:     newWebhookMetrics(s.deps.Registry),
 	}
 	if s.deps.DB != nil {
 		h.store = &models.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
@@ -64,6 +92,8 @@ func (h *webhookHandler) verify(c *gin.Context) {
 // receive checks the signature over the raw body, stores the delivery in
 // one transaction, publishes its events and acknowledges.
 func (h *webhookHandler) receive(c *gin.Context) {
+	result := "invalid"
+	defer func() { h.metrics.deliveries.WithLabelValues(result).Inc() }()
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxWebhookBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -75,6 +105,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		return
 	}
 	if !waba.VerifySignature(h.secret, body, c.GetHeader(waba.SignatureHeader)) {
+		result = "bad_signature"
 		WriteError(c, h.log, models.FieldError(models.EUnauthorized, waba.SignatureHeader, "missing or wrong webhook signature"))
 		return
 	}
@@ -88,9 +119,11 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		h.log.WarnContext(c, "webhook: ignored part of delivery", "reason", w, "request_id", RequestID(c))
 	}
 	if len(batch.Messages)+len(batch.Statuses)+len(batch.Templates)+len(batch.Senders) == 0 {
+		result = "empty"
 		c.Status(http.StatusOK)
 		return
 	}
+	result = "unavailable"
 	if h.store == nil {
 		WriteError(c, h.log, models.Errorf(models.EUnavailable, "webhook storage is not configured"))
 		return
@@ -101,6 +134,11 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		WriteError(c, h.log, &models.Error{Code: models.EUnavailable, Message: "cannot store webhook now", Err: err})
 		return
 	}
+	result = "stored"
+	h.metrics.items.WithLabelValues("message").Add(float64(len(batch.Messages)))
+	h.metrics.items.WithLabelValues("status").Add(float64(len(batch.Statuses)))
+	h.metrics.items.WithLabelValues("template").Add(float64(len(batch.Templates)))
+	h.metrics.items.WithLabelValues("sender").Add(float64(len(batch.Senders)))
 	for _, pn := range res.UnverifiedSenders {
 		h.log.WarnContext(c, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
 	}

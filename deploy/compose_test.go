@@ -65,6 +65,9 @@ func (s composeService) listenPort(t *testing.T, name string) int {
 		return 0
 	}
 	key, ok := roleAddrKey[role]
+	if role == "worker" {
+		key, ok = "SCRM_HTTP_ADDR", true // /metrics and /healthz only
+	}
 	if !ok {
 		return 0
 	}
@@ -98,7 +101,7 @@ func loadCompose(t *testing.T) composeFile {
 func TestComposeReferences(t *testing.T) {
 	c := loadCompose(t)
 	known := knownEnv()
-	apiPaths, rtPaths := rolePaths(t, "api"), rolePaths(t, "realtime")
+	apiPaths, rtPaths, workerPaths := rolePaths(t, "api"), rolePaths(t, "realtime"), rolePaths(t, "worker")
 	roles := map[string][]string{} // role -> services
 
 	for name, s := range c.Services {
@@ -160,7 +163,7 @@ func TestComposeReferences(t *testing.T) {
 			}
 		}
 		// Health checks hit an endpoint the role serves, on its port.
-		paths := map[string]map[string]bool{"api": apiPaths, "realtime": rtPaths}[role]
+		paths := map[string]map[string]bool{"api": apiPaths, "realtime": rtPaths, "worker": workerPaths}[role]
 		if s.Healthcheck != nil {
 			u := healthURL(s.Healthcheck.Test)
 			if u == nil {

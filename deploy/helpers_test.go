@@ -75,8 +75,10 @@ func rolePaths(t *testing.T, role string) map[string]bool {
 		dir, re = "api", reAPIRoute
 	case "realtime":
 		dir, re = "realtime", reRealtimeRoute
+	case "worker":
+		dir, re = "worker", reRealtimeRoute // /metrics and /healthz (worker/metrics.go)
 	default:
-		return map[string]bool{} // worker, migrate, wabasim: no health endpoints
+		return map[string]bool{} // migrate, wabasim: no health endpoints
 	}
 	paths := map[string]bool{}
 	files, err := filepath.Glob(filepath.Join(repoRoot, dir, "*.go"))

@@ -2,6 +2,9 @@ package deploy
 
 import (
 	"encoding/json"
+	"maps"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -51,19 +54,62 @@ func promMetricNames(expr string) []string {
 // collectors (registered in cmd/scrm) and Prometheus' own `up` are allowed;
 // anything else must appear as a string literal in a non-test .go file,
 // histogram and summary names with or without their series suffixes.
+// Temporal SDK metrics (temporal_*) are exported by worker's handler under
+// the SDK's names plus _total (counters) or _seconds (timers).
 func exportedBy(literals map[string]bool, name string) bool {
 	if name == "up" || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_") {
 		return true
 	}
-	if literals[name] {
-		return true
-	}
+	bases := []string{name}
 	for _, suf := range []string{"_bucket", "_sum", "_count"} {
-		if base, ok := strings.CutSuffix(name, suf); ok && literals[base] {
+		if base, ok := strings.CutSuffix(name, suf); ok {
+			bases = append(bases, base)
+		}
+	}
+	for _, b := range bases {
+		if literals[b] {
 			return true
+		}
+		if strings.HasPrefix(b, "temporal_") {
+			for _, suf := range []string{"_total", "_seconds"} {
+				if sdk, ok := strings.CutSuffix(b, suf); ok && literals["sdk:"+sdk] {
+					return true
+				}
+			}
+			if literals["sdk:"+b] {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+var reSDKMetric = regexp.MustCompile(`(?m)^\s*(\w+)\s*=\s*(\w+)\s*\+\s*"(\w+)"`)
+
+// sdkMetricNames reads the metric names the pinned Temporal Go SDK emits
+// (internal/common/metrics/constants.go in the module cache) as
+// "sdk:<name>" keys.
+func sdkMetricNames(t *testing.T) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "go.temporal.io/sdk").Output()
+	if err != nil {
+		t.Fatalf("locate the Temporal SDK module: %v", err)
+	}
+	src := readFile(t, filepath.Join(strings.TrimSpace(string(out)), "internal", "common", "metrics", "constants.go"))
+	val := map[string]string{"TemporalMetricsPrefix": "temporal_"}
+	names := map[string]bool{}
+	for range 3 { // constants refer to constants defined earlier
+		for _, m := range reSDKMetric.FindAllStringSubmatch(src, -1) {
+			if base, ok := val[m[2]]; ok {
+				val[m[1]] = base + m[3]
+				names["sdk:"+base+m[3]] = true
+			}
+		}
+	}
+	if !names["sdk:temporal_activity_execution_latency"] {
+		t.Fatalf("SDK metric names not found in constants.go (%d read): the parser is out of date", len(names))
+	}
+	return names
 }
 
 func TestPromMetricNames(t *testing.T) {
@@ -78,8 +124,9 @@ func TestPromMetricNames(t *testing.T) {
 			t.Errorf("promMetricNames(%q) = %q, want %q", expr, got, want)
 		}
 	}
-	lit := map[string]bool{"scrm_x_seconds": true}
-	for name, want := range map[string]bool{"scrm_x_seconds_bucket": true, "scrm_x_seconds": true, "scrm_y_total": false, "go_goroutines": true, "up": true} {
+	lit := map[string]bool{"scrm_x_seconds": true, "sdk:temporal_request": true, "sdk:temporal_request_latency": true}
+	for name, want := range map[string]bool{"scrm_x_seconds_bucket": true, "scrm_x_seconds": true, "scrm_y_total": false, "go_goroutines": true, "up": true,
+		"temporal_request_total": true, "temporal_request_latency_seconds_bucket": true, "temporal_nope_total": false} {
 		if exportedBy(lit, name) != want {
 			t.Errorf("exportedBy(%s) = %v", name, !want)
 		}
@@ -196,6 +243,7 @@ func dashboardExprs(t *testing.T, d dashboard) map[string]string {
 // The dashboard and the alerts may only name metrics the code exports.
 func TestMetricsExist(t *testing.T) {
 	literals := goSourceLiterals(t)
+	maps.Copy(literals, sdkMetricNames(t))
 	exprs := dashboardExprs(t, loadDashboard(t))
 	for _, r := range loadAlerts(t) {
 		exprs["alert "+r.Alert] = r.Expr
@@ -213,9 +261,19 @@ func TestMetricsExist(t *testing.T) {
 			}
 		}
 	}
-	// Not vacuous: the request histogram the api exports is on the board.
+	// Not vacuous: the request histogram the api exports is on the board,
+	// and every metric family the roles export is on the board or in an alert.
 	if !used["scrm_http_request_duration_seconds_bucket"] || !used["scrm_http_request_duration_seconds_count"] {
 		t.Errorf("expected the api request histogram among the metrics used, got %v", sortedKeys(used))
+	}
+	for _, m := range []string{"scrm_webhook_deliveries_total", "scrm_webhook_items_total", "scrm_waba_sends_total",
+		"scrm_waba_send_duration_seconds_bucket", "scrm_sender_quality", "scrm_sender_active", "scrm_sender_throughput_mps",
+		"scrm_campaign_recipients", "scrm_campaign_recipients_due", "scrm_campaign_last_progress_timestamp_seconds", "scrm_dependency_up",
+		"scrm_realtime_connections", "scrm_realtime_events_in_total", "scrm_realtime_events_out_total", "scrm_realtime_drops_total",
+		"scrm_realtime_resyncs_total", "scrm_realtime_amqp_reconnects_total"} {
+		if !used[m] {
+			t.Errorf("%s is exported but neither on the dashboard nor in an alert", m)
+		}
 	}
 }
 

@@ -20,12 +20,14 @@ import (
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/migrations"
+	"github.com/wabascrm/scrm/worker"
 )
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	// Records logged inside an activity carry its workflow_id and run_id.
+	return slog.New(worker.ActivityLogHandler{Handler: slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})})
 }
 
 // reason turns a connection error into the short cause an operator needs.
@@ -105,13 +107,14 @@ func dialAMQP(cfg config.Config) (*amqp.Connection, error) {
 	return conn, nil
 }
 
-func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %q): %s", cfg.TemporalAddress, cfg.TemporalNamespace, reason(err))

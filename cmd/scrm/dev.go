@@ -41,6 +41,40 @@ func newDevCmd(f *rootFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "state directory (default SCRM_DATA_DIR or .scrm)")
+	cmd.AddCommand(newDevTemporalCmd(f))
+	return cmd
+}
+
+// newDevTemporalCmd runs only the embedded Temporal server and Web UI, so
+// the roles can run as separate processes against it (bench/drills).
+func newDevTemporalCmd(f *rootFlags) *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:    "temporal",
+		Short:  "run only the embedded Temporal dev server and Web UI",
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			if dataDir != "" {
+				cfg.DataDir = dataDir
+			}
+			log := newLogger(cfg.LogLevel).With("role", "dev-temporal")
+			tsrv, err := devtemporal.Start(cmd.Context(), devtemporal.Options{
+				DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendAddr: cfg.TemporalAddress, UIAddr: cfg.TemporalUIAddr,
+				Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributes(), Logger: log,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "temporal on %s, Web UI http://%s\n", cfg.TemporalAddress, cfg.TemporalUIAddr)
+			<-cmd.Context().Done()
+			return tsrv.Stop()
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "state directory (default SCRM_DATA_DIR or .scrm)")
 	return cmd
 }
 

@@ -15,6 +15,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/activities"
@@ -45,13 +46,16 @@ type infra struct {
 	rtPresence realtime.PresenceSink
 	// pub publishes committed events to the realtime fanout (api, worker).
 	pub *realtime.AMQPPublisher
+	// reg is the role's metrics registry (the Temporal client's metrics and
+	// scrm_dependency_up are on it); the realtime gateway keeps its own.
+	reg *prometheus.Registry
 }
 
 type needs struct{ db, amqp, temporal bool }
 
 // connect opens what the role needs, failing with one clear line each.
 func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) (*infra, error) {
-	in := &infra{cfg: cfg, log: log}
+	in := &infra{cfg: cfg, log: log, reg: newRegistry()}
 	var err error
 	if n.db {
 		if in.db, err = openDB(ctx, cfg, true); err != nil {
@@ -75,12 +79,21 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		in.pub = newEventPublisher(cfg, "scrm")
 	}
 	if n.temporal {
-		if in.temporal, err = dialTemporal(ctx, cfg, log); err != nil {
+		if in.temporal, err = dialTemporal(ctx, cfg, log, worker.NewTemporalMetricsHandler(in.reg)); err != nil {
 			in.close()
 			return nil, err
 		}
 	}
+	in.reg.MustRegister(worker.DependencyCollector{Checks: in.dependencyChecks()})
 	return in, nil
+}
+
+func (in *infra) dependencyChecks() []worker.Check {
+	var cs []worker.Check
+	for _, c := range in.checks() {
+		cs = append(cs, worker.Check{Name: c.Name, Fn: c.Fn})
+	}
+	return cs
 }
 
 func (in *infra) close() {
@@ -147,7 +160,7 @@ func newRegistry() *prometheus.Registry {
 func apiRole(in *infra) *api.Server {
 	d := api.Deps{
 		Logger:          in.log,
-		Registry:        newRegistry(),
+		Registry:        in.reg,
 		Ready:           in.checks(),
 		DB:              in.db,
 		TrustedProxies:  in.cfg.TrustedProxyList(),
@@ -219,10 +232,12 @@ func workerRole(in *infra) *worker.Worker {
 	inbox := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
 	cases := models.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
+	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
+	metered := waba.MeteredSender{Next: cloudAPI, Metrics: waba.NewSendMetrics(in.reg)}
 	dispatch := models.Dispatch{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: cloudAPI,
+	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
 		Events: in.eventPublisher(), Log: in.log, Pacer: dispatch}
 	warmup, _ := in.cfg.WarmupSchedule() // checked by Validate
 	senders := in.senderWorkflows()
@@ -279,6 +294,7 @@ func realtimeRole(in *infra) (*realtime.Server, func()) {
 		checks = append(checks, realtime.Check{Name: c.Name, Fn: c.Fn})
 	}
 	reg := newRegistry()
+	reg.MustRegister(worker.DependencyCollector{Checks: in.dependencyChecks()})
 	host, _ := os.Hostname()
 	pod := fmt.Sprintf("%s-%d", host, os.Getpid())
 	pub := newEventPublisher(in.cfg, "realtime")
@@ -340,7 +356,13 @@ func newAPICmd(f *rootFlags) *cobra.Command {
 func newWorkerCmd(f *rootFlags) *cobra.Command {
 	return roleCmd(f, "worker", "run the Temporal worker (all workflows and activities)", config.Config.RequireSecrets,
 		needs{db: true, amqp: true, temporal: true},
-		func(ctx context.Context, in *infra) error { return workerRole(in).Run(ctx) })
+		func(ctx context.Context, in *infra) error {
+			// The worker serves only /metrics and /healthz, on http_addr.
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return worker.ServeMetrics(gctx, in.cfg.HTTPAddr, in.reg, in.log) })
+			g.Go(func() error { return workerRole(in).Run(gctx) })
+			return g.Wait()
+		})
 }
 
 func newRealtimeCmd(f *rootFlags) *cobra.Command {

@@ -1,0 +1,173 @@
+// Command drills runs the reliability drills end to end on this machine:
+// the built scrm binary as separate OS processes (api, worker, 3 realtime
+// pods, wabasim, an embedded Temporal via `scrm dev temporal`) on the
+// drill's OWN PostgreSQL cluster (initdb into a temp dir, a free port)
+// and a dedicated RabbitMQ vhost, so the shared services other tests use
+// are never touched. Each scenario injects one fault under load and
+// counts what was lost or duplicated; the result is one table.
+//
+//	go run ./bench/drills [-short] [-only a,b,c,d,e] [-bin path/to/scrm] [-keep]
+//
+// Scenarios:
+//
+//	a  every RabbitMQ connection of the drill's vhost force-closed during
+//	   inbound webhook load, agents on 3 realtime pods
+//	b  one realtime pod SIGKILLed: its agents reconnect to the others
+//	c  PostgreSQL stopped for 20s under webhook load (the api answers 503,
+//	   the drill's sender redelivers like Meta)
+//	d  the api SIGKILLed and restarted mid-burst
+//	e  the worker SIGKILLed twice during a campaign over 3 senders: the
+//	   simulator must count exactly one template per recipient
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+type config struct {
+	short    bool
+	rate     int
+	duration time.Duration
+	faultAt  time.Duration
+	pgDown   time.Duration
+	contacts int
+	agents   int
+	campaign int
+}
+
+type row struct {
+	scenario, load, fault string
+	lost, dup             string
+	note                  string
+	ok                    bool
+}
+
+func main() {
+	var (
+		short  = flag.Bool("short", false, "smaller loads (about 2 minutes of load in all)")
+		only   = flag.String("only", "a,b,c,d,e", "comma-separated scenarios to run")
+		bin    = flag.String("bin", "", "a built scrm binary (default: go build ./cmd/scrm into the temp dir)")
+		keep   = flag.Bool("keep", false, "keep the temp dir (logs of every process, the PostgreSQL data)")
+		pgPort = flag.Int("pg-port", 0, "port of the drill's own PostgreSQL cluster (default: a free one)")
+	)
+	flag.Parse()
+	cfg := config{short: *short, rate: 300, duration: 60 * time.Second, faultAt: 20 * time.Second, pgDown: 20 * time.Second,
+		contacts: 500, agents: 6, campaign: 10000}
+	if *short {
+		cfg.rate, cfg.duration, cfg.faultAt, cfg.pgDown, cfg.contacts, cfg.campaign = 100, 15*time.Second, 5*time.Second, 8*time.Second, 200, 1000
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logf := func(f string, a ...any) {
+		fmt.Fprintf(os.Stderr, "%s drill: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(f, a...))
+	}
+	rows, err := runAll(ctx, cfg, strings.Split(*only, ","), *bin, *pgPort, *keep, logf)
+	printTable(rows)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drills:", err)
+		os.Exit(1)
+	}
+	for _, r := range rows {
+		if !r.ok {
+			os.Exit(2)
+		}
+	}
+}
+
+func runAll(ctx context.Context, cfg config, only []string, bin string, pgPort int, keep bool, logf func(string, ...any)) ([]row, error) {
+	if wd, err := os.Getwd(); err == nil && bin == "" {
+		if _, err := os.Stat(wd + "/cmd/scrm"); err != nil {
+			return nil, fmt.Errorf("run from the repository root (no ./cmd/scrm here) or pass -bin")
+		}
+	}
+	s, err := newStack(ctx, bin, pgPort, logf)
+	if s != nil {
+		defer s.teardown(keep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	emails, err := seed(ctx, s, cfg.agents)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, k := range only {
+		want[strings.TrimSpace(k)] = true
+	}
+	var rows []row
+	for _, sc := range inboundScenarios(cfg) {
+		if !want[sc.key] {
+			continue
+		}
+		logf("scenario %s: %s", sc.key, sc.fault)
+		r, err := runInbound(ctx, s, cfg, sc, emails)
+		if err != nil {
+			return rows, fmt.Errorf("scenario %s: %w", sc.key, err)
+		}
+		rows = append(rows, r)
+		logf("scenario %s: lost %s, duplicated %s", sc.key, r.lost, r.dup)
+		if err := s.heal(ctx); err != nil {
+			return rows, fmt.Errorf("after scenario %s: %w", sc.key, err)
+		}
+	}
+	if want["e"] {
+		logf("scenario e: campaign of %d recipients, worker SIGKILLed twice", cfg.campaign)
+		r, err := runCampaign(ctx, s, cfg, emails[0])
+		if err != nil {
+			return rows, fmt.Errorf("scenario e: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// seed creates the drill's agents (Admins: they see every conversation,
+// so every agent must receive every inbound message) and the sender the
+// inbound webhooks are addressed to.
+func seed(ctx context.Context, s *stack, n int) ([]string, error) {
+	db, err := models.OpenDB(ctx, s.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = models.CloseDB(db) }()
+	var emails []string
+	for i := range n {
+		e := fmt.Sprintf("drill-agent-%d@scrm.local", i)
+		if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: fmt.Sprintf("Drill agent %d", i), Email: e, Password: agentPass}); err != nil {
+			return nil, err
+		}
+		emails = append(emails, e)
+	}
+	err = db.Exec(`INSERT INTO senders (phone_number_id, waba_id, display_number, throughput_mps, messaging_limit_tier)
+		VALUES (?, '200000000000001', '+62 21 5000 0001', 80, 'TIER_UNLIMITED') ON CONFLICT DO NOTHING`, drillPNID).Error
+	return emails, err
+}
+
+func printTable(rows []row) {
+	if len(rows) == 0 {
+		return
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "scenario\tload held\tfault\tlost\tduplicated\t")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t\n", r.scenario, r.load, r.fault, r.lost, r.dup)
+	}
+	_ = w.Flush()
+	fmt.Println()
+	for _, r := range rows {
+		if r.note != "" {
+			fmt.Printf("%s: %s\n", r.scenario, r.note)
+		}
+	}
+}
