@@ -108,6 +108,16 @@ func TestRevokedTokenDisconnected(t *testing.T) {
 		t.Fatal("valid connection closed by re-validation")
 	default:
 	}
+	// A check that cannot reach the database says nothing about the
+	// token: the connection stays through the outage.
+	e.auth.setDown(true)
+	time.Sleep(500 * time.Millisecond)
+	select {
+	case <-c2.closed:
+		t.Fatal("connection closed because the token could not be checked")
+	default:
+	}
+	e.auth.setDown(false)
 	// Re-validation also refreshes the principal: agent 2 becomes a
 	// supervisor of team 9 and now sees team 9's events.
 	e.auth.add("t2", models.Principal{AgentID: 2, SupervisedTeamIDs: []int64{9}})

@@ -264,6 +264,13 @@ func (c *client) readLoop(ctx context.Context) {
 
 var errRejected = errors.New("token rejected")
 
+// refused reports an answer about the token itself (expired, revoked,
+// disabled agent), as opposed to a failure to check it.
+func refused(err error) bool {
+	var me *models.Error
+	return errors.As(err, &me) && (me.Code == models.EUnauthorized || me.Code == models.EForbidden)
+}
+
 // reauth switches the connection to a new token of the same agent.
 func (c *client) reauth(ctx context.Context, token string) error {
 	p, err := c.srv.authenticate(ctx, token)
@@ -283,6 +290,13 @@ func (c *client) reauth(ctx context.Context, token string) error {
 // token ends the connection.
 func (c *client) revalidate(ctx context.Context) error {
 	p, err := c.srv.authenticate(ctx, c.currentToken())
+	if err != nil && !refused(err) {
+		// PostgreSQL is down or slow: that says nothing about the token.
+		// Closing would send every agent into a re-login loop during an
+		// outage; the next check decides.
+		c.srv.deps.Logger.Warn("token re-check failed; connection kept", "agent_id", c.principal.Load().AgentID, "err", err)
+		return nil
+	}
 	if err != nil || p.AgentID != c.principal.Load().AgentID {
 		c.srv.metrics.drops.WithLabelValues("unauthorized").Inc()
 		c.shutdown(closePolicy, "token expired or revoked")

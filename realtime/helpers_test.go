@@ -26,10 +26,18 @@ import (
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
-// tokenAuth maps tokens to principals; revoke makes a token fail.
+// tokenAuth maps tokens to principals; revoke makes a token fail; down
+// makes every check fail like an unreachable database.
 type tokenAuth struct {
-	mu sync.Mutex
-	m  map[string]models.Principal
+	mu   sync.Mutex
+	m    map[string]models.Principal
+	down bool
+}
+
+func (a *tokenAuth) setDown(down bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.down = down
 }
 
 func newTokenAuth() *tokenAuth { return &tokenAuth{m: map[string]models.Principal{}} }
@@ -49,6 +57,9 @@ func (a *tokenAuth) revoke(token string) {
 func (a *tokenAuth) Authenticate(_ context.Context, token string) (models.Principal, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.down {
+		return models.Principal{}, errors.New("authenticate: failed to connect to PostgreSQL: connection refused")
+	}
 	p, ok := a.m[token]
 	if !ok {
 		return models.Principal{}, models.Errorf(models.EUnauthorized, "invalid token")

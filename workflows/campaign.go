@@ -3,6 +3,7 @@ package workflows
 import (
 	_ "time/tzdata" // recipient zones must load on hosts without tzdata
 
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -93,6 +94,14 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignProgress,
 		cancelCh: workflow.GetSignalChannel(ctx, SignalCampaignCancel)}
 	if err := workflow.SetQueryHandler(ctx, QueryCampaignProgress, func() (CampaignProgress, error) { return p, nil }); err != nil {
 		return p, err
+	}
+	// Ops find a campaign's workflow by CampaignID in the Web UI; runs
+	// recorded before this was added have no such command.
+	if workflow.GetVersion(ctx, "campaign-search-attribute", workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx,
+			temporal.NewSearchAttributeKeyKeyword(SACampaignID).ValueSet(strconv.FormatInt(in.CampaignID, 10))); err != nil {
+			return p, err
+		}
 	}
 	return r.run(ctx)
 }

@@ -144,6 +144,7 @@ func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, erro
 			q.Senders = append(q.Senders, id%2+1)
 		}
 	}
+	sort.Slice(q.Senders, func(i, j int) bool { return q.Senders[i] < q.Senders[j] })
 	return q, nil
 }
 

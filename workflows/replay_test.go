@@ -22,7 +22,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"conversation_v1.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName},
 		"case.json":            {workflows.CaseWorkflow, workflows.CaseWorkflowName},
 		"campaign_v1.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before sender dispatch
-		"campaign_v2.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName},
+		"campaign_v2.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before the CampaignID search attribute
+		"campaign_v3.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName},
 		"sender.json":          {workflows.SenderWorkflow, workflows.SenderWorkflowName},
 	}
 	for file, c := range cases {

@@ -295,7 +295,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	if n := sock.count(func(e wsEvent) bool { return e.Type == models.EventCampaignProgress }); n < 4 {
 		t.Fatalf("%d progress events", n)
 	}
-	saveHistory(t, st, workflows.CampaignWorkflowID(v.ID), "campaign_v2.json")
+	saveHistory(t, st, workflows.CampaignWorkflowID(v.ID), "campaign_v3.json")
 	saveHistory(t, st, workflows.SenderWorkflowID(cs.senderIDs[0]), "sender.json")
 	var senders []int64
 	st.db.Gorm.Raw(`SELECT DISTINCT sender_id FROM campaign_recipients WHERE campaign_id = ? AND sender_id IS NOT NULL ORDER BY 1`, v.ID).Scan(&senders)

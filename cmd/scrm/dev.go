@@ -248,11 +248,12 @@ SCRM dev is up (%.1fs; worker round-trip through Temporal and PostgreSQL OK)
   Temporal Web UI  http://%s/namespaces/%s/workflows
   Temporal gRPC    %s
   WhatsApp API     %s
+  customer phone   %s
   data dir         %s
   admin login      %s / %s
 Ctrl-C stops everything.
 `, time.Since(started).Seconds(), cfg.HTTPAddr, cfg.HTTPAddr, cfg.RealtimeAddr, cfg.TemporalUIAddr, cfg.TemporalNamespace,
-			cfg.TemporalAddress, cfg.WABABaseURL, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword)
+			cfg.TemporalAddress, cfg.WABABaseURL, phoneURL(cfg, useSim), cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword)
 		return nil
 	})
 	err = g.Wait()
@@ -261,4 +262,13 @@ Ctrl-C stops everything.
 	}
 	log.Info("dev stopped")
 	return err
+}
+
+// phoneURL is the simulator's customer phone page (dev only), or a note
+// when the real Cloud API is configured.
+func phoneURL(cfg config.Config, useSim bool) string {
+	if !useSim {
+		return "(none: the real WhatsApp Cloud API is configured)"
+	}
+	return "http://" + cfg.WABASimAddr + "/sim/phone  (play a customer)"
 }

@@ -16,7 +16,7 @@ func TestWebUICustomerPhone(t *testing.T) {
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
-	phone := httptest.NewServer(st.sim.PhoneHandler())
+	phone := httptest.NewServer(st.sim.Handler())
 	t.Cleanup(phone.Close)
 
 	b := newBrowser(t, 60*time.Second)

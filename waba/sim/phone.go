@@ -19,12 +19,3 @@ func (s *Sim) handlePhone(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(phonePage)
 }
-
-// PhoneHandler is the simulator's handler with the customer phone page at
-// /sim/phone; everything else goes to Handler().
-func (s *Sim) PhoneHandler() http.Handler {
-	m := http.NewServeMux()
-	m.HandleFunc("GET /sim/phone", s.handlePhone)
-	m.Handle("/", s.mux)
-	return m
-}

@@ -10,11 +10,11 @@ import (
 	"github.com/wabascrm/scrm/waba/sim"
 )
 
-// PhoneHandler adds the customer phone page and keeps every simulator route.
+// The simulator serves the customer phone page and keeps every other route.
 func TestPhoneHandler(t *testing.T) {
 	s := sim.New(sim.Options{AppSecret: "x", Numbers: []sim.Number{{PhoneNumberID: "1001", Display: "+62 21 5000 0009", WABAID: "W"}}})
 	defer s.Close()
-	srv := httptest.NewServer(s.PhoneHandler())
+	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	get := func(path string) (int, string, string) {
 		resp, err := http.Get(srv.URL + path)

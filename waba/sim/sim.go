@@ -357,6 +357,7 @@ func (s *Sim) routes() {
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
 	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
 	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
+	c.HandleFunc("GET /sim/phone", s.handlePhone) // dev: play a customer
 	top := http.NewServeMux()
 	top.Handle("/sim/", c)
 	top.Handle("/", m)
