@@ -57,7 +57,7 @@ type SenderDispatch struct {
 	// them still land in that second (600 ms when zero).
 	SendWindow time.Duration
 	// Cutoff is how far into its second a round may still start a send
-	// (850 ms when zero): later ones wait for the next round.
+	// (750 ms when zero): later ones wait for the next round.
 	Cutoff time.Duration
 	Log    *slog.Logger
 }
@@ -220,7 +220,7 @@ func (a *SenderDispatch) cutoff() time.Duration {
 	if a.Cutoff > 0 {
 		return a.Cutoff
 	}
-	return 850 * time.Millisecond
+	return 750 * time.Millisecond
 }
 
 func (a *SenderDispatch) headroom(mps int) int {

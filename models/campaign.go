@@ -700,16 +700,15 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 		now := s.now()
 		// The page is written in a handful of set-based statements, not
 		// per contact: claims must keep ahead of 20 numbers at 80/s.
-		var skipIDs Int64List
-		var skipReasons StringList
 		type pending struct {
 			contact, sender int64
 			zone, preview   string // preview: the message body
 			last            string // the conversation list's preview
 			notBefore       time.Time
 			payload         string
+			skip            string // reason, when not sent
 		}
-		var sends []pending
+		var sends []pending // in contact order, skipped ones included
 		for _, ct := range contacts {
 			if done[ct.ID] {
 				continue
@@ -740,7 +739,7 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				}
 			}
 			if skip != "" {
-				skipIDs, skipReasons = append(skipIDs, ct.ID), append(skipReasons, skip)
+				sends = append(sends, pending{contact: ct.ID, skip: skip})
 				res.Skipped[skip]++
 				continue
 			}
@@ -758,33 +757,50 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			sends = append(sends, pending{contact: ct.ID, sender: senderID, zone: zone, preview: preview, last: ellipsize(preview, 140),
 				notBefore: notBefore, payload: string(raw)})
 		}
-		if len(skipIDs) > 0 {
-			if err := tx.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, status, reason, created_at, updated_at)
-				SELECT ?, u.contact_id, 'skipped', u.reason, ?, ? FROM unnest(?::bigint[], ?::text[]) AS u(contact_id, reason)
-				ON CONFLICT (campaign_id, contact_id) DO NOTHING`, campaignID, now, now, skipIDs, skipReasons).Error; err != nil {
-				return fmt.Errorf("skipped recipients: %w", err)
-			}
-		}
 		if len(sends) > 0 {
+			// One insert for the page, in contact order, so recipient ids
+			// (and listings, exports) follow the audience's order.
 			var contactsIn, sendersIn Int64List
-			var zones, previews, lasts, notBefores, payloads StringList
+			var statuses, reasons, zones, previews, lasts, notBefores, payloads StringList
 			byContact := map[int64]pending{}
 			for _, p := range sends {
 				contactsIn, sendersIn = append(contactsIn, p.contact), append(sendersIn, p.sender)
+				status := RecipientQueued
+				if p.skip != "" {
+					status, p.notBefore = RecipientSkipped, now
+				}
+				statuses, reasons = append(statuses, status), append(reasons, p.skip)
 				zones, notBefores = append(zones, p.zone), append(notBefores, p.notBefore.Format(time.RFC3339Nano))
 				byContact[p.contact] = p
+			}
+			var inserted []struct {
+				ID        int64
+				ContactID int64
+				SenderID  *int64
+				Status    string
+			}
+			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, reason, zone, not_before, created_at, updated_at)
+				SELECT ?, u.contact_id, NULLIF(u.sender_id, 0), u.status, u.reason, u.zone, u.not_before, ?, ?
+				FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY
+					AS u(contact_id, sender_id, status, reason, zone, not_before, n)
+				ORDER BY u.n
+				ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id, sender_id, status`,
+				campaignID, now, now, contactsIn, sendersIn, statuses, reasons, zones, notBefores).Scan(&inserted).Error; err != nil {
+				return fmt.Errorf("recipients of the page: %w", err)
 			}
 			var fresh []struct {
 				ID        int64
 				ContactID int64
 				SenderID  int64
 			}
-			if err := tx.Raw(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, status, zone, not_before, created_at, updated_at)
-				SELECT ?, u.contact_id, u.sender_id, 'queued', u.zone, u.not_before, ?, ?
-				FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[]) AS u(contact_id, sender_id, zone, not_before)
-				ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id, sender_id`,
-				campaignID, now, now, contactsIn, sendersIn, zones, notBefores).Scan(&fresh).Error; err != nil {
-				return fmt.Errorf("queued recipients: %w", err)
+			for _, r := range inserted {
+				if r.Status == RecipientQueued && r.SenderID != nil {
+					fresh = append(fresh, struct {
+						ID        int64
+						ContactID int64
+						SenderID  int64
+					}{r.ID, r.ContactID, *r.SenderID})
+				}
 			}
 			// Rows claimed concurrently by another attempt are returned below.
 			if len(fresh) > 0 {
