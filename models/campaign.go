@@ -198,8 +198,11 @@ func (s CampaignStore) now() time.Time {
 }
 
 // campaignValues maps the campaign's variables onto a contact: keys whose
-// source is a contact field read it, others use the literal.
-func campaignValues(vars map[string]string, c Contact) (mapping, values map[string]string) {
+// source is a contact or case field ("contact.name", "contact.<attribute>",
+// "case.reference", "case.amount", "case.<custom field>") read it, with an
+// optional default after a bar ("contact.name|Bapak/Ibu") for an empty
+// field; other sources are literals. extra holds the contact's case values.
+func campaignValues(vars map[string]string, c Contact, extra ...map[string]string) (mapping, values map[string]string) {
 	values = map[string]string{"contact.name": c.Name}
 	if c.PhoneE164 != nil {
 		values["contact.phone"] = *c.PhoneE164
@@ -210,15 +213,67 @@ func campaignValues(vars map[string]string, c Contact) (mapping, values map[stri
 			values["contact."+k] = fmt.Sprint(a)
 		}
 	}
-	mapping = map[string]string{}
-	for k, src := range vars {
-		if strings.HasPrefix(src, "contact.") {
-			mapping[k] = src
-		} else {
-			values[k] = src
+	for _, e := range extra {
+		for k, v := range e {
+			values[k] = v
 		}
 	}
+	mapping = map[string]string{}
+	for k, src := range vars {
+		field, def, hasDefault := strings.Cut(src, "|")
+		if !strings.HasPrefix(field, "contact.") && !strings.HasPrefix(field, "case.") {
+			values[k] = src
+			continue
+		}
+		if hasDefault {
+			if v := strings.TrimSpace(values[field]); v == "" {
+				values[src] = def
+			} else {
+				values[src] = values[field]
+			}
+		}
+		mapping[k] = src
+	}
 	return mapping, values
+}
+
+// openCaseValues loads the "case.*" values of each contact's newest case
+// that has not exited (collections templates name the debt).
+func openCaseValues(ctx context.Context, db *gorm.DB, contactIDs []int64) (map[int64]map[string]string, error) {
+	out := map[int64]map[string]string{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ContactID    int64
+		Reference    string
+		Amount       int64
+		Outstanding  int64
+		DueDate      *time.Time
+		Product      string
+		CustomFields json.RawMessage
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT DISTINCT ON (contact_id) contact_id, reference, amount, outstanding, due_date, product, custom_fields
+		FROM cases WHERE contact_id IN ? AND status <> 'exited' ORDER BY contact_id, created_at DESC, id DESC`, contactIDs).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("cases of %d contacts: %w", len(contactIDs), err)
+	}
+	for _, r := range rows {
+		v := map[string]string{"case.reference": r.Reference, "case.amount": strconv.FormatInt(r.Amount, 10),
+			"case.outstanding": strconv.FormatInt(r.Outstanding, 10), "case.product": r.Product}
+		if r.DueDate != nil {
+			v["case.due_date"] = r.DueDate.Format("02-01-2006")
+		}
+		var custom map[string]any
+		if json.Unmarshal(r.CustomFields, &custom) == nil {
+			for k, c := range custom {
+				if _, taken := v["case."+k]; !taken {
+					v["case."+k] = fmt.Sprint(c)
+				}
+			}
+		}
+		out[r.ContactID] = v
+	}
+	return out, nil
 }
 
 // Create validates and stores a draft campaign: the template must be
@@ -335,7 +390,11 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 		return c, pv, err
 	}
 	if sample.ID != 0 {
-		mapping, values := campaignValues(c.Variables, sample)
+		cases, err := openCaseValues(ctx, db, []int64{sample.ID})
+		if err != nil {
+			return c, pv, err
+		}
+		mapping, values := campaignValues(c.Variables, sample, cases[sample.ID])
 		r, err := RenderTemplate(t, mapping, values)
 		if err != nil {
 			return c, pv, err
@@ -697,6 +756,10 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				busy[id] = true
 			}
 		}
+		cases, err := openCaseValues(ctx, tx, contactIDs)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		// The page is written in a handful of set-based statements, not
 		// per contact: claims must keep ahead of 20 numbers at 80/s.
@@ -728,7 +791,7 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			case busy[ct.ID]:
 				skip = SkipAssignedConversation
 			default:
-				mapping, values := campaignValues(c.Variables, ct)
+				mapping, values := campaignValues(c.Variables, ct, cases[ct.ID])
 				r, err := RenderTemplate(t, mapping, values)
 				if err != nil {
 					skip = SkipMissingValue

@@ -199,11 +199,16 @@ func (s CampaignStore) PreviewTemplate(ctx context.Context, p Principal, id int6
 		}
 		ct = Contact{ID: rec.ID, PhoneE164: rec.PhoneE164, WAID: rec.WAID, Name: rec.Name, Attributes: rec.Attributes, OptedOut: rec.OptedOut}
 	}
-	mapping, values := campaignValues(vars, ct)
+	cases, err := openCaseValues(ctx, s.DB, []int64{ct.ID})
+	if err != nil {
+		return TemplatePreview{}, err
+	}
+	mapping, values := campaignValues(vars, ct, cases[ct.ID])
 	if ct.ID == 0 {
 		// No contact: only literals can fill variables.
 		for k := range values {
-			if strings.HasPrefix(k, "contact.") {
+			// A field's default ("contact.name|Bapak/Ibu") still applies.
+			if (strings.HasPrefix(k, "contact.") || strings.HasPrefix(k, "case.")) && !strings.Contains(k, "|") {
 				delete(values, k)
 			}
 		}
@@ -533,7 +538,11 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inb
 			return out, FieldError(EUnprocessable, "phone", "%s has opted out of business messages", phone)
 		}
 	}
-	mapping, values := campaignValues(c.Variables, ct)
+	cases, err := openCaseValues(ctx, s.DB, []int64{ct.ID})
+	if err != nil {
+		return out, err
+	}
+	mapping, values := campaignValues(c.Variables, ct, cases[ct.ID])
 	for k, v := range in.Values {
 		delete(mapping, k)
 		values[k] = v

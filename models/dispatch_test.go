@@ -168,3 +168,51 @@ func TestCampaignAudienceFromUploadedList(t *testing.T) {
 		t.Fatalf("audience sizes %v", sizes)
 	}
 }
+
+// Variables read case fields of the contact's open case and fall back to a
+// default when a field is empty.
+func TestCampaignVariablesFromCasesWithDefaults(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.NewDB(t).Gorm
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO senders (id, phone_number_id, display_number) VALUES (1, 'PN1', '+62 21 1')`)
+	exec(`INSERT INTO templates (id, name, language, category, status, components) VALUES (1, 'tagihan', 'id', 'UTILITY', 'APPROVED',
+		'[{"type":"BODY","text":"Yth. {{1}}, tagihan {{2}} sebesar Rp{{3}} jatuh tempo {{4}}.","example":{"body_text":[["Budi","REF","100","01-01-2027"]]}}]')`)
+	exec(`INSERT INTO contacts (id, phone_e164, wa_id, name, tags) VALUES (1, '+6281100000001', '6281100000001', '', '{c}'),
+		(2, '+6281100000002', '6281100000002', 'Sari', '{c}'), (3, '+6281100000003', '6281100000003', 'Tanpa Kasus', '{c}')`)
+	exec(`INSERT INTO segments (id, name, filter) VALUES (1, 'c', '{"tags":["c"]}')`)
+	exec(`INSERT INTO teams (id, name) VALUES (1, 'Koleksi')`)
+	exec(`INSERT INTO cases (reference, contact_id, amount, outstanding, due_date, team_id, status, exit_reason, exited_at) VALUES
+		('OLD-1', 1, 5, 5, '2026-01-01', 1, 'exited', 'paid', now())`)
+	exec(`INSERT INTO cases (reference, contact_id, amount, outstanding, due_date, team_id) VALUES
+		('KRD-001', 1, 2500000, 1250000, '2026-12-05', 1), ('KRD-002', 2, 900000, 900000, '2026-12-10', 1)`)
+	st := models.CampaignStore{DB: db}
+	c, pv, err := st.Create(ctx, models.Principal{}, models.CampaignInput{Name: "tagihan", TemplateID: 1, SegmentID: 1, SenderIDs: []int64{1},
+		Variables: map[string]string{"body.1": "contact.name|Bapak/Ibu", "body.2": "case.reference", "body.3": "case.outstanding", "body.4": "case.due_date"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.Sample["body.1"] != "Bapak/Ibu" || pv.Sample["body.2"] != "KRD-001" || pv.Sample["body.3"] != "1250000" {
+		t.Fatalf("sample %+v", pv.Sample)
+	}
+	r, err := st.Claim(ctx, c.ID, []int64{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Contact 3 has no open case: its case variables cannot be filled.
+	if len(r.Sends) != 2 || r.Skipped[models.SkipMissingValue] != 1 {
+		t.Fatalf("claim %+v", r)
+	}
+	var bodies []string
+	db.Raw(`SELECT m.body FROM campaign_recipients r JOIN messages m ON m.id = r.message_id WHERE r.campaign_id = ? ORDER BY r.contact_id`, c.ID).Scan(&bodies)
+	want := []string{"Yth. Bapak/Ibu, tagihan KRD-001 sebesar Rp1250000 jatuh tempo 05-12-2026.",
+		"Yth. Sari, tagihan KRD-002 sebesar Rp900000 jatuh tempo 10-12-2026."}
+	if fmt.Sprint(bodies) != fmt.Sprint(want) {
+		t.Fatalf("bodies %q", bodies)
+	}
+}
