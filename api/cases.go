@@ -71,6 +71,10 @@ func (h *caseHandlers) list(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	if f.ContactID, err = queryInt64(c, "contactId"); err != nil {
+		h.fail(c, err)
+		return
+	}
 	if raw := c.Query("overdue"); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {

@@ -131,11 +131,12 @@ func (in CaseInput) Validate() (due *time.Time, cf json.RawMessage, out int64, e
 
 // CaseFilter narrows List.
 type CaseFilter struct {
-	Status  string
-	TeamID  int64
-	AgentID int64
-	Bucket  string
-	Overdue *bool
+	Status    string
+	TeamID    int64
+	AgentID   int64
+	ContactID int64
+	Bucket    string
+	Overdue   *bool
 }
 
 // List returns the cases p may see, newest first.
@@ -155,6 +156,9 @@ func (s CaseStore) List(ctx context.Context, p Principal, f CaseFilter, pg Page)
 	}
 	if f.AgentID > 0 {
 		q = q.Where("cases.agent_id = ?", f.AgentID)
+	}
+	if f.ContactID > 0 {
+		q = q.Where("cases.contact_id = ?", f.ContactID)
 	}
 	if f.Overdue != nil {
 		q = q.Where("cases.overdue = ?", *f.Overdue)

@@ -318,10 +318,17 @@ func TestWebUIEndToEnd(t *testing.T) {
 		t.Fatalf("simulator received %d templates, want 1", templates)
 	}
 
-	// The details panel: contact, labels and a private note (never sent).
+	// The details panel: contact, the customer's case, labels and a private
+	// note (never sent).
+	if err := db.Exec(`INSERT INTO cases (reference, contact_id, amount, outstanding, due_date, team_id, agent_id, status, assigned_at)
+		SELECT 'KRD-UI-77', id, 3000000, 1500000, '2026-11-01', ?, ?, 'assigned', now()
+		FROM contacts WHERE phone_e164 = '+6281234567890'`, seed.teamID, seed.ayuID).Error; err != nil {
+		t.Fatal(err)
+	}
 	run("details panel",
 		chromedp.Click("#thread-details", chromedp.ByQuery),
 		waitJS("contact in the panel", `document.querySelector('#side-panel')?.textContent.includes('+6281234567890')`, 5*time.Second),
+		waitJS("case in the panel", `document.querySelector('#side-cases')?.textContent.includes('KRD-UI-77') && document.querySelector('#side-cases')?.textContent.includes('1.500.000')`, 5*time.Second),
 		chromedp.SendKeys("#side-labels", "janji-bayar, vip", chromedp.ByQuery),
 		chromedp.Click("#side-labels-save", chromedp.ByQuery),
 		chromedp.SendKeys("#side-note-text", "Nasabah minta dihubungi sore", chromedp.ByQuery),

@@ -11,16 +11,18 @@ export class SidePanel {
     this.conv = conv;
     const api = this.app.api;
     fill(this.el, h('p', { class: 'muted' }, this.t('loading')));
-    const [contact, notes, agents, teams] = await Promise.all([
+    const [contact, notes, agents, teams, cases] = await Promise.all([
       conv.contactId && this.app.can('contacts:read') ? api.get(`/api/v1/contacts/${conv.contactId}`).catch(() => null) : null,
       api.get(`/api/v1/conversations/${conv.id}/notes`).catch(() => ({ items: [] })),
       this.app.can('inbox:assign') && this.app.can('agents:read') ? api.get('/api/v1/agents?limit=200').catch(() => ({ items: [] })) : { items: [] },
       this.app.can('inbox:assign') && this.app.can('teams:read') ? api.get('/api/v1/teams').catch(() => ({ items: [] })) : { items: [] },
+      conv.contactId && this.app.can('cases:read') ? api.get(`/api/v1/cases?contactId=${conv.contactId}&limit=5`).catch(() => ({ items: [] })) : null,
     ]);
     if (this.conv?.id !== conv.id) return;
     fill(this.el, 
       h('div', { class: 'side-head' }, h('strong', {}, this.t('details')), h('button', { class: 'link', 'aria-label': 'close', onclick: () => this.inbox.toggleSide(false) }, '×')),
       this.contactBox(contact, conv),
+      cases ? this.casesBox(cases.items || []) : null,
       this.app.can('inbox:send') ? this.labelsBox(conv) : null,
       this.app.can('inbox:send') ? this.snoozeBox(conv) : null,
       this.app.can('inbox:assign') ? this.transferBox(conv, agents.items || [], teams.items || []) : null,
@@ -45,6 +47,16 @@ export class SidePanel {
     return this.section(this.t('contact'), dl,
       (c.tags || []).length ? h('div', {}, ...c.tags.map((tg) => h('span', { class: 'chip' }, tg))) : null,
       c.optedOut ? h('span', { class: 'chip warn' }, this.t('optedOut')) : null);
+  }
+
+  // casesBox: the customer's cases (collections: what the chat is about).
+  casesBox(cases) {
+    if (!cases.length) return this.section(this.t('cases'), h('p', { class: 'muted', id: 'side-cases' }, '—'));
+    const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
+    return this.section(this.t('cases'), h('ul', { class: 'side-cases', id: 'side-cases' }, ...cases.map((c) => h('li', { dataset: { case: c.reference } },
+      h('strong', {}, c.reference), ' ', h('span', { class: 'chip' }, this.t(`case.${c.status}`)),
+      h('div', { class: 'muted' }, `${this.t('outstanding')}: ${rupiah.format(c.outstanding || c.amount || 0)}`,
+        c.dueDate ? ` · ${this.t('dueDate')}: ${String(c.dueDate).slice(0, 10)}` : '', c.dpd != null ? ` · DPD ${c.dpd}` : '')))));
   }
 
   labelsBox(conv) {
