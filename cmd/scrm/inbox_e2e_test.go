@@ -49,14 +49,16 @@ const (
 // stack is the whole product in one test process on real PostgreSQL,
 // RabbitMQ and Temporal, with the WhatsApp simulator as the only stand-in.
 type stack struct {
-	t      testing.TB
-	db     *testenv.DB
-	apiURL string
-	rtURL  string
-	sim    *sim.Sim
-	simURL string
-	ts     *temporalenv.Server
-	window time.Duration
+	t                  testing.TB
+	db                 *testenv.DB
+	apiURL             string
+	rtURL              string
+	sim                *sim.Sim
+	simURL             string
+	ts                 *temporalenv.Server
+	window             time.Duration
+	statusLoss         float64 // share of status webhooks the simulator drops
+	productionSettings bool    // campaigns with production page size and drain length
 	// onPause and warmup configure the SenderWorkflows started by the next
 	// worker (restartWorker); zero: wait, no warm-up.
 	onPause string
@@ -108,7 +110,17 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	// the api for it.
 	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	st.rtURL = "ws://" + rtLn.Addr().String()
-	st.sim = sim.New(sim.Options{AppSecret: e2eSecret, WebhookURL: st.apiURL + "/webhooks/whatsapp", AccessToken: e2eWABAToken, Seed: 7,
+	// Benchmarks may drop the simulator's status webhooks
+	// (SCRM_SIM_STATUS_LOSS=1) to measure dispatch alone.
+	st.statusLoss, _ = strconv.ParseFloat(os.Getenv("SCRM_SIM_STATUS_LOSS"), 64)
+	// Benchmarks may run campaigns with the production settings (pages of
+	// 500, 30 s drains) instead of the tests' small ones.
+	st.productionSettings = os.Getenv("SCRM_BENCH_PRODUCTION_SETTINGS") == "1"
+	campaignPage := 200
+	if st.productionSettings {
+		campaignPage = 0
+	}
+	st.sim = sim.New(sim.Options{AppSecret: e2eSecret, WebhookURL: st.apiURL + "/webhooks/whatsapp", AccessToken: e2eWABAToken, Seed: 7, Loss: st.statusLoss,
 		Numbers:   []sim.Number{{PhoneNumberID: e2ePNID, Display: "+62 21 5000 0001", WABAID: "WABA-E2E", ThroughputMPS: 80, LimitTier: "TIER_2K"}},
 		SentDelay: 50 * time.Millisecond, DeliveredDelay: 50 * time.Millisecond, ReadDelay: 50 * time.Millisecond,
 		TemplateReviewDelay: 100 * time.Millisecond, Logger: log})
@@ -126,7 +138,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
-		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: 200},
+		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: campaignPage},
 		Senders:         senderWFs,
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
@@ -139,6 +151,9 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		// Read when the worker is built: a test may change them and restart it.
 		senderWFs := senderWFs
 		senderWFs.Input = workflows.SenderInput{Recheck: 2 * time.Second, DrainFor: 10 * time.Second, OnPause: st.onPause}
+		if st.productionSettings {
+			senderWFs.Input.Recheck, senderWFs.Input.DrainFor = 0, 0 // the workflow's defaults: 1 m, 30 s
+		}
 		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
