@@ -247,6 +247,9 @@ func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
 		SELECT 'pf:PF', g, now() - interval '2 hours' FROM generate_series(100001, 100010) g`).Error; err != nil {
 		t.Fatal(err)
 	}
+	if err := f.db.Exec(`INSERT INTO portfolio_reach_hourly (portfolio, hour, n) VALUES ('pf:PF', date_trunc('hour', now() - interval '2 hours'), 10)`).Error; err != nil {
+		t.Fatal(err)
+	}
 	f.launch(t)
 	r := f.run(t, 1, 10*time.Second)
 	if r.Block != models.BlockPortfolio || r.Sent != 45 {
@@ -255,7 +258,11 @@ func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM portfolio_reach WHERE portfolio = 'pf:PF' AND reached_at > now() - interval '24 hours'`); n != 50 {
 		t.Fatalf("portfolio reach %d", n)
 	}
-	if until := r.Until.Sub(time.Now()); until < 21*time.Hour || until > 22*time.Hour {
+	if n := f.count(t, `SELECT sum(n) FROM portfolio_reach_hourly WHERE portfolio = 'pf:PF'`); n != 50 {
+		t.Fatalf("hourly reach %d", n)
+	}
+	// Until the hour of the oldest reach has aged out (22-23 h from now).
+	if until := r.Until.Sub(time.Now()); until < 22*time.Hour || until > 23*time.Hour {
 		t.Fatalf("held for %s: want until the oldest reach is 24h old", until)
 	}
 }

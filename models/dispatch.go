@@ -232,9 +232,8 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 			// Numbers of a portfolio are serialised only near its limit: far
 			// from it, no round of every number together could overshoot,
 			// and a lock would make 20 numbers queue behind each other.
-			var reached int64
-			if err := tx.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, now.Add(-24*time.Hour)).
-				Scan(&reached).Error; err != nil {
+			reached, err := portfolioReached(tx, b.Portfolio, now)
+			if err != nil {
 				return err
 			}
 			if int64(b.Limit)-reached <= int64(max(portfolioMargin, b.Limit/10)) {
@@ -272,10 +271,9 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 		}
 		var fresh []int64 // contacts that use a unit of the portfolio limit
 		if b.Limit > 0 && n > 0 {
-			var count int64
 			since := now.Add(-24 * time.Hour)
-			if err := tx.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, since).
-				Scan(&count).Error; err != nil {
+			count, err := portfolioReached(tx, b.Portfolio, now)
+			if err != nil {
 				return err
 			}
 			ids := make([]int64, 0, n)
@@ -299,12 +297,13 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 				if left <= 0 {
 					n = i
 					var oldest sql.NullTime
-					if err := tx.Raw(`SELECT min(reached_at) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, b.Portfolio, since).
-						Row().Scan(&oldest); err != nil {
+					if err := tx.Raw(`SELECT min(hour) FROM portfolio_reach_hourly WHERE portfolio = ? AND hour >= ? AND n > 0`,
+						b.Portfolio, now.Add(-25*time.Hour).Truncate(time.Hour)).Row().Scan(&oldest); err != nil {
 						return err
 					}
 					g.Block, g.Reason = BlockPortfolio, fmt.Sprintf("portfolio messaging limit: %d unique users reached in 24h (limit %d)", count, b.Limit)
-					g.Until = oldest.Time.Add(24 * time.Hour)
+					// The oldest hour's users have all aged out 25h after it began.
+					g.Until = oldest.Time.Add(25 * time.Hour)
 					break
 				}
 				left--
@@ -324,13 +323,7 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + EXCLUDED.templates`, b.SenderID, day, n).Error; err != nil {
 			return err
 		}
-		for _, id := range fresh {
-			if err := tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) VALUES (?, ?, ?)
-				ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, b.Portfolio, id, now).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+		return recordReach(tx, b.Portfolio, fresh, now)
 	})
 	if err != nil {
 		return Grant{}, fmt.Errorf("reserve sends of sender %d: %w", b.SenderID, err)
@@ -511,9 +504,8 @@ func (d Dispatch) Usage(ctx context.Context, senderID int64) (DispatchUsage, err
 		s.ID, now.In(LoadZone(TZWIB)).Format(time.DateOnly)).Scan(&u.TemplatesToday).Error; err != nil {
 		return u, fmt.Errorf("usage of sender %d: %w", s.ID, err)
 	}
-	if err := db.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND reached_at > ?`, u.Portfolio, now.Add(-24*time.Hour)).
-		Scan(&u.ReachedIn24h).Error; err != nil {
-		return u, fmt.Errorf("portfolio reach of sender %d: %w", s.ID, err)
+	if u.ReachedIn24h, err = portfolioReached(db, u.Portfolio, now); err != nil {
+		return u, err
 	}
 	if err := db.Raw(`SELECT count(*) FROM campaign_recipients WHERE sender_id = ? AND status = 'queued'`, s.ID).Scan(&u.Queued).Error; err != nil {
 		return u, fmt.Errorf("queue of sender %d: %w", s.ID, err)
@@ -575,9 +567,43 @@ func (d Dispatch) RecordTemplate(ctx context.Context, senderID, contactID int64,
 		if windowOpen {
 			return nil
 		}
-		return tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) VALUES (?, ?, ?)
-			ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, PortfolioOf(s), contactID, now).Error
+		var seen int64
+		if err := tx.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND contact_id = ? AND reached_at > ?`,
+			PortfolioOf(s), contactID, now.Add(-24*time.Hour)).Scan(&seen).Error; err != nil {
+			return err
+		}
+		if seen > 0 {
+			return nil
+		}
+		return recordReach(tx, PortfolioOf(s), []int64{contactID}, now)
 	})
+}
+
+// portfolioReached is the portfolio's unique users reached in the rolling
+// 24 hours, from hourly buckets (the hour that began 25h ago counts whole:
+// a little early, never late).
+func portfolioReached(tx *gorm.DB, portfolio string, now time.Time) (int64, error) {
+	var n int64
+	err := tx.Raw(`SELECT COALESCE(sum(n), 0) FROM portfolio_reach_hourly WHERE portfolio = ? AND hour >= ?`,
+		portfolio, now.Add(-24*time.Hour).Truncate(time.Hour)).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("portfolio %s reach: %w", portfolio, err)
+	}
+	return n, nil
+}
+
+// recordReach stores newly reached users (one statement) and counts them
+// in the hour's bucket.
+func recordReach(tx *gorm.DB, portfolio string, contactIDs []int64, now time.Time) error {
+	if len(contactIDs) == 0 {
+		return nil
+	}
+	if err := tx.Exec(`INSERT INTO portfolio_reach (portfolio, contact_id, reached_at) SELECT ?, id, ? FROM unnest(?::bigint[]) AS u(id)
+		ON CONFLICT (portfolio, contact_id) DO UPDATE SET reached_at = EXCLUDED.reached_at`, portfolio, now, Int64List(contactIDs)).Error; err != nil {
+		return fmt.Errorf("record reach: %w", err)
+	}
+	return tx.Exec(`INSERT INTO portfolio_reach_hourly (portfolio, hour, n) VALUES (?, ?, ?)
+		ON CONFLICT (portfolio, hour) DO UPDATE SET n = portfolio_reach_hourly.n + EXCLUDED.n`, portfolio, now.Truncate(time.Hour), len(contactIDs)).Error
 }
 
 // MarkDraining records that the number's drain runs until about until.
