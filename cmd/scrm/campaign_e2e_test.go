@@ -143,7 +143,9 @@ func (st *stack) awaitCampaign(cs campaignSeed, id int64, n, restarts int) campa
 		st.db.Gorm.Raw(q, id).Scan(&c)
 		return c
 	}
-	sent := func() int64 { return count(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'sent'`) }
+	sent := func() int64 {
+		return count(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'sent'`)
+	}
 	for i := 1; i <= restarts; i++ {
 		mark := int64(n) * int64(i) / int64(restarts+1)
 		waitUntil(t, time.Duration(n)*20*time.Millisecond, fmt.Sprintf("%d sent", mark), func() bool { return sent() >= mark })
