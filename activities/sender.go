@@ -21,7 +21,8 @@ type DispatchBackend interface {
 	Due(ctx context.Context, senderID int64, limit int) ([]models.DueSend, error)
 	NextDue(ctx context.Context, senderID int64) (time.Time, error)
 	Defer(ctx context.Context, recipientIDs []int64, until time.Time) error
-	Reserve(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
+	ReservePortfolio(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
+	ReserveSecond(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
 	PruneSlots(ctx context.Context, senderID int64) error
 	MarkDraining(ctx context.Context, senderID int64, until time.Time) error
 	ClearDraining(ctx context.Context, senderID int64) error
@@ -170,6 +171,14 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			res.Idle, res.NextDue = true, next
 			return res, nil
 		}
+		// The portfolio's units first: a turn near its limit may take a
+		// while and must not eat the second the sends go out in.
+		budget := models.Budget{SenderID: s.ID, PerSecond: share, Portfolio: models.PortfolioOf(s), Limit: models.TierLimit(s.MessagingLimitTier)}
+		pg, err := a.Store.ReservePortfolio(ctx, budget, due)
+		if err != nil {
+			return res, businessOrRetry(err)
+		}
+		due = due[:pg.N]
 		now := time.Now()
 		if now.Unix() == lastRound || now.Sub(now.Truncate(time.Second)) > window {
 			if err := sleepCtx(ctx, now.Truncate(time.Second).Add(time.Second).Sub(now)); err != nil {
@@ -182,12 +191,8 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			return res, err
 		}
 		res.Deferred += deferred
-		if len(due) == 0 {
-			continue
-		}
-		g, err := a.Store.Reserve(ctx, models.Budget{SenderID: s.ID, Second: now.Unix(), PerSecond: share,
-			DailyCap: models.WarmupCap(a.Warmup, s.WarmupStartedAt, now), Portfolio: models.PortfolioOf(s),
-			Limit: models.TierLimit(s.MessagingLimitTier)}, due)
+		budget.Second, budget.DailyCap = now.Unix(), models.WarmupCap(a.Warmup, s.WarmupStartedAt, now)
+		g, err := a.Store.ReserveSecond(ctx, budget, due)
 		if err != nil {
 			return res, businessOrRetry(err)
 		}
@@ -204,6 +209,9 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 				res.Block, res.Reason, res.Until = models.BlockThroughput, backoff.Error(), time.Now().Add(backoff.RetryAfter())
 				return res, nil
 			}
+		}
+		if g.Block == models.BlockNone && pg.Block != models.BlockNone {
+			g = pg
 		}
 		if g.Block != models.BlockNone {
 			res.Block, res.Reason, res.Until = g.Block, g.Reason, g.Until

@@ -217,12 +217,84 @@ type Grant struct {
 	Until  time.Time // when the block may lift
 }
 
-// Reserve takes, in one transaction, up to len(cands) sends from the number's
-// budget: this second's throughput share, today's warm-up cap and the
-// portfolio's rolling-24h unique users (a customer whose window is open, or
-// who was already reached within 24h, uses none). Portfolios are serialised
-// with an advisory lock so numbers of one portfolio never overshoot together.
-func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
+// ReservePortfolio takes units of the portfolio's rolling-24h messaging
+// limit for the candidates, in order: a customer whose window is open, or
+// who was already reached within 24h, uses none. Near the limit the
+// portfolio's numbers take turns (advisory lock); the reach is recorded at
+// once, so a candidate not sent in this round needs no new unit later. It
+// comes before the second is chosen: waiting for a turn must not eat the
+// second the sends go out in.
+func (d Dispatch) ReservePortfolio(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
+	g := Grant{N: len(cands)}
+	if b.Limit <= 0 || len(cands) == 0 {
+		return g, nil
+	}
+	now := d.now()
+	err := d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		count, err := portfolioReached(tx, b.Portfolio, now)
+		if err != nil {
+			return err
+		}
+		// Far from the limit no round of every number together could
+		// overshoot; a lock would only make the numbers queue.
+		if int64(b.Limit)-count <= portfolioMargin {
+			h := fnv.New64a()
+			h.Write([]byte(b.Portfolio))
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()>>1)).Error; err != nil {
+				return err
+			}
+			if count, err = portfolioReached(tx, b.Portfolio, now); err != nil {
+				return err
+			}
+		}
+		since := now.Add(-24 * time.Hour)
+		ids := make([]int64, 0, len(cands))
+		for _, c := range cands {
+			ids = append(ids, c.ContactID)
+		}
+		var reached []int64
+		if err := tx.Raw(`SELECT contact_id FROM portfolio_reach WHERE portfolio = ? AND contact_id IN ? AND reached_at > ?`,
+			b.Portfolio, ids, since).Scan(&reached).Error; err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, id := range reached {
+			seen[id] = true
+		}
+		var fresh []int64 // contacts that use a unit
+		left := int64(b.Limit) - count
+		for i, c := range cands {
+			if c.WindowOpen || seen[c.ContactID] {
+				continue
+			}
+			if left <= 0 {
+				g.N = i
+				var oldest sql.NullTime
+				if err := tx.Raw(`SELECT min(hour) FROM portfolio_reach_hourly WHERE portfolio = ? AND hour >= ? AND n > 0`,
+					b.Portfolio, now.Add(-25*time.Hour).Truncate(time.Hour)).Row().Scan(&oldest); err != nil {
+					return err
+				}
+				g.Block, g.Reason = BlockPortfolio, fmt.Sprintf("portfolio messaging limit: %d unique users reached in 24h (limit %d)", count, b.Limit)
+				// The oldest hour's users have all aged out 25h after it began.
+				g.Until = oldest.Time.Add(25 * time.Hour)
+				break
+			}
+			left--
+			seen[c.ContactID] = true
+			fresh = append(fresh, c.ContactID)
+		}
+		return recordReach(tx, b.Portfolio, fresh, now)
+	})
+	if err != nil {
+		return Grant{}, fmt.Errorf("reserve portfolio units of sender %d: %w", b.SenderID, err)
+	}
+	return g, nil
+}
+
+// ReserveSecond takes up to len(cands) sends from the number's own budget
+// in one short transaction: this second's throughput share and today's
+// warm-up cap.
+func (d Dispatch) ReserveSecond(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
 	var g Grant
 	if len(cands) == 0 {
 		return g, nil
@@ -230,22 +302,6 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 	now := d.now()
 	day := now.In(LoadZone(TZWIB)).Format(time.DateOnly)
 	err := d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if b.Limit > 0 {
-			// Numbers of a portfolio are serialised only near its limit: far
-			// from it, no round of every number together could overshoot,
-			// and a lock would make 20 numbers queue behind each other.
-			reached, err := portfolioReached(tx, b.Portfolio, now)
-			if err != nil {
-				return err
-			}
-			if int64(b.Limit)-reached <= portfolioMargin {
-				h := fnv.New64a()
-				h.Write([]byte(b.Portfolio))
-				if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()>>1)).Error; err != nil {
-					return err
-				}
-			}
-		}
 		if err := tx.Exec(`INSERT INTO sender_second_slots (sender_id, second, used) VALUES (?, ?, 0) ON CONFLICT DO NOTHING`,
 			b.SenderID, b.Second).Error; err != nil {
 			return err
@@ -257,7 +313,6 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 		}
 		n := min(len(cands), b.PerSecond-used)
 		if n <= 0 {
-			g = Grant{}
 			return nil
 		}
 		if b.DailyCap > 0 {
@@ -271,61 +326,15 @@ func (d Dispatch) Reserve(ctx context.Context, b Budget, cands []DueSend) (Grant
 				g.Block, g.Reason, g.Until = BlockWarmup, fmt.Sprintf("warm-up: %d of %d templates sent today", sent, b.DailyCap), NextLocalDay(now)
 			}
 		}
-		var fresh []int64 // contacts that use a unit of the portfolio limit
-		if b.Limit > 0 && n > 0 {
-			since := now.Add(-24 * time.Hour)
-			count, err := portfolioReached(tx, b.Portfolio, now)
-			if err != nil {
-				return err
-			}
-			ids := make([]int64, 0, n)
-			for _, c := range cands[:n] {
-				ids = append(ids, c.ContactID)
-			}
-			var reached []int64
-			if err := tx.Raw(`SELECT contact_id FROM portfolio_reach WHERE portfolio = ? AND contact_id IN ? AND reached_at > ?`,
-				b.Portfolio, ids, since).Scan(&reached).Error; err != nil {
-				return err
-			}
-			seen := map[int64]bool{}
-			for _, id := range reached {
-				seen[id] = true
-			}
-			left := int64(b.Limit) - count
-			for i, c := range cands[:n] {
-				if c.WindowOpen || seen[c.ContactID] {
-					continue
-				}
-				if left <= 0 {
-					n = i
-					var oldest sql.NullTime
-					if err := tx.Raw(`SELECT min(hour) FROM portfolio_reach_hourly WHERE portfolio = ? AND hour >= ? AND n > 0`,
-						b.Portfolio, now.Add(-25*time.Hour).Truncate(time.Hour)).Row().Scan(&oldest); err != nil {
-						return err
-					}
-					g.Block, g.Reason = BlockPortfolio, fmt.Sprintf("portfolio messaging limit: %d unique users reached in 24h (limit %d)", count, b.Limit)
-					// The oldest hour's users have all aged out 25h after it began.
-					g.Until = oldest.Time.Add(25 * time.Hour)
-					break
-				}
-				left--
-				seen[c.ContactID] = true
-				fresh = append(fresh, c.ContactID)
-			}
-		}
 		if n <= 0 {
-			g.N = 0
 			return nil
 		}
 		g.N = n
 		if err := tx.Exec(`UPDATE sender_second_slots SET used = used + ? WHERE sender_id = ? AND second = ?`, n, b.SenderID, b.Second).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO sender_daily_usage (sender_id, day, templates) VALUES (?, ?, ?)
-			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + EXCLUDED.templates`, b.SenderID, day, n).Error; err != nil {
-			return err
-		}
-		return recordReach(tx, b.Portfolio, fresh, now)
+		return tx.Exec(`INSERT INTO sender_daily_usage (sender_id, day, templates) VALUES (?, ?, ?)
+			ON CONFLICT (sender_id, day) DO UPDATE SET templates = sender_daily_usage.templates + EXCLUDED.templates`, b.SenderID, day, n).Error
 	})
 	if err != nil {
 		return Grant{}, fmt.Errorf("reserve sends of sender %d: %w", b.SenderID, err)
