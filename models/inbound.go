@@ -405,7 +405,7 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	res.MessagesStored++
 	window := s.Window
 	if window <= 0 {
-		window = 24 * time.Hour
+		window = ServiceWindow
 	}
 	if prev := conv.LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
 		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}

@@ -30,7 +30,7 @@ func (ib Inbox) window() time.Duration {
 	if ib.Window > 0 {
 		return ib.Window
 	}
-	return 24 * time.Hour
+	return ServiceWindow
 }
 
 // ConversationView is a conversation with what the workflow needs.

@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	_ "time/tzdata" // recipient zones must load on hosts without tzdata
-
 	"strconv"
 	"time"
 
@@ -365,20 +363,12 @@ func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend,
 
 func (r *campaignRun) allowedNow(ctx workflow.Context, zone string) bool {
 	now := workflow.Now(ctx)
-	return !models.NextAllowed(now, zoneOf(zone), r.plan.QuietHours).After(now)
-}
-
-func zoneOf(zone string) *time.Location {
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc, _ = time.LoadLocation(models.TZWIB)
-	}
-	return loc
+	return !models.NextAllowed(now, models.LoadZone(zone), r.plan.QuietHours).After(now)
 }
 
 func (r *campaignRun) waitAllowed(ctx workflow.Context, zone string) error {
 	now := workflow.Now(ctx)
-	next := models.NextAllowed(now, zoneOf(zone), r.plan.QuietHours)
+	next := models.NextAllowed(now, models.LoadZone(zone), r.plan.QuietHours)
 	if next.IsZero() || !next.After(now) {
 		return nil
 	}
