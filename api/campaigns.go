@@ -52,6 +52,22 @@ func (h *campaignHandlers) workflows() (CampaignWorkflows, error) {
 	return h.s.deps.Campaigns, nil
 }
 
+// target reads the campaign id of an action route and the workflows that
+// carry the action out; it answers the error itself when either is missing.
+func (h *campaignHandlers) target(c *gin.Context) (int64, CampaignWorkflows, bool) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return 0, nil, false
+	}
+	wf, err := h.workflows()
+	if err != nil {
+		h.fail(c, err)
+		return 0, nil, false
+	}
+	return id, wf, true
+}
+
 // createdCampaign answers POST /campaigns with the audience checks.
 type createdCampaign struct {
 	Campaign models.Campaign        `json:"campaign"`
@@ -103,14 +119,8 @@ func (h *campaignHandlers) list(c *gin.Context) {
 // launch marks a draft scheduled and starts its workflow; the workflow
 // moves it to running at start_at. Launching again is harmless.
 func (h *campaignHandlers) launch(c *gin.Context) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	wf, err := h.workflows()
-	if err != nil {
-		h.fail(c, err)
+	id, wf, ok := h.target(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -137,14 +147,8 @@ func (h *campaignHandlers) launch(c *gin.Context) {
 
 func (h *campaignHandlers) action(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := idParam(c, "id")
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		wf, err := h.workflows()
-		if err != nil {
-			h.fail(c, err)
+		id, wf, ok := h.target(c)
+		if !ok {
 			return
 		}
 		ctx := c.Request.Context()
@@ -194,14 +198,8 @@ func (h *campaignHandlers) respond(c *gin.Context, id int64, code int) {
 // retryFailed requeues the recipients that failed with a retryable reason
 // and runs the campaign for them.
 func (h *campaignHandlers) retryFailed(c *gin.Context) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	wf, err := h.workflows()
-	if err != nil {
-		h.fail(c, err)
+	id, wf, ok := h.target(c)
+	if !ok {
 		return
 	}
 	n, err := h.store.RequeueFailed(c.Request.Context(), id)
