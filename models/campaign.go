@@ -238,10 +238,15 @@ func campaignValues(vars map[string]string, c Contact, extra ...map[string]strin
 }
 
 // openCaseValues loads the "case.*" values of each contact's newest case
-// that has not exited (collections templates name the debt).
-func openCaseValues(ctx context.Context, db *gorm.DB, contactIDs []int64) (map[int64]map[string]string, error) {
+// that has not exited (collections templates name the debt), only when a
+// variable of vars reads a case field: a claim pays nothing otherwise.
+func openCaseValues(ctx context.Context, db *gorm.DB, vars map[string]string, contactIDs []int64) (map[int64]map[string]string, error) {
 	out := map[int64]map[string]string{}
-	if len(contactIDs) == 0 {
+	readsCase := false
+	for _, src := range vars {
+		readsCase = readsCase || strings.HasPrefix(src, "case.")
+	}
+	if !readsCase || len(contactIDs) == 0 {
 		return out, nil
 	}
 	var rows []struct {
@@ -390,7 +395,7 @@ func (s CampaignStore) Create(ctx context.Context, p Principal, in CampaignInput
 		return c, pv, err
 	}
 	if sample.ID != 0 {
-		cases, err := openCaseValues(ctx, db, []int64{sample.ID})
+		cases, err := openCaseValues(ctx, db, c.Variables, []int64{sample.ID})
 		if err != nil {
 			return c, pv, err
 		}
@@ -756,7 +761,7 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 				busy[id] = true
 			}
 		}
-		cases, err := openCaseValues(ctx, tx, contactIDs)
+		cases, err := openCaseValues(ctx, tx, c.Variables, contactIDs)
 		if err != nil {
 			return err
 		}

@@ -199,7 +199,7 @@ func (s CampaignStore) PreviewTemplate(ctx context.Context, p Principal, id int6
 		}
 		ct = Contact{ID: rec.ID, PhoneE164: rec.PhoneE164, WAID: rec.WAID, Name: rec.Name, Attributes: rec.Attributes, OptedOut: rec.OptedOut}
 	}
-	cases, err := openCaseValues(ctx, s.DB, []int64{ct.ID})
+	cases, err := openCaseValues(ctx, s.DB, vars, []int64{ct.ID})
 	if err != nil {
 		return TemplatePreview{}, err
 	}
@@ -538,7 +538,7 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inb
 			return out, FieldError(EUnprocessable, "phone", "%s has opted out of business messages", phone)
 		}
 	}
-	cases, err := openCaseValues(ctx, s.DB, []int64{ct.ID})
+	cases, err := openCaseValues(ctx, s.DB, c.Variables, []int64{ct.ID})
 	if err != nil {
 		return out, err
 	}
