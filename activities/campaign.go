@@ -49,8 +49,7 @@ type Campaign struct {
 type PageClaim struct {
 	Contacts int   // audience contacts in the page (0: the audience is done)
 	Last     int64 // keyset cursor after the page
-	Queued   int   // recipients queued for sending
-	Skipped  map[string]int
+	Queued   int   // recipients queued for sending (skips are counted from the queue)
 }
 
 // CampaignUseSenders switches the campaign to per-number dispatch.
@@ -74,7 +73,7 @@ func (a *Campaign) CampaignClaimNext(ctx context.Context, id, after int64, limit
 	if err != nil {
 		return PageClaim{}, businessOrRetry(err)
 	}
-	pc.Last, pc.Queued, pc.Skipped = ids[len(ids)-1], len(claim.Sends), claim.Skipped
+	pc.Last, pc.Queued = ids[len(ids)-1], len(claim.Sends)
 	seen := map[int64]bool{}
 	var senders []int64
 	for _, s := range claim.Sends {
