@@ -233,8 +233,8 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 
 	// A re-run of every chunk (a crashed worker resuming), with other chunk
 	// boundaries, changes nothing: no new contacts, results, or events.
-	var contacts, events int64
-	e.db.Raw("SELECT count(*) FROM contacts").Scan(&contacts)
+	var nContacts, events int64
+	e.db.Raw("SELECT count(*) FROM contacts").Scan(&nContacts)
 	e.db.Raw("SELECT count(*) FROM events WHERE type = ?", models.EventIntakeProgress).Scan(&events)
 	if events == 0 {
 		t.Fatal("no intake.progress events")
@@ -248,11 +248,11 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	if err := runner.drive(t.Context(), job.Job.ID); err != nil {
 		t.Fatal(err)
 	}
-	var contacts2, events2 int64
-	e.db.Raw("SELECT count(*) FROM contacts").Scan(&contacts2)
+	var nContacts2, events2 int64
+	e.db.Raw("SELECT count(*) FROM contacts").Scan(&nContacts2)
 	e.db.Raw("SELECT count(*) FROM events WHERE type = ?", models.EventIntakeProgress).Scan(&events2)
-	if contacts2 != contacts || events2 != events || contacts != 5 {
-		t.Fatalf("re-run changed things: contacts %d->%d events %d->%d", contacts, contacts2, events, events2)
+	if nContacts2 != nContacts || events2 != events || nContacts != 5 {
+		t.Fatalf("re-run changed things: nContacts %d->%d events %d->%d", nContacts, nContacts2, events, events2)
 	}
 	if again := e.report(admin, job.Job.ID); strings.Join(mapValues(again), ";") != strings.Join(mapValues(got), ";") {
 		t.Fatalf("report changed on re-run:\n%v\n%v", got, again)
@@ -382,11 +382,11 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	if owned.OwnerAgentID == nil || *owned.OwnerAgentID != adminID || !strings.Contains(string(owned.Attributes), "gold") {
 		t.Fatalf("agent column sets the owner: %+v", owned)
 	}
-	var jobs, contacts int64
+	var jobs, nContacts int64
 	e.db.Raw("SELECT count(*) FROM intake_jobs").Scan(&jobs)
-	e.db.Raw("SELECT count(*) FROM contacts").Scan(&contacts)
-	if jobs != 1 || contacts != 2 {
-		t.Fatalf("same key twice: jobs %d contacts %d", jobs, contacts)
+	e.db.Raw("SELECT count(*) FROM contacts").Scan(&nContacts)
+	if jobs != 1 || nContacts != 2 {
+		t.Fatalf("same key twice: jobs %d nContacts %d", jobs, nContacts)
 	}
 	var jl struct {
 		Items []models.IntakeJob `json:"items"`

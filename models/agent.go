@@ -15,16 +15,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Agent account statuses and presences.
-const (
-	AgentActive   = "active"
-	AgentDisabled = "disabled"
-
-	PresenceOnline  = "online"
-	PresenceAway    = "away"
-	PresenceOffline = "offline"
-)
-
 // EventAgentDisabled tells the realtime gateway to close the agent's sockets.
 const EventAgentDisabled = "agent.disabled"
 
@@ -186,7 +176,7 @@ func (s AgentStore) Create(ctx context.Context, actor Principal, in AgentInput) 
 			}
 			return err
 		}
-		if err := actor.CanGrant(role); err != nil {
+		if err := CanGrant(actor, role); err != nil {
 			return err
 		}
 		return createAgentTx(ctx, tx, actor.AgentID, &a, in.TeamIDs)
@@ -384,7 +374,7 @@ func lockVisible(ctx context.Context, tx *gorm.DB, p Principal, id int64) (Agent
 		return a, role, err
 	}
 	if a.ID != p.AgentID {
-		if err := p.CanGrant(role); err != nil {
+		if err := CanGrant(p, role); err != nil {
 			return a, role, err
 		}
 	}
@@ -461,7 +451,7 @@ func (s AgentStore) Update(ctx context.Context, p Principal, id int64, in AgentP
 				}
 				return err
 			}
-			if err := p.CanGrant(next); err != nil {
+			if err := CanGrant(p, next); err != nil {
 				return err
 			}
 			if role.IsAdmin() && a.Status == AgentActive {

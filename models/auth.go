@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
@@ -462,29 +461,4 @@ func (l *LoginLimiter) Allow(now time.Time, email, ip string) error {
 	return &Error{Code: ERateLimited, Field: field,
 		Message: fmt.Sprintf("too many login attempts for this %s; retry in %d seconds", field, secs),
 		Details: map[string]any{"retryAfterSeconds": secs}}
-}
-
-// Postgres error codes the stores translate into domain errors.
-const (
-	pgUniqueViolation     = "23505"
-	pgForeignKeyViolation = "23503"
-)
-
-// pgError returns the SQLSTATE and constraint of a PostgreSQL error ("" if none).
-func pgError(err error) (code, constraint string) {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code, pe.ConstraintName
-	}
-	return "", ""
-}
-
-// jsonValue binds v as a JSONB parameter in map-based updates (where GORM
-// serializers do not apply).
-func jsonValue(v any) any {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		raw = []byte("null")
-	}
-	return gorm.Expr("?::jsonb", string(raw))
 }

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,47 +52,6 @@ const (
 	// SkipAssignedConversation: an agent is talking to the contact (SkipAssigned).
 	SkipAssignedConversation = "assigned_conversation"
 )
-
-// Int64List is a BIGINT[] column.
-type Int64List []int64
-
-// Value renders a PostgreSQL array literal.
-func (l Int64List) Value() (driver.Value, error) {
-	parts := make([]string, len(l))
-	for i, v := range l {
-		parts[i] = strconv.FormatInt(v, 10)
-	}
-	return "{" + strings.Join(parts, ",") + "}", nil
-}
-
-// Scan parses a PostgreSQL array literal.
-func (l *Int64List) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	case nil:
-		*l = nil
-		return nil
-	default:
-		return fmt.Errorf("int64 list: unsupported %T", src)
-	}
-	s = strings.Trim(s, "{}")
-	out := Int64List{}
-	if s != "" {
-		for _, p := range strings.Split(s, ",") {
-			v, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				return fmt.Errorf("int64 list %q: %w", s, err)
-			}
-			out = append(out, v)
-		}
-	}
-	*l = out
-	return nil
-}
 
 // FrequencyCap limits business-initiated templates per contact: at most Max
 // within the rolling Window (all campaigns and agents). Max 0: no cap.
@@ -955,18 +913,6 @@ func contactZone(c Contact) string {
 	}
 	_ = json.Unmarshal(c.Attributes, &attrs) // a malformed attribute just means no zone override
 	return RecipientZone(phone, attrs.Timezone)
-}
-
-// LoadZone loads an IANA zone, falling back to Jakarta (WIB) when unknown.
-func LoadZone(zone string) *time.Location {
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc, _ = time.LoadLocation(TZWIB)
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	return loc
 }
 
 func validE164(e164 string) bool {

@@ -506,7 +506,7 @@ type TestSend struct {
 // Refused (422) before anything is stored when the template is not
 // APPROVED, a variable cannot be filled, the number is invalid or opted out,
 // or no sender of the campaign is usable.
-func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inbox, id int64, idemKey string, in TestSendInput) (TestSend, error) {
+func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, ib Inbox, id int64, idemKey string, in TestSendInput) (TestSend, error) {
 	var out TestSend
 	c, err := s.campaign(ctx, id)
 	if err != nil {
@@ -626,7 +626,7 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inb
 			if err != nil {
 				return err
 			}
-			if err := inbox.Events.Append(ctx, tx, &ev); err != nil {
+			if err := ib.Events.Append(ctx, tx, &ev); err != nil {
 				return err
 			}
 			out.Events = append(out.Events, ev)
@@ -637,7 +637,7 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p Principal, inbox Inb
 		return out, err
 	}
 	out.ContactID, out.SenderID = ct.ID, out.Conversation.SenderID
-	q, err := inbox.QueueOutbound(ctx, out.Conversation.ID, p.AgentID, idemKey,
+	q, err := ib.QueueOutbound(ctx, out.Conversation.ID, p.AgentID, idemKey,
 		OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: out.Variables})
 	if err != nil {
 		return out, err

@@ -740,3 +740,13 @@ func (s CaseStore) AutoAssignBatch(ctx context.Context, teamID int64, caseIDs []
 	PublishCommitted(ctx, s.Publisher, s.Log, "case", evs...)
 	return got, nil
 }
+
+// CaseByReference returns the case with that reference (found=false when none).
+func (s CaseStore) CaseByReference(ctx context.Context, reference string) (Case, bool, error) {
+	var c Case
+	err := s.DB.WithContext(ctx).Where("reference = ?", strings.TrimSpace(reference)).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, false, nil
+	}
+	return c, err == nil, err
+}

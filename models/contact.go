@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,88 +17,6 @@ const (
 	AuditContactDelete = "contact.delete"
 	AuditIntakeCreate  = "intake.create"
 )
-
-// StringList is a PostgreSQL TEXT[] column.
-type StringList []string
-
-// Value encodes the list as a PostgreSQL array literal.
-func (l StringList) Value() (driver.Value, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, s := range l {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String(), nil
-}
-
-// Scan decodes a PostgreSQL text array literal ({a,"b c"}).
-func (l *StringList) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case nil:
-		*l = StringList{}
-		return nil
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("scan %T into StringList", src)
-	}
-	out, err := parsePGArray(s)
-	if err != nil {
-		return err
-	}
-	*l = out
-	return nil
-}
-
-func parsePGArray(s string) (StringList, error) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("not an array literal: %q", s)
-	}
-	s = s[1 : len(s)-1]
-	out := StringList{}
-	if s == "" {
-		return out, nil
-	}
-	var cur strings.Builder
-	quoted, inQuotes, esc := false, false, false
-	flush := func() {
-		v := cur.String()
-		if !quoted {
-			v = strings.TrimSpace(v)
-		}
-		out = append(out, v)
-		cur.Reset()
-		quoted = false
-	}
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case esc:
-			cur.WriteByte(ch)
-			esc = false
-		case ch == '\\':
-			esc = true
-		case ch == '"':
-			inQuotes = !inQuotes
-			quoted = true
-		case ch == ',' && !inQuotes:
-			flush()
-		default:
-			cur.WriteByte(ch)
-		}
-	}
-	flush()
-	return out, nil
-}
 
 // ContactRecord is a contact with every column the contacts area manages
 // (Contact in waba.go is the narrow view the messaging paths use).

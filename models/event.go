@@ -90,3 +90,19 @@ func PublishCommitted(ctx context.Context, pub EventPublisher, log *slog.Logger,
 		log.WarnContext(ctx, "publish "+what+" events", "err", err, "count", len(evs))
 	}
 }
+
+// AppendAll stores events in one statement (ids are filled in).
+func (EventStore) AppendAll(ctx context.Context, tx *gorm.DB, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	for i := range evs {
+		if evs[i].TS.IsZero() {
+			evs[i].TS = time.Now().UTC()
+		}
+	}
+	if err := tx.WithContext(ctx).Create(&evs).Error; err != nil {
+		return fmt.Errorf("append %d events: %w", len(evs), err)
+	}
+	return nil
+}

@@ -273,12 +273,3 @@ func nullID(id int64) *int64 {
 	}
 	return &id
 }
-
-// ellipsize cuts s to n runes, marking the cut.
-func ellipsize(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}

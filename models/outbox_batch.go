@@ -156,19 +156,3 @@ func (o Outbox) CompleteSends(ctx context.Context, sent []Sent) ([]Event, error)
 	})
 	return evs, err
 }
-
-// AppendAll stores events in one statement (ids are filled in).
-func (EventStore) AppendAll(ctx context.Context, tx *gorm.DB, evs []Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	for i := range evs {
-		if evs[i].TS.IsZero() {
-			evs[i].TS = time.Now().UTC()
-		}
-	}
-	if err := tx.WithContext(ctx).Create(&evs).Error; err != nil {
-		return fmt.Errorf("append %d events: %w", len(evs), err)
-	}
-	return nil
-}

@@ -149,3 +149,15 @@ func RecipientZone(e164, attr string) string {
 	}
 	return TZWIB
 }
+
+// LoadZone loads an IANA zone, falling back to Jakarta (WIB) when unknown.
+func LoadZone(zone string) *time.Location {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc, _ = time.LoadLocation(TZWIB)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return loc
+}

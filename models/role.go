@@ -52,7 +52,7 @@ func (r *Role) fill() {
 
 // CanGrant returns a 403 error unless p holds every permission of r and at
 // least r's data scope: nobody hands out rights they do not have.
-func (p Principal) CanGrant(r Role) error {
+func CanGrant(p Principal, r Role) error {
 	for _, perm := range r.Effective() {
 		if !p.Can(perm) {
 			return Errorf(EForbidden, "role %q holds %s, which you do not hold", r.Name, perm)
@@ -174,7 +174,7 @@ func (s RoleStore) Create(ctx context.Context, actor Principal, in RoleInput) (R
 		return Role{}, err
 	}
 	r := Role{Name: name, Permissions: perms, DataScope: in.DataScope}
-	if err := actor.CanGrant(r); err != nil {
+	if err := CanGrant(actor, r); err != nil {
 		return Role{}, err
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -205,7 +205,7 @@ func (s RoleStore) Update(ctx context.Context, actor Principal, id int64, in Rol
 		}
 		// Editing a role changes the rights of everyone holding it, so the
 		// actor must be able to grant both the old and the new set.
-		if err := actor.CanGrant(r); err != nil {
+		if err := CanGrant(actor, r); err != nil {
 			return err
 		}
 		updates := map[string]any{}
@@ -258,7 +258,7 @@ func (s RoleStore) Update(ctx context.Context, actor Principal, id int64, in Rol
 				r.Permissions = perms
 			}
 		}
-		if err := actor.CanGrant(r); err != nil {
+		if err := CanGrant(actor, r); err != nil {
 			return err
 		}
 		if len(updates) > 0 {

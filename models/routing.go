@@ -1,5 +1,11 @@
 package models
 
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
 // Candidate is an agent eligible for new work with its current load.
 type Candidate struct {
 	AgentID int64
@@ -35,3 +41,54 @@ func PickLeastLoaded(cands []Candidate) int64 {
 	}
 	return best.AgentID
 }
+
+// pickFromTeam chooses an agent of teamID by the team's strategy among
+// active, online members under capacity (capCol), with load from loadSQL.
+// It advances the team's round-robin cursor (cursorCol) under a row lock.
+func pickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) (agent int64, strategy, reason string, err error) {
+	var team struct {
+		Strategy string
+		Cursor   int64
+	}
+	if err = tx.Raw(`SELECT strategy, `+cursorCol+` AS cursor FROM teams WHERE id = ? FOR UPDATE`, teamID).Scan(&team).Error; err != nil {
+		return 0, "", "", fmt.Errorf("team %d: %w", teamID, err)
+	}
+	if team.Strategy == "" {
+		return 0, "", "team not found: left unassigned", nil
+	}
+	if team.Strategy == StrategyManual {
+		return 0, StrategyManual, "manual team: waiting in the team queue", nil
+	}
+	var cands []Candidate
+	presence := ""
+	if cursorCol == "conv_rr_cursor" {
+		presence = "AND a.presence = 'online'" // conversations need someone there; cases do not
+	}
+	if err = tx.Raw(`WITH load AS (`+loadSQL+`)
+		SELECT a.id AS agent_id, COALESCE(l.n, 0) AS load
+		FROM team_members tm JOIN agents a ON a.id = tm.agent_id LEFT JOIN load l ON l.agent_id = a.id
+		WHERE tm.team_id = ? AND a.status = 'active' `+presence+` AND COALESCE(l.n, 0) < a.`+capCol+`
+		ORDER BY a.id`, teamID).Scan(&cands).Error; err != nil {
+		return 0, "", "", fmt.Errorf("candidates of team %d: %w", teamID, err)
+	}
+	switch team.Strategy {
+	case StrategyLeastLoaded:
+		agent = PickLeastLoaded(cands)
+	default:
+		agent = PickRoundRobin(cands, team.Cursor)
+	}
+	if agent == 0 {
+		return 0, team.Strategy, "nobody available with capacity: waiting in the team queue", nil
+	}
+	if err = tx.Exec(`UPDATE teams SET `+cursorCol+` = ? WHERE id = ?`, agent, teamID).Error; err != nil {
+		return 0, "", "", err
+	}
+	return agent, team.Strategy, "assigned by " + team.Strategy, nil
+}
+
+// Assignment strategies of a team.
+const (
+	StrategyRoundRobin  = "round_robin"
+	StrategyLeastLoaded = "least_loaded"
+	StrategyManual      = "manual" // a pool agents pick up from
+)

@@ -92,12 +92,6 @@ func (in SenderInput) Apply(s *Sender) error {
 	return nil
 }
 
-// IsUniqueViolation reports a PostgreSQL unique constraint violation.
-func IsUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
-}
-
 // Create stores a new sender.
 func (st SenderStore) Create(ctx context.Context, in SenderInput) (Sender, error) {
 	s := Sender{Quality: QualityGreen, ThroughputMPS: 80, MessagingLimitTier: "TIER_250", Status: SenderActive}

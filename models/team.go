@@ -11,13 +11,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Assignment strategies of a team.
-const (
-	StrategyRoundRobin  = "round_robin"
-	StrategyLeastLoaded = "least_loaded"
-	StrategyManual      = "manual" // a pool agents pick up from
-)
-
 // Team roles of a member.
 const (
 	TeamRoleLead   = "lead"

@@ -143,7 +143,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
-	inbox := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
+	ib := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
 	cases := models.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
 	st.newWorker = func() *worker.Worker {
 		sender := activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
@@ -156,7 +156,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		}
 		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
 			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: inbox, Events: pub, Log: log},
+				Store:  activities.InboxStore{Inbox: ib, Events: pub, Log: log},
 				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},

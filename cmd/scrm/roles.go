@@ -229,7 +229,7 @@ func (in *infra) eventPublisher() models.EventPublisher {
 // plus the drainer that re-signals window openings the api could not deliver.
 func workerRole(in *infra) *worker.Worker {
 	host, _ := os.Hostname()
-	inbox := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
+	ib := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
 	cases := models.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
@@ -248,7 +248,7 @@ func workerRole(in *infra) *worker.Worker {
 		Activities: worker.Activities{
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
 			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: inbox, Events: in.eventPublisher(), Log: in.log},
+				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: in.log},
 				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},
