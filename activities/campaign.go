@@ -8,18 +8,19 @@ import (
 	"sync"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // CampaignBackend is the campaign data the activities need
 // (models.CampaignStore implements it).
 type CampaignBackend interface {
-	Plan(ctx context.Context, id int64) (models.CampaignPlan, error)
+	Plan(ctx context.Context, id int64) (campaigns.CampaignPlan, error)
 	NextContacts(ctx context.Context, campaignID, after int64, limit int) ([]int64, error)
-	Claim(ctx context.Context, campaignID int64, contactIDs []int64) (models.ClaimResult, error)
-	RecordOutcomes(ctx context.Context, campaignID int64, outs []models.SendOutcome) error
-	SetStatus(ctx context.Context, id int64, status, reason string) (models.Campaign, error)
-	Queue(ctx context.Context, id int64) (models.CampaignQueue, error)
-	RecordProgress(ctx context.Context, id int64, q models.CampaignQueue) (models.Event, error)
+	Claim(ctx context.Context, campaignID int64, contactIDs []int64) (campaigns.ClaimResult, error)
+	RecordOutcomes(ctx context.Context, campaignID int64, outs []campaigns.SendOutcome) error
+	SetStatus(ctx context.Context, id int64, status, reason string) (campaigns.Campaign, error)
+	Queue(ctx context.Context, id int64) (campaigns.CampaignQueue, error)
+	RecordProgress(ctx context.Context, id int64, q campaigns.CampaignQueue) (models.Event, error)
 	UseSenderDispatch(ctx context.Context, id int64) error
 }
 
@@ -91,7 +92,7 @@ func (a *Campaign) CampaignClaimNext(ctx context.Context, id, after int64, limit
 }
 
 // CampaignQueue reads the campaign's recipients by state.
-func (a *Campaign) CampaignQueue(ctx context.Context, id int64) (models.CampaignQueue, error) {
+func (a *Campaign) CampaignQueue(ctx context.Context, id int64) (campaigns.CampaignQueue, error) {
 	q, err := a.Store.Queue(ctx, id)
 	if err != nil {
 		return q, businessOrRetry(err)
@@ -112,7 +113,7 @@ type CampaignBatchResult struct {
 }
 
 // CampaignPlan loads the campaign's schedule, quiet hours and senders.
-func (a *Campaign) CampaignPlan(ctx context.Context, id int64) (models.CampaignPlan, error) {
+func (a *Campaign) CampaignPlan(ctx context.Context, id int64) (campaigns.CampaignPlan, error) {
 	p, err := a.Store.Plan(ctx, id)
 	return p, businessOrRetry(err)
 }
@@ -126,7 +127,7 @@ func (a *Campaign) CampaignNextContacts(ctx context.Context, id, after int64, li
 
 // CampaignClaim claims a page of recipients and creates their message rows
 // (idempotent: a retry returns the same rows).
-func (a *Campaign) CampaignClaim(ctx context.Context, id int64, contactIDs []int64) (models.ClaimResult, error) {
+func (a *Campaign) CampaignClaim(ctx context.Context, id int64, contactIDs []int64) (campaigns.ClaimResult, error) {
 	r, err := a.Store.Claim(ctx, id, contactIDs)
 	return r, businessOrRetry(err)
 }
@@ -144,7 +145,7 @@ func (a *Campaign) CampaignSendBatch(ctx context.Context, id int64, messageIDs [
 	}
 	var (
 		mu       sync.Mutex
-		outs     []models.SendOutcome
+		outs     []campaigns.SendOutcome
 		firstErr error
 		wg       sync.WaitGroup
 	)
@@ -159,7 +160,7 @@ func (a *Campaign) CampaignSendBatch(ctx context.Context, id int64, messageIDs [
 						firstErr = err
 					}
 				} else {
-					outs = append(outs, models.SendOutcome{MessageID: mid, Status: r.Status, ErrorCode: r.ErrorCode, Reason: r.ErrorReason})
+					outs = append(outs, campaigns.SendOutcome{MessageID: mid, Status: r.Status, ErrorCode: r.ErrorCode, Reason: r.ErrorReason})
 				}
 				mu.Unlock()
 			}
@@ -172,7 +173,7 @@ func (a *Campaign) CampaignSendBatch(ctx context.Context, id int64, messageIDs [
 	wg.Wait()
 	var res CampaignBatchResult
 	for _, o := range outs {
-		if o.Status == models.RecipientFailed {
+		if o.Status == campaigns.RecipientFailed {
 			res.Failed++
 		} else {
 			res.Sent++

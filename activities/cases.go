@@ -4,27 +4,27 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 )
 
 // Case statuses (the lifecycle the CaseWorkflow owns).
 const (
-	CasePooled     = models.CasePooled
-	CaseAssigned   = models.CaseAssigned
-	CaseInProgress = models.CaseInProgress
-	CaseExited     = models.CaseExited
+	CasePooled     = cases.CasePooled
+	CaseAssigned   = cases.CaseAssigned
+	CaseInProgress = cases.CaseInProgress
+	CaseExited     = cases.CaseExited
 )
 
 // CaseExitReasons are the exit reasons.
-var CaseExitReasons = models.CaseExitReasons
+var CaseExitReasons = cases.CaseExitReasons
 
 // CaseSnapshot is a case as the CaseWorkflow sees it; AssignResult the
 // outcome of an automatic assignment; CaseChange one requested transition.
 // They are the models types so models.CaseStore implements CaseStore.
 type (
-	CaseSnapshot = models.CaseSnapshot
-	AssignResult = models.CaseAssignResult
-	CaseChange   = models.CaseChange
+	CaseSnapshot = cases.CaseSnapshot
+	AssignResult = cases.CaseAssignResult
+	CaseChange   = cases.CaseChange
 )
 
 // CaseStore is the PostgreSQL side of the case activities. Every method is
@@ -115,4 +115,4 @@ func (a *Case) ExitCase(ctx context.Context, c CaseChange) (CaseSnapshot, error)
 }
 
 // models.CaseStore is the PostgreSQL implementation.
-var _ CaseStore = models.CaseStore{}
+var _ CaseStore = cases.CaseStore{}

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -23,7 +24,7 @@ func publishAfterCommit(ctx context.Context, pub models.EventPublisher, log *slo
 
 // InboxStore implements ConversationStore on PostgreSQL (models.Inbox).
 type InboxStore struct {
-	Inbox  models.Inbox
+	Inbox  inbox.Inbox
 	Events models.EventPublisher
 	Log    *slog.Logger
 }
@@ -94,7 +95,7 @@ type Pacer interface {
 // WABASender sends queued rows through the Cloud API exactly once each
 // (see models.Outbox for the state machine).
 type WABASender struct {
-	Outbox models.Outbox
+	Outbox inbox.Outbox
 	API    MessageAPI
 	Events models.EventPublisher
 	Log    *slog.Logger
@@ -151,7 +152,7 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 // leaves storing the wamid to the caller (a round completes in one
 // transaction) and returns it; a retryable refusal is then not released
 // either (the caller releases the round's in one statement).
-func (s WABASender) deliver(ctx context.Context, job models.OutboundJob, paced, complete bool) (SendResult, string, error) {
+func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, complete bool) (SendResult, string, error) {
 	id := job.MessageID
 	var m waba.OutboundMessage
 	if err := json.Unmarshal(job.Request, &m); err != nil {
@@ -188,7 +189,7 @@ func (s WABASender) deliver(ctx context.Context, job models.OutboundJob, paced, 
 				reason += ": " + d
 			}
 			ev, ferr := s.Outbox.FailSend(ctx, id, ae.Code, reason)
-			if ferr != nil && !models.IsNothingChanged(ferr) {
+			if ferr != nil && !inbox.IsNothingChanged(ferr) {
 				return SendResult{}, "", fmt.Errorf("record failure of %d: %w", id, ferr)
 			}
 			if ferr == nil {
@@ -204,7 +205,7 @@ func (s WABASender) deliver(ctx context.Context, job models.OutboundJob, paced, 
 		return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, res.WAMID(), nil
 	}
 	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID())
-	if err != nil && !models.IsNothingChanged(err) {
+	if err != nil && !inbox.IsNothingChanged(err) {
 		return SendResult{}, "", fmt.Errorf("record send of %d: %w", id, err)
 	}
 	if !paced && s.Pacer != nil && job.Type == "template" {
@@ -229,7 +230,7 @@ func (s WABASender) log() *slog.Logger {
 }
 
 // waitSlot waits (second by second) for a slot of the job's number.
-func (s WABASender) waitSlot(ctx context.Context, job models.OutboundJob) error {
+func (s WABASender) waitSlot(ctx context.Context, job inbox.OutboundJob) error {
 	mps := job.ThroughputMPS
 	if mps <= 0 {
 		mps = 80
@@ -255,7 +256,7 @@ func (s WABASender) waitSlot(ctx context.Context, job models.OutboundJob) error 
 func (s WABASender) MarkFailed(ctx context.Context, id int64, reason string) error {
 	ev, err := s.Outbox.FailSend(ctx, id, 0, reason)
 	if err != nil {
-		if models.IsNothingChanged(err) {
+		if inbox.IsNothingChanged(err) {
 			return nil
 		}
 		return err

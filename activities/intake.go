@@ -5,21 +5,22 @@ import (
 	"log/slog"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 )
 
 // IntakeChunkResult is what one chunk activity reports to the workflow.
 type IntakeChunkResult struct {
 	LastRowNo int
 	Rows      int // 0: no rows after the cursor, the job is done
-	Progress  models.IntakeProgress
+	Progress  contacts.IntakeProgress
 }
 
 // IntakeStore is the PostgreSQL side of the intake activities
 // (models.IntakeStore). ProcessChunk must be idempotent.
 type IntakeStore interface {
-	ProcessChunk(ctx context.Context, jobID int64, afterRowNo, limit int) (models.ChunkOutcome, error)
+	ProcessChunk(ctx context.Context, jobID int64, afterRowNo, limit int) (contacts.ChunkOutcome, error)
 	SetStatus(ctx context.Context, jobID int64, status, reason string) error
-	Progress(ctx context.Context, jobID int64) (models.IntakeProgress, error)
+	Progress(ctx context.Context, jobID int64) (contacts.IntakeProgress, error)
 }
 
 // Intake holds the ContactIntakeWorkflow's activities.
@@ -43,9 +44,9 @@ func (a *Intake) ProcessIntakeChunk(ctx context.Context, jobID int64, afterRowNo
 }
 
 // FinishIntake records the job's final status and returns its counts.
-func (a *Intake) FinishIntake(ctx context.Context, jobID int64, status, reason string) (models.IntakeProgress, error) {
+func (a *Intake) FinishIntake(ctx context.Context, jobID int64, status, reason string) (contacts.IntakeProgress, error) {
 	if err := a.Store.SetStatus(ctx, jobID, status, reason); err != nil {
-		return models.IntakeProgress{}, businessOrRetry(err)
+		return contacts.IntakeProgress{}, businessOrRetry(err)
 	}
 	p, err := a.Store.Progress(ctx, jobID)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
 )
 
 // CaseStarter starts a case's CaseWorkflow (idempotent).
@@ -14,8 +16,8 @@ type CaseStarter interface {
 
 // IntakeCases turns intake rows with case fields into cases.
 type IntakeCases struct {
-	Intake  models.IntakeStore
-	Cases   models.CaseStore
+	Intake  contacts.IntakeStore
+	Cases   cases.CaseStore
 	Starter CaseStarter
 }
 
@@ -42,8 +44,8 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 	}
 	res := IntakeCasesResult{Rows: len(rows)}
 	type rowCase struct {
-		pc     models.PendingCase
-		c      models.Case
+		pc     contacts.PendingCase
+		c      cases.Case
 		rowErr error
 	}
 	done := make([]rowCase, 0, len(rows))
@@ -51,14 +53,14 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 	for _, pc := range rows {
 		res.LastRowNo = pc.RowNo
 		in, rowErr := a.Intake.IntakeCaseInput(ctx, pc)
-		var c models.Case
+		var c cases.Case
 		if rowErr == nil {
 			c, rowErr = a.createOrFind(ctx, by, in)
 		}
 		if rowErr != nil && models.CodeOf(rowErr) == models.EInternal {
 			return res, rowErr // a database error: retry the page
 		}
-		if rowErr == nil && c.Status == models.CasePooled {
+		if rowErr == nil && c.Status == cases.CasePooled {
 			byTeam[c.TeamID] = append(byTeam[c.TeamID], c.ID)
 		}
 		done = append(done, rowCase{pc, c, rowErr})
@@ -88,7 +90,7 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 	return res, nil
 }
 
-func (a *IntakeCases) createOrFind(ctx context.Context, by int64, in models.CaseInput) (models.Case, error) {
+func (a *IntakeCases) createOrFind(ctx context.Context, by int64, in cases.CaseInput) (cases.Case, error) {
 	c, err := a.Cases.Create(ctx, by, in)
 	if models.CodeOf(err) != models.EConflict {
 		return c, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 )
 
 // CaseUpdater sends an update to a CaseWorkflow and waits for its answer
@@ -17,8 +18,8 @@ type CaseUpdater interface {
 // OpenCases pages through open cases and assigns from the pool
 // (models.CaseStore).
 type OpenCases interface {
-	OpenCaseIDs(ctx context.Context, teamID, agentID, after int64, limit int) ([]models.Case, error)
-	AutoAssign(ctx context.Context, caseID int64) (models.CaseAssignResult, error)
+	OpenCaseIDs(ctx context.Context, teamID, agentID, after int64, limit int) ([]cases.Case, error)
+	AutoAssign(ctx context.Context, caseID int64) (cases.CaseAssignResult, error)
 }
 
 // CaseBulk holds the dependencies of bulk case operations.
@@ -61,7 +62,7 @@ type RedistributeOutcome struct {
 // the workflow who got it. Every step is idempotent, so a retry is safe.
 func (a *CaseBulk) RedistributeCase(ctx context.Context, in RedistributeOne) (RedistributeOutcome, error) {
 	var out RedistributeOutcome
-	err := a.Cases.Update(ctx, in.CaseID, models.CaseUpdateRecall, models.CaseRecall{Reason: "redistributed", By: in.By})
+	err := a.Cases.Update(ctx, in.CaseID, cases.CaseUpdateRecall, cases.CaseRecall{Reason: "redistributed", By: in.By})
 	switch {
 	case err == nil:
 		out.Recalled = true
@@ -80,7 +81,7 @@ func (a *CaseBulk) RedistributeCase(ctx context.Context, in RedistributeOne) (Re
 	if r.AgentID == 0 {
 		return out, nil
 	}
-	if err := a.Cases.Update(ctx, in.CaseID, models.CaseUpdateAssign, models.CaseAssign{AgentID: r.AgentID, By: in.By}); err != nil {
+	if err := a.Cases.Update(ctx, in.CaseID, cases.CaseUpdateAssign, cases.CaseAssign{AgentID: r.AgentID, By: in.By}); err != nil {
 		return out, businessOrRetry(fmt.Errorf("tell case %d its agent: %w", in.CaseID, err))
 	}
 	out.AgentID = r.AgentID

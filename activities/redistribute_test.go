@@ -7,32 +7,33 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 // storeUpdater plays the CaseWorkflow's part: each update runs the store
 // method the workflow's activity would, with the workflow's validator rules.
-type storeUpdater struct{ st models.CaseStore }
+type storeUpdater struct{ st cases.CaseStore }
 
 func (u storeUpdater) Update(ctx context.Context, id int64, name string, arg any) error {
 	switch name {
-	case models.CaseUpdateRecall:
+	case cases.CaseUpdateRecall:
 		s, err := u.st.Visible(ctx, models.Principal{AllScope: true}, id)
 		if err != nil {
 			return err
 		}
-		if s.Status == models.CaseExited {
+		if s.Status == cases.CaseExited {
 			return models.Errorf(models.EConflict, "case %d has exited", id)
 		}
 		if s.AgentID == nil {
 			return models.Errorf(models.EConflict, "case is not assigned")
 		}
-		a := arg.(models.CaseRecall)
-		_, err = u.st.Recall(ctx, models.CaseChange{CaseID: id, Reason: a.Reason, By: a.By})
+		a := arg.(cases.CaseRecall)
+		_, err = u.st.Recall(ctx, cases.CaseChange{CaseID: id, Reason: a.Reason, By: a.By})
 		return err
-	case models.CaseUpdateAssign:
-		a := arg.(models.CaseAssign)
-		_, err := u.st.Assign(ctx, models.CaseChange{CaseID: id, AgentID: a.AgentID, By: a.By})
+	case cases.CaseUpdateAssign:
+		a := arg.(cases.CaseAssign)
+		_, err := u.st.Assign(ctx, cases.CaseChange{CaseID: id, AgentID: a.AgentID, By: a.By})
 		return err
 	}
 	return fmt.Errorf("unexpected update %s", name)
@@ -43,7 +44,7 @@ func (u storeUpdater) Update(ctx context.Context, id int64, name string, arg any
 func TestRedistributeDisabledAgent(t *testing.T) {
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
-	st := models.CaseStore{DB: db, Events: models.EventStore{DB: db}}
+	st := cases.CaseStore{DB: db, Events: models.EventStore{DB: db}}
 	var team int64
 	if err := db.Raw(`INSERT INTO teams (name) VALUES ('C') RETURNING id`).Scan(&team).Error; err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestRedistributeDisabledAgent(t *testing.T) {
 		if i == 0 {
 			cp = &contact
 		}
-		c, err := st.Create(ctx, 0, models.CaseInput{Reference: fmt.Sprint("D", i), TeamID: team, ContactID: cp})
+		c, err := st.Create(ctx, 0, cases.CaseInput{Reference: fmt.Sprint("D", i), TeamID: team, ContactID: cp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestRedistributeDisabledAgent(t *testing.T) {
 	if page, _ := bulk.ListOpenCases(ctx, activities.RedistributePage{AgentID: victim, Limit: 100}); len(page) != 0 {
 		t.Fatalf("left: %v", page)
 	}
-	if _, err := st.Exit(ctx, models.CaseChange{CaseID: ids[1], Reason: "paid"}); err != nil {
+	if _, err := st.Exit(ctx, cases.CaseChange{CaseID: ids[1], Reason: "paid"}); err != nil {
 		t.Fatal(err)
 	}
 	if o, err := bulk.RedistributeCase(ctx, activities.RedistributeOne{CaseID: ids[1]}); err != nil || !o.Skipped {

@@ -12,17 +12,20 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
 // DispatchBackend is the per-number queue and budget (models.Dispatch).
 type DispatchBackend interface {
 	Sender(ctx context.Context, id int64) (models.Sender, error)
-	Due(ctx context.Context, senderID int64, limit int) ([]models.DueSend, error)
+	Due(ctx context.Context, senderID int64, limit int) ([]dispatch.DueSend, error)
 	NextDue(ctx context.Context, senderID int64) (time.Time, error)
 	Defer(ctx context.Context, recipientIDs []int64, until time.Time) error
-	ReservePortfolio(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
-	ReserveSecond(ctx context.Context, b models.Budget, cands []models.DueSend) (models.Grant, error)
+	ReservePortfolio(ctx context.Context, b dispatch.Budget, cands []dispatch.DueSend) (dispatch.Grant, error)
+	ReserveSecond(ctx context.Context, b dispatch.Budget, cands []dispatch.DueSend) (dispatch.Grant, error)
 	PruneSlots(ctx context.Context, senderID int64) error
 	MarkDraining(ctx context.Context, senderID int64, until time.Time) error
 	ClearDraining(ctx context.Context, senderID int64) error
@@ -31,7 +34,7 @@ type DispatchBackend interface {
 
 // OutcomeRecorder copies send results onto campaign recipients.
 type OutcomeRecorder interface {
-	RecordOutcomes(ctx context.Context, campaignID int64, outs []models.SendOutcome) error
+	RecordOutcomes(ctx context.Context, campaignID int64, outs []campaigns.SendOutcome) error
 }
 
 // SenderWaker tells numbers' SenderWorkflows that work is queued, starting
@@ -133,7 +136,7 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		if err != nil {
 			return res, businessOrRetry(err)
 		}
-		if b, why := models.DispatchBlock(s); b != models.BlockNone {
+		if b, why := dispatch.DispatchBlock(s); b != dispatch.BlockNone {
 			res.Block, res.Reason = b, why
 			return res, nil
 		}
@@ -173,7 +176,7 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 		}
 		// The portfolio's units first: a turn near its limit may take a
 		// while and must not eat the second the sends go out in.
-		budget := models.Budget{SenderID: s.ID, PerSecond: share, Portfolio: models.PortfolioOf(s), Limit: models.TierLimit(s.MessagingLimitTier)}
+		budget := dispatch.Budget{SenderID: s.ID, PerSecond: share, Portfolio: dispatch.PortfolioOf(s), Limit: dispatch.TierLimit(s.MessagingLimitTier)}
 		pg, err := a.Store.ReservePortfolio(ctx, budget, due)
 		if err != nil {
 			return res, businessOrRetry(err)
@@ -191,7 +194,7 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			return res, err
 		}
 		res.Deferred += deferred
-		budget.Second, budget.DailyCap = now.Unix(), models.WarmupCap(a.Warmup, s.WarmupStartedAt, now)
+		budget.Second, budget.DailyCap = now.Unix(), dispatch.WarmupCap(a.Warmup, s.WarmupStartedAt, now)
 		g, err := a.Store.ReserveSecond(ctx, budget, due)
 		if err != nil {
 			return res, businessOrRetry(err)
@@ -206,14 +209,14 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 				return res, err
 			}
 			if backoff != nil {
-				res.Block, res.Reason, res.Until = models.BlockThroughput, backoff.Error(), time.Now().Add(backoff.RetryAfter())
+				res.Block, res.Reason, res.Until = dispatch.BlockThroughput, backoff.Error(), time.Now().Add(backoff.RetryAfter())
 				return res, nil
 			}
 		}
-		if g.Block == models.BlockNone && pg.Block != models.BlockNone {
+		if g.Block == dispatch.BlockNone && pg.Block != dispatch.BlockNone {
 			g = pg
 		}
-		if g.Block != models.BlockNone {
+		if g.Block != dispatch.BlockNone {
 			res.Block, res.Reason, res.Until = g.Block, g.Reason, g.Until
 			return res, nil
 		}
@@ -239,7 +242,7 @@ func (a *SenderDispatch) headroom(mps int) int {
 }
 
 // quietHours defers the rows whose local time is not allowed now.
-func (a *SenderDispatch) quietHours(ctx context.Context, due []models.DueSend, now time.Time) ([]models.DueSend, int, error) {
+func (a *SenderDispatch) quietHours(ctx context.Context, due []dispatch.DueSend, now time.Time) ([]dispatch.DueSend, int, error) {
 	ok := due[:0:0]
 	later := map[time.Time][]int64{}
 	for _, d := range due {
@@ -267,7 +270,7 @@ func (a *SenderDispatch) quietHours(ctx context.Context, due []models.DueSend, n
 // defers only that recipient; a lost answer leaves the row for its status
 // webhook (Due skips it meanwhile); rows not started by the cutoff, and
 // refused ones, go back to pending in one statement.
-func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cutoff time.Time, res *DrainResult) (*waba.APIError, error) {
+func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, cutoff time.Time, res *DrainResult) (*waba.APIError, error) {
 	par := a.Parallel
 	if par <= 0 {
 		par = 16
@@ -281,7 +284,7 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 		return nil, businessOrRetry(err)
 	}
 	type result struct {
-		row   models.DueSend
+		row   dispatch.DueSend
 		r     SendResult
 		wamid string
 		err   error
@@ -322,8 +325,8 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 	close(next)
 	wg.Wait()
 
-	outs := map[int64][]models.SendOutcome{}
-	var sent []models.Sent
+	outs := map[int64][]campaigns.SendOutcome{}
+	var sent []inbox.Sent
 	var release, pairLimited []int64
 	var backoff *waba.APIError
 	var hard error
@@ -332,11 +335,11 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []models.DueSend, cut
 		switch {
 		case r.err == nil:
 			if r.wamid != "" {
-				sent = append(sent, models.Sent{MessageID: r.row.MessageID, WAMID: r.wamid})
+				sent = append(sent, inbox.Sent{MessageID: r.row.MessageID, WAMID: r.wamid})
 			}
-			outs[r.row.CampaignID] = append(outs[r.row.CampaignID], models.SendOutcome{MessageID: r.row.MessageID,
+			outs[r.row.CampaignID] = append(outs[r.row.CampaignID], campaigns.SendOutcome{MessageID: r.row.MessageID,
 				Status: r.r.Status, ErrorCode: r.r.ErrorCode, Reason: r.r.ErrorReason})
-			if r.r.Status == models.RecipientFailed {
+			if r.r.Status == campaigns.RecipientFailed {
 				res.Failed++
 			} else {
 				res.Sent++

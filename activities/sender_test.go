@@ -13,6 +13,9 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker/testenv"
@@ -58,15 +61,15 @@ func newDispatchFixture(t *testing.T, n, productMPS, simMPS int, tier string) *d
 	exec(`INSERT INTO contacts (phone_e164, wa_id, name, tags) SELECT '+62812' || lpad(g::text, 8, '0'), '62812' || lpad(g::text, 8, '0'), 'C' || g, '{d}'
 		FROM generate_series(1, ?) g`, n)
 	exec(`INSERT INTO segments (id, name, filter) VALUES (1, 'd', '{"tags":["d"]}')`)
-	st := models.CampaignStore{DB: db}
-	c, _, err := st.Create(ctx, models.Principal{}, models.CampaignInput{Name: "d", TemplateID: 1, SegmentID: 1, SenderIDs: []int64{1},
+	st := campaigns.CampaignStore{DB: db}
+	c, _, err := st.Create(ctx, models.Principal{}, campaigns.CampaignInput{Name: "d", TemplateID: 1, SegmentID: 1, SenderIDs: []int64{1},
 		Variables: map[string]string{"body.1": "contact.name"}, QuietHours: &models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: "00:00", To: "23:59"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &dispatchFixture{db: db, sim: s, client: client, campaign: c.ID}
-	f.drain = &activities.SenderDispatch{Store: models.Dispatch{DB: db}, Outcomes: st,
-		Sender: activities.WABASender{Outbox: models.Outbox{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: models.Dispatch{DB: db}}}
+	f.drain = &activities.SenderDispatch{Store: dispatch.Dispatch{DB: db}, Outcomes: st,
+		Sender: activities.WABASender{Outbox: inbox.Outbox{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: dispatch.Dispatch{DB: db}}}
 	return f
 }
 
@@ -74,7 +77,7 @@ func newDispatchFixture(t *testing.T, n, productMPS, simMPS int, tier string) *d
 func (f *dispatchFixture) launch(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	st := models.CampaignStore{DB: f.db}
+	st := campaigns.CampaignStore{DB: f.db}
 	ids, err := st.NextContacts(ctx, f.campaign, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +88,7 @@ func (f *dispatchFixture) launch(t *testing.T) {
 	if err := st.UseSenderDispatch(ctx, f.campaign); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SetStatus(ctx, f.campaign, models.CampaignRunning, ""); err != nil {
+	if _, err := st.SetStatus(ctx, f.campaign, campaigns.CampaignRunning, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -136,7 +139,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 	var wg sync.WaitGroup
 	inbox := 0
 	wg.Go(func() {
-		d := models.Dispatch{DB: f.db}
+		d := dispatch.Dispatch{DB: f.db}
 		for {
 			select {
 			case <-stop:
@@ -176,7 +179,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 		t.Fatalf("%d recipients sent", n)
 	}
 	// The drain's mark is gone: the next queued page wakes the number.
-	if busy, err := (models.Dispatch{DB: f.db}).Draining(context.Background(), []int64{1}); err != nil || busy[1] {
+	if busy, err := (dispatch.Dispatch{DB: f.db}).Draining(context.Background(), []int64{1}); err != nil || busy[1] {
 		t.Fatalf("still marked draining: %v %v", busy, err)
 	}
 }
@@ -189,7 +192,7 @@ func TestSenderDrainBacksOffOnThroughputRefusals(t *testing.T) {
 	backoffs := 0
 	for range 30 {
 		r := f.run(t, 1, 10*time.Second)
-		if r.Block == models.BlockThroughput {
+		if r.Block == dispatch.BlockThroughput {
 			backoffs++
 			time.Sleep(time.Until(r.Until))
 			continue
@@ -221,13 +224,13 @@ func TestSenderDrainStopsAtTheWarmupCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.run(t, 1, 10*time.Second)
-	if r.Sent != 12 || r.Block != models.BlockWarmup || !r.Until.After(time.Now()) || r.Until.Sub(time.Now()) > 24*time.Hour {
+	if r.Sent != 12 || r.Block != dispatch.BlockWarmup || !r.Until.After(time.Now()) || r.Until.Sub(time.Now()) > 24*time.Hour {
 		t.Fatalf("drain %+v", r)
 	}
 	if len(f.accepted()) != 12 {
 		t.Fatalf("%d sent", len(f.accepted()))
 	}
-	u, err := models.Dispatch{DB: f.db}.Usage(context.Background(), 1)
+	u, err := dispatch.Dispatch{DB: f.db}.Usage(context.Background(), 1)
 	if err != nil || u.TemplatesToday != 12 || u.Queued != 18 {
 		t.Fatalf("usage %+v %v", u, err)
 	}
@@ -252,7 +255,7 @@ func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
 	}
 	f.launch(t)
 	r := f.run(t, 1, 10*time.Second)
-	if r.Block != models.BlockPortfolio || r.Sent != 45 {
+	if r.Block != dispatch.BlockPortfolio || r.Sent != 45 {
 		t.Fatalf("drain %+v: want 40 new users + 5 in the window", r)
 	}
 	if n := f.count(t, `SELECT count(*) FROM portfolio_reach WHERE portfolio = 'pf:PF' AND reached_at > now() - interval '24 hours'`); n != 50 {
@@ -279,7 +282,7 @@ func TestSenderDrainPausesOnRedAndQueueMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	r1 := f.run(t, 1, 5*time.Second)
-	if r1.Block != models.BlockQuality || r1.Sent != 0 {
+	if r1.Block != dispatch.BlockQuality || r1.Sent != 0 {
 		t.Fatalf("RED drain %+v", r1)
 	}
 	var woke []int64

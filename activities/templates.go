@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -15,7 +15,7 @@ type TemplateLister interface {
 
 // TemplateSync holds the dependencies of the template reconcile activity.
 type TemplateSync struct {
-	Store models.TemplateStore
+	Store templates.TemplateStore
 	API   TemplateLister
 }
 

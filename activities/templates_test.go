@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker/testenv"
@@ -24,12 +24,12 @@ func TestReconcileTemplatesAppliesMetaStatuses(t *testing.T) {
 	client := waba.NewClient(srv.URL, "v23.0", "", nil)
 	ctx := context.Background()
 	comps := json.RawMessage(`[{"type":"BODY","text":"Halo {{1}}, tagihan Anda jatuh tempo.","example":{"body_text":[["Siti"]]}}]`)
-	store := models.TemplateStore{DB: db}
-	tpl, err := store.Create(ctx, models.Template{Name: "pengingat", Language: "id", Category: "UTILITY", Components: comps, WABAID: "WABA-R"})
+	store := templates.TemplateStore{DB: db}
+	tpl, err := store.Create(ctx, templates.Template{Name: "pengingat", Language: "id", Category: "UTILITY", Components: comps, WABAID: "WABA-R"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tpl, err = store.Submit(ctx, client, tpl.ID); err != nil || tpl.Status != models.TplPending {
+	if tpl, err = store.Submit(ctx, client, tpl.ID); err != nil || tpl.Status != templates.TplPending {
 		t.Fatalf("submit: %+v %v", tpl, err)
 	}
 	time.Sleep(100 * time.Millisecond) // the simulator approves it
@@ -39,7 +39,7 @@ func TestReconcileTemplatesAppliesMetaStatuses(t *testing.T) {
 		t.Fatalf("reconcile: %+v %v", res, err)
 	}
 	got, _ := store.Get(ctx, tpl.ID)
-	if got.Status != models.TplApproved {
+	if got.Status != templates.TplApproved {
 		t.Fatalf("status %s", got.Status)
 	}
 	// A second pass changes nothing.

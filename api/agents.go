@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func (s *Server) mountAgents(v1 *gin.RouterGroup) {
@@ -24,7 +25,7 @@ func (s *Server) listAgents(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	f := models.AgentFilter{Status: c.Query("status"), Presence: c.Query("presence"), Page: page}
+	f := identity.AgentFilter{Status: c.Query("status"), Presence: c.Query("presence"), Page: page}
 	if f.RoleID, err = queryInt64(c, "roleId"); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -42,7 +43,7 @@ func (s *Server) listAgents(c *gin.Context) {
 }
 
 func (s *Server) createAgent(c *gin.Context) {
-	var in models.AgentInput
+	var in identity.AgentInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -75,7 +76,7 @@ func (s *Server) updateAgent(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	var in models.AgentPatch
+	var in identity.AgentPatch
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return

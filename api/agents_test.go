@@ -6,16 +6,17 @@ import (
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 type agentList struct {
-	Items  []models.Agent `json:"items"`
-	Total  int64          `json:"total"`
-	Limit  int            `json:"limit"`
-	Offset int            `json:"offset"`
+	Items  []identity.Agent `json:"items"`
+	Total  int64            `json:"total"`
+	Limit  int              `json:"limit"`
+	Offset int              `json:"offset"`
 }
 
-func ids(as []models.Agent) []int64 {
+func ids(as []identity.Agent) []int64 {
 	out := []int64{}
 	for _, a := range as {
 		out = append(out, a.ID)
@@ -26,10 +27,10 @@ func ids(as []models.Agent) []int64 {
 func TestAgentCRUDAndFilters(t *testing.T) {
 	e := newEnv(t)
 	_, admin := e.admin()
-	var team models.Team
+	var team identity.Team
 	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Collections"}), 201).json(t, &team)
 
-	var a models.Agent
+	var a identity.Agent
 	e.must(e.do("POST", "/api/v1/agents", admin, map[string]any{
 		"name": "Budi", "email": "Budi@Example.com", "phone": "+62 812-3456-789", "password": pw,
 		"roleId": e.roleID(models.RoleKeyAgent), "teamIds": []int64{team.ID}, "maxConversations": 5, "maxCases": 7,
@@ -38,12 +39,12 @@ func TestAgentCRUDAndFilters(t *testing.T) {
 		a.Status != "active" || a.Presence != "offline" || len(a.Teams) != 1 || a.Teams[0].TeamRole != "member" || a.RoleName != "Agent" {
 		t.Fatalf("created: %+v", a)
 	}
-	var got models.Agent
+	var got identity.Agent
 	e.must(e.do("GET", "/api/v1/agents/"+itoa(a.ID), admin, nil), 200).json(t, &got)
 	if got.ID != a.ID || got.Email != a.Email {
 		t.Fatalf("get: %+v", got)
 	}
-	var up models.Agent
+	var up identity.Agent
 	e.must(e.do("PATCH", "/api/v1/agents/"+itoa(a.ID), admin, map[string]any{"name": "Budi S.", "maxCases": 3}), 200).json(t, &up)
 	if up.Name != "Budi S." || up.MaxCases != 3 || up.MaxConversations != 5 {
 		t.Fatalf("update: %+v", up)
@@ -77,12 +78,12 @@ func TestAgentCRUDAndFilters(t *testing.T) {
 func TestAgentDataScope(t *testing.T) {
 	e := newEnv(t)
 	agentRole, supRole := e.roleID(models.RoleKeyAgent), e.roleID(models.RoleKeySupervisor)
-	teams := models.TeamStore{DB: e.db}
-	north, err := teams.Create(context.Background(), system, models.TeamInput{Name: "North"})
+	teams := identity.TeamStore{DB: e.db}
+	north, err := teams.Create(context.Background(), system, identity.TeamInput{Name: "North"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	south, err := teams.Create(context.Background(), system, models.TeamInput{Name: "South"})
+	south, err := teams.Create(context.Background(), system, identity.TeamInput{Name: "South"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestAgentDataScope(t *testing.T) {
 	}
 
 	// A team lead with the Agent role supervises its team.
-	if _, err := teams.SetMember(context.Background(), system, south.ID, a1, models.TeamRoleLead); err != nil {
+	if _, err := teams.SetMember(context.Background(), system, south.ID, a1, identity.TeamRoleLead); err != nil {
 		t.Fatal(err)
 	}
 	e.must(e.do("GET", "/api/v1/agents/"+itoa(a3), t1, nil), 200)
@@ -141,7 +142,7 @@ func TestDisableKillsSessions(t *testing.T) {
 	lb := e.login("a@example.com")
 	e.must(e.do("GET", "/api/v1/me", lb.AccessToken, nil), 200)
 
-	var a models.Agent
+	var a identity.Agent
 	e.must(e.do("POST", "/api/v1/agents/"+itoa(id)+"/disable", admin, nil), 200).json(t, &a)
 	if a.Status != "disabled" || a.Presence != "offline" || a.Assignable() {
 		t.Fatalf("disabled agent: %+v", a)
@@ -159,7 +160,7 @@ func TestDisableKillsSessions(t *testing.T) {
 	// The agent stays visible to supervisors, and the gateway got an event.
 	e.must(e.do("GET", "/api/v1/agents/"+itoa(id), admin, nil), 200)
 	var n int64
-	e.db.Raw("SELECT count(*) FROM events WHERE type = ?", models.EventAgentDisabled).Scan(&n)
+	e.db.Raw("SELECT count(*) FROM events WHERE type = ?", identity.EventAgentDisabled).Scan(&n)
 	if n != 1 {
 		t.Fatalf("agent.disabled events = %d", n)
 	}
@@ -180,7 +181,7 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	e := newEnv(t)
 	adminID, _ := e.admin()
 	// A custom role that may manage agents but holds nothing else.
-	r, err := models.RoleStore{DB: e.db}.Create(context.Background(), system, models.RoleInput{Name: "HR",
+	r, err := identity.RoleStore{DB: e.db}.Create(context.Background(), system, identity.RoleInput{Name: "HR",
 		Permissions: []models.Permission{models.PermAgentsRead, models.PermAgentsWrite, models.PermAgentsDelete}, DataScope: models.ScopeAll})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	e.must(e.do("POST", "/api/v1/agents/"+itoa(adminID)+"/password", hr, map[string]string{"password": "taken-over-account"}), 403)
 	e.must(e.do("POST", "/api/v1/agents/"+itoa(adminID)+"/disable", hr, nil), 403)
 	// The last active Admin cannot be disabled by anyone.
-	if _, err := (models.AgentStore{DB: e.db}).SetStatus(context.Background(), system, adminID, models.AgentDisabled); models.CodeOf(err) != models.EConflict {
+	if _, err := (identity.AgentStore{DB: e.db}).SetStatus(context.Background(), system, adminID, models.AgentDisabled); models.CodeOf(err) != models.EConflict {
 		t.Fatalf("disable last admin: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func (s *Server) mountAudit(v1 *gin.RouterGroup) {
@@ -14,7 +15,7 @@ func (s *Server) mountAudit(v1 *gin.RouterGroup) {
 
 // listAudit filters by actorId, action, entity, entityId, from, to (RFC 3339), limit, offset.
 func (s *Server) listAudit(c *gin.Context) {
-	f := models.AuditFilter{Action: c.Query("action"), Entity: c.Query("entity")}
+	f := identity.AuditFilter{Action: c.Query("action"), Entity: c.Query("entity")}
 	var err error
 	if f.Page, err = pageQuery(c); err == nil {
 		if f.ActorID, err = queryInt64(c, "actorId"); err == nil {
@@ -29,7 +30,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	items, total, err := models.AuditStore{DB: s.deps.DB}.List(c.Request.Context(), f)
+	items, total, err := identity.AuditStore{DB: s.deps.DB}.List(c.Request.Context(), f)
 	if err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return

@@ -10,11 +10,12 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 type auditList struct {
-	Items []models.AuditEntry `json:"items"`
-	Total int64               `json:"total"`
+	Items []identity.AuditEntry `json:"items"`
+	Total int64                 `json:"total"`
 }
 
 func TestAuditLog(t *testing.T) {
@@ -34,7 +35,7 @@ func TestAuditLog(t *testing.T) {
 	}
 	// Filters: actor, entity + id, time range, paging.
 	e.must(e.do("GET", "/api/v1/audit?actorId="+itoa(adminID), admin, nil), 200).json(t, &l)
-	want := map[string]bool{models.AuditLogin: true, models.AuditAgentRoleChange: true, models.AuditAgentDisable: true}
+	want := map[string]bool{identity.AuditLogin: true, identity.AuditAgentRoleChange: true, identity.AuditAgentDisable: true}
 	for _, it := range l.Items {
 		if *it.ActorID != adminID {
 			t.Fatalf("actor filter leaked %+v", it)
@@ -45,11 +46,11 @@ func TestAuditLog(t *testing.T) {
 		t.Fatalf("missing actions %v in %+v", want, l.Items)
 	}
 	e.must(e.do("GET", "/api/v1/audit?entity=agent&entityId="+itoa(id), admin, nil), 200).json(t, &l)
-	if l.Total != 3 || l.Items[0].Action != models.AuditAgentDisable || l.Items[2].Action != models.AuditAgentCreate {
+	if l.Total != 3 || l.Items[0].Action != identity.AuditAgentDisable || l.Items[2].Action != identity.AuditAgentCreate {
 		t.Fatalf("entity filter: %+v", l.Items)
 	}
 	e.must(e.do("GET", "/api/v1/audit?entity=agent&entityId="+itoa(id)+"&limit=1&offset=1", admin, nil), 200).json(t, &l)
-	if l.Total != 3 || len(l.Items) != 1 || l.Items[0].Action != models.AuditAgentRoleChange {
+	if l.Total != 3 || len(l.Items) != 1 || l.Items[0].Action != identity.AuditAgentRoleChange {
 		t.Fatalf("paging: %+v", l)
 	}
 	future := url.QueryEscape(time.Now().UTC().Add(time.Hour).Format(time.RFC3339))
@@ -65,7 +66,7 @@ func TestAuditLog(t *testing.T) {
 	// Other areas write audit rows inside their own transactions; a rolled
 	// back transaction leaves none.
 	err := e.db.Transaction(func(tx *gorm.DB) error {
-		if err := models.WriteAudit(context.Background(), tx, models.Audit(adminID, "contact.export", "contact", 0, map[string]any{"rows": 10})); err != nil {
+		if err := identity.WriteAudit(context.Background(), tx, identity.Audit(adminID, "contact.export", "contact", 0, map[string]any{"rows": 10})); err != nil {
 			return err
 		}
 		return models.Errorf(models.EConflict, "abort")
@@ -77,7 +78,7 @@ func TestAuditLog(t *testing.T) {
 	if l.Total != 0 {
 		t.Fatal("rolled back audit row is visible")
 	}
-	if err := models.WriteAudit(context.Background(), e.db, models.Audit(adminID, "contact.export", "contact", 0, map[string]any{"rows": 10})); err != nil {
+	if err := identity.WriteAudit(context.Background(), e.db, identity.Audit(adminID, "contact.export", "contact", 0, map[string]any{"rows": 10})); err != nil {
 		t.Fatal(err)
 	}
 	e.must(e.do("GET", "/api/v1/audit?action=contact.export", admin, nil), 200).json(t, &l)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // mountIdentity registers auth, me, agents, roles, teams and audit routes.
@@ -21,8 +22,8 @@ func (s *Server) mountIdentity(v1 *gin.RouterGroup) {
 	s.mountAudit(v1)
 }
 
-func (s *Server) agentStore() models.AgentStore {
-	return models.AgentStore{DB: s.deps.DB, Events: s.deps.Events, Log: s.deps.Logger}
+func (s *Server) agentStore() identity.AgentStore {
+	return identity.AgentStore{DB: s.deps.DB, Events: s.deps.Events, Log: s.deps.Logger}
 }
 
 type loginRequest struct {
@@ -41,7 +42,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	out, err := s.deps.Tokens.Login(c.Request.Context(), in.Email, in.Password,
-		models.ClientMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
+		identity.ClientMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
 	if err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -84,7 +85,7 @@ func (s *Server) logout(c *gin.Context) {
 }
 
 type meBody struct {
-	Agent             models.Agent        `json:"agent"`
+	Agent             identity.Agent      `json:"agent"`
 	Permissions       []models.Permission `json:"permissions"`
 	AllScope          bool                `json:"allScope"`
 	TeamIDs           []int64             `json:"teamIds"`

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
@@ -28,7 +29,7 @@ const testSecret = "test-secret-test-secret-test-secret!"
 type env struct {
 	t      *testing.T
 	db     *gorm.DB
-	tokens *models.Tokens
+	tokens *identity.Tokens
 	srv    *api.Server
 	http   *httptest.Server
 }
@@ -36,7 +37,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	tdb := testenv.NewDB(t)
-	tokens, err := models.NewTokens(tdb.Gorm, testSecret)
+	tokens, err := identity.NewTokens(tdb.Gorm, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +133,8 @@ const pw = "correct-horse-battery"
 // agent creates an agent with a role id and teams.
 func (e *env) agent(email string, roleID int64, teamIDs ...int64) int64 {
 	e.t.Helper()
-	a, err := models.AgentStore{DB: e.db}.Create(context.Background(), system,
-		models.AgentInput{Name: email, Email: email, Password: pw, RoleID: roleID, TeamIDs: teamIDs})
+	a, err := identity.AgentStore{DB: e.db}.Create(context.Background(), system,
+		identity.AgentInput{Name: email, Email: email, Password: pw, RoleID: roleID, TeamIDs: teamIDs})
 	if err != nil {
 		e.t.Fatalf("create agent %s: %v", email, err)
 	}
@@ -141,10 +142,10 @@ func (e *env) agent(email string, roleID int64, teamIDs ...int64) int64 {
 }
 
 type loginBody struct {
-	AccessToken  string       `json:"accessToken"`
-	RefreshToken string       `json:"refreshToken"`
-	ExpiresIn    int          `json:"expiresIn"`
-	Agent        models.Agent `json:"agent"`
+	AccessToken  string         `json:"accessToken"`
+	RefreshToken string         `json:"refreshToken"`
+	ExpiresIn    int            `json:"expiresIn"`
+	Agent        identity.Agent `json:"agent"`
 }
 
 func (e *env) login(email string) loginBody {
@@ -167,7 +168,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 
 	// Login is case-insensitive on the email.
 	lb := e.login("SITI@example.COM")
-	if lb.AccessToken == "" || lb.RefreshToken == "" || lb.ExpiresIn != int(models.DefaultAccessTTL.Seconds()) {
+	if lb.AccessToken == "" || lb.RefreshToken == "" || lb.ExpiresIn != int(identity.DefaultAccessTTL.Seconds()) {
 		t.Fatalf("login body: %+v", lb)
 	}
 	if lb.Agent.ID != id || lb.Agent.Email != "siti@example.com" || lb.Agent.RoleName != "Agent" {
@@ -189,7 +190,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 
 	// /me returns the agent and its effective permissions.
 	var me struct {
-		Agent       models.Agent        `json:"agent"`
+		Agent       identity.Agent      `json:"agent"`
 		Permissions []models.Permission `json:"permissions"`
 		AllScope    bool                `json:"allScope"`
 	}
@@ -211,12 +212,12 @@ func TestLoginRefreshLogout(t *testing.T) {
 	e.must(e.do("GET", "/api/v1/me", forged, nil), 401)
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	e.must(e.do("GET", "/api/v1/me", none, nil), 401)
-	expiring, err := models.NewTokens(e.db, testSecret)
+	expiring, err := identity.NewTokens(e.db, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expiring.AccessTTL = -time.Minute
-	old, err := expiring.Login(context.Background(), "siti@example.com", pw, models.ClientMeta{})
+	old, err := expiring.Login(context.Background(), "siti@example.com", pw, identity.ClientMeta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestPresence(t *testing.T) {
 	e := newEnv(t)
 	id := e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
 	tok := e.login("a@example.com").AccessToken
-	var a models.Agent
+	var a identity.Agent
 	e.must(e.do("PUT", "/api/v1/me/presence", tok, map[string]string{"presence": "away"}), 200).json(t, &a)
 	if a.ID != id || a.Presence != "away" || a.LastSeenAt == nil {
 		t.Fatalf("presence: %+v", a)
@@ -273,7 +274,7 @@ func TestLoginRateLimit(t *testing.T) {
 	e := newEnv(t)
 	e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
 	e.agent("b@example.com", e.roleID(models.RoleKeyAgent))
-	e.tokens.Limiter = models.NewLoginLimiter(models.LoginLimits{EmailEvery: time.Hour, EmailBurst: 3, IPEvery: time.Hour, IPBurst: 5})
+	e.tokens.Limiter = identity.NewLoginLimiter(identity.LoginLimits{EmailEvery: time.Hour, EmailBurst: 3, IPEvery: time.Hour, IPBurst: 5})
 	bad := map[string]string{"email": "a@example.com", "password": "wrong-password"}
 	for i := range 3 {
 		if r := e.do("POST", "/api/v1/auth/login", "", bad); r.status != 401 {
@@ -294,7 +295,7 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	// Failed attempts are audited.
 	var n int64
-	e.db.Raw("SELECT count(*) FROM audit_log WHERE action = ?", models.AuditLoginFailed).Scan(&n)
+	e.db.Raw("SELECT count(*) FROM audit_log WHERE action = ?", identity.AuditLoginFailed).Scan(&n)
 	if n != 3 {
 		t.Fatalf("failed-login audit rows = %d, want 3", n)
 	}

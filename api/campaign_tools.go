@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // previewTemplate renders a template for a real contact: text, per-component
@@ -26,7 +27,7 @@ func (h *campaignHandlers) previewTemplate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var in models.PreviewInput
+	var in campaigns.PreviewInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -49,7 +50,7 @@ func (h *campaignHandlers) templateStats(c *gin.Context) {
 	days := 30
 	if raw := c.Query("days"); raw != "" {
 		if days, err = strconv.Atoi(raw); err != nil {
-			h.fail(c, models.FieldError(models.EInvalid, "days", "must be a whole number of days (1-%d)", models.MaxStatsDays))
+			h.fail(c, models.FieldError(models.EInvalid, "days", "must be a whole number of days (1-%d)", campaigns.MaxStatsDays))
 			return
 		}
 	}
@@ -85,7 +86,7 @@ func (h *campaignHandlers) testSend(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var in models.TestSendInput
+	var in campaigns.TestSendInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -128,8 +129,8 @@ func (h *campaignHandlers) recipients(c *gin.Context) {
 	}
 	limit := 0
 	if raw := c.Query("limit"); raw != "" {
-		if limit, err = strconv.Atoi(raw); err != nil || limit < 1 || limit > models.MaxRecipientPage {
-			h.fail(c, models.FieldError(models.EInvalid, "limit", "must be 1-%d", models.MaxRecipientPage))
+		if limit, err = strconv.Atoi(raw); err != nil || limit < 1 || limit > campaigns.MaxRecipientPage {
+			h.fail(c, models.FieldError(models.EInvalid, "limit", "must be 1-%d", campaigns.MaxRecipientPage))
 			return
 		}
 	}
@@ -151,7 +152,7 @@ func exportTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func exportRow(r models.RecipientRow) []string {
+func exportRow(r campaigns.RecipientRow) []string {
 	code := ""
 	if r.ErrorCode != nil {
 		code = strconv.Itoa(*r.ErrorCode)
@@ -191,7 +192,7 @@ func (h *campaignHandlers) export(c *gin.Context) {
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write(exportHeader)
 	n := 0
-	_, err = h.store.EachRecipient(ctx, id, status, func(r models.RecipientRow) error {
+	_, err = h.store.EachRecipient(ctx, id, status, func(r campaigns.RecipientRow) error {
 		if err := w.Write(exportRow(r)); err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func (h *campaignHandlers) export(c *gin.Context) {
 	}
 }
 
-func (h *campaignHandlers) exportXLSX(c *gin.Context, camp models.Campaign, status, name string) {
+func (h *campaignHandlers) exportXLSX(c *gin.Context, camp campaigns.Campaign, status, name string) {
 	ctx := c.Request.Context()
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }() // removes the stream writer's temporary file
@@ -231,7 +232,7 @@ func (h *campaignHandlers) exportXLSX(c *gin.Context, camp models.Campaign, stat
 			return err
 		}
 		line := 1
-		if _, err := h.store.EachRecipient(ctx, camp.ID, status, func(r models.RecipientRow) error {
+		if _, err := h.store.EachRecipient(ctx, camp.ID, status, func(r campaigns.RecipientRow) error {
 			line++
 			cells := exportRow(r)
 			cells[2], cells[8] = r.ContactName, r.Reason // a cell value is never a formula in XLSX
@@ -264,7 +265,7 @@ func (h *campaignHandlers) exportXLSX(c *gin.Context, camp models.Campaign, stat
 }
 
 // funnelSheet adds the campaign's funnel as a "Funnel" sheet.
-func (h *campaignHandlers) funnelSheet(ctx context.Context, f *excelize.File, camp models.Campaign) error {
+func (h *campaignHandlers) funnelSheet(ctx context.Context, f *excelize.File, camp campaigns.Campaign) error {
 	fn, err := h.store.Funnel(ctx, camp.ID)
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // campaignToolsEnv: two senders, an approved template with a header, a body
@@ -39,7 +41,7 @@ func campaignToolsEnv(t *testing.T, n int) (*env, string, int64) {
 	exec(`SELECT setval(pg_get_serial_sequence('senders', 'id'), 100), setval(pg_get_serial_sequence('templates', 'id'), 100),
 		setval(pg_get_serial_sequence('segments', 'id'), 100)`)
 	var created struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	e.must(e.do("POST", "/api/v1/campaigns", admin, map[string]any{"name": "Tagihan Desember", "templateId": 1, "segmentId": 1,
 		"senderIds": []int64{1, 2}, "variables": map[string]string{"header.1": "contact.ref", "body.1": "contact.name",
@@ -58,7 +60,7 @@ func TestTemplatePreviewAndStatsREST(t *testing.T) {
 	var contact int64
 	e.db.Raw(`SELECT id FROM contacts WHERE name = 'Pelanggan 2'`).Scan(&contact)
 
-	var pv models.TemplatePreview
+	var pv campaigns.TemplatePreview
 	e.must(e.do("POST", "/api/v1/templates/1/preview", cm, map[string]any{"contactId": contact, "campaignId": campID}), 200).json(t, &pv)
 	if !pv.Sendable || pv.Text != "Tagihan INV-2\nHalo Pelanggan 2, tagihan Anda Rp 2.000." || len(pv.Components) != 3 ||
 		pv.Components[1].Chars != len("Halo Pelanggan 2, tagihan Anda Rp 2.000.") || pv.Components[1].Limit != 1024 ||
@@ -85,7 +87,7 @@ func TestTemplatePreviewAndStatsREST(t *testing.T) {
 	e.must(e.do("POST", "/api/v1/templates/1/preview", viewer, map[string]any{}), 403)
 
 	// Stats: claim and "send" the campaign, one delivered, one read+replied, one failed.
-	res, err := models.CampaignStore{DB: e.db}.Claim(t.Context(), campID, []int64{1, 2, 3})
+	res, err := campaigns.CampaignStore{DB: e.db}.Claim(t.Context(), campID, []int64{1, 2, 3})
 	if err != nil || len(res.Sends) != 3 {
 		t.Fatalf("claim %+v %v", res, err)
 	}
@@ -95,9 +97,9 @@ func TestTemplatePreviewAndStatsREST(t *testing.T) {
 	}
 	e.db.Exec(`INSERT INTO messages (conversation_id, direction, type, status, created_at)
 		SELECT conversation_id, 'in', 'text', 'received', ? FROM messages WHERE id = ?`, now.Add(-time.Minute), res.Sends[1].MessageID)
-	var st models.TemplateStats
+	var st campaigns.TemplateStats
 	e.must(e.do("GET", "/api/v1/templates/1/stats?days=7", cm, nil), 200).json(t, &st)
-	if st.Days != 7 || st.Totals != (models.TemplateCounts{Total: 3, Sent: 2, Delivered: 2, Read: 1, Replied: 1, Failed: 1}) ||
+	if st.Days != 7 || st.Totals != (campaigns.TemplateCounts{Total: 3, Sent: 2, Delivered: 2, Read: 1, Replied: 1, Failed: 1}) ||
 		st.Rates.Replied != 0.5 || len(st.Daily) != 1 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -118,12 +120,12 @@ func TestCampaignDuplicateAndTestSendRefusalsREST(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/campaigns/%d", campID)
 
 	var dup struct {
-		Campaign models.Campaign        `json:"campaign"`
-		Audience models.AudiencePreview `json:"audience"`
+		Campaign campaigns.Campaign        `json:"campaign"`
+		Audience campaigns.AudiencePreview `json:"audience"`
 	}
 	e.must(e.do("POST", path+"/duplicate", admin, nil), 201).json(t, &dup)
 	c := dup.Campaign
-	if c.ID == campID || c.Name != "Tagihan Desember (copy)" || c.Status != models.CampaignDraft || c.QuietHours.To != "18:00" ||
+	if c.ID == campID || c.Name != "Tagihan Desember (copy)" || c.Status != campaigns.CampaignDraft || c.QuietHours.To != "18:00" ||
 		c.CapMax != 2 || c.CapWindowS != 7*86400 || len(c.SenderIDs) != 2 || c.Variables["button.0.1"] != "contact.ref" ||
 		dup.Audience.Size != 3 || dup.Audience.Sample["body.1"] != "Pelanggan 1" {
 		t.Fatalf("duplicate %+v", dup)
@@ -157,7 +159,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 	e, admin, campID := campaignToolsEnv(t, n)
 	e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))
 	agent := e.login("agent@example.com").AccessToken
-	store := models.CampaignStore{DB: e.db}
+	store := campaigns.CampaignStore{DB: e.db}
 	var ids []int64
 	e.db.Raw(`SELECT id FROM contacts ORDER BY id`).Scan(&ids)
 	e.db.Exec(`UPDATE contacts SET opted_out = true WHERE id IN (?, ?)`, ids[10], ids[11])
@@ -183,7 +185,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 	// JSON paging by cursor.
 	seen, cursor := map[int64]string{}, ""
 	for pages := 0; ; pages++ {
-		var pg models.RecipientPage
+		var pg campaigns.RecipientPage
 		e.must(e.do("GET", path+"/recipients?limit=100&cursor="+cursor, admin, nil), 200).json(t, &pg)
 		for _, r := range pg.Items {
 			if _, dup := seen[r.ID]; dup {
@@ -206,7 +208,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 	if len(seen) != n || count["skipped"] != 2 || count["failed"] != 1 || count["replied"] != 19 || count["read"] != n-2-1-19 {
 		t.Fatalf("states %v", count)
 	}
-	var pg models.RecipientPage
+	var pg campaigns.RecipientPage
 	e.must(e.do("GET", path+"/recipients?status=failed", admin, nil), 200).json(t, &pg)
 	if len(pg.Items) != 1 || pg.Items[0].Reason != "Message undeliverable" || pg.Items[0].ErrorCode == nil || *pg.Items[0].ErrorCode != 131026 {
 		t.Fatalf("failed %+v", pg)
@@ -240,7 +242,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 				t.Fatalf("replied row %v", rec)
 			}
 		case "skipped":
-			if rec[8] != models.SkipOptedOut || rec[4] != "" || rec[9] != "" {
+			if rec[8] != campaigns.SkipOptedOut || rec[4] != "" || rec[9] != "" {
 				t.Fatalf("skipped row %v", rec)
 			}
 		case "read":
@@ -300,7 +302,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 	}
 
 	var audits int64
-	e.db.Raw(`SELECT count(*) FROM audit_log WHERE action = ? AND entity_id = ?`, models.AuditCampaignExport, campID).Scan(&audits)
+	e.db.Raw(`SELECT count(*) FROM audit_log WHERE action = ? AND entity_id = ?`, campaigns.AuditCampaignExport, campID).Scan(&audits)
 	if audits != 3 { // csv, csv of skipped, xlsx
 		t.Fatalf("%d export audits", audits)
 	}
@@ -314,7 +316,7 @@ func TestCampaignRecipientsAndExportREST(t *testing.T) {
 // viewer logs in an agent whose custom role holds campaigns:read only.
 func (e *env) viewer(admin string) string {
 	e.t.Helper()
-	var r models.Role
+	var r identity.Role
 	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{"name": "Campaign viewer", "permissions": []string{"campaigns:read"},
 		"dataScope": "all"}), 201).json(e.t, &r)
 	e.agent("viewer@example.com", r.ID)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // CampaignWorkflows starts and signals CampaignWorkflows (package worker
@@ -21,19 +22,19 @@ type CampaignWorkflows interface {
 
 type campaignHandlers struct {
 	s     *Server
-	store models.CampaignStore
+	store campaigns.CampaignStore
 }
 
 func (s *Server) mountCampaigns(v1 *gin.RouterGroup) {
-	h := &campaignHandlers{s: s, store: models.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays, ReplyWindow: s.deps.CampaignReplyWindow}}
+	h := &campaignHandlers{s: s, store: campaigns.CampaignStore{DB: s.deps.DB, Holidays: s.deps.CampaignHolidays, ReplyWindow: s.deps.CampaignReplyWindow}}
 	r, w, l := models.Permission("campaigns:read"), models.Permission("campaigns:write"), models.Permission("campaigns:launch")
 	s.handle(v1, http.MethodGet, "/campaigns", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/campaigns", w, s.needDB, h.create)
 	s.handle(v1, http.MethodGet, "/campaigns/:id", r, s.needDB, h.get)
 	s.handle(v1, http.MethodPost, "/campaigns/:id/launch", l, s.needDB, h.launch)
-	s.handle(v1, http.MethodPost, "/campaigns/:id/pause", l, s.needDB, h.action(models.CampaignActionPause))
-	s.handle(v1, http.MethodPost, "/campaigns/:id/resume", l, s.needDB, h.action(models.CampaignActionResume))
-	s.handle(v1, http.MethodPost, "/campaigns/:id/cancel", l, s.needDB, h.action(models.CampaignActionCancel))
+	s.handle(v1, http.MethodPost, "/campaigns/:id/pause", l, s.needDB, h.action(campaigns.CampaignActionPause))
+	s.handle(v1, http.MethodPost, "/campaigns/:id/resume", l, s.needDB, h.action(campaigns.CampaignActionResume))
+	s.handle(v1, http.MethodPost, "/campaigns/:id/cancel", l, s.needDB, h.action(campaigns.CampaignActionCancel))
 	s.handle(v1, http.MethodPost, "/campaigns/:id/retry-failed", l, s.needDB, h.retryFailed)
 	s.handle(v1, http.MethodPost, "/campaigns/:id/duplicate", w, s.needDB, h.duplicate)
 	s.handle(v1, http.MethodPost, "/campaigns/:id/test-send", l, s.needDB, h.testSend)
@@ -70,12 +71,12 @@ func (h *campaignHandlers) target(c *gin.Context) (int64, CampaignWorkflows, boo
 
 // createdCampaign answers POST /campaigns with the audience checks.
 type createdCampaign struct {
-	Campaign models.Campaign        `json:"campaign"`
-	Audience models.AudiencePreview `json:"audience"`
+	Campaign campaigns.Campaign        `json:"campaign"`
+	Audience campaigns.AudiencePreview `json:"audience"`
 }
 
 func (h *campaignHandlers) create(c *gin.Context) {
-	var in models.CampaignInput
+	var in campaigns.CampaignInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -129,12 +130,12 @@ func (h *campaignHandlers) launch(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if cur.Status == models.CampaignDraft {
-		if _, err := h.store.SetStatus(ctx, id, models.CampaignScheduled, "launched"); err != nil {
+	if cur.Status == campaigns.CampaignDraft {
+		if _, err := h.store.SetStatus(ctx, id, campaigns.CampaignScheduled, "launched"); err != nil {
 			h.fail(c, err)
 			return
 		}
-	} else if cur.Status != models.CampaignScheduled && cur.Status != models.CampaignRunning {
+	} else if cur.Status != campaigns.CampaignScheduled && cur.Status != campaigns.CampaignRunning {
 		h.fail(c, &models.Error{Code: models.EConflict, Field: "status", Message: "campaign is " + cur.Status + ": only a draft can be launched"})
 		return
 	}
@@ -157,10 +158,10 @@ func (h *campaignHandlers) action(action string) gin.HandlerFunc {
 			h.fail(c, err)
 			return
 		}
-		active := cur.Status == models.CampaignScheduled || cur.Status == models.CampaignRunning || cur.Status == models.CampaignPaused
-		if action == models.CampaignActionCancel && cur.Status == models.CampaignDraft {
+		active := cur.Status == campaigns.CampaignScheduled || cur.Status == campaigns.CampaignRunning || cur.Status == campaigns.CampaignPaused
+		if action == campaigns.CampaignActionCancel && cur.Status == campaigns.CampaignDraft {
 			// Never launched: no workflow to stop.
-			if _, err := h.store.SetStatus(ctx, id, models.CampaignCancelled, "cancelled before launch"); err != nil {
+			if _, err := h.store.SetStatus(ctx, id, campaigns.CampaignCancelled, "cancelled before launch"); err != nil {
 				h.fail(c, err)
 				return
 			}
@@ -173,10 +174,10 @@ func (h *campaignHandlers) action(action string) gin.HandlerFunc {
 		}
 		err = wf.Signal(ctx, id, action)
 		var me *models.Error
-		if errors.As(err, &me) && me.Code == models.ENotFound && action == models.CampaignActionCancel {
+		if errors.As(err, &me) && me.Code == models.ENotFound && action == campaigns.CampaignActionCancel {
 			// The workflow is gone (e.g. never started after a failed
 			// launch): cancelling is a status change only.
-			_, err = h.store.SetStatus(ctx, id, models.CampaignCancelled, "cancelled")
+			_, err = h.store.SetStatus(ctx, id, campaigns.CampaignCancelled, "cancelled")
 		}
 		if err != nil {
 			h.fail(c, err)

@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // CaseWorkflows talks to the CaseWorkflows on Temporal (worker package
@@ -21,19 +23,19 @@ type CaseWorkflows interface {
 	// agent's open cases and returns its workflow ID.
 	Redistribute(ctx context.Context, teamID, agentID, by int64) (string, error)
 	// RedistributeProgress answers the progress query of that workflow.
-	RedistributeProgress(ctx context.Context, id string) (models.RedistributeProgress, error)
+	RedistributeProgress(ctx context.Context, id string) (cases.RedistributeProgress, error)
 	// CustomerReplied tells the cases' workflows that their debtor wrote.
 	CustomerReplied(ctx context.Context, caseIDs []int64, messageID int64) error
 }
 
 type caseHandlers struct {
 	s     *Server
-	store models.CaseStore
+	store cases.CaseStore
 }
 
 // mountCases registers the case pool API.
 func (s *Server) mountCases(v1 *gin.RouterGroup) {
-	h := &caseHandlers{s: s, store: models.CaseStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Publisher: s.deps.Events, Log: s.deps.Logger}}
+	h := &caseHandlers{s: s, store: cases.CaseStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Publisher: s.deps.Events, Log: s.deps.Logger}}
 	read, write, assign := models.Permission("cases:read"), models.Permission("cases:write"), models.Permission("cases:assign")
 	s.handle(v1, http.MethodGet, "/cases", read, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/cases", write, s.needDB, h.create)
@@ -62,7 +64,7 @@ func (h *caseHandlers) list(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	f := models.CaseFilter{Status: c.Query("status"), Bucket: c.Query("bucket")}
+	f := cases.CaseFilter{Status: c.Query("status"), Bucket: c.Query("bucket")}
 	if f.TeamID, err = queryInt64(c, "teamId"); err != nil {
 		h.fail(c, err)
 		return
@@ -108,7 +110,7 @@ func (h *caseHandlers) get(c *gin.Context) {
 // create stores the case and starts its CaseWorkflow, which puts it in the
 // pool and assigns it by the team's strategy.
 func (h *caseHandlers) create(c *gin.Context) {
-	var in models.CaseInput
+	var in cases.CaseInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -166,7 +168,7 @@ func (h *caseHandlers) action(c *gin.Context, name string, arg func(p models.Pri
 		h.fail(c, err)
 		return
 	}
-	if cur.Status == models.CaseExited {
+	if cur.Status == cases.CaseExited {
 		// Its workflow has ended: say why instead of "no such workflow".
 		reason := ""
 		if cur.ExitReason != nil {
@@ -193,7 +195,7 @@ func (h *caseHandlers) action(c *gin.Context, name string, arg func(p models.Pri
 }
 
 func (h *caseHandlers) assign(c *gin.Context) {
-	h.action(c, models.CaseUpdateAssign, func(p models.Principal) (any, error) {
+	h.action(c, cases.CaseUpdateAssign, func(p models.Principal) (any, error) {
 		var in struct {
 			AgentID int64 `json:"agentId"`
 		}
@@ -203,7 +205,7 @@ func (h *caseHandlers) assign(c *gin.Context) {
 		if in.AgentID <= 0 {
 			return nil, models.FieldError(models.EInvalid, "agentId", "agentId is required")
 		}
-		return models.CaseAssign{AgentID: in.AgentID, By: p.AgentID}, nil
+		return cases.CaseAssign{AgentID: in.AgentID, By: p.AgentID}, nil
 	})
 }
 
@@ -216,7 +218,7 @@ func optionalJSON(c *gin.Context, dst any) error {
 }
 
 func (h *caseHandlers) recall(c *gin.Context) {
-	h.action(c, models.CaseUpdateRecall, func(p models.Principal) (any, error) {
+	h.action(c, cases.CaseUpdateRecall, func(p models.Principal) (any, error) {
 		var in struct {
 			Reason string `json:"reason"`
 		}
@@ -226,12 +228,12 @@ func (h *caseHandlers) recall(c *gin.Context) {
 		if len(in.Reason) > 200 {
 			return nil, models.FieldError(models.EInvalid, "reason", "reason is at most 200 characters")
 		}
-		return models.CaseRecall{Reason: in.Reason, By: p.AgentID}, nil
+		return cases.CaseRecall{Reason: in.Reason, By: p.AgentID}, nil
 	})
 }
 
 func (h *caseHandlers) transfer(c *gin.Context) {
-	h.action(c, models.CaseUpdateTransfer, func(p models.Principal) (any, error) {
+	h.action(c, cases.CaseUpdateTransfer, func(p models.Principal) (any, error) {
 		var in struct {
 			TeamID int64 `json:"teamId"`
 		}
@@ -241,27 +243,27 @@ func (h *caseHandlers) transfer(c *gin.Context) {
 		if in.TeamID <= 0 {
 			return nil, models.FieldError(models.EInvalid, "teamId", "teamId is required")
 		}
-		return models.CaseTransfer{TeamID: in.TeamID, By: p.AgentID}, nil
+		return cases.CaseTransfer{TeamID: in.TeamID, By: p.AgentID}, nil
 	})
 }
 
 func (h *caseHandlers) close(c *gin.Context) {
-	h.action(c, models.CaseUpdateClose, func(p models.Principal) (any, error) {
+	h.action(c, cases.CaseUpdateClose, func(p models.Principal) (any, error) {
 		var in struct {
 			Reason string `json:"reason"`
 		}
 		if err := bindJSON(c, &in); err != nil {
 			return nil, err
 		}
-		if !models.ValidExitReason(in.Reason) {
-			return nil, models.FieldError(models.EInvalid, "reason", "reason must be one of %v", models.CaseExitReasons)
+		if !cases.ValidExitReason(in.Reason) {
+			return nil, models.FieldError(models.EInvalid, "reason", "reason must be one of %v", cases.CaseExitReasons)
 		}
-		return models.CaseClose{Reason: in.Reason, By: p.AgentID}, nil
+		return cases.CaseClose{Reason: in.Reason, By: p.AgentID}, nil
 	})
 }
 
 func (h *caseHandlers) outcome(c *gin.Context) {
-	h.action(c, models.CaseUpdateOutcome, func(p models.Principal) (any, error) {
+	h.action(c, cases.CaseUpdateOutcome, func(p models.Principal) (any, error) {
 		var in struct {
 			Outcome     string `json:"outcome"`
 			PromiseDate string `json:"promiseDate"`
@@ -270,8 +272,8 @@ func (h *caseHandlers) outcome(c *gin.Context) {
 		if err := bindJSON(c, &in); err != nil {
 			return nil, err
 		}
-		if !models.ValidOutcome(in.Outcome) {
-			return nil, models.FieldError(models.EInvalid, "outcome", "outcome must be one of %v", models.CaseOutcomes)
+		if !cases.ValidOutcome(in.Outcome) {
+			return nil, models.FieldError(models.EInvalid, "outcome", "outcome must be one of %v", cases.CaseOutcomes)
 		}
 		if len(in.Note) > 2000 {
 			return nil, models.FieldError(models.EInvalid, "note", "note is at most 2000 characters")
@@ -286,7 +288,7 @@ func (h *caseHandlers) outcome(c *gin.Context) {
 		if in.Outcome == "promise_to_pay" && pd.IsZero() {
 			return nil, models.FieldError(models.EInvalid, "promiseDate", "promiseDate is required for promise_to_pay")
 		}
-		return models.CaseOutcome{Outcome: in.Outcome, PromiseDate: pd, Note: in.Note, By: p.AgentID}, nil
+		return cases.CaseOutcome{Outcome: in.Outcome, PromiseDate: pd, Note: in.Note, By: p.AgentID}, nil
 	})
 }
 
@@ -312,7 +314,7 @@ func (h *caseHandlers) redistribute(c *gin.Context) {
 	}
 	if in.AgentID > 0 {
 		var n int64
-		if err := h.s.deps.DB.WithContext(c.Request.Context()).Model(&models.Agent{}).Scopes(models.AgentScope(p)).
+		if err := h.s.deps.DB.WithContext(c.Request.Context()).Model(&identity.Agent{}).Scopes(models.AgentScope(p)).
 			Where("agents.id = ?", in.AgentID).Count(&n).Error; err != nil {
 			h.fail(c, err)
 			return

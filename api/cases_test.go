@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // Case REST on real PostgreSQL: listing, filters, scope, history and input
@@ -15,17 +17,17 @@ func TestCasesREST(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	_, admin := e.admin()
-	var team models.Team
+	var team identity.Team
 	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Collections"}), 201).json(t, &team)
 	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent), team.ID)
 	a2 := e.agent("a2@example.com", e.roleID(models.RoleKeyAgent), team.ID)
 	tok1, tok2 := e.login("a1@example.com").AccessToken, e.login("a2@example.com").AccessToken
 
-	st := models.CaseStore{DB: e.db, Events: models.EventStore{DB: e.db}}
+	st := cases.CaseStore{DB: e.db, Events: models.EventStore{DB: e.db}}
 	today := time.Now().UTC()
 	var ids []int64
 	for i, dpd := range []int{-5, 10, 45, 120} {
-		c, err := st.Create(ctx, 0, models.CaseInput{Reference: "INV-" + itoa(int64(i)), TeamID: team.ID, Amount: 500000,
+		c, err := st.Create(ctx, 0, cases.CaseInput{Reference: "INV-" + itoa(int64(i)), TeamID: team.ID, Amount: 500000,
 			DueDate: today.AddDate(0, 0, -dpd).Format(time.DateOnly)})
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +36,7 @@ func TestCasesREST(t *testing.T) {
 	}
 	// Round robin: a1 gets cases 0 and 2, a2 gets 1; case 3 stays pooled.
 	for _, id := range ids[:3] {
-		if _, err := st.EnterPool(ctx, models.CaseChange{CaseID: id}); err != nil {
+		if _, err := st.EnterPool(ctx, cases.CaseChange{CaseID: id}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.AutoAssign(ctx, id); err != nil {
@@ -46,8 +48,8 @@ func TestCasesREST(t *testing.T) {
 	}
 
 	type page struct {
-		Items []models.Case `json:"items"`
-		Total int64         `json:"total"`
+		Items []cases.Case `json:"items"`
+		Total int64        `json:"total"`
 	}
 	get := func(tok, q string) page {
 		t.Helper()
@@ -89,7 +91,7 @@ func TestCasesREST(t *testing.T) {
 	}
 
 	// Get with history; out of scope is 404.
-	var c models.Case
+	var c cases.Case
 	e.must(e.do("GET", "/api/v1/cases/"+itoa(ids[0]), tok1, nil), 200).json(t, &c)
 	if len(c.History) != 2 || c.History[1].ToStatus != "assigned" || c.Bucket != "B0" {
 		t.Fatalf("case: %+v", c)

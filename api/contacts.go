@@ -9,17 +9,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 )
 
 type contactHandlers struct {
 	s        *Server
-	contacts models.ContactStore
-	segments models.SegmentStore
+	contacts contacts.ContactStore
+	segments contacts.SegmentStore
 }
 
 // mountContacts registers contacts, segments and intake.
 func (s *Server) mountContacts(v1 *gin.RouterGroup) {
-	h := &contactHandlers{s: s, contacts: models.ContactStore{DB: s.deps.DB}, segments: models.SegmentStore{DB: s.deps.DB}}
+	h := &contactHandlers{s: s, contacts: contacts.ContactStore{DB: s.deps.DB}, segments: contacts.SegmentStore{DB: s.deps.DB}}
 	read, write, del, export := models.Permission("contacts:read"), models.Permission("contacts:write"),
 		models.Permission("contacts:delete"), models.Permission("contacts:export")
 	s.handle(v1, http.MethodGet, "/contacts", read, s.needDB, h.list)
@@ -44,8 +45,8 @@ func (s *Server) mountContacts(v1 *gin.RouterGroup) {
 func (h *contactHandlers) fail(c *gin.Context, err error) { WriteError(c, h.s.deps.Logger, err) }
 
 // contactFilter reads q, tag, attr=key=value (repeatable), optedOut, ownerAgentId.
-func contactFilter(c *gin.Context) (models.ContactFilter, error) {
-	f := models.ContactFilter{Query: c.Query("q"), Tag: c.Query("tag")}
+func contactFilter(c *gin.Context) (contacts.ContactFilter, error) {
+	f := contacts.ContactFilter{Query: c.Query("q"), Tag: c.Query("tag")}
 	for _, kv := range c.QueryArray("attr") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || strings.TrimSpace(k) == "" {
@@ -88,7 +89,7 @@ func (h *contactHandlers) list(c *gin.Context) {
 }
 
 func (h *contactHandlers) create(c *gin.Context) {
-	var in models.ContactInput
+	var in contacts.ContactInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -121,7 +122,7 @@ func (h *contactHandlers) update(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var in models.ContactInput
+	var in contacts.ContactInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -167,7 +168,7 @@ func (h *contactHandlers) addTags(c *gin.Context) {
 		return
 	}
 	tags := append([]string(ct.Tags), body.Tags...)
-	ct, err = h.contacts.Update(ctx, p, id, models.ContactInput{Tags: &tags})
+	ct, err = h.contacts.Update(ctx, p, id, contacts.ContactInput{Tags: &tags})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -193,7 +194,7 @@ func (h *contactHandlers) removeTag(c *gin.Context) {
 			tags = append(tags, t)
 		}
 	}
-	ct, err = h.contacts.Update(ctx, p, id, models.ContactInput{Tags: &tags})
+	ct, err = h.contacts.Update(ctx, p, id, contacts.ContactInput{Tags: &tags})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -229,7 +230,7 @@ func (h *contactHandlers) export(c *gin.Context) {
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write([]string{"id", "phone", "name", "tags", "opted_out", "owner_agent_id", "attributes", "created_at"})
 	n := 0
-	_, err = h.contacts.Export(ctx, p, f, func(ct models.ContactRecord) error {
+	_, err = h.contacts.Export(ctx, p, f, func(ct contacts.ContactRecord) error {
 		phone, owner := "", ""
 		if ct.PhoneE164 != nil {
 			phone = *ct.PhoneE164
@@ -269,7 +270,7 @@ func (h *contactHandlers) segList(c *gin.Context) {
 }
 
 func (h *contactHandlers) segCreate(c *gin.Context) {
-	var in models.SegmentInput
+	var in contacts.SegmentInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -302,7 +303,7 @@ func (h *contactHandlers) segUpdate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var in models.SegmentInput
+	var in contacts.SegmentInput
 	if err := bindJSON(c, &in); err != nil {
 		h.fail(c, err)
 		return
@@ -330,8 +331,8 @@ func (h *contactHandlers) segDelete(c *gin.Context) {
 
 // segmentPage is one keyset page: pass next as after for the following page.
 type segmentPage struct {
-	Items []models.ContactRecord `json:"items"`
-	Next  int64                  `json:"next,omitempty"`
+	Items []contacts.ContactRecord `json:"items"`
+	Next  int64                    `json:"next,omitempty"`
 }
 
 func (h *contactHandlers) segContacts(c *gin.Context) {
@@ -359,7 +360,7 @@ func (h *contactHandlers) segContacts(c *gin.Context) {
 	}
 	out := segmentPage{Items: items}
 	if out.Items == nil {
-		out.Items = []models.ContactRecord{}
+		out.Items = []contacts.ContactRecord{}
 	}
 	if len(items) == limit {
 		out.Next = items[len(items)-1].ID

@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 type contactList struct {
-	Items []models.ContactRecord `json:"items"`
-	Total int64                  `json:"total"`
+	Items []contacts.ContactRecord `json:"items"`
+	Total int64                    `json:"total"`
 }
 
 func TestContactsCRUDScopeSearchExport(t *testing.T) {
@@ -19,7 +21,7 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 	agentID := e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))
 	agent := e.login("agent@example.com").AccessToken
 
-	var siti models.ContactRecord
+	var siti contacts.ContactRecord
 	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{
 		"phone": "0812-3456-789", "name": "Siti Nurhaliza", "tags": []string{"vip", " vip ", "jakarta"},
 		"attributes": map[string]any{"city": "Bandung", "tier": "gold"},
@@ -40,7 +42,7 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812", "bogus": 1}), 400)
 
 	// An agent's contact is its own; agents see only their own contacts.
-	var mine models.ContactRecord
+	var mine contacts.ContactRecord
 	e.must(e.do("POST", "/api/v1/contacts", agent, map[string]any{"phone": "081298765432", "name": "Budi"}), 201).json(t, &mine)
 	if mine.OwnerAgentID == nil || *mine.OwnerAgentID != agentID {
 		t.Fatalf("agent contact owner: %+v", mine)
@@ -78,7 +80,7 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 	e.must(e.do("GET", "/api/v1/contacts?attr=nokey", admin, nil), 400)
 
 	// Opt-out, tags, owner.
-	var up models.ContactRecord
+	var up contacts.ContactRecord
 	e.must(e.do("PATCH", "/api/v1/contacts/"+itoa(siti.ID), admin, map[string]any{"optedOut": true, "ownerAgentId": agentID}), 200).json(t, &up)
 	if !up.OptedOut || up.OwnerAgentID == nil || *up.OwnerAgentID != agentID || up.Name != "Siti Nurhaliza" {
 		t.Fatalf("patch: %+v", up)
@@ -143,13 +145,13 @@ func TestSegments(t *testing.T) {
 			body["optedOut"] = true
 			body["ownerAgentId"] = agentID
 		}
-		var c models.ContactRecord
+		var c contacts.ContactRecord
 		e.must(e.do("POST", "/api/v1/contacts", admin, body), 201).json(t, &c)
 		ids = append(ids, c.ID)
 	}
 	e.db.Exec("UPDATE contacts SET last_contacted_at = now() - interval '10 days' WHERE id = ?", ids[0])
 
-	var sg models.Segment
+	var sg contacts.Segment
 	e.must(e.do("POST", "/api/v1/segments", admin, map[string]any{
 		"name": "VIP Jakarta reachable", "filter": map[string]any{"tags": []string{"vip"}, "attributes": map[string]string{"city": "Jakarta"}, "optedOut": false},
 	}), 201).json(t, &sg)
@@ -161,8 +163,8 @@ func TestSegments(t *testing.T) {
 	after := int64(0)
 	for range 5 {
 		var page struct {
-			Items []models.ContactRecord `json:"items"`
-			Next  int64                  `json:"next"`
+			Items []contacts.ContactRecord `json:"items"`
+			Next  int64                    `json:"next"`
 		}
 		path := "/api/v1/segments/" + itoa(sg.ID) + "/contacts?limit=1"
 		if after != 0 {
@@ -182,14 +184,14 @@ func TestSegments(t *testing.T) {
 	}
 
 	// The models Page the campaign engine uses.
-	st := models.SegmentStore{DB: e.db}
+	st := contacts.SegmentStore{DB: e.db}
 	page, err := st.Page(t.Context(), sg.ID, ids[0], 10)
 	if err != nil || len(page) != 1 || page[0].ID != ids[2] {
 		t.Fatalf("Page after first: %v %+v", err, page)
 	}
 
 	// Last-contacted filters and owner.
-	var sg2 models.Segment
+	var sg2 contacts.Segment
 	e.must(e.do("PATCH", "/api/v1/segments/"+itoa(sg.ID), admin, map[string]any{"filter": map[string]any{"neverContacted": true, "anyTags": []string{"vip", "regular"}}}), 200).json(t, &sg2)
 	page, err = st.Page(t.Context(), sg.ID, 0, 10)
 	if err != nil || len(page) != 4 {
@@ -207,7 +209,7 @@ func TestSegments(t *testing.T) {
 	agent := e.login("agent@example.com").AccessToken
 	e.must(e.do("PATCH", "/api/v1/segments/"+itoa(sg.ID), admin, map[string]any{"filter": map[string]any{}}), 200)
 	var ap struct {
-		Items []models.ContactRecord `json:"items"`
+		Items []contacts.ContactRecord `json:"items"`
 	}
 	e.must(e.do("GET", "/api/v1/segments/"+itoa(sg.ID)+"/contacts", agent, nil), 200).json(t, &ap)
 	if len(ap.Items) != 1 || ap.Items[0].ID != ids[4] {
@@ -247,12 +249,12 @@ func TestContactExportManyRows(t *testing.T) {
 func TestContactSupervisorScope(t *testing.T) {
 	e := newEnv(t)
 	_, admin := e.admin()
-	teams := models.TeamStore{DB: e.db}
-	north, err := teams.Create(t.Context(), system, models.TeamInput{Name: "North"})
+	teams := identity.TeamStore{DB: e.db}
+	north, err := teams.Create(t.Context(), system, identity.TeamInput{Name: "North"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	south, err := teams.Create(t.Context(), system, models.TeamInput{Name: "South"})
+	south, err := teams.Create(t.Context(), system, identity.TeamInput{Name: "South"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +262,7 @@ func TestContactSupervisorScope(t *testing.T) {
 	a2 := e.agent("a2@example.com", e.roleID(models.RoleKeyAgent), south.ID)
 	e.agent("sup@example.com", e.roleID(models.RoleKeySupervisor), north.ID)
 	sup := e.login("sup@example.com").AccessToken
-	var c1, c2 models.ContactRecord
+	var c1, c2 contacts.ContactRecord
 	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0001", "ownerAgentId": a1}), 201).json(t, &c1)
 	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0002", "ownerAgentId": a2}), 201).json(t, &c2)
 	var l contactList

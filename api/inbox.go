@@ -11,29 +11,31 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/senders"
 )
 
 // ConversationSignaler hands conversation events to Temporal (worker
 // package implements it with signal-with-start).
 type ConversationSignaler interface {
 	Send(ctx context.Context, c models.Conversation, messageID int64) error
-	WindowOpened(ctx context.Context, o models.OpenedWindow) error
+	WindowOpened(ctx context.Context, o inbox.OpenedWindow) error
 	Changed(ctx context.Context, c models.Conversation) error
 }
 
 type inboxHandlers struct {
 	s      *Server
-	inbox  models.Inbox
-	canned models.CannedStore
+	inbox  inbox.Inbox
+	canned inbox.CannedStore
 }
 
-func (s *Server) inboxStore() models.Inbox {
-	return models.Inbox{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
+func (s *Server) inboxStore() inbox.Inbox {
+	return inbox.Inbox{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
 }
 
 // mountInbox registers conversations, messages, notes and canned responses.
 func (s *Server) mountInbox(v1 *gin.RouterGroup) {
-	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: models.CannedStore{DB: s.deps.DB}}
+	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: inbox.CannedStore{DB: s.deps.DB}}
 	read, send, assign := models.Permission("inbox:read"), models.Permission("inbox:send"), models.Permission("inbox:assign")
 	s.handle(v1, http.MethodGet, "/conversations", read, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/conversations", send, s.needDB, h.start)
@@ -61,7 +63,7 @@ func (h *inboxHandlers) publish(c *gin.Context, evs []models.Event) {
 }
 
 func (h *inboxHandlers) list(c *gin.Context) {
-	f := models.InboxFilter{
+	f := inbox.InboxFilter{
 		View: c.Query("view"), Status: c.Query("status"), Label: c.Query("label"), Window: c.Query("window"),
 		Query: c.Query("q"), Sort: c.Query("sort"), Cursor: c.Query("cursor"),
 	}
@@ -98,7 +100,7 @@ func (h *inboxHandlers) start(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "contactId", "is required"))
 		return
 	}
-	conv, created, evs, err := h.inbox.StartConversation(c.Request.Context(), principal(c), in.ContactID, models.SenderStore{DB: h.s.deps.DB})
+	conv, created, evs, err := h.inbox.StartConversation(c.Request.Context(), principal(c), in.ContactID, senders.SenderStore{DB: h.s.deps.DB})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -154,7 +156,7 @@ func (h *inboxHandlers) send(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	var req models.OutboundRequest
+	var req inbox.OutboundRequest
 	if err := bindJSON(c, &req); err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -191,7 +193,7 @@ func (h *inboxHandlers) send(c *gin.Context) {
 	c.JSON(status, q.Message)
 }
 
-func (h *inboxHandlers) change(c *gin.Context, ch models.ConversationChange) {
+func (h *inboxHandlers) change(c *gin.Context, ch inbox.ConversationChange) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -213,7 +215,7 @@ func (h *inboxHandlers) change(c *gin.Context, ch models.ConversationChange) {
 }
 
 func (h *inboxHandlers) action(name string) gin.HandlerFunc {
-	return func(c *gin.Context) { h.change(c, models.ConversationChange{Action: name}) }
+	return func(c *gin.Context) { h.change(c, inbox.ConversationChange{Action: name}) }
 }
 
 func (h *inboxHandlers) assign(c *gin.Context) {
@@ -225,7 +227,7 @@ func (h *inboxHandlers) assign(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	h.change(c, models.ConversationChange{Action: "assign", AgentID: in.AgentID, TeamID: in.TeamID})
+	h.change(c, inbox.ConversationChange{Action: "assign", AgentID: in.AgentID, TeamID: in.TeamID})
 }
 
 func (h *inboxHandlers) snooze(c *gin.Context) {
@@ -236,7 +238,7 @@ func (h *inboxHandlers) snooze(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	h.change(c, models.ConversationChange{Action: "snooze", Until: in.Until})
+	h.change(c, inbox.ConversationChange{Action: "snooze", Until: in.Until})
 }
 
 func (h *inboxHandlers) labels(c *gin.Context) {
@@ -247,7 +249,7 @@ func (h *inboxHandlers) labels(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	h.change(c, models.ConversationChange{Action: "labels", Labels: in.Labels})
+	h.change(c, inbox.ConversationChange{Action: "labels", Labels: in.Labels})
 }
 
 func (h *inboxHandlers) notes(c *gin.Context) {
@@ -262,7 +264,7 @@ func (h *inboxHandlers) notes(c *gin.Context) {
 		return
 	}
 	if ns == nil {
-		ns = []models.Note{}
+		ns = []inbox.Note{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ns})
 }
@@ -296,7 +298,7 @@ func (h *inboxHandlers) cannedList(c *gin.Context) {
 		return
 	}
 	if out == nil {
-		out = []models.CannedResponse{}
+		out = []inbox.CannedResponse{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
@@ -311,7 +313,7 @@ func (h *inboxHandlers) cannedCreate(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	out, err := h.canned.Create(c.Request.Context(), principal(c).AgentID, models.CannedResponse{Shortcut: in.Shortcut, Title: in.Title, Body: in.Body})
+	out, err := h.canned.Create(c.Request.Context(), principal(c).AgentID, inbox.CannedResponse{Shortcut: in.Shortcut, Title: in.Title, Body: in.Body})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 )
 
 // IntakeStarter starts and cancels ContactIntakeWorkflows (package worker
@@ -28,11 +29,11 @@ const maxIntakeJSONBody = 16 << 20
 
 type intakeHandlers struct {
 	s      *Server
-	intake models.IntakeStore
+	intake contacts.IntakeStore
 }
 
 func (s *Server) mountIntake(v1 *gin.RouterGroup) {
-	h := &intakeHandlers{s: s, intake: models.IntakeStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}}}
+	h := &intakeHandlers{s: s, intake: contacts.IntakeStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}}}
 	imp := models.Permission("contacts:import")
 	s.handle(v1, http.MethodGet, "/intake", imp, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/intake", imp, s.needDB, h.batch)
@@ -46,13 +47,13 @@ func (h *intakeHandlers) fail(c *gin.Context, err error) { WriteError(c, h.s.dep
 
 // intakeBody is the external API batch.
 type intakeBody struct {
-	Rows []models.IntakeRecord `json:"rows"`
+	Rows []contacts.IntakeRecord `json:"rows"`
 }
 
 // jobBody answers job creation and GET.
 type jobBody struct {
-	Job      models.IntakeJob      `json:"job"`
-	Progress models.IntakeProgress `json:"progress"`
+	Job      contacts.IntakeJob      `json:"job"`
+	Progress contacts.IntakeProgress `json:"progress"`
 }
 
 // batch takes up to 10,000 rows from an external system. The
@@ -74,14 +75,14 @@ func (h *intakeHandlers) batch(c *gin.Context) {
 		h.fail(c, models.FieldError(models.EInvalid, "rows", "rows must hold at least one row"))
 		return
 	}
-	if len(body.Rows) > models.MaxIntakeAPIRows {
-		h.fail(c, models.FieldError(models.ETooLarge, "rows", "at most %d rows per batch", models.MaxIntakeAPIRows))
+	if len(body.Rows) > contacts.MaxIntakeAPIRows {
+		h.fail(c, models.FieldError(models.ETooLarge, "rows", "at most %d rows per batch", contacts.MaxIntakeAPIRows))
 		return
 	}
-	h.createAndStart(c, models.NewIntakeJob{Source: "api", IdempotencyKey: key, Records: body.Rows})
+	h.createAndStart(c, contacts.NewIntakeJob{Source: "api", IdempotencyKey: key, Records: body.Rows})
 }
 
-func (h *intakeHandlers) createAndStart(c *gin.Context, in models.NewIntakeJob) {
+func (h *intakeHandlers) createAndStart(c *gin.Context, in contacts.NewIntakeJob) {
 	if h.s.deps.Intake == nil {
 		h.fail(c, models.Errorf(models.EUnavailable, "imports are not available: no workflow engine configured"))
 		return
@@ -114,13 +115,13 @@ func (h *intakeHandlers) createAndStart(c *gin.Context, in models.NewIntakeJob) 
 type uploadForm struct {
 	name    string
 	data    []byte
-	mapping *models.IntakeMapping
+	mapping *contacts.IntakeMapping
 	dryRun  bool
 }
 
 func readUpload(c *gin.Context) (uploadForm, error) {
 	var f uploadForm
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, models.MaxIntakeFileBytes+1<<20)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, contacts.MaxIntakeFileBytes+1<<20)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		return f, models.FieldError(models.EInvalid, "file", "send the file as multipart/form-data")
@@ -137,7 +138,7 @@ func readUpload(c *gin.Context) (uploadForm, error) {
 		switch part.FormName() {
 		case "file":
 			f.name = part.FileName()
-			f.data, err = io.ReadAll(io.LimitReader(part, models.MaxIntakeFileBytes+1))
+			f.data, err = io.ReadAll(io.LimitReader(part, contacts.MaxIntakeFileBytes+1))
 			if err != nil {
 				return f, uploadErr(err)
 			}
@@ -147,7 +148,7 @@ func readUpload(c *gin.Context) (uploadForm, error) {
 			if err != nil {
 				return f, uploadErr(err)
 			}
-			var m models.IntakeMapping
+			var m contacts.IntakeMapping
 			dec := json.NewDecoder(strings.NewReader(string(raw)))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&m); err != nil {
@@ -173,7 +174,7 @@ func readUpload(c *gin.Context) (uploadForm, error) {
 func uploadErr(err error) error {
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
-		return models.FieldError(models.ETooLarge, "file", "file is larger than %d MB", models.MaxIntakeFileBytes>>20)
+		return models.FieldError(models.ETooLarge, "file", "file is larger than %d MB", contacts.MaxIntakeFileBytes>>20)
 	}
 	if errors.Is(err, multipart.ErrMessageTooLarge) {
 		return models.FieldError(models.ETooLarge, "file", "upload is too large")
@@ -184,11 +185,11 @@ func uploadErr(err error) error {
 // dryRunBody reports what an import would do: the columns found, the
 // mapping used (guessed when none was sent) and the per-row outcome.
 type dryRunBody struct {
-	Format   string                `json:"format"`
-	Headers  []string              `json:"headers"`
-	Mapping  models.IntakeMapping  `json:"mapping"`
-	Progress models.IntakeProgress `json:"progress"`
-	Rows     []models.RowResult    `json:"rows"` // the first 200
+	Format   string                  `json:"format"`
+	Headers  []string                `json:"headers"`
+	Mapping  contacts.IntakeMapping  `json:"mapping"`
+	Progress contacts.IntakeProgress `json:"progress"`
+	Rows     []contacts.RowResult    `json:"rows"` // the first 200
 }
 
 // upload takes a CSV/XLSX file with a column mapping. With dryRun=true it
@@ -199,12 +200,12 @@ func (h *intakeHandlers) upload(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	table, format, err := models.ParseUpload(form.data)
+	table, format, err := contacts.ParseUpload(form.data)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	mapping := models.GuessMapping(table.Headers)
+	mapping := contacts.GuessMapping(table.Headers)
 	if form.mapping != nil {
 		mapping = *form.mapping
 	}
@@ -229,15 +230,15 @@ func (h *intakeHandlers) upload(c *gin.Context) {
 		h.fail(c, models.FieldError(models.EUnprocessable, "file", "file has a header but no rows"))
 		return
 	}
-	h.createAndStart(c, models.NewIntakeJob{Source: format, FileName: form.name, Mapping: mapping, RowNos: rowNos, Records: records,
+	h.createAndStart(c, contacts.NewIntakeJob{Source: format, FileName: form.name, Mapping: mapping, RowNos: rowNos, Records: records,
 		IdempotencyKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))})
 }
 
-func (h *intakeHandlers) job(c *gin.Context) (models.IntakeJob, bool) {
+func (h *intakeHandlers) job(c *gin.Context) (contacts.IntakeJob, bool) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		h.fail(c, err)
-		return models.IntakeJob{}, false
+		return contacts.IntakeJob{}, false
 	}
 	j, err := h.intake.Get(c.Request.Context(), principal(c), id)
 	if err != nil {
@@ -282,11 +283,11 @@ func (h *intakeHandlers) cancel(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if j.Status == models.IntakeCompleted || j.Status == models.IntakeFailed {
+	if j.Status == contacts.IntakeCompleted || j.Status == contacts.IntakeFailed {
 		h.fail(c, models.FieldError(models.EConflict, "id", "intake job %d is already %s", j.ID, j.Status))
 		return
 	}
-	if err := h.intake.SetStatus(ctx, j.ID, models.IntakeCancelled, "cancelled by agent "+strconv.FormatInt(principal(c).AgentID, 10)); err != nil {
+	if err := h.intake.SetStatus(ctx, j.ID, contacts.IntakeCancelled, "cancelled by agent "+strconv.FormatInt(principal(c).AgentID, 10)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -316,8 +317,8 @@ func (h *intakeHandlers) report(c *gin.Context) {
 	c.Status(http.StatusOK)
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write([]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id"})
-	err := h.intake.ReportRows(ctx, j.ID, func(r models.IntakeRow) error {
-		var rec models.IntakeRecord
+	err := h.intake.ReportRows(ctx, j.ID, func(r contacts.IntakeRow) error {
+		var rec contacts.IntakeRecord
 		_ = json.Unmarshal(r.Raw, &rec)
 		result, e164, cid := "pending", "", ""
 		if r.Result != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
@@ -56,7 +58,7 @@ func (r *chunkRunner) drive(ctx context.Context, jobID int64) error {
 		}
 		after = res.LastRowNo
 	}
-	_, err := r.acts.FinishIntake(ctx, jobID, models.IntakeCompleted, "")
+	_, err := r.acts.FinishIntake(ctx, jobID, contacts.IntakeCompleted, "")
 	return err
 }
 
@@ -65,12 +67,12 @@ func (r *chunkRunner) CancelIntake(context.Context, int64) error { return nil }
 func newIntakeEnv(t *testing.T, run bool, chunk int) (*env, *chunkRunner) {
 	t.Helper()
 	tdb := testenv.NewDB(t)
-	tokens, err := models.NewTokens(tdb.Gorm, testSecret)
+	tokens, err := identity.NewTokens(tdb.Gorm, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	runner := &chunkRunner{run: run, chunk: chunk, acts: &activities.Intake{
-		Store: models.IntakeStore{DB: tdb.Gorm, Events: models.EventStore{DB: tdb.Gorm}},
+		Store: contacts.IntakeStore{DB: tdb.Gorm, Events: models.EventStore{DB: tdb.Gorm}},
 	}}
 	srv := api.New(api.Deps{
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
@@ -116,8 +118,8 @@ func (e *env) uploadKey(token, key, name string, data []byte, fields map[string]
 }
 
 type jobResp struct {
-	Job      models.IntakeJob      `json:"job"`
-	Progress models.IntakeProgress `json:"progress"`
+	Job      contacts.IntakeJob      `json:"job"`
+	Progress contacts.IntakeProgress `json:"progress"`
 }
 
 // report downloads the job's report as row -> "result|reason|e164".
@@ -154,21 +156,21 @@ const mixedCSV = "Nama,No HP,Kota,No Kontrak\n" +
 func TestIntakeMixedCSVReport(t *testing.T) {
 	e, runner := newIntakeEnv(t, true, 3)
 	_, admin := e.admin()
-	var dewi models.ContactRecord
+	var dewi contacts.ContactRecord
 	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0815-5555-6666", "name": "Dewi", "attributes": map[string]any{"vip": "yes"}}), 201).json(t, &dewi)
 
 	// Dry run: reports, writes nothing.
 	var dry struct {
-		Format   string                `json:"format"`
-		Headers  []string              `json:"headers"`
-		Mapping  models.IntakeMapping  `json:"mapping"`
-		Progress models.IntakeProgress `json:"progress"`
+		Format   string                  `json:"format"`
+		Headers  []string                `json:"headers"`
+		Mapping  contacts.IntakeMapping  `json:"mapping"`
+		Progress contacts.IntakeProgress `json:"progress"`
 	}
 	e.must(e.upload(admin, "mixed.csv", []byte(mixedCSV), map[string]string{"dryRun": "true"}), 200).json(t, &dry)
 	if dry.Format != "csv" || dry.Mapping.Phone != "No HP" || dry.Mapping.Name != "Nama" || dry.Mapping.CaseRef != "No Kontrak" || dry.Mapping.Attributes["Kota"] != "Kota" {
 		t.Fatalf("dry run mapping: %+v", dry)
 	}
-	want := models.IntakeProgress{Status: "dry_run", Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
+	want := contacts.IntakeProgress{Status: "dry_run", Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
 	if dry.Progress != want {
 		t.Fatalf("dry run progress\n got %+v\nwant %+v", dry.Progress, want)
 	}
@@ -210,23 +212,23 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	}
 	var jr jobResp
 	e.must(e.do("GET", "/api/v1/intake/"+itoa(job.Job.ID), admin, nil), 200).json(t, &jr)
-	wantP := models.IntakeProgress{JobID: job.Job.ID, Status: models.IntakeCompleted, Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
+	wantP := contacts.IntakeProgress{JobID: job.Job.ID, Status: contacts.IntakeCompleted, Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
 	if jr.Progress != wantP {
 		t.Fatalf("progress\n got %+v\nwant %+v", jr.Progress, wantP)
 	}
-	var c models.ContactRecord
+	var c contacts.ContactRecord
 	e.db.Where("phone_e164 = ?", "+6281311112222").Take(&c)
 	if c.Name != "José Müller Ñandú" || !strings.Contains(string(c.Attributes), `"city": "Denpasar"`) {
 		t.Fatalf("diacritics contact: %+v %s", c, c.Attributes)
 	}
-	c = models.ContactRecord{}
+	c = contacts.ContactRecord{}
 	e.db.Take(&c, dewi.ID)
 	if c.Name != "Dewi Existing" || !strings.Contains(string(c.Attributes), `"vip": "yes"`) || !strings.Contains(string(c.Attributes), `"city": "Surabaya"`) {
 		t.Fatalf("updated contact keeps and merges attributes: %+v %s", c, c.Attributes)
 	}
 
 	// The case rows wait for the cases area with their contact and fields.
-	pend, err := models.IntakeStore{DB: e.db}.CasePending(t.Context(), job.Job.ID, 0, 100)
+	pend, err := contacts.IntakeStore{DB: e.db}.CasePending(t.Context(), job.Job.ID, 0, 100)
 	if err != nil || len(pend) != 1 || pend[0].RowNo != 11 || pend[0].Record.CaseRef != "K-001" || pend[0].ContactID == 0 {
 		t.Fatalf("case pending: %v %+v", err, pend)
 	}
@@ -325,7 +327,7 @@ func TestIntakeBadFiles(t *testing.T) {
 		{"bad mapping json", []byte("Nama,HP\nBudi,0812\n"), map[string]string{"mapping": `{"phone":`}, 400, "mapping"},
 		{"header only", []byte("Nama,HP\n"), nil, 422, "file"},
 		{"broken zip", append([]byte("PK\x03\x04"), bytes.Repeat([]byte{1}, 100)...), nil, 422, "file"},
-		{"too large", append([]byte("HP\n"), bytes.Repeat([]byte("0812-3456-789\n"), (models.MaxIntakeFileBytes/14)+10)...), nil, 413, "file"},
+		{"too large", append([]byte("HP\n"), bytes.Repeat([]byte("0812-3456-789\n"), (contacts.MaxIntakeFileBytes/14)+10)...), nil, 413, "file"},
 	}
 	for _, c := range cases {
 		r := e.upload(admin, "x.csv", c.data, c.fields)
@@ -377,7 +379,7 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	if rep := e.report(admin, first.Job.ID); rep["4"] != `error|agent "ghost@example.com" not found|+6281277770003` {
 		t.Fatalf("unknown agent row: %v", rep)
 	}
-	var owned models.ContactRecord
+	var owned contacts.ContactRecord
 	e.db.Where("phone_e164 = ?", "+6281277770001").Take(&owned)
 	if owned.OwnerAgentID == nil || *owned.OwnerAgentID != adminID || !strings.Contains(string(owned.Attributes), "gold") {
 		t.Fatalf("agent column sets the owner: %+v", owned)
@@ -389,8 +391,8 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 		t.Fatalf("same key twice: jobs %d nContacts %d", jobs, nContacts)
 	}
 	var jl struct {
-		Items []models.IntakeJob `json:"items"`
-		Total int64              `json:"total"`
+		Items []contacts.IntakeJob `json:"items"`
+		Total int64                `json:"total"`
 	}
 	e.must(e.do("GET", "/api/v1/intake", admin, nil), 200).json(t, &jl)
 	if jl.Total != 1 || jl.Items[0].ID != first.Job.ID || jl.Items[0].Source != "api" {
@@ -398,7 +400,7 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	}
 	e.must(req("batch-2", map[string]any{"rows": []any{}}), 400)
 	e.must(req("batch-2", map[string]any{"rows": []any{map[string]any{"phone": "1", "extra": 1}}}), 400)
-	big := make([]map[string]string, models.MaxIntakeAPIRows+1)
+	big := make([]map[string]string, contacts.MaxIntakeAPIRows+1)
 	for i := range big {
 		big[i] = map[string]string{"phone": "0812"}
 	}
@@ -408,16 +410,16 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	runner.run = false
 	var job jobResp
 	e.must(req("batch-4", map[string]any{"rows": []map[string]string{{"phone": "0812-7777-0009"}}}), 202).json(t, &job)
-	var p models.IntakeProgress
+	var p contacts.IntakeProgress
 	e.must(e.do("POST", "/api/v1/intake/"+itoa(job.Job.ID)+"/cancel", admin, nil), 200).json(t, &p)
-	if p.Status != models.IntakeCancelled {
+	if p.Status != contacts.IntakeCancelled {
 		t.Fatalf("cancel: %+v", p)
 	}
 	if err := runner.drive(t.Context(), job.Job.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.must(e.do("GET", "/api/v1/intake/"+itoa(job.Job.ID), admin, nil), 200).json(t, &job)
-	if job.Job.Status != models.IntakeCancelled || job.Progress.Processed != 0 {
+	if job.Job.Status != contacts.IntakeCancelled || job.Progress.Processed != 0 {
 		t.Fatalf("cancelled job ran: %+v", job)
 	}
 	e.must(e.do("POST", "/api/v1/intake/"+itoa(first.Job.ID)+"/cancel", admin, nil), 409)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func (s *Server) mountRoles(v1 *gin.RouterGroup) {
@@ -17,7 +18,7 @@ func (s *Server) mountRoles(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodDelete, "/roles/:id", models.PermRolesDelete, s.deleteRole)
 }
 
-func (s *Server) roleStore() models.RoleStore { return models.RoleStore{DB: s.deps.DB} }
+func (s *Server) roleStore() identity.RoleStore { return identity.RoleStore{DB: s.deps.DB} }
 
 func (s *Server) listPermissions(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": models.PermissionCatalog()})
@@ -33,7 +34,7 @@ func (s *Server) listRoles(c *gin.Context) {
 }
 
 func (s *Server) createRole(c *gin.Context) {
-	var in models.RoleInput
+	var in identity.RoleInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -66,7 +67,7 @@ func (s *Server) updateRole(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	var in models.RolePatch
+	var in identity.RolePatch
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func TestCustomRoleLifecycle(t *testing.T) {
@@ -20,7 +21,7 @@ func TestCustomRoleLifecycle(t *testing.T) {
 	}
 
 	// Create.
-	var r models.Role
+	var r identity.Role
 	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{
 		"name": "Quality", "permissions": []string{"inbox:read", "profile:read", "inbox:read"}, "dataScope": "teams",
 	}), 201).json(t, &r)
@@ -60,14 +61,14 @@ func TestCustomRoleLifecycle(t *testing.T) {
 
 	// The audit log has the permission edit with its diff, and the role change.
 	var al struct {
-		Items []models.AuditEntry `json:"items"`
+		Items []identity.AuditEntry `json:"items"`
 	}
 	e.must(e.do("GET", "/api/v1/audit?entity=role&entityId="+itoa(r.ID), admin, nil), 200).json(t, &al)
 	var actions []string
 	for _, it := range al.Items {
 		actions = append(actions, it.Action)
 	}
-	if !slices.Equal(actions, []string{models.AuditRoleDelete, models.AuditRolePermissions, models.AuditRoleCreate}) {
+	if !slices.Equal(actions, []string{identity.AuditRoleDelete, identity.AuditRolePermissions, identity.AuditRoleCreate}) {
 		t.Fatalf("role audit: %v", actions)
 	}
 	if d := al.Items[1].Details; len(d["added"].([]any)) != 1 || len(d["removed"].([]any)) != 1 {
@@ -88,7 +89,7 @@ func TestSystemRolesAreProtected(t *testing.T) {
 	}
 	e.must(e.do("PATCH", "/api/v1/roles/"+itoa(adminRole), admin, map[string]any{"dataScope": "own"}), 422)
 	e.must(e.do("PATCH", "/api/v1/roles/"+itoa(agentRole), admin, map[string]any{"name": "Worker"}), 422)
-	var r models.Role
+	var r identity.Role
 	e.must(e.do("GET", "/api/v1/roles/"+itoa(adminRole), admin, nil), 200).json(t, &r)
 	if len(r.Permissions) != len(models.AllPermissions()) || !r.System {
 		t.Fatalf("admin role: %+v", r)

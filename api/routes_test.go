@@ -11,6 +11,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // publicRoutes are the only routes allowed without a login. Adding one is a
@@ -69,12 +70,12 @@ var pathParam = regexp.MustCompile(`[:*][A-Za-z_]+`)
 // change nothing. Routes added later are covered automatically.
 func TestPermissionMatrix(t *testing.T) {
 	e := newEnv(t)
-	roles, err := models.RoleStore{DB: e.db}.List(context.Background())
+	roles, err := identity.RoleStore{DB: e.db}.List(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	type subject struct {
-		role  models.Role
+		role  identity.Role
 		email string
 		token string
 	}

@@ -7,17 +7,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/workflows"
 )
 
 type senderHandlers struct {
 	s     *Server
-	store models.SenderStore
+	store senders.SenderStore
 }
 
 // mountSenders registers business-number management and allocation.
 func (s *Server) mountSenders(v1 *gin.RouterGroup) {
-	h := &senderHandlers{s: s, store: models.SenderStore{DB: s.deps.DB}}
+	h := &senderHandlers{s: s, store: senders.SenderStore{DB: s.deps.DB}}
 	r, w := models.Permission("senders:read"), models.Permission("senders:write")
 	s.handle(v1, http.MethodGet, "/senders", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/senders", w, s.needDB, h.create)
@@ -59,7 +61,7 @@ func (h *senderHandlers) list(c *gin.Context) {
 }
 
 func (h *senderHandlers) create(c *gin.Context) {
-	var in models.SenderInput
+	var in senders.SenderInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -90,7 +92,7 @@ func (h *senderHandlers) update(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	var in models.SenderInput
+	var in senders.SenderInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -149,7 +151,7 @@ func (h *senderHandlers) allocate(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	var in models.AllocationInput
+	var in senders.AllocationInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -187,7 +189,7 @@ type SenderStates interface {
 // senderDispatch answers GET /senders/:id/dispatch.
 type senderDispatch struct {
 	Dispatcher *workflows.SenderState `json:"dispatcher,omitempty"`
-	Usage      models.DispatchUsage   `json:"usage"`
+	Usage      dispatch.DispatchUsage `json:"usage"`
 }
 
 func (h *senderHandlers) dispatch(c *gin.Context) {
@@ -196,7 +198,7 @@ func (h *senderHandlers) dispatch(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	u, err := models.Dispatch{DB: h.s.deps.DB}.Usage(c.Request.Context(), id)
+	u, err := dispatch.Dispatch{DB: h.s.deps.DB}.Usage(c.Request.Context(), id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return

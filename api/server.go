@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 // Deps are what the api role needs; cmd/scrm fills them.
@@ -31,7 +32,7 @@ type Deps struct {
 	// DB is the PostgreSQL handle the stores use.
 	DB *gorm.DB
 	// Tokens logs agents in, refreshes and ends sessions (usually also Auth).
-	Tokens *models.Tokens
+	Tokens *identity.Tokens
 	// Events, when set, receives realtime events after commit.
 	Events models.EventPublisher
 	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is

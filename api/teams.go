@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func (s *Server) mountTeams(v1 *gin.RouterGroup) {
@@ -18,7 +19,7 @@ func (s *Server) mountTeams(v1 *gin.RouterGroup) {
 	s.handle(v1, http.MethodDelete, "/teams/:id/members/:agentId", models.PermTeamsWrite, s.removeTeamMember)
 }
 
-func (s *Server) teamStore() models.TeamStore { return models.TeamStore{DB: s.deps.DB} }
+func (s *Server) teamStore() identity.TeamStore { return identity.TeamStore{DB: s.deps.DB} }
 
 func (s *Server) listTeams(c *gin.Context) {
 	teams, err := s.teamStore().List(c.Request.Context(), principal(c))
@@ -30,7 +31,7 @@ func (s *Server) listTeams(c *gin.Context) {
 }
 
 func (s *Server) createTeam(c *gin.Context) {
-	var in models.TeamInput
+	var in identity.TeamInput
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return
@@ -63,7 +64,7 @@ func (s *Server) updateTeam(c *gin.Context) {
 		WriteError(c, s.deps.Logger, err)
 		return
 	}
-	var in models.TeamPatch
+	var in identity.TeamPatch
 	if err := bindJSON(c, &in); err != nil {
 		WriteError(c, s.deps.Logger, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func TestTeamMembership(t *testing.T) {
@@ -12,13 +13,13 @@ func TestTeamMembership(t *testing.T) {
 	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent))
 	a2 := e.agent("a2@example.com", e.roleID(models.RoleKeyAgent))
 
-	var team models.Team
+	var team identity.Team
 	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Retail", "strategy": "least_loaded"}), 201).json(t, &team)
 	if team.Strategy != "least_loaded" || len(team.Members) != 0 {
 		t.Fatalf("team: %+v", team)
 	}
 	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "RETAIL"}), 409)
-	var other models.Team
+	var other identity.Team
 	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Corporate"}), 201).json(t, &other)
 	if other.Strategy != "round_robin" {
 		t.Fatalf("default strategy %q", other.Strategy)
@@ -32,7 +33,7 @@ func TestTeamMembership(t *testing.T) {
 	}
 	// An agent may be in several teams.
 	e.must(e.do("PUT", "/api/v1/teams/"+itoa(other.ID)+"/members/"+itoa(a2), admin, map[string]any{"teamRole": "member"}), 200)
-	var a models.Agent
+	var a identity.Agent
 	e.must(e.do("GET", "/api/v1/agents/"+itoa(a2), admin, nil), 200).json(t, &a)
 	if len(a.Teams) != 2 {
 		t.Fatalf("agent teams: %+v", a.Teams)
@@ -57,7 +58,7 @@ func TestTeamMembership(t *testing.T) {
 
 	// Team reads follow the data scope: a plain member sees only itself in
 	// the member list, the lead sees everyone, outsiders see no team at all.
-	var seen models.Team
+	var seen identity.Team
 	e.must(e.do("GET", base, tok, nil), 200).json(t, &seen)
 	if len(seen.Members) != 1 || seen.Members[0].AgentID != a2 {
 		t.Fatalf("member view: %+v", seen.Members)
@@ -70,7 +71,7 @@ func TestTeamMembership(t *testing.T) {
 	outsider := e.login("out@example.com").AccessToken
 	e.must(e.do("GET", base, outsider, nil), 404)
 	var vis struct {
-		Items []models.Team `json:"items"`
+		Items []identity.Team `json:"items"`
 	}
 	e.must(e.do("GET", "/api/v1/teams", outsider, nil), 200).json(t, &vis)
 	if len(vis.Items) != 0 {
@@ -90,7 +91,7 @@ func TestTeamMembership(t *testing.T) {
 		t.Fatalf("teams after delete: %+v", a.Teams)
 	}
 	var list struct {
-		Items []models.Team `json:"items"`
+		Items []identity.Team `json:"items"`
 	}
 	e.must(e.do("GET", "/api/v1/teams", admin, nil), 200).json(t, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != other.ID || len(list.Items[0].Members) != 1 {

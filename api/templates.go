@@ -7,16 +7,17 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 )
 
 type templateHandlers struct {
 	s     *Server
-	store models.TemplateStore
+	store templates.TemplateStore
 }
 
 // mountTemplates registers template authoring, submission and preview.
 func (s *Server) mountTemplates(v1 *gin.RouterGroup) {
-	h := &templateHandlers{s: s, store: models.TemplateStore{DB: s.deps.DB}}
+	h := &templateHandlers{s: s, store: templates.TemplateStore{DB: s.deps.DB}}
 	r, w := models.Permission("templates:read"), models.Permission("templates:write")
 	s.handle(v1, http.MethodGet, "/templates", r, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/templates", w, s.needDB, h.create)
@@ -36,7 +37,7 @@ type templateInput struct {
 }
 
 func (h *templateHandlers) list(c *gin.Context) {
-	out, err := h.store.List(c.Request.Context(), models.TemplateFilter{Status: c.Query("status"), Name: c.Query("name"), Language: c.Query("language"), Category: c.Query("category")})
+	out, err := h.store.List(c.Request.Context(), templates.TemplateFilter{Status: c.Query("status"), Name: c.Query("name"), Language: c.Query("language"), Category: c.Query("category")})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return
@@ -54,7 +55,7 @@ func (h *templateHandlers) create(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, models.FieldError(models.EInvalid, "components", "is required"))
 		return
 	}
-	out, err := h.store.Create(c.Request.Context(), models.Template{Name: in.Name, Language: in.Language, Category: in.Category,
+	out, err := h.store.Create(c.Request.Context(), templates.Template{Name: in.Name, Language: in.Language, Category: in.Category,
 		ParameterFormat: in.ParameterFormat, Components: in.Components, WABAID: in.WABAID})
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
@@ -66,7 +67,7 @@ func (h *templateHandlers) create(c *gin.Context) {
 func (h *templateHandlers) get(c *gin.Context) {
 	id, err := idParam(c, "id")
 	if err == nil {
-		var out models.Template
+		var out templates.Template
 		if out, err = h.store.Get(c.Request.Context(), id); err == nil {
 			c.JSON(http.StatusOK, out)
 			return
@@ -121,7 +122,7 @@ func (h *templateHandlers) render(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	r, err := models.RenderTemplate(t, in.Mapping, in.Values)
+	r, err := templates.RenderTemplate(t, in.Mapping, in.Values)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/senders"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker/testenv"
@@ -134,7 +136,7 @@ func TestSendersREST(t *testing.T) {
 	if code, out := e.do("POST", path, "admin", `{"teamId":2,"role":"boss"}`); code != 400 || errField(out) != "role" {
 		t.Fatalf("bad role: %d %v", code, out)
 	}
-	store := models.SenderStore{DB: e.db.Gorm}
+	store := senders.SenderStore{DB: e.db.Gorm}
 	ch, err := store.SenderFor(context.Background(), 5, 0)
 	if err != nil || ch.Sender.ID != id {
 		t.Fatalf("primary choice: %+v %v", ch, err)
@@ -221,9 +223,9 @@ func TestTemplatesREST(t *testing.T) {
 		t.Fatalf("resubmit approved: %d", code)
 	}
 	// The rendered template is accepted by the simulator (right parameter counts).
-	var tplRow models.Template
+	var tplRow templates.Template
 	e.db.Gorm.First(&tplRow, id)
-	r, err := models.RenderTemplate(tplRow, map[string]string{"body.1": "ref", "body.2": "amt", "body.3": "due", "header.1": "name", "button.1.1": "ref"},
+	r, err := templates.RenderTemplate(tplRow, map[string]string{"body.1": "ref", "body.2": "amt", "body.3": "due", "header.1": "name", "button.1.1": "ref"},
 		map[string]string{"ref": "INV-9", "amt": "Rp 1", "due": "besok", "name": "Putu"})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -25,12 +27,12 @@ type webhookHandler struct {
 	log         *slog.Logger
 	secret      []byte
 	verifyToken string
-	store       *models.InboundStore // nil when no DB is configured
+	store       *inbox.InboundStore // nil when no DB is configured
 	events      models.EventPublisher
 	convs       ConversationSignaler
-	signals     models.WindowSignals
+	signals     inbox.WindowSignals
 	cases       CaseWorkflows
-	caseStore   models.CaseStore
+	caseStore   cases.CaseStore
 	metrics     webhookMetrics
 }
 
@@ -68,13 +70,13 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		verifyToken: s.deps.WABAVerifyToken,
 		events:      s.deps.Events,
 		convs:       s.deps.Conversations,
-		signals:     models.WindowSignals{DB: s.deps.DB},
+		signals:     inbox.WindowSignals{DB: s.deps.DB},
 		cases:       s.deps.Cases,
-		caseStore:   models.CaseStore{DB: s.deps.DB},
+		caseStore:   cases.CaseStore{DB: s.deps.DB},
 		metrics:     newWebhookMetrics(s.deps.Registry),
 	}
 	if s.deps.DB != nil {
-		h.store = &models.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
+		h.store = &inbox.InboundStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
 	}
 	s.handle(e, http.MethodGet, "/webhooks/whatsapp", Public, h.verify)
 	s.handle(e, http.MethodPost, "/webhooks/whatsapp", Public, h.receive)
@@ -177,8 +179,8 @@ func (h *webhookHandler) receive(c *gin.Context) {
 
 // BatchFromWebhook maps a decoded delivery to what the store needs and
 // reports what it had to skip. now stands in for missing timestamps.
-func BatchFromWebhook(p *waba.Parsed, now time.Time) (models.InboundBatch, []string) {
-	var b models.InboundBatch
+func BatchFromWebhook(p *waba.Parsed, now time.Time) (inbox.InboundBatch, []string) {
+	var b inbox.InboundBatch
 	var warn []string
 	for _, ch := range p.Changes {
 		switch {
@@ -205,7 +207,7 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (models.InboundBatch, []str
 			}
 		case ch.TemplateStatus != nil:
 			t := ch.TemplateStatus
-			tc := models.TemplateStatusChange{
+			tc := inbox.TemplateStatusChange{
 				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage,
 				Reason: t.Reason,
 			}
@@ -229,13 +231,13 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (models.InboundBatch, []str
 			b.Templates = append(b.Templates, tc)
 		case ch.TemplateQuality != nil:
 			t := ch.TemplateQuality
-			b.Templates = append(b.Templates, models.TemplateStatusChange{
+			b.Templates = append(b.Templates, inbox.TemplateStatusChange{
 				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage,
 				Quality: strings.ToUpper(t.NewQualityScore),
 			})
 		case ch.PhoneQuality != nil:
 			q := ch.PhoneQuality
-			b.Senders = append(b.Senders, models.SenderQualityChange{
+			b.Senders = append(b.Senders, inbox.SenderQualityChange{
 				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.CurrentLimit,
 			})
 		case ch.Account != nil:
@@ -252,8 +254,8 @@ func metaID(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, now time.Time) (models.InboundMessage, bool) {
-	in := models.InboundMessage{
+func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, now time.Time) (inbox.InboundMessage, bool) {
+	in := inbox.InboundMessage{
 		PhoneNumberID: v.Metadata.PhoneNumberID,
 		DisplayNumber: v.Metadata.DisplayPhoneNumber,
 		WABAID:        wabaID,
@@ -287,16 +289,16 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 	return in, ok
 }
 
-func statusFrom(st waba.Status, now time.Time) (models.StatusUpdate, bool) {
+func statusFrom(st waba.Status, now time.Time) (inbox.StatusUpdate, bool) {
 	switch st.Status {
 	case models.MsgSent, models.MsgDelivered, models.MsgRead, models.MsgFailed:
 	default:
-		return models.StatusUpdate{}, false
+		return inbox.StatusUpdate{}, false
 	}
 	if st.ID == "" {
-		return models.StatusUpdate{}, false
+		return inbox.StatusUpdate{}, false
 	}
-	su := models.StatusUpdate{
+	su := inbox.StatusUpdate{
 		WAMID: st.ID, Status: st.Status, Timestamp: waba.ParseTimestamp(st.Timestamp, now),
 		RecipientID: st.RecipientID, BizOpaque: st.BizOpaqueCallbackData,
 	}

@@ -10,12 +10,12 @@ import (
 
 // Postgres error codes the stores translate into domain errors.
 const (
-	pgUniqueViolation     = "23505"
-	pgForeignKeyViolation = "23503"
+	PGUniqueViolation     = "23505"
+	PGForeignKeyViolation = "23503"
 )
 
 // pgError returns the SQLSTATE and constraint of a PostgreSQL error ("" if none).
-func pgError(err error) (code, constraint string) {
+func PGError(err error) (code, constraint string) {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code, pe.ConstraintName
@@ -25,7 +25,7 @@ func pgError(err error) (code, constraint string) {
 
 // jsonValue binds v as a JSONB parameter in map-based updates (where GORM
 // serializers do not apply).
-func jsonValue(v any) any {
+func JSONValue(v any) any {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		raw = []byte("null")

@@ -20,7 +20,7 @@ func NormalizePhone(raw string) (string, error) {
 	}
 	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:]
-	} else if !strings.HasPrefix(s, "+") && strings.HasPrefix(digitsOnly(s), "62") {
+	} else if !strings.HasPrefix(s, "+") && strings.HasPrefix(DigitsOnly(s), "62") {
 		s = "+" + s
 	}
 	num, err := phonenumbers.Parse(s, DefaultPhoneRegion)
@@ -36,7 +36,7 @@ func NormalizePhone(raw string) (string, error) {
 // WAIDFromE164 is the WhatsApp id form of an E.164 number (digits only).
 func WAIDFromE164(e164 string) string { return strings.TrimPrefix(e164, "+") }
 
-func digitsOnly(s string) string {
+func DigitsOnly(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r >= '0' && r <= '9' {

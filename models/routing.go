@@ -45,7 +45,7 @@ func PickLeastLoaded(cands []Candidate) int64 {
 // pickFromTeam chooses an agent of teamID by the team's strategy among
 // active, online members under capacity (capCol), with load from loadSQL.
 // It advances the team's round-robin cursor (cursorCol) under a row lock.
-func pickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) (agent int64, strategy, reason string, err error) {
+func PickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) (agent int64, strategy, reason string, err error) {
 	var team struct {
 		Strategy string
 		Cursor   int64

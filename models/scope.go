@@ -70,7 +70,8 @@ const (
 	MaxPageLimit     = 200
 )
 
-func (p Page) normal() Page {
+// Normal returns p with defaults and bounds applied.
+func (p Page) Normal() Page {
 	if p.Limit <= 0 {
 		p.Limit = DefaultPageLimit
 	}
@@ -83,5 +84,3 @@ func (p Page) normal() Page {
 	return p
 }
 
-// Normal returns p with defaults and bounds applied.
-func (p Page) Normal() Page { return p.normal() }

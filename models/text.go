@@ -3,7 +3,7 @@ package models
 import "unicode/utf8"
 
 // ellipsize cuts s to n runes, marking the cut.
-func ellipsize(s string, n int) string {
+func Ellipsize(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -132,10 +132,10 @@ type Conversation struct {
 
 // Audience of a conversation: its assignee and team.
 func (c Conversation) Audience() Audience {
-	return audienceOf(c.AssigneeAgentID, c.TeamID)
+	return AudienceOf(c.AssigneeAgentID, c.TeamID)
 }
 
-func audienceOf(agent, team *int64) Audience {
+func AudienceOf(agent, team *int64) Audience {
 	var a Audience
 	if agent != nil {
 		a.AgentIDs = []int64{*agent}

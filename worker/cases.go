@@ -15,6 +15,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -121,8 +122,8 @@ func (w CaseWorkflows) Redistribute(ctx context.Context, teamID, agentID, by int
 }
 
 // RedistributeProgress queries a redistribution's progress.
-func (w CaseWorkflows) RedistributeProgress(ctx context.Context, id string) (models.RedistributeProgress, error) {
-	var p models.RedistributeProgress
+func (w CaseWorkflows) RedistributeProgress(ctx context.Context, id string) (cases.RedistributeProgress, error) {
+	var p cases.RedistributeProgress
 	if !strings.HasPrefix(id, "redistribute:") {
 		return p, models.Errorf(models.ENotFound, "redistribution %q not found", id)
 	}

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -39,7 +40,7 @@ func (s ConversationSignaler) start(ctx context.Context, senderID, contactID, co
 
 // WindowOpened tells (or starts) the conversation's workflow that a
 // customer message opened the window.
-func (s ConversationSignaler) WindowOpened(ctx context.Context, o models.OpenedWindow) error {
+func (s ConversationSignaler) WindowOpened(ctx context.Context, o inbox.OpenedWindow) error {
 	return s.start(ctx, o.SenderID, o.ContactID, o.ConversationID, workflows.SignalConversationInbound,
 		workflows.InboundSignal{MessageID: o.MessageID, At: time.Now().UTC()})
 }
@@ -62,7 +63,7 @@ func (s ConversationSignaler) Changed(ctx context.Context, c models.Conversation
 // WindowSignalDrainer re-sends "window opened" signals that the api could
 // not deliver (crash between commit and signal, Temporal briefly down).
 type WindowSignalDrainer struct {
-	Store    models.WindowSignals
+	Store    inbox.WindowSignals
 	Signaler ConversationSignaler
 	Every    time.Duration
 	Logger   *slog.Logger

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // CampaignInput starts (or continues) a campaign. The audience is never in
@@ -56,7 +57,7 @@ type CampaignProgress struct {
 type campaignRun struct {
 	in        CampaignInput
 	acts      *activities.Campaign
-	plan      models.CampaignPlan
+	plan      campaigns.CampaignPlan
 	p         *CampaignProgress
 	pauseCh   workflow.ReceiveChannel
 	resumeCh  workflow.ReceiveChannel
@@ -155,7 +156,7 @@ func (r *campaignRun) gate(ctx workflow.Context) (bool, error) {
 	if !r.p.Paused {
 		return true, nil
 	}
-	if err := r.setStatus(ctx, models.CampaignPaused, "paused by user"); err != nil {
+	if err := r.setStatus(ctx, campaigns.CampaignPaused, "paused by user"); err != nil {
 		return false, err
 	}
 	for r.p.Paused && !r.cancelled {
@@ -169,7 +170,7 @@ func (r *campaignRun) gate(ctx workflow.Context) (bool, error) {
 		return false, nil
 	}
 	r.resumed = true
-	return true, r.setStatus(ctx, models.CampaignRunning, "")
+	return true, r.setStatus(ctx, campaigns.CampaignRunning, "")
 }
 
 // sleepUntil waits durably for t; a cancel signal cuts it short (pause and
@@ -210,12 +211,12 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 	}
 	if r.p.Runs == 1 && r.in.Retry {
 		r.p.Exhausted, r.resumed = true, true // the queue is all there is; wake its numbers
-		if err := r.setStatus(ctx, models.CampaignRunning, "retrying failed recipients"); err != nil {
+		if err := r.setStatus(ctx, campaigns.CampaignRunning, "retrying failed recipients"); err != nil {
 			return *r.p, err
 		}
 	} else if r.p.Runs == 1 {
 		if r.plan.StartAt != nil && r.plan.StartAt.After(workflow.Now(ctx)) {
-			if err := r.setStatus(ctx, models.CampaignScheduled, ""); err != nil {
+			if err := r.setStatus(ctx, campaigns.CampaignScheduled, ""); err != nil {
 				return *r.p, err
 			}
 			if err := r.sleepUntil(ctx, *r.plan.StartAt); err != nil {
@@ -223,7 +224,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 			}
 		}
 		if !r.cancelled {
-			if err := r.setStatus(ctx, models.CampaignRunning, ""); err != nil {
+			if err := r.setStatus(ctx, campaigns.CampaignRunning, ""); err != nil {
 				return *r.p, err
 			}
 		}
@@ -243,10 +244,10 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 			return *r.p, err
 		}
 		if !ok {
-			return r.finish(ctx, models.CampaignCancelled, "cancelled by user")
+			return r.finish(ctx, campaigns.CampaignCancelled, "cancelled by user")
 		}
 		if r.plan.EndAt != nil && !workflow.Now(ctx).Before(*r.plan.EndAt) {
-			return r.finish(ctx, models.CampaignCompleted, "end time reached")
+			return r.finish(ctx, campaigns.CampaignCompleted, "end time reached")
 		}
 		if runPages >= r.in.PagesPerRun {
 			next := r.in
@@ -258,9 +259,9 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 			return *r.p, err
 		}
 		if len(ids) == 0 {
-			return r.finish(ctx, models.CampaignCompleted, "")
+			return r.finish(ctx, campaigns.CampaignCompleted, "")
 		}
-		var claim models.ClaimResult
+		var claim campaigns.ClaimResult
 		if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignClaim, r.in.CampaignID, ids).Get(ctx, &claim); err != nil {
 			return *r.p, err
 		}
@@ -272,7 +273,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 			return *r.p, err
 		}
 		if r.cancelled {
-			return r.finish(ctx, models.CampaignCancelled, "cancelled by user")
+			return r.finish(ctx, campaigns.CampaignCancelled, "cancelled by user")
 		}
 		r.p.After = ids[len(ids)-1]
 		r.p.Pages++
@@ -281,9 +282,9 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 
 // sendPage sends a page zone by zone (quiet hours are local), in rounds of
 // at most mps rows per sender with at least a second between rounds.
-func (r *campaignRun) sendPage(ctx workflow.Context, sends []models.ClaimedSend, mps map[int64]int) error {
+func (r *campaignRun) sendPage(ctx workflow.Context, sends []campaigns.ClaimedSend, mps map[int64]int) error {
 	var zones []string
-	byZone := map[string][]models.ClaimedSend{}
+	byZone := map[string][]campaigns.ClaimedSend{}
 	for _, s := range sends {
 		if _, ok := byZone[s.Zone]; !ok {
 			zones = append(zones, s.Zone)

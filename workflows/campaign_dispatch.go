@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // dispatch runs a campaign whose recipients the numbers' SenderWorkflows
@@ -44,7 +44,7 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 			return *r.p, err
 		}
 		if !ok {
-			return r.finish(ctx, models.CampaignCancelled, "cancelled by user")
+			return r.finish(ctx, campaigns.CampaignCancelled, "cancelled by user")
 		}
 		if r.resumed {
 			r.resumed = false
@@ -53,14 +53,14 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 			}
 		}
 		if r.plan.EndAt != nil && !workflow.Now(ctx).Before(*r.plan.EndAt) {
-			return r.finish(ctx, models.CampaignCompleted, "end time reached")
+			return r.finish(ctx, campaigns.CampaignCompleted, "end time reached")
 		}
 		if loop >= r.in.PagesPerRun*4 || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			next := r.in
 			next.Progress = *r.p
 			return *r.p, workflow.NewContinueAsNewError(ctx, CampaignWorkflow, next)
 		}
-		var q models.CampaignQueue
+		var q campaigns.CampaignQueue
 		if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignQueue, r.in.CampaignID).Get(ctx, &q); err != nil {
 			return *r.p, err
 		}
@@ -80,7 +80,7 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 			continue
 		}
 		if r.p.Exhausted && q.Queued == 0 {
-			return r.finish(ctx, models.CampaignCompleted, "")
+			return r.finish(ctx, campaigns.CampaignCompleted, "")
 		}
 		// Due work that did not move for three polls: a wake-up may have
 		// been lost, so wake the numbers holding it whatever they report.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -29,7 +30,7 @@ type campaignFake struct {
 	n        int
 	perSec   int
 	lastSend time.Time
-	plan     models.CampaignPlan
+	plan     campaigns.CampaignPlan
 	now      func() time.Time
 	status   string
 	queue    map[int64]time.Time // contact -> not before
@@ -43,11 +44,13 @@ type campaignFake struct {
 
 func newCampaignFake(n, perSec int, q models.QuietHours) *campaignFake {
 	return &campaignFake{n: n, perSec: perSec, queue: map[int64]time.Time{}, sentAt: map[int64][]time.Time{},
-		plan: models.CampaignPlan{Status: models.CampaignDraft, QuietHours: q,
-			Senders: []models.SenderPlan{{ID: 1, ThroughputMPS: 80, Usable: true}, {ID: 2, ThroughputMPS: 80, Usable: true}}}}
+		plan: campaigns.CampaignPlan{Status: campaigns.CampaignDraft, QuietHours: q,
+			Senders: []campaigns.SenderPlan{{ID: 1, ThroughputMPS: 80, Usable: true}, {ID: 2, ThroughputMPS: 80, Usable: true}}}}
 }
 
-func (f *campaignFake) Plan(context.Context, int64) (models.CampaignPlan, error) { return f.plan, nil }
+func (f *campaignFake) Plan(context.Context, int64) (campaigns.CampaignPlan, error) {
+	return f.plan, nil
+}
 
 func (f *campaignFake) NextContacts(_ context.Context, _, after int64, limit int) ([]int64, error) {
 	f.mu.Lock()
@@ -60,44 +63,46 @@ func (f *campaignFake) NextContacts(_ context.Context, _, after int64, limit int
 	return out, nil
 }
 
-func (f *campaignFake) Claim(_ context.Context, _ int64, ids []int64) (models.ClaimResult, error) {
+func (f *campaignFake) Claim(_ context.Context, _ int64, ids []int64) (campaigns.ClaimResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.claims++
-	r := models.ClaimResult{Skipped: map[string]int{}}
+	r := campaigns.ClaimResult{Skipped: map[string]int{}}
 	now := f.now()
 	for _, id := range ids {
 		if id%10 == 0 {
-			r.Skipped[models.SkipOptedOut]++
+			r.Skipped[campaigns.SkipOptedOut]++
 			f.skipped++
 			continue
 		}
 		if _, ok := f.queue[id]; !ok && len(f.sentAt[id]) == 0 {
 			f.queue[id] = models.NextAllowed(now, jakarta, f.plan.QuietHours)
 		}
-		r.Sends = append(r.Sends, models.ClaimedSend{ContactID: id, MessageID: 1000 + id, SenderID: id%2 + 1, Zone: models.TZWIB})
+		r.Sends = append(r.Sends, campaigns.ClaimedSend{ContactID: id, MessageID: 1000 + id, SenderID: id%2 + 1, Zone: models.TZWIB})
 	}
 	return r, nil
 }
 
-func (f *campaignFake) RecordOutcomes(context.Context, int64, []models.SendOutcome) error { return nil }
+func (f *campaignFake) RecordOutcomes(context.Context, int64, []campaigns.SendOutcome) error {
+	return nil
+}
 
-func (f *campaignFake) SetStatus(_ context.Context, _ int64, status, _ string) (models.Campaign, error) {
+func (f *campaignFake) SetStatus(_ context.Context, _ int64, status, _ string) (campaigns.Campaign, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.status = status
 	f.statuss = append(f.statuss, status)
-	return models.Campaign{Status: status}, nil
+	return campaigns.Campaign{Status: status}, nil
 }
 
 func (f *campaignFake) UseSenderDispatch(context.Context, int64) error { return nil }
 
-func (f *campaignFake) RecordProgress(context.Context, int64, models.CampaignQueue) (models.Event, error) {
+func (f *campaignFake) RecordProgress(context.Context, int64, campaigns.CampaignQueue) (models.Event, error) {
 	return models.Event{}, nil
 }
 
 // Queue sends what the numbers would have sent since the last look.
-func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, error) {
+func (f *campaignFake) Queue(context.Context, int64) (campaigns.CampaignQueue, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
@@ -108,7 +113,7 @@ func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, erro
 	if f.lastSend.IsZero() || budget > 0 || f.perSec == 0 {
 		f.lastSend = now
 	}
-	if f.status == models.CampaignRunning {
+	if f.status == campaigns.CampaignRunning {
 		var due []int64
 		for id, nb := range f.queue {
 			if !nb.After(now) {
@@ -130,7 +135,7 @@ func (f *campaignFake) Queue(context.Context, int64) (models.CampaignQueue, erro
 			sent++
 		}
 	}
-	q := models.CampaignQueue{Queued: int64(len(f.queue)), Skipped: int64(f.skipped)}
+	q := campaigns.CampaignQueue{Queued: int64(len(f.queue)), Skipped: int64(f.skipped)}
 	for _, ts := range f.sentAt {
 		q.Sent += int64(len(ts))
 	}
@@ -186,7 +191,7 @@ func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != models.CampaignCompleted || p.Sent != 270 || p.Skipped != 30 || len(f.sentAt) != 270 {
+	if p.Status != campaigns.CampaignCompleted || p.Sent != 270 || p.Skipped != 30 || len(f.sentAt) != 270 {
 		t.Fatalf("progress %+v, %d sent", p, len(f.sentAt))
 	}
 	saturday, tuesday := 0, 0
@@ -211,7 +216,7 @@ func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
 	if p.Polls > 40 {
 		t.Fatalf("%d polls: the workflow polled through quiet hours", p.Polls)
 	}
-	if f.statuss[0] != models.CampaignRunning || f.statuss[len(f.statuss)-1] != models.CampaignCompleted {
+	if f.statuss[0] != campaigns.CampaignRunning || f.statuss[len(f.statuss)-1] != campaigns.CampaignCompleted {
 		t.Fatalf("statuses %v", f.statuss)
 	}
 }
@@ -227,7 +232,7 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 		sentAtResume = count()
 		v, err := env.QueryWorkflow(workflows.QueryCampaignProgress)
 		var p workflows.CampaignProgress
-		if err != nil || v.Get(&p) != nil || !p.Paused || p.Status != models.CampaignPaused {
+		if err != nil || v.Get(&p) != nil || !p.Paused || p.Status != campaigns.CampaignPaused {
 			t.Errorf("paused progress %+v %v", p, err)
 		}
 		env.SignalWorkflow(workflows.SignalCampaignResume, nil)
@@ -239,7 +244,7 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 	}
 	var p workflows.CampaignProgress
 	_ = env.GetWorkflowResult(&p)
-	if p.Status != models.CampaignCancelled {
+	if p.Status != campaigns.CampaignCancelled {
 		t.Fatalf("status %s", p.Status)
 	}
 	if sentAtPause == 0 || sentAtPause != sentAtResume {
@@ -248,7 +253,7 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 	if n := count(); n <= sentAtResume || n >= 1800 {
 		t.Fatalf("sent %d after resume+cancel (resume at %d)", n, sentAtResume)
 	}
-	want := []string{models.CampaignRunning, models.CampaignPaused, models.CampaignRunning, models.CampaignCancelled}
+	want := []string{campaigns.CampaignRunning, campaigns.CampaignPaused, campaigns.CampaignRunning, campaigns.CampaignCancelled}
 	if fmt.Sprint(f.statuss) != fmt.Sprint(want) {
 		t.Fatalf("statuses %v", f.statuss)
 	}
@@ -285,7 +290,7 @@ func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
 	if err := env2.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != models.CampaignCompleted || p.Sent != 90 || p.Runs != 2 {
+	if p.Status != campaigns.CampaignCompleted || p.Sent != 90 || p.Runs != 2 {
 		t.Fatalf("final %+v", p)
 	}
 	for i, a := range f.afters {

@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 )
 
 // CaseConfig holds the case timings. Zero values take the defaults.
@@ -75,11 +75,11 @@ type CaseState struct {
 // update arguments (models types, so the api sends them without importing
 // the SDK).
 type (
-	CaseAssign   = models.CaseAssign
-	CaseRecall   = models.CaseRecall
-	CaseTransfer = models.CaseTransfer
-	CaseClose    = models.CaseClose
-	CaseOutcome  = models.CaseOutcome
+	CaseAssign   = cases.CaseAssign
+	CaseRecall   = cases.CaseRecall
+	CaseTransfer = cases.CaseTransfer
+	CaseClose    = cases.CaseClose
+	CaseOutcome  = cases.CaseOutcome
 )
 
 // CustomerReplied is the signal the inbox sends when the debtor writes.

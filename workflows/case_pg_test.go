@@ -10,6 +10,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/workflows"
 )
@@ -20,7 +21,7 @@ import (
 func TestCaseWorkflowOnPostgres(t *testing.T) {
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
-	st := models.CaseStore{DB: db, Events: models.EventStore{DB: db}}
+	st := cases.CaseStore{DB: db, Events: models.EventStore{DB: db}}
 	var team, other int64
 	db.Raw(`INSERT INTO teams (name) VALUES ('A') RETURNING id`).Scan(&team)
 	db.Raw(`INSERT INTO teams (name) VALUES ('B') RETURNING id`).Scan(&other)
@@ -30,7 +31,7 @@ func TestCaseWorkflowOnPostgres(t *testing.T) {
 	db.Exec(`INSERT INTO team_members (team_id, agent_id) VALUES (?, ?), (?, ?), (?, ?)`, team, ag[0], team, ag[1], other, ag[2])
 	var contact int64
 	db.Raw(`INSERT INTO contacts (phone_e164) VALUES ('+62813000') RETURNING id`).Scan(&contact)
-	c, err := st.Create(ctx, 0, models.CaseInput{Reference: "LOAN-1", TeamID: team, ContactID: &contact, Amount: 2_500_000, DueDate: "2026-10-01"})
+	c, err := st.Create(ctx, 0, cases.CaseInput{Reference: "LOAN-1", TeamID: team, ContactID: &contact, Amount: 2_500_000, DueDate: "2026-10-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestCaseWorkflowOnPostgres(t *testing.T) {
 	if manual.err != nil || manual.state.AgentID != ag[1] {
 		t.Fatalf("manual: %+v", manual)
 	}
-	if promise.err != nil || closed.err != nil || closed.state.Status != models.CaseExited || closed.state.Bucket != models.Bucket(models.DPD(c.DueDate, time.Now())) {
+	if promise.err != nil || closed.err != nil || closed.state.Status != cases.CaseExited || closed.state.Bucket != cases.Bucket(cases.DPD(c.DueDate, time.Now())) {
 		t.Fatalf("promise %v, closed %+v", promise.err, closed)
 	}
 	got, err := st.Get(ctx, models.Principal{AllScope: true}, c.ID)

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 )
 
 // IntakeInput starts (or continues) an import. Only the job id travels:
@@ -31,13 +31,13 @@ const intakeChunksPerRun = 400
 // idempotent, so a retried or replayed chunk neither duplicates nor loses
 // rows. A cancel signal stops it between chunks; the job is marked
 // cancelled and the rows done so far stay.
-func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeProgress, error) {
+func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (contacts.IntakeProgress, error) {
 	if in.ChunkSize <= 0 {
 		in.ChunkSize = 500
 	}
 	var a *activities.Intake
-	progress := models.IntakeProgress{JobID: in.JobID, Status: models.IntakeRunning}
-	if err := workflow.SetQueryHandler(ctx, QueryIntakeProgress, func() (models.IntakeProgress, error) { return progress, nil }); err != nil {
+	progress := contacts.IntakeProgress{JobID: in.JobID, Status: contacts.IntakeRunning}
+	if err := workflow.SetQueryHandler(ctx, QueryIntakeProgress, func() (contacts.IntakeProgress, error) { return progress, nil }); err != nil {
 		return progress, err
 	}
 	cancelled, runChunks := false, 0
@@ -50,8 +50,8 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 			NonRetryableErrorTypes: []string{activities.BusinessErrorType},
 		},
 	})
-	finish := func(status, reason string) (models.IntakeProgress, error) {
-		var p models.IntakeProgress
+	finish := func(status, reason string) (contacts.IntakeProgress, error) {
+		var p contacts.IntakeProgress
 		// A disconnected context so the final status is written even when
 		// the workflow itself is being cancelled.
 		dctx, _ := workflow.NewDisconnectedContext(actx)
@@ -66,7 +66,7 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 			cancelled = true
 		}
 		if cancelled {
-			return finish(models.IntakeCancelled, "cancelled")
+			return finish(contacts.IntakeCancelled, "cancelled")
 		}
 		if runChunks >= intakeChunksPerRun {
 			return progress, workflow.NewContinueAsNewError(ctx, ContactIntakeWorkflow, in)
@@ -76,15 +76,15 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 			var r activities.IntakeCasesResult
 			if err := workflow.ExecuteActivity(actx, c.CreateIntakeCases, in.JobID, in.CaseAfterRow, 200).Get(ctx, &r); err != nil {
 				if temporal.IsCanceledError(err) {
-					return finish(models.IntakeCancelled, "cancelled")
+					return finish(contacts.IntakeCancelled, "cancelled")
 				}
-				if _, ferr := finish(models.IntakeFailed, err.Error()); ferr != nil {
+				if _, ferr := finish(contacts.IntakeFailed, err.Error()); ferr != nil {
 					return progress, ferr
 				}
 				return progress, err
 			}
 			if r.Rows == 0 {
-				return finish(models.IntakeCompleted, "")
+				return finish(contacts.IntakeCompleted, "")
 			}
 			progress.CasesCreated += r.Created
 			progress.CasePending -= r.Created + r.Errors
@@ -97,9 +97,9 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 		err := workflow.ExecuteActivity(actx, a.ProcessIntakeChunk, in.JobID, in.AfterRowNo, in.ChunkSize).Get(ctx, &r)
 		if err != nil {
 			if temporal.IsCanceledError(err) {
-				return finish(models.IntakeCancelled, "cancelled")
+				return finish(contacts.IntakeCancelled, "cancelled")
 			}
-			if _, ferr := finish(models.IntakeFailed, err.Error()); ferr != nil {
+			if _, ferr := finish(contacts.IntakeFailed, err.Error()); ferr != nil {
 				return progress, ferr
 			}
 			return progress, err
@@ -110,7 +110,7 @@ func ContactIntakeWorkflow(ctx workflow.Context, in IntakeInput) (models.IntakeP
 				in.CasePhase = true
 				continue
 			}
-			return finish(models.IntakeCompleted, "")
+			return finish(contacts.IntakeCompleted, "")
 		}
 		in.AfterRowNo = r.LastRowNo
 		in.Chunks++

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -30,19 +30,19 @@ type intakeFake struct {
 }
 
 func newIntakeFake(n int) *intakeFake {
-	f := &intakeFake{done: map[int]int{}, failCalls: map[int]bool{}, status: models.IntakePending}
+	f := &intakeFake{done: map[int]int{}, failCalls: map[int]bool{}, status: contacts.IntakePending}
 	for i := range n {
 		f.rows = append(f.rows, i+2)
 	}
 	return f
 }
 
-func (f *intakeFake) progress() models.IntakeProgress {
-	p := models.IntakeProgress{JobID: 1, Status: f.status, Total: len(f.rows), Processed: len(f.done), Created: len(f.done)}
+func (f *intakeFake) progress() contacts.IntakeProgress {
+	p := contacts.IntakeProgress{JobID: 1, Status: f.status, Total: len(f.rows), Processed: len(f.done), Created: len(f.done)}
 	return p
 }
 
-func (f *intakeFake) ProcessChunk(_ context.Context, _ int64, after, limit int) (models.ChunkOutcome, error) {
+func (f *intakeFake) ProcessChunk(_ context.Context, _ int64, after, limit int) (contacts.ChunkOutcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -60,9 +60,9 @@ func (f *intakeFake) ProcessChunk(_ context.Context, _ int64, after, limit int) 
 		}
 	}
 	if f.failCalls[f.calls] {
-		return models.ChunkOutcome{}, errors.New("connection reset")
+		return contacts.ChunkOutcome{}, errors.New("connection reset")
 	}
-	out := models.ChunkOutcome{Rows: len(chunk), LastRowNo: after, Progress: f.progress()}
+	out := contacts.ChunkOutcome{Rows: len(chunk), LastRowNo: after, Progress: f.progress()}
 	if len(chunk) > 0 {
 		out.LastRowNo = chunk[len(chunk)-1]
 	}
@@ -76,7 +76,7 @@ func (f *intakeFake) SetStatus(_ context.Context, _ int64, status, _ string) err
 	return nil
 }
 
-func (f *intakeFake) Progress(context.Context, int64) (models.IntakeProgress, error) {
+func (f *intakeFake) Progress(context.Context, int64) (contacts.IntakeProgress, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.progress(), nil
@@ -98,18 +98,18 @@ func TestIntakeWorkflowHappyPath(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var p models.IntakeProgress
+	var p contacts.IntakeProgress
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != models.IntakeCompleted || p.Processed != 1234 || f.calls != 4 {
+	if p.Status != contacts.IntakeCompleted || p.Processed != 1234 || f.calls != 4 {
 		t.Fatalf("progress %+v after %d calls", p, f.calls)
 	}
 	v, err := env.QueryWorkflow(workflows.QueryIntakeProgress)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var q models.IntakeProgress
+	var q contacts.IntakeProgress
 	if err := v.Get(&q); err != nil || q.Processed != 1234 {
 		t.Fatalf("query: %v %+v", err, q)
 	}
@@ -124,9 +124,9 @@ func TestIntakeWorkflowRetriedChunkLosesAndDuplicatesNothing(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var p models.IntakeProgress
+	var p contacts.IntakeProgress
 	_ = env.GetWorkflowResult(&p)
-	if p.Status != models.IntakeCompleted || p.Processed != 1000 {
+	if p.Status != contacts.IntakeCompleted || p.Processed != 1000 {
 		t.Fatalf("progress %+v", p)
 	}
 	// The retries re-read the same chunk (cursor 301 = row after 300 of
@@ -154,9 +154,9 @@ func TestIntakeWorkflowCancel(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var p models.IntakeProgress
+	var p contacts.IntakeProgress
 	_ = env.GetWorkflowResult(&p)
-	if p.Status != models.IntakeCancelled || f.status != models.IntakeCancelled || p.Processed < 1000 || p.Processed > 1500 {
+	if p.Status != contacts.IntakeCancelled || f.status != contacts.IntakeCancelled || p.Processed < 1000 || p.Processed > 1500 {
 		t.Fatalf("cancel: %+v (store status %s)", p, f.status)
 	}
 }

@@ -8,7 +8,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
 )
 
 // DefaultTaskQueue is the queue scrm worker serves unless configured otherwise.
@@ -74,11 +75,11 @@ func CaseWorkflowID(caseID int64) string { return "case:" + strconv.FormatInt(ca
 // the caller learns at once whether the change was accepted.
 const (
 	CaseWorkflowName       = "CaseWorkflow"
-	UpdateCaseAssign       = models.CaseUpdateAssign
-	UpdateCaseRecall       = models.CaseUpdateRecall
-	UpdateCaseTransfer     = models.CaseUpdateTransfer
-	UpdateCaseClose        = models.CaseUpdateClose
-	UpdateCaseOutcome      = models.CaseUpdateOutcome
+	UpdateCaseAssign       = cases.CaseUpdateAssign
+	UpdateCaseRecall       = cases.CaseUpdateRecall
+	UpdateCaseTransfer     = cases.CaseUpdateTransfer
+	UpdateCaseClose        = cases.CaseUpdateClose
+	UpdateCaseOutcome      = cases.CaseUpdateOutcome
 	SignalCaseCustomerSaid = "customer_replied"
 	QueryCaseState         = "state"
 )
@@ -106,9 +107,9 @@ const (
 	// SignalCampaignPause stops sending after the batch in flight;
 	// SignalCampaignResume continues; SignalCampaignCancel ends the run
 	// (recipients not yet sent stay queued and are never sent).
-	SignalCampaignPause  = models.CampaignActionPause
-	SignalCampaignResume = models.CampaignActionResume
-	SignalCampaignCancel = models.CampaignActionCancel
+	SignalCampaignPause  = campaigns.CampaignActionPause
+	SignalCampaignResume = campaigns.CampaignActionResume
+	SignalCampaignCancel = campaigns.CampaignActionCancel
 	// QueryCampaignProgress returns CampaignProgress.
 	QueryCampaignProgress = "progress"
 )

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 )
 
 // Redistribution names.
@@ -35,24 +35,24 @@ type RedistributeInput struct {
 	// PagesPerRun bounds the history before continue-as-new (default 20).
 	PagesPerRun int
 	// Carried across continue-as-new.
-	Progress *models.RedistributeProgress
+	Progress *cases.RedistributeProgress
 }
 
 // RedistributeWorkflow pages through the open cases of a team or an agent
 // and, for each, recalls it through its CaseWorkflow and re-runs assignment.
 // Progress is queryable; a failure on one case is counted, not fatal.
-func RedistributeWorkflow(ctx workflow.Context, in RedistributeInput) (models.RedistributeProgress, error) {
+func RedistributeWorkflow(ctx workflow.Context, in RedistributeInput) (cases.RedistributeProgress, error) {
 	if in.PageSize <= 0 {
 		in.PageSize = 50
 	}
 	if in.PagesPerRun <= 0 {
 		in.PagesPerRun = 20
 	}
-	p := models.RedistributeProgress{TeamID: in.TeamID, AgentID: in.AgentID}
+	p := cases.RedistributeProgress{TeamID: in.TeamID, AgentID: in.AgentID}
 	if in.Progress != nil {
 		p = *in.Progress
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryRedistributeProgress, func() (models.RedistributeProgress, error) { return p, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryRedistributeProgress, func() (cases.RedistributeProgress, error) { return p, nil }); err != nil {
 		return p, err
 	}
 	var a *activities.CaseBulk

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -33,41 +34,41 @@ type bulkFake struct {
 func newBulkFake(n int, agent int64) *bulkFake {
 	f := &bulkFake{status: map[int64]string{}, agent: map[int64]int64{}, agents: []int64{20, 21}, attempts: map[int64]int{}}
 	for id := int64(1); id <= int64(n); id++ {
-		f.status[id], f.agent[id] = models.CaseAssigned, agent
+		f.status[id], f.agent[id] = cases.CaseAssigned, agent
 	}
 	return f
 }
 
-func (f *bulkFake) OpenCaseIDs(_ context.Context, teamID, agentID, after int64, limit int) ([]models.Case, error) {
+func (f *bulkFake) OpenCaseIDs(_ context.Context, teamID, agentID, after int64, limit int) ([]cases.Case, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var ids []int64
 	for id, st := range f.status {
-		if id > after && st != models.CaseExited && (agentID == 0 || (f.agent[id] == agentID && st != models.CasePooled)) {
+		if id > after && st != cases.CaseExited && (agentID == 0 || (f.agent[id] == agentID && st != cases.CasePooled)) {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
-	var out []models.Case
+	var out []cases.Case
 	for _, id := range ids[:min(limit, len(ids))] {
-		out = append(out, models.Case{ID: id, Status: f.status[id], TeamID: teamID})
+		out = append(out, cases.Case{ID: id, Status: f.status[id], TeamID: teamID})
 	}
 	return out, nil
 }
 
-func (f *bulkFake) AutoAssign(_ context.Context, id int64) (models.CaseAssignResult, error) {
+func (f *bulkFake) AutoAssign(_ context.Context, id int64) (cases.CaseAssignResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.status[id] != models.CasePooled {
-		return models.CaseAssignResult{AgentID: f.agent[id]}, nil
+	if f.status[id] != cases.CasePooled {
+		return cases.CaseAssignResult{AgentID: f.agent[id]}, nil
 	}
 	if len(f.agents) == 0 {
-		return models.CaseAssignResult{Strategy: "round_robin", Reason: "nobody available"}, nil
+		return cases.CaseAssignResult{Strategy: "round_robin", Reason: "nobody available"}, nil
 	}
 	a := f.agents[f.rr%len(f.agents)]
 	f.rr++
-	f.status[id], f.agent[id] = models.CaseAssigned, a
-	return models.CaseAssignResult{AgentID: a, Strategy: "round_robin"}, nil
+	f.status[id], f.agent[id] = cases.CaseAssigned, a
+	return cases.CaseAssignResult{AgentID: a, Strategy: "round_robin"}, nil
 }
 
 func (f *bulkFake) Update(_ context.Context, id int64, name string, arg any) error {
@@ -78,16 +79,16 @@ func (f *bulkFake) Update(_ context.Context, id int64, name string, arg any) err
 		return errors.New("temporal unavailable")
 	}
 	switch name {
-	case models.CaseUpdateRecall:
+	case cases.CaseUpdateRecall:
 		switch {
-		case f.status[id] == models.CaseExited:
+		case f.status[id] == cases.CaseExited:
 			return models.Errorf(models.EConflict, "case %d has exited (paid)", id)
-		case f.status[id] == models.CasePooled:
+		case f.status[id] == cases.CasePooled:
 			return models.Errorf(models.EConflict, "case is not assigned")
 		}
-		f.status[id], f.agent[id] = models.CasePooled, 0
-	case models.CaseUpdateAssign:
-		a := arg.(models.CaseAssign)
+		f.status[id], f.agent[id] = cases.CasePooled, 0
+	case cases.CaseUpdateAssign:
+		a := arg.(cases.CaseAssign)
 		if f.agent[id] != a.AgentID {
 			return fmt.Errorf("assign %d: workflow told %d, store has %d", id, a.AgentID, f.agent[id])
 		}
@@ -96,7 +97,7 @@ func (f *bulkFake) Update(_ context.Context, id int64, name string, arg any) err
 	return nil
 }
 
-func runRedistribute(t *testing.T, f *bulkFake, in workflows.RedistributeInput) (*testsuite.TestWorkflowEnvironment, models.RedistributeProgress, error) {
+func runRedistribute(t *testing.T, f *bulkFake, in workflows.RedistributeInput) (*testsuite.TestWorkflowEnvironment, cases.RedistributeProgress, error) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
@@ -106,7 +107,7 @@ func runRedistribute(t *testing.T, f *bulkFake, in workflows.RedistributeInput) 
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
-	var p models.RedistributeProgress
+	var p cases.RedistributeProgress
 	err := env.GetWorkflowError()
 	if err == nil {
 		if gerr := env.GetWorkflowResult(&p); gerr != nil {
@@ -121,14 +122,14 @@ func runRedistribute(t *testing.T, f *bulkFake, in workflows.RedistributeInput) 
 // handled; a case whose recall keeps failing is counted, not fatal.
 func TestRedistributeAgent(t *testing.T) {
 	f := newBulkFake(7, 5)
-	f.status[3] = models.CaseExited
-	f.status[4], f.agent[4] = models.CaseAssigned, 9 // someone else's
+	f.status[3] = cases.CaseExited
+	f.status[4], f.agent[4] = cases.CaseAssigned, 9 // someone else's
 	f.broken = 6
 	_, p, err := runRedistribute(t, f, workflows.RedistributeInput{AgentID: 5, By: 1, PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := models.RedistributeProgress{AgentID: 5, Seen: 5, Recalled: 4, Reassigned: 4, Failed: 1, LastCaseID: 7, Done: true}
+	want := cases.RedistributeProgress{AgentID: 5, Seen: 5, Recalled: 4, Reassigned: 4, Failed: 1, LastCaseID: 7, Done: true}
 	p.LastError = ""
 	if p != want {
 		t.Fatalf("progress %+v\nwant     %+v", p, want)
@@ -138,7 +139,7 @@ func TestRedistributeAgent(t *testing.T) {
 			t.Fatalf("case %d still with agent 5", id)
 		}
 	}
-	if f.agent[4] != 9 || f.status[3] != models.CaseExited || f.attempts[6] != 5 {
+	if f.agent[4] != 9 || f.status[3] != cases.CaseExited || f.attempts[6] != 5 {
 		t.Fatalf("untouched cases changed or retries wrong: %v %v attempts %d", f.agent, f.status, f.attempts[6])
 	}
 	if !slices.Contains(f.updates, "recall:1") || !slices.Contains(f.updates, "assign:1") {
@@ -151,7 +152,7 @@ func TestRedistributeAgent(t *testing.T) {
 func TestRedistributeTeamContinuesAsNew(t *testing.T) {
 	f := newBulkFake(5, 7)
 	f.agents = nil
-	f.status[2], f.agent[2] = models.CasePooled, 0
+	f.status[2], f.agent[2] = cases.CasePooled, 0
 	env, _, err := runRedistribute(t, f, workflows.RedistributeInput{TeamID: 3, PageSize: 2, PagesPerRun: 2})
 	var can *workflow.ContinueAsNewError
 	if !errors.As(err, &can) {
@@ -161,7 +162,7 @@ func TestRedistributeTeamContinuesAsNew(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	want := models.RedistributeProgress{TeamID: 3, Seen: 4, Recalled: 3, LeftPooled: 4, LastCaseID: 4}
+	want := cases.RedistributeProgress{TeamID: 3, Seen: 4, Recalled: 3, LeftPooled: 4, LastCaseID: 4}
 	if next.Progress == nil || *next.Progress != want || next.TeamID != 3 {
 		t.Fatalf("carried %+v", next.Progress)
 	}
@@ -169,7 +170,7 @@ func TestRedistributeTeamContinuesAsNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var q models.RedistributeProgress
+	var q cases.RedistributeProgress
 	if err := v.Get(&q); err != nil || q != want {
 		t.Fatalf("query %+v %v", q, err)
 	}

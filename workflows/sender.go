@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/dispatch"
 )
 
 // Sender pause policies (SenderInput.OnPause): when a number turns RED or is
@@ -135,7 +135,7 @@ func SenderWorkflow(ctx workflow.Context, in SenderInput) (SenderState, error) {
 		st.Deferred += int64(r.Deferred)
 		now := workflow.Now(ctx)
 		switch {
-		case r.Block == models.BlockQuality || r.Block == models.BlockStatus:
+		case r.Block == dispatch.BlockQuality || r.Block == dispatch.BlockStatus:
 			st.Status, st.Block, st.Reason = SenderPaused, r.Block, r.Reason
 			if in.OnPause == OnPauseMove {
 				var moved int
@@ -147,7 +147,7 @@ func SenderWorkflow(ctx workflow.Context, in SenderInput) (SenderState, error) {
 			if err := waitFor(in.Recheck); err != nil {
 				return st, err
 			}
-		case r.Block != models.BlockNone:
+		case r.Block != dispatch.BlockNone:
 			st.Status, st.Block, st.Reason, st.Until = SenderHeld, r.Block, r.Reason, r.Until
 			d := r.Until.Sub(now)
 			if d <= 0 || d > in.Recheck*15 {

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -101,12 +101,12 @@ func TestSenderWorkflowDrainsUntilIdleAndWakesOnSignal(t *testing.T) {
 // RED quality pauses the number: no drain until the re-check, queued
 // recipients stay (wait policy), and the state says why.
 func TestSenderWorkflowPausesOnRedAndResumesOnRecovery(t *testing.T) {
-	red := activities.DrainResult{Block: models.BlockQuality, Reason: "sender +62 21 has RED quality"}
+	red := activities.DrainResult{Block: dispatch.BlockQuality, Reason: "sender +62 21 has RED quality"}
 	d := &drainScript{results: []activities.DrainResult{{Sent: 30}, red, red, {Sent: 12, Idle: true}, {Idle: true}}}
 	env := senderEnv(d)
 	env.RegisterDelayedCallback(func() {
 		st := senderState(t, env)
-		if st.Status != workflows.SenderPaused || st.Block != models.BlockQuality || st.Reason == "" {
+		if st.Status != workflows.SenderPaused || st.Block != dispatch.BlockQuality || st.Reason == "" {
 			t.Errorf("paused state %+v", st)
 		}
 	}, 30*time.Second)
@@ -126,7 +126,7 @@ func TestSenderWorkflowPausesOnRedAndResumesOnRecovery(t *testing.T) {
 
 // Under the move policy a paused number hands its queue to the others.
 func TestSenderWorkflowMovesQueueWhenPaused(t *testing.T) {
-	d := &drainScript{results: []activities.DrainResult{{Block: models.BlockStatus, Reason: "flagged"}, {Idle: true}}}
+	d := &drainScript{results: []activities.DrainResult{{Block: dispatch.BlockStatus, Reason: "flagged"}, {Idle: true}}}
 	env := senderEnv(d)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Minute)
 	env.ExecuteWorkflow(workflows.SenderWorkflow, workflows.SenderInput{SenderID: 9, Recheck: time.Minute, OnPause: workflows.OnPauseMove})
@@ -145,13 +145,13 @@ func TestSenderWorkflowHoldsForWarmupAndQuietHours(t *testing.T) {
 	tomorrow := senderStart.Add(14 * time.Hour)
 	morning := tomorrow.Add(3 * time.Hour)
 	d := &drainScript{results: []activities.DrainResult{
-		{Sent: 250, Block: models.BlockWarmup, Reason: "warm-up: 250 of 250", Until: tomorrow},
+		{Sent: 250, Block: dispatch.BlockWarmup, Reason: "warm-up: 250 of 250", Until: tomorrow},
 		{Idle: true, NextDue: morning},
 		{Sent: 1, Idle: true},
 	}}
 	env := senderEnv(d)
 	env.RegisterDelayedCallback(func() {
-		if st := senderState(t, env); st.Status != workflows.SenderHeld || st.Block != models.BlockWarmup || !st.Until.Equal(tomorrow) {
+		if st := senderState(t, env); st.Status != workflows.SenderHeld || st.Block != dispatch.BlockWarmup || !st.Until.Equal(tomorrow) {
 			t.Errorf("held state %+v", st)
 		}
 	}, time.Hour)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba/sim"
 )
 
@@ -92,7 +94,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	if err := poll(ctx, 30*time.Second, "template approved", func() (bool, error) {
 		var t struct{ Status string }
 		_, err := api.call(ctx, "GET", fmt.Sprintf("/api/v1/templates/%d", tpl.ID), nil, &t)
-		return t.Status == models.TplApproved, err
+		return t.Status == templates.TplApproved, err
 	}); err != nil {
 		return r, err
 	}
@@ -126,8 +128,8 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 		return r, err
 	}
 	type view struct {
-		Status string        `json:"status"`
-		Funnel models.Funnel `json:"funnel"`
+		Status string           `json:"status"`
+		Funnel campaigns.Funnel `json:"funnel"`
 	}
 	get := func() (view, error) {
 		var v view
@@ -156,7 +158,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	if err := poll(ctx, budget, "campaign completed", func() (bool, error) {
 		v, err := get()
 		final = v
-		return v.Status == models.CampaignCompleted, err
+		return v.Status == campaigns.CampaignCompleted, err
 	}); err != nil {
 		return r, fmt.Errorf("%w (last: %+v)", err, final)
 	}

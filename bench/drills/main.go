@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 type config struct {
@@ -144,7 +145,7 @@ func seed(ctx context.Context, s *stack, n int) ([]string, error) {
 	var emails []string
 	for i := range n {
 		e := fmt.Sprintf("drill-agent-%d@scrm.local", i)
-		if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: fmt.Sprintf("Drill agent %d", i), Email: e, Password: agentPass}); err != nil {
+		if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Name: fmt.Sprintf("Drill agent %d", i), Email: e, Password: agentPass}); err != nil {
 			return nil, err
 		}
 		emails = append(emails, e)

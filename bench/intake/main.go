@@ -17,6 +17,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
@@ -76,20 +77,20 @@ func run(base string, n, chunk int) error {
 	}
 	data := csvFile(n)
 	t0 := time.Now()
-	tbl, _, err := models.ParseUpload(data)
+	tbl, _, err := contacts.ParseUpload(data)
 	if err != nil {
 		return err
 	}
-	m := models.GuessMapping(tbl.Headers)
+	m := contacts.GuessMapping(tbl.Headers)
 	rowNos, recs, err := m.Apply(tbl)
 	if err != nil {
 		return err
 	}
 	parse := time.Since(t0)
-	store := models.IntakeStore{DB: db, Events: models.EventStore{DB: db}}
+	store := contacts.IntakeStore{DB: db, Events: models.EventStore{DB: db}}
 	t1 := time.Now()
 	job, _, err := store.CreateJob(ctx, models.Principal{AgentID: 1, AllScope: true},
-		models.NewIntakeJob{Source: "csv", FileName: "bench.csv", Mapping: m, RowNos: rowNos, Records: recs})
+		contacts.NewIntakeJob{Source: "csv", FileName: "bench.csv", Mapping: m, RowNos: rowNos, Records: recs})
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func run(base string, n, chunk int) error {
 		}
 		after, chunks = r.LastRowNo, chunks+1
 	}
-	p, err := acts.FinishIntake(ctx, job.ID, models.IntakeCompleted, "")
+	p, err := acts.FinishIntake(ctx, job.ID, contacts.IntakeCompleted, "")
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 )
 
 func newAdminCmd(f *rootFlags) *cobra.Command {
@@ -16,7 +17,7 @@ func newAdminCmd(f *rootFlags) *cobra.Command {
 		Use:   "admin",
 		Short: "administrative tasks on the database",
 	}
-	var in models.AdminInput
+	var in identity.AdminInput
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "create an agent with the Admin role",
@@ -30,7 +31,7 @@ func newAdminCmd(f *rootFlags) *cobra.Command {
 				return err
 			}
 			defer func() { _ = models.CloseDB(db) }()
-			a, err := models.CreateAdmin(cmd.Context(), db, in)
+			a, err := identity.CreateAdmin(cmd.Context(), db, in)
 			if err != nil {
 				return fmt.Errorf("create admin: %w", err)
 			}
@@ -55,7 +56,7 @@ func ensureDevAdmin(ctx context.Context, cfg config.Config, log *slog.Logger) er
 		return err
 	}
 	defer func() { _ = models.CloseDB(db) }()
-	created, err := models.EnsureAdmin(ctx, db, models.AdminInput{Name: "Administrator", Email: cfg.AdminEmail, Password: cfg.AdminPassword})
+	created, err := identity.EnsureAdmin(ctx, db, identity.AdminInput{Name: "Administrator", Email: cfg.AdminEmail, Password: cfg.AdminPassword})
 	if err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}

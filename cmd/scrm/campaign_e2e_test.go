@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/workflows"
 )
@@ -65,7 +68,7 @@ func (st *stack) seedCampaignNumbersAt(admin string, k int, simTier string) camp
 	waitUntil(t, 10*time.Second, "template approved", func() bool {
 		var s string
 		st.db.Gorm.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
-		return s == models.TplApproved
+		return s == templates.TplApproved
 	})
 	cs.template = tpl.ID
 	return cs
@@ -88,8 +91,8 @@ func (st *stack) audience(admin, tag string, first, n int) int64 {
 }
 
 type campaignBody struct {
-	models.Campaign
-	Funnel models.Funnel `json:"funnel"`
+	campaigns.Campaign
+	Funnel campaigns.Funnel `json:"funnel"`
 }
 
 // launchCampaign creates and launches a campaign over the seed's numbers
@@ -98,8 +101,8 @@ func (st *stack) launchCampaign(cs campaignSeed, name string, segment int64, n i
 	t := st.t
 	t.Helper()
 	var created struct {
-		Campaign models.Campaign        `json:"campaign"`
-		Audience models.AudiencePreview `json:"audience"`
+		Campaign campaigns.Campaign        `json:"campaign"`
+		Audience campaigns.AudiencePreview `json:"audience"`
 	}
 	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
 	if code := st.call("POST", "/api/v1/campaigns", cs.admin, map[string]any{"name": name, "templateId": cs.template, "segmentId": segment,
@@ -158,7 +161,7 @@ func (st *stack) awaitCampaign(cs campaignSeed, id int64, n, restarts int) campa
 		}
 		var status string
 		st.db.Gorm.Raw(`SELECT status FROM campaigns WHERE id = ?`, id).Scan(&status)
-		return status == models.CampaignCompleted
+		return status == campaigns.CampaignCompleted
 	})
 	waitUntil(t, 5*time.Second, "all sent", func() bool {
 		f := get().Funnel
@@ -301,7 +304,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	v2 := st.awaitCampaign(cs, idB, 1000, 0)
 	t.Logf("campaigns A and B at once: 2 x 1000 recipients in %s", time.Since(start).Round(time.Millisecond))
 	for _, c := range []campaignBody{v, v2} {
-		if f := c.Funnel; f.Recipients != 1005 || f.Skipped != 5 || f.SkipReason[models.SkipOptedOut] != 5 || f.Sent != 1000 || f.Failed != 0 {
+		if f := c.Funnel; f.Recipients != 1005 || f.Skipped != 5 || f.SkipReason[campaigns.SkipOptedOut] != 5 || f.Sent != 1000 || f.Failed != 0 {
 			t.Fatalf("%s funnel %+v", c.Name, f)
 		}
 	}
@@ -309,7 +312,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	st.checkExactlyOnce(cs, v2.ID, 100001, 1000)
 	// Progress arrived live over the websocket, ending with nothing queued.
 	sock.waitFor(t, 10*time.Second, "final progress of A", func(e wsEvent) bool {
-		var d models.CampaignProgressData
+		var d campaigns.CampaignProgressData
 		return e.Type == models.EventCampaignProgress && json.Unmarshal(e.Data, &d) == nil && d.CampaignID == idA && d.Queued == 0 && d.Sent == 1000
 	})
 	if n := sock.count(func(e wsEvent) bool { return e.Type == models.EventCampaignProgress }); n < 4 {
@@ -325,7 +328,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	// The numbers' dispatchers are visible to ops and admins.
 	var disp struct {
 		Dispatcher *workflows.SenderState `json:"dispatcher"`
-		Usage      models.DispatchUsage   `json:"usage"`
+		Usage      dispatch.DispatchUsage `json:"usage"`
 	}
 	if code := st.call("GET", fmt.Sprintf("/api/v1/senders/%d/dispatch", cs.senderIDs[0]), cs.admin, nil, &disp); code != 200 ||
 		disp.Dispatcher == nil || disp.Dispatcher.Sent < 600 || disp.Usage.TemplatesToday < 600 || disp.Usage.Queued != 0 {
@@ -360,7 +363,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	// so a third campaign at 1 per 7 days skips everyone and sends nothing.
 	accepted := st.sim.Snapshot().Accepted
 	var capped struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
 	body := map[string]any{"name": "Promo A again", "templateId": cs.template, "segmentId": seg1, "senderIds": cs.senderIDs,
@@ -375,16 +378,16 @@ func TestCampaignEndToEnd(t *testing.T) {
 	var cv campaignBody
 	waitUntil(t, 20*time.Second, "capped campaign completed", func() bool {
 		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", capped.Campaign.ID), cs.admin, nil, &cv)
-		return cv.Status == models.CampaignCompleted
+		return cv.Status == campaigns.CampaignCompleted
 	})
-	if cv.Funnel.SkipReason[models.SkipFrequencyCap] != 1000 || cv.Funnel.Sent != 0 || st.sim.Snapshot().Accepted != accepted {
+	if cv.Funnel.SkipReason[campaigns.SkipFrequencyCap] != 1000 || cv.Funnel.Sent != 0 || st.sim.Snapshot().Accepted != accepted {
 		t.Fatalf("capped funnel %+v", cv.Funnel)
 	}
 
 	// A scheduled campaign is paused, then cancelled before it starts.
 	body["name"], body["frequencyCap"], body["startAt"] = "Later", nil, time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	var later struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	if code := st.call("POST", "/api/v1/campaigns", cs.admin, body, &later); code != 201 {
 		t.Fatalf("create later: %d", code)
@@ -400,7 +403,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 	}
 	waitUntil(t, 10*time.Second, "scheduled campaign cancelled", func() bool {
 		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", lid), cs.admin, nil, &cv)
-		return cv.Status == models.CampaignCancelled
+		return cv.Status == campaigns.CampaignCancelled
 	})
 	if cv.Funnel.Recipients != 0 || st.sim.Snapshot().Accepted != accepted {
 		t.Fatalf("cancelled campaign sent: %+v", cv.Funnel)
@@ -456,7 +459,7 @@ func TestCampaignRetryFailed(t *testing.T) {
 		st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), cs.admin, nil, &v)
 		return v
 	}
-	waitUntil(t, 60*time.Second, "first run completed", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, 60*time.Second, "first run completed", func() bool { return get().Status == campaigns.CampaignCompleted })
 	waitUntil(t, 10*time.Second, "statuses in", func() bool { f := get().Funnel; return f.Failed >= 70 && f.Sent+f.Failed == 120 })
 	var failures []struct {
 		ErrorCode int
@@ -476,7 +479,7 @@ func TestCampaignRetryFailed(t *testing.T) {
 	}
 	waitUntil(t, 60*time.Second, "retry completed", func() bool {
 		f := get().Funnel
-		return get().Status == models.CampaignCompleted && f.Queued == 0 && f.Sent == 119
+		return get().Status == campaigns.CampaignCompleted && f.Queued == 0 && f.Sent == 119
 	})
 	waitUntil(t, 10*time.Second, "undeliverable reported", func() bool { return get().Funnel.Failed == 1 })
 	if out.Requeued < 69 || out.Requeued > 70 {
@@ -536,12 +539,12 @@ func TestCampaignPausesFlaggedNumber(t *testing.T) {
 		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'queued' AND sender_id <> ?`, id, cs.senderIDs[0]).Scan(&q)
 		return q == 0
 	})
-	if get().Status != models.CampaignRunning || v.Funnel.Queued == 0 {
+	if get().Status != campaigns.CampaignRunning || v.Funnel.Queued == 0 {
 		t.Fatalf("while flagged: %s %+v", v.Status, v.Funnel)
 	}
 	unflagged := time.Now()
 	st.simPost("/sim/numbers/"+cs.pnids[0]+"/quality", map[string]any{"event": "UNFLAGGED"})
-	waitUntil(t, 60*time.Second, "completed after unflag", func() bool { return get().Status == models.CampaignCompleted })
+	waitUntil(t, 60*time.Second, "completed after unflag", func() bool { return get().Status == campaigns.CampaignCompleted })
 	late := 0
 	for _, e := range st.sim.Outbox() {
 		if e.PhoneNumberID == cs.pnids[0] && e.At.After(flagged.Add(2*time.Second)) && e.At.Before(unflagged) {

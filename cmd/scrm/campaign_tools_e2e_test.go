@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // A campaign test send goes through the inbox path to the (simulated) Cloud
@@ -21,7 +22,7 @@ func TestCampaignTestSendEndToEnd(t *testing.T) {
 	cs := st.seedCampaigns(seed.admin)
 	seg := st.audience(seed.admin, "uji", 1, 3)
 	var created struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	if code := st.call("POST", "/api/v1/campaigns", cs.admin, map[string]any{"name": "Uji kirim", "templateId": cs.template, "segmentId": seg,
 		"senderIds": cs.senderIDs, "variables": map[string]string{"body.1": "contact.name", "body.2": "cicilan 0%"}}, &created); code != 201 {
@@ -110,7 +111,7 @@ func TestCampaignTestSendEndToEnd(t *testing.T) {
 
 	// A test send is not a campaign recipient.
 	var v struct {
-		Funnel models.Funnel `json:"funnel"`
+		Funnel campaigns.Funnel `json:"funnel"`
 	}
 	st.call("GET", fmt.Sprintf("/api/v1/campaigns/%d", created.Campaign.ID), cs.admin, nil, &v)
 	if v.Funnel.Recipients != 0 {

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -26,20 +27,20 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 	if code := st.call("POST", "/api/v1/contacts", seed.admin, map[string]any{"phone": "0812-3456-7890", "name": "Dewi Anggraini"}, &debtor); code != 201 {
 		t.Fatalf("create contact: %d", code)
 	}
-	var c models.Case
+	var c cases.Case
 	if code := st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "LN-2026-0001", "amount": 2500000,
 		"dueDate": "2026-10-01", "product": "Pinjaman Tunai", "teamId": seed.teamID, "contactId": debtor.ID}, &c); code != 201 && code != 200 {
 		t.Fatalf("create case: %d", code)
 	}
-	first := waitCase(t, st, seed.admin, c.ID, "first assignment", func(c models.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
+	first := waitCase(t, st, seed.admin, c.ID, "first assignment", func(c cases.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
 	// Expiry (4 s in this stack) without progress: back to the pool, then to someone else.
-	second := waitCase(t, st, seed.admin, c.ID, "reassignment after expiry", func(c models.Case) bool {
+	second := waitCase(t, st, seed.admin, c.ID, "reassignment after expiry", func(c cases.Case) bool {
 		return c.AgentID != nil && *c.AgentID != *first.AgentID
 	})
 	// The debtor writes on WhatsApp: progress on the case (window opening
 	// messages reach the CaseWorkflow; the case stays with its agent).
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Saya akan bayar minggu ini", "phoneNumberId": e2ePNID})
-	waitCase(t, st, seed.admin, c.ID, "in progress after the customer's reply", func(c models.Case) bool {
+	waitCase(t, st, seed.admin, c.ID, "in progress after the customer's reply", func(c cases.Case) bool {
 		return c.Status == "in_progress" && c.AgentID != nil && *c.AgentID == *second.AgentID
 	})
 	// An agent closes it through the workflow update.
@@ -52,7 +53,7 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 	if code := st.call("POST", fmt.Sprintf("/api/v1/cases/%d/assign", c.ID), seed.admin, map[string]any{"agentId": *first.AgentID}, &bad); code != 409 {
 		t.Fatalf("assign after exit: %d %+v", code, bad)
 	}
-	final := waitCase(t, st, seed.admin, c.ID, "exit", func(c models.Case) bool { return c.Status == "exited" })
+	final := waitCase(t, st, seed.admin, c.ID, "exit", func(c cases.Case) bool { return c.Status == "exited" })
 	if final.ExitReason == nil || *final.ExitReason != "paid" {
 		t.Fatalf("exit reason %v", final.ExitReason)
 	}
@@ -78,22 +79,22 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 	saveHistory(t, st, workflows.CaseWorkflowID(c.ID), "case.json")
 
 	// Disabling an agent sends its open cases back to the pool and to others.
-	var c2 models.Case
+	var c2 cases.Case
 	st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "LN-2026-0002", "amount": 900000, "dueDate": "2026-11-01", "teamId": seed.teamID}, &c2)
-	held := waitCase(t, st, seed.admin, c2.ID, "second case assigned", func(c models.Case) bool { return c.AgentID != nil })
+	held := waitCase(t, st, seed.admin, c2.ID, "second case assigned", func(c cases.Case) bool { return c.AgentID != nil })
 	if code := st.call("POST", fmt.Sprintf("/api/v1/agents/%d/disable", *held.AgentID), seed.admin, nil, nil); code != 200 {
 		t.Fatalf("disable agent: %d", code)
 	}
-	waitCase(t, st, seed.admin, c2.ID, "reassigned away from the disabled agent", func(c models.Case) bool {
+	waitCase(t, st, seed.admin, c2.ID, "reassigned away from the disabled agent", func(c cases.Case) bool {
 		return c.AgentID != nil && *c.AgentID != *held.AgentID
 	})
 }
 
-func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok func(models.Case) bool) models.Case {
+func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok func(cases.Case) bool) cases.Case {
 	t.Helper()
-	var c models.Case
+	var c cases.Case
 	waitUntil(t, 20*time.Second, what, func() bool {
-		c = models.Case{}
+		c = cases.Case{}
 		st.call("GET", fmt.Sprintf("/api/v1/cases/%d", id), token, nil, &c)
 		return ok(c)
 	})
@@ -128,9 +129,9 @@ func TestIntakeSurvivesWorkerRestart(t *testing.T) {
 	if again.Job.ID != job.Job.ID {
 		t.Fatalf("same Idempotency-Key made job %d and %d", job.Job.ID, again.Job.ID)
 	}
-	progress := func() models.IntakeProgress {
+	progress := func() contacts.IntakeProgress {
 		var body struct {
-			Progress models.IntakeProgress `json:"progress"`
+			Progress contacts.IntakeProgress `json:"progress"`
 		}
 		st.call("GET", fmt.Sprintf("/api/v1/intake/%d", job.Job.ID), seed.admin, nil, &body)
 		return body.Progress
@@ -178,10 +179,10 @@ func TestIntakeCreatesCases(t *testing.T) {
 	if code := st.call("POST", "/api/v1/intake", seed.admin, map[string]any{"rows": rows}, &job, "Idempotency-Key", "cases-1"); code >= 300 {
 		t.Fatalf("intake: %d", code)
 	}
-	var p models.IntakeProgress
+	var p contacts.IntakeProgress
 	waitUntil(t, 30*time.Second, "import with cases done", func() bool {
 		var body struct {
-			Progress models.IntakeProgress `json:"progress"`
+			Progress contacts.IntakeProgress `json:"progress"`
 		}
 		st.call("GET", fmt.Sprintf("/api/v1/intake/%d", job.Job.ID), seed.admin, nil, &body)
 		p = body.Progress
@@ -199,7 +200,7 @@ func TestIntakeCreatesCases(t *testing.T) {
 	for _, ref := range []string{"KR-1", "KR-2"} {
 		var id int64
 		st.db.Gorm.Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Scan(&id)
-		c := waitCase(t, st, seed.admin, id, ref+" assigned by its workflow", func(c models.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
+		c := waitCase(t, st, seed.admin, id, ref+" assigned by its workflow", func(c cases.Case) bool { return c.Status == "assigned" && c.AgentID != nil })
 		if c.ContactID == nil || c.Amount == 0 {
 			t.Fatalf("%s: %+v", ref, c)
 		}

@@ -28,6 +28,12 @@ import (
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
@@ -99,7 +105,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	rmq := testenv.NewAMQP(t)
 	pub := realtime.NewAMQPPublisher(rmq.URL, rmq.Exchange, "e2e-producer")
 	t.Cleanup(func() { _ = pub.Close() })
-	tokens, err := models.NewTokens(st.db.Gorm, e2eJWT)
+	tokens, err := identity.NewTokens(st.db.Gorm, e2eJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +139,8 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
 		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
-	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: models.Dispatch{DB: st.db.Gorm}}
-	dispatch := models.Dispatch{DB: st.db.Gorm}
+	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.Dispatch{DB: st.db.Gorm}}
+	dispatch := dispatch.Dispatch{DB: st.db.Gorm}
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
@@ -143,10 +149,10 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
-	ib := models.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
-	cases := models.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
+	ib := inbox.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
+	cases := cases.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
 	st.newWorker = func() *worker.Worker {
-		sender := activities.WABASender{Outbox: models.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
+		sender := activities.WABASender{Outbox: inbox.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
 			Pacer: dispatch}
 		// Read when the worker is built: a test may change them and restart it.
 		senderWFs := senderWFs
@@ -161,21 +167,21 @@ func startStack(t testing.TB, window time.Duration) *stack {
 			},
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
-			Intake:   &activities.Intake{Store: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
-			IntakeCases: &activities.IntakeCases{Intake: models.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
+			Intake:   &activities.Intake{Store: contacts.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
+			IntakeCases: &activities.IntakeCases{Intake: contacts.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
 				Cases: cases, Starter: caseWFs},
-			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs, Events: pub, Log: log},
-			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: models.CampaignStore{DB: st.db.Gorm},
+			Campaign: &activities.Campaign{Store: campaigns.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs, Events: pub, Log: log},
+			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: st.db.Gorm},
 				Waker: senderWFs, Warmup: st.warmup, Log: log},
 		},
-			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: models.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: inbox.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
 		}
 	}
 	st.runWorker()
 	t.Cleanup(func() { st.stopWorker(); <-st.workerDone })
 
 	rt := realtime.New(realtime.Deps{Logger: log, Registerer: prometheus.NewRegistry(), ShutdownTimeout: time.Second, Auth: tokens,
-		Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Presence: models.PresenceFromConnections{DB: st.db.Gorm},
+		Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Presence: identity.PresenceFromConnections{DB: st.db.Gorm},
 		Feed: &realtime.AMQPConsumer{URL: rmq.URL, Exchange: rmq.Exchange, Name: "e2e-pod", Logger: log}})
 	wg.Go(func() { _ = rt.Serve(ctx, rtLn) })
 	return st
@@ -393,7 +399,7 @@ func TestInboxEndToEnd(t *testing.T) {
 	}
 	_ = json.Unmarshal(assigned.Data, &conv)
 
-	var list models.InboxPage
+	var list inbox.InboxPage
 	if code := st.call("GET", "/api/v1/conversations?view=mine", ayu, nil, &list); code != 200 || len(list.Items) != 1 || list.Items[0].ID != conv.ID || !list.Items[0].WindowOpen {
 		t.Fatalf("ayu's inbox: %d %+v", code, list)
 	}
@@ -403,11 +409,11 @@ func TestInboxEndToEnd(t *testing.T) {
 	if list.Items[0].ContactName != "Siti Nurhaliza" {
 		t.Fatalf("contact name %q", list.Items[0].ContactName)
 	}
-	var budiList models.InboxPage
+	var budiList inbox.InboxPage
 	if st.call("GET", "/api/v1/conversations", budi, nil, &budiList); len(budiList.Items) != 0 {
 		t.Fatalf("budi must not see ayu's conversation: %+v", budiList)
 	}
-	var msgs models.MessagesPage
+	var msgs inbox.MessagesPage
 	st.call("GET", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, nil, &msgs)
 	if len(msgs.Items) != 1 || msgs.Items[0].Direction != "in" || msgs.Items[0].WAMID == nil {
 		t.Fatalf("messages %+v", msgs)
@@ -661,7 +667,7 @@ func (st *stack) seedInbox() inboxSeed {
 	t.Helper()
 	ctx := context.Background()
 	db := st.db.Gorm
-	if _, err := models.CreateAdmin(ctx, db, models.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
+	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
 		t.Fatal(err)
 	}
 	admin := st.login("admin@e2e.id", "admin-password-1")

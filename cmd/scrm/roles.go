@@ -22,6 +22,13 @@ import (
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/worker"
@@ -39,7 +46,7 @@ type infra struct {
 	// tokens authenticates API calls and websockets (nil when no JWT
 	// secret is configured: protected routes answer 503 and every
 	// websocket is refused).
-	tokens *models.Tokens
+	tokens *identity.Tokens
 	// rtAuth validates websocket tokens (the same authenticator as the API).
 	rtAuth realtime.Authenticator
 	// rtPresence stores agents' presence (agents.presence). Optional.
@@ -63,13 +70,13 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		}
 	}
 	if in.db != nil && cfg.JWTSecret != "" {
-		tokens, err := models.NewTokens(in.db, cfg.JWTSecret)
+		tokens, err := identity.NewTokens(in.db, cfg.JWTSecret)
 		if err != nil {
 			in.close()
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
 		}
 		in.tokens, in.rtAuth = tokens, tokens
-		in.rtPresence = models.PresenceFromConnections{DB: in.db}
+		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
 	if n.amqp {
 		if in.amqp, err = dialAMQP(cfg); err != nil {
@@ -208,7 +215,7 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 
 // senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
 func (in *infra) senderWorkflows() worker.SenderWorkflows {
-	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: models.Dispatch{DB: in.db},
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: dispatch.Dispatch{DB: in.db},
 		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
 }
 
@@ -229,15 +236,15 @@ func (in *infra) eventPublisher() models.EventPublisher {
 // plus the drainer that re-signals window openings the api could not deliver.
 func workerRole(in *infra) *worker.Worker {
 	host, _ := os.Hostname()
-	ib := models.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
-	cases := models.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
+	ib := inbox.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
+	cases := cases.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
 	metered := waba.MeteredSender{Next: cloudAPI, Metrics: waba.NewSendMetrics(in.reg)}
-	dispatch := models.Dispatch{DB: in.db}
+	dispatch := dispatch.Dispatch{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: models.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
+	sender := activities.WABASender{Outbox: inbox.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
 		Events: in.eventPublisher(), Log: in.log, Pacer: dispatch}
 	warmup, _ := in.cfg.WarmupSchedule() // checked by Validate
 	senders := in.senderWorkflows()
@@ -254,22 +261,22 @@ func workerRole(in *infra) *worker.Worker {
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: in.caseWorkflows()},
 			Intake: &activities.Intake{
-				Store:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Store:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
 				Events: in.eventPublisher(), Log: in.log,
 			},
 			IntakeCases: &activities.IntakeCases{
-				Intake:  models.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Intake:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
 				Cases:   cases,
 				Starter: in.caseWorkflows(),
 			},
-			TemplateSync: &activities.TemplateSync{Store: models.TemplateStore{DB: in.db}, API: cloudAPI},
-			Campaign: &activities.Campaign{Store: models.CampaignStore{DB: in.db}, Sender: sender, Waker: senders,
+			TemplateSync: &activities.TemplateSync{Store: templates.TemplateStore{DB: in.db}, API: cloudAPI},
+			Campaign: &activities.Campaign{Store: campaigns.CampaignStore{DB: in.db}, Sender: sender, Waker: senders,
 				Events: in.eventPublisher(), Log: in.log},
-			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: models.CampaignStore{DB: in.db},
+			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
 				Waker: senders, Warmup: warmup, Log: in.log},
 		},
 		Background: []func(context.Context) error{
-			worker.WindowSignalDrainer{Store: models.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
+			worker.WindowSignalDrainer{Store: inbox.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, in.cfg.TemporalTaskQueue, in.cfg.TemplateSyncEvery)
 			},

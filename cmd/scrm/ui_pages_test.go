@@ -12,7 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/templates"
 )
 
 // browser is one headless Chromium tab that records console errors.
@@ -91,7 +92,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 	waitUntil(t, 10*time.Second, "template approved", func() bool {
 		var s string
 		db.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
-		return s == models.TplApproved
+		return s == templates.TplApproved
 	})
 	st.audience(seed.admin, "promo-ui", 1, 12) // 12 reachable + 5 opted out
 	var cmRole int64
@@ -174,7 +175,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 	}
 	cm := st.login("citra@e2e.id", "campaign-password-1")
 	var slow struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
 	if code := st.call("POST", "/api/v1/campaigns", cm, map[string]any{"name": "Promo pelan", "templateId": tpl.ID, "segmentId": segID,

@@ -8,7 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/templates"
 )
 
 // The campaign tools on the progress page: the recipients list and its
@@ -31,11 +32,11 @@ func TestWebUICampaignTools(t *testing.T) {
 	waitUntil(t, 10*time.Second, "template approved", func() bool {
 		var s string
 		db.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
-		return s == models.TplApproved
+		return s == templates.TplApproved
 	})
 	seg := st.audience(seed.admin, "promo-alat", 1, 6) // 6 reachable + 5 opted out
 	var created struct {
-		Campaign models.Campaign `json:"campaign"`
+		Campaign campaigns.Campaign `json:"campaign"`
 	}
 	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
 	if code := st.call("POST", "/api/v1/campaigns", seed.admin, map[string]any{"name": "Promo alat", "templateId": tpl.ID, "segmentId": seg,

@@ -1,0 +1,339 @@
+package contacts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
+	"gorm.io/gorm"
+)
+
+// Contact audit actions.
+const (
+	AuditContactExport = "contact.export"
+	AuditContactDelete = "contact.delete"
+	AuditIntakeCreate  = "intake.create"
+)
+
+// ContactRecord is a contact with every column the contacts area manages
+// (Contact in waba.go is the narrow view the messaging paths use).
+type ContactRecord struct {
+	ID              int64             `json:"id" gorm:"primaryKey"`
+	PhoneE164       *string           `json:"phoneE164,omitempty" gorm:"column:phone_e164"`
+	WAID            string            `json:"waId" gorm:"column:wa_id"`
+	BSUID           *string           `json:"bsuid,omitempty" gorm:"column:bsuid"`
+	Name            string            `json:"name"`
+	Attributes      json.RawMessage   `json:"attributes" gorm:"type:jsonb"`
+	Tags            models.StringList `json:"tags" gorm:"type:text[]"`
+	OptedOut        bool              `json:"optedOut"`
+	OwnerAgentID    *int64            `json:"ownerAgentId,omitempty"`
+	LastContactedAt *time.Time        `json:"lastContactedAt,omitempty"`
+	CreatedAt       time.Time         `json:"createdAt"`
+	UpdatedAt       time.Time         `json:"updatedAt"`
+}
+
+// TableName implements gorm's Tabler.
+func (ContactRecord) TableName() string { return "contacts" }
+
+// ContactInput creates or patches a contact; nil fields are left unchanged.
+type ContactInput struct {
+	Phone        *string         `json:"phone"`
+	Name         *string         `json:"name"`
+	Attributes   *map[string]any `json:"attributes"`
+	Tags         *[]string       `json:"tags"`
+	OptedOut     *bool           `json:"optedOut"`
+	OwnerAgentID *int64          `json:"ownerAgentId"`
+}
+
+// ContactFilter selects contacts; zero fields do not filter.
+type ContactFilter struct {
+	Query        string            // name substring or any spelling of a phone number
+	Tag          string            // contacts carrying this tag
+	Attributes   map[string]string // attributes->>key = value
+	OptedOut     *bool
+	OwnerAgentID int64
+}
+
+// ContactStore reads and writes contacts within a principal's data scope:
+// agents see the contacts they own, AllScope principals see all.
+type ContactStore struct{ DB *gorm.DB }
+
+// contactScope is ScopeFilter on the owner; contacts carry no team, so a
+// supervisor's team scope is the contacts owned by the members of the
+// teams it supervises (DESIGN: "a Supervisor their teams'").
+func contactScope(p models.Principal) func(*gorm.DB) *gorm.DB {
+	if !p.AllScope && len(p.SupervisedTeamIDs) > 0 {
+		return func(db *gorm.DB) *gorm.DB {
+			return db.Where("(contacts.owner_agent_id = ? OR contacts.owner_agent_id IN (SELECT agent_id FROM team_members WHERE team_id IN ?))",
+				p.AgentID, p.SupervisedTeamIDs)
+		}
+	}
+	return models.ScopeFilter(p, "contacts.owner_agent_id", "")
+}
+
+// PhoneForContact normalises a phone for a contact, as a 422 naming "phone".
+func PhoneForContact(raw string) (string, error) {
+	e164, err := models.NormalizePhone(raw)
+	if err != nil {
+		var me *models.Error
+		msg := err.Error()
+		if errors.As(err, &me) {
+			msg = me.Message
+		}
+		return "", &models.Error{Code: models.EUnprocessable, Field: "phone", Message: msg, Err: err}
+	}
+	return e164, nil
+}
+
+func cleanTags(tags []string) (models.StringList, error) {
+	out := models.StringList{}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if len(t) > 64 {
+			return nil, models.FieldError(models.EInvalid, "tags", "tag %q is longer than 64 characters", t)
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (s ContactStore) checkOwner(ctx context.Context, p models.Principal, owner *int64) error {
+	if owner == nil {
+		return nil
+	}
+	if !p.AllScope && *owner != p.AgentID {
+		var inTeams int64
+		if len(p.SupervisedTeamIDs) > 0 {
+			if err := s.DB.WithContext(ctx).Table("team_members").Where("agent_id = ? AND team_id IN ?", *owner, p.SupervisedTeamIDs).
+				Count(&inTeams).Error; err != nil {
+				return fmt.Errorf("check owner: %w", err)
+			}
+		}
+		if inTeams == 0 {
+			return models.FieldError(models.EForbidden, "ownerAgentId", "you may only give contacts to yourself or members of teams you supervise")
+		}
+	}
+	var n int64
+	if err := s.DB.WithContext(ctx).Table("agents").Where("id = ?", *owner).Count(&n).Error; err != nil {
+		return fmt.Errorf("check owner: %w", err)
+	}
+	if n == 0 {
+		return models.FieldError(models.EUnprocessable, "ownerAgentId", "agent %d does not exist", *owner)
+	}
+	return nil
+}
+
+func contactConflict(err error) error {
+	if code, constraint := models.PGError(err); code == models.PGUniqueViolation && constraint == "contacts_phone_e164_key" {
+		return &models.Error{Code: models.EConflict, Field: "phone", Message: "a contact with this phone number already exists", Err: err}
+	}
+	return err
+}
+
+// Create adds a contact. The phone is required and unique once normalised;
+// an agent's new contact is owned by the agent.
+func (s ContactStore) Create(ctx context.Context, p models.Principal, in ContactInput) (ContactRecord, error) {
+	if in.Phone == nil {
+		return ContactRecord{}, models.FieldError(models.EInvalid, "phone", "phone is required")
+	}
+	e164, err := PhoneForContact(*in.Phone)
+	if err != nil {
+		return ContactRecord{}, err
+	}
+	c := ContactRecord{PhoneE164: &e164, WAID: models.WAIDFromE164(e164), Attributes: json.RawMessage("{}"), Tags: models.StringList{}}
+	if err := s.apply(ctx, p, &c, in); err != nil {
+		return ContactRecord{}, err
+	}
+	if c.OwnerAgentID == nil && !p.AllScope {
+		c.OwnerAgentID = &p.AgentID
+	}
+	if err := s.DB.WithContext(ctx).Create(&c).Error; err != nil {
+		return ContactRecord{}, contactConflict(fmt.Errorf("create contact: %w", err))
+	}
+	return c, nil
+}
+
+// apply copies the set fields of in onto c (the phone is handled by callers).
+func (s ContactStore) apply(ctx context.Context, p models.Principal, c *ContactRecord, in ContactInput) error {
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if len(n) > 200 {
+			return models.FieldError(models.EInvalid, "name", "name is longer than 200 characters")
+		}
+		c.Name = n
+	}
+	if in.Attributes != nil {
+		raw, err := json.Marshal(*in.Attributes)
+		if err != nil || *in.Attributes == nil {
+			return models.FieldError(models.EInvalid, "attributes", "attributes must be a JSON object")
+		}
+		c.Attributes = raw
+	}
+	if in.Tags != nil {
+		t, err := cleanTags(*in.Tags)
+		if err != nil {
+			return err
+		}
+		c.Tags = t
+	}
+	if in.OptedOut != nil {
+		c.OptedOut = *in.OptedOut
+	}
+	if in.OwnerAgentID != nil {
+		if err := s.checkOwner(ctx, p, in.OwnerAgentID); err != nil {
+			return err
+		}
+		c.OwnerAgentID = in.OwnerAgentID
+	}
+	return nil
+}
+
+// Get returns one contact p may see.
+func (s ContactStore) Get(ctx context.Context, p models.Principal, id int64) (ContactRecord, error) {
+	var c ContactRecord
+	err := s.DB.WithContext(ctx).Scopes(contactScope(p)).Where("contacts.id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, models.FieldError(models.ENotFound, "id", "contact %d not found", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("get contact %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Update patches a contact p may see.
+func (s ContactStore) Update(ctx context.Context, p models.Principal, id int64, in ContactInput) (ContactRecord, error) {
+	c, err := s.Get(ctx, p, id)
+	if err != nil {
+		return c, err
+	}
+	if in.Phone != nil {
+		e164, err := PhoneForContact(*in.Phone)
+		if err != nil {
+			return c, err
+		}
+		c.PhoneE164, c.WAID = &e164, models.WAIDFromE164(e164)
+	}
+	if err := s.apply(ctx, p, &c, in); err != nil {
+		return c, err
+	}
+	c.UpdatedAt = time.Now().UTC()
+	err = s.DB.WithContext(ctx).Model(&ContactRecord{ID: id}).Select(
+		"phone_e164", "wa_id", "name", "attributes", "tags", "opted_out", "owner_agent_id", "updated_at").Updates(&c).Error
+	if err != nil {
+		return c, contactConflict(fmt.Errorf("update contact %d: %w", id, err))
+	}
+	return c, nil
+}
+
+// Delete removes a contact p may see. Contacts with conversations or cases
+// are kept (409): their history must stay readable.
+func (s ContactStore) Delete(ctx context.Context, p models.Principal, id int64) error {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return err
+	}
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Delete(&ContactRecord{}, id).Error; err != nil {
+			if code, _ := models.PGError(err); code == models.PGForeignKeyViolation {
+				return &models.Error{Code: models.EConflict, Field: "id", Message: "contact has conversations or cases and cannot be deleted", Err: err}
+			}
+			return fmt.Errorf("delete contact %d: %w", id, err)
+		}
+		return identity.WriteAudit(ctx, tx, identity.Audit(p.AgentID, AuditContactDelete, "contact", id, nil))
+	})
+}
+
+// filter applies f to a contacts query.
+func (f ContactFilter) apply(db *gorm.DB) *gorm.DB {
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if e164, err := models.NormalizePhone(q); err == nil {
+			db = db.Where("contacts.phone_e164 = ?", e164)
+		} else {
+			like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+			digits := models.DigitsOnly(q)
+			if len(digits) >= 4 {
+				// A partial number: match the national digits whatever spelling was typed.
+				digits = strings.TrimPrefix(strings.TrimPrefix(digits, "62"), "0")
+				db = db.Where("(lower(contacts.name) LIKE ? OR contacts.phone_e164 LIKE ?)", like, "%"+digits+"%")
+			} else {
+				db = db.Where("lower(contacts.name) LIKE ?", like)
+			}
+		}
+	}
+	if f.Tag != "" {
+		db = db.Where("? = ANY(contacts.tags)", f.Tag)
+	}
+	for k, v := range f.Attributes {
+		raw, _ := json.Marshal(map[string]string{k: v})
+		db = db.Where("contacts.attributes @> ?::jsonb", string(raw))
+	}
+	if f.OptedOut != nil {
+		db = db.Where("contacts.opted_out = ?", *f.OptedOut)
+	}
+	if f.OwnerAgentID != 0 {
+		db = db.Where("contacts.owner_agent_id = ?", f.OwnerAgentID)
+	}
+	return db
+}
+
+// List returns a page of contacts p may see, newest first.
+func (s ContactStore) List(ctx context.Context, p models.Principal, f ContactFilter, pg models.Page) ([]ContactRecord, int64, error) {
+	pg = pg.Normal()
+	q := f.apply(s.DB.WithContext(ctx).Model(&ContactRecord{}).Scopes(contactScope(p)))
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count contacts: %w", err)
+	}
+	var out []ContactRecord
+	if err := q.Order("contacts.id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, total, nil
+}
+
+// exportBatch is how many rows Export reads per query.
+const exportBatch = 1000
+
+// Export calls fn for every contact p may see that matches f, in id order,
+// reading by keyset so memory stays flat however many contacts there are.
+func (s ContactStore) Export(ctx context.Context, p models.Principal, f ContactFilter, fn func(ContactRecord) error) (int, error) {
+	var after int64
+	n := 0
+	for {
+		var batch []ContactRecord
+		q := f.apply(s.DB.WithContext(ctx).Model(&ContactRecord{}).Scopes(contactScope(p)))
+		if err := q.Where("contacts.id > ?", after).Order("contacts.id").Limit(exportBatch).Find(&batch).Error; err != nil {
+			return n, fmt.Errorf("export contacts: %w", err)
+		}
+		for _, c := range batch {
+			if err := fn(c); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(batch) < exportBatch {
+			return n, nil
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
+// RecordExport writes the audit row of an export (before streaming, so an
+// export that was started is on record even if the client drops).
+func (s ContactStore) RecordExport(ctx context.Context, p models.Principal, f ContactFilter) error {
+	return identity.WriteAudit(ctx, s.DB, identity.Audit(p.AgentID, AuditContactExport, "contact", 0, map[string]any{
+		"query": f.Query, "tag": f.Tag, "attributes": f.Attributes, "ownerAgentId": f.OwnerAgentID,
+	}))
+}

@@ -1,0 +1,338 @@
+package contacts
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/xuri/excelize/v2"
+)
+
+// Intake limits.
+const (
+	MaxIntakeFileBytes = 50 << 20
+	MaxIntakeRows      = 200_000
+	MaxIntakeAPIRows   = 10_000
+	maxIntakeColumns   = 200
+)
+
+// IntakeRecord is one input row after column mapping: the same shape for
+// file rows and API batch rows.
+type IntakeRecord struct {
+	Phone      string            `json:"phone"`
+	Name       string            `json:"name,omitempty"`
+	CaseRef    string            `json:"caseRef,omitempty"`
+	Amount     string            `json:"amount,omitempty"`
+	DueDate    string            `json:"dueDate,omitempty"`
+	Team       string            `json:"team,omitempty"`
+	Agent      string            `json:"agent,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Blank reports a row with nothing in it.
+func (r IntakeRecord) Blank() bool {
+	if strings.TrimSpace(r.Phone+r.Name+r.CaseRef+r.Amount+r.DueDate+r.Team+r.Agent) != "" {
+		return false
+	}
+	for _, v := range r.Attributes {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// HasCase reports a row that also describes a case (left for the cases area).
+func (r IntakeRecord) HasCase() bool {
+	return strings.TrimSpace(r.CaseRef+r.Amount+r.DueDate) != ""
+}
+
+// IntakeMapping says which source column holds which field (by header
+// name, compared case-insensitively). Attributes maps attribute key to column.
+type IntakeMapping struct {
+	Phone      string            `json:"phone"`
+	Name       string            `json:"name,omitempty"`
+	CaseRef    string            `json:"caseRef,omitempty"`
+	Amount     string            `json:"amount,omitempty"`
+	DueDate    string            `json:"dueDate,omitempty"`
+	Team       string            `json:"team,omitempty"`
+	Agent      string            `json:"agent,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// SourceRow is one data row of a file with its 1-based line/row number in
+// the file (the header is row 1), so reports point at what users see.
+type SourceRow struct {
+	RowNo  int
+	Fields []string
+}
+
+// Table is a parsed upload: header plus data rows.
+type Table struct {
+	Headers []string
+	Rows    []SourceRow
+}
+
+// ParseUpload reads a CSV or XLSX upload (detected from content, not the
+// name). Binary or non-UTF-8 CSV, empty files and oversize tables are 4xx
+// errors naming "file".
+func ParseUpload(data []byte) (Table, string, error) {
+	if len(data) > MaxIntakeFileBytes {
+		return Table{}, "", models.FieldError(models.ETooLarge, "file", "file is larger than %d MB", MaxIntakeFileBytes>>20)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Table{}, "", models.FieldError(models.EInvalid, "file", "file is empty")
+	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		t, err := parseXLSX(data)
+		return t, "xlsx", err
+	}
+	t, err := ParseCSV(data)
+	return t, "csv", err
+}
+
+// ParseCSV reads UTF-8 CSV with a header line; the delimiter (comma,
+// semicolon as Indonesian Excel writes, or tab) is taken from the header.
+func ParseCSV(data []byte) (Table, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.IndexByte(data, 0) >= 0 {
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "file is binary, not CSV or XLSX")
+	}
+	if !utf8.Valid(data) {
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "file is not UTF-8 text; save it as CSV UTF-8")
+	}
+	first, _, _ := bufio.NewReader(bytes.NewReader(data)).ReadLine()
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sniffDelimiter(string(first))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var t Table
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Table{}, models.FieldError(models.EUnprocessable, "file", "CSV is malformed: %v", err)
+		}
+		line, _ := r.FieldPos(0)
+		if t.Headers == nil {
+			if err := t.setHeaders(rec); err != nil {
+				return Table{}, err
+			}
+			continue
+		}
+		if err := t.add(line, rec); err != nil {
+			return Table{}, err
+		}
+	}
+	if t.Headers == nil {
+		return Table{}, models.FieldError(models.EInvalid, "file", "file has no header row")
+	}
+	return t, nil
+}
+
+func sniffDelimiter(header string) rune {
+	best, n := ',', strings.Count(header, ",")
+	for _, d := range []rune{';', '\t'} {
+		if c := strings.Count(header, string(d)); c > n {
+			best, n = d, c
+		}
+	}
+	return best
+}
+
+func (t *Table) setHeaders(rec []string) error {
+	if len(rec) > maxIntakeColumns {
+		return models.FieldError(models.EUnprocessable, "file", "file has more than %d columns", maxIntakeColumns)
+	}
+	t.Headers = make([]string, len(rec))
+	for i, h := range rec {
+		t.Headers[i] = strings.TrimSpace(h)
+	}
+	return nil
+}
+
+func (t *Table) add(rowNo int, rec []string) error {
+	if len(t.Rows) >= MaxIntakeRows {
+		return models.FieldError(models.ETooLarge, "file", "file has more than %d rows", MaxIntakeRows)
+	}
+	t.Rows = append(t.Rows, SourceRow{RowNo: rowNo, Fields: rec})
+	return nil
+}
+
+func parseXLSX(data []byte) (Table, error) {
+	// Bound decompression: a small zip can expand to gigabytes.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20, UnzipXMLSizeLimit: 64 << 20})
+	if err != nil {
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "file is not a readable XLSX workbook: %v", err)
+	}
+	defer func() { _ = f.Close() }()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "workbook has no sheets")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "cannot read sheet %q: %v", sheets[0], err)
+	}
+	defer func() { _ = rows.Close() }()
+	var t Table
+	n := 0
+	for rows.Next() {
+		n++
+		rec, err := rows.Columns()
+		if err != nil {
+			return Table{}, models.FieldError(models.EUnprocessable, "file", "cannot read row %d: %v", n, err)
+		}
+		if t.Headers == nil {
+			if len(rec) == 0 {
+				continue // blank lines above the header
+			}
+			if err := t.setHeaders(rec); err != nil {
+				return Table{}, err
+			}
+			continue
+		}
+		if err := t.add(n, rec); err != nil {
+			return Table{}, err
+		}
+	}
+	if t.Headers == nil {
+		return Table{}, models.FieldError(models.EInvalid, "file", "first sheet has no header row")
+	}
+	return t, nil
+}
+
+// headerGuesses are the usual Indonesian/English column names per field.
+var headerGuesses = map[string][]string{
+	"phone":   {"phone", "phone number", "no hp", "no. hp", "nomor hp", "nomor", "hp", "handphone", "whatsapp", "wa", "telepon", "no telepon", "mobile", "msisdn"},
+	"name":    {"name", "nama", "nama lengkap", "full name", "customer", "nama nasabah"},
+	"caseRef": {"case", "case ref", "case reference", "reference", "no kontrak", "nomor kontrak", "contract", "loan id"},
+	"amount":  {"amount", "jumlah", "nominal", "tagihan", "outstanding"},
+	"dueDate": {"due date", "jatuh tempo", "tanggal jatuh tempo", "due"},
+	"team":    {"team", "tim"},
+	"agent":   {"agent", "agen", "collector", "owner"},
+}
+
+// GuessMapping proposes a mapping from header names; unmatched columns
+// become custom attributes keyed by their header.
+func GuessMapping(headers []string) IntakeMapping {
+	m := IntakeMapping{Attributes: map[string]string{}}
+	used := map[string]bool{}
+	set := map[string]*string{"phone": &m.Phone, "name": &m.Name, "caseRef": &m.CaseRef, "amount": &m.Amount,
+		"dueDate": &m.DueDate, "team": &m.Team, "agent": &m.Agent}
+	for _, field := range []string{"phone", "name", "caseRef", "amount", "dueDate", "team", "agent"} {
+		for _, h := range headers {
+			norm := strings.ToLower(strings.NewReplacer("_", " ", "-", " ").Replace(strings.TrimSpace(h)))
+			if !used[h] && *set[field] == "" && containsString(headerGuesses[field], norm) {
+				*set[field] = h
+				used[h] = true
+			}
+		}
+	}
+	for _, h := range headers {
+		if h != "" && !used[h] {
+			m.Attributes[h] = h
+		}
+	}
+	return m
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply maps the table's rows to records. Every named column must exist; a
+// missing phone column is a 422 naming "mapping.phone".
+func (m IntakeMapping) Apply(t Table) ([]int, []IntakeRecord, error) {
+	idx := map[string]int{}
+	for i, h := range t.Headers {
+		k := strings.ToLower(h)
+		if _, dup := idx[k]; !dup {
+			idx[k] = i
+		}
+	}
+	col := func(field, name string) (int, error) {
+		if name == "" {
+			return -1, nil
+		}
+		i, ok := idx[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			return -1, models.FieldError(models.EUnprocessable, "mapping."+field, "column %q is not in the file (columns: %s)", name, strings.Join(t.Headers, ", "))
+		}
+		return i, nil
+	}
+	if strings.TrimSpace(m.Phone) == "" {
+		return nil, nil, models.FieldError(models.EUnprocessable, "mapping.phone", "no phone column: map one of the columns %s to phone", strings.Join(t.Headers, ", "))
+	}
+	fields := []struct {
+		name string
+		col  string
+	}{{"phone", m.Phone}, {"name", m.Name}, {"caseRef", m.CaseRef}, {"amount", m.Amount}, {"dueDate", m.DueDate}, {"team", m.Team}, {"agent", m.Agent}}
+	cols := make([]int, len(fields))
+	for i, f := range fields {
+		c, err := col(f.name, f.col)
+		if err != nil {
+			return nil, nil, err
+		}
+		cols[i] = c
+	}
+	attrCols := map[string]int{}
+	for key, name := range m.Attributes {
+		if strings.TrimSpace(key) == "" {
+			return nil, nil, models.FieldError(models.EInvalid, "mapping.attributes", "attribute keys must not be empty")
+		}
+		c, err := col("attributes."+key, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		attrCols[key] = c
+	}
+	get := func(rec []string, c int) string {
+		if c < 0 || c >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[c])
+	}
+	rowNos := make([]int, 0, len(t.Rows))
+	out := make([]IntakeRecord, 0, len(t.Rows))
+	for _, row := range t.Rows {
+		r := IntakeRecord{
+			Phone: get(row.Fields, cols[0]), Name: get(row.Fields, cols[1]), CaseRef: get(row.Fields, cols[2]),
+			Amount: get(row.Fields, cols[3]), DueDate: get(row.Fields, cols[4]), Team: get(row.Fields, cols[5]),
+			Agent: get(row.Fields, cols[6]),
+		}
+		for key, c := range attrCols {
+			if v := get(row.Fields, c); v != "" {
+				if r.Attributes == nil {
+					r.Attributes = map[string]string{}
+				}
+				r.Attributes[key] = v
+			}
+		}
+		rowNos = append(rowNos, row.RowNo)
+		out = append(out, r)
+	}
+	return rowNos, out, nil
+}
+
+// Describe is a short human label for an error in a report.
+func describe(err error) string {
+	var me *models.Error
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return fmt.Sprint(err)
+}

@@ -1,0 +1,577 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"gorm.io/gorm"
+)
+
+// InboundMessage is a customer message as the webhook receiver hands it to
+// the store (already decoded from Meta's shape).
+type InboundMessage struct {
+	PhoneNumberID string // business number it was sent to
+	DisplayNumber string
+	WABAID        string
+	WAMID         string
+	FromWAID      string // digits; may be empty when only a BSUID is known
+	BSUID         string
+	ProfileName   string
+	Type          string
+	Body          string
+	Payload       json.RawMessage
+	Timestamp     time.Time
+}
+
+// StatusUpdate is a delivery status of a message we sent.
+type StatusUpdate struct {
+	WAMID       string
+	Status      string
+	Timestamp   time.Time
+	RecipientID string
+	BizOpaque   string
+	ErrorCode   *int
+	ErrorReason string
+	Payload     json.RawMessage
+}
+
+// TemplateStatusChange is a review result or pause/disable of a template.
+type TemplateStatusChange struct {
+	MetaID   string
+	Name     string
+	Language string
+	Status   string // PENDING APPROVED REJECTED PAUSED DISABLED
+	Reason   string
+	Quality  string // set by quality updates
+}
+
+// SenderQualityChange is a phone_number_quality_update.
+type SenderQualityChange struct {
+	DisplayNumber string
+	Event         string
+	Quality       string // may be empty
+	LimitTier     string // may be empty
+}
+
+// InboundBatch is everything one webhook delivery carries.
+type InboundBatch struct {
+	Messages  []InboundMessage
+	Statuses  []StatusUpdate
+	Templates []TemplateStatusChange
+	Senders   []SenderQualityChange
+}
+
+// IngestResult says what a delivery changed.
+type IngestResult struct {
+	Events            []models.Event
+	MessagesStored    int
+	Duplicates        int
+	StatusesApplied   int
+	UnverifiedSenders []string
+	// Opened lists conversations whose customer-service window this delivery
+	// opened (no earlier inbound, or the last one older than the window):
+	// only these are signalled to Temporal, ordinary messages are not.
+	Opened []OpenedWindow
+}
+
+// OpenedWindow is a conversation whose window an inbound message opened.
+type OpenedWindow struct {
+	ConversationID, SenderID, ContactID, MessageID int64
+}
+
+// InboundStore writes webhook deliveries. Everything of one delivery
+// commits in one transaction together with its events.
+type InboundStore struct {
+	DB     *gorm.DB
+	Events models.EventStore
+	// Window is the customer-service window (24h when zero).
+	Window time.Duration
+	// senderIDs caches phone_number_id -> senders.id (a row is never deleted
+	// while conversations reference it, so a cached id stays valid).
+	senderIDs sync.Map
+}
+
+// Ingest stores a delivery idempotently: messages by wamid, statuses by
+// (wamid, status), moving message statuses only forward.
+func (s *InboundStore) Ingest(ctx context.Context, b InboundBatch) (IngestResult, error) {
+	var res IngestResult
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res = IngestResult{}
+		for i := range b.Messages {
+			if err := s.storeMessage(ctx, tx, &b.Messages[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Statuses {
+			if err := s.applyStatus(ctx, tx, &b.Statuses[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Templates {
+			if err := s.applyTemplate(ctx, tx, &b.Templates[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Senders {
+			if err := s.applySenderQuality(ctx, tx, &b.Senders[i], &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// A failed transaction may have created a sender row that rolled back.
+		s.senderIDs.Clear()
+		return IngestResult{}, err
+	}
+	return res, nil
+}
+
+func (s *InboundStore) senderID(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) (int64, error) {
+	if v, ok := s.senderIDs.Load(m.PhoneNumberID); ok {
+		return v.(int64), nil
+	}
+	var ids []int64
+	if err := tx.Raw(`SELECT id FROM senders WHERE phone_number_id = ?`, m.PhoneNumberID).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("look up sender %s: %w", m.PhoneNumberID, err)
+	}
+	if len(ids) == 0 {
+		// Never drop a customer message: keep it against an unverified
+		// sender that admins must review.
+		err := tx.Raw(`INSERT INTO senders (phone_number_id, waba_id, display_number, status, status_reason)
+			VALUES (?, ?, ?, 'unverified', 'received a message but is not registered')
+			ON CONFLICT (phone_number_id) DO UPDATE SET updated_at = senders.updated_at RETURNING id`,
+			m.PhoneNumberID, m.WABAID, m.DisplayNumber).Scan(&ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, fmt.Errorf("create unverified sender %s: %w", m.PhoneNumberID, err)
+		}
+		ev, err := models.NewEvent(models.EventSenderUnverified, models.Audience{}, map[string]any{
+			"senderId": ids[0], "phoneNumberId": m.PhoneNumberID, "displayNumber": m.DisplayNumber, "wabaId": m.WABAID,
+		})
+		if err != nil {
+			return 0, err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return 0, err
+		}
+		res.Events = append(res.Events, ev)
+		res.UnverifiedSenders = append(res.UnverifiedSenders, m.PhoneNumberID)
+		return ids[0], nil // not cached: the transaction may still roll back
+	}
+	s.senderIDs.Store(m.PhoneNumberID, ids[0])
+	return ids[0], nil
+}
+
+func (s *InboundStore) contactID(tx *gorm.DB, m *InboundMessage) (int64, error) {
+	var phone, bsuid *string
+	if m.FromWAID != "" {
+		p := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		phone = &p
+	}
+	if m.BSUID != "" {
+		bsuid = &m.BSUID
+	}
+	var ids []int64
+	switch {
+	case bsuid != nil:
+		// A known BSUID wins; fill its phone when it arrives later (and is free).
+		// A name already set (by an agent or an import) is never overwritten
+		// by the WhatsApp profile name.
+		err := tx.Raw(`UPDATE contacts SET
+				name = CASE WHEN name = '' THEN ? ELSE name END,
+				wa_id = COALESCE(NULLIF(?, ''), wa_id),
+				phone_e164 = COALESCE(phone_e164, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE phone_e164 = ?))),
+				updated_at = now()
+			WHERE bsuid = ? RETURNING id`,
+			m.ProfileName, m.FromWAID, phone, phone, *bsuid).Scan(&ids).Error
+		if err != nil {
+			return 0, fmt.Errorf("update contact by bsuid: %w", err)
+		}
+		if len(ids) > 0 {
+			return ids[0], nil
+		}
+		if phone == nil {
+			err := tx.Raw(`INSERT INTO contacts (bsuid, name) VALUES (?, ?)
+				ON CONFLICT (bsuid) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END
+				RETURNING id`, *bsuid, m.ProfileName).Scan(&ids).Error
+			if err != nil || len(ids) == 0 {
+				return 0, fmt.Errorf("upsert contact by bsuid: %w", err)
+			}
+			return ids[0], nil
+		}
+		fallthrough
+	default:
+		if phone == nil {
+			return 0, models.Errorf(models.EInvalid, "message %s has neither a phone nor a user id", m.WAMID)
+		}
+		err := tx.Raw(`INSERT INTO contacts (phone_e164, wa_id, bsuid, name)
+			VALUES (?, ?, (SELECT CAST(? AS TEXT) WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE bsuid = ?)), ?)
+			ON CONFLICT (phone_e164) DO UPDATE SET
+				name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
+				wa_id = EXCLUDED.wa_id,
+				bsuid = COALESCE(contacts.bsuid, EXCLUDED.bsuid),
+				updated_at = now()
+			RETURNING id`, *phone, m.FromWAID, bsuid, bsuid, m.ProfileName).Scan(&ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, fmt.Errorf("upsert contact by phone: %w", err)
+		}
+		return ids[0], nil
+	}
+}
+
+type convRow struct {
+	ID              int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+	// LastInboundAt is the value BEFORE this message (did it open the window?).
+	LastInboundAt *time.Time
+}
+
+type storedRow struct {
+	ID            int64
+	LastMessageAt time.Time
+}
+
+func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
+	if m.FromWAID == "" && m.BSUID == "" {
+		return nil // unattributable; the receiver logs it
+	}
+	senderID, err := s.senderID(ctx, tx, m, res)
+	if err != nil {
+		return err
+	}
+	var contactID int64
+	var conv []convRow
+	if m.BSUID == "" {
+		// Hot path: contact and conversation upserts in one round trip.
+		var rows []struct {
+			ID              int64
+			AssigneeAgentID *int64
+			TeamID          *int64
+			ContactID       int64
+			LastInboundAt   *time.Time
+		}
+		phone := "+" + strings.TrimPrefix(m.FromWAID, "+")
+		// Returning customers (the common case): find the conversation,
+		// insert the message and touch the conversation in one statement,
+		// with no upsert rewriting the contact and conversation rows.
+		known, err := s.insertKnown(tx, m, senderID, phone)
+		if err != nil {
+			return err
+		}
+		if known != nil {
+			if known.MessageID == nil {
+				res.Duplicates++
+				return nil
+			}
+			return s.appendCreated(ctx, tx, m, senderID, known.ContactID, convRow{ID: known.ID, AssigneeAgentID: known.AssigneeAgentID, TeamID: known.TeamID, LastInboundAt: known.PrevInbound}, *known.MessageID, res)
+		}
+		err = tx.Raw(`WITH c AS (
+				INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, ?)
+				ON CONFLICT (phone_e164) DO UPDATE SET
+					name = CASE WHEN contacts.name = '' THEN EXCLUDED.name ELSE contacts.name END,
+					wa_id = EXCLUDED.wa_id
+				RETURNING id)
+			INSERT INTO conversations (sender_id, contact_id, status) SELECT ?, c.id, 'open' FROM c
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id, contact_id, last_inbound_at`,
+			phone, m.FromWAID, m.ProfileName, senderID).Scan(&rows).Error
+		if err != nil || len(rows) == 0 {
+			return fmt.Errorf("upsert contact and conversation: %w", err)
+		}
+		r := rows[0]
+		contactID, conv = r.ContactID, []convRow{{ID: r.ID, AssigneeAgentID: r.AssigneeAgentID, TeamID: r.TeamID, LastInboundAt: r.LastInboundAt}}
+	} else {
+		if contactID, err = s.contactID(tx, m); err != nil {
+			return err
+		}
+		err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+			RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
+		if err != nil || len(conv) == 0 {
+			return fmt.Errorf("upsert conversation: %w", err)
+		}
+	}
+	return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+}
+
+func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, res *IngestResult) error {
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	// Insert the message (a duplicate wamid inserts nothing) and, only when
+	// it is new, restart the window and count it unread; a resolved
+	// conversation reopens.
+	var stored []storedRow
+	err := tx.Raw(`WITH m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			VALUES (?, 'in', ?, ?, ?, ?, 'received', ?)
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at, body, type)
+		UPDATE conversations v SET
+			last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+			unread_count = v.unread_count + 1,
+			last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
+			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+			updated_at = now()
+		FROM m WHERE v.id = m.conversation_id
+		RETURNING m.id, v.last_message_at`,
+		conv.ID, m.Type, m.Body, string(payload), m.WAMID, m.Timestamp).Scan(&stored).Error
+	if err != nil {
+		return fmt.Errorf("insert message %s: %w", m.WAMID, err)
+	}
+	if len(stored) == 0 {
+		res.Duplicates++
+		return nil
+	}
+	return s.appendCreated(ctx, tx, m, senderID, contactID, conv, stored[0].ID, res)
+}
+
+type knownRow struct {
+	ID              int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+	ContactID       int64
+	Name            string
+	WAID            string
+	MessageID       *int64
+	PrevInbound     *time.Time
+}
+
+// insertKnown stores m when its contact and conversation exist and are
+// unchanged. It returns nil when the slow path (upserts) is needed, and a
+// row with a nil MessageID when m is a duplicate.
+func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int64, phone string) (*knownRow, error) {
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	var rows []knownRow
+	err := tx.Raw(`WITH k AS (
+			SELECT v.id, v.assignee_agent_id, v.team_id, c.id AS contact_id, c.name, c.wa_id, v.last_inbound_at AS prev_inbound
+			FROM contacts c JOIN conversations v ON v.contact_id = c.id AND v.sender_id = @sender
+			WHERE c.phone_e164 = @phone),
+		m AS (
+			INSERT INTO messages (conversation_id, direction, type, body, payload, wamid, status, created_at)
+			SELECT k.id, 'in', CAST(@type AS TEXT), CAST(@body AS TEXT), CAST(@payload AS JSONB), CAST(@wamid AS TEXT), 'received', CAST(@ts AS TIMESTAMPTZ)
+			FROM k WHERE (CAST(@name AS TEXT) = '' OR k.name <> '') AND k.wa_id = @waid
+			ON CONFLICT (wamid) DO NOTHING RETURNING id, conversation_id, created_at, body, type),
+		u AS (
+			UPDATE conversations v SET
+				last_inbound_at = GREATEST(COALESCE(v.last_inbound_at, m.created_at), m.created_at),
+				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
+				unread_count = v.unread_count + 1,
+				last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
+				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+				updated_at = now()
+			FROM m WHERE v.id = m.conversation_id RETURNING v.id)
+		SELECT k.*, (SELECT id FROM m) AS message_id FROM k`,
+		sql.Named("sender", senderID), sql.Named("phone", phone), sql.Named("type", m.Type), sql.Named("body", m.Body),
+		sql.Named("payload", string(payload)), sql.Named("wamid", m.WAMID), sql.Named("ts", m.Timestamp),
+		sql.Named("name", m.ProfileName), sql.Named("waid", m.FromWAID)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("insert message %s: %w", m.WAMID, err)
+	}
+	if len(rows) != 1 {
+		return nil, nil
+	}
+	k := rows[0]
+	if k.MessageID == nil && !((m.ProfileName == "" || k.Name != "") && k.WAID == m.FromWAID) {
+		return nil, nil // the contact changed: take the upsert path
+	}
+	return &k, nil
+}
+
+func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, msgID int64, res *IngestResult) error {
+	ev, err := models.NewEvent(models.EventMessageCreated, models.AudienceOf(conv.AssigneeAgentID, conv.TeamID), map[string]any{
+		"id": msgID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
+		"direction": models.DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
+		"contactName": m.ProfileName,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Events.Append(ctx, tx, &ev); err != nil {
+		return err
+	}
+	res.Events = append(res.Events, ev)
+	res.MessagesStored++
+	window := s.Window
+	if window <= 0 {
+		window = models.ServiceWindow
+	}
+	if prev := conv.LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
+		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}
+		res.Opened = append(res.Opened, o)
+		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv.ID, senderID, contactID, msgID).Error; err != nil {
+			return fmt.Errorf("record window signal: %w", err)
+		}
+	}
+	return nil
+}
+
+type statusRow struct {
+	ID              int64
+	ConversationID  int64
+	AssigneeAgentID *int64
+	TeamID          *int64
+}
+
+func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusUpdate, res *IngestResult) error {
+	col := map[string]string{models.MsgSent: "sent_at", models.MsgDelivered: "delivered_at", models.MsgRead: "read_at", models.MsgFailed: "failed_at"}[st.Status]
+	if col == "" || st.WAMID == "" {
+		return nil // unknown status names are logged by the receiver
+	}
+	payload := st.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	ins := tx.Exec(`INSERT INTO message_statuses (wamid, status, ts, recipient, error_code, payload)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		st.WAMID, st.Status, st.Timestamp, st.RecipientID, st.ErrorCode, string(payload))
+	if ins.Error != nil {
+		return fmt.Errorf("record status: %w", ins.Error)
+	}
+	if ins.RowsAffected == 0 {
+		res.Duplicates++
+		return nil
+	}
+	update := func() ([]statusRow, error) {
+		var rows []statusRow
+		err := tx.Raw(`UPDATE messages m SET status = ?, `+col+` = ?,
+				error_code = COALESCE(?, m.error_code),
+				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END
+			FROM conversations c
+			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id
+			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id`,
+			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, models.StatusPredecessors(st.Status)).Scan(&rows).Error
+		return rows, err
+	}
+	rows, err := update()
+	if err != nil {
+		return fmt.Errorf("apply status %s: %w", st.Status, err)
+	}
+	if len(rows) == 0 {
+		// An ambiguous send (timed out before we stored the wamid) is
+		// reconciled through our id echoed in biz_opaque_callback_data.
+		if id, perr := strconv.ParseInt(st.BizOpaque, 10, 64); perr == nil && id > 0 {
+			r := tx.Exec(`UPDATE messages SET wamid = ? WHERE id = ? AND wamid IS NULL AND direction = 'out'
+				AND NOT EXISTS (SELECT 1 FROM messages WHERE wamid = ?)`, st.WAMID, id, st.WAMID)
+			if r.Error != nil {
+				return fmt.Errorf("reconcile wamid: %w", r.Error)
+			}
+			// Applied again even when nothing was reconciled: the send may
+			// have stored this wamid while we waited for its row lock (the
+			// webhook raced the send's own commit), and then the status
+			// applies by wamid now.
+			if rows, err = update(); err != nil {
+				return fmt.Errorf("apply status %s: %w", st.Status, err)
+			}
+		}
+	}
+	for _, r := range rows {
+		ev, err := models.NewEvent(models.EventMessageStatus, models.AudienceOf(r.AssigneeAgentID, r.TeamID), map[string]any{
+			"id": r.ID, "conversationId": r.ConversationID, "wamid": st.WAMID, "status": st.Status,
+			"ts": st.Timestamp, "errorCode": st.ErrorCode, "errorReason": st.ErrorReason,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+		res.StatusesApplied++
+	}
+	return nil
+}
+
+func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
+	var ids []int64
+	var err error
+	if t.Quality != "" {
+		err = tx.Raw(`UPDATE templates SET quality = ?, updated_at = now()
+			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
+			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
+	} else {
+		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+			WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) RETURNING id`,
+			t.Status, t.Reason, t.MetaID, t.MetaID, t.Name, t.Language, t.MetaID).Scan(&ids).Error
+	}
+	if err != nil {
+		return fmt.Errorf("apply template update %s: %w", t.Name, err)
+	}
+	for _, id := range ids {
+		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
+			"id": id, "name": t.Name, "language": t.Language, "status": t.Status, "reason": t.Reason, "quality": t.Quality,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}
+
+// SenderQualityFromEvent maps a phone_number_quality_update to the sender
+// status and quality it implies ("" = unchanged). FLAGGED means the number
+// dropped to low quality and is at risk; UNFLAGGED that it recovered.
+func SenderQualityFromEvent(event, quality string) (status, newQuality string) {
+	switch strings.ToUpper(event) {
+	case "FLAGGED":
+		status, newQuality = models.SenderFlagged, models.QualityRed
+	case "UNFLAGGED":
+		status, newQuality = models.SenderActive, models.QualityGreen
+	}
+	switch q := strings.ToUpper(quality); q {
+	case models.QualityGreen, models.QualityYellow, models.QualityRed:
+		newQuality = q
+	}
+	return status, newQuality
+}
+
+func (s *InboundStore) applySenderQuality(ctx context.Context, tx *gorm.DB, q *SenderQualityChange, res *IngestResult) error {
+	status, quality := SenderQualityFromEvent(q.Event, q.Quality)
+	digits := models.DigitsOnly(q.DisplayNumber)
+	if digits == "" {
+		return nil
+	}
+	var ids []int64
+	// Only flagged<->active moves here: disabled/restricted/unverified are
+	// set by people or account updates and must not be undone by quality.
+	err := tx.Raw(`UPDATE senders SET
+			quality = COALESCE(NULLIF(?, ''), quality),
+			messaging_limit_tier = COALESCE(NULLIF(?, ''), messaging_limit_tier),
+			status = CASE WHEN ? <> '' AND status IN ('active','flagged') THEN ? ELSE status END,
+			updated_at = now()
+		WHERE regexp_replace(display_number, '\D', '', 'g') = ? RETURNING id`,
+		quality, q.LimitTier, status, status, digits).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("apply phone quality update: %w", err)
+	}
+	for _, id := range ids {
+		ev, err := models.NewEvent(models.EventSenderUpdated, models.Audience{}, map[string]any{
+			"id": id, "event": q.Event, "quality": quality, "messagingLimitTier": q.LimitTier, "status": status,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}

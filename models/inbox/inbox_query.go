@@ -1,0 +1,241 @@
+package inbox
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"gorm.io/gorm"
+)
+
+// InboxFilter narrows the conversation list.
+type InboxFilter struct {
+	View     string // mine | unassigned | team | all
+	Status   string // open|pending|resolved|snoozed
+	SenderID int64
+	Label    string
+	Window   string // open | closed
+	Query    string // name or phone (any Indonesian spelling)
+	Sort     string // activity (default) | waiting
+	Cursor   string
+	Limit    int
+}
+
+// InboxItem is one row of the conversation list.
+type InboxItem struct {
+	models.Conversation
+	Labels         []string   `json:"labels" gorm:"column:labels_json;serializer:json"`
+	LastPreview    string     `json:"lastPreview"`
+	SnoozedUntil   *time.Time `json:"snoozedUntil,omitempty"`
+	ContactName    string     `json:"contactName"`
+	ContactPhone   *string    `json:"contactPhone,omitempty"`
+	WindowOpen     bool       `json:"windowOpen" gorm:"-"`
+	WindowClosesAt *time.Time `json:"windowClosesAt,omitempty" gorm:"-"`
+}
+
+// InboxPage is a page of the list with the cursor of the next page.
+type InboxPage struct {
+	Items      []InboxItem `json:"items"`
+	NextCursor string      `json:"nextCursor,omitempty"`
+}
+
+// List returns conversations p may see, filtered and cursor-paginated.
+func (ib Inbox) List(ctx context.Context, p models.Principal, f InboxFilter) (InboxPage, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 30
+	}
+	q := ib.DB.WithContext(ctx).Table("conversations").
+		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone`).
+		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
+		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id"))
+	switch f.View {
+	case "", "all":
+	case "mine":
+		q = q.Where("conversations.assignee_agent_id = ?", p.AgentID)
+	case "unassigned":
+		q = q.Where("conversations.assignee_agent_id IS NULL")
+	case "team":
+		teams := append(append([]int64{}, p.TeamIDs...), p.SupervisedTeamIDs...)
+		if len(teams) == 0 {
+			return InboxPage{Items: []InboxItem{}}, nil
+		}
+		q = q.Where("conversations.team_id IN ?", teams)
+	default:
+		return InboxPage{}, models.FieldError(models.EInvalid, "view", "must be mine, unassigned, team or all")
+	}
+	if f.Status != "" {
+		switch f.Status {
+		case "open", "pending", "resolved", "snoozed":
+			q = q.Where("conversations.status = ?", f.Status)
+		default:
+			return InboxPage{}, models.FieldError(models.EInvalid, "status", "must be open, pending, resolved or snoozed")
+		}
+	}
+	if f.SenderID > 0 {
+		q = q.Where("conversations.sender_id = ?", f.SenderID)
+	}
+	if f.Label != "" {
+		q = q.Where("? = ANY(conversations.labels)", f.Label)
+	}
+	cutoff := ib.now().Add(-ib.window())
+	switch f.Window {
+	case "":
+	case "open":
+		q = q.Where("conversations.last_inbound_at > ?", cutoff)
+	case "closed":
+		q = q.Where("conversations.last_inbound_at IS NULL OR conversations.last_inbound_at <= ?", cutoff)
+	default:
+		return InboxPage{}, models.FieldError(models.EInvalid, "window", "must be open or closed")
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + strings.ReplaceAll(strings.ReplaceAll(s, "%", `\%`), "_", `\_`) + "%"
+		cond := "contacts.name ILIKE ?"
+		args := []any{like}
+		if e164, err := models.NormalizePhone(s); err == nil {
+			cond += " OR contacts.phone_e164 = ?"
+			args = append(args, e164)
+		} else if d := onlyDigits(s); len(d) >= 4 {
+			cond += " OR contacts.phone_e164 LIKE ?"
+			args = append(args, "%"+d+"%")
+		}
+		q = q.Where("("+cond+")", args...)
+	}
+	// Keyset pagination on (sort key, id).
+	sortCol, dir := "COALESCE(conversations.last_message_at, conversations.created_at)", "DESC"
+	switch f.Sort {
+	case "", "activity":
+	case "waiting":
+		// Longest waiting first: customers who wrote last and wait the longest.
+		sortCol, dir = "COALESCE(conversations.last_inbound_at, conversations.created_at)", "ASC"
+		q = q.Where("conversations.status IN ('open','pending')")
+	default:
+		return InboxPage{}, models.FieldError(models.EInvalid, "sort", "must be activity or waiting")
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return InboxPage{}, models.FieldError(models.EInvalid, "cursor", "is not a cursor from this API")
+		}
+		op := "<"
+		if dir == "ASC" {
+			op = ">"
+		}
+		q = q.Where("("+sortCol+", conversations.id) "+op+" (?, ?)", at, id)
+	}
+	var rows []struct {
+		InboxItem
+		SortAt time.Time `gorm:"column:sort_at"`
+	}
+	err := q.Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone, ` + sortCol + ` AS sort_at`).
+		Order(sortCol + " " + dir + ", conversations.id " + dir).Limit(f.Limit + 1).Scan(&rows).Error
+	if err != nil {
+		return InboxPage{}, fmt.Errorf("list conversations: %w", err)
+	}
+	page := InboxPage{Items: make([]InboxItem, 0, len(rows))}
+	for i, r := range rows {
+		if i == f.Limit {
+			last := rows[i-1]
+			page.NextCursor = encodeCursor(last.SortAt, last.ID)
+			break
+		}
+		it := r.InboxItem
+		ib.fillWindow(&it)
+		page.Items = append(page.Items, it)
+	}
+	return page, nil
+}
+
+func (ib Inbox) fillWindow(it *InboxItem) {
+	if it.LastInboundAt != nil {
+		closes := it.LastInboundAt.Add(ib.window())
+		it.WindowClosesAt = &closes
+		it.WindowOpen = ib.now().Before(closes)
+	}
+}
+
+// GetScoped returns one conversation p may see (404 otherwise).
+func (ib Inbox) GetScoped(ctx context.Context, p models.Principal, id int64) (InboxItem, error) {
+	var it InboxItem
+	err := ib.DB.WithContext(ctx).Table("conversations").
+		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone`).
+		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
+		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id")).
+		Where("conversations.id = ?", id).Take(&it).Error
+	if err == gorm.ErrRecordNotFound {
+		return it, models.Errorf(models.ENotFound, "conversation %d not found", id)
+	}
+	if err != nil {
+		return it, err
+	}
+	ib.fillWindow(&it)
+	return it, nil
+}
+
+// MessagesPage is a page of a conversation's messages, newest first.
+type MessagesPage struct {
+	Items      []models.Message `json:"items"`
+	NextBefore int64            `json:"nextBefore,omitempty"`
+}
+
+// Messages lists messages of a conversation p may see, newest first, before
+// message id `before` (0: from the newest).
+func (ib Inbox) Messages(ctx context.Context, p models.Principal, convID, before int64, limit int) (MessagesPage, error) {
+	if _, err := ib.GetScoped(ctx, p, convID); err != nil {
+		return MessagesPage{}, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := ib.DB.WithContext(ctx).Where("conversation_id = ?", convID)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var rows []models.Message
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return MessagesPage{}, fmt.Errorf("messages of %d: %w", convID, err)
+	}
+	page := MessagesPage{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		page.NextBefore = rows[limit-1].ID
+	}
+	return page, nil
+}
+
+func encodeCursor(at time.Time, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (time.Time, int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	ts, idStr, ok := strings.Cut(string(raw), "|")
+	if !ok {
+		return time.Time{}, 0, fmt.Errorf("bad cursor")
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	return at, id, err
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,201 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"gorm.io/gorm"
+)
+
+// Send states of an outbound message row (messages.send_state). WhatsApp
+// has no idempotency key, so a row is sent at most once:
+//
+//	pending   -> attempted (committed BEFORE the HTTP call)
+//	attempted -> done      (Meta answered: wamid stored, or a permanent error)
+//	attempted -> pending   (Meta answered with a retryable error: nothing was sent)
+//
+// An "attempted" row whose answer was lost is ambiguous: the status webhook
+// reconciles it by our id in biz_opaque_callback_data (InboundStore sets the
+// wamid). Only after AmbiguousAfter without any webhook is it sent again.
+const (
+	SendNone      = "none" // inbound rows
+	SendPending   = "pending"
+	SendAttempted = "attempted"
+	SendDone      = "done"
+)
+
+// AmbiguousAfter is how long an attempted send without an answer waits for a
+// status webhook before it is considered not sent.
+const AmbiguousAfter = time.Minute
+
+// OutboundJob is everything a send activity needs about one row.
+type OutboundJob struct {
+	MessageID     int64
+	Conversation  models.Conversation
+	PhoneNumberID string
+	To            string // contact wa_id (or E.164 digits)
+	Type          string
+	Request       json.RawMessage // the waba.OutboundMessage body stored at creation
+	ReplyToWAMID  string
+	ThroughputMPS int // the sender's messages per second
+	// Outcome of BeginSend:
+	AlreadyDone bool   // sent or failed before: nothing to do
+	Status      string // current status when AlreadyDone
+	WAMID       string
+	Ambiguous   bool // a previous attempt's answer was lost and no webhook told us yet
+	NoAddress   bool // the contact has no WhatsApp id or phone (BeginSendBatch)
+}
+
+// Outbox moves outbound rows through their send states.
+type Outbox struct {
+	DB     *gorm.DB
+	Events models.EventStore
+	Now    func() time.Time
+}
+
+func (o Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now().UTC()
+}
+
+type outboxRow struct {
+	ID             int64
+	ConversationID int64
+	Type           string
+	Payload        json.RawMessage
+	WAMID          *string `gorm:"column:wamid"`
+	Status         string
+	SendState      string
+	AttemptedAt    *time.Time
+	ReplyToWAMID   string `gorm:"column:reply_to_wamid"`
+}
+
+// BeginSend claims row id for an attempt. It returns AlreadyDone for rows
+// that finished, Ambiguous for rows whose last attempt may have gone out
+// (the caller must not send), else marks the row attempted and returns the job.
+func (o Outbox) BeginSend(ctx context.Context, id int64) (OutboundJob, error) {
+	var job OutboundJob
+	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r outboxRow
+		if err := tx.Raw(`SELECT id, conversation_id, type, payload, wamid, status, send_state, attempted_at, reply_to_wamid
+			FROM messages WHERE id = ? AND direction = 'out' FOR UPDATE`, id).Scan(&r).Error; err != nil {
+			return fmt.Errorf("load message %d: %w", id, err)
+		}
+		if r.ID == 0 {
+			return models.Errorf(models.ENotFound, "outbound message %d not found", id)
+		}
+		job = OutboundJob{MessageID: r.ID, Type: r.Type, Request: r.Payload, ReplyToWAMID: r.ReplyToWAMID, Status: r.Status}
+		if r.WAMID != nil {
+			job.WAMID = *r.WAMID
+		}
+		switch {
+		case r.SendState == SendDone || r.WAMID != nil || r.Status == models.MsgFailed:
+			// A webhook may have reconciled an ambiguous attempt: then it is done too.
+			if r.SendState != SendDone {
+				if err := tx.Exec(`UPDATE messages SET send_state = 'done' WHERE id = ?`, id).Error; err != nil {
+					return err
+				}
+			}
+			job.AlreadyDone = true
+			return nil
+		case r.SendState == SendAttempted && r.AttemptedAt != nil && o.now().Sub(*r.AttemptedAt) < AmbiguousAfter:
+			job.Ambiguous = true
+			return nil
+		}
+		if err := tx.Exec(`UPDATE messages SET send_state = 'attempted', send_attempts = send_attempts + 1, attempted_at = ? WHERE id = ?`,
+			o.now(), id).Error; err != nil {
+			return fmt.Errorf("mark attempted %d: %w", id, err)
+		}
+		if err := tx.Where("id = ?", r.ConversationID).Take(&job.Conversation).Error; err != nil {
+			return fmt.Errorf("conversation of message %d: %w", id, err)
+		}
+		var target struct {
+			PhoneNumberID string
+			ThroughputMPS int    `gorm:"column:throughput_mps"`
+			WAID          string `gorm:"column:wa_id"`
+			PhoneE164     *string
+		}
+		if err := tx.Raw(`SELECT s.phone_number_id, s.throughput_mps, c.wa_id, c.phone_e164 FROM senders s, contacts c WHERE s.id = ? AND c.id = ?`,
+			job.Conversation.SenderID, job.Conversation.ContactID).Scan(&target).Error; err != nil {
+			return fmt.Errorf("sender/contact of message %d: %w", id, err)
+		}
+		job.PhoneNumberID = target.PhoneNumberID
+		job.ThroughputMPS = target.ThroughputMPS
+		job.To = target.WAID
+		if job.To == "" && target.PhoneE164 != nil {
+			job.To = (*target.PhoneE164)[1:] // Meta takes E.164 digits without '+'
+		}
+		if job.To == "" {
+			return models.Errorf(models.EUnprocessable, "contact %d has no WhatsApp id or phone", job.Conversation.ContactID)
+		}
+		return nil
+	})
+	return job, err
+}
+
+// ReleaseSend puts an attempted row back to pending: Meta answered with a
+// retryable error, so nothing was sent.
+func (o Outbox) ReleaseSend(ctx context.Context, id int64) error {
+	return o.DB.WithContext(ctx).Exec(`UPDATE messages SET send_state = 'pending' WHERE id = ? AND send_state = 'attempted' AND wamid IS NULL`, id).Error
+}
+
+// CompleteSend stores the wamid of a sent row and emits message.status.
+func (o Outbox) CompleteSend(ctx context.Context, id int64, wamid string) (models.Event, error) {
+	return o.finish(ctx, id, func(tx *gorm.DB) (int64, error) {
+		r := tx.Exec(`UPDATE messages SET wamid = COALESCE(wamid, ?), send_state = 'done',
+			status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+			sent_at = COALESCE(sent_at, ?) WHERE id = ?`, wamid, o.now(), id)
+		return r.RowsAffected, r.Error
+	}, map[string]any{"status": models.MsgSent, "wamid": wamid})
+}
+
+// FailSend records a permanent failure with Meta's code and reason.
+func (o Outbox) FailSend(ctx context.Context, id int64, code int, reason string) (models.Event, error) {
+	var codePtr *int
+	if code != 0 {
+		codePtr = &code
+	}
+	return o.finish(ctx, id, func(tx *gorm.DB) (int64, error) {
+		r := tx.Exec(`UPDATE messages SET send_state = 'done', status = 'failed', error_code = ?, error_reason = ?, failed_at = ?
+			WHERE id = ? AND status IN ('queued','sent')`, codePtr, reason, o.now(), id)
+		return r.RowsAffected, r.Error
+	}, map[string]any{"status": models.MsgFailed, "errorCode": codePtr, "errorReason": reason})
+}
+
+func (o Outbox) finish(ctx context.Context, id int64, update func(tx *gorm.DB) (int64, error), data map[string]any) (models.Event, error) {
+	var ev models.Event
+	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n, err := update(tx)
+		if err != nil {
+			return fmt.Errorf("finish send %d: %w", id, err)
+		}
+		if n == 0 {
+			return nil
+		}
+		var c models.Conversation
+		if err := tx.Raw(`SELECT c.* FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE m.id = ?`, id).Scan(&c).Error; err != nil {
+			return err
+		}
+		data["id"], data["conversationId"] = id, c.ID
+		ev, err = models.NewEvent(models.EventMessageStatus, c.Audience(), data)
+		if err != nil {
+			return err
+		}
+		return o.Events.Append(ctx, tx, &ev)
+	})
+	if err == nil && ev.ID == 0 {
+		return models.Event{}, errNothingChanged
+	}
+	return ev, err
+}
+
+var errNothingChanged = errors.New("nothing changed")
+
+// IsNothingChanged reports that a finish call found the row already final.
+func IsNothingChanged(err error) bool { return errors.Is(err, errNothingChanged) }
