@@ -24,7 +24,7 @@ func publishAfterCommit(ctx context.Context, pub models.EventPublisher, log *slo
 
 // InboxStore implements ConversationStore on PostgreSQL (models.Inbox).
 type InboxStore struct {
-	Inbox  inbox.Inbox
+	Inbox  inbox.ConversationStore
 	Events models.EventPublisher
 	Log    *slog.Logger
 }
@@ -95,7 +95,7 @@ type Pacer interface {
 // WABASender sends queued rows through the Cloud API exactly once each
 // (see models.Outbox for the state machine).
 type WABASender struct {
-	Outbox inbox.Outbox
+	Outbox inbox.OutboxStore
 	API    MessageAPI
 	Events models.EventPublisher
 	Log    *slog.Logger

@@ -68,8 +68,8 @@ func newDispatchFixture(t *testing.T, n, productMPS, simMPS int, tier string) *d
 		t.Fatal(err)
 	}
 	f := &dispatchFixture{db: db, sim: s, client: client, campaign: c.ID}
-	f.drain = &activities.SenderDispatch{Store: dispatch.Dispatch{DB: db}, Outcomes: st,
-		Sender: activities.WABASender{Outbox: inbox.Outbox{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: dispatch.Dispatch{DB: db}}}
+	f.drain = &activities.SenderDispatch{Store: dispatch.DispatchStore{DB: db}, Outcomes: st,
+		Sender: activities.WABASender{Outbox: inbox.OutboxStore{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: dispatch.DispatchStore{DB: db}}}
 	return f
 }
 
@@ -139,7 +139,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 	var wg sync.WaitGroup
 	inbox := 0
 	wg.Go(func() {
-		d := dispatch.Dispatch{DB: f.db}
+		d := dispatch.DispatchStore{DB: f.db}
 		for {
 			select {
 			case <-stop:
@@ -179,7 +179,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 		t.Fatalf("%d recipients sent", n)
 	}
 	// The drain's mark is gone: the next queued page wakes the number.
-	if busy, err := (dispatch.Dispatch{DB: f.db}).Draining(context.Background(), []int64{1}); err != nil || busy[1] {
+	if busy, err := (dispatch.DispatchStore{DB: f.db}).Draining(context.Background(), []int64{1}); err != nil || busy[1] {
 		t.Fatalf("still marked draining: %v %v", busy, err)
 	}
 }
@@ -230,7 +230,7 @@ func TestSenderDrainStopsAtTheWarmupCap(t *testing.T) {
 	if len(f.accepted()) != 12 {
 		t.Fatalf("%d sent", len(f.accepted()))
 	}
-	u, err := dispatch.Dispatch{DB: f.db}.Usage(context.Background(), 1)
+	u, err := dispatch.DispatchStore{DB: f.db}.Usage(context.Background(), 1)
 	if err != nil || u.TemplatesToday != 12 || u.Queued != 18 {
 		t.Fatalf("usage %+v %v", u, err)
 	}

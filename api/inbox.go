@@ -25,17 +25,17 @@ type ConversationSignaler interface {
 
 type inboxHandlers struct {
 	s      *Server
-	inbox  inbox.Inbox
-	canned inbox.CannedStore
+	inbox  inbox.ConversationStore
+	canned inbox.CannedResponseStore
 }
 
-func (s *Server) inboxStore() inbox.Inbox {
-	return inbox.Inbox{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
+func (s *Server) inboxStore() inbox.ConversationStore {
+	return inbox.ConversationStore{DB: s.deps.DB, Events: models.EventStore{DB: s.deps.DB}, Window: s.deps.Window}
 }
 
 // mountInbox registers conversations, messages, notes and canned responses.
 func (s *Server) mountInbox(v1 *gin.RouterGroup) {
-	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: inbox.CannedStore{DB: s.deps.DB}}
+	h := &inboxHandlers{s: s, inbox: s.inboxStore(), canned: inbox.CannedResponseStore{DB: s.deps.DB}}
 	read, send, assign := models.Permission("inbox:read"), models.Permission("inbox:send"), models.Permission("inbox:assign")
 	s.handle(v1, http.MethodGet, "/conversations", read, s.needDB, h.list)
 	s.handle(v1, http.MethodPost, "/conversations", send, s.needDB, h.start)

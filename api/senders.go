@@ -198,7 +198,7 @@ func (h *senderHandlers) dispatch(c *gin.Context) {
 		WriteError(c, h.s.deps.Logger, err)
 		return
 	}
-	u, err := dispatch.Dispatch{DB: h.s.deps.DB}.Usage(c.Request.Context(), id)
+	u, err := dispatch.DispatchStore{DB: h.s.deps.DB}.Usage(c.Request.Context(), id)
 	if err != nil {
 		WriteError(c, h.s.deps.Logger, err)
 		return

@@ -30,7 +30,7 @@ type webhookHandler struct {
 	store       *inbox.InboundStore // nil when no DB is configured
 	events      models.EventPublisher
 	convs       ConversationSignaler
-	signals     inbox.WindowSignals
+	signals     inbox.WindowSignalStore
 	cases       CaseWorkflows
 	caseStore   cases.CaseStore
 	metrics     webhookMetrics
@@ -70,7 +70,7 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		verifyToken: s.deps.WABAVerifyToken,
 		events:      s.deps.Events,
 		convs:       s.deps.Conversations,
-		signals:     inbox.WindowSignals{DB: s.deps.DB},
+		signals:     inbox.WindowSignalStore{DB: s.deps.DB},
 		cases:       s.deps.Cases,
 		caseStore:   cases.CaseStore{DB: s.deps.DB},
 		metrics:     newWebhookMetrics(s.deps.Registry),

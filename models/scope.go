@@ -83,4 +83,3 @@ func (p Page) Normal() Page {
 	}
 	return p
 }
-

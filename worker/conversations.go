@@ -63,7 +63,7 @@ func (s ConversationSignaler) Changed(ctx context.Context, c models.Conversation
 // WindowSignalDrainer re-sends "window opened" signals that the api could
 // not deliver (crash between commit and signal, Temporal briefly down).
 type WindowSignalDrainer struct {
-	Store    inbox.WindowSignals
+	Store    inbox.WindowSignalStore
 	Signaler ConversationSignaler
 	Every    time.Duration
 	Logger   *slog.Logger

@@ -139,8 +139,8 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
 		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
-	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.Dispatch{DB: st.db.Gorm}}
-	dispatch := dispatch.Dispatch{DB: st.db.Gorm}
+	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.DispatchStore{DB: st.db.Gorm}}
+	dispatch := dispatch.DispatchStore{DB: st.db.Gorm}
 	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
@@ -149,10 +149,10 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
 	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
 
-	ib := inbox.Inbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
+	ib := inbox.ConversationStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
 	cases := cases.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
 	st.newWorker = func() *worker.Worker {
-		sender := activities.WABASender{Outbox: inbox.Outbox{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
+		sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
 			Pacer: dispatch}
 		// Read when the worker is built: a test may change them and restart it.
 		senderWFs := senderWFs
@@ -174,7 +174,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: st.db.Gorm},
 				Waker: senderWFs, Warmup: st.warmup, Log: log},
 		},
-			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: inbox.WindowSignals{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
 		}
 	}
 	st.runWorker()

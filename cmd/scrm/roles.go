@@ -215,7 +215,7 @@ func (in *infra) conversationSignaler() worker.ConversationSignaler {
 
 // senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
 func (in *infra) senderWorkflows() worker.SenderWorkflows {
-	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: dispatch.Dispatch{DB: in.db},
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: dispatch.DispatchStore{DB: in.db},
 		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
 }
 
@@ -236,15 +236,15 @@ func (in *infra) eventPublisher() models.EventPublisher {
 // plus the drainer that re-signals window openings the api could not deliver.
 func workerRole(in *infra) *worker.Worker {
 	host, _ := os.Hostname()
-	ib := inbox.Inbox{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
+	ib := inbox.ConversationStore{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
 	cases := cases.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
 	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
 	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
 	metered := waba.MeteredSender{Next: cloudAPI, Metrics: waba.NewSendMetrics(in.reg)}
-	dispatch := dispatch.Dispatch{DB: in.db}
+	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: inbox.Outbox{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
+	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
 		Events: in.eventPublisher(), Log: in.log, Pacer: dispatch}
 	warmup, _ := in.cfg.WarmupSchedule() // checked by Validate
 	senders := in.senderWorkflows()
@@ -276,7 +276,7 @@ func workerRole(in *infra) *worker.Worker {
 				Waker: senders, Warmup: warmup, Log: in.log},
 		},
 		Background: []func(context.Context) error{
-			worker.WindowSignalDrainer{Store: inbox.WindowSignals{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
+			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, in.cfg.TemporalTaskQueue, in.cfg.TemplateSyncEvery)
 			},

@@ -511,7 +511,7 @@ type TestSend struct {
 // Refused (422) before anything is stored when the template is not
 // APPROVED, a variable cannot be filled, the number is invalid or opted out,
 // or no sender of the campaign is usable.
-func (s CampaignStore) QueueTestSend(ctx context.Context, p models.Principal, ib inbox.Inbox, id int64, idemKey string, in TestSendInput) (TestSend, error) {
+func (s CampaignStore) QueueTestSend(ctx context.Context, p models.Principal, ib inbox.ConversationStore, id int64, idemKey string, in TestSendInput) (TestSend, error) {
 	var out TestSend
 	c, err := s.campaign(ctx, id)
 	if err != nil {

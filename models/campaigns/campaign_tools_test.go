@@ -352,7 +352,7 @@ func TestRecipientsPagingAndEach(t *testing.T) {
 func TestQueueTestSend(t *testing.T) {
 	ctx := context.Background()
 	st, id, _ := toolsFixture(t)
-	ib := inbox.Inbox{DB: st.DB, Events: models.EventStore{DB: st.DB}}
+	ib := inbox.ConversationStore{DB: st.DB, Events: models.EventStore{DB: st.DB}}
 	p := models.Principal{AgentID: 0, AllScope: true}
 
 	// A known contact: its name fills body.1; sent from a campaign sender.

@@ -122,12 +122,12 @@ type DueSend struct {
 }
 
 // Dispatch is the per-number send queue and budget of SenderWorkflows.
-type Dispatch struct {
+type DispatchStore struct {
 	DB  *gorm.DB
 	Now func() time.Time
 }
 
-func (d Dispatch) now() time.Time {
+func (d DispatchStore) now() time.Time {
 	if d.Now != nil {
 		return d.Now()
 	}
@@ -135,7 +135,7 @@ func (d Dispatch) now() time.Time {
 }
 
 // Sender loads one number's current state.
-func (d Dispatch) Sender(ctx context.Context, id int64) (models.Sender, error) {
+func (d DispatchStore) Sender(ctx context.Context, id int64) (models.Sender, error) {
 	return senders.SenderStore{DB: d.DB}.Get(ctx, id)
 }
 
@@ -143,7 +143,7 @@ func (d Dispatch) Sender(ctx context.Context, id int64) (models.Sender, error) {
 // campaigns on number senderID whose moment has come, oldest first. A row
 // whose previous attempt may still be in flight (attempted within
 // AmbiguousAfter) waits for its status webhook instead.
-func (d Dispatch) Due(ctx context.Context, senderID int64, limit int) ([]DueSend, error) {
+func (d DispatchStore) Due(ctx context.Context, senderID int64, limit int) ([]DueSend, error) {
 	now := d.now()
 	var rows []struct {
 		RecipientID   int64
@@ -178,7 +178,7 @@ func (d Dispatch) Due(ctx context.Context, senderID int64, limit int) ([]DueSend
 
 // NextDue is the earliest moment a queued recipient of a running campaign
 // becomes due on the number (zero: nothing queued).
-func (d Dispatch) NextDue(ctx context.Context, senderID int64) (time.Time, error) {
+func (d DispatchStore) NextDue(ctx context.Context, senderID int64) (time.Time, error) {
 	var t sql.NullTime
 	err := d.DB.WithContext(ctx).Raw(`SELECT min(r.not_before) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
 		WHERE r.sender_id = ? AND r.status = 'queued' AND c.status = 'running' AND c.dispatch = 'sender'`, senderID).Row().Scan(&t)
@@ -190,7 +190,7 @@ func (d Dispatch) NextDue(ctx context.Context, senderID int64) (time.Time, error
 
 // Defer moves recipients' next moment to until (quiet hours began, pair
 // rate limit).
-func (d Dispatch) Defer(ctx context.Context, recipientIDs []int64, until time.Time) error {
+func (d DispatchStore) Defer(ctx context.Context, recipientIDs []int64, until time.Time) error {
 	if len(recipientIDs) == 0 {
 		return nil
 	}
@@ -223,7 +223,7 @@ type Grant struct {
 // once, so a candidate not sent in this round needs no new unit later. It
 // comes before the second is chosen: waiting for a turn must not eat the
 // second the sends go out in.
-func (d Dispatch) ReservePortfolio(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
+func (d DispatchStore) ReservePortfolio(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
 	g := Grant{N: len(cands)}
 	if b.Limit <= 0 || len(cands) == 0 {
 		return g, nil
@@ -293,7 +293,7 @@ func (d Dispatch) ReservePortfolio(ctx context.Context, b Budget, cands []DueSen
 // ReserveSecond takes up to len(cands) sends from the number's own budget
 // in one short transaction: this second's throughput share and today's
 // warm-up cap.
-func (d Dispatch) ReserveSecond(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
+func (d DispatchStore) ReserveSecond(ctx context.Context, b Budget, cands []DueSend) (Grant, error) {
 	var g Grant
 	if len(cands) == 0 {
 		return g, nil
@@ -343,7 +343,7 @@ func (d Dispatch) ReserveSecond(ctx context.Context, b Budget, cands []DueSend) 
 
 // TakeSlot takes one send from the number's budget for second (inbox sends
 // share the throughput with campaigns); false when the second is full.
-func (d Dispatch) TakeSlot(ctx context.Context, senderID, second int64, perSecond int) (bool, error) {
+func (d DispatchStore) TakeSlot(ctx context.Context, senderID, second int64, perSecond int) (bool, error) {
 	var used []int
 	err := d.DB.WithContext(ctx).Raw(`INSERT INTO sender_second_slots (sender_id, second, used) VALUES (?, ?, 1)
 		ON CONFLICT (sender_id, second) DO UPDATE SET used = sender_second_slots.used + 1 WHERE sender_second_slots.used < ?
@@ -355,7 +355,7 @@ func (d Dispatch) TakeSlot(ctx context.Context, senderID, second int64, perSecon
 }
 
 // PruneSlots forgets per-second counters older than a minute.
-func (d Dispatch) PruneSlots(ctx context.Context, senderID int64) error {
+func (d DispatchStore) PruneSlots(ctx context.Context, senderID int64) error {
 	return d.DB.WithContext(ctx).Exec(`DELETE FROM sender_second_slots WHERE sender_id = ? AND second < ?`,
 		senderID, d.now().Add(-time.Minute).Unix()).Error
 }
@@ -365,7 +365,7 @@ func (d Dispatch) PruneSlots(ctx context.Context, senderID int64) error {
 // their message rows to the (new number, contact) conversation. It returns
 // the numbers that received work. Rows whose campaign has no other usable
 // number stay and wait.
-func (d Dispatch) MoveQueued(ctx context.Context, from int64) ([]int64, int, error) {
+func (d DispatchStore) MoveQueued(ctx context.Context, from int64) ([]int64, int, error) {
 	var targets []int64
 	moved := 0
 	used := map[int64]bool{}
@@ -447,7 +447,7 @@ type DispatchUsage struct {
 }
 
 // Usage reads a number's budgets and queue.
-func (d Dispatch) Usage(ctx context.Context, senderID int64) (DispatchUsage, error) {
+func (d DispatchStore) Usage(ctx context.Context, senderID int64) (DispatchUsage, error) {
 	s, err := d.Sender(ctx, senderID)
 	if err != nil {
 		return DispatchUsage{}, err
@@ -472,7 +472,7 @@ func (d Dispatch) Usage(ctx context.Context, senderID int64) (DispatchUsage, err
 // RecordTemplate accounts for a template an agent sent from the inbox: it
 // uses the number's warm-up day and, outside the customer's window, a unit
 // of the portfolio's messaging limit, so campaigns' budgets see it.
-func (d Dispatch) RecordTemplate(ctx context.Context, senderID, contactID int64, windowOpen bool) error {
+func (d DispatchStore) RecordTemplate(ctx context.Context, senderID, contactID int64, windowOpen bool) error {
 	s, err := d.Sender(ctx, senderID)
 	if err != nil {
 		return err
@@ -527,20 +527,20 @@ func recordReach(tx *gorm.DB, portfolio string, contactIDs []int64, now time.Tim
 }
 
 // MarkDraining records that the number's drain runs until about until.
-func (d Dispatch) MarkDraining(ctx context.Context, senderID int64, until time.Time) error {
+func (d DispatchStore) MarkDraining(ctx context.Context, senderID int64, until time.Time) error {
 	return d.DB.WithContext(ctx).Exec(`INSERT INTO sender_dispatch (sender_id, draining_until) VALUES (?, ?)
 		ON CONFLICT (sender_id) DO UPDATE SET draining_until = EXCLUDED.draining_until`, senderID, until).Error
 }
 
 // ClearDraining records that the number's drain stopped looking at its queue.
-func (d Dispatch) ClearDraining(ctx context.Context, senderID int64) error {
+func (d DispatchStore) ClearDraining(ctx context.Context, senderID int64) error {
 	return d.DB.WithContext(ctx).Exec(`UPDATE sender_dispatch SET draining_until = NULL WHERE sender_id = ?`, senderID).Error
 }
 
 // Draining returns which of the numbers have a drain running now. A
 // drain clears its mark before its last look at the queue, and a campaign
 // commits its rows before it asks, so a wake-up is never lost between them.
-func (d Dispatch) Draining(ctx context.Context, senderIDs []int64) (map[int64]bool, error) {
+func (d DispatchStore) Draining(ctx context.Context, senderIDs []int64) (map[int64]bool, error) {
 	var ids []int64
 	if err := d.DB.WithContext(ctx).Raw(`SELECT sender_id FROM sender_dispatch WHERE sender_id IN ? AND draining_until > ?`,
 		senderIDs, d.now()).Scan(&ids).Error; err != nil {

@@ -14,7 +14,7 @@ import (
 // Inbox is the conversation store the inbox API and the ConversationWorkflow
 // activities use. Each change appends its realtime event in the same
 // transaction and returns it for publishing after commit.
-type Inbox struct {
+type ConversationStore struct {
 	DB     *gorm.DB
 	Events models.EventStore
 	Now    func() time.Time
@@ -22,14 +22,14 @@ type Inbox struct {
 	Window time.Duration
 }
 
-func (ib Inbox) now() time.Time {
+func (ib ConversationStore) now() time.Time {
 	if ib.Now != nil {
 		return ib.Now()
 	}
 	return time.Now().UTC()
 }
 
-func (ib Inbox) window() time.Duration {
+func (ib ConversationStore) window() time.Duration {
 	if ib.Window > 0 {
 		return ib.Window
 	}
@@ -43,7 +43,7 @@ type ConversationView struct {
 }
 
 // Get returns conversation id.
-func (ib Inbox) Get(ctx context.Context, id int64) (models.Conversation, error) {
+func (ib ConversationStore) Get(ctx context.Context, id int64) (models.Conversation, error) {
 	var c models.Conversation
 	err := ib.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
 	if err == gorm.ErrRecordNotFound {
@@ -53,7 +53,7 @@ func (ib Inbox) Get(ctx context.Context, id int64) (models.Conversation, error) 
 }
 
 // Snapshot reads the conversation for the workflow.
-func (ib Inbox) Snapshot(ctx context.Context, id int64) (ConversationView, error) {
+func (ib ConversationStore) Snapshot(ctx context.Context, id int64) (ConversationView, error) {
 	c, err := ib.Get(ctx, id)
 	if err != nil {
 		return ConversationView{}, err
@@ -66,7 +66,7 @@ func (ib Inbox) Snapshot(ctx context.Context, id int64) (ConversationView, error
 }
 
 // WindowEnd is when the conversation's window closes (zero when never opened).
-func (ib Inbox) WindowEnd(c models.Conversation) time.Time {
+func (ib ConversationStore) WindowEnd(c models.Conversation) time.Time {
 	if c.LastInboundAt == nil {
 		return time.Time{}
 	}
@@ -86,7 +86,7 @@ type RouteOutcome struct {
 // else within the conversation's team (or the team the sender is allocated
 // to) by the team's strategy among active, online agents under capacity;
 // manual teams keep it unassigned in the team queue.
-func (ib Inbox) Route(ctx context.Context, id int64) (RouteOutcome, error) {
+func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, error) {
 	var out RouteOutcome
 	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c models.Conversation
@@ -164,7 +164,7 @@ func (ib Inbox) Route(ctx context.Context, id int64) (RouteOutcome, error) {
 }
 
 // ResolveIfIdle resolves the conversation when nothing happened for idle.
-func (ib Inbox) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, []models.Event, error) {
+func (ib ConversationStore) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, []models.Event, error) {
 	var evs []models.Event
 	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c models.Conversation
@@ -190,7 +190,7 @@ func (ib Inbox) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration)
 }
 
 // WindowEvent stores a window opened/closing/closed event.
-func (ib Inbox) WindowEvent(ctx context.Context, id int64, kind string, closesAt time.Time) (models.Event, error) {
+func (ib ConversationStore) WindowEvent(ctx context.Context, id int64, kind string, closesAt time.Time) (models.Event, error) {
 	c, err := ib.Get(ctx, id)
 	if err != nil {
 		return models.Event{}, err
@@ -206,7 +206,7 @@ func (ib Inbox) WindowEvent(ctx context.Context, id int64, kind string, closesAt
 }
 
 // PhoneNumberID returns the Meta phone_number_id of a sender.
-func (ib Inbox) PhoneNumberID(ctx context.Context, senderID int64) (string, error) {
+func (ib ConversationStore) PhoneNumberID(ctx context.Context, senderID int64) (string, error) {
 	var pnid string
 	if err := ib.DB.WithContext(ctx).Raw(`SELECT phone_number_id FROM senders WHERE id = ?`, senderID).Scan(&pnid).Error; err != nil {
 		return "", err
@@ -220,7 +220,7 @@ func (ib Inbox) PhoneNumberID(ctx context.Context, senderID int64) (string, erro
 // StartConversation opens (or returns) the conversation between the
 // sender chosen for the agent and a contact it may see, so the agent can
 // reach the customer first (with a template: the window is closed).
-func (ib Inbox) StartConversation(ctx context.Context, p models.Principal, contactID int64, senders senders.SenderStore) (models.Conversation, bool, []models.Event, error) {
+func (ib ConversationStore) StartConversation(ctx context.Context, p models.Principal, contactID int64, senders senders.SenderStore) (models.Conversation, bool, []models.Event, error) {
 	if _, err := (contacts.ContactStore{DB: ib.DB}).Get(ctx, p, contactID); err != nil {
 		return models.Conversation{}, false, nil, err
 	}

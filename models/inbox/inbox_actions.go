@@ -24,7 +24,7 @@ var labelRE = regexp.MustCompile(`^[\p{L}\p{N}_ -]{1,40}$`)
 
 // Change applies an action to a conversation p may see and returns the
 // updated conversation and the event to publish.
-func (ib Inbox) Change(ctx context.Context, p models.Principal, id int64, ch ConversationChange) (models.Conversation, []models.Event, error) {
+func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id int64, ch ConversationChange) (models.Conversation, []models.Event, error) {
 	if _, err := ib.GetScoped(ctx, p, id); err != nil {
 		return models.Conversation{}, nil, err
 	}
@@ -141,7 +141,7 @@ type Note struct {
 func (Note) TableName() string { return "conversation_notes" }
 
 // AddNote stores a private note.
-func (ib Inbox) AddNote(ctx context.Context, p models.Principal, convID int64, body string) (Note, []models.Event, error) {
+func (ib ConversationStore) AddNote(ctx context.Context, p models.Principal, convID int64, body string) (Note, []models.Event, error) {
 	c, err := ib.GetScoped(ctx, p, convID)
 	if err != nil {
 		return Note{}, nil, err
@@ -167,7 +167,7 @@ func (ib Inbox) AddNote(ctx context.Context, p models.Principal, convID int64, b
 }
 
 // Notes lists a conversation's notes, oldest first.
-func (ib Inbox) Notes(ctx context.Context, p models.Principal, convID int64) ([]Note, error) {
+func (ib ConversationStore) Notes(ctx context.Context, p models.Principal, convID int64) ([]Note, error) {
 	if _, err := ib.GetScoped(ctx, p, convID); err != nil {
 		return nil, err
 	}
@@ -190,10 +190,10 @@ type CannedResponse struct {
 var shortcutRE = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 // CannedStore keeps canned responses.
-type CannedStore struct{ DB *gorm.DB }
+type CannedResponseStore struct{ DB *gorm.DB }
 
 // Create stores a canned response; the shortcut is unique.
-func (s CannedStore) Create(ctx context.Context, by int64, c CannedResponse) (CannedResponse, error) {
+func (s CannedResponseStore) Create(ctx context.Context, by int64, c CannedResponse) (CannedResponse, error) {
 	c.Shortcut = strings.TrimPrefix(strings.TrimSpace(c.Shortcut), "/")
 	if !shortcutRE.MatchString(c.Shortcut) {
 		return c, models.FieldError(models.EInvalid, "shortcut", "must be 1-32 lowercase letters, digits, _ or -")
@@ -212,7 +212,7 @@ func (s CannedStore) Create(ctx context.Context, by int64, c CannedResponse) (Ca
 }
 
 // List returns responses whose shortcut starts with prefix (all when empty).
-func (s CannedStore) List(ctx context.Context, prefix string) ([]CannedResponse, error) {
+func (s CannedResponseStore) List(ctx context.Context, prefix string) ([]CannedResponse, error) {
 	q := s.DB.WithContext(ctx).Order("shortcut")
 	if prefix = strings.TrimPrefix(prefix, "/"); prefix != "" {
 		q = q.Where("shortcut LIKE ?", strings.ReplaceAll(prefix, "_", `\_`)+"%")
@@ -222,7 +222,7 @@ func (s CannedStore) List(ctx context.Context, prefix string) ([]CannedResponse,
 }
 
 // Delete removes one response.
-func (s CannedStore) Delete(ctx context.Context, id int64) error {
+func (s CannedResponseStore) Delete(ctx context.Context, id int64) error {
 	r := s.DB.WithContext(ctx).Delete(&CannedResponse{}, id)
 	if r.Error != nil {
 		return r.Error

@@ -44,7 +44,7 @@ type InboxPage struct {
 }
 
 // List returns conversations p may see, filtered and cursor-paginated.
-func (ib Inbox) List(ctx context.Context, p models.Principal, f InboxFilter) (InboxPage, error) {
+func (ib ConversationStore) List(ctx context.Context, p models.Principal, f InboxFilter) (InboxPage, error) {
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 30
 	}
@@ -151,7 +151,7 @@ func (ib Inbox) List(ctx context.Context, p models.Principal, f InboxFilter) (In
 	return page, nil
 }
 
-func (ib Inbox) fillWindow(it *InboxItem) {
+func (ib ConversationStore) fillWindow(it *InboxItem) {
 	if it.LastInboundAt != nil {
 		closes := it.LastInboundAt.Add(ib.window())
 		it.WindowClosesAt = &closes
@@ -160,7 +160,7 @@ func (ib Inbox) fillWindow(it *InboxItem) {
 }
 
 // GetScoped returns one conversation p may see (404 otherwise).
-func (ib Inbox) GetScoped(ctx context.Context, p models.Principal, id int64) (InboxItem, error) {
+func (ib ConversationStore) GetScoped(ctx context.Context, p models.Principal, id int64) (InboxItem, error) {
 	var it InboxItem
 	err := ib.DB.WithContext(ctx).Table("conversations").
 		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
@@ -186,7 +186,7 @@ type MessagesPage struct {
 
 // Messages lists messages of a conversation p may see, newest first, before
 // message id `before` (0: from the newest).
-func (ib Inbox) Messages(ctx context.Context, p models.Principal, convID, before int64, limit int) (MessagesPage, error) {
+func (ib ConversationStore) Messages(ctx context.Context, p models.Principal, convID, before int64, limit int) (MessagesPage, error) {
 	if _, err := ib.GetScoped(ctx, p, convID); err != nil {
 		return MessagesPage{}, err
 	}

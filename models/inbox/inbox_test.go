@@ -17,7 +17,7 @@ import (
 // (id order = creation order), and n conversations on that sender.
 type routeFixture struct {
 	db     *gorm.DB
-	ib     inbox.Inbox
+	ib     inbox.ConversationStore
 	team   int64
 	sender int64
 	agents []int64
@@ -26,7 +26,7 @@ type routeFixture struct {
 func newRouteFixture(t *testing.T, strategy string, agents int) *routeFixture {
 	t.Helper()
 	db := testenv.NewDB(t).Gorm
-	f := &routeFixture{db: db, ib: inbox.Inbox{DB: db, Events: models.EventStore{DB: db}}}
+	f := &routeFixture{db: db, ib: inbox.ConversationStore{DB: db, Events: models.EventStore{DB: db}}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

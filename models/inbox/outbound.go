@@ -56,7 +56,7 @@ type templateBrief struct {
 // status and variables, media) BEFORE anything is sent, and stores a queued
 // row with the Meta request body. A repeated idempotency key returns the
 // first row. The caller then hands the row to the ConversationWorkflow.
-func (ib Inbox) QueueOutbound(ctx context.Context, convID, agentID int64, idemKey string, req OutboundRequest) (QueuedSend, error) {
+func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID int64, idemKey string, req OutboundRequest) (QueuedSend, error) {
 	var out QueuedSend
 	if len(idemKey) > 200 {
 		return out, models.FieldError(models.EInvalid, "Idempotency-Key", "must be at most 200 characters")
@@ -132,7 +132,7 @@ func (ib Inbox) QueueOutbound(ctx context.Context, convID, agentID int64, idemKe
 	return out, err
 }
 
-func (ib Inbox) buildOutbound(ctx context.Context, tx *gorm.DB, c models.Conversation, req OutboundRequest) (waba.OutboundMessage, string, error) {
+func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c models.Conversation, req OutboundRequest) (waba.OutboundMessage, string, error) {
 	var m waba.OutboundMessage
 	now := ib.now()
 	windowOpen := c.LastInboundAt != nil && now.Before(c.LastInboundAt.Add(ib.window()))
@@ -233,7 +233,7 @@ func (ib Inbox) buildOutbound(ctx context.Context, tx *gorm.DB, c models.Convers
 }
 
 // windowClosed builds the 409: when it closed and which templates can be used.
-func (ib Inbox) windowClosed(ctx context.Context, tx *gorm.DB, c models.Conversation) error {
+func (ib ConversationStore) windowClosed(ctx context.Context, tx *gorm.DB, c models.Conversation) error {
 	var tpls []templateBrief
 	if err := tx.WithContext(ctx).Raw(`SELECT id, name, language, category FROM templates WHERE status = 'APPROVED' ORDER BY name, language`).Scan(&tpls).Error; err != nil {
 		return err

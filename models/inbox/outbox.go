@@ -51,13 +51,13 @@ type OutboundJob struct {
 }
 
 // Outbox moves outbound rows through their send states.
-type Outbox struct {
+type OutboxStore struct {
 	DB     *gorm.DB
 	Events models.EventStore
 	Now    func() time.Time
 }
 
-func (o Outbox) now() time.Time {
+func (o OutboxStore) now() time.Time {
 	if o.Now != nil {
 		return o.Now()
 	}
@@ -79,7 +79,7 @@ type outboxRow struct {
 // BeginSend claims row id for an attempt. It returns AlreadyDone for rows
 // that finished, Ambiguous for rows whose last attempt may have gone out
 // (the caller must not send), else marks the row attempted and returns the job.
-func (o Outbox) BeginSend(ctx context.Context, id int64) (OutboundJob, error) {
+func (o OutboxStore) BeginSend(ctx context.Context, id int64) (OutboundJob, error) {
 	var job OutboundJob
 	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r outboxRow
@@ -141,12 +141,12 @@ func (o Outbox) BeginSend(ctx context.Context, id int64) (OutboundJob, error) {
 
 // ReleaseSend puts an attempted row back to pending: Meta answered with a
 // retryable error, so nothing was sent.
-func (o Outbox) ReleaseSend(ctx context.Context, id int64) error {
+func (o OutboxStore) ReleaseSend(ctx context.Context, id int64) error {
 	return o.DB.WithContext(ctx).Exec(`UPDATE messages SET send_state = 'pending' WHERE id = ? AND send_state = 'attempted' AND wamid IS NULL`, id).Error
 }
 
 // CompleteSend stores the wamid of a sent row and emits message.status.
-func (o Outbox) CompleteSend(ctx context.Context, id int64, wamid string) (models.Event, error) {
+func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string) (models.Event, error) {
 	return o.finish(ctx, id, func(tx *gorm.DB) (int64, error) {
 		r := tx.Exec(`UPDATE messages SET wamid = COALESCE(wamid, ?), send_state = 'done',
 			status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
@@ -156,7 +156,7 @@ func (o Outbox) CompleteSend(ctx context.Context, id int64, wamid string) (model
 }
 
 // FailSend records a permanent failure with Meta's code and reason.
-func (o Outbox) FailSend(ctx context.Context, id int64, code int, reason string) (models.Event, error) {
+func (o OutboxStore) FailSend(ctx context.Context, id int64, code int, reason string) (models.Event, error) {
 	var codePtr *int
 	if code != 0 {
 		codePtr = &code
@@ -168,7 +168,7 @@ func (o Outbox) FailSend(ctx context.Context, id int64, code int, reason string)
 	}, map[string]any{"status": models.MsgFailed, "errorCode": codePtr, "errorReason": reason})
 }
 
-func (o Outbox) finish(ctx context.Context, id int64, update func(tx *gorm.DB) (int64, error), data map[string]any) (models.Event, error) {
+func (o OutboxStore) finish(ctx context.Context, id int64, update func(tx *gorm.DB) (int64, error), data map[string]any) (models.Event, error) {
 	var ev models.Event
 	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := update(tx)

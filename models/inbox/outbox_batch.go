@@ -13,7 +13,7 @@ import (
 // (done rows come back AlreadyDone, rows in doubt Ambiguous, the rest are
 // marked attempted before any request leaves) in one transaction instead
 // of one per row.
-func (o Outbox) BeginSendBatch(ctx context.Context, ids []int64) (map[int64]OutboundJob, error) {
+func (o OutboxStore) BeginSendBatch(ctx context.Context, ids []int64) (map[int64]OutboundJob, error) {
 	jobs := make(map[int64]OutboundJob, len(ids))
 	if len(ids) == 0 {
 		return jobs, nil
@@ -104,7 +104,7 @@ func (o Outbox) BeginSendBatch(ctx context.Context, ids []int64) (map[int64]Outb
 
 // ReleaseSends puts attempted rows that were not sent (Meta refused with a
 // retryable error, or the round's time ran out) back to pending.
-func (o Outbox) ReleaseSends(ctx context.Context, ids []int64) error {
+func (o OutboxStore) ReleaseSends(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -119,7 +119,7 @@ type Sent struct {
 
 // CompleteSends is CompleteSend for a round: wamids stored and one
 // message.status event per row, in one transaction.
-func (o Outbox) CompleteSends(ctx context.Context, sent []Sent) ([]models.Event, error) {
+func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.Event, error) {
 	if len(sent) == 0 {
 		return nil, nil
 	}

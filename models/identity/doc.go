@@ -1,0 +1,3 @@
+// Package identity holds the people and their rights: agents, login sessions and
+// tokens, roles, teams and the audit log, with their PostgreSQL stores.
+package identity
