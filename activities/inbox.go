@@ -210,7 +210,7 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 	}
 	if !paced && s.Pacer != nil && job.Type == "template" {
 		c := job.Conversation
-		open := c.LastInboundAt != nil && time.Since(*c.LastInboundAt) < models.ServiceWindow
+		open := models.WindowOpen(c.LastInboundAt, time.Now(), 0)
 		if rerr := s.Pacer.RecordTemplate(ctx, c.SenderID, c.ContactID, open); rerr != nil {
 			// Sent already: an accounting miss must not resend it.
 			s.log().Warn("inbox template not counted against the number's budgets", "message_id", id, "err", rerr)

@@ -146,11 +146,6 @@ func AudienceOf(agent, team *int64) Audience {
 	return a
 }
 
-// WindowOpen reports whether the 24h customer-service window is open at now.
-func (c Conversation) WindowOpen(now time.Time) bool {
-	return c.LastInboundAt != nil && now.Before(c.LastInboundAt.Add(24*time.Hour))
-}
-
 // Message directions and statuses.
 const (
 	DirIn  = "in"

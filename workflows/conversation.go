@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/models"
 )
 
 // ConversationConfig holds the timings of the window lifecycle. Zero values
@@ -25,9 +26,7 @@ type ConversationConfig struct {
 }
 
 func (c ConversationConfig) withDefaults() ConversationConfig {
-	if c.Window <= 0 {
-		c.Window = 24 * time.Hour
-	}
+	c.Window = models.WindowLength(c.Window)
 	if c.ClosingWarning <= 0 || c.ClosingWarning >= c.Window {
 		c.ClosingWarning = time.Hour
 	}
@@ -142,7 +141,7 @@ func (w *conversation) reload(ctx workflow.Context) error {
 	}
 	w.snap = s
 	if !s.LastInboundAt.IsZero() {
-		end := s.LastInboundAt.Add(w.cfg.Window)
+		end := models.WindowEnd(&s.LastInboundAt, w.cfg.Window)
 		if end.After(w.in.WindowEnd) {
 			opened := w.in.WindowEnd.IsZero() || w.in.ClosedSent
 			w.in.WindowEnd = end

@@ -28,6 +28,11 @@ const (
 // that: 5,000 covers 60 numbers at 80/s.
 const portfolioMargin = 5000
 
+// limitPeriod is the rolling period of Meta's messaging limit (unique users
+// reached with business-initiated messages). It is not the customer-service
+// window, which is models.ServiceWindow.
+const limitPeriod = 24 * time.Hour
+
 // Reasons a number's dispatch is held back.
 const (
 	BlockNone       = ""
@@ -171,7 +176,7 @@ func (d DispatchStore) Due(ctx context.Context, senderID int64, limit int) ([]Du
 	out := make([]DueSend, len(rows))
 	for i, r := range rows {
 		out[i] = DueSend{RecipientID: r.RecipientID, CampaignID: r.CampaignID, ContactID: r.ContactID, MessageID: r.MessageID,
-			Zone: r.Zone, QuietHours: r.QuietHours, WindowOpen: r.LastInboundAt != nil && now.Sub(*r.LastInboundAt) < models.ServiceWindow}
+			Zone: r.Zone, QuietHours: r.QuietHours, WindowOpen: models.WindowOpen(r.LastInboundAt, now, 0)}
 	}
 	return out, nil
 }
@@ -246,7 +251,7 @@ func (d DispatchStore) ReservePortfolio(ctx context.Context, b Budget, cands []D
 				return err
 			}
 		}
-		since := now.Add(-24 * time.Hour)
+		since := now.Add(-limitPeriod)
 		ids := make([]int64, 0, len(cands))
 		for _, c := range cands {
 			ids = append(ids, c.ContactID)
@@ -489,7 +494,7 @@ func (d DispatchStore) RecordTemplate(ctx context.Context, senderID, contactID i
 		}
 		var seen int64
 		if err := tx.Raw(`SELECT count(*) FROM portfolio_reach WHERE portfolio = ? AND contact_id = ? AND reached_at > ?`,
-			PortfolioOf(s), contactID, now.Add(-24*time.Hour)).Scan(&seen).Error; err != nil {
+			PortfolioOf(s), contactID, now.Add(-limitPeriod)).Scan(&seen).Error; err != nil {
 			return err
 		}
 		if seen > 0 {
@@ -505,7 +510,7 @@ func (d DispatchStore) RecordTemplate(ctx context.Context, senderID, contactID i
 func portfolioReached(tx *gorm.DB, portfolio string, now time.Time) (int64, error) {
 	var n int64
 	err := tx.Raw(`SELECT COALESCE(sum(n), 0) FROM portfolio_reach_hourly WHERE portfolio = ? AND hour >= ?`,
-		portfolio, now.Add(-24*time.Hour).Truncate(time.Hour)).Scan(&n).Error
+		portfolio, now.Add(-limitPeriod).Truncate(time.Hour)).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("portfolio %s reach: %w", portfolio, err)
 	}

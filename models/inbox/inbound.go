@@ -404,11 +404,9 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	}
 	res.Events = append(res.Events, ev)
 	res.MessagesStored++
-	window := s.Window
-	if window <= 0 {
-		window = models.ServiceWindow
-	}
-	if prev := conv.LastInboundAt; prev == nil || !m.Timestamp.Before(prev.Add(window)) {
+	// A customer message opens a window (and tells Temporal) only when none
+	// was open at its own timestamp; inside one it merely restarts it.
+	if !models.WindowOpen(conv.LastInboundAt, m.Timestamp, s.Window) {
 		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}
 		res.Opened = append(res.Opened, o)
 		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)

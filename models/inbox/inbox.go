@@ -29,13 +29,6 @@ func (ib ConversationStore) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (ib ConversationStore) window() time.Duration {
-	if ib.Window > 0 {
-		return ib.Window
-	}
-	return models.ServiceWindow
-}
-
 // ConversationView is a conversation with what the workflow needs.
 type ConversationView struct {
 	models.Conversation
@@ -67,10 +60,7 @@ func (ib ConversationStore) Snapshot(ctx context.Context, id int64) (Conversatio
 
 // WindowEnd is when the conversation's window closes (zero when never opened).
 func (ib ConversationStore) WindowEnd(c models.Conversation) time.Time {
-	if c.LastInboundAt == nil {
-		return time.Time{}
-	}
-	return c.LastInboundAt.Add(ib.window())
+	return models.WindowEnd(c.LastInboundAt, ib.Window)
 }
 
 // RouteOutcome says who got a new conversation.

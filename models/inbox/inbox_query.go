@@ -82,7 +82,8 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	if f.Label != "" {
 		q = q.Where("? = ANY(conversations.labels)", f.Label)
 	}
-	cutoff := ib.now().Add(-ib.window())
+	// SQL form of models.WindowOpen: open <=> last_inbound_at > now - length.
+	cutoff := ib.now().Add(-models.WindowLength(ib.Window))
 	switch f.Window {
 	case "":
 	case "open":
@@ -153,9 +154,9 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 
 func (ib ConversationStore) fillWindow(it *InboxItem) {
 	if it.LastInboundAt != nil {
-		closes := it.LastInboundAt.Add(ib.window())
+		closes := models.WindowEnd(it.LastInboundAt, ib.Window)
 		it.WindowClosesAt = &closes
-		it.WindowOpen = ib.now().Before(closes)
+		it.WindowOpen = models.WindowOpen(it.LastInboundAt, ib.now(), ib.Window)
 	}
 }
 

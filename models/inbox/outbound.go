@@ -135,7 +135,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c models.Conversation, req OutboundRequest) (waba.OutboundMessage, string, error) {
 	var m waba.OutboundMessage
 	now := ib.now()
-	windowOpen := c.LastInboundAt != nil && now.Before(c.LastInboundAt.Add(ib.window()))
+	windowOpen := models.WindowOpen(c.LastInboundAt, now, ib.Window)
 	switch req.Type {
 	case "text", "image", "document", "audio", "video":
 		if !windowOpen {
@@ -241,7 +241,7 @@ func (ib ConversationStore) windowClosed(ctx context.Context, tx *gorm.DB, c mod
 	details := map[string]any{"templates": tpls}
 	msg := "the customer has not written in the last 24 hours: only an approved template can be sent"
 	if c.LastInboundAt != nil {
-		closed := c.LastInboundAt.Add(ib.window())
+		closed := models.WindowEnd(c.LastInboundAt, ib.Window)
 		details["closedAt"] = closed
 		msg = fmt.Sprintf("the 24-hour window closed at %s: only an approved template can be sent", closed.Format(time.RFC3339))
 	} else {
