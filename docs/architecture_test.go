@@ -1,0 +1,267 @@
+package docs
+
+// The import rules of docs/architecture.md (and ../shared/DESIGN.md §2) as a
+// test: it reads the real import graph with `go list` and fails on any
+// import a package may not make, so the layering cannot erode one
+// convenient import at a time.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/wabascrm/scrm"
+
+// domains lists the domain packages under models/, lowest first: each may
+// import the kernel, the waba protocol and the domains before it, never a
+// later one (so there can be no cycle among them).
+var domains = []string{
+	"models/identity",
+	"models/templates",
+	"models/senders",
+	"models/cases",
+	"models/contacts",
+	"models/inbox",
+	"models/dispatch",
+	"models/campaigns",
+}
+
+// rules returns, for every package of the module, the packages of the
+// module it may import (production code; test files are checked by
+// testRules). A package missing here fails the test: a new package needs a
+// place in the layering before it can land.
+func rules() map[string][]string {
+	kernel := []string{"models"}
+	r := map[string][]string{
+		"waba":                       nil,        // the protocol: wire types, client, signature; nothing of ours
+		"waba/sim":                   {"models"}, // its own wire types; the kernel's phone helpers at most
+		"config":                     nil,
+		"models":                     nil, // the kernel imports no domain and not the protocol
+		"models/migrations":          nil,
+		"realtime":                   kernel,
+		"worker/devtemporal":         nil,
+		"worker/testenv":             {"models", "models/migrations"},
+		"worker/testenv/temporalenv": {"worker"},
+		"deploy":                     nil,
+		"docs":                       nil,
+	}
+	for i, d := range domains {
+		r[d] = append([]string{"models", "waba"}, domains[:i]...)
+	}
+	lower := append([]string{"models", "waba"}, domains...)
+	r["activities"] = lower
+	r["workflows"] = append(slices.Clone(lower), "activities")
+	r["worker"] = append(slices.Clone(lower), "activities", "workflows")
+	r["api"] = append(slices.Clone(lower), "activities", "workflows")
+	return r
+}
+
+// wired are the packages that may import anything of ours: the one place
+// that wires the product, and the benches and drills that start it.
+func wired(pkg string) bool {
+	return pkg == "cmd/scrm" || strings.HasPrefix(pkg, "bench/")
+}
+
+// testRules: module packages that only some test files may import, and
+// which packages' tests may. temporalenv links the Temporal server: only
+// test binaries that link it anyway may import it, so the others stay small.
+var testRules = map[string][]string{
+	"worker/testenv/temporalenv": {"cmd/scrm", "worker/devtemporal"},
+}
+
+// forbidden third-party imports per layer (prefix match).
+func forbidden(pkg string) []string {
+	switch {
+	case pkg == "models" || strings.HasPrefix(pkg, "models/"):
+		// Domain rules and stores know nothing of HTTP, Temporal, AMQP or config.
+		return []string{"github.com/gin-gonic/", "go.temporal.io/", "github.com/rabbitmq/", "github.com/gorilla/websocket", "github.com/spf13/viper", "net/http"}
+	case pkg == "workflows":
+		// Deterministic code: no I/O of any kind (workflowcheck checks calls too).
+		return []string{"gorm.io/", "github.com/jackc/", "database/sql", "github.com/rabbitmq/", "github.com/gin-gonic/", "net/http", "os"}
+	case pkg == "activities":
+		return []string{"github.com/gin-gonic/", "github.com/gorilla/websocket", "github.com/spf13/viper"}
+	case pkg == "realtime":
+		return []string{"go.temporal.io/", "github.com/gin-gonic/", "github.com/spf13/viper"}
+	case pkg == "api" || pkg == "worker" || pkg == "waba" || pkg == "waba/sim":
+		return []string{"github.com/spf13/viper"}
+	}
+	return nil
+}
+
+// heavyDeps may appear in the dependencies (transitively) only of these
+// packages: the Temporal server costs minutes and GBs to compile and link.
+var heavyDeps = map[string][]string{
+	"go.temporal.io/server": {"cmd/scrm", "worker/devtemporal", "worker/testenv/temporalenv", "bench/"},
+}
+
+type listed struct {
+	ImportPath   string
+	Imports      []string
+	Deps         []string
+	TestImports  []string
+	XTestImports []string
+}
+
+type graph map[string]listed // by module-relative path
+
+func loadGraph(t *testing.T) graph {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list: %v\n%s", err, errb.String())
+	}
+	g := graph{}
+	dec := json.NewDecoder(&out)
+	for dec.More() {
+		var p listed
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		g[rel(p.ImportPath)] = p
+	}
+	return g
+}
+
+func rel(path string) string {
+	if path == module {
+		return "."
+	}
+	return strings.TrimPrefix(path, module+"/")
+}
+
+func ours(path string) bool { return path == module || strings.HasPrefix(path, module+"/") }
+
+// check returns every violation of the rules in g, sorted.
+func check(g graph) []string {
+	var bad []string
+	r := rules()
+	for pkg, p := range g {
+		allowed, known := r[pkg]
+		if !known && !wired(pkg) {
+			bad = append(bad, fmt.Sprintf("%s: not in the import rules (docs/architecture_test.go): give it a layer", pkg))
+			continue
+		}
+		for _, imp := range p.Imports {
+			if ours(imp) {
+				to := rel(imp)
+				if !wired(pkg) && !slices.Contains(allowed, to) {
+					bad = append(bad, fmt.Sprintf("%s imports %s: not allowed (may import %v)", pkg, to, allowed))
+				}
+				if wired(to) {
+					bad = append(bad, fmt.Sprintf("%s imports %s: nothing imports the wiring or benches", pkg, to))
+				}
+				if _, testOnly := testRules[to]; testOnly {
+					bad = append(bad, fmt.Sprintf("%s imports %s outside tests", pkg, to))
+				}
+				continue
+			}
+			for _, f := range forbidden(pkg) {
+				if imp == strings.TrimSuffix(f, "/") || strings.HasPrefix(imp, f) && strings.HasSuffix(f, "/") {
+					bad = append(bad, fmt.Sprintf("%s imports %s: forbidden in this layer", pkg, imp))
+				}
+			}
+		}
+		for _, imp := range append(slices.Clone(p.TestImports), p.XTestImports...) {
+			if !ours(imp) {
+				continue
+			}
+			if who, ok := testRules[rel(imp)]; ok && !slices.Contains(who, pkg) {
+				bad = append(bad, fmt.Sprintf("%s tests import %s: only %v may", pkg, rel(imp), who))
+			}
+		}
+		for heavy, who := range heavyDeps {
+			if !slices.ContainsFunc(p.Deps, func(d string) bool { return d == heavy || strings.HasPrefix(d, heavy+"/") }) {
+				continue
+			}
+			if !slices.ContainsFunc(who, func(w string) bool { return pkg == w || strings.HasSuffix(w, "/") && strings.HasPrefix(pkg, w) }) {
+				bad = append(bad, fmt.Sprintf("%s depends on %s: keep the Temporal server out of it", pkg, heavy))
+			}
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
+func TestImportRules(t *testing.T) {
+	g := loadGraph(t)
+	if len(g) < 20 {
+		t.Fatalf("go list found only %d packages", len(g))
+	}
+	for _, d := range domains {
+		if _, ok := g[d]; !ok {
+			t.Errorf("domain package %s listed in the rules does not exist", d)
+		}
+	}
+	var got []string
+	for _, v := range check(g) {
+		if exc, ok := knownExceptions[v]; ok {
+			t.Logf("known exception (%s): %s", exc, v)
+			continue
+		}
+		got = append(got, v)
+	}
+	for exc := range knownExceptions {
+		if !slices.Contains(check(g), exc) {
+			t.Errorf("known exception no longer happens, delete it from knownExceptions: %s", exc)
+		}
+	}
+	for _, v := range got {
+		t.Error(v)
+	}
+}
+
+// knownExceptions are violations that exist today and are owned by an open
+// issue; each must disappear with it (the test fails when one stops
+// happening, so the list cannot go stale).
+var knownExceptions = map[string]string{
+	`waba/sim imports waba: not allowed (may import [models])`: "issue #15: the simulator gets its own wire types",
+}
+
+// TestImportRulesCatchWrongImports proves the checker fails: it feeds it the
+// real graph with deliberately wrong imports added.
+func TestImportRulesCatchWrongImports(t *testing.T) {
+	g := loadGraph(t)
+	wrong := []struct{ from, to, want string }{
+		{"models", module + "/models/inbox", "models imports models/inbox: not allowed"},
+		{"models/identity", module + "/models/campaigns", "models/identity imports models/campaigns: not allowed"},
+		{"models/inbox", "github.com/gin-gonic/gin", "models/inbox imports github.com/gin-gonic/gin: forbidden"},
+		{"workflows", "gorm.io/gorm", "workflows imports gorm.io/gorm: forbidden"},
+		{"realtime", module + "/models/inbox", "realtime imports models/inbox: not allowed"},
+		{"api", module + "/cmd/scrm", "api imports cmd/scrm: nothing imports the wiring"},
+		{"activities", module + "/worker/testenv/temporalenv", "activities imports worker/testenv/temporalenv outside tests"},
+	}
+	for _, w := range wrong {
+		g2 := graph{}
+		for k, v := range g {
+			g2[k] = v
+		}
+		p := g2[w.from]
+		p.Imports = append(slices.Clone(p.Imports), w.to)
+		g2[w.from] = p
+		if !slices.ContainsFunc(check(g2), func(v string) bool { return strings.HasPrefix(v, w.want) }) {
+			t.Errorf("a wrong import %s -> %s was not caught", w.from, w.to)
+		}
+	}
+	g2 := graph{}
+	for k, v := range g {
+		g2[k] = v
+	}
+	g2["models/newdomain"] = listed{ImportPath: module + "/models/newdomain"}
+	if !slices.ContainsFunc(check(g2), func(v string) bool { return strings.HasPrefix(v, "models/newdomain: not in the import rules") }) {
+		t.Error("an unknown package was not caught")
+	}
+	p := g2["api"]
+	p.Deps = append(slices.Clone(p.Deps), "go.temporal.io/server/common")
+	g2["api"] = p
+	if !slices.ContainsFunc(check(g2), func(v string) bool { return strings.HasPrefix(v, "api depends on go.temporal.io/server") }) {
+		t.Error("the Temporal server in api's deps was not caught")
+	}
+}
