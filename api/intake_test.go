@@ -254,7 +254,7 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	e.db.Raw("SELECT count(*) FROM contacts").Scan(&nContacts2)
 	e.db.Raw("SELECT count(*) FROM events WHERE type = ?", models.EventIntakeProgress).Scan(&events2)
 	if nContacts2 != nContacts || events2 != events || nContacts != 5 {
-		t.Fatalf("re-run changed things: nContacts %d->%d events %d->%d", nContacts, nContacts2, events, events2)
+		t.Fatalf("re-run changed things: contacts %d->%d events %d->%d", nContacts, nContacts2, events, events2)
 	}
 	if again := e.report(admin, job.Job.ID); strings.Join(mapValues(again), ";") != strings.Join(mapValues(got), ";") {
 		t.Fatalf("report changed on re-run:\n%v\n%v", got, again)
@@ -388,7 +388,7 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	e.db.Raw("SELECT count(*) FROM intake_jobs").Scan(&jobs)
 	e.db.Raw("SELECT count(*) FROM contacts").Scan(&nContacts)
 	if jobs != 1 || nContacts != 2 {
-		t.Fatalf("same key twice: jobs %d nContacts %d", jobs, nContacts)
+		t.Fatalf("same key twice: jobs %d contacts %d", jobs, nContacts)
 	}
 	var jl struct {
 		Items []contacts.IntakeJob `json:"items"`
