@@ -249,115 +249,6 @@ func agentWriteError(err error) error {
 	return fmt.Errorf("write agent: %w", err)
 }
 
-// List returns the agents p may see that match f, and their total count.
-func (s AgentStore) List(ctx context.Context, p models.Principal, f AgentFilter) ([]Agent, int64, error) {
-	q := s.DB.WithContext(ctx).Model(&Agent{}).Scopes(models.AgentScope(p))
-	if f.Status != "" {
-		if f.Status != models.AgentActive && f.Status != models.AgentDisabled {
-			return nil, 0, models.FieldError(models.EInvalid, "status", "status must be active or disabled")
-		}
-		q = q.Where("agents.status = ?", f.Status)
-	}
-	if f.Presence != "" {
-		if validPresence("presence", f.Presence) != nil {
-			return nil, 0, models.FieldError(models.EInvalid, "presence", "presence must be online, away or offline")
-		}
-		q = q.Where("agents.presence = ?", f.Presence)
-	}
-	if f.RoleID != 0 {
-		q = q.Where("agents.role_id = ?", f.RoleID)
-	}
-	if f.TeamID != 0 {
-		q = q.Where("agents.id IN (SELECT agent_id FROM team_members WHERE team_id = ?)", f.TeamID)
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count agents: %w", err)
-	}
-	pg := f.Page.Normal()
-	out := []Agent{}
-	if err := q.Order("agents.id").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("list agents: %w", err)
-	}
-	if err := decorateAgents(ctx, s.DB, out); err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
-}
-
-// Get returns one agent if p may see it; 404 otherwise, so an agent cannot
-// probe which ids exist.
-func (s AgentStore) Get(ctx context.Context, p models.Principal, id int64) (Agent, error) {
-	var a Agent
-	err := s.DB.WithContext(ctx).Scopes(models.AgentScope(p)).First(&a, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, models.Errorf(models.ENotFound, "agent %d not found", id)
-	}
-	if err != nil {
-		return a, fmt.Errorf("get agent %d: %w", id, err)
-	}
-	return s.get(ctx, s.DB, id)
-}
-
-func (AgentStore) get(ctx context.Context, db *gorm.DB, id int64) (Agent, error) {
-	var a Agent
-	err := db.WithContext(ctx).First(&a, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, models.Errorf(models.ENotFound, "agent %d not found", id)
-	}
-	if err != nil {
-		return a, fmt.Errorf("get agent %d: %w", id, err)
-	}
-	list := []Agent{a}
-	if err := decorateAgents(ctx, db, list); err != nil {
-		return a, err
-	}
-	return list[0], nil
-}
-
-// decorateAgents fills role names and team memberships with two queries.
-func decorateAgents(ctx context.Context, db *gorm.DB, agents []Agent) error {
-	if len(agents) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(agents))
-	for i, a := range agents {
-		ids[i] = a.ID
-	}
-	var roles []struct {
-		AgentID int64
-		Name    string
-	}
-	if err := db.WithContext(ctx).Raw("SELECT a.id AS agent_id, r.name FROM agents a JOIN roles r ON r.id = a.role_id WHERE a.id IN ?", ids).
-		Scan(&roles).Error; err != nil {
-		return fmt.Errorf("agent roles: %w", err)
-	}
-	var teams []struct {
-		AgentID  int64
-		ID       int64
-		Name     string
-		TeamRole string
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT tm.agent_id, t.id, t.name, tm.team_role FROM team_members tm
-		JOIN teams t ON t.id = tm.team_id WHERE tm.agent_id IN ? ORDER BY t.id`, ids).Scan(&teams).Error; err != nil {
-		return fmt.Errorf("agent teams: %w", err)
-	}
-	for i := range agents {
-		agents[i].Teams = []AgentTeam{}
-		for _, r := range roles {
-			if r.AgentID == agents[i].ID {
-				agents[i].RoleName = r.Name
-			}
-		}
-		for _, t := range teams {
-			if t.AgentID == agents[i].ID {
-				agents[i].Teams = append(agents[i].Teams, AgentTeam{ID: t.ID, Name: t.Name, TeamRole: t.TeamRole})
-			}
-		}
-	}
-	return nil
-}
-
 // lockVisible locks the agent row for a change by p: 404 outside p's scope,
 // 403 when the agent's role holds rights p cannot grant (so nobody edits,
 // resets or disables someone who outranks them).
@@ -566,47 +457,6 @@ func (s AgentStore) ResetPassword(ctx context.Context, p models.Principal, id in
 	})
 }
 
-func validPresence(field, v string) error {
-	switch v {
-	case models.PresenceOnline, models.PresenceAway, models.PresenceOffline:
-		return nil
-	}
-	return models.FieldError(models.EUnprocessable, field, "presence must be online, away or offline")
-}
-
-// SetPresence sets the caller's own presence and announces it.
-func (s AgentStore) SetPresence(ctx context.Context, p models.Principal, presence string) (Agent, error) {
-	if err := validPresence("presence", presence); err != nil {
-		return Agent{}, err
-	}
-	var a Agent
-	var ev models.Event
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		now := time.Now().UTC()
-		res := tx.Model(&Agent{}).Where("id = ? AND status = ?", p.AgentID, models.AgentActive).
-			Updates(map[string]any{"presence": presence, "last_seen_at": now, "updated_at": now})
-		if res.Error != nil {
-			return fmt.Errorf("set presence: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return models.Errorf(models.EUnauthorized, "account is disabled")
-		}
-		var err error
-		if a, err = (AgentStore{}).get(ctx, tx, p.AgentID); err != nil {
-			return err
-		}
-		if ev, err = models.NewEvent(models.EventAgentPresence, a.Audience(), map[string]any{"agentId": a.ID, "presence": presence}); err != nil {
-			return err
-		}
-		return (models.EventStore{}).Append(ctx, tx, &ev)
-	})
-	if err != nil {
-		return Agent{}, err
-	}
-	s.publish(ctx, ev)
-	return a, nil
-}
-
 // publish forwards committed events. A failed publish loses nothing (clients
 // resync from the events table), so it is logged, not returned.
 func (s AgentStore) publish(ctx context.Context, evs ...models.Event) {
@@ -665,23 +515,4 @@ func EnsureAdmin(ctx context.Context, db *gorm.DB, in AdminInput) (bool, error) 
 		return false, err
 	}
 	return true, nil
-}
-
-// PresenceFromConnections stores presence as the realtime tier derives it
-// from websocket connections: the first connection brings an offline agent
-// online (an agent who chose "away" stays away), and the grace period after
-// the last connection sets offline. The realtime tier emits the event.
-type PresenceFromConnections struct{ DB *gorm.DB }
-
-// SetPresence implements realtime.PresenceSink.
-func (p PresenceFromConnections) SetPresence(ctx context.Context, agentID int64, presence string) error {
-	now := time.Now().UTC()
-	q := p.DB.WithContext(ctx).Model(&Agent{}).Where("id = ?", agentID)
-	if presence == models.PresenceOnline {
-		q = q.Where("presence = ?", models.PresenceOffline)
-	}
-	if err := q.Updates(map[string]any{"presence": presence, "last_seen_at": now, "updated_at": now}).Error; err != nil {
-		return fmt.Errorf("presence of agent %d: %w", agentID, err)
-	}
-	return nil
 }
