@@ -224,7 +224,7 @@ func TestSenderDrainStopsAtTheWarmupCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.run(t, 1, 10*time.Second)
-	if r.Sent != 12 || r.Block != dispatch.BlockWarmup || !r.Until.After(time.Now()) || r.Until.Sub(time.Now()) > 24*time.Hour {
+	if r.Sent != 12 || r.Block != dispatch.BlockWarmup || !r.Until.After(time.Now()) || time.Until(r.Until) > 24*time.Hour {
 		t.Fatalf("drain %+v", r)
 	}
 	if len(f.accepted()) != 12 {
@@ -265,7 +265,7 @@ func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
 		t.Fatalf("hourly reach %d", n)
 	}
 	// Until the hour of the oldest reach has aged out (22-23 h from now).
-	if until := r.Until.Sub(time.Now()); until < 22*time.Hour || until > 23*time.Hour {
+	if until := time.Until(r.Until); until < 22*time.Hour || until > 23*time.Hour {
 		t.Fatalf("held for %s: want until the oldest reach is 24h old", until)
 	}
 }

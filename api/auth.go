@@ -23,7 +23,7 @@ func (s *Server) mountIdentity(v1 *gin.RouterGroup) {
 }
 
 func (s *Server) agentStore() identity.AgentStore {
-	return identity.AgentStore{DB: s.deps.DB, Events: s.deps.Events, Log: s.deps.Logger}
+	return identity.AgentStore{DB: s.deps.DB, Events: s.deps.Events, Log: s.deps.Logger, Hasher: s.deps.Hasher}
 }
 
 type loginRequest struct {

@@ -37,13 +37,13 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	tdb := testenv.NewDB(t)
-	tokens, err := identity.NewTokens(tdb.Gorm, testSecret)
+	tokens, err := identity.NewTokens(tdb.Gorm, testSecret, testenv.Hasher())
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := api.New(api.Deps{
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
-		DB: tdb.Gorm, Auth: tokens, Tokens: tokens, ShutdownTimeout: time.Second,
+		DB: tdb.Gorm, Auth: tokens, Tokens: tokens, ShutdownTimeout: time.Second, Hasher: testenv.Hasher(),
 	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
@@ -133,7 +133,7 @@ const pw = "correct-horse-battery"
 // agent creates an agent with a role id and teams.
 func (e *env) agent(email string, roleID int64, teamIDs ...int64) int64 {
 	e.t.Helper()
-	a, err := identity.AgentStore{DB: e.db}.Create(context.Background(), system,
+	a, err := identity.AgentStore{DB: e.db, Hasher: testenv.Hasher()}.Create(context.Background(), system,
 		identity.AgentInput{Name: email, Email: email, Password: pw, RoleID: roleID, TeamIDs: teamIDs})
 	if err != nil {
 		e.t.Fatalf("create agent %s: %v", email, err)
@@ -212,7 +212,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 	e.must(e.do("GET", "/api/v1/me", forged, nil), 401)
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	e.must(e.do("GET", "/api/v1/me", none, nil), 401)
-	expiring, err := identity.NewTokens(e.db, testSecret)
+	expiring, err := identity.NewTokens(e.db, testSecret, testenv.Hasher())
 	if err != nil {
 		t.Fatal(err)
 	}

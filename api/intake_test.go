@@ -67,7 +67,7 @@ func (r *chunkRunner) CancelIntake(context.Context, int64) error { return nil }
 func newIntakeEnv(t *testing.T, run bool, chunk int) (*env, *chunkRunner) {
 	t.Helper()
 	tdb := testenv.NewDB(t)
-	tokens, err := identity.NewTokens(tdb.Gorm, testSecret)
+	tokens, err := identity.NewTokens(tdb.Gorm, testSecret, testenv.Hasher())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,8 @@ type Deps struct {
 	DB *gorm.DB
 	// Tokens logs agents in, refreshes and ends sessions (usually also Auth).
 	Tokens *identity.Tokens
+	// Hasher hashes passwords set through the API (zero value: production cost).
+	Hasher identity.Hasher
 	// Events, when set, receives realtime events after commit.
 	Events models.EventPublisher
 	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is

@@ -344,9 +344,9 @@ func TestWebhookStatusesMoveForwardOnly(t *testing.T) {
 
 func TestWebhookUnregisteredNumberAndBSUID(t *testing.T) {
 	e := newWebhookEnv(t)
-	body := envelope("messages", fmt.Sprintf(`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"6281100001111","phone_number_id":"999000111"},
+	body := envelope("messages", `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"6281100001111","phone_number_id":"999000111"},
 		"contacts":[{"profile":{"name":"Made Wirawan Ğ"},"user_id":"ID.1234567890abcdef"}],
-		"messages":[{"from_user_id":"ID.1234567890abcdef","id":"wamid.BS1","timestamp":"1763971200","type":"text","text":{"body":"Permisi 🙇"}}]}`))
+		"messages":[{"from_user_id":"ID.1234567890abcdef","id":"wamid.BS1","timestamp":"1763971200","type":"text","text":{"body":"Permisi 🙇"}}]}`)
 	if w := e.postSigned(body); w.Code != 200 {
 		t.Fatalf("%d %s", w.Code, w.Body.String())
 	}
@@ -367,8 +367,8 @@ func TestWebhookUnregisteredNumberAndBSUID(t *testing.T) {
 		t.Fatalf("admins not flagged: %d", n)
 	}
 	// Later the phone arrives with the same BSUID: same contact, phone filled.
-	e.postSigned(envelope("messages", fmt.Sprintf(`{"metadata":{"phone_number_id":"999000111"},"contacts":[{"profile":{"name":"Made Wirawan Ğ"},"wa_id":"6281339990000","user_id":"ID.1234567890abcdef"}],
-		"messages":[{"from":"6281339990000","id":"wamid.BS2","timestamp":"1763971300","type":"text","text":{"body":"ini nomor saya"}}]}`)))
+	e.postSigned(envelope("messages", `{"metadata":{"phone_number_id":"999000111"},"contacts":[{"profile":{"name":"Made Wirawan Ğ"},"wa_id":"6281339990000","user_id":"ID.1234567890abcdef"}],
+		"messages":[{"from":"6281339990000","id":"wamid.BS2","timestamp":"1763971300","type":"text","text":{"body":"ini nomor saya"}}]}`))
 	if n := e.count(`SELECT count(*) FROM contacts WHERE phone_e164 = '+6281339990000' AND bsuid = 'ID.1234567890abcdef'`); n != 1 {
 		t.Fatalf("contact not merged by bsuid: %d", e.count(`SELECT count(*) FROM contacts`))
 	}

@@ -105,10 +105,7 @@ func Retryable(err error) bool {
 		return true
 	}
 	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	return false
+	return errors.As(err, &ne)
 }
 
 // CodeOf returns the Meta error code of err, or 0.

@@ -105,7 +105,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	rmq := testenv.NewAMQP(t)
 	pub := realtime.NewAMQPPublisher(rmq.URL, rmq.Exchange, "e2e-producer")
 	t.Cleanup(func() { _ = pub.Close() })
-	tokens, err := identity.NewTokens(st.db.Gorm, e2eJWT)
+	tokens, err := identity.NewTokens(st.db.Gorm, e2eJWT, testenv.Hasher())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,7 +667,7 @@ func (st *stack) seedInbox() inboxSeed {
 	t.Helper()
 	ctx := context.Background()
 	db := st.db.Gorm
-	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1"}); err != nil {
+	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Name: "Admin", Email: "admin@e2e.id", Password: "admin-password-1", Hasher: testenv.Hasher()}); err != nil {
 		t.Fatal(err)
 	}
 	admin := st.login("admin@e2e.id", "admin-password-1")

@@ -70,7 +70,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		}
 	}
 	if in.db != nil && cfg.JWTSecret != "" {
-		tokens, err := identity.NewTokens(in.db, cfg.JWTSecret)
+		tokens, err := identity.NewTokens(in.db, cfg.JWTSecret, identity.Hasher{})
 		if err != nil {
 			in.close()
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)

@@ -114,19 +114,32 @@ func NormalizeEmail(field, email string) (string, error) {
 	return strings.ToLower(email), nil
 }
 
-// HashPassword checks the password rules and returns a bcrypt hash.
-func HashPassword(field, password string) (string, error) {
+// Hasher hashes passwords with bcrypt. Cost zero means bcrypt.DefaultCost,
+// which production uses; tests set bcrypt.MinCost because every hash at the
+// default cost takes tens of milliseconds (many times that under -race) and
+// the tests create agents by the hundred.
+type Hasher struct{ Cost int }
+
+func (h Hasher) cost() int {
+	if h.Cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return h.Cost
+}
+
+// Hash checks the password rules and returns a bcrypt hash.
+func (h Hasher) Hash(field, password string) (string, error) {
 	if len(password) < MinPasswordLen {
 		return "", models.FieldError(models.EUnprocessable, field, "password must be at least %d characters", MinPasswordLen)
 	}
 	if len(password) > maxPasswordLen {
 		return "", models.FieldError(models.EUnprocessable, field, "password must be at most %d bytes", maxPasswordLen)
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	sum, err := bcrypt.GenerateFromPassword([]byte(password), h.cost())
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	return string(h), nil
+	return string(sum), nil
 }
 
 func validName(name string) (string, error) {
@@ -161,6 +174,8 @@ type AgentStore struct {
 	DB     *gorm.DB
 	Events models.EventPublisher
 	Log    *slog.Logger
+	// Hasher hashes new passwords (zero value: production cost).
+	Hasher Hasher
 }
 
 // Create adds an agent with a role and optional team memberships.
@@ -189,7 +204,7 @@ func (s AgentStore) Create(ctx context.Context, actor models.Principal, in Agent
 }
 
 // prepare validates input and builds the row (hashing the password).
-func (AgentStore) prepare(in AgentInput) (Agent, error) {
+func (s AgentStore) prepare(in AgentInput) (Agent, error) {
 	name, err := validName(in.Name)
 	if err != nil {
 		return Agent{}, err
@@ -213,7 +228,7 @@ func (AgentStore) prepare(in AgentInput) (Agent, error) {
 	if err != nil {
 		return Agent{}, err
 	}
-	hash, err := HashPassword("password", in.Password)
+	hash, err := s.Hasher.Hash("password", in.Password)
 	if err != nil {
 		return Agent{}, err
 	}
@@ -437,7 +452,7 @@ func (s AgentStore) SetStatus(ctx context.Context, p models.Principal, id int64,
 
 // ResetPassword sets a new password and ends the agent's sessions.
 func (s AgentStore) ResetPassword(ctx context.Context, p models.Principal, id int64, password string) error {
-	hash, err := HashPassword("password", password)
+	hash, err := s.Hasher.Hash("password", password)
 	if err != nil {
 		return err
 	}
@@ -466,6 +481,8 @@ func (s AgentStore) publish(ctx context.Context, evs ...models.Event) {
 // AdminInput bootstraps an Admin.
 type AdminInput struct {
 	Name, Email, Password string
+	// Hasher hashes the password (zero value: production cost).
+	Hasher Hasher
 }
 
 // CreateAdmin creates an agent with the Admin role (scrm admin create). It
@@ -481,7 +498,7 @@ func CreateAdmin(ctx context.Context, db *gorm.DB, in AdminInput) (Agent, error)
 	if roleID == 0 {
 		return Agent{}, errors.New("the Admin role is missing: run scrm migrate")
 	}
-	a, err := AgentStore{}.prepare(AgentInput{Name: in.Name, Email: in.Email, Password: in.Password, RoleID: roleID})
+	a, err := AgentStore{Hasher: in.Hasher}.prepare(AgentInput{Name: in.Name, Email: in.Email, Password: in.Password, RoleID: roleID})
 	if err != nil {
 		return Agent{}, err
 	}

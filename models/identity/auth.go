@@ -46,12 +46,14 @@ type Tokens struct {
 	dummyHash []byte
 }
 
-// NewTokens builds Tokens with default lifetimes and login limits.
-func NewTokens(db *gorm.DB, secret string) (*Tokens, error) {
+// NewTokens builds Tokens with default lifetimes and login limits. h must
+// be the Hasher that hashes the agents' passwords, so the dummy compared
+// for an unknown email costs what a real comparison costs.
+func NewTokens(db *gorm.DB, secret string, h Hasher) (*Tokens, error) {
 	if len(secret) < 32 {
 		return nil, errors.New("jwt secret must be at least 32 bytes")
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte(randomToken()), bcrypt.DefaultCost)
+	dummy, err := bcrypt.GenerateFromPassword([]byte(randomToken()), h.cost())
 	if err != nil {
 		return nil, fmt.Errorf("dummy hash: %w", err)
 	}

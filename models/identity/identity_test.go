@@ -114,7 +114,7 @@ func TestLoginLimiter(t *testing.T) {
 func TestEnsureAdminIsIdempotent(t *testing.T) {
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
-	in := identity.AdminInput{Name: "Root", Email: "Root@Example.com", Password: "a-long-admin-password"}
+	in := identity.AdminInput{Name: "Root", Email: "Root@Example.com", Password: "a-long-admin-password", Hasher: testenv.Hasher()}
 	created, err := identity.EnsureAdmin(ctx, db, in)
 	if err != nil || !created {
 		t.Fatalf("first: %v %v", created, err)
@@ -124,7 +124,7 @@ func TestEnsureAdminIsIdempotent(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("second: %v %v", created, err)
 	}
-	tokens, err := identity.NewTokens(db, strings.Repeat("s", 32))
+	tokens, err := identity.NewTokens(db, strings.Repeat("s", 32), testenv.Hasher())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestEnsureAdminIsIdempotent(t *testing.T) {
 	if _, err := identity.CreateAdmin(ctx, db, in); models.CodeOf(err) != models.EConflict {
 		t.Fatalf("duplicate CreateAdmin: %v", err)
 	}
-	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Email: "x@example.com", Password: "short"}); models.CodeOf(err) != models.EUnprocessable {
+	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Email: "x@example.com", Password: "short", Hasher: testenv.Hasher()}); models.CodeOf(err) != models.EUnprocessable {
 		t.Fatalf("weak CreateAdmin: %v", err)
 	}
 }
@@ -153,10 +153,10 @@ func TestEnsureAdminIsIdempotent(t *testing.T) {
 func BenchmarkAuthenticate(b *testing.B) {
 	db := testenv.NewDB(b).Gorm
 	ctx := context.Background()
-	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Email: "bench@example.com", Password: "bench-password-1"}); err != nil {
+	if _, err := identity.CreateAdmin(ctx, db, identity.AdminInput{Email: "bench@example.com", Password: "bench-password-1", Hasher: testenv.Hasher()}); err != nil {
 		b.Fatal(err)
 	}
-	tokens, err := identity.NewTokens(db, strings.Repeat("s", 32))
+	tokens, err := identity.NewTokens(db, strings.Repeat("s", 32), testenv.Hasher())
 	if err != nil {
 		b.Fatal(err)
 	}

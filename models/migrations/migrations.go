@@ -7,10 +7,13 @@ package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/pressly/goose/v3"
 )
@@ -39,6 +42,26 @@ func Up(ctx context.Context, db *sql.DB) (int, error) {
 		return len(res), fmt.Errorf("migrations: apply: %w", err)
 	}
 	return len(res), nil
+}
+
+// Hash is a hex SHA-256 over every migration's name and content, so it
+// changes whenever the schema they build may change. Tests key their
+// migrated template database by it.
+func Hash() (string, error) {
+	names, err := fs.Glob(files, "*.sql") // sorted, so the hash is stable
+	if err != nil {
+		return "", fmt.Errorf("migrations: %w", err)
+	}
+	h := sha256.New()
+	for _, n := range names {
+		b, err := files.ReadFile(n)
+		if err != nil {
+			return "", fmt.Errorf("migrations: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ErrNotMigrated says the schema is behind the binary.

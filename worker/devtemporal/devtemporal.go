@@ -68,7 +68,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.UIAddr != "" {
 		if err := portFree(o.UIAddr); err != nil {
-			return nil, fmt.Errorf("Temporal Web UI cannot listen on %s (%w); set SCRM_TEMPORAL_UI_ADDR", o.UIAddr, err)
+			return nil, fmt.Errorf("the Temporal Web UI cannot listen on %s (%w); set SCRM_TEMPORAL_UI_ADDR", o.UIAddr, err)
 		}
 	}
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
