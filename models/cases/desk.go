@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
@@ -30,6 +31,7 @@ type CaseDesk struct {
 	Agents identity.AgentStore
 	// Workflows is nil when the role runs without Temporal (503).
 	Workflows CaseWorkflows
+	Log       *slog.Logger
 }
 
 func (d CaseDesk) workflows() (CaseWorkflows, error) {
@@ -131,6 +133,22 @@ func (d CaseDesk) RedistributeProgress(ctx context.Context, workflowID string) (
 		return RedistributeProgress{}, err
 	}
 	return wf.RedistributeProgress(ctx, workflowID)
+}
+
+// SetAgentStatus enables or disables an agent; a disabled agent's open
+// cases go back to the pool and to others (best effort: a failure is logged
+// and a supervisor can redistribute by hand).
+func (d CaseDesk) SetAgentStatus(ctx context.Context, p models.Principal, id int64, status string) (identity.Agent, error) {
+	a, err := d.Agents.SetStatus(ctx, p, id, status)
+	if err != nil {
+		return a, err
+	}
+	if status == models.AgentDisabled && d.Workflows != nil {
+		if _, err := d.Workflows.Redistribute(ctx, 0, id, p.AgentID); err != nil {
+			d.Log.ErrorContext(ctx, "redistribute cases of disabled agent", "agent", id, "err", err)
+		}
+	}
+	return a, nil
 }
 
 // RedistributeTarget is the rule that a redistribution names exactly one

@@ -37,7 +37,7 @@ const (
 // Delivery is what one verified webhook delivery carried and became.
 type Delivery struct {
 	// Result is one of the Delivery* values.
-	Result                                string
+	Result                                 string
 	Messages, Statuses, Templates, Senders int
 }
 

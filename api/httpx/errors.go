@@ -1,4 +1,7 @@
-package api
+// Package httpx is what every API handler shares: the handler shape
+// (status, body, error), the one mapping of domain errors to HTTP, strict
+// JSON binding, query parsing and the request's principal and id.
+package httpx
 
 import (
 	"context"

@@ -1,0 +1,112 @@
+package contacts
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+
+	"github.com/wabascrm/scrm/models"
+)
+
+// AddTags adds tags to a contact p may see (Update normalises and dedupes).
+func (s ContactStore) AddTags(ctx context.Context, p models.Principal, id int64, add []string) (ContactRecord, error) {
+	ct, err := s.Get(ctx, p, id)
+	if err != nil {
+		return ct, err
+	}
+	tags := append([]string(ct.Tags), add...)
+	return s.Update(ctx, p, id, ContactInput{Tags: &tags})
+}
+
+// RemoveTag removes one tag from a contact p may see.
+func (s ContactStore) RemoveTag(ctx context.Context, p models.Principal, id int64, tag string) (ContactRecord, error) {
+	ct, err := s.Get(ctx, p, id)
+	if err != nil {
+		return ct, err
+	}
+	tags := []string{}
+	for _, t := range ct.Tags {
+		if t != tag {
+			tags = append(tags, t)
+		}
+	}
+	return s.Update(ctx, p, id, ContactInput{Tags: &tags})
+}
+
+// IntakeStarter starts and cancels ContactIntakeWorkflows (package worker
+// implements it). Starting the same job twice runs it once.
+type IntakeStarter interface {
+	StartIntake(ctx context.Context, jobID int64) error
+	CancelIntake(ctx context.Context, jobID int64) error
+}
+
+// CheckBatchKey is the rule that an external system's batch carries an
+// idempotency key: the same key twice creates one job.
+func CheckBatchKey(idemKey string) error {
+	if idemKey == "" || len(idemKey) > 200 {
+		return models.FieldError(models.EInvalid, "Idempotency-Key", "Idempotency-Key header (1-200 characters) is required")
+	}
+	return nil
+}
+
+// CheckBatchRows is the rule that a batch holds 1 to MaxIntakeAPIRows rows.
+func CheckBatchRows(rows int) error {
+	if rows == 0 {
+		return models.FieldError(models.EInvalid, "rows", "rows must hold at least one row")
+	}
+	if rows > MaxIntakeAPIRows {
+		return models.FieldError(models.ETooLarge, "rows", "at most %d rows per batch", MaxIntakeAPIRows)
+	}
+	return nil
+}
+
+// Imports runs contact imports: the stored job and its ContactIntakeWorkflow
+// move together.
+type Imports struct {
+	Store IntakeStore
+	// Starter is nil when the role runs without Temporal (imports answer 503).
+	Starter IntakeStarter
+	Log     *slog.Logger
+}
+
+// Start stores the job (or finds the one of the same idempotency key,
+// created false) and starts its workflow.
+func (im Imports) Start(ctx context.Context, p models.Principal, in NewIntakeJob) (IntakeJob, IntakeProgress, bool, error) {
+	if im.Starter == nil {
+		return IntakeJob{}, IntakeProgress{}, false, models.Errorf(models.EUnavailable, "imports are not available: no workflow engine configured")
+	}
+	job, created, err := im.Store.CreateJob(ctx, p, in)
+	if err != nil {
+		return job, IntakeProgress{}, false, err
+	}
+	// Started on every call: a replay of the same key heals a start that
+	// failed the first time, and the workflow ID makes it run once.
+	if err := im.Starter.StartIntake(ctx, job.ID); err != nil {
+		return job, IntakeProgress{}, false, &models.Error{Code: models.EUnavailable, Message: "job stored but not started; retry with the same Idempotency-Key", Err: err}
+	}
+	pr, err := im.Store.Progress(ctx, job.ID)
+	return job, pr, created, err
+}
+
+// Cancel marks a job p may see cancelled (the next chunk sees it and stops)
+// and signals the workflow so it ends promptly. A finished job cannot be
+// cancelled.
+func (im Imports) Cancel(ctx context.Context, p models.Principal, id int64) (IntakeProgress, error) {
+	j, err := im.Store.Get(ctx, p, id)
+	if err != nil {
+		return IntakeProgress{}, err
+	}
+	if j.Status == IntakeCompleted || j.Status == IntakeFailed {
+		return IntakeProgress{}, models.FieldError(models.EConflict, "id", "intake job %d is already %s", j.ID, j.Status)
+	}
+	if err := im.Store.SetStatus(ctx, j.ID, IntakeCancelled, "cancelled by agent "+strconv.FormatInt(p.AgentID, 10)); err != nil {
+		return IntakeProgress{}, err
+	}
+	if im.Starter != nil {
+		if err := im.Starter.CancelIntake(ctx, j.ID); err != nil {
+			// The stored status already stops the import at the next chunk.
+			im.Log.WarnContext(ctx, "signal intake cancel", "err", err, "job", j.ID)
+		}
+	}
+	return im.Store.Progress(ctx, j.ID)
+}
