@@ -137,50 +137,25 @@ func uploadErr(err error) error {
 	return &models.Error{Code: models.EInvalid, Field: "file", Message: "upload is malformed", Err: err}
 }
 
-// dryRunBody reports what an import would do: the columns found, the
-// mapping used (guessed when none was sent) and the per-row outcome.
-type dryRunBody struct {
-	Format   string                  `json:"format"`
-	Headers  []string                `json:"headers"`
-	Mapping  contacts.IntakeMapping  `json:"mapping"`
-	Progress contacts.IntakeProgress `json:"progress"`
-	Rows     []contacts.RowResult    `json:"rows"` // the first 200
-}
-
 // upload takes a CSV/XLSX file with a column mapping. With dryRun=true it
-// only reports; otherwise it stores the rows and starts the import.
+// answers the report (200); otherwise the import starts (202, or 200 for
+// the replay of its Idempotency-Key).
 func (h handlers) upload(c *gin.Context) (int, any, error) {
 	form, err := readUpload(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	table, format, err := contacts.ParseUpload(form.data)
-	if err != nil {
+	res, err := h.Imports.Upload(c.Request.Context(), httpx.Principal(c), contacts.UploadInput{FileName: form.name, Data: form.data,
+		Mapping: form.mapping, DryRun: form.dryRun, IdempotencyKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))})
+	switch {
+	case err != nil:
 		return 0, nil, err
+	case res.DryRun != nil:
+		return http.StatusOK, res.DryRun, nil
+	case !res.Created:
+		return http.StatusOK, jobBody{Job: res.Job, Progress: res.Progress}, nil
 	}
-	mapping := contacts.GuessMapping(table.Headers)
-	if form.mapping != nil {
-		mapping = *form.mapping
-	}
-	rowNos, records, err := mapping.Apply(table)
-	if err != nil {
-		return 0, nil, err
-	}
-	if form.dryRun {
-		p, rows, err := h.Imports.Store.DryRun(c.Request.Context(), rowNos, records)
-		if err != nil {
-			return 0, nil, err
-		}
-		if len(rows) > 200 {
-			rows = rows[:200]
-		}
-		return http.StatusOK, dryRunBody{Format: format, Headers: table.Headers, Mapping: mapping, Progress: p, Rows: rows}, nil
-	}
-	if len(records) == 0 {
-		return 0, nil, models.FieldError(models.EUnprocessable, "file", "file has a header but no rows")
-	}
-	return h.start(c, contacts.NewIntakeJob{Source: format, FileName: form.name, Mapping: mapping, RowNos: rowNos, Records: records,
-		IdempotencyKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))})
+	return http.StatusAccepted, jobBody{Job: res.Job, Progress: res.Progress}, nil
 }
 
 // job reads the job of an :id route that the caller may see.

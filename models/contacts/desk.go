@@ -110,3 +110,69 @@ func (im Imports) Cancel(ctx context.Context, p models.Principal, id int64) (Int
 	}
 	return im.Store.Progress(ctx, j.ID)
 }
+
+// UploadInput is an uploaded CSV/XLSX file and how to read it.
+type UploadInput struct {
+	FileName string
+	Data     []byte
+	// Mapping names the columns; nil guesses them from the headers.
+	Mapping *IntakeMapping
+	// DryRun only reports what the import would do.
+	DryRun         bool
+	IdempotencyKey string
+}
+
+// DryRunReport says what an import would do: the columns found, the
+// mapping used (guessed when none was sent) and the per-row outcome.
+type DryRunReport struct {
+	Format   string         `json:"format"`
+	Headers  []string       `json:"headers"`
+	Mapping  IntakeMapping  `json:"mapping"`
+	Progress IntakeProgress `json:"progress"`
+	Rows     []RowResult    `json:"rows"` // the first MaxDryRunRows
+}
+
+// MaxDryRunRows bounds the per-row outcomes a dry run reports.
+const MaxDryRunRows = 200
+
+// UploadResult is a dry run's report, or the started job.
+type UploadResult struct {
+	DryRun   *DryRunReport
+	Job      IntakeJob
+	Progress IntakeProgress
+	Created  bool
+}
+
+// Upload reads a CSV/XLSX file with its column mapping. A dry run only
+// reports; otherwise the rows are stored and the import starts (a file
+// with a header and no rows is refused, 422).
+func (im Imports) Upload(ctx context.Context, p models.Principal, in UploadInput) (UploadResult, error) {
+	table, format, err := ParseUpload(in.Data)
+	if err != nil {
+		return UploadResult{}, err
+	}
+	mapping := GuessMapping(table.Headers)
+	if in.Mapping != nil {
+		mapping = *in.Mapping
+	}
+	rowNos, records, err := mapping.Apply(table)
+	if err != nil {
+		return UploadResult{}, err
+	}
+	if in.DryRun {
+		pr, rows, err := im.Store.DryRun(ctx, rowNos, records)
+		if err != nil {
+			return UploadResult{}, err
+		}
+		if len(rows) > MaxDryRunRows {
+			rows = rows[:MaxDryRunRows]
+		}
+		return UploadResult{DryRun: &DryRunReport{Format: format, Headers: table.Headers, Mapping: mapping, Progress: pr, Rows: rows}}, nil
+	}
+	if len(records) == 0 {
+		return UploadResult{}, models.FieldError(models.EUnprocessable, "file", "file has a header but no rows")
+	}
+	job, pr, created, err := im.Start(ctx, p, NewIntakeJob{Source: format, FileName: in.FileName, Mapping: mapping, RowNos: rowNos,
+		Records: records, IdempotencyKey: in.IdempotencyKey})
+	return UploadResult{Job: job, Progress: pr, Created: created}, err
+}
