@@ -246,12 +246,6 @@ func (h handlers) segDelete(c *gin.Context) (int, any, error) {
 	return http.StatusNoContent, nil, h.Segments.Delete(c.Request.Context(), id)
 }
 
-// segmentPage is one keyset page: pass next as after for the following page.
-type segmentPage struct {
-	Items []contacts.ContactRecord `json:"items"`
-	Next  int64                    `json:"next,omitempty"`
-}
-
 func (h handlers) segContacts(c *gin.Context) (int, any, error) {
 	id, err := httpx.IDParam(c, "id")
 	if err != nil {
@@ -263,20 +257,10 @@ func (h handlers) segContacts(c *gin.Context) (int, any, error) {
 	}
 	limit := models.DefaultPageLimit
 	if raw := c.Query("limit"); raw != "" {
-		if limit, err = strconv.Atoi(raw); err != nil || limit < 1 || limit > 1000 {
-			return 0, nil, models.FieldError(models.EInvalid, "limit", "limit must be 1-1000")
+		if limit, err = strconv.Atoi(raw); err != nil {
+			limit = -1 // refused by the page rule with its message
 		}
 	}
-	items, err := h.Segments.PageScoped(c.Request.Context(), httpx.Principal(c), id, after, limit)
-	if err != nil {
-		return 0, nil, err
-	}
-	out := segmentPage{Items: items}
-	if out.Items == nil {
-		out.Items = []contacts.ContactRecord{}
-	}
-	if len(items) == limit {
-		out.Next = items[len(items)-1].ID
-	}
-	return http.StatusOK, out, nil
+	page, err := h.Segments.ContactsPage(c.Request.Context(), httpx.Principal(c), id, after, limit)
+	return http.StatusOK, page, err
 }

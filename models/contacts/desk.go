@@ -176,3 +176,34 @@ func (im Imports) Upload(ctx context.Context, p models.Principal, in UploadInput
 		Records: records, IdempotencyKey: in.IdempotencyKey})
 	return UploadResult{Job: job, Progress: pr, Created: created}, err
 }
+
+// SegmentPage is one keyset page of a segment's contacts: pass Next as
+// after for the following page (0: this was the last).
+type SegmentPage struct {
+	Items []ContactRecord `json:"items"`
+	Next  int64           `json:"next,omitempty"`
+}
+
+// MaxAPISegmentPage bounds a page of segment contacts in the API (the
+// campaign engine reads larger pages, MaxSegmentPage).
+const MaxAPISegmentPage = 1000
+
+// ContactsPage is PageScoped as the API pages it: limit 1-MaxAPISegmentPage,
+// and a Next cursor when the page is full.
+func (s SegmentStore) ContactsPage(ctx context.Context, p models.Principal, segmentID, after int64, limit int) (SegmentPage, error) {
+	if limit < 1 || limit > MaxAPISegmentPage {
+		return SegmentPage{}, models.FieldError(models.EInvalid, "limit", "limit must be 1-%d", MaxAPISegmentPage)
+	}
+	items, err := s.PageScoped(ctx, p, segmentID, after, limit)
+	if err != nil {
+		return SegmentPage{}, err
+	}
+	out := SegmentPage{Items: items}
+	if out.Items == nil {
+		out.Items = []ContactRecord{}
+	}
+	if len(items) == limit {
+		out.Next = items[len(items)-1].ID
+	}
+	return out, nil
+}
