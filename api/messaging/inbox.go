@@ -232,22 +232,14 @@ func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %d MB for %s)", limit>>20, kind)
 	}
-	mime := fh.Header.Get("Content-Type")
-	if err := inbox.CheckMedia(kind, mime, fh.Size); err != nil {
-		return 0, nil, err
-	}
 	f, err := fh.Open()
 	if err != nil {
 		return 0, nil, err
 	}
 	defer func() { _ = f.Close() }()
-	pnid, err := h.Inbox.Store.PhoneNumberID(ctx, conv.SenderID)
+	mediaID, err := h.Inbox.UploadMedia(ctx, h.WABA, conv.SenderID, kind, fh.Filename, fh.Header.Get("Content-Type"), fh.Size, f)
 	if err != nil {
 		return 0, nil, err
-	}
-	mediaID, err := h.WABA.UploadMedia(ctx, pnid, fh.Filename, mime, f)
-	if err != nil {
-		return 0, nil, &models.Error{Code: models.EUnavailable, Message: "WhatsApp did not accept the upload: " + err.Error(), Err: err}
 	}
 	return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": fh.Filename}, nil
 }

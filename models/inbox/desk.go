@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -127,4 +128,27 @@ func CheckMedia(kind, mime string, size int64) error {
 		return models.FieldError(models.EUnprocessable, "file", "content type %q does not fit %s", mime, kind)
 	}
 	return nil
+}
+
+// MediaUploader uploads a file to a business number (the Cloud API client).
+type MediaUploader interface {
+	UploadMedia(ctx context.Context, phoneNumberID, filename, mimeType string, r io.Reader) (string, error)
+}
+
+// UploadMedia checks a file against the media rule and uploads it to the
+// number of a conversation (senderID); the media id it returns is sent
+// with {"type":..., "mediaId":...}.
+func (d Desk) UploadMedia(ctx context.Context, up MediaUploader, senderID int64, kind, filename, mime string, size int64, r io.Reader) (string, error) {
+	if err := CheckMedia(kind, mime, size); err != nil {
+		return "", err
+	}
+	pnid, err := d.Store.PhoneNumberID(ctx, senderID)
+	if err != nil {
+		return "", err
+	}
+	mediaID, err := up.UploadMedia(ctx, pnid, filename, mime, r)
+	if err != nil {
+		return "", &models.Error{Code: models.EUnavailable, Message: "WhatsApp did not accept the upload: " + err.Error(), Err: err}
+	}
+	return mediaID, nil
 }
