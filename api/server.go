@@ -128,11 +128,9 @@ func New(d Deps) *Server {
 			s.index(c) // the app routes deep links itself
 			return
 		}
-		c.AbortWithStatusJSON(http.StatusNotFound, httpx.ErrorBody{Error: httpx.ErrorPayload{Code: "not_found", Message: "no such route", RequestID: RequestID(c)}})
+		httpx.WriteError(c, d.Logger, models.Errorf(models.ENotFound, "no such route"))
 	})
-	e.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, httpx.ErrorBody{Error: httpx.ErrorPayload{Code: "method_not_allowed", Message: "method not allowed on this route", RequestID: RequestID(c)}})
-	})
+	e.NoMethod(httpx.MethodNotAllowed)
 
 	s.handle(e, http.MethodGet, "/healthz", Public, httpx.Wrap(d.Logger, healthz))
 	s.handle(e, http.MethodGet, "/readyz", Public, httpx.Wrap(d.Logger, readyz(d.Ready)))

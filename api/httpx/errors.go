@@ -84,3 +84,10 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 		Code: string(de.Code), Message: msg, Field: de.Field, Details: de.Details, RequestID: RequestID(c),
 	}})
 }
+
+// MethodNotAllowed answers a known path called with the wrong method. It
+// is the router's own answer (no domain error means 405), in the same shape.
+func MethodNotAllowed(c *gin.Context) {
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed",
+		Message: "method not allowed on this route", RequestID: RequestID(c)}})
+}
