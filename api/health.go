@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/wabascrm/scrm/api/httpx"
 )
 
 // Check is one readiness dependency (PostgreSQL, RabbitMQ, Temporal).
@@ -21,14 +23,14 @@ type checkResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-func healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+func healthz(*gin.Context) (int, any, error) {
+	return http.StatusOK, gin.H{"status": "ok"}, nil
 }
 
 // readyz runs every check concurrently with a short deadline and answers 503
 // naming the ones that failed.
-func readyz(checks []Check) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func readyz(checks []Check) httpx.Handler {
+	return func(c *gin.Context) (int, any, error) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		results := make([]checkResult, len(checks))
@@ -53,6 +55,6 @@ func readyz(checks []Check) gin.HandlerFunc {
 		if len(down) > 0 {
 			status, word = http.StatusServiceUnavailable, "not ready"
 		}
-		c.JSON(status, gin.H{"status": word, "down": down, "checks": results})
+		return status, gin.H{"status": word, "down": down, "checks": results}, nil
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
 )
 
@@ -98,7 +99,7 @@ func TestErrorMapping(t *testing.T) {
 		rec := httptest.NewRecorder()
 		c, _ := gin.CreateTestContext(rec)
 		c.Request = httptest.NewRequest("GET", "/", nil)
-		WriteError(c, log, err)
+		httpx.WriteError(c, log, err)
 		if rec.Code != want {
 			t.Errorf("%v: got %d want %d", err, rec.Code, want)
 		}

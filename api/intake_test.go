@@ -76,7 +76,7 @@ func newIntakeEnv(t *testing.T, run bool, chunk int) (*env, *chunkRunner) {
 	}}
 	srv := api.New(api.Deps{
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
-		DB: tdb.Gorm, Auth: tokens, Tokens: tokens, ShutdownTimeout: time.Second, Intake: runner,
+		Stores: api.StoresOn(tdb.Gorm, nil), Auth: tokens, Tokens: tokens, ShutdownTimeout: time.Second, Intake: runner,
 	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

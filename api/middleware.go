@@ -10,13 +10,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabascrm/scrm/api/httpx"
 )
 
 const requestIDHeader = "X-Request-ID"
-const requestIDKey = "request_id"
 
 // RequestID returns the id the requestID middleware assigned.
-func RequestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+func RequestID(c *gin.Context) string { return httpx.RequestID(c) }
 
 // requestID accepts a sane incoming X-Request-ID or makes one, and echoes it.
 func requestID() gin.HandlerFunc {
@@ -27,7 +28,7 @@ func requestID() gin.HandlerFunc {
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		c.Set(requestIDKey, id)
+		httpx.SetRequestID(c, id)
 		c.Header(requestIDHeader, id)
 		c.Next()
 	}

@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
 )
 
@@ -17,7 +19,10 @@ type Authenticator interface {
 
 // Public marks a route that needs no login (login, health, webhook). Such
 // routes are listed explicitly so review sees them.
-const Public models.Permission = "public"
+const Public = models.PermPublic
+
+// ErrorBody is the JSON shape of every error response (see httpx).
+type ErrorBody = httpx.ErrorBody
 
 // RouteDecl records one route and the permission it requires, so a test can
 // walk every route and fail on one that declares nothing.
@@ -26,17 +31,8 @@ type RouteDecl struct {
 	Perm         models.Permission
 }
 
-const principalKey = "principal"
-
 // PrincipalOf returns the authenticated principal of the request.
-func PrincipalOf(c *gin.Context) (models.Principal, bool) {
-	v, ok := c.Get(principalKey)
-	if !ok {
-		return models.Principal{}, false
-	}
-	p, ok := v.(models.Principal)
-	return p, ok
-}
+func PrincipalOf(c *gin.Context) (models.Principal, bool) { return httpx.PrincipalOf(c) }
 
 // handle registers a route with its permission beside it. Every route of the
 // product goes through here (or through public for the explicit exceptions).
@@ -56,29 +52,42 @@ func (s *Server) handle(g gin.IRoutes, method, path string, perm models.Permissi
 // Routes lists every declared route.
 func (s *Server) Routes() []RouteDecl { return s.routes }
 
+// area is the httpx.Router an area package registers on: routes land in
+// group g, recorded with their permission, behind the guards (such as "a
+// database is configured") that every route of the area needs.
+type area struct {
+	s      *Server
+	g      gin.IRoutes
+	guards []gin.HandlerFunc
+}
+
+func (a area) Handle(method, path string, perm models.Permission, h ...gin.HandlerFunc) {
+	a.s.handle(a.g, method, path, perm, slices.Concat(a.guards, h)...)
+}
+
 // require authenticates the bearer token and checks perm.
 func (s *Server) require(perm models.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s.deps.Auth == nil {
-			WriteError(c, s.deps.Logger, models.Errorf(models.EUnavailable, "authentication is not configured"))
+			httpx.WriteError(c, s.deps.Logger, models.Errorf(models.EUnavailable, "authentication is not configured"))
 			return
 		}
 		h := c.GetHeader("Authorization")
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
-			WriteError(c, s.deps.Logger, models.Errorf(models.EUnauthorized, "missing bearer token"))
+			httpx.WriteError(c, s.deps.Logger, models.Errorf(models.EUnauthorized, "missing bearer token"))
 			return
 		}
 		p, err := s.deps.Auth.Authenticate(c.Request.Context(), token)
 		if err != nil {
-			WriteError(c, s.deps.Logger, err)
+			httpx.WriteError(c, s.deps.Logger, err)
 			return
 		}
 		if !p.Can(perm) {
-			WriteError(c, s.deps.Logger, models.Errorf(models.EForbidden, "permission %s required", perm))
+			httpx.WriteError(c, s.deps.Logger, models.Errorf(models.EForbidden, "permission %s required", perm))
 			return
 		}
-		c.Set(principalKey, p)
+		httpx.SetPrincipal(c, p)
 		c.Next()
 	}
 }

@@ -1,6 +1,8 @@
 // Package api is the HTTP role: REST under /api/v1, health, metrics, the
 // Meta webhook receiver and the embedded web UI. Handlers are thin: bind,
-// validate, one call, respond; errors go through WriteError.
+// one domain call, return (status, body, error); api/httpx writes the
+// answer and maps errors. Each area's handlers live in a sub-package
+// (access, messaging, casework, crm, outreach) that this package mounts.
 package api
 
 import (
@@ -15,10 +17,18 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"gorm.io/gorm"
 
+	"github.com/wabascrm/scrm/api/httpx"
+	"github.com/wabascrm/scrm/api/messaging"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/senders"
+	"github.com/wabascrm/scrm/models/templates"
 )
 
 // Deps are what the api role needs; cmd/scrm fills them.
@@ -29,12 +39,11 @@ type Deps struct {
 	Ready []Check
 	// Auth verifies access tokens for every non-public route.
 	Auth Authenticator
-	// DB is the PostgreSQL handle the stores use.
-	DB *gorm.DB
+	// Stores are the domain stores the handlers call; nil when the role
+	// runs without PostgreSQL (data routes and webhooks answer 503).
+	Stores *Stores
 	// Tokens logs agents in, refreshes and ends sessions (usually also Auth).
 	Tokens *identity.Tokens
-	// Hasher hashes passwords set through the API (zero value: production cost).
-	Hasher identity.Hasher
 	// Events, when set, receives realtime events after commit.
 	Events models.EventPublisher
 	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
@@ -45,34 +54,51 @@ type Deps struct {
 
 	// Conversations hands sends and window openings to Temporal (nil:
 	// sending answers 503).
-	Conversations ConversationSignaler
+	Conversations inbox.ConversationSignaler
 	// Cases starts CaseWorkflows and sends them updates (nil: case
 	// creation and actions answer 503).
-	Cases CaseWorkflows
-	// Window is the customer-service window (24h when zero; tests shorten it).
-	Window time.Duration
+	Cases cases.CaseWorkflows
 	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;
 	// WABAVerifyToken answers Meta's subscription handshake.
 	WABAAppSecret   string
 	WABAVerifyToken string
-	// WABA is the Cloud API client used by sender sync and template
-	// submission (nil: those endpoints answer 503).
-	WABA WABAClient
+	// WABA is the Cloud API client used by sender sync, template
+	// submission and media upload (nil: those endpoints answer 503).
+	WABA messaging.WABAClient
 	// Intake starts and cancels contact imports (nil: imports answer 503).
-	Intake IntakeStarter
+	Intake contacts.IntakeStarter
 	// UIRealtimeURL is the websocket URL the web UI connects to
 	// (served by GET /api/v1/ui-config).
 	UIRealtimeURL string
 	// Campaigns starts and signals CampaignWorkflows (nil: launch, pause,
 	// resume and cancel answer 503).
-	Campaigns CampaignWorkflows
-	// CampaignHolidays join every new campaign's quiet hours.
-	CampaignHolidays []string
-	// CampaignReplyWindow: a reply within it counts for the campaign (3 days when zero).
-	CampaignReplyWindow time.Duration
+	Campaigns campaigns.CampaignWorkflows
 	// Senders reports the numbers' dispatcher state (nil: the dispatch
 	// endpoint reports usage only).
-	Senders SenderStates
+	Senders messaging.SenderStates
+}
+
+// Stores are the domain stores behind the REST API and the webhook. They
+// carry their own configuration (window length, campaign holidays and
+// reply window), so the api holds no database handle of its own.
+type Stores struct {
+	Agents        identity.AgentStore
+	Roles         identity.RoleStore
+	Teams         identity.TeamStore
+	Audit         identity.AuditStore
+	Senders       senders.SenderStore
+	Dispatch      dispatch.DispatchStore
+	Templates     templates.TemplateStore
+	Conversations inbox.ConversationStore
+	Canned        inbox.CannedResponseStore
+	// Inbound is a pointer: it caches sender ids across deliveries.
+	Inbound       *inbox.InboundStore
+	WindowSignals inbox.WindowSignalStore
+	Cases         cases.CaseStore
+	Contacts      contacts.ContactStore
+	Segments      contacts.SegmentStore
+	Intake        contacts.IntakeStore
+	Campaigns     campaigns.CampaignStore
 }
 
 // Server is the api role.
@@ -95,21 +121,19 @@ func New(d Deps) *Server {
 	s := &Server{deps: d, engine: e}
 	metrics := NewHTTPMetrics(d.Registry)
 	e.Use(requestID(), gin.CustomRecovery(func(c *gin.Context, rec any) {
-		WriteError(c, d.Logger, fmt.Errorf("panic: %v", rec))
+		httpx.WriteError(c, d.Logger, fmt.Errorf("panic: %v", rec))
 	}), accessLog(d.Logger), metrics.middleware())
 	e.NoRoute(func(c *gin.Context) {
 		if c.Request.Method == http.MethodGet && isAppPath(c.Request.URL.Path) {
 			s.index(c) // the app routes deep links itself
 			return
 		}
-		c.AbortWithStatusJSON(http.StatusNotFound, ErrorBody{Error: ErrorPayload{Code: "not_found", Message: "no such route", RequestID: RequestID(c)}})
+		httpx.WriteError(c, d.Logger, models.Errorf(models.ENotFound, "no such route"))
 	})
-	e.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed", Message: "method not allowed on this route", RequestID: RequestID(c)}})
-	})
+	e.NoMethod(httpx.MethodNotAllowed)
 
-	s.handle(e, http.MethodGet, "/healthz", Public, healthz)
-	s.handle(e, http.MethodGet, "/readyz", Public, readyz(d.Ready))
+	s.handle(e, http.MethodGet, "/healthz", Public, httpx.Wrap(d.Logger, healthz))
+	s.handle(e, http.MethodGet, "/readyz", Public, httpx.Wrap(d.Logger, readyz(d.Ready)))
 	s.handle(e, http.MethodGet, "/metrics", Public, gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
 
 	s.mountWebhook(e)

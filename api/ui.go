@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/wabascrm/scrm/api/httpx"
 )
 
 // web holds the single-page app: plain ES modules and CSS, no build step, so
@@ -30,15 +32,16 @@ func (s *Server) mountUI(e *gin.Engine, v1 *gin.RouterGroup) {
 		c.Header("Cache-Control", "no-cache")
 		files.ServeHTTP(c.Writer, c.Request)
 	})
-	s.handle(v1, http.MethodGet, "/ui-config", Public, func(c *gin.Context) {
-		c.JSON(http.StatusOK, gin.H{"realtimeUrl": s.deps.UIRealtimeURL})
-	})
+	s.handle(v1, http.MethodGet, "/ui-config", Public, httpx.Wrap(s.deps.Logger, func(*gin.Context) (int, any, error) {
+		return http.StatusOK, gin.H{"realtimeUrl": s.deps.UIRealtimeURL}, nil
+	}))
 }
 
+// index serves the app's HTML page itself (a file, not JSON).
 func (s *Server) index(c *gin.Context) {
 	page, err := web.ReadFile("web/index.html")
 	if err != nil {
-		WriteError(c, s.deps.Logger, err)
+		httpx.WriteError(c, s.deps.Logger, err)
 		return
 	}
 	c.Header("Cache-Control", "no-cache")

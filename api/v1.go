@@ -1,15 +1,50 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
 
-// mountV1 registers the REST API. Each area adds its routes in its own
-// mount function, called from here.
+	"github.com/wabascrm/scrm/api/access"
+	"github.com/wabascrm/scrm/api/casework"
+	"github.com/wabascrm/scrm/api/crm"
+	"github.com/wabascrm/scrm/api/httpx"
+	"github.com/wabascrm/scrm/api/messaging"
+	"github.com/wabascrm/scrm/api/outreach"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/inbox"
+)
+
+// stores returns the configured stores, or zero ones behind the "database
+// is not configured" guard when the role runs without PostgreSQL.
+func (s *Server) stores() *Stores {
+	if s.deps.Stores == nil {
+		return &Stores{}
+	}
+	return s.deps.Stores
+}
+
+// desk is the inbox service the inbox routes and campaign test sends share.
+func (s *Server) desk() inbox.Desk {
+	st := s.stores()
+	return inbox.Desk{Store: st.Conversations, Senders: st.Senders, Conversations: s.deps.Conversations,
+		Publisher: s.deps.Events, Log: s.deps.Logger}
+}
+
+// mountV1 registers the REST API: each area mounts its own routes.
 func (s *Server) mountV1(v1 *gin.RouterGroup) {
-	s.mountIdentity(v1)
-	s.mountSenders(v1)
-	s.mountTemplates(v1)
-	s.mountInbox(v1)
-	s.mountCases(v1)
-	s.mountContacts(v1)
-	s.mountCampaigns(v1)
+	d, st, log := s.deps, s.stores(), s.deps.Logger
+	caseDesk := cases.CaseDesk{Store: st.Cases, Agents: st.Agents, Workflows: d.Cases, Log: log}
+	// Identity routes answer 503 through Tokens/Auth when unconfigured.
+	access.Mount(area{s: s, g: v1}, access.Deps{Log: log, Tokens: d.Tokens, Agents: st.Agents, Roles: st.Roles,
+		Teams: st.Teams, Audit: st.Audit, Cases: caseDesk})
+
+	data := area{s: s, g: v1, guards: []gin.HandlerFunc{httpx.Need(log, d.Stores != nil, "database is not configured")}}
+	messaging.Mount(data, messaging.Deps{Log: log, Senders: st.Senders, Dispatch: st.Dispatch, Templates: st.Templates,
+		Inbox: s.desk(), Canned: st.Canned, WABA: d.WABA, States: d.Senders})
+	casework.Mount(data, casework.Deps{Log: log, Desk: caseDesk})
+	crm.Mount(data, crm.Deps{Log: log, Contacts: st.Contacts, Segments: st.Segments,
+		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}})
+	outreach.Mount(data, outreach.Deps{Log: log, Control: campaigns.CampaignControl{Store: st.Campaigns, Workflows: d.Campaigns,
+		Conversations: d.Conversations, Inbox: st.Conversations, Publisher: d.Events, Log: log}})
 }

@@ -55,7 +55,7 @@ func newRestEnv(t *testing.T) *restEnv {
 	e.simS = httptest.NewServer(e.sim.Handler())
 	t.Cleanup(e.simS.Close)
 	all := []models.Permission{"senders:read", "senders:write", "templates:read", "templates:write"}
-	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), DB: tdb.Gorm,
+	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Stores: StoresOn(tdb.Gorm, nil),
 		WABAAppSecret: testSecret, WABAVerifyToken: testVerify, WABA: waba.NewClient(e.simS.URL, "v23.0", "tok", nil),
 		Auth: tokenAuth{"admin": {AgentID: 1, Permissions: all, AllScope: true}, "reader": {AgentID: 2, Permissions: all[:1]}}})
 	apiMux.Handle("/", s.Handler())

@@ -20,7 +20,7 @@ import (
 func TestWebhookMetrics(t *testing.T) {
 	tdb := testenv.NewDB(t)
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		DB: tdb.Gorm, WABAAppSecret: testSecret, WABAVerifyToken: testVerify})
+		Stores: StoresOn(tdb.Gorm, nil), WABAAppSecret: testSecret, WABAVerifyToken: testVerify})
 	e := &webhookEnv{t: t, db: tdb.Gorm, h: s.Handler()}
 	e.exec(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES (?, ?, '+62 21 5088 1234')`, testPNID, testWABA)
 

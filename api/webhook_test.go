@@ -63,7 +63,7 @@ func newWebhookEnv(t *testing.T) *webhookEnv {
 	pub := &recordingPublisher{}
 	s := New(Deps{
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Registry: prometheus.NewRegistry(),
-		DB: tdb.Gorm, Events: pub, WABAAppSecret: testSecret, WABAVerifyToken: testVerify,
+		Stores: StoresOn(tdb.Gorm, pub), Events: pub, WABAAppSecret: testSecret, WABAVerifyToken: testVerify,
 	})
 	env := &webhookEnv{t: t, db: tdb.Gorm, h: s.Handler(), pub: pub}
 	env.exec(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES (?, ?, '+62 21 5088 1234')`, testPNID, testWABA)
@@ -413,7 +413,7 @@ func TestWebhookTemplateAndQualityUpdates(t *testing.T) {
 
 func TestWebhookStorageOutageAnswers503(t *testing.T) {
 	tdb := testenv.NewDB(t)
-	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), DB: tdb.Gorm, WABAAppSecret: testSecret})
+	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Stores: StoresOn(tdb.Gorm, nil), WABAAppSecret: testSecret})
 	sqlDB, _ := tdb.Gorm.DB()
 	_ = sqlDB.Close()
 	body := envelope("messages", messagesValue(testPNID, "Yohanes Ñoviantoro", "6281211112222", textMsg("wamid.OUT", "6281211112222", "halo")))

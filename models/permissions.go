@@ -42,6 +42,10 @@ const (
 	// GET /me, presence, logout.
 	PermProfileRead  Permission = "profile:read"
 	PermProfileWrite Permission = "profile:write"
+	// PermPublic marks a route that needs no login (login, health, webhook,
+	// the web app's files). It is no grantable permission, so it is not in
+	// the catalog; such routes are listed explicitly so review sees them.
+	PermPublic Permission = "public"
 )
 
 // PermissionInfo describes one catalog entry for the roles UI.

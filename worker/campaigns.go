@@ -14,7 +14,7 @@ import (
 )
 
 // CampaignWorkflows starts and signals CampaignWorkflows (implements
-// api.CampaignWorkflows).
+// campaigns.CampaignWorkflows).
 type CampaignWorkflows struct {
 	Client    client.Client
 	TaskQueue string

@@ -20,7 +20,7 @@ import (
 )
 
 // CaseWorkflows starts CaseWorkflows, sends them updates and runs bulk
-// redistributions (api.CaseWorkflows and activities.CaseUpdater).
+// redistributions (cases.CaseWorkflows and activities.CaseUpdater).
 type CaseWorkflows struct {
 	Client    client.Client
 	TaskQueue string

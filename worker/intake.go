@@ -12,7 +12,7 @@ import (
 	"github.com/wabascrm/scrm/workflows"
 )
 
-// IntakeStarter starts ContactIntakeWorkflows (implements api.IntakeStarter).
+// IntakeStarter starts ContactIntakeWorkflows (implements contacts.IntakeStarter).
 type IntakeStarter struct {
 	Client    client.Client
 	TaskQueue string

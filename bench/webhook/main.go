@@ -35,6 +35,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -101,7 +102,9 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 	if err := db.Exec(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES (?, '200', '+622150000001')`, pnid).Error; err != nil {
 		return err
 	}
-	deps := api.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), DB: db,
+	deps := api.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		// Only the webhook is driven: its stores suffice.
+		Stores:        &api.Stores{Inbound: &inbox.InboundStore{DB: db, Events: models.EventStore{DB: db}}, WindowSignals: inbox.WindowSignalStore{DB: db}},
 		WABAAppSecret: secret, WABAVerifyToken: "v", ShutdownTimeout: 5 * time.Second}
 	pubNote := "none (no publisher configured)"
 	if useAMQP {

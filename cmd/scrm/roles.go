@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -165,39 +164,7 @@ func newRegistry() *prometheus.Registry {
 
 // apiRole builds the api server on live infra.
 func apiRole(in *infra) *api.Server {
-	d := api.Deps{
-		Logger:          in.log,
-		Registry:        in.reg,
-		Ready:           in.checks(),
-		DB:              in.db,
-		TrustedProxies:  in.cfg.TrustedProxyList(),
-		ShutdownTimeout: in.cfg.ShutdownTimeout,
-		WABAAppSecret:   in.cfg.WABAAppSecret,
-		WABAVerifyToken: in.cfg.WABAVerifyToken,
-		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
-		Window:          in.cfg.WindowLength,
-		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
-	}
-	d.CampaignHolidays, _ = in.cfg.HolidayList() // checked by Validate
-	d.CampaignReplyWindow = time.Duration(in.cfg.CampaignReplyAttributionDays) * 24 * time.Hour
-	if in.pub != nil {
-		d.Events = in.pub
-	}
-	if in.temporal != nil {
-		d.Conversations = in.conversationSignaler()
-		d.Cases = in.caseWorkflows()
-		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
-		d.Campaigns = worker.CampaignWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
-		d.Senders = in.senderWorkflows()
-	}
-	// The secret is checked before we get here (RequireSecrets, dev secrets);
-	// without it protected routes answer 503 and say why.
-	if in.tokens != nil {
-		d.Auth, d.Tokens = in.tokens, in.tokens
-	} else {
-		in.log.Error("authentication disabled: SCRM_JWT_SECRET is not set")
-	}
-	return api.New(d)
+	return api.New(apiDeps(in))
 }
 
 // conversationSignaler starts and signals ConversationWorkflows.

@@ -386,28 +386,28 @@ func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 	return f, nil
 }
 
-// campaignTransitions lists who may move to what.
-var campaignTransitions = map[string][]string{
-	CampaignDraft:     {CampaignScheduled, CampaignRunning, CampaignCancelled},
-	CampaignScheduled: {CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed},
-	CampaignRunning:   {CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed},
-	CampaignPaused:    {CampaignRunning, CampaignCancelled, CampaignFailed},
-	// "Retry failed" runs a finished campaign again for its requeued recipients.
-	CampaignCompleted: {CampaignRunning},
-	CampaignFailed:    {CampaignRunning},
+// campaignTransitions lists who may move to what (a function, not a
+// package map, so nothing can change the rule at run time).
+func campaignTransitions(from string) []string {
+	switch from {
+	case CampaignDraft:
+		return []string{CampaignScheduled, CampaignRunning, CampaignCancelled}
+	case CampaignScheduled:
+		return []string{CampaignRunning, CampaignPaused, CampaignCancelled, CampaignFailed}
+	case CampaignRunning:
+		return []string{CampaignPaused, CampaignCompleted, CampaignCancelled, CampaignFailed}
+	case CampaignPaused:
+		return []string{CampaignRunning, CampaignCancelled, CampaignFailed}
+	case CampaignCompleted, CampaignFailed:
+		// "Retry failed" runs a finished campaign again for its requeued recipients.
+		return []string{CampaignRunning}
+	}
+	return nil
 }
 
 // CampaignCanMove reports whether from -> to is allowed.
 func CampaignCanMove(from, to string) bool {
-	if from == to {
-		return true
-	}
-	for _, s := range campaignTransitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return from == to || slices.Contains(campaignTransitions(from), to)
 }
 
 // SetStatus moves the campaign to status (409 when not allowed).

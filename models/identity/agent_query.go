@@ -45,6 +45,13 @@ func (s AgentStore) List(ctx context.Context, p models.Principal, f AgentFilter)
 	return out, total, nil
 }
 
+// Sees reports whether agent id exists within p's data scope.
+func (s AgentStore) Sees(ctx context.Context, p models.Principal, id int64) (bool, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&Agent{}).Scopes(models.AgentScope(p)).Where("agents.id = ?", id).Count(&n).Error
+	return n > 0, err
+}
+
 // Get returns one agent if p may see it; 404 otherwise, so an agent cannot
 // probe which ids exist.
 func (s AgentStore) Get(ctx context.Context, p models.Principal, id int64) (Agent, error) {

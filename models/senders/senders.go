@@ -253,6 +253,15 @@ func (st SenderStore) Allocations(ctx context.Context, senderID int64) ([]models
 	return out, nil
 }
 
+// AllocationsOf is Allocations of a sender that must exist (404 otherwise,
+// rather than an empty list for a mistyped id).
+func (st SenderStore) AllocationsOf(ctx context.Context, senderID int64) ([]models.SenderAllocation, error) {
+	if _, err := st.Get(ctx, senderID); err != nil {
+		return nil, err
+	}
+	return st.Allocations(ctx, senderID)
+}
+
 // Deallocate removes one allocation of a sender.
 func (st SenderStore) Deallocate(ctx context.Context, senderID, allocID int64) error {
 	res := st.DB.WithContext(ctx).Where("sender_id = ?", senderID).Delete(&models.SenderAllocation{}, allocID)

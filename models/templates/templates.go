@@ -354,8 +354,20 @@ type TemplateFilter struct {
 	Status, Name, Language, Category string
 }
 
+// Render is RenderTemplate of the stored template id.
+func (st TemplateStore) Render(ctx context.Context, id int64, mapping, values map[string]string) (RenderedTemplate, error) {
+	t, err := st.Get(ctx, id)
+	if err != nil {
+		return RenderedTemplate{}, err
+	}
+	return RenderTemplate(t, mapping, values)
+}
+
 // Create validates and stores t as a DRAFT.
 func (st TemplateStore) Create(ctx context.Context, t Template) (Template, error) {
+	if len(t.Components) == 0 {
+		return Template{}, models.FieldError(models.EInvalid, "components", "is required")
+	}
 	if err := ValidateTemplate(&t); err != nil {
 		return Template{}, err
 	}

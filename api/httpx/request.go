@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"encoding/json"
@@ -14,16 +14,16 @@ import (
 	"github.com/wabascrm/scrm/models"
 )
 
-// maxJSONBody bounds request bodies of JSON endpoints.
-const maxJSONBody = 1 << 20
+// MaxJSONBody bounds request bodies of JSON endpoints.
+const MaxJSONBody = 1 << 20
 
-// bindJSON decodes the body into dst strictly: unknown fields, trailing data,
+// BindJSON decodes the body into dst strictly: unknown fields, trailing data,
 // wrong types and malformed JSON are 400 errors naming the field where known.
-func bindJSON(c *gin.Context, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+func BindJSON(c *gin.Context, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, MaxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+		return JSONError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return models.Errorf(models.EInvalid, "request body must hold a single JSON object")
@@ -31,7 +31,7 @@ func bindJSON(c *gin.Context, dst any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+func JSONError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var big *http.MaxBytesError
@@ -72,8 +72,8 @@ func jsonType(goType string) string {
 	return "a " + goType
 }
 
-// idParam reads a positive int64 path parameter.
-func idParam(c *gin.Context, name string) (int64, error) {
+// IDParam reads a positive int64 path parameter.
+func IDParam(c *gin.Context, name string) (int64, error) {
 	v, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || v <= 0 {
 		return 0, models.FieldError(models.EInvalid, name, "%s must be a positive integer", name)
@@ -81,8 +81,8 @@ func idParam(c *gin.Context, name string) (int64, error) {
 	return v, nil
 }
 
-// queryInt64 reads an optional positive int64 query parameter (0 if absent).
-func queryInt64(c *gin.Context, name string) (int64, error) {
+// QueryInt64 reads an optional positive int64 query parameter (0 if absent).
+func QueryInt64(c *gin.Context, name string) (int64, error) {
 	raw := c.Query(name)
 	if raw == "" {
 		return 0, nil
@@ -94,8 +94,8 @@ func queryInt64(c *gin.Context, name string) (int64, error) {
 	return v, nil
 }
 
-// queryTime reads an optional RFC 3339 query parameter.
-func queryTime(c *gin.Context, name string) (time.Time, error) {
+// QueryTime reads an optional RFC 3339 query parameter.
+func QueryTime(c *gin.Context, name string) (time.Time, error) {
 	raw := c.Query(name)
 	if raw == "" {
 		return time.Time{}, nil
@@ -107,8 +107,8 @@ func queryTime(c *gin.Context, name string) (time.Time, error) {
 	return t, nil
 }
 
-// pageQuery reads limit and offset.
-func pageQuery(c *gin.Context) (models.Page, error) {
+// PageQuery reads limit and offset.
+func PageQuery(c *gin.Context) (models.Page, error) {
 	var p models.Page
 	for _, f := range []struct {
 		name string
@@ -128,24 +128,34 @@ func pageQuery(c *gin.Context) (models.Page, error) {
 	return p.Normal(), nil
 }
 
-// listBody is the JSON shape of every paginated list.
-type listBody[T any] struct {
+// ListBody is the JSON shape of every paginated list.
+type ListBody[T any] struct {
 	Items  []T   `json:"items"`
 	Total  int64 `json:"total"`
 	Limit  int   `json:"limit"`
 	Offset int   `json:"offset"`
 }
 
-func list[T any](items []T, total int64, p models.Page) listBody[T] {
+func List[T any](items []T, total int64, p models.Page) ListBody[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return listBody[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset}
+	return ListBody[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset}
 }
 
-// principal returns the request's principal; require() guarantees it on
-// every protected route.
-func principal(c *gin.Context) models.Principal {
-	p, _ := PrincipalOf(c)
-	return p
+// OptionalJSON binds a body when one is sent (for actions whose body is optional).
+func OptionalJSON(c *gin.Context, dst any) error {
+	if c.Request.ContentLength == 0 {
+		return nil
+	}
+	return BindJSON(c, dst)
+}
+
+// CSVSafe defuses spreadsheet formulas in user-supplied cells (phone
+// numbers like +62 812-... are left as they are).
+func CSVSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && strings.Trim(s, "+-0123456789 ()") != "" {
+		return "'" + s
+	}
+	return s
 }

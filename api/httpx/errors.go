@@ -1,4 +1,7 @@
-package api
+// Package httpx is what every API handler shares: the handler shape
+// (status, body, error), the one mapping of domain errors to HTTP, strict
+// JSON binding, query parsing and the request's principal and id.
+package httpx
 
 import (
 	"context"
@@ -80,4 +83,11 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorPayload{
 		Code: string(de.Code), Message: msg, Field: de.Field, Details: de.Details, RequestID: RequestID(c),
 	}})
+}
+
+// MethodNotAllowed answers a known path called with the wrong method. It
+// is the router's own answer (no domain error means 405), in the same shape.
+func MethodNotAllowed(c *gin.Context) {
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed",
+		Message: "method not allowed on this route", RequestID: RequestID(c)}})
 }

@@ -1,0 +1,286 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/waba"
+)
+
+// ConversationSignaler hands conversation events to Temporal (package worker
+// implements it with signal-with-start).
+type ConversationSignaler interface {
+	Send(ctx context.Context, c models.Conversation, messageID int64) error
+	WindowOpened(ctx context.Context, o OpenedWindow) error
+	Changed(ctx context.Context, c models.Conversation) error
+}
+
+// CaseReplies tells cases' workflows that their debtor wrote (package worker).
+type CaseReplies interface {
+	CustomerReplied(ctx context.Context, caseIDs []int64, messageID int64) error
+}
+
+// Delivery results, one per webhook delivery (the metric's label values).
+const (
+	DeliveryStored      = "stored"
+	DeliveryEmpty       = "empty"
+	DeliveryInvalid     = "invalid"
+	DeliveryUnavailable = "unavailable"
+)
+
+// Delivery is what one verified webhook delivery carried and became.
+type Delivery struct {
+	// Result is one of the Delivery* values.
+	Result                                 string
+	Messages, Statuses, Templates, Senders int
+}
+
+// Webhook takes a verified webhook delivery: it stores it durably (the one
+// thing that must precede Meta's acknowledgement), then publishes its events
+// and signals Temporal about opened windows. Both follow from the durable
+// record: a lost publish is resynced from the events table, a lost signal is
+// re-sent by the worker from window_signals.
+type Webhook struct {
+	// Store is nil when the role runs without PostgreSQL (deliveries answer 503).
+	Store     *InboundStore
+	Signals   WindowSignalStore
+	Cases     cases.CaseStore
+	Publisher models.EventPublisher
+	// Conversations and Replies may be nil (no Temporal): the worker signals
+	// from window_signals later.
+	Conversations ConversationSignaler
+	Replies       CaseReplies
+	Log           *slog.Logger
+}
+
+// Receive handles the raw body of a delivery whose signature was checked.
+// The error is EInvalid for a body that is no webhook envelope and
+// EUnavailable when it cannot be stored now (Meta redelivers later).
+func (w Webhook) Receive(ctx context.Context, body []byte, now time.Time) (Delivery, error) {
+	d := Delivery{Result: DeliveryInvalid}
+	parsed, err := waba.ParseWebhook(body)
+	if err != nil {
+		return d, models.Errorf(models.EInvalid, "body is not a webhook envelope")
+	}
+	batch, warnings := BatchFromWebhook(parsed, now)
+	for _, warn := range append(parsed.Warnings, warnings...) {
+		w.Log.WarnContext(ctx, "webhook: ignored part of delivery", "reason", warn)
+	}
+	d.Messages, d.Statuses, d.Templates, d.Senders = len(batch.Messages), len(batch.Statuses), len(batch.Templates), len(batch.Senders)
+	if d.Messages+d.Statuses+d.Templates+d.Senders == 0 {
+		d.Result = DeliveryEmpty
+		return d, nil
+	}
+	d.Result = DeliveryUnavailable
+	if w.Store == nil {
+		return d, models.Errorf(models.EUnavailable, "webhook storage is not configured")
+	}
+	res, err := w.Store.Ingest(ctx, batch)
+	if err != nil {
+		// 503 makes Meta redeliver later: nothing is lost during an outage.
+		return d, &models.Error{Code: models.EUnavailable, Message: "cannot store webhook now", Err: err}
+	}
+	d.Result = DeliveryStored
+	for _, pn := range res.UnverifiedSenders {
+		w.Log.WarnContext(ctx, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	models.PublishCommitted(pctx, w.Publisher, w.Log, "webhook", res.Events...)
+	cancel()
+	w.signal(ctx, res.Opened)
+	return d, nil
+}
+
+// signal tells Temporal about the windows that opened; failures are only
+// logged because the durable copies make the worker retry them.
+func (w Webhook) signal(ctx context.Context, opened []OpenedWindow) {
+	// A debtor's first message in a window is progress on their assigned
+	// cases; later messages in the same window add nothing for the case.
+	if w.Replies != nil {
+		for _, o := range opened {
+			ids, err := w.Cases.AssignedCasesOfContact(ctx, o.ContactID)
+			if err == nil && len(ids) > 0 {
+				err = w.Replies.CustomerReplied(ctx, ids, o.MessageID)
+			}
+			if err != nil {
+				w.Log.WarnContext(ctx, "webhook: tell cases the customer replied", "err", err, "contact", o.ContactID)
+			}
+		}
+	}
+	// Temporal hears only about windows that opened. The row in
+	// window_signals is the durable copy: the worker re-signals it if this
+	// attempt fails or the process dies now.
+	if w.Conversations != nil {
+		for _, o := range opened {
+			if err := w.Conversations.WindowOpened(ctx, o); err != nil {
+				w.Log.WarnContext(ctx, "webhook: signal window opened (the worker will retry)", "err", err, "conversation", o.ConversationID)
+				continue
+			}
+			if err := w.Signals.Done(ctx, o); err != nil {
+				w.Log.WarnContext(ctx, "webhook: clear window signal", "err", err)
+			}
+		}
+	}
+}
+
+// BatchFromWebhook maps a decoded delivery to what the store needs and
+// reports what it had to skip. now stands in for missing timestamps.
+func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
+	var b InboundBatch
+	var warn []string
+	for _, ch := range p.Changes {
+		switch {
+		case ch.Messages != nil:
+			v := ch.Messages
+			for _, m := range v.Messages {
+				in, ok := inboundFrom(ch.WABAID, v, m, now)
+				if !ok {
+					warn = append(warn, "message "+strconv.Quote(m.ID)+" has no id, sender or business number")
+					continue
+				}
+				b.Messages = append(b.Messages, in)
+			}
+			for _, st := range v.Statuses {
+				su, ok := statusFrom(st, now)
+				if !ok {
+					warn = append(warn, "status "+strconv.Quote(st.Status)+" of "+strconv.Quote(st.ID)+" not understood")
+					continue
+				}
+				b.Statuses = append(b.Statuses, su)
+			}
+			for _, e := range v.Errors {
+				warn = append(warn, "webhook error "+strconv.Itoa(e.Code)+": "+e.Title)
+			}
+		case ch.TemplateStatus != nil:
+			t := ch.TemplateStatus
+			tc := TemplateStatusChange{
+				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage,
+				Reason: t.Reason,
+			}
+			if t.OtherInfo != nil && t.OtherInfo.Description != "" {
+				tc.Reason = strings.TrimSpace(t.Reason + " " + t.OtherInfo.Description)
+			}
+			if tc.Reason == "NONE" {
+				tc.Reason = ""
+			}
+			switch ev := strings.ToUpper(t.Event); ev {
+			case "APPROVED", "REJECTED", "PENDING", "PAUSED", "DISABLED":
+				tc.Status = ev
+			case "REINSTATED":
+				tc.Status = "APPROVED"
+			case "FLAGGED":
+				tc.Quality = "FLAGGED"
+			default:
+				warn = append(warn, "template event "+strconv.Quote(t.Event)+" not handled")
+				continue
+			}
+			b.Templates = append(b.Templates, tc)
+		case ch.TemplateQuality != nil:
+			t := ch.TemplateQuality
+			b.Templates = append(b.Templates, TemplateStatusChange{
+				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage,
+				Quality: strings.ToUpper(t.NewQualityScore),
+			})
+		case ch.PhoneQuality != nil:
+			q := ch.PhoneQuality
+			b.Senders = append(b.Senders, SenderQualityChange{
+				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.CurrentLimit,
+			})
+		case ch.Account != nil:
+			warn = append(warn, "account_update "+strconv.Quote(ch.Account.Event)+" for "+ch.WABAID+" noted, not stored")
+		}
+	}
+	return b, warn
+}
+
+func metaID(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, now time.Time) (InboundMessage, bool) {
+	in := InboundMessage{
+		PhoneNumberID: v.Metadata.PhoneNumberID,
+		DisplayNumber: v.Metadata.DisplayPhoneNumber,
+		WABAID:        wabaID,
+		WAMID:         m.ID,
+		FromWAID:      digits(m.From),
+		BSUID:         m.FromUserID,
+		Type:          m.Type,
+		Body:          m.Summary(),
+		Payload:       m.Raw,
+		Timestamp:     waba.ParseTimestamp(m.Timestamp, now),
+	}
+	for _, ct := range v.Contacts {
+		if (ct.WAID != "" && ct.WAID == m.From) || (ct.UserID != "" && ct.UserID == m.FromUserID) || len(v.Contacts) == 1 {
+			in.ProfileName = ct.Profile.Name
+			if in.BSUID == "" {
+				in.BSUID = ct.UserID
+			}
+			if in.FromWAID == "" {
+				in.FromWAID = digits(ct.WAID)
+			}
+			break
+		}
+	}
+	if !waba.KnownMessageType(in.Type) {
+		in.Type = "unsupported"
+	}
+	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
+		in.Payload = nil
+	}
+	ok := in.WAMID != "" && in.PhoneNumberID != "" && (in.FromWAID != "" || in.BSUID != "")
+	return in, ok
+}
+
+func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
+	switch st.Status {
+	case models.MsgSent, models.MsgDelivered, models.MsgRead, models.MsgFailed:
+	default:
+		return StatusUpdate{}, false
+	}
+	if st.ID == "" {
+		return StatusUpdate{}, false
+	}
+	su := StatusUpdate{
+		WAMID: st.ID, Status: st.Status, Timestamp: waba.ParseTimestamp(st.Timestamp, now),
+		RecipientID: st.RecipientID, BizOpaque: st.BizOpaqueCallbackData,
+	}
+	if su.RecipientID == "" {
+		su.RecipientID = st.RecipientUserID
+	}
+	if len(st.Errors) > 0 {
+		e := st.Errors[0]
+		code := e.Code
+		su.ErrorCode = &code
+		su.ErrorReason = strings.TrimSpace(e.Title)
+		if d := e.ErrorData.Details; d != "" {
+			su.ErrorReason += ": " + d
+		} else if e.Message != "" && e.Message != e.Title {
+			su.ErrorReason += ": " + e.Message
+		}
+	}
+	if raw, err := json.Marshal(st); err == nil {
+		su.Payload = raw
+	}
+	return su, true
+}
+
+// digits keeps only ASCII digits (wa_id is digits; tolerate "+" or spaces).
+func digits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
