@@ -14,6 +14,7 @@ import (
 // SCRM_UPDATE_HISTORIES=1) must replay against today's code: a change that
 // would break in-flight workflows fails here and needs workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		fn   any
 		name string
