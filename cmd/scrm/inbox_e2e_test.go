@@ -143,7 +143,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
 	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.DispatchStore{DB: st.db.Gorm}}
 	dispatch := dispatch.DispatchStore{DB: st.db.Gorm}
-	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens,
+	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), DB: st.db.Gorm, Auth: tokens, Tokens: tokens, Hasher: testenv.Hasher(),
 		Events: pub, Conversations: signaler, Window: window, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
 		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: campaignPage},
