@@ -42,6 +42,7 @@ func (u storeUpdater) Update(ctx context.Context, id int64, name string, arg any
 // Recalling all cases of a disabled agent on real PostgreSQL: they go to
 // the other members by round robin, loads and contact ownership follow.
 func TestRedistributeDisabledAgent(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
 	st := cases.CaseStore{DB: db, Events: models.EventStore{DB: db}}

@@ -133,6 +133,7 @@ func (f *dispatchFixture) accepted() map[string]int {
 // throughput in a calendar second, while an "inbox" takes slots of the same
 // budget; the simulator refuses nothing.
 func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 45, 10, 10, "TIER_UNLIMITED")
 	f.launch(t)
 	stop := make(chan struct{})
@@ -187,6 +188,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 // When Meta refuses for throughput (its limit is lower than we were told),
 // the drain backs off, nothing refused is lost and nothing is sent twice.
 func TestSenderDrainBacksOffOnThroughputRefusals(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 60, 40, 8, "TIER_UNLIMITED")
 	f.launch(t)
 	backoffs := 0
@@ -217,6 +219,7 @@ func TestSenderDrainBacksOffOnThroughputRefusals(t *testing.T) {
 
 // A number in warm-up sends today's cap and is held until tomorrow.
 func TestSenderDrainStopsAtTheWarmupCap(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 30, 80, 80, "TIER_UNLIMITED")
 	f.launch(t)
 	f.drain.Warmup = []int{12, 100}
@@ -239,6 +242,7 @@ func TestSenderDrainStopsAtTheWarmupCap(t *testing.T) {
 // The portfolio's rolling-24h limit counts unique users outside the window
 // across its numbers: customers who wrote today do not use it.
 func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 70, 80, 80, "TIER_50")
 	// Five customers wrote within the window: they do not count.
 	if err := f.db.Exec(`INSERT INTO conversations (sender_id, contact_id, last_inbound_at)
@@ -273,6 +277,7 @@ func TestSenderDrainRespectsThePortfolioLimit(t *testing.T) {
 // A RED number sends nothing; its queue moves to the campaign's other
 // usable number, which sends it, each recipient once.
 func TestSenderDrainPausesOnRedAndQueueMoves(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 20, 80, 80, "TIER_UNLIMITED")
 	if err := f.db.Exec(`UPDATE campaigns SET sender_ids = '{1,2}'`).Error; err != nil {
 		t.Fatal(err)
@@ -316,6 +321,7 @@ func TestSenderDrainPausesOnRedAndQueueMoves(t *testing.T) {
 
 // Outside quiet hours nothing is sent and the drain says when to come back.
 func TestSenderDrainWaitsForQuietHours(t *testing.T) {
+	t.Parallel()
 	f := newDispatchFixture(t, 5, 80, 80, "TIER_UNLIMITED")
 	tomorrow := time.Now().In(models.LoadZone(models.TZWIB)).Add(24 * time.Hour).Weekday()
 	if err := f.db.Exec(`UPDATE campaigns SET quiet_hours = ?`, fmt.Sprintf(`{"days":[%d],"from":"09:00","to":"10:00"}`, tomorrow)).Error; err != nil {

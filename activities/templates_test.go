@@ -16,6 +16,7 @@ import (
 
 // A review result whose webhook was lost is corrected by the reconcile pass.
 func TestReconcileTemplatesAppliesMetaStatuses(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	s := sim.New(sim.Options{Seed: 1, TemplateReviewDelay: 10 * time.Millisecond, Numbers: []sim.Number{{PhoneNumberID: "PN-R", WABAID: "WABA-R"}}}) // no webhook URL: the approval webhook is "lost"
 	srv := httptest.NewServer(s.Handler())

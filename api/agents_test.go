@@ -25,6 +25,7 @@ func ids(as []identity.Agent) []int64 {
 }
 
 func TestAgentCRUDAndFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	var team identity.Team
@@ -76,6 +77,7 @@ func TestAgentCRUDAndFilters(t *testing.T) {
 }
 
 func TestAgentDataScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	agentRole, supRole := e.roleID(models.RoleKeyAgent), e.roleID(models.RoleKeySupervisor)
 	teams := identity.TeamStore{DB: e.db}
@@ -136,6 +138,7 @@ func TestAgentDataScope(t *testing.T) {
 }
 
 func TestDisableKillsSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	adminID, admin := e.admin()
 	id := e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
@@ -178,6 +181,7 @@ func TestDisableKillsSessions(t *testing.T) {
 }
 
 func TestNoPrivilegeEscalation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	adminID, _ := e.admin()
 	// A custom role that may manage agents but holds nothing else.

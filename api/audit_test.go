@@ -19,6 +19,7 @@ type auditList struct {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	start := time.Now().UTC().Add(-time.Second)
 	adminID, admin := e.admin()
@@ -90,6 +91,7 @@ func TestAuditLog(t *testing.T) {
 // TestBadInput: client mistakes are 400/409/422 JSON errors naming the
 // field, never 500.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	agentRole := e.roleID(models.RoleKeyAgent)

@@ -163,6 +163,7 @@ func (e *env) admin() (int64, string) {
 }
 
 func TestLoginRefreshLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.agent("Siti@Example.com", e.roleID(models.RoleKeyAgent))
 
@@ -252,6 +253,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 }
 
 func TestPresence(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
 	tok := e.login("a@example.com").AccessToken
@@ -271,6 +273,7 @@ func TestPresence(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
 	e.agent("b@example.com", e.roleID(models.RoleKeyAgent))

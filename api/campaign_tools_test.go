@@ -51,6 +51,7 @@ func campaignToolsEnv(t *testing.T, n int) (*env, string, int64) {
 }
 
 func TestTemplatePreviewAndStatsREST(t *testing.T) {
+	t.Parallel()
 	e, admin, campID := campaignToolsEnv(t, 3)
 	e.agent("cm@example.com", e.roleID(models.RoleKeyCampaignManager))
 	cm := e.login("cm@example.com").AccessToken
@@ -114,6 +115,7 @@ func TestTemplatePreviewAndStatsREST(t *testing.T) {
 }
 
 func TestCampaignDuplicateAndTestSendRefusalsREST(t *testing.T) {
+	t.Parallel()
 	e, admin, campID := campaignToolsEnv(t, 3)
 	e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))
 	agent := e.login("agent@example.com").AccessToken
@@ -155,6 +157,7 @@ func TestCampaignDuplicateAndTestSendRefusalsREST(t *testing.T) {
 }
 
 func TestCampaignRecipientsAndExportREST(t *testing.T) {
+	t.Parallel()
 	const n = 350
 	e, admin, campID := campaignToolsEnv(t, n)
 	e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))

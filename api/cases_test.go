@@ -14,6 +14,7 @@ import (
 // validation. The lifecycle through a real CaseWorkflow is tested with
 // Temporal elsewhere; without Deps.Cases valid actions answer 503.
 func TestCasesREST(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	_, admin := e.admin()

@@ -16,6 +16,7 @@ type contactList struct {
 }
 
 func TestContactsCRUDScopeSearchExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	agentID := e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))
@@ -131,6 +132,7 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 }
 
 func TestSegments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	agentID := e.agent("agent@example.com", e.roleID(models.RoleKeyAgent))
@@ -224,6 +226,7 @@ func TestSegments(t *testing.T) {
 
 // Export reads by keyset in batches: every row once, in id order.
 func TestContactExportManyRows(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	if err := e.db.Exec(`INSERT INTO contacts (phone_e164, wa_id, name)
@@ -247,6 +250,7 @@ func TestContactExportManyRows(t *testing.T) {
 
 // A Supervisor sees the contacts owned by the members of its teams.
 func TestContactSupervisorScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	teams := identity.TeamStore{DB: e.db}

@@ -36,6 +36,7 @@ func do(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRec
 }
 
 func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
+	t.Parallel()
 	ok := Check{Name: "postgres", Fn: func(context.Context) error { return nil }}
 	down := Check{Name: "rabbitmq", Fn: func(context.Context) error { return errors.New("connection closed") }}
 
@@ -57,6 +58,7 @@ func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
 }
 
 func TestHealthzMetricsAndRequestID(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(nil)
 	rec := do(t, s.Handler(), "GET", "/healthz")
 	if rec.Code != 200 || rec.Header().Get("X-Request-ID") == "" {
@@ -71,6 +73,7 @@ func TestHealthzMetricsAndRequestID(t *testing.T) {
 // Unknown API paths (and non-GET requests anywhere) are JSON 404s; other
 // GET paths are the web app's deep links (see ui_test.go).
 func TestUnknownRouteIsJSON404(t *testing.T) {
+	t.Parallel()
 	for _, r := range [][2]string{{"GET", "/api/v1/nope"}, {"POST", "/nope"}, {"GET", "/webhooks/nope"}} {
 		rec := do(t, newTestServer(nil).Handler(), r[0], r[1])
 		var body ErrorBody
@@ -81,6 +84,7 @@ func TestUnknownRouteIsJSON404(t *testing.T) {
 }
 
 func TestErrorMapping(t *testing.T) {
+	t.Parallel()
 	cases := map[error]int{
 		models.FieldError(models.EInvalid, "email", "bad"): 400,
 		models.Errorf(models.EUnauthorized, "x"):           401,
@@ -124,6 +128,7 @@ func (f fakeAuth) Authenticate(_ context.Context, token string) (models.Principa
 }
 
 func TestRequireChecksTokenAndPermission(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(nil)
 	s.deps.Auth = fakeAuth{
 		"reader": {AgentID: 1, Permissions: []models.Permission{"audit:read"}},

@@ -154,6 +154,7 @@ const mixedCSV = "Nama,No HP,Kota,No Kontrak\n" +
 	"Tanpa Nomor,,Medan,\n" // 12 error: empty phone
 
 func TestIntakeMixedCSVReport(t *testing.T) {
+	t.Parallel()
 	e, runner := newIntakeEnv(t, true, 3)
 	_, admin := e.admin()
 	var dewi contacts.ContactRecord
@@ -279,6 +280,7 @@ func mapValues(m map[string]string) []string {
 }
 
 func TestIntakeXLSX(t *testing.T) {
+	t.Parallel()
 	e, _ := newIntakeEnv(t, true, 500)
 	_, admin := e.admin()
 	f := excelize.NewFile()
@@ -310,6 +312,7 @@ func TestIntakeXLSX(t *testing.T) {
 }
 
 func TestIntakeBadFiles(t *testing.T) {
+	t.Parallel()
 	e, runner := newIntakeEnv(t, true, 500)
 	_, admin := e.admin()
 	cases := []struct {
@@ -347,6 +350,7 @@ func TestIntakeBadFiles(t *testing.T) {
 }
 
 func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
+	t.Parallel()
 	e, runner := newIntakeEnv(t, true, 500)
 	_, admin := e.admin()
 	adminID := e.login("admin@example.com").Agent.ID

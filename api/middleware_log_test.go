@@ -3,6 +3,7 @@ package api
 import "testing"
 
 func TestResourceID(t *testing.T) {
+	t.Parallel()
 	for route, want := range map[string]string{
 		"/api/v1/conversations/:id/messages": "conversation_id=42",
 		"/api/v1/campaigns/:id/launch":       "campaign_id=42",

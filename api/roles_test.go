@@ -9,6 +9,7 @@ import (
 )
 
 func TestCustomRoleLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 
@@ -77,6 +78,7 @@ func TestCustomRoleLifecycle(t *testing.T) {
 }
 
 func TestSystemRolesAreProtected(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	adminRole, agentRole := e.roleID(models.RoleKeyAdmin), e.roleID(models.RoleKeyAgent)

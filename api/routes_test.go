@@ -33,6 +33,7 @@ var publicRoutes = []string{
 
 // TestEveryRouteDeclaresAPermission walks every registered route.
 func TestEveryRouteDeclaresAPermission(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	declared := map[string]bool{}
 	for _, r := range e.srv.Routes() {
@@ -69,6 +70,7 @@ var pathParam = regexp.MustCompile(`[:*][A-Za-z_]+`)
 // 403. Path parameters point at records that do not exist, so allowed calls
 // change nothing. Routes added later are covered automatically.
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	roles, err := identity.RoleStore{DB: e.db}.List(context.Background())
 	if err != nil {

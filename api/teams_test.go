@@ -8,6 +8,7 @@ import (
 )
 
 func TestTeamMembership(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, admin := e.admin()
 	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent))

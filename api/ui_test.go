@@ -16,6 +16,7 @@ import (
 // The web app is served at /, its deep links fall back to index.html, and
 // API areas keep their JSON 404s.
 func TestWebUIServing(t *testing.T) {
+	t.Parallel()
 	srv := api.New(api.Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), UIRealtimeURL: "ws://rt.example:8081/ws"})
 	get := func(path string) (int, string, string) {
 		rec := httptest.NewRecorder()

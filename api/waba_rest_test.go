@@ -85,6 +85,7 @@ func errField(out map[string]any) string {
 }
 
 func TestSendersREST(t *testing.T) {
+	t.Parallel()
 	e := newRestEnv(t)
 	body := fmt.Sprintf(`{"phoneNumberId":%q,"wabaId":%q,"displayNumber":"021-5088-1234","businessPortfolioId":"9"}`, testPNID, testWABA)
 	if code, _ := e.do("POST", "/api/v1/senders", "", body); code != 401 {
@@ -169,6 +170,7 @@ const reminderTpl = `[{"type":"HEADER","format":"TEXT","text":"Halo {{1}}","exam
  {"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Sudah bayar"},{"type":"URL","text":"Bayar","url":"https://contoh.co.id/b/{{1}}","example":["https://contoh.co.id/b/INV-1"]}]}]`
 
 func TestTemplatesREST(t *testing.T) {
+	t.Parallel()
 	e := newRestEnv(t)
 	tpl := func(name, comps string) string {
 		return fmt.Sprintf(`{"name":%q,"language":"id","category":"UTILITY","wabaId":%q,"components":%s}`, name, testWABA, comps)
@@ -259,6 +261,7 @@ func TestTemplatesREST(t *testing.T) {
 // the simulator's status webhooks move the stored message to read, matched
 // through biz_opaque_callback_data even though the wamid was never stored.
 func TestSimulatorToReceiver(t *testing.T) {
+	t.Parallel()
 	e := newRestEnv(t)
 	db := e.db.Gorm
 	if err := db.Exec(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES (?, ?, '+622150881234')`, testPNID, testWABA).Error; err != nil {

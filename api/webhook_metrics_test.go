@@ -18,6 +18,7 @@ import (
 // the request histogram carries the webhook's 5xx during an outage: the
 // series the webhook alerts and dashboard read.
 func TestWebhookMetrics(t *testing.T) {
+	t.Parallel()
 	tdb := testenv.NewDB(t)
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Stores: StoresOn(tdb.Gorm, nil), WABAAppSecret: testSecret, WABAVerifyToken: testVerify})

@@ -120,6 +120,7 @@ func textMsg(wamid, from, body string) string {
 }
 
 func TestWebhookVerifyHandshake(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), WABAVerifyToken: testVerify})
 	for _, tc := range []struct {
 		q    string
@@ -139,6 +140,7 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 }
 
 func TestWebhookStoresEveryMessageType(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	from := "6281234567890"
 	msgs := map[string]string{
@@ -215,6 +217,7 @@ func TestWebhookStoresEveryMessageType(t *testing.T) {
 }
 
 func TestWebhookRejectsBadSignature(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	body := envelope("messages", messagesValue(testPNID, "Bambang Sukarnô", "6281298765432", textMsg("wamid.S1", "6281298765432", "Tolong hubungi saya 😊")))
 	// Re-serialised JSON (escaped non-ASCII) has a different HMAC than the raw bytes.
@@ -244,6 +247,7 @@ func TestWebhookRejectsBadSignature(t *testing.T) {
 }
 
 func TestWebhookDuplicateDeliveryStoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	body := envelope("messages", messagesValue(testPNID, "Siti Aisyah Rahmawati ✨", "6285712345678", textMsg("wamid.DUP", "6285712345678", "Sudah saya transfer ya")))
 	for i := 0; i < 5; i++ {
@@ -293,6 +297,7 @@ func (e *webhookEnv) seedOutbound(wamids ...string) []int64 {
 }
 
 func TestWebhookStatusesMoveForwardOnly(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	ids := e.seedOutbound("wamid.O1", "wamid.O2", "")
 	pricing := `,"conversation":{"id":"c1","origin":{"type":"utility"}},"pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}`
@@ -343,6 +348,7 @@ func TestWebhookStatusesMoveForwardOnly(t *testing.T) {
 }
 
 func TestWebhookUnregisteredNumberAndBSUID(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	body := envelope("messages", `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"6281100001111","phone_number_id":"999000111"},
 		"contacts":[{"profile":{"name":"Made Wirawan Ğ"},"user_id":"ID.1234567890abcdef"}],
@@ -375,6 +381,7 @@ func TestWebhookUnregisteredNumberAndBSUID(t *testing.T) {
 }
 
 func TestWebhookUnknownFieldsAcknowledged(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	for _, body := range []string{
 		envelope("calls", `{"calls":[{"id":"x"}]}`),
@@ -394,6 +401,7 @@ func TestWebhookUnknownFieldsAcknowledged(t *testing.T) {
 }
 
 func TestWebhookTemplateAndQualityUpdates(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	e.exec(`INSERT INTO templates (name, language, category, status, meta_id) VALUES ('pengingat_tagihan', 'id', 'UTILITY', 'PENDING', '1889012345')`)
 	e.postSigned(envelope("message_template_status_update", `{"event":"REJECTED","message_template_id":1889012345,"message_template_name":"pengingat_tagihan","message_template_language":"id","reason":"INVALID_FORMAT"}`))
@@ -412,6 +420,7 @@ func TestWebhookTemplateAndQualityUpdates(t *testing.T) {
 }
 
 func TestWebhookStorageOutageAnswers503(t *testing.T) {
+	t.Parallel()
 	tdb := testenv.NewDB(t)
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Stores: StoresOn(tdb.Gorm, nil), WABAAppSecret: testSecret})
 	sqlDB, _ := tdb.Gorm.DB()
@@ -427,6 +436,7 @@ func TestWebhookStorageOutageAnswers503(t *testing.T) {
 }
 
 func TestWebhookBurst500(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	const n = 500
 	jobs := make(chan int)
@@ -476,6 +486,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 }
 
 func TestWebhookKeepsCuratedContactName(t *testing.T) {
+	t.Parallel()
 	e := newWebhookEnv(t)
 	e.exec(`INSERT INTO contacts (phone_e164, wa_id, name) VALUES ('+6281377778888', NULL, 'Bpk. Hendra Wijaya (nasabah prioritas)')`)
 	for i, name := range []string{"hendra 😎", "Hendra W."} {

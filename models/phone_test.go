@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"0812-3456-789", "628123456789", "+62 812 3456 789", "+62-812-3456-789", "00628123456789", " 0812 3456 789 "} {
 		got, err := NormalizePhone(in)
 		if err != nil {

@@ -3,6 +3,7 @@ package models
 import "testing"
 
 func TestCanSee(t *testing.T) {
+	t.Parallel()
 	agent := Principal{AgentID: 7, TeamIDs: []int64{1}}
 	lead := Principal{AgentID: 8, TeamIDs: []int64{1}, SupervisedTeamIDs: []int64{1}}
 	admin := Principal{AgentID: 9, AllScope: true}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestProbeRecordIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t)
 	s := models.ProbeStore{DB: db.Gorm}
 	ctx := context.Background()
@@ -29,6 +30,7 @@ func TestProbeRecordIsIdempotent(t *testing.T) {
 }
 
 func TestEventStoreAppendAndAfter(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t)
 	s := models.EventStore{DB: db.Gorm}
 	ctx := context.Background()

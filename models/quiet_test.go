@@ -6,6 +6,7 @@ import (
 )
 
 func TestNextAllowed(t *testing.T) {
+	t.Parallel()
 	jkt, _ := time.LoadLocation(TZWIB)
 	jpr, _ := time.LoadLocation(TZWIT)
 	at := func(loc *time.Location, s string) time.Time {
@@ -47,6 +48,7 @@ func TestNextAllowed(t *testing.T) {
 }
 
 func TestRecipientZone(t *testing.T) {
+	t.Parallel()
 	cases := map[[2]string]string{
 		{"+6281234567890", ""}:              TZWIB,
 		{"+6221500001", ""}:                 TZWIB,
@@ -64,6 +66,7 @@ func TestRecipientZone(t *testing.T) {
 }
 
 func TestQuietHoursValidate(t *testing.T) {
+	t.Parallel()
 	bad := []QuietHours{{From: "8"}, {From: "20:00", To: "08:00"}, {Days: []time.Weekday{9}}, {Holidays: []string{"25-12-2026"}}}
 	for _, q := range bad {
 		if err := q.Validate(); err == nil {

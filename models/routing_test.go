@@ -3,6 +3,7 @@ package models
 import "testing"
 
 func TestPickRoundRobinIsFair(t *testing.T) {
+	t.Parallel()
 	var cands []Candidate
 	for i := int64(1); i <= 50; i++ {
 		cands = append(cands, Candidate{AgentID: i * 3})
@@ -26,6 +27,7 @@ func TestPickRoundRobinIsFair(t *testing.T) {
 }
 
 func TestPickLeastLoaded(t *testing.T) {
+	t.Parallel()
 	c := []Candidate{{AgentID: 4, Load: 3}, {AgentID: 2, Load: 1}, {AgentID: 9, Load: 1}}
 	if got := PickLeastLoaded(c); got != 2 {
 		t.Fatalf("got %d", got)

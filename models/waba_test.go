@@ -6,6 +6,7 @@ import (
 )
 
 func TestStatusAdvances(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		from, to string
 		want     bool
@@ -26,6 +27,7 @@ func TestStatusAdvances(t *testing.T) {
 }
 
 func TestSelectSender(t *testing.T) {
+	t.Parallel()
 	green := Sender{ID: 1, DisplayNumber: "A", Status: SenderActive, Quality: QualityGreen}
 	red := Sender{ID: 2, DisplayNumber: "B", Status: SenderActive, Quality: QualityRed}
 	flagged := Sender{ID: 3, DisplayNumber: "C", Status: SenderFlagged, Quality: QualityYellow}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestUnknownTokenRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, realtime.Options{})
 	e.auth.add("good", models.Principal{AgentID: 1})
 	p := e.startPod("p")
@@ -71,6 +72,7 @@ func TestUnknownTokenRefused(t *testing.T) {
 }
 
 func TestNoAuthenticatorRefusesAll(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +93,7 @@ func TestNoAuthenticatorRefusesAll(t *testing.T) {
 // whose token the authenticator now rejects (disabled agent, expired token),
 // and leaves the others alone.
 func TestRevokedTokenDisconnected(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, realtime.Options{RevalidateEvery: 150 * time.Millisecond})
 	e.auth.add("t1", models.Principal{AgentID: 1})
 	e.auth.add("t2", models.Principal{AgentID: 2})
@@ -129,6 +132,7 @@ func TestRevokedTokenDisconnected(t *testing.T) {
 // TestResyncOnRequestAndReload: a resync message replays from the cursor;
 // too far behind gets "reload"; a resync with a revoked token disconnects.
 func TestResyncOnRequestAndReload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, realtime.Options{ResyncLimit: 5, ResyncOverlap: -1, RevalidateEvery: time.Hour})
 	e.auth.add("t1", models.Principal{AgentID: 1})
 	p := e.startPod("p")

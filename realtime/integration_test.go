@@ -19,6 +19,10 @@ const evTest = "test.event"
 // proves scoped delivery, failover with cursor resync, recovery from a
 // broker connection loss without loss, and that pod queues go away.
 func TestThreePods(t *testing.T) {
+	// Not parallel: the outage check must see both pods disconnected within
+	// their 3 s backoff, after rabbitmqctl (a CPU-hungry Erlang start per
+	// call) closed their connections; beside other tests on a busy machine
+	// that took longer and the pods were back before the check (seen once).
 	e := newEnv(t, realtime.Options{PresenceGrace: 300 * time.Millisecond, DrainPresenceWait: 200 * time.Millisecond})
 	e.minBackoff = 3 * time.Second
 	e.auth.add("a1", models.Principal{AgentID: 1, TeamIDs: []int64{7}})
@@ -180,6 +184,7 @@ func assertOrdered(t *testing.T, c *wsClient) {
 // TestPresence: online on the first connection, offline after the grace
 // period, and a tab reopened within the grace keeps the agent online.
 func TestPresence(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, realtime.Options{PresenceGrace: 400 * time.Millisecond, DrainPresenceWait: 100 * time.Millisecond})
 	e.auth.add("a5", models.Principal{AgentID: 5, TeamIDs: []int64{3}})
 	e.auth.add("sup3", models.Principal{AgentID: 6, SupervisedTeamIDs: []int64{3}})

@@ -28,6 +28,7 @@ func (f fixedAuth) Authenticate(_ context.Context, tok string) (models.Principal
 // when its bounded queue fills, the pod never blocks on it, and a healthy
 // socket keeps receiving.
 func TestSlowConsumerDropped(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t)
 	reg := prometheus.NewRegistry()
 	s := New(Deps{
@@ -105,6 +106,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 // TestHubScope: dispatch applies Principal.CanSee through the sharded
 // index (narrow by agent id, broad by scan).
 func TestHubScope(t *testing.T) {
+	t.Parallel()
 	s := &Server{opts: Options{}.withDefaults(), metrics: newMetrics(nil)}
 	h := newHub(4, nil, nil)
 	s.hub = h

@@ -16,6 +16,7 @@ import (
 // Errors take the path they take in production (failure proto and back)
 // before mapping to the API's codes.
 func TestCaseUpdateError(t *testing.T) {
+	t.Parallel()
 	fc := temporal.GetDefaultFailureConverter()
 	roundTrip := func(err error) error { return fc.FailureToError(fc.ErrorToFailure(err)) }
 	// What an update handler returns when its activity failed: an activity

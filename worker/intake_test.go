@@ -15,6 +15,7 @@ import (
 )
 
 func TestIntakeStarter(t *testing.T) {
+	t.Parallel()
 	c := &mocks.Client{}
 	var opts client.StartWorkflowOptions
 	var input workflows.IntakeInput

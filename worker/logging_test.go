@@ -16,6 +16,7 @@ import (
 // Inside an activity every *Context record carries the workflow and run
 // ids; outside one nothing is added.
 func TestActivityLogHandler(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := slog.New(worker.ActivityLogHandler{Handler: slog.NewJSONHandler(&buf, nil)}).With("role", "worker")
 	logInActivity := func(ctx context.Context) error {

@@ -28,6 +28,7 @@ func greetWorkflow(ctx workflow.Context, name string) (string, error) {
 // counted and timed by the SDK, and a counter the workflow emits through
 // workflow.GetMetricsHandler keeps its known tags and drops the others.
 func TestTemporalMetricsHandler(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	var s testsuite.WorkflowTestSuite
 	s.SetMetricsHandler(worker.NewTemporalMetricsHandler(reg))

@@ -48,6 +48,7 @@ func series(t *testing.T, reg *prometheus.Registry, names ...string) []string {
 // The store collector reads senders and running campaigns from a real
 // PostgreSQL on every scrape; a finished campaign's series disappear.
 func TestStoreCollector(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t)
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -120,6 +121,7 @@ func TestStoreCollector(t *testing.T) {
 }
 
 func TestDependencyCollector(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(worker.DependencyCollector{Checks: []worker.Check{
 		{Name: "postgres", Fn: func(context.Context) error { return nil }},

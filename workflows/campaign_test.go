@@ -181,6 +181,7 @@ var allDay = models.QuietHours{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, From: 
 // until 20:00, sleeps durably over Sunday and the holiday (no polling
 // through the night), and finishes on Tuesday morning.
 func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
+	t.Parallel()
 	f := newCampaignFake(300, 2, models.QuietHours{Holidays: []string{"2026-11-30"}})
 	env := campaignEnv(t, f, time.Date(2026, 11, 28, 19, 59, 40, 0, jakarta))
 	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 40, Lookahead: 80})
@@ -222,6 +223,7 @@ func TestCampaignWorkflowQuietHoursAcrossWeekendAndHoliday(t *testing.T) {
 }
 
 func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
+	t.Parallel()
 	f := newCampaignFake(2000, 10, allDay)
 	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
 	count := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.sentAt) }
@@ -264,6 +266,7 @@ func TestCampaignWorkflowPauseResumeCancel(t *testing.T) {
 }
 
 func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
+	t.Parallel()
 	f := newCampaignFake(100, 1, allDay)
 	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
 	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 10, Lookahead: 10, PagesPerRun: 2})
@@ -306,6 +309,7 @@ func TestCampaignWorkflowContinuesAsNewWithCursor(t *testing.T) {
 // A campaign whose recipients stop moving although they are due wakes its
 // numbers by force (a lost wake-up costs seconds, not a stalled campaign).
 func TestCampaignWorkflowWakesStalledNumbers(t *testing.T) {
+	t.Parallel()
 	f := newCampaignFake(50, 0, allDay) // the numbers send nothing
 	env := campaignEnv(t, f, time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta))
 	env.RegisterDelayedCallback(func() { f.mu.Lock(); f.perSec = 100; f.mu.Unlock() }, time.Minute)

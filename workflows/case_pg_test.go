@@ -19,6 +19,7 @@ import (
 // database): auto-assignment, a rejected and an accepted manual
 // assignment, a customer reply, a promise to pay and the close.
 func TestCaseWorkflowOnPostgres(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
 	st := cases.CaseStore{DB: db, Events: models.EventStore{DB: db}}

@@ -164,6 +164,7 @@ func (c *caseEnv) query(t *testing.T, delay time.Duration, out *workflows.CaseSt
 
 // pool -> auto-assign -> expire back to pool -> reassign -> close.
 func TestCaseLifecycleExpiryAndReassign(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("round_robin", 11, 12)
 	var mid workflows.CaseState
 	c.query(t, 7*24*time.Hour+time.Hour, &mid)
@@ -192,6 +193,7 @@ func TestCaseLifecycleExpiryAndReassign(t *testing.T) {
 }
 
 func TestCaseManualPoolWaitsForAssignUpdate(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("manual")
 	var assign, bad, closeBad, closeOK updateResult
 	c.update(time.Hour, workflows.UpdateCaseAssign, workflows.CaseAssign{}, &bad)
@@ -214,6 +216,7 @@ func TestCaseManualPoolWaitsForAssignUpdate(t *testing.T) {
 }
 
 func TestCaseAssignToDisabledAgentIsRefusedWithoutFailingTheWorkflow(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("manual")
 	c.fake.disabled[30] = true
 	var refused, ok, done updateResult
@@ -230,6 +233,7 @@ func TestCaseAssignToDisabledAgentIsRefusedWithoutFailingTheWorkflow(t *testing.
 }
 
 func TestCaseFollowUpOverdueAndPromiseToPay(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("least_loaded", 40)
 	var outcome updateResult
 	// No outreach within 24h: overdue at 24h. Then a promise to pay for day 5
@@ -250,6 +254,7 @@ func TestCaseFollowUpOverdueAndPromiseToPay(t *testing.T) {
 }
 
 func TestCaseCustomerReplyIsProgressAndDelaysExpiry(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("round_robin", 50, 51)
 	c.env.RegisterDelayedCallback(func() {
 		c.env.SignalWorkflow(workflows.SignalCaseCustomerSaid, workflows.CustomerReplied{MessageID: 9})
@@ -269,6 +274,7 @@ func TestCaseCustomerReplyIsProgressAndDelaysExpiry(t *testing.T) {
 }
 
 func TestCaseRecallAndTransfer(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("round_robin", 60, 61)
 	var recall, transfer, same, closed updateResult
 	c.update(time.Hour, workflows.UpdateCaseRecall, workflows.CaseRecall{Reason: "recalled", By: 1}, &recall)
@@ -293,6 +299,7 @@ func TestCaseRecallAndTransfer(t *testing.T) {
 }
 
 func TestCaseUpdatesAfterExitAreRejectedAndContinueAsNewCarriesState(t *testing.T) {
+	t.Parallel()
 	c := newCaseEnv("manual")
 	var a1, a2 updateResult
 	c.update(time.Hour, workflows.UpdateCaseAssign, workflows.CaseAssign{AgentID: 70}, &a1)

@@ -133,6 +133,7 @@ func (c *convEnv) run(in workflows.ConversationInput) {
 }
 
 func TestConversationOpenedByInboundRoutesAndClosesOnTime(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.run(workflows.ConversationInput{})
 	if err := c.env.GetWorkflowError(); err != nil {
@@ -152,6 +153,7 @@ func TestConversationOpenedByInboundRoutesAndClosesOnTime(t *testing.T) {
 }
 
 func TestConversationAlreadyAssignedIsNotRouted(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.fake.snap.AssigneeID = 99
 	c.run(workflows.ConversationInput{})
@@ -163,6 +165,7 @@ func TestConversationAlreadyAssignedIsNotRouted(t *testing.T) {
 // A later inbound message moves the window without any signal: the workflow
 // re-reads last_inbound_at when its timer fires.
 func TestConversationWindowExtendedByLaterInboundWithoutSignal(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.env.RegisterDelayedCallback(func() {
 		c.fake.mu.Lock()
@@ -184,6 +187,7 @@ func TestConversationWindowExtendedByLaterInboundWithoutSignal(t *testing.T) {
 }
 
 func TestConversationConfigurableWarningAndWindow(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.run(workflows.ConversationInput{Config: workflows.ConversationConfig{Window: 2 * time.Hour, ClosingWarning: 15 * time.Minute}})
 	want := []windowEventAt{
@@ -198,6 +202,7 @@ func TestConversationConfigurableWarningAndWindow(t *testing.T) {
 
 // After the window closed, an inbound message opens a new window (signalled).
 func TestConversationReopenedBySignalAfterClose(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	// Keep the run alive past the first close by having a long idle auto-resolve.
 	c.env.RegisterDelayedCallback(func() {
@@ -215,6 +220,7 @@ func TestConversationReopenedBySignalAfterClose(t *testing.T) {
 }
 
 func TestConversationSendsInOrder(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.env.RegisterDelayedCallback(func() {
 		for _, id := range []int64{101, 102, 103, 104, 105} {
@@ -233,6 +239,7 @@ func TestConversationSendsInOrder(t *testing.T) {
 // Transient errors are retried and keep order; a permanent error fails that
 // message only; transient errors that never end mark the message failed.
 func TestConversationTransientVersusPermanentSendErrors(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.fake.failN[201] = 2        // 130429 twice, then ok
 	c.fake.permanent[202] = true // 131047
@@ -270,6 +277,7 @@ func TestConversationTransientVersusPermanentSendErrors(t *testing.T) {
 }
 
 func TestConversationAutoResolveAfterIdle(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.run(workflows.ConversationInput{Config: workflows.ConversationConfig{AutoResolveAfter: 2 * time.Hour}})
 	if err := c.env.GetWorkflowError(); err != nil {
@@ -281,6 +289,7 @@ func TestConversationAutoResolveAfterIdle(t *testing.T) {
 }
 
 func TestConversationContinuesAsNewCarryingItsQueue(t *testing.T) {
+	t.Parallel()
 	c := newConvEnv(t)
 	c.env.RegisterDelayedCallback(func() {
 		for i := int64(1); i <= 40; i++ {

@@ -92,6 +92,7 @@ func intakeEnv(t *testing.T, f *intakeFake) *testsuite.TestWorkflowEnvironment {
 }
 
 func TestIntakeWorkflowHappyPath(t *testing.T) {
+	t.Parallel()
 	f := newIntakeFake(1234)
 	env := intakeEnv(t, f)
 	env.ExecuteWorkflow(workflows.ContactIntakeWorkflow, workflows.IntakeInput{JobID: 1, ChunkSize: 500})
@@ -116,6 +117,7 @@ func TestIntakeWorkflowHappyPath(t *testing.T) {
 }
 
 func TestIntakeWorkflowRetriedChunkLosesAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
 	f := newIntakeFake(1000)
 	f.failCalls[2] = true // the second chunk commits, then its activity fails
 	f.failCalls[3] = true // and fails again on the first retry
@@ -138,6 +140,7 @@ func TestIntakeWorkflowRetriedChunkLosesAndDuplicatesNothing(t *testing.T) {
 }
 
 func TestIntakeWorkflowCancel(t *testing.T) {
+	t.Parallel()
 	f := newIntakeFake(5000)
 	env := intakeEnv(t, f)
 	// The signal lands after the second chunk; at most the chunk already
@@ -162,6 +165,7 @@ func TestIntakeWorkflowCancel(t *testing.T) {
 }
 
 func TestIntakeWorkflowContinuesAsNewWithCursor(t *testing.T) {
+	t.Parallel()
 	f := newIntakeFake(450)
 	env := intakeEnv(t, f)
 	env.ExecuteWorkflow(workflows.ContactIntakeWorkflow, workflows.IntakeInput{JobID: 1, ChunkSize: 1})

@@ -28,6 +28,7 @@ func (f *flakyStore) Record(_ context.Context, key, worker string) (models.Probe
 }
 
 func TestProbeWorkflowHappyPath(t *testing.T) {
+	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	store := &flakyStore{}
@@ -43,6 +44,7 @@ func TestProbeWorkflowHappyPath(t *testing.T) {
 }
 
 func TestProbeWorkflowRetriesTransientFailures(t *testing.T) {
+	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	store := &flakyStore{failures: 2}
@@ -54,6 +56,7 @@ func TestProbeWorkflowRetriesTransientFailures(t *testing.T) {
 }
 
 func TestProbeWorkflowGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	store := &flakyStore{failures: 100}
@@ -65,6 +68,7 @@ func TestProbeWorkflowGivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestProbeWorkflowRejectsEmptyKey(t *testing.T) {
+	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Probe{Store: &flakyStore{}, Identity: "w1"})

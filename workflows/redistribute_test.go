@@ -121,6 +121,7 @@ func runRedistribute(t *testing.T, f *bulkFake, in workflows.RedistributeInput) 
 // the pool and to the remaining agents; exited and pooled cases are
 // handled; a case whose recall keeps failing is counted, not fatal.
 func TestRedistributeAgent(t *testing.T) {
+	t.Parallel()
 	f := newBulkFake(7, 5)
 	f.status[3] = cases.CaseExited
 	f.status[4], f.agent[4] = cases.CaseAssigned, 9 // someone else's
@@ -150,6 +151,7 @@ func TestRedistributeAgent(t *testing.T) {
 // A team run with nobody to take the cases leaves them pooled, and long
 // runs continue as new carrying the progress.
 func TestRedistributeTeamContinuesAsNew(t *testing.T) {
+	t.Parallel()
 	f := newBulkFake(5, 7)
 	f.agents = nil
 	f.status[2], f.agent[2] = cases.CasePooled, 0

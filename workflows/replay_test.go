@@ -11,9 +11,11 @@ import (
 )
 
 // Histories recorded from real runs (cmd/scrm end-to-end tests with
-// SCRM_UPDATE_HISTORIES=1) must replay against today's code: a change that
+// SCRM_UPDATE_HISTORIES=1; templatesync.json from the `scrm dev` test, the
+// only one running the real worker's template-sync loop) must replay against today's code: a change that
 // would break in-flight workflows fails here and needs workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		fn   any
 		name string
@@ -25,6 +27,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"campaign_v2.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before the CampaignID search attribute
 		"campaign_v3.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName},
 		"sender.json":          {workflows.SenderWorkflow, workflows.SenderWorkflowName},
+		"intake.json":          {workflows.ContactIntakeWorkflow, workflows.IntakeWorkflowName},
+		"redistribute.json":    {workflows.RedistributeWorkflow, workflows.RedistributeWorkflowName},
+		"templatesync.json":    {workflows.TemplateSyncWorkflow, workflows.TemplateSyncWorkflowName}, // running: one pass, then its timer
 	}
 	for file, c := range cases {
 		t.Run(file, func(t *testing.T) {

@@ -76,6 +76,7 @@ func senderState(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows
 // Work drains back to back; an idle number waits for a wake-up (not the
 // re-check) and then drains at once.
 func TestSenderWorkflowDrainsUntilIdleAndWakesOnSignal(t *testing.T) {
+	t.Parallel()
 	d := &drainScript{results: []activities.DrainResult{{Sent: 80}, {Sent: 80}, {Sent: 5, Idle: true}, {Idle: true}}}
 	env := senderEnv(d)
 	env.RegisterDelayedCallback(func() {
@@ -101,6 +102,7 @@ func TestSenderWorkflowDrainsUntilIdleAndWakesOnSignal(t *testing.T) {
 // RED quality pauses the number: no drain until the re-check, queued
 // recipients stay (wait policy), and the state says why.
 func TestSenderWorkflowPausesOnRedAndResumesOnRecovery(t *testing.T) {
+	t.Parallel()
 	red := activities.DrainResult{Block: dispatch.BlockQuality, Reason: "sender +62 21 has RED quality"}
 	d := &drainScript{results: []activities.DrainResult{{Sent: 30}, red, red, {Sent: 12, Idle: true}, {Idle: true}}}
 	env := senderEnv(d)
@@ -126,6 +128,7 @@ func TestSenderWorkflowPausesOnRedAndResumesOnRecovery(t *testing.T) {
 
 // Under the move policy a paused number hands its queue to the others.
 func TestSenderWorkflowMovesQueueWhenPaused(t *testing.T) {
+	t.Parallel()
 	d := &drainScript{results: []activities.DrainResult{{Block: dispatch.BlockStatus, Reason: "flagged"}, {Idle: true}}}
 	env := senderEnv(d)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Minute)
@@ -142,6 +145,7 @@ func TestSenderWorkflowMovesQueueWhenPaused(t *testing.T) {
 // re-checks capped at 15 of them); quiet hours hold it until the next
 // queued moment.
 func TestSenderWorkflowHoldsForWarmupAndQuietHours(t *testing.T) {
+	t.Parallel()
 	tomorrow := senderStart.Add(14 * time.Hour)
 	morning := tomorrow.Add(3 * time.Hour)
 	d := &drainScript{results: []activities.DrainResult{
@@ -165,6 +169,7 @@ func TestSenderWorkflowHoldsForWarmupAndQuietHours(t *testing.T) {
 
 // After LoopsPerRun drains the run continues as new with its counters.
 func TestSenderWorkflowContinuesAsNew(t *testing.T) {
+	t.Parallel()
 	d := &drainScript{results: []activities.DrainResult{{Sent: 10}}}
 	env := senderEnv(d)
 	env.ExecuteWorkflow(workflows.SenderWorkflow, workflows.SenderInput{SenderID: 3, LoopsPerRun: 5})

@@ -17,6 +17,7 @@ import (
 // The loop runs its passes on the timer and continues as new; a failing
 // pass does not end it.
 func TestTemplateSyncRunsPeriodicallyAndContinuesAsNew(t *testing.T) {
+	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	var passes []time.Time

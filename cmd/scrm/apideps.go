@@ -65,6 +65,8 @@ type apiStoreConfig struct {
 	CampaignHolidays []string
 	// CampaignReplyWindow: a reply within it counts for the campaign (3 days when zero).
 	CampaignReplyWindow time.Duration
+	// Hasher hashes passwords set through the API (zero value: production cost).
+	Hasher identity.Hasher
 }
 
 // apiStores builds the stores the api role's handlers call, all on one
@@ -75,7 +77,7 @@ func apiStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c apiSt
 	}
 	events := models.EventStore{DB: db}
 	return &api.Stores{
-		Agents:        identity.AgentStore{DB: db, Events: pub, Log: log},
+		Agents:        identity.AgentStore{DB: db, Events: pub, Log: log, Hasher: c.Hasher},
 		Roles:         identity.RoleStore{DB: db},
 		Teams:         identity.TeamStore{DB: db},
 		Audit:         identity.AuditStore{DB: db},

@@ -88,6 +88,7 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 	waitCase(t, st, seed.admin, c2.ID, "reassigned away from the disabled agent", func(c cases.Case) bool {
 		return c.AgentID != nil && *c.AgentID != *held.AgentID
 	})
+	saveFinishedHistory(t, st, workflows.RedistributeWorkflowID(0, *held.AgentID), "redistribute.json")
 }
 
 func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok func(cases.Case) bool) cases.Case {
@@ -188,6 +189,7 @@ func TestIntakeCreatesCases(t *testing.T) {
 		p = body.Progress
 		return p.Status == "completed"
 	})
+	saveFinishedHistory(t, st, workflows.IntakeWorkflowID(job.Job.ID), "intake.json")
 	// Rows with case fields count as cases (created or error), the rest as contacts.
 	if p.CasesCreated != 2 || p.CasePending != 0 || p.Errors != 2 || p.Created != 1 {
 		t.Fatalf("progress %+v", p)

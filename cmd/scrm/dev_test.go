@@ -18,6 +18,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/worker/testenv"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 type devProc struct {
@@ -159,6 +160,9 @@ func TestDevStartsServesAndReusesDataAfterRestart(t *testing.T) {
 				t.Fatalf("run %d: template-sync running = %v, err %v", run, resp.GetCount(), err)
 			}
 			time.Sleep(200 * time.Millisecond)
+		}
+		if run == 1 {
+			saveTimerHistory(t, c, workflows.TemplateSyncWorkflowID, "templatesync.json")
 		}
 		cancel()
 		c.Close()

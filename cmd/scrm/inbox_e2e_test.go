@@ -22,7 +22,9 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/wabascrm/scrm/activities"
@@ -141,7 +143,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
 	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.DispatchStore{DB: st.db.Gorm}}
 	dispatch := dispatch.DispatchStore{DB: st.db.Gorm}
-	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), Stores: apiStores(st.db.Gorm, pub, log, apiStoreConfig{Window: window}), Auth: tokens, Tokens: tokens,
+	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), Stores: apiStores(st.db.Gorm, pub, log, apiStoreConfig{Window: window, Hasher: testenv.Hasher()}), Auth: tokens, Tokens: tokens,
 		Events: pub, Conversations: signaler, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
 		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
 		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: campaignPage},
@@ -602,7 +604,11 @@ func saveHistory(t *testing.T, st *stack, workflowID, file string) {
 	if os.Getenv("SCRM_UPDATE_HISTORIES") != "1" {
 		return
 	}
-	iter := st.ts.Client().GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	writeHistory(t, historyEvents(t, st.ts.Client(), workflowID), workflowID, file)
+}
+
+func historyEvents(t *testing.T, c client.Client, workflowID string) []*historypb.HistoryEvent {
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	var events []*historypb.HistoryEvent
 	for iter.HasNext() {
 		e, err := iter.Next()
@@ -611,6 +617,10 @@ func saveHistory(t *testing.T, st *stack, workflowID, file string) {
 		}
 		events = append(events, e)
 	}
+	return events
+}
+
+func writeHistory(t *testing.T, events []*historypb.HistoryEvent, workflowID, file string) {
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
 	if err != nil {
 		t.Fatal(err)
@@ -619,6 +629,40 @@ func saveHistory(t *testing.T, st *stack, workflowID, file string) {
 		t.Fatal(err)
 	}
 	t.Logf("saved %d history events of %s to workflows/testdata/%s", len(events), workflowID, file)
+}
+
+// saveTimerHistory saves the history of a workflow that never ends (a
+// periodic loop) once it has started its first timer, i.e. after one pass.
+func saveTimerHistory(t *testing.T, c client.Client, workflowID, file string) {
+	if os.Getenv("SCRM_UPDATE_HISTORIES") != "1" {
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		events := historyEvents(t, c, workflowID)
+		if n := len(events); n > 0 && events[n-1].GetEventType() == enumspb.EVENT_TYPE_TIMER_STARTED {
+			writeHistory(t, events, workflowID, file)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s started no timer", workflowID)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// saveFinishedHistory waits for the workflow to complete before saving its
+// history, so the recording covers the whole run.
+func saveFinishedHistory(t *testing.T, st *stack, workflowID, file string) {
+	if os.Getenv("SCRM_UPDATE_HISTORIES") != "1" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := st.ts.Client().GetWorkflow(ctx, workflowID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("%s: %v", workflowID, err)
+	}
+	saveHistory(t, st, workflowID, file)
 }
 
 // pngBytes is a 1x1 PNG.

@@ -55,6 +55,7 @@ func campaignFixture(t *testing.T) (campaigns.CampaignStore, int64, []int64) {
 }
 
 func TestCampaignClaimExactlyOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, contacts := campaignFixture(t)
 	first, err := st.Claim(ctx, id, contacts)
@@ -142,6 +143,7 @@ func TestCampaignClaimExactlyOnce(t *testing.T) {
 }
 
 func TestCampaignCreateValidation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _, _ := campaignFixture(t)
 	st.DB.Exec(`INSERT INTO templates (id, name, language, category, status, components) VALUES (2, 'draft', 'id', 'MARKETING', 'PENDING', '[]')`)

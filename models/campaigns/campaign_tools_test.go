@@ -63,6 +63,7 @@ func inbound(t *testing.T, st campaigns.CampaignStore, msgID int64, at time.Time
 
 // A reply counts only inside the attribution window after the send.
 func TestFunnelReplyAttribution(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, contacts := toolsFixture(t)
 	sent := time.Now().UTC().Add(-10 * 24 * time.Hour).Truncate(time.Second)
@@ -119,6 +120,7 @@ func previewFixture(t *testing.T) (campaigns.CampaignStore, int64) {
 }
 
 func TestPreviewTemplate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, campID := previewFixture(t)
 	all := models.Principal{AllScope: true}
@@ -214,6 +216,7 @@ func byTypeOver(pv campaigns.TemplatePreview, typ string) bool {
 }
 
 func TestTemplateStats(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, contacts := toolsFixture(t)
 	now := time.Now().UTC()
@@ -264,6 +267,7 @@ func TestTemplateStats(t *testing.T) {
 }
 
 func TestDuplicateCampaign(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, _ := toolsFixture(t)
 	mustExec(t, st, `UPDATE campaigns SET quiet_hours = '{"from":"09:00","to":"17:00"}', start_at = now(), cap_categories = '{MARKETING}',
@@ -288,6 +292,7 @@ func TestDuplicateCampaign(t *testing.T) {
 }
 
 func TestRecipientsPagingAndEach(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, _ := toolsFixture(t)
 	// 300 more contacts in the segment, claimed in one go.
@@ -350,6 +355,7 @@ func TestRecipientsPagingAndEach(t *testing.T) {
 }
 
 func TestQueueTestSend(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, id, _ := toolsFixture(t)
 	ib := inbox.ConversationStore{DB: st.DB, Events: models.EventStore{DB: st.DB}}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestBucket(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		dpd  int
 		want string
@@ -124,6 +125,7 @@ func wantCode(t *testing.T, err error, code models.ErrorCode, field string) {
 // Every transition is idempotent: the second call writes no history, and
 // each change writes exactly one history row and one event.
 func TestCaseStoreTransitions(t *testing.T) {
+	t.Parallel()
 	f := newCaseFixture(t)
 	ctx := context.Background()
 	team := f.team("Collections", "round_robin")
@@ -303,6 +305,7 @@ func TestCaseStoreTransitions(t *testing.T) {
 
 // Listing follows the data scope and the filters.
 func TestCaseStoreListScope(t *testing.T) {
+	t.Parallel()
 	f := newCaseFixture(t)
 	ctx := context.Background()
 	team := f.team("T", "round_robin")
@@ -393,6 +396,7 @@ func assignAll(t testing.TB, st cases.CaseStore, db *gorm.DB, team int64, n, wor
 // Round robin through the store spreads 10,000 cases over 50 agents within
 // one case of each other.
 func TestCaseRoundRobinFairness(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("slow")
 	}
@@ -417,6 +421,7 @@ func TestCaseRoundRobinFairness(t *testing.T) {
 
 // Least loaded fills up to capacity and then leaves cases pooled.
 func TestCaseLeastLoadedCapacity(t *testing.T) {
+	t.Parallel()
 	f := newCaseFixture(t)
 	ctx := context.Background()
 	team := f.team("LL", "least_loaded")
@@ -493,6 +498,7 @@ func batchAssignAll(t testing.TB, st cases.CaseStore, db *gorm.DB, team int64, n
 // The batch path is as fair as the one-by-one path, respects capacity,
 // writes a history row per case and keeps the loads right.
 func TestCaseBatchRoundRobinFairness(t *testing.T) {
+	t.Parallel()
 	f := newCaseFixture(t)
 	team := f.team("Batch", "round_robin")
 	ag := f.agents(team, 50, 1000)

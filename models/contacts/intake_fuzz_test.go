@@ -62,6 +62,7 @@ func FuzzParseCSVAndMap(f *testing.F) {
 }
 
 func TestGuessMappingAndApply(t *testing.T) {
+	t.Parallel()
 	tbl, format, err := ParseUpload([]byte("Nama;No. HP;Jatuh Tempo;Kota\nBudi;0812-3456-789;2026-01-31;Jakarta\n;;;\n"))
 	if err != nil || format != "csv" {
 		t.Fatal(format, err)
@@ -83,6 +84,7 @@ func TestGuessMappingAndApply(t *testing.T) {
 }
 
 func TestStringListRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, in := range [][]string{{}, {"a"}, {"vip", "with space", `q"uote`, `back\slash`, "com,ma", "{brace}", "NULL"}} {
 		v, _ := models.StringList(in).Value()
 		var out models.StringList

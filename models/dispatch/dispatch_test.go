@@ -13,6 +13,7 @@ import (
 )
 
 func TestTierLimitAndWarmupCap(t *testing.T) {
+	t.Parallel()
 	for tier, want := range map[string]int{"TIER_250": 250, "": 250, "TIER_2K": 2000, "TIER_100K": 100000, "TIER_UNLIMITED": 0} {
 		if got := dispatch.TierLimit(tier); got != want {
 			t.Fatalf("TierLimit(%q) = %d, want %d", tier, got, want)
@@ -58,6 +59,7 @@ func TestTierLimitAndWarmupCap(t *testing.T) {
 // Frequency caps can count only marketing templates, and a campaign can
 // leave alone customers an agent is talking to.
 func TestCampaignClaimCapCategoriesAndAssignedConversations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.NewDB(t).Gorm
 	exec := func(q string, args ...any) {
@@ -108,6 +110,7 @@ func TestCampaignClaimCapCategoriesAndAssignedConversations(t *testing.T) {
 // A campaign's audience is a segment, an uploaded list (an import's
 // contacts) or both, paged by keyset without duplicates.
 func TestCampaignAudienceFromUploadedList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.NewDB(t).Gorm
 	exec := func(q string, args ...any) {
@@ -174,6 +177,7 @@ func TestCampaignAudienceFromUploadedList(t *testing.T) {
 // Variables read case fields of the contact's open case and fall back to a
 // default when a field is empty.
 func TestCampaignVariablesFromCasesWithDefaults(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.NewDB(t).Gorm
 	exec := func(q string, args ...any) {

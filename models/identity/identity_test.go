@@ -15,6 +15,7 @@ import (
 
 // The migration seeds the system roles; they must equal models.SystemRoles.
 func TestSeededSystemRolesMatchCode(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	roles, err := identity.RoleStore{DB: db}.List(context.Background())
 	if err != nil {
@@ -41,6 +42,7 @@ func TestSeededSystemRolesMatchCode(t *testing.T) {
 }
 
 func TestCatalogIsWellFormed(t *testing.T) {
+	t.Parallel()
 	seen := map[models.Permission]bool{}
 	for _, p := range models.PermissionCatalog() {
 		if seen[p.Name] {
@@ -54,6 +56,7 @@ func TestCatalogIsWellFormed(t *testing.T) {
 }
 
 func TestScopeFilterRows(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
 	if err := db.Exec(`CREATE TABLE scoped (id BIGSERIAL PRIMARY KEY, assignee_id BIGINT, team_id BIGINT)`).Error; err != nil {
@@ -90,6 +93,7 @@ func TestScopeFilterRows(t *testing.T) {
 }
 
 func TestLoginLimiter(t *testing.T) {
+	t.Parallel()
 	l := identity.NewLoginLimiter(identity.LoginLimits{EmailEvery: time.Minute, EmailBurst: 2, IPEvery: time.Second, IPBurst: 100})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 2 {
@@ -112,6 +116,7 @@ func TestLoginLimiter(t *testing.T) {
 }
 
 func TestEnsureAdminIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := testenv.NewDB(t).Gorm
 	ctx := context.Background()
 	in := identity.AdminInput{Name: "Root", Email: "Root@Example.com", Password: "a-long-admin-password", Hasher: testenv.Hasher()}

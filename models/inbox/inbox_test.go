@@ -61,6 +61,7 @@ func (f *routeFixture) conversation(t *testing.T, n int) int64 {
 }
 
 func TestRouteRoundRobinIsFairAndSkipsOfflineDisabledAndFull(t *testing.T) {
+	t.Parallel()
 	f := newRouteFixture(t, models.StrategyRoundRobin, 6)
 	ctx := context.Background()
 	// agent 4 offline, agent 5 disabled: never chosen.
@@ -96,6 +97,7 @@ func TestRouteRoundRobinIsFairAndSkipsOfflineDisabledAndFull(t *testing.T) {
 }
 
 func TestRouteLeastLoaded(t *testing.T) {
+	t.Parallel()
 	f := newRouteFixture(t, models.StrategyLeastLoaded, 3)
 	ctx := context.Background()
 	// agent 0 already has 2 open conversations, agent 1 has 1.
@@ -121,6 +123,7 @@ func TestRouteLeastLoaded(t *testing.T) {
 }
 
 func TestRouteManualTeamLeavesItInTheQueueAndOwnerWins(t *testing.T) {
+	t.Parallel()
 	f := newRouteFixture(t, models.StrategyManual, 2)
 	ctx := context.Background()
 	c := f.conversation(t, 1)
@@ -143,6 +146,7 @@ func TestRouteManualTeamLeavesItInTheQueueAndOwnerWins(t *testing.T) {
 }
 
 func TestResolveIfIdleAndWindowEvent(t *testing.T) {
+	t.Parallel()
 	f := newRouteFixture(t, models.StrategyRoundRobin, 1)
 	ctx := context.Background()
 	c := f.conversation(t, 1)

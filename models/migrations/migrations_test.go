@@ -11,6 +11,7 @@ import (
 )
 
 func TestUpIsIdempotentAndCheckSeesPending(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := models.OpenDB(ctx, testenv.EmptyDatabaseURL(t))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestValidateTemplateRules(t *testing.T) {
+	t.Parallel()
 	ok := Template{Name: "sapaan", Language: "id", Category: "MARKETING", ParameterFormat: "NAMED",
 		Components: json.RawMessage(`[{"type":"BODY","text":"Halo {{nama}}, poin Anda {{poin}} ✨","example":{"body_text_named_params":[{"param_name":"nama","example":"Budi"},{"param_name":"poin","example":"10"}]}}]`)}
 	if err := ValidateTemplate(&ok); err != nil {
@@ -36,6 +37,7 @@ func TestValidateTemplateRules(t *testing.T) {
 }
 
 func TestRenderTemplateNamed(t *testing.T) {
+	t.Parallel()
 	tp := Template{Name: "sapaan", Language: "id", ParameterFormat: "NAMED",
 		Components: json.RawMessage(`[{"type":"BODY","text":"Halo {{nama}}, poin Anda {{poin}}"}]`)}
 	_, err := RenderTemplate(tp, map[string]string{"body.nama": "contact.name"}, map[string]string{"contact.name": "Wayan"})
