@@ -1,0 +1,55 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/config"
+	"github.com/wabascrm/scrm/waba"
+	"github.com/wabascrm/scrm/worker"
+)
+
+// newAPIServer builds the api server on live connections.
+func newAPIServer(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *api.Server {
+	// The secret is checked before we get here (RequireSecrets, dev secrets);
+	// without it protected routes answer 503 and say why.
+	if in.tokens == nil {
+		log.Error("authentication disabled: SCRM_JWT_SECRET is not set")
+	}
+	return api.New(apiDeps(in, cfg, t, log))
+}
+
+// apiDeps is the one place api.Deps is assembled (kept in its own file so a
+// change of api.Deps touches nothing else of the wiring).
+func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps {
+	d := api.Deps{
+		Logger:          log,
+		Registry:        in.reg,
+		Ready:           in.checks(),
+		DB:              in.db,
+		TrustedProxies:  cfg.TrustedProxyList(),
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		WABAAppSecret:   cfg.WABAAppSecret,
+		WABAVerifyToken: cfg.WABAVerifyToken,
+		WABA:            waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
+		Window:          cfg.WindowLength,
+		UIRealtimeURL:   cfg.PublicRealtimeURL,
+	}
+	d.CampaignHolidays, _ = cfg.HolidayList() // checked by Validate
+	d.CampaignReplyWindow = time.Duration(cfg.CampaignReplyAttributionDays) * 24 * time.Hour
+	if in.pub != nil {
+		d.Events = in.pub
+	}
+	if in.temporal != nil {
+		d.Conversations = conversationSignaler(in, cfg)
+		d.Cases = caseWorkflows(in, cfg, t)
+		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue}
+		d.Campaigns = campaignWorkflows(in, cfg, t)
+		d.Senders = senderWorkflows(in, cfg, t)
+	}
+	if in.tokens != nil {
+		d.Auth, d.Tokens = in.tokens, in.tokens
+	}
+	return d
+}
