@@ -213,12 +213,23 @@ func startStack(t testing.TB, window time.Duration) *stack {
 	}
 	st.temporal = st.conns.temporal
 	var wg sync.WaitGroup
-	st.run(&wg, "wabasim", simRole.Run)
+	// The simulator stops first: its status webhooks would otherwise hit an
+	// api that is shutting down and fill a failure's log with 503s.
+	simCtx, stopSim := context.WithCancel(ctx)
+	simDone := make(chan struct{})
+	go func() {
+		defer close(simDone)
+		if err := simRole.Run(simCtx); err != nil && simCtx.Err() == nil {
+			st.roleDied(fmt.Errorf("wabasim: %w", err))
+		}
+	}()
 	st.run(&wg, "api", APIRole{Cfg: st.cfg, Opts: st.opts, Listener: apiLn, Conns: st.conns}.Run)
 	st.run(&wg, "realtime", RealtimeRole{Cfg: st.cfg, Opts: st.opts, Listener: rtLn, Conns: st.conns}.Run)
 	st.runWorker()
 	// Runs before the database is dropped (cleanups run last first).
 	t.Cleanup(func() {
+		stopSim()
+		<-simDone
 		st.stopWorker()
 		<-st.workerDone
 		cancel()
