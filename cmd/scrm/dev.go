@@ -224,7 +224,7 @@ func (r DevRole) Run(ctx context.Context) error {
 		}
 	}()
 
-	in, err := connect(ctx, cfg, log, all)
+	in, err := connect(ctx, cfg, log, needsAll())
 	if err != nil {
 		return err
 	}

@@ -207,7 +207,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	st.ctx = ctx
-	if st.conns, err = connect(ctx, st.cfg, log, all); err != nil {
+	if st.conns, err = connect(ctx, st.cfg, log, needsAll()); err != nil {
 		cancel()
 		t.Fatal(err)
 	}

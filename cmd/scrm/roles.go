@@ -107,8 +107,8 @@ type infra struct {
 
 type needs struct{ db, amqp, temporal bool }
 
-// all is what the api and worker roles (and dev, and the e2e stack) need.
-var all = needs{db: true, amqp: true, temporal: true}
+// needsAll is what the api and worker roles (and dev, and the e2e stack) need.
+func needsAll() needs { return needs{db: true, amqp: true, temporal: true} }
 
 // connect opens what the role needs, failing with one clear line each.
 func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) (*infra, error) {
@@ -289,7 +289,7 @@ type APIRole struct {
 // Run serves until ctx is done.
 func (r APIRole) Run(ctx context.Context) error {
 	log := r.Opts.logger(r.Cfg, "api")
-	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, all)
+	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, needsAll())
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ type WorkerRole struct {
 // a crash would.
 func (r WorkerRole) Run(ctx context.Context) error {
 	log := r.Opts.logger(r.Cfg, "worker")
-	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, all)
+	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, needsAll())
 	if err != nil {
 		return err
 	}
