@@ -235,8 +235,11 @@ func (r DevRole) Run(ctx context.Context) error {
 		log.Info("search attributes registered", "added", added)
 	}
 
+	// Each role names itself in its records (role=api, role=worker, ...).
 	opts := r.Opts
-	opts.Logger = log
+	if opts.Logger == nil {
+		opts.Logger = newLogger(cfg.LogLevel)
+	}
 	var simRole *WABASimRole
 	if useSim {
 		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1}); err != nil {
