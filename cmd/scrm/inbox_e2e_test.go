@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -234,6 +236,7 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		<-st.workerDone
 		cancel()
 		wg.Wait()
+		st.endWorkflows()
 		st.conns.close()
 		close(st.died)
 		for err := range st.died {
@@ -241,6 +244,35 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		}
 	})
 	return st
+}
+
+// endWorkflows terminates the workflows a test leaves running (a number's
+// dispatcher, case timers): the Temporal server is shared by the whole test
+// binary and would otherwise keep firing their timers, for no worker, while
+// the later tests run.
+func (st *stack) endWorkflows() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var running []*commonpb.WorkflowExecution
+	var token []byte
+	for {
+		resp, err := st.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: "ExecutionStatus = 'Running'", PageSize: 1000, NextPageToken: token})
+		if err != nil {
+			st.t.Logf("list running workflows: %v", err)
+			return
+		}
+		for _, e := range resp.GetExecutions() {
+			running = append(running, e.GetExecution())
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	for _, e := range running {
+		_ = st.temporal.TerminateWorkflow(ctx, e.GetWorkflowId(), e.GetRunId(), "test ended")
+	}
+	st.t.Logf("terminated %d workflows left running", len(running))
 }
 
 // call makes an API request and decodes the answer into out (when not nil).
