@@ -41,6 +41,9 @@ type Config struct {
 	WABAVerifyToken string `mapstructure:"waba_verify_token"`
 
 	JWTSecret string `mapstructure:"jwt_secret"`
+	// PasswordHashCost is the bcrypt cost of agents' passwords (0: bcrypt's
+	// default, 10). Tests run at 4 so hundreds of logins cost milliseconds.
+	PasswordHashCost int `mapstructure:"password_hash_cost"`
 	// TrustedProxies is a comma-separated list of proxy IPs/CIDRs whose
 	// X-Forwarded-For the api believes.
 	TrustedProxies string `mapstructure:"trusted_proxies"`
@@ -98,6 +101,7 @@ func Keys() []Key {
 		{"waba_app_secret", "", "Meta app secret: verifies X-Hub-Signature-256 on webhooks"},
 		{"waba_verify_token", "", "token Meta echoes in the webhook verify handshake"},
 		{"jwt_secret", "", "HMAC secret for access tokens (>= 32 bytes)"},
+		{"password_hash_cost", 0, "bcrypt cost of agents' passwords: 0 is bcrypt's default (10); 4-31 otherwise (raise to harden, lower only in tests)"},
 		{"window_length", "24h", "customer-service window after the customer's last message (Meta: 24h; shorten only for demos and tests)"},
 		{"window_closing_warning", "1h", "agents are told the window is closing this long before it closes"},
 		{"conversation_auto_resolve", "72h", "an idle conversation is resolved after this long (0 disables)"},
@@ -237,6 +241,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			errs = append(errs, &ValidationError{"trusted_proxies", fmt.Sprintf("%q is not an IP or CIDR", p)})
 		}
+	}
+	if c.PasswordHashCost != 0 && (c.PasswordHashCost < 4 || c.PasswordHashCost > 31) {
+		errs = append(errs, &ValidationError{"password_hash_cost", "must be 0 (default) or between 4 and 31"})
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, &ValidationError{"jwt_secret", "must be at least 32 bytes"})

@@ -57,13 +57,14 @@ func TestMissingFileIsAnError(t *testing.T) {
 
 func TestValidateNamesTheKey(t *testing.T) {
 	cases := map[string]func(*Config){
-		"SCRM_HTTP_ADDR":        func(c *Config) { c.HTTPAddr = "localhost" },
-		"SCRM_DATABASE_URL":     func(c *Config) { c.DatabaseURL = "mysql://x@y/z" },
-		"SCRM_AMQP_URL":         func(c *Config) { c.AMQPURL = "not a url" },
-		"SCRM_WABA_API_VERSION": func(c *Config) { c.WABAAPIVersion = "23" },
-		"SCRM_LOG_LEVEL":        func(c *Config) { c.LogLevel = "loud" },
-		"SCRM_JWT_SECRET":       func(c *Config) { c.JWTSecret = "short" },
-		"SCRM_SHUTDOWN_TIMEOUT": func(c *Config) { c.ShutdownTimeout = 0 },
+		"SCRM_HTTP_ADDR":          func(c *Config) { c.HTTPAddr = "localhost" },
+		"SCRM_DATABASE_URL":       func(c *Config) { c.DatabaseURL = "mysql://x@y/z" },
+		"SCRM_AMQP_URL":           func(c *Config) { c.AMQPURL = "not a url" },
+		"SCRM_WABA_API_VERSION":   func(c *Config) { c.WABAAPIVersion = "23" },
+		"SCRM_LOG_LEVEL":          func(c *Config) { c.LogLevel = "loud" },
+		"SCRM_JWT_SECRET":         func(c *Config) { c.JWTSecret = "short" },
+		"SCRM_SHUTDOWN_TIMEOUT":   func(c *Config) { c.ShutdownTimeout = 0 },
+		"SCRM_PASSWORD_HASH_COST": func(c *Config) { c.PasswordHashCost = 3 },
 	}
 	for key, mutate := range cases {
 		c, err := Load("")

@@ -31,6 +31,7 @@ func newAdminCmd(f *rootFlags) *cobra.Command {
 				return err
 			}
 			defer func() { _ = models.CloseDB(db) }()
+			in.Hasher = passwordHasher(cfg)
 			a, err := identity.CreateAdmin(cmd.Context(), db, in)
 			if err != nil {
 				return fmt.Errorf("create admin: %w", err)
@@ -56,7 +57,7 @@ func ensureDevAdmin(ctx context.Context, cfg config.Config, log *slog.Logger) er
 		return err
 	}
 	defer func() { _ = models.CloseDB(db) }()
-	created, err := identity.EnsureAdmin(ctx, db, identity.AdminInput{Name: "Administrator", Email: cfg.AdminEmail, Password: cfg.AdminPassword})
+	created, err := identity.EnsureAdmin(ctx, db, identity.AdminInput{Name: "Administrator", Email: cfg.AdminEmail, Password: cfg.AdminPassword, Hasher: passwordHasher(cfg)})
 	if err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
@@ -20,41 +21,56 @@ import (
 	"github.com/wabascrm/scrm/worker"
 )
 
-// apiDeps builds the api role's dependencies on live infra: the stores on
-// its database and the Temporal-backed services.
-func apiDeps(in *infra) api.Deps {
+// newAPIServer builds the api server on live connections.
+func newAPIServer(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *api.Server {
+	// The secret is checked before we get here (RequireSecrets, dev secrets);
+	// without it protected routes answer 503 and say why.
+	if in.tokens == nil {
+		log.Error("authentication disabled: SCRM_JWT_SECRET is not set")
+	}
+	return api.New(apiDeps(in, cfg, t, log))
+}
+
+// apiDeps is the one place api.Deps is assembled (kept in its own file so a
+// change of api.Deps touches nothing else of the wiring).
+func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps {
 	d := api.Deps{
-		Logger:          in.log,
+		Logger:          log,
 		Registry:        in.reg,
 		Ready:           in.checks(),
-		TrustedProxies:  in.cfg.TrustedProxyList(),
-		ShutdownTimeout: in.cfg.ShutdownTimeout,
-		WABAAppSecret:   in.cfg.WABAAppSecret,
-		WABAVerifyToken: in.cfg.WABAVerifyToken,
-		WABA:            waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil),
-		UIRealtimeURL:   in.cfg.PublicRealtimeURL,
+		TrustedProxies:  cfg.TrustedProxyList(),
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		WABAAppSecret:   cfg.WABAAppSecret,
+		WABAVerifyToken: cfg.WABAVerifyToken,
+		WABA:            waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
+		UIRealtimeURL:   cfg.PublicRealtimeURL,
 	}
-	holidays, _ := in.cfg.HolidayList() // checked by Validate
 	if in.pub != nil {
 		d.Events = in.pub
 	}
-	d.Stores = apiStores(in.db, d.Events, in.log, apiStoreConfig{Window: in.cfg.WindowLength, CampaignHolidays: holidays,
-		CampaignReplyWindow: time.Duration(in.cfg.CampaignReplyAttributionDays) * 24 * time.Hour})
+	holidays, _ := cfg.HolidayList() // checked by Validate
+	d.Stores = apiStores(in.db, d.Events, log, apiStoreConfig{
+		Window:              cfg.WindowLength,
+		CampaignHolidays:    holidays,
+		CampaignReplyWindow: time.Duration(cfg.CampaignReplyAttributionDays) * 24 * time.Hour,
+		Hasher:              passwordHasher(cfg),
+	})
 	if in.temporal != nil {
-		d.Conversations = in.conversationSignaler()
-		d.Cases = in.caseWorkflows()
-		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
-		d.Campaigns = worker.CampaignWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
-		d.Senders = in.senderWorkflows()
+		d.Conversations = conversationSignaler(in, cfg)
+		d.Cases = caseWorkflows(in, cfg, t)
+		d.Intake = worker.IntakeStarter{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue}
+		d.Campaigns = campaignWorkflows(in, cfg, t)
+		d.Senders = senderWorkflows(in, cfg, t)
 	}
-	// The secret is checked before we get here (RequireSecrets, dev secrets);
-	// without it protected routes answer 503 and say why.
 	if in.tokens != nil {
 		d.Auth, d.Tokens = in.tokens, in.tokens
-	} else {
-		in.log.Error("authentication disabled: SCRM_JWT_SECRET is not set")
 	}
 	return d
+}
+
+// passwordHasher hashes at the configured bcrypt cost (0: bcrypt's default).
+func passwordHasher(cfg config.Config) identity.Hasher {
+	return identity.Hasher{Cost: cfg.PasswordHashCost}
 }
 
 // apiStoreConfig is the part of the configuration the api's stores carry.

@@ -75,7 +75,7 @@ func BenchmarkCampaignFleet(b *testing.B) {
 func (st *stack) historyEvents(workflowID string) int {
 	total, runID := 0, ""
 	for {
-		iter := st.ts.Client().GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
+		iter := st.temporal.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
 		prev := ""
 		for iter.HasNext() {
 			e, err := iter.Next()

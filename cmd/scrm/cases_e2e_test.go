@@ -68,7 +68,7 @@ func TestCaseLifecycleEndToEnd(t *testing.T) {
 		}
 	}
 	// The workflow ended with the same state.
-	run := st.ts.Client().GetWorkflow(ctx, workflows.CaseWorkflowID(c.ID), "")
+	run := st.temporal.GetWorkflow(ctx, workflows.CaseWorkflowID(c.ID), "")
 	var state workflows.CaseState
 	if err := run.Get(ctx, &state); err != nil {
 		t.Fatal(err)

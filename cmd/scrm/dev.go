@@ -17,7 +17,6 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/config"
-	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker"
 	"github.com/wabascrm/scrm/worker/devtemporal"
@@ -37,7 +36,9 @@ func newDevCmd(f *rootFlags) *cobra.Command {
 			if dataDir != "" {
 				cfg.DataDir = dataDir
 			}
-			return runDev(cmd.Context(), cfg, cmd.OutOrStdout())
+			// The WhatsApp simulator stands in for Meta unless a real API is configured.
+			useSim := os.Getenv("SCRM_WABA_BASE_URL") == ""
+			return DevRole{Cfg: cfg, Simulator: useSim, Out: cmd.OutOrStdout()}.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "state directory (default SCRM_DATA_DIR or .scrm)")
@@ -61,17 +62,7 @@ func newDevTemporalCmd(f *rootFlags) *cobra.Command {
 			if dataDir != "" {
 				cfg.DataDir = dataDir
 			}
-			log := newLogger(cfg.LogLevel).With("role", "dev-temporal")
-			tsrv, err := devtemporal.Start(cmd.Context(), devtemporal.Options{
-				DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendAddr: cfg.TemporalAddress, UIAddr: cfg.TemporalUIAddr,
-				Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributes(), Logger: log,
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "temporal on %s, Web UI http://%s\n", cfg.TemporalAddress, cfg.TemporalUIAddr)
-			<-cmd.Context().Done()
-			return tsrv.Stop()
+			return DevTemporalRole{Cfg: cfg, Out: cmd.OutOrStdout()}.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "state directory (default SCRM_DATA_DIR or .scrm)")
@@ -140,9 +131,47 @@ func applyDevSecrets(cfg *config.Config, s devSecrets) {
 	set(&cfg.AdminPassword, s.AdminPassword)
 }
 
-func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
+// DevTemporalRole is `scrm dev temporal`: only the embedded Temporal dev
+// server and its Web UI, so the roles can run as separate processes
+// against it (bench, drills).
+type DevTemporalRole struct {
+	Cfg  config.Config
+	Opts Options
+	Out  io.Writer
+}
+
+// Run serves until ctx is done.
+func (r DevTemporalRole) Run(ctx context.Context) error {
+	cfg := r.Cfg
+	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
+		DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendAddr: cfg.TemporalAddress, UIAddr: cfg.TemporalUIAddr,
+		Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributes(), Logger: r.Opts.logger(cfg, "dev-temporal"),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "temporal on %s, Web UI http://%s\n", cfg.TemporalAddress, cfg.TemporalUIAddr)
+	<-ctx.Done()
+	return tsrv.Stop()
+}
+
+// DevRole is `scrm dev`: every role in one process on loopback, sharing one
+// set of connections, with an embedded Temporal dev server.
+type DevRole struct {
+	Cfg  config.Config
+	Opts Options
+	// Simulator runs the WhatsApp simulator on Cfg.WABASimAddr and points
+	// the product at it (the command sets it unless a real API is configured).
+	Simulator bool
+	// Out receives the banner.
+	Out io.Writer
+}
+
+// Run starts everything, proves the chain and serves until ctx is done.
+func (r DevRole) Run(ctx context.Context) error {
+	cfg, out, useSim := r.Cfg, r.Out, r.Simulator
 	started := time.Now()
-	log := newLogger(cfg.LogLevel).With("role", "dev")
+	log := r.Opts.logger(cfg, "dev")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}
@@ -155,8 +184,6 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		// Follow a moved gateway unless the user set the public URL.
 		cfg.PublicRealtimeURL = "ws://" + cfg.RealtimeAddr + "/ws"
 	}
-	// The WhatsApp simulator stands in for Meta unless a real API is configured.
-	useSim := os.Getenv("SCRM_WABA_BASE_URL") == ""
 	if useSim {
 		cfg.WABABaseURL = "http://" + cfg.WABASimAddr
 	}
@@ -171,13 +198,7 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	}
 	_ = probeConn.Close()
 
-	db, err := openDB(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	sqlDB, _ := db.DB()
-	n, err := migrations.Up(ctx, sqlDB)
-	_ = sqlDB.Close()
+	n, err := migrate(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -203,7 +224,7 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		}
 	}()
 
-	in, err := connect(ctx, cfg, log, needs{db: true, amqp: true, temporal: true})
+	in, err := connect(ctx, cfg, log, needsAll())
 	if err != nil {
 		return err
 	}
@@ -214,18 +235,24 @@ func runDev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		log.Info("search attributes registered", "added", added)
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return apiRole(in).Run(gctx, cfg.HTTPAddr) })
-	if useSim {
-		g.Go(func() error {
-			return sim.New(sim.Options{AppSecret: cfg.WABAAppSecret, WebhookURL: "http://" + cfg.HTTPAddr + "/webhooks/whatsapp",
-				AccessToken: cfg.WABAAccessToken, Seed: 1, Logger: log.With("component", "wabasim")}).Run(gctx, cfg.WABASimAddr)
-		})
+	// Each role names itself in its records (role=api, role=worker, ...).
+	opts := r.Opts
+	if opts.Logger == nil {
+		opts.Logger = newLogger(cfg.LogLevel)
 	}
-	rt, closeRT := realtimeRole(in)
-	defer closeRT()
-	g.Go(func() error { return rt.Run(gctx, cfg.RealtimeAddr) })
-	g.Go(func() error { return workerRole(in).Run(gctx) })
+	var simRole *WABASimRole
+	if useSim {
+		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1}); err != nil {
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return APIRole{Cfg: cfg, Opts: opts, Conns: in}.Run(gctx) })
+	if simRole != nil {
+		g.Go(func() error { return simRole.Run(gctx) })
+	}
+	g.Go(func() error { return RealtimeRole{Cfg: cfg, Opts: opts, Conns: in}.Run(gctx) })
+	g.Go(func() error { return WorkerRole{Cfg: cfg, Opts: opts, Conns: in}.Run(gctx) })
 
 	// Prove the whole chain before telling the user it is up.
 	g.Go(func() error {

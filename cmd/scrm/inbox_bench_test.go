@@ -51,7 +51,7 @@ func BenchmarkInboxSend(b *testing.B) {
 	// per opened window, none for messages inside an open window.
 	signals := 0
 	for _, c := range convs {
-		iter := st.ts.Client().GetWorkflowHistory(b.Context(), workflows.ConversationWorkflowID(seed.senderID, c.ContactID), "", false, 0)
+		iter := st.temporal.GetWorkflowHistory(b.Context(), workflows.ConversationWorkflowID(seed.senderID, c.ContactID), "", false, 0)
 		for iter.HasNext() {
 			e, err := iter.Next()
 			if err != nil {

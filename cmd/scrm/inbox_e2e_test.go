@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -21,27 +20,22 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/prometheus/client_golang/prometheus"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/campaigns"
-	"github.com/wabascrm/scrm/models/cases"
-	"github.com/wabascrm/scrm/models/contacts"
-	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
-	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
-	"github.com/wabascrm/scrm/worker"
 	"github.com/wabascrm/scrm/worker/testenv"
-	"github.com/wabascrm/scrm/worker/testenv/temporalenv"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -56,37 +50,70 @@ const (
 
 // stack is the whole product in one test process on real PostgreSQL,
 // RabbitMQ and Temporal, with the WhatsApp simulator as the only stand-in.
+// It runs the production role structs (APIRole, WorkerRole, RealtimeRole,
+// WABASimRole) on one set of connections, as scrm dev does; only cfg and
+// opts say what is different in a test.
 type stack struct {
-	t                  testing.TB
-	db                 *testenv.DB
-	apiURL             string
-	rtURL              string
-	sim                *sim.Sim
-	simURL             string
-	ts                 *temporalenv.Server
+	t      testing.TB
+	db     *testenv.DB
+	apiURL string
+	rtURL  string
+	sim    *sim.Sim
+	simURL string
+	// temporal is the roles' own client (the test's namespace).
+	temporal           client.Client
 	window             time.Duration
 	statusLoss         float64 // share of status webhooks the simulator drops
 	productionSettings bool    // campaigns with production page size and drain length
-	// onPause and warmup configure the SenderWorkflows started by the next
-	// worker (restartWorker); zero: wait, no warm-up.
-	onPause string
-	warmup  []int
-	// newWorker builds a fresh worker (restartWorker kills and replaces it).
-	newWorker  func() *worker.Worker
+	// cfg and opts are what every role of the stack gets; a test may change
+	// cfg's worker settings (e.g. SenderOnPause, SenderWarmupSchedule)
+	// before restartWorker.
+	cfg   config.Config
+	opts  Options
+	conns *infra
+	// ctx ends with the test; roles record an unexpected exit in died.
+	ctx        context.Context
+	died       chan error
 	stopWorker context.CancelFunc
 	workerDone chan struct{}
+	workerErr  error // what the last worker run returned (read after workerDone)
 }
 
 // Case timings in the end-to-end stack: short enough to watch expiry.
 var e2eCaseConfig = workflows.CaseConfig{AssignmentExpiry: 4 * time.Second, FollowUpDue: time.Hour, RetryAssignEvery: time.Second}
 
-// runWorker starts a worker; restartWorker stops it (like a crash: in-flight
-// activities are abandoned) and starts another.
+// run starts a role; an exit before the stack stops fails the test at cleanup.
+func (st *stack) run(wg *sync.WaitGroup, name string, run func(context.Context) error) {
+	wg.Go(func() {
+		if err := run(st.ctx); err != nil && st.ctx.Err() == nil {
+			st.roleDied(fmt.Errorf("%s: %w", name, err))
+		}
+	})
+}
+
+// roleDied keeps the first few unexpected exits for the cleanup to report
+// (a test goroutine must not call t.Errorf after the test ended).
+func (st *stack) roleDied(err error) {
+	select {
+	case st.died <- err:
+	default:
+	}
+}
+
+// runWorker starts the worker role; restartWorker stops it (like a crash:
+// in-flight activities are abandoned) and starts it again.
 func (st *stack) runWorker() {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(st.ctx)
 	done := make(chan struct{})
-	w := st.newWorker()
-	go func() { defer close(done); _ = w.Run(ctx) }()
+	w := WorkerRole{Cfg: st.cfg, Opts: st.opts, Conns: st.conns}
+	go func() {
+		defer close(done)
+		err := w.Run(ctx)
+		if err != nil && ctx.Err() == nil {
+			st.roleDied(fmt.Errorf("worker: %w", err))
+		}
+		st.workerErr = err
+	}()
 	st.stopWorker, st.workerDone = cancel, done
 }
 
@@ -96,97 +123,159 @@ func (st *stack) restartWorker() {
 	st.runWorker()
 }
 
-func startStack(t testing.TB, window time.Duration) *stack {
+// listenLoopback binds 127.0.0.1:0 so the address is known before the role
+// serves on it (the api, the gateway and the simulator point at each other).
+func listenLoopback(t testing.TB) net.Listener {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	// Errors only: a failing run shows why, a passing one stays quiet.
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	st := &stack{t: t, db: testenv.NewDB(t), ts: temporalenv.New(t), window: window}
-	rmq := testenv.NewAMQP(t)
-	pub := realtime.NewAMQPPublisher(rmq.URL, rmq.Exchange, "e2e-producer")
-	t.Cleanup(func() { _ = pub.Close() })
-	tokens, err := identity.NewTokens(st.db.Gorm, e2eJWT, testenv.Hasher())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
 
-	apiLn, _ := net.Listen("tcp", "127.0.0.1:0")
+// e2eConfig is the configuration every role of the stack runs with: the
+// defaults, pointed at the test's database, exchange, Temporal namespace and
+// simulator, with the shorter timings the tests watch.
+func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namespace string, apiLn, rtLn net.Listener) config.Config {
+	t := st.t
+	t.Helper()
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTPAddr = apiLn.Addr().String()
+	cfg.RealtimeAddr = rtLn.Addr().String()
+	cfg.PublicRealtimeURL = st.rtURL + "/ws"
+	cfg.DatabaseURL = dbURL
+	cfg.AMQPURL, cfg.AMQPExchange = rmq.URL, rmq.Exchange
+	cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TemporalTaskQueue = temporalAddr, namespace, "e2e-inbox"
+	cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken = st.simURL, "v23.0", e2eWABAToken
+	cfg.WABAAppSecret, cfg.WABAVerifyToken, cfg.JWTSecret = e2eSecret, e2eVerify, e2eJWT
+	cfg.PasswordHashCost = bcrypt.MinCost // the same hasher in the roles, only cheaper
+	cfg.WindowLength, cfg.WindowClosingWarning = st.window, st.window/3
+	cfg.ConversationAutoResolve = 0 // the tests watch a conversation's run end with its window
+	cfg.SenderOnPause = "wait"
+	cfg.SenderWarmupSchedule = "" // the tests' numbers send at full rate from day one
+	cfg.SenderRecheck = 2 * time.Second
+	if st.productionSettings {
+		cfg.SenderRecheck = time.Minute // the production default
+	}
+	cfg.CampaignHolidays = ""
+	cfg.ShutdownTimeout = time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("e2e config: %v", err)
+	}
+	if err := cfg.RequireSecrets(); err != nil {
+		t.Fatalf("e2e config: %v", err)
+	}
+	return cfg
+}
+
+func startStack(t testing.TB, window time.Duration) *stack {
+	t.Helper()
+	// Errors only: a failing run shows why, a passing one stays quiet.
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	st := &stack{t: t, db: testenv.NewDB(t), window: window, died: make(chan error, 16)}
+	rmq := testenv.NewAMQP(t)
+	ts := sharedTemporal(t)
+	namespace := ts.Namespace(t)
+
+	apiLn, rtLn, simLn := listenLoopback(t), listenLoopback(t), listenLoopback(t)
 	st.apiURL = "http://" + apiLn.Addr().String()
 	// The realtime address is known before the api starts: the web UI asks
 	// the api for it.
-	rtLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	st.rtURL = "ws://" + rtLn.Addr().String()
+	st.simURL = "http://" + simLn.Addr().String()
 	// Benchmarks may drop the simulator's status webhooks
 	// (SCRM_SIM_STATUS_LOSS=1) to measure dispatch alone.
 	st.statusLoss, _ = strconv.ParseFloat(os.Getenv("SCRM_SIM_STATUS_LOSS"), 64)
 	// Benchmarks may run campaigns with the production settings (pages of
 	// 500, 30 s drains) instead of the tests' small ones.
 	st.productionSettings = os.Getenv("SCRM_BENCH_PRODUCTION_SETTINGS") == "1"
-	campaignPage := 200
+	st.cfg = st.e2eConfig(st.db.URL, rmq, ts.HostPort(), namespace, apiLn, rtLn)
+	st.opts = Options{Logger: log, Tuning: Tuning{Cases: e2eCaseConfig, CampaignPageSize: 200, SenderDrainFor: 10 * time.Second,
+		WindowSignalEvery: 500 * time.Millisecond}}
 	if st.productionSettings {
-		campaignPage = 0
+		st.opts.Tuning.CampaignPageSize, st.opts.Tuning.SenderDrainFor = 0, 0 // the workflows' defaults: 500, 30 s
 	}
-	st.sim = sim.New(sim.Options{AppSecret: e2eSecret, WebhookURL: st.apiURL + "/webhooks/whatsapp", AccessToken: e2eWABAToken, Seed: 7, Loss: st.statusLoss,
+
+	simRole, err := NewWABASim(st.cfg, st.opts, sim.Options{Seed: 7, Loss: st.statusLoss,
 		Numbers:   []sim.Number{{PhoneNumberID: e2ePNID, Display: "+62 21 5000 0001", WABAID: "WABA-E2E", ThroughputMPS: 80, LimitTier: "TIER_2K"}},
 		SentDelay: 50 * time.Millisecond, DeliveredDelay: 50 * time.Millisecond, ReadDelay: 50 * time.Millisecond,
 		TemplateReviewDelay: 100 * time.Millisecond, Logger: log})
-	simSrv := httptest.NewServer(st.sim.Handler())
-	t.Cleanup(func() { st.sim.Close(); simSrv.Close() })
-	st.simURL = simSrv.URL
-	client := waba.NewClient(simSrv.URL, "v23.0", e2eWABAToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simRole.Listener = simLn
+	st.sim = simRole.Sim
 
-	const tq = "e2e-inbox"
-	signaler := worker.ConversationSignaler{Client: st.ts.Client(), TaskQueue: tq,
-		Config: workflows.ConversationConfig{Window: window, ClosingWarning: window / 3}}
-	caseWFs := worker.CaseWorkflows{Client: st.ts.Client(), TaskQueue: tq, Config: e2eCaseConfig}
-	senderWFs := worker.SenderWorkflows{Client: st.ts.Client(), TaskQueue: tq, Draining: dispatch.DispatchStore{DB: st.db.Gorm}}
-	dispatch := dispatch.DispatchStore{DB: st.db.Gorm}
-	srv := api.New(api.Deps{Logger: log, Registry: prometheus.NewRegistry(), Stores: apiStores(st.db.Gorm, pub, log, apiStoreConfig{Window: window, Hasher: testenv.Hasher()}), Auth: tokens, Tokens: tokens,
-		Events: pub, Conversations: signaler, WABAAppSecret: e2eSecret, WABAVerifyToken: e2eVerify, WABA: client,
-		Cases: caseWFs, Intake: worker.IntakeStarter{Client: st.ts.Client(), TaskQueue: tq},
-		Campaigns:       worker.CampaignWorkflows{Client: st.ts.Client(), TaskQueue: tq, PageSize: campaignPage},
-		Senders:         senderWFs,
-		ShutdownTimeout: time.Second, UIRealtimeURL: st.rtURL + "/ws"})
-	wg.Go(func() { _ = srv.Serve(ctx, apiLn) })
-
-	ib := inbox.ConversationStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Window: window}
-	cases := cases.CaseStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Log: log}
-	st.newWorker = func() *worker.Worker {
-		sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, API: client, Events: pub, Log: log,
-			Pacer: dispatch}
-		// Read when the worker is built: a test may change them and restart it.
-		senderWFs := senderWFs
-		senderWFs.Input = workflows.SenderInput{Recheck: 2 * time.Second, DrainFor: 10 * time.Second, OnPause: st.onPause}
-		if st.productionSettings {
-			senderWFs.Input.Recheck, senderWFs.Input.DrainFor = 0, 0 // the workflow's defaults: 1 m, 30 s
+	ctx, cancel := context.WithCancel(context.Background())
+	st.ctx = ctx
+	if st.conns, err = connect(ctx, st.cfg, log, needsAll()); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	st.temporal = st.conns.temporal
+	var wg sync.WaitGroup
+	// The simulator stops first: its status webhooks would otherwise hit an
+	// api that is shutting down and fill a failure's log with 503s.
+	simCtx, stopSim := context.WithCancel(ctx)
+	simDone := make(chan struct{})
+	go func() {
+		defer close(simDone)
+		if err := simRole.Run(simCtx); err != nil && simCtx.Err() == nil {
+			st.roleDied(fmt.Errorf("wabasim: %w", err))
 		}
-		return &worker.Worker{Client: st.ts.Client(), TaskQueue: tq, Logger: log, Activities: worker.Activities{
-			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: ib, Events: pub, Log: log},
-				Sender: sender,
-			},
-			Case:     &activities.Case{Store: cases},
-			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
-			Intake:   &activities.Intake{Store: contacts.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}}, Events: pub, Log: log},
-			IntakeCases: &activities.IntakeCases{Intake: contacts.IntakeStore{DB: st.db.Gorm, Events: models.EventStore{DB: st.db.Gorm}},
-				Cases: cases, Starter: caseWFs},
-			Campaign: &activities.Campaign{Store: campaigns.CampaignStore{DB: st.db.Gorm}, Sender: sender, Waker: senderWFs, Events: pub, Log: log},
-			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: st.db.Gorm},
-				Waker: senderWFs, Warmup: st.warmup, Log: log},
-		},
-			Background: []func(context.Context) error{worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: st.db.Gorm}, Signaler: signaler, Logger: log, Every: 500 * time.Millisecond}.Run},
+	}()
+	st.run(&wg, "api", APIRole{Cfg: st.cfg, Opts: st.opts, Listener: apiLn, Conns: st.conns}.Run)
+	st.run(&wg, "realtime", RealtimeRole{Cfg: st.cfg, Opts: st.opts, Listener: rtLn, Conns: st.conns}.Run)
+	st.runWorker()
+	// Runs before the database is dropped (cleanups run last first).
+	t.Cleanup(func() {
+		stopSim()
+		<-simDone
+		st.stopWorker()
+		<-st.workerDone
+		cancel()
+		wg.Wait()
+		st.endWorkflows()
+		st.conns.close()
+		close(st.died)
+		for err := range st.died {
+			t.Errorf("role stopped before the test ended: %v", err)
+		}
+	})
+	return st
+}
+
+// endWorkflows terminates the workflows a test leaves running (a number's
+// dispatcher, case timers): the Temporal server is shared by the whole test
+// binary and would otherwise keep firing their timers, for no worker, while
+// the later tests run.
+func (st *stack) endWorkflows() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var running []*commonpb.WorkflowExecution
+	var token []byte
+	for {
+		resp, err := st.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: "ExecutionStatus = 'Running'", PageSize: 1000, NextPageToken: token})
+		if err != nil {
+			st.t.Logf("list running workflows: %v", err)
+			return
+		}
+		for _, e := range resp.GetExecutions() {
+			running = append(running, e.GetExecution())
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
 		}
 	}
-	st.runWorker()
-	t.Cleanup(func() { st.stopWorker(); <-st.workerDone })
-
-	rt := realtime.New(realtime.Deps{Logger: log, Registerer: prometheus.NewRegistry(), ShutdownTimeout: time.Second, Auth: tokens,
-		Events: models.EventStore{DB: st.db.Gorm}, Publisher: pub, Presence: identity.PresenceFromConnections{DB: st.db.Gorm},
-		Feed: &realtime.AMQPConsumer{URL: rmq.URL, Exchange: rmq.Exchange, Name: "e2e-pod", Logger: log}})
-	wg.Go(func() { _ = rt.Serve(ctx, rtLn) })
-	return st
+	for _, e := range running {
+		_ = st.temporal.TerminateWorkflow(ctx, e.GetWorkflowId(), e.GetRunId(), "test ended")
+	}
+	st.t.Logf("terminated %d workflows left running", len(running))
 }
 
 // call makes an API request and decodes the answer into out (when not nil).
@@ -517,7 +606,7 @@ func TestInboxEndToEnd(t *testing.T) {
 	}
 	// The first run (routing, sends, window timers) ends with the window.
 	convWF := workflows.ConversationWorkflowID(sender.ID, contactOf(t, st, conv.ID))
-	if err := st.ts.Client().GetWorkflow(ctx, convWF, "").Get(ctx, nil); err != nil {
+	if err := st.temporal.GetWorkflow(ctx, convWF, "").Get(ctx, nil); err != nil {
 		t.Fatalf("first conversation run: %v", err)
 	}
 	saveHistory(t, st, convWF, "conversation_v1.json")
@@ -604,7 +693,7 @@ func saveHistory(t *testing.T, st *stack, workflowID, file string) {
 	if os.Getenv("SCRM_UPDATE_HISTORIES") != "1" {
 		return
 	}
-	writeHistory(t, historyEvents(t, st.ts.Client(), workflowID), workflowID, file)
+	writeHistory(t, historyEvents(t, st.temporal, workflowID), workflowID, file)
 }
 
 func historyEvents(t *testing.T, c client.Client, workflowID string) []*historypb.HistoryEvent {
@@ -659,7 +748,7 @@ func saveFinishedHistory(t *testing.T, st *stack, workflowID, file string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := st.ts.Client().GetWorkflow(ctx, workflowID, "").Get(ctx, nil); err != nil {
+	if err := st.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, nil); err != nil {
 		t.Fatalf("%s: %v", workflowID, err)
 	}
 	saveHistory(t, st, workflowID, file)
@@ -750,7 +839,7 @@ func historyLen(t testing.TB, st *stack, convID, senderID int64) int {
 	t.Helper()
 	var contactID int64
 	st.db.Gorm.Raw(`SELECT contact_id FROM conversations WHERE id = ?`, convID).Scan(&contactID)
-	iter := st.ts.Client().GetWorkflowHistory(context.Background(), workflows.ConversationWorkflowID(senderID, contactID), "", false, 0)
+	iter := st.temporal.GetWorkflowHistory(context.Background(), workflows.ConversationWorkflowID(senderID, contactID), "", false, 0)
 	n := 0
 	for iter.HasNext() {
 		if _, err := iter.Next(); err != nil {

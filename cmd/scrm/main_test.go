@@ -10,8 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/wabascrm/scrm/worker/testenv/temporalenv"
 )
 
 // The test binary doubles as the scrm binary: with SCRM_TEST_AS_MAIN=1 it
@@ -24,7 +27,29 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if s := e2eTemporal.server; s != nil {
+		s.Stop()
+	}
+	os.Exit(code)
+}
+
+// e2eTemporal is the one Temporal server of this test binary, started by
+// the first test that needs it (the process-level tests above need none);
+// each test gets its own namespace on it.
+var e2eTemporal struct {
+	once   sync.Once
+	server *temporalenv.Shared
+	err    error
+}
+
+func sharedTemporal(t testing.TB) *temporalenv.Shared {
+	t.Helper()
+	e2eTemporal.once.Do(func() { e2eTemporal.server, e2eTemporal.err = temporalenv.StartShared() })
+	if e2eTemporal.err != nil {
+		t.Fatal(e2eTemporal.err)
+	}
+	return e2eTemporal.server
 }
 
 // scrmCmd prepares the test binary to run as `scrm args...` with env.

@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,29 +16,18 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/worker"
 	"github.com/wabascrm/scrm/worker/testenv"
-	"github.com/wabascrm/scrm/worker/testenv/temporalenv"
 	"github.com/wabascrm/scrm/workflows"
 )
 
 // A workflow and its activity run end to end on a real Temporal server
-// (temporaltest), a real worker and a real PostgreSQL.
+// (temporaltest), the production worker role and a real PostgreSQL.
 func TestProbeWorkflowEndToEnd(t *testing.T) {
-	db := testenv.NewDB(t)
-	ts := temporalenv.New(t)
+	st := startStack(t, time.Hour)
+	db := st.db
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	w := &worker.Worker{
-		Client:     ts.Client(),
-		TaskQueue:  "probe-e2e",
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Activities: worker.Activities{Probe: &activities.Probe{Store: models.ProbeStore{DB: db.Gorm}, Identity: "test-worker"}},
-	}
-	wctx, stopWorker := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-
-	run, err := ts.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ProbeWorkflowID("e2e"), TaskQueue: "probe-e2e"},
+	run, err := st.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ProbeWorkflowID("e2e"), TaskQueue: st.cfg.TemporalTaskQueue},
 		workflows.ProbeWorkflow, activities.ProbeInput{Key: "e2e"})
 	if err != nil {
 		t.Fatal(err)
@@ -47,19 +36,21 @@ func TestProbeWorkflowEndToEnd(t *testing.T) {
 	if err := run.Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Worker != "test-worker" || res.ProbeID == 0 {
-		t.Fatalf("result %+v", res)
+	// The worker role names itself host@pid.
+	host, _ := os.Hostname()
+	if want := fmt.Sprintf("%s@%d", host, os.Getpid()); res.Worker != want || res.ProbeID == 0 {
+		t.Fatalf("result %+v, want worker %s", res, want)
 	}
 	if n, _ := (models.ProbeStore{DB: db.Gorm}).Count(ctx, "e2e"); n != 1 {
 		t.Fatalf("probe rows %d", n)
 	}
-	stopWorker()
-	if err := <-done; err != nil {
-		t.Fatalf("worker stop: %v", err)
+	st.stopWorker()
+	if <-st.workerDone; st.workerErr != nil {
+		t.Fatalf("worker stop: %v", st.workerErr)
 	}
 
 	// The project's search attributes are registered, and registering again is a no-op.
-	resp, err := ts.Client().OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ts.GetDefaultNamespace()})
+	resp, err := st.temporal.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: st.cfg.TemporalNamespace})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +59,7 @@ func TestProbeWorkflowEndToEnd(t *testing.T) {
 			t.Errorf("search attribute %s not registered", name)
 		}
 	}
-	added, err := worker.RegisterSearchAttributes(ctx, ts.Client(), ts.GetDefaultNamespace())
+	added, err := worker.RegisterSearchAttributes(ctx, st.temporal, st.cfg.TemporalNamespace)
 	if err != nil || len(added) != 0 {
 		t.Fatalf("second registration: added=%v err=%v", added, err)
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,7 +36,46 @@ import (
 	"github.com/wabascrm/scrm/workflows"
 )
 
-// infra is the set of live connections a role holds.
+// Every long-running role is a struct: its configuration in, Run(ctx) out.
+// The cobra commands only load the configuration and call Run; scrm dev and
+// the end-to-end tests start the very same structs, so a test can never run
+// a product wired differently from production. The few things a test sets
+// differently are explicit fields (Options, Listener, Conns), each zero in
+// production.
+
+// Options are the seams of a process that are not user configuration. The
+// zero value is production.
+type Options struct {
+	// Logger receives the role's logs (nil: JSON on stderr at cfg.LogLevel).
+	Logger *slog.Logger
+	// Tuning shortens the workflows' built-in timings (tests watch a case
+	// expire in seconds); zero keeps the workflows' defaults.
+	Tuning Tuning
+}
+
+// Tuning holds workflow timings that are constants of the product, not
+// settings an operator should change; only tests set them.
+type Tuning struct {
+	// Cases are the CaseWorkflow timings (assignment expiry, follow-up, retry).
+	Cases workflows.CaseConfig
+	// CampaignPageSize is the audience page of a CampaignWorkflow (500 when zero).
+	CampaignPageSize int
+	// SenderDrainFor bounds one dispatch drain of a SenderWorkflow (30 s when zero).
+	SenderDrainFor time.Duration
+	// WindowSignalEvery is the period of the window-signal drainer (2 s when zero).
+	WindowSignalEvery time.Duration
+}
+
+func (o Options) logger(cfg config.Config, role string) *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger.With("role", role)
+	}
+	return newLogger(cfg.LogLevel).With("role", role)
+}
+
+// infra is the set of live connections a process holds. A `scrm <role>`
+// process opens its own; scrm dev and the e2e tests open one and hand it to
+// every role they run (Conns on the role structs), as one process would.
 type infra struct {
 	cfg      config.Config
 	log      *slog.Logger
@@ -52,12 +93,22 @@ type infra struct {
 	rtPresence realtime.PresenceSink
 	// pub publishes committed events to the realtime fanout (api, worker).
 	pub *realtime.AMQPPublisher
-	// reg is the role's metrics registry (the Temporal client's metrics and
-	// scrm_dependency_up are on it); the realtime gateway keeps its own.
+	// reg is the process's metrics registry (the Temporal client's metrics,
+	// scrm_dependency_up, the worker's store and send metrics are on it);
+	// the realtime gateway keeps its own.
 	reg *prometheus.Registry
+
+	// The worker's collectors go on reg once per process: a worker that is
+	// stopped and started again in the same process (the e2e tests' crash
+	// drill) reuses them instead of registering twice.
+	workerMetricsOnce sync.Once
+	sendMetrics       *waba.SendMetrics
 }
 
 type needs struct{ db, amqp, temporal bool }
+
+// needsAll is what the api and worker roles (and dev, and the e2e stack) need.
+func needsAll() needs { return needs{db: true, amqp: true, temporal: true} }
 
 // connect opens what the role needs, failing with one clear line each.
 func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) (*infra, error) {
@@ -69,7 +120,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		}
 	}
 	if in.db != nil && cfg.JWTSecret != "" {
-		tokens, err := identity.NewTokens(in.db, cfg.JWTSecret, identity.Hasher{})
+		tokens, err := identity.NewTokens(in.db, cfg.JWTSecret, passwordHasher(cfg))
 		if err != nil {
 			in.close()
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
@@ -92,6 +143,19 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 	}
 	in.reg.MustRegister(worker.DependencyCollector{Checks: in.dependencyChecks()})
 	return in, nil
+}
+
+// useOrConnect returns shared when set (and a no-op release), else opens
+// the role's own connections and a func closing them.
+func useOrConnect(ctx context.Context, shared *infra, cfg config.Config, log *slog.Logger, n needs) (*infra, func(), error) {
+	if shared != nil {
+		return shared, func() {}, nil
+	}
+	in, err := connect(ctx, cfg, log, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, in.close, nil
 }
 
 func (in *infra) dependencyChecks() []worker.Check {
@@ -156,40 +220,14 @@ func (in *infra) checks() []api.Check {
 	return cs
 }
 
-func newRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return reg
-}
-
-// apiRole builds the api server on live infra.
-func apiRole(in *infra) *api.Server {
-	return api.New(apiDeps(in))
-}
-
-// conversationSignaler starts and signals ConversationWorkflows.
-func (in *infra) conversationSignaler() worker.ConversationSignaler {
-	return worker.ConversationSignaler{
-		Client:    in.temporal,
-		TaskQueue: in.cfg.TemporalTaskQueue,
-		Config: workflows.ConversationConfig{
-			Window:           in.cfg.WindowLength,
-			ClosingWarning:   in.cfg.WindowClosingWarning,
-			AutoResolveAfter: in.cfg.ConversationAutoResolve,
-		},
-	}
-}
-
-// senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
-func (in *infra) senderWorkflows() worker.SenderWorkflows {
-	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue, Draining: dispatch.DispatchStore{DB: in.db},
-		Input: workflows.SenderInput{Recheck: in.cfg.SenderRecheck, OnPause: in.cfg.SenderOnPause}}
-}
-
-// caseWorkflows starts CaseWorkflows, sends them updates and runs
-// redistributions.
-func (in *infra) caseWorkflows() worker.CaseWorkflows {
-	return worker.CaseWorkflows{Client: in.temporal, TaskQueue: in.cfg.TemporalTaskQueue}
+// workerMetrics registers the worker's collectors on the process registry
+// (once) and returns the Cloud API send metrics.
+func (in *infra) workerMetrics() *waba.SendMetrics {
+	in.workerMetricsOnce.Do(func() {
+		in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
+		in.sendMetrics = waba.NewSendMetrics(in.reg)
+	})
+	return in.sendMetrics
 }
 
 func (in *infra) eventPublisher() models.EventPublisher {
@@ -199,53 +237,149 @@ func (in *infra) eventPublisher() models.EventPublisher {
 	return in.pub
 }
 
-// workerRole builds the Temporal worker with every activity's dependencies,
-// plus the drainer that re-signals window openings the api could not deliver.
-func workerRole(in *infra) *worker.Worker {
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// conversationSignaler starts and signals ConversationWorkflows.
+func conversationSignaler(in *infra, cfg config.Config) worker.ConversationSignaler {
+	return worker.ConversationSignaler{
+		Client:    in.temporal,
+		TaskQueue: cfg.TemporalTaskQueue,
+		Config: workflows.ConversationConfig{
+			Window:           cfg.WindowLength,
+			ClosingWarning:   cfg.WindowClosingWarning,
+			AutoResolveAfter: cfg.ConversationAutoResolve,
+		},
+	}
+}
+
+// senderWorkflows wakes (and starts) the numbers' SenderWorkflows.
+func senderWorkflows(in *infra, cfg config.Config, t Tuning) worker.SenderWorkflows {
+	return worker.SenderWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Draining: dispatch.DispatchStore{DB: in.db},
+		Input: workflows.SenderInput{Recheck: cfg.SenderRecheck, OnPause: cfg.SenderOnPause, DrainFor: t.SenderDrainFor}}
+}
+
+// caseWorkflows starts CaseWorkflows, sends them updates and runs
+// redistributions.
+func caseWorkflows(in *infra, cfg config.Config, t Tuning) worker.CaseWorkflows {
+	return worker.CaseWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Config: t.Cases}
+}
+
+// campaignWorkflows starts and signals CampaignWorkflows.
+func campaignWorkflows(in *infra, cfg config.Config, t Tuning) worker.CampaignWorkflows {
+	return worker.CampaignWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, PageSize: t.CampaignPageSize}
+}
+
+// APIRole is `scrm api`: the REST API, web UI and webhook receiver.
+type APIRole struct {
+	Cfg  config.Config
+	Opts Options
+	// Listener, when set, is served instead of listening on Cfg.HTTPAddr
+	// (tests bind 127.0.0.1:0 first so they know the address).
+	Listener net.Listener
+	// Conns are connections shared with the other roles of this process
+	// (scrm dev, the e2e stack), opened from the same configuration; nil:
+	// Run opens its own and closes them when it returns.
+	Conns *infra
+}
+
+// Run serves until ctx is done.
+func (r APIRole) Run(ctx context.Context) error {
+	log := r.Opts.logger(r.Cfg, "api")
+	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, needsAll())
+	if err != nil {
+		return err
+	}
+	defer release()
+	srv := newAPIServer(in, r.Cfg, r.Opts.Tuning, log)
+	if r.Listener != nil {
+		return srv.Serve(ctx, r.Listener)
+	}
+	return srv.Run(ctx, r.Cfg.HTTPAddr)
+}
+
+// WorkerRole is `scrm worker`: the Temporal worker with every activity's
+// dependencies, plus the drainer that re-signals window openings the api
+// could not deliver.
+type WorkerRole struct {
+	Cfg  config.Config
+	Opts Options
+	// Conns as on APIRole. A worker on shared connections leaves /metrics
+	// to the api of its process, which serves the same registry; a worker
+	// process of its own serves /metrics and /healthz on Cfg.HTTPAddr.
+	Conns *infra
+}
+
+// Run serves the task queue until ctx is done. It may be called again
+// after it returned: the e2e tests stop and restart the worker mid-run as
+// a crash would.
+func (r WorkerRole) Run(ctx context.Context) error {
+	log := r.Opts.logger(r.Cfg, "worker")
+	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, needsAll())
+	if err != nil {
+		return err
+	}
+	defer release()
+	w := newWorker(in, r.Cfg, r.Opts.Tuning, log)
+	if r.Conns != nil {
+		return w.Run(ctx)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return worker.ServeMetrics(gctx, r.Cfg.HTTPAddr, in.reg, log) })
+	g.Go(func() error { return w.Run(gctx) })
+	return g.Wait()
+}
+
+// newWorker builds the Temporal worker on live connections.
+func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker.Worker {
 	host, _ := os.Hostname()
-	ib := inbox.ConversationStore{DB: in.db, Events: models.EventStore{DB: in.db}, Window: in.cfg.WindowLength}
-	cases := cases.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: in.log}
-	cloudAPI := waba.NewClient(in.cfg.WABABaseURL, in.cfg.WABAAPIVersion, in.cfg.WABAAccessToken, nil)
-	in.reg.MustRegister(worker.StoreCollector{DB: in.db, Log: in.log})
-	metered := waba.MeteredSender{Next: cloudAPI, Metrics: waba.NewSendMetrics(in.reg)}
+	ib := inbox.ConversationStore{DB: in.db, Events: models.EventStore{DB: in.db}, Window: cfg.WindowLength}
+	cases := cases.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: log}
+	cloudAPI := waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil)
+	metered := waba.MeteredSender{Next: cloudAPI, Metrics: in.workerMetrics()}
 	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
 	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
-		Events: in.eventPublisher(), Log: in.log, Pacer: dispatch}
-	warmup, _ := in.cfg.WarmupSchedule() // checked by Validate
-	senders := in.senderWorkflows()
+		Events: in.eventPublisher(), Log: log, Pacer: dispatch}
+	warmup, _ := cfg.WarmupSchedule() // checked by Validate
+	senders := senderWorkflows(in, cfg, t)
+	caseWFs := caseWorkflows(in, cfg, t)
 	return &worker.Worker{
 		Client:    in.temporal,
-		TaskQueue: in.cfg.TemporalTaskQueue,
-		Logger:    in.log,
+		TaskQueue: cfg.TemporalTaskQueue,
+		Logger:    log,
 		Activities: worker.Activities{
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
 			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: in.log},
+				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},
-			CaseBulk: &activities.CaseBulk{Store: cases, Cases: in.caseWorkflows()},
+			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
 			Intake: &activities.Intake{
 				Store:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
-				Events: in.eventPublisher(), Log: in.log,
+				Events: in.eventPublisher(), Log: log,
 			},
 			IntakeCases: &activities.IntakeCases{
 				Intake:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
 				Cases:   cases,
-				Starter: in.caseWorkflows(),
+				Starter: caseWFs,
 			},
 			TemplateSync: &activities.TemplateSync{Store: templates.TemplateStore{DB: in.db}, API: cloudAPI},
 			Campaign: &activities.Campaign{Store: campaigns.CampaignStore{DB: in.db}, Sender: sender, Waker: senders,
-				Events: in.eventPublisher(), Log: in.log},
+				Events: in.eventPublisher(), Log: log},
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
-				Waker: senders, Warmup: warmup, Log: in.log},
+				Waker: senders, Warmup: warmup, Log: log},
 		},
 		Background: []func(context.Context) error{
-			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: in.conversationSignaler(), Logger: in.log}.Run,
+			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
+				Every: t.WindowSignalEvery, Logger: log}.Run,
 			func(ctx context.Context) error {
-				return worker.EnsureTemplateSync(ctx, in.temporal, in.cfg.TemporalTaskQueue, in.cfg.TemplateSyncEvery)
+				return worker.EnsureTemplateSync(ctx, in.temporal, cfg.TemporalTaskQueue, cfg.TemplateSyncEvery)
 			},
 		},
 	}
@@ -259,10 +393,26 @@ func newEventPublisher(cfg config.Config, role string) *realtime.AMQPPublisher {
 	return realtime.NewAMQPPublisher(cfg.AMQPURL, cfg.AMQPExchange, fmt.Sprintf("%s-%s-%d", role, host, os.Getpid()))
 }
 
-// realtimeRole builds the websocket gateway: its own fanout subscription,
-// the events table for resync, and a publisher for presence events. The
-// returned close func releases the publisher.
-func realtimeRole(in *infra) (*realtime.Server, func()) {
+// RealtimeRole is `scrm realtime`: the websocket gateway with its own
+// fanout subscription, the events table for resync, and a publisher for
+// presence events.
+type RealtimeRole struct {
+	Cfg  config.Config
+	Opts Options
+	// Listener, when set, is served instead of listening on Cfg.RealtimeAddr.
+	Listener net.Listener
+	// Conns as on APIRole.
+	Conns *infra
+}
+
+// Run serves until ctx is done, then drains.
+func (r RealtimeRole) Run(ctx context.Context) error {
+	log := r.Opts.logger(r.Cfg, "realtime")
+	in, release, err := useOrConnect(ctx, r.Conns, r.Cfg, log, needs{db: true, amqp: true})
+	if err != nil {
+		return err
+	}
+	defer release()
 	var checks []realtime.Check
 	for _, c := range in.checks() {
 		checks = append(checks, realtime.Check{Name: c.Name, Fn: c.Fn})
@@ -271,35 +421,38 @@ func realtimeRole(in *infra) (*realtime.Server, func()) {
 	reg.MustRegister(worker.DependencyCollector{Checks: in.dependencyChecks()})
 	host, _ := os.Hostname()
 	pod := fmt.Sprintf("%s-%d", host, os.Getpid())
-	pub := newEventPublisher(in.cfg, "realtime")
+	pub := newEventPublisher(r.Cfg, "realtime")
+	defer func() { _ = pub.Close() }()
 	srv := realtime.New(realtime.Deps{
-		Logger:          in.log,
+		Logger:          log,
 		Ready:           checks,
 		Metrics:         promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Registerer:      reg,
-		ShutdownTimeout: in.cfg.ShutdownTimeout,
+		ShutdownTimeout: r.Cfg.ShutdownTimeout,
 		Auth:            in.rtAuth,
 		Events:          models.EventStore{DB: in.db},
 		Feed: &realtime.AMQPConsumer{
-			URL:      in.cfg.AMQPURL,
-			Exchange: in.cfg.AMQPExchange,
+			URL:      r.Cfg.AMQPURL,
+			Exchange: r.Cfg.AMQPExchange,
 			Name:     pod,
-			Logger:   in.log,
+			Logger:   log,
 			Prefetch: 1000,
 		},
 		Publisher: pub,
 		Presence:  in.rtPresence,
 	})
 	if in.rtAuth == nil {
-		in.log.Warn("realtime: no authenticator configured; every websocket is refused")
+		log.Warn("realtime: no authenticator configured; every websocket is refused")
 	}
-	return srv, func() { _ = pub.Close() }
+	if r.Listener != nil {
+		return srv.Serve(ctx, r.Listener)
+	}
+	return srv.Run(ctx, r.Cfg.RealtimeAddr)
 }
 
-// roleCmd is the shape every long-running role shares: load and check the
-// configuration, open what the role needs (one clear line on failure), run
-// until SIGINT/SIGTERM, then release everything.
-func roleCmd(f *rootFlags, use, short string, check func(config.Config) error, n needs, run func(ctx context.Context, in *infra) error) *cobra.Command {
+// roleCmd is the shape every long-running role command shares: load and
+// check the configuration, then run the role until SIGINT/SIGTERM.
+func roleCmd(f *rootFlags, use, short string, check func(config.Config) error, run func(ctx context.Context, cfg config.Config) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -311,32 +464,19 @@ func roleCmd(f *rootFlags, use, short string, check func(config.Config) error, n
 			if err := check(cfg); err != nil {
 				return err
 			}
-			in, err := connect(cmd.Context(), cfg, newLogger(cfg.LogLevel).With("role", use), n)
-			if err != nil {
-				return err
-			}
-			defer in.close()
-			return run(cmd.Context(), in)
+			return run(cmd.Context(), cfg)
 		},
 	}
 }
 
 func newAPICmd(f *rootFlags) *cobra.Command {
 	return roleCmd(f, "api", "serve the REST API, web UI and WhatsApp webhook receiver", config.Config.RequireSecrets,
-		needs{db: true, amqp: true, temporal: true},
-		func(ctx context.Context, in *infra) error { return apiRole(in).Run(ctx, in.cfg.HTTPAddr) })
+		func(ctx context.Context, cfg config.Config) error { return APIRole{Cfg: cfg}.Run(ctx) })
 }
 
 func newWorkerCmd(f *rootFlags) *cobra.Command {
 	return roleCmd(f, "worker", "run the Temporal worker (all workflows and activities)", config.Config.RequireSecrets,
-		needs{db: true, amqp: true, temporal: true},
-		func(ctx context.Context, in *infra) error {
-			// The worker serves only /metrics and /healthz, on http_addr.
-			g, gctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return worker.ServeMetrics(gctx, in.cfg.HTTPAddr, in.reg, in.log) })
-			g.Go(func() error { return workerRole(in).Run(gctx) })
-			return g.Wait()
-		})
+		func(ctx context.Context, cfg config.Config) error { return WorkerRole{Cfg: cfg}.Run(ctx) })
 }
 
 func newRealtimeCmd(f *rootFlags) *cobra.Command {
@@ -346,12 +486,8 @@ func newRealtimeCmd(f *rootFlags) *cobra.Command {
 		}
 		return nil
 	}
-	return roleCmd(f, "realtime", "serve agent websockets fed by the RabbitMQ fanout", needJWT, needs{db: true, amqp: true},
-		func(ctx context.Context, in *infra) error {
-			srv, closeRT := realtimeRole(in)
-			defer closeRT()
-			return srv.Run(ctx, in.cfg.RealtimeAddr)
-		})
+	return roleCmd(f, "realtime", "serve agent websockets fed by the RabbitMQ fanout", needJWT,
+		func(ctx context.Context, cfg config.Config) error { return RealtimeRole{Cfg: cfg}.Run(ctx) })
 }
 
 func clientStartOptions(id, taskQueue string) client.StartWorkflowOptions {

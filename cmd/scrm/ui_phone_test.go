@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -16,13 +15,11 @@ func TestWebUICustomerPhone(t *testing.T) {
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
-	phone := httptest.NewServer(st.sim.Handler())
-	t.Cleanup(phone.Close)
 
 	b := newBrowser(t, 60*time.Second)
 	b.run("customer writes",
 		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(phone.URL+"/sim/phone"),
+		chromedp.Navigate(st.simURL+"/sim/phone"),
 		waitJS("business numbers", `document.querySelector('#biz option')?.value === '`+e2ePNID+`'`, 5*time.Second),
 		setValue("#me", "6281299990001"),
 		setValue("#name", "Wulan Sari"),

@@ -1,13 +1,77 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/waba/sim"
 )
+
+// WABASimRole is `scrm wabasim`: the WhatsApp Cloud API simulator. scrm dev
+// and the e2e tests run it too; they read the simulator (what the product
+// sent) through Sim.
+type WABASimRole struct {
+	Cfg config.Config
+	// Addr is where to listen (default Cfg.WABASimAddr); Listener, when
+	// set, is served instead.
+	Addr     string
+	Listener net.Listener
+	// Out, when set, receives the one-line start notice.
+	Out io.Writer
+	// Sim is the simulator Run serves.
+	Sim *sim.Sim
+	// webhookURL is what the notice reports.
+	webhookURL string
+}
+
+// NewWABASim builds the simulator. Empty o.WebhookURL, o.AppSecret and
+// o.AccessToken come from cfg (the api's webhook receiver, the app secret
+// and the Cloud API token); a simulator without an app secret cannot sign.
+func NewWABASim(cfg config.Config, opts Options, o sim.Options) (*WABASimRole, error) {
+	if o.WebhookURL == "" {
+		o.WebhookURL = "http://" + cfg.HTTPAddr + "/webhooks/whatsapp"
+	}
+	if o.AppSecret == "" {
+		o.AppSecret = cfg.WABAAppSecret
+	}
+	if o.AppSecret == "" {
+		return nil, errors.New("wabasim needs --app-secret or SCRM_WABA_APP_SECRET to sign webhooks")
+	}
+	if o.AccessToken == "" {
+		o.AccessToken = cfg.WABAAccessToken
+	}
+	if o.Logger == nil {
+		o.Logger = opts.logger(cfg, "wabasim")
+	}
+	return &WABASimRole{Cfg: cfg, Sim: sim.New(o), webhookURL: o.WebhookURL}, nil
+}
+
+// Run serves until ctx is done, then stops webhook delivery.
+func (r *WABASimRole) Run(ctx context.Context) error {
+	ln := r.Listener
+	if ln == nil {
+		addr := r.Addr
+		if addr == "" {
+			addr = r.Cfg.WABASimAddr
+		}
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			r.Sim.Close()
+			return fmt.Errorf("wabasim cannot listen on %s: %w", addr, err)
+		}
+	}
+	if r.Out != nil {
+		fmt.Fprintf(r.Out, "wabasim on http://%s -> webhooks to %s\n", ln.Addr(), r.webhookURL)
+	}
+	return r.Sim.Serve(ctx, ln)
+}
 
 func newWABASimCmd(f *rootFlags) *cobra.Command {
 	var (
@@ -26,25 +90,9 @@ func newWABASimCmd(f *rootFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if addr == "" {
-				addr = cfg.WABASimAddr
-			}
-			if webhookURL == "" {
-				webhookURL = "http://" + cfg.HTTPAddr + "/webhooks/whatsapp"
-			}
-			if appSecret == "" {
-				appSecret = cfg.WABAAppSecret
-			}
-			if appSecret == "" {
-				return fmt.Errorf("wabasim needs --app-secret or SCRM_WABA_APP_SECRET to sign webhooks")
-			}
-			if token == "" {
-				token = cfg.WABAAccessToken
-			}
 			o := sim.Options{AppSecret: appSecret, WebhookURL: webhookURL, AccessToken: token, Seed: seed,
 				SentDelay: sent, DeliveredDelay: delivered, ReadDelay: read, TemplateReviewDelay: review,
-				Loss: loss, Duplicate: dup, Reorder: reorder, NotOnWhatsApp: notOnWA,
-				Logger: newLogger(cfg.LogLevel).With("role", "wabasim")}
+				Loss: loss, Duplicate: dup, Reorder: reorder, NotOnWhatsApp: notOnWA}
 			if mps > 0 {
 				o.Numbers = []sim.Number{{PhoneNumberID: "100000000000001", Display: "+62 21 5000 0001", WABAID: "200000000000001", PortfolioID: "300000000000001", ThroughputMPS: mps}}
 			}
@@ -52,8 +100,12 @@ func newWABASimCmd(f *rootFlags) *cobra.Command {
 				o.Persona = &sim.Persona{ReplyRate: replyRate, Delay: 500 * time.Millisecond, PressButton: true,
 					Texts: []string{"Baik, terima kasih 🙏", "Nanti saya bayar ya kak", "Bisa dicicil?"}}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wabasim on http://%s -> webhooks to %s\n", addr, webhookURL)
-			return sim.New(o).Run(cmd.Context(), addr)
+			r, err := NewWABASim(cfg, Options{}, o)
+			if err != nil {
+				return err
+			}
+			r.Addr, r.Out = addr, cmd.OutOrStdout()
+			return r.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()

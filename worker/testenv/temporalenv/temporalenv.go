@@ -8,13 +8,17 @@ package temporalenv
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/wabascrm/scrm/worker"
+	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 // Server is a running test Temporal server.
@@ -45,3 +49,62 @@ func New(tb testing.TB) *Server {
 
 // Client returns the default client of the test namespace.
 func (s *Server) Client() client.Client { return s.GetDefaultClient() }
+
+// Shared is one Temporal server for a whole test binary (start it in
+// TestMain): starting a server costs seconds and hundreds of MB, so the
+// tests of a binary share it and isolate themselves by namespace instead
+// (workflow IDs such as case:1 repeat across tests whose databases all
+// start at id 1, so a shared namespace would mix their workflows).
+type Shared struct {
+	ts *temporaltest.TestServer
+	// admin is a client of the server's own namespace, for namespace and
+	// search attribute registration.
+	admin client.Client
+}
+
+// StartShared starts the server; Stop it when the tests are done.
+func StartShared() (s *Shared, err error) {
+	defer func() {
+		// temporaltest panics on start failures when it has no *testing.T.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("temporalenv: start shared server: %v", r)
+		}
+	}()
+	ts := temporaltest.NewServer()
+	return &Shared{ts: ts, admin: ts.GetDefaultClient()}, nil
+}
+
+// Stop shuts the server down.
+func (s *Shared) Stop() { s.ts.Stop() }
+
+// HostPort is the server's frontend address.
+func (s *Shared) HostPort() string { return s.ts.GetFrontendHostPort() }
+
+// Namespace registers a fresh namespace with the project's search
+// attributes and returns its name. Namespaces are not deleted: the server
+// is in memory and goes away with the test binary.
+func (s *Shared) Namespace(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ns := testenv.UniqueName("scrm-t-")
+	_, err := s.admin.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace:                        ns,
+		WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour),
+	})
+	if err != nil {
+		tb.Fatalf("temporalenv: register namespace %s: %v", ns, err)
+	}
+	// The frontend learns of a new namespace through its registry; retry
+	// until it answers for it.
+	for {
+		_, err = worker.RegisterSearchAttributes(ctx, s.admin, ns)
+		if err == nil {
+			return ns
+		}
+		if ctx.Err() != nil {
+			tb.Fatalf("temporalenv: namespace %s: %v", ns, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
