@@ -50,7 +50,7 @@ func rules() map[string][]string {
 		"realtime":                   kernel,
 		"worker/devtemporal":         nil,
 		"worker/testenv":             {"models", "models/migrations", "models/identity"}, // identity: the tests' cheap password hasher
-		"worker/testenv/temporalenv": {"worker"},
+		"worker/testenv/temporalenv": {"worker", "worker/testenv"},
 		"deploy":                     nil,
 		"docs":                       nil,
 	}
