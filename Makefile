@@ -34,10 +34,13 @@ drills: services
 	$(GO) run ./bench/drills $(DRILLS_FLAGS)
 
 # lint first: it is quick next to the tests and its go vet is the one vet run.
+# The end-to-end tests that may run side by side (own database, Temporal
+# namespace, exchange and ports; no second-level timing) run 4 at a time:
+# they mostly wait on pacing and timers, not on the 2 cores.
 test: services lint
 	@bash scripts/ensure-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m $(LIGHT)
-	$(GO) test -count=1 -timeout 30m $(HEAVY)
+	$(GO) test -count=1 -timeout 30m -parallel 4 $(HEAVY)
 
 # Linters are pinned module versions run with `go run` (fetched through the
 # module proxy once, then cached); a tool that cannot be fetched or built

@@ -255,6 +255,7 @@ func (st *stack) checkExactlyOnce(cs campaignSeed, campaignID int64, firstContac
 // TestCampaignEndToEnd: 1,000 recipients over 3 senders through the real
 // stack, then a second campaign that survives a worker restart mid-run.
 func TestCampaignEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
@@ -422,6 +423,7 @@ func TestCampaignEndToEnd(t *testing.T) {
 // the worker stopped and replaced twice mid-run: exactly one template per
 // recipient at the simulator, no second over a number's 80/s.
 func TestCampaign10kSurvivesWorkerRestarts(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
@@ -445,6 +447,7 @@ func TestCampaign10kSurvivesWorkerRestarts(t *testing.T) {
 // failed" once the limit is raised; a recipient not on WhatsApp is not
 // retried; nobody gets two templates.
 func TestCampaignRetryFailed(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}

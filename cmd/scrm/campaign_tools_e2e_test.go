@@ -14,6 +14,7 @@ import (
 // A campaign test send goes through the inbox path to the (simulated) Cloud
 // API exactly once: real PostgreSQL, Temporal ConversationWorkflow, sim.
 func TestCampaignTestSendEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}

@@ -19,6 +19,7 @@ import (
 // reassigned to the other agent -> closed as paid. Visible in the case
 // history and in the workflow's query.
 func TestCaseLifecycleEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, 24*time.Hour)
 	seed := st.seedInbox()
 	ctx := context.Background()
@@ -105,6 +106,7 @@ func waitCase(t *testing.T, st *stack, token string, id int64, what string, ok f
 // An external intake batch through real Temporal, with the worker killed
 // and replaced while it runs: every row is processed once, nothing lost.
 func TestIntakeSurvivesWorkerRestart(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, 24*time.Hour)
 	seed := st.seedInbox()
 	const n = 10_000
@@ -165,6 +167,7 @@ func TestIntakeSurvivesWorkerRestart(t *testing.T) {
 // Intake rows with case fields become pooled cases with running workflows
 // that assign them by the team's strategy; bad case rows are row errors.
 func TestIntakeCreatesCases(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, 24*time.Hour)
 	seed := st.seedInbox()
 	rows := []map[string]any{

@@ -22,6 +22,7 @@ import (
 // A workflow and its activity run end to end on a real Temporal server
 // (temporaltest), the production worker role and a real PostgreSQL.
 func TestProbeWorkflowEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	db := st.db
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -75,6 +75,7 @@ func setValue(sel, value string) chromedp.Action {
 // out), sees the audience preview the API computed, launches it and
 // watches the progress page until it completes with 12 sent.
 func TestWebUICampaignWizard(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
@@ -289,6 +290,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 // per-row report (new, duplicate within the file, invalid number) without
 // writing anything, and the import then creates the contacts.
 func TestWebUIImportWizard(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	st.seedInbox()
 	db := st.db.Gorm
@@ -393,6 +395,7 @@ func TestWebUIImportWizard(t *testing.T) {
 // attribute, a template refused by the API's validation and then created
 // with its live preview, and the case pool where a case is assigned.
 func TestWebUIAdminPages(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm

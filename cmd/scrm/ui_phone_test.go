@@ -12,6 +12,7 @@ import (
 // types as a customer, the message reaches the inbox through the signed
 // webhook, and the agent's reply appears on the phone.
 func TestWebUICustomerPhone(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm

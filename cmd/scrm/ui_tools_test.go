@@ -16,6 +16,7 @@ import (
 // state filter, a test send that reaches the simulator, duplicating into a
 // new draft, and the template's 30-day stats.
 func TestWebUICampaignTools(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
