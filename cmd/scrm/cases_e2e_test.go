@@ -19,7 +19,8 @@ import (
 // reassigned to the other agent -> closed as paid. Visible in the case
 // history and in the workflow's query.
 func TestCaseLifecycleEndToEnd(t *testing.T) {
-	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
+	// Not parallel: it relies on the tests' 4 s case assignment expiry, which
+	// a loaded machine can outrun between two steps.
 	st := startStack(t, 24*time.Hour)
 	seed := st.seedInbox()
 	ctx := context.Background()
@@ -167,7 +168,8 @@ func TestIntakeSurvivesWorkerRestart(t *testing.T) {
 // Intake rows with case fields become pooled cases with running workflows
 // that assign them by the team's strategy; bad case rows are row errors.
 func TestIntakeCreatesCases(t *testing.T) {
-	t.Parallel() // own database, namespace, exchange and ports: safe beside the others
+	// Not parallel: it relies on the tests' 4 s case assignment expiry, which
+	// a loaded machine can outrun between two steps.
 	st := startStack(t, 24*time.Hour)
 	seed := st.seedInbox()
 	rows := []map[string]any{

@@ -1,0 +1,58 @@
+package api
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/cases"
+	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/dispatch"
+	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/senders"
+	"github.com/wabascrm/scrm/models/templates"
+)
+
+// StoreConfig is the part of the configuration the api's stores carry.
+type StoreConfig struct {
+	// Window is the customer-service window (24h when zero).
+	Window time.Duration
+	// CampaignHolidays join every new campaign's quiet hours.
+	CampaignHolidays []string
+	// CampaignReplyWindow: a reply within it counts for the campaign (3 days when zero).
+	CampaignReplyWindow time.Duration
+	// Hasher hashes passwords set through the API (zero value: production cost).
+	Hasher identity.Hasher
+}
+
+// NewStores builds the stores the api's handlers call, all on one database;
+// pub (may be nil) receives events after commit. cmd/scrm and the api's own
+// tests both build them here, so they cannot be put together differently.
+func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c StoreConfig) *Stores {
+	if db == nil {
+		return nil // data routes answer 503
+	}
+	events := models.EventStore{DB: db}
+	return &Stores{
+		Agents:        identity.AgentStore{DB: db, Events: pub, Log: log, Hasher: c.Hasher},
+		Roles:         identity.RoleStore{DB: db},
+		Teams:         identity.TeamStore{DB: db},
+		Audit:         identity.AuditStore{DB: db},
+		Senders:       senders.SenderStore{DB: db},
+		Dispatch:      dispatch.DispatchStore{DB: db},
+		Templates:     templates.TemplateStore{DB: db},
+		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window},
+		Canned:        inbox.CannedResponseStore{DB: db},
+		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window},
+		WindowSignals: inbox.WindowSignalStore{DB: db},
+		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
+		Contacts:      contacts.ContactStore{DB: db},
+		Segments:      contacts.SegmentStore{DB: db},
+		Intake:        contacts.IntakeStore{DB: db, Events: events},
+		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
+	}
+}
