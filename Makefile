@@ -33,13 +33,21 @@ services:
 drills: services
 	$(GO) run ./bench/drills $(DRILLS_FLAGS)
 
-# lint first: it is quick next to the tests and its go vet is the one vet run.
-# The end-to-end tests that may run side by side (own database, Temporal
-# namespace, exchange and ports; no second-level timing) run 4 at a time:
-# they mostly wait on pacing and timers, not on the 2 cores.
-test: services lint
+# lint and the -race run of the light packages go side by side (the tests
+# mostly wait on PostgreSQL and timers, leaving a core for the linters), then
+# the end-to-end package. The end-to-end tests that may run side by side (own
+# database, Temporal namespace, exchange and ports; no window of a few seconds
+# or 4 s case expiry to outrun) run 4 at a time: they mostly wait on pacing
+# and timers, not on the 2 cores.
+test: services
 	@bash scripts/ensure-chromium.sh
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-light
+	@$(MAKE) --no-print-directory test-heavy
+
+test-light:
 	$(GO) test -race -count=1 -timeout 20m $(LIGHT)
+
+test-heavy:
 	$(GO) test -count=1 -timeout 30m -parallel 4 $(HEAVY)
 
 # Linters are pinned module versions run with `go run` (fetched through the
