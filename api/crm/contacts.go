@@ -3,7 +3,6 @@
 package crm
 
 import (
-	"encoding/csv"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -167,12 +166,7 @@ func (h handlers) export(c *gin.Context) {
 		httpx.WriteError(c, h.Log, err)
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="contacts.csv"`)
-	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write([]string{"id", "phone", "name", "tags", "opted_out", "owner_agent_id", "attributes", "created_at"})
-	n := 0
+	out := httpx.StartCSV(c, "contacts.csv", []string{"id", "phone", "name", "tags", "opted_out", "owner_agent_id", "attributes", "created_at"})
 	_, err = h.Contacts.Export(ctx, p, f, func(ct contacts.ContactRecord) error {
 		phone, owner := "", ""
 		if ct.PhoneE164 != nil {
@@ -181,18 +175,10 @@ func (h handlers) export(c *gin.Context) {
 		if ct.OwnerAgentID != nil {
 			owner = strconv.FormatInt(*ct.OwnerAgentID, 10)
 		}
-		if err := w.Write([]string{strconv.FormatInt(ct.ID, 10), phone, httpx.CSVSafe(ct.Name), httpx.CSVSafe(strings.Join(ct.Tags, ";")),
-			strconv.FormatBool(ct.OptedOut), owner, string(ct.Attributes), ct.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}); err != nil {
-			return err
-		}
-		if n++; n%1000 == 0 {
-			w.Flush()
-			c.Writer.Flush()
-		}
-		return w.Error()
+		return out.Row([]string{strconv.FormatInt(ct.ID, 10), phone, httpx.CSVSafe(ct.Name), httpx.CSVSafe(strings.Join(ct.Tags, ";")),
+			strconv.FormatBool(ct.OptedOut), owner, string(ct.Attributes), ct.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")})
 	})
-	w.Flush()
-	if err != nil {
+	if n, err := out.Close(err); err != nil {
 		// Headers are gone: all we can do is stop and log.
 		h.Log.ErrorContext(ctx, "contact export aborted", "err", err, "rows", n)
 	}

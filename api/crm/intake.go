@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -205,11 +204,8 @@ func (h handlers) report(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="intake-`+strconv.FormatInt(j.ID, 10)+`-report.csv"`)
-	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write([]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id"})
+	out := httpx.StartCSV(c, "intake-"+strconv.FormatInt(j.ID, 10)+"-report.csv",
+		[]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id"})
 	err = h.Imports.Store.ReportRows(ctx, j.ID, func(r contacts.IntakeRow) error {
 		var rec contacts.IntakeRecord
 		_ = json.Unmarshal(r.Raw, &rec)
@@ -223,13 +219,9 @@ func (h handlers) report(c *gin.Context) {
 		if r.ContactID != nil {
 			cid = strconv.FormatInt(*r.ContactID, 10)
 		}
-		if err := w.Write([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result, r.Reason, e164, cid}); err != nil {
-			return err
-		}
-		return w.Error()
+		return out.Row([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result, r.Reason, e164, cid})
 	})
-	w.Flush()
-	if err != nil {
-		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID)
+	if n, err := out.Close(err); err != nil {
+		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID, "rows", n)
 	}
 }

@@ -2,7 +2,6 @@ package outreach
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"maps"
 	"net/http"
@@ -68,27 +67,11 @@ func (h handlers) export(c *gin.Context) {
 		h.exportXLSX(c, camp, status, name)
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write(exportHeader())
-	n := 0
+	out := httpx.StartCSV(c, name, exportHeader())
 	_, err = h.Control.Store.EachRecipient(ctx, id, status, func(r campaigns.RecipientRow) error {
-		if err := w.Write(exportRow(r)); err != nil {
-			return err
-		}
-		if n++; n%1000 == 0 {
-			w.Flush()
-			c.Writer.Flush()
-		}
-		return w.Error()
+		return out.Row(exportRow(r))
 	})
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	if err != nil {
+	if n, err := out.Close(err); err != nil {
 		// Headers are gone: all we can do is stop and log.
 		h.Log.ErrorContext(ctx, "campaign export aborted", "err", err, "campaign", id, "rows", n)
 	}
