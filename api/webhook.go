@@ -99,9 +99,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		httpx.WriteError(c, h.log, models.FieldError(models.EUnauthorized, waba.SignatureHeader, "missing or wrong webhook signature"))
 		return
 	}
-	wh := h.intake
-	wh.Log = h.log.With("request_id", RequestID(c))
-	d, err := wh.Receive(c.Request.Context(), body, time.Now().UTC())
+	d, err := h.intake.Receive(c.Request.Context(), RequestID(c), body, time.Now().UTC())
 	result = d.Result
 	if err != nil {
 		httpx.WriteError(c, h.log, err)

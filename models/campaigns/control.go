@@ -139,13 +139,5 @@ func (cc CampaignControl) TestSend(ctx context.Context, p models.Principal, id i
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	models.PublishCommitted(pctx, cc.Publisher, cc.Log, "campaign test send", ts.Events...)
 	cancel()
-	// As in the inbox: a replay of a row still queued is signalled again
-	// (the workflow ignores a row already sent).
-	if ts.Created || ts.Message.Status == models.MsgQueued {
-		if err := cc.Conversations.Send(ctx, ts.Conversation, ts.Message.ID); err != nil {
-			return ts, &models.Error{Code: models.EUnavailable,
-				Message: "message stored but not handed to the sender yet; retry with the same Idempotency-Key", Err: err}
-		}
-	}
-	return ts, nil
+	return ts, inbox.HandOff(ctx, cc.Conversations, ts.Conversation, ts.Message, ts.Created)
 }

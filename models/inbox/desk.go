@@ -63,15 +63,23 @@ func (d Desk) Send(ctx context.Context, p models.Principal, convID int64, idemKe
 		return models.Message{}, false, err
 	}
 	d.publish(ctx, q.Events)
-	// Signal for new rows and for replays of rows still queued: the workflow
-	// ignores a row that was sent already, so a repeated signal is harmless.
-	if q.Created || q.Message.Status == models.MsgQueued {
-		if err := d.Conversations.Send(ctx, conv.Conversation, q.Message.ID); err != nil {
-			return q.Message, q.Created, &models.Error{Code: models.EUnavailable,
-				Message: "message stored but not handed to the sender yet; retry with the same Idempotency-Key", Err: err}
-		}
+	return q.Message, q.Created, HandOff(ctx, d.Conversations, conv.Conversation, q.Message, q.Created)
+}
+
+// HandOff gives a stored outbound row to its ConversationWorkflow, which
+// sends it in order, exactly once. New rows and replays of rows still
+// queued are signalled (the workflow ignores a row it sent already, so a
+// repeated signal is harmless); a failure says to retry with the same key.
+// Agents' sends and campaign test sends both end here.
+func HandOff(ctx context.Context, sig ConversationSignaler, conv models.Conversation, msg models.Message, created bool) error {
+	if !created && msg.Status != models.MsgQueued {
+		return nil
 	}
-	return q.Message, q.Created, nil
+	if err := sig.Send(ctx, conv, msg.ID); err != nil {
+		return &models.Error{Code: models.EUnavailable,
+			Message: "message stored but not handed to the sender yet; retry with the same Idempotency-Key", Err: err}
+	}
+	return nil
 }
 
 // Change applies an agent's action to a conversation and tells its workflow.

@@ -59,10 +59,13 @@ type Webhook struct {
 	Log           *slog.Logger
 }
 
-// Receive handles the raw body of a delivery whose signature was checked.
-// The error is EInvalid for a body that is no webhook envelope and
-// EUnavailable when it cannot be stored now (Meta redelivers later).
-func (w Webhook) Receive(ctx context.Context, body []byte, now time.Time) (Delivery, error) {
+// Receive handles the raw body of a delivery whose signature was checked;
+// requestID tags its log lines (taken only when there is something to log:
+// this is the hot path, no logger is built per delivery). The error is
+// EInvalid for a body that is no webhook envelope and EUnavailable when it
+// cannot be stored now (Meta redelivers later).
+func (w Webhook) Receive(ctx context.Context, requestID string, body []byte, now time.Time) (Delivery, error) {
+	lg := deliveryLog{w.Log, requestID}
 	d := Delivery{Result: DeliveryInvalid}
 	parsed, err := waba.ParseWebhook(body)
 	if err != nil {
@@ -70,7 +73,7 @@ func (w Webhook) Receive(ctx context.Context, body []byte, now time.Time) (Deliv
 	}
 	batch, warnings := BatchFromWebhook(parsed, now)
 	for _, warn := range append(parsed.Warnings, warnings...) {
-		w.Log.WarnContext(ctx, "webhook: ignored part of delivery", "reason", warn)
+		lg.warn(ctx, "webhook: ignored part of delivery", "reason", warn)
 	}
 	d.Messages, d.Statuses, d.Templates, d.Senders = len(batch.Messages), len(batch.Statuses), len(batch.Templates), len(batch.Senders)
 	if d.Messages+d.Statuses+d.Templates+d.Senders == 0 {
@@ -88,18 +91,28 @@ func (w Webhook) Receive(ctx context.Context, body []byte, now time.Time) (Deliv
 	}
 	d.Result = DeliveryStored
 	for _, pn := range res.UnverifiedSenders {
-		w.Log.WarnContext(ctx, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
+		lg.warn(ctx, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	models.PublishCommitted(pctx, w.Publisher, w.Log, "webhook", res.Events...)
 	cancel()
-	w.signal(ctx, res.Opened)
+	w.signal(ctx, lg, res.Opened)
 	return d, nil
+}
+
+// deliveryLog adds the delivery's request id to the few lines it logs.
+type deliveryLog struct {
+	log       *slog.Logger
+	requestID string
+}
+
+func (l deliveryLog) warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, msg, append(args, "request_id", l.requestID)...)
 }
 
 // signal tells Temporal about the windows that opened; failures are only
 // logged because the durable copies make the worker retry them.
-func (w Webhook) signal(ctx context.Context, opened []OpenedWindow) {
+func (w Webhook) signal(ctx context.Context, lg deliveryLog, opened []OpenedWindow) {
 	// A debtor's first message in a window is progress on their assigned
 	// cases; later messages in the same window add nothing for the case.
 	if w.Replies != nil {
@@ -109,7 +122,7 @@ func (w Webhook) signal(ctx context.Context, opened []OpenedWindow) {
 				err = w.Replies.CustomerReplied(ctx, ids, o.MessageID)
 			}
 			if err != nil {
-				w.Log.WarnContext(ctx, "webhook: tell cases the customer replied", "err", err, "contact", o.ContactID)
+				lg.warn(ctx, "webhook: tell cases the customer replied", "err", err, "contact", o.ContactID)
 			}
 		}
 	}
@@ -119,11 +132,11 @@ func (w Webhook) signal(ctx context.Context, opened []OpenedWindow) {
 	if w.Conversations != nil {
 		for _, o := range opened {
 			if err := w.Conversations.WindowOpened(ctx, o); err != nil {
-				w.Log.WarnContext(ctx, "webhook: signal window opened (the worker will retry)", "err", err, "conversation", o.ConversationID)
+				lg.warn(ctx, "webhook: signal window opened (the worker will retry)", "err", err, "conversation", o.ConversationID)
 				continue
 			}
 			if err := w.Signals.Done(ctx, o); err != nil {
-				w.Log.WarnContext(ctx, "webhook: clear window signal", "err", err)
+				lg.warn(ctx, "webhook: clear window signal", "err", err)
 			}
 		}
 	}
@@ -212,7 +225,7 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 		DisplayNumber: v.Metadata.DisplayPhoneNumber,
 		WABAID:        wabaID,
 		WAMID:         m.ID,
-		FromWAID:      digits(m.From),
+		FromWAID:      models.DigitsOnly(m.From),
 		BSUID:         m.FromUserID,
 		Type:          m.Type,
 		Body:          m.Summary(),
@@ -226,7 +239,7 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 				in.BSUID = ct.UserID
 			}
 			if in.FromWAID == "" {
-				in.FromWAID = digits(ct.WAID)
+				in.FromWAID = models.DigitsOnly(ct.WAID)
 			}
 			break
 		}
@@ -272,15 +285,4 @@ func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
 		su.Payload = raw
 	}
 	return su, true
-}
-
-// digits keeps only ASCII digits (wa_id is digits; tolerate "+" or spaces).
-func digits(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
 }
