@@ -336,14 +336,16 @@ func (r WorkerRole) Run(ctx context.Context) error {
 // newWorker builds the Temporal worker on live connections.
 func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker.Worker {
 	host, _ := os.Hostname()
-	ib := inbox.ConversationStore{DB: in.db, Events: models.EventStore{DB: in.db}, Window: cfg.WindowLength}
-	cases := cases.CaseStore{DB: in.db, Events: models.EventStore{DB: in.db}, Publisher: in.eventPublisher(), Log: log}
+	events := models.EventStore{DB: in.db}
+	ib := inbox.ConversationStore{DB: in.db, Events: events, Window: cfg.WindowLength}
+	cases := cases.CaseStore{DB: in.db, Events: events, Publisher: in.eventPublisher(), Log: log}
+	intake := contacts.IntakeStore{DB: in.db, Events: events}
 	cloudAPI := waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil)
 	metered := waba.MeteredSender{Next: cloudAPI, Metrics: in.workerMetrics()}
 	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: models.EventStore{DB: in.db}}, API: metered,
+	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: events}, API: metered,
 		Events: in.eventPublisher(), Log: log, Pacer: dispatch}
 	warmup, _ := cfg.WarmupSchedule() // checked by Validate
 	senders := senderWorkflows(in, cfg, t)
@@ -361,11 +363,11 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},
 			Intake: &activities.Intake{
-				Store:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Store:  intake,
 				Events: in.eventPublisher(), Log: log,
 			},
 			IntakeCases: &activities.IntakeCases{
-				Intake:  contacts.IntakeStore{DB: in.db, Events: models.EventStore{DB: in.db}},
+				Intake:  intake,
 				Cases:   cases,
 				Starter: caseWFs,
 			},

@@ -21,35 +21,6 @@ import (
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
-// Server is a running test Temporal server.
-type Server struct {
-	*temporaltest.TestServer
-}
-
-// New starts the server (stopped at cleanup) and registers the project's
-// search attributes in its namespace.
-func New(tb testing.TB) *Server {
-	tb.Helper()
-	var ts *temporaltest.TestServer
-	if t, ok := tb.(*testing.T); ok {
-		ts = temporaltest.NewServer(temporaltest.WithT(t))
-	} else {
-		// Benchmarks: temporaltest only takes *testing.T, so stop it ourselves.
-		ts = temporaltest.NewServer()
-		tb.Cleanup(ts.Stop)
-	}
-	s := &Server{TestServer: ts}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := worker.RegisterSearchAttributes(ctx, ts.GetDefaultClient(), ts.GetDefaultNamespace()); err != nil {
-		tb.Fatalf("temporalenv: %v", err)
-	}
-	return s
-}
-
-// Client returns the default client of the test namespace.
-func (s *Server) Client() client.Client { return s.GetDefaultClient() }
-
 // Shared is one Temporal server for a whole test binary (start it in
 // TestMain): starting a server costs seconds and hundreds of MB, so the
 // tests of a binary share it and isolate themselves by namespace instead
