@@ -61,7 +61,13 @@ func (a *IntakeCases) CreateIntakeCases(ctx context.Context, jobID int64, afterR
 			return res, rowErr // a database error: retry the page
 		}
 		if rowErr == nil && c.Status == cases.CasePooled {
-			byTeam[c.TeamID] = append(byTeam[c.TeamID], c.ID)
+			assigned, err := a.assignToRowAgent(ctx, by, pc, c)
+			if err != nil {
+				return res, err
+			}
+			if !assigned {
+				byTeam[c.TeamID] = append(byTeam[c.TeamID], c.ID)
+			}
 		}
 		done = append(done, rowCase{pc, c, rowErr})
 	}
@@ -103,4 +109,24 @@ func (a *IntakeCases) createOrFind(ctx context.Context, by int64, in cases.CaseI
 		return prev, nil // created by an earlier attempt of this import
 	}
 	return c, err // the reference belongs to another case: a row error
+}
+
+// assignToRowAgent gives a new case to the agent its row names (the agent
+// column of the file), before its workflow starts (the workflow adopts an
+// assigned case). An agent who cannot take it now (at capacity, disabled
+// since the file was checked) leaves it to the team's strategy rather than
+// failing the row: the case exists either way. Only database errors fail.
+func (a *IntakeCases) assignToRowAgent(ctx context.Context, by int64, pc contacts.PendingCase, c cases.Case) (bool, error) {
+	agent, err := a.Intake.CaseAgent(ctx, pc)
+	if err != nil && models.CodeOf(err) == models.EInternal {
+		return false, err
+	}
+	if err != nil || agent == 0 {
+		return false, nil
+	}
+	_, err = a.Cases.Assign(ctx, cases.CaseChange{CaseID: c.ID, AgentID: agent, By: by, Reason: "intake"})
+	if err != nil && models.CodeOf(err) == models.EInternal {
+		return false, fmt.Errorf("assign case %d to agent %d: %w", c.ID, agent, err)
+	}
+	return err == nil, nil
 }

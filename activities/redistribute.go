@@ -19,7 +19,7 @@ type CaseUpdater interface {
 // (models.CaseStore).
 type OpenCases interface {
 	OpenCaseIDs(ctx context.Context, teamID, agentID, after int64, limit int) ([]cases.Case, error)
-	AutoAssign(ctx context.Context, caseID int64) (cases.CaseAssignResult, error)
+	AutoAssignAway(ctx context.Context, caseID int64) (cases.CaseAssignResult, error)
 }
 
 // CaseBulk holds the dependencies of bulk case operations.
@@ -58,7 +58,8 @@ type RedistributeOutcome struct {
 }
 
 // RedistributeCase recalls the case through its workflow (so the workflow
-// and PostgreSQL agree), assigns it again by the team's strategy and tells
+// and PostgreSQL agree), assigns it again by the team's strategy (to anyone
+// but the agent it was taken from) and tells
 // the workflow who got it. Every step is idempotent, so a retry is safe.
 func (a *CaseBulk) RedistributeCase(ctx context.Context, in RedistributeOne) (RedistributeOutcome, error) {
 	var out RedistributeOutcome
@@ -74,7 +75,8 @@ func (a *CaseBulk) RedistributeCase(ctx context.Context, in RedistributeOne) (Re
 	default:
 		return out, businessOrRetry(fmt.Errorf("recall case %d: %w", in.CaseID, err))
 	}
-	r, err := a.Store.AutoAssign(ctx, in.CaseID)
+	// Never straight back to the agent it was taken from.
+	r, err := a.Store.AutoAssignAway(ctx, in.CaseID)
 	if err != nil {
 		return out, businessOrRetry(fmt.Errorf("assign case %d: %w", in.CaseID, err))
 	}

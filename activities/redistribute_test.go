@@ -114,3 +114,62 @@ func TestRedistributeDisabledAgent(t *testing.T) {
 		t.Fatalf("exited: %+v %v", o, err)
 	}
 }
+
+// Redistributing a team whose agents are all still active never hands a
+// case straight back to the agent it was taken from: with two members every
+// case changes hands, with one the cases stay pooled for someone else.
+func TestRedistributeNeverReturnsToSameAgent(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDB(t).Gorm
+	ctx := context.Background()
+	st := cases.CaseStore{DB: db, Events: models.EventStore{DB: db}}
+	var team int64
+	if err := db.Raw(`INSERT INTO teams (name) VALUES ('R') RETURNING id`).Scan(&team).Error; err != nil {
+		t.Fatal(err)
+	}
+	var ag []int64
+	if err := db.Raw(`WITH a AS (INSERT INTO agents (name, email, password_hash, role_id, max_cases)
+		SELECT 's'||g, 's'||g||'@x.id', 'x', (SELECT min(id) FROM roles), 100 FROM generate_series(1, 2) g RETURNING id)
+		INSERT INTO team_members (team_id, agent_id) SELECT ?, id FROM a RETURNING agent_id`, team).Scan(&ag).Error; err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	before := map[int64]int64{}
+	for i := range 6 {
+		c, err := st.Create(ctx, 0, cases.CaseInput{Reference: fmt.Sprint("R", i), TeamID: team})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	got, err := st.AutoAssignBatch(ctx, team, ids)
+	if err != nil || len(got) != 6 {
+		t.Fatalf("assign: %v %v", got, err)
+	}
+	for id, a := range got {
+		before[id] = a
+	}
+	bulk := &activities.CaseBulk{Store: st, Cases: storeUpdater{st}}
+	for _, id := range ids {
+		o, err := bulk.RedistributeCase(ctx, activities.RedistributeOne{CaseID: id, By: 1})
+		if err != nil || !o.Recalled || o.AgentID == 0 || o.AgentID == before[id] {
+			t.Fatalf("case %d was with %d: %+v %v", id, before[id], o, err)
+		}
+	}
+	// A team of one: nobody else, so the case waits in the pool.
+	db.Exec(`DELETE FROM team_members WHERE agent_id = ?`, ag[1])
+	var mine []int64
+	db.Raw(`SELECT id FROM cases WHERE agent_id = ? ORDER BY id`, ag[0]).Scan(&mine)
+	if len(mine) == 0 {
+		t.Fatal("agent 1 holds no case")
+	}
+	o, err := bulk.RedistributeCase(ctx, activities.RedistributeOne{CaseID: mine[0], By: 1})
+	if err != nil || !o.Recalled || o.AgentID != 0 {
+		t.Fatalf("team of one: %+v %v", o, err)
+	}
+	var status string
+	db.Raw(`SELECT status FROM cases WHERE id = ?`, mine[0]).Scan(&status)
+	if status != cases.CasePooled {
+		t.Fatalf("status %s, want pooled", status)
+	}
+}

@@ -130,7 +130,7 @@ func (e *env) report(token string, jobID int64) map[string]string {
 	if err != nil {
 		e.t.Fatalf("report csv: %v", err)
 	}
-	if strings.Join(recs[0], ",") != "row,phone,name,result,reason,phone_e164,contact_id" {
+	if strings.Join(recs[0], ",") != "row,phone,name,result,reason,phone_e164,contact_id,contact,case_ref" {
 		e.t.Fatalf("report header %v", recs[0])
 	}
 	out := map[string]string{}
@@ -150,7 +150,7 @@ const mixedCSV = "Nama,No HP,Kota,No Kontrak\n" +
 	"José Müller Ñandú,0813-1111-2222,Denpasar,\n" + // 8 created, diacritics
 	"\n" + // 9 blank line: not a row
 	"Dewi Existing,+6281555556666,Surabaya,\n" + // 10 updated (already a contact)
-	"Agus Kredit,0857-1234-5678,Medan,K-001\n" + // 11 case_pending
+	"Agus Kredit,0857-1234-5678,Medan,K-001\n" + // 11 error: a case row without a team (its contact is saved)
 	"Tanpa Nomor,,Medan,\n" // 12 error: empty phone
 
 func TestIntakeMixedCSVReport(t *testing.T) {
@@ -171,7 +171,7 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	if dry.Format != "csv" || dry.Mapping.Phone != "No HP" || dry.Mapping.Name != "Nama" || dry.Mapping.CaseRef != "No Kontrak" || dry.Mapping.Attributes["Kota"] != "Kota" {
 		t.Fatalf("dry run mapping: %+v", dry)
 	}
-	want := contacts.IntakeProgress{Status: "dry_run", Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
+	want := contacts.IntakeProgress{Status: "dry_run", Total: 10, Processed: 10, Created: 4, Updated: 1, Duplicate: 2, Errors: 3, Empty: 1}
 	if dry.Progress != want {
 		t.Fatalf("dry run progress\n got %+v\nwant %+v", dry.Progress, want)
 	}
@@ -197,7 +197,7 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 		"7":  "duplicate|same phone as row 3|+6281298765432",
 		"8":  "created||+6281311112222",
 		"10": "updated||+6281555556666",
-		"11": "case_pending|contact saved; case waits for the cases import|+6285712345678",
+		"11": "error|case: a case row needs a team (id or name)|+6285712345678",
 		"12": "error|phone is empty|",
 	}
 	if len(got) != 10 {
@@ -213,7 +213,7 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	}
 	var jr jobResp
 	e.must(e.do("GET", "/api/v1/intake/"+itoa(job.Job.ID), admin, nil), 200).json(t, &jr)
-	wantP := contacts.IntakeProgress{JobID: job.Job.ID, Status: contacts.IntakeCompleted, Total: 10, Processed: 10, Created: 3, Updated: 1, Duplicate: 2, Errors: 2, CasePending: 1, Empty: 1}
+	wantP := contacts.IntakeProgress{JobID: job.Job.ID, Status: contacts.IntakeCompleted, Total: 10, Processed: 10, Created: 4, Updated: 1, Duplicate: 2, Errors: 3, Empty: 1}
 	if jr.Progress != wantP {
 		t.Fatalf("progress\n got %+v\nwant %+v", jr.Progress, wantP)
 	}
@@ -228,9 +228,10 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 		t.Fatalf("updated contact keeps and merges attributes: %+v %s", c, c.Attributes)
 	}
 
-	// The case rows wait for the cases area with their contact and fields.
+	// A case row refused by the plan waits for nothing (TestIntakeSeveralLoans
+	// follows valid case rows into the cases phase).
 	pend, err := contacts.IntakeStore{DB: e.db}.CasePending(t.Context(), job.Job.ID, 0, 100)
-	if err != nil || len(pend) != 1 || pend[0].RowNo != 11 || pend[0].Record.CaseRef != "K-001" || pend[0].ContactID == 0 {
+	if err != nil || len(pend) != 0 {
 		t.Fatalf("case pending: %v %+v", err, pend)
 	}
 
@@ -284,7 +285,7 @@ func TestIntakeXLSX(t *testing.T) {
 	e, _ := newIntakeEnv(t, true, 500)
 	_, admin := e.admin()
 	f := excelize.NewFile()
-	rows := [][]any{{"Nama", "Telepon", "Tagihan"}, {"Wayan", "0812-2222-3333", 150000}, {"Ketut", "62812 2222 3333", ""}, {"Made", "abc", ""}}
+	rows := [][]any{{"Nama", "Telepon", "Kota"}, {"Wayan", "0812-2222-3333", "Denpasar"}, {"Ketut", "62812 2222 3333", ""}, {"Made", "abc", ""}}
 	for i, r := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
@@ -298,6 +299,7 @@ func TestIntakeXLSX(t *testing.T) {
 	var job, again jobResp
 	e.must(e.uploadKey(admin, "up-1", "tagihan.xlsx", buf.Bytes(), nil), 202).json(t, &job)
 	e.must(e.uploadKey(admin, "up-1", "tagihan.xlsx", buf.Bytes(), nil), 200).json(t, &again)
+	e.must(e.uploadKey(admin, "up-1", "lain.csv", []byte("HP\n0812-2222-4444\n"), nil), 422) // another file, same key
 	if again.Job.ID != job.Job.ID {
 		t.Fatalf("same upload key made two jobs: %d %d", job.Job.ID, again.Job.ID)
 	}
@@ -305,7 +307,7 @@ func TestIntakeXLSX(t *testing.T) {
 		t.Fatalf("source %q", job.Job.Source)
 	}
 	got := e.report(admin, job.Job.ID)
-	if got["2"] != "case_pending|contact saved; case waits for the cases import|+6281222223333" ||
+	if got["2"] != "created||+6281222223333" ||
 		got["3"] != "duplicate|same phone as row 2|+6281222223333" || !strings.HasPrefix(got["4"], "error|") {
 		t.Fatalf("xlsx report: %v", got)
 	}
@@ -377,6 +379,11 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	var first, second jobResp
 	e.must(req("batch-1", body), 202).json(t, &first)
 	e.must(req("batch-1", body), 200).json(t, &second)
+	// The same key with other rows is another request: 422, not the first job.
+	other := map[string]any{"rows": []map[string]any{{"phone": "0812-7777-0042", "name": "Z"}}}
+	if _, f := e.must(req("batch-1", other), 422).errField(); f != "Idempotency-Key" {
+		t.Fatalf("reused key: field %q", f)
+	}
 	if first.Job.ID != second.Job.ID || first.Progress.Created != 2 || first.Progress.Errors != 2 {
 		t.Fatalf("idempotent batch: %+v / %+v", first, second)
 	}

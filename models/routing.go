@@ -45,7 +45,9 @@ func PickLeastLoaded(cands []Candidate) int64 {
 // pickFromTeam chooses an agent of teamID by the team's strategy among
 // active, online members under capacity (capCol), with load from loadSQL.
 // It advances the team's round-robin cursor (cursorCol) under a row lock.
-func PickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) (agent int64, strategy, reason string, err error) {
+// Agents in exclude are not candidates (a redistributed case never goes
+// back to the agent it was taken from).
+func PickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string, exclude ...int64) (agent int64, strategy, reason string, err error) {
 	var team struct {
 		Strategy string
 		Cursor   int64
@@ -68,7 +70,8 @@ func PickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string) 
 		SELECT a.id AS agent_id, COALESCE(l.n, 0) AS load
 		FROM team_members tm JOIN agents a ON a.id = tm.agent_id LEFT JOIN load l ON l.agent_id = a.id
 		WHERE tm.team_id = ? AND a.status = 'active' `+presence+` AND COALESCE(l.n, 0) < a.`+capCol+`
-		ORDER BY a.id`, teamID).Scan(&cands).Error; err != nil {
+			AND a.id <> ALL(?::bigint[])
+		ORDER BY a.id`, teamID, Int64List(exclude)).Scan(&cands).Error; err != nil {
 		return 0, "", "", fmt.Errorf("candidates of team %d: %w", teamID, err)
 	}
 	switch team.Strategy {

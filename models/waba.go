@@ -173,6 +173,9 @@ type Message struct {
 	ErrorCode      *int            `json:"errorCode,omitempty"`
 	ErrorReason    string          `json:"errorReason,omitempty"`
 	IdempotencyKey *string         `json:"-"`
+	// IdempotencyFingerprint is the digest of the request that first used
+	// the key (RequestFingerprint): a different request with it is refused.
+	IdempotencyFingerprint *string `json:"-"`
 	BizOpaque      string          `json:"-"`
 	CreatedAt      time.Time       `json:"createdAt"`
 	SentAt         *time.Time      `json:"sentAt,omitempty"`

@@ -56,7 +56,7 @@ func (f *bulkFake) OpenCaseIDs(_ context.Context, teamID, agentID, after int64, 
 	return out, nil
 }
 
-func (f *bulkFake) AutoAssign(_ context.Context, id int64) (cases.CaseAssignResult, error) {
+func (f *bulkFake) AutoAssignAway(_ context.Context, id int64) (cases.CaseAssignResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.status[id] != cases.CasePooled {

@@ -205,11 +205,11 @@ func (h handlers) report(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	out := httpx.StartCSV(c, "intake-"+strconv.FormatInt(j.ID, 10)+"-report.csv",
-		[]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id"})
+		[]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id", "contact", "case_ref"})
 	err = h.Imports.Store.ReportRows(ctx, j.ID, func(r contacts.IntakeRow) error {
 		var rec contacts.IntakeRecord
 		_ = json.Unmarshal(r.Raw, &rec)
-		result, e164, cid := "pending", "", ""
+		result, e164, cid, contact := "pending", "", "", ""
 		if r.Result != nil {
 			result = *r.Result
 		}
@@ -219,7 +219,11 @@ func (h handlers) report(c *gin.Context) {
 		if r.ContactID != nil {
 			cid = strconv.FormatInt(*r.ContactID, 10)
 		}
-		return out.Row([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result, r.Reason, e164, cid})
+		if r.ContactResult != nil {
+			contact = *r.ContactResult
+		}
+		return out.Row([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result,
+			httpx.CSVSafe(r.Reason), e164, cid, contact, httpx.CSVSafe(rec.CaseRef)})
 	})
 	if n, err := out.Close(err); err != nil {
 		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID, "rows", n)

@@ -90,6 +90,10 @@ func TestCampaignTestSendEndToEnd(t *testing.T) {
 		again.Message.ID != ts.Message.ID {
 		t.Fatalf("replay: %d %+v", code, again)
 	}
+	// The same key for another number is another request: 422, nothing sent.
+	if code := st.call("POST", path, cs.admin, map[string]string{"phone": "0813-0000-0009"}, &e, "Idempotency-Key", "uji-1"); code != 422 || e.Error.Field != "Idempotency-Key" {
+		t.Fatalf("reused key for another number: %d %+v", code, e)
+	}
 	time.Sleep(500 * time.Millisecond)
 	if to := sentTo(ts.Message.ID); len(to) != 1 {
 		t.Fatalf("replay sent again: %v", to)

@@ -27,6 +27,17 @@ func (s CaseStore) assignTo(c *Case, agent int64) {
 // serialises concurrent picks). A case already assigned answers with its
 // agent, so a retried activity changes nothing.
 func (s CaseStore) AutoAssign(ctx context.Context, caseID int64) (CaseAssignResult, error) {
+	return s.autoAssign(ctx, caseID, false)
+}
+
+// AutoAssignAway is AutoAssign for a case just taken from an agent
+// (redistribution): the agent it was last recalled from is no candidate,
+// so it never goes straight back. With nobody else it stays pooled.
+func (s CaseStore) AutoAssignAway(ctx context.Context, caseID int64) (CaseAssignResult, error) {
+	return s.autoAssign(ctx, caseID, true)
+}
+
+func (s CaseStore) autoAssign(ctx context.Context, caseID int64, away bool) (CaseAssignResult, error) {
 	var r CaseAssignResult
 	_, err := s.mutate(ctx, caseID, 0, func(tx *gorm.DB, c *Case) (*CaseHistory, error) {
 		if c.Status != CasePooled {
@@ -35,7 +46,14 @@ func (s CaseStore) AutoAssign(ctx context.Context, caseID int64) (CaseAssignResu
 			}
 			return nil, nil
 		}
-		agent, strategy, reason, err := models.PickFromTeam(tx, c.TeamID, "case_rr_cursor", caseLoadSQL, "max_cases")
+		var exclude []int64
+		if away {
+			if err := tx.Raw(`SELECT from_agent FROM case_history WHERE case_id = ? AND to_status = ? AND from_agent IS NOT NULL
+				ORDER BY id DESC LIMIT 1`, c.ID, CasePooled).Scan(&exclude).Error; err != nil {
+				return nil, fmt.Errorf("case %d: last agent: %w", c.ID, err)
+			}
+		}
+		agent, strategy, reason, err := models.PickFromTeam(tx, c.TeamID, "case_rr_cursor", caseLoadSQL, "max_cases", exclude...)
 		if err != nil {
 			return nil, err
 		}

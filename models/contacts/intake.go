@@ -38,6 +38,9 @@ type IntakeJob struct {
 	Source         string          `json:"source"`
 	FileName       string          `json:"fileName"`
 	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+	// RequestFingerprint is the digest of the request that first used the
+	// key: the same key with other rows or another file is refused (422).
+	RequestFingerprint *string `json:"-"`
 	Mapping        json.RawMessage `json:"mapping" gorm:"type:jsonb"`
 	Status         string          `json:"status"`
 	TotalRows      int             `json:"totalRows"`
@@ -57,6 +60,8 @@ type IntakeRow struct {
 	Reason    string          `json:"reason"`
 	PhoneE164 *string         `json:"phoneE164,omitempty" gorm:"column:phone_e164"`
 	ContactID *int64          `json:"contactId,omitempty"`
+	// ContactResult is what the row did to its contact (created/updated).
+	ContactResult *string `json:"contactResult,omitempty"`
 }
 
 // IntakeProgress counts a job's rows by result.
@@ -72,27 +77,10 @@ type IntakeProgress struct {
 	CasePending int    `json:"casePending"`
 	// CasesCreated counts case rows turned into cases (second phase).
 	CasesCreated int `json:"casesCreated"`
+	// Created and Updated count contacts: every row that saved a contact,
+	// case rows included, counts in one of them (its ContactResult); the
+	// other counters count rows by their final result.
 	Empty        int `json:"empty"`
-}
-
-func (p *IntakeProgress) add(result string, n int) {
-	switch result {
-	case RowCreated:
-		p.Created += n
-	case RowUpdated:
-		p.Updated += n
-	case RowDuplicate:
-		p.Duplicate += n
-	case RowError:
-		p.Errors += n
-	case RowCasePending:
-		p.CasePending += n
-	case RowEmpty:
-		p.Empty += n
-	default:
-		return
-	}
-	p.Processed += n
 }
 
 // IntakeStore keeps intake jobs and runs their chunks.
@@ -121,8 +109,17 @@ func (s IntakeStore) CreateJob(ctx context.Context, p models.Principal, in NewIn
 	}
 	job := IntakeJob{Source: in.Source, FileName: in.FileName, Mapping: mapping, Status: IntakePending,
 		TotalRows: len(in.Records), CreatedBy: p.AgentID}
+	fp, err := models.RequestFingerprint(struct {
+		Source, FileName string
+		Mapping          json.RawMessage
+		RowNos           []int
+		Records          []IntakeRecord
+	}{in.Source, in.FileName, mapping, in.RowNos, in.Records})
+	if err != nil {
+		return IntakeJob{}, false, fmt.Errorf("intake fingerprint: %w", err)
+	}
 	if in.IdempotencyKey != "" {
-		job.IdempotencyKey = &in.IdempotencyKey
+		job.IdempotencyKey, job.RequestFingerprint = &in.IdempotencyKey, &fp
 	}
 	created := false
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -131,7 +128,13 @@ func (s IntakeStore) CreateJob(ctx context.Context, p models.Principal, in NewIn
 			return fmt.Errorf("create intake job: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return tx.Where("created_by = ? AND idempotency_key = ?", p.AgentID, in.IdempotencyKey).Take(&job).Error
+			if err := tx.Where("created_by = ? AND idempotency_key = ?", p.AgentID, in.IdempotencyKey).Take(&job).Error; err != nil {
+				return err
+			}
+			if !models.SameRequest(job.RequestFingerprint, fp) {
+				return models.ErrIdempotencyMismatch()
+			}
+			return nil
 		}
 		created = true
 		rows := make([]IntakeRow, len(in.Records))
@@ -226,10 +229,7 @@ func (s IntakeStore) progress(ctx context.Context, db *gorm.DB, jobID int64) (In
 
 // count advances the job's counters by the newly stored results.
 func (s IntakeStore) count(ctx context.Context, db *gorm.DB, jobID int64, results []RowResult) error {
-	var d IntakeProgress
-	for _, r := range results {
-		d.add(r.Result, 1)
-	}
+	d := tally(results)
 	err := db.WithContext(ctx).Exec(`UPDATE intake_jobs SET processed = processed + ?, created = created + ?,
 		updated = updated + ?, duplicate = duplicate + ?, errors = errors + ?, case_pending = case_pending + ?,
 		empty = empty + ?, updated_at = now() WHERE id = ?`,

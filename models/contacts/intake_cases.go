@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/cases"
@@ -18,9 +16,9 @@ import (
 const RowCaseCreated = "case_created"
 
 // IntakeCaseInput turns a pending intake row into a CaseInput: the team by
-// id or name, the amount in whole rupiah ("1.500.000", "1500000", "Rp 1,5 jt"
-// is not accepted: digits with . or , thousands separators only), the due
-// date as YYYY-MM-DD or DD/MM/YYYY.
+// id or name, the amount and due date as caseFields reads them. The import's
+// planning (plan, caseCheck) made the same checks before the row's contact
+// was saved; they run again because a team may be gone since.
 func (s IntakeStore) IntakeCaseInput(ctx context.Context, pc PendingCase) (cases.CaseInput, error) {
 	r := pc.Record
 	in := cases.CaseInput{Reference: strings.TrimSpace(r.CaseRef)}
@@ -32,39 +30,38 @@ func (s IntakeStore) IntakeCaseInput(ctx context.Context, pc PendingCase) (cases
 	if team == "" {
 		return in, models.FieldError(models.EInvalid, "team", "a case row needs a team (id or name)")
 	}
-	var teamID int64
-	if id, err := strconv.ParseInt(team, 10, 64); err == nil {
-		if err := s.DB.WithContext(ctx).Raw(`SELECT COALESCE(MAX(id), 0) FROM teams WHERE id = ?`, id).Scan(&teamID).Error; err != nil {
-			return in, err
-		}
-	} else if err := s.DB.WithContext(ctx).Raw(`SELECT COALESCE(MAX(id), 0) FROM teams WHERE lower(name) = lower(?)`, team).Scan(&teamID).Error; err != nil {
+	teamID, err := resolveTeam(ctx, s.DB, team)
+	if err != nil {
 		return in, err
 	}
 	if teamID == 0 {
 		return in, models.FieldError(models.EUnprocessable, "team", "no team %q", team)
 	}
 	in.TeamID = teamID
-	if a := strings.TrimSpace(r.Amount); a != "" {
-		digits := strings.NewReplacer(".", "", ",", "", " ", "").Replace(strings.TrimPrefix(strings.TrimPrefix(a, "Rp"), "IDR"))
-		n, err := strconv.ParseInt(digits, 10, 64)
-		if err != nil || n < 0 {
-			return in, models.FieldError(models.EInvalid, "amount", "amount %q is not a whole number of rupiah", a)
-		}
-		in.Amount = n
-	}
-	if d := strings.TrimSpace(r.DueDate); d != "" {
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			if t, err = time.Parse("02/01/2006", d); err != nil {
-				return in, models.FieldError(models.EInvalid, "dueDate", "due date %q is not YYYY-MM-DD or DD/MM/YYYY", d)
-			}
-		}
-		in.DueDate = t.Format(time.DateOnly)
+	if in.Amount, in.DueDate, err = caseFields(r); err != nil {
+		return in, err
 	}
 	if _, _, _, err := in.Validate(); err != nil {
 		return in, err
 	}
 	return in, nil
+}
+
+// CaseAgent resolves a case row's agent column (id or email; 0 when empty).
+// The case goes to that agent instead of the team's strategy.
+func (s IntakeStore) CaseAgent(ctx context.Context, pc PendingCase) (int64, error) {
+	ref := strings.TrimSpace(pc.Record.Agent)
+	if ref == "" {
+		return 0, nil
+	}
+	agents := map[string]*int64{ref: nil}
+	if err := s.resolveAgents(ctx, s.DB, agents); err != nil {
+		return 0, err
+	}
+	if agents[ref] == nil {
+		return 0, models.FieldError(models.EUnprocessable, "agent", "agent %q not found", ref)
+	}
+	return *agents[ref], nil
 }
 
 // FinishCaseRow records a pending row's case outcome once (idempotent).

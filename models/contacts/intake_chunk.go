@@ -20,8 +20,13 @@ type RowResult struct {
 	Reason    string `json:"reason"`
 	PhoneE164 string `json:"phone_e164,omitempty"`
 	ContactID int64  `json:"contact_id,omitempty"`
-	record    IntakeRecord
-	owner     *int64
+	// ContactResult is what the row did to its contact (created, updated or
+	// nothing): for case rows it is kept beside the case outcome.
+	ContactResult string `json:"contact_result,omitempty"`
+	record        IntakeRecord
+	owner         *int64
+	key           string // dedupe key the row claims ("" for none)
+	caseErr       string // the case part's error; the contact is still saved
 }
 
 // ChunkOutcome is what one chunk did.
@@ -108,65 +113,37 @@ func (s IntakeStore) ProcessChunk(ctx context.Context, jobID int64, afterRowNo, 
 	return out, err
 }
 
-// classify decides each row's fate without writing contacts. Duplicates are
-// rows whose phone already appeared in an earlier row of the same job.
+// classify plans a chunk's rows (see plan) against the rows earlier chunks
+// of the job stored.
 func (s IntakeStore) classify(ctx context.Context, db *gorm.DB, jobID int64, rows []IntakeRow) ([]RowResult, error) {
 	results := make([]RowResult, len(rows))
-	var phones []string
-	agents := map[string]*int64{}
 	for i, r := range rows {
-		res := RowResult{RowNo: r.RowNo}
-		if err := json.Unmarshal(r.Raw, &res.record); err != nil {
-			res.Result, res.Reason = RowError, "unreadable row"
-			results[i] = res
-			continue
+		results[i] = RowResult{RowNo: r.RowNo}
+		if err := json.Unmarshal(r.Raw, &results[i].record); err != nil {
+			results[i].Result, results[i].Reason = RowError, "unreadable row"
 		}
-		res.Result, res.Reason, res.PhoneE164 = classifyRecord(res.record)
-		if res.Result == "" {
-			phones = append(phones, res.PhoneE164)
-			if a := strings.TrimSpace(res.record.Agent); a != "" {
-				agents[a] = nil
-			}
+	}
+	prior := func(keys []string) (map[string]int, error) {
+		seen := map[string]int{}
+		if len(keys) == 0 {
+			return seen, nil
 		}
-		results[i] = res
-	}
-	if err := s.resolveAgents(ctx, db, agents); err != nil {
-		return nil, err
-	}
-	// Earlier rows of this job (previous chunks) that already claimed a phone.
-	seen := map[string]int{}
-	if len(phones) > 0 {
-		var prior []struct {
-			PhoneE164 string
+		var got []struct {
+			DedupeKey string
 			RowNo     int
 		}
-		if err := db.WithContext(ctx).Raw(`SELECT phone_e164, min(row_no) AS row_no FROM intake_rows
-			WHERE job_id = ? AND row_no < ? AND phone_e164 = ANY(?::text[]) AND result IN ('created','updated','case_pending')
-			GROUP BY phone_e164`, jobID, rows[0].RowNo, models.StringList(phones)).Scan(&prior).Error; err != nil {
+		if err := db.WithContext(ctx).Raw(`SELECT dedupe_key, min(row_no) AS row_no FROM intake_rows
+			WHERE job_id = ? AND row_no < ? AND dedupe_key = ANY(?::text[])
+			GROUP BY dedupe_key`, jobID, rows[0].RowNo, models.StringList(keys)).Scan(&got).Error; err != nil {
 			return nil, fmt.Errorf("intake dedupe: %w", err)
 		}
-		for _, p := range prior {
-			seen[p.PhoneE164] = p.RowNo
+		for _, g := range got {
+			seen[g.DedupeKey] = g.RowNo
 		}
+		return seen, nil
 	}
-	for i := range results {
-		res := &results[i]
-		if res.Result != "" {
-			continue
-		}
-		if a := strings.TrimSpace(res.record.Agent); a != "" {
-			if agents[a] == nil {
-				res.Result, res.Reason = RowError, fmt.Sprintf("agent %q not found", a)
-				continue
-			}
-			res.owner = agents[a]
-		}
-		if first, dup := seen[res.PhoneE164]; dup {
-			res.Result, res.Reason = RowDuplicate, "same phone as row "+strconv.Itoa(first)
-			continue
-		}
-		seen[res.PhoneE164] = res.RowNo
-		res.Result = "pending"
+	if err := s.plan(ctx, db, results, prior); err != nil {
+		return nil, err
 	}
 	return results, nil
 }
@@ -211,9 +188,11 @@ func (s IntakeStore) resolveAgents(ctx context.Context, db *gorm.DB, agents map[
 	return nil
 }
 
-// upsertContacts writes the pending rows' contacts in one statement and
-// fills their results: created, updated, or case_pending for rows that also
-// carry a case. Names only overwrite when given; attributes merge.
+// upsertContacts writes the planned rows' contacts in one statement and
+// settles their results. Rows of one phone (a debtor's several loans) are
+// one contact: the statement gets each phone once, names of later rows win
+// when given, attributes merge in row order. The first row of a phone
+// created or updated the contact; later rows of the chunk updated it.
 func (s IntakeStore) upsertContacts(ctx context.Context, db *gorm.DB, results []RowResult) error {
 	type in struct {
 		Phone string            `json:"phone"`
@@ -223,14 +202,31 @@ func (s IntakeStore) upsertContacts(ctx context.Context, db *gorm.DB, results []
 		Owner *int64            `json:"owner"`
 	}
 	var batch []in
+	byPhone := map[string]int{}
 	for _, r := range results {
-		if r.Result == "pending" {
-			attrs := r.record.Attributes
-			if attrs == nil {
-				attrs = map[string]string{}
-			}
-			batch = append(batch, in{Phone: r.PhoneE164, WAID: models.WAIDFromE164(r.PhoneE164), Name: strings.TrimSpace(r.record.Name), Attrs: attrs, Owner: r.owner})
+		if r.Result != rowPending {
+			continue
 		}
+		name := strings.TrimSpace(r.record.Name)
+		if j, ok := byPhone[r.PhoneE164]; ok {
+			b := &batch[j]
+			if name != "" {
+				b.Name = name
+			}
+			for k, v := range r.record.Attributes {
+				b.Attrs[k] = v
+			}
+			if r.owner != nil {
+				b.Owner = r.owner
+			}
+			continue
+		}
+		attrs := map[string]string{}
+		for k, v := range r.record.Attributes {
+			attrs[k] = v
+		}
+		byPhone[r.PhoneE164] = len(batch)
+		batch = append(batch, in{Phone: r.PhoneE164, WAID: models.WAIDFromE164(r.PhoneE164), Name: name, Attrs: attrs, Owner: r.owner})
 	}
 	if len(batch) == 0 {
 		return nil
@@ -256,40 +252,56 @@ func (s IntakeStore) upsertContacts(ctx context.Context, db *gorm.DB, results []
 	if err != nil {
 		return fmt.Errorf("intake upsert contacts: %w", err)
 	}
-	byPhone := map[string]int{}
-	for i, g := range got {
-		byPhone[g.PhoneE164] = i
+	type outcome struct {
+		id       int64
+		inserted bool
+	}
+	saved := map[string]*outcome{}
+	for _, g := range got {
+		saved[g.PhoneE164] = &outcome{g.ID, g.Inserted}
 	}
 	for i := range results {
 		r := &results[i]
-		if r.Result != "pending" {
+		if r.Result != rowPending {
 			continue
 		}
-		g, ok := byPhone[r.PhoneE164]
+		o, ok := saved[r.PhoneE164]
 		if !ok {
 			return fmt.Errorf("intake upsert: no contact returned for row %d", r.RowNo)
 		}
-		r.ContactID = got[g].ID
-		switch {
-		case r.record.HasCase():
-			r.Result, r.Reason = RowCasePending, "contact saved; case waits for the cases import"
-		case got[g].Inserted:
-			r.Result = RowCreated
-		default:
-			r.Result = RowUpdated
-		}
+		r.ContactID = o.id
+		r.settle(o.inserted)
+		o.inserted = false // the phone's later rows updated what the first made
 	}
 	return nil
 }
 
 func (s IntakeStore) storeResults(ctx context.Context, db *gorm.DB, jobID int64, results []RowResult) error {
-	raw, err := json.Marshal(results)
+	type stored struct {
+		RowNo         int    `json:"row_no"`
+		Result        string `json:"result"`
+		Reason        string `json:"reason"`
+		PhoneE164     string `json:"phone_e164"`
+		ContactID     int64  `json:"contact_id"`
+		ContactResult string `json:"contact_result"`
+		Key           string `json:"dedupe_key"`
+	}
+	rows := make([]stored, len(results))
+	for i, r := range results {
+		rows[i] = stored{r.RowNo, r.Result, r.Reason, r.PhoneE164, r.ContactID, r.ContactResult, ""}
+		if r.Result != RowDuplicate && r.Result != RowEmpty {
+			rows[i].Key = r.key
+		}
+	}
+	raw, err := json.Marshal(rows)
 	if err != nil {
 		return fmt.Errorf("intake results: %w", err)
 	}
 	err = db.WithContext(ctx).Exec(`UPDATE intake_rows r SET result = x.result, reason = x.reason,
-			phone_e164 = NULLIF(x.phone_e164, ''), contact_id = NULLIF(x.contact_id, 0)
-		FROM jsonb_to_recordset(?::jsonb) AS x(row_no int, result text, reason text, phone_e164 text, contact_id bigint)
+			phone_e164 = NULLIF(x.phone_e164, ''), contact_id = NULLIF(x.contact_id, 0),
+			contact_result = NULLIF(x.contact_result, ''), dedupe_key = NULLIF(x.dedupe_key, '')
+		FROM jsonb_to_recordset(?::jsonb) AS x(row_no int, result text, reason text, phone_e164 text, contact_id bigint,
+			contact_result text, dedupe_key text)
 		WHERE r.job_id = ? AND r.row_no = x.row_no AND r.result IS NULL`, string(raw), jobID).Error
 	if err != nil {
 		return fmt.Errorf("store intake results: %w", err)
@@ -297,55 +309,59 @@ func (s IntakeStore) storeResults(ctx context.Context, db *gorm.DB, jobID int64,
 	return nil
 }
 
-// DryRun reports what importing records would do, writing nothing.
+// dryRunChunk is the chunk size of a dry run, as of the import it mirrors
+// (ContactIntakeWorkflow's default).
+const dryRunChunk = 500
+
+// DryRun reports what importing records would do, writing nothing. It plans
+// the rows with the import's own checks (plan: phone, name, agent, every
+// case check, duplicates within the file) and, where the import learns from
+// its upsert whether a contact is new, reads whether the phone is already a
+// contact (or an earlier row of the file makes it).
 func (s IntakeStore) DryRun(ctx context.Context, rowNos []int, records []IntakeRecord) (IntakeProgress, []RowResult, error) {
-	var p IntakeProgress
 	results := make([]RowResult, len(records))
-	seen := map[string]int{}
-	var phones []string
 	for i, r := range records {
 		n := i + 1
 		if rowNos != nil {
 			n = rowNos[i]
 		}
-		res := RowResult{RowNo: n, record: r}
-		res.Result, res.Reason, res.PhoneE164 = classifyRecord(r)
-		if res.Result == "" {
-			if first, dup := seen[res.PhoneE164]; dup {
-				res.Result, res.Reason = RowDuplicate, "same phone as row "+strconv.Itoa(first)
-			} else {
-				seen[res.PhoneE164] = n
-				phones = append(phones, res.PhoneE164)
+		results[i] = RowResult{RowNo: n, record: r}
+	}
+	claimed := map[string]int{}
+	seen := func([]string) (map[string]int, error) { return claimed, nil }
+	made := map[string]bool{} // phones the file itself creates
+	for start := 0; start < len(results); start += dryRunChunk {
+		chunk := results[start:min(start+dryRunChunk, len(results))]
+		if err := s.plan(ctx, s.DB, chunk, seen); err != nil {
+			return IntakeProgress{}, nil, fmt.Errorf("intake dry run: %w", err)
+		}
+		var phones []string
+		for _, r := range chunk {
+			if r.Result == rowPending {
+				phones = append(phones, r.PhoneE164)
 			}
 		}
-		results[i] = res
-	}
-	existing := map[string]bool{}
-	for start := 0; start < len(phones); start += 5000 {
-		end := min(start+5000, len(phones))
-		var found []string
-		if err := s.DB.WithContext(ctx).Table("contacts").Where("phone_e164 = ANY(?::text[])", models.StringList(phones[start:end])).
-			Pluck("phone_e164", &found).Error; err != nil {
-			return p, nil, fmt.Errorf("intake dry run: %w", err)
-		}
-		for _, f := range found {
-			existing[f] = true
-		}
-	}
-	for i := range results {
-		r := &results[i]
-		if r.Result == "" {
-			switch {
-			case r.record.HasCase():
-				r.Result = RowCasePending
-			case existing[r.PhoneE164]:
-				r.Result = RowUpdated
-			default:
-				r.Result = RowCreated
+		existing := map[string]bool{}
+		if len(phones) > 0 {
+			var found []string
+			if err := s.DB.WithContext(ctx).Table("contacts").Where("phone_e164 = ANY(?::text[])", models.StringList(phones)).
+				Pluck("phone_e164", &found).Error; err != nil {
+				return IntakeProgress{}, nil, fmt.Errorf("intake dry run: %w", err)
+			}
+			for _, f := range found {
+				existing[f] = true
 			}
 		}
-		p.add(r.Result, 1)
+		for i := range chunk {
+			r := &chunk[i]
+			if r.Result != rowPending {
+				continue
+			}
+			r.settle(!existing[r.PhoneE164] && !made[r.PhoneE164])
+			made[r.PhoneE164] = true
+		}
 	}
+	p := tally(results)
 	p.Total = len(records)
 	p.Status = "dry_run"
 	return p, results, nil

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -164,5 +165,44 @@ func TestResolveIfIdleAndWindowEvent(t *testing.T) {
 	ev, err := f.ib.WindowEvent(ctx, c, "closing", time.Now())
 	if err != nil || ev.ID == 0 || ev.Type != models.EventConversationUpdated {
 		t.Fatalf("window event %+v %v", ev, err)
+	}
+}
+
+// An Idempotency-Key replayed with the same request returns the first row;
+// with another text, or for another conversation, it is refused (422), never
+// answered with the first message.
+func TestQueueOutboundIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	f := newRouteFixture(t, models.StrategyRoundRobin, 1)
+	f.ib.Window = 24 * time.Hour
+	ctx := context.Background()
+	c1, c2 := f.conversation(t, 1), f.conversation(t, 2)
+	first, err := f.ib.QueueOutbound(ctx, c1, f.agents[0], "k-1", inbox.OutboundRequest{Type: "text", Text: "Halo Bu"})
+	if err != nil || !first.Created {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := f.ib.QueueOutbound(ctx, c1, f.agents[0], "k-1", inbox.OutboundRequest{Type: "text", Text: "Halo Bu"})
+	if err != nil || again.Created || again.Message.ID != first.Message.ID {
+		t.Fatalf("replay: %+v %v", again, err)
+	}
+	for name, try := range map[string]func() error{
+		"other text": func() error {
+			_, err := f.ib.QueueOutbound(ctx, c1, f.agents[0], "k-1", inbox.OutboundRequest{Type: "text", Text: "Halo Pak"})
+			return err
+		},
+		"other conversation": func() error {
+			_, err := f.ib.QueueOutbound(ctx, c2, f.agents[0], "k-1", inbox.OutboundRequest{Type: "text", Text: "Halo Bu"})
+			return err
+		},
+	} {
+		var me *models.Error
+		if err := try(); models.CodeOf(err) != models.EUnprocessable || !errors.As(err, &me) || me.Field != "Idempotency-Key" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var n int64
+	f.db.Raw(`SELECT count(*) FROM messages`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d messages stored, want 1", n)
 	}
 }

@@ -61,13 +61,17 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 	if len(idemKey) > 200 {
 		return out, models.FieldError(models.EInvalid, "Idempotency-Key", "must be at most 200 characters")
 	}
-	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	fp, err := models.RequestFingerprint(req)
+	if err != nil {
+		return out, err
+	}
+	err = ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if idemKey != "" {
 			var prev models.Message
 			err := tx.Where("idempotency_key = ?", idemKey).Take(&prev).Error
 			if err == nil {
-				if prev.ConversationID != convID {
-					return models.FieldError(models.EConflict, "Idempotency-Key", "already used for another conversation")
+				if prev.ConversationID != convID || !models.SameRequest(prev.IdempotencyFingerprint, fp) {
+					return models.ErrIdempotencyMismatch() // another conversation or another body: another request
 				}
 				out = QueuedSend{Message: prev}
 				return nil
@@ -93,7 +97,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 		}
 		row := models.Message{ConversationID: c.ID, Direction: models.DirOut, Type: msg.Type, Body: preview, Payload: raw, Status: models.MsgQueued, CreatedAt: ib.now()}
 		if idemKey != "" {
-			row.IdempotencyKey = &idemKey
+			row.IdempotencyKey, row.IdempotencyFingerprint = &idemKey, &fp
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("store outbound message: %w", err)
@@ -126,6 +130,9 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 		// Two identical requests raced: the other one stored it.
 		var prev models.Message
 		if e := ib.DB.WithContext(ctx).Where("idempotency_key = ?", idemKey).Take(&prev).Error; e == nil {
+			if prev.ConversationID != convID || !models.SameRequest(prev.IdempotencyFingerprint, fp) {
+				return out, models.ErrIdempotencyMismatch()
+			}
 			return QueuedSend{Message: prev}, nil
 		}
 	}
