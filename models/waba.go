@@ -175,13 +175,13 @@ type Message struct {
 	IdempotencyKey *string         `json:"-"`
 	// IdempotencyFingerprint is the digest of the request that first used
 	// the key (RequestFingerprint): a different request with it is refused.
-	IdempotencyFingerprint *string `json:"-"`
-	BizOpaque      string          `json:"-"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	SentAt         *time.Time      `json:"sentAt,omitempty"`
-	DeliveredAt    *time.Time      `json:"deliveredAt,omitempty"`
-	ReadAt         *time.Time      `json:"readAt,omitempty"`
-	FailedAt       *time.Time      `json:"failedAt,omitempty"`
+	IdempotencyFingerprint *string    `json:"-"`
+	BizOpaque              string     `json:"-"`
+	CreatedAt              time.Time  `json:"createdAt"`
+	SentAt                 *time.Time `json:"sentAt,omitempty"`
+	DeliveredAt            *time.Time `json:"deliveredAt,omitempty"`
+	ReadAt                 *time.Time `json:"readAt,omitempty"`
+	FailedAt               *time.Time `json:"failedAt,omitempty"`
 }
 
 // StatusAdvances is the ordering rule of outbound message statuses:

@@ -34,21 +34,21 @@ const (
 
 // IntakeJob is one upload or API batch.
 type IntakeJob struct {
-	ID             int64           `json:"id" gorm:"primaryKey"`
-	Source         string          `json:"source"`
-	FileName       string          `json:"fileName"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+	ID             int64   `json:"id" gorm:"primaryKey"`
+	Source         string  `json:"source"`
+	FileName       string  `json:"fileName"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 	// RequestFingerprint is the digest of the request that first used the
 	// key: the same key with other rows or another file is refused (422).
-	RequestFingerprint *string `json:"-"`
-	Mapping        json.RawMessage `json:"mapping" gorm:"type:jsonb"`
-	Status         string          `json:"status"`
-	TotalRows      int             `json:"totalRows"`
-	CreatedBy      int64           `json:"createdBy"`
-	Error          string          `json:"error,omitempty"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
-	FinishedAt     *time.Time      `json:"finishedAt,omitempty"`
+	RequestFingerprint *string         `json:"-"`
+	Mapping            json.RawMessage `json:"mapping" gorm:"type:jsonb"`
+	Status             string          `json:"status"`
+	TotalRows          int             `json:"totalRows"`
+	CreatedBy          int64           `json:"createdBy"`
+	Error              string          `json:"error,omitempty"`
+	CreatedAt          time.Time       `json:"createdAt"`
+	UpdatedAt          time.Time       `json:"updatedAt"`
+	FinishedAt         *time.Time      `json:"finishedAt,omitempty"`
 }
 
 // IntakeRow is one stored input row and, once processed, its result.
@@ -80,7 +80,7 @@ type IntakeProgress struct {
 	// Created and Updated count contacts: every row that saved a contact,
 	// case rows included, counts in one of them (its ContactResult); the
 	// other counters count rows by their final result.
-	Empty        int `json:"empty"`
+	Empty int `json:"empty"`
 }
 
 // IntakeStore keeps intake jobs and runs their chunks.
