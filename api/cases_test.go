@@ -77,12 +77,54 @@ func TestCasesREST(t *testing.T) {
 	if first.Total != 2 || len(first.Items) != 1 {
 		t.Fatalf("agent filter page: %+v", first)
 	}
-	// Own scope: each agent sees only its cases.
-	if p := get(tok1, ""); p.Total != 2 {
+	// Own scope: each agent sees its cases and its team's pool (cases:claim),
+	// never a teammate's assigned case.
+	if p := get(tok1, ""); p.Total != 3 {
 		t.Fatalf("a1 sees %d", p.Total)
 	}
-	if p := get(tok2, ""); p.Total != 1 || p.Items[0].AgentID == nil || *p.Items[0].AgentID != a2 {
+	if p := get(tok2, "?status=assigned"); p.Total != 1 || p.Items[0].AgentID == nil || *p.Items[0].AgentID != a2 {
 		t.Fatalf("a2 sees %+v", p)
+	}
+	if p := get(tok2, "?status=pooled"); p.Total != 1 || p.Items[0].ID != ids[3] {
+		t.Fatalf("a2's team pool: %+v", p)
+	}
+	e.agent("a3@example.com", e.roleID(models.RoleKeyAgent))
+	if p := get(e.login("a3@example.com").AccessToken, ""); p.Total != 0 {
+		t.Fatalf("an agent of no team sees %+v", p)
+	}
+
+	// Rows carry the customer; q finds a reference, a name or a phone in any spelling.
+	var rina struct{ ID int64 }
+	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-5555-0001", "name": "Rina Wati"}), 201).json(t, &rina)
+	ktr, err := st.Create(ctx, 0, cases.CaseInput{Reference: "KTR-77", TeamID: team.ID, ContactID: &rina.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"?q=ktr-7", "?q=wati", "?q=%2B62%20812%205555", "?q=0812-5555-0001"} {
+		if p := get(admin, q); p.Total != 1 || p.Items[0].ID != ktr.ID || p.Items[0].ContactName != "Rina Wati" || p.Items[0].ContactPhone != "+6281255550001" {
+			t.Errorf("%s: %+v", q, p)
+		}
+	}
+	if p := get(admin, "?q=zz%25"); p.Total != 0 {
+		t.Errorf("no match: %+v", p)
+	}
+
+	// Case timings per team, in hours; 0 is the default again.
+	var tm identity.Team
+	e.must(e.do("PATCH", "/api/v1/teams/"+itoa(team.ID), admin, map[string]any{"caseExpiryHours": 48, "caseFollowUpHours": 2}), 200).json(t, &tm)
+	if tm.CaseExpiryHours == nil || *tm.CaseExpiryHours != 48 || tm.CaseFollowUpHours == nil || *tm.CaseFollowUpHours != 2 {
+		t.Fatalf("team timings: %+v", tm)
+	}
+	if _, f := e.must(e.do("PATCH", "/api/v1/teams/"+itoa(team.ID), admin, map[string]any{"caseExpiryHours": 9000}), 400).errField(); f != "caseExpiryHours" {
+		t.Fatalf("bad expiry: field %q", f)
+	}
+	e.must(e.do("PATCH", "/api/v1/teams/"+itoa(team.ID), admin, map[string]any{"caseFollowUpHours": 0}), 200).json(t, &tm)
+	if tm.CaseFollowUpHours != nil || *tm.CaseExpiryHours != 48 {
+		t.Fatalf("follow-up back to default: %+v", tm)
+	}
+	snap, err := st.EnterPool(ctx, cases.CaseChange{CaseID: ktr.ID})
+	if err != nil || snap.ExpiryHours != 48 || snap.FollowUpHours != 0 {
+		t.Fatalf("the workflow's snapshot carries the team's timings: %+v %v", snap, err)
 	}
 	for q, field := range map[string]string{"?status=lost": "status", "?bucket=B9": "bucket", "?overdue=maybe": "overdue", "?teamId=x": "teamId", "?limit=1000": "limit"} {
 		r := e.must(e.do("GET", "/api/v1/cases"+q, admin, nil), 400)
@@ -120,7 +162,7 @@ func TestCasesREST(t *testing.T) {
 	}
 	e.must(e.do("POST", "/api/v1/cases", tok1, map[string]any{"reference": "R1", "teamId": team.ID}), 403)
 	e.must(e.do("POST", "/api/v1/cases", admin, map[string]any{"reference": "R1", "teamId": team.ID}), 503)
-	if p := get(admin, ""); p.Total != 4 {
+	if p := get(admin, ""); p.Total != 5 { // the four above and KTR-77
 		t.Fatalf("a case was stored without a workflow: %d", p.Total)
 	}
 

@@ -26,6 +26,7 @@ const (
 	PermCasesRead     Permission = "cases:read"
 	PermCasesWrite    Permission = "cases:write"
 	PermCasesAssign   Permission = "cases:assign"
+	PermCasesClaim    Permission = "cases:claim"
 	PermSendersRead   Permission = "senders:read"
 	PermSendersWrite  Permission = "senders:write"
 	PermTemplatesRead Permission = "templates:read"
@@ -79,6 +80,7 @@ func catalog() []PermissionInfo {
 		p(PermCasesRead, "view cases"),
 		p(PermCasesWrite, "work cases"),
 		p(PermCasesAssign, "assign, recall and transfer cases"),
+		p(PermCasesClaim, "see the pools of own teams and take cases from them"),
 		p(PermSendersRead, "view sender numbers"),
 		p(PermSendersWrite, "manage sender numbers and allocations"),
 		p(PermTemplatesRead, "view message templates"),
@@ -145,7 +147,7 @@ func SystemRoles() []SystemRole {
 		{RoleKeySupervisor, "Supervisor", ScopeTeams, []Permission{
 			PermAgentsRead, PermTeamsRead, PermRolesRead,
 			PermContactsRead, PermContactsWrite, PermContactsExp,
-			PermCasesRead, PermCasesWrite, PermCasesAssign,
+			PermCasesRead, PermCasesWrite, PermCasesAssign, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead, PermCampaignsRead,
 			PermInboxRead, PermInboxSend, PermInboxAssign,
 			PermReportsRead, PermProfileRead, PermProfileWrite,
@@ -153,7 +155,7 @@ func SystemRoles() []SystemRole {
 		{RoleKeyAgent, "Agent", ScopeOwn, []Permission{
 			PermAgentsRead, PermTeamsRead,
 			PermContactsRead, PermContactsWrite,
-			PermCasesRead, PermCasesWrite,
+			PermCasesRead, PermCasesWrite, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead,
 			PermInboxRead, PermInboxSend,
 			PermProfileRead, PermProfileWrite,

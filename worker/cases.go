@@ -43,7 +43,7 @@ func (w CaseWorkflows) Start(ctx context.Context, caseID, teamID int64) error {
 	return nil
 }
 
-var caseUpdates = []string{workflows.UpdateCaseAssign, workflows.UpdateCaseRecall, workflows.UpdateCaseTransfer, workflows.UpdateCaseClose, workflows.UpdateCaseOutcome}
+var caseUpdates = []string{workflows.UpdateCaseAssign, workflows.UpdateCaseRecall, workflows.UpdateCaseTransfer, workflows.UpdateCaseClose, workflows.UpdateCaseOutcome, workflows.UpdateCaseClaim}
 
 // Update sends an update to case:<id> and waits until it completed.
 // Validator rejections and rule violations come back as *models.Error.

@@ -69,6 +69,9 @@ type CaseState struct {
 	ExitReason     string
 	Transitions    []string
 	ContinuedTimes int
+	// The team's timings in hours from the last snapshot (0: Config's).
+	TeamExpiryHours   int
+	TeamFollowUpHours int
 }
 
 // CaseAssign, CaseRecall, CaseTransfer, CaseClose and CaseOutcome are the
@@ -80,6 +83,7 @@ type (
 	CaseTransfer = cases.CaseTransfer
 	CaseClose    = cases.CaseClose
 	CaseOutcome  = cases.CaseOutcome
+	CaseClaim    = cases.CaseClaim
 )
 
 // CustomerReplied is the signal the inbox sends when the debtor writes.
@@ -92,11 +96,14 @@ type caseOp struct {
 }
 
 type caseFlow struct {
-	cfg    CaseConfig
-	st     CaseState
-	ops    []caseOp
-	opsRun int
-	acts   *activities.Case
+	// teamTimings: this run follows the team's case timings (version 1 of
+	// "team-case-timings"); runs begun before it keep Config's.
+	teamTimings bool
+	cfg         CaseConfig
+	st          CaseState
+	ops         []caseOp
+	opsRun      int
+	acts        *activities.Case
 }
 
 // CaseWorkflow owns one case from pool entry to exit: automatic assignment
@@ -124,8 +131,27 @@ func (w *caseFlow) actx(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// expiry and followUp are the case timings: the team's when it sets them
+// (and this run follows them), else the worker's Config.
+func (w *caseFlow) expiry() time.Duration {
+	if w.teamTimings && w.st.TeamExpiryHours > 0 {
+		return time.Duration(w.st.TeamExpiryHours) * time.Hour
+	}
+	return w.cfg.AssignmentExpiry
+}
+
+func (w *caseFlow) followUp() time.Duration {
+	if w.teamTimings && w.st.TeamFollowUpHours > 0 {
+		return time.Duration(w.st.TeamFollowUpHours) * time.Hour
+	}
+	return w.cfg.FollowUpDue
+}
+
 func (w *caseFlow) apply(ctx workflow.Context, s activities.CaseSnapshot, transition string) {
 	prevAgent := w.st.AgentID
+	if w.teamTimings {
+		w.st.TeamExpiryHours, w.st.TeamFollowUpHours = s.ExpiryHours, s.FollowUpHours
+	}
 	w.st.Status, w.st.TeamID, w.st.AgentID = s.Status, s.TeamID, s.AgentID
 	if s.Bucket != "" {
 		w.st.Bucket = s.Bucket
@@ -137,7 +163,7 @@ func (w *caseFlow) apply(ctx workflow.Context, s activities.CaseSnapshot, transi
 	if s.AgentID != 0 && s.AgentID != prevAgent {
 		// A new assignment starts the follow-up and expiry clocks.
 		w.st.AssignedAt, w.st.LastProgressAt = now, now
-		w.st.FollowUpAt, w.st.FollowUpMet, w.st.Overdue = now.Add(w.cfg.FollowUpDue), false, false
+		w.st.FollowUpAt, w.st.FollowUpMet, w.st.Overdue = now.Add(w.followUp()), false, false
 	}
 	if s.AgentID == 0 {
 		w.st.AssignedAt, w.st.FollowUpAt = time.Time{}, time.Time{}
@@ -250,6 +276,20 @@ func (w *caseFlow) register(ctx workflow.Context) error {
 				return notExited()
 			}},
 	}
+	// Claim is new: no recorded history holds one, so it needs no version.
+	ups = append(ups, upd{UpdateCaseClaim, func(ctx workflow.Context, a CaseClaim) (CaseState, error) { return enqueue(ctx, UpdateCaseClaim, a) },
+		func(a CaseClaim) error {
+			if a.AgentID <= 0 {
+				return errors.New("agentId is required")
+			}
+			if err := notExited(); err != nil {
+				return err
+			}
+			if w.st.Status != activities.CasePooled {
+				return fmt.Errorf("case %d is not in the pool", w.st.CaseID)
+			}
+			return nil
+		}})
 	for _, u := range ups {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
 			return err
@@ -265,6 +305,8 @@ func (w *caseFlow) do(ctx workflow.Context, op caseOp) error {
 	switch a := op.arg.(type) {
 	case CaseAssign:
 		err = w.change(ctx, w.acts.AssignCase, activities.CaseChange{AgentID: a.AgentID, By: a.By, Reason: "manual"}, "assigned:manual")
+	case CaseClaim:
+		err = w.change(ctx, w.acts.AssignCase, activities.CaseChange{AgentID: a.AgentID, By: a.AgentID, Reason: "claimed", FromPool: true}, "assigned:claimed")
 	case CaseRecall:
 		reason := a.Reason
 		if reason == "" {
@@ -300,6 +342,7 @@ func (w *caseFlow) progress(ctx workflow.Context) {
 }
 
 func (w *caseFlow) run(ctx workflow.Context, in CaseInput) (CaseState, error) {
+	w.teamTimings = workflow.GetVersion(ctx, "team-case-timings", workflow.DefaultVersion, 1) >= 1
 	if err := w.register(ctx); err != nil {
 		return w.st, err
 	}
@@ -330,7 +373,7 @@ func (w *caseFlow) run(ctx workflow.Context, in CaseInput) (CaseState, error) {
 				consider(now.Add(w.cfg.RetryAssignEvery))
 			}
 		case activities.CaseAssigned, activities.CaseInProgress:
-			consider(w.st.LastProgressAt.Add(w.cfg.AssignmentExpiry))
+			consider(w.st.LastProgressAt.Add(w.expiry()))
 			if !w.st.FollowUpMet && !w.st.Overdue {
 				consider(w.st.FollowUpAt)
 			} else if w.st.FollowUpAt.After(now) && !w.st.Overdue {
@@ -389,7 +432,7 @@ func (w *caseFlow) onTimer(ctx workflow.Context) error {
 	case activities.CasePooled:
 		return w.autoAssign(ctx)
 	case activities.CaseAssigned, activities.CaseInProgress:
-		if !now.Before(w.st.LastProgressAt.Add(w.cfg.AssignmentExpiry)) {
+		if !now.Before(w.st.LastProgressAt.Add(w.expiry())) {
 			// No progress for too long: back to the pool, then to someone else.
 			if err := w.change(ctx, w.acts.RecallCase, activities.CaseChange{Reason: "expired"}, "pooled:expired"); err != nil {
 				return err

@@ -26,6 +26,8 @@ type caseFake struct {
 	disabled map[int64]bool
 	log      []string
 	overdue  int
+	// The team's timings every snapshot carries (0: the worker's defaults).
+	expiryHours, followUpHours int
 }
 
 func (f *caseFake) rec(s string) { f.log = append(f.log, s) }
@@ -33,7 +35,8 @@ func (f *caseFake) rec(s string) { f.log = append(f.log, s) }
 func (f *caseFake) EnterPool(_ context.Context, c activities.CaseChange) (activities.CaseSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.s = activities.CaseSnapshot{ID: c.CaseID, Status: activities.CasePooled, TeamID: c.TeamID, Bucket: "B1"}
+	f.s = activities.CaseSnapshot{ID: c.CaseID, Status: activities.CasePooled, TeamID: c.TeamID, Bucket: "B1",
+		ExpiryHours: f.expiryHours, FollowUpHours: f.followUpHours}
 	f.rec("pool")
 	return f.s, nil
 }
@@ -54,6 +57,9 @@ func (f *caseFake) Assign(_ context.Context, c activities.CaseChange) (activitie
 	defer f.mu.Unlock()
 	if f.disabled[c.AgentID] {
 		return f.s, models.FieldError(models.EUnprocessable, "agentId", "agent %d is disabled", c.AgentID)
+	}
+	if c.FromPool && f.s.Status != activities.CasePooled {
+		return f.s, models.Errorf(models.EConflict, "case %d is no longer in the pool", c.CaseID)
 	}
 	f.s.Status, f.s.AgentID = activities.CaseAssigned, c.AgentID
 	f.rec("assign:" + itoa(c.AgentID))
@@ -311,5 +317,63 @@ func TestCaseUpdatesAfterExitAreRejectedAndContinueAsNewCarriesState(t *testing.
 	}
 	if a2.state.AgentID != 71 {
 		t.Fatalf("second assign %+v", a2)
+	}
+}
+
+// A team's own case timings (expiry 48h, first follow-up 2h) rule over the
+// worker's defaults (7 days, 24h).
+func TestCaseTeamTimings(t *testing.T) {
+	t.Parallel()
+	c := newCaseEnv("round_robin", 11, 12)
+	c.fake.expiryHours, c.fake.followUpHours = 48, 2
+	var mid workflows.CaseState
+	c.query(t, 49*time.Hour, &mid)
+	var closed updateResult
+	c.update(49*time.Hour+30*time.Minute, workflows.UpdateCaseClose, workflows.CaseClose{Reason: "paid", By: 1}, &closed)
+	c.env.ExecuteWorkflow(workflows.CaseWorkflow, workflows.CaseInput{CaseID: 5, TeamID: 3})
+	if err := c.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"pool", "assign:11", "overdue", "recall:expired", "assign:12", "exit:paid"}
+	if !slices.Equal(c.fake.log, want) {
+		t.Fatalf("transitions %v want %v", c.fake.log, want)
+	}
+	if mid.AgentID != 12 || mid.TeamExpiryHours != 48 || mid.TeamFollowUpHours != 2 {
+		t.Fatalf("after the team's 48h expiry: %+v", mid)
+	}
+}
+
+// An agent claims a pooled case of a manual team; a second claim of the
+// same case, at the same moment or later, is refused and the first agent
+// keeps it.
+func TestCaseClaimFromManualPool(t *testing.T) {
+	t.Parallel()
+	c := newCaseEnv("manual")
+	var first, rival, late, bad updateResult
+	c.update(time.Hour, workflows.UpdateCaseClaim, workflows.CaseClaim{}, &bad)
+	c.update(2*time.Hour, workflows.UpdateCaseClaim, workflows.CaseClaim{AgentID: 21}, &first)
+	c.update(2*time.Hour, workflows.UpdateCaseClaim, workflows.CaseClaim{AgentID: 22}, &rival)
+	c.update(3*time.Hour, workflows.UpdateCaseClaim, workflows.CaseClaim{AgentID: 23}, &late)
+	var st workflows.CaseState
+	c.query(t, 4*time.Hour, &st)
+	c.update(5*time.Hour, workflows.UpdateCaseClose, workflows.CaseClose{Reason: "resolved"}, &updateResult{})
+	c.env.ExecuteWorkflow(workflows.CaseWorkflow, workflows.CaseInput{CaseID: 6, TeamID: 3})
+	if err := c.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if bad.rejected == nil {
+		t.Fatal("a claim without an agent must be rejected")
+	}
+	if first.err != nil || first.rejected != nil || first.state.AgentID != 21 {
+		t.Fatalf("first claim %+v", first)
+	}
+	if rival.err == nil && rival.rejected == nil {
+		t.Fatalf("the rival claim took the case: %+v", rival)
+	}
+	if late.rejected == nil {
+		t.Fatalf("a claim of an assigned case must be rejected: %+v", late)
+	}
+	if st.AgentID != 21 || !slices.Equal(c.fake.log, []string{"pool", "assign:21", "exit:resolved"}) {
+		t.Fatalf("state %+v log %v", st, c.fake.log)
 	}
 }

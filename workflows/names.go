@@ -80,6 +80,7 @@ const (
 	UpdateCaseTransfer     = cases.CaseUpdateTransfer
 	UpdateCaseClose        = cases.CaseUpdateClose
 	UpdateCaseOutcome      = cases.CaseUpdateOutcome
+	UpdateCaseClaim        = cases.CaseUpdateClaim
 	SignalCaseCustomerSaid = "customer_replied"
 	QueryCaseState         = "state"
 )

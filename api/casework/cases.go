@@ -33,6 +33,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/cases/redistribute/:wid", assign, h.redistributeProgress)
 	rt.JSON(http.MethodGet, "/cases/:id", read, h.get)
 	rt.JSON(http.MethodPost, "/cases/:id/assign", assign, h.update(cases.CaseUpdateAssign, assignArg))
+	rt.JSON(http.MethodPost, "/cases/:id/claim", models.PermCasesClaim, h.claim)
 	rt.JSON(http.MethodPost, "/cases/:id/recall", assign, h.update(cases.CaseUpdateRecall, recallArg))
 	rt.JSON(http.MethodPost, "/cases/:id/transfer", assign, h.update(cases.CaseUpdateTransfer, transferArg))
 	rt.JSON(http.MethodPost, "/cases/:id/close", write, h.update(cases.CaseUpdateClose, closeArg))
@@ -44,7 +45,7 @@ func (h handlers) list(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	f := cases.CaseFilter{Status: c.Query("status"), Bucket: c.Query("bucket")}
+	f := cases.CaseFilter{Status: c.Query("status"), Bucket: c.Query("bucket"), Q: c.Query("q")}
 	if f.TeamID, err = httpx.QueryInt64(c, "teamId"); err != nil {
 		return 0, nil, err
 	}
@@ -174,4 +175,14 @@ func (h handlers) redistribute(c *gin.Context) (int, any, error) {
 func (h handlers) redistributeProgress(c *gin.Context) (int, any, error) {
 	pr, err := h.Desk.RedistributeProgress(c.Request.Context(), c.Param("wid"))
 	return http.StatusOK, pr, err
+}
+
+// claim: the caller takes a pooled case of its own team.
+func (h handlers) claim(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	cs, err := h.Desk.Claim(c.Request.Context(), httpx.Principal(c), id)
+	return http.StatusOK, cs, err
 }

@@ -96,6 +96,20 @@ type Case struct {
 	DPD          int             `json:"dpd" gorm:"-"`
 	Bucket       string          `json:"bucket" gorm:"-"`
 	History      []CaseHistory   `json:"history,omitempty" gorm:"-"`
+	// The customer and the latest conversation with them, read with the
+	// case by List and Get (caseWithContact) so a case row shows whom it is
+	// about and links to the chat.
+	ContactName    string `json:"contactName,omitempty" gorm:"->"`
+	ContactPhone   string `json:"contactPhone,omitempty" gorm:"->"`
+	ConversationID *int64 `json:"conversationId,omitempty" gorm:"->"`
+	// The case's team's timings (teams.case_expiry_hours, ...), read by the
+	// transitions the CaseWorkflow runs and handed to it in the snapshot.
+	teamTimings caseTimings
+}
+
+type caseTimings struct {
+	ExpiryHours   int
+	FollowUpHours int
 }
 
 // TableName is the GORM table.
@@ -142,6 +156,9 @@ type CaseSnapshot struct {
 	AgentID    int64
 	Bucket     string
 	ExitReason string
+	// The team's case timings in hours; 0: the worker's defaults.
+	ExpiryHours   int
+	FollowUpHours int
 }
 
 // CaseAssignResult is the outcome of an automatic assignment from the pool.
@@ -160,6 +177,9 @@ type CaseChange struct {
 	Reason  string
 	Note    string
 	By      int64
+	// FromPool: assign only a case still in the pool (a claim: two agents
+	// taking the same case, the second is refused instead of taking it over).
+	FromPool bool
 	// Outcome fields.
 	Outcome     string
 	PromiseDate time.Time
@@ -174,6 +194,9 @@ func ValidOutcome(o string) bool { return slices.Contains(CaseOutcomes, o) }
 // CaseAssign, CaseRecall, CaseTransfer, CaseClose and CaseOutcome are the
 // CaseWorkflow update arguments.
 type CaseAssign struct{ AgentID, By int64 }
+
+// CaseClaim is an agent taking a pooled case for itself.
+type CaseClaim struct{ AgentID int64 }
 type CaseRecall struct {
 	Reason string
 	By     int64
@@ -197,6 +220,8 @@ const (
 	CaseUpdateTransfer = "transfer"
 	CaseUpdateClose    = "close"
 	CaseUpdateOutcome  = "outcome"
+	// CaseUpdateClaim: an agent takes a pooled case of its own team.
+	CaseUpdateClaim = "claim"
 )
 
 // RedistributeProgress is the progress of a bulk redistribution.

@@ -74,6 +74,12 @@ func (s CaseStore) Assign(ctx context.Context, ch CaseChange) (CaseSnapshot, err
 		if c.Status == CaseExited {
 			return nil, exitedErr(c)
 		}
+		if ch.FromPool && c.Status != CasePooled {
+			if c.AgentID != nil && *c.AgentID == ch.AgentID {
+				return nil, nil // this agent's claim, retried
+			}
+			return nil, models.Errorf(models.EConflict, "case %d is no longer in the pool", c.ID)
+		}
 		if c.AgentID != nil && *c.AgentID == ch.AgentID {
 			return nil, nil
 		}

@@ -138,12 +138,23 @@ type CaseFilter struct {
 	ContactID int64
 	Bucket    string
 	Overdue   *bool
+	// Q searches the reference (prefix, any case), the customer's name
+	// (substring) and, when it holds digits, the customer's phone.
+	Q string
+}
+
+// caseWithContact reads cases with their customer and latest conversation.
+func caseWithContact(db *gorm.DB) *gorm.DB {
+	return db.Select(`cases.*, COALESCE(ct.name, '') AS contact_name, COALESCE(ct.phone_e164, '') AS contact_phone,
+		(SELECT cv.id FROM conversations cv WHERE cv.contact_id = cases.contact_id
+			ORDER BY cv.last_message_at DESC NULLS LAST, cv.id DESC LIMIT 1) AS conversation_id`).
+		Joins("LEFT JOIN contacts ct ON ct.id = cases.contact_id")
 }
 
 // List returns the cases p may see, newest first.
 func (s CaseStore) List(ctx context.Context, p models.Principal, f CaseFilter, pg models.Page) ([]Case, int64, error) {
 	pg = pg.Normal()
-	q := s.DB.WithContext(ctx).Model(&Case{}).Scopes(models.ScopeFilter(p, "cases.agent_id", "cases.team_id"))
+	q := s.DB.WithContext(ctx).Model(&Case{}).Scopes(caseScope(p))
 	if f.Status != "" {
 		switch f.Status {
 		case CasePooled, CaseAssigned, CaseInProgress, CaseExited:
@@ -163,6 +174,22 @@ func (s CaseStore) List(ctx context.Context, p models.Principal, f CaseFilter, p
 	}
 	if f.Overdue != nil {
 		q = q.Where("cases.overdue = ?", *f.Overdue)
+	}
+	if qs := strings.TrimSpace(f.Q); qs != "" {
+		if len(qs) > 100 {
+			return nil, 0, models.FieldError(models.EInvalid, "q", "q is at most 100 characters")
+		}
+		like := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(qs))
+		cond, args := "lower(cases.reference) LIKE ? OR lower(ct.name) LIKE ?", []any{like + "%", "%" + like + "%"}
+		if digits := models.DigitsOnly(qs); len(digits) >= 4 {
+			// A phone in any spelling (0812-..., +62 812...) matches its digits.
+			if strings.HasPrefix(digits, "0") {
+				digits = "62" + digits[1:]
+			}
+			cond, args = cond+" OR ct.phone_e164 LIKE ?", append(args, "%"+digits+"%")
+		}
+		q = q.Where("EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = cases.contact_id AND ("+cond+")) OR lower(cases.reference) LIKE ?",
+			append(args, like+"%")...)
 	}
 	if f.Bucket != "" {
 		lo, hi, ok := BucketDPD(f.Bucket)
@@ -185,7 +212,7 @@ func (s CaseStore) List(ctx context.Context, p models.Principal, f CaseFilter, p
 		return nil, 0, fmt.Errorf("count cases: %w", err)
 	}
 	var out []Case
-	if err := q.Order("cases.id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
+	if err := q.Scopes(caseWithContact).Order("cases.id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list cases: %w", err)
 	}
 	now := s.now()
@@ -195,10 +222,28 @@ func (s CaseStore) List(ctx context.Context, p models.Principal, f CaseFilter, p
 	return out, total, nil
 }
 
+// caseScope is what p may see of cases: its data scope and, holding
+// cases:claim, the pooled cases of its own teams (the pool it takes from;
+// an assigned case of a teammate stays out of sight).
+func caseScope(p models.Principal) func(*gorm.DB) *gorm.DB {
+	base := models.ScopeFilter(p, "cases.agent_id", "cases.team_id")
+	if p.AllScope || !p.Can(models.PermCasesClaim) || len(p.TeamIDs) == 0 {
+		return base
+	}
+	return func(db *gorm.DB) *gorm.DB {
+		// ScopeFilter's rule, OR the pools of p's teams.
+		if len(p.SupervisedTeamIDs) > 0 {
+			return db.Where("(cases.agent_id = ? OR cases.team_id IN ? OR (cases.status = ? AND cases.team_id IN ?))",
+				p.AgentID, p.SupervisedTeamIDs, CasePooled, p.TeamIDs)
+		}
+		return db.Where("(cases.agent_id = ? OR (cases.status = ? AND cases.team_id IN ?))", p.AgentID, CasePooled, p.TeamIDs)
+	}
+}
+
 // Get returns one case with its history, within p's scope.
 func (s CaseStore) Get(ctx context.Context, p models.Principal, id int64) (Case, error) {
 	var c Case
-	err := s.DB.WithContext(ctx).Scopes(models.ScopeFilter(p, "cases.agent_id", "cases.team_id")).Where("cases.id = ?", id).Take(&c).Error
+	err := s.DB.WithContext(ctx).Scopes(caseScope(p), caseWithContact).Where("cases.id = ?", id).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return c, models.Errorf(models.ENotFound, "case %d not found", id)
 	}
@@ -242,7 +287,7 @@ func (s CaseStore) AssignedCasesOfContact(ctx context.Context, contactID int64) 
 // Visible reports whether p may see case id (ENotFound otherwise).
 func (s CaseStore) Visible(ctx context.Context, p models.Principal, id int64) (Case, error) {
 	var c Case
-	err := s.DB.WithContext(ctx).Scopes(models.ScopeFilter(p, "cases.agent_id", "cases.team_id")).Where("cases.id = ?", id).Take(&c).Error
+	err := s.DB.WithContext(ctx).Scopes(caseScope(p)).Where("cases.id = ?", id).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return c, models.Errorf(models.ENotFound, "case %d not found", id)
 	}
@@ -337,6 +382,11 @@ func (s CaseStore) mutate(ctx context.Context, id int64, by int64, fn caseFn) (C
 	})
 	if err == nil {
 		models.PublishCommitted(ctx, s.Publisher, s.Log, "case", evs...)
+		// The team's timings as they are now (after a transfer: the new team's).
+		if terr := s.DB.WithContext(ctx).Raw(`SELECT COALESCE(case_expiry_hours, 0) AS expiry_hours,
+			COALESCE(case_follow_up_hours, 0) AS follow_up_hours FROM teams WHERE id = ?`, c.TeamID).Scan(&c.teamTimings).Error; terr != nil {
+			return c, fmt.Errorf("case %d: team timings: %w", id, terr)
+		}
 	}
 	c.derive(s.now())
 	return c, err
@@ -367,7 +417,8 @@ func (s CaseStore) syncOwner(tx *gorm.DB, before, after Case) error {
 }
 
 func snapshot(c Case) CaseSnapshot {
-	s := CaseSnapshot{ID: c.ID, Status: c.Status, TeamID: c.TeamID, Bucket: c.Bucket}
+	s := CaseSnapshot{ID: c.ID, Status: c.Status, TeamID: c.TeamID, Bucket: c.Bucket,
+		ExpiryHours: c.teamTimings.ExpiryHours, FollowUpHours: c.teamTimings.FollowUpHours}
 	if c.AgentID != nil {
 		s.AgentID = *c.AgentID
 	}

@@ -100,6 +100,28 @@ func (d CaseDesk) Update(ctx context.Context, p models.Principal, id int64, name
 	return d.Store.Get(ctx, models.Principal{AllScope: true}, id)
 }
 
+// Claim gives a pooled case of one of p's teams to p itself (cases:claim):
+// the pool of a manual team is where its agents take work from. The case
+// must still be in the pool when the claim runs, so of two agents claiming
+// one case the second gets 409, never the first one's case.
+func (d CaseDesk) Claim(ctx context.Context, p models.Principal, id int64) (Case, error) {
+	cur, err := d.Store.Visible(ctx, p, id)
+	if err != nil {
+		return Case{}, err
+	}
+	if cur.Status != CasePooled {
+		return Case{}, models.Errorf(models.EConflict, "case %d is not in the pool", id)
+	}
+	wf, err := d.workflows()
+	if err != nil {
+		return Case{}, err
+	}
+	if err := wf.Update(ctx, id, CaseUpdateClaim, CaseClaim{AgentID: p.AgentID}); err != nil {
+		return Case{}, err
+	}
+	return d.Store.Get(ctx, models.Principal{AllScope: true}, id)
+}
+
 // Redistribute recalls every open case of a team or an agent (exactly one,
 // within p's scope) and re-runs assignment, as a workflow whose progress can
 // be polled; it returns the workflow's id.

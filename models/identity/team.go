@@ -20,12 +20,18 @@ const (
 
 // Team is a group of agents with an assignment strategy.
 type Team struct {
-	ID        int64        `json:"id" gorm:"primaryKey"`
-	Name      string       `json:"name"`
-	Strategy  string       `json:"strategy"`
-	CreatedAt time.Time    `json:"createdAt"`
-	UpdatedAt time.Time    `json:"updatedAt"`
-	Members   []TeamMember `json:"members" gorm:"-"`
+	ID       int64  `json:"id" gorm:"primaryKey"`
+	Name     string `json:"name"`
+	Strategy string `json:"strategy"`
+	// Case timings of the team's pool (nil: the worker's defaults): an
+	// assigned case without progress returns to the pool after
+	// CaseExpiryHours; the first follow-up is due CaseFollowUpHours after
+	// assignment. The CaseWorkflow reads them with every transition.
+	CaseExpiryHours   *int         `json:"caseExpiryHours"`
+	CaseFollowUpHours *int         `json:"caseFollowUpHours"`
+	CreatedAt         time.Time    `json:"createdAt"`
+	UpdatedAt         time.Time    `json:"updatedAt"`
+	Members           []TeamMember `json:"members" gorm:"-"`
 }
 
 // TeamMember is one agent in a team.
@@ -49,6 +55,21 @@ type TeamInput struct {
 type TeamPatch struct {
 	Name     *string `json:"name"`
 	Strategy *string `json:"strategy"`
+	// Case timings in hours; 0 returns to the default.
+	CaseExpiryHours   *int `json:"caseExpiryHours"`
+	CaseFollowUpHours *int `json:"caseFollowUpHours"`
+}
+
+// caseTiming checks a team's case timing (hours, 0 = default) and returns
+// its column value (nil for the default).
+func caseTiming(field string, hours, max int) (any, error) {
+	if hours < 0 || hours > max {
+		return nil, models.FieldError(models.EInvalid, field, "%s must be 0 (the default) to %d hours", field, max)
+	}
+	if hours == 0 {
+		return nil, nil
+	}
+	return hours, nil
 }
 
 func validTeamName(name string) (string, error) {
@@ -205,6 +226,23 @@ func (s TeamStore) Update(ctx context.Context, actor models.Principal, id int64,
 			}
 			if *in.Strategy != t.Strategy {
 				updates["strategy"], details["strategyFrom"], details["strategyTo"] = *in.Strategy, t.Strategy, *in.Strategy
+			}
+		}
+		for _, ct := range []struct {
+			field, col string
+			in, cur    *int
+			max        int
+		}{{"caseExpiryHours", "case_expiry_hours", in.CaseExpiryHours, t.CaseExpiryHours, 8760},
+			{"caseFollowUpHours", "case_follow_up_hours", in.CaseFollowUpHours, t.CaseFollowUpHours, 720}} {
+			if ct.in == nil {
+				continue
+			}
+			v, err := caseTiming(ct.field, *ct.in, ct.max)
+			if err != nil {
+				return err
+			}
+			if ct.cur == nil || *ct.cur != *ct.in {
+				updates[ct.col], details[ct.field+"From"], details[ct.field+"To"] = v, ct.cur, v
 			}
 		}
 		if len(updates) > 0 {
