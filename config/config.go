@@ -29,9 +29,9 @@ type Config struct {
 	// open a websocket (empty: the web UI's own origin, http://<http_addr>).
 	RealtimeAllowedOrigins string `mapstructure:"realtime_allowed_origins"`
 	// RealtimeMaxConnsPerAgent caps one agent's sockets per gateway pod.
-	RealtimeMaxConnsPerAgent int `mapstructure:"realtime_max_conns_per_agent"`
-	DatabaseURL       string `mapstructure:"database_url"`
-	AMQPURL           string `mapstructure:"amqp_url"`
+	RealtimeMaxConnsPerAgent int    `mapstructure:"realtime_max_conns_per_agent"`
+	DatabaseURL              string `mapstructure:"database_url"`
+	AMQPURL                  string `mapstructure:"amqp_url"`
 	// AMQPExchange is the fanout exchange that carries realtime events.
 	AMQPExchange string `mapstructure:"amqp_exchange"`
 

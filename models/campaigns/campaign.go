@@ -69,6 +69,9 @@ type Campaign struct {
 	TemplateID int64             `json:"templateId"`
 	Variables  map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
 	SegmentID  *int64            `json:"segmentId,omitempty"`
+	// AudienceFilter is the segment's filter frozen at launch: the campaign
+	// pages from it, never from the segment as edited later (nil for a draft).
+	AudienceFilter *contacts.SegmentFilter `json:"audienceFilter,omitempty" gorm:"serializer:json;type:jsonb"`
 	// IntakeJobID names an uploaded list: the contacts that import created or updated.
 	IntakeJobID   *int64            `json:"intakeJobId,omitempty"`
 	SenderIDs     models.Int64List  `json:"senderIds" gorm:"type:bigint[]"`
@@ -427,6 +430,16 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now}
 		if (status == CampaignRunning || status == CampaignScheduled) && c.LaunchedAt == nil {
 			upd["launched_at"] = now
+			// Freeze the audience: from here the campaign pages from this
+			// copy of the segment's filter (the segment row is locked for
+			// share, so an edit racing the launch lands before or after).
+			if c.SegmentID != nil {
+				var f []byte
+				if err := tx.Raw(`SELECT filter FROM segments WHERE id = ? FOR SHARE`, *c.SegmentID).Row().Scan(&f); err != nil {
+					return fmt.Errorf("freeze audience of campaign %d: %w", id, err)
+				}
+				upd["audience_filter"] = gorm.Expr("?::jsonb", string(f))
+			}
 		}
 		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
 			upd["finished_at"] = now

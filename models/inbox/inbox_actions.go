@@ -221,9 +221,17 @@ func (s CannedResponseStore) List(ctx context.Context, prefix string) ([]CannedR
 	return out, q.Find(&out).Error
 }
 
-// Delete removes one response.
-func (s CannedResponseStore) Delete(ctx context.Context, id int64) error {
-	r := s.DB.WithContext(ctx).Delete(&CannedResponse{}, id)
+// Delete removes one response, through its author's scope: p may delete
+// what it or an agent it sees (models.AgentScope: the members of the teams
+// it supervises) wrote; all-scope principals any. Anything else answers as
+// missing, so another team's responses are neither deleted nor confirmed.
+func (s CannedResponseStore) Delete(ctx context.Context, p models.Principal, id int64) error {
+	q := s.DB.WithContext(ctx)
+	if !p.AllScope {
+		authors := s.DB.Table("agents").Select("agents.id").Scopes(models.AgentScope(p))
+		q = q.Where("created_by IN (?)", authors)
+	}
+	r := q.Delete(&CannedResponse{}, id)
 	if r.Error != nil {
 		return r.Error
 	}
