@@ -368,3 +368,39 @@ func TestSecurityCannedResponsesScoped(t *testing.T) {
 	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", r1.ID), s1, nil), 204)
 	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", r2.ID), admin, nil), 204)
 }
+
+// TestSecurityConversationAssignTargets (finding 3, the sweep): a
+// conversation is assigned only to an agent, or moved only to a team, that
+// the assigner's scope covers; others answer like missing ones.
+func TestSecurityConversationAssignTargets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	var t1, t2 identity.Team
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "T1"}), 201).json(t, &t1)
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "T2"}), 201).json(t, &t2)
+	e.agent("sup@example.com", e.roleID(models.RoleKeySupervisor), t1.ID)
+	sup := e.login("sup@example.com").AccessToken
+	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent), t1.ID)
+	b2 := e.agent("b2@example.com", e.roleID(models.RoleKeyAgent), t2.ID)
+	var sender, contact, conv int64
+	e.db.Raw(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PNA', '+62 21 7') RETURNING id`).Scan(&sender)
+	e.db.Raw(`INSERT INTO contacts (phone_e164, name, owner_agent_id) VALUES ('+6281100000009', 'C', ?) RETURNING id`, a1).Scan(&contact)
+	e.db.Raw(`INSERT INTO conversations (sender_id, contact_id, assignee_agent_id, team_id) VALUES (?, ?, ?, ?) RETURNING id`,
+		sender, contact, a1, t1.ID).Scan(&conv)
+	path := fmt.Sprintf("/api/v1/conversations/%d/assign", conv)
+	r := e.must(e.do("POST", path, sup, map[string]any{"agentId": b2}), 422)
+	rNone := e.must(e.do("POST", path, sup, map[string]any{"agentId": 999999}), 422)
+	if _, f := r.errField(); f != "agentId" {
+		t.Errorf("another team's agent: %s", r.body)
+	}
+	if c1, _ := r.errField(); c1 != func() string { c, _ := rNone.errField(); return c }() {
+		t.Errorf("answers differ: %s vs %s", r.body, rNone.body)
+	}
+	r = e.must(e.do("POST", path, sup, map[string]any{"teamId": t2.ID}), 422)
+	if _, f := r.errField(); f != "teamId" {
+		t.Errorf("another team: %s", r.body)
+	}
+	e.must(e.do("POST", path, sup, map[string]any{"agentId": a1, "teamId": t1.ID}), 200)
+	e.must(e.do("POST", path, admin, map[string]any{"agentId": b2, "teamId": t2.ID}), 200)
+}

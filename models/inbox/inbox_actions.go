@@ -36,9 +36,13 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 		if ch.AgentID == nil && ch.TeamID == nil {
 			return models.Conversation{}, nil, models.FieldError(models.EInvalid, "agentId", "give agentId and/or teamId")
 		}
+		// The targets through their own scope: an assignee p sees (itself or
+		// a member of a team it supervises), a team it supervises; others
+		// answer as missing.
 		if ch.AgentID != nil {
 			var ok int64
-			if err := ib.DB.WithContext(ctx).Raw(`SELECT count(*) FROM agents WHERE id = ? AND status = 'active'`, *ch.AgentID).Scan(&ok).Error; err != nil {
+			if err := ib.DB.WithContext(ctx).Table("agents").Scopes(models.AgentScope(p)).
+				Where("agents.id = ? AND agents.status = 'active'", *ch.AgentID).Count(&ok).Error; err != nil {
 				return models.Conversation{}, nil, err
 			}
 			if ok == 0 {
@@ -50,7 +54,7 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			if err := ib.DB.WithContext(ctx).Raw(`SELECT count(*) FROM teams WHERE id = ?`, *ch.TeamID).Scan(&ok).Error; err != nil {
 				return models.Conversation{}, nil, err
 			}
-			if ok == 0 {
+			if ok == 0 || !p.SeesTeamMembers(*ch.TeamID) {
 				return models.Conversation{}, nil, models.FieldError(models.EUnprocessable, "teamId", "team %d does not exist", *ch.TeamID)
 			}
 			set["team_id"] = *ch.TeamID
