@@ -404,3 +404,34 @@ func TestSecurityConversationAssignTargets(t *testing.T) {
 	e.must(e.do("POST", path, sup, map[string]any{"agentId": a1, "teamId": t1.ID}), 200)
 	e.must(e.do("POST", path, admin, map[string]any{"agentId": b2, "teamId": t2.ID}), 200)
 }
+
+// TestSecurityCampaignListThroughImportScope (finding 3, the sweep): a
+// campaign writer without scope all cannot name someone else's uploaded
+// list (intakeJobId) as its audience; its own it can.
+func TestSecurityCampaignListThroughImportScope(t *testing.T) {
+	t.Parallel()
+	e, admin, _ := campaignToolsEnv(t, 2)
+	var writer identity.Role
+	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{"name": "Outreach", "dataScope": "own",
+		"permissions": []string{"campaigns:read", "campaigns:write", "templates:read", "senders:read", "contacts:read", "profile:read"}}), 201).json(t, &writer)
+	w := e.agent("w@example.com", writer.ID)
+	tok := e.login("w@example.com").AccessToken
+	adminID := int64(0)
+	e.db.Raw(`SELECT id FROM agents WHERE email = 'admin@example.com'`).Scan(&adminID)
+	var theirs, mine int64
+	e.db.Raw(`INSERT INTO intake_jobs (source, created_by, status) VALUES ('csv', ?, 'completed') RETURNING id`, adminID).Scan(&theirs)
+	e.db.Raw(`INSERT INTO intake_jobs (source, created_by, status) VALUES ('csv', ?, 'completed') RETURNING id`, w).Scan(&mine)
+	if err := e.db.Exec(`INSERT INTO intake_rows (job_id, row_no, raw, result, contact_id) SELECT j, 1, '{}', 'created', 1 FROM unnest(ARRAY[?::bigint, ?::bigint]) j`,
+		theirs, mine).Error; err != nil {
+		t.Fatal(err)
+	}
+	body := func(job int64) map[string]any {
+		return map[string]any{"name": "List", "templateId": 1, "intakeJobId": job, "senderIds": []int64{1},
+			"variables": map[string]string{"header.1": "x", "body.1": "contact.name", "body.2": "y", "button.0.1": "z"}}
+	}
+	r := e.must(e.do("POST", "/api/v1/campaigns", tok, body(theirs)), 422)
+	if _, f := r.errField(); f != "intakeJobId" {
+		t.Errorf("someone else's import: %s", r.body)
+	}
+	e.must(e.do("POST", "/api/v1/campaigns", tok, body(mine)), 201)
+}

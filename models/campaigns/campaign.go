@@ -240,12 +240,13 @@ func (s CampaignStore) Create(ctx context.Context, p models.Principal, in Campai
 		c.SegmentID, name = &sg.ID, "segment "+strconv.Quote(sg.Name)
 	}
 	if in.IntakeJobID != 0 {
-		var n int64
-		if err := db.Raw(`SELECT count(*) FROM intake_jobs WHERE id = ?`, in.IntakeJobID).Scan(&n).Error; err != nil {
+		// Through the import's own scope (its creator, or scope all): an
+		// uploaded list of someone else answers like a missing one.
+		if _, err := (contacts.IntakeStore{DB: s.DB}).Get(ctx, p, in.IntakeJobID); err != nil {
+			if models.CodeOf(err) == models.ENotFound {
+				return c, pv, models.FieldError(models.EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
+			}
 			return c, pv, err
-		}
-		if n == 0 {
-			return c, pv, models.FieldError(models.EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
 		}
 		c.IntakeJobID = &in.IntakeJobID
 		name = strings.TrimPrefix(name+" and the uploaded list", " and ")
