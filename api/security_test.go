@@ -76,6 +76,21 @@ func TestSecuritySocketsClosedOnRevocation(t *testing.T) {
 		return !kc.has(m.ID)
 	})
 	t.Logf("role change -> socket narrowed in %s", time.Since(start).Round(time.Millisecond))
+
+	// A team change too: a supervisor taken out of the team stops
+	// receiving the team's events on its open socket.
+	sup := s.agent("sup@example.com", s.roleID(models.RoleKeySupervisor), team.ID)
+	ks := s.dial(s.login("sup@example.com").AccessToken, -1)
+	teamAud := models.Audience{TeamIDs: []int64{team.ID}}
+	ev = s.emit(models.EventMessageCreated, teamAud, map[string]string{"text": "team"})
+	waitFor(t, 5*time.Second, "supervisor gets the team's message", func() bool { return ks.has(ev.ID) })
+	s.must(s.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", team.ID, sup), admin, nil), 204)
+	waitFor(t, 5*time.Second, "the team change reaches the socket", func() bool {
+		m := s.emit(models.EventMessageCreated, teamAud, map[string]string{"text": "team, after"})
+		mark := s.emit(models.EventMessageCreated, models.Audience{AgentIDs: []int64{sup}}, nil)
+		waitFor(t, 5*time.Second, "marker", func() bool { return ks.has(mark.ID) })
+		return !ks.has(m.ID)
+	})
 }
 
 // TestSecurityWebsocketEdges (finding 11): no token in the URL, a cap per
