@@ -26,7 +26,8 @@ type Config struct {
 	// UI learns it from GET /api/v1/ui-config).
 	PublicRealtimeURL string `mapstructure:"public_realtime_url"`
 	// RealtimeAllowedOrigins: comma-separated web origins whose pages may
-	// open a websocket (empty: the web UI's own origin, http://<http_addr>).
+	// open a websocket besides the gateway's own host (empty:
+	// http://<http_addr> unless that is a wildcard bind).
 	RealtimeAllowedOrigins string `mapstructure:"realtime_allowed_origins"`
 	// RealtimeMaxConnsPerAgent caps one agent's sockets per gateway pod.
 	RealtimeMaxConnsPerAgent int    `mapstructure:"realtime_max_conns_per_agent"`
@@ -94,7 +95,7 @@ func Keys() []Key {
 		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
 		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
 		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to (or a path like /ws on the UI's own host)"},
-		{"realtime_allowed_origins", "", "comma-separated web origins (scheme://host:port) whose pages may open a websocket; empty: the web UI's own origin http://<http_addr>"},
+		{"realtime_allowed_origins", "", "comma-separated web origins (scheme://host:port) whose pages may open a websocket, besides the gateway's own host; empty: http://<http_addr> unless it binds 0.0.0.0"},
 		{"realtime_max_conns_per_agent", 16, "websockets one agent may hold on one gateway pod (browser tabs); more are closed with 1013"},
 		{"database_url", "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable", "PostgreSQL DSN"},
 		{"amqp_url", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL"},
@@ -358,11 +359,18 @@ func (c Config) RealtimeOrigins() []string {
 			out = append(out, o)
 		}
 	}
-	if len(out) == 0 && c.HTTPAddr != "" {
-		out = []string{"http://" + c.HTTPAddr}
-		if host, port, err := net.SplitHostPort(c.HTTPAddr); err == nil && host == "127.0.0.1" {
-			out = append(out, "http://localhost:"+port)
-		}
+	if len(out) > 0 {
+		return out
 	}
-	return out
+	// The web UI's own origin, when http_addr names a host a browser uses
+	// (a wildcard bind says nothing: set the key, or serve /ws on the UI's
+	// host, which the gateway always allows as same-origin).
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	switch {
+	case err != nil || host == "" || host == "0.0.0.0" || host == "::":
+		return nil
+	case host == "127.0.0.1":
+		return []string{"http://127.0.0.1:" + port, "http://localhost:" + port}
+	}
+	return []string{"http://" + c.HTTPAddr}
 }

@@ -128,6 +128,10 @@ func TestRealtimeOrigins(t *testing.T) {
 	if got := strings.Join(c.RealtimeOrigins(), ","); got != "http://127.0.0.1:8080,http://localhost:8080" {
 		t.Errorf("default origins %q", got)
 	}
+	c.HTTPAddr = "0.0.0.0:8080"
+	if got := c.RealtimeOrigins(); got != nil {
+		t.Errorf("wildcard bind: origins %q, want none (same-origin only)", got)
+	}
 	c.RealtimeAllowedOrigins = " https://crm.example.com, https://ops.example.com "
 	if got := strings.Join(c.RealtimeOrigins(), ","); got != "https://crm.example.com,https://ops.example.com" {
 		t.Errorf("configured origins %q", got)

@@ -74,7 +74,8 @@ func TestConnectionCapPerAgent(t *testing.T) {
 }
 
 // TestOriginAllowList (finding 11): a page from another origin cannot open
-// a socket; an allowed origin and a non-browser client (no Origin) can.
+// a socket; an allowed origin, the gateway's own host and a non-browser
+// client (no Origin) can.
 func TestOriginAllowList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, realtime.Options{AllowedOrigins: []string{"https://crm.example.com"}})
@@ -102,6 +103,10 @@ func TestOriginAllowList(t *testing.T) {
 	}
 	if st, err := dial(""); err != nil || st != http.StatusSwitchingProtocols {
 		t.Errorf("no origin: %d %v", st, err)
+	}
+	// A page of the gateway's own host (UI and /ws behind one ingress).
+	if st, err := dial("http://" + p.addr); err != nil || st != http.StatusSwitchingProtocols {
+		t.Errorf("same origin: %d %v", st, err)
 	}
 }
 

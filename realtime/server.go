@@ -77,8 +77,8 @@ type Options struct {
 	Shards            int           // hub shards (32)
 	MaxConnsPerAgent  int           // sockets one agent may hold on a pod (16; <0 for no cap)
 	// AllowedOrigins are the web origins ("https://crm.example.com") whose
-	// pages may open a socket. Empty: only a page from the gateway's own
-	// host. A request without Origin (not a browser) is let through: only
+	// pages may open a socket, besides pages of the gateway's own host
+	// (same origin). A request without Origin (not a browser) is let through: only
 	// browsers send cookies or ambient credentials, and this gateway takes
 	// neither, so the list stops other sites' pages, not other programs.
 	AllowedOrigins []string
@@ -289,12 +289,11 @@ func originAllowed(list []string) func(r *http.Request) bool {
 	}
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
-		if origin == "" {
+		if origin == "" || allowed[strings.ToLower(origin)] {
 			return true
 		}
-		if len(allowed) > 0 {
-			return allowed[strings.ToLower(origin)]
-		}
+		// A page of the gateway's own host (the UI and /ws behind one
+		// ingress) is same-origin: always allowed.
 		u, err := url.Parse(origin)
 		return err == nil && strings.EqualFold(u.Host, r.Host)
 	}
