@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -124,4 +125,65 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("permission matrix: %d routes x %d roles = %d cells", cells/len(subjects), len(subjects), cells)
+}
+
+// TestChainedPermissionMatrix extends the route x role matrix to chains an
+// attacker would try, with explicit answers per role (four system roles and
+// a custom one): create-then-assign on cases with another team's ids, and
+// edit-then-launch on a campaign's segment. 503 means every check passed
+// and only Temporal (not wired here) is missing.
+func TestChainedPermissionMatrix(t *testing.T) {
+	t.Parallel()
+	e, admin, campID := campaignToolsEnv(t, 2)
+	var t1, t2 identity.Team
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "T1"}), 201).json(t, &t1)
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "T2"}), 201).json(t, &t2)
+	var custom identity.Role
+	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{"name": "Desk lead", "dataScope": "teams",
+		"permissions": []string{"contacts:read", "cases:read", "cases:write", "cases:assign", "campaigns:read", "profile:read"}}), 201).json(t, &custom)
+	b2 := e.agent("b2@example.com", e.roleID(models.RoleKeyAgent), t2.ID)
+	e.db.Exec(`UPDATE contacts SET owner_agent_id = ? WHERE id = 2`, b2)
+	var caseID int64
+	e.db.Raw(`INSERT INTO cases (reference, amount, outstanding, team_id) VALUES ('CH-1', 1, 1, ?) RETURNING id`, t1.ID).Scan(&caseID)
+
+	tokens := map[string]string{"admin": admin}
+	for name, role := range map[string]int64{"supervisor": e.roleID(models.RoleKeySupervisor), "agent": e.roleID(models.RoleKeyAgent),
+		"campaign manager": e.roleID(models.RoleKeyCampaignManager), "custom": custom.ID} {
+		email := strings.ReplaceAll(name, " ", "") + "@chain.example.com"
+		e.agent(email, role, t1.ID)
+		tokens[name] = e.login(email).AccessToken
+	}
+	type step struct {
+		name, method, path string
+		body               any
+		want               map[string]int
+	}
+	chains := map[string][]step{
+		"case create-then-assign with another team's ids": {
+			{"create on T2's customer", "POST", "/api/v1/cases", map[string]any{"reference": "CH-2", "amount": 1, "teamId": t1.ID, "contactId": 2},
+				map[string]int{"admin": 503, "supervisor": 404, "agent": 403, "campaign manager": 403, "custom": 404}},
+			{"assign to T2's agent", "POST", fmt.Sprintf("/api/v1/cases/%d/assign", caseID), map[string]any{"agentId": b2},
+				map[string]int{"admin": 503, "supervisor": 404, "agent": 403, "campaign manager": 403, "custom": 404}},
+			{"transfer to T2", "POST", fmt.Sprintf("/api/v1/cases/%d/transfer", caseID), map[string]any{"teamId": t2.ID},
+				map[string]int{"admin": 503, "supervisor": 404, "agent": 403, "campaign manager": 403, "custom": 404}},
+		},
+		"segment edit-then-launch": {
+			{"empty the segment", "PATCH", "/api/v1/segments/1", map[string]any{"filter": map[string]any{"tags": []string{"tagihan"}}},
+				map[string]int{"admin": 200, "supervisor": 403, "agent": 403, "campaign manager": 200, "custom": 403}},
+			{"launch", "POST", fmt.Sprintf("/api/v1/campaigns/%d/launch", campID), nil,
+				map[string]int{"admin": 503, "supervisor": 403, "agent": 403, "campaign manager": 503, "custom": 403}},
+		},
+	}
+	cells := 0
+	for chain, steps := range chains {
+		for _, s := range steps {
+			for who, want := range s.want {
+				cells++
+				if r := e.do(s.method, s.path, tokens[who], s.body); r.status != want {
+					t.Errorf("%s / %s as %s: %d, want %d: %s", chain, s.name, who, r.status, want, r.body)
+				}
+			}
+		}
+	}
+	t.Logf("chained matrix: %d cells", cells)
 }

@@ -39,8 +39,8 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 	events := models.EventStore{DB: db}
 	return &Stores{
 		Agents:        identity.AgentStore{DB: db, Events: pub, Log: log, Hasher: c.Hasher},
-		Roles:         identity.RoleStore{DB: db},
-		Teams:         identity.TeamStore{DB: db},
+		Roles:         identity.RoleStore{DB: db, Events: pub, Log: log},
+		Teams:         identity.TeamStore{DB: db, Events: pub, Log: log},
 		Audit:         identity.AuditStore{DB: db},
 		Senders:       senders.SenderStore{DB: db},
 		Dispatch:      dispatch.DispatchStore{DB: db},

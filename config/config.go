@@ -25,8 +25,14 @@ type Config struct {
 	// PublicRealtimeURL is the websocket URL browsers connect to (the web
 	// UI learns it from GET /api/v1/ui-config).
 	PublicRealtimeURL string `mapstructure:"public_realtime_url"`
-	DatabaseURL       string `mapstructure:"database_url"`
-	AMQPURL           string `mapstructure:"amqp_url"`
+	// RealtimeAllowedOrigins: comma-separated web origins whose pages may
+	// open a websocket besides the gateway's own host (empty:
+	// http://<http_addr> unless that is a wildcard bind).
+	RealtimeAllowedOrigins string `mapstructure:"realtime_allowed_origins"`
+	// RealtimeMaxConnsPerAgent caps one agent's sockets per gateway pod.
+	RealtimeMaxConnsPerAgent int    `mapstructure:"realtime_max_conns_per_agent"`
+	DatabaseURL              string `mapstructure:"database_url"`
+	AMQPURL                  string `mapstructure:"amqp_url"`
 	// AMQPExchange is the fanout exchange that carries realtime events.
 	AMQPExchange string `mapstructure:"amqp_exchange"`
 
@@ -89,6 +95,8 @@ func Keys() []Key {
 		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
 		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
 		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to (or a path like /ws on the UI's own host)"},
+		{"realtime_allowed_origins", "", "comma-separated web origins (scheme://host:port) whose pages may open a websocket, besides the gateway's own host; empty: http://<http_addr> unless it binds 0.0.0.0"},
+		{"realtime_max_conns_per_agent", 16, "websockets one agent may hold on one gateway pod (browser tabs); more are closed with 1013"},
 		{"database_url", "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable", "PostgreSQL DSN"},
 		{"amqp_url", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL"},
 		{"amqp_exchange", "scrm.realtime", "fanout exchange carrying realtime events"},
@@ -190,6 +198,14 @@ func (c Config) Validate() error {
 	urlOf("amqp_url", c.AMQPURL, "amqp", "amqps")
 	urlOf("waba_base_url", c.WABABaseURL, "http", "https")
 
+	if c.RealtimeMaxConnsPerAgent < 1 {
+		errs = append(errs, &ValidationError{"realtime_max_conns_per_agent", "must be at least 1"})
+	}
+	for _, o := range c.RealtimeOrigins() {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "" {
+			errs = append(errs, &ValidationError{"realtime_allowed_origins", fmt.Sprintf("%q is not an origin (scheme://host[:port])", o)})
+		}
+	}
 	if c.AMQPExchange == "" {
 		errs = append(errs, &ValidationError{"amqp_exchange", "must not be empty"})
 	}
@@ -332,4 +348,29 @@ func (c Config) HolidayList() ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// RealtimeOrigins is the websocket Origin allow-list: the configured one, or
+// the web UI's own origin when none is set.
+func (c Config) RealtimeOrigins() []string {
+	var out []string
+	for o := range strings.SplitSeq(c.RealtimeAllowedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// The web UI's own origin, when http_addr names a host a browser uses
+	// (a wildcard bind says nothing: set the key, or serve /ws on the UI's
+	// host, which the gateway always allows as same-origin).
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	switch {
+	case err != nil || host == "" || host == "0.0.0.0" || host == "::":
+		return nil
+	case host == "127.0.0.1":
+		return []string{"http://127.0.0.1:" + port, "http://localhost:" + port}
+	}
+	return []string{"http://" + c.HTTPAddr}
 }

@@ -117,3 +117,34 @@ func TestExampleFileDocumentsEveryKey(t *testing.T) {
 		t.Errorf("example values differ from defaults:\n%+v\n%+v", c, d)
 	}
 }
+
+// The websocket Origin allow-list: the web UI's own origin by default, the
+// configured list otherwise; a value that is no origin fails Validate.
+func TestRealtimeOrigins(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.RealtimeOrigins(), ","); got != "http://127.0.0.1:8080,http://localhost:8080" {
+		t.Errorf("default origins %q", got)
+	}
+	c.HTTPAddr = "0.0.0.0:8080"
+	if got := c.RealtimeOrigins(); got != nil {
+		t.Errorf("wildcard bind: origins %q, want none (same-origin only)", got)
+	}
+	c.RealtimeAllowedOrigins = " https://crm.example.com, https://ops.example.com "
+	if got := strings.Join(c.RealtimeOrigins(), ","); got != "https://crm.example.com,https://ops.example.com" {
+		t.Errorf("configured origins %q", got)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid origins refused: %v", err)
+	}
+	c.RealtimeAllowedOrigins = "crm.example.com"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "REALTIME_ALLOWED_ORIGINS") {
+		t.Errorf("bad origin: %v", err)
+	}
+	c.RealtimeAllowedOrigins, c.RealtimeMaxConnsPerAgent = "", 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "REALTIME_MAX_CONNS_PER_AGENT") {
+		t.Errorf("cap 0: %v", err)
+	}
+}

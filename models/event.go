@@ -42,7 +42,12 @@ type EventPublisher interface {
 type EventStore struct{ DB *gorm.DB }
 
 // NewEvent builds an event with data marshalled to JSON.
+// An event type missing from the event -> permission map (event_access.go)
+// is refused here, so a new type cannot ship without saying who may see it.
 func NewEvent(typ string, aud Audience, data any) (Event, error) {
+	if _, ok := EventRuleOf(typ); !ok {
+		return Event{}, fmt.Errorf("event %s: no entry in the event -> permission map", typ)
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return Event{}, fmt.Errorf("event %s: %w", typ, err)

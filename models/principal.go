@@ -20,6 +20,27 @@ type Principal struct {
 	SupervisedTeamIDs []int64
 	// AllScope is true for Admin-like roles that see every record.
 	AllScope bool
+	// DataScope is the role's scope (ScopeAll, ScopeTeams, ScopeOwn): what
+	// the principal may hand out (CoversScope).
+	DataScope string
+}
+
+// CoversScope reports whether p's data scope is at least scope
+// (own < teams < all): nobody grants a wider view than its own.
+func (p Principal) CoversScope(scope string) bool {
+	if p.AllScope {
+		return true
+	}
+	rank := func(s string) int {
+		switch s {
+		case ScopeAll:
+			return 2
+		case ScopeTeams:
+			return 1
+		}
+		return 0
+	}
+	return rank(p.DataScope) >= rank(scope)
 }
 
 // Can reports whether the principal holds permission p.

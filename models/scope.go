@@ -27,6 +27,37 @@ func ScopeFilter(p Principal, agentCol, teamCol string) func(*gorm.DB) *gorm.DB 
 	}
 }
 
+// ContactScope restricts a query on contacts to the ones p may see. Contacts
+// carry no team, so a supervisor's team scope is the contacts owned by the
+// members of the teams it supervises (DESIGN: "a Supervisor their teams'");
+// an agent sees the contacts it owns. It lives in the kernel because other
+// domains check contact ids (cases) and rows about contacts (campaign
+// recipients and exports) through it too.
+func ContactScope(p Principal) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		cond, args := ContactScopeSQL(p, "contacts.owner_agent_id")
+		if cond == "" {
+			return db
+		}
+		return db.Where(cond, args)
+	}
+}
+
+// ContactScopeSQL is ContactScope as a condition on ownerCol (a trusted
+// column name from code) with named arguments, for raw queries; "" when p
+// sees every contact.
+func ContactScopeSQL(p Principal, ownerCol string) (string, map[string]any) {
+	if p.AllScope {
+		return "", nil
+	}
+	args := map[string]any{"scope_agent": p.AgentID}
+	if len(p.SupervisedTeamIDs) > 0 {
+		args["scope_teams"] = p.SupervisedTeamIDs
+		return "(" + ownerCol + " = @scope_agent OR " + ownerCol + " IN (SELECT agent_id FROM team_members WHERE team_id IN @scope_teams))", args
+	}
+	return ownerCol + " = @scope_agent", args
+}
+
 // AgentScope restricts a query on agents to the ones p may see: itself, and
 // the members of the teams it supervises (all agents for AllScope).
 func AgentScope(p Principal) func(*gorm.DB) *gorm.DB {

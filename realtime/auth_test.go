@@ -21,20 +21,25 @@ func TestUnknownTokenRefused(t *testing.T) {
 	e.auth.add("good", models.Principal{AgentID: 1})
 	p := e.startPod("p")
 
-	// Query token: refused before the upgrade with a JSON 401 naming the field.
-	_, resp, err := dialWS(t, "bad", p.addr, "nope", -1)
-	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("unknown token: err=%v resp=%v, want 401", err, resp)
+	// A token in the URL is refused before the upgrade with a JSON 400
+	// naming the field (URLs land in access logs and browser history).
+	raw, resp, err := websocket.DefaultDialer.Dial("ws://"+p.addr+"/ws?token=good", nil)
+	if err == nil {
+		_ = raw.Close()
+		t.Fatal("token in the URL accepted")
 	}
 	var body struct {
 		Error struct{ Code, Field string }
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Error.Code != "unauthorized" || body.Error.Field != "token" {
-		t.Errorf("401 body = %+v (%v)", body, err)
+	if resp == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("token in URL: %v, want 400", resp)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Error.Code != "invalid" || body.Error.Field != "token" {
+		t.Errorf("400 body = %+v (%v)", body, err)
 	}
 
 	// A bad cursor is a 400 naming the field.
-	conn, resp, err := websocket.DefaultDialer.Dial("ws://"+p.addr+"/ws?token=good&cursor=x", nil)
+	conn, resp, err := websocket.DefaultDialer.Dial("ws://"+p.addr+"/ws?cursor=x", nil)
 	if err == nil {
 		_ = conn.Close()
 		t.Fatal("cursor=x accepted")
@@ -83,7 +88,7 @@ func TestNoAuthenticatorRefusesAll(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	defer func() { cancel(); <-done }()
-	_, resp, err := dialWS(t, "x", ln.Addr().String(), "anything", -1)
+	_, resp, err := dialWS(t, "x", ln.Addr().String(), "", -1)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("no authenticator: err=%v resp=%v, want 503", err, resp)
 	}

@@ -346,7 +346,7 @@ func (c *client) resyncHeld(ctx context.Context, after int64) {
 		p := c.principal.Load()
 		sent := make(map[int64]struct{}, len(evs))
 		for _, e := range evs {
-			if !p.CanSee(e.Audience) {
+			if !p.MayReceive(e) {
 				continue
 			}
 			sent[e.ID] = struct{}{}

@@ -42,9 +42,16 @@ func (a *tokenAuth) setDown(down bool) {
 
 func newTokenAuth() *tokenAuth { return &tokenAuth{m: map[string]models.Principal{}} }
 
+// add maps token to p. The test events are message and presence events, so
+// p reads the inbox and agents (unless the test sets its own permissions):
+// these tests are about transport and data scope; the permission gate has
+// its own (TestPermissionGate).
 func (a *tokenAuth) add(token string, p models.Principal) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if p.Permissions == nil {
+		p.Permissions = []models.Permission{models.PermInboxRead, models.PermAgentsRead}
+	}
 	a.m[token] = p
 }
 
@@ -211,11 +218,10 @@ type wsClient struct {
 	closed    chan struct{}
 }
 
+// dialWS opens a socket and, when token is set, authenticates with it in
+// the first message (the gateway takes no token in the URL).
 func dialWS(t *testing.T, name, addr, token string, cursor int64) (*wsClient, *http.Response, error) {
 	q := url.Values{}
-	if token != "" {
-		q.Set("token", token)
-	}
 	if cursor >= 0 {
 		q.Set("cursor", fmt.Sprint(cursor))
 	}
@@ -223,6 +229,12 @@ func dialWS(t *testing.T, name, addr, token string, cursor int64) (*wsClient, *h
 	conn, resp, err := websocket.DefaultDialer.Dial(u.String(), nil)
 	if err != nil {
 		return nil, resp, err
+	}
+	if token != "" {
+		if err := conn.WriteJSON(map[string]string{"type": "auth", "token": token}); err != nil {
+			_ = conn.Close()
+			return nil, resp, err
+		}
 	}
 	c := &wsClient{t: t, name: name, conn: conn, events: map[int64]string{}, closed: make(chan struct{})}
 	go c.read()

@@ -98,10 +98,16 @@ func (s *shard) remove(c *client, p *models.Principal) {
 	}
 }
 
-func (h *hub) register(c *client) {
+// register adds c unless its agent already holds maxPerAgent connections on
+// this pod (0: no cap); false means refused.
+func (h *hub) register(c *client, maxPerAgent int) bool {
 	p := c.principal.Load()
 	s := h.shardOf(p.AgentID)
 	s.mu.Lock()
+	if maxPerAgent > 0 && s.perUser[p.AgentID] >= maxPerAgent {
+		s.mu.Unlock()
+		return false
+	}
 	s.insert(c, p)
 	s.perUser[p.AgentID]++
 	first := s.perUser[p.AgentID] == 1
@@ -114,6 +120,24 @@ func (h *hub) register(c *client) {
 		h.onFirst(*p)
 	}
 	s.mu.Unlock()
+	return true
+}
+
+// of lists the local connections of one agent (narrow or broad).
+func (h *hub) of(agentID int64) []*client {
+	s := h.shardOf(agentID)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*client
+	for c := range s.narrow[agentID] {
+		out = append(out, c)
+	}
+	for c := range s.broad {
+		if c.principal.Load().AgentID == agentID {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (h *hub) unregister(c *client) {
@@ -160,7 +184,7 @@ func (h *hub) dispatch(e models.Event) int {
 	var frame []byte
 	n := 0
 	push := func(c *client) {
-		if !c.principal.Load().CanSee(e.Audience) {
+		if !c.principal.Load().MayReceive(e) {
 			return
 		}
 		if frame == nil {

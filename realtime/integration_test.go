@@ -13,7 +13,9 @@ import (
 	"github.com/wabascrm/scrm/realtime"
 )
 
-const evTest = "test.event"
+// evTest is the type of the transport tests' events: a message event, which
+// the test principals may read (tokenAuth.add).
+const evTest = models.EventMessageCreated
 
 // TestThreePods runs three pods on one RabbitMQ and one PostgreSQL and
 // proves scoped delivery, failover with cursor resync, recovery from a

@@ -4,8 +4,10 @@
 //
 // Protocol (JSON text frames):
 //
-//	connect   GET /ws?token=<access token>[&cursor=<last event id>]
-//	          or GET /ws then first message {"type":"auth","token":"..."}
+//	connect   GET /ws[?cursor=<last event id>], then first message {"type":"auth","token":"..."}
+//	          (a token in the URL is refused with 400: URLs end up in proxy and
+//	          access logs and browser history). The page's Origin must be in
+//	          the allow-list; an agent may hold MaxConnsPerAgent sockets per pod.
 //	server -> {"type":"welcome","agentId":N,"latest":L}   L: newest event id (use as cursor if you have none)
 //	server -> {"id","type","ts","data"}                    an event; ids only grow, duplicates are possible
 //	server -> {"type":"reload","latest":L}                 too far behind: reload state over REST, continue from L
@@ -13,7 +15,15 @@
 //	client -> {"type":"resync","after":N}                  replay events with id > N (bounded)
 //	client -> {"type":"auth","token":"..."}                swap in a fresh token of the same agent
 //	close 1012: the pod restarts, reconnect (to any pod) with your cursor;
-//	close 1013: too slow, reconnect with your cursor; close 1008: token refused.
+//	close 1013: too slow, or too many sockets of this agent: reconnect later
+//	with your cursor; close 1008: token refused (expired, logged out, disabled).
+//
+// What a socket carries: an event reaches a principal only if it holds the
+// permission the kernel's event map names for the type AND its data scope
+// covers the event's audience (models.Principal.MayReceive), live and on
+// resync alike. Control events (agent.disabled, agent.revalidate) are never
+// delivered: they make the pod re-check the named agents' sockets at once,
+// so logout, disable and role or team changes take effect within seconds.
 package realtime
 
 import (
@@ -24,7 +34,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +75,13 @@ type Options struct {
 	PresenceGrace     time.Duration // offline after this long with no connection (30s)
 	DrainPresenceWait time.Duration // at shutdown, wait this long for agents to show up on another pod (3s)
 	Shards            int           // hub shards (32)
+	MaxConnsPerAgent  int           // sockets one agent may hold on a pod (16; <0 for no cap)
+	// AllowedOrigins are the web origins ("https://crm.example.com") whose
+	// pages may open a socket, besides pages of the gateway's own host
+	// (same origin). A request without Origin (not a browser) is let through: only
+	// browsers send cookies or ambient credentials, and this gateway takes
+	// neither, so the list stops other sites' pages, not other programs.
+	AllowedOrigins []string
 }
 
 func (o Options) withDefaults() Options {
@@ -97,6 +116,11 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PodReplayMax <= 0 {
 		o.PodReplayMax = 10000
+	}
+	if o.MaxConnsPerAgent == 0 {
+		o.MaxConnsPerAgent = 16
+	} else if o.MaxConnsPerAgent < 0 {
+		o.MaxConnsPerAgent = 0
 	}
 	return o
 }
@@ -159,9 +183,7 @@ func New(d Deps) *Server {
 		WriteBufferSize:  4096,
 		WriteBufferPool:  &sync.Pool{},
 		HandshakeTimeout: 10 * time.Second,
-		// Authentication is by token, never by cookie, so a cross-origin
-		// page gains nothing by opening a socket.
-		CheckOrigin: func(*http.Request) bool { return true },
+		CheckOrigin:      originAllowed(s.opts.AllowedOrigins),
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
@@ -243,35 +265,51 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = n
 	}
-	token := q.Get("token")
-	var p models.Principal
-	if token != "" {
-		var err error
-		if p, err = s.authenticate(r.Context(), token); err != nil {
-			s.metrics.drops.WithLabelValues("unauthorized").Inc()
-			wsError(w, http.StatusUnauthorized, "unauthorized", "token", "invalid or expired token")
-			return
-		}
+	if q.Has("token") {
+		wsError(w, http.StatusBadRequest, "invalid", "token",
+			"a token in the URL is not accepted: send {\"type\":\"auth\",\"token\":...} as the first message")
+		return
 	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		return // the upgrader has answered with an HTTP error
+		// The upgrader has answered with an HTTP error (403 for an Origin
+		// outside the allow-list).
+		return
 	}
 	// The handler returns right away: the two connection goroutines start
 	// with small stacks, so an idle socket costs little memory.
-	go s.startClient(conn, token, p, cursor)
+	go s.startClient(conn, cursor)
 }
 
-func (s *Server) startClient(conn *websocket.Conn, token string, p models.Principal, cursor int64) {
-	ctx := context.Background()
-	if token == "" {
-		var err error
-		if token, p, err = s.firstMessageAuth(ctx, conn); err != nil {
-			s.metrics.drops.WithLabelValues("unauthorized").Inc()
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closePolicy, "unauthorized"), time.Now().Add(s.opts.WriteTimeout))
-			_ = conn.Close()
-			return
+// originAllowed is the upgrader's Origin check (see Options.AllowedOrigins).
+func originAllowed(list []string) func(r *http.Request) bool {
+	allowed := make(map[string]bool, len(list))
+	for _, o := range list {
+		allowed[strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))] = true
+	}
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" || allowed[strings.ToLower(origin)] {
+			return true
 		}
+		// A page of the gateway's own host (the UI and /ws behind one
+		// ingress) is same-origin: always allowed.
+		u, err := url.Parse(origin)
+		return err == nil && strings.EqualFold(u.Host, r.Host)
+	}
+}
+
+func (s *Server) startClient(conn *websocket.Conn, cursor int64) {
+	ctx := context.Background()
+	closeWith := func(code int, reason string) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(s.opts.WriteTimeout))
+		_ = conn.Close()
+	}
+	token, p, err := s.firstMessageAuth(ctx, conn)
+	if err != nil {
+		s.metrics.drops.WithLabelValues("unauthorized").Inc()
+		closeWith(closePolicy, "unauthorized")
+		return
 	}
 	c := &client{srv: s, conn: conn, token: token, done: make(chan struct{})}
 	c.principal.Store(&p)
@@ -279,8 +317,12 @@ func (s *Server) startClient(conn *websocket.Conn, token string, p models.Princi
 		// Hold live events until the replay is queued, so order holds.
 		c.replaying = 1
 	}
+	if !s.hub.register(c, s.opts.MaxConnsPerAgent) {
+		s.metrics.drops.WithLabelValues("too_many_connections").Inc()
+		closeWith(closeTryAgainLater, "too many connections of this agent")
+		return
+	}
 	s.metrics.connections.Inc()
-	s.hub.register(c)
 	if s.draining.Load() {
 		c.shutdown(closeServiceRestart, "service restart: reconnect to another pod")
 	}
@@ -326,8 +368,33 @@ func (s *Server) deliver(e models.Event) {
 			break
 		}
 	}
+	if r, ok := models.EventRuleOf(e.Type); ok && r.Control {
+		s.recheck(e.Audience.AgentIDs)
+		return
+	}
 	s.hub.dispatch(e)
 	s.presence.observe(e)
+}
+
+// recheck re-validates the local sockets of the named agents now (a control
+// event: logout, disable, role or team change). A refused token closes its
+// socket; a changed role or team set replaces the socket's principal, so
+// what it receives narrows at once. It runs beside the feed, never in it.
+func (s *Server) recheck(agentIDs []int64) {
+	var cs []*client
+	for _, id := range agentIDs {
+		cs = append(cs, s.hub.of(id)...)
+	}
+	if len(cs) == 0 {
+		return
+	}
+	s.bgWG.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, c := range cs {
+			_ = c.revalidate(ctx)
+		}
+	})
 }
 
 // bound runs after each (re)subscription. The pod, not each client, replays

@@ -17,6 +17,8 @@ import (
 
 type fixedAuth map[string]models.Principal
 
+var inboxRead = []models.Permission{models.PermInboxRead}
+
 func (f fixedAuth) Authenticate(_ context.Context, tok string) (models.Principal, error) {
 	if p, ok := f[tok]; ok {
 		return p, nil
@@ -33,7 +35,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	s := New(Deps{
 		Registerer: reg, Events: models.EventStore{DB: db.Gorm},
-		Auth:    fixedAuth{"slow": {AgentID: 1}, "fast": {AgentID: 2}},
+		Auth:    fixedAuth{"slow": {AgentID: 1, Permissions: inboxRead}, "fast": {AgentID: 2, Permissions: inboxRead}},
 		Options: Options{SendQueueLen: 16, WriteTimeout: 300 * time.Millisecond},
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,8 +48,11 @@ func TestSlowConsumerDropped(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	dial := func(tok string) *websocket.Conn {
-		c, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+"/ws?token="+tok, nil)
+		c, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+"/ws", nil)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteJSON(map[string]string{"type": "auth", "token": tok}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = c.Close() })
@@ -76,7 +81,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 	big, _ := json.Marshal(map[string]string{"blob": strings.Repeat("x", 64<<10)})
 	start := time.Now()
 	for i := range 400 {
-		s.deliver(models.Event{ID: int64(i + 1), Type: "test", Data: big, Audience: models.Audience{AgentIDs: []int64{1}}})
+		s.deliver(models.Event{ID: int64(i + 1), Type: models.EventMessageCreated, Data: big, Audience: models.Audience{AgentIDs: []int64{1}}})
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("400 pushes to a stuck socket took %s: the pod blocked", d)
@@ -91,7 +96,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 	if v := gathered(t, reg, "scrm_realtime_drops_total", "slow_consumer"); v < 1 {
 		t.Errorf("slow_consumer drops = %v", v)
 	}
-	s.deliver(models.Event{ID: 1000, Type: "test", Data: json.RawMessage(`{}`), Audience: models.Audience{AgentIDs: []int64{2}}})
+	s.deliver(models.Event{ID: 1000, Type: models.EventMessageCreated, Data: json.RawMessage(`{}`), Audience: models.Audience{AgentIDs: []int64{2}}})
 	select {
 	case id := <-got:
 		if id != 1000 {
@@ -115,13 +120,14 @@ func TestHubScope(t *testing.T) {
 		// stay in the queue for inspection.
 		c := &client{srv: s, writing: true}
 		c.principal.Store(&p)
-		h.register(c)
+		h.register(c, 0)
 		return c
 	}
-	a1 := mk(models.Principal{AgentID: 1})
-	a5 := mk(models.Principal{AgentID: 5}) // same shard as 1 with 4 shards
-	sup := mk(models.Principal{AgentID: 9, SupervisedTeamIDs: []int64{3}})
-	adm := mk(models.Principal{AgentID: 8, AllScope: true})
+	inbox := []models.Permission{models.PermInboxRead}
+	a1 := mk(models.Principal{AgentID: 1, Permissions: inbox})
+	a5 := mk(models.Principal{AgentID: 5, Permissions: inbox}) // same shard as 1 with 4 shards
+	sup := mk(models.Principal{AgentID: 9, SupervisedTeamIDs: []int64{3}, Permissions: inbox})
+	adm := mk(models.Principal{AgentID: 8, AllScope: true, Permissions: inbox})
 	cases := []struct {
 		aud  models.Audience
 		want []*client
@@ -136,7 +142,7 @@ func TestHubScope(t *testing.T) {
 		for _, c := range []*client{a1, a5, sup, adm} {
 			c.queue = nil
 		}
-		n := h.dispatch(models.Event{ID: int64(i + 1), Type: "t", Audience: tc.aud})
+		n := h.dispatch(models.Event{ID: int64(i + 1), Type: models.EventMessageCreated, Audience: tc.aud})
 		if n != len(tc.want) {
 			t.Errorf("case %d: delivered to %d, want %d", i, n, len(tc.want))
 		}
@@ -147,9 +153,9 @@ func TestHubScope(t *testing.T) {
 		}
 	}
 	// Losing supervision moves the client out of the broad set.
-	h.setPrincipal(sup, models.Principal{AgentID: 9})
+	h.setPrincipal(sup, models.Principal{AgentID: 9, Permissions: inbox})
 	sup.queue = nil
-	h.dispatch(models.Event{ID: 99, Type: "t", Audience: models.Audience{TeamIDs: []int64{3}}})
+	h.dispatch(models.Event{ID: 99, Type: models.EventMessageCreated, Audience: models.Audience{TeamIDs: []int64{3}}})
 	if len(sup.queue) != 0 {
 		t.Error("former supervisor still receives team events")
 	}

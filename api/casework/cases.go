@@ -173,7 +173,7 @@ func (h handlers) redistribute(c *gin.Context) (int, any, error) {
 }
 
 func (h handlers) redistributeProgress(c *gin.Context) (int, any, error) {
-	pr, err := h.Desk.RedistributeProgress(c.Request.Context(), c.Param("wid"))
+	pr, err := h.Desk.RedistributeProgress(c.Request.Context(), httpx.Principal(c), c.Param("wid"))
 	return http.StatusOK, pr, err
 }
 

@@ -39,11 +39,14 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodPost, "/contacts/:id/tags", write, h.addTags)
 	rt.JSON(http.MethodDelete, "/contacts/:id/tags/:tag", write, h.removeTag)
 
+	// Segments are campaign audiences: changing one changes who a scheduled
+	// campaign messages, so writes need the campaign right, not contacts:write.
+	segWrite := models.PermCampaignsWr
 	rt.JSON(http.MethodGet, "/segments", read, h.segList)
-	rt.JSON(http.MethodPost, "/segments", write, h.segCreate)
+	rt.JSON(http.MethodPost, "/segments", segWrite, h.segCreate)
 	rt.JSON(http.MethodGet, "/segments/:id", read, h.segGet)
-	rt.JSON(http.MethodPatch, "/segments/:id", write, h.segUpdate)
-	rt.JSON(http.MethodDelete, "/segments/:id", write, h.segDelete)
+	rt.JSON(http.MethodPatch, "/segments/:id", segWrite, h.segUpdate)
+	rt.JSON(http.MethodDelete, "/segments/:id", segWrite, h.segDelete)
 	rt.JSON(http.MethodGet, "/segments/:id/contacts", read, h.segContacts)
 
 	mountIntake(rt, h)

@@ -206,7 +206,7 @@ func (h handlers) cannedDelete(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, h.Canned.Delete(c.Request.Context(), id)
+	return http.StatusNoContent, nil, h.Canned.Delete(c.Request.Context(), httpx.Principal(c), id)
 }
 
 // uploadMedia uploads a file to the conversation's number (multipart field

@@ -178,6 +178,6 @@ func (h handlers) recipients(c *gin.Context) (int, any, error) {
 			return 0, nil, models.FieldError(models.EInvalid, "limit", "must be 1-%d", campaigns.MaxRecipientPage)
 		}
 	}
-	page, err := h.Control.Store.Recipients(c.Request.Context(), id, c.Query("status"), c.Query("cursor"), limit)
+	page, err := h.Control.Store.Recipients(c.Request.Context(), httpx.Principal(c), id, c.Query("status"), c.Query("cursor"), limit)
 	return http.StatusOK, page, err
 }

@@ -68,7 +68,7 @@ func (h handlers) export(c *gin.Context) {
 		return
 	}
 	out := httpx.StartCSV(c, name, exportHeader())
-	_, err = h.Control.Store.EachRecipient(ctx, id, status, func(r campaigns.RecipientRow) error {
+	_, err = h.Control.Store.EachRecipient(ctx, httpx.Principal(c), id, status, func(r campaigns.RecipientRow) error {
 		return out.Row(exportRow(r))
 	})
 	if n, err := out.Close(err); err != nil {
@@ -98,7 +98,7 @@ func (h handlers) exportXLSX(c *gin.Context, camp campaigns.Campaign, status, na
 			return err
 		}
 		line := 1
-		if _, err := h.Control.Store.EachRecipient(ctx, camp.ID, status, func(r campaigns.RecipientRow) error {
+		if _, err := h.Control.Store.EachRecipient(ctx, httpx.Principal(c), camp.ID, status, func(r campaigns.RecipientRow) error {
 			line++
 			cells := exportRow(r)
 			cells[2], cells[8] = r.ContactName, r.Reason // a cell value is never a formula in XLSX

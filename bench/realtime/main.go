@@ -423,7 +423,7 @@ func produce(ctx context.Context, db *gorm.DB, pub publisher, workers, agents, r
 	for range workers {
 		wg.Go(func() {
 			for agent := range jobs {
-				e, err := models.NewEvent("bench", models.Audience{AgentIDs: []int64{agent}}, map[string]int64{"t": 0})
+				e, err := models.NewEvent(models.EventMessageStatus, models.Audience{AgentIDs: []int64{agent}}, map[string]int64{"t": 0})
 				if err == nil {
 					err = db.Transaction(func(tx *gorm.DB) error { return store.Append(ctx, tx, &e) })
 				}
@@ -562,7 +562,8 @@ func (benchAuth) Authenticate(_ context.Context, token string) (models.Principal
 	if err != nil || !strings.HasPrefix(token, "agent-") {
 		return models.Principal{}, models.Errorf(models.EUnauthorized, "bad token")
 	}
-	return models.Principal{AgentID: id}, nil
+	// An agent that reads the inbox: the bench events are message statuses.
+	return models.Principal{AgentID: id, Permissions: []models.Permission{models.PermInboxRead}}, nil
 }
 
 func runPod(ctx context.Context, f flags) error {
@@ -724,8 +725,11 @@ func runClients(ctx context.Context, f flags) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			u := fmt.Sprintf("ws://%s/ws?token=agent-%d", addrs[a%len(addrs)], a)
+			u := fmt.Sprintf("ws://%s/ws", addrs[a%len(addrs)])
 			c, _, err := websocket.DefaultDialer.DialContext(ctx, u, nil)
+			if err == nil {
+				err = c.WriteJSON(map[string]string{"type": "auth", "token": fmt.Sprintf("agent-%d", a)})
+			}
 			if err != nil {
 				dialErr.CompareAndSwap(nil, &err)
 				welcomed.Done()
@@ -757,7 +761,7 @@ func runClients(ctx context.Context, f flags) error {
 						welcomed.Done()
 						continue
 					}
-					if m.Type == "bench" && m.Data.T > 0 {
+					if m.Type == models.EventMessageStatus && m.Data.T > 0 {
 						mu.Lock()
 						lat = append(lat, float64(now-m.Data.T)/1e6)
 						mu.Unlock()

@@ -348,9 +348,12 @@ type socket struct {
 
 func (st *stack) connect(token string) *socket {
 	st.t.Helper()
-	conn, resp, err := websocket.DefaultDialer.Dial(st.rtURL+"/ws?token="+token, nil)
+	conn, resp, err := websocket.DefaultDialer.Dial(st.rtURL+"/ws", nil)
 	if err != nil {
 		st.t.Fatalf("ws: %v %v", err, resp)
+	}
+	if err := conn.WriteJSON(map[string]string{"type": "auth", "token": token}); err != nil {
+		st.t.Fatalf("ws auth: %v", err)
 	}
 	s := &socket{conn: conn}
 	st.t.Cleanup(func() { _ = conn.Close() })

@@ -134,6 +134,9 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			return nil, err
 		}
 		in.pub = newEventPublisher(cfg, "scrm")
+		if in.tokens != nil {
+			in.tokens.Events = in.pub // logout re-checks the agent's sockets at once
+		}
 	}
 	if n.temporal {
 		if in.temporal, err = dialTemporal(ctx, cfg, log, worker.NewTemporalMetricsHandler(in.reg)); err != nil {
@@ -442,6 +445,10 @@ func (r RealtimeRole) Run(ctx context.Context) error {
 		},
 		Publisher: pub,
 		Presence:  in.rtPresence,
+		Options: realtime.Options{
+			MaxConnsPerAgent: r.Cfg.RealtimeMaxConnsPerAgent,
+			AllowedOrigins:   r.Cfg.RealtimeOrigins(),
+		},
 	})
 	if in.rtAuth == nil {
 		log.Warn("realtime: no authenticator configured; every websocket is refused")

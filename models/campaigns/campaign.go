@@ -69,6 +69,9 @@ type Campaign struct {
 	TemplateID int64             `json:"templateId"`
 	Variables  map[string]string `json:"variables" gorm:"serializer:json;type:jsonb"`
 	SegmentID  *int64            `json:"segmentId,omitempty"`
+	// AudienceFilter is the segment's filter frozen at launch: the campaign
+	// pages from it, never from the segment as edited later (nil for a draft).
+	AudienceFilter *contacts.SegmentFilter `json:"audienceFilter,omitempty" gorm:"serializer:json;type:jsonb"`
 	// IntakeJobID names an uploaded list: the contacts that import created or updated.
 	IntakeJobID   *int64            `json:"intakeJobId,omitempty"`
 	SenderIDs     models.Int64List  `json:"senderIds" gorm:"type:bigint[]"`
@@ -237,12 +240,13 @@ func (s CampaignStore) Create(ctx context.Context, p models.Principal, in Campai
 		c.SegmentID, name = &sg.ID, "segment "+strconv.Quote(sg.Name)
 	}
 	if in.IntakeJobID != 0 {
-		var n int64
-		if err := db.Raw(`SELECT count(*) FROM intake_jobs WHERE id = ?`, in.IntakeJobID).Scan(&n).Error; err != nil {
+		// Through the import's own scope (its creator, or scope all): an
+		// uploaded list of someone else answers like a missing one.
+		if _, err := (contacts.IntakeStore{DB: s.DB}).Get(ctx, p, in.IntakeJobID); err != nil {
+			if models.CodeOf(err) == models.ENotFound {
+				return c, pv, models.FieldError(models.EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
+			}
 			return c, pv, err
-		}
-		if n == 0 {
-			return c, pv, models.FieldError(models.EUnprocessable, "intakeJobId", "import %d not found", in.IntakeJobID)
 		}
 		c.IntakeJobID = &in.IntakeJobID
 		name = strings.TrimPrefix(name+" and the uploaded list", " and ")
@@ -427,6 +431,16 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now}
 		if (status == CampaignRunning || status == CampaignScheduled) && c.LaunchedAt == nil {
 			upd["launched_at"] = now
+			// Freeze the audience: from here the campaign pages from this
+			// copy of the segment's filter (the segment row is locked for
+			// share, so an edit racing the launch lands before or after).
+			if c.SegmentID != nil {
+				var f []byte
+				if err := tx.Raw(`SELECT filter FROM segments WHERE id = ? FOR SHARE`, *c.SegmentID).Row().Scan(&f); err != nil {
+					return fmt.Errorf("freeze audience of campaign %d: %w", id, err)
+				}
+				upd["audience_filter"] = gorm.Expr("?::jsonb", string(f))
+			}
 		}
 		if status == CampaignCompleted || status == CampaignCancelled || status == CampaignFailed {
 			upd["finished_at"] = now

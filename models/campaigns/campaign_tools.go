@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,10 +151,23 @@ const MaxRecipientPage = 500
 const recipientBatch = 1000
 
 // recipientRows reads the next limit recipients after the keyset cursor,
-// every state. The page of ids is cut first (index on (campaign_id, id)),
-// then joined, so each batch costs the same however far into the campaign.
-func (s CampaignStore) recipientRows(ctx context.Context, campaignID, after int64, limit int) ([]RecipientRow, error) {
-	q := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after ORDER BY id LIMIT @limit)
+// every state, that p may see. The page of ids is cut first (index on
+// (campaign_id, id)), then joined, so each batch costs the same however far
+// into the campaign.
+//
+// Scope rule: a recipient row names a customer (name, phone), so it is read
+// through the contact's scope (models.ContactScope): all-scope principals
+// (Admin, Campaign Manager) see every recipient, a supervisor those owned by
+// its teams' members, an agent its own; the campaign's totals stay visible to
+// every campaigns:read holder (counts name nobody).
+func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, campaignID, after int64, limit int) ([]RecipientRow, error) {
+	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}
+	scope := ""
+	if cond, sargs := models.ContactScopeSQL(p, "contacts.owner_agent_id"); cond != "" {
+		scope = " AND contact_id IN (SELECT contacts.id FROM contacts WHERE " + cond + ")"
+		maps.Copy(args, sargs)
+	}
+	q := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after` + scope + ` ORDER BY id LIMIT @limit)
 		SELECT r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
 			r.sender_id, COALESCE(sd.display_number, '') AS sender_number, ` + recipientStateSQL + ` AS status,
 			r.message_id, COALESCE(m.wamid, '') AS wamid, COALESCE(r.error_code, m.error_code) AS error_code,
@@ -164,7 +178,7 @@ func (s CampaignStore) recipientRows(ctx context.Context, campaignID, after int6
 		LEFT JOIN senders sd ON sd.id = r.sender_id` + recipientJoinSQL + `
 		ORDER BY r.id`
 	var rows []RecipientRow
-	err := s.DB.WithContext(ctx).Raw(q, map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).Raw(q, args).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("recipients of campaign %d: %w", campaignID, err)
 	}
@@ -181,9 +195,9 @@ func checkRecipientStatus(status string) error {
 // eachRecipient walks the campaign in keyset batches from after, calling fn
 // for each row in status (all when empty) until fn returns false. The state
 // is derived (message status, replies), so the filter is applied per batch.
-func (s CampaignStore) eachRecipient(ctx context.Context, campaignID int64, status string, after int64, fn func(RecipientRow) (bool, error)) error {
+func (s CampaignStore) eachRecipient(ctx context.Context, p models.Principal, campaignID int64, status string, after int64, fn func(RecipientRow) (bool, error)) error {
 	for {
-		rows, err := s.recipientRows(ctx, campaignID, after, recipientBatch)
+		rows, err := s.recipientRows(ctx, p, campaignID, after, recipientBatch)
 		if err != nil {
 			return err
 		}
@@ -202,9 +216,10 @@ func (s CampaignStore) eachRecipient(ctx context.Context, campaignID int64, stat
 	}
 }
 
-// Recipients pages a campaign's recipients by id (keyset: stable while the
-// campaign runs), optionally only those in one state.
-func (s CampaignStore) Recipients(ctx context.Context, campaignID int64, status, cursor string, limit int) (RecipientPage, error) {
+// Recipients pages the recipients of a campaign that p may see (see
+// recipientRows) by id (keyset: stable while the campaign runs), optionally
+// only those in one state.
+func (s CampaignStore) Recipients(ctx context.Context, p models.Principal, campaignID int64, status, cursor string, limit int) (RecipientPage, error) {
 	if err := checkRecipientStatus(status); err != nil {
 		return RecipientPage{}, err
 	}
@@ -225,7 +240,7 @@ func (s CampaignStore) Recipients(ctx context.Context, campaignID int64, status,
 		return RecipientPage{}, err
 	}
 	page := RecipientPage{Items: []RecipientRow{}}
-	err := s.eachRecipient(ctx, campaignID, status, after, func(r RecipientRow) (bool, error) {
+	err := s.eachRecipient(ctx, p, campaignID, status, after, func(r RecipientRow) (bool, error) {
 		if len(page.Items) == limit {
 			// One more exists: the page ends at the last item returned.
 			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(page.Items[limit-1].ID, 10)))
@@ -237,15 +252,15 @@ func (s CampaignStore) Recipients(ctx context.Context, campaignID int64, status,
 	return page, err
 }
 
-// EachRecipient calls fn for every recipient of the campaign (in status,
+// EachRecipient calls fn for every recipient of the campaign that p may see (in status,
 // all when empty) in id order, reading in keyset batches so memory stays
 // flat however large the campaign is.
-func (s CampaignStore) EachRecipient(ctx context.Context, campaignID int64, status string, fn func(RecipientRow) error) (int, error) {
+func (s CampaignStore) EachRecipient(ctx context.Context, p models.Principal, campaignID int64, status string, fn func(RecipientRow) error) (int, error) {
 	if err := checkRecipientStatus(status); err != nil {
 		return 0, err
 	}
 	n := 0
-	err := s.eachRecipient(ctx, campaignID, status, 0, func(r RecipientRow) (bool, error) {
+	err := s.eachRecipient(ctx, p, campaignID, status, 0, func(r RecipientRow) (bool, error) {
 		if err := fn(r); err != nil {
 			return false, err
 		}

@@ -311,7 +311,7 @@ func TestRecipientsPagingAndEach(t *testing.T) {
 	seen := map[int64]bool{}
 	cursor, pages := "", 0
 	for {
-		pg, err := st.Recipients(ctx, id, "", cursor, 100)
+		pg, err := st.Recipients(ctx, models.Principal{AllScope: true}, id, "", cursor, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,15 +329,15 @@ func TestRecipientsPagingAndEach(t *testing.T) {
 	if len(seen) != 306 || pages != 4 {
 		t.Fatalf("%d rows in %d pages", len(seen), pages)
 	}
-	pg, err := st.Recipients(ctx, id, "failed", "", 10)
+	pg, err := st.Recipients(ctx, models.Principal{AllScope: true}, id, "failed", "", 10)
 	if err != nil || len(pg.Items) != 1 || pg.Items[0].Reason != "undeliverable" || *pg.Items[0].ErrorCode != 131026 || pg.Items[0].Phone != "+6281100000001" {
 		t.Fatalf("failed filter %+v %v", pg, err)
 	}
-	pg, _ = st.Recipients(ctx, id, "skipped", "", 10)
+	pg, _ = st.Recipients(ctx, models.Principal{AllScope: true}, id, "skipped", "", 10)
 	if len(pg.Items) != 4 || pg.Items[0].Reason != campaigns.SkipOptedOut || pg.Items[0].SenderNumber != "" {
 		t.Fatalf("skipped %+v", pg.Items)
 	}
-	n, err := st.EachRecipient(ctx, id, "queued", func(r campaigns.RecipientRow) error {
+	n, err := st.EachRecipient(ctx, models.Principal{AllScope: true}, id, "queued", func(r campaigns.RecipientRow) error {
 		if r.Status != "queued" || r.SenderNumber == "" || r.MessageID == nil {
 			return fmt.Errorf("row %+v", r)
 		}
@@ -346,11 +346,11 @@ func TestRecipientsPagingAndEach(t *testing.T) {
 	if err != nil || n != 301 {
 		t.Fatalf("each queued: %d %v", n, err)
 	}
-	_, err = st.Recipients(ctx, id, "bogus", "", 10)
+	_, err = st.Recipients(ctx, models.Principal{AllScope: true}, id, "bogus", "", 10)
 	wantErr(t, err, models.EInvalid, "status")
-	_, err = st.Recipients(ctx, id, "", "xyz", 10)
+	_, err = st.Recipients(ctx, models.Principal{AllScope: true}, id, "", "xyz", 10)
 	wantErr(t, err, models.EInvalid, "cursor")
-	_, err = st.Recipients(ctx, 999, "", "", 10)
+	_, err = st.Recipients(ctx, models.Principal{AllScope: true}, 999, "", "", 10)
 	wantErr(t, err, models.ENotFound, "")
 }
 
@@ -445,13 +445,13 @@ func BenchmarkCampaignFunnelAndRecipients100k(b *testing.B) {
 		}
 		funnel := time.Since(start)
 		start = time.Now()
-		pg, err := st.Recipients(ctx, id, "replied", "", 100)
+		pg, err := st.Recipients(ctx, models.Principal{AllScope: true}, id, "replied", "", 100)
 		if err != nil || len(pg.Items) != 100 {
 			b.Fatalf("page %d %v", len(pg.Items), err)
 		}
 		page := time.Since(start)
 		start = time.Now()
-		n, err := st.EachRecipient(ctx, id, "", func(campaigns.RecipientRow) error { return nil })
+		n, err := st.EachRecipient(ctx, models.Principal{AllScope: true}, id, "", func(campaigns.RecipientRow) error { return nil })
 		if err != nil || n != 100_000 {
 			b.Fatalf("each %d %v", n, err)
 		}

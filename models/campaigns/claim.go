@@ -62,8 +62,9 @@ func (s CampaignStore) Plan(ctx context.Context, id int64) (CampaignPlan, error)
 // audience returns the contacts query of a campaign's audience: its
 // segment's filter, its uploaded list's contacts, or either of them.
 func (s CampaignStore) audience(ctx context.Context, c Campaign) (func(db *gorm.DB) *gorm.DB, error) {
-	var filter *contacts.SegmentFilter
-	if c.SegmentID != nil {
+	filter := c.AudienceFilter // frozen at launch
+	if filter == nil && c.SegmentID != nil {
+		// Not launched yet (an audience preview): the segment as it is now.
 		sg, err := contacts.SegmentStore{DB: s.DB}.Get(ctx, *c.SegmentID)
 		if err != nil {
 			return nil, err

@@ -94,6 +94,17 @@ func (s CaseStore) Create(ctx context.Context, by int64, in CaseInput) (Case, er
 	return c, err
 }
 
+// ContactVisible reports whether p may see contact id (the contact scope of
+// the kernel): a case names a contact only through it.
+func (s CaseStore) ContactVisible(ctx context.Context, p models.Principal, id int64) (bool, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Table("contacts").Scopes(models.ContactScope(p)).Where("contacts.id = ?", id).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("find contact %d: %w", id, err)
+	}
+	return n > 0, nil
+}
+
 // Validate checks the input and returns the parsed due date, custom fields
 // and outstanding amount (the amount when not given).
 func (in CaseInput) Validate() (due *time.Time, cf json.RawMessage, out int64, err error) {
@@ -401,8 +412,12 @@ func (s CaseStore) syncOwner(tx *gorm.DB, before, after Case) error {
 	}
 	open := after.Status == CaseAssigned || after.Status == CaseInProgress
 	if open && after.AgentID != nil {
-		if err := tx.Exec(`UPDATE contacts SET owner_agent_id = ?, updated_at = now() WHERE id = ? AND owner_agent_id IS DISTINCT FROM ?`,
-			*after.AgentID, *after.ContactID, *after.AgentID).Error; err != nil {
+		// The case's agent takes over the contact only from nobody or from a
+		// member of the case's team: a case never takes another team's
+		// customer from its owner (that owner's conversations and scope stay).
+		if err := tx.Exec(`UPDATE contacts SET owner_agent_id = ?, updated_at = now() WHERE id = ? AND owner_agent_id IS DISTINCT FROM ?
+			AND (owner_agent_id IS NULL OR owner_agent_id IN (SELECT agent_id FROM team_members WHERE team_id = ?))`,
+			*after.AgentID, *after.ContactID, *after.AgentID, after.TeamID).Error; err != nil {
 			return fmt.Errorf("contact owner: %w", err)
 		}
 	}

@@ -51,6 +51,17 @@ func (d CaseDesk) Create(ctx context.Context, p models.Principal, in CaseInput) 
 	if !p.SeesTeamMembers(in.TeamID) {
 		return Case{}, models.FieldError(models.EForbidden, "teamId", "you may only create cases in teams you supervise")
 	}
+	if in.ContactID != nil {
+		// Through the contact's scope: another team's customer answers as
+		// a missing one (no oracle of which contact ids exist).
+		ok, err := d.Store.ContactVisible(ctx, p, *in.ContactID)
+		if err != nil {
+			return Case{}, err
+		}
+		if !ok {
+			return Case{}, models.FieldError(models.ENotFound, "contactId", "contact %d not found", *in.ContactID)
+		}
+	}
 	wf, err := d.workflows()
 	if err != nil {
 		return Case{}, err
@@ -90,6 +101,9 @@ func (d CaseDesk) Update(ctx context.Context, p models.Principal, id int64, name
 		}
 		return Case{}, models.Errorf(models.EConflict, "case %d has exited%s", id, reason)
 	}
+	if err := d.checkTarget(ctx, p, arg); err != nil {
+		return Case{}, err
+	}
 	wf, err := d.workflows()
 	if err != nil {
 		return Case{}, err
@@ -122,6 +136,28 @@ func (d CaseDesk) Claim(ctx context.Context, p models.Principal, id int64) (Case
 	return d.Store.Get(ctx, models.Principal{AllScope: true}, id)
 }
 
+// checkTarget checks the ids an update names through their own scope: an
+// assignee must be an agent p sees, a transfer's team one p supervises (the
+// workflow then checks membership, capacity and status). Unseen ids answer
+// as missing.
+func (d CaseDesk) checkTarget(ctx context.Context, p models.Principal, arg any) error {
+	switch a := arg.(type) {
+	case CaseAssign:
+		ok, err := d.Agents.Sees(ctx, p, a.AgentID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return models.FieldError(models.ENotFound, "agentId", "agent %d not found", a.AgentID)
+		}
+	case CaseTransfer:
+		if !p.SeesTeamMembers(a.TeamID) {
+			return models.FieldError(models.ENotFound, "teamId", "team %d not found", a.TeamID)
+		}
+	}
+	return nil
+}
+
 // Redistribute recalls every open case of a team or an agent (exactly one,
 // within p's scope) and re-runs assignment, as a workflow whose progress can
 // be polled; it returns the workflow's id.
@@ -148,13 +184,29 @@ func (d CaseDesk) Redistribute(ctx context.Context, p models.Principal, teamID, 
 	return wf.Redistribute(ctx, teamID, agentID, p.AgentID)
 }
 
-// RedistributeProgress reports a redistribution started by Redistribute.
-func (d CaseDesk) RedistributeProgress(ctx context.Context, workflowID string) (RedistributeProgress, error) {
+// RedistributeProgress reports a redistribution started by Redistribute,
+// through its target's scope: the ids are guessable, so a redistribution of
+// a team p does not supervise (or of an agent p does not see) answers as
+// missing.
+func (d CaseDesk) RedistributeProgress(ctx context.Context, p models.Principal, workflowID string) (RedistributeProgress, error) {
 	wf, err := d.workflows()
 	if err != nil {
 		return RedistributeProgress{}, err
 	}
-	return wf.RedistributeProgress(ctx, workflowID)
+	pr, err := wf.RedistributeProgress(ctx, workflowID)
+	if err != nil {
+		return RedistributeProgress{}, err
+	}
+	seen := pr.TeamID > 0 && p.SeesTeamMembers(pr.TeamID)
+	if pr.AgentID > 0 {
+		if seen, err = d.Agents.Sees(ctx, p, pr.AgentID); err != nil {
+			return RedistributeProgress{}, err
+		}
+	}
+	if !seen {
+		return RedistributeProgress{}, models.Errorf(models.ENotFound, "redistribution %q not found", workflowID)
+	}
+	return pr, nil
 }
 
 // SetAgentStatus enables or disables an agent; a disabled agent's open

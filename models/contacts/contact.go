@@ -63,18 +63,8 @@ type ContactFilter struct {
 // agents see the contacts they own, AllScope principals see all.
 type ContactStore struct{ DB *gorm.DB }
 
-// contactScope is ScopeFilter on the owner; contacts carry no team, so a
-// supervisor's team scope is the contacts owned by the members of the
-// teams it supervises (DESIGN: "a Supervisor their teams'").
-func contactScope(p models.Principal) func(*gorm.DB) *gorm.DB {
-	if !p.AllScope && len(p.SupervisedTeamIDs) > 0 {
-		return func(db *gorm.DB) *gorm.DB {
-			return db.Where("(contacts.owner_agent_id = ? OR contacts.owner_agent_id IN (SELECT agent_id FROM team_members WHERE team_id IN ?))",
-				p.AgentID, p.SupervisedTeamIDs)
-		}
-	}
-	return models.ScopeFilter(p, "contacts.owner_agent_id", "")
-}
+// contactScope is the kernel's contact scope rule (models.ContactScope).
+func contactScope(p models.Principal) func(*gorm.DB) *gorm.DB { return models.ContactScope(p) }
 
 // PhoneForContact normalises a phone for a contact, as a 422 naming "phone".
 func PhoneForContact(raw string) (string, error) {

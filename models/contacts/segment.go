@@ -184,6 +184,9 @@ func (s SegmentStore) Update(ctx context.Context, id int64, in SegmentInput) (Se
 func (s SegmentStore) Delete(ctx context.Context, id int64) error {
 	res := s.DB.WithContext(ctx).Delete(&Segment{}, id)
 	if res.Error != nil {
+		if code, _ := models.PGError(res.Error); code == models.PGForeignKeyViolation {
+			return models.Errorf(models.EConflict, "segment %d is the audience of a campaign; it cannot be deleted", id)
+		}
 		return fmt.Errorf("delete segment %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {

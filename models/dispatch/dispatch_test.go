@@ -143,7 +143,13 @@ func TestCampaignAudienceFromUploadedList(t *testing.T) {
 		{1, 7, "[6 7]"},
 	} {
 		in.SegmentID, in.IntakeJobID = c.segment, c.job
-		camp, pv, err := st.Create(ctx, models.Principal{}, in)
+		if c.job != 0 {
+			// Another agent's uploaded list answers like a missing one.
+			if _, _, err := st.Create(ctx, models.Principal{AgentID: 2}, in); models.CodeOf(err) != models.EUnprocessable {
+				t.Fatalf("another agent's list: %v", err)
+			}
+		}
+		camp, pv, err := st.Create(ctx, models.Principal{AgentID: 1}, in) // the import's creator
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +169,7 @@ func TestCampaignAudienceFromUploadedList(t *testing.T) {
 	var sizes []int
 	for _, c := range [][2]int64{{0, 7}, {1, 0}, {1, 7}} {
 		in.SegmentID, in.IntakeJobID = c[0], c[1]
-		_, pv, err := st.Create(ctx, models.Principal{}, in)
+		_, pv, err := st.Create(ctx, models.Principal{AgentID: 1}, in)
 		if err != nil {
 			t.Fatal(err)
 		}

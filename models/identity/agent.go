@@ -16,8 +16,9 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// EventAgentDisabled tells the realtime gateway to close the agent's sockets.
-const EventAgentDisabled = "agent.disabled"
+// EventAgentDisabled tells the realtime gateway to close the agent's sockets
+// (the kernel's event map holds it).
+const EventAgentDisabled = models.EventAgentDisabled
 
 // Password rules.
 const (
@@ -195,6 +196,9 @@ func (s AgentStore) Create(ctx context.Context, actor models.Principal, in Agent
 		if err := CanGrant(actor, role); err != nil {
 			return err
 		}
+		if err := checkTeamIDs(actor, in.TeamIDs); err != nil {
+			return err
+		}
 		return createAgentTx(ctx, tx, actor.AgentID, &a, in.TeamIDs)
 	})
 	if err != nil {
@@ -304,6 +308,7 @@ func ensureOtherAdmin(ctx context.Context, tx *gorm.DB, exceptID int64) error {
 
 // Update edits an agent's profile, role or capacity.
 func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in AgentPatch) (Agent, error) {
+	var ctl *models.Event
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		a, role, err := lockVisible(ctx, tx, p, id)
 		if err != nil {
@@ -371,6 +376,9 @@ func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in
 				map[string]any{"fromRoleId": role.ID, "fromRole": role.Name, "toRoleId": next.ID, "toRole": next.Name})); err != nil {
 				return err
 			}
+			if ctl, err = revalidateTx(ctx, tx, a.ID); err != nil {
+				return err
+			}
 		}
 		if len(updates) == 0 {
 			return nil
@@ -387,6 +395,7 @@ func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in
 	if err != nil {
 		return Agent{}, err
 	}
+	publishControl(ctx, s.Events, s.Log, ctl)
 	return s.get(ctx, s.DB, id)
 }
 

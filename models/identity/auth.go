@@ -39,6 +39,9 @@ type Tokens struct {
 	RefreshTTL time.Duration
 	// Limiter throttles login attempts per email and per IP.
 	Limiter *LoginLimiter
+	// Events tells the realtime gateway that a session ended, so the
+	// agent's sockets are re-checked at once (optional).
+	Events models.EventPublisher
 
 	secret []byte
 	// dummyHash is compared against when the email is unknown, so a login
@@ -247,14 +250,23 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 
 // Logout ends the caller's session: its access and refresh tokens stop working.
 func (t *Tokens) Logout(ctx context.Context, p models.Principal) error {
-	return t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var ctl *models.Event
+	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&sessionRow{}).Where("id = ? AND agent_id = ? AND revoked_at IS NULL", p.SessionID, p.AgentID).
 			Update("revoked_at", time.Now().UTC()).Error
 		if err != nil {
 			return fmt.Errorf("revoke session: %w", err)
 		}
-		return WriteAudit(ctx, tx, Audit(p.AgentID, AuditLogout, "agent", p.AgentID, map[string]any{"sessionId": p.SessionID}))
+		if err := WriteAudit(ctx, tx, Audit(p.AgentID, AuditLogout, "agent", p.AgentID, map[string]any{"sessionId": p.SessionID})); err != nil {
+			return err
+		}
+		ctl, err = revalidateTx(ctx, tx, p.AgentID)
+		return err
 	})
+	if err == nil {
+		publishControl(ctx, t.Events, nil, ctl)
+	}
+	return err
 }
 
 // authRow is what Authenticate reads in its single query.
@@ -332,7 +344,7 @@ func (r authRow) principal(sid int64) (models.Principal, error) {
 	if err := json.Unmarshal(r.Permissions, &role.Permissions); err != nil {
 		return models.Principal{}, fmt.Errorf("role permissions: %w", err)
 	}
-	p := models.Principal{AgentID: r.AgentID, SessionID: sid, Email: r.Email, RoleName: r.RoleName, Permissions: role.Effective()}
+	p := models.Principal{AgentID: r.AgentID, SessionID: sid, Email: r.Email, RoleName: r.RoleName, Permissions: role.Effective(), DataScope: r.DataScope}
 	var leads []int64
 	if err := json.Unmarshal(r.TeamIDs, &p.TeamIDs); err != nil {
 		return models.Principal{}, fmt.Errorf("team ids: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -59,8 +60,8 @@ func CanGrant(p models.Principal, r Role) error {
 			return models.Errorf(models.EForbidden, "role %q holds %s, which you do not hold", r.Name, perm)
 		}
 	}
-	if r.DataScope == models.ScopeAll && !p.AllScope {
-		return models.Errorf(models.EForbidden, "role %q sees all records, which you do not", r.Name)
+	if !p.CoversScope(r.DataScope) {
+		return models.Errorf(models.EForbidden, "role %q sees %s records, more than you do", r.Name, r.DataScope)
 	}
 	return nil
 }
@@ -111,7 +112,12 @@ func validScope(s string) error {
 }
 
 // RoleStore reads and changes roles.
-type RoleStore struct{ DB *gorm.DB }
+type RoleStore struct {
+	DB *gorm.DB
+	// Events carries role changes to the realtime gateway (optional).
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
 
 // List returns every role with the number of agents holding it.
 func (s RoleStore) List(ctx context.Context) ([]Role, error) {
@@ -196,6 +202,7 @@ func (s RoleStore) Create(ctx context.Context, actor models.Principal, in RoleIn
 // keep their names; Admin keeps every permission and the all scope.
 func (s RoleStore) Update(ctx context.Context, actor models.Principal, id int64, in RolePatch) (Role, error) {
 	var out Role
+	var ctl *models.Event
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r Role
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error; err != nil {
@@ -267,11 +274,21 @@ func (s RoleStore) Update(ctx context.Context, actor models.Principal, id int64,
 			if err := tx.Model(&Role{}).Where("id = ?", id).Updates(updates).Error; err != nil {
 				return roleWriteError(err)
 			}
+			holders, err := roleHolders(ctx, tx, id)
+			if err != nil {
+				return fmt.Errorf("role %d holders: %w", id, err)
+			}
+			if ctl, err = revalidateTx(ctx, tx, holders...); err != nil {
+				return err
+			}
 		}
 		var err error
 		out, err = RoleStore{}.get(ctx, tx, id)
 		return err
 	})
+	if err == nil {
+		publishControl(ctx, s.Events, s.Log, ctl)
+	}
 	return out, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -97,7 +98,12 @@ func ValidTeamRole(r string) error {
 }
 
 // TeamStore reads and changes teams and memberships.
-type TeamStore struct{ DB *gorm.DB }
+type TeamStore struct {
+	DB *gorm.DB
+	// Events carries membership changes to the realtime gateway (optional).
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
 
 // List returns the teams p may see (all for AllScope, else the ones it
 // belongs to or supervises) with the members p may see.
@@ -263,9 +269,17 @@ func (s TeamStore) Update(ctx context.Context, actor models.Principal, id int64,
 // Delete removes a team and its memberships. Records of other areas that
 // reference the team keep it alive (409) until they are moved.
 func (s TeamStore) Delete(ctx context.Context, actor models.Principal, id int64) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var ctl *models.Event
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, err := s.get(ctx, tx, actor, id)
 		if err != nil {
+			return err
+		}
+		var members []int64
+		if err := tx.Raw("SELECT agent_id FROM team_members WHERE team_id = ? ORDER BY agent_id", id).Scan(&members).Error; err != nil {
+			return fmt.Errorf("team %d members: %w", id, err)
+		}
+		if ctl, err = revalidateTx(ctx, tx, members...); err != nil {
 			return err
 		}
 		if err := tx.Delete(&Team{}, id).Error; err != nil {
@@ -277,6 +291,10 @@ func (s TeamStore) Delete(ctx context.Context, actor models.Principal, id int64)
 		return WriteAudit(ctx, tx, Audit(actor.AgentID, AuditTeamDelete, "team", id,
 			map[string]any{"name": t.Name, "members": len(t.Members)}))
 	})
+	if err == nil {
+		publishControl(ctx, s.Events, s.Log, ctl)
+	}
+	return err
 }
 
 // SetMember adds an agent to a team or changes its team role.
@@ -287,7 +305,11 @@ func (s TeamStore) SetMember(ctx context.Context, actor models.Principal, teamID
 	if err := ValidTeamRole(teamRole); err != nil {
 		return Team{}, err
 	}
+	if err := checkMemberChange(actor, teamID, agentID, teamRole); err != nil {
+		return Team{}, err
+	}
 	var out Team
+	var ctl *models.Event
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.get(ctx, tx, actor, teamID); err != nil {
 			return err
@@ -310,15 +332,22 @@ func (s TeamStore) SetMember(ctx context.Context, actor models.Principal, teamID
 			map[string]any{"agentId": agentID, "teamRole": teamRole})); err != nil {
 			return err
 		}
+		if ctl, err = revalidateTx(ctx, tx, agentID); err != nil {
+			return err
+		}
 		out, err = s.get(ctx, tx, actor, teamID)
 		return err
 	})
+	if err == nil {
+		publishControl(ctx, s.Events, s.Log, ctl)
+	}
 	return out, err
 }
 
 // RemoveMember takes an agent out of a team.
 func (s TeamStore) RemoveMember(ctx context.Context, actor models.Principal, teamID, agentID int64) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var ctl *models.Event
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.get(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
@@ -329,6 +358,15 @@ func (s TeamStore) RemoveMember(ctx context.Context, actor models.Principal, tea
 		if res.RowsAffected == 0 {
 			return models.Errorf(models.ENotFound, "agent %d is not a member of team %d", agentID, teamID)
 		}
-		return WriteAudit(ctx, tx, Audit(actor.AgentID, AuditTeamMemberRemove, "team", teamID, map[string]any{"agentId": agentID}))
+		if err := WriteAudit(ctx, tx, Audit(actor.AgentID, AuditTeamMemberRemove, "team", teamID, map[string]any{"agentId": agentID})); err != nil {
+			return err
+		}
+		var err error
+		ctl, err = revalidateTx(ctx, tx, agentID)
+		return err
 	})
+	if err == nil {
+		publishControl(ctx, s.Events, s.Log, ctl)
+	}
+	return err
 }

@@ -36,9 +36,13 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 		if ch.AgentID == nil && ch.TeamID == nil {
 			return models.Conversation{}, nil, models.FieldError(models.EInvalid, "agentId", "give agentId and/or teamId")
 		}
+		// The targets through their own scope: an assignee p sees (itself or
+		// a member of a team it supervises), a team it supervises; others
+		// answer as missing.
 		if ch.AgentID != nil {
 			var ok int64
-			if err := ib.DB.WithContext(ctx).Raw(`SELECT count(*) FROM agents WHERE id = ? AND status = 'active'`, *ch.AgentID).Scan(&ok).Error; err != nil {
+			if err := ib.DB.WithContext(ctx).Table("agents").Scopes(models.AgentScope(p)).
+				Where("agents.id = ? AND agents.status = 'active'", *ch.AgentID).Count(&ok).Error; err != nil {
 				return models.Conversation{}, nil, err
 			}
 			if ok == 0 {
@@ -50,7 +54,7 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			if err := ib.DB.WithContext(ctx).Raw(`SELECT count(*) FROM teams WHERE id = ?`, *ch.TeamID).Scan(&ok).Error; err != nil {
 				return models.Conversation{}, nil, err
 			}
-			if ok == 0 {
+			if ok == 0 || !p.SeesTeamMembers(*ch.TeamID) {
 				return models.Conversation{}, nil, models.FieldError(models.EUnprocessable, "teamId", "team %d does not exist", *ch.TeamID)
 			}
 			set["team_id"] = *ch.TeamID
@@ -221,9 +225,17 @@ func (s CannedResponseStore) List(ctx context.Context, prefix string) ([]CannedR
 	return out, q.Find(&out).Error
 }
 
-// Delete removes one response.
-func (s CannedResponseStore) Delete(ctx context.Context, id int64) error {
-	r := s.DB.WithContext(ctx).Delete(&CannedResponse{}, id)
+// Delete removes one response, through its author's scope: p may delete
+// what it or an agent it sees (models.AgentScope: the members of the teams
+// it supervises) wrote; all-scope principals any. Anything else answers as
+// missing, so another team's responses are neither deleted nor confirmed.
+func (s CannedResponseStore) Delete(ctx context.Context, p models.Principal, id int64) error {
+	q := s.DB.WithContext(ctx)
+	if !p.AllScope {
+		authors := s.DB.Table("agents").Select("agents.id").Scopes(models.AgentScope(p))
+		q = q.Where("created_by IN (?)", authors)
+	}
+	r := q.Delete(&CannedResponse{}, id)
 	if r.Error != nil {
 		return r.Error
 	}

@@ -163,7 +163,7 @@ class Wizard {
     add(this.stepEl,
       this.segments.length ? h('label', {}, this.t('segment'), select) : h('p', { class: 'empty' }, this.t('noSegments')),
       desc, count, list, skip,
-      this.page.can('contacts:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
+      this.page.can('campaigns:write') ? h('p', {}, this.page.link('/contacts/segments', this.t('manageSegments'))) : null,
       ...this.nav(() => { if (!d.segmentId && !d.intakeJobId) return this.t('pickSegment'); this.go(2); return ''; }));
     describe();
   }

@@ -92,13 +92,14 @@ export class ContactsPage extends Page {
   mountSegments() {
     this.listEl = h('div', { id: 'segment-list' });
     add(this.body, this.listEl);
-    if (this.can('contacts:write')) add(this.body, this.segmentForm());
+    // Segments are campaign audiences: writing them is a campaign right.
+    if (this.can('campaigns:write')) add(this.body, this.segmentForm());
     this.load = async () => {
       try {
         const out = await this.api.get('/api/v1/segments?limit=200');
         fill(this.listEl, this.table([this.t('name'), this.t('filter'), this.t('created'), ''],
           out.items.map((s) => [s.name, segmentText(this, s), this.time(s.createdAt),
-            this.can('contacts:write') ? h('button', { class: 'link', onclick: async () => {
+            this.can('campaigns:write') ? h('button', { class: 'link', onclick: async () => {
               if (!confirm(this.t('confirmDelete', { x: s.name }))) return;
               try { await this.api.del(`/api/v1/segments/${s.id}`); this.load(); } catch (e) { this.fail(e); }
             } }, this.t('delete')) : ''])));

@@ -25,11 +25,16 @@ export class Realtime {
     const u = new URL(this.url, location.href);
     if (u.protocol === 'http:') u.protocol = 'ws:';
     if (u.protocol === 'https:') u.protocol = 'wss:';
-    u.searchParams.set('token', this.token());
+    // The token goes in the first frame, never in the URL (URLs end up in
+    // proxy logs and history); the gateway answers with "welcome".
     if (this.cursor > 0) u.searchParams.set('cursor', String(this.cursor));
     const ws = new WebSocket(u);
     this.ws = ws;
-    ws.onopen = () => { this.attempt = 0; this.onState(true); };
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ type: 'auth', token: this.token() }));
+      this.attempt = 0;
+      this.onState(true);
+    };
     ws.onmessage = (m) => this.receive(m.data);
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
