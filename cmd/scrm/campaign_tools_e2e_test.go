@@ -90,9 +90,10 @@ func TestCampaignTestSendEndToEnd(t *testing.T) {
 		again.Message.ID != ts.Message.ID {
 		t.Fatalf("replay: %d %+v", code, again)
 	}
-	// The same key for another number is another request: 422, nothing sent.
-	if code := st.call("POST", path, cs.admin, map[string]string{"phone": "0813-0000-0009"}, &e, "Idempotency-Key", "uji-1"); code != 422 || e.Error.Field != "Idempotency-Key" {
-		t.Fatalf("reused key for another number: %d %+v", code, e)
+	// The same key with other values is another request: 422, nothing sent.
+	if code := st.call("POST", path, cs.admin, map[string]any{"phone": "0813-0000-0001", "values": map[string]string{"body.1": "Pak Lain"}},
+		&e, "Idempotency-Key", "uji-1"); code != 422 || e.Error.Field != "Idempotency-Key" {
+		t.Fatalf("reused key with other values: %d %+v", code, e)
 	}
 	time.Sleep(500 * time.Millisecond)
 	if to := sentTo(ts.Message.ID); len(to) != 1 {

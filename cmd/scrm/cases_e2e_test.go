@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/workflows"
@@ -239,5 +241,71 @@ func TestIntakeCreatesCases(t *testing.T) {
 	st.db.Gorm.Raw(`SELECT reason FROM intake_rows WHERE job_id = ? AND result = 'error' ORDER BY row_no`, job.Job.ID).Scan(&reasons)
 	if len(reasons) != 2 || !strings.Contains(reasons[0], "amount") || !strings.Contains(reasons[1], "team") {
 		t.Fatalf("row errors %q", reasons)
+	}
+}
+
+// A manual team's pool through the real stack: the team's agents see the
+// pooled case with its customer, one claims it through its CaseWorkflow,
+// the other's claim is refused (409) and the case leaves the other's view.
+func TestCasePoolClaimEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports; no timer to outrun
+	st := startStack(t, 24*time.Hour)
+	seed := st.seedInbox()
+	if code := st.call("PATCH", fmt.Sprintf("/api/v1/teams/%d", seed.teamID), seed.admin, map[string]any{"strategy": "manual", "caseExpiryHours": 72}, nil); code != 200 {
+		t.Fatalf("manual team: %d", code)
+	}
+	var debtor struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/contacts", seed.admin, map[string]any{"phone": "0812-7000-0001", "name": "Made Wirawan"}, &debtor); code != 201 {
+		t.Fatalf("contact: %d", code)
+	}
+	var c cases.Case
+	if code := st.call("POST", "/api/v1/cases", seed.admin, map[string]any{"reference": "POOL-1", "amount": 900000,
+		"teamId": seed.teamID, "contactId": debtor.ID}, &c); code != 201 && code != 200 {
+		t.Fatalf("create case: %d", code)
+	}
+	waitCase(t, st, seed.admin, c.ID, "pooled", func(c cases.Case) bool {
+		return c.Status == "pooled" && len(c.History) > 0
+	})
+	type page struct {
+		Items []cases.Case `json:"items"`
+		Total int64        `json:"total"`
+	}
+	var pool page
+	if code := st.call("GET", "/api/v1/cases?status=pooled&q=pool-", seed.budi, nil, &pool); code != 200 || pool.Total != 1 ||
+		pool.Items[0].ContactName != "Made Wirawan" || pool.Items[0].ContactPhone != "+6281270000001" {
+		t.Fatalf("budi's team pool: %d %+v", code, pool)
+	}
+	// Ayu takes it in the web app: the pool tab shows the customer, the
+	// search narrows by name, "Take" claims it.
+	b := newBrowser(t, 60*time.Second)
+	b.login(st, "ayu@e2e.id", "agent-password-1")
+	b.run("claim in the pool",
+		chromedp.Navigate(st.apiURL+"/cases"),
+		waitJS("the pooled case with its customer", `[...document.querySelectorAll('#case-list tr')].some(r => r.textContent.includes('POOL-1') && r.textContent.includes('Made Wirawan') && r.querySelector('[data-claim="POOL-1"]'))`, 15*time.Second),
+		chromedp.SendKeys("#case-q", "wirawan", chromedp.ByQuery),
+		waitJS("the search keeps it", `document.querySelectorAll('#case-list tbody tr').length === 1 && !!document.querySelector('[data-claim="POOL-1"]')`, 5*time.Second),
+		screenshot(t, "ui-case-pool-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-case-pool-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Click(`[data-claim="POOL-1"]`, chromedp.ByQuery),
+		waitJS("it leaves the pool", `!document.querySelector('[data-claim="POOL-1"]')`, 10*time.Second))
+	b.noErrors()
+	waitCase(t, st, seed.admin, c.ID, "claimed by ayu", func(c cases.Case) bool {
+		return c.Status == "assigned" && c.AgentID != nil && *c.AgentID == seed.ayuID
+	})
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/cases/%d/claim", c.ID), seed.budi, nil, &e); code != 409 && code != 404 {
+		t.Fatalf("budi's claim of a taken case: %d %+v", code, e)
+	}
+	if code := st.call("GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), seed.budi, nil, nil); code != 404 {
+		t.Fatalf("a teammate's assigned case is out of budi's sight: %d", code)
+	}
+	var hist int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM case_history WHERE case_id = ? AND reason = 'claimed' AND to_agent = ?`, c.ID, seed.ayuID).Scan(&hist)
+	if hist != 1 {
+		t.Fatalf("claim history rows: %d", hist)
 	}
 }

@@ -241,7 +241,9 @@ export class CasesPage extends Page {
       this.teams = teams.items || [];
     } catch (e) { this.fail(e); this.agents = []; this.teams = []; }
     this.team = h('select', { id: 'case-team', onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
-    add(this.filters, this.team);
+    this.q = h('input', { id: 'case-q', type: 'search', placeholder: this.t('searchCases'), 'aria-label': this.t('searchCases'),
+      oninput: () => { clearTimeout(this.qTimer); this.qTimer = setTimeout(() => this.load(), 250); } });
+    add(this.filters, this.team, this.q);
     if (this.can('cases:assign')) {
       add(this.filters, h('button', { id: 'case-redistribute', onclick: () => this.redistribute() }, this.t('redistribute')));
     }
@@ -259,21 +261,37 @@ export class CasesPage extends Page {
     try {
       const p = new URLSearchParams({ status: this.status, limit: '100' });
       if (this.team.value) p.set('teamId', this.team.value);
+      if (this.q.value.trim()) p.set('q', this.q.value.trim());
       const newest = this.turn();
       const out = await this.api.get(`/api/v1/cases?${p}`);
       if (!newest()) return;
       const an = new Map(this.agents.map((a) => [a.id, a.name]));
       const tn = new Map(this.teams.map((t) => [t.id, t.name]));
       const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
-      fill(this.listEl, this.table([this.t('reference'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
+      fill(this.listEl, this.table([this.t('reference'), this.t('customer'), this.t('outstanding'), 'DPD', this.t('teamCol'), this.t('agent'), this.t('status'), ''],
         out.items.map((c) => [h('button', { class: 'link', dataset: { case: c.reference }, onclick: () => this.detail(c) }, c.reference),
+          this.customer(c),
           rupiah.format(c.outstanding || c.amount || 0), String(c.dpd ?? ''), tn.get(c.teamId) || String(c.teamId),
           c.agentId ? an.get(c.agentId) || String(c.agentId) : '—', h('span', {}, this.t(`case.${c.status}`), c.overdue ? chip(this.t('overdue'), 'warn') : ''),
           this.caseActions(c)])),
         h('p', { class: 'muted' }, this.t('rangeOf', { a: out.items.length ? 1 : 0, b: out.items.length, n: out.total })));
     } catch (e) { this.fail(e); }
   }
+  // customer names whom the case is about and opens the latest chat with them.
+  customer(c) {
+    if (!c.contactName && !c.contactPhone) return '—';
+    const label = [c.contactName, c.contactPhone].filter(Boolean).join(' · ');
+    if (!c.conversationId || !this.can('inbox:read')) return label;
+    return h('a', { href: `/inbox/${c.conversationId}`, class: 'link', dataset: { conversation: c.conversationId },
+      onclick: (ev) => { ev.preventDefault(); this.app.navigate(`/inbox/${c.conversationId}`); } }, label);
+  }
   caseActions(c) {
+    if (c.status === 'pooled' && this.can('cases:claim') && !this.can('cases:assign')) {
+      return h('button', { class: 'claim', dataset: { claim: c.reference }, onclick: async () => {
+        // The list does not repaint under a focused row control: let go of it.
+        try { await this.api.post(`/api/v1/cases/${c.id}/claim`); document.activeElement?.blur(); this.app.toast(this.t('claimed')); this.load(); } catch (e) { this.fail(e); }
+      } }, this.t('claim'));
+    }
     if (!this.can('cases:assign') || c.status === 'exited') return '';
     const members = this.agents.filter((a) => a.status === 'active');
     const sel = h('select', { 'aria-label': this.t('assignTo') }, h('option', { value: '' }, this.t('assignTo')), ...members.map((a) => h('option', { value: a.id }, a.name)));
