@@ -203,7 +203,7 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 		case ch.PhoneQuality != nil:
 			q := ch.PhoneQuality
 			b.Senders = append(b.Senders, SenderQualityChange{
-				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.CurrentLimit,
+				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.LimitTier(),
 			})
 		case ch.Account != nil:
 			warn = append(warn, "account_update "+strconv.Quote(ch.Account.Event)+" for "+ch.WABAID+" noted, not stored")

@@ -255,9 +255,10 @@ func namedCheck(t *template, what string, p sendParameter, vars []string) *apiEr
 		}
 	}
 	if p.ParameterName == "" {
-		return required(what + ": parameter_name is required for a NAMED template")
+		return badParam("Parameter name is missing or empty (" + what + " of a NAMED template)")
 	}
-	return invalidValue(what + ": parameter_name " + strconv.Quote(p.ParameterName) + " is not a variable of the template")
+	return &apiErr{400, codeParamCount, 0, "Number of parameters does not match the expected number of params",
+		what + ": parameter_name " + strconv.Quote(p.ParameterName) + " is not a variable of the template"}
 }
 
 // headerMediaLocked checks a media header parameter: its type matches the
