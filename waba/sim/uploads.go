@@ -90,25 +90,38 @@ func (s *Sim) handleGraphPost(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, badParam("cannot read the upload"))
 		return
 	}
+	h, e := s.appendUpload(id, u, off, body)
+	switch {
+	case e != nil:
+		s.writeErr(w, e)
+	case h == "":
+		s.mu.Lock()
+		done := u.offset
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"id": id, "file_offset": done})
+	default:
+		writeJSON(w, 200, map[string]string{"h": h})
+	}
+}
+
+// appendUpload adds body at off; once the file is complete it returns the handle.
+func (s *Sim) appendUpload(id string, u *uploadSession, off int64, body []byte) (string, *apiErr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if off != u.offset {
-		s.writeErr(w, invalidValue("file_offset "+strconv.FormatInt(off, 10)+" does not match the session's "+strconv.FormatInt(u.offset, 10)))
-		return
+		return "", invalidValue("file_offset " + strconv.FormatInt(off, 10) + " does not match the session's " + strconv.FormatInt(u.offset, 10))
 	}
 	if u.offset+int64(len(body)) > u.length {
-		s.writeErr(w, invalidValue("more bytes than file_length"))
-		return
+		return "", invalidValue("more bytes than file_length")
 	}
 	u.offset += int64(len(body))
 	if u.offset < u.length {
-		writeJSON(w, 200, map[string]any{"id": id, "file_offset": u.offset})
-		return
+		return "", nil
 	}
 	s.seq++
-	h := "4::" + base64.StdEncoding.EncodeToString([]byte(u.fileType+":"+strconv.FormatInt(s.seq, 10)))
+	h := "4::" + base64.StdEncoding.EncodeToString([]byte(u.fileType+":"+id+":"+strconv.FormatInt(s.seq, 10)))
 	s.handles[h] = u.fileType
-	writeJSON(w, 200, map[string]string{"h": h})
+	return h, nil
 }
 
 func (s *Sim) handleUploadStatus(w http.ResponseWriter, id string) {
