@@ -49,4 +49,3 @@ func (c *Client) UploadHandle(ctx context.Context, appID, filename, mimeType str
 	}
 	return out.H, nil
 }
-

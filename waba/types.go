@@ -14,8 +14,8 @@ type PhoneNumberInfo struct {
 	// (whatsapp_business_manager_messaging_limit; messaging_limit_tier,
 	// its deprecated per-number predecessor, is not requested).
 	MessagingLimitTier string `json:"whatsapp_business_manager_messaging_limit,omitempty"`
-	PlatformType           string `json:"platform_type,omitempty"`
-	Throughput             struct {
+	PlatformType       string `json:"platform_type,omitempty"`
+	Throughput         struct {
 		Level string `json:"level"`
 	} `json:"throughput"`
 }

@@ -48,7 +48,9 @@ func TestHooksPricing(t *testing.T) {
 		{"utility inside the window", tpl("6281100000003", "info_tagihan"), "free_customer_service", "utility", false, func(p string) { r.customer(p, `{"text":"halo"}`) }},
 		{"service reply", `{"messaging_product":"whatsapp","to":"6281100000004","type":"text","text":{"body":"Baik"}}`, "free_customer_service", "service", false, func(p string) { r.customer(p, `{"text":"halo"}`) }},
 		{"after a click-to-WhatsApp ad", tpl("6281100000005", "promo"), "free_entry_point", "marketing", false,
-			func(p string) { r.customer(p, `{"text":"halo","referral":{"sourceId":"ad-1","headline":"Promo","url":"https://fb.me/ad"}}`) }},
+			func(p string) {
+				r.customer(p, `{"text":"halo","referral":{"sourceId":"ad-1","headline":"Promo","url":"https://fb.me/ad"}}`)
+			}},
 	}
 	for _, c := range cases {
 		phone := strings.Split(strings.Split(c.body, `"to":"`)[1], `"`)[0]

@@ -407,7 +407,7 @@ func TestRulesTemplateCreation(t *testing.T) {
 		{"COPY_CODE without example", btns(`{"type":"COPY_CODE"}`), 131008, "COPY_CODE"},
 		{"2 COPY_CODE buttons", btns(`{"type":"COPY_CODE","example":"A1"}`, `{"type":"COPY_CODE","example":"B2"}`), 100, "at most 1 COPY_CODE"},
 		{"URL variable not at the end", btns(`{"type":"URL","text":"Buka","url":"https://x.id/{{1}}/x","example":["https://x.id/1/x"]}`), 100, "at the end"},
-		{"button text over 25", btns(`{"type":"QUICK_REPLY","text":"`+strings.Repeat("q", 26)+`"}`), 100, "25"},
+		{"button text over 25", btns(`{"type":"QUICK_REPLY","text":"` + strings.Repeat("q", 26) + `"}`), 100, "25"},
 		// Authentication: fixed body (no text), one OTP button, no header.
 		{"authentication with body text", tplDef("a", "AUTHENTICATION", `{"type":"BODY","text":"Kode Anda {{1}}"},{"type":"BUTTONS","buttons":[{"type":"OTP","otp_type":"COPY_CODE"}]}`), 100, `Unexpected key "text"`},
 		{"authentication without OTP button", tplDef("a", "AUTHENTICATION", `{"type":"BODY","add_security_recommendation":true}`), 131008, "OTP"},
