@@ -144,6 +144,16 @@ func (s CampaignStore) PreviewTemplate(ctx context.Context, p models.Principal, 
 	return previewTemplate(t, ct, mapping, values)
 }
 
+// needValue records the value of a non-text key (header media, coupon
+// code) or lists it as missing.
+func needValue(key string, mapping, values map[string]string, pv *TemplatePreview) {
+	if v, _ := resolveVar(key, mapping, values); v != "" {
+		pv.Values[key] = v
+	} else if !slices.Contains(pv.Missing, key) {
+		pv.Missing = append(pv.Missing, key)
+	}
+}
+
 func previewTemplate(t templates.Template, ct models.Contact, mapping, values map[string]string) (TemplatePreview, error) {
 	cs, err := t.ParsedComponents()
 	if err != nil {
@@ -178,6 +188,9 @@ func previewTemplate(t templates.Template, ct models.Contact, mapping, values ma
 				f = "TEXT"
 			}
 			if f != "TEXT" {
+				if f != "LOCATION" {
+					needValue(templates.HeaderMediaKey, mapping, values, &pv)
+				}
 				add(ComponentPreview{Type: "header", Format: f, Text: "[" + strings.ToLower(f) + "]"})
 				continue
 			}
@@ -194,6 +207,9 @@ func previewTemplate(t templates.Template, ct models.Contact, mapping, values ma
 		case "BUTTONS":
 			for i, b := range c.Buttons {
 				cp := ComponentPreview{Type: "button", Index: &i, Format: b.Type, Text: b.Text, Limit: LimitButtonText}
+				if strings.EqualFold(b.Type, "COPY_CODE") {
+					needValue(templates.CouponKey(i), mapping, values, &pv)
+				}
 				if b.URL != "" {
 					cp.URL = fillText("button."+strconv.Itoa(i), b.URL, mapping, values, pv.Values, &pv.Missing, &pv.Adjusted)
 					cp.URLChars = utf8.RuneCountInString(cp.URL)
