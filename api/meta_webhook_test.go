@@ -66,7 +66,9 @@ func TestWebhookMarketingPreferences(t *testing.T) {
 	t.Parallel()
 	e := newRestEnv(t)
 	e.simControl("/sim/customers/6281234567890/messages", `{"text":"Halo"}`)
-	opted := func() string { return e.scalar(`SELECT opted_out::text FROM contacts WHERE phone_e164 = '+6281234567890'`) }
+	opted := func() string {
+		return e.scalar(`SELECT opted_out::text FROM contacts WHERE phone_e164 = '+6281234567890'`)
+	}
 	e.simControl("/sim/customers/6281234567890/preferences", `{"value":"stop"}`)
 	if opted() != "true" {
 		t.Fatal("user_preferences stop did not opt the contact out")
