@@ -98,3 +98,33 @@ func TestWebhookError131050OptsOut(t *testing.T) {
 		t.Fatalf("opted-out contacts after 131050: %d (message %d)", n, ids[0])
 	}
 }
+
+func TestWebhookAccountUpdatePausesTheNumber(t *testing.T) {
+	t.Parallel()
+	e := newRestEnv(t)
+	e.db.Gorm.Exec(`INSERT INTO senders (phone_number_id, waba_id, display_number, status) VALUES (?, ?, '+62 21 5088 1234', 'active'), ('PN-OTHER', 'OTHER-WABA', '+62 21 0000 0000', 'active')`, testPNID, testWABA)
+	state := func() string {
+		return e.scalar(`SELECT status || ' | ' || status_reason FROM senders WHERE phone_number_id = ?`, testPNID)
+	}
+	e.simControl("/sim/numbers/"+testPNID+"/account", `{"event":"ACCOUNT_RESTRICTION","restrictionType":"RESTRICTED_BIZ_INITIATED_MESSAGING","hours":24}`)
+	if s := state(); !strings.HasPrefix(s, "restricted | WhatsApp restricted the account: RESTRICTED_BIZ_INITIATED_MESSAGING until ") {
+		t.Fatalf("after ACCOUNT_RESTRICTION: %s", s)
+	}
+	if other := e.scalar(`SELECT status FROM senders WHERE phone_number_id = 'PN-OTHER'`); other != "active" {
+		t.Fatalf("another account's number changed: %s", other)
+	}
+	e.simControl("/sim/numbers/"+testPNID+"/account", `{"event":"REINSTATED"}`)
+	if s := state(); s != "active | " {
+		t.Fatalf("after REINSTATED: %s", s)
+	}
+	e.simControl("/sim/numbers/"+testPNID+"/account", `{"event":"DISABLED_UPDATE"}`)
+	if s := state(); !strings.HasPrefix(s, "disabled | WhatsApp disabled the account (DISABLE)") {
+		t.Fatalf("after DISABLED_UPDATE: %s", s)
+	}
+	// A number an admin disabled is not re-enabled by reinstatement.
+	e.db.Gorm.Exec(`UPDATE senders SET status_reason = 'disabled by admin' WHERE phone_number_id = ?`, testPNID)
+	e.simControl("/sim/numbers/"+testPNID+"/account", `{"event":"REINSTATED"}`)
+	if s := state(); s != "disabled | disabled by admin" {
+		t.Fatalf("admin's disable undone: %s", s)
+	}
+}

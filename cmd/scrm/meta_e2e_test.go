@@ -39,7 +39,7 @@ func TestBSUIDOnlyCustomerAnswered(t *testing.T) {
 		map[string]any{"type": "text", "text": "Halo Rani, ada yang bisa dibantu?"}, &sent, "Idempotency-Key", "bsuid-1"); code != 202 {
 		t.Fatalf("reply: %d", code)
 	}
-	ws.waitFor(t, 15*time.Second, "reply delivered", eventful(models.EventMessageStatus, map[string]any{"id": sent.ID, "status": "delivered"}))
+	ws.waitFor(t, 15*time.Second, "reply read", eventful(models.EventMessageStatus, map[string]any{"id": sent.ID, "status": "read"}))
 	for _, e := range st.sim.Outbox() {
 		if e.Type != "text" {
 			continue

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/waba"
 	"gorm.io/gorm"
 )
@@ -68,6 +69,7 @@ type InboundBatch struct {
 	Templates   []TemplateStatusChange
 	Senders     []SenderQualityChange
 	Preferences []PreferenceChange
+	Accounts    []senders.AccountChange
 }
 
 // IngestResult says what a delivery changed.
@@ -131,6 +133,11 @@ func (s *InboundStore) Ingest(ctx context.Context, b InboundBatch) (IngestResult
 		}
 		for i := range b.Preferences {
 			if err := s.applyPreference(tx, &b.Preferences[i]); err != nil {
+				return err
+			}
+		}
+		for i := range b.Accounts {
+			if err := s.applyAccount(ctx, tx, b.Accounts[i], &res); err != nil {
 				return err
 			}
 		}
