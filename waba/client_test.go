@@ -499,3 +499,17 @@ func TestSimDeterministicWithSeedAndLossy(t *testing.T) {
 		t.Fatal("loss 0.2 dropped nothing")
 	}
 }
+
+func TestErrorTable(t *testing.T) {
+	for code, want := range map[int]waba.ErrorKind{130429: waba.KindRetry, 131056: waba.KindRetry, 131049: waba.KindWait, 131048: waba.KindWait,
+		368: waba.KindAccount, 131031: waba.KindAccount, 131042: waba.KindAccount, 133010: waba.KindAccount, 3: waba.KindAccount, 190: waba.KindAccount,
+		132015: waba.KindTemplate, 132016: waba.KindTemplate, 131047: waba.KindPermanent, 132018: waba.KindPermanent, 987654: waba.KindPermanent} {
+		e := waba.Explain(code)
+		if e.Kind != want || e.ID == "" || e.EN == "" || e.Code != code {
+			t.Errorf("Explain(%d) = %+v, want kind %d with both reasons", code, e, want)
+		}
+	}
+	if (&waba.APIError{Code: 131049, HTTPStatus: 400}).Retryable() || !(&waba.APIError{Code: 131056}).Retryable() || (&waba.APIError{Code: 131056}).RetryAfter() != 6*time.Second {
+		t.Error("retry decisions do not follow the table")
+	}
+}
