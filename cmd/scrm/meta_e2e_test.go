@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/waba"
+	"github.com/wabascrm/scrm/workflows"
 )
 
 // A customer known only by business-scoped user id (no phone in the
@@ -146,5 +149,105 @@ func TestCampaignDocumentHeaderMessyNames(t *testing.T) {
 		if !got[want] {
 			t.Errorf("no send with the name %q (got %v)", want, got)
 		}
+	}
+}
+
+// Meta restricts the account of one campaign number (account_update): within
+// seconds its dispatcher pauses with WhatsApp's reason, its recipients wait
+// (SCRM_SENDER_ON_PAUSE=wait), the other numbers finish; reinstatement resumes it.
+func TestCampaignPausesOnAccountRestriction(t *testing.T) {
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaigns(seed.admin)
+	const n = 600
+	seg := st.audience(seed.admin, "restrict", 500001, n)
+	id := st.launchCampaign(cs, "Restrict", seg, n)
+	sent := func() int64 {
+		var c int64
+		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'sent'`, id).Scan(&c)
+		return c
+	}
+	waitUntil(t, 30*time.Second, "100 sent", func() bool { return sent() >= 100 })
+	restricted := time.Now()
+	st.simPost("/sim/numbers/"+cs.pnids[0]+"/account", map[string]any{"event": "ACCOUNT_RESTRICTION", "restrictionType": "RESTRICTED_BIZ_INITIATED_MESSAGING", "hours": 24})
+	var disp struct {
+		Dispatcher *workflows.SenderState `json:"dispatcher"`
+	}
+	waitUntil(t, 10*time.Second, "dispatcher paused with the reason", func() bool {
+		st.call("GET", fmt.Sprintf("/api/v1/senders/%d/dispatch", cs.senderIDs[0]), cs.admin, nil, &disp)
+		return disp.Dispatcher != nil && disp.Dispatcher.Status == workflows.SenderPaused && strings.Contains(disp.Dispatcher.Reason, "WhatsApp restricted the account")
+	})
+	t.Logf("paused %v after the restriction: %s", time.Since(restricted).Round(time.Millisecond), disp.Dispatcher.Reason)
+	waitUntil(t, 30*time.Second, "others done", func() bool {
+		var q int64
+		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'queued' AND sender_id <> ?`, id, cs.senderIDs[0]).Scan(&q)
+		return q == 0
+	})
+	var queued int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'queued'`, id).Scan(&queued)
+	if queued == 0 {
+		t.Fatal("the restricted number's recipients did not wait")
+	}
+	reinstated := time.Now()
+	st.simPost("/sim/numbers/"+cs.pnids[0]+"/account", map[string]any{"event": "REINSTATED"})
+	waitUntil(t, 60*time.Second, "completed after reinstatement", func() bool {
+		var s string
+		st.db.Gorm.Raw(`SELECT status FROM campaigns WHERE id = ?`, id).Scan(&s)
+		return s == campaigns.CampaignCompleted
+	})
+	refused := 0
+	for _, e := range st.sim.Outbox() {
+		if e.PhoneNumberID == cs.pnids[0] && e.At.After(restricted.Add(2*time.Second)) && e.At.Before(reinstated) {
+			t.Errorf("send from the restricted number %v after the restriction", e.At.Sub(restricted))
+		}
+		if e.ErrorCode == 368 {
+			refused++
+		}
+	}
+	if sent() != n {
+		t.Fatalf("sent %d of %d (%d refused with 368)", sent(), n, refused)
+	}
+}
+
+// A customer taps "stop" (user_preferences) and another writes BERHENTI:
+// the next marketing campaign skips both.
+func TestStopMeansNoFurtherMarketing(t *testing.T) {
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	cs := st.seedCampaignNumbers(seed.admin, 1)
+	seg := st.audience(seed.admin, "stop", 600001, 10) // 10 reachable + 5 opted out
+	a, b := "62813"+fmt.Sprintf("%08d", 600001), "62813"+fmt.Sprintf("%08d", 600002)
+	st.simPost("/sim/customers/"+a+"/preferences", map[string]any{"value": "stop", "phoneNumberId": cs.pnids[0]})
+	st.simPost("/sim/customers/"+b+"/messages", map[string]any{"type": "text", "text": "BERHENTI", "phoneNumberId": cs.pnids[0]})
+	var opted int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM contacts WHERE wa_id IN (?, ?) AND opted_out`, a, b).Scan(&opted)
+	if opted != 2 {
+		t.Fatalf("opted out after stop/BERHENTI: %d of 2", opted)
+	}
+	var created struct {
+		Campaign struct{ ID int64 } `json:"campaign"`
+	}
+	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
+	if code := st.call("POST", "/api/v1/campaigns", seed.admin, map[string]any{"name": "Promo", "templateId": cs.template, "segmentId": seg,
+		"senderIds": cs.senderIDs, "variables": map[string]string{"body.1": "contact.name", "body.2": "cicilan 0%"}, "quietHours": allDay}, &created); code != 201 {
+		t.Fatalf("create campaign: %d", code)
+	}
+	if code := st.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/launch", created.Campaign.ID), seed.admin, nil, nil); code != 202 {
+		t.Fatalf("launch: %d", code)
+	}
+	waitUntil(t, 60*time.Second, "campaign completed", func() bool {
+		var s string
+		st.db.Gorm.Raw(`SELECT status FROM campaigns WHERE id = ?`, created.Campaign.ID).Scan(&s)
+		return s == campaigns.CampaignCompleted
+	})
+	for _, e := range st.sim.Outbox() {
+		if e.Type == "template" && (e.To == a || e.To == b) {
+			t.Fatalf("marketing sent to %s after they stopped it", e.To)
+		}
+	}
+	var sentN int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'sent'`, created.Campaign.ID).Scan(&sentN)
+	if sentN != 8 {
+		t.Fatalf("sent %d, want the 8 who did not stop", sentN)
 	}
 }
