@@ -29,7 +29,7 @@ func (c *Client) UploadHandle(ctx context.Context, appID, filename, mimeType str
 		return "", err
 	}
 	if !strings.HasPrefix(session.ID, "upload:") {
-		return "", fmt.Errorf("waba: upload session id %q does not start with upload:", session.ID)
+		return "", fmt.Errorf("waba: unexpected upload session id %q", session.ID)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/"+c.version+"/"+session.ID, bytes.NewReader(data))
 	if err != nil {
