@@ -251,3 +251,52 @@ func TestStopMeansNoFurtherMarketing(t *testing.T) {
 		t.Fatalf("sent %d, want the 8 who did not stop", sentN)
 	}
 }
+
+// The customer moves to a new phone number (user_changed_number): one
+// contact and one conversation, a system line the agent sees, no unread.
+func TestUserChangedNumberKeepsOneConversation(t *testing.T) {
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	ws := st.connect(seed.ayu)
+	waitUntil(t, 5*time.Second, "ayu online", func() bool {
+		var p string
+		st.db.Gorm.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
+		return p == "online"
+	})
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo", "name": "Siti", "phoneNumberId": e2ePNID})
+	assigned := ws.waitFor(t, 15*time.Second, "assigned", eventful(models.EventConversationUpdated, map[string]any{"change": "assigned"}))
+	var conv struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(assigned.Data, &conv)
+	var unread int
+	st.db.Gorm.Raw(`SELECT unread_count FROM conversations WHERE id = ?`, conv.ID).Scan(&unread)
+	st.simPost("/sim/customers/"+e2eCustomer+"/change-number", map[string]any{"newPhone": "6289900002222", "phoneNumberId": e2ePNID})
+	ws.waitFor(t, 10*time.Second, "system line", eventful(models.EventMessageCreated, map[string]any{"type": "system", "conversationId": float64(conv.ID)}))
+	var after int
+	st.db.Gorm.Raw(`SELECT unread_count FROM conversations WHERE id = ?`, conv.ID).Scan(&after)
+	if after != unread {
+		t.Fatalf("unread %d -> %d after a system message", unread, after)
+	}
+	st.simPost("/sim/customers/6289900002222/messages", map[string]any{"type": "text", "text": "Ini nomor baru saya", "phoneNumberId": e2ePNID})
+	ws.waitFor(t, 10*time.Second, "message from the new number", eventful(models.EventMessageCreated, map[string]any{"body": "Ini nomor baru saya", "conversationId": float64(conv.ID)}))
+	var contacts, convs int64
+	st.db.Gorm.Raw(`SELECT count(*) FROM contacts`).Scan(&contacts)
+	st.db.Gorm.Raw(`SELECT count(*) FROM conversations`).Scan(&convs)
+	if contacts != 1 || convs != 1 {
+		t.Fatalf("%d contacts, %d conversations after the number change", contacts, convs)
+	}
+	// The agent's answer goes to the new number.
+	var sent models.Message
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), seed.ayu, map[string]any{"type": "text", "text": "Baik, tercatat"}, &sent, "Idempotency-Key", "new-1"); code != 202 {
+		t.Fatalf("reply: %d", code)
+	}
+	waitUntil(t, 10*time.Second, "reply at the new number", func() bool {
+		for _, e := range st.sim.Outbox() {
+			if e.Type == "text" && e.To == "6289900002222" && e.ErrorCode == 0 {
+				return true
+			}
+		}
+		return false
+	})
+}
