@@ -305,7 +305,7 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, c
 				case job.Ambiguous:
 					results[i] = result{row: row, err: errAwaitingWebhook}
 				case job.NoAddress:
-					ev, ferr := a.Sender.Outbox.FailSend(ctx, job.MessageID, 0, "the contact has no WhatsApp id or phone")
+					ev, ferr := a.Sender.Outbox.FailSend(ctx, job.MessageID, 0, "the contact has no WhatsApp id, phone or business-scoped user id")
 					if ferr == nil {
 						publishAfterCommit(ctx, a.Sender.Events, a.Sender.Log, ev)
 					}

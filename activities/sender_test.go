@@ -50,7 +50,7 @@ func newDispatchFixture(t *testing.T, n, productMPS, simMPS int, tier string) *d
 	client := waba.NewClient(srv.URL, "v23.0", "", nil)
 	exec(`INSERT INTO senders (id, phone_number_id, waba_id, display_number, business_portfolio_id, throughput_mps, messaging_limit_tier)
 		VALUES (1, 'PN1', 'W1', '+62 21 1', 'PF', ?, ?), (2, 'PN2', 'W1', '+62 21 2', 'PF', ?, ?)`, productMPS, tier, productMPS, tier)
-	comps := `[{"type":"BODY","text":"Halo {{1}}","example":{"body_text":[["Budi"]]}}]`
+	comps := `[{"type":"BODY","text":"Halo {{1}}, ada promo.","example":{"body_text":[["Budi"]]}}]`
 	exec(`INSERT INTO templates (id, name, language, category, status, components, waba_id) VALUES (1, 'promo', 'id', 'MARKETING', 'APPROVED', ?, 'W1')`, comps)
 	// The simulator must know the template too (it refuses unknown ones).
 	if _, err := client.CreateTemplate(ctx, "W1", waba.TemplateDef{Name: "promo", Language: "id", Category: "MARKETING",
@@ -149,7 +149,7 @@ func TestSenderDrainPacesPerSecondAndSharesTheBudget(t *testing.T) {
 			}
 			now := time.Now()
 			if ok, err := d.TakeSlot(context.Background(), 1, now.Unix(), 10); err == nil && ok {
-				m := waba.OutboundMessage{To: "6289900000001", Type: "text", Text: &waba.Text{Body: "agent reply"}}
+				m := waba.OutboundMessage{To: "6289900000001", Type: "text", Text: &waba.OutboundText{Body: "agent reply"}}
 				if _, err := f.client.Send(context.Background(), "PN1", m, waba.SendOptions{BizOpaque: fmt.Sprint("inbox-", inbox)}); err != nil {
 					t.Errorf("inbox send: %v", err)
 				}

@@ -27,6 +27,9 @@ type StoreConfig struct {
 	CampaignReplyWindow time.Duration
 	// Hasher hashes passwords set through the API (zero value: production cost).
 	Hasher identity.Hasher
+	// OptOutKeywords / OptInKeywords change a contact's marketing
+	// preference when a customer writes one (nil: inbox defaults).
+	OptOutKeywords, OptInKeywords []string
 }
 
 // NewStores builds the stores the api's handlers call, all on one database;
@@ -47,7 +50,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Templates:     templates.TemplateStore{DB: db},
 		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window},
 		Canned:        inbox.CannedResponseStore{DB: db},
-		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window},
+		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
 		WindowSignals: inbox.WindowSignalStore{DB: db},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
 		Contacts:      contacts.ContactStore{DB: db},

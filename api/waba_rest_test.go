@@ -179,7 +179,7 @@ func TestTemplatesREST(t *testing.T) {
 		tpl("Pengingat Tagihan", reminderTpl):                                                        "name",
 		tpl("gap", `[{"type":"BODY","text":"{{1}} dan {{3}}","example":{"body_text":[["a","b"]]}}]`): "components[0].text",
 		tpl("long", `[{"type":"BODY","text":"`+strings.Repeat("a", 1025)+`"}]`):                      "components[0].text",
-		tpl("noexample", `[{"type":"BODY","text":"Halo {{1}}"}]`):                                    "components[0].example",
+		tpl("noexample", `[{"type":"BODY","text":"Halo {{1}}, apa kabar?"}]`):                        "components[0].example",
 		tpl("nobody", `[{"type":"FOOTER","text":"x"}]`):                                              "components",
 		`{"name":"x","language":"id","category":"SPAM","components":[]}`:                             "category",
 	} {

@@ -53,6 +53,10 @@ type Config struct {
 	// TrustedProxies is a comma-separated list of proxy IPs/CIDRs whose
 	// X-Forwarded-For the api believes.
 	TrustedProxies string `mapstructure:"trusted_proxies"`
+	// OptOutKeywords / OptInKeywords: comma-separated whole-message replies
+	// that stop / resume a contact's marketing messages.
+	OptOutKeywords string `mapstructure:"opt_out_keywords"`
+	OptInKeywords  string `mapstructure:"opt_in_keywords"`
 
 	// Customer-service window lifecycle (ConversationWorkflow).
 	WindowLength            time.Duration `mapstructure:"window_length"`
@@ -120,6 +124,8 @@ func Keys() []Key {
 		{"campaign_holidays", "", "comma-separated public holidays (YYYY-MM-DD) on which no campaign sends, added to every campaign's quiet hours"},
 		{"campaign_reply_attribution_days", 3, "a customer message within this many days after a template send counts as its reply (funnels, template stats, exports)"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
+		{"opt_out_keywords", "STOP,BERHENTI", "comma-separated replies that opt a contact out of marketing messages"},
+		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
 		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
@@ -280,6 +286,22 @@ func (c Config) RequireSecrets() error {
 		errs = append(errs, &ValidationError{"waba_verify_token", "must be set"})
 	}
 	return errors.Join(errs...)
+}
+
+// OptOutKeywordList splits OptOutKeywords.
+func (c Config) OptOutKeywordList() []string { return splitList(c.OptOutKeywords) }
+
+// OptInKeywordList splits OptInKeywords.
+func (c Config) OptInKeywordList() []string { return splitList(c.OptInKeywords) }
+
+func splitList(v string) []string {
+	out := []string{}
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TrustedProxyList splits TrustedProxies.

@@ -63,7 +63,11 @@ type SenderAllocation struct {
 func (s Sender) Usable() (bool, string) {
 	switch {
 	case s.Status == SenderFlagged, s.Status == SenderDisabled, s.Status == SenderRestricted, s.Status == SenderUnverified:
-		return false, "sender " + s.DisplayNumber + " is " + s.Status
+		why := "sender " + s.DisplayNumber + " is " + s.Status
+		if s.StatusReason != "" { // e.g. WhatsApp's restriction from account_update
+			why += ": " + s.StatusReason
+		}
+		return false, why
 	case s.Quality == QualityRed:
 		return false, "sender " + s.DisplayNumber + " has RED quality"
 	}

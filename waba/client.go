@@ -55,7 +55,14 @@ func (c *Client) Send(ctx context.Context, phoneNumberID string, m OutboundMessa
 	m.RecipientType = "individual"
 	m.BizOpaqueCallbackData = o.BizOpaque
 	if o.ReplyTo != "" {
-		m.Context = &MessageContext{ID: o.ReplyTo}
+		m.Context = &ReplyContext{MessageID: o.ReplyTo}
+	}
+	// A phone-less customer is addressed by BSUID in recipient, not to.
+	if IsBSUID(m.To) {
+		m.Recipient, m.To = m.To, ""
+	}
+	if err := m.check(); err != nil {
+		return SendResult{}, err
 	}
 	var out SendResult
 	if err := c.do(ctx, http.MethodPost, "/"+url.PathEscape(phoneNumberID)+"/messages", m, &out); err != nil {
@@ -66,11 +73,11 @@ func (c *Client) Send(ctx context.Context, phoneNumberID string, m OutboundMessa
 
 // SendText sends a free-form text.
 func (c *Client) SendText(ctx context.Context, phoneNumberID, to, body string, previewURL bool, o SendOptions) (SendResult, error) {
-	return c.Send(ctx, phoneNumberID, OutboundMessage{To: to, Type: "text", Text: &Text{Body: body, PreviewURL: previewURL}}, o)
+	return c.Send(ctx, phoneNumberID, OutboundMessage{To: to, Type: "text", Text: &OutboundText{Body: body, PreviewURL: previewURL}}, o)
 }
 
 // SendMedia sends image, video, audio, document or sticker by media id or link.
-func (c *Client) SendMedia(ctx context.Context, phoneNumberID, to, kind string, media Media, o SendOptions) (SendResult, error) {
+func (c *Client) SendMedia(ctx context.Context, phoneNumberID, to, kind string, media OutboundMedia, o SendOptions) (SendResult, error) {
 	m := OutboundMessage{To: to, Type: kind}
 	switch kind {
 	case "image":
@@ -85,9 +92,6 @@ func (c *Client) SendMedia(ctx context.Context, phoneNumberID, to, kind string, 
 		m.Sticker = &media
 	default:
 		return SendResult{}, fmt.Errorf("waba: %q is not a media type", kind)
-	}
-	if (media.ID == "") == (media.Link == "") {
-		return SendResult{}, fmt.Errorf("waba: media needs exactly one of id or link")
 	}
 	return c.Send(ctx, phoneNumberID, m, o)
 }
@@ -104,12 +108,16 @@ func (c *Client) SendInteractive(ctx context.Context, phoneNumberID, to string, 
 
 // SendReaction reacts to messageID with emoji ("" removes the reaction).
 func (c *Client) SendReaction(ctx context.Context, phoneNumberID, to, messageID, emoji string, o SendOptions) (SendResult, error) {
-	return c.Send(ctx, phoneNumberID, OutboundMessage{To: to, Type: "reaction", Reaction: &Reaction{MessageID: messageID, Emoji: emoji}}, o)
+	return c.Send(ctx, phoneNumberID, OutboundMessage{To: to, Type: "reaction", Reaction: &OutboundReaction{MessageID: messageID, Emoji: emoji}}, o)
 }
 
-// MarkRead marks an inbound message (and those before it) as read.
-func (c *Client) MarkRead(ctx context.Context, phoneNumberID, wamid string) error {
-	body := OutboundMessage{MessagingProduct: "whatsapp", Status: "read", MessageID: wamid}
+// MarkRead marks an inbound message (and those before it) as read; with
+// typing it also shows the customer the typing indicator.
+func (c *Client) MarkRead(ctx context.Context, phoneNumberID, wamid string, typing bool) error {
+	body := readReceipt{MessagingProduct: "whatsapp", Status: "read", MessageID: wamid}
+	if typing {
+		body.TypingIndicator = &typingIndicator{Type: "text"}
+	}
 	var out struct {
 		Success bool `json:"success"`
 	}
@@ -199,7 +207,7 @@ func (c *Client) DeleteTemplate(ctx context.Context, wabaID, name string) error 
 // PhoneNumber reads a number's quality, throughput, limit tier and name status.
 func (c *Client) PhoneNumber(ctx context.Context, phoneNumberID string) (PhoneNumberInfo, error) {
 	var out PhoneNumberInfo
-	fields := "id,display_phone_number,verified_name,quality_rating,name_status,code_verification_status,messaging_limit_tier,throughput,platform_type"
+	fields := "id,display_phone_number,verified_name,quality_rating,name_status,code_verification_status,whatsapp_business_manager_messaging_limit,throughput,platform_type"
 	err := c.do(ctx, http.MethodGet, "/"+url.PathEscape(phoneNumberID)+"?fields="+fields, nil, &out)
 	return out, err
 }
@@ -226,9 +234,14 @@ func (c *Client) doRaw(ctx context.Context, method, path, ctype string, body io.
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	return c.send(req, out)
+}
+
+// send performs req and decodes the answer into out, or Meta's error.
+func (c *Client) send(req *http.Request, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("waba: %s %s: %w", method, strings.SplitN(path, "?", 2)[0], err)
+		return fmt.Errorf("waba: %s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))

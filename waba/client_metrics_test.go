@@ -42,7 +42,7 @@ func TestMeteredSenderCountsResults(t *testing.T) {
 	send := func(base, tok string, timeout time.Duration) error {
 		c := waba.NewClient(base, "v23.0", tok, &http.Client{Timeout: timeout})
 		_, err := waba.MeteredSender{Next: c, Metrics: m}.Send(context.Background(), pnid,
-			waba.OutboundMessage{To: "6281234567890", Type: "text", Text: &waba.Text{Body: "halo"}}, waba.SendOptions{BizOpaque: "msg-1"})
+			waba.OutboundMessage{To: "6281234567890", Type: "text", Text: &waba.OutboundText{Body: "halo"}}, waba.SendOptions{BizOpaque: "msg-1"})
 		return err
 	}
 	if err := send(simSrv.URL, token, 5*time.Second); err != nil {

@@ -189,23 +189,23 @@ func TestClientSendsEveryTypeInsideWindow(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("upload: %q %v", id, err)
 	}
-	if _, err := e.client.SendMedia(ctx, pnid, to, "document", waba.Media{ID: id, Filename: "tagihan.pdf"}, opts); err != nil {
+	if _, err := e.client.SendMedia(ctx, pnid, to, "document", waba.OutboundMedia{ID: id, Filename: "tagihan.pdf"}, opts); err != nil {
 		t.Fatalf("document by id: %v", err)
 	}
-	if _, err := e.client.SendMedia(ctx, pnid, to, "image", waba.Media{Link: "https://contoh.co.id/struk.jpg", Caption: "Struk"}, opts); err != nil {
+	if _, err := e.client.SendMedia(ctx, pnid, to, "image", waba.OutboundMedia{Link: "https://contoh.co.id/struk.jpg", Caption: "Struk"}, opts); err != nil {
 		t.Fatalf("image by link: %v", err)
 	}
-	_, err = e.client.SendMedia(ctx, pnid, to, "video", waba.Media{ID: "999"}, opts)
+	_, err = e.client.SendMedia(ctx, pnid, to, "video", waba.OutboundMedia{ID: "999"}, opts)
 	if ae := apiCode(t, err); ae.Code != waba.CodeParamValueInvalid || ae.Retryable() {
 		t.Fatalf("unknown media id: %v", err)
 	}
 	buttons := waba.Interactive{Type: "button", Body: &waba.InteractiveText{Text: "Pilih cara bayar"}, Action: waba.InteractiveAction{Buttons: []waba.ReplyButton{
-		{Type: "reply", Reply: waba.ReplyRow{ID: "va", Title: "Virtual account"}}, {Type: "reply", Reply: waba.ReplyRow{ID: "qris", Title: "QRIS"}}}}}
+		{Type: "reply", Reply: waba.ButtonTitle{ID: "va", Title: "Virtual account"}}, {Type: "reply", Reply: waba.ButtonTitle{ID: "qris", Title: "QRIS"}}}}}
 	if _, err := e.client.SendInteractive(ctx, pnid, to, buttons, opts); err != nil {
 		t.Fatalf("buttons: %v", err)
 	}
 	list := waba.Interactive{Type: "list", Body: &waba.InteractiveText{Text: "Pilih tenor"}, Action: waba.InteractiveAction{Button: "Tenor",
-		Sections: []waba.ListSection{{Title: "Cicilan", Rows: []waba.ReplyRow{{ID: "3", Title: "3 bulan"}, {ID: "6", Title: "6 bulan"}}}}}}
+		Sections: []waba.ListSection{{Title: "Cicilan", Rows: []waba.ListRow{{ID: "3", Title: "3 bulan"}, {ID: "6", Title: "6 bulan"}}}}}}
 	if _, err := e.client.SendInteractive(ctx, pnid, to, list, opts); err != nil {
 		t.Fatalf("list: %v", err)
 	}
@@ -216,13 +216,13 @@ func TestClientSendsEveryTypeInsideWindow(t *testing.T) {
 	}
 	buttons.Action.Buttons = append(buttons.Action.Buttons, buttons.Action.Buttons[0], buttons.Action.Buttons[0])
 	_, err = e.client.SendInteractive(ctx, pnid, to, buttons, opts)
-	if ae := apiCode(t, err); ae.Code != waba.CodeInvalidParameter || ae.HTTPStatus != 400 {
+	if ae := apiCode(t, err); ae.Code != waba.CodeParamValueInvalid || ae.HTTPStatus != 400 {
 		t.Fatalf("4 buttons: %v", err)
 	}
 	if _, err := e.client.SendReaction(ctx, pnid, to, inbound, "👍", opts); err != nil {
 		t.Fatalf("reaction: %v", err)
 	}
-	if err := e.client.MarkRead(ctx, pnid, inbound); err != nil {
+	if err := e.client.MarkRead(ctx, pnid, inbound, true); err != nil {
 		t.Fatalf("mark read: %v", err)
 	}
 	if _, err := e.client.SendText(ctx, pnid, to, "x", false, waba.SendOptions{}); !errors.Is(err, waba.ErrNoOpaque) {
@@ -284,14 +284,23 @@ func createApproved(t *testing.T, e *env, name string, format string, comps stri
 	})
 }
 
-const reminder = `[{"type":"HEADER","format":"IMAGE","example":{"header_handle":["h"]}},
+const reminder = `[{"type":"HEADER","format":"IMAGE","example":{"header_handle":["HANDLE"]}},
  {"type":"BODY","text":"Halo {{1}}, tagihan Anda {{2}} jatuh tempo.","example":{"body_text":[["Budi","Rp 1.500.000"]]}},
  {"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Sudah bayar"},{"type":"URL","text":"Bayar","url":"https://contoh.co.id/b/{{1}}","example":["https://contoh.co.id/b/x"]}]}]`
 
 func TestClientTemplates(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	createApproved(t, e, "pengingat_tagihan", "", reminder)
+	// A media header needs a handle from the Resumable Upload API.
+	handle, err := e.client.UploadHandle(ctx, "400000000000001", "logo.png", "image/png", []byte("\x89PNG sample"))
+	if err != nil || handle == "" {
+		t.Fatalf("upload handle: %q %v", handle, err)
+	}
+	_, err = e.client.CreateTemplate(ctx, wabaID, waba.TemplateDef{Name: "tanpa_handle", Language: "id", Category: "UTILITY", Components: json.RawMessage(reminder)})
+	if ae := apiCode(t, err); ae.Code != waba.CodeParamValueInvalid || !strings.Contains(ae.Details(), "header_handle") {
+		t.Fatalf("made-up header_handle: %v", err)
+	}
+	createApproved(t, e, "pengingat_tagihan", "", strings.Replace(reminder, "HANDLE", handle, 1))
 	createApproved(t, e, "sapaan_nama", "NAMED", `[{"type":"BODY","text":"Halo {{nama}} 👋","example":{"body_text_named_params":[{"param_name":"nama","example":"Budi"}]}}]`)
 	createApproved(t, e, "reject_promo", "", `[{"type":"BODY","text":"Promo!"}]`)
 
@@ -307,7 +316,7 @@ func TestClientTemplates(t *testing.T) {
 		t.Fatalf("statuses: %v", st)
 	}
 	good := waba.Template{Name: "pengingat_tagihan", Language: waba.TemplateLanguage{Code: "id"}, Components: []waba.TemplateComponent{
-		{Type: "header", Parameters: []waba.TemplateParameter{{Type: "image", Image: &waba.Media{Link: "https://contoh.co.id/logo.png"}}}},
+		{Type: "header", Parameters: []waba.TemplateParameter{{Type: "image", Image: &waba.HeaderMedia{Link: "https://contoh.co.id/logo.png"}}}},
 		{Type: "body", Parameters: []waba.TemplateParameter{{Type: "text", Text: "Bapak Ñoman"}, {Type: "currency", Currency: &waba.Currency{FallbackValue: "Rp 1.500.000", Code: "IDR", Amount1000: 1500000000}}}},
 		{Type: "button", SubType: "url", Index: "1", Parameters: []waba.TemplateParameter{{Type: "text", Text: "INV-77"}}},
 	}}
@@ -341,7 +350,7 @@ func TestClientTemplates(t *testing.T) {
 	wrongName.Components = []waba.TemplateComponent{{Type: "body", Parameters: []waba.TemplateParameter{{Type: "text", ParameterName: "name", Text: "x"}}}}
 	check("wrong parameter name", wrongName, waba.CodeParamCount)
 	wrongType := good
-	wrongType.Components = []waba.TemplateComponent{{Type: "header", Parameters: []waba.TemplateParameter{{Type: "video", Video: &waba.Media{Link: "https://x.id/v.mp4"}}}}, good.Components[1], good.Components[2]}
+	wrongType.Components = []waba.TemplateComponent{{Type: "header", Parameters: []waba.TemplateParameter{{Type: "video", Video: &waba.HeaderMedia{Link: "https://x.id/v.mp4"}}}}, good.Components[1], good.Components[2]}
 	check("wrong header type", wrongType, waba.CodeParamFormat)
 	check("unknown", waba.Template{Name: "tidak_ada", Language: waba.TemplateLanguage{Code: "id"}}, waba.CodeTemplateMissing)
 	check("wrong language", waba.Template{Name: "sapaan_nama", Language: waba.TemplateLanguage{Code: "en_US"}}, waba.CodeTemplateMissing)
@@ -488,5 +497,19 @@ func TestSimDeterministicWithSeedAndLossy(t *testing.T) {
 	}
 	if a[len(a)-1] == "0" {
 		t.Fatal("loss 0.2 dropped nothing")
+	}
+}
+
+func TestErrorTable(t *testing.T) {
+	for code, want := range map[int]waba.ErrorKind{130429: waba.KindRetry, 131056: waba.KindRetry, 131049: waba.KindWait, 131048: waba.KindWait,
+		368: waba.KindAccount, 131031: waba.KindAccount, 131042: waba.KindAccount, 133010: waba.KindAccount, 3: waba.KindAccount, 190: waba.KindAccount,
+		132015: waba.KindTemplate, 132016: waba.KindTemplate, 131047: waba.KindPermanent, 132018: waba.KindPermanent, 987654: waba.KindPermanent} {
+		e := waba.Explain(code)
+		if e.Kind != want || e.ID == "" || e.EN == "" || e.Code != code {
+			t.Errorf("Explain(%d) = %+v, want kind %d with both reasons", code, e, want)
+		}
+	}
+	if (&waba.APIError{Code: 131049, HTTPStatus: 400}).Retryable() || !(&waba.APIError{Code: 131056}).Retryable() || (&waba.APIError{Code: 131056}).RetryAfter() != 6*time.Second {
+		t.Error("retry decisions do not follow the table")
 	}
 }

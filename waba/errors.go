@@ -64,29 +64,20 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// Retryable reports whether the same request may succeed later: throughput
-// and pair-rate limits (after backoff), Meta's transient codes and 5xx.
-// Everything else (window closed, undeliverable, template errors, policy)
-// is permanent and must be shown to the user with its reason.
+// Retryable reports whether the same request may succeed later (the
+// error table's Retry kind, and 5xx answers of codes it does not know).
+// Everything else is shown to the user with its reason (Explain).
 func (e *APIError) Retryable() bool {
-	switch e.Code {
-	case CodeThroughput, CodePairRate, CodeGenericUser, CodeServiceUnavailable, 1, 2, 4, 80007:
-		return true
-	case CodeReEngagement, CodeUndeliverable, CodeParamCount, CodeTemplateMissing, CodeParamFormat,
-		CodeTemplatePaused, CodeTemplateDisabled, CodeMarketingLimit, CodeMarketingOptOut, CodePolicyBlocked,
-		CodeAccountLocked, CodeSpamRate, CodeUnsupportedType, CodeInvalidParameter, CodeParamValueInvalid, CodeAccessToken:
-		return false
+	if _, known := errorTable[e.Code]; known {
+		return Explain(e.Code).Kind == KindRetry
 	}
 	return e.HTTPStatus >= 500
 }
 
 // RetryAfter is the minimum wait before retrying a retryable error.
 func (e *APIError) RetryAfter() time.Duration {
-	switch e.Code {
-	case CodePairRate:
-		return 6 * time.Second // Meta paces one message per ~6s to the same user
-	case CodeThroughput:
-		return time.Second
+	if w := Explain(e.Code).Wait; w > 0 {
+		return w
 	}
 	return 2 * time.Second
 }

@@ -10,9 +10,12 @@ type PhoneNumberInfo struct {
 	QualityRating          string `json:"quality_rating"`
 	NameStatus             string `json:"name_status,omitempty"`
 	CodeVerificationStatus string `json:"code_verification_status,omitempty"`
-	MessagingLimitTier     string `json:"messaging_limit_tier,omitempty"`
-	PlatformType           string `json:"platform_type,omitempty"`
-	Throughput             struct {
+	// MessagingLimitTier is the business portfolio's messaging limit
+	// (whatsapp_business_manager_messaging_limit; messaging_limit_tier,
+	// its deprecated per-number predecessor, is not requested).
+	MessagingLimitTier string `json:"whatsapp_business_manager_messaging_limit,omitempty"`
+	PlatformType       string `json:"platform_type,omitempty"`
+	Throughput         struct {
 		Level string `json:"level"`
 	} `json:"throughput"`
 }

@@ -49,6 +49,11 @@ const (
 	FieldTemplateQualityUpdate = "message_template_quality_update"
 	FieldPhoneQualityUpdate    = "phone_number_quality_update"
 	FieldAccountUpdate         = "account_update"
+	FieldUserPreferences       = "user_preferences"
+	FieldTemplateCategory      = "template_category_update"
+	FieldTemplateComponents    = "message_template_components_update"
+	FieldEchoes                = "smb_message_echoes" // coexistence: sent from the Business app
+	FieldHistory               = "history"            // coexistence: past chats synced once
 )
 
 // Envelope is the body of every webhook POST.
@@ -79,6 +84,35 @@ type MessagesValue struct {
 	Messages         []InboundMessage `json:"messages,omitempty"`
 	Statuses         []Status         `json:"statuses,omitempty"`
 	Errors           []ErrorObject    `json:"errors,omitempty"`
+	// UserPreferences arrive in a user_preferences change (marketing stop/resume).
+	UserPreferences []UserPreference `json:"user_preferences,omitempty"`
+	// MessageEchoes arrive in a smb_message_echoes change.
+	MessageEchoes []MessageEcho `json:"message_echoes,omitempty"`
+}
+
+// UserPreference is a user's marketing-message choice: Category
+// "marketing_messages", Value "stop" or "resume".
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences
+type UserPreference struct {
+	WAID      string `json:"wa_id,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+	Category  string `json:"category"`
+	Value     string `json:"value"`
+	Timestamp int64  `json:"timestamp,omitempty"`
+}
+
+// MessageEcho is a message the business sent from the WhatsApp Business
+// app on a coexistence number.
+type MessageEcho struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	ID        string `json:"id"`
+	Timestamp string `json:"timestamp"`
+	Type      string `json:"type"`
+	Text      *Text  `json:"text,omitempty"`
+	Image     *Media `json:"image,omitempty"`
+	Document  *Media `json:"document,omitempty"`
 }
 
 // Metadata names the business number the change is about.
@@ -118,8 +152,8 @@ type InboundMessage struct {
 	Location    *Location         `json:"location,omitempty"`
 	Contacts    []json.RawMessage `json:"contacts,omitempty"`
 	Order       json.RawMessage   `json:"order,omitempty"`
-	System      json.RawMessage   `json:"system,omitempty"`
-	Referral    json.RawMessage   `json:"referral,omitempty"`
+	System      *SystemMessage    `json:"system,omitempty"`
+	Referral    *Referral         `json:"referral,omitempty"`
 	Errors      []ErrorObject     `json:"errors,omitempty"`
 
 	// Raw is the message exactly as received, kept so types this package
@@ -137,7 +171,36 @@ func (m *InboundMessage) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MessageContext links a reply to the message it answers.
+// SystemMessage is a change of the user's identity: Type
+// user_changed_number (WAID is the new number) or user_changed_user_id
+// (UserID is the new BSUID).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system
+type SystemMessage struct {
+	Body   string `json:"body,omitempty"`
+	Type   string `json:"type"`
+	WAID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	// Identity and Customer appear in older payloads.
+	Identity string `json:"identity,omitempty"`
+	Customer string `json:"customer,omitempty"`
+}
+
+// Referral is the click-to-WhatsApp ad a message came from.
+type Referral struct {
+	SourceURL    string `json:"source_url,omitempty"`
+	SourceID     string `json:"source_id,omitempty"`
+	SourceType   string `json:"source_type,omitempty"`
+	Headline     string `json:"headline,omitempty"`
+	Body         string `json:"body,omitempty"`
+	MediaType    string `json:"media_type,omitempty"`
+	ImageURL     string `json:"image_url,omitempty"`
+	VideoURL     string `json:"video_url,omitempty"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+	CTWAClid     string `json:"ctwa_clid,omitempty"`
+}
+
+// MessageContext links an inbound reply to the message it answers (the
+// webhook shape; sends use ReplyContext).
 type MessageContext struct {
 	From                string `json:"from,omitempty"`
 	ID                  string `json:"id,omitempty"`
@@ -263,24 +326,66 @@ type TemplateQualityUpdate struct {
 }
 
 // PhoneQualityUpdate is the value of phone_number_quality_update. Event is
-// FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE or ONBOARDING; CurrentLimit is the
-// messaging limit tier (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED).
+// e.g. THROUGHPUT_UPGRADE, ONBOARDING, FLAGGED, UNFLAGGED, DOWNGRADE or
+// UPGRADE; MaxDailyConversationsPerBusiness is the business portfolio's
+// messaging limit tier (TIER_250, TIER_2K, ...). CurrentLimit/OldLimit were
+// removed in 2026-02 and are read only from older deliveries.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
 type PhoneQualityUpdate struct {
-	DisplayPhoneNumber string `json:"display_phone_number"`
-	Event              string `json:"event"`
-	CurrentLimit       string `json:"current_limit"`
-	OldLimit           string `json:"old_limit,omitempty"`
-	// QualityRating is sent by the simulator and newer API versions.
-	QualityRating string `json:"quality_rating,omitempty"`
+	DisplayPhoneNumber               string `json:"display_phone_number"`
+	Event                            string `json:"event"`
+	MaxDailyConversationsPerBusiness string `json:"max_daily_conversations_per_business,omitempty"`
+	CurrentLimit                     string `json:"current_limit,omitempty"`
+	OldLimit                         string `json:"old_limit,omitempty"`
+	QualityRating                    string `json:"quality_rating,omitempty"`
 }
 
-// AccountUpdate is the value of account_update.
+// LimitTier is the portfolio's messaging limit tier the update carries.
+func (q PhoneQualityUpdate) LimitTier() string {
+	if q.MaxDailyConversationsPerBusiness != "" {
+		return q.MaxDailyConversationsPerBusiness
+	}
+	return q.CurrentLimit
+}
+
+// TemplateCategoryUpdate is the value of template_category_update (Meta
+// recategorised a template).
+type TemplateCategoryUpdate struct {
+	MessageTemplateID       int64  `json:"message_template_id"`
+	MessageTemplateName     string `json:"message_template_name"`
+	MessageTemplateLanguage string `json:"message_template_language"`
+	PreviousCategory        string `json:"previous_category"`
+	NewCategory             string `json:"new_category"`
+	CorrectCategory         string `json:"correct_category,omitempty"`
+}
+
+// AccountUpdate is the value of account_update: restrictions, bans and
+// violations of the business account (Event ACCOUNT_RESTRICTION,
+// DISABLED_UPDATE, ACCOUNT_VIOLATION, REINSTATED, ...).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update
 type AccountUpdate struct {
-	PhoneNumber     string          `json:"phone_number,omitempty"`
-	Event           string          `json:"event"`
-	BanInfo         json.RawMessage `json:"ban_info,omitempty"`
-	ViolationInfo   json.RawMessage `json:"violation_info,omitempty"`
-	RestrictionInfo json.RawMessage `json:"restriction_info,omitempty"`
+	PhoneNumber     string        `json:"phone_number,omitempty"`
+	Event           string        `json:"event"`
+	BanInfo         *BanInfo      `json:"ban_info,omitempty"`
+	ViolationInfo   *Violation    `json:"violation_info,omitempty"`
+	RestrictionInfo []Restriction `json:"restriction_info,omitempty"`
+}
+
+// BanInfo is an account ban state (DISABLE, REINSTATE, SCHEDULE_FOR_DISABLE).
+type BanInfo struct {
+	WABABanState []string `json:"waba_ban_state"`
+	WABABanDate  string   `json:"waba_ban_date,omitempty"`
+}
+
+// Violation names a policy violation.
+type Violation struct {
+	ViolationType string `json:"violation_type"`
+}
+
+// Restriction is one restriction with its end (unix seconds).
+type Restriction struct {
+	RestrictionType string `json:"restriction_type"`
+	Expiration      int64  `json:"expiration"`
 }
 
 // ParsedChange is one decoded change. Exactly one of the pointers is set
@@ -293,7 +398,11 @@ type ParsedChange struct {
 	TemplateQuality *TemplateQualityUpdate
 	PhoneQuality    *PhoneQualityUpdate
 	Account         *AccountUpdate
-	Unknown         bool
+	// Preferences and Echoes reuse MessagesValue (their values have its shape).
+	Preferences      *MessagesValue
+	Echoes           *MessagesValue
+	TemplateCategory *TemplateCategoryUpdate
+	Unknown          bool
 }
 
 // Parsed is a decoded webhook. Warnings list what was ignored (unknown
@@ -339,6 +448,15 @@ func ParseWebhook(body []byte) (*Parsed, error) {
 			case FieldAccountUpdate:
 				pc.Account = &AccountUpdate{}
 				target = pc.Account
+			case FieldUserPreferences:
+				pc.Preferences = &MessagesValue{}
+				target = pc.Preferences
+			case FieldEchoes:
+				pc.Echoes = &MessagesValue{}
+				target = pc.Echoes
+			case FieldTemplateCategory:
+				pc.TemplateCategory = &TemplateCategoryUpdate{}
+				target = pc.TemplateCategory
 			default:
 				pc.Unknown = true
 				p.Warnings = append(p.Warnings, "unknown change field "+strconv.Quote(ch.Field))
@@ -389,6 +507,8 @@ func newLike(v any) any {
 		return &PhoneQualityUpdate{}
 	case *AccountUpdate:
 		return &AccountUpdate{}
+	case *TemplateCategoryUpdate:
+		return &TemplateCategoryUpdate{}
 	}
 	return nil
 }

@@ -76,5 +76,5 @@ func (h handlers) renderTemplate(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, gin.H{"preview": r.Preview, "template": r.WABA()}, nil
+	return http.StatusOK, gin.H{"preview": r.Preview, "adjusted": r.Adjusted, "template": r.WABA()}, nil
 }

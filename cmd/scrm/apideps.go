@@ -44,6 +44,8 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		CampaignHolidays:    holidays,
 		CampaignReplyWindow: time.Duration(cfg.CampaignReplyAttributionDays) * 24 * time.Hour,
 		Hasher:              passwordHasher(cfg),
+		OptOutKeywords:      cfg.OptOutKeywordList(),
+		OptInKeywords:       cfg.OptInKeywordList(),
 	})
 	if in.temporal != nil {
 		d.Conversations = conversationSignaler(in, cfg)

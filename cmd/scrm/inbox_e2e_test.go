@@ -33,7 +33,6 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
-	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker/testenv"
 	"github.com/wabascrm/scrm/workflows"
@@ -547,9 +546,17 @@ func TestInboxEndToEnd(t *testing.T) {
 	for _, e := range st.sim.Outbox() {
 		if e.Type == "text" {
 			textSends++
-			var body waba.OutboundMessage
+			// Read the raw body, not through our own types: the reply must be
+			// threaded with Meta's key, context.message_id.
+			var body struct {
+				Context map[string]string `json:"context"`
+				Text    struct {
+					Body string `json:"body"`
+				} `json:"text"`
+			}
 			_ = json.Unmarshal(e.Body, &body)
-			if e.To != e2eCustomer || body.Context == nil || body.Context.ID != *inbound.WAMID || body.Text.Body != reply["text"] || e.BizOpaque != strconv.FormatInt(sent1.ID, 10) {
+			if e.To != e2eCustomer || len(body.Context) != 1 || body.Context["message_id"] != *inbound.WAMID || e.ReplyTo != *inbound.WAMID ||
+				body.Text.Body != reply["text"] || e.BizOpaque != strconv.FormatInt(sent1.ID, 10) {
 				t.Fatalf("simulator got %+v / %+v", e, body)
 			}
 		}

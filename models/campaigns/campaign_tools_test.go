@@ -165,15 +165,17 @@ func TestPreviewTemplate(t *testing.T) {
 	}
 
 	// Over the limits: a long name overflows the 60-character header, a
-	// long amount the 1024-character body; a newline in a value is refused by Meta.
+	// long amount the 1024-character body; a newline in a value (Meta
+	// refuses it, 132018) is sent as a space and listed as adjusted.
 	mustExec(t, st, `UPDATE contacts SET name = ?, attributes = ? WHERE id = 1`, strings.Repeat("N", 55),
 		`{"amount":"`+strings.Repeat("9", 1000)+`","due":"a\nb","ref":"r"}`)
 	pv, err = st.PreviewTemplate(ctx, all, 3, campaigns.PreviewInput{ContactID: 1, Variables: vars})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pv.Sendable || !byTypeOver(pv, "header") || !byTypeOver(pv, "body") || len(pv.Problems) != 3 {
-		t.Fatalf("over limits %+v", pv.Problems)
+	if pv.Sendable || !byTypeOver(pv, "header") || !byTypeOver(pv, "body") || len(pv.Problems) != 2 ||
+		strings.Join(pv.Adjusted, ",") != "body.3" || pv.Values["body.3"] != "a b" {
+		t.Fatalf("over limits %+v adjusted %v values %v", pv.Problems, pv.Adjusted, pv.Values)
 	}
 
 	// The campaign's own mapping (template 1): literal and contact field.
@@ -191,6 +193,10 @@ func TestPreviewTemplate(t *testing.T) {
 	mustExec(t, st, `INSERT INTO templates (id, name, language, category, status, components) VALUES (4, 'gambar', 'id', 'MARKETING', 'APPROVED',
 		'[{"type":"HEADER","format":"IMAGE"},{"type":"BODY","text":"Promo"}]')`)
 	pv, err = st.PreviewTemplate(ctx, all, 4, campaigns.PreviewInput{ContactID: 1})
+	if err != nil || pv.Sendable || strings.Join(pv.Missing, ",") != "header.media" {
+		t.Fatalf("media header without its file %+v %v", pv, err)
+	}
+	pv, err = st.PreviewTemplate(ctx, all, 4, campaigns.PreviewInput{ContactID: 1, Variables: map[string]string{"header.media": "https://contoh.co.id/promo.jpg"}})
 	if err != nil || !pv.Sendable || pv.Components[0].Format != "IMAGE" || pv.Components[0].OverLimit || pv.Text != "Promo" {
 		t.Fatalf("media header %+v %v", pv, err)
 	}

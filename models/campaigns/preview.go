@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,25 +49,34 @@ type TemplatePreview struct {
 	Values     map[string]string  `json:"values"`  // variable key -> value used
 	Missing    []string           `json:"missing"` // variable keys without a value
 	Problems   []string           `json:"problems"`
+	// Adjusted: variable keys whose values hold new lines, tabs or long
+	// runs of spaces (Meta refuses them, 132018); they are sent as shown,
+	// with those turned into single spaces (templates.NormalizeParam).
+	Adjusted []string `json:"adjusted"`
 	// Sendable: approved, every variable filled, nothing over a limit.
 	Sendable bool `json:"sendable"`
 }
 
-// resolveVar is RenderTemplate's lookup of one variable key.
-func resolveVar(key string, mapping, values map[string]string) string {
+// resolveVar is RenderTemplate's lookup of one variable key, normalised
+// as the send will be; adjusted reports a value normalisation changed.
+func resolveVar(key string, mapping, values map[string]string) (v string, adjusted bool) {
 	src := key
 	if m, ok := mapping[key]; ok && m != "" {
 		src = m
 	}
-	return strings.TrimSpace(values[src])
+	v = templates.NormalizeParam(values[src])
+	return v, v != strings.TrimSpace(values[src])
 }
 
 // fillText substitutes the variables of text (keys prefix.<var>), leaving
-// unfilled ones as they are, and records values and missing keys.
-func fillText(prefix, text string, mapping, values map[string]string, used map[string]string, missing *[]string) string {
+// unfilled ones as they are, and records values, adjusted and missing keys.
+func fillText(prefix, text string, mapping, values map[string]string, used map[string]string, missing, adjustedKeys *[]string) string {
 	return templates.VarPattern.ReplaceAllStringFunc(text, func(m string) string {
 		key := prefix + "." + templates.VarPattern.FindStringSubmatch(m)[1]
-		v := resolveVar(key, mapping, values)
+		v, adjusted := resolveVar(key, mapping, values)
+		if adjusted && !slices.Contains(*adjustedKeys, key) {
+			*adjustedKeys = append(*adjustedKeys, key)
+		}
 		if v == "" {
 			if !slices.Contains(*missing, key) {
 				*missing = append(*missing, key)
@@ -78,18 +86,6 @@ func fillText(prefix, text string, mapping, values map[string]string, used map[s
 		used[key] = v
 		return v
 	})
-}
-
-// paramProblem reports what Meta refuses in a text parameter (error 132018:
-// no newlines or tabs, at most 4 consecutive spaces).
-func paramProblem(v string) string {
-	switch {
-	case strings.ContainsAny(v, "\n\r\t"):
-		return "contains a newline or tab"
-	case strings.Contains(v, "     "):
-		return "has more than 4 consecutive spaces"
-	}
-	return ""
 }
 
 // PreviewTemplate renders template id for a contact p may see, counts each
@@ -148,13 +144,23 @@ func (s CampaignStore) PreviewTemplate(ctx context.Context, p models.Principal, 
 	return previewTemplate(t, ct, mapping, values)
 }
 
+// needValue records the value of a non-text key (header media, coupon
+// code) or lists it as missing.
+func needValue(key string, mapping, values map[string]string, pv *TemplatePreview) {
+	if v, _ := resolveVar(key, mapping, values); v != "" {
+		pv.Values[key] = v
+	} else if !slices.Contains(pv.Missing, key) {
+		pv.Missing = append(pv.Missing, key)
+	}
+}
+
 func previewTemplate(t templates.Template, ct models.Contact, mapping, values map[string]string) (TemplatePreview, error) {
 	cs, err := t.ParsedComponents()
 	if err != nil {
 		return TemplatePreview{}, err
 	}
 	pv := TemplatePreview{TemplateID: t.ID, Name: t.Name, Language: t.Language, Status: t.Status, ContactID: ct.ID,
-		Components: []ComponentPreview{}, Values: map[string]string{}, Missing: []string{}, Problems: []string{}}
+		Components: []ComponentPreview{}, Values: map[string]string{}, Missing: []string{}, Problems: []string{}, Adjusted: []string{}}
 	if t.Status != templates.TplApproved {
 		pv.Problems = append(pv.Problems, fmt.Sprintf("template is %s; only APPROVED templates can be sent", t.Status))
 	}
@@ -182,14 +188,17 @@ func previewTemplate(t templates.Template, ct models.Contact, mapping, values ma
 				f = "TEXT"
 			}
 			if f != "TEXT" {
+				if f != "LOCATION" {
+					needValue(templates.HeaderMediaKey, mapping, values, &pv)
+				}
 				add(ComponentPreview{Type: "header", Format: f, Text: "[" + strings.ToLower(f) + "]"})
 				continue
 			}
-			txt := fillText("header", c.Text, mapping, values, pv.Values, &pv.Missing)
+			txt := fillText("header", c.Text, mapping, values, pv.Values, &pv.Missing, &pv.Adjusted)
 			texts = append(texts, txt)
 			add(ComponentPreview{Type: "header", Format: f, Text: txt, Limit: LimitHeaderText})
 		case "BODY":
-			txt := fillText("body", c.Text, mapping, values, pv.Values, &pv.Missing)
+			txt := fillText("body", c.Text, mapping, values, pv.Values, &pv.Missing, &pv.Adjusted)
 			texts = append(texts, txt)
 			add(ComponentPreview{Type: "body", Text: txt, Limit: LimitBody})
 		case "FOOTER":
@@ -198,17 +207,15 @@ func previewTemplate(t templates.Template, ct models.Contact, mapping, values ma
 		case "BUTTONS":
 			for i, b := range c.Buttons {
 				cp := ComponentPreview{Type: "button", Index: &i, Format: b.Type, Text: b.Text, Limit: LimitButtonText}
+				if strings.EqualFold(b.Type, "COPY_CODE") {
+					needValue(templates.CouponKey(i), mapping, values, &pv)
+				}
 				if b.URL != "" {
-					cp.URL = fillText("button."+strconv.Itoa(i), b.URL, mapping, values, pv.Values, &pv.Missing)
+					cp.URL = fillText("button."+strconv.Itoa(i), b.URL, mapping, values, pv.Values, &pv.Missing, &pv.Adjusted)
 					cp.URLChars = utf8.RuneCountInString(cp.URL)
 				}
 				add(cp)
 			}
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(pv.Values)) {
-		if why := paramProblem(pv.Values[k]); why != "" {
-			pv.Problems = append(pv.Problems, fmt.Sprintf("value of %s %s (WhatsApp refuses it)", k, why))
 		}
 	}
 	pv.Text = strings.Join(texts, "\n")

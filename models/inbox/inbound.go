@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/senders"
+	"github.com/wabascrm/scrm/waba"
 	"gorm.io/gorm"
 )
 
@@ -62,10 +64,12 @@ type SenderQualityChange struct {
 
 // InboundBatch is everything one webhook delivery carries.
 type InboundBatch struct {
-	Messages  []InboundMessage
-	Statuses  []StatusUpdate
-	Templates []TemplateStatusChange
-	Senders   []SenderQualityChange
+	Messages    []InboundMessage
+	Statuses    []StatusUpdate
+	Templates   []TemplateStatusChange
+	Senders     []SenderQualityChange
+	Preferences []PreferenceChange
+	Accounts    []senders.AccountChange
 }
 
 // IngestResult says what a delivery changed.
@@ -93,6 +97,9 @@ type InboundStore struct {
 	Events models.EventStore
 	// Window is the customer-service window (24h when zero).
 	Window time.Duration
+	// OptOutKeywords / OptInKeywords change a contact's marketing
+	// preference (preferences.go); nil means the defaults.
+	OptOutKeywords, OptInKeywords []string
 	// senderIDs caches phone_number_id -> senders.id (a row is never deleted
 	// while conversations reference it, so a cached id stays valid).
 	senderIDs sync.Map
@@ -121,6 +128,16 @@ func (s *InboundStore) Ingest(ctx context.Context, b InboundBatch) (IngestResult
 		}
 		for i := range b.Senders {
 			if err := s.applySenderQuality(ctx, tx, &b.Senders[i], &res); err != nil {
+				return err
+			}
+		}
+		for i := range b.Preferences {
+			if err := s.applyPreference(tx, &b.Preferences[i]); err != nil {
+				return err
+			}
+		}
+		for i := range b.Accounts {
+			if err := s.applyAccount(ctx, tx, b.Accounts[i], &res); err != nil {
 				return err
 			}
 		}
@@ -242,6 +259,14 @@ type storedRow struct {
 func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, res *IngestResult) error {
 	if m.FromWAID == "" && m.BSUID == "" {
 		return nil // unattributable; the receiver logs it
+	}
+	if m.Type == "system" {
+		return s.storeSystem(ctx, tx, m, res)
+	}
+	if stop, ok := s.keywordPreference(m); ok {
+		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
+			return err
+		}
 	}
 	senderID, err := s.senderID(ctx, tx, m, res)
 	if err != nil {
@@ -477,6 +502,11 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 		}
 	}
 	for _, r := range rows {
+		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
+			if err := optOutOnFailure(tx, r.ID); err != nil {
+				return fmt.Errorf("opt out after 131050: %w", err)
+			}
+		}
 		ev, err := models.NewEvent(models.EventMessageStatus, models.AudienceOf(r.AssigneeAgentID, r.TeamID), map[string]any{
 			"id": r.ID, "conversationId": r.ConversationID, "wamid": st.WAMID, "status": st.Status,
 			"ts": st.Timestamp, "errorCode": st.ErrorCode, "errorReason": st.ErrorReason,

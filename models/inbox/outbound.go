@@ -104,7 +104,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 		}
 		replyTo := ""
 		if msg.Context != nil {
-			replyTo = msg.Context.ID
+			replyTo = msg.Context.MessageID
 		}
 		if err := tx.Exec(`UPDATE messages SET send_state = 'pending', author_agent_id = ?, biz_opaque = ?, reply_to_wamid = ? WHERE id = ?`,
 			nullID(agentID), strconv.FormatInt(row.ID, 10), replyTo, row.ID).Error; err != nil {
@@ -164,7 +164,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		if utf8.RuneCountInString(req.Text) > 4096 {
 			return m, "", models.FieldError(models.EInvalid, "text", "is longer than 4096 characters")
 		}
-		m = waba.OutboundMessage{Type: "text", Text: &waba.Text{Body: req.Text}}
+		m = waba.OutboundMessage{Type: "text", Text: &waba.OutboundText{Body: req.Text}}
 		preview = req.Text
 	case "image", "document", "audio", "video":
 		if (req.MediaID == "") == (req.MediaLink == "") {
@@ -173,7 +173,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		if req.MediaLink != "" && !strings.HasPrefix(req.MediaLink, "https://") && !strings.HasPrefix(req.MediaLink, "http://") {
 			return m, "", models.FieldError(models.EInvalid, "mediaLink", "must be an http(s) URL")
 		}
-		media := &waba.Media{ID: req.MediaID, Link: req.MediaLink}
+		media := &waba.OutboundMedia{ID: req.MediaID, Link: req.MediaLink}
 		if req.Type != "audio" {
 			media.Caption = req.Caption
 		}
@@ -234,7 +234,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		if wamid == nil || *wamid == "" {
 			return m, "", models.FieldError(models.EUnprocessable, "replyTo", "message %d is not a delivered message of this conversation", req.ReplyTo)
 		}
-		m.Context = &waba.MessageContext{ID: *wamid}
+		m.Context = &waba.ReplyContext{MessageID: *wamid}
 	}
 	return m, preview, nil
 }

@@ -37,7 +37,7 @@ type OutboundJob struct {
 	MessageID     int64
 	Conversation  models.Conversation
 	PhoneNumberID string
-	To            string // contact wa_id (or E.164 digits)
+	To            string // contact wa_id (or E.164 digits, or the BSUID): sendAddress
 	Type          string
 	Request       json.RawMessage // the waba.OutboundMessage body stored at creation
 	ReplyToWAMID  string
@@ -47,7 +47,7 @@ type OutboundJob struct {
 	Status      string // current status when AlreadyDone
 	WAMID       string
 	Ambiguous   bool // a previous attempt's answer was lost and no webhook told us yet
-	NoAddress   bool // the contact has no WhatsApp id or phone (BeginSendBatch)
+	NoAddress   bool // the contact has no WhatsApp id, phone or BSUID (BeginSendBatch)
 }
 
 // Outbox moves outbound rows through their send states.
@@ -74,6 +74,21 @@ type outboxRow struct {
 	SendState      string
 	AttemptedAt    *time.Time
 	ReplyToWAMID   string `gorm:"column:reply_to_wamid"`
+}
+
+// sendAddress is whom a send goes to: the WhatsApp id, else the E.164
+// digits without '+', else (a customer known only by business-scoped user
+// id) the BSUID, which the client sends as "recipient" instead of "to".
+func sendAddress(waID string, phoneE164, bsuid *string) string {
+	switch {
+	case waID != "":
+		return waID
+	case phoneE164 != nil && len(*phoneE164) > 1:
+		return (*phoneE164)[1:]
+	case bsuid != nil:
+		return *bsuid
+	}
+	return ""
 }
 
 // BeginSend claims row id for an attempt. It returns AlreadyDone for rows
@@ -120,19 +135,17 @@ func (o OutboxStore) BeginSend(ctx context.Context, id int64) (OutboundJob, erro
 			ThroughputMPS int    `gorm:"column:throughput_mps"`
 			WAID          string `gorm:"column:wa_id"`
 			PhoneE164     *string
+			BSUID         *string `gorm:"column:bsuid"`
 		}
-		if err := tx.Raw(`SELECT s.phone_number_id, s.throughput_mps, c.wa_id, c.phone_e164 FROM senders s, contacts c WHERE s.id = ? AND c.id = ?`,
+		if err := tx.Raw(`SELECT s.phone_number_id, s.throughput_mps, c.wa_id, c.phone_e164, c.bsuid FROM senders s, contacts c WHERE s.id = ? AND c.id = ?`,
 			job.Conversation.SenderID, job.Conversation.ContactID).Scan(&target).Error; err != nil {
 			return fmt.Errorf("sender/contact of message %d: %w", id, err)
 		}
 		job.PhoneNumberID = target.PhoneNumberID
 		job.ThroughputMPS = target.ThroughputMPS
-		job.To = target.WAID
-		if job.To == "" && target.PhoneE164 != nil {
-			job.To = (*target.PhoneE164)[1:] // Meta takes E.164 digits without '+'
-		}
+		job.To = sendAddress(target.WAID, target.PhoneE164, target.BSUID)
 		if job.To == "" {
-			return models.Errorf(models.EUnprocessable, "contact %d has no WhatsApp id or phone", job.Conversation.ContactID)
+			return models.Errorf(models.EUnprocessable, "contact %d has no WhatsApp id, phone or business-scoped user id", job.Conversation.ContactID)
 		}
 		return nil
 	})

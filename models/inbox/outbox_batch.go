@@ -33,10 +33,11 @@ func (o OutboxStore) BeginSendBatch(ctx context.Context, ids []int64) (map[int64
 			ThroughputMPS  int    `gorm:"column:throughput_mps"`
 			WAID           string `gorm:"column:wa_id"`
 			PhoneE164      *string
+			BSUID          *string `gorm:"column:bsuid"`
 			ContactID      int64
 		}
 		if err := tx.Raw(`SELECT m.id, m.conversation_id, m.type, m.payload, m.wamid, m.status, m.send_state, m.attempted_at, m.reply_to_wamid,
-				s.phone_number_id, s.throughput_mps, ct.wa_id, ct.phone_e164, ct.id AS contact_id
+				s.phone_number_id, s.throughput_mps, ct.wa_id, ct.phone_e164, ct.bsuid, ct.id AS contact_id
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN senders s ON s.id = c.sender_id JOIN contacts ct ON ct.id = c.contact_id
 			WHERE m.id IN ? AND m.direction = 'out' ORDER BY m.id FOR UPDATE OF m`, ids).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("load %d outbound rows: %w", len(ids), err)
@@ -58,10 +59,7 @@ func (o OutboxStore) BeginSendBatch(ctx context.Context, ids []int64) (map[int64
 			case r.SendState == SendAttempted && r.AttemptedAt != nil && now.Sub(*r.AttemptedAt) < AmbiguousAfter:
 				job.Ambiguous = true
 			default:
-				job.To = r.WAID
-				if job.To == "" && r.PhoneE164 != nil {
-					job.To = (*r.PhoneE164)[1:]
-				}
+				job.To = sendAddress(r.WAID, r.PhoneE164, r.BSUID)
 				if job.To == "" {
 					job.NoAddress = true // the caller records the failure
 					break

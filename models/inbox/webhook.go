@@ -76,7 +76,7 @@ func (w Webhook) Receive(ctx context.Context, requestID string, body []byte, now
 		lg.warn(ctx, "webhook: ignored part of delivery", "reason", warn)
 	}
 	d.Messages, d.Statuses, d.Templates, d.Senders = len(batch.Messages), len(batch.Statuses), len(batch.Templates), len(batch.Senders)
-	if d.Messages+d.Statuses+d.Templates+d.Senders == 0 {
+	if d.Messages+d.Statuses+d.Templates+d.Senders+len(batch.Preferences)+len(batch.Accounts) == 0 {
 		d.Result = DeliveryEmpty
 		return d, nil
 	}
@@ -203,10 +203,12 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 		case ch.PhoneQuality != nil:
 			q := ch.PhoneQuality
 			b.Senders = append(b.Senders, SenderQualityChange{
-				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.CurrentLimit,
+				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.LimitTier(),
 			})
+		case ch.Preferences != nil:
+			b.Preferences = append(b.Preferences, preferencesFrom(ch.Preferences)...)
 		case ch.Account != nil:
-			warn = append(warn, "account_update "+strconv.Quote(ch.Account.Event)+" for "+ch.WABAID+" noted, not stored")
+			b.Accounts = append(b.Accounts, accountFrom(ch.WABAID, ch.Account))
 		}
 	}
 	return b, warn

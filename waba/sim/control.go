@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-
-	"github.com/wabascrm/scrm/waba"
 )
 
 func (s *Sim) handleOutbox(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +27,7 @@ func (s *Sim) handleReset(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	s.outbox = nil
 	s.resetCountersLocked()
-	s.pairSends = map[string][]time.Time{}
+	s.pairs = map[string]pairState{}
 	s.reached = map[string]map[string]time.Time{}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
@@ -65,10 +63,13 @@ func (s *Sim) handleNotOnWA(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 }
 
-// handleQuality changes a number's quality/tier and sends phone_number_quality_update.
+// handleQuality changes a number's quality, portfolio limit or throughput
+// and sends phone_number_quality_update in today's shape (event plus
+// max_daily_conversations_per_business; current_limit was removed 2026-02).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
 func (s *Sim) handleQuality(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Event   string `json:"event"`   // FLAGGED UNFLAGGED UPGRADE DOWNGRADE
+		Event   string `json:"event"`   // FLAGGED UNFLAGGED UPGRADE DOWNGRADE THROUGHPUT_UPGRADE ONBOARDING
 		Quality string `json:"quality"` // GREEN YELLOW RED
 		Tier    string `json:"tier"`
 		MPS     int    `json:"throughputMps"`
@@ -84,19 +85,23 @@ func (s *Sim) handleQuality(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"no such number"}`, http.StatusNotFound)
 		return
 	}
-	old := n.LimitTier
 	if in.Quality != "" {
 		n.Quality = in.Quality
 	}
 	if in.Tier != "" {
-		n.LimitTier = in.Tier
+		// The limit belongs to the portfolio: every number of it moves.
+		for _, o := range s.numbers {
+			if o.PortfolioID == n.PortfolioID {
+				o.LimitTier = in.Tier
+			}
+		}
 	}
 	if in.MPS > 0 {
 		n.ThroughputMPS = in.MPS
 	}
-	upd := waba.PhoneQualityUpdate{DisplayPhoneNumber: digits(n.Display), Event: in.Event, CurrentLimit: n.LimitTier, OldLimit: old, QualityRating: n.Quality}
+	upd := hookPhoneQuality{DisplayPhoneNumber: digits(n.Display), Event: in.Event, MaxDailyConversationsPerBusiness: n.LimitTier}
 	waID := n.WABAID
 	s.mu.Unlock()
-	s.enqueue(0, envelope(waID, waba.FieldPhoneQualityUpdate, upd))
+	s.enqueue(0, envelope(waID, "phone_number_quality_update", upd))
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 }

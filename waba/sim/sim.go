@@ -22,8 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/wabascrm/scrm/waba"
 )
 
 // Number is one simulated business phone number.
@@ -37,6 +35,10 @@ type Number struct {
 	ThroughputMPS int    `json:"throughputMps"` // sends per second; default 80
 	// LimitTier is the portfolio messaging limit tier (TIER_250 ... TIER_UNLIMITED).
 	LimitTier string `json:"limitTier"`
+	// Restricted (business-initiated messaging) and Banned follow
+	// account_update events sent through /sim/numbers/{id}/account.
+	Restricted bool `json:"restricted,omitempty"`
+	Banned     bool `json:"banned,omitempty"`
 }
 
 // Persona makes simulated customers answer the business.
@@ -54,6 +56,7 @@ type Options struct {
 	AppSecret   string // signs webhooks (X-Hub-Signature-256)
 	WebhookURL  string // where webhooks go; empty: none are sent
 	AccessToken string // when set, requests must carry it as a bearer token
+	AppID       string // the Meta app id of the Resumable Upload API (default 400000000000001)
 	Seed        int64
 	Numbers     []Number
 	// Status webhook timing after an accepted send.
@@ -64,7 +67,8 @@ type Options struct {
 	Loss, Duplicate, Reorder float64
 	// NotOnWhatsApp lists recipients (digits or E.164) whose sends fail with 131026.
 	NotOnWhatsApp []string
-	// PairLimit messages to the same user per PairWindow (defaults 45 per 6s).
+	// Pair rate: one message per PairWindow (6s) to the same user, bursts
+	// of up to PairLimit (45) paid back at that rate.
 	PairLimit  int
 	PairWindow time.Duration
 	// TemplateReviewDelay before PENDING becomes APPROVED (or REJECTED for
@@ -85,24 +89,13 @@ type OutboxEntry struct {
 	To            string          `json:"to"`
 	Type          string          `json:"type"`
 	WAMID         string          `json:"wamid,omitempty"`
+	ReplyTo       string          `json:"replyTo,omitempty"` // context.message_id
 	BizOpaque     string          `json:"bizOpaque,omitempty"`
 	Body          json.RawMessage `json:"body"`
 	// ErrorCode is set when the API refused the send (HTTP error) or when
 	// the send was accepted but will fail asynchronously (FailedAsync).
 	ErrorCode   int  `json:"errorCode,omitempty"`
 	FailedAsync bool `json:"failedAsync,omitempty"`
-}
-
-type template struct {
-	ID              string          `json:"id"`
-	WABAID          string          `json:"-"`
-	Name            string          `json:"name"`
-	Language        string          `json:"language"`
-	Category        string          `json:"category"`
-	Status          string          `json:"status"`
-	ParameterFormat string          `json:"parameter_format"`
-	RejectedReason  string          `json:"rejected_reason,omitempty"`
-	Components      json.RawMessage `json:"components"`
 }
 
 type webhookItem struct {
@@ -123,6 +116,8 @@ type Counters struct {
 	MaxPerSecond      map[string]int              `json:"maxPerSecond"` // number -> busiest second
 	Inbound           int64                       `json:"inbound"`
 	ByType            map[string]int64            `json:"byType"`
+	Reads             int64                       `json:"reads"`  // mark-as-read calls
+	Typing            int64                       `json:"typing"` // of which with a typing indicator
 	Templates         map[string]map[string]int64 `json:"-"`
 }
 
@@ -139,13 +134,21 @@ type Sim struct {
 	templates map[string]*template // id -> template
 	media     map[string]string    // id -> mime type
 	windows   map[string]time.Time // number|user -> last inbound
-	pairSends map[string][]time.Time
-	reached   map[string]map[string]time.Time // portfolio -> user -> last business-initiated
-	notOnWA   map[string]bool
-	outbox    []OutboxEntry
-	counters  Counters
-	queue     []webhookItem
-	sentMsgs  map[string]sentInfo // wamid -> who and what
+	pairs     map[string]pairState // number|user -> pair-rate bucket
+	// entryPoints: number|user -> last click-to-WhatsApp referral (72h free).
+	entryPoints map[string]time.Time
+	inbound     map[string]inboundInfo // inbound wamid -> where it came from
+	bsuidPhone  map[string]string      // BSUID -> phone
+	phoneBSUID  map[string]string      // phone -> BSUID
+	optedOut    map[string]bool        // user key -> stopped marketing messages
+	uploads     map[string]*uploadSession
+	handles     map[string]string               // header_handle -> mime type
+	reached     map[string]map[string]time.Time // portfolio -> user -> last business-initiated
+	notOnWA     map[string]bool
+	outbox      []OutboxEntry
+	counters    Counters
+	queue       []webhookItem
+	sentMsgs    map[string]sentInfo // wamid -> who and what
 
 	wake   chan struct{}
 	stop   context.CancelFunc
@@ -153,8 +156,19 @@ type Sim struct {
 }
 
 type sentInfo struct {
-	number, to string
+	number     string
+	user       user
 	quickReply []string // quick reply button texts of a template
+}
+
+type inboundInfo struct {
+	number, from string
+}
+
+// pairState is a pair-rate leaky bucket: level messages at time at.
+type pairState struct {
+	level float64
+	at    time.Time
 }
 
 // New builds a simulator and starts its webhook dispatcher; Close stops it.
@@ -181,6 +195,9 @@ func New(o Options) *Sim {
 	if o.PairWindow == 0 {
 		o.PairWindow = 6 * time.Second
 	}
+	if o.AppID == "" {
+		o.AppID = "400000000000001"
+	}
 	if o.TemplateReviewDelay == 0 {
 		o.TemplateReviewDelay = 200 * time.Millisecond
 	}
@@ -190,8 +207,10 @@ func New(o Options) *Sim {
 	s := &Sim{
 		opts: o, log: o.Logger, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
 		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
-		windows: map[string]time.Time{}, pairSends: map[string][]time.Time{}, reached: map[string]map[string]time.Time{},
+		windows: map[string]time.Time{}, pairs: map[string]pairState{}, reached: map[string]map[string]time.Time{},
 		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
+		entryPoints: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
+		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{},
 	}
 	s.resetCountersLocked()
 	for i := range o.Numbers {
@@ -298,13 +317,14 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 	return out
 }
 
-// graphError is Meta's error envelope.
+// graphError writes Meta's error envelope.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
 func (s *Sim) graphError(w http.ResponseWriter, status, code, subcode int, msg, details string) {
-	e := waba.APIError{Message: fmt.Sprintf("(#%d) %s", code, msg), Type: "OAuthException", Code: code, Subcode: subcode,
+	e := graphError{Message: fmt.Sprintf("(#%d) %s", code, msg), Type: "OAuthException", Code: code, Subcode: subcode,
 		FBTraceID: "Asim" + strconv.FormatInt(s.nextSeq(), 36)}
 	e.ErrorData.MessagingProduct = "whatsapp"
 	e.ErrorData.Details = details
-	writeJSON(w, status, map[string]any{"error": e})
+	writeJSON(w, status, graphErrorBody{Error: e})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -338,23 +358,32 @@ func digits(v string) string {
 
 func (s *Sim) routes() {
 	m := http.NewServeMux()
+	// Messages, templates, phone numbers, resumable uploads.
 	m.HandleFunc("POST /{version}/{id}/messages", s.auth(s.handleMessages))
-	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleUpload))
 	m.HandleFunc("GET /{version}/{id}/message_templates", s.auth(s.handleListTemplates))
 	m.HandleFunc("POST /{version}/{id}/message_templates", s.auth(s.handleCreateTemplate))
 	m.HandleFunc("DELETE /{version}/{id}/message_templates", s.auth(s.handleDeleteTemplate))
-	m.HandleFunc("GET /{version}/{id}", s.auth(s.handlePhoneNumber))
+	m.HandleFunc("POST /{version}/{id}/uploads", s.auth(s.handleUploadSession))
+	m.HandleFunc("POST /{version}/{id}", s.auth(s.handleGraphPost)) // upload:{session}
+	m.HandleFunc("GET /{version}/{id}", s.auth(s.handleGraphGet))   // phone number or upload:{session}
+	// Media (upload by phone number id; media by id) are registered here.
+	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleUpload))
 
 	// /sim is a separate mux: its paths would clash with /{version}/{id}/...
 	c := http.NewServeMux()
 	c.HandleFunc("POST /sim/customers/{phone}/messages", s.handleCustomerMessage)
+	c.HandleFunc("POST /sim/customers/{phone}/preferences", s.handlePreference)
+	c.HandleFunc("POST /sim/customers/{phone}/change-number", s.handleChangeNumber)
 	c.HandleFunc("GET /sim/outbox", s.handleOutbox)
 	c.HandleFunc("GET /sim/counters", s.handleCounters)
 	c.HandleFunc("POST /sim/reset", s.handleReset)
 	c.HandleFunc("GET /sim/numbers", s.handleNumbers)
 	c.HandleFunc("POST /sim/numbers", s.handleAddNumber)
 	c.HandleFunc("POST /sim/numbers/{id}/quality", s.handleQuality)
+	c.HandleFunc("POST /sim/numbers/{id}/account", s.handleAccount)
+	c.HandleFunc("POST /sim/numbers/{id}/echo", s.handleEcho)
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
+	c.HandleFunc("POST /sim/templates/{id}/category", s.handleCategory)
 	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
 	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
 	c.HandleFunc("GET /sim/phone", s.handlePhone) // dev: play a customer
@@ -367,12 +396,17 @@ func (s *Sim) routes() {
 func (s *Sim) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if v := r.PathValue("version"); !strings.HasPrefix(v, "v") {
-			s.graphError(w, http.StatusBadRequest, 2500, 0, "Unknown path components: /"+v, "")
+			s.graphError(w, http.StatusBadRequest, codeUnknownPath, 0, "Unknown path components: /"+v, "")
 			return
 		}
-		if s.opts.AccessToken != "" && r.Header.Get("Authorization") != "Bearer "+s.opts.AccessToken {
-			s.graphError(w, http.StatusUnauthorized, waba.CodeAccessToken, 463, "Error validating access token: The session is invalid.", "")
-			return
+		// Graph takes the token as "Bearer" or "OAuth" (the upload API's
+		// documented form) or as the access_token query parameter.
+		if tok := s.opts.AccessToken; tok != "" {
+			h := r.Header.Get("Authorization")
+			if h != "Bearer "+tok && h != "OAuth "+tok && r.URL.Query().Get("access_token") != tok {
+				s.graphError(w, http.StatusUnauthorized, codeAccessToken, 463, "Error validating access token: The session is invalid.", "")
+				return
+			}
 		}
 		h(w, r)
 	}
@@ -384,40 +418,66 @@ func (s *Sim) number(id string) *Number {
 	return s.numbers[id]
 }
 
-func (s *Sim) handlePhoneNumber(w http.ResponseWriter, r *http.Request) {
-	n := s.number(r.PathValue("id"))
+// handleGraphGet serves GET /{version}/{id}: a phone number (only the
+// requested fields; an unknown one is refused like Graph) or an upload
+// session. messaging_limit_tier is deprecated (the limit belongs to the
+// business portfolio): whatsapp_business_manager_messaging_limit replaces it.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/reference/whatsapp-business-account-phone-number
+func (s *Sim) handleGraphGet(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if strings.HasPrefix(id, "upload:") {
+		s.handleUploadStatus(w, id)
+		return
+	}
+	n := s.number(id)
 	if n == nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 33,
-			"Unsupported get request. Object with ID '"+r.PathValue("id")+"' does not exist", "")
+		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 33,
+			"Unsupported get request. Object with ID '"+id+"' does not exist", "")
 		return
 	}
 	s.mu.Lock()
-	info := waba.PhoneNumberInfo{ID: n.PhoneNumberID, DisplayPhoneNumber: n.Display, VerifiedName: n.VerifiedName,
-		QualityRating: n.Quality, NameStatus: "APPROVED", CodeVerificationStatus: "VERIFIED", MessagingLimitTier: n.LimitTier, PlatformType: "CLOUD_API"}
-	info.Throughput.Level = "STANDARD"
+	level := "STANDARD"
 	if n.ThroughputMPS >= 1000 {
-		info.Throughput.Level = "HIGH"
+		level = "HIGH"
 	}
+	all := map[string]any{"id": n.PhoneNumberID, "display_phone_number": n.Display, "verified_name": n.VerifiedName,
+		"quality_rating": n.Quality, "name_status": "APPROVED", "code_verification_status": "VERIFIED",
+		"messaging_limit_tier": n.LimitTier, "whatsapp_business_manager_messaging_limit": n.LimitTier,
+		"throughput": map[string]string{"level": level}, "platform_type": "CLOUD_API"}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, info)
+	fields := r.URL.Query().Get("fields")
+	if fields == "" {
+		fields = "id,display_phone_number,verified_name,quality_rating"
+	}
+	out := map[string]any{}
+	for _, f := range strings.Split(fields, ",") {
+		f = strings.TrimSpace(f)
+		v, ok := all[f]
+		if !ok {
+			s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 0, "Tried accessing nonexisting field ("+f+") on node type (WhatsAppBusinessPhoneNumber)", "")
+			return
+		}
+		out[f] = v
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if s.number(r.PathValue("id")) == nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 33, "Object with ID '"+r.PathValue("id")+"' does not exist", "")
+		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 33, "Object with ID '"+r.PathValue("id")+"' does not exist", "")
 		return
 	}
 	if err := r.ParseMultipartForm(16 << 20); err != nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", err.Error())
+		s.graphError(w, http.StatusBadRequest, codeMediaUpload, 0, "Media upload error", err.Error())
 		return
 	}
 	if r.FormValue("messaging_product") != "whatsapp" {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter messaging_product is required.", "")
+		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 0, "The parameter messaging_product is required.", "")
 		return
 	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter file is required.", "")
+		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 0, "The parameter file is required.", "")
 		return
 	}
 	defer f.Close()
@@ -427,7 +487,7 @@ func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
 		mt = hdr.Header.Get("Content-Type")
 	}
 	if n == 0 || mt == "" {
-		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", "empty file or missing type")
+		s.graphError(w, http.StatusBadRequest, codeMediaUpload, 0, "Media upload error", "empty file or missing type")
 		return
 	}
 	s.mu.Lock()
@@ -436,13 +496,6 @@ func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
 	s.media[id] = mt
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{"id": id})
-}
-
-// envelope wraps one change in Meta's webhook envelope.
-func envelope(wabaID, field string, value any) []byte {
-	v, _ := json.Marshal(value)
-	b, _ := json.Marshal(waba.Envelope{Object: "whatsapp_business_account", Entry: []waba.Entry{{ID: wabaID, Changes: []waba.Change{{Field: field, Value: v}}}}})
-	return b
 }
 
 // enqueue schedules a webhook delivery after d.
@@ -544,7 +597,7 @@ func (s *Sim) post(ctx context.Context, body []byte) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(waba.SignatureHeader, waba.Sign([]byte(s.opts.AppSecret), body))
+	req.Header.Set(signatureHeader, sign([]byte(s.opts.AppSecret), body))
 	resp, err := s.opts.HTTPClient.Do(req)
 	if err != nil {
 		return 0, err

@@ -10,50 +10,67 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/wabascrm/scrm/waba"
 )
 
-type tplComponent struct {
-	Type    string `json:"type"`
-	Format  string `json:"format,omitempty"`
-	Text    string `json:"text,omitempty"`
-	Buttons []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-		URL  string `json:"url,omitempty"`
-	} `json:"buttons,omitempty"`
-	Example json.RawMessage `json:"example,omitempty"`
+// template is a stored template as Meta lists it.
+type template struct {
+	ID              string          `json:"id"`
+	WABAID          string          `json:"-"`
+	Name            string          `json:"name"`
+	Language        string          `json:"language"`
+	Category        string          `json:"category"`
+	Status          string          `json:"status"`
+	ParameterFormat string          `json:"parameter_format"`
+	RejectedReason  string          `json:"rejected_reason,omitempty"`
+	Components      json.RawMessage `json:"components"`
+	def             []tplCompDef
 }
 
-var templateNameRE = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+// Template creation rules, from the templates pages:
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/components
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates
+var (
+	templateNameRE = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+	namedParamRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	languageRE     = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
+)
 
 func (s *Sim) handleCreateTemplate(w http.ResponseWriter, r *http.Request) {
 	wabaID := r.PathValue("id")
-	var def waba.TemplateDef
-	if err := json.NewDecoder(r.Body).Decode(&def); err != nil {
-		s.graphError(w, 400, waba.CodeInvalidParameter, 0, "Invalid parameter", "body is not valid JSON")
+	raw, err := readLimited(r, 1<<20)
+	if err != nil {
+		s.writeErr(w, badParam(err.Error()))
+		return
+	}
+	var def templateCreate
+	if e := strictDecode(raw, &def); e != nil {
+		s.writeErr(w, e)
 		return
 	}
 	if !s.knownWABA(wabaID) {
-		s.graphError(w, 400, waba.CodeInvalidParameter, 33, "Object with ID '"+wabaID+"' does not exist", "")
+		s.writeErr(w, &apiErr{400, codeInvalidParameter, 33, "Unsupported post request. Object with ID '" + wabaID + "' does not exist", ""})
 		return
 	}
-	if e := validateTemplateDef(def); e != nil {
-		s.graphError(w, e.status, e.code, e.subcode, e.msg, e.details)
+	s.mu.Lock()
+	e := validateTemplateDef(def, s.handles)
+	s.mu.Unlock()
+	if e != nil {
+		s.writeErr(w, e)
 		return
 	}
+	comps, _ := json.Marshal(def.Components)
 	s.mu.Lock()
 	for _, t := range s.templates {
 		if t.WABAID == wabaID && t.Name == def.Name && t.Language == def.Language {
 			s.mu.Unlock()
-			s.graphError(w, 400, waba.CodeInvalidParameter, 2388024, "Invalid parameter", "Content in this language already exists")
+			s.writeErr(w, &apiErr{400, codeInvalidParameter, 2388024, "Invalid parameter", "Content in this language already exists"})
 			return
 		}
 	}
 	s.seq++
 	t := &template{ID: strconv.FormatInt(1_800_000_000_000+s.seq, 10), WABAID: wabaID, Name: def.Name, Language: def.Language,
-		Category: def.Category, Status: "PENDING", ParameterFormat: def.ParameterFormat, Components: def.Components}
+		Category: def.Category, Status: "PENDING", ParameterFormat: def.ParameterFormat, Components: comps, def: def.Components}
 	if t.ParameterFormat == "" {
 		t.ParameterFormat = "POSITIONAL"
 	}
@@ -65,17 +82,371 @@ func (s *Sim) handleCreateTemplate(w http.ResponseWriter, r *http.Request) {
 		s.reviewLocked(t, "APPROVED", "NONE", s.opts.TemplateReviewDelay)
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, waba.TemplateCreated{ID: t.ID, Status: "PENDING", Category: t.Category})
+	writeJSON(w, 200, map[string]string{"id": t.ID, "status": "PENDING", "category": t.Category})
+}
+
+func readLimited(r *http.Request, max int64) ([]byte, error) {
+	b := make([]byte, 0, 4096)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Body.Read(buf)
+		b = append(b, buf[:n]...)
+		if int64(len(b)) > max {
+			return nil, fmt.Errorf("body over %d bytes", max)
+		}
+		if err != nil {
+			return b, nil
+		}
+	}
+}
+
+func tplErr(subcode int, details string) *apiErr {
+	return &apiErr{400, codeInvalidParameter, subcode, "Invalid parameter", details}
+}
+
+// validateTemplateDef applies Meta's creation rules. handles are the
+// header handles the Resumable Upload API issued (handle -> mime type).
+func validateTemplateDef(def templateCreate, handles map[string]string) *apiErr {
+	if !templateNameRE.MatchString(def.Name) {
+		return tplErr(2388043, "name must be at most 512 lowercase letters, digits and underscores")
+	}
+	if !languageRE.MatchString(def.Language) {
+		return tplErr(0, "language must be a language code like id or en_US")
+	}
+	switch def.ParameterFormat {
+	case "", "POSITIONAL", "NAMED":
+	default:
+		return tplErr(0, "parameter_format must be POSITIONAL or NAMED")
+	}
+	switch def.Category {
+	case "MARKETING", "UTILITY":
+	case "AUTHENTICATION":
+		return validateAuthentication(def)
+	default:
+		return tplErr(0, "category must be MARKETING, UTILITY or AUTHENTICATION")
+	}
+	seen := map[string]bool{}
+	for i, c := range def.Components {
+		p := "components[" + strconv.Itoa(i) + "]"
+		if seen[c.Type] {
+			return tplErr(0, p+": at most one "+c.Type+" component")
+		}
+		seen[c.Type] = true
+		if c.AddSecurityRecommendation != nil {
+			return unexpected("add_security_recommendation", p)
+		}
+		if c.CodeExpirationMinutes != nil {
+			return unexpected("code_expiration_minutes", p)
+		}
+		var e *apiErr
+		switch c.Type {
+		case "HEADER":
+			e = checkHeaderDef(p, c, def.ParameterFormat, handles)
+		case "BODY":
+			e = checkBodyDef(p, c, def.ParameterFormat)
+		case "FOOTER":
+			e = checkFooterDef(p, c)
+		case "BUTTONS":
+			e = checkButtonsDef(p, c.Buttons)
+		default:
+			e = invalidValue(p + ".type must be HEADER, BODY, FOOTER or BUTTONS")
+		}
+		if e != nil {
+			return e
+		}
+	}
+	if !seen["BODY"] {
+		return required("a BODY component is required")
+	}
+	return nil
+}
+
+func text(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// checkVarsDef: positional variables are {{1}}..{{n}} in order of first
+// appearance; named ones lowercase letters, digits and underscores.
+// Variables may not start or end the body (2388299).
+func checkVarsDef(p string, vars []string, format string) *apiErr {
+	for i, v := range vars {
+		if format == "NAMED" {
+			if !namedParamRE.MatchString(v) {
+				return tplErr(2388043, fmt.Sprintf("%s: named parameter {{%s}} must be lowercase letters, digits and underscores", p, v))
+			}
+		} else if v != strconv.Itoa(i+1) {
+			return tplErr(2388043, fmt.Sprintf("%s: variables must be {{1}}..{{n}} in order; found {{%s}} at position %d", p, v, i+1))
+		}
+	}
+	return nil
+}
+
+func checkHeaderDef(p string, c tplCompDef, format string, handles map[string]string) *apiErr {
+	switch c.Format {
+	case "TEXT":
+		t := text(c.Text)
+		if t == "" || utf8.RuneCountInString(t) > 60 {
+			return tplErr(0, p+": a TEXT header needs text of at most 60 characters")
+		}
+		if strings.ContainsAny(t, "\n*_~`") || containsEmoji(t) {
+			return tplErr(0, p+": header text cannot have new lines, formatting characters or emoji")
+		}
+		vars := placeholders(t)
+		if len(vars) > 1 {
+			return tplErr(2388072, p+": a text header takes at most 1 variable")
+		}
+		if e := checkVarsDef(p, vars, format); e != nil {
+			return e
+		}
+		if len(vars) == 1 {
+			ex := c.Example
+			switch {
+			case format == "NAMED" && (ex == nil || len(ex.HeaderTextNamedParams) != 1 || ex.HeaderTextNamedParams[0].ParamName != vars[0]):
+				return tplErr(2388043, p+": example.header_text_named_params must give the variable "+vars[0])
+			case format != "NAMED" && (ex == nil || len(ex.HeaderText) != 1):
+				return tplErr(2388043, p+": example.header_text must give 1 example value")
+			}
+		}
+		if c.Example != nil && len(c.Example.HeaderHandle) > 0 {
+			return unexpected("header_handle", p+"['example']")
+		}
+	case "IMAGE", "VIDEO", "DOCUMENT":
+		if c.Text != nil {
+			return unexpected("text", p)
+		}
+		if c.Example == nil || len(c.Example.HeaderHandle) != 1 {
+			return required(p + ": a " + c.Format + " header needs example.header_handle from the Resumable Upload API")
+		}
+		mt, ok := handles[c.Example.HeaderHandle[0]]
+		if !ok {
+			return invalidValue(p + ": example.header_handle is not a handle the Resumable Upload API issued")
+		}
+		if !mediaFits(c.Format, mt) {
+			return invalidValue(fmt.Sprintf("%s: the header_handle file is %s, not a %s", p, mt, c.Format))
+		}
+	case "LOCATION":
+		if c.Text != nil || c.Example != nil {
+			return unexpected("text", p)
+		}
+	case "":
+		return required(p + ".format is required for a HEADER")
+	default:
+		return invalidValue(p + ".format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION")
+	}
+	return nil
+}
+
+// mediaFits: header media types (image/jpeg|png, video/mp4, application/pdf).
+func mediaFits(format, mime string) bool {
+	switch format {
+	case "IMAGE":
+		return mime == "image/jpeg" || mime == "image/jpg" || mime == "image/png"
+	case "VIDEO":
+		return mime == "video/mp4"
+	case "DOCUMENT":
+		return mime == "application/pdf"
+	}
+	return false
+}
+
+func containsEmoji(s string) bool {
+	for _, r := range s {
+		if r >= 0x1F300 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF {
+			return true
+		}
+	}
+	return false
+}
+
+func checkBodyDef(p string, c tplCompDef, format string) *apiErr {
+	t := text(c.Text)
+	if strings.TrimSpace(t) == "" {
+		return required(p + ": BODY text is required")
+	}
+	if utf8.RuneCountInString(t) > 1024 {
+		return tplErr(2388040, p+": body text is longer than 1024 characters")
+	}
+	if c.Format != "" {
+		return unexpected("format", p)
+	}
+	vars := placeholders(t)
+	if e := checkVarsDef(p, vars, format); e != nil {
+		return e
+	}
+	if len(vars) == 0 {
+		return nil
+	}
+	trimmed := strings.TrimSpace(t)
+	if loc := placeholderRE.FindStringIndex(trimmed); loc != nil && loc[0] == 0 {
+		return tplErr(2388299, p+": variables can't be at the start or end of the template")
+	}
+	if all := placeholderRE.FindAllStringIndex(trimmed, -1); all[len(all)-1][1] == len(trimmed) {
+		return tplErr(2388299, p+": variables can't be at the start or end of the template")
+	}
+	ex := c.Example
+	if format == "NAMED" {
+		if ex == nil || len(ex.BodyTextNamedParams) != len(vars) {
+			return tplErr(2388043, fmt.Sprintf("%s: example.body_text_named_params must give %d example(s)", p, len(vars)))
+		}
+		for _, np := range ex.BodyTextNamedParams {
+			found := false
+			for _, v := range vars {
+				found = found || v == np.ParamName
+			}
+			if !found || np.Example == "" {
+				return tplErr(2388043, p+": example for unknown or empty named parameter "+np.ParamName)
+			}
+		}
+		return nil
+	}
+	if ex == nil || len(ex.BodyText) != 1 || len(ex.BodyText[0]) != len(vars) {
+		return tplErr(2388043, fmt.Sprintf("%s: example.body_text must give %d example value(s)", p, len(vars)))
+	}
+	return nil
+}
+
+func checkFooterDef(p string, c tplCompDef) *apiErr {
+	t := text(c.Text)
+	if t == "" || utf8.RuneCountInString(t) > 60 {
+		return tplErr(0, p+": FOOTER text is required, at most 60 characters")
+	}
+	if len(placeholders(t)) > 0 {
+		return tplErr(0, p+": a footer cannot have variables")
+	}
+	return nil
+}
+
+// checkButtonsDef: at most 10 buttons; QUICK_REPLY buttons grouped together;
+// at most 2 URL, 1 PHONE_NUMBER and 1 COPY_CODE; texts <= 25; a URL has at
+// most one variable, at its end, with an example; COPY_CODE needs an
+// example code of at most 15 characters.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/components#buttons
+func checkButtonsDef(p string, bs []tplButtonD) *apiErr {
+	if len(bs) == 0 || len(bs) > 10 {
+		return tplErr(0, p+": 1 to 10 buttons")
+	}
+	count := map[string]int{}
+	qrGroups := 0
+	prevQR := false
+	for i, b := range bs {
+		bp := p + ".buttons[" + strconv.Itoa(i) + "]"
+		count[b.Type]++
+		isQR := b.Type == "QUICK_REPLY"
+		if isQR && !prevQR {
+			qrGroups++
+		}
+		prevQR = isQR
+		if b.OTPType != "" {
+			return unexpected("otp_type", bp)
+		}
+		if b.Type != "COPY_CODE" && (b.Text == "" || utf8.RuneCountInString(b.Text) > 25) {
+			return tplErr(0, bp+": button text is required, at most 25 characters")
+		}
+		switch b.Type {
+		case "QUICK_REPLY":
+			if b.URL != "" || b.PhoneNumber != "" || len(b.Example) > 0 {
+				return unexpected(firstSet(map[string]bool{"url": b.URL != "", "phone_number": b.PhoneNumber != "", "example": len(b.Example) > 0}), bp)
+			}
+		case "URL":
+			if b.URL == "" || len(b.URL) > 2000 {
+				return required(bp + ": url is required, at most 2000 characters")
+			}
+			vars := placeholders(b.URL)
+			if len(vars) > 1 || (len(vars) == 1 && (vars[0] != "1" || !strings.HasSuffix(strings.TrimSpace(b.URL), "}}"))) {
+				return tplErr(0, bp+": a URL button has at most one variable {{1}}, at the end of the url")
+			}
+			var ex []string
+			if len(vars) == 1 && (json.Unmarshal(b.Example, &ex) != nil || len(ex) != 1) {
+				return required(bp + ": a dynamic URL needs example [\"https://...\"]")
+			}
+		case "PHONE_NUMBER":
+			if b.PhoneNumber == "" || len(b.PhoneNumber) > 20 {
+				return required(bp + ": phone_number is required, at most 20 characters")
+			}
+		case "COPY_CODE":
+			var ex string
+			if json.Unmarshal(b.Example, &ex) != nil || ex == "" || utf8.RuneCountInString(ex) > 15 {
+				return required(bp + ": a COPY_CODE button needs an example code of at most 15 characters")
+			}
+		case "OTP":
+			return invalidValue(bp + ": OTP buttons are only for AUTHENTICATION templates")
+		default:
+			return invalidValue(bp + ".type must be QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE")
+		}
+	}
+	switch {
+	case qrGroups > 1:
+		return tplErr(0, p+": quick reply buttons must be grouped together")
+	case count["URL"] > 2:
+		return tplErr(0, p+": at most 2 URL buttons")
+	case count["PHONE_NUMBER"] > 1:
+		return tplErr(0, p+": at most 1 PHONE_NUMBER button")
+	case count["COPY_CODE"] > 1:
+		return tplErr(0, p+": at most 1 COPY_CODE button")
+	}
+	return nil
+}
+
+// validateAuthentication: authentication templates have a fixed body (no
+// text of ours; optional add_security_recommendation), an optional footer
+// with code_expiration_minutes (1-90), and exactly one OTP button
+// (COPY_CODE, ONE_TAP or ZERO_TAP); no header.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates
+func validateAuthentication(def templateCreate) *apiErr {
+	body, buttons := false, false
+	for i, c := range def.Components {
+		p := "components[" + strconv.Itoa(i) + "]"
+		switch c.Type {
+		case "BODY":
+			if c.Text != nil {
+				return unexpected("text", p)
+			}
+			body = true
+		case "FOOTER":
+			if c.Text != nil {
+				return unexpected("text", p)
+			}
+			if m := c.CodeExpirationMinutes; m == nil || *m < 1 || *m > 90 {
+				return invalidValue(p + ".code_expiration_minutes must be 1 to 90")
+			}
+		case "BUTTONS":
+			if len(c.Buttons) != 1 || c.Buttons[0].Type != "OTP" {
+				return invalidValue(p + ": an authentication template has exactly one OTP button")
+			}
+			switch c.Buttons[0].OTPType {
+			case "COPY_CODE", "ONE_TAP", "ZERO_TAP":
+			default:
+				return invalidValue(p + ".buttons[0].otp_type must be COPY_CODE, ONE_TAP or ZERO_TAP")
+			}
+			if t := c.Buttons[0].OTPType; t != "COPY_CODE" && c.Buttons[0].PackageName == "" && len(c.Buttons[0].SupportedApps) == 0 {
+				return required(p + ".buttons[0]: ONE_TAP and ZERO_TAP need supported_apps (package_name and signature_hash)")
+			}
+			buttons = true
+		case "HEADER":
+			return invalidValue(p + ": authentication templates have no header")
+		default:
+			return invalidValue(p + ".type must be BODY, FOOTER or BUTTONS")
+		}
+	}
+	if !body || !buttons {
+		return required("an authentication template needs a BODY and a BUTTONS component with an OTP button")
+	}
+	if def.ParameterFormat == "NAMED" {
+		return invalidValue("authentication templates use positional parameters")
+	}
+	return nil
 }
 
 // reviewLocked changes a template's status after d and sends the webhook.
 func (s *Sim) reviewLocked(t *template, status, reason string, d time.Duration) {
 	id := t.ID
-	upd := waba.TemplateStatusUpdate{Event: status, MessageTemplateName: t.Name, MessageTemplateLanguage: t.Language, Reason: reason}
+	upd := hookTemplateStatus{Event: status, MessageTemplateName: t.Name, MessageTemplateLanguage: t.Language, Reason: reason}
 	upd.MessageTemplateID, _ = strconv.ParseInt(t.ID, 10, 64)
-	body := envelope(t.WABAID, waba.FieldTemplateStatusUpdate, upd)
+	body := envelope(t.WABAID, "message_template_status_update", upd)
 	apply := func() {
-		s.mu.Lock()
 		if cur := s.templates[id]; cur != nil {
 			cur.Status = status
 			if status == "REJECTED" {
@@ -83,19 +454,16 @@ func (s *Sim) reviewLocked(t *template, status, reason string, d time.Duration) 
 			}
 		}
 		s.enqueueLocked(0, body)
-		s.mu.Unlock()
 	}
 	if d <= 0 {
-		if cur := s.templates[id]; cur != nil {
-			cur.Status = status
-			if status == "REJECTED" {
-				cur.RejectedReason = reason
-			}
-		}
-		s.enqueueLocked(0, body)
+		apply()
 		return
 	}
-	time.AfterFunc(d, apply)
+	time.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		apply()
+	})
 }
 
 func (s *Sim) knownWABA(id string) bool {
@@ -107,166 +475,6 @@ func (s *Sim) knownWABA(id string) bool {
 		}
 	}
 	return false
-}
-
-func validateTemplateDef(def waba.TemplateDef) *apiErr {
-	if !templateNameRE.MatchString(def.Name) {
-		return &apiErr{400, waba.CodeInvalidParameter, 2388043, "Invalid parameter", "name must be lowercase letters, digits and underscores"}
-	}
-	switch def.Category {
-	case "MARKETING", "UTILITY", "AUTHENTICATION":
-	default:
-		return badParam("category must be MARKETING, UTILITY or AUTHENTICATION")
-	}
-	if def.Language == "" {
-		return badParam("language is required")
-	}
-	var comps []tplComponent
-	if err := json.Unmarshal(def.Components, &comps); err != nil {
-		return badParam("components must be an array of components")
-	}
-	hasBody := false
-	for _, c := range comps {
-		vars := waba.Placeholders(c.Text)
-		switch strings.ToUpper(c.Type) {
-		case "BODY":
-			hasBody = true
-			if utf8.RuneCountInString(c.Text) > 1024 {
-				return &apiErr{400, waba.CodeInvalidParameter, 2388040, "Invalid parameter", "body text is longer than 1024 characters"}
-			}
-		case "HEADER", "FOOTER", "BUTTONS":
-		default:
-			return badParam("unknown component type " + c.Type)
-		}
-		if len(vars) > 0 && len(c.Example) == 0 {
-			return &apiErr{400, waba.CodeInvalidParameter, 2388043, "Invalid parameter", "variables need example values in " + c.Type}
-		}
-		if def.ParameterFormat != "NAMED" {
-			for i, v := range vars {
-				if v != strconv.Itoa(i+1) {
-					return &apiErr{400, waba.CodeInvalidParameter, 2388043, "Invalid parameter", "variables in " + c.Type + " must be {{1}}..{{n}} in order"}
-				}
-			}
-		}
-	}
-	if !hasBody {
-		return badParam("a BODY component is required")
-	}
-	return nil
-}
-
-// checkTemplateLocked finds the approved template and checks the send's
-// parameters against it: 132001 unknown/unapproved, 132015 paused, 132016
-// disabled, 132000 wrong count, 132012 wrong parameter type.
-func (s *Sim) checkTemplateLocked(n *Number, send *waba.Template) (*template, *apiErr) {
-	var t *template
-	for _, c := range s.templates {
-		if c.WABAID == n.WABAID && c.Name == send.Name && c.Language == send.Language.Code {
-			t = c
-			break
-		}
-	}
-	missing := &apiErr{400, waba.CodeTemplateMissing, 0, "Template name does not exist in the translation",
-		fmt.Sprintf("template name (%s) does not exist in %s", send.Name, send.Language.Code)}
-	if t == nil {
-		return nil, missing
-	}
-	switch t.Status {
-	case "APPROVED":
-	case "PAUSED":
-		return nil, &apiErr{400, waba.CodeTemplatePaused, 0, "Template is paused", "template " + t.Name + " is paused because of low quality"}
-	case "DISABLED":
-		return nil, &apiErr{400, waba.CodeTemplateDisabled, 0, "Template has been disabled", "template " + t.Name + " is disabled"}
-	default:
-		missing.details = "template " + t.Name + " is " + t.Status + ", not approved"
-		return nil, missing
-	}
-	var comps []tplComponent
-	_ = json.Unmarshal(t.Components, &comps)
-	sent := map[string][]waba.TemplateParameter{}
-	for _, c := range send.Components {
-		key := strings.ToLower(c.Type)
-		if key == "button" {
-			key += ":" + c.Index
-		}
-		sent[key] = c.Parameters
-	}
-	mismatch := func(what string, want, got int) *apiErr {
-		return &apiErr{400, waba.CodeParamCount, 0, "Number of parameters does not match the expected number of params",
-			fmt.Sprintf("%s: number of localizable_params (%d) does not match the expected number of params (%d)", what, got, want)}
-	}
-	format := func(d string) *apiErr {
-		return &apiErr{400, waba.CodeParamFormat, 0, "Parameter format does not match format in the created template", d}
-	}
-	for _, c := range comps {
-		switch strings.ToUpper(c.Type) {
-		case "HEADER":
-			got := sent["header"]
-			f := strings.ToUpper(c.Format)
-			if f == "" || f == "TEXT" {
-				vars := waba.Placeholders(c.Text)
-				if len(got) != len(vars) {
-					return nil, mismatch("header", len(vars), len(got))
-				}
-				for _, p := range got {
-					if p.Type != "text" {
-						return nil, format("header parameter must be text")
-					}
-				}
-				continue
-			}
-			if f == "LOCATION" {
-				continue
-			}
-			if len(got) != 1 {
-				return nil, mismatch("header", 1, len(got))
-			}
-			if got[0].Type != strings.ToLower(f) {
-				return nil, format("header parameter must be " + strings.ToLower(f))
-			}
-		case "BODY":
-			vars := waba.Placeholders(c.Text)
-			got := sent["body"]
-			if len(got) != len(vars) {
-				return nil, mismatch("body", len(vars), len(got))
-			}
-			for i, p := range got {
-				switch p.Type {
-				case "text", "currency", "date_time":
-				default:
-					return nil, format("body parameter " + strconv.Itoa(i+1) + " must be text, currency or date_time")
-				}
-				if p.Type == "text" && strings.TrimSpace(p.Text) == "" {
-					return nil, format("body parameter " + strconv.Itoa(i+1) + " is empty")
-				}
-				if t.ParameterFormat == "NAMED" {
-					found := false
-					for _, v := range vars {
-						found = found || v == p.ParameterName
-					}
-					if !found {
-						return nil, mismatch("body parameter_name "+strconv.Quote(p.ParameterName), len(vars), len(got))
-					}
-				}
-			}
-		case "BUTTONS":
-			for i, b := range c.Buttons {
-				key := "button:" + strconv.Itoa(i)
-				switch b.Type {
-				case "URL":
-					want := len(waba.Placeholders(b.URL))
-					if len(sent[key]) != want {
-						return nil, mismatch("button "+strconv.Itoa(i), want, len(sent[key]))
-					}
-				case "COPY_CODE":
-					if len(sent[key]) != 1 || sent[key][0].Type != "coupon_code" {
-						return nil, mismatch("button "+strconv.Itoa(i)+" coupon_code", 1, len(sent[key]))
-					}
-				}
-			}
-		}
-	}
-	return t, nil
 }
 
 func (s *Sim) handleListTemplates(w http.ResponseWriter, r *http.Request) {
@@ -305,7 +513,7 @@ func (s *Sim) handleListTemplates(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) handleDeleteTemplate(w http.ResponseWriter, r *http.Request) {
 	wabaID, name := r.PathValue("id"), r.URL.Query().Get("name")
 	if name == "" {
-		s.graphError(w, 400, waba.CodeInvalidParameter, 0, "Invalid parameter", "name is required")
+		s.writeErr(w, required("name is required"))
 		return
 	}
 	s.mu.Lock()
@@ -318,7 +526,7 @@ func (s *Sim) handleDeleteTemplate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if deleted == 0 {
-		s.graphError(w, 400, waba.CodeInvalidParameter, 2593002, "Message template not found", "no template named "+name)
+		s.writeErr(w, &apiErr{400, codeInvalidParameter, 2593002, "Message template not found", "no template named " + name})
 		return
 	}
 	writeJSON(w, 200, map[string]bool{"success": true})
@@ -337,12 +545,7 @@ func (s *Sim) handleReview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var t *template
-	for _, c := range s.templates {
-		if c.ID == r.PathValue("id") || c.Name == r.PathValue("id") {
-			t = c
-		}
-	}
+	t := s.templateByLocked(r.PathValue("id"))
 	if t == nil {
 		writeJSON(w, 404, map[string]string{"error": "no such template"})
 		return
@@ -352,6 +555,40 @@ func (s *Sim) handleReview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.reviewLocked(t, strings.ToUpper(in.Status), in.Reason, 0)
 	writeJSON(w, 200, map[string]bool{"success": true})
+}
+
+// handleCategory changes a template's category (Meta recategorises
+// templates) and sends template_category_update.
+func (s *Sim) handleCategory(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Category string `json:"category"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Category == "" {
+		writeJSON(w, 400, map[string]string{"error": "category required"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.templateByLocked(r.PathValue("id"))
+	if t == nil {
+		writeJSON(w, 404, map[string]string{"error": "no such template"})
+		return
+	}
+	upd := hookTemplateCategory{MessageTemplateName: t.Name, MessageTemplateLanguage: t.Language, PreviousCategory: t.Category, NewCategory: strings.ToUpper(in.Category)}
+	upd.MessageTemplateID, _ = strconv.ParseInt(t.ID, 10, 64)
+	t.Category = upd.NewCategory
+	s.enqueueLocked(0, envelope(t.WABAID, "template_category_update", upd))
+	writeJSON(w, 200, map[string]bool{"success": true})
+}
+
+func (s *Sim) templateByLocked(idOrName string) *template {
+	var t *template
+	for _, c := range s.templates {
+		if c.ID == idOrName || c.Name == idOrName {
+			t = c
+		}
+	}
+	return t
 }
 
 func (s *Sim) handleSimTemplates(w http.ResponseWriter, _ *http.Request) {

@@ -4,10 +4,39 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
-
-	"github.com/wabascrm/scrm/waba"
 )
+
+// user is a WhatsApp user as the simulator knows them: by phone, by
+// business-scoped user id, or both. key identifies them for windows, pair
+// rate and opt-outs (the phone when known).
+type user struct {
+	key, phone, bsuid string
+}
+
+func (s *Sim) resolveLocked(to, recipient string) user {
+	if to != "" {
+		p := digits(to)
+		return user{key: p, phone: p, bsuid: s.phoneBSUID[p]}
+	}
+	u := user{key: recipient, bsuid: recipient}
+	if p, ok := s.bsuidPhone[recipient]; ok {
+		u.key, u.phone = p, p
+	}
+	return u
+}
+
+// envelope wraps one change in Meta's webhook envelope.
+func envelope(wabaID, field string, value any) []byte {
+	b, _ := json.Marshal(hookEnvelope{Object: "whatsapp_business_account",
+		Entry: []hookEntry{{ID: wabaID, Time: time.Now().Unix(), Changes: []hookChange{{Field: field, Value: value}}}}})
+	return b
+}
+
+func metadataOf(n *Number) hookMetadata {
+	return hookMetadata{DisplayPhoneNumber: digits(n.Display), PhoneNumberID: n.PhoneNumberID}
+}
 
 // enqueueLocked is enqueue for callers holding s.mu.
 func (s *Sim) enqueueLocked(d time.Duration, body []byte) {
@@ -24,13 +53,15 @@ func (s *Sim) enqueueLocked(d time.Duration, body []byte) {
 
 // scheduleStatusesLocked queues sent -> delivered -> read (or failed)
 // webhooks with the configured delays, loss, duplication and reordering.
-func (s *Sim) scheduleStatusesLocked(n *Number, wamid, to string, m *waba.OutboundMessage, failCode int, failTitle, failDetails string, windowOpen bool, tpl *template) {
+// Statuses carry the per-message pricing object on sent and delivered.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status
+func (s *Sim) scheduleStatusesLocked(n *Number, wamid string, u user, bizOpaque string, fail *hookErrorOb, pricing hookPricing, tpl *template) {
 	type step struct {
 		status string
 		delay  time.Duration
 	}
 	var steps []step
-	if failCode != 0 {
+	if fail != nil {
 		steps = []step{{"failed", s.opts.SentDelay}}
 	} else {
 		steps = []step{{"sent", s.opts.SentDelay}, {"delivered", s.opts.DeliveredDelay}}
@@ -39,20 +70,14 @@ func (s *Sim) scheduleStatusesLocked(n *Number, wamid, to string, m *waba.Outbou
 		}
 	}
 	now := s.opts.Now()
-	category := "service"
-	if tpl != nil {
-		category = map[string]string{"MARKETING": "marketing", "UTILITY": "utility", "AUTHENTICATION": "authentication"}[tpl.Category]
-	}
-	billable := tpl != nil && (category != "utility" || !windowOpen)
 	for _, st := range steps {
-		status := waba.Status{ID: wamid, Status: st.status, Timestamp: strconv.FormatInt(now.Add(st.delay).Unix(), 10),
-			RecipientID: to, BizOpaqueCallbackData: m.BizOpaqueCallbackData}
-		if st.status == "failed" {
-			e := waba.ErrorObject{Code: failCode, Title: failTitle, Message: failTitle}
-			e.ErrorData.Details = failDetails
-			status.Errors = []waba.ErrorObject{e}
+		status := hookStatus{ID: wamid, Status: st.status, Timestamp: strconv.FormatInt(now.Add(st.delay).Unix(), 10),
+			RecipientID: u.phone, RecipientUserID: u.bsuid, BizOpaque: bizOpaque}
+		if fail != nil {
+			status.Errors = []hookErrorOb{*fail}
 		} else if st.status != "read" {
-			status.Pricing = &waba.Pricing{Billable: billable, PricingModel: "PMP", Category: category, Type: "regular"}
+			p := pricing
+			status.Pricing = &p
 		}
 		if s.rng.Float64() < s.opts.Loss {
 			s.counters.WebhooksDropped++
@@ -62,19 +87,18 @@ func (s *Sim) scheduleStatusesLocked(n *Number, wamid, to string, m *waba.Outbou
 		if s.rng.Float64() < s.opts.Reorder {
 			due += time.Duration(s.rng.Int64N(int64(2*s.opts.ReadDelay + time.Millisecond)))
 		}
-		body := envelope(n.WABAID, waba.FieldMessages, waba.MessagesValue{MessagingProduct: "whatsapp",
-			Metadata: waba.Metadata{DisplayPhoneNumber: digits(n.Display), PhoneNumberID: n.PhoneNumberID}, Statuses: []waba.Status{status}})
+		body := envelope(n.WABAID, "messages", hookMessagesValue{MessagingProduct: "whatsapp", Metadata: metadataOf(n), Statuses: []hookStatus{status}})
 		s.enqueueLocked(due, body)
 		if s.rng.Float64() < s.opts.Duplicate {
 			s.enqueueLocked(due+time.Duration(s.rng.Int64N(int64(50*time.Millisecond))), body)
 		}
 	}
 	// A persona may answer once the message was read.
-	if p := s.opts.Persona; p != nil && failCode == 0 && s.rng.Float64() < p.ReplyRate {
-		in := customerMsg{Type: "text", Name: "Pelanggan " + to[max(0, len(to)-4):]}
-		qr := quickReplies(nil)
+	if p := s.opts.Persona; p != nil && fail == nil && u.phone != "" && s.rng.Float64() < p.ReplyRate {
+		in := customerMsg{Type: "text", Name: "Pelanggan " + u.phone[max(0, len(u.phone)-4):]}
+		var qr []string
 		if tpl != nil {
-			qr = quickReplies(tpl.Components)
+			qr = quickReplies(tpl.def)
 		}
 		switch {
 		case p.PressButton && len(qr) > 0:
@@ -86,23 +110,15 @@ func (s *Sim) scheduleStatusesLocked(n *Number, wamid, to string, m *waba.Outbou
 			in.Text = "Baik, terima kasih 🙏"
 		}
 		in.Context = wamid
-		body, _ := s.inboundLocked(n, to, in, now.Add(s.opts.ReadDelay+p.Delay))
+		body, _ := s.inboundLocked(n, u.phone, in, now.Add(s.opts.ReadDelay+p.Delay))
 		s.enqueueLocked(s.opts.ReadDelay+p.Delay, body)
 	}
 }
 
 // quickReplies lists the quick-reply button texts of template components.
-func quickReplies(components json.RawMessage) []string {
-	var comps []struct {
-		Type    string `json:"type"`
-		Buttons []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		} `json:"buttons"`
-	}
-	_ = json.Unmarshal(components, &comps)
+func quickReplies(def []tplCompDef) []string {
 	var out []string
-	for _, c := range comps {
+	for _, c := range def {
 		for _, b := range c.Buttons {
 			if b.Type == "QUICK_REPLY" {
 				out = append(out, b.Text)
@@ -122,39 +138,59 @@ type customerMsg struct {
 	Context       string `json:"context"`       // wamid being answered
 	UserID        string `json:"userId"`        // BSUID
 	HidePhone     bool   `json:"hidePhone"`     // send only the BSUID
+	// Referral: the user came from a click-to-WhatsApp ad (opens a 72h
+	// free entry point).
+	Referral *struct {
+		SourceID string `json:"sourceId"`
+		Headline string `json:"headline"`
+		Body     string `json:"body"`
+		URL      string `json:"url"`
+	} `json:"referral"`
 }
 
-// inboundLocked builds a signed-ready inbound webhook and opens the window.
+// inboundLocked builds an inbound webhook and opens the window.
 func (s *Sim) inboundLocked(n *Number, from string, in customerMsg, at time.Time) ([]byte, string) {
 	wamid := s.wamidLocked()
+	if in.UserID != "" {
+		s.bsuidPhone[in.UserID], s.phoneBSUID[from] = from, in.UserID
+	}
 	s.windows[n.PhoneNumberID+"|"+from] = at
+	s.inbound[wamid] = inboundInfo{number: n.PhoneNumberID, from: from}
 	s.counters.Inbound++
-	msg := waba.InboundMessage{From: from, ID: wamid, Timestamp: strconv.FormatInt(at.Unix(), 10), Type: in.Type}
+	msg := hookMessage{From: from, ID: wamid, Timestamp: strconv.FormatInt(at.Unix(), 10), Type: in.Type}
 	if in.Context != "" {
-		msg.Context = &waba.MessageContext{From: digits(n.Display), ID: in.Context}
+		msg.Context = &hookContext{From: digits(n.Display), ID: in.Context}
 	}
 	switch in.Type {
 	case "button":
-		msg.Button = &waba.ButtonReply{Payload: in.Payload, Text: in.Text}
+		msg.Button = &hookButton{Payload: in.Payload, Text: in.Text}
 	case "interactive":
-		msg.Interactive = &waba.InteractiveReply{Type: "button_reply", ButtonReply: &waba.ReplyRow{ID: in.Payload, Title: in.Text}}
+		msg.Interactive = &hookInteractive{Type: "button_reply", ButtonReply: &hookRow{ID: in.Payload, Title: in.Text}}
 	case "reaction":
-		msg.Reaction = &waba.Reaction{MessageID: in.Context, Emoji: in.Text}
+		msg.Reaction = &hookReaction{MessageID: in.Context, Emoji: in.Text}
 		msg.Context = nil
 	case "image":
-		msg.Image = &waba.Media{ID: strconv.FormatInt(2_000_000_000_000+s.seq, 10), MimeType: "image/jpeg", Caption: in.Text}
+		id := strconv.FormatInt(2_000_000_000_000+s.seq, 10)
+		s.media[id] = "image/jpeg"
+		msg.Image = &hookMedia{ID: id, MimeType: "image/jpeg", Caption: in.Text}
 	default:
 		msg.Type = "text"
-		msg.Text = &waba.Text{Body: in.Text}
+		msg.Text = &hookText{Body: in.Text}
 	}
-	contact := waba.WebhookContact{WAID: from, UserID: in.UserID}
+	if r := in.Referral; r != nil {
+		s.entryPoints[n.PhoneNumberID+"|"+from] = at
+		msg.Referral = &hookReferral{SourceURL: r.URL, SourceID: r.SourceID, SourceType: "ad", Headline: r.Headline, Body: r.Body,
+			MediaType: "image", CTWAClid: "ARA" + strconv.FormatInt(s.seq, 36)}
+	}
+	contact := hookContact{WAID: from, UserID: in.UserID}
 	contact.Profile.Name = in.Name
 	if in.HidePhone && in.UserID != "" {
 		contact.WAID, msg.From, msg.FromUserID = "", "", in.UserID
+	} else if in.UserID != "" {
+		msg.FromUserID = in.UserID
 	}
-	v := waba.MessagesValue{MessagingProduct: "whatsapp", Metadata: waba.Metadata{DisplayPhoneNumber: digits(n.Display), PhoneNumberID: n.PhoneNumberID},
-		Contacts: []waba.WebhookContact{contact}, Messages: []waba.InboundMessage{msg}}
-	return envelope(n.WABAID, waba.FieldMessages, v), wamid
+	v := hookMessagesValue{MessagingProduct: "whatsapp", Metadata: metadataOf(n), Contacts: []hookContact{contact}, Messages: []hookMessage{msg}}
+	return envelope(n.WABAID, "messages", v), wamid
 }
 
 // handleCustomerMessage makes a simulated customer write to the business.
@@ -170,14 +206,15 @@ func (s *Sim) handleCustomerMessage(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "phone must be digits (E.164 without +)"})
 		return
 	}
+	if in.UserID != "" && !bsuidRE.MatchString(in.UserID) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "userId must be a BSUID like ID.1234567890"})
+		return
+	}
 	if in.Type == "" {
 		in.Type = "text"
 	}
 	s.mu.Lock()
-	n := s.numbers[in.PhoneNumberID]
-	if n == nil && in.PhoneNumberID == "" {
-		n = s.firstNumberLocked()
-	}
+	n := s.numberOrFirstLocked(in.PhoneNumberID)
 	if n == nil {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such business number"})
@@ -185,11 +222,16 @@ func (s *Sim) handleCustomerMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	body, wamid := s.inboundLocked(n, from, in, s.opts.Now())
 	s.mu.Unlock()
+	s.deliverNow(w, r, body, wamid)
+}
+
+// deliverNow posts a webhook synchronously and answers with its status.
+func (s *Sim) deliverNow(w http.ResponseWriter, r *http.Request, body []byte, id string) {
 	status := 0
 	if s.opts.WebhookURL != "" {
 		code, err := s.post(r.Context(), body)
 		if err != nil {
-			writeJSON(w, http.StatusBadGateway, map[string]any{"id": wamid, "error": err.Error()})
+			writeJSON(w, http.StatusBadGateway, map[string]any{"id": id, "error": err.Error()})
 			return
 		}
 		status = code
@@ -201,10 +243,13 @@ func (s *Sim) handleCustomerMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": wamid, "webhookStatus": status})
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "webhookStatus": status})
 }
 
-func (s *Sim) firstNumberLocked() *Number {
+func (s *Sim) numberOrFirstLocked(id string) *Number {
+	if id != "" {
+		return s.numbers[id]
+	}
 	var best *Number
 	for _, n := range s.numbers {
 		if best == nil || n.PhoneNumberID < best.PhoneNumberID {
@@ -212,4 +257,168 @@ func (s *Sim) firstNumberLocked() *Number {
 		}
 	}
 	return best
+}
+
+// handlePreference: the customer stops or resumes marketing messages
+// (user_preferences webhook); while stopped, marketing templates to them
+// fail with 131050 like Meta's.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences
+func (s *Sim) handlePreference(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Value         string `json:"value"` // stop | resume
+		PhoneNumberID string `json:"phoneNumberId"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || (in.Value != "stop" && in.Value != "resume") {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `value must be "stop" or "resume"`})
+		return
+	}
+	from := digits(r.PathValue("phone"))
+	s.mu.Lock()
+	n := s.numberOrFirstLocked(in.PhoneNumberID)
+	if n == nil {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such business number"})
+		return
+	}
+	s.optedOut[from] = in.Value == "stop"
+	detail := "User requested to stop marketing messages"
+	if in.Value == "resume" {
+		detail = "User requested to resume marketing messages"
+	}
+	pref := hookPreference{WAID: from, UserID: s.phoneBSUID[from], Detail: detail, Category: "marketing_messages", Value: in.Value, Timestamp: s.opts.Now().Unix()}
+	v := hookMessagesValue{MessagingProduct: "whatsapp", Metadata: metadataOf(n), Contacts: []hookContact{{WAID: from, UserID: s.phoneBSUID[from]}},
+		UserPreferences: []hookPreference{pref}}
+	body := envelope(n.WABAID, "user_preferences", v)
+	s.mu.Unlock()
+	s.deliverNow(w, r, body, "")
+}
+
+// handleChangeNumber: the customer moved to a new phone number
+// (user_changed_number, system.wa_id = the new number; a new number gets a
+// new BSUID, sent as user_changed_user_id when newUserId is given).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system
+func (s *Sim) handleChangeNumber(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		NewPhone      string `json:"newPhone"`
+		NewUserID     string `json:"newUserId"`
+		PhoneNumberID string `json:"phoneNumberId"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || (in.NewPhone == "" && in.NewUserID == "") {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "newPhone or newUserId required"})
+		return
+	}
+	if in.NewUserID != "" && !bsuidRE.MatchString(in.NewUserID) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "newUserId must be a BSUID"})
+		return
+	}
+	from := digits(r.PathValue("phone"))
+	s.mu.Lock()
+	n := s.numberOrFirstLocked(in.PhoneNumberID)
+	if n == nil {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such business number"})
+		return
+	}
+	wamid := s.wamidLocked()
+	ts := strconv.FormatInt(s.opts.Now().Unix(), 10)
+	oldUser := s.phoneBSUID[from]
+	msg := hookMessage{From: from, FromUserID: oldUser, ID: wamid, Timestamp: ts, Type: "system"}
+	if in.NewPhone != "" {
+		np := digits(in.NewPhone)
+		msg.System = &hookSystem{Type: "user_changed_number", WAID: np, Body: "User " + from + " changed from " + from + " to " + np}
+		// The window and the ids follow the user to the new number.
+		if t, ok := s.windows[n.PhoneNumberID+"|"+from]; ok {
+			s.windows[n.PhoneNumberID+"|"+np] = t
+		}
+		if in.NewUserID != "" {
+			s.phoneBSUID[np], s.bsuidPhone[in.NewUserID] = in.NewUserID, np
+		}
+	} else {
+		msg.System = &hookSystem{Type: "user_changed_user_id", UserID: in.NewUserID, Body: "User " + from + " changed their business-scoped user id"}
+		s.phoneBSUID[from], s.bsuidPhone[in.NewUserID] = in.NewUserID, from
+	}
+	v := hookMessagesValue{MessagingProduct: "whatsapp", Metadata: metadataOf(n), Contacts: []hookContact{{WAID: from, UserID: oldUser}}, Messages: []hookMessage{msg}}
+	body := envelope(n.WABAID, "messages", v)
+	s.mu.Unlock()
+	s.deliverNow(w, r, body, wamid)
+}
+
+// handleEcho: the business answered from the WhatsApp Business app on a
+// coexistence number (smb_message_echoes).
+func (s *Sim) handleEcho(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		To   string `json:"to"`
+		Text string `json:"text"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || digits(in.To) == "" || in.Text == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "to and text required"})
+		return
+	}
+	s.mu.Lock()
+	n := s.numbers[r.PathValue("id")]
+	if n == nil {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such number"})
+		return
+	}
+	wamid := s.wamidLocked()
+	echo := hookEcho{From: digits(n.Display), To: digits(in.To), ID: wamid, Timestamp: strconv.FormatInt(s.opts.Now().Unix(), 10), Type: "text", Text: &hookText{Body: in.Text}}
+	body := envelope(n.WABAID, "smb_message_echoes", hookMessagesValue{MessagingProduct: "whatsapp", Metadata: metadataOf(n), MessageEchoes: []hookEcho{echo}})
+	s.mu.Unlock()
+	s.deliverNow(w, r, body, wamid)
+}
+
+// handleAccount sends account_update and applies it: ACCOUNT_RESTRICTION
+// (restriction_info, e.g. RESTRICTED_BIZ_INITIATED_MESSAGING) refuses
+// business-initiated sends with 368; DISABLED_UPDATE (ban) refuses every
+// send with 131031; REINSTATED / an empty restriction lifts both.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update
+func (s *Sim) handleAccount(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Event           string `json:"event"` // ACCOUNT_RESTRICTION, DISABLED_UPDATE, ACCOUNT_VIOLATION, REINSTATED
+		RestrictionType string `json:"restrictionType"`
+		ViolationType   string `json:"violationType"`
+		Hours           int    `json:"hours"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Event == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "event required"})
+		return
+	}
+	s.mu.Lock()
+	n := s.numbers[r.PathValue("id")]
+	if n == nil {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such number"})
+		return
+	}
+	upd := hookAccountUpdate{PhoneNumber: digits(n.Display), Event: strings.ToUpper(in.Event)}
+	switch upd.Event {
+	case "ACCOUNT_RESTRICTION":
+		if in.RestrictionType == "" {
+			in.RestrictionType = "RESTRICTED_BIZ_INITIATED_MESSAGING"
+		}
+		if in.Hours == 0 {
+			in.Hours = 24
+		}
+		upd.RestrictionInfo = []hookRestriction{{RestrictionType: in.RestrictionType, Expiration: s.opts.Now().Add(time.Duration(in.Hours) * time.Hour).Unix()}}
+		n.Restricted = true
+	case "DISABLED_UPDATE":
+		upd.BanInfo = &hookBan{WABABanState: []string{"DISABLE"}, WABABanDate: s.opts.Now().Format("2006-01-02")}
+		n.Banned = true
+	case "ACCOUNT_VIOLATION":
+		if in.ViolationType == "" {
+			in.ViolationType = "SPAM"
+		}
+		upd.ViolationInfo = &hookViolation{ViolationType: in.ViolationType}
+	case "REINSTATED":
+		upd.BanInfo = &hookBan{WABABanState: []string{"REINSTATE"}, WABABanDate: s.opts.Now().Format("2006-01-02")}
+		n.Banned, n.Restricted = false, false
+	default:
+		s.mu.Unlock()
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "event must be ACCOUNT_RESTRICTION, DISABLED_UPDATE, ACCOUNT_VIOLATION or REINSTATED"})
+		return
+	}
+	body := envelope(n.WABAID, "account_update", upd)
+	s.mu.Unlock()
+	s.deliverNow(w, r, body, "")
 }

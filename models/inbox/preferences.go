@@ -1,0 +1,103 @@
+package inbox
+
+import (
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/waba"
+)
+
+// Marketing opt-out. A contact stops marketing (campaigns skip opted-out
+// contacts) when
+//   - a user_preferences webhook says "stop" ("resume" opts back in),
+//     https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences
+//   - a send fails with 131050 (the user stopped marketing messages in WhatsApp),
+//   - the customer writes one of the opt-out keywords (STOP, BERHENTI by
+//     default; config SCRM_OPT_OUT_KEYWORDS), or an opt-in keyword
+//     (START, MULAI; SCRM_OPT_IN_KEYWORDS) to opt back in.
+
+// PreferenceChange is one user_preferences item.
+type PreferenceChange struct {
+	WAID, BSUID string
+	Stop        bool // false: resume
+}
+
+// preferencesFrom reads a user_preferences change (marketing_messages only).
+func preferencesFrom(v *waba.MessagesValue) []PreferenceChange {
+	var out []PreferenceChange
+	for _, p := range v.UserPreferences {
+		if p.Category != "marketing_messages" || (p.Value != "stop" && p.Value != "resume") {
+			continue
+		}
+		out = append(out, PreferenceChange{WAID: p.WAID, BSUID: p.UserID, Stop: p.Value == "stop"})
+	}
+	return out
+}
+
+// DefaultOptOutKeywords and DefaultOptInKeywords are the replies that
+// change a contact's marketing preference when nothing is configured.
+func DefaultOptOutKeywords() []string { return []string{"STOP", "BERHENTI"} }
+
+// DefaultOptInKeywords: see DefaultOptOutKeywords.
+func DefaultOptInKeywords() []string { return []string{"START", "MULAI"} }
+
+// setOptOut sets contacts.opted_out for the contact known by phone digits
+// or BSUID.
+func setOptOut(tx *gorm.DB, waID, bsuid string, out bool) error {
+	q := tx.Model(&models.Contact{})
+	switch {
+	case waID != "" && bsuid != "":
+		q = q.Where("phone_e164 = ? OR wa_id = ? OR bsuid = ?", "+"+waID, waID, bsuid)
+	case waID != "":
+		q = q.Where("phone_e164 = ? OR wa_id = ?", "+"+waID, waID)
+	case bsuid != "":
+		q = q.Where("bsuid = ?", bsuid)
+	default:
+		return nil
+	}
+	if err := q.Updates(map[string]any{"opted_out": out, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+		return fmt.Errorf("record marketing preference: %w", err)
+	}
+	return nil
+}
+
+func (s *InboundStore) applyPreference(tx *gorm.DB, p *PreferenceChange) error {
+	return setOptOut(tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop)
+}
+
+// keywordPreference reports whether a customer's text is an opt-out or
+// opt-in keyword (whole message, case and surrounding space ignored).
+func (s *InboundStore) keywordPreference(m *InboundMessage) (stop, matched bool) {
+	if m.Type != "text" && m.Type != "button" {
+		return false, false
+	}
+	word := strings.ToUpper(strings.TrimSpace(strings.Trim(strings.TrimSpace(m.Body), ".!")))
+	out, in := s.OptOutKeywords, s.OptInKeywords
+	if out == nil {
+		out = DefaultOptOutKeywords()
+	}
+	if in == nil {
+		in = DefaultOptInKeywords()
+	}
+	for _, k := range out {
+		if word == strings.ToUpper(k) {
+			return true, true
+		}
+	}
+	for _, k := range in {
+		if word == strings.ToUpper(k) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// optOutOnFailure: 131050 means the user stopped marketing messages from
+// this business in WhatsApp itself.
+func optOutOnFailure(tx *gorm.DB, messageID int64) error {
+	return tx.Exec(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
+		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?)`, messageID).Error
+}
