@@ -31,8 +31,8 @@ type metaSender struct {
 	// contactBase makes each scenario's customers new ones, so their first
 	// messages open windows (and so reach Temporal).
 	contactBase int
-	client   *http.Client
-	inflight chan struct{}
+	client      *http.Client
+	inflight    chan struct{}
 
 	acked    sync.Map // wamid -> true
 	nAcked   atomic.Int64
