@@ -39,6 +39,9 @@ type Delivery struct {
 	// Result is one of the Delivery* values.
 	Result                                 string
 	Messages, Statuses, Templates, Senders int
+	// Sanitized and DeadLettered count items stored with their strings
+	// cleaned and items kept in webhook_dead_letters instead (see Ingest).
+	Sanitized, DeadLettered int
 }
 
 // Webhook takes a verified webhook delivery: it stores it durably (the one
@@ -90,6 +93,14 @@ func (w Webhook) Receive(ctx context.Context, requestID string, body []byte, now
 		return d, &models.Error{Code: models.EUnavailable, Message: "cannot store webhook now", Err: err}
 	}
 	d.Result = DeliveryStored
+	d.Sanitized, d.DeadLettered = res.Sanitized, len(res.DeadLetters)
+	if res.Sanitized > 0 {
+		lg.warn(ctx, "webhook: stored items with strings PostgreSQL refuses cleaned (NUL, invalid UTF-8)", "items", res.Sanitized)
+	}
+	for _, dl := range res.DeadLetters {
+		lg.warn(ctx, "webhook: item refused by the database kept in webhook_dead_letters; the rest of the delivery is stored",
+			"kind", dl.Kind, "key", dl.Key, "reason", dl.Reason)
+	}
 	for _, pn := range res.UnverifiedSenders {
 		lg.warn(ctx, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
 	}
