@@ -32,7 +32,7 @@ start)
   if alive && tcp_open; then log "already running on $addr"; exit 0; fi
   mkdir -p "$run"
   go build -o bin/prodtemporal ./bench/temporal
-  nohup bin/prodtemporal -frontend "$addr" -dir "$run" >"$run/prodtemporal.out" 2>&1 &
+  nohup bin/prodtemporal -frontend "$addr" -dir "$run" -max-conns "${SCRM_PROD_TEMPORAL_MAX_CONNS:-10}" >"$run/prodtemporal.out" 2>&1 &
   echo $! >"$pidf"
   # The first run compiles the server: wait up to 20 minutes for "frontend".
   for _ in $(seq 1 1200); do

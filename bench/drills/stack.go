@@ -200,8 +200,9 @@ func newStack(ctx context.Context, bin string, pgPort int, temporalKind string, 
 		if err != nil {
 			return s, err
 		}
-		s.prodTemporal = &prodtemporal.Cluster{Bins: bins, Dir: filepath.Join(dir, "temporal"), PGPort: s.pgPort,
-			Shards: 4, FrontendAddr: s.temporalAddr}
+		// The frontend's port is chosen by WriteConfig (below 32768, as
+		// Temporal's membership table needs).
+		s.prodTemporal = &prodtemporal.Cluster{Bins: bins, Dir: filepath.Join(dir, "temporal"), PGPort: s.pgPort, Shards: 4}
 		logf("creating Temporal's schema on the drill's PostgreSQL (temporal, temporal_visibility), 4 history shards")
 		if err := s.prodTemporal.CreateSchema(ctx, io.Discard); err != nil {
 			return s, err
@@ -209,6 +210,7 @@ func newStack(ctx context.Context, bin string, pgPort int, temporalKind string, 
 		if err := s.prodTemporal.WriteConfig(); err != nil {
 			return s, err
 		}
+		s.temporalAddr = s.prodTemporal.FrontendAddr
 	case "dev":
 	default:
 		return s, fmt.Errorf("-temporal %q: prod or dev", temporalKind)
