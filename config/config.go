@@ -47,6 +47,12 @@ type Config struct {
 	// TrustedProxies is a comma-separated list of proxy IPs/CIDRs whose
 	// X-Forwarded-For the api believes.
 	TrustedProxies string `mapstructure:"trusted_proxies"`
+	// WebhookMaxInflight bounds the webhook deliveries one api replica
+	// stores at the same time (it protects the database pool); a delivery
+	// that finds no slot within WebhookAdmitWait answers 503 at once (Meta
+	// redelivers) instead of queueing for seconds.
+	WebhookMaxInflight int           `mapstructure:"webhook_max_inflight"`
+	WebhookAdmitWait   time.Duration `mapstructure:"webhook_admit_wait"`
 
 	// Customer-service window lifecycle (ConversationWorkflow).
 	WindowLength            time.Duration `mapstructure:"window_length"`
@@ -112,6 +118,8 @@ func Keys() []Key {
 		{"campaign_holidays", "", "comma-separated public holidays (YYYY-MM-DD) on which no campaign sends, added to every campaign's quiet hours"},
 		{"campaign_reply_attribution_days", 3, "a customer message within this many days after a template send counts as its reply (funnels, template stats, exports)"},
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
+		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
+		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
 		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
@@ -236,6 +244,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
+	}
+	if c.WebhookMaxInflight < 1 {
+		errs = append(errs, &ValidationError{"webhook_max_inflight", "must be at least 1"})
+	}
+	if c.WebhookAdmitWait < 0 {
+		errs = append(errs, &ValidationError{"webhook_admit_wait", "must not be negative"})
 	}
 	for _, p := range c.TrustedProxyList() {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {

@@ -62,7 +62,7 @@ type Tuning struct {
 	CampaignPageSize int
 	// SenderDrainFor bounds one dispatch drain of a SenderWorkflow (30 s when zero).
 	SenderDrainFor time.Duration
-	// WindowSignalEvery is the period of the window-signal drainer (2 s when zero).
+	// WindowSignalEvery is the idle poll period of the window-signal relay (200 ms when zero).
 	WindowSignalEvery time.Duration
 }
 
@@ -379,7 +379,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
-				Every: t.WindowSignalEvery, Logger: log}.Run,
+				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, cfg.TemporalTaskQueue, cfg.TemplateSyncEvery)
 			},

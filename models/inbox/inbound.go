@@ -440,7 +440,7 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}
 		res.Opened = append(res.Opened, o)
 		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv.ID, senderID, contactID, msgID).Error; err != nil {
+			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id, claimed_until = NULL`, conv.ID, senderID, contactID, msgID).Error; err != nil {
 			return fmt.Errorf("record window signal: %w", err)
 		}
 	}
