@@ -135,7 +135,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string, sc cam
 		return r, err
 	}
 	tag := "drill-" + sc.key
-	phone := fmt.Sprintf("6281%d", sc.k)
+	phone := fmt.Sprintf("6285%d", sc.k) // 62813... are the inbound scenarios' customers
 	err = db.Exec(`INSERT INTO contacts (phone_e164, wa_id, name, tags)
 		SELECT '+' || ? || lpad(g::text, 8, '0'), ? || lpad(g::text, 8, '0'), 'Pelanggan ' || g, ARRAY[?]
 		FROM generate_series(1, ?::int) g`, phone, phone, tag, n).Error

@@ -32,12 +32,13 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		ShutdownTimeout:    cfg.ShutdownTimeout,
 		WABAAppSecret:      cfg.WABAAppSecret,
 		WABAVerifyToken:    cfg.WABAVerifyToken,
-		WebhookMaxInflight: cfg.WebhookMaxInflight, WebhookAdmitWait: cfg.WebhookAdmitWait,
-		WABA:          waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
-		UIRealtimeURL: cfg.PublicRealtimeURL,
+		WebhookMaxInflight: cfg.WebhookMaxInflight,
+		WebhookAdmitWait:   cfg.WebhookAdmitWait,
+		WABA:               waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
+		UIRealtimeURL:      cfg.PublicRealtimeURL,
 	}
-	if in.pub != nil {
-		d.Events = in.pub
+	if in.live != nil {
+		d.Events = in.live // queued for the broker, off the request path
 	}
 	holidays, _ := cfg.HolidayList() // checked by Validate
 	d.Stores = api.NewStores(in.db, d.Events, log, api.StoreConfig{

@@ -91,8 +91,10 @@ type infra struct {
 	rtAuth realtime.Authenticator
 	// rtPresence stores agents' presence (agents.presence). Optional.
 	rtPresence realtime.PresenceSink
-	// pub publishes committed events to the realtime fanout (api, worker).
-	pub *realtime.AMQPPublisher
+	// pub publishes committed events to the realtime fanout (api, worker);
+	// live queues them for it off the request path (what the roles use).
+	pub  *realtime.AMQPPublisher
+	live *realtime.BatchPublisher
 	// reg is the process's metrics registry (the Temporal client's metrics,
 	// scrm_dependency_up, the worker's store and send metrics are on it);
 	// the realtime gateway keeps its own.
@@ -134,6 +136,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			return nil, err
 		}
 		in.pub = newEventPublisher(cfg, "scrm")
+		in.live = realtime.NewBatchPublisher(in.pub, 20000, log)
 	}
 	if n.temporal {
 		if in.temporal, err = dialTemporal(ctx, cfg, log, worker.NewTemporalMetricsHandler(in.reg)); err != nil {
@@ -167,6 +170,9 @@ func (in *infra) dependencyChecks() []worker.Check {
 }
 
 func (in *infra) close() {
+	if in.live != nil {
+		in.live.Close(2 * time.Second)
+	}
 	if in.pub != nil {
 		_ = in.pub.Close()
 	}
@@ -231,10 +237,10 @@ func (in *infra) workerMetrics() *waba.SendMetrics {
 }
 
 func (in *infra) eventPublisher() models.EventPublisher {
-	if in.pub == nil {
+	if in.live == nil {
 		return nil
 	}
-	return in.pub
+	return in.live
 }
 
 func newRegistry() *prometheus.Registry {
