@@ -64,6 +64,8 @@ func main() {
 		workers  = flag.Int("workers", 128, "max concurrent requests")
 		contacts = flag.Int("contacts", 2000, "distinct customers")
 		cpuprof  = flag.String("cpuprofile", "", "write a CPU profile of the run here")
+		inflight = flag.Int("max-inflight", 0, "webhook_max_inflight of the receiver (0: the product's default)")
+		admit    = flag.Duration("admit-wait", 0, "webhook_admit_wait of the receiver (0: the product's default)")
 	)
 	flag.Parse()
 	if *cpuprof != "" {
@@ -75,7 +77,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dbURL, *amqpURL, *useAMQP, *cold, *rate, *duration, *workers, *contacts); err != nil {
+	if err := run(*dbURL, *amqpURL, *useAMQP, *cold, *rate, *duration, *workers, *contacts, *inflight, *admit); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -89,7 +91,7 @@ func envOr(k, d string) string {
 	return d
 }
 
-func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Duration, workers, contacts int) error {
+func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Duration, workers, contacts, inflight int, admit time.Duration) error {
 	ctx := context.Background()
 	dsn, drop, err := testenv.ScratchDatabase(ctx, dbURL, "scrm_bench_")
 	if err != nil {
@@ -111,7 +113,8 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 	deps := api.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		// Only the webhook is driven: its stores suffice.
 		Stores:        &api.Stores{Inbound: &inbox.InboundStore{DB: db, Events: models.EventStore{DB: db}}, WindowSignals: inbox.WindowSignalStore{DB: db}},
-		WABAAppSecret: secret, WABAVerifyToken: "v", ShutdownTimeout: 5 * time.Second}
+		WABAAppSecret: secret, WABAVerifyToken: "v", ShutdownTimeout: 5 * time.Second,
+		WebhookMaxInflight: inflight, WebhookAdmitWait: admit}
 	pubNote := "none (no publisher configured)"
 	exchange := ""
 	if useAMQP {
@@ -123,8 +126,12 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 		p := realtime.NewAMQPPublisher(amqpURL, ex, "bench-webhook")
 		defer func() { _ = p.Close() }()
 		defer deleteExchange(amqpURL, ex)
-		deps.Events = p
-		pubNote = "RabbitMQ fanout " + ex + " (realtime.AMQPPublisher, confirms)"
+		// As the product wires it: queued off the request path, sent in
+		// batches with confirms.
+		bp := realtime.NewBatchPublisher(p, 20000, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		defer bp.Close(5 * time.Second)
+		deps.Events = bp
+		pubNote = "RabbitMQ fanout " + ex + " (realtime.BatchPublisher over AMQPPublisher, confirms)"
 	}
 	srv := api.New(deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -153,8 +160,16 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 		for w := 0; w < workers; w++ {
 			wwg.Go(func() {
 				for i := range warm {
-					if code, err := post(client, target, body(-1-i, contacts)); err != nil || code != http.StatusOK {
-						werr.Store(fmt.Errorf("warm-up: %d %v", code, err))
+					for attempt := 0; ; attempt++ { // refused (shed) deliveries are redelivered, as Meta does
+						code, err := post(client, target, body(-1-i, contacts))
+						if err == nil && code == http.StatusOK {
+							break
+						}
+						if attempt == 20 {
+							werr.Store(fmt.Errorf("warm-up: %d %v", code, err))
+							break
+						}
+						time.Sleep(100 * time.Millisecond)
 					}
 				}
 			})
@@ -175,6 +190,7 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 	acked := make([]time.Duration, total) // scheduled -> final 200 (after redeliveries)
 	dues := make([]time.Time, total)
 	var failed, non200, redelivered, unacked atomic.Int64
+	var retries sync.WaitGroup
 	var arrivals *eventClock
 	if useAMQP {
 		if arrivals, err = consumeEvents(amqpURL, exchange, total); err != nil {
@@ -194,29 +210,35 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 				}
 				dues[j.i] = j.due
 				b := body(j.i, contacts)
-				backoff := 100 * time.Millisecond
-				for attempt := 0; ; attempt++ {
-					code, err := post(client, target, b)
-					if attempt == 0 {
-						lat[j.i] = time.Since(j.due)
-					}
-					if err == nil && code == http.StatusOK {
-						acked[j.i] = time.Since(j.due)
-						break
-					}
-					if err != nil {
-						failed.Add(1)
-					} else {
-						non200.Add(1)
-					}
-					if attempt == 20 {
-						unacked.Add(1)
-						break
-					}
-					redelivered.Add(1)
-					time.Sleep(backoff)
-					backoff = min(2*backoff, 2*time.Second)
+				code, err := post(client, target, b)
+				lat[j.i] = time.Since(j.due)
+				if err == nil && code == http.StatusOK {
+					acked[j.i] = lat[j.i]
+					continue
 				}
+				// Redeliveries run on their own (Meta's retries do not
+				// hold up its next deliveries), with backoff.
+				retries.Go(func() {
+					backoff := 100 * time.Millisecond
+					for attempt := 1; ; attempt++ {
+						if err != nil {
+							failed.Add(1)
+						} else {
+							non200.Add(1)
+						}
+						if attempt == 20 {
+							unacked.Add(1)
+							return
+						}
+						redelivered.Add(1)
+						time.Sleep(backoff)
+						backoff = min(2*backoff, 2*time.Second)
+						if code, err = post(client, target, b); err == nil && code == http.StatusOK {
+							acked[j.i] = time.Since(j.due)
+							return
+						}
+					}
+				})
 			}
 		}()
 	}
@@ -228,6 +250,7 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
+	retries.Wait()
 	cpu := procCPU() - cpu0
 
 	var stored int64
@@ -394,7 +417,7 @@ func consumeEvents(url, exchange string, total int) (*eventClock, error) {
 		for d := range msgs {
 			now := time.Now()
 			var e struct {
-				Type    string `json:"type"`
+				Type string `json:"type"`
 				Data struct {
 					WAMID string `json:"wamid"`
 				} `json:"data"`
