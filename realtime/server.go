@@ -339,17 +339,21 @@ func (s *Server) bound(ctx context.Context) {
 	if s.binds.Add(1) > 1 {
 		s.metrics.amqpReconnects.Inc()
 	}
+	// The cursor is taken now, before the new binding delivers anything:
+	// taken in the goroutine, a live event arriving first (publishers
+	// flush their backlog the moment the broker is back) moved it past
+	// the events missed during the outage, and the replay skipped them.
+	from := max(s.maxSeen.Load()-s.opts.ResyncOverlap, 0)
 	s.replaying.Add(1)
 	s.bgWG.Go(func() {
 		defer s.replaying.Add(-1)
-		s.podReplay(ctx)
+		s.podReplay(ctx, from)
 	})
 }
 
-func (s *Server) podReplay(ctx context.Context) {
+func (s *Server) podReplay(ctx context.Context, from int64) {
 	s.replayMu.Lock()
 	defer s.replayMu.Unlock()
-	from := max(s.maxSeen.Load()-s.opts.ResyncOverlap, 0)
 	const page = 1000
 	total := 0
 	for {
