@@ -28,6 +28,10 @@
 //	e  worker-1 SIGKILLed twice (and restarted) while worker-2 runs
 //	f  worker-2 SIGKILLed and left down: worker-1 finishes the campaign
 //	j  the Temporal server SIGKILLed and restarted mid-campaign
+//
+// And one measurement, k: CPU per window-open all in (every role's and
+// PostgreSQL's /proc counters), new customers' first messages against
+// their second ones.
 package main
 
 import (
@@ -66,7 +70,7 @@ type row struct {
 func main() {
 	var (
 		short  = flag.Bool("short", false, "smaller loads (about 2 minutes of load in all)")
-		only   = flag.String("only", "a,b,c,d,g,h,i,e,f,j", "comma-separated scenarios to run")
+		only   = flag.String("only", "a,b,c,d,g,h,i,e,f,j,k", "comma-separated scenarios to run")
 		tkind  = flag.String("temporal", "prod", "prod: the production Temporal server on the drill's PostgreSQL; dev: the embedded dev server (SQLite)")
 		bin    = flag.String("bin", "", "a built scrm binary (default: go build ./cmd/scrm into the temp dir)")
 		keep   = flag.Bool("keep", false, "keep the temp dir (logs of every process, the PostgreSQL data)")
@@ -147,6 +151,15 @@ func runAll(ctx context.Context, cfg config, only []string, bin string, pgPort i
 		if err := s.heal(ctx); err != nil {
 			return rows, fmt.Errorf("after scenario %s: %w", sc.key, err)
 		}
+	}
+	if want["k"] {
+		logf("scenario k: CPU per window-open (new customers' first messages, then their second ones)")
+		r, err := runCost(ctx, s, cfg)
+		if err != nil {
+			return rows, fmt.Errorf("scenario k: %w", err)
+		}
+		rows = append(rows, r)
+		logf("scenario k: %s", r.note)
 	}
 	return rows, nil
 }

@@ -163,6 +163,11 @@ func isolate(tx *gorm.DB, res *IngestResult, kind, key string, raw []byte, store
 	}
 	err := store()
 	if err == nil {
+		// Released at once: a long delivery must not pile up
+		// subtransactions (PostgreSQL slows down past 64 per backend).
+		if err := tx.Exec("RELEASE SAVEPOINT item").Error; err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
 		return nil
 	}
 	if !itemRefused(err) {
