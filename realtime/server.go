@@ -60,6 +60,8 @@ type Options struct {
 	ResyncLimit       int           // max events replayed to a client before "reload" (1000)
 	ResyncOverlap     int64         // replay this many ids before the cursor: transactions commit, and replicas publish, out of id order (256; <0 for none)
 	PodReplayMax      int           // max events a pod replays after an AMQP outage before asking clients to resync (10000)
+	TailEvery         time.Duration // how often the pod reads the events table for events RabbitMQ never brought (1s; <0 for never)
+	TailGrace         time.Duration // an event younger than this is left to RabbitMQ (2s)
 	PresenceGrace     time.Duration // offline after this long with no connection (30s)
 	DrainPresenceWait time.Duration // at shutdown, wait this long for agents to show up on another pod (3s)
 	Shards            int           // hub shards (32)
@@ -78,6 +80,10 @@ func (o Options) withDefaults() Options {
 	def(&o.WriteTimeout, 10*time.Second)
 	def(&o.PresenceGrace, 30*time.Second)
 	def(&o.DrainPresenceWait, 3*time.Second)
+	if o.TailEvery == 0 {
+		o.TailEvery = time.Second
+	}
+	def(&o.TailGrace, 2*time.Second)
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 4096
 	}
@@ -145,6 +151,7 @@ type Server struct {
 	replayMu  sync.Mutex
 	bgWG      sync.WaitGroup
 	replaying atomic.Int32 // pod replays in flight (tests wait on it)
+	recent    *recentIDs   // ids delivered lately (the table tail skips them)
 }
 
 // New builds the HTTP surface of the gateway.
@@ -155,7 +162,7 @@ func New(d Deps) *Server {
 	if d.ShutdownTimeout <= 0 {
 		d.ShutdownTimeout = 20 * time.Second
 	}
-	s := &Server{deps: d, opts: d.Options.withDefaults(), mux: http.NewServeMux(), metrics: newMetrics(d.Registerer)}
+	s := &Server{deps: d, opts: d.Options.withDefaults(), mux: http.NewServeMux(), metrics: newMetrics(d.Registerer), recent: newRecentIDs(1 << 16)}
 	s.presence = newPresence(s, s.opts.PresenceGrace)
 	s.hub = newHub(s.opts.Shards, s.presence.connected, s.presence.disconnected)
 	s.upgrader = websocket.Upgrader{
@@ -326,6 +333,7 @@ func (s *Server) firstMessageAuth(ctx context.Context, conn *websocket.Conn) (st
 // deliver is the single path of an event into the pod.
 func (s *Server) deliver(e models.Event) {
 	s.metrics.eventsIn.Inc()
+	s.recent.add(e.ID)
 	for {
 		cur := s.maxSeen.Load()
 		if e.ID <= cur || s.maxSeen.CompareAndSwap(cur, e.ID) {
@@ -472,6 +480,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.bgWG.Go(func() { s.presence.run(bgCtx) })
 	s.bgWG.Go(func() { s.revalidateLoop(bgCtx) })
 	s.bgWG.Go(func() { s.pingLoop(bgCtx) })
+	s.bgWG.Go(func() { s.tailLoop(bgCtx) })
 
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
