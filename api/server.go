@@ -96,13 +96,12 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound       *inbox.InboundStore
-	WindowSignals inbox.WindowSignalStore
-	Cases         cases.CaseStore
-	Contacts      contacts.ContactStore
-	Segments      contacts.SegmentStore
-	Intake        contacts.IntakeStore
-	Campaigns     campaigns.CampaignStore
+	Inbound   *inbox.InboundStore
+	Cases     cases.CaseStore
+	Contacts  contacts.ContactStore
+	Segments  contacts.SegmentStore
+	Intake    contacts.IntakeStore
+	Campaigns campaigns.CampaignStore
 }
 
 // Server is the api role.
