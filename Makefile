@@ -8,7 +8,7 @@ BIN   := bin/scrm
 HEAVY := ./cmd/scrm
 LIGHT = $(shell $(GO) list ./... | grep -v -E '/cmd/scrm$$|/worker/devtemporal$$|/temporalenv$$')
 
-.PHONY: dev test test-light test-heavy lint build services fuzz clean image deploy-check drills
+.PHONY: dev test test-light test-heavy lint build services fuzz clean image deploy-check drills temporal-server
 
 dev: services build
 	./$(BIN) dev
@@ -26,6 +26,13 @@ deploy-check:
 
 services:
 	@bash scripts/ensure-services.sh
+
+# The production Temporal server (built from the pinned go.temporal.io/server,
+# on the local PostgreSQL, 4 history shards) in the background for the
+# benches: frontend 127.0.0.1:7433 (SCRM_PROD_TEMPORAL_ADDR). The drills run
+# their own instance. `scripts/ensure-temporal-server.sh stop` stops it.
+temporal-server: services
+	@bash scripts/ensure-temporal-server.sh start
 
 # Reliability drills (not part of `make test`): every role as its own process on
 # the drill's own PostgreSQL cluster and RabbitMQ vhost; faults under load; one

@@ -52,13 +52,17 @@ type Deps struct {
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 
-	// Conversations hands sends and window openings to Temporal (nil:
+	// Conversations hands agents' sends to Temporal (nil:
 	// sending answers 503).
 	Conversations inbox.ConversationSignaler
 	// Cases starts CaseWorkflows and sends them updates (nil: case
 	// creation and actions answer 503).
 	Cases cases.CaseWorkflows
 	// WABAAppSecret verifies X-Hub-Signature-256 on webhooks;
+	// WebhookMaxInflight and WebhookAdmitWait bound the webhook deliveries
+	// stored at once (zero: 24 and 100 ms; see config).
+	WebhookMaxInflight int
+	WebhookAdmitWait   time.Duration
 	// WABAVerifyToken answers Meta's subscription handshake.
 	WABAAppSecret   string
 	WABAVerifyToken string
@@ -92,13 +96,12 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound       *inbox.InboundStore
-	WindowSignals inbox.WindowSignalStore
-	Cases         cases.CaseStore
-	Contacts      contacts.ContactStore
-	Segments      contacts.SegmentStore
-	Intake        contacts.IntakeStore
-	Campaigns     campaigns.CampaignStore
+	Inbound   *inbox.InboundStore
+	Cases     cases.CaseStore
+	Contacts  contacts.ContactStore
+	Segments  contacts.SegmentStore
+	Intake    contacts.IntakeStore
+	Campaigns campaigns.CampaignStore
 }
 
 // Server is the api role.

@@ -51,7 +51,6 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window},
 		Canned:        inbox.CannedResponseStore{DB: db},
 		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
-		WindowSignals: inbox.WindowSignalStore{DB: db},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
 		Contacts:      contacts.ContactStore{DB: db},
 		Segments:      contacts.SegmentStore{DB: db},

@@ -24,6 +24,7 @@ type webhookHandler struct {
 	secret      []byte
 	verifyToken string
 	intake      inbox.Webhook
+	admit       *webhookAdmission
 	metrics     webhookMetrics
 }
 
@@ -60,9 +61,9 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		log:         s.deps.Logger,
 		secret:      []byte(s.deps.WABAAppSecret),
 		verifyToken: s.deps.WABAVerifyToken,
-		intake: inbox.Webhook{Store: st.Inbound, Signals: st.WindowSignals, Cases: st.Cases, Publisher: s.deps.Events,
-			Conversations: s.deps.Conversations, Replies: s.deps.Cases, Log: s.deps.Logger},
-		metrics: newWebhookMetrics(s.deps.Registry),
+		intake:      inbox.Webhook{Store: st.Inbound, Publisher: s.deps.Events, Log: s.deps.Logger},
+		metrics:     newWebhookMetrics(s.deps.Registry),
+		admit:       newWebhookAdmission(s.deps.Registry, s.deps.WebhookMaxInflight, s.deps.WebhookAdmitWait),
 	}
 	s.handle(e, http.MethodGet, "/webhooks/whatsapp", Public, h.verify)
 	s.handle(e, http.MethodPost, "/webhooks/whatsapp", Public, h.receive)
@@ -99,7 +100,15 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		httpx.WriteError(c, h.log, models.FieldError(models.EUnauthorized, waba.SignatureHeader, "missing or wrong webhook signature"))
 		return
 	}
+	release, err := h.admit.acquire(c.Request.Context())
+	if err != nil {
+		result = inbox.DeliveryUnavailable
+		c.Header("Retry-After", "1")
+		httpx.WriteError(c, h.log, err)
+		return
+	}
 	d, err := h.intake.Receive(c.Request.Context(), RequestID(c), body, time.Now().UTC())
+	release()
 	result = d.Result
 	if err != nil {
 		httpx.WriteError(c, h.log, err)

@@ -57,6 +57,12 @@ type Config struct {
 	// that stop / resume a contact's marketing messages.
 	OptOutKeywords string `mapstructure:"opt_out_keywords"`
 	OptInKeywords  string `mapstructure:"opt_in_keywords"`
+	// WebhookMaxInflight bounds the webhook deliveries one api replica
+	// stores at the same time (it protects the database pool); a delivery
+	// that finds no slot within WebhookAdmitWait answers 503 at once (Meta
+	// redelivers) instead of queueing for seconds.
+	WebhookMaxInflight int           `mapstructure:"webhook_max_inflight"`
+	WebhookAdmitWait   time.Duration `mapstructure:"webhook_admit_wait"`
 
 	// Customer-service window lifecycle (ConversationWorkflow).
 	WindowLength            time.Duration `mapstructure:"window_length"`
@@ -126,6 +132,8 @@ func Keys() []Key {
 		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
 		{"opt_out_keywords", "STOP,BERHENTI", "comma-separated replies that opt a contact out of marketing messages"},
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
+		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
+		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
 		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
@@ -258,6 +266,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
+	}
+	if c.WebhookMaxInflight < 1 {
+		errs = append(errs, &ValidationError{"webhook_max_inflight", "must be at least 1"})
+	}
+	if c.WebhookAdmitWait < 0 {
+		errs = append(errs, &ValidationError{"webhook_admit_wait", "must not be negative"})
 	}
 	for _, p := range c.TrustedProxyList() {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {

@@ -236,3 +236,33 @@ func presenceEvent(t *testing.T, e *env, agentID int64, state string) int64 {
 	})
 	return id
 }
+
+// TestPodTailsEventsNeverPublished: an event committed but never published
+// (its producer died with it queued) reaches the connected clients from
+// the events table, once; one that arrives through RabbitMQ is not sent
+// again by the tail.
+func TestPodTailsEventsNeverPublished(t *testing.T) {
+	e := newEnv(t, realtime.Options{TailEvery: 200 * time.Millisecond, TailGrace: 300 * time.Millisecond})
+	p := e.startPod("p")
+	e.auth.add("a1", models.Principal{AgentID: 1})
+	c := mustDial(t, "a1", p.addr, "a1", -1)
+	live := e.emit(evTest, models.Audience{AgentIDs: []int64{1}}, map[string]any{"n": "live"})
+	c.waitEvents(10*time.Second, live.ID)
+	orphan := e.append(evTest, models.Audience{AgentIDs: []int64{1}}, map[string]any{"n": "never published"})
+	c.waitEvents(10*time.Second, orphan.ID)
+	time.Sleep(time.Second) // several more ticks: nothing is sent twice
+	c.mu.Lock()
+	n := 0
+	for _, id := range c.order {
+		if id == live.ID || id == orphan.ID {
+			n++
+		}
+	}
+	c.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("client got the two events %d times, want once each", n)
+	}
+	if v := counter(t, p.reg, "scrm_realtime_events_tailed_total"); v != 1 {
+		t.Fatalf("tailed %v events, want 1 (the unpublished one)", v)
+	}
+}

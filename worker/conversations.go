@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/workflows"
 )
@@ -60,47 +62,105 @@ func (s ConversationSignaler) Changed(ctx context.Context, c models.Conversation
 	return nil
 }
 
-// WindowSignalDrainer re-sends "window opened" signals that the api could
-// not deliver (crash between commit and signal, Temporal briefly down).
+// WindowSignalDrainer is the relay of the window_signals outbox: the
+// webhook only records, in its transaction, which windows a delivery
+// opened; this loop (in every worker, side by side: rows are leased) claims
+// them in batches, tells the debtor's assigned cases that the customer
+// replied, signals the ConversationWorkflow (signal-with-start) and deletes
+// the rows. At least once: a worker that dies mid-batch leaves leased rows
+// that another claims when the lease runs out; both signals are idempotent
+// for their workflows (the same message id).
 type WindowSignalDrainer struct {
 	Store    inbox.WindowSignalStore
 	Signaler ConversationSignaler
-	Every    time.Duration
-	Logger   *slog.Logger
+	// Cases and Replies may be zero/nil (no case reactions).
+	Cases   cases.CaseStore
+	Replies CaseWorkflows
+	// Every is the poll period when the outbox is empty (200 ms when zero);
+	// a full batch is followed by the next at once.
+	Every  time.Duration
+	Logger *slog.Logger
 }
+
+// Relay batch size, concurrent signals and lease.
+const (
+	windowSignalBatch    = 200
+	windowSignalParallel = 8
+	windowSignalLease    = 30 * time.Second
+)
 
 // Run drains until ctx is done.
 func (d WindowSignalDrainer) Run(ctx context.Context) error {
 	every := d.Every
 	if every <= 0 {
-		every = 2 * time.Second
+		every = 200 * time.Millisecond
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
 	for {
+		n, err := d.drainOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.Logger.Warn("window signal relay", "err", err)
+		}
+		if n == windowSignalBatch && err == nil {
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
-		}
-		if err := d.drainOnce(ctx); err != nil && ctx.Err() == nil {
-			d.Logger.Warn("window signal drain", "err", err)
+		case <-time.After(every):
 		}
 	}
 }
 
-func (d WindowSignalDrainer) drainOnce(ctx context.Context) error {
-	rows, err := d.Store.Pending(ctx, 5*time.Second, 200)
-	if err != nil {
-		return err
+// drainOnce relays one batch and returns its size.
+func (d WindowSignalDrainer) drainOnce(ctx context.Context) (int, error) {
+	rows, err := d.Store.Claim(ctx, windowSignalBatch, windowSignalLease)
+	if err != nil || len(rows) == 0 {
+		return 0, err
 	}
+	var (
+		mu    sync.Mutex
+		done  []inbox.OpenedWindow
+		first error
+	)
+	sem := make(chan struct{}, windowSignalParallel)
+	var wg sync.WaitGroup
 	for _, o := range rows {
-		if err := d.Signaler.WindowOpened(ctx, o); err != nil {
-			return err
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := d.relay(ctx, o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if first == nil {
+					first = err
+				}
+				return // leased: retried when the lease runs out
+			}
+			done = append(done, o)
+		})
+	}
+	wg.Wait()
+	if err := d.Store.Done(ctx, done); err != nil {
+		return len(rows), err
+	}
+	return len(rows), first
+}
+
+func (d WindowSignalDrainer) relay(ctx context.Context, o inbox.OpenedWindow) error {
+	// A debtor's first message in a window is progress on their assigned
+	// cases; later messages in the same window add nothing for the case.
+	if d.Replies.Client != nil {
+		ids, err := d.Cases.AssignedCasesOfContact(ctx, o.ContactID)
+		if err == nil && len(ids) > 0 {
+			err = d.Replies.CustomerReplied(ctx, ids, o.MessageID)
 		}
-		if err := d.Store.Done(ctx, o); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("tell cases of contact %d the customer replied: %w", o.ContactID, err)
 		}
+	}
+	if err := d.Signaler.WindowOpened(ctx, o); err != nil {
+		return fmt.Errorf("signal window opened of conversation %d: %w", o.ConversationID, err)
 	}
 	return nil
 }

@@ -49,14 +49,45 @@ func (a restAPI) call(ctx context.Context, method, path string, in, out any) (in
 	return resp.StatusCode, nil
 }
 
-// runCampaign is scenario e: a campaign over 3 numbers to cfg.campaign
-// recipients through the public REST API; the worker is SIGKILLed (and
-// started again, as its supervisor would) at one third and two thirds of
-// the sends. The simulator's outbox (what "Meta" accepted) must hold
-// exactly one template per recipient.
-func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, error) {
+// campaignScenario injects its fault at each of marks (fractions of the
+// sends done); k makes its numbers, template and customers its own.
+type campaignScenario struct {
+	key, name, fault string
+	k                int
+	marks            []float64
+	inject           func(ctx context.Context, s *stack) error
+}
+
+func campaignScenarios() []campaignScenario {
+	restartWorker := func(_ context.Context, s *stack) error {
+		s.work.signal(syscall.SIGKILL, 5*time.Second)
+		return s.work.start()
+	}
+	return []campaignScenario{
+		{key: "e", name: "e. worker SIGKILLed twice mid-campaign", k: 1, marks: []float64{1. / 3, 2. / 3}, inject: restartWorker,
+			fault: "worker-1 of 2 SIGKILLed at 1/3 and 2/3 of the sends, started again at once"},
+		{key: "f", name: "f. one of two workers SIGKILLed mid-campaign", k: 2, marks: []float64{0.5},
+			fault: "worker-2 of 2 SIGKILLed at 1/2 of the sends and left down (worker-1 takes over its tasks)",
+			inject: func(_ context.Context, s *stack) error {
+				s.work2.signal(syscall.SIGKILL, 5*time.Second)
+				return nil
+			}},
+		{key: "j", name: "j. Temporal server restarted mid-campaign", k: 3, marks: []float64{0.5},
+			fault: "the Temporal server SIGKILLed at 1/2 of the sends and started again",
+			inject: func(ctx context.Context, s *stack) error {
+				s.temporal.signal(syscall.SIGKILL, 5*time.Second)
+				return s.startTemporal(ctx)
+			}},
+	}
+}
+
+// runCampaign is a campaign over 3 numbers to cfg.campaign recipients
+// through the public REST API with sc's fault injected at its marks. The
+// simulator's outbox (what "Meta" accepted) must hold exactly one template
+// per recipient.
+func runCampaign(ctx context.Context, s *stack, cfg config, email string, sc campaignScenario) (row, error) {
 	n := cfg.campaign
-	r := row{scenario: "e. worker SIGKILLed twice mid-campaign", fault: "worker SIGKILLed at 1/3 and 2/3 of the sends, started again at once"}
+	r := row{scenario: sc.name, fault: sc.fault}
 	tok, err := login(ctx, s.apiAddr, email)
 	if err != nil {
 		return r, err
@@ -67,8 +98,8 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	var senderIDs []int64
 	pnids := map[string]bool{}
 	for i := 1; i <= 3; i++ {
-		pnid := fmt.Sprintf("3000000000%05d", i)
-		display := fmt.Sprintf("+62 21 5200 %04d", i)
+		pnid := fmt.Sprintf("3%d00000000%05d", sc.k, i)
+		display := fmt.Sprintf("+62 21 52%d0 %04d", sc.k, i)
 		if _, err := simAPI.call(ctx, "POST", "/sim/numbers", sim.Number{PhoneNumberID: pnid, Display: display, WABAID: "WABA-DRILL",
 			PortfolioID: "PF-DRILL", ThroughputMPS: 80, LimitTier: "TIER_100K", Quality: "GREEN"}, nil); err != nil {
 			return r, err
@@ -84,7 +115,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	var tpl struct{ ID int64 }
 	comps := []map[string]any{{"type": "BODY", "text": "Halo {{1}}, ada promo {{2}} untuk Anda minggu ini.",
 		"example": map[string]any{"body_text": [][]string{{"Siti", "cicilan 0%"}}}}}
-	if _, err := api.call(ctx, "POST", "/api/v1/templates", map[string]any{"name": "drill_promo", "language": "id", "category": "MARKETING",
+	if _, err := api.call(ctx, "POST", "/api/v1/templates", map[string]any{"name": "drill_promo_" + sc.key, "language": "id", "category": "MARKETING",
 		"components": comps, "wabaId": "WABA-DRILL"}, &tpl); err != nil {
 		return r, err
 	}
@@ -103,22 +134,24 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	if err != nil {
 		return r, err
 	}
+	tag := "drill-" + sc.key
+	phone := fmt.Sprintf("6285%d", sc.k) // 62813... are the inbound scenarios' customers
 	err = db.Exec(`INSERT INTO contacts (phone_e164, wa_id, name, tags)
-		SELECT '+62814' || lpad(g::text, 8, '0'), '62814' || lpad(g::text, 8, '0'), 'Pelanggan ' || g, ARRAY['drill']
-		FROM generate_series(1, ?::int) g`, n).Error
+		SELECT '+' || ? || lpad(g::text, 8, '0'), ? || lpad(g::text, 8, '0'), 'Pelanggan ' || g, ARRAY[?]
+		FROM generate_series(1, ?::int) g`, phone, phone, tag, n).Error
 	_ = models.CloseDB(db)
 	if err != nil {
 		return r, err
 	}
 	var sg struct{ ID int64 }
-	if _, err := api.call(ctx, "POST", "/api/v1/segments", map[string]any{"name": "drill", "filter": map[string]any{"tags": []string{"drill"}}}, &sg); err != nil {
+	if _, err := api.call(ctx, "POST", "/api/v1/segments", map[string]any{"name": tag, "filter": map[string]any{"tags": []string{tag}}}, &sg); err != nil {
 		return r, err
 	}
 	var created struct {
 		Campaign struct{ ID int64 } `json:"campaign"`
 	}
 	allDay := map[string]any{"days": []int{0, 1, 2, 3, 4, 5, 6}, "from": "00:00", "to": "23:59"}
-	if _, err := api.call(ctx, "POST", "/api/v1/campaigns", map[string]any{"name": "drill", "templateId": tpl.ID, "segmentId": sg.ID,
+	if _, err := api.call(ctx, "POST", "/api/v1/campaigns", map[string]any{"name": tag, "templateId": tpl.ID, "segmentId": sg.ID,
 		"senderIds": senderIDs, "variables": map[string]string{"body.1": "contact.name", "body.2": "cicilan 0%"}, "quietHours": allDay}, &created); err != nil {
 		return r, err
 	}
@@ -139,8 +172,8 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	// Expected pace: 3 numbers x 80/s; allow a slow, shared machine 4x.
 	budget := time.Duration(n/240)*4*time.Second + 2*time.Minute
 	var kills []string
-	for i := 1; i <= 2; i++ {
-		mark := int64(n * i / 3)
+	for _, f := range sc.marks {
+		mark := int64(float64(n) * f)
 		if err := poll(ctx, budget, fmt.Sprintf("%d sent", mark), func() (bool, error) {
 			v, err := get()
 			return v.Funnel.Sent >= mark, err
@@ -148,9 +181,8 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 			return r, err
 		}
 		v, _ := get()
-		s.work.signal(syscall.SIGKILL, 5*time.Second)
-		if err := s.work.start(); err != nil {
-			return r, err
+		if err := sc.inject(ctx, s); err != nil {
+			return r, fmt.Errorf("inject fault: %w", err)
 		}
 		kills = append(kills, fmt.Sprintf("%d", v.Funnel.Sent))
 	}
@@ -184,7 +216,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	}
 	dup, missing := 0, 0
 	for i := 1; i <= n; i++ {
-		c := byTo[fmt.Sprintf("62814%08d", i)]
+		c := byTo[fmt.Sprintf("%s%08d", phone, i)]
 		switch {
 		case c == 0:
 			missing++
@@ -201,7 +233,7 @@ func runCampaign(ctx context.Context, s *stack, cfg config, email string) (row, 
 	if err != nil {
 		return r, fmt.Errorf("worker /metrics: %w", err)
 	}
-	r.note = fmt.Sprintf("killed at %v sent; simulator outbox: %d recipients reached, %d templates accepted, %d refused by the API (throughput) and retried; funnel %+v; "+
+	r.note = fmt.Sprintf("fault at %v sent; simulator outbox: %d recipients reached, %d templates accepted, %d refused by the API (throughput) and retried; funnel %+v; "+
 		"the last worker's /metrics: %.0f sends counted as sent (scrm_waba_sends_total, since its restart), %d temporal_* series",
 		kills, len(byTo), sumCounts(byTo), refused, final.Funnel, metered, tseries)
 	return r, nil

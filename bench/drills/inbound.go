@@ -23,11 +23,16 @@ const drillPNID = "100000000000001" // the simulator's default number
 // redelivers each one like Meta does: on a transport error or any non-2xx
 // answer, again after a growing delay, until it is acknowledged.
 type metaSender struct {
-	target   string
+	// targets are the api replicas: deliveries go round robin, and a
+	// redelivery to the next replica (a load balancer's failover).
+	targets  []string
 	prefix   string // wamid prefix of this scenario
 	contacts int
-	client   *http.Client
-	inflight chan struct{}
+	// contactBase makes each scenario's customers new ones, so their first
+	// messages open windows (and so reach Temporal).
+	contactBase int
+	client      *http.Client
+	inflight    chan struct{}
 
 	acked    sync.Map // wamid -> true
 	nAcked   atomic.Int64
@@ -37,9 +42,13 @@ type metaSender struct {
 	wg       sync.WaitGroup
 }
 
-func newMetaSender(apiAddr, prefix string, contacts int) *metaSender {
+func newMetaSender(apiAddrs []string, prefix string, contacts, contactBase int) *metaSender {
+	var targets []string
+	for _, a := range apiAddrs {
+		targets = append(targets, "http://"+a+"/webhooks/whatsapp")
+	}
 	return &metaSender{
-		target: "http://" + apiAddr + "/webhooks/whatsapp", prefix: prefix, contacts: contacts,
+		targets: targets, prefix: prefix, contacts: contacts, contactBase: contactBase,
 		client:   &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}},
 		inflight: make(chan struct{}, 128),
 	}
@@ -72,8 +81,8 @@ func (m *metaSender) deliver(ctx context.Context, i int) {
 	defer m.wg.Done()
 	body := m.body(i)
 	backoff := 250 * time.Millisecond
-	for ctx.Err() == nil {
-		if m.post(ctx, body) {
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if m.post(ctx, m.targets[(i+attempt)%len(m.targets)], body) {
 			m.acked.Store(m.wamid(i), true)
 			m.nAcked.Add(1)
 			return
@@ -86,11 +95,11 @@ func (m *metaSender) deliver(ctx context.Context, i int) {
 	}
 }
 
-func (m *metaSender) post(ctx context.Context, body []byte) bool {
+func (m *metaSender) post(ctx context.Context, target string, body []byte) bool {
 	m.inflight <- struct{}{}
 	defer func() { <-m.inflight }()
 	m.attempts.Add(1)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m.target, bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(waba.SignatureHeader, waba.Sign([]byte(appSecret), body))
 	resp, err := m.client.Do(req)
@@ -108,7 +117,7 @@ func (m *metaSender) post(ctx context.Context, body []byte) bool {
 }
 
 func (m *metaSender) body(i int) []byte {
-	from := fmt.Sprintf("62813%08d", i%m.contacts)
+	from := fmt.Sprintf("62813%08d", m.contactBase+i%m.contacts)
 	v := map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": "200000000000001", "changes": []any{map[string]any{
 		"field": "messages", "value": map[string]any{
 			"messaging_product": "whatsapp",

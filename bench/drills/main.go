@@ -1,23 +1,37 @@
 // Command drills runs the reliability drills end to end on this machine:
-// the built scrm binary as separate OS processes (api, worker, 3 realtime
-// pods, wabasim, an embedded Temporal via `scrm dev temporal`) on the
-// drill's OWN PostgreSQL cluster (initdb into a temp dir, a free port)
-// and a dedicated RabbitMQ vhost, so the shared services other tests use
-// are never touched. Each scenario injects one fault under load and
-// counts what was lost or duplicated; the result is one table.
+// the built scrm binary as separate OS processes (2 api replicas, 2
+// workers, 3 realtime pods, wabasim) and the production Temporal server
+// (go.temporal.io/server built from the pinned module, on PostgreSQL, 4
+// history shards; `-temporal dev` runs the embedded dev server instead) on
+// the drill's OWN PostgreSQL cluster (initdb into a temp dir, a free port)
+// and its OWN RabbitMQ node, so the shared services other tests use are
+// never touched. Each scenario injects one fault under load and counts
+// what was lost or duplicated; the result is one table.
 //
-//	go run ./bench/drills [-short] [-only a,b,c,d,e] [-bin path/to/scrm] [-keep]
+//	go run ./bench/drills [-short] [-only a,b,...] [-temporal prod|dev] [-bin path/to/scrm] [-keep]
 //
-// Scenarios:
+// Scenarios (inbound: signed webhooks spread over both api replicas,
+// redelivered like Meta until acknowledged; agents on 3 realtime pods):
 //
-//	a  every RabbitMQ connection of the drill's vhost force-closed during
-//	   inbound webhook load, agents on 3 realtime pods
+//	a  every RabbitMQ connection of the drill's vhost force-closed
 //	b  one realtime pod SIGKILLed: its agents reconnect to the others
-//	c  PostgreSQL stopped for 20s under webhook load (the api answers 503,
-//	   the drill's sender redelivers like Meta)
-//	d  the api SIGKILLed and restarted mid-burst
-//	e  the worker SIGKILLed twice during a campaign over 3 senders: the
-//	   simulator must count exactly one template per recipient
+//	c  PostgreSQL stopped for 20s (the api answers 503, the sender redelivers)
+//	d  api-1 SIGKILLed and restarted mid-burst
+//	g  api-2 SIGKILLed and left down: api-1 takes the redeliveries
+//	h  the Temporal server SIGKILLed and restarted (every window-opened
+//	   signal must still reach Temporal)
+//	i  the RabbitMQ node stopped and started (rabbitmqctl stop_app/start_app)
+//
+// Campaign scenarios (3 senders; the simulator must count exactly one
+// template per recipient):
+//
+//	e  worker-1 SIGKILLed twice (and restarted) while worker-2 runs
+//	f  worker-2 SIGKILLed and left down: worker-1 finishes the campaign
+//	j  the Temporal server SIGKILLed and restarted mid-campaign
+//
+// And one measurement, k: CPU per window-open all in (every role's and
+// PostgreSQL's /proc counters), new customers' first messages against
+// their second ones.
 package main
 
 import (
@@ -56,7 +70,8 @@ type row struct {
 func main() {
 	var (
 		short  = flag.Bool("short", false, "smaller loads (about 2 minutes of load in all)")
-		only   = flag.String("only", "a,b,c,d,e", "comma-separated scenarios to run")
+		only   = flag.String("only", "a,b,c,d,g,h,i,e,f,j,k", "comma-separated scenarios to run")
+		tkind  = flag.String("temporal", "prod", "prod: the production Temporal server on the drill's PostgreSQL; dev: the embedded dev server (SQLite)")
 		bin    = flag.String("bin", "", "a built scrm binary (default: go build ./cmd/scrm into the temp dir)")
 		keep   = flag.Bool("keep", false, "keep the temp dir (logs of every process, the PostgreSQL data)")
 		pgPort = flag.Int("pg-port", 0, "port of the drill's own PostgreSQL cluster (default: a free one)")
@@ -72,7 +87,7 @@ func main() {
 	logf := func(f string, a ...any) {
 		fmt.Fprintf(os.Stderr, "%s drill: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(f, a...))
 	}
-	rows, err := runAll(ctx, cfg, strings.Split(*only, ","), *bin, *pgPort, *keep, logf)
+	rows, err := runAll(ctx, cfg, strings.Split(*only, ","), *bin, *pgPort, *tkind, *keep, logf)
 	printTable(rows)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "drills:", err)
@@ -85,13 +100,13 @@ func main() {
 	}
 }
 
-func runAll(ctx context.Context, cfg config, only []string, bin string, pgPort int, keep bool, logf func(string, ...any)) ([]row, error) {
+func runAll(ctx context.Context, cfg config, only []string, bin string, pgPort int, temporalKind string, keep bool, logf func(string, ...any)) ([]row, error) {
 	if wd, err := os.Getwd(); err == nil && bin == "" {
 		if _, err := os.Stat(wd + "/cmd/scrm"); err != nil {
 			return nil, fmt.Errorf("run from the repository root (no ./cmd/scrm here) or pass -bin")
 		}
 	}
-	s, err := newStack(ctx, bin, pgPort, logf)
+	s, err := newStack(ctx, bin, pgPort, temporalKind, logf)
 	if s != nil {
 		defer s.teardown(keep)
 	}
@@ -122,13 +137,29 @@ func runAll(ctx context.Context, cfg config, only []string, bin string, pgPort i
 			return rows, fmt.Errorf("after scenario %s: %w", sc.key, err)
 		}
 	}
-	if want["e"] {
-		logf("scenario e: campaign of %d recipients, worker SIGKILLed twice", cfg.campaign)
-		r, err := runCampaign(ctx, s, cfg, emails[0])
+	for _, sc := range campaignScenarios() {
+		if !want[sc.key] {
+			continue
+		}
+		logf("scenario %s: campaign of %d recipients, %s", sc.key, cfg.campaign, sc.fault)
+		r, err := runCampaign(ctx, s, cfg, emails[0], sc)
 		if err != nil {
-			return rows, fmt.Errorf("scenario e: %w", err)
+			return rows, fmt.Errorf("scenario %s: %w", sc.key, err)
 		}
 		rows = append(rows, r)
+		logf("scenario %s: lost %s, duplicated %s", sc.key, r.lost, r.dup)
+		if err := s.heal(ctx); err != nil {
+			return rows, fmt.Errorf("after scenario %s: %w", sc.key, err)
+		}
+	}
+	if want["k"] {
+		logf("scenario k: CPU per window-open (new customers' first messages, then their second ones)")
+		r, err := runCost(ctx, s, cfg)
+		if err != nil {
+			return rows, fmt.Errorf("scenario k: %w", err)
+		}
+		rows = append(rows, r)
+		logf("scenario k: %s", r.note)
 	}
 	return rows, nil
 }

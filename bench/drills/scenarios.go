@@ -61,6 +61,28 @@ func inboundScenarios(cfg config) []inboundScenario {
 				}
 				return fmt.Sprintf("api unavailable %.1fs", time.Since(t0).Seconds()), nil
 			}},
+		{key: "g", name: "g. one of two api replicas SIGKILLed", fault: "webhooks spread over 2 api replicas; api-2 SIGKILLed and left down for the rest of the load (redeliveries fail over to api-1)",
+			inject: func(_ context.Context, s *stack) (string, error) {
+				s.api2.signal(syscall.SIGKILL, 5*time.Second)
+				return "api-2 down until the end of the scenario", nil
+			}},
+		{key: "h", name: "h. Temporal server restarted", fault: "the Temporal server SIGKILLed and started again under load (every customer is new: each first message opens a window that must reach Temporal)",
+			inject: func(ctx context.Context, s *stack) (string, error) {
+				t0 := time.Now()
+				s.temporal.signal(syscall.SIGKILL, 5*time.Second)
+				if err := s.startTemporal(ctx); err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Temporal unavailable %.1fs", time.Since(t0).Seconds()), nil
+			}},
+		{key: "i", name: "i. RabbitMQ restarted", fault: fmt.Sprintf("the drill's RabbitMQ node stopped (rabbitmqctl stop_app: every connection and queue gone) for %s and started again", cfg.pgDown/2),
+			inject: func(ctx context.Context, s *stack) (string, error) {
+				down, err := s.rabbit.restart(ctx, cfg.pgDown/2)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("RabbitMQ down %.1fs", down.Seconds()), nil
+			}},
 	}
 }
 
@@ -93,7 +115,7 @@ func runInbound(ctx context.Context, s *stack, cfg config, sc inboundScenario, e
 		}
 	}
 
-	sender := newMetaSender(s.apiAddr, prefix, cfg.contacts)
+	sender := newMetaSender(s.apiAddrs(), prefix, cfg.contacts, int(sc.key[0]-'a')*100000)
 	// Deliveries retry for as long as Meta would need in the drill's time
 	// frame: until every one is acknowledged or 3 minutes after the load.
 	dctx, stopDeliveries := context.WithTimeout(ctx, cfg.duration+3*time.Minute)
@@ -141,7 +163,11 @@ func runInbound(ctx context.Context, s *stack, cfg config, sc inboundScenario, e
 		a.mu.Unlock()
 	}
 
-	if sc.key == "a" {
+	pendingSignals, err := waitWindowSignals(ctx, s.dbURL, 60*time.Second)
+	if err != nil {
+		return r, err
+	}
+	if sc.key == "a" || sc.key == "i" {
 		faultNote += fmt.Sprintf("; realtime pods re-subscribed %.0f times (scrm_realtime_amqp_reconnects_total)", s.scrapeSum("scrm_realtime_amqp_reconnects_total"))
 	}
 	storedMissing, dupRows, err := checkStored(ctx, s.dbURL, prefix, acked)
@@ -149,9 +175,10 @@ func runInbound(ctx context.Context, s *stack, cfg config, sc inboundScenario, e
 		return r, err
 	}
 	notAcked := offered - len(acked)
-	r.lost = fmt.Sprintf("%d", storedMissing+lost+notAcked)
+	r.lost = fmt.Sprintf("%d", storedMissing+lost+notAcked+pendingSignals)
 	r.dup = fmt.Sprintf("%d", dupRows+dupAgents)
-	r.ok = storedMissing+lost+notAcked+dupRows+dupAgents == 0
+	r.ok = storedMissing+lost+notAcked+pendingSignals+dupRows+dupAgents == 0
+	faultNote += fmt.Sprintf("; window-opened signals not delivered to Temporal 60 s after the load: %d", pendingSignals)
 	r.note = fmt.Sprintf("%s; %d delivery attempts for %d webhooks (%d non-2xx answers, %d transport errors, all redelivered); "+
 		"not acked %d, acked but not stored %d, agent-deliveries missing live %d and after resync %d (%d agents x %d messages); "+
 		"agent reconnects %d, reloads %d; duplicate rows %d, duplicate events at agents %d",
@@ -203,4 +230,30 @@ func checkStored(ctx context.Context, dbURL, prefix string, acked map[string]boo
 		}
 	}
 	return missing, dup, nil
+}
+
+// waitWindowSignals waits until every "window opened" signal recorded with
+// an inbound message has been delivered to Temporal (the worker deletes
+// the row of window_signals then) and returns how many are left after d.
+func waitWindowSignals(ctx context.Context, dbURL string, d time.Duration) (int, error) {
+	db, err := models.OpenDB(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = models.CloseDB(db) }()
+	deadline := time.Now().Add(d)
+	for {
+		var n int64
+		if err := db.WithContext(ctx).Raw(`SELECT count(*) FROM window_signals`).Scan(&n).Error; err != nil {
+			return 0, err
+		}
+		if n == 0 || time.Now().After(deadline) {
+			return int(n), nil
+		}
+		select {
+		case <-ctx.Done():
+			return int(n), ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

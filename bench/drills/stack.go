@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wabascrm/scrm/bench/prodtemporal"
 )
 
 // Secrets of the drill's own stack (nothing here is shared with other runs).
@@ -96,24 +98,35 @@ func (p *proc) running() bool {
 	}
 }
 
-// stack is the drill's private deployment: its own PostgreSQL cluster, a
-// dedicated RabbitMQ vhost, an embedded Temporal, and every role as its own
-// process.
+// stack is the drill's private deployment: its own PostgreSQL cluster, its
+// own RabbitMQ node (a vhost on it), the production Temporal server on the
+// drill's PostgreSQL (or the embedded dev server with -temporal dev), and
+// every role as its own process: two api replicas, two workers, three
+// realtime pods.
 type stack struct {
-	dir, bin            string
-	pgBin, pgData       string
-	pgPort              int
-	vhost               string
-	dbURL, amqpURL      string
-	temporalAddr        string
-	apiAddr, simAddr    string
-	workerAddr          string // the worker's /metrics
-	rtAddrs             []string
-	temporal, api, work *proc
-	sim                 *proc
-	rt                  []*proc
-	logf                func(string, ...any)
+	dir, bin         string
+	pgBin, pgData    string
+	pgPort           int
+	rabbit           *rabbitNode
+	vhost            string
+	dbURL, amqpURL   string
+	temporalAddr     string
+	prodTemporal     *prodtemporal.Cluster // nil with -temporal dev
+	apiAddr, simAddr string
+	api2Addr         string // the second api replica
+	workerAddr       string // the worker's /metrics
+	worker2Addr      string
+	rtAddrs          []string
+	temporal, api    *proc
+	api2, work       *proc
+	work2            *proc
+	sim              *proc
+	rt               []*proc
+	logf             func(string, ...any)
 }
+
+// apiAddrs are the replicas the load generator spreads webhooks over.
+func (s *stack) apiAddrs() []string { return []string{s.apiAddr, s.api2Addr} }
 
 func freePort() int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -153,7 +166,7 @@ func findPGBin() (string, error) {
 	return filepath.Dir(m[len(m)-1]), nil
 }
 
-func newStack(ctx context.Context, bin string, pgPort int, logf func(string, ...any)) (*stack, error) {
+func newStack(ctx context.Context, bin string, pgPort int, temporalKind string, logf func(string, ...any)) (*stack, error) {
 	dir, err := os.MkdirTemp("", "scrm-drill-")
 	if err != nil {
 		return nil, err
@@ -172,11 +185,39 @@ func newStack(ctx context.Context, bin string, pgPort int, logf func(string, ...
 	if err := s.startPostgres(); err != nil {
 		return s, err
 	}
+	logf("starting the drill's own RabbitMQ node")
+	if s.rabbit, err = startRabbit(ctx, filepath.Join(dir, "rabbitmq")); err != nil {
+		return s, err
+	}
 	if err := s.createVhost(); err != nil {
 		return s, err
 	}
 	s.temporalAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	switch temporalKind {
+	case "prod":
+		logf("building the production Temporal server (once, into bin/temporal-%s)", prodtemporal.ServerVersion)
+		bins, err := prodtemporal.Build(ctx, ".", "", os.Stderr)
+		if err != nil {
+			return s, err
+		}
+		// The frontend's port is chosen by WriteConfig (below 32768, as
+		// Temporal's membership table needs).
+		s.prodTemporal = &prodtemporal.Cluster{Bins: bins, Dir: filepath.Join(dir, "temporal"), PGPort: s.pgPort, Shards: 4}
+		logf("creating Temporal's schema on the drill's PostgreSQL (temporal, temporal_visibility), 4 history shards")
+		if err := s.prodTemporal.CreateSchema(ctx, io.Discard); err != nil {
+			return s, err
+		}
+		if err := s.prodTemporal.WriteConfig(); err != nil {
+			return s, err
+		}
+		s.temporalAddr = s.prodTemporal.FrontendAddr
+	case "dev":
+	default:
+		return s, fmt.Errorf("-temporal %q: prod or dev", temporalKind)
+	}
 	s.apiAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	s.api2Addr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	s.worker2Addr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.simAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.workerAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	for range 3 {
@@ -242,25 +283,25 @@ func (s *stack) pgStop() error {
 
 func (s *stack) createVhost() error {
 	s.vhost = "scrm-drill-" + randHex(4)
-	if err := run("rabbitmqctl", "-q", "add_vhost", s.vhost); err != nil {
+	if err := s.rabbit.ctl("add_vhost", s.vhost); err != nil {
 		return err
 	}
-	if err := run("rabbitmqctl", "-q", "set_permissions", "-p", s.vhost, "guest", ".*", ".*", ".*"); err != nil {
+	if err := s.rabbit.ctl("set_permissions", "-p", s.vhost, "guest", ".*", ".*", ".*"); err != nil {
 		return err
 	}
-	s.amqpURL = "amqp://guest:guest@127.0.0.1:5672/" + s.vhost
+	s.amqpURL = fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/%s", s.rabbit.port, s.vhost)
 	s.logf("RabbitMQ vhost %s", s.vhost)
 	return nil
 }
 
 // closeAMQP force-closes every connection of the drill's vhost (only).
 func (s *stack) closeAMQP() error {
-	return run("rabbitmqctl", "-q", "close_all_connections", "--vhost", s.vhost, "--limit", "100000", "drill: forced close")
+	return s.rabbit.ctl("close_all_connections", "--vhost", s.vhost, "--limit", "100000", "drill: forced close")
 }
 
 // amqpConnections counts the open connections of the drill's vhost.
 func (s *stack) amqpConnections() (int, error) {
-	out, err := exec.Command("rabbitmqctl", "-q", "list_connections", "-p", s.vhost, "name").Output()
+	out, err := exec.Command("rabbitmqctl", "-q", "-n", s.rabbit.name, "list_connections", "-p", s.vhost, "name").Output()
 	if err != nil {
 		return 0, fmt.Errorf("rabbitmqctl list_connections: %w", err)
 	}
@@ -345,27 +386,33 @@ func (s *stack) bringUp(ctx context.Context) error {
 	if err := run("env", append(s.env(), s.bin, "migrate", "--create-db")...); err != nil {
 		return err
 	}
-	s.temporal = s.newProc("temporal", s.env(), "dev", "temporal")
-	if err := s.temporal.start(); err != nil {
-		return err
+	if s.prodTemporal != nil {
+		argv := s.prodTemporal.Command()
+		s.temporal = &proc{name: "temporal", args: argv, log: filepath.Join(s.dir, "temporal.log")}
+	} else {
+		s.temporal = s.newProc("temporal", s.env(), "dev", "temporal")
 	}
-	if err := waitTCP(ctx, s.temporalAddr, 120*time.Second); err != nil {
-		return fmt.Errorf("temporal: %w (log %s)", err, s.temporal.log)
+	if err := s.startTemporal(ctx); err != nil {
+		return err
 	}
 	s.sim = s.newProc("wabasim", s.env(), "wabasim", "--addr", s.simAddr, "--webhook-url", "http://"+s.apiAddr+"/webhooks/whatsapp",
 		"--sent-delay", "50ms", "--delivered-delay", "200ms", "--read-delay", "1s", "--template-review-delay", "100ms", "--throughput", "80")
 	s.api = s.newProc("api", s.env(), "api")
+	s.api2 = s.newProc("api-2", s.env("SCRM_HTTP_ADDR="+s.api2Addr), "api")
 	s.work = s.newProc("worker", s.env("SCRM_HTTP_ADDR="+s.workerAddr), "worker")
+	s.work2 = s.newProc("worker-2", s.env("SCRM_HTTP_ADDR="+s.worker2Addr), "worker")
 	for i, a := range s.rtAddrs {
 		s.rt = append(s.rt, s.newProc(fmt.Sprintf("realtime-%d", i), s.env("SCRM_REALTIME_ADDR="+a), "realtime"))
 	}
-	for _, p := range append([]*proc{s.sim, s.api, s.work}, s.rt...) {
+	for _, p := range append([]*proc{s.sim, s.api, s.api2, s.work, s.work2}, s.rt...) {
 		if err := p.start(); err != nil {
 			return err
 		}
 	}
-	if err := waitHTTP(ctx, "http://"+s.apiAddr+"/readyz", 90*time.Second); err != nil {
-		return fmt.Errorf("api: %w (log %s)", err, s.api.log)
+	for i, a := range s.apiAddrs() {
+		if err := waitHTTP(ctx, "http://"+a+"/readyz", 90*time.Second); err != nil {
+			return fmt.Errorf("api %d: %w (log %s)", i, err, s.api.log)
+		}
 	}
 	for i, a := range s.rtAddrs {
 		if err := waitHTTP(ctx, "http://"+a+"/readyz", 60*time.Second); err != nil {
@@ -387,21 +434,50 @@ func (s *stack) heal(ctx context.Context) error {
 			}
 		}
 	}
-	for _, p := range []*proc{s.api, s.work, s.sim} {
+	if !s.temporal.running() {
+		if err := s.startTemporal(ctx); err != nil {
+			return err
+		}
+	}
+	for _, p := range []*proc{s.api, s.api2, s.work, s.work2, s.sim} {
 		if !p.running() {
 			if err := p.start(); err != nil {
 				return err
 			}
 		}
 	}
-	return waitHTTP(ctx, "http://"+s.apiAddr+"/readyz", 60*time.Second)
+	for _, a := range s.apiAddrs() {
+		if err := waitHTTP(ctx, "http://"+a+"/readyz", 60*time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startTemporal starts the Temporal server and waits until it serves (the
+// production server: its namespace and the project's search attributes
+// registered).
+func (s *stack) startTemporal(ctx context.Context) error {
+	if err := s.temporal.start(); err != nil {
+		return err
+	}
+	if s.prodTemporal != nil {
+		if err := s.prodTemporal.Ready(ctx, 3*time.Minute); err != nil {
+			return fmt.Errorf("temporal: %w (log %s)", err, s.temporal.log)
+		}
+		return nil
+	}
+	if err := waitTCP(ctx, s.temporalAddr, 120*time.Second); err != nil {
+		return fmt.Errorf("temporal: %w (log %s)", err, s.temporal.log)
+	}
+	return nil
 }
 
 // teardown stops everything the drill started and removes its state.
 func (s *stack) teardown(keep bool) {
 	var all []*proc
 	all = append(all, s.rt...)
-	for _, p := range []*proc{s.api, s.work, s.sim, s.temporal} {
+	for _, p := range []*proc{s.api, s.api2, s.work, s.work2, s.sim, s.temporal} {
 		if p != nil {
 			all = append(all, p)
 		}
@@ -414,9 +490,9 @@ func (s *stack) teardown(keep bool) {
 			s.logf("pg stop: %v", err)
 		}
 	}
-	if s.vhost != "" {
-		if err := run("rabbitmqctl", "-q", "delete_vhost", s.vhost); err != nil {
-			s.logf("delete vhost: %v", err)
+	if s.rabbit != nil {
+		if err := s.rabbit.stop(); err != nil {
+			s.logf("rabbitmq stop: %v", err)
 		}
 	}
 	if keep {

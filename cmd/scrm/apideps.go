@@ -25,18 +25,20 @@ func newAPIServer(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *api
 // change of api.Deps touches nothing else of the wiring).
 func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps {
 	d := api.Deps{
-		Logger:          log,
-		Registry:        in.reg,
-		Ready:           in.checks(),
-		TrustedProxies:  cfg.TrustedProxyList(),
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		WABAAppSecret:   cfg.WABAAppSecret,
-		WABAVerifyToken: cfg.WABAVerifyToken,
-		WABA:            waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
-		UIRealtimeURL:   cfg.PublicRealtimeURL,
+		Logger:             log,
+		Registry:           in.reg,
+		Ready:              in.checks(),
+		TrustedProxies:     cfg.TrustedProxyList(),
+		ShutdownTimeout:    cfg.ShutdownTimeout,
+		WABAAppSecret:      cfg.WABAAppSecret,
+		WABAVerifyToken:    cfg.WABAVerifyToken,
+		WebhookMaxInflight: cfg.WebhookMaxInflight,
+		WebhookAdmitWait:   cfg.WebhookAdmitWait,
+		WABA:               waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
+		UIRealtimeURL:      cfg.PublicRealtimeURL,
 	}
-	if in.pub != nil {
-		d.Events = in.pub
+	if in.live != nil {
+		d.Events = in.live // queued for the broker, off the request path
 	}
 	holidays, _ := cfg.HolidayList() // checked by Validate
 	d.Stores = api.NewStores(in.db, d.Events, log, api.StoreConfig{

@@ -45,7 +45,16 @@ var e2eTemporal struct {
 
 func sharedTemporal(t testing.TB) *temporalenv.Shared {
 	t.Helper()
-	e2eTemporal.once.Do(func() { e2eTemporal.server, e2eTemporal.err = temporalenv.StartShared() })
+	e2eTemporal.once.Do(func() {
+		// SCRM_TEST_TEMPORAL_ADDRESS points the tests and benchmarks at a
+		// Temporal server of its own, e.g. the production one of `make
+		// temporal-server` (127.0.0.1:7433); else one in-process server.
+		if addr := os.Getenv("SCRM_TEST_TEMPORAL_ADDRESS"); addr != "" {
+			e2eTemporal.server, e2eTemporal.err = temporalenv.Connect(addr)
+			return
+		}
+		e2eTemporal.server, e2eTemporal.err = temporalenv.StartShared()
+	})
 	if e2eTemporal.err != nil {
 		t.Fatal(e2eTemporal.err)
 	}

@@ -62,7 +62,7 @@ type Tuning struct {
 	CampaignPageSize int
 	// SenderDrainFor bounds one dispatch drain of a SenderWorkflow (30 s when zero).
 	SenderDrainFor time.Duration
-	// WindowSignalEvery is the period of the window-signal drainer (2 s when zero).
+	// WindowSignalEvery is the idle poll period of the window-signal relay (200 ms when zero).
 	WindowSignalEvery time.Duration
 }
 
@@ -91,8 +91,10 @@ type infra struct {
 	rtAuth realtime.Authenticator
 	// rtPresence stores agents' presence (agents.presence). Optional.
 	rtPresence realtime.PresenceSink
-	// pub publishes committed events to the realtime fanout (api, worker).
-	pub *realtime.AMQPPublisher
+	// pub publishes committed events to the realtime fanout (api, worker);
+	// live queues them for it off the request path (what the roles use).
+	pub  *realtime.AMQPPublisher
+	live *realtime.BatchPublisher
 	// reg is the process's metrics registry (the Temporal client's metrics,
 	// scrm_dependency_up, the worker's store and send metrics are on it);
 	// the realtime gateway keeps its own.
@@ -137,6 +139,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		if in.tokens != nil {
 			in.tokens.Events = in.pub // logout re-checks the agent's sockets at once
 		}
+		in.live = realtime.NewBatchPublisher(in.pub, 20000, log)
 	}
 	if n.temporal {
 		if in.temporal, err = dialTemporal(ctx, cfg, log, worker.NewTemporalMetricsHandler(in.reg)); err != nil {
@@ -170,6 +173,9 @@ func (in *infra) dependencyChecks() []worker.Check {
 }
 
 func (in *infra) close() {
+	if in.live != nil {
+		in.live.Close(2 * time.Second)
+	}
 	if in.pub != nil {
 		_ = in.pub.Close()
 	}
@@ -234,10 +240,10 @@ func (in *infra) workerMetrics() *waba.SendMetrics {
 }
 
 func (in *infra) eventPublisher() models.EventPublisher {
-	if in.pub == nil {
+	if in.live == nil {
 		return nil
 	}
-	return in.pub
+	return in.live
 }
 
 func newRegistry() *prometheus.Registry {
@@ -382,7 +388,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
-				Every: t.WindowSignalEvery, Logger: log}.Run,
+				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, cfg.TemporalTaskQueue, cfg.TemplateSyncEvery)
 			},

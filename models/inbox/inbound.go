@@ -83,6 +83,11 @@ type IngestResult struct {
 	// opened (no earlier inbound, or the last one older than the window):
 	// only these are signalled to Temporal, ordinary messages are not.
 	Opened []OpenedWindow
+	// Sanitized counts items whose strings had to be made storable (NUL,
+	// invalid UTF-8, JSON escapes PostgreSQL refuses); DeadLetters lists
+	// the items PostgreSQL still refused, kept in webhook_dead_letters.
+	Sanitized   int
+	DeadLetters []DeadLetter
 }
 
 // OpenedWindow is a conversation whose window an inbound message opened.
@@ -106,28 +111,53 @@ type InboundStore struct {
 }
 
 // Ingest stores a delivery idempotently: messages by wamid, statuses by
-// (wamid, status), moving message statuses only forward.
+// (wamid, status), moving message statuses only forward. Items are
+// sanitised first; when PostgreSQL still refuses one item's data, the
+// delivery is stored again item by item (a savepoint each) and the refused
+// items are dead-lettered, so one poison item never blocks the others.
+// The common case pays no savepoints.
 func (s *InboundStore) Ingest(ctx context.Context, b InboundBatch) (IngestResult, error) {
+	sanitized := sanitizeBatch(&b)
+	res, err := s.ingest(ctx, b, false)
+	if err != nil && itemRefused(err) {
+		res, err = s.ingest(ctx, b, true)
+	}
+	res.Sanitized = sanitized
+	return res, err
+}
+
+func (s *InboundStore) ingest(ctx context.Context, b InboundBatch, isolated bool) (IngestResult, error) {
 	var res IngestResult
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = IngestResult{}
+		item := func(kind, key string, v any, store func() error) error {
+			if !isolated {
+				return store()
+			}
+			raw, _ := json.Marshal(v)
+			return isolate(tx, &res, kind, key, raw, store)
+		}
 		for i := range b.Messages {
-			if err := s.storeMessage(ctx, tx, &b.Messages[i], &res); err != nil {
+			m := &b.Messages[i]
+			if err := item("message", m.WAMID, m, func() error { return s.storeMessage(ctx, tx, m, &res) }); err != nil {
 				return err
 			}
 		}
 		for i := range b.Statuses {
-			if err := s.applyStatus(ctx, tx, &b.Statuses[i], &res); err != nil {
+			st := &b.Statuses[i]
+			if err := item("status", st.WAMID, st, func() error { return s.applyStatus(ctx, tx, st, &res) }); err != nil {
 				return err
 			}
 		}
 		for i := range b.Templates {
-			if err := s.applyTemplate(ctx, tx, &b.Templates[i], &res); err != nil {
+			t := &b.Templates[i]
+			if err := item("template", t.Name, t, func() error { return s.applyTemplate(ctx, tx, t, &res) }); err != nil {
 				return err
 			}
 		}
 		for i := range b.Senders {
-			if err := s.applySenderQuality(ctx, tx, &b.Senders[i], &res); err != nil {
+			q := &b.Senders[i]
+			if err := item("sender", q.DisplayNumber, q, func() error { return s.applySenderQuality(ctx, tx, q, &res) }); err != nil {
 				return err
 			}
 		}
@@ -435,7 +465,7 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 		o := OpenedWindow{ConversationID: conv.ID, SenderID: senderID, ContactID: contactID, MessageID: msgID}
 		res.Opened = append(res.Opened, o)
 		if err := tx.Exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id`, conv.ID, senderID, contactID, msgID).Error; err != nil {
+			ON CONFLICT (conversation_id) DO UPDATE SET message_id = EXCLUDED.message_id, claimed_until = NULL`, conv.ID, senderID, contactID, msgID).Error; err != nil {
 			return fmt.Errorf("record window signal: %w", err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -19,11 +18,6 @@ type ConversationSignaler interface {
 	Send(ctx context.Context, c models.Conversation, messageID int64) error
 	WindowOpened(ctx context.Context, o OpenedWindow) error
 	Changed(ctx context.Context, c models.Conversation) error
-}
-
-// CaseReplies tells cases' workflows that their debtor wrote (package worker).
-type CaseReplies interface {
-	CustomerReplied(ctx context.Context, caseIDs []int64, messageID int64) error
 }
 
 // Delivery results, one per webhook delivery (the metric's label values).
@@ -39,24 +33,24 @@ type Delivery struct {
 	// Result is one of the Delivery* values.
 	Result                                 string
 	Messages, Statuses, Templates, Senders int
+	// Sanitized and DeadLettered count items stored with their strings
+	// cleaned and items kept in webhook_dead_letters instead (see Ingest).
+	Sanitized, DeadLettered int
 }
 
-// Webhook takes a verified webhook delivery: it stores it durably (the one
-// thing that must precede Meta's acknowledgement), then publishes its events
-// and signals Temporal about opened windows. Both follow from the durable
-// record: a lost publish is resynced from the events table, a lost signal is
-// re-sent by the worker from window_signals.
+// Webhook takes a verified webhook delivery: it stores it durably in one
+// transaction (the one thing that must precede Meta's acknowledgement) and
+// hands its events to the publisher, which sends them on outside the
+// request. Temporal is not called here at all (DESIGN.md §4, cost rule):
+// the windows a delivery opened are rows of window_signals, written in the
+// same transaction, which the workers' relay drains in batches (signalling
+// the ConversationWorkflow and the debtor's cases). A lost publish is
+// resynced by clients from the events table.
 type Webhook struct {
 	// Store is nil when the role runs without PostgreSQL (deliveries answer 503).
 	Store     *InboundStore
-	Signals   WindowSignalStore
-	Cases     cases.CaseStore
 	Publisher models.EventPublisher
-	// Conversations and Replies may be nil (no Temporal): the worker signals
-	// from window_signals later.
-	Conversations ConversationSignaler
-	Replies       CaseReplies
-	Log           *slog.Logger
+	Log       *slog.Logger
 }
 
 // Receive handles the raw body of a delivery whose signature was checked;
@@ -90,13 +84,20 @@ func (w Webhook) Receive(ctx context.Context, requestID string, body []byte, now
 		return d, &models.Error{Code: models.EUnavailable, Message: "cannot store webhook now", Err: err}
 	}
 	d.Result = DeliveryStored
+	d.Sanitized, d.DeadLettered = res.Sanitized, len(res.DeadLetters)
+	if res.Sanitized > 0 {
+		lg.warn(ctx, "webhook: stored items with strings PostgreSQL refuses cleaned (NUL, invalid UTF-8)", "items", res.Sanitized)
+	}
+	for _, dl := range res.DeadLetters {
+		lg.warn(ctx, "webhook: item refused by the database kept in webhook_dead_letters; the rest of the delivery is stored",
+			"kind", dl.Kind, "key", dl.Key, "reason", dl.Reason)
+	}
 	for _, pn := range res.UnverifiedSenders {
 		lg.warn(ctx, "webhook: message to an unregistered number stored against an unverified sender; an admin must review it", "phone_number_id", pn)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	models.PublishCommitted(pctx, w.Publisher, w.Log, "webhook", res.Events...)
 	cancel()
-	w.signal(ctx, lg, res.Opened)
 	return d, nil
 }
 
@@ -108,38 +109,6 @@ type deliveryLog struct {
 
 func (l deliveryLog) warn(ctx context.Context, msg string, args ...any) {
 	l.log.WarnContext(ctx, msg, append(args, "request_id", l.requestID)...)
-}
-
-// signal tells Temporal about the windows that opened; failures are only
-// logged because the durable copies make the worker retry them.
-func (w Webhook) signal(ctx context.Context, lg deliveryLog, opened []OpenedWindow) {
-	// A debtor's first message in a window is progress on their assigned
-	// cases; later messages in the same window add nothing for the case.
-	if w.Replies != nil {
-		for _, o := range opened {
-			ids, err := w.Cases.AssignedCasesOfContact(ctx, o.ContactID)
-			if err == nil && len(ids) > 0 {
-				err = w.Replies.CustomerReplied(ctx, ids, o.MessageID)
-			}
-			if err != nil {
-				lg.warn(ctx, "webhook: tell cases the customer replied", "err", err, "contact", o.ContactID)
-			}
-		}
-	}
-	// Temporal hears only about windows that opened. The row in
-	// window_signals is the durable copy: the worker re-signals it if this
-	// attempt fails or the process dies now.
-	if w.Conversations != nil {
-		for _, o := range opened {
-			if err := w.Conversations.WindowOpened(ctx, o); err != nil {
-				lg.warn(ctx, "webhook: signal window opened (the worker will retry)", "err", err, "conversation", o.ConversationID)
-				continue
-			}
-			if err := w.Signals.Done(ctx, o); err != nil {
-				lg.warn(ctx, "webhook: clear window signal", "err", err)
-			}
-		}
-	}
 }
 
 // BatchFromWebhook maps a decoded delivery to what the store needs and

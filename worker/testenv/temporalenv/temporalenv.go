@@ -27,7 +27,9 @@ import (
 // (workflow IDs such as case:1 repeat across tests whose databases all
 // start at id 1, so a shared namespace would mix their workflows).
 type Shared struct {
-	ts *temporaltest.TestServer
+	ts *temporaltest.TestServer // nil for an external server (Connect)
+	// hostPort is the external server's frontend.
+	hostPort string
 	// admin is a client of the server's own namespace, for namespace and
 	// search attribute registration.
 	admin client.Client
@@ -45,11 +47,34 @@ func StartShared() (s *Shared, err error) {
 	return &Shared{ts: ts, admin: ts.GetDefaultClient()}, nil
 }
 
-// Stop shuts the server down.
-func (s *Shared) Stop() { s.ts.Stop() }
+// Connect uses a Temporal server that runs on its own (the production
+// server of `make temporal-server`, on PostgreSQL) instead of starting one:
+// benchmarks measure what production runs. Each test still gets its own
+// namespace; they are left behind (their retention ends them).
+func Connect(hostPort string) (*Shared, error) {
+	c, err := client.Dial(client.Options{HostPort: hostPort})
+	if err != nil {
+		return nil, fmt.Errorf("temporalenv: connect %s: %w", hostPort, err)
+	}
+	return &Shared{hostPort: hostPort, admin: c}, nil
+}
+
+// Stop shuts the server down (an external one keeps running).
+func (s *Shared) Stop() {
+	if s.ts == nil {
+		s.admin.Close()
+		return
+	}
+	s.ts.Stop()
+}
 
 // HostPort is the server's frontend address.
-func (s *Shared) HostPort() string { return s.ts.GetFrontendHostPort() }
+func (s *Shared) HostPort() string {
+	if s.ts == nil {
+		return s.hostPort
+	}
+	return s.ts.GetFrontendHostPort()
+}
 
 // Namespace registers a fresh namespace with the project's search
 // attributes and returns its name. Namespaces are not deleted: the server
