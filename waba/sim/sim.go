@@ -138,6 +138,7 @@ type Sim struct {
 	numbers   map[string]*Number
 	templates map[string]*template // id -> template
 	media     map[string]string    // id -> mime type
+	vault     *mediaVault          // media objects (media.go)
 	windows   map[string]time.Time // number|user -> last inbound
 	pairSends map[string][]time.Time
 	reached   map[string]map[string]time.Time // portfolio -> user -> last business-initiated
@@ -191,7 +192,7 @@ func New(o Options) *Sim {
 		opts: o, log: o.Logger, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed)),
 		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
 		windows: map[string]time.Time{}, pairSends: map[string][]time.Time{}, reached: map[string]map[string]time.Time{},
-		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
+		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1), vault: newMediaVault(o.Seed),
 	}
 	s.resetCountersLocked()
 	for i := range o.Numbers {
@@ -339,15 +340,18 @@ func digits(v string) string {
 func (s *Sim) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /{version}/{id}/messages", s.auth(s.handleMessages))
-	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleUpload))
+	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleMediaUpload)) // media.go
+	m.HandleFunc("GET /whatsapp_business/attachments/{$}", s.handleMediaDownload)
 	m.HandleFunc("GET /{version}/{id}/message_templates", s.auth(s.handleListTemplates))
 	m.HandleFunc("POST /{version}/{id}/message_templates", s.auth(s.handleCreateTemplate))
 	m.HandleFunc("DELETE /{version}/{id}/message_templates", s.auth(s.handleDeleteTemplate))
-	m.HandleFunc("GET /{version}/{id}", s.auth(s.handlePhoneNumber))
+	m.HandleFunc("GET /{version}/{id}", s.auth(s.handleGetObject)) // a media object, else a phone number
 
 	// /sim is a separate mux: its paths would clash with /{version}/{id}/...
 	c := http.NewServeMux()
 	c.HandleFunc("POST /sim/customers/{phone}/messages", s.handleCustomerMessage)
+	c.HandleFunc("POST /sim/customers/{phone}/media", s.handleCustomerMedia) // media_customer.go
+	c.HandleFunc("GET /sim/media/{id}", s.handleSimMedia)
 	c.HandleFunc("GET /sim/outbox", s.handleOutbox)
 	c.HandleFunc("GET /sim/counters", s.handleCounters)
 	c.HandleFunc("POST /sim/reset", s.handleReset)
@@ -400,42 +404,6 @@ func (s *Sim) handlePhoneNumber(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, info)
-}
-
-func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
-	if s.number(r.PathValue("id")) == nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 33, "Object with ID '"+r.PathValue("id")+"' does not exist", "")
-		return
-	}
-	if err := r.ParseMultipartForm(16 << 20); err != nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", err.Error())
-		return
-	}
-	if r.FormValue("messaging_product") != "whatsapp" {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter messaging_product is required.", "")
-		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.graphError(w, http.StatusBadRequest, waba.CodeInvalidParameter, 0, "The parameter file is required.", "")
-		return
-	}
-	defer f.Close()
-	n, _ := io.Copy(io.Discard, f)
-	mt := r.FormValue("type")
-	if mt == "" {
-		mt = hdr.Header.Get("Content-Type")
-	}
-	if n == 0 || mt == "" {
-		s.graphError(w, http.StatusBadRequest, waba.CodeMediaUpload, 0, "Media upload error", "empty file or missing type")
-		return
-	}
-	s.mu.Lock()
-	s.seq++
-	id := strconv.FormatInt(1_000_000_000_000+s.seq, 10)
-	s.media[id] = mt
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
 // envelope wraps one change in Meta's webhook envelope.
