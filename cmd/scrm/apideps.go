@@ -34,6 +34,10 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		WABAVerifyToken: cfg.WABAVerifyToken,
 		WABA:            waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
 		UIRealtimeURL:   cfg.PublicRealtimeURL,
+		MediaLinks:      mediaSigner(cfg),
+	}
+	if in.blobs != nil {
+		d.Blobs = in.blobs
 	}
 	if in.pub != nil {
 		d.Events = in.pub

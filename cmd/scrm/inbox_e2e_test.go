@@ -163,6 +163,7 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	}
 	cfg.CampaignHolidays = ""
 	cfg.ShutdownTimeout = time.Second
+	cfg.MediaDir = t.TempDir() // the files of this stack's messages
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("e2e config: %v", err)
 	}

@@ -404,6 +404,9 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	}
 	res.Events = append(res.Events, ev)
 	res.MessagesStored++
+	if err := recordInboundMedia(tx, conv.ID, msgID, m); err != nil { // media.go
+		return err
+	}
 	// A customer message opens a window (and tells Temporal) only when none
 	// was open at its own timestamp; inside one it merely restarts it.
 	if !models.WindowOpen(conv.LastInboundAt, m.Timestamp, s.Window) {

@@ -65,8 +65,15 @@ func (s Signer) ViewOf(m Media) View {
 	return v
 }
 
+// EventMessageMedia tells agents who see a conversation that a file of one
+// of its messages was stored (or could not be): the thread shows it.
+const EventMessageMedia = "message.media"
+
 // MediaStore reads and writes media rows.
-type MediaStore struct{ DB *gorm.DB }
+type MediaStore struct {
+	DB     *gorm.DB
+	Events models.EventStore
+}
 
 // InboundFile is what a customer's media message says about its file.
 type InboundFile struct {
@@ -114,17 +121,63 @@ func (s MediaStore) Unclaim(ctx context.Context, id int64) error {
 	return s.DB.WithContext(ctx).Exec(`UPDATE media SET fetch_started_at = NULL WHERE id = ? AND status = 'pending'`, id).Error
 }
 
-// MarkStored records a stored file.
-func (s MediaStore) MarkStored(ctx context.Context, m Media) error {
-	return s.DB.WithContext(ctx).Exec(`UPDATE media SET status = 'stored', error = '', mime_type = ?, size_bytes = ?, sha256 = ?,
-		width = ?, height = ?, blob_key = ?, thumb_key = ?, stored_at = now() WHERE id = ?`,
-		m.MimeType, m.SizeBytes, m.SHA256, m.Width, m.Height, m.BlobKey, m.ThumbKey, m.ID).Error
+// MarkStored records a stored file and appends the event that tells the
+// conversation's agents, in one transaction.
+func (s MediaStore) MarkStored(ctx context.Context, m Media) (models.Event, error) {
+	return s.settle(ctx, m.ID, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE media SET status = 'stored', error = '', mime_type = ?, size_bytes = ?, sha256 = ?,
+			width = ?, height = ?, blob_key = ?, thumb_key = ?, stored_at = now() WHERE id = ?`,
+			m.MimeType, m.SizeBytes, m.SHA256, m.Width, m.Height, m.BlobKey, m.ThumbKey, m.ID).Error
+	})
 }
 
-// MarkFailed records why a file could not be had.
-func (s MediaStore) MarkFailed(ctx context.Context, id int64, reason string) error {
-	return s.DB.WithContext(ctx).Exec(`UPDATE media SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'`,
-		models.Ellipsize(reason, 300), id).Error
+// MarkFailed records why a file could not be had (and tells the agents).
+func (s MediaStore) MarkFailed(ctx context.Context, id int64, reason string) (models.Event, error) {
+	return s.settle(ctx, id, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE media SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'`,
+			models.Ellipsize(reason, 300), id).Error
+	})
+}
+
+func (s MediaStore) settle(ctx context.Context, id int64, change func(tx *gorm.DB) error) (models.Event, error) {
+	var ev models.Event
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		var row struct {
+			ConversationID  int64
+			MessageID       *int64
+			Status, Error   string
+			AssigneeAgentID *int64
+			TeamID          *int64
+		}
+		if err := tx.Raw(`SELECT m.conversation_id, m.message_id, m.status, m.error, c.assignee_agent_id, c.team_id
+			FROM media m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`, id).Scan(&row).Error; err != nil {
+			return err
+		}
+		var err error
+		ev, err = models.NewEvent(EventMessageMedia, models.AudienceOf(row.AssigneeAgentID, row.TeamID), map[string]any{
+			"id": id, "conversationId": row.ConversationID, "messageId": row.MessageID, "status": row.Status, "error": row.Error,
+		})
+		if err != nil {
+			return err
+		}
+		return s.Events.Append(ctx, tx, &ev)
+	})
+	return ev, err
+}
+
+// PhoneNumberOf returns the business number a media row's conversation is
+// on (Graph is asked for the file with it, so another number's is refused).
+func (s MediaStore) PhoneNumberOf(ctx context.Context, id int64) (string, error) {
+	var pnid string
+	err := s.DB.WithContext(ctx).Raw(`SELECT s.phone_number_id FROM media m JOIN conversations c ON c.id = m.conversation_id
+		JOIN senders s ON s.id = c.sender_id WHERE m.id = ?`, id).Scan(&pnid).Error
+	if err == nil && pnid == "" {
+		err = models.Errorf(models.ENotFound, "media %d has no business number", id)
+	}
+	return pnid, err
 }
 
 // CreateUpload records an agent's file, stored already, before its message

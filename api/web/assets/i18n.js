@@ -191,6 +191,29 @@ const more = {
 };
 Object.assign(strings.id, more.id);
 Object.assign(strings.en, more.en);
+// Files in the inbox (inbox_media.js).
+const mediaStrings = {
+  id: {
+    close: 'Tutup', 'media.attach': 'Lampirkan file', 'media.caption': 'Tambahkan keterangan… (Enter untuk kirim)',
+    'media.remove': 'Hapus lampiran', 'media.view': 'Lihat gambar', 'media.original': 'Buka ukuran asli',
+    'media.loading': 'Mengunduh {kind}…', 'media.failed': 'File tidak dapat diunduh dari WhatsApp.',
+    'media.expired': 'File ini tidak disimpan lagi (masa simpan habis).', 'media.location': 'Lokasi', 'media.openMap': 'Buka peta',
+    'media.badType': 'WhatsApp tidak menerima file berjenis {type}.', 'media.tooLarge': '{kind} maksimal {max}.', 'media.empty': 'File kosong.',
+    'media.dropHere': 'Lepaskan file untuk dilampirkan',
+    'media.kind.image': 'Gambar', 'media.kind.document': 'Dokumen', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Stiker',
+  },
+  en: {
+    close: 'Close', 'media.attach': 'Attach a file', 'media.caption': 'Add a caption… (Enter sends)',
+    'media.remove': 'Remove the attachment', 'media.view': 'View image', 'media.original': 'Open full size',
+    'media.loading': 'Downloading {kind}…', 'media.failed': 'The file could not be downloaded from WhatsApp.',
+    'media.expired': 'This file is no longer kept (retention).', 'media.location': 'Location', 'media.openMap': 'Open map',
+    'media.badType': 'WhatsApp does not accept files of type {type}.', 'media.tooLarge': '{kind} files may be at most {max}.', 'media.empty': 'The file is empty.',
+    'media.dropHere': 'Drop the file to attach it',
+    'media.kind.image': 'Image', 'media.kind.document': 'Document', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Sticker',
+  },
+};
+Object.assign(strings.id, mediaStrings.id);
+Object.assign(strings.en, mediaStrings.en);
 
 export class I18n {
   constructor(storage) {

@@ -3,6 +3,7 @@
 // template picker once the 24h window is closed.
 import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
+import { messageBody, Attachment, fileOf } from './inbox_media.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -46,6 +47,8 @@ export class Inbox {
     this.nextCursor = '';
     this.selected = null; // conversation
     this.messages = []; // oldest first
+    this.mediaViews = {}; // message id -> its file (signed links)
+    this.attachment = null; // the file waiting in the composer
     this.nextBefore = null;
     this.closedTemplates = null; // from a 409 window_closed
     this.listTimer = null;
@@ -72,6 +75,20 @@ export class Inbox {
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
         onchange: (ev) => setF('label', ev.target.value.trim()) }));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
+    // A file dropped anywhere on the open thread becomes the attachment.
+    this.threadEl.addEventListener('dragover', (ev) => {
+      if (this.composerMode !== 'text' || ![...(ev.dataTransfer?.types || [])].includes('Files')) return;
+      ev.preventDefault();
+      this.threadEl.classList.add('drop-target');
+    });
+    this.threadEl.addEventListener('dragleave', (ev) => { if (ev.target === this.threadEl || !this.threadEl.contains(ev.relatedTarget)) this.threadEl.classList.remove('drop-target'); });
+    this.threadEl.addEventListener('drop', (ev) => {
+      this.threadEl.classList.remove('drop-target');
+      const f = fileOf(ev);
+      if (!f || this.composerMode !== 'text') return;
+      ev.preventDefault();
+      this.attach(f);
+    });
     this.side = new SidePanel(this);
     this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
     this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
@@ -166,8 +183,10 @@ export class Inbox {
     try {
       const conv = await this.app.api.get(`/api/v1/conversations/${id}`);
       const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
+      if (switching) this.dropAttachment();
       this.selected = conv;
       this.messages = page.items.slice().reverse();
+      this.mediaViews = { ...(switching ? {} : this.mediaViews), ...(page.media || {}) };
       this.nextBefore = page.nextBefore || null;
       if (switching) this.closedTemplates = null;
       if (location.pathname !== `/inbox/${id}`) history.replaceState(null, '', `/inbox/${id}`);
@@ -243,8 +262,9 @@ export class Inbox {
     const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
     const st = m.status || 'queued';
     const reason = st === 'failed' ? [m.errorCode, m.errorReason].filter(Boolean).join(': ') : this.t(st);
-    return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id } },
-      h('div', { class: 'bubble' }, body),
+    const rich = messageBody(m, this.mediaViews[m.id], (k, v) => this.t(k, v));
+    return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id, type: m.type } },
+      h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
         m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)));
   }
@@ -253,6 +273,7 @@ export class Inbox {
     try {
       const page = await this.app.api.get(`/api/v1/conversations/${this.selected.id}/messages?before=${this.nextBefore}`);
       this.messages = [...page.items.slice().reverse(), ...this.messages];
+      Object.assign(this.mediaViews, page.media || {});
       this.nextBefore = page.nextBefore || null;
       this.renderMessages(false);
     } catch (e) { this.app.toast(e.message); }
@@ -268,22 +289,62 @@ export class Inbox {
     const canned = h('ul', { class: 'canned', id: 'canned', hidden: true });
     const ta = h('textarea', { id: 'composer-text', rows: 2, placeholder: this.t('typeMessage'), 'aria-label': this.t('typeMessage') });
     const send = h('button', { id: 'composer-send', class: 'primary', type: 'submit' }, this.t('send'));
+    const tray = h('div', { class: 'attachment-tray', id: 'attachment-tray' });
+    const fileInput = h('input', { type: 'file', id: 'composer-file', hidden: true, 'aria-hidden': 'true', tabindex: -1,
+      onchange: () => { if (fileInput.files[0]) this.attach(fileInput.files[0]); fileInput.value = ''; } });
+    const attachBtn = h('button', { type: 'button', id: 'composer-attach', class: 'attach', title: this.t('media.attach'), 'aria-label': this.t('media.attach'),
+      onclick: () => fileInput.click() }, '📎');
+    this.trayEl = tray;
     ta.addEventListener('input', () => this.cannedLookup(ta, canned));
     ta.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
       if (ev.key === 'Escape') canned.hidden = true;
     });
+    // A pasted screenshot or file becomes the attachment.
+    ta.addEventListener('paste', (ev) => { const f = fileOf(ev); if (f) { ev.preventDefault(); this.attach(f); } });
     const form = h('form', { class: 'composer-form', onsubmit: async (ev) => {
       ev.preventDefault();
       const text = ta.value.trim();
-      if (!text) return;
+      const att = this.attachment;
+      if (!text && !att) return;
+      if (att?.error) { this.app.toast(att.error); return; }
       send.disabled = true;
       try {
-        await this.send({ type: 'text', text });
-        ta.value = '';
-      } finally { send.disabled = false; ta.focus(); }
-    } }, ta, send);
-    el.append(canned, form);
+        if (att) {
+          const m = await this.sendWith(() => att.send(text));
+          if (m) { this.dropAttachment(); ta.value = ''; }
+        } else {
+          await this.send({ type: 'text', text });
+          ta.value = '';
+        }
+      } catch { /* shown by send */ } finally { send.disabled = false; ta.focus(); }
+    } }, attachBtn, fileInput, ta, send);
+    el.append(canned, tray, form);
+    this.renderTray();
+  }
+
+  // attach puts a file in the composer (button, drop or paste) with its
+  // preview; a file WhatsApp would refuse is shown with the reason and not sent.
+  attach(file) {
+    if (!this.selected || this.composerMode !== 'text') return;
+    this.dropAttachment();
+    this.attachment = new Attachment(this, file);
+    this.renderTray();
+    this.composerEl?.querySelector('#composer-text')?.focus();
+  }
+
+  dropAttachment() {
+    this.attachment?.release();
+    this.attachment = null;
+    this.renderTray();
+  }
+
+  renderTray() {
+    if (!this.trayEl) return;
+    clear(this.trayEl);
+    if (this.attachment) this.trayEl.append(this.attachment.preview(() => this.dropAttachment()));
+    const ta = this.composerEl?.querySelector('#composer-text');
+    if (ta) ta.placeholder = this.attachment ? this.t('media.caption') : this.t('typeMessage');
   }
 
   async cannedLookup(ta, list) {
@@ -352,10 +413,17 @@ export class Inbox {
   async send(body) {
     const c = this.selected;
     const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    return this.sendWith(() => this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key }));
+  }
+
+  // sendWith runs one send and shows its message (or what went wrong).
+  async sendWith(post) {
     try {
-      const m = await this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key });
+      const m = await post();
       this.upsertMessage(m);
       this.scheduleList(); // preview and order
+      if (this.attachment || (m && ['image', 'document', 'audio', 'video', 'sticker'].includes(m.type))) this.refreshMedia();
+      return m;
     } catch (e) {
       if (e.code === 'window_closed') {
         this.selected.windowOpen = false;
@@ -406,6 +474,9 @@ export class Inbox {
         this.scheduleList();
         break;
       }
+      case 'message.media':
+        if (this.selected?.id === d.conversationId) this.refreshMedia();
+        break;
       case 'message.status': {
         const m = this.messages.find((x) => x.id === d.id);
         if (m && this.selected?.id === d.conversationId) {
@@ -423,6 +494,20 @@ export class Inbox {
         break;
       default:
     }
+  }
+
+  // refreshMedia reloads the files of the latest messages (a customer's
+  // file was stored, or an agent's upload was tied to its message).
+  async refreshMedia() {
+    const id = this.selected?.id;
+    if (!id) return;
+    try {
+      const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
+      if (this.selected?.id !== id) return;
+      Object.assign(this.mediaViews, page.media || {});
+      const stick = this.msgsEl && this.msgsEl.scrollHeight - this.msgsEl.scrollTop - this.msgsEl.clientHeight < 40;
+      this.renderMessages(stick);
+    } catch (e) { this.app.toast(e.message); }
   }
 
   async refreshSelected() {
