@@ -389,6 +389,8 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Every: t.WindowSignalEvery, Logger: log}.Run,
+			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
+				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
 			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,
 			func(ctx context.Context) error {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Nothing stranded: a customer writes while every agent of the team is
+// offline, so routing finds nobody and the conversation waits unassigned
+// in the team's queue. When Ayu logs in (her websocket makes her online),
+// it is offered again and lands in her "Mine" view within seconds.
+func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports
+	exe := chromium(t)
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	db := st.db.Gorm
+
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo, ada yang bisa bantu?",
+		"name": "Siti Nurhaliza", "phoneNumberId": e2ePNID})
+	var conv struct {
+		ID              int64
+		TeamID          *int64
+		AssigneeAgentID *int64
+	}
+	waitUntil(t, 20*time.Second, "the conversation routed to the team's queue", func() bool {
+		db.Raw(`SELECT id, team_id, assignee_agent_id FROM conversations LIMIT 1`).Scan(&conv)
+		return conv.ID != 0 && conv.TeamID != nil
+	})
+	// Nobody is online: it stays unassigned (the re-offer runs every second).
+	time.Sleep(3 * time.Second)
+	db.Raw(`SELECT id, team_id, assignee_agent_id FROM conversations WHERE id = ?`, conv.ID).Scan(&conv)
+	if conv.AssigneeAgentID != nil {
+		t.Fatalf("assigned to %d while every agent was offline", *conv.AssigneeAgentID)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+	var errs browserErrors
+	chromedp.ListenTarget(ctx, errs.listen)
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/"),
+		chromedp.WaitVisible("#login-email", chromedp.ByQuery),
+		chromedp.SendKeys("#login-email", "ayu@e2e.id", chromedp.ByQuery),
+		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#conv-list", chromedp.ByQuery)); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	waitUntil(t, 10*time.Second, "ayu online", func() bool {
+		var p string
+		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
+		return p == "online"
+	})
+	online := time.Now()
+	waitUntil(t, 10*time.Second, "the waiting conversation assigned to Ayu", func() bool {
+		var a *int64
+		db.Raw(`SELECT assignee_agent_id FROM conversations WHERE id = ?`, conv.ID).Scan(&a)
+		return a != nil && *a == seed.ayuID
+	})
+	t.Logf("assigned %v after Ayu came online", time.Since(online).Round(10*time.Millisecond))
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`document.querySelector('[data-view="mine"]').click()`, nil),
+		waitJS("in Ayu's Mine view", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 10*time.Second),
+		screenshot(t, "ui-reoffer-mine-1366x768.png")); err != nil {
+		t.Fatalf("mine view: %v (browser errors: %v)", err, errs.list())
+	}
+	if e := errs.list(); len(e) > 0 {
+		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
+	}
+}
