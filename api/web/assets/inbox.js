@@ -31,6 +31,26 @@ export function varLabel(k) {
   return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
 }
 
+// failureText is the human reason of a failed send (WhatsApp's code when known).
+export function failureText(m, t) {
+  const known = t(`err.${m.errorCode}`);
+  const human = known !== `err.${m.errorCode}` ? known : (m.errorReason || t('failed'));
+  return m.errorCode ? `${human} (${m.errorCode})` : human;
+}
+
+// retryBody rebuilds what was asked for a failed text or media message.
+export function retryBody(m) {
+  let p = m.payload;
+  if (typeof p === 'string') { try { p = JSON.parse(p); } catch { p = null; } }
+  if (!p) return null;
+  if (m.type === 'text' && p.text?.body) return { type: 'text', text: p.text.body };
+  const md = p[m.type];
+  if (['image', 'document', 'audio', 'video', 'sticker'].includes(m.type) && md?.id) {
+    return { type: m.type, mediaId: md.id, caption: md.caption || undefined, filename: md.filename || undefined };
+  }
+  return null;
+}
+
 export function templateBody(tpl) {
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
@@ -120,10 +140,16 @@ export class Inbox {
     } catch (e) { this.app.toast(e.message); }
   }
 
-  // scheduleList coalesces bursts of events into one list reload.
+  // scheduleList reloads the list at once, coalescing a burst of events:
+  // while a reload is in flight, further events ask for one more after it
+  // (no fixed debounce: a live message reaches the list in one round trip).
   scheduleList() {
-    clearTimeout(this.listTimer);
-    this.listTimer = setTimeout(() => this.loadList(), 300);
+    if (this.listLoading) { this.listAgain = true; return; }
+    this.listLoading = true;
+    this.loadList().finally(() => {
+      this.listLoading = false;
+      if (this.listAgain) { this.listAgain = false; this.scheduleList(); }
+    });
   }
 
   renderList() {
@@ -261,12 +287,22 @@ export class Inbox {
   messageEl(m) {
     const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
     const st = m.status || 'queued';
-    const reason = st === 'failed' ? [m.errorCode, m.errorReason].filter(Boolean).join(': ') : this.t(st);
+    const reason = st === 'failed' ? failureText(m, (k, v) => this.t(k, v)) : this.t(st);
     const rich = messageBody(m, this.mediaViews[m.id], (k, v) => this.t(k, v));
     return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id, type: m.type } },
       h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
-        m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)));
+        m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)),
+      st === 'failed' && m.direction !== 'in' ? h('div', { class: 'msg-error', role: 'status' }, h('span', {}, reason),
+        retryBody(m) ? h('button', { type: 'button', class: 'link retry', onclick: () => this.retry(m) }, this.t('retry')) : null) : null);
+  }
+
+  // retry sends a failed message again through the same idempotent path;
+  // the key is the failed row's, so a double click sends once.
+  async retry(m) {
+    const body = retryBody(m);
+    if (!body || !this.selected) return;
+    try { await this.sendWith(() => this.app.api.post(`/api/v1/conversations/${this.selected.id}/messages`, body, { 'Idempotency-Key': `retry-${m.id}` })); } catch { /* shown */ }
   }
 
   async loadOlder() {
@@ -295,10 +331,34 @@ export class Inbox {
     const attachBtn = h('button', { type: 'button', id: 'composer-attach', class: 'attach', title: this.t('media.attach'), 'aria-label': this.t('media.attach'),
       onclick: () => fileInput.click() }, '📎');
     this.trayEl = tray;
-    ta.addEventListener('input', () => this.cannedLookup(ta, canned));
-    ta.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
-      if (ev.key === 'Escape') canned.hidden = true;
+    // The draft of each conversation survives switching and a reload.
+    const draftKey = `scrm.draft.${this.selected.id}`;
+    ta.value = sessionStorage.getItem(draftKey) || '';
+    ta.addEventListener('input', () => {
+      if (ta.value) sessionStorage.setItem(draftKey, ta.value); else sessionStorage.removeItem(draftKey);
+      this.cannedLookup(ta, canned);
+    });
+    ta.addEventListener('keydown', async (ev) => {
+      const items = canned.hidden ? [] : [...canned.querySelectorAll('.canned-item')];
+      if (items.length && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
+        ev.preventDefault();
+        const i = items.findIndex((b) => b.classList.contains('active'));
+        this.cannedActive(ta, items, ev.key === 'ArrowDown' ? (i + 1) % items.length : (i - 1 + items.length) % items.length);
+        return;
+      }
+      if (ev.key === 'Escape') { canned.hidden = true; return; }
+      if ((ev.key === 'Enter' && !ev.shiftKey) || (ev.key === 'Tab' && items.length)) {
+        // With the canned list open (or a "/shortcut" typed), Enter and Tab
+        // insert the response; they never send it.
+        if (items.length) { ev.preventDefault(); (items.find((b) => b.classList.contains('active')) || items[0]).click(); return; }
+        if (ev.key === 'Tab') return;
+        ev.preventDefault();
+        if (/^\/\S+$/.test(ta.value)) {
+          const found = await this.cannedLookup(ta, canned);
+          if (found?.length) { canned.querySelector('.canned-item').click(); return; }
+        }
+        form.requestSubmit();
+      }
     });
     // A pasted screenshot or file becomes the attachment.
     ta.addEventListener('paste', (ev) => { const f = fileOf(ev); if (f) { ev.preventDefault(); this.attach(f); } });
@@ -317,6 +377,7 @@ export class Inbox {
           await this.send({ type: 'text', text });
           ta.value = '';
         }
+        sessionStorage.removeItem(draftKey);
       } catch { /* shown by send */ } finally { send.disabled = false; ta.focus(); }
     } }, attachBtn, fileInput, ta, send);
     el.append(canned, tray, form);
@@ -349,18 +410,29 @@ export class Inbox {
 
   async cannedLookup(ta, list) {
     const v = ta.value;
-    if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; return; }
+    if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; ta.removeAttribute('aria-activedescendant'); return null; }
     try {
       const out = await this.app.api.get(`/api/v1/canned-responses?prefix=${encodeURIComponent(v.slice(1))}`);
-      if (ta.value !== v) return; // typing went on; a newer lookup answers
+      if (ta.value !== v) return null; // typing went on; a newer lookup answers
       clear(list);
       const items = out.items || [];
-      for (const r of items) {
-        list.append(h('li', {}, h('button', { type: 'button', class: 'canned-item', onclick: () => { ta.value = r.body; list.hidden = true; ta.focus(); } },
-          h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
-      }
+      list.setAttribute('role', 'listbox');
+      items.forEach((r, i) => {
+        list.append(h('li', { role: 'option', id: `canned-${i}` }, h('button', { type: 'button', class: 'canned-item', tabindex: -1,
+          onclick: () => { ta.value = r.body; sessionStorage.setItem(`scrm.draft.${this.selected?.id}`, r.body); list.hidden = true; ta.removeAttribute('aria-activedescendant'); ta.focus(); } },
+        h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
+      });
       list.hidden = items.length === 0;
-    } catch (e) { this.app.toast(e.message); }
+      if (items.length) this.cannedActive(ta, [...list.querySelectorAll('.canned-item')], 0);
+      return items;
+    } catch (e) { this.app.toast(e.message); return null; }
+  }
+
+  // cannedActive marks the canned response Enter or Tab would insert.
+  cannedActive(ta, items, i) {
+    items.forEach((b, j) => { b.classList.toggle('active', j === i); b.parentElement.setAttribute('aria-selected', String(j === i)); });
+    ta.setAttribute('aria-activedescendant', items[i].parentElement.id);
+    items[i].scrollIntoView({ block: 'nearest' });
   }
 
   async templates() {
@@ -464,6 +536,7 @@ export class Inbox {
         const convId = m.conversationId;
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
+          if (m.type !== 'text') this.refreshMedia(); // its file, location or cards
           if (m.direction === 'in') {
             // A customer message reopens the window (refresh it and the
             // composer, keeping any draft) and is read by whoever looks at it.
@@ -505,6 +578,11 @@ export class Inbox {
       const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
       if (this.selected?.id !== id) return;
       Object.assign(this.mediaViews, page.media || {});
+      // Live events carry no payload: the page's rows (with it) replace them.
+      for (const it of page.items) {
+        const i = this.messages.findIndex((x) => x.id === it.id);
+        if (i >= 0) this.messages[i] = { ...this.messages[i], ...it };
+      }
       const stick = this.msgsEl && this.msgsEl.scrollHeight - this.msgsEl.scrollTop - this.msgsEl.clientHeight < 40;
       this.renderMessages(stick);
     } catch (e) { this.app.toast(e.message); }
