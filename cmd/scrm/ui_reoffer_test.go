@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,8 @@ import (
 // Nothing stranded: a customer writes while every agent of the team is
 // offline, so routing finds nobody and the conversation waits unassigned
 // in the team's queue. When Ayu logs in (her websocket makes her online),
-// it is offered again and lands in her "Mine" view within seconds.
+// it is offered again and lands in her "Mine" view within seconds. Snoozed,
+// it wakes as soon as the customer writes again.
 func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 	t.Parallel() // own database, namespace, exchange and ports
 	exe := chromium(t)
@@ -73,6 +75,33 @@ func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 		waitJS("in Ayu's Mine view", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 10*time.Second),
 		screenshot(t, "ui-reoffer-mine-1366x768.png")); err != nil {
 		t.Fatalf("mine view: %v (browser errors: %v)", err, errs.list())
+	}
+	// Ayu snoozes it for a day; the customer writes again and it wakes at
+	// once: open, in her list without the snoozed mark.
+	until := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/snooze", conv.ID), seed.ayu, map[string]any{"until": until}, nil); code != 200 {
+		t.Fatalf("snooze: %d", code)
+	}
+	var status string
+	db.Raw(`SELECT status FROM conversations WHERE id = ?`, conv.ID).Scan(&status)
+	if status != "snoozed" {
+		t.Fatalf("after snooze: %s", status)
+	}
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Maaf, saya lupa satu hal", "phoneNumberId": e2ePNID})
+	waitUntil(t, 10*time.Second, "the snoozed conversation woken by the customer", func() bool {
+		var row struct {
+			Status       string
+			SnoozedUntil *time.Time
+		}
+		db.Raw(`SELECT status, snoozed_until FROM conversations WHERE id = ?`, conv.ID).Scan(&row)
+		return row.Status == "open" && row.SnoozedUntil == nil
+	})
+	if err := chromedp.Run(ctx,
+		waitJS("woken in the list", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('saya lupa satu hal') && !e.querySelector('.chip.warn'))`, 10*time.Second),
+		screenshot(t, "ui-snooze-woken-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-snooze-woken-390x844.png")); err != nil {
+		t.Fatalf("woken conversation in the list: %v (browser errors: %v)", err, errs.list())
 	}
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))

@@ -320,7 +320,8 @@ func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *Inboun
 			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 			unread_count = v.unread_count + 1,
 			last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
-			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+			status = CASE WHEN v.status IN ('resolved', 'snoozed') THEN 'open' ELSE v.status END, -- a customer message wakes a snoozed conversation
+			snoozed_until = CASE WHEN v.status = 'snoozed' THEN NULL ELSE v.snoozed_until END,
 			updated_at = now()
 		FROM m WHERE v.id = m.conversation_id
 		RETURNING m.id, v.last_message_at`,
@@ -370,7 +371,8 @@ func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int6
 				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 				unread_count = v.unread_count + 1,
 				last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
-				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+				status = CASE WHEN v.status IN ('resolved', 'snoozed') THEN 'open' ELSE v.status END, -- a customer message wakes a snoozed conversation
+			snoozed_until = CASE WHEN v.status = 'snoozed' THEN NULL ELSE v.snoozed_until END,
 				updated_at = now()
 			FROM m WHERE v.id = m.conversation_id RETURNING v.id)
 		SELECT k.*, (SELECT id FROM m) AS message_id FROM k`,
