@@ -40,7 +40,7 @@ log "starting SeaweedFS S3 on 127.0.0.1:$S3_PORT (data in $S3_DIR)"
 # checkouts can run their own servers with different S3_PORT values.
 nohup "$WEED" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$S3_DIR" \
   -master.port=$((S3_PORT + 1000)) -volume.port=$((S3_PORT + 1001)) -filer.port=$((S3_PORT + 1002)) \
-  -master.volumeSizeLimitMB=64 -volume.max=8 \
+  -master.volumeSizeLimitMB=64 -volume.max=64 \
   -s3 -s3.port="$S3_PORT" >"$S3_DIR/weed.log" 2>&1 &
 for _ in $(seq 1 60); do
   if tcp_open "$S3_PORT"; then log "SeaweedFS S3 is up"; exit 0; fi

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -22,9 +21,9 @@ type blobContract interface {
 	Delete(ctx context.Context, key string) error
 }
 
-func testBlobs(t *testing.T, b blobContract) {
+func testBlobs(t *testing.T, b blobContract, conv int64) {
 	ctx := context.Background()
-	key := BlobKey(7, 99, VariantFile)
+	key := BlobKey(conv, 99, VariantFile)
 	data := bytes.Repeat([]byte("struk transfer BCA "), 4000)
 	if err := b.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "application/pdf"); err != nil {
 		t.Fatal(err)
@@ -51,7 +50,7 @@ func testBlobs(t *testing.T, b blobContract) {
 	if string(got) != "v2" || info.ContentType != "text/plain" {
 		t.Fatalf("after overwrite: %q %+v", got, info)
 	}
-	if _, _, err := b.Open(ctx, BlobKey(7, 100, VariantFile)); !errors.Is(err, ErrNoBlob) {
+	if _, _, err := b.Open(ctx, BlobKey(conv, 100, VariantFile)); !errors.Is(err, ErrNoBlob) {
 		t.Fatalf("missing key: %v", err)
 	}
 	if err := b.Delete(ctx, key); err != nil {
@@ -72,7 +71,7 @@ func testBlobs(t *testing.T, b blobContract) {
 
 func TestFSBlobs(t *testing.T) {
 	dir := t.TempDir()
-	testBlobs(t, FSBlobs{Dir: dir})
+	testBlobs(t, FSBlobs{Dir: dir}, 7)
 	// A short write leaves nothing behind under the key.
 	fs := FSBlobs{Dir: dir}
 	if err := fs.Put(context.Background(), "conv/1/x", strings.NewReader("abc"), 10, "text/plain"); err == nil {
@@ -104,12 +103,14 @@ func ensureS3(t *testing.T) string {
 	return addr
 }
 
-// The S3 store against a real S3-compatible server (SeaweedFS), in a
-// bucket of its own that NewS3Blobs creates.
+// The S3 store against a real S3-compatible server (SeaweedFS). The
+// bucket is shared by the runs (SeaweedFS gives every bucket volumes of its
+// own, so a bucket per run would use up the server), each run under keys
+// of its own; NewS3Blobs creates the bucket on the first run.
 func TestS3Blobs(t *testing.T) {
 	addr := ensureS3(t)
 	ctx := context.Background()
-	bucket := fmt.Sprintf("scrm-test-%d", time.Now().UnixNano())
+	bucket := "scrm-test"
 	var b *S3Blobs
 	var err error
 	// A freshly started SeaweedFS takes a moment before it serves buckets.
@@ -122,7 +123,7 @@ func TestS3Blobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testBlobs(t, b)
+	testBlobs(t, b, time.Now().UnixNano())
 	// Connecting again finds the bucket instead of failing to create it.
 	if _, err := NewS3Blobs(ctx, S3Config{Endpoint: addr, Bucket: bucket, AccessKey: "scrm", SecretKey: "scrm-secret", Region: "us-east-1"}); err != nil {
 		t.Fatal(err)

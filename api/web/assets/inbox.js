@@ -3,7 +3,7 @@
 // template picker once the 24h window is closed.
 import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
-import { messageBody, Attachment, fileOf } from './inbox_media.js';
+import { messageBody, Attachment, fileOf, paperclip } from './inbox_media.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -329,7 +329,7 @@ export class Inbox {
     const fileInput = h('input', { type: 'file', id: 'composer-file', hidden: true, 'aria-hidden': 'true', tabindex: -1,
       onchange: () => { if (fileInput.files[0]) this.attach(fileInput.files[0]); fileInput.value = ''; } });
     const attachBtn = h('button', { type: 'button', id: 'composer-attach', class: 'attach', title: this.t('media.attach'), 'aria-label': this.t('media.attach'),
-      onclick: () => fileInput.click() }, '📎');
+      onclick: () => fileInput.click() }, paperclip());
     this.trayEl = tray;
     // The draft of each conversation survives switching and a reload.
     const draftKey = `scrm.draft.${this.selected.id}`;

@@ -61,7 +61,7 @@ export function messageBody(m, view, t) {
   if (m.type === 'location' && p.location) {
     const { latitude: lat, longitude: lon, name, address } = p.location;
     const href = `https://www.openstreetmap.org/?mlat=${encodeURIComponent(lat)}&mlon=${encodeURIComponent(lon)}#map=17/${encodeURIComponent(lat)}/${encodeURIComponent(lon)}`;
-    return h('div', { class: 'location' }, h('span', { 'aria-hidden': 'true' }, '📍 '),
+    return h('div', { class: 'location' }, h('span', { class: 'muted small' }, t('media.location')),
       h('strong', {}, name || t('media.location')), address ? h('div', { class: 'muted' }, address) : null,
       h('a', { class: 'map-link', href, target: '_blank', rel: 'noopener noreferrer' }, t('media.openMap')),
       h('div', { class: 'muted small' }, `${lat}, ${lon}`));
@@ -69,8 +69,8 @@ export function messageBody(m, view, t) {
   if (m.type === 'contacts' && Array.isArray(p.contacts)) {
     return h('div', { class: 'contact-cards' }, ...p.contacts.map((c) => h('div', { class: 'contact-card' },
       h('strong', {}, c.name?.formatted_name || [c.name?.first_name, c.name?.last_name].filter(Boolean).join(' ') || t('contact')),
-      ...(c.phones || []).map((ph) => h('div', {}, '📞 ', ph.phone || ph.wa_id || '')),
-      ...(c.emails || []).map((e) => h('div', {}, '✉ ', e.email || '')),
+      ...(c.phones || []).map((ph) => h('div', {}, ph.phone || ph.wa_id || '')),
+      ...(c.emails || []).map((e) => h('div', {}, e.email || '')),
       c.org?.company ? h('div', { class: 'muted' }, c.org.company) : null)));
   }
   if (!MEDIA.includes(m.type)) return null;
@@ -79,7 +79,7 @@ export function messageBody(m, view, t) {
   const filename = view?.filename || obj.filename || '';
   const parts = [];
   if (!view || view.status === 'pending') {
-    parts.push(h('div', { class: 'media-pending', dataset: { media: 'pending' } }, '⏳ ', t('media.loading', { kind: t(`media.kind.${m.type}`) })));
+    parts.push(h('div', { class: 'media-pending', dataset: { media: 'pending' } }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('media.loading', { kind: t(`media.kind.${m.type}`) })));
   } else if (view.status === 'failed') {
     parts.push(h('div', { class: 'media-failed', dataset: { media: 'failed' } }, '⚠ ', t('media.failed'), view.error ? h('div', { class: 'muted small' }, view.error) : null));
   } else if (view.status === 'expired' || !view.url) {
@@ -96,12 +96,30 @@ export function messageBody(m, view, t) {
     parts.push(h('video', { controls: true, preload: 'metadata', src: view.url, class: 'video', 'aria-label': caption || t('media.kind.video') }));
   } else {
     parts.push(h('a', { class: 'doc', href: view.url, download: filename || 'file', dataset: { media: 'document' } },
-      h('span', { class: 'doc-icon', 'aria-hidden': 'true' }, '📄'),
+      docIcon(filename, view.mimeType),
       h('span', { class: 'doc-name' }, filename || t('media.kind.document')),
       h('span', { class: 'doc-size muted' }, [humanSize(view.size), (view.mimeType || '').split('/').pop().toUpperCase()].filter(Boolean).join(' · '))));
   }
   if (caption) parts.push(h('div', { class: 'caption' }, caption));
   return h('div', { class: `media media-${m.type}` }, ...parts);
+}
+
+// docIcon is a file tile with its extension (no emoji: not every system has the font).
+function docIcon(name, type) {
+  const ext = ((name || '').includes('.') ? name.split('.').pop() : (type || '').split('/').pop() || 'file').slice(0, 4).toUpperCase();
+  return h('span', { class: 'doc-icon', 'aria-hidden': 'true' }, ext);
+}
+
+// paperclip draws the attach button's icon.
+export function paperclip() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24'); svg.setAttribute('width', '20'); svg.setAttribute('height', '20'); svg.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5');
+  p.setAttribute('fill', 'none'); p.setAttribute('stroke', 'currentColor'); p.setAttribute('stroke-width', '1.8'); p.setAttribute('stroke-linecap', 'round');
+  svg.append(p);
+  return svg;
 }
 
 function thumbSize(v) {
@@ -130,7 +148,7 @@ export class Attachment {
   preview(onRemove) {
     const t = (k, v) => this.inbox.t(k, v);
     return h('div', { class: `attachment${this.error ? ' invalid' : ''}`, id: 'attachment' },
-      this.url ? h('img', { src: this.url, alt: this.file.name, class: 'attachment-thumb' }) : h('span', { class: 'doc-icon', 'aria-hidden': 'true' }, '📄'),
+      this.url ? h('img', { src: this.url, alt: this.file.name, class: 'attachment-thumb' }) : docIcon(this.file.name, this.file.type),
       h('div', { class: 'attachment-info' }, h('strong', {}, this.file.name || t(`media.kind.${this.kind}`)),
         h('span', { class: 'muted' }, `${t(`media.kind.${this.kind}`)} · ${humanSize(this.file.size)}`),
         this.error ? h('span', { class: 'attachment-error', role: 'alert' }, this.error) : null),
