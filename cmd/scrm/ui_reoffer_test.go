@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -103,7 +104,44 @@ func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 		screenshot(t, "ui-snooze-woken-390x844.png")); err != nil {
 		t.Fatalf("woken conversation in the list: %v (browser errors: %v)", err, errs.list())
 	}
+	// Keyboard: "/rek" + Enter inserts the canned response and sends
+	// nothing; the half-written reply is a draft that survives a reload.
+	if code := st.call("POST", "/api/v1/canned-responses", seed.admin, map[string]any{"shortcut": "rekening", "title": "Nomor rekening",
+		"body": "Silakan transfer ke BCA 123-456-7890 a.n. PT Contoh."}, nil); code != 201 {
+		t.Fatalf("canned response: %d", code)
+	}
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768),
+		chromedp.Click(".conv-item", chromedp.ByQuery),
+		chromedp.WaitVisible("#composer-text", chromedp.ByQuery),
+		chromedp.SendKeys("#composer-text", "/rek", chromedp.ByQuery),
+		waitJS("the canned popup", `!!document.querySelector('#canned:not([hidden]) .canned-item.active')`, 5*time.Second),
+		pressEnter(),
+		waitJS("inserted, not sent", `document.querySelector('#composer-text').value === 'Silakan transfer ke BCA 123-456-7890 a.n. PT Contoh.'`, 3*time.Second),
+		chromedp.SendKeys("#composer-text", " Terima kasih", chromedp.ByQuery),
+		chromedp.Reload(),
+		chromedp.WaitVisible("#composer-text", chromedp.ByQuery),
+		waitJS("the draft after a reload", `document.querySelector('#composer-text').value === 'Silakan transfer ke BCA 123-456-7890 a.n. PT Contoh. Terima kasih'`, 5*time.Second),
+		screenshot(t, "ui-draft-after-reload-1366x768.png")); err != nil {
+		t.Fatalf("canned and draft: %v (browser errors: %v)", err, errs.list())
+	}
+	for _, e := range st.sim.Outbox() {
+		if strings.Contains(string(e.Body), "/rek") || strings.Contains(string(e.Body), "123-456-7890") {
+			t.Fatalf("the canned text reached the customer: %s", e.Body)
+		}
+	}
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
 	}
+}
+
+// pressEnter presses Enter as a keyboard does: a raw key-down the page may
+// cancel (chromedp.KeyEvent also types a "\r" character the page cannot
+// cancel, unlike a browser after a cancelled key-down), then key-up.
+func pressEnter() chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := input.DispatchKeyEvent(input.KeyRawDown).WithKey("Enter").WithCode("Enter").WithWindowsVirtualKeyCode(13).Do(ctx); err != nil {
+			return err
+		}
+		return input.DispatchKeyEvent(input.KeyUp).WithKey("Enter").WithCode("Enter").WithWindowsVirtualKeyCode(13).Do(ctx)
+	})
 }
