@@ -74,6 +74,7 @@ func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 	if err := chromedp.Run(ctx,
 		chromedp.Evaluate(`document.querySelector('[data-view="mine"]').click()`, nil),
 		waitJS("in Ayu's Mine view", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 10*time.Second),
+		waitJS("assignee and business number on the row", `(() => { const r = document.querySelector('.conv-item'); return r.querySelector('.assignee')?.textContent === 'Ayu Lestari' && r.querySelector('.sender-number')?.textContent === '+622150000001'; })()`, 5*time.Second),
 		screenshot(t, "ui-reoffer-mine-1366x768.png")); err != nil {
 		t.Fatalf("mine view: %v (browser errors: %v)", err, errs.list())
 	}
@@ -113,6 +114,7 @@ func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768),
 		chromedp.Click(".conv-item", chromedp.ByQuery),
 		chromedp.WaitVisible("#composer-text", chromedp.ByQuery),
+		waitJS("assignee and number in the thread header", `document.querySelector('.thread-head .thread-who')?.textContent.includes('Ayu Lestari') && document.querySelector('.thread-head .thread-who').textContent.includes('+622150000001')`, 5*time.Second),
 		chromedp.SendKeys("#composer-text", "/rek", chromedp.ByQuery),
 		waitJS("the canned popup", `!!document.querySelector('#canned:not([hidden]) .canned-item.active')`, 5*time.Second),
 		pressEnter(),

@@ -166,6 +166,8 @@ export class Inbox {
         h('div', { class: 'row' },
           h('span', { class: 'preview' }, c.lastPreview || ''),
           c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+        h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
+          c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
         h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
           c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
           ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
@@ -248,7 +250,8 @@ export class Inbox {
     this.threadEl.append(
       h('header', { class: 'thread-head' },
         h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
-        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '')),
+        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : ''),
+          h('div', { class: 'muted thread-who' }, `${c.assigneeName || this.t('unassigned')}${c.senderNumber ? ` · ${this.t('viaNumber', { n: c.senderNumber })}` : ''}`)),
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
