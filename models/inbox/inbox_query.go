@@ -28,15 +28,15 @@ type InboxFilter struct {
 // InboxItem is one row of the conversation list.
 type InboxItem struct {
 	models.Conversation
-	Labels         []string   `json:"labels" gorm:"column:labels_json;serializer:json"`
-	LastPreview    string     `json:"lastPreview"`
-	SnoozedUntil   *time.Time `json:"snoozedUntil,omitempty"`
-	ContactName    string     `json:"contactName"`
-	ContactPhone   *string    `json:"contactPhone,omitempty"`
+	Labels       []string   `json:"labels" gorm:"column:labels_json;serializer:json"`
+	LastPreview  string     `json:"lastPreview"`
+	SnoozedUntil *time.Time `json:"snoozedUntil,omitempty"`
+	ContactName  string     `json:"contactName"`
+	ContactPhone *string    `json:"contactPhone,omitempty"`
 	// AssigneeName and SenderNumber say who serves the chat and on which
 	// business number (shown on each row and in the thread header).
-	AssigneeName string `json:"assigneeName,omitempty"`
-	SenderNumber string `json:"senderNumber,omitempty"`
+	AssigneeName   string     `json:"assigneeName,omitempty"`
+	SenderNumber   string     `json:"senderNumber,omitempty"`
 	WindowOpen     bool       `json:"windowOpen" gorm:"-"`
 	WindowClosesAt *time.Time `json:"windowClosesAt,omitempty" gorm:"-"`
 }
