@@ -48,6 +48,7 @@ drills: services
 # and timers, not on the 2 cores.
 test: services
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-s3.sh
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-light
 	@$(MAKE) --no-print-directory test-heavy
 

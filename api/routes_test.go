@@ -30,6 +30,9 @@ var publicRoutes = []string{
 	"GET /",
 	"GET /assets/*file",
 	"GET /api/v1/ui-config",
+	// Files of messages: the link's signature (handed out only with a
+	// conversation the caller may see, valid for minutes) is the check.
+	"GET /media/:id/:variant",
 }
 
 // TestEveryRouteDeclaresAPermission walks every registered route.

@@ -201,6 +201,7 @@ func restPermOf() map[string]models.Permission {
 	return map[string]models.Permission{
 		models.EventMessageCreated:      models.PermInboxRead,     // GET /conversations/:id/messages
 		models.EventMessageStatus:       models.PermInboxRead,     // the same messages
+		models.EventMessageMedia:        models.PermInboxRead,     // the messages' files (signed links)
 		models.EventConversationUpdated: models.PermInboxRead,     // GET /conversations/:id, notes
 		models.EventCaseUpdated:         models.PermCasesRead,     // GET /cases/:id
 		models.EventCampaignProgress:    models.PermCampaignsRead, // GET /campaigns/:id

@@ -27,6 +27,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -80,6 +81,10 @@ type Deps struct {
 	// Senders reports the numbers' dispatcher state (nil: the dispatch
 	// endpoint reports usage only).
 	Senders messaging.SenderStates
+	// Blobs keeps the files of messages; MediaLinks signs the short-lived
+	// links to them (nil Blobs: uploads and file links answer 503).
+	Blobs      inbox.Blobs
+	MediaLinks media.Signer
 }
 
 // Stores are the domain stores behind the REST API and the webhook. They
@@ -96,12 +101,13 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound   *inbox.InboundStore
-	Cases     cases.CaseStore
-	Contacts  contacts.ContactStore
-	Segments  contacts.SegmentStore
-	Intake    contacts.IntakeStore
-	Campaigns campaigns.CampaignStore
+	Inbound       *inbox.InboundStore
+	Cases         cases.CaseStore
+	Contacts      contacts.ContactStore
+	Segments      contacts.SegmentStore
+	Intake        contacts.IntakeStore
+	Campaigns     campaigns.CampaignStore
+	Media         media.MediaStore
 }
 
 // Server is the api role.
@@ -144,6 +150,7 @@ func New(d Deps) *Server {
 	v1 := e.Group("/api/v1")
 	s.mountV1(v1)
 	s.mountUI(e, v1)
+	s.mountMedia(e)
 	return s
 }
 

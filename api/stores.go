@@ -13,6 +13,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -56,5 +57,6 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Segments:      contacts.SegmentStore{DB: db},
 		Intake:        contacts.IntakeStore{DB: db, Events: events},
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
+		Media:         media.MediaStore{DB: db, Events: events},
 	}
 }

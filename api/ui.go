@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/api/httpx"
+	"github.com/wabascrm/scrm/models/media"
 )
 
 // web holds the single-page app: plain ES modules and CSS, no build step, so
@@ -33,7 +34,8 @@ func (s *Server) mountUI(e *gin.Engine, v1 *gin.RouterGroup) {
 		files.ServeHTTP(c.Writer, c.Request)
 	})
 	s.handle(v1, http.MethodGet, "/ui-config", Public, httpx.Wrap(s.deps.Logger, func(*gin.Context) (int, any, error) {
-		return http.StatusOK, gin.H{"realtimeUrl": s.deps.UIRealtimeURL}, nil
+		// The composer checks files against WhatsApp's limits before uploading.
+		return http.StatusOK, gin.H{"realtimeUrl": s.deps.UIRealtimeURL, "mediaLimits": media.Limits()}, nil
 	}))
 }
 
@@ -45,7 +47,7 @@ func (s *Server) index(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.Header("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'")
+	c.Header("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 }
 

@@ -43,7 +43,9 @@ func TestWebUIServing(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want a 404 that is not the app", p, code, ct)
 		}
 	}
-	if code, _, body := get("/api/v1/ui-config"); code != 200 || body != `{"realtimeUrl":"ws://rt.example:8081/ws"}` {
+	// The realtime URL, and WhatsApp's media limits for the composer.
+	if code, _, body := get("/api/v1/ui-config"); code != 200 || !strings.HasSuffix(body, `"realtimeUrl":"ws://rt.example:8081/ws"}`) ||
+		!strings.Contains(body, `{"kind":"image","maxBytes":5242880,"types":["image/jpeg","image/png"]}`) {
 		t.Errorf("ui-config: %d %s", code, body)
 	}
 }

@@ -28,7 +28,7 @@ func (s *Server) stores() *Stores {
 func (s *Server) desk() inbox.Desk {
 	st := s.stores()
 	return inbox.Desk{Store: st.Conversations, Senders: st.Senders, Conversations: s.deps.Conversations,
-		Publisher: s.deps.Events, Log: s.deps.Logger}
+		Publisher: s.deps.Events, Log: s.deps.Logger, Media: st.Media, Blobs: s.deps.Blobs, Links: s.deps.MediaLinks}
 }
 
 // mountV1 registers the REST API: each area mounts its own routes.

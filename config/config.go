@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,19 @@ type Config struct {
 	// days after a template send counts as its reply.
 	CampaignReplyAttributionDays int `mapstructure:"campaign_reply_attribution_days"`
 
+	// Files of messages: where their bytes are kept and for how long
+	// (MediaDirPath resolves an empty MediaDir).
+	MediaStore       string        `mapstructure:"media_store"`
+	MediaDir         string        `mapstructure:"media_dir"`
+	MediaS3Endpoint  string        `mapstructure:"media_s3_endpoint"`
+	MediaS3Bucket    string        `mapstructure:"media_s3_bucket"`
+	MediaS3AccessKey string        `mapstructure:"media_s3_access_key"`
+	MediaS3SecretKey string        `mapstructure:"media_s3_secret_key"`
+	MediaS3Region    string        `mapstructure:"media_s3_region"`
+	MediaS3Secure    bool          `mapstructure:"media_s3_secure"`
+	MediaRetention   time.Duration `mapstructure:"media_retention"`
+	MediaLinkTTL     time.Duration `mapstructure:"media_link_ttl"`
+
 	LogLevel        string        `mapstructure:"log_level"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
@@ -134,6 +148,16 @@ func Keys() []Key {
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
 		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
 		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
+		{"media_store", "fs", "where files of messages are kept: fs (a directory, media_dir; one machine or a shared volume) or s3 (an S3-compatible bucket)"},
+		{"media_dir", "", "media_store fs: the directory of the files (empty: media/ under data_dir)"},
+		{"media_s3_endpoint", "", "media_store s3: host:port of the S3-compatible server (AWS S3, MinIO, SeaweedFS)"},
+		{"media_s3_bucket", "scrm-media", "media_store s3: the bucket (created when missing)"},
+		{"media_s3_access_key", "", "media_store s3: access key"},
+		{"media_s3_secret_key", "", "media_store s3: secret key"},
+		{"media_s3_region", "us-east-1", "media_store s3: region"},
+		{"media_s3_secure", true, "media_store s3: use https"},
+		{"media_retention", "2160h", "files of messages are deleted this long after they were stored (the message stays and says so); 0 keeps them forever"},
+		{"media_link_ttl", "5m", "how long a link to a file, handed to an agent who may see its conversation, works"},
 		{"log_level", "info", "debug, info, warn or error"},
 		{"shutdown_timeout", "20s", "how long a role waits for in-flight work on SIGTERM"},
 		{"data_dir", ".scrm", "scrm dev: where the embedded Temporal keeps its SQLite file"},
@@ -264,6 +288,27 @@ func (c Config) Validate() error {
 	if _, err := c.HolidayList(); err != nil {
 		errs = append(errs, &ValidationError{"campaign_holidays", err.Error()})
 	}
+	switch c.MediaStore {
+	case "fs":
+		if c.MediaDir == "" && c.DataDir == "" {
+			errs = append(errs, &ValidationError{"media_dir", "must be set when media_store is fs and data_dir is empty"})
+		}
+	case "s3":
+		if c.MediaS3Endpoint == "" || strings.Contains(c.MediaS3Endpoint, "://") {
+			errs = append(errs, &ValidationError{"media_s3_endpoint", "must be host:port (no scheme) when media_store is s3"})
+		}
+		if c.MediaS3Bucket == "" {
+			errs = append(errs, &ValidationError{"media_s3_bucket", "must be set when media_store is s3"})
+		}
+	default:
+		errs = append(errs, &ValidationError{"media_store", fmt.Sprintf("%q is not fs or s3", c.MediaStore)})
+	}
+	if c.MediaRetention < 0 {
+		errs = append(errs, &ValidationError{"media_retention", "must not be negative (0 keeps files forever)"})
+	}
+	if c.MediaLinkTTL < 10*time.Second || c.MediaLinkTTL > 24*time.Hour {
+		errs = append(errs, &ValidationError{"media_link_ttl", "must be between 10s and 24h"})
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, &ValidationError{"shutdown_timeout", "must be positive"})
 	}
@@ -353,6 +398,15 @@ func redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// MediaDirPath is the directory of the fs media store: media_dir, else
+// media/ under data_dir.
+func (c Config) MediaDirPath() string {
+	if c.MediaDir != "" {
+		return c.MediaDir
+	}
+	return filepath.Join(c.DataDir, "media")
 }
 
 // WarmupSchedule parses SenderWarmupSchedule ("250,500,..." daily caps).

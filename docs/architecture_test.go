@@ -27,6 +27,7 @@ var domains = []string{
 	"models/senders",
 	"models/cases",
 	"models/contacts",
+	"models/media",
 	"models/inbox",
 	"models/dispatch",
 	"models/campaigns",

@@ -12,8 +12,10 @@ import (
 
 // Event types pushed to agents over the realtime tier.
 const (
-	EventMessageCreated      = "message.created"
-	EventMessageStatus       = "message.status"
+	EventMessageCreated = "message.created"
+	EventMessageStatus  = "message.status"
+	// EventMessageMedia: a message's file was fetched and stored (or not).
+	EventMessageMedia        = "message.media"
 	EventConversationUpdated = "conversation.updated"
 	EventCaseUpdated         = "case.updated"
 	EventCampaignProgress    = "campaign.progress"

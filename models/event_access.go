@@ -29,6 +29,7 @@ func eventRules() map[string]EventRule {
 	return map[string]EventRule{
 		EventMessageCreated:      {Perm: PermInboxRead},
 		EventMessageStatus:       {Perm: PermInboxRead},
+		EventMessageMedia:        {Perm: PermInboxRead},
 		EventConversationUpdated: {Perm: PermInboxRead},
 		EventCaseUpdated:         {Perm: PermCasesRead},
 		EventCampaignProgress:    {Perm: PermCampaignsRead},

@@ -32,6 +32,8 @@ type Activities struct {
 	Campaign     *activities.Campaign
 	// Sender serves SenderWorkflow (per-number campaign dispatch).
 	Sender *activities.SenderDispatch
+	// Media serves MediaFetchWorkflow (customers' files).
+	Media *activities.MediaFetch
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -71,6 +73,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Sender != nil {
 		r.RegisterWorkflowWithOptions(workflows.SenderWorkflow, workflow.RegisterOptions{Name: workflows.SenderWorkflowName})
 		r.RegisterActivity(a.Sender)
+	}
+	if a.Media != nil {
+		r.RegisterWorkflowWithOptions(workflows.MediaFetchWorkflow, workflow.RegisterOptions{Name: workflows.MediaFetchWorkflowName})
+		r.RegisterActivity(a.Media)
 	}
 }
 

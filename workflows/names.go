@@ -68,6 +68,13 @@ const (
 	QueryConversationState = "state"
 )
 
+// MediaFetchWorkflowID is the ID of the workflow that fetches the file of
+// one inbound media row (media.id).
+func MediaFetchWorkflowID(mediaID int64) string { return "media:" + strconv.FormatInt(mediaID, 10) }
+
+// MediaFetchWorkflowName is the registered name of MediaFetchWorkflow.
+const MediaFetchWorkflowName = "MediaFetchWorkflow"
+
 // CaseWorkflowID is the ID of the workflow that owns one case's lifecycle.
 func CaseWorkflowID(caseID int64) string { return "case:" + strconv.FormatInt(caseID, 10) }
 

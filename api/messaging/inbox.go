@@ -11,6 +11,7 @@ import (
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/media"
 )
 
 // mountInbox registers conversations, messages, notes and canned responses.
@@ -87,7 +88,7 @@ func (h handlers) messages(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	limit, _ := strconv.Atoi(c.Query("limit"))
-	page, err := h.Inbox.Store.Messages(c.Request.Context(), httpx.Principal(c), id, before, limit)
+	page, err := h.Inbox.Thread(c.Request.Context(), httpx.Principal(c), id, before, limit)
 	return http.StatusOK, page, err
 }
 
@@ -209,37 +210,35 @@ func (h handlers) cannedDelete(c *gin.Context) (int, any, error) {
 	return http.StatusNoContent, nil, h.Canned.Delete(c.Request.Context(), httpx.Principal(c), id)
 }
 
-// uploadMedia uploads a file to the conversation's number (multipart field
-// "file", field "type": image|audio|video|document) and returns the media id
-// to send with {"type":..., "mediaId":...}.
+// uploadMedia takes an agent's file for a conversation (multipart field
+// "file", field "type": image|audio|video|document|sticker), keeps a copy
+// and uploads it to the conversation's number; the answer's mediaId is sent
+// with {"type":..., "mediaId":...}. The body is bounded by the kind's limit.
 func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 	id, err := httpx.IDParam(c, "id")
 	if err != nil {
 		return 0, nil, err
 	}
-	ctx := c.Request.Context()
-	conv, err := h.Inbox.Store.GetScoped(ctx, httpx.Principal(c), id)
-	if err != nil {
-		return 0, nil, err
-	}
 	kind := c.PostForm("type")
-	limit, ok := inbox.MediaLimit(kind)
+	limit, ok := media.LimitOf(kind)
 	if !ok {
-		return 0, nil, inbox.CheckMedia(kind, "", 0)
+		return 0, nil, media.Check(kind, "", 0)
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+1<<20)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit.MaxBytes+1<<20)
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return 0, nil, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %d MB for %s)", limit>>20, kind)
+		return 0, nil, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %s for %s)", media.HumanSize(limit.MaxBytes), kind)
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return 0, nil, err
 	}
 	defer func() { _ = f.Close() }()
-	mediaID, err := h.Inbox.UploadMedia(ctx, h.WABA, conv.SenderID, kind, fh.Filename, fh.Header.Get("Content-Type"), fh.Size, f)
+	view, mediaID, err := h.Inbox.UploadMedia(c.Request.Context(), h.WABA, httpx.Principal(c), id, inbox.Upload{
+		Kind: kind, Filename: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Size: fh.Size, Body: f,
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": fh.Filename}, nil
+	return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": view.Filename, "media": view}, nil
 }

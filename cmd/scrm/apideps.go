@@ -36,6 +36,10 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		WebhookAdmitWait:   cfg.WebhookAdmitWait,
 		WABA:               waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil),
 		UIRealtimeURL:      cfg.PublicRealtimeURL,
+		MediaLinks:         mediaSigner(cfg),
+	}
+	if in.blobs != nil {
+		d.Blobs = in.blobs
 	}
 	if in.live != nil {
 		d.Events = in.live // queued for the broker, off the request path

@@ -162,6 +162,7 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	}
 	cfg.CampaignHolidays = ""
 	cfg.ShutdownTimeout = time.Second
+	cfg.MediaDir = t.TempDir() // the files of this stack's messages
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("e2e config: %v", err)
 	}
@@ -764,8 +765,8 @@ func saveFinishedHistory(t *testing.T, st *stack, workflowID, file string) {
 	saveHistory(t, st, workflowID, file)
 }
 
-// pngBytes is a 1x1 PNG.
-var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+// pngBytes is a 1x1 PNG (a valid one: uploads are decoded for their thumbnail).
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\b\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x10IDATx\x9cbbhH\x00\x04\x00\x00\xff\xff\x01l\x00\xe3\x1b\xa3\xddF\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // upload posts a multipart file.
 func (st *stack) upload(path, token, kind, name, mime string, data []byte, out any) int {

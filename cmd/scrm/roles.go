@@ -29,6 +29,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -105,6 +106,8 @@ type infra struct {
 	// drill) reuses them instead of registering twice.
 	workerMetricsOnce sync.Once
 	sendMetrics       *waba.SendMetrics
+	// blobs keeps the files of messages (media.go), with the database.
+	blobs blobStore
 }
 
 type needs struct{ db, amqp, temporal bool }
@@ -118,6 +121,10 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 	var err error
 	if n.db {
 		if in.db, err = openDB(ctx, cfg, true); err != nil {
+			return nil, err
+		}
+		if in.blobs, err = openBlobs(ctx, cfg); err != nil {
+			in.close()
 			return nil, err
 		}
 	}
@@ -350,6 +357,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	cases := cases.CaseStore{DB: in.db, Events: events, Publisher: in.eventPublisher(), Log: log}
 	intake := contacts.IntakeStore{DB: in.db, Events: events}
 	cloudAPI := waba.NewClient(cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken, nil)
+	mediaStore := media.MediaStore{DB: in.db, Events: events}
 	metered := waba.MeteredSender{Next: cloudAPI, Metrics: in.workerMetrics()}
 	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
@@ -385,10 +393,15 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Events: in.eventPublisher(), Log: log},
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
 				Waker: senders, Warmup: warmup, Log: log},
+			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
+			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
+				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
+			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
+			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, cfg.TemporalTaskQueue, cfg.TemplateSyncEvery)
 			},

@@ -2,13 +2,11 @@ package inbox
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/senders"
 )
 
@@ -23,6 +21,11 @@ type Desk struct {
 	Conversations ConversationSignaler
 	Publisher     models.EventPublisher
 	Log           *slog.Logger
+	// Media, Blobs and Links serve files (media.go): the rows, the store of
+	// their bytes and the signer of their short-lived links.
+	Media media.MediaStore
+	Blobs Blobs
+	Links media.Signer
 }
 
 func (d Desk) publish(ctx context.Context, evs []models.Event) {
@@ -63,6 +66,9 @@ func (d Desk) Send(ctx context.Context, p models.Principal, convID int64, idemKe
 		return models.Message{}, false, err
 	}
 	d.publish(ctx, q.Events)
+	if q.Created {
+		d.linkUpload(ctx, convID, req, q.Message)
+	}
 	return q.Message, q.Created, HandOff(ctx, d.Conversations, conv.Conversation, q.Message, q.Created)
 }
 
@@ -106,57 +112,4 @@ func (d Desk) AddNote(ctx context.Context, p models.Principal, convID int64, bod
 	}
 	d.publish(ctx, evs)
 	return n, nil
-}
-
-// MediaLimit is WhatsApp's size limit for a media kind (image, audio,
-// video, document); ok is false for any other kind.
-func MediaLimit(kind string) (limit int64, ok bool) {
-	switch kind {
-	case "image":
-		return 5 << 20, true
-	case "audio", "video":
-		return 16 << 20, true
-	case "document":
-		return 100 << 20, true
-	}
-	return 0, false
-}
-
-// CheckMedia is the rule for an upload of kind: within its size limit and
-// of a content type that fits it (a document may be any type).
-func CheckMedia(kind, mime string, size int64) error {
-	limit, ok := MediaLimit(kind)
-	if !ok {
-		return models.FieldError(models.EInvalid, "type", "must be image, audio, video or document")
-	}
-	if size > limit {
-		return &models.Error{Code: models.ETooLarge, Field: "file", Message: fmt.Sprintf("%s files may be at most %d MB", kind, limit>>20)}
-	}
-	if mime == "" || (kind != "document" && !strings.HasPrefix(mime, kind+"/")) {
-		return models.FieldError(models.EUnprocessable, "file", "content type %q does not fit %s", mime, kind)
-	}
-	return nil
-}
-
-// MediaUploader uploads a file to a business number (the Cloud API client).
-type MediaUploader interface {
-	UploadMedia(ctx context.Context, phoneNumberID, filename, mimeType string, r io.Reader) (string, error)
-}
-
-// UploadMedia checks a file against the media rule and uploads it to the
-// number of a conversation (senderID); the media id it returns is sent
-// with {"type":..., "mediaId":...}.
-func (d Desk) UploadMedia(ctx context.Context, up MediaUploader, senderID int64, kind, filename, mime string, size int64, r io.Reader) (string, error) {
-	if err := CheckMedia(kind, mime, size); err != nil {
-		return "", err
-	}
-	pnid, err := d.Store.PhoneNumberID(ctx, senderID)
-	if err != nil {
-		return "", err
-	}
-	mediaID, err := up.UploadMedia(ctx, pnid, filename, mime, r)
-	if err != nil {
-		return "", &models.Error{Code: models.EUnavailable, Message: "WhatsApp did not accept the upload: " + err.Error(), Err: err}
-	}
-	return mediaID, nil
 }

@@ -375,7 +375,8 @@ func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *Inboun
 			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 			unread_count = v.unread_count + 1,
 			last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
-			status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+			status = CASE WHEN v.status IN ('resolved', 'snoozed') THEN 'open' ELSE v.status END, -- a customer message wakes a snoozed conversation
+			snoozed_until = CASE WHEN v.status = 'snoozed' THEN NULL ELSE v.snoozed_until END,
 			updated_at = now()
 		FROM m WHERE v.id = m.conversation_id
 		RETURNING m.id, v.last_message_at`,
@@ -425,7 +426,8 @@ func (s *InboundStore) insertKnown(tx *gorm.DB, m *InboundMessage, senderID int6
 				last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 				unread_count = v.unread_count + 1,
 				last_preview = COALESCE(NULLIF(LEFT(m.body, 140), ''), '[' || m.type || ']'),
-				status = CASE WHEN v.status = 'resolved' THEN 'open' ELSE v.status END,
+				status = CASE WHEN v.status IN ('resolved', 'snoozed') THEN 'open' ELSE v.status END, -- a customer message wakes a snoozed conversation
+			snoozed_until = CASE WHEN v.status = 'snoozed' THEN NULL ELSE v.snoozed_until END,
 				updated_at = now()
 			FROM m WHERE v.id = m.conversation_id RETURNING v.id)
 		SELECT k.*, (SELECT id FROM m) AS message_id FROM k`,
@@ -459,6 +461,9 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	}
 	res.Events = append(res.Events, ev)
 	res.MessagesStored++
+	if err := recordInboundMedia(tx, conv.ID, msgID, m); err != nil { // media.go
+		return err
+	}
 	// A customer message opens a window (and tells Temporal) only when none
 	// was open at its own timestamp; inside one it merely restarts it.
 	if !models.WindowOpen(conv.LastInboundAt, m.Timestamp, s.Window) {

@@ -28,11 +28,15 @@ type InboxFilter struct {
 // InboxItem is one row of the conversation list.
 type InboxItem struct {
 	models.Conversation
-	Labels         []string   `json:"labels" gorm:"column:labels_json;serializer:json"`
-	LastPreview    string     `json:"lastPreview"`
-	SnoozedUntil   *time.Time `json:"snoozedUntil,omitempty"`
-	ContactName    string     `json:"contactName"`
-	ContactPhone   *string    `json:"contactPhone,omitempty"`
+	Labels       []string   `json:"labels" gorm:"column:labels_json;serializer:json"`
+	LastPreview  string     `json:"lastPreview"`
+	SnoozedUntil *time.Time `json:"snoozedUntil,omitempty"`
+	ContactName  string     `json:"contactName"`
+	ContactPhone *string    `json:"contactPhone,omitempty"`
+	// AssigneeName and SenderNumber say who serves the chat and on which
+	// business number (shown on each row and in the thread header).
+	AssigneeName   string     `json:"assigneeName,omitempty"`
+	SenderNumber   string     `json:"senderNumber,omitempty"`
 	WindowOpen     bool       `json:"windowOpen" gorm:"-"`
 	WindowClosesAt *time.Time `json:"windowClosesAt,omitempty" gorm:"-"`
 }
@@ -50,7 +54,9 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	}
 	q := ib.DB.WithContext(ctx).Table("conversations").
 		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
-			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone`).
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
+			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
+			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
 		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id"))
 	switch f.View {
@@ -133,7 +139,9 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 		SortAt time.Time `gorm:"column:sort_at"`
 	}
 	err := q.Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
-			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone, ` + sortCol + ` AS sort_at`).
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
+			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
+			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number, ` + sortCol + ` AS sort_at`).
 		Order(sortCol + " " + dir + ", conversations.id " + dir).Limit(f.Limit + 1).Scan(&rows).Error
 	if err != nil {
 		return InboxPage{}, fmt.Errorf("list conversations: %w", err)
@@ -165,7 +173,9 @@ func (ib ConversationStore) GetScoped(ctx context.Context, p models.Principal, i
 	var it InboxItem
 	err := ib.DB.WithContext(ctx).Table("conversations").
 		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
-			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone`).
+			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
+			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
+			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
 		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id")).
 		Where("conversations.id = ?", id).Take(&it).Error

@@ -166,7 +166,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		}
 		m = waba.OutboundMessage{Type: "text", Text: &waba.OutboundText{Body: req.Text}}
 		preview = req.Text
-	case "image", "document", "audio", "video":
+	case "image", "document", "audio", "video", "sticker":
 		if (req.MediaID == "") == (req.MediaLink == "") {
 			return m, "", models.FieldError(models.EInvalid, "mediaId", "give exactly one of mediaId or mediaLink")
 		}
@@ -174,7 +174,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 			return m, "", models.FieldError(models.EInvalid, "mediaLink", "must be an http(s) URL")
 		}
 		media := &waba.OutboundMedia{ID: req.MediaID, Link: req.MediaLink}
-		if req.Type != "audio" {
+		if req.Type != "audio" && req.Type != "sticker" {
 			media.Caption = req.Caption
 		}
 		if req.Type == "document" {
@@ -190,8 +190,13 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 			m.Audio = media
 		case "video":
 			m.Video = media
+		case "sticker":
+			m.Sticker = media
 		}
 		preview = "[" + req.Type + "] " + req.Caption
+		if req.Caption == "" && req.Filename != "" {
+			preview = "[" + req.Type + "] " + req.Filename
+		}
 	case "template":
 		if req.Template == "" {
 			return m, "", models.FieldError(models.EInvalid, "template", "is required for a template send")

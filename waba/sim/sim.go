@@ -133,6 +133,7 @@ type Sim struct {
 	numbers   map[string]*Number
 	templates map[string]*template // id -> template
 	media     map[string]string    // id -> mime type
+	vault     *mediaVault          // media objects (media.go)
 	windows   map[string]time.Time // number|user -> last inbound
 	pairs     map[string]pairState // number|user -> pair-rate bucket
 	// entryPoints: number|user -> last click-to-WhatsApp referral (72h free).
@@ -210,7 +211,7 @@ func New(o Options) *Sim {
 		windows: map[string]time.Time{}, pairs: map[string]pairState{}, reached: map[string]map[string]time.Time{},
 		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
 		entryPoints: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
-		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{},
+		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{}, vault: newMediaVault(o.Seed),
 	}
 	s.resetCountersLocked()
 	for i := range o.Numbers {
@@ -365,15 +366,19 @@ func (s *Sim) routes() {
 	m.HandleFunc("DELETE /{version}/{id}/message_templates", s.auth(s.handleDeleteTemplate))
 	m.HandleFunc("POST /{version}/{id}/uploads", s.auth(s.handleUploadSession))
 	m.HandleFunc("POST /{version}/{id}", s.auth(s.handleGraphPost)) // upload:{session}
-	m.HandleFunc("GET /{version}/{id}", s.auth(s.handleGraphGet))   // phone number or upload:{session}
-	// Media (upload by phone number id; media by id) are registered here.
-	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleUpload))
+	// A media object (media.go), an upload:{session}, else a phone number.
+	m.HandleFunc("GET /{version}/{id}", s.auth(s.handleGetObject))
+	// Media: upload by phone number id, download of a retrieved URL (media.go).
+	m.HandleFunc("POST /{version}/{id}/media", s.auth(s.handleMediaUpload))
+	m.HandleFunc("GET /whatsapp_business/attachments/{$}", s.handleMediaDownload)
 
 	// /sim is a separate mux: its paths would clash with /{version}/{id}/...
 	c := http.NewServeMux()
 	c.HandleFunc("POST /sim/customers/{phone}/messages", s.handleCustomerMessage)
 	c.HandleFunc("POST /sim/customers/{phone}/preferences", s.handlePreference)
 	c.HandleFunc("POST /sim/customers/{phone}/change-number", s.handleChangeNumber)
+	c.HandleFunc("POST /sim/customers/{phone}/media", s.handleCustomerMedia) // media_customer.go
+	c.HandleFunc("GET /sim/media/{id}", s.handleSimMedia)
 	c.HandleFunc("GET /sim/outbox", s.handleOutbox)
 	c.HandleFunc("GET /sim/counters", s.handleCounters)
 	c.HandleFunc("POST /sim/reset", s.handleReset)
@@ -460,42 +465,6 @@ func (s *Sim) handleGraphGet(w http.ResponseWriter, r *http.Request) {
 		out[f] = v
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Sim) handleUpload(w http.ResponseWriter, r *http.Request) {
-	if s.number(r.PathValue("id")) == nil {
-		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 33, "Object with ID '"+r.PathValue("id")+"' does not exist", "")
-		return
-	}
-	if err := r.ParseMultipartForm(16 << 20); err != nil {
-		s.graphError(w, http.StatusBadRequest, codeMediaUpload, 0, "Media upload error", err.Error())
-		return
-	}
-	if r.FormValue("messaging_product") != "whatsapp" {
-		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 0, "The parameter messaging_product is required.", "")
-		return
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		s.graphError(w, http.StatusBadRequest, codeInvalidParameter, 0, "The parameter file is required.", "")
-		return
-	}
-	defer f.Close()
-	n, _ := io.Copy(io.Discard, f)
-	mt := r.FormValue("type")
-	if mt == "" {
-		mt = hdr.Header.Get("Content-Type")
-	}
-	if n == 0 || mt == "" {
-		s.graphError(w, http.StatusBadRequest, codeMediaUpload, 0, "Media upload error", "empty file or missing type")
-		return
-	}
-	s.mu.Lock()
-	s.seq++
-	id := strconv.FormatInt(1_000_000_000_000+s.seq, 10)
-	s.media[id] = mt
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
 // enqueue schedules a webhook delivery after d.

@@ -55,6 +55,7 @@ class App {
   async loadSession() {
     this.me = await this.api.get('/api/v1/me');
     const cfg = await this.api.raw('GET', '/api/v1/ui-config');
+    this.mediaLimits = cfg?.mediaLimits || [];
     this.rt?.stop();
     if (cfg?.realtimeUrl) {
       this.rt = new Realtime({

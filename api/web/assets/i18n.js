@@ -193,6 +193,41 @@ const more = {
 };
 Object.assign(strings.id, more.id);
 Object.assign(strings.en, more.en);
+// Files in the inbox (inbox_media.js).
+const mediaStrings = {
+  id: {
+    close: 'Tutup', 'media.attach': 'Lampirkan file', 'media.caption': 'Tambahkan keterangan… (Enter untuk kirim)',
+    'media.remove': 'Hapus lampiran', 'media.view': 'Lihat gambar', 'media.original': 'Buka ukuran asli',
+    'media.loading': 'Mengunduh {kind}…', 'media.failed': 'File tidak dapat diunduh dari WhatsApp.',
+    'media.expired': 'File ini tidak disimpan lagi (masa simpan habis).', 'media.location': 'Lokasi', 'media.openMap': 'Buka peta',
+    'media.badType': 'WhatsApp tidak menerima file berjenis {type}.', 'media.tooLarge': '{kind} maksimal {max}.', 'media.empty': 'File kosong.',
+    'media.dropHere': 'Lepaskan file untuk dilampirkan',
+    retry: 'Kirim ulang', viaNumber: 'lewat {n}',
+    'err.131047': 'Jendela 24 jam sudah ditutup: kirim template', 'err.131026': 'Nomor tidak dapat menerima pesan (tidak memakai WhatsApp atau aplikasinya terlalu lama)',
+    'err.131050': 'Pelanggan berhenti menerima pesan pemasaran', 'err.130429': 'Batas kecepatan WhatsApp tercapai, coba lagi sebentar',
+    'err.131056': 'Terlalu banyak pesan ke pelanggan ini, tunggu sebentar', 'err.131053': 'File ditolak WhatsApp', 'err.131051': 'Jenis pesan tidak didukung',
+    'err.132000': 'Jumlah variabel template tidak cocok', 'err.132001': 'Template tidak ada', 'err.132015': 'Template sedang dijeda', 'err.132016': 'Template dinonaktifkan',
+    'err.368': 'Diblokir karena kebijakan WhatsApp', 'err.131031': 'Akun WhatsApp Business dikunci', 'err.131049': 'Batas pesan pemasaran pelanggan ini tercapai (tunggu 24 jam)',
+    'media.kind.image': 'Gambar', 'media.kind.document': 'Dokumen', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Stiker',
+  },
+  en: {
+    close: 'Close', 'media.attach': 'Attach a file', 'media.caption': 'Add a caption… (Enter sends)',
+    'media.remove': 'Remove the attachment', 'media.view': 'View image', 'media.original': 'Open full size',
+    'media.loading': 'Downloading {kind}…', 'media.failed': 'The file could not be downloaded from WhatsApp.',
+    'media.expired': 'This file is no longer kept (retention).', 'media.location': 'Location', 'media.openMap': 'Open map',
+    'media.badType': 'WhatsApp does not accept files of type {type}.', 'media.tooLarge': '{kind} files may be at most {max}.', 'media.empty': 'The file is empty.',
+    'media.dropHere': 'Drop the file to attach it',
+    retry: 'Retry', viaNumber: 'via {n}',
+    'err.131047': 'The 24-hour window is closed: send a template', 'err.131026': 'The number cannot receive messages (not on WhatsApp or an old app)',
+    'err.131050': 'The customer stopped marketing messages', 'err.130429': 'WhatsApp rate limit reached, try again shortly',
+    'err.131056': 'Too many messages to this customer, wait a moment', 'err.131053': 'WhatsApp refused the file', 'err.131051': 'Unsupported message type',
+    'err.132000': 'Template variable count does not match', 'err.132001': 'The template does not exist', 'err.132015': 'The template is paused', 'err.132016': 'The template is disabled',
+    'err.368': 'Blocked by WhatsApp policy', 'err.131031': 'The WhatsApp Business account is locked', 'err.131049': 'Marketing limit for this customer reached (wait 24 h)',
+    'media.kind.image': 'Image', 'media.kind.document': 'Document', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Sticker',
+  },
+};
+Object.assign(strings.id, mediaStrings.id);
+Object.assign(strings.en, mediaStrings.en);
 
 export class I18n {
   constructor(storage) {

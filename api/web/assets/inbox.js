@@ -3,6 +3,7 @@
 // template picker once the 24h window is closed.
 import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
+import { messageBody, Attachment, fileOf, paperclip } from './inbox_media.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -30,6 +31,26 @@ export function varLabel(k) {
   return part === 'body' ? `{{${n}}}` : `${part} {{${n}}}`;
 }
 
+// failureText is the human reason of a failed send (WhatsApp's code when known).
+export function failureText(m, t) {
+  const known = t(`err.${m.errorCode}`);
+  const human = known !== `err.${m.errorCode}` ? known : (m.errorReason || t('failed'));
+  return m.errorCode ? `${human} (${m.errorCode})` : human;
+}
+
+// retryBody rebuilds what was asked for a failed text or media message.
+export function retryBody(m) {
+  let p = m.payload;
+  if (typeof p === 'string') { try { p = JSON.parse(p); } catch { p = null; } }
+  if (!p) return null;
+  if (m.type === 'text' && p.text?.body) return { type: 'text', text: p.text.body };
+  const md = p[m.type];
+  if (['image', 'document', 'audio', 'video', 'sticker'].includes(m.type) && md?.id) {
+    return { type: m.type, mediaId: md.id, caption: md.caption || undefined, filename: md.filename || undefined };
+  }
+  return null;
+}
+
 export function templateBody(tpl) {
   let comps = tpl.components;
   if (typeof comps === 'string') { try { comps = JSON.parse(comps); } catch { comps = []; } }
@@ -46,6 +67,8 @@ export class Inbox {
     this.nextCursor = '';
     this.selected = null; // conversation
     this.messages = []; // oldest first
+    this.mediaViews = {}; // message id -> its file (signed links)
+    this.attachment = null; // the file waiting in the composer
     this.nextBefore = null;
     this.closedTemplates = null; // from a 409 window_closed
     this.listTimer = null;
@@ -72,6 +95,20 @@ export class Inbox {
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
         onchange: (ev) => setF('label', ev.target.value.trim()) }));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
+    // A file dropped anywhere on the open thread becomes the attachment.
+    this.threadEl.addEventListener('dragover', (ev) => {
+      if (this.composerMode !== 'text' || ![...(ev.dataTransfer?.types || [])].includes('Files')) return;
+      ev.preventDefault();
+      this.threadEl.classList.add('drop-target');
+    });
+    this.threadEl.addEventListener('dragleave', (ev) => { if (ev.target === this.threadEl || !this.threadEl.contains(ev.relatedTarget)) this.threadEl.classList.remove('drop-target'); });
+    this.threadEl.addEventListener('drop', (ev) => {
+      this.threadEl.classList.remove('drop-target');
+      const f = fileOf(ev);
+      if (!f || this.composerMode !== 'text') return;
+      ev.preventDefault();
+      this.attach(f);
+    });
     this.side = new SidePanel(this);
     this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
     this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
@@ -103,10 +140,16 @@ export class Inbox {
     } catch (e) { this.app.toast(e.message); }
   }
 
-  // scheduleList coalesces bursts of events into one list reload.
+  // scheduleList reloads the list at once, coalescing a burst of events:
+  // while a reload is in flight, further events ask for one more after it
+  // (no fixed debounce: a live message reaches the list in one round trip).
   scheduleList() {
-    clearTimeout(this.listTimer);
-    this.listTimer = setTimeout(() => this.loadList(), 300);
+    if (this.listLoading) { this.listAgain = true; return; }
+    this.listLoading = true;
+    this.loadList().finally(() => {
+      this.listLoading = false;
+      if (this.listAgain) { this.listAgain = false; this.scheduleList(); }
+    });
   }
 
   renderList() {
@@ -123,6 +166,8 @@ export class Inbox {
         h('div', { class: 'row' },
           h('span', { class: 'preview' }, c.lastPreview || ''),
           c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+        h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
+          c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
         h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
           c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
           ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
@@ -166,8 +211,10 @@ export class Inbox {
     try {
       const conv = await this.app.api.get(`/api/v1/conversations/${id}`);
       const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
+      if (switching) this.dropAttachment();
       this.selected = conv;
       this.messages = page.items.slice().reverse();
+      this.mediaViews = { ...(switching ? {} : this.mediaViews), ...(page.media || {}) };
       this.nextBefore = page.nextBefore || null;
       if (switching) this.closedTemplates = null;
       if (location.pathname !== `/inbox/${id}`) history.replaceState(null, '', `/inbox/${id}`);
@@ -203,7 +250,8 @@ export class Inbox {
     this.threadEl.append(
       h('header', { class: 'thread-head' },
         h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
-        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '')),
+        h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : ''),
+          h('div', { class: 'muted thread-who' }, `${c.assigneeName || this.t('unassigned')}${c.senderNumber ? ` · ${this.t('viaNumber', { n: c.senderNumber })}` : ''}`)),
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
@@ -242,17 +290,29 @@ export class Inbox {
   messageEl(m) {
     const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
     const st = m.status || 'queued';
-    const reason = st === 'failed' ? [m.errorCode, m.errorReason].filter(Boolean).join(': ') : this.t(st);
-    return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id } },
-      h('div', { class: 'bubble' }, body),
+    const reason = st === 'failed' ? failureText(m, (k, v) => this.t(k, v)) : this.t(st);
+    const rich = messageBody(m, this.mediaViews[m.id], (k, v) => this.t(k, v));
+    return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id, type: m.type } },
+      h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
-        m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)));
+        m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)),
+      st === 'failed' && m.direction !== 'in' ? h('div', { class: 'msg-error', role: 'status' }, h('span', {}, reason),
+        retryBody(m) ? h('button', { type: 'button', class: 'link retry', onclick: () => this.retry(m) }, this.t('retry')) : null) : null);
+  }
+
+  // retry sends a failed message again through the same idempotent path;
+  // the key is the failed row's, so a double click sends once.
+  async retry(m) {
+    const body = retryBody(m);
+    if (!body || !this.selected) return;
+    try { await this.sendWith(() => this.app.api.post(`/api/v1/conversations/${this.selected.id}/messages`, body, { 'Idempotency-Key': `retry-${m.id}` })); } catch { /* shown */ }
   }
 
   async loadOlder() {
     try {
       const page = await this.app.api.get(`/api/v1/conversations/${this.selected.id}/messages?before=${this.nextBefore}`);
       this.messages = [...page.items.slice().reverse(), ...this.messages];
+      Object.assign(this.mediaViews, page.media || {});
       this.nextBefore = page.nextBefore || null;
       this.renderMessages(false);
     } catch (e) { this.app.toast(e.message); }
@@ -268,38 +328,114 @@ export class Inbox {
     const canned = h('ul', { class: 'canned', id: 'canned', hidden: true });
     const ta = h('textarea', { id: 'composer-text', rows: 2, placeholder: this.t('typeMessage'), 'aria-label': this.t('typeMessage') });
     const send = h('button', { id: 'composer-send', class: 'primary', type: 'submit' }, this.t('send'));
-    ta.addEventListener('input', () => this.cannedLookup(ta, canned));
-    ta.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
-      if (ev.key === 'Escape') canned.hidden = true;
+    const tray = h('div', { class: 'attachment-tray', id: 'attachment-tray' });
+    const fileInput = h('input', { type: 'file', id: 'composer-file', hidden: true, 'aria-hidden': 'true', tabindex: -1,
+      onchange: () => { if (fileInput.files[0]) this.attach(fileInput.files[0]); fileInput.value = ''; } });
+    const attachBtn = h('button', { type: 'button', id: 'composer-attach', class: 'attach', title: this.t('media.attach'), 'aria-label': this.t('media.attach'),
+      onclick: () => fileInput.click() }, paperclip());
+    this.trayEl = tray;
+    // The draft of each conversation survives switching and a reload.
+    const draftKey = `scrm.draft.${this.selected.id}`;
+    ta.value = sessionStorage.getItem(draftKey) || '';
+    ta.addEventListener('input', () => {
+      if (ta.value) sessionStorage.setItem(draftKey, ta.value); else sessionStorage.removeItem(draftKey);
+      this.cannedLookup(ta, canned);
     });
+    ta.addEventListener('keydown', async (ev) => {
+      const items = canned.hidden ? [] : [...canned.querySelectorAll('.canned-item')];
+      if (items.length && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
+        ev.preventDefault();
+        const i = items.findIndex((b) => b.classList.contains('active'));
+        this.cannedActive(ta, items, ev.key === 'ArrowDown' ? (i + 1) % items.length : (i - 1 + items.length) % items.length);
+        return;
+      }
+      if (ev.key === 'Escape') { canned.hidden = true; return; }
+      if ((ev.key === 'Enter' && !ev.shiftKey) || (ev.key === 'Tab' && items.length)) {
+        // With the canned list open (or a "/shortcut" typed), Enter and Tab
+        // insert the response; they never send it.
+        if (items.length) { ev.preventDefault(); (items.find((b) => b.classList.contains('active')) || items[0]).click(); return; }
+        if (ev.key === 'Tab') return;
+        ev.preventDefault();
+        if (/^\/\S+$/.test(ta.value)) {
+          const found = await this.cannedLookup(ta, canned);
+          if (found?.length) { canned.querySelector('.canned-item').click(); return; }
+        }
+        form.requestSubmit();
+      }
+    });
+    // A pasted screenshot or file becomes the attachment.
+    ta.addEventListener('paste', (ev) => { const f = fileOf(ev); if (f) { ev.preventDefault(); this.attach(f); } });
     const form = h('form', { class: 'composer-form', onsubmit: async (ev) => {
       ev.preventDefault();
       const text = ta.value.trim();
-      if (!text) return;
+      const att = this.attachment;
+      if (!text && !att) return;
+      if (att?.error) { this.app.toast(att.error); return; }
       send.disabled = true;
       try {
-        await this.send({ type: 'text', text });
-        ta.value = '';
-      } finally { send.disabled = false; ta.focus(); }
-    } }, ta, send);
-    el.append(canned, form);
+        if (att) {
+          const m = await this.sendWith(() => att.send(text));
+          if (m) { this.dropAttachment(); ta.value = ''; }
+        } else {
+          await this.send({ type: 'text', text });
+          ta.value = '';
+        }
+        sessionStorage.removeItem(draftKey);
+      } catch { /* shown by send */ } finally { send.disabled = false; ta.focus(); }
+    } }, attachBtn, fileInput, ta, send);
+    el.append(canned, tray, form);
+    this.renderTray();
+  }
+
+  // attach puts a file in the composer (button, drop or paste) with its
+  // preview; a file WhatsApp would refuse is shown with the reason and not sent.
+  attach(file) {
+    if (!this.selected || this.composerMode !== 'text') return;
+    this.dropAttachment();
+    this.attachment = new Attachment(this, file);
+    this.renderTray();
+    this.composerEl?.querySelector('#composer-text')?.focus();
+  }
+
+  dropAttachment() {
+    this.attachment?.release();
+    this.attachment = null;
+    this.renderTray();
+  }
+
+  renderTray() {
+    if (!this.trayEl) return;
+    clear(this.trayEl);
+    if (this.attachment) this.trayEl.append(this.attachment.preview(() => this.dropAttachment()));
+    const ta = this.composerEl?.querySelector('#composer-text');
+    if (ta) ta.placeholder = this.attachment ? this.t('media.caption') : this.t('typeMessage');
   }
 
   async cannedLookup(ta, list) {
     const v = ta.value;
-    if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; return; }
+    if (!v.startsWith('/') || v.includes(' ')) { list.hidden = true; ta.removeAttribute('aria-activedescendant'); return null; }
     try {
       const out = await this.app.api.get(`/api/v1/canned-responses?prefix=${encodeURIComponent(v.slice(1))}`);
-      if (ta.value !== v) return; // typing went on; a newer lookup answers
+      if (ta.value !== v) return null; // typing went on; a newer lookup answers
       clear(list);
       const items = out.items || [];
-      for (const r of items) {
-        list.append(h('li', {}, h('button', { type: 'button', class: 'canned-item', onclick: () => { ta.value = r.body; list.hidden = true; ta.focus(); } },
-          h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
-      }
+      list.setAttribute('role', 'listbox');
+      items.forEach((r, i) => {
+        list.append(h('li', { role: 'option', id: `canned-${i}` }, h('button', { type: 'button', class: 'canned-item', tabindex: -1,
+          onclick: () => { ta.value = r.body; sessionStorage.setItem(`scrm.draft.${this.selected?.id}`, r.body); list.hidden = true; ta.removeAttribute('aria-activedescendant'); ta.focus(); } },
+        h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
+      });
       list.hidden = items.length === 0;
-    } catch (e) { this.app.toast(e.message); }
+      if (items.length) this.cannedActive(ta, [...list.querySelectorAll('.canned-item')], 0);
+      return items;
+    } catch (e) { this.app.toast(e.message); return null; }
+  }
+
+  // cannedActive marks the canned response Enter or Tab would insert.
+  cannedActive(ta, items, i) {
+    items.forEach((b, j) => { b.classList.toggle('active', j === i); b.parentElement.setAttribute('aria-selected', String(j === i)); });
+    ta.setAttribute('aria-activedescendant', items[i].parentElement.id);
+    items[i].scrollIntoView({ block: 'nearest' });
   }
 
   async templates() {
@@ -352,10 +488,17 @@ export class Inbox {
   async send(body) {
     const c = this.selected;
     const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    return this.sendWith(() => this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key }));
+  }
+
+  // sendWith runs one send and shows its message (or what went wrong).
+  async sendWith(post) {
     try {
-      const m = await this.app.api.post(`/api/v1/conversations/${c.id}/messages`, body, { 'Idempotency-Key': key });
+      const m = await post();
       this.upsertMessage(m);
       this.scheduleList(); // preview and order
+      if (this.attachment || (m && ['image', 'document', 'audio', 'video', 'sticker'].includes(m.type))) this.refreshMedia();
+      return m;
     } catch (e) {
       if (e.code === 'window_closed') {
         this.selected.windowOpen = false;
@@ -396,6 +539,7 @@ export class Inbox {
         const convId = m.conversationId;
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
+          if (m.type !== 'text') this.refreshMedia(); // its file, location or cards
           if (m.direction === 'in') {
             // A customer message reopens the window (refresh it and the
             // composer, keeping any draft) and is read by whoever looks at it.
@@ -406,6 +550,9 @@ export class Inbox {
         this.scheduleList();
         break;
       }
+      case 'message.media':
+        if (this.selected?.id === d.conversationId) this.refreshMedia();
+        break;
       case 'message.status': {
         const m = this.messages.find((x) => x.id === d.id);
         if (m && this.selected?.id === d.conversationId) {
@@ -423,6 +570,25 @@ export class Inbox {
         break;
       default:
     }
+  }
+
+  // refreshMedia reloads the files of the latest messages (a customer's
+  // file was stored, or an agent's upload was tied to its message).
+  async refreshMedia() {
+    const id = this.selected?.id;
+    if (!id) return;
+    try {
+      const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
+      if (this.selected?.id !== id) return;
+      Object.assign(this.mediaViews, page.media || {});
+      // Live events carry no payload: the page's rows (with it) replace them.
+      for (const it of page.items) {
+        const i = this.messages.findIndex((x) => x.id === it.id);
+        if (i >= 0) this.messages[i] = { ...this.messages[i], ...it };
+      }
+      const stick = this.msgsEl && this.msgsEl.scrollHeight - this.msgsEl.scrollTop - this.msgsEl.clientHeight < 40;
+      this.renderMessages(stick);
+    } catch (e) { this.app.toast(e.message); }
   }
 
   async refreshSelected() {
