@@ -163,6 +163,12 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	cfg.CampaignHolidays = ""
 	cfg.ShutdownTimeout = time.Second
 	cfg.MediaDir = t.TempDir() // the files of this stack's messages
+	// The tests' database pools hold 4 connections on a loaded 2-core
+	// machine: with production's 100 ms admission wait the receiver sheds
+	// status and quality webhooks, and the simulator's redelivery backoff
+	// then outlasts assertions such as "paused within 2 s of the flag".
+	// Shedding itself is proven by TestWebhookShedsAboveCapacity.
+	cfg.WebhookAdmitWait = 3 * time.Second
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("e2e config: %v", err)
 	}
