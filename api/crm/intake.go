@@ -219,7 +219,7 @@ func (h handlers) report(c *gin.Context) {
 		if r.ContactID != nil {
 			cid = strconv.FormatInt(*r.ContactID, 10)
 		}
-		return out.Row([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result, r.Reason, e164, cid})
+		return out.Row([]string{strconv.Itoa(r.RowNo), rec.Phone, rec.Name, result, r.Reason, e164, cid})
 	})
 	if n, err := out.Close(err); err != nil {
 		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID, "rows", n)
