@@ -20,8 +20,6 @@ var publicRoutes = []string{
 	"POST /api/v1/auth/login",
 	"POST /api/v1/auth/refresh",
 	"GET /healthz",
-	"GET /readyz",
-	"GET /metrics",
 	"GET /webhooks/whatsapp",
 	"POST /webhooks/whatsapp",
 	// The web UI: static files and the realtime URL it needs before login;

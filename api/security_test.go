@@ -2,8 +2,16 @@ package api_test
 
 import (
 	"encoding/csv"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabascrm/scrm/api"
 )
 
 // Issue #17 finding 9: names such as "+1+1", "-2+3" and "Ani;=1+1;" (a
@@ -47,5 +55,61 @@ func TestSecurityCSVExportFormulas(t *testing.T) {
 	}
 	if !strings.Contains(body, `"Citra"`) {
 		t.Errorf("plain name changed: %s", body)
+	}
+}
+
+// Issue #17 finding 12: every response of the app carries the security
+// headers, with connect-src limited to the configured realtime URL.
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
+	srv := api.New(api.Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
+		UIRealtimeURL: "wss://rt.example.com/ws", ShutdownTimeout: time.Second})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	for _, path := range []string{"/", "/inbox/42", "/assets/app.js", "/api/v1/ui-config", "/api/v1/me", "/api/v1/nope", "/healthz", "/webhooks/whatsapp"} {
+		res, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" ||
+			!strings.Contains(csp, "frame-ancestors 'none'") ||
+			!strings.Contains(csp, "connect-src 'self' wss://rt.example.com/ws;") {
+			t.Errorf("%s (%d): headers %v", path, res.StatusCode, h)
+		}
+		if strings.Contains(csp, " ws: ") || strings.Contains(csp, " wss: ") || strings.Contains(csp, "wss:;") {
+			t.Errorf("%s: connect-src allows any websocket host: %s", path, csp)
+		}
+	}
+}
+
+// Issue #17 finding 12: a NUL byte or invalid UTF-8 in any query parameter
+// of any route is a 400, never a 500 (PostgreSQL refuses such text).
+func TestSecurityInvalidQueryIs400(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	for _, rt := range e.srv.Routes() {
+		if rt.Method != http.MethodGet || strings.Contains(rt.Path, "*") {
+			continue
+		}
+		path := strings.NewReplacer(":id", "1", ":agentId", "1").Replace(rt.Path)
+		for _, q := range []string{"q=a%00b", "status=%ff", "search=%00", "tag=%00&cursor=%00"} {
+			r := e.do("GET", path+"?"+q, admin, nil)
+			if r.status >= 500 {
+				t.Errorf("GET %s?%s: %d %s", path, q, r.status, r.body)
+			}
+		}
+	}
+	r := e.must(e.do("GET", "/api/v1/contacts?q=a%00b", admin, nil), 400)
+	if _, field := r.errField(); field != "q" {
+		t.Fatalf("names the parameter: %s", r.body)
+	}
+	// Text in a JSON body that PostgreSQL cannot store is the caller's error too.
+	r = e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "+6281234567890", "name": "a\u0000b"})
+	if r.status != 400 {
+		t.Fatalf("NUL in a JSON body: %d %s", r.status, r.body)
 	}
 }

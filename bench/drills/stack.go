@@ -107,6 +107,7 @@ type stack struct {
 	dbURL, amqpURL      string
 	temporalAddr        string
 	apiAddr, simAddr    string
+	internalAddr        string // the api's /readyz (SCRM_INTERNAL_ADDR)
 	workerAddr          string // the worker's /metrics
 	rtAddrs             []string
 	temporal, api, work *proc
@@ -177,6 +178,7 @@ func newStack(ctx context.Context, bin string, pgPort int, logf func(string, ...
 	}
 	s.temporalAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.apiAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	s.internalAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.simAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.workerAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	for range 3 {
@@ -329,6 +331,7 @@ func (s *stack) env(extra ...string) []string {
 		"SCRM_WABA_ACCESS_TOKEN=" + wabaToken,
 		"SCRM_WABA_BASE_URL=http://" + s.simAddr,
 		"SCRM_HTTP_ADDR=" + s.apiAddr,
+		"SCRM_INTERNAL_ADDR=" + s.internalAddr,
 		"SCRM_WABASIM_ADDR=" + s.simAddr,
 		"SCRM_LOG_LEVEL=warn",
 		"SCRM_SHUTDOWN_TIMEOUT=5s",
@@ -364,7 +367,7 @@ func (s *stack) bringUp(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := waitHTTP(ctx, "http://"+s.apiAddr+"/readyz", 90*time.Second); err != nil {
+	if err := waitHTTP(ctx, "http://"+s.internalAddr+"/readyz", 90*time.Second); err != nil {
 		return fmt.Errorf("api: %w (log %s)", err, s.api.log)
 	}
 	for i, a := range s.rtAddrs {
@@ -394,7 +397,7 @@ func (s *stack) heal(ctx context.Context) error {
 			}
 		}
 	}
-	return waitHTTP(ctx, "http://"+s.apiAddr+"/readyz", 60*time.Second)
+	return waitHTTP(ctx, "http://"+s.internalAddr+"/readyz", 60*time.Second)
 }
 
 // teardown stops everything the drill started and removes its state.

@@ -27,7 +27,6 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 	d := api.Deps{
 		Logger:          log,
 		Registry:        in.reg,
-		Ready:           in.checks(),
 		TrustedProxies:  cfg.TrustedProxyList(),
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		WABAAppSecret:   cfg.WABAAppSecret,
