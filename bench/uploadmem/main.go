@@ -22,8 +22,9 @@ import (
 func main() {
 	rows := flag.Int("rows", 3000, "data rows")
 	col := flag.String("col", "XFD", "column of the far cell on every row")
+	value := flag.String("value", "x", "text of the far cell (empty: a blank cell, as formatting leaves)")
 	flag.Parse()
-	data := workbook(*rows, *col)
+	data := workbook(*rows, *col, *value)
 	runtime.GC()
 	debug.FreeOSMemory()
 	before := rss("VmRSS")
@@ -34,17 +35,17 @@ func main() {
 	if err != nil {
 		result = "refused: " + err.Error()
 	}
-	fmt.Printf("file %d bytes (%d rows, a cell in %s on each); RSS before %.1f MiB, peak %.1f MiB, growth %.1f MiB; %s\n",
-		len(data), *rows, *col, mib(before), mib(peak), mib(peak-before), result)
+	fmt.Printf("file %d bytes (%d rows, a cell %q in %s on each); RSS before %.1f MiB, peak %.1f MiB, growth %.1f MiB; %s\n",
+		len(data), *rows, *value, *col, mib(before), mib(peak), mib(peak-before), result)
 }
 
-func workbook(rows int, col string) []byte {
+func workbook(rows int, col, value string) []byte {
 	f := excelize.NewFile()
 	must(f.SetSheetRow("Sheet1", "A1", &[]any{"phone", "name"}))
 	for i := 2; i <= rows+1; i++ {
 		n := strconv.Itoa(i)
 		must(f.SetSheetRow("Sheet1", "A"+n, &[]any{"+62812" + fmt.Sprintf("%07d", i), "Nasabah " + n}))
-		must(f.SetCellValue("Sheet1", col+n, "x"))
+		must(f.SetCellValue("Sheet1", col+n, value))
 	}
 	var buf bytes.Buffer
 	must(f.Write(&buf))
