@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"bufio"
 	"encoding/csv"
+	"fmt"
+	"net"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -111,5 +114,84 @@ func TestSecurityInvalidQueryIs400(t *testing.T) {
 	r = e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "+6281234567890", "name": "a\u0000b"})
 	if r.status != 400 {
 		t.Fatalf("NUL in a JSON body: %d %s", r.status, r.body)
+	}
+}
+
+// Issue #17 finding 6: unauthenticated slow bodies pinned memory and
+// connections. A delivery without a well-formed signature is refused before
+// its body is read; at most a bounded number of bodies are read at once
+// (the rest get 503, which Meta redelivers); a body that drips is cut off
+// by the read deadline.
+func TestSecuritySlowWebhookBodies(t *testing.T) {
+	t.Parallel()
+	srv := api.New(api.Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
+		WABAAppSecret: "hook-secret", ShutdownTimeout: time.Second})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	addr := strings.TrimPrefix(hs.URL, "http://")
+	// open sends the headers of a 4 MiB delivery and returns the connection
+	// and a channel with the status line once the server answers.
+	open := func(sig string) (net.Conn, chan string) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n%s\r\n", 4<<20, sig)
+		ch := make(chan string, 1)
+		go func() {
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err != nil {
+				line = "closed: " + err.Error()
+			}
+			ch <- strings.TrimSpace(line)
+		}()
+		return c, ch
+	}
+	wait := func(ch chan string, within time.Duration) string {
+		select {
+		case s := <-ch:
+			return s
+		case <-time.After(within):
+			return "no answer"
+		}
+	}
+	// No signature: refused at once, nothing of the body read.
+	c, ch := open("")
+	if got := wait(ch, 2*time.Second); !strings.Contains(got, " 401 ") {
+		t.Fatalf("unsigned: %q", got)
+	}
+	_ = c.Close()
+
+	// Well-formed but wrong signatures with bodies that never finish: the
+	// first 16 hold the gate, the others are turned away within seconds.
+	sig := "X-Hub-Signature-256: sha256=" + strings.Repeat("0", 64) + "\r\n"
+	var held []chan string
+	for range 24 {
+		c, ch := open(sig)
+		defer func() { _ = c.Close() }()
+		_, _ = c.Write([]byte("{"))
+		held = append(held, ch)
+	}
+	time.Sleep(3 * time.Second) // a full gate turns a body away after 1 s
+	turned, still := 0, []chan string{}
+	for _, ch := range held {
+		select {
+		case s := <-ch:
+			if !strings.Contains(s, " 503 ") {
+				t.Fatalf("turned away with %q", s)
+			}
+			turned++
+		default:
+			still = append(still, ch)
+		}
+	}
+	if turned != 8 {
+		t.Fatalf("%d of 24 slow bodies turned away, want 8 (16 read at once)", turned)
+	}
+	// The held ones are cut off by the 10 s read deadline.
+	for i, ch := range still {
+		if got := wait(ch, 15*time.Second); got == "no answer" {
+			t.Fatalf("slow body %d still open after the read deadline", i)
+		}
 	}
 }

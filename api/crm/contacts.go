@@ -21,6 +21,8 @@ type Deps struct {
 	Contacts contacts.ContactStore
 	Segments contacts.SegmentStore
 	Imports  contacts.Imports
+	// Uploads bounds the file upload's body (size, read time, how many at once).
+	Uploads *httpx.BodyGate
 }
 
 type handlers struct{ Deps }

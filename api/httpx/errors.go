@@ -75,7 +75,7 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", "status", status, "err", err, "request_id", RequestID(c))
 	}
-	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && de.Code == models.ERateLimited {
+	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && (de.Code == models.ERateLimited || de.Code == models.EUnavailable) {
 		c.Header("Retry-After", strconv.Itoa(secs))
 	}
 	msg := de.Message

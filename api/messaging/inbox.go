@@ -1,7 +1,10 @@
 package messaging
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +24,7 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodGet, "/conversations/:id", read, h.getConversation)
 	rt.JSON(http.MethodGet, "/conversations/:id/messages", read, h.messages)
 	rt.JSON(http.MethodPost, "/conversations/:id/messages", send, h.send)
-	rt.JSON(http.MethodPost, "/conversations/:id/media", send, h.uploadMedia, needWABA)
+	rt.JSON(http.MethodPost, "/conversations/:id/media", send, h.uploadMedia, needWABA, h.Uploads.WithMax(maxMediaBody).Handler())
 	rt.JSON(http.MethodPost, "/conversations/:id/assign", assign, h.assign)
 	rt.JSON(http.MethodPost, "/conversations/:id/resolve", send, h.action("resolve"))
 	rt.JSON(http.MethodPost, "/conversations/:id/reopen", send, h.action("reopen"))
@@ -209,9 +212,16 @@ func (h handlers) cannedDelete(c *gin.Context) (int, any, error) {
 	return http.StatusNoContent, nil, h.Canned.Delete(c.Request.Context(), id)
 }
 
+// maxMediaBody bounds the media upload's request: the largest kind
+// (documents, 100 MB) plus room for the multipart framing.
+const maxMediaBody = 101 << 20
+
 // uploadMedia uploads a file to the conversation's number (multipart field
-// "file", field "type": image|audio|video|document) and returns the media id
-// to send with {"type":..., "mediaId":...}.
+// "type": image|audio|video|document, then the file in field "file") and
+// returns the media id to send with {"type":..., "mediaId":...}. The file
+// streams from the request to the Cloud API: it is never held in memory or
+// on disk here (a 95 MB document used to be buffered twice), and the body
+// gate (Deps.Uploads) caps its size, read time and how many run at once.
 func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 	id, err := httpx.IDParam(c, "id")
 	if err != nil {
@@ -222,24 +232,82 @@ func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	kind := c.PostForm("type")
-	limit, ok := inbox.MediaLimit(kind)
-	if !ok {
-		return 0, nil, inbox.CheckMedia(kind, "", 0)
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+1<<20)
-	fh, err := c.FormFile("file")
+	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return 0, nil, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %d MB for %s)", limit>>20, kind)
+		return 0, nil, models.FieldError(models.EInvalid, "file", "send the file as multipart/form-data")
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return 0, nil, err
+	kind := ""
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = models.FieldError(models.EInvalid, "file", "a multipart file is required")
+			}
+			return 0, nil, uploadErr(err)
+		}
+		switch part.FormName() {
+		case "type":
+			raw, _ := io.ReadAll(io.LimitReader(part, 32))
+			kind = strings.TrimSpace(string(raw))
+		case "file":
+			limit, ok := inbox.MediaLimit(kind)
+			if !ok {
+				return 0, nil, models.FieldError(models.EInvalid, "type", "send the type field (image, audio, video or document) before the file")
+			}
+			body := &capped{r: part, left: limit}
+			filename, mime := part.FileName(), part.Header.Get("Content-Type")
+			mediaID, err := h.Inbox.UploadMedia(ctx, h.WABA, conv.SenderID, kind, filename, mime, 0, body)
+			switch {
+			case body.over:
+				return 0, nil, inbox.CheckMedia(kind, mime, limit+1)
+			case body.err != nil:
+				return 0, nil, uploadErr(body.err)
+			case err != nil:
+				return 0, nil, err
+			}
+			return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": filename}, nil
+		}
+		_ = part.Close()
 	}
-	defer func() { _ = f.Close() }()
-	mediaID, err := h.Inbox.UploadMedia(ctx, h.WABA, conv.SenderID, kind, fh.Filename, fh.Header.Get("Content-Type"), fh.Size, f)
-	if err != nil {
-		return 0, nil, err
+}
+
+// capped reads at most left bytes of an upload and remembers why it
+// stopped, so the handler can tell "too large" and "the client went away"
+// from the Cloud API refusing.
+type capped struct {
+	r    io.Reader
+	left int64
+	over bool
+	err  error
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
 	}
-	return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": fh.Filename}, nil
+	n, err := c.r.Read(p)
+	if c.left -= int64(n); c.left < 0 {
+		c.over = true
+		return 0, errors.New("upload exceeds its size limit")
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.err = err
+	}
+	return n, err
+}
+
+// uploadErr is a body that could not be read: too large for the gate, cut
+// off by the read deadline, or malformed.
+func uploadErr(err error) error {
+	var me *models.Error
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &me):
+		return me
+	case errors.As(err, &big):
+		return models.FieldError(models.ETooLarge, "file", "upload is larger than %d bytes", big.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return models.FieldError(models.EInvalid, "file", "upload was not received in time")
+	}
+	return &models.Error{Code: models.EInvalid, Field: "file", Message: "upload is malformed", Err: err}
 }
