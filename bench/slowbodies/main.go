@@ -148,4 +148,3 @@ func must(err error) {
 		panic(err)
 	}
 }
-
