@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -119,4 +120,25 @@ func (s *Server) checkParams() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// cookieSecure decides the refresh cookie's Secure flag (Deps.CookieSecure:
+// auto, always, never).
+func (s *Server) cookieSecure(c *gin.Context) bool {
+	switch s.deps.CookieSecure {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return s.isHTTPS(c)
+}
+
+// sessionMaxAge is how long the refresh cookie lives: the session's own
+// lifetime, so the browser forgets it when the server would refuse it.
+func (s *Server) sessionMaxAge() time.Duration {
+	if s.deps.Tokens != nil {
+		return s.deps.Tokens.RefreshTTL
+	}
+	return 0
 }

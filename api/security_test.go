@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -15,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/api"
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/worker/testenv"
 )
 
 // Issue #17 finding 9: names such as "+1+1", "-2+3" and "Ani;=1+1;" (a
@@ -194,4 +201,242 @@ func TestSecuritySlowWebhookBodies(t *testing.T) {
 			t.Fatalf("slow body %d still open after the read deadline", i)
 		}
 	}
+}
+
+// replica is one more api server on the env's database, as a second
+// replica behind the load balancer would be, trusting the loopback proxy
+// so X-Forwarded-For names the client.
+func (e *env) replica(th identity.LoginThrottle) *httptest.Server {
+	e.t.Helper()
+	tokens, err := identity.NewTokens(e.db, testSecret, testenv.Hasher())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tokens.Throttle = th
+	srv := api.New(api.Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
+		Stores: api.StoresOn(e.db, nil), Auth: tokens, Tokens: tokens, TrustedProxies: []string{"127.0.0.1"}, ShutdownTimeout: time.Second})
+	hs := httptest.NewServer(srv.Handler())
+	e.t.Cleanup(hs.Close)
+	return hs
+}
+
+// loginFrom posts a login to hs as the client at ip.
+func loginFrom(t *testing.T, hs *httptest.Server, ip, email, password string) resp {
+	t.Helper()
+	raw, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	req, _ := http.NewRequest("POST", hs.URL+"/api/v1/auth/login", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", ip)
+	res, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return resp{status: res.StatusCode, header: res.Header, body: body}
+}
+
+// Issue #17 finding 10: five wrong passwords from anywhere locked the real
+// user out; "account is disabled" confirmed a right password; each replica
+// counted on its own. Now: progressive delay per account-and-address and per
+// address, in PostgreSQL, and one answer for unknown, wrong and disabled.
+func TestSecurityLoginThrottle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
+	off := e.agent("off@example.com", e.roleID(models.RoleKeyAgent))
+	th := identity.LoginThrottle{AccountIPFree: 3, IPFree: 8, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: time.Hour}
+	r1, r2 := e.replica(th), e.replica(th)
+	attacker, user := "203.0.113.7", "198.51.100.20"
+	for i := range 3 {
+		if r := loginFrom(t, []*httptest.Server{r1, r2}[i%2], attacker, "a@example.com", "wrong-password"); r.status != 401 {
+			t.Fatalf("attempt %d: %d %s", i, r.status, r.body)
+		}
+	}
+	// The attacker's address is slowed down on both replicas, even with the right password...
+	for _, hs := range []*httptest.Server{r1, r2} {
+		r := loginFrom(t, hs, attacker, "A@example.com", pw)
+		if code, field := r.errField(); r.status != 429 || code != "rate_limited" || field != "email" || r.header.Get("Retry-After") == "" {
+			t.Fatalf("attacker after 3 failures: %d %s", r.status, r.body)
+		}
+	}
+	// ...while the real user, elsewhere, logs in.
+	if r := loginFrom(t, r2, user, "a@example.com", pw); r.status != 200 {
+		t.Fatalf("real user locked out: %d %s", r.status, r.body)
+	}
+
+	// Unknown, wrong and disabled (with its right password) look the same.
+	if err := e.db.Exec("UPDATE agents SET status = 'disabled' WHERE id = ?", off).Error; err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, c := range [][2]string{{"nobody@example.com", pw}, {"off@example.com", "wrong-password"}, {"off@example.com", pw}} {
+		r := loginFrom(t, r1, "192.0.2.1", c[0], c[1])
+		var b api.ErrorBody
+		r.json(t, &b)
+		if r.status != 401 {
+			t.Fatalf("%v: %d %s", c, r.status, r.body)
+		}
+		bodies = append(bodies, b.Error.Code+"|"+b.Error.Message+"|"+b.Error.Field)
+	}
+	if bodies[0] != bodies[1] || bodies[1] != bodies[2] {
+		t.Fatalf("answers differ: %q", bodies)
+	}
+	// One address spraying many accounts is slowed down too (8 per address).
+	for i := range 5 {
+		loginFrom(t, r1, "192.0.2.1", "spray"+itoa(int64(i))+"@example.com", "wrong-password")
+	}
+	if r := loginFrom(t, r2, "192.0.2.1", "a@example.com", pw); r.status != 429 {
+		t.Fatalf("spraying address: %d %s", r.status, r.body)
+	}
+	var n int64
+	e.db.Raw("SELECT count(*) FROM audit_log WHERE action = ?", identity.AuditLoginFailed).Scan(&n)
+	if n != 3+3+5 {
+		t.Fatalf("failed-login audit rows = %d, want 11 (every failure, known account or not)", n)
+	}
+}
+
+// Issue #17 finding 10: POST /contacts with another team's customer's
+// phone answered "already exists", confirming that customer. Within scope
+// the caller now gets the contact to open; outside it, a conflict that
+// names nothing of the other team's contact.
+func TestSecurityContactConflictStaysInScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	teams := identity.TeamStore{DB: e.db}
+	north, err := teams.Create(t.Context(), system, identity.TeamInput{Name: "North"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	south, err := teams.Create(t.Context(), system, identity.TeamInput{Name: "South"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := e.agent("a1@example.com", e.roleID(models.RoleKeyAgent), north.ID)
+	a2 := e.agent("a2@example.com", e.roleID(models.RoleKeyAgent), south.ID)
+	e.agent("sup@example.com", e.roleID(models.RoleKeySupervisor), north.ID)
+	sup := e.login("sup@example.com").AccessToken
+	var mine, theirs struct{ ID int64 }
+	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0001", "name": "Sari North", "ownerAgentId": a1}), 201).json(t, &mine)
+	e.must(e.do("POST", "/api/v1/contacts", admin, map[string]any{"phone": "0812-1111-0002", "name": "Budi South", "ownerAgentId": a2}), 201).json(t, &theirs)
+
+	var b api.ErrorBody
+	e.must(e.do("POST", "/api/v1/contacts", sup, map[string]any{"phone": "+62 812 1111 0001", "ownerAgentId": a1}), 409).json(t, &b)
+	if id, _ := b.Error.Details["contactId"].(float64); int64(id) != mine.ID {
+		t.Fatalf("in scope: %+v", b)
+	}
+	r := e.must(e.do("POST", "/api/v1/contacts", sup, map[string]any{"phone": "0812-1111-0002", "ownerAgentId": a1}), 409)
+	text := string(r.body)
+	if strings.Contains(text, itoa(theirs.ID)+",") || strings.Contains(text, "contactId") || strings.Contains(text, "Budi") ||
+		strings.Contains(text, "already exists") {
+		t.Fatalf("out of scope reveals the other team's contact: %s", text)
+	}
+}
+
+// Issue #17 finding 14: password change and admin reset end every session,
+// new passwords meet the strength rule, refresh tokens expire when idle,
+// and "log out everywhere" ends all of an agent's sessions.
+func TestSecurityPasswordChangeAndSessions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	id := e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
+	s1, s2 := e.login("a@example.com"), e.login("a@example.com")
+
+	change := func(tok, cur, next string) resp {
+		return e.do("POST", "/api/v1/me/password", tok, map[string]string{"currentPassword": cur, "newPassword": next})
+	}
+	if code, field := e.must(change(s1.AccessToken, "wrong-password", "Kopi susu di Menteng 7"), 401).errField(); code != "unauthorized" || field != "currentPassword" {
+		t.Fatalf("wrong current: %s %s", code, field)
+	}
+	for _, weak := range []string{"P@ssw0rd2024", "bismillah123", "a@example.com1"} {
+		if _, field := e.must(change(s1.AccessToken, pw, weak), 422).errField(); field != "newPassword" {
+			t.Fatalf("weak %q accepted or wrong field %s", weak, field)
+		}
+	}
+	var fresh loginBody
+	e.must(change(s1.AccessToken, pw, "Kopi susu di Menteng 7"), 200).json(t, &fresh)
+	for _, old := range []loginBody{s1, s2} {
+		e.must(e.do("GET", "/api/v1/me", old.AccessToken, nil), 401)
+		e.must(e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refreshToken": old.RefreshToken}), 401)
+	}
+	e.must(e.do("GET", "/api/v1/me", fresh.AccessToken, nil), 200)
+	e.must(e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "a@example.com", "password": "Kopi susu di Menteng 7"}), 200)
+
+	// An admin's reset ends the sessions too, and meets the same rule.
+	e.must(e.do("POST", "/api/v1/agents/"+itoa(id)+"/password", admin, map[string]string{"password": "qwertyuiop"}), 422)
+	e.must(e.do("POST", "/api/v1/agents/"+itoa(id)+"/password", admin, map[string]string{"password": pw}), 204)
+	e.must(e.do("GET", "/api/v1/me", fresh.AccessToken, nil), 401)
+
+	// Idle timeout: a refresh token unused for longer than it is refused.
+	idle := e.login("a@example.com")
+	e.must(e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refreshToken": idle.RefreshToken}), 200).json(t, &idle)
+	if err := e.db.Exec("UPDATE sessions SET refreshed_at = now() - interval '61 minutes' WHERE agent_id = ? AND revoked_at IS NULL", id).Error; err != nil {
+		t.Fatal(err)
+	}
+	e.must(e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refreshToken": idle.RefreshToken}), 401)
+
+	// Log out everywhere.
+	d1, d2 := e.login("a@example.com"), e.login("a@example.com")
+	e.must(e.do("POST", "/api/v1/auth/logout-all", d1.AccessToken, nil), 204)
+	for _, s := range []loginBody{d1, d2} {
+		e.must(e.do("GET", "/api/v1/me", s.AccessToken, nil), 401)
+		e.must(e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refreshToken": s.RefreshToken}), 401)
+	}
+}
+
+// Issue #16 (sessions): the web app's refresh token is an httpOnly,
+// SameSite=Strict cookie scoped to /api/v1/auth, never in a response body;
+// a refresh with the cookie alone works (a second tab), logout clears it.
+func TestSecurityRefreshCookie(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	post := func(path, token string, body any) (*http.Response, []byte) {
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", e.http.URL+path, bytes.NewReader(raw))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	res, body := post("/api/v1/auth/login", "", map[string]string{"email": "a@example.com", "password": pw, "session": "cookie"})
+	if res.StatusCode != 200 || strings.Contains(string(body), "refreshToken") {
+		t.Fatalf("login: %d %s", res.StatusCode, body)
+	}
+	sc := res.Header.Get("Set-Cookie")
+	for _, want := range []string{"scrm_refresh=", "Path=/api/v1/auth", "HttpOnly", "SameSite=Strict", "Max-Age="} {
+		if !strings.Contains(sc, want) {
+			t.Fatalf("cookie %q lacks %s", sc, want)
+		}
+	}
+	if strings.Contains(sc, "Secure") {
+		t.Fatalf("plain-http loopback got a Secure cookie (auto mode): %q", sc)
+	}
+	// A second tab: no token in hand, only the cookie.
+	res, body = post("/api/v1/auth/refresh", "", map[string]string{})
+	var tab2 loginBody
+	if err := json.Unmarshal(body, &tab2); res.StatusCode != 200 || err != nil || tab2.AccessToken == "" || tab2.RefreshToken != "" {
+		t.Fatalf("cookie refresh: %d %s", res.StatusCode, body)
+	}
+	e.must(e.do("GET", "/api/v1/me", tab2.AccessToken, nil), 200)
+	// Logout ends the session and clears the cookie for every tab.
+	res, _ = post("/api/v1/auth/logout", tab2.AccessToken, map[string]string{})
+	if res.StatusCode != 204 || !strings.Contains(res.Header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("logout: %d %q", res.StatusCode, res.Header.Get("Set-Cookie"))
+	}
+	if res, body = post("/api/v1/auth/refresh", "", map[string]string{}); res.StatusCode != 400 && res.StatusCode != 401 {
+		t.Fatalf("refresh after logout: %d %s", res.StatusCode, body)
+	}
+	e.must(e.do("GET", "/api/v1/me", tab2.AccessToken, nil), 401)
 }

@@ -46,6 +46,10 @@ type Deps struct {
 	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
 	// believed (per-IP login limits use the client IP). Empty trusts none.
 	TrustedProxies []string
+	// CookieSecure is the refresh cookie's Secure flag: "auto" (the
+	// default, also for ""): when the request came over https; "always";
+	// "never".
+	CookieSecure string
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 

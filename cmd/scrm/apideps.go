@@ -28,6 +28,7 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		Logger:          log,
 		Registry:        in.reg,
 		TrustedProxies:  cfg.TrustedProxyList(),
+		CookieSecure:    cfg.SessionCookieSecure,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		WABAAppSecret:   cfg.WABAAppSecret,
 		WABAVerifyToken: cfg.WABAVerifyToken,

@@ -125,6 +125,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			in.close()
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
 		}
+		tokens.RefreshTTL, tokens.IdleTimeout = cfg.SessionMaxAge, cfg.SessionIdleTimeout
 		in.tokens, in.rtAuth = tokens, tokens
 		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
