@@ -27,7 +27,7 @@ const MENU = [
 class App {
   constructor(root) {
     this.root = root;
-    this.api = new Api(sessionStorage);
+    this.api = new Api();
     this.i18n = new I18n(localStorage);
     this.me = null;
     this.page = null;
@@ -45,10 +45,13 @@ class App {
   t(k, v) { return this.i18n.t(k, v); }
   can(perm) { return !!this.me?.permissions?.includes(perm); }
 
+  // start asks the cookie for a session first: a second tab, or a reload,
+  // opens logged in.
   async start() {
-    if (this.api.hasSession()) {
-      try { await this.loadSession(); } catch { /* falls through to the login page */ }
-    }
+    try {
+      await this.api.refresh();
+      await this.loadSession();
+    } catch { /* no session: the login page */ }
     this.render();
   }
 
@@ -122,6 +125,7 @@ class App {
         presence,
         h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
         h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
+        h('button', { class: 'link', id: 'logout-all', onclick: () => this.api.logoutEverywhere() }, this.t('logoutAll')),
       ),
       h('div', { class: 'rt-banner' }, this.t('offlineBanner')),
       main,
