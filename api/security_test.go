@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabascrm/scrm/api"
@@ -439,4 +440,64 @@ func TestSecurityRefreshCookie(t *testing.T) {
 		t.Fatalf("refresh after logout: %d %s", res.StatusCode, body)
 	}
 	e.must(e.do("GET", "/api/v1/me", tab2.AccessToken, nil), 401)
+}
+
+// Issue #17 finding 14: TOTP two-factor authentication (RFC 6238) with
+// enrolment, verification at login (each code once), recovery codes, an
+// admin's reset, and an Admin setting that requires it for a role.
+func TestSecurityTOTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	agentRole := e.roleID(models.RoleKeyAgent)
+	id := e.agent("a@example.com", agentRole)
+	tok := e.login("a@example.com").AccessToken
+
+	var enr struct {
+		Secret, OtpauthURL, QRCode string
+	}
+	e.must(e.do("POST", "/api/v1/me/totp", tok, nil), 200).json(t, &enr)
+	if enr.Secret == "" || !strings.HasPrefix(enr.OtpauthURL, "otpauth://totp/") || !strings.HasPrefix(enr.QRCode, "data:image/png;base64,") {
+		t.Fatalf("enrolment: %+v", enr)
+	}
+	e.must(e.do("POST", "/api/v1/me/totp/confirm", tok, map[string]string{"code": "000000"}), 422)
+	now := time.Now()
+	code, _ := totp.GenerateCode(enr.Secret, now)
+	var conf struct{ RecoveryCodes []string }
+	e.must(e.do("POST", "/api/v1/me/totp/confirm", tok, map[string]string{"code": code}), 200).json(t, &conf)
+	if len(conf.RecoveryCodes) != 10 {
+		t.Fatalf("recovery codes: %v", conf.RecoveryCodes)
+	}
+	login := func(totpCode string) resp {
+		return e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "a@example.com", "password": pw, "totp": totpCode})
+	}
+	if _, field := e.must(login(""), 401).errField(); field != "totp" {
+		t.Fatal("the password alone logged in")
+	}
+	e.must(login(code), 401) // the confirming code was used: once only
+	next, _ := totp.GenerateCode(enr.Secret, now.Add(30*time.Second))
+	e.must(login(next), 200)
+	e.must(login(conf.RecoveryCodes[0]), 200)
+	e.must(login(conf.RecoveryCodes[0]), 401) // a recovery code works once
+
+	// The admin resets it (a lost phone): sessions end, the password alone works again.
+	var s loginBody
+	e.must(login(conf.RecoveryCodes[1]), 200).json(t, &s)
+	e.must(e.do("POST", "/api/v1/agents/"+itoa(id)+"/totp/reset", admin, nil), 204)
+	e.must(e.do("GET", "/api/v1/me", s.AccessToken, nil), 401)
+	e.must(login(""), 200).json(t, &s)
+
+	// The Admin requires TOTP for the Agent role: an agent without it reaches
+	// its own profile and the enrolment only, until it enrols.
+	e.agent("b@example.com", agentRole)
+	b := e.login("b@example.com").AccessToken
+	e.must(e.do("GET", "/api/v1/contacts", b, nil), 200)
+	e.must(e.do("PUT", "/api/v1/roles/"+itoa(agentRole)+"/totp", s.AccessToken, map[string]bool{"required": true}), 403)
+	e.must(e.do("PUT", "/api/v1/roles/"+itoa(agentRole)+"/totp", admin, map[string]bool{"required": true}), 200)
+	e.must(e.do("GET", "/api/v1/contacts", b, nil), 403)
+	e.must(e.do("GET", "/api/v1/me", b, nil), 200)
+	e.must(e.do("POST", "/api/v1/me/totp", b, nil), 200).json(t, &enr)
+	code, _ = totp.GenerateCode(enr.Secret, time.Now())
+	e.must(e.do("POST", "/api/v1/me/totp/confirm", b, map[string]string{"code": code}), 200)
+	e.must(e.do("GET", "/api/v1/contacts", b, nil), 200)
 }

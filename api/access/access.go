@@ -41,6 +41,8 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodPost, "/auth/logout-all", models.PermProfileWrite, h.logoutEverywhere)
 	rt.JSON(http.MethodGet, "/me", models.PermProfileRead, h.me)
 	rt.JSON(http.MethodPost, "/me/password", models.PermProfileWrite, h.changePassword)
+	rt.JSON(http.MethodPost, "/me/totp", models.PermProfileWrite, h.enrollTOTP)
+	rt.JSON(http.MethodPost, "/me/totp/confirm", models.PermProfileWrite, h.confirmTOTP)
 	rt.JSON(http.MethodPut, "/me/presence", models.PermProfileWrite, h.setPresence)
 
 	rt.JSON(http.MethodGet, "/agents", models.PermAgentsRead, h.listAgents)
@@ -50,6 +52,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodPost, "/agents/:id/disable", models.PermAgentsDelete, h.setAgentStatus(models.AgentDisabled))
 	rt.JSON(http.MethodPost, "/agents/:id/enable", models.PermAgentsDelete, h.setAgentStatus(models.AgentActive))
 	rt.JSON(http.MethodPost, "/agents/:id/password", models.PermAgentsWrite, h.resetPassword)
+	rt.JSON(http.MethodPost, "/agents/:id/totp/reset", models.PermAgentsWrite, h.resetTOTP)
 
 	rt.JSON(http.MethodGet, "/permissions", models.PermRolesRead, h.listPermissions)
 	rt.JSON(http.MethodGet, "/roles", models.PermRolesRead, h.listRoles)
@@ -57,6 +60,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/roles/:id", models.PermRolesRead, h.getRole)
 	rt.JSON(http.MethodPatch, "/roles/:id", models.PermRolesWrite, h.updateRole)
 	rt.JSON(http.MethodDelete, "/roles/:id", models.PermRolesDelete, h.deleteRole)
+	rt.JSON(http.MethodPut, "/roles/:id/totp", models.PermRolesWrite, h.setRoleTOTP)
 
 	rt.JSON(http.MethodGet, "/teams", models.PermTeamsRead, h.listTeams)
 	rt.JSON(http.MethodPost, "/teams", models.PermTeamsWrite, h.createTeam)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/api/httpx"
+	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/identity"
 )
 
@@ -60,6 +61,9 @@ func (h handlers) login(c *gin.Context) (int, any, error) {
 		// Session "cookie" (the web app) puts the refresh token in the
 		// httpOnly cookie instead of the body.
 		Session string `json:"session"`
+		// TOTP is the second factor of an agent who has it on: a code
+		// from the authenticator app or a recovery code.
+		TOTP string `json:"totp"`
 	}
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return 0, nil, err
@@ -68,7 +72,7 @@ func (h handlers) login(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out, err := t.Login(c.Request.Context(), in.Email, in.Password, meta(c))
+	out, err := t.LoginWithCode(c.Request.Context(), in.Email, in.Password, in.TOTP, meta(c))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -147,4 +151,59 @@ func (h handlers) changePassword(c *gin.Context) (int, any, error) {
 
 func meta(c *gin.Context) identity.ClientMeta {
 	return identity.ClientMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+}
+
+// enrollTOTP starts two-factor enrolment: the secret and its QR code.
+func (h handlers) enrollTOTP(c *gin.Context) (int, any, error) {
+	t, err := h.tokens()
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := t.EnrollTOTP(c.Request.Context(), httpx.Principal(c))
+	return http.StatusOK, out, err
+}
+
+// confirmTOTP turns two-factor authentication on with a first code and
+// returns the recovery codes (shown this once).
+func (h handlers) confirmTOTP(c *gin.Context) (int, any, error) {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	t, err := h.tokens()
+	if err != nil {
+		return 0, nil, err
+	}
+	codes, err := t.ConfirmTOTP(c.Request.Context(), httpx.Principal(c), in.Code)
+	return http.StatusOK, gin.H{"recoveryCodes": codes}, err
+}
+
+// resetTOTP turns an agent's two-factor authentication off (lost phone).
+func (h handlers) resetTOTP(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, h.Agents.ResetTOTP(c.Request.Context(), httpx.Principal(c), id)
+}
+
+// setRoleTOTP is the Admin's setting: the role's agents must use TOTP.
+func (h handlers) setRoleTOTP(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Required *bool `json:"required"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Required == nil {
+		return 0, nil, models.FieldError(models.EInvalid, "required", "required must be true or false")
+	}
+	err = h.Roles.SetRoleRequiresTOTP(c.Request.Context(), httpx.Principal(c), id, *in.Required)
+	return http.StatusOK, gin.H{"roleId": id, "requireTotp": *in.Required}, err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 )
 
 // Issue #16 (sessions): one login serves every tab of the browser. The
@@ -14,7 +15,7 @@ import (
 func TestWebUISessionAcrossTabs(t *testing.T) {
 	t.Parallel() // own database, namespace, exchange and ports
 	st := startStack(t, time.Hour)
-	st.seedInbox()
+	seed := st.seedInbox()
 	db := st.db.Gorm
 
 	tab1 := newBrowser(t, 60*time.Second)
@@ -60,4 +61,27 @@ func TestWebUISessionAcrossTabs(t *testing.T) {
 	}
 	tab1.noErrors()
 	tab2.noErrors()
+
+	// With two-factor authentication on, the form asks for the code after
+	// the password, and the code lets Ayu in.
+	var enr struct {
+		Secret string `json:"secret"`
+	}
+	if code := st.call("POST", "/api/v1/me/totp", seed.ayu, nil, &enr); code != 200 {
+		t.Fatalf("enrol: %d", code)
+	}
+	first, _ := totp.GenerateCode(enr.Secret, time.Now())
+	if code := st.call("POST", "/api/v1/me/totp/confirm", seed.ayu, map[string]string{"code": first}, nil); code != 200 {
+		t.Fatalf("confirm: %d", code)
+	}
+	next, _ := totp.GenerateCode(enr.Secret, time.Now().Add(30*time.Second))
+	tab3.run("login with the second factor",
+		chromedp.SendKeys("#login-email", "ayu@e2e.id", chromedp.ByQuery),
+		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#login-totp", chromedp.ByQuery),
+		screenshot(t, "session-totp-prompt.png"),
+		chromedp.SendKeys("#login-totp", next, chromedp.ByQuery),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#conv-list", chromedp.ByQuery))
 }

@@ -39,8 +39,10 @@ type Agent struct {
 	MaxCases         int        `json:"maxCases"`
 	TokenVersion     int64      `json:"-"`
 	LastSeenAt       *time.Time `json:"lastSeenAt"`
-	CreatedAt        time.Time  `json:"createdAt"`
-	UpdatedAt        time.Time  `json:"updatedAt"`
+	// TOTPEnabledAt is when the agent turned two-factor authentication on.
+	TOTPEnabledAt *time.Time `json:"totpEnabledAt" gorm:"column:totp_enabled_at"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
 
 	// Filled by AgentStore reads.
 	RoleName string      `json:"roleName" gorm:"-"`

@@ -115,6 +115,13 @@ func (sessionRow) TableName() string { return "sessions" }
 // neither the answer nor its timing tells them apart; a disabled account's
 // right password is not confirmed.
 func (t *Tokens) Login(ctx context.Context, email, password string, meta ClientMeta) (Session, error) {
+	return t.LoginWithCode(ctx, email, password, "", meta)
+}
+
+// LoginWithCode is Login with the second factor of an agent who has TOTP
+// on: a current code or an unused recovery code. A wrong code counts as a
+// failed login.
+func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string, meta ClientMeta) (Session, error) {
 	if strings.TrimSpace(email) == "" {
 		return Session{}, models.FieldError(models.EInvalid, "email", "email is required")
 	}
@@ -149,6 +156,18 @@ func (t *Tokens) Login(ctx context.Context, email, password string, meta ClientM
 			return Session{}, err
 		}
 		return Session{}, errBadCredentials
+	}
+	if err := t.checkSecondFactor(ctx, a, code); err != nil {
+		if models.CodeOf(err) == models.EUnauthorized && code != "" {
+			if ferr := t.Throttle.fail(ctx, t.DB, keys); ferr != nil {
+				return Session{}, ferr
+			}
+			if aerr := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: &a.ID, IP: meta.IP,
+				Details: map[string]any{"reason": "totp"}}); aerr != nil {
+				return Session{}, aerr
+			}
+		}
+		return Session{}, err
 	}
 	if err := t.Throttle.succeed(ctx, t.DB, keys); err != nil {
 		return Session{}, err
@@ -353,10 +372,13 @@ type authRow struct {
 	ExpiresAt    time.Time
 	TeamIDs      []byte
 	LeadIDs      []byte
+	// RequireTOTP (the role's) with TOTPOn false: the agent must enrol.
+	RequireTOTP bool
+	TOTPOn      bool
 }
 
 const authQuery = `SELECT a.id AS agent_id, a.email, a.status, a.token_version, a.last_seen_at,
-	r.name AS role_name, r.system_key, r.data_scope, r.permissions,
+	r.name AS role_name, r.system_key, r.data_scope, r.permissions, r.require_totp, a.totp_enabled_at IS NOT NULL AS totp_on,
 	s.revoked_at, s.expires_at,
 	COALESCE((SELECT json_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.agent_id = a.id), '[]') AS team_ids,
 	COALESCE((SELECT json_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.agent_id = a.id AND tm.team_role = 'lead'), '[]') AS lead_ids
@@ -435,6 +457,17 @@ func (r authRow) principal(sid int64) (models.Principal, error) {
 	}
 	if p.SupervisedTeamIDs == nil {
 		p.SupervisedTeamIDs = []int64{}
+	}
+	if r.RequireTOTP && !r.TOTPOn {
+		// Until it enrols, an agent whose role requires two-factor
+		// authentication reaches its own profile (and the enrolment) only.
+		var own []models.Permission
+		for _, perm := range p.Permissions {
+			if perm == models.PermProfileRead || perm == models.PermProfileWrite {
+				own = append(own, perm)
+			}
+		}
+		p.Permissions, p.AllScope, p.SupervisedTeamIDs, p.TeamIDs = own, false, []int64{}, []int64{}
 	}
 	return p, nil
 }

@@ -40,8 +40,9 @@ export class Api {
     }
   }
 
-  async login(email, password) {
-    const out = await this.raw('POST', '/api/v1/auth/login', { email, password, session: 'cookie' });
+  // login signs in; totp is the second factor when the account has it on.
+  async login(email, password, totp = '') {
+    const out = await this.raw('POST', '/api/v1/auth/login', { email, password, totp, session: 'cookie' });
     this.remember(out);
     return out;
   }

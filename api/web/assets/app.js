@@ -150,17 +150,22 @@ class App {
     const err = h('p', { class: 'error', id: 'login-error', hidden: true });
     const email = h('input', { id: 'login-email', type: 'email', autocomplete: 'username', required: true });
     const pass = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+    // Shown when the server asks for the second factor (TOTP or a recovery code).
+    const code = h('input', { id: 'login-totp', inputmode: 'numeric', autocomplete: 'one-time-code' });
+    const codeLabel = h('label', { hidden: true }, this.t('totpCode'), code);
     const form = h('form', {
       class: 'login card', onsubmit: async (ev) => {
         ev.preventDefault();
         err.hidden = true;
         try {
-          await this.api.login(email.value.trim(), pass.value);
+          await this.api.login(email.value.trim(), pass.value, code.value.trim());
           await this.loadSession();
           history.replaceState(null, '', '/inbox');
           this.render();
         } catch (e) {
-          err.textContent = e.status === 401 ? this.t('loginFailed') : e.message;
+          const needCode = e.status === 401 && e.field === 'totp';
+          if (needCode) { codeLabel.hidden = false; code.focus(); }
+          err.textContent = needCode ? (code.value ? this.t('totpWrong') : this.t('totpNeeded')) : e.status === 401 ? this.t('loginFailed') : e.message;
           err.hidden = false;
         }
       },
@@ -168,6 +173,7 @@ class App {
       h('h1', {}, this.t('appName')),
       h('label', {}, this.t('email'), email),
       h('label', {}, this.t('password'), pass),
+      codeLabel,
       err,
       h('button', { type: 'submit', id: 'login-submit', class: 'primary' }, this.t('login')),
       h('button', { type: 'button', class: 'link', onclick: () => this.i18n.toggle() }, this.t('language')),
