@@ -110,7 +110,7 @@ func TestContactsCRUDScopeSearchExport(t *testing.T) {
 		t.Fatalf("content type %q", r.header.Get("Content-Type"))
 	}
 	recs, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
-	if err != nil || len(recs) != 2 || recs[1][1] != "+628123456789" || recs[1][2] != "Siti Nurhaliza" || recs[1][3] != "vip;promo" {
+	if err != nil || len(recs) != 2 || recs[1][1] != "'+628123456789" || recs[1][2] != "Siti Nurhaliza" || recs[1][3] != "vip;promo" {
 		t.Fatalf("export: %v %q", err, r.body)
 	}
 	var audits int64

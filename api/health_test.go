@@ -19,11 +19,10 @@ import (
 	"github.com/wabascrm/scrm/models"
 )
 
-func newTestServer(checks []Check) *Server {
+func newTestServer() *Server {
 	return New(Deps{
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry:        prometheus.NewRegistry(),
-		Ready:           checks,
 		ShutdownTimeout: time.Second,
 	})
 }
@@ -40,11 +39,14 @@ func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
 	ok := Check{Name: "postgres", Fn: func(context.Context) error { return nil }}
 	down := Check{Name: "rabbitmq", Fn: func(context.Context) error { return errors.New("connection closed") }}
 
-	rec := do(t, newTestServer([]Check{ok}).Handler(), "GET", "/readyz")
+	internal := func(checks []Check) http.Handler {
+		return Internal(InternalOptions{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Ready: checks})
+	}
+	rec := do(t, internal([]Check{ok}), "GET", "/readyz")
 	if rec.Code != 200 {
 		t.Fatalf("all up: %d %s", rec.Code, rec.Body)
 	}
-	rec = do(t, newTestServer([]Check{ok, down}).Handler(), "GET", "/readyz")
+	rec = do(t, internal([]Check{ok, down}), "GET", "/readyz")
 	if rec.Code != 503 {
 		t.Fatalf("one down: %d", rec.Code)
 	}
@@ -59,14 +61,34 @@ func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
 
 func TestHealthzMetricsAndRequestID(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(nil)
+	s := newTestServer()
 	rec := do(t, s.Handler(), "GET", "/healthz")
 	if rec.Code != 200 || rec.Header().Get("X-Request-ID") == "" {
 		t.Fatalf("healthz: %d id=%q", rec.Code, rec.Header().Get("X-Request-ID"))
 	}
-	rec = do(t, s.Handler(), "GET", "/metrics")
+	// Metrics, readiness and profiles are on the internal listener only;
+	// profiles only when enabled.
+	for _, path := range []string{"/metrics", "/readyz"} {
+		if rec := do(t, s.Handler(), "GET", path); rec.Code != 404 {
+			t.Fatalf("app port %s: %d", path, rec.Code)
+		}
+	}
+	if rec := do(t, s.Handler(), "GET", "/debug/pprof/goroutine?debug=1"); strings.Contains(rec.Body.String(), "goroutine profile") {
+		t.Fatal("app port serves pprof")
+	}
+	in := Internal(InternalOptions{Logger: s.deps.Logger, Registry: s.deps.Registry})
+	rec = do(t, in, "GET", "/metrics")
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "scrm_http_request_duration_seconds") {
 		t.Fatalf("metrics: %d", rec.Code)
+	}
+	if rec := do(t, in, "GET", "/debug/pprof/"); rec.Code != 404 {
+		t.Fatalf("pprof off by default: %d", rec.Code)
+	}
+	on := Internal(InternalOptions{Logger: s.deps.Logger, Registry: s.deps.Registry, Pprof: true})
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/goroutine"} {
+		if rec := do(t, on, "GET", path); rec.Code != 200 {
+			t.Fatalf("pprof %s: %d", path, rec.Code)
+		}
 	}
 }
 
@@ -75,7 +97,7 @@ func TestHealthzMetricsAndRequestID(t *testing.T) {
 func TestUnknownRouteIsJSON404(t *testing.T) {
 	t.Parallel()
 	for _, r := range [][2]string{{"GET", "/api/v1/nope"}, {"POST", "/nope"}, {"GET", "/webhooks/nope"}} {
-		rec := do(t, newTestServer(nil).Handler(), r[0], r[1])
+		rec := do(t, newTestServer().Handler(), r[0], r[1])
 		var body ErrorBody
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 404 || body.Error.Code != "not_found" {
 			t.Fatalf("%s %s: %d %s", r[0], r[1], rec.Code, rec.Body)
@@ -129,7 +151,7 @@ func (f fakeAuth) Authenticate(_ context.Context, token string) (models.Principa
 
 func TestRequireChecksTokenAndPermission(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(nil)
+	s := newTestServer()
 	s.deps.Auth = fakeAuth{
 		"reader": {AgentID: 1, Permissions: []models.Permission{"audit:read"}},
 		"nobody": {AgentID: 2},

@@ -190,14 +190,14 @@ func TestIntakeMixedCSVReport(t *testing.T) {
 	}
 	got := e.report(admin, job.Job.ID)
 	wantRows := map[string]string{
-		"2":  "created||+628123456789",
-		"3":  "created||+6281298765432",
-		"4":  "duplicate|same phone as row 2|+628123456789",
+		"2":  "created||'+628123456789",
+		"3":  "created||'+6281298765432",
+		"4":  "duplicate|same phone as row 2|'+628123456789",
 		"6":  "empty|empty row|",
-		"7":  "duplicate|same phone as row 3|+6281298765432",
-		"8":  "created||+6281311112222",
-		"10": "updated||+6281555556666",
-		"11": "error|case: a case row needs a team (id or name)|+6285712345678",
+		"7":  "duplicate|same phone as row 3|'+6281298765432",
+		"8":  "created||'+6281311112222",
+		"10": "updated||'+6281555556666",
+		"11": "error|case: a case row needs a team (id or name)|'+6285712345678",
 		"12": "error|phone is empty|",
 	}
 	if len(got) != 10 {
@@ -307,8 +307,8 @@ func TestIntakeXLSX(t *testing.T) {
 		t.Fatalf("source %q", job.Job.Source)
 	}
 	got := e.report(admin, job.Job.ID)
-	if got["2"] != "created||+6281222223333" ||
-		got["3"] != "duplicate|same phone as row 2|+6281222223333" || !strings.HasPrefix(got["4"], "error|") {
+	if got["2"] != "created||'+6281222223333" ||
+		got["3"] != "duplicate|same phone as row 2|'+6281222223333" || !strings.HasPrefix(got["4"], "error|") {
 		t.Fatalf("xlsx report: %v", got)
 	}
 }
@@ -387,7 +387,7 @@ func TestIntakeAPIIdempotencyAndCancel(t *testing.T) {
 	if first.Job.ID != second.Job.ID || first.Progress.Created != 2 || first.Progress.Errors != 2 {
 		t.Fatalf("idempotent batch: %+v / %+v", first, second)
 	}
-	if rep := e.report(admin, first.Job.ID); rep["4"] != `error|agent "ghost@example.com" not found|+6281277770003` {
+	if rep := e.report(admin, first.Job.ID); rep["4"] != `error|agent "ghost@example.com" not found|'+6281277770003` {
 		t.Fatalf("unknown agent row: %v", rep)
 	}
 	var owned contacts.ContactRecord

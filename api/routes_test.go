@@ -21,8 +21,6 @@ var publicRoutes = []string{
 	"POST /api/v1/auth/login",
 	"POST /api/v1/auth/refresh",
 	"GET /healthz",
-	"GET /readyz",
-	"GET /metrics",
 	"GET /webhooks/whatsapp",
 	"POST /webhooks/whatsapp",
 	// The web UI: static files and the realtime URL it needs before login;
@@ -122,8 +120,8 @@ func TestPermissionMatrix(t *testing.T) {
 			case !allowed && r.status != 403:
 				t.Errorf("%s %s as %s (lacks %s): %d, want 403", rt.Method, rt.Path, s.role.Name, rt.Perm, r.status)
 			}
-			if strings.HasSuffix(rt.Path, "/logout") && allowed {
-				s.token = e.login(s.email).AccessToken // the call ended that session
+			if (strings.HasSuffix(rt.Path, "/logout") || strings.HasSuffix(rt.Path, "/logout-all")) && allowed {
+				s.token = e.login(s.email).AccessToken // the call ended that session (or all of them)
 			}
 		}
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/api/messaging"
@@ -36,8 +35,6 @@ import (
 type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
-	// Ready lists the dependencies /readyz checks.
-	Ready []Check
 	// Auth verifies access tokens for every non-public route.
 	Auth Authenticator
 	// Stores are the domain stores the handlers call; nil when the role
@@ -50,6 +47,10 @@ type Deps struct {
 	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
 	// believed (per-IP login limits use the client IP). Empty trusts none.
 	TrustedProxies []string
+	// CookieSecure is the refresh cookie's Secure flag: "auto" (the
+	// default, also for ""): when the request came over https; "always";
+	// "never".
+	CookieSecure string
 	// ShutdownTimeout bounds how long in-flight requests may take on stop.
 	ShutdownTimeout time.Duration
 
@@ -101,20 +102,21 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound       *inbox.InboundStore
-	Cases         cases.CaseStore
-	Contacts      contacts.ContactStore
-	Segments      contacts.SegmentStore
-	Intake        contacts.IntakeStore
-	Campaigns     campaigns.CampaignStore
-	Media         media.MediaStore
+	Inbound   *inbox.InboundStore
+	Cases     cases.CaseStore
+	Contacts  contacts.ContactStore
+	Segments  contacts.SegmentStore
+	Intake    contacts.IntakeStore
+	Campaigns campaigns.CampaignStore
+	Media     media.MediaStore
 }
 
 // Server is the api role.
 type Server struct {
-	deps   Deps
-	engine *gin.Engine
-	routes []RouteDecl
+	deps    Deps
+	proxies []*net.IPNet
+	engine  *gin.Engine
+	routes  []RouteDecl
 }
 
 // New builds the router.
@@ -127,11 +129,11 @@ func New(d Deps) *Server {
 		d.Logger.Error("invalid trusted proxies; trusting none", "err", err)
 		_ = e.SetTrustedProxies(nil)
 	}
-	s := &Server{deps: d, engine: e}
+	s := &Server{deps: d, engine: e, proxies: parseProxies(d.TrustedProxies)}
 	metrics := NewHTTPMetrics(d.Registry)
-	e.Use(requestID(), gin.CustomRecovery(func(c *gin.Context, rec any) {
+	e.Use(requestID(), s.securityHeaders(ContentSecurityPolicy(d.UIRealtimeURL)), gin.CustomRecovery(func(c *gin.Context, rec any) {
 		httpx.WriteError(c, d.Logger, fmt.Errorf("panic: %v", rec))
-	}), accessLog(d.Logger), metrics.middleware())
+	}), accessLog(d.Logger), metrics.middleware(), s.checkParams())
 	e.NoRoute(func(c *gin.Context) {
 		if c.Request.Method == http.MethodGet && isAppPath(c.Request.URL.Path) {
 			s.index(c) // the app routes deep links itself
@@ -141,9 +143,9 @@ func New(d Deps) *Server {
 	})
 	e.NoMethod(httpx.MethodNotAllowed)
 
+	// Liveness only on the app port: /readyz (which names the dependencies
+	// that are down) and /metrics are on the internal listener (Internal).
 	s.handle(e, http.MethodGet, "/healthz", Public, httpx.Wrap(d.Logger, healthz))
-	s.handle(e, http.MethodGet, "/readyz", Public, httpx.Wrap(d.Logger, readyz(d.Ready)))
-	s.handle(e, http.MethodGet, "/metrics", Public, gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
 
 	s.mountWebhook(e)
 

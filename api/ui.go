@@ -47,7 +47,6 @@ func (s *Server) index(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.Header("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 }
 

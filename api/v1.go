@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/api/access"
@@ -31,20 +33,30 @@ func (s *Server) desk() inbox.Desk {
 		Publisher: s.deps.Events, Log: s.deps.Logger, Media: st.Media, Blobs: s.deps.Blobs, Links: s.deps.MediaLinks}
 }
 
+// File uploads (contact imports, media for the composer) share one gate:
+// at most concurrentUploads bodies are read at once across the replica, each
+// within uploadReadDeadline (100 MB at a slow 512 kB/s takes ~200 s); every
+// route sets its own size bound with WithMax.
+const (
+	concurrentUploads  = 4
+	uploadReadDeadline = 5 * time.Minute
+)
+
 // mountV1 registers the REST API: each area mounts its own routes.
 func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	d, st, log := s.deps, s.stores(), s.deps.Logger
+	uploads := httpx.NewBodyGate(log, httpx.MaxJSONBody, uploadReadDeadline, concurrentUploads)
 	caseDesk := cases.CaseDesk{Store: st.Cases, Agents: st.Agents, Workflows: d.Cases, Log: log}
 	// Identity routes answer 503 through Tokens/Auth when unconfigured.
 	access.Mount(area{s: s, g: v1}, access.Deps{Log: log, Tokens: d.Tokens, Agents: st.Agents, Roles: st.Roles,
-		Teams: st.Teams, Audit: st.Audit, Cases: caseDesk})
+		Teams: st.Teams, Audit: st.Audit, Cases: caseDesk, Cookies: access.SessionCookies{Secure: s.cookieSecure, MaxAge: s.sessionMaxAge()}})
 
 	data := area{s: s, g: v1, guards: []gin.HandlerFunc{httpx.Need(log, d.Stores != nil, "database is not configured")}}
 	messaging.Mount(data, messaging.Deps{Log: log, Senders: st.Senders, Dispatch: st.Dispatch, Templates: st.Templates,
-		Inbox: s.desk(), Canned: st.Canned, WABA: d.WABA, States: d.Senders})
+		Inbox: s.desk(), Canned: st.Canned, WABA: d.WABA, States: d.Senders, Uploads: uploads})
 	casework.Mount(data, casework.Deps{Log: log, Desk: caseDesk})
 	crm.Mount(data, crm.Deps{Log: log, Contacts: st.Contacts, Segments: st.Segments,
-		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}})
+		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}, Uploads: uploads})
 	outreach.Mount(data, outreach.Deps{Log: log, Control: campaigns.CampaignControl{Store: st.Campaigns, Workflows: d.Campaigns,
 		Conversations: d.Conversations, Inbox: st.Conversations, Publisher: d.Events, Log: log}})
 }

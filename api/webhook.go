@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,8 +18,16 @@ import (
 	"github.com/wabascrm/scrm/waba"
 )
 
-// maxWebhookBody bounds a webhook delivery; Meta batches stay far below it.
-const maxWebhookBody = 4 << 20
+// Webhook body bounds: Meta's deliveries are at most a few MB (batches
+// stay far below 4 MiB) and arrive in well under a second, so a body that
+// takes longer than webhookReadDeadline is an attacker's slow drip, and at
+// most webhookBodies are read at once (a full gate answers 503, which Meta
+// redelivers). Worst case in memory: webhookBodies x maxWebhookBody.
+const (
+	maxWebhookBody      = 4 << 20
+	webhookReadDeadline = 10 * time.Second
+	webhookBodies       = 16
+)
 
 type webhookHandler struct {
 	log         *slog.Logger
@@ -66,7 +76,8 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		admit:       newWebhookAdmission(s.deps.Registry, s.deps.WebhookMaxInflight, s.deps.WebhookAdmitWait),
 	}
 	s.handle(e, http.MethodGet, "/webhooks/whatsapp", Public, h.verify)
-	s.handle(e, http.MethodPost, "/webhooks/whatsapp", Public, h.receive)
+	gate := httpx.NewBodyGate(s.deps.Logger, maxWebhookBody, webhookReadDeadline, webhookBodies)
+	s.handle(e, http.MethodPost, "/webhooks/whatsapp", Public, h.checkHeader, gate.Handler(), h.receive)
 }
 
 // verify answers the subscription handshake with the challenge (plain
@@ -79,23 +90,43 @@ func (h *webhookHandler) verify(c *gin.Context) {
 	c.String(http.StatusOK, "%s", c.Query("hub.challenge"))
 }
 
-// receive reads the raw body, checks its signature and hands the delivery
-// to inbox.Webhook, which stores, publishes and signals; the answer is 200
-// once the delivery is durable (or carried nothing to store).
+// checkHeader refuses a delivery without a well-formed signature header
+// before its body takes a slot of the gate or a byte of memory.
+func (h *webhookHandler) checkHeader(c *gin.Context) {
+	if _, ok := waba.NewSignatureVerifier(h.secret, c.GetHeader(waba.SignatureHeader)); !ok {
+		h.metrics.deliveries.WithLabelValues("bad_signature").Inc()
+		httpx.WriteError(c, h.log, models.FieldError(models.EUnauthorized, waba.SignatureHeader, "missing or wrong webhook signature"))
+		return
+	}
+	c.Next()
+}
+
+// receive reads the raw body (through the gate: bounded size, read time and
+// concurrency), computing its signature as it arrives, and hands the
+// delivery to inbox.Webhook, which stores, publishes and signals; the
+// answer is 200 once the delivery is durable (or carried nothing to store).
 func (h *webhookHandler) receive(c *gin.Context) {
 	result := inbox.DeliveryInvalid
 	defer func() { h.metrics.deliveries.WithLabelValues(result).Inc() }()
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxWebhookBody))
-	if err != nil {
+	v, _ := waba.NewSignatureVerifier(h.secret, c.GetHeader(waba.SignatureHeader)) // well-formed: checkHeader
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 && n <= maxWebhookBody {
+		buf.Grow(int(n)) // one exact allocation instead of ReadAll's doublings
+	}
+	if _, err := buf.ReadFrom(io.TeeReader(c.Request.Body, v)); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			httpx.WriteError(c, h.log, models.Errorf(models.ETooLarge, "webhook body over %d bytes", maxWebhookBody))
-			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			httpx.WriteError(c, h.log, models.Errorf(models.EInvalid, "webhook body not received within %s", webhookReadDeadline))
+		default:
+			httpx.WriteError(c, h.log, models.Errorf(models.EInvalid, "cannot read body: %v", err))
 		}
-		httpx.WriteError(c, h.log, models.Errorf(models.EInvalid, "cannot read body: %v", err))
 		return
 	}
-	if !waba.VerifySignature(h.secret, body, c.GetHeader(waba.SignatureHeader)) {
+	body := buf.Bytes()
+	if !v.Valid() {
 		result = "bad_signature"
 		httpx.WriteError(c, h.log, models.FieldError(models.EUnauthorized, waba.SignatureHeader, "missing or wrong webhook signature"))
 		return

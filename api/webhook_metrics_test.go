@@ -54,7 +54,7 @@ func TestWebhookMetrics(t *testing.T) {
 
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, req)
+	Internal(InternalOptions{Logger: s.deps.Logger, Registry: s.deps.Registry}).ServeHTTP(w, req)
 	text := w.Body.String()
 	for _, line := range []string{
 		`scrm_webhook_deliveries_total{result="stored"} 2`,

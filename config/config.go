@@ -23,6 +23,10 @@ import (
 type Config struct {
 	HTTPAddr     string `mapstructure:"http_addr"`
 	RealtimeAddr string `mapstructure:"realtime_addr"`
+	// InternalAddr is the api role's internal listener: /metrics, /readyz,
+	// /healthz and (PprofEnabled) /debug/pprof/, never exposed publicly.
+	InternalAddr string `mapstructure:"internal_addr"`
+	PprofEnabled bool   `mapstructure:"pprof_enabled"`
 	// PublicRealtimeURL is the websocket URL browsers connect to (the web
 	// UI learns it from GET /api/v1/ui-config).
 	PublicRealtimeURL string `mapstructure:"public_realtime_url"`
@@ -64,6 +68,13 @@ type Config struct {
 	// redelivers) instead of queueing for seconds.
 	WebhookMaxInflight int           `mapstructure:"webhook_max_inflight"`
 	WebhookAdmitWait   time.Duration `mapstructure:"webhook_admit_wait"`
+	// SessionMaxAge ends a login this long after it began; SessionIdleTimeout
+	// ends it when its refresh token goes unused this long.
+	SessionMaxAge      time.Duration `mapstructure:"session_max_age"`
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	// SessionCookieSecure is auto (Secure when the request came over
+	// https), always or never, for the refresh-token cookie.
+	SessionCookieSecure string `mapstructure:"session_cookie_secure"`
 
 	// Customer-service window lifecycle (ConversationWorkflow).
 	WindowLength            time.Duration `mapstructure:"window_length"`
@@ -118,6 +129,8 @@ func Keys() []Key {
 	return []Key{
 		{"http_addr", "127.0.0.1:8080", "address of the HTTP API, web UI and webhook receiver (scrm api)"},
 		{"realtime_addr", "127.0.0.1:8081", "address of the websocket gateway (scrm realtime)"},
+		{"internal_addr", "127.0.0.1:9090", "internal listener of scrm api: /metrics, /readyz, /healthz, pprof (keep it off the public network)"},
+		{"pprof_enabled", false, "serve net/http/pprof under /debug/pprof/ on internal_addr"},
 		{"public_realtime_url", "ws://127.0.0.1:8081/ws", "websocket URL the web UI's browsers connect to (or a path like /ws on the UI's own host)"},
 		{"realtime_allowed_origins", "", "comma-separated web origins (scheme://host:port) whose pages may open a websocket, besides the gateway's own host; empty: http://<http_addr> unless it binds 0.0.0.0"},
 		{"realtime_max_conns_per_agent", 16, "websockets one agent may hold on one gateway pod (browser tabs); more are closed with 1013"},
@@ -143,7 +156,10 @@ func Keys() []Key {
 		{"sender_recheck", "1m", "how often an idle or paused number's dispatcher looks again without being woken"},
 		{"campaign_holidays", "", "comma-separated public holidays (YYYY-MM-DD) on which no campaign sends, added to every campaign's quiet hours"},
 		{"campaign_reply_attribution_days", 3, "a customer message within this many days after a template send counts as its reply (funnels, template stats, exports)"},
-		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (empty: none)"},
+		{"trusted_proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For (and X-Forwarded-Proto) is trusted (empty: none)"},
+		{"session_max_age", "12h", "a login ends this long after it began, however active (ASVS L2: 12h)"},
+		{"session_idle_timeout", "1h", "a login ends when its refresh token goes unused this long"},
+		{"session_cookie_secure", "auto", "Secure flag of the refresh-token cookie: auto (when the request came over https, directly or via a trusted proxy), always or never"},
 		{"opt_out_keywords", "STOP,BERHENTI", "comma-separated replies that opt a contact out of marketing messages"},
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
 		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
@@ -215,6 +231,7 @@ func (c Config) Validate() error {
 	}
 	addr("http_addr", c.HTTPAddr)
 	addr("realtime_addr", c.RealtimeAddr)
+	addr("internal_addr", c.InternalAddr)
 	addr("temporal_address", c.TemporalAddress)
 	addr("temporal_ui_addr", c.TemporalUIAddr)
 	addr("wabasim_addr", c.WABASimAddr)
@@ -325,6 +342,17 @@ func (c Config) Validate() error {
 	}
 	if c.PasswordHashCost != 0 && (c.PasswordHashCost < 4 || c.PasswordHashCost > 31) {
 		errs = append(errs, &ValidationError{"password_hash_cost", "must be 0 (default) or between 4 and 31"})
+	}
+	if c.SessionMaxAge < time.Minute {
+		errs = append(errs, &ValidationError{"session_max_age", "must be at least 1m"})
+	}
+	if c.SessionIdleTimeout < time.Minute || c.SessionIdleTimeout > c.SessionMaxAge {
+		errs = append(errs, &ValidationError{"session_idle_timeout", "must be at least 1m and at most session_max_age"})
+	}
+	switch c.SessionCookieSecure {
+	case "auto", "always", "never":
+	default:
+		errs = append(errs, &ValidationError{"session_cookie_secure", fmt.Sprintf("%q is not auto, always or never", c.SessionCookieSecure)})
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, &ValidationError{"jwt_secret", "must be at least 32 bytes"})

@@ -64,10 +64,22 @@ func (s composeService) listenPort(t *testing.T, name string) int {
 		t.Errorf("%s: wabasim without --addr listens on the loopback default", name)
 		return 0
 	}
-	key, ok := roleAddrKey[role]
 	if role == "worker" {
-		key, ok = "SCRM_HTTP_ADDR", true // /metrics and /healthz only
+		return s.portOf(t, name, map[string]string{"worker": "SCRM_HTTP_ADDR"}) // /metrics and /healthz only
 	}
+	return s.portOf(t, name, roleAddrKey)
+}
+
+// internalPort is the port of the role's internal listener (0: none).
+func (s composeService) internalPort(t *testing.T, name string) int {
+	t.Helper()
+	return s.portOf(t, name, roleInternalKey)
+}
+
+func (s composeService) portOf(t *testing.T, name string, keys map[string]string) int {
+	t.Helper()
+	role := s.role()
+	key, ok := keys[role]
 	if !ok {
 		return 0
 	}
@@ -164,16 +176,20 @@ func TestComposeReferences(t *testing.T) {
 		}
 		// Health checks hit an endpoint the role serves, on its port.
 		paths := map[string]map[string]bool{"api": apiPaths, "realtime": rtPaths, "worker": workerPaths}[role]
+		internal := internalPaths(t, role)
 		if s.Healthcheck != nil {
 			u := healthURL(s.Healthcheck.Test)
 			if u == nil {
 				t.Errorf("%s: health check %v calls no URL", name, s.Healthcheck.Test)
 			} else {
-				if !paths[u.Path] {
+				want := port
+				if internal[u.Path] {
+					want = s.internalPort(t, name)
+				} else if !paths[u.Path] {
 					t.Errorf("%s: health check path %s is not served by scrm %s", name, u.Path, role)
 				}
-				if p, _ := strconv.Atoi(u.Port()); p != port {
-					t.Errorf("%s: health check on port %s, the role listens on %d", name, u.Port(), port)
+				if p, _ := strconv.Atoi(u.Port()); p != want {
+					t.Errorf("%s: health check on port %s, the role serves it on %d", name, u.Port(), want)
 				}
 			}
 		} else if role == "api" || role == "realtime" {
@@ -301,7 +317,7 @@ func checkURLTarget(t *testing.T, c composeFile, name, key, raw string) {
 		return
 	}
 	if target.role() != "" && u.Port() != "" {
-		if p, _ := strconv.Atoi(u.Port()); p != target.listenPort(t, u.Hostname()) {
+		if p, _ := strconv.Atoi(u.Port()); p != target.listenPort(t, u.Hostname()) && p != target.internalPort(t, u.Hostname()) {
 			t.Errorf("%s: %s uses port %s, %s listens on %d", name, key, u.Port(), u.Hostname(), target.listenPort(t, u.Hostname()))
 		}
 	}

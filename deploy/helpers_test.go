@@ -55,6 +55,30 @@ var roleAddrKey = map[string]string{
 	"realtime": "SCRM_REALTIME_ADDR",
 }
 
+// roleInternalKey is the variable holding a role's internal listener
+// (/metrics, /readyz, /healthz, pprof: api/internal.go), which probes and
+// Prometheus use instead of the public port.
+var roleInternalKey = map[string]string{"api": "SCRM_INTERNAL_ADDR"}
+
+// reInternalRoute finds the internal listener's routes (api/internal.go).
+var reInternalRoute = regexp.MustCompile(`e\.GET\("(/[^"]*)"`)
+
+// internalPaths returns the paths of a role's internal listener.
+func internalPaths(t *testing.T, role string) map[string]bool {
+	t.Helper()
+	paths := map[string]bool{}
+	if _, ok := roleInternalKey[role]; !ok {
+		return paths
+	}
+	for _, m := range reInternalRoute.FindAllStringSubmatch(readFile(t, filepath.Join(repoRoot, "api", "internal.go")), -1) {
+		paths[m[1]] = true
+	}
+	if !paths["/readyz"] || !paths["/metrics"] {
+		t.Fatal("found no /readyz and /metrics in api/internal.go: the route pattern is out of date")
+	}
+	return paths
+}
+
 // knownRoles are the scrm subcommands a container may run.
 var knownRoles = map[string]bool{"api": true, "worker": true, "realtime": true, "migrate": true, "wabasim": true, "admin": true}
 

@@ -426,6 +426,9 @@ func TestK8sReferences(t *testing.T) {
 
 			// Ports and probes: only endpoints the role serves, on its port.
 			paths := rolePaths(t, role)
+			for p := range internalPaths(t, role) {
+				paths[p] = true // probes may use the internal listener's port
+			}
 			addrKey, serves := roleAddrKey[role]
 			if serves {
 				addr, ok := env[addrKey]

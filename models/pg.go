@@ -12,6 +12,9 @@ import (
 const (
 	PGUniqueViolation     = "23505"
 	PGForeignKeyViolation = "23503"
+	// Text PostgreSQL cannot store: a NUL byte, invalid UTF-8.
+	PGCharacterNotInRepertoire = "22021"
+	PGUntranslatableCharacter  = "22P05"
 )
 
 // pgError returns the SQLSTATE and constraint of a PostgreSQL error ("" if none).

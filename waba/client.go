@@ -131,28 +131,35 @@ func (c *Client) MarkRead(ctx context.Context, phoneNumberID, wamid string, typi
 }
 
 // UploadMedia uploads a file and returns its media id.
+//
+// The multipart body is written through a pipe while it is sent, so a file
+// of up to 100 MB is never held in memory.
 func (c *Client) UploadMedia(ctx context.Context, phoneNumberID, filename, mimeType string, r io.Reader) (string, error) {
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	_ = w.WriteField("messaging_product", "whatsapp")
-	_ = w.WriteField("type", mimeType)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
-	h.Set("Content-Type", mimeType)
-	part, err := w.CreatePart(h)
-	if err != nil {
-		return "", fmt.Errorf("waba: upload: %w", err)
-	}
-	if _, err := io.Copy(part, r); err != nil {
-		return "", fmt.Errorf("waba: upload: read file: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("waba: upload: %w", err)
-	}
+	pr, pw := io.Pipe()
+	w := multipart.NewWriter(pw)
+	go func() {
+		_ = w.WriteField("messaging_product", "whatsapp")
+		_ = w.WriteField("type", mimeType)
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
+		h.Set("Content-Type", mimeType)
+		part, err := w.CreatePart(h)
+		if err == nil {
+			if _, err = io.Copy(part, r); err != nil {
+				err = fmt.Errorf("waba: upload: read file: %w", err)
+			}
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		pw.CloseWithError(err) // nil: the reader sees EOF
+	}()
 	var out struct {
 		ID string `json:"id"`
 	}
-	if err := c.doRaw(ctx, http.MethodPost, "/"+url.PathEscape(phoneNumberID)+"/media", w.FormDataContentType(), &buf, &out); err != nil {
+	err := c.doRaw(ctx, http.MethodPost, "/"+url.PathEscape(phoneNumberID)+"/media", w.FormDataContentType(), pr, &out)
+	_ = pr.CloseWithError(errors.New("upload finished")) // stops the writer if the request ended early
+	if err != nil {
 		return "", err
 	}
 	return out.ID, nil

@@ -25,6 +25,8 @@ type Deps struct {
 	Audit  identity.AuditStore
 	// Cases takes a disabled agent's open cases back to the pool.
 	Cases cases.CaseDesk
+	// Cookies say how the browser's refresh-token cookie is set.
+	Cookies SessionCookies
 }
 
 type handlers struct{ Deps }
@@ -36,7 +38,11 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodPost, "/auth/login", models.PermPublic, h.login)
 	rt.JSON(http.MethodPost, "/auth/refresh", models.PermPublic, h.refresh)
 	rt.JSON(http.MethodPost, "/auth/logout", models.PermProfileWrite, h.logout)
+	rt.JSON(http.MethodPost, "/auth/logout-all", models.PermProfileWrite, h.logoutEverywhere)
 	rt.JSON(http.MethodGet, "/me", models.PermProfileRead, h.me)
+	rt.JSON(http.MethodPost, "/me/password", models.PermProfileWrite, h.changePassword)
+	rt.JSON(http.MethodPost, "/me/totp", models.PermProfileWrite, h.enrollTOTP)
+	rt.JSON(http.MethodPost, "/me/totp/confirm", models.PermProfileWrite, h.confirmTOTP)
 	rt.JSON(http.MethodPut, "/me/presence", models.PermProfileWrite, h.setPresence)
 
 	rt.JSON(http.MethodGet, "/agents", models.PermAgentsRead, h.listAgents)
@@ -46,6 +52,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodPost, "/agents/:id/disable", models.PermAgentsDelete, h.setAgentStatus(models.AgentDisabled))
 	rt.JSON(http.MethodPost, "/agents/:id/enable", models.PermAgentsDelete, h.setAgentStatus(models.AgentActive))
 	rt.JSON(http.MethodPost, "/agents/:id/password", models.PermAgentsWrite, h.resetPassword)
+	rt.JSON(http.MethodPost, "/agents/:id/totp/reset", models.PermAgentsWrite, h.resetTOTP)
 
 	rt.JSON(http.MethodGet, "/permissions", models.PermRolesRead, h.listPermissions)
 	rt.JSON(http.MethodGet, "/roles", models.PermRolesRead, h.listRoles)
@@ -53,6 +60,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/roles/:id", models.PermRolesRead, h.getRole)
 	rt.JSON(http.MethodPatch, "/roles/:id", models.PermRolesWrite, h.updateRole)
 	rt.JSON(http.MethodDelete, "/roles/:id", models.PermRolesDelete, h.deleteRole)
+	rt.JSON(http.MethodPut, "/roles/:id/totp", models.PermRolesWrite, h.setRoleTOTP)
 
 	rt.JSON(http.MethodGet, "/teams", models.PermTeamsRead, h.listTeams)
 	rt.JSON(http.MethodPost, "/teams", models.PermTeamsWrite, h.createTeam)
@@ -70,45 +78,6 @@ func (h handlers) tokens() (*identity.Tokens, error) {
 		return nil, models.Errorf(models.EUnavailable, "authentication is not configured")
 	}
 	return h.Tokens, nil
-}
-
-func (h handlers) login(c *gin.Context) (int, any, error) {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
-	if err := httpx.BindJSON(c, &in); err != nil {
-		return 0, nil, err
-	}
-	t, err := h.tokens()
-	if err != nil {
-		return 0, nil, err
-	}
-	out, err := t.Login(c.Request.Context(), in.Email, in.Password, identity.ClientMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
-	return http.StatusOK, out, err
-}
-
-func (h handlers) refresh(c *gin.Context) (int, any, error) {
-	var in struct {
-		RefreshToken string `json:"refreshToken"`
-	}
-	if err := httpx.BindJSON(c, &in); err != nil {
-		return 0, nil, err
-	}
-	t, err := h.tokens()
-	if err != nil {
-		return 0, nil, err
-	}
-	out, err := t.Refresh(c.Request.Context(), in.RefreshToken)
-	return http.StatusOK, out, err
-}
-
-func (h handlers) logout(c *gin.Context) (int, any, error) {
-	t, err := h.tokens()
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, t.Logout(c.Request.Context(), httpx.Principal(c))
 }
 
 type meBody struct {

@@ -21,6 +21,8 @@ type Deps struct {
 	Contacts contacts.ContactStore
 	Segments contacts.SegmentStore
 	Imports  contacts.Imports
+	// Uploads bounds the file upload's body (size, read time, how many at once).
+	Uploads *httpx.BodyGate
 }
 
 type handlers struct{ Deps }
@@ -178,7 +180,7 @@ func (h handlers) export(c *gin.Context) {
 		if ct.OwnerAgentID != nil {
 			owner = strconv.FormatInt(*ct.OwnerAgentID, 10)
 		}
-		return out.Row([]string{strconv.FormatInt(ct.ID, 10), phone, httpx.CSVSafe(ct.Name), httpx.CSVSafe(strings.Join(ct.Tags, ";")),
+		return out.Row([]string{strconv.FormatInt(ct.ID, 10), phone, ct.Name, strings.Join(ct.Tags, ";"),
 			strconv.FormatBool(ct.OptedOut), owner, string(ct.Attributes), ct.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")})
 	})
 	if n, err := out.Close(err); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func mountIntake(rt httpx.Routes, h handlers) {
 	imp := models.PermContactsImp
 	rt.JSON(http.MethodGet, "/intake", imp, h.listJobs)
 	rt.JSON(http.MethodPost, "/intake", imp, h.batch)
-	rt.JSON(http.MethodPost, "/intake/files", imp, h.upload)
+	rt.JSON(http.MethodPost, "/intake/files", imp, h.upload, h.Uploads.WithMax(contacts.MaxIntakeFileBytes+1<<20).Handler())
 	rt.JSON(http.MethodGet, "/intake/:id", imp, h.getJob)
 	rt.Stream(http.MethodGet, "/intake/:id/report.csv", imp, h.report)
 	rt.JSON(http.MethodPost, "/intake/:id/cancel", imp, h.cancel)
@@ -75,7 +76,6 @@ type uploadForm struct {
 
 func readUpload(c *gin.Context) (uploadForm, error) {
 	var f uploadForm
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, contacts.MaxIntakeFileBytes+1<<20)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		return f, models.FieldError(models.EInvalid, "file", "send the file as multipart/form-data")
@@ -129,6 +129,9 @@ func uploadErr(err error) error {
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
 		return models.FieldError(models.ETooLarge, "file", "file is larger than %d MB", contacts.MaxIntakeFileBytes>>20)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return models.FieldError(models.EInvalid, "file", "upload was not received in time")
 	}
 	if errors.Is(err, multipart.ErrMessageTooLarge) {
 		return models.FieldError(models.ETooLarge, "file", "upload is too large")
@@ -222,8 +225,7 @@ func (h handlers) report(c *gin.Context) {
 		if r.ContactResult != nil {
 			contact = *r.ContactResult
 		}
-		return out.Row([]string{strconv.Itoa(r.RowNo), httpx.CSVSafe(rec.Phone), httpx.CSVSafe(rec.Name), result,
-			httpx.CSVSafe(r.Reason), e164, cid, contact, httpx.CSVSafe(rec.CaseRef)})
+		return out.Row([]string{strconv.Itoa(r.RowNo), rec.Phone, rec.Name, result, r.Reason, e164, cid, contact, rec.CaseRef})
 	})
 	if n, err := out.Close(err); err != nil {
 		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID, "rows", n)

@@ -1,8 +1,9 @@
 package httpx
 
 import (
-	"encoding/csv"
+	"bufio"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -14,10 +15,14 @@ const csvFlushEvery = 1000
 // CSVDownload streams a CSV attachment row by row. It is the one place the
 // exports (contacts, intake reports, campaign recipients) write CSV, so each
 // flushes as it goes and reports the writer's last error the same way.
-// Cells are written as given: callers defuse user text with CSVSafe.
+// Every field is written in double quotes (RFC 4180 allows it): a spreadsheet
+// whose list separator is ";" (the id-ID locale) or tab then keeps
+// "Ani;=1+1" in one cell instead of splitting a formula out of it, and every
+// data cell goes through CSVSafe here, so no export can forget a column.
 type CSVDownload struct {
 	c    *gin.Context
-	w    *csv.Writer
+	w    *bufio.Writer
+	err  error
 	rows int
 }
 
@@ -27,29 +32,48 @@ func StartCSV(c *gin.Context, filename string, header []string) *CSVDownload {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Status(http.StatusOK)
-	d := &CSVDownload{c: c, w: csv.NewWriter(c.Writer)}
-	_ = d.w.Write(header)
+	d := &CSVDownload{c: c, w: bufio.NewWriter(c.Writer)}
+	d.write(header)
 	return d
+}
+
+func (d *CSVDownload) write(rec []string) {
+	if d.err != nil {
+		return
+	}
+	for i, f := range rec {
+		if i > 0 {
+			_ = d.w.WriteByte(',')
+		}
+		_ = d.w.WriteByte('"')
+		_, _ = d.w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		_ = d.w.WriteByte('"')
+	}
+	_, d.err = d.w.WriteString("\r\n") // bufio keeps the first write error
 }
 
 // Row writes one record, flushing to the client every csvFlushEvery rows.
 func (d *CSVDownload) Row(rec []string) error {
-	if err := d.w.Write(rec); err != nil {
-		return err
+	safe := make([]string, len(rec))
+	for i, v := range rec {
+		safe[i] = CSVSafe(v)
 	}
-	if d.rows++; d.rows%csvFlushEvery == 0 {
-		d.w.Flush()
+	d.write(safe)
+	if d.rows++; d.rows%csvFlushEvery == 0 && d.err == nil {
+		d.err = d.w.Flush()
 		d.c.Writer.Flush()
 	}
-	return d.w.Error()
+	return d.err
 }
 
 // Close flushes what is left; err is the export's own error or, when that
 // is nil, the writer's. rows counts the records after the header.
 func (d *CSVDownload) Close(err error) (rows int, _ error) {
-	d.w.Flush()
+	if d.err == nil {
+		d.err = d.w.Flush()
+	}
 	if err == nil {
-		err = d.w.Error()
+		err = d.err
 	}
 	return d.rows, err
 }

@@ -65,6 +65,8 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 			de = &models.Error{Code: models.EUnavailable, Message: "a dependency timed out", Err: err}
 		case errors.Is(err, context.Canceled):
 			de = &models.Error{Code: models.EUnavailable, Message: "request cancelled", Err: err}
+		case badTextError(err):
+			de = &models.Error{Code: models.EInvalid, Message: "text must be UTF-8 without NUL characters", Err: err}
 		default:
 			de = &models.Error{Code: models.EInternal, Message: "internal error", Err: err}
 		}
@@ -73,7 +75,7 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", "status", status, "err", err, "request_id", RequestID(c))
 	}
-	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && de.Code == models.ERateLimited {
+	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && (de.Code == models.ERateLimited || de.Code == models.EUnavailable) {
 		c.Header("Retry-After", strconv.Itoa(secs))
 	}
 	msg := de.Message
@@ -90,4 +92,11 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 func MethodNotAllowed(c *gin.Context) {
 	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed",
 		Message: "method not allowed on this route", RequestID: RequestID(c)}})
+}
+
+// badTextError reports PostgreSQL refusing a string (a NUL byte or invalid
+// UTF-8 in a JSON body's text): the client's input, so a 400, not a 500.
+func badTextError(err error) bool {
+	code, _ := models.PGError(err)
+	return code == models.PGCharacterNotInRepertoire || code == models.PGUntranslatableCharacter
 }

@@ -47,9 +47,20 @@ func TestCSVSafe(t *testing.T) {
 		"Sari":            "Sari",
 		"=HYPERLINK(1)":   "'=HYPERLINK(1)",
 		"@SUM(A1)":        "'@SUM(A1)",
-		"+62 812-3456-78": "+62 812-3456-78",
-		"-5":              "-5",
+		"+62 812-3456-78": "'+62 812-3456-78",
+		"-5":              "'-5",
 		"-cmd":            "'-cmd",
+		"+1+1":            "'+1+1",
+		"-2+3":            "'-2+3",
+		"Ani;=1+1;":       "'Ani;=1+1;",
+		"Ani, =1+1":       "'Ani, =1+1",
+		"a\t=1":           "'a\t=1",
+		"\tx":             "'\tx",
+		"\r=1":            "'\r=1",
+		"a|@SUM(1)":       "'a|@SUM(1)",
+		"Budi - Sari":     "Budi - Sari",
+		"Rp 1.000,-":      "'Rp 1.000,-",
+		"jl. a=b":         "jl. a=b",
 	} {
 		if got := CSVSafe(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)

@@ -151,11 +151,37 @@ func OptionalJSON(c *gin.Context, dst any) error {
 	return BindJSON(c, dst)
 }
 
-// CSVSafe defuses spreadsheet formulas in user-supplied cells (phone
-// numbers like +62 812-... are left as they are).
+// CSVSafe defuses spreadsheet formulas in user-supplied cells by OWASP's
+// rule (CSV Injection): a field is prefixed with a single quote when it, or
+// any part of it after a separator a spreadsheet may split on (comma,
+// semicolon as in the id-ID locale, tab, CR, LF, pipe), starts with = + - @
+// tab or CR. Numbers such as "-5" and phones such as "+62 812..." are
+// prefixed too: "+1+1" and "-2+3" are formulas as well, and the quote only
+// makes the spreadsheet keep the text as text. CSVDownload also quotes every
+// field, so a ";" inside it never starts a new cell. It is the one place
+// both export formats (CSV and XLSX) neutralise cells.
 func CSVSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && strings.Trim(s, "+-0123456789 ()") != "" {
+	if FormulaLike(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// FormulaLike reports whether a spreadsheet could read s, or a cell split
+// from it, as a formula.
+func FormulaLike(s string) bool {
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case start && strings.IndexByte("=+-@\t\r", c) >= 0:
+			return true
+		case start && c == ' ':
+			// " =1" after a separator is still read as a formula by some
+			// spreadsheets: spaces keep the cell start open.
+		default:
+			start = strings.IndexByte(",;\t\r\n|", c) >= 0
+		}
+	}
+	return false
 }

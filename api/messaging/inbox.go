@@ -22,7 +22,7 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodGet, "/conversations/:id", read, h.getConversation)
 	rt.JSON(http.MethodGet, "/conversations/:id/messages", read, h.messages)
 	rt.JSON(http.MethodPost, "/conversations/:id/messages", send, h.send)
-	rt.JSON(http.MethodPost, "/conversations/:id/media", send, h.uploadMedia, needWABA)
+	rt.JSON(http.MethodPost, "/conversations/:id/media", send, h.uploadMedia, needWABA, h.Uploads.WithMax(maxMediaBody).Handler())
 	rt.JSON(http.MethodPost, "/conversations/:id/assign", assign, h.assign)
 	rt.JSON(http.MethodPost, "/conversations/:id/resolve", send, h.action("resolve"))
 	rt.JSON(http.MethodPost, "/conversations/:id/reopen", send, h.action("reopen"))
@@ -209,6 +209,11 @@ func (h handlers) cannedDelete(c *gin.Context) (int, any, error) {
 	}
 	return http.StatusNoContent, nil, h.Canned.Delete(c.Request.Context(), httpx.Principal(c), id)
 }
+
+// maxMediaBody bounds the media upload's request at the body gate: the
+// largest kind (documents, 100 MB) plus room for the multipart framing;
+// the kind's own limit is applied below.
+const maxMediaBody = 101 << 20
 
 // uploadMedia takes an agent's file for a conversation (multipart field
 // "file", field "type": image|audio|video|document|sticker), keeps a copy

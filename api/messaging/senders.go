@@ -37,6 +37,8 @@ type Deps struct {
 	WABA WABAClient
 	// States reports the numbers' dispatcher state (nil: usage only).
 	States SenderStates
+	// Uploads bounds the media upload's body (size, read time, how many at once).
+	Uploads *httpx.BodyGate
 }
 
 type handlers struct{ Deps }

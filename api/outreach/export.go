@@ -35,8 +35,8 @@ func exportRow(r campaigns.RecipientRow) []string {
 	if r.ErrorCode != nil {
 		code = strconv.Itoa(*r.ErrorCode)
 	}
-	return []string{strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.ContactID, 10), httpx.CSVSafe(r.ContactName), r.Phone, r.SenderNumber,
-		r.Status, r.WAMID, code, httpx.CSVSafe(r.Reason), exportTime(r.SentAt), exportTime(r.DeliveredAt), exportTime(r.ReadAt), exportTime(r.RepliedAt)}
+	return []string{strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.ContactID, 10), r.ContactName, r.Phone, r.SenderNumber,
+		r.Status, r.WAMID, code, r.Reason, exportTime(r.SentAt), exportTime(r.DeliveredAt), exportTime(r.ReadAt), exportTime(r.RepliedAt)}
 }
 
 // export streams every recipient row (?format=csv|xlsx, ?status=). CSV goes
@@ -101,9 +101,10 @@ func (h handlers) exportXLSX(c *gin.Context, camp campaigns.Campaign, status, na
 		if _, err := h.Control.Store.EachRecipient(ctx, httpx.Principal(c), camp.ID, status, func(r campaigns.RecipientRow) error {
 			line++
 			cells := exportRow(r)
-			cells[2], cells[8] = r.ContactName, r.Reason // a cell value is never a formula in XLSX
+			// The same rule as the CSV: an XLSX string cell is not a formula,
+			// but the same text saved as CSV or pasted into a sheet would be.
 			for i, v := range cells {
-				row[i] = v
+				row[i] = httpx.CSVSafe(v)
 			}
 			cell, err := excelize.CoordinatesToCellName(1, line)
 			if err != nil {

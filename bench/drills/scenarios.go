@@ -56,7 +56,7 @@ func inboundScenarios(cfg config) []inboundScenario {
 				if err := s.api.start(); err != nil {
 					return "", err
 				}
-				if err := waitHTTP(ctx, "http://"+s.apiAddr+"/readyz", 60*time.Second); err != nil {
+				if err := waitHTTP(ctx, "http://"+s.internalAddrs[0]+"/readyz", 60*time.Second); err != nil {
 					return "", err
 				}
 				return fmt.Sprintf("api unavailable %.1fs", time.Since(t0).Seconds()), nil

@@ -113,8 +113,9 @@ type stack struct {
 	temporalAddr     string
 	prodTemporal     *prodtemporal.Cluster // nil with -temporal dev
 	apiAddr, simAddr string
-	api2Addr         string // the second api replica
-	workerAddr       string // the worker's /metrics
+	api2Addr         string   // the second api replica
+	internalAddrs    []string // each api replica's /readyz (SCRM_INTERNAL_ADDR)
+	workerAddr       string   // the worker's /metrics
 	worker2Addr      string
 	rtAddrs          []string
 	temporal, api    *proc
@@ -218,6 +219,7 @@ func newStack(ctx context.Context, bin string, pgPort int, temporalKind string, 
 	s.apiAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.api2Addr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.worker2Addr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	s.internalAddrs = []string{fmt.Sprintf("127.0.0.1:%d", freePort()), fmt.Sprintf("127.0.0.1:%d", freePort())}
 	s.simAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	s.workerAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	for range 3 {
@@ -370,6 +372,7 @@ func (s *stack) env(extra ...string) []string {
 		"SCRM_WABA_ACCESS_TOKEN=" + wabaToken,
 		"SCRM_WABA_BASE_URL=http://" + s.simAddr,
 		"SCRM_HTTP_ADDR=" + s.apiAddr,
+		"SCRM_INTERNAL_ADDR=" + s.internalAddrs[0],
 		"SCRM_WABASIM_ADDR=" + s.simAddr,
 		"SCRM_LOG_LEVEL=warn",
 		"SCRM_SHUTDOWN_TIMEOUT=5s",
@@ -398,7 +401,7 @@ func (s *stack) bringUp(ctx context.Context) error {
 	s.sim = s.newProc("wabasim", s.env(), "wabasim", "--addr", s.simAddr, "--webhook-url", "http://"+s.apiAddr+"/webhooks/whatsapp",
 		"--sent-delay", "50ms", "--delivered-delay", "200ms", "--read-delay", "1s", "--template-review-delay", "100ms", "--throughput", "80")
 	s.api = s.newProc("api", s.env(), "api")
-	s.api2 = s.newProc("api-2", s.env("SCRM_HTTP_ADDR="+s.api2Addr), "api")
+	s.api2 = s.newProc("api-2", s.env("SCRM_HTTP_ADDR="+s.api2Addr, "SCRM_INTERNAL_ADDR="+s.internalAddrs[1]), "api")
 	s.work = s.newProc("worker", s.env("SCRM_HTTP_ADDR="+s.workerAddr), "worker")
 	s.work2 = s.newProc("worker-2", s.env("SCRM_HTTP_ADDR="+s.worker2Addr), "worker")
 	for i, a := range s.rtAddrs {
@@ -409,7 +412,7 @@ func (s *stack) bringUp(ctx context.Context) error {
 			return err
 		}
 	}
-	for i, a := range s.apiAddrs() {
+	for i, a := range s.internalAddrs {
 		if err := waitHTTP(ctx, "http://"+a+"/readyz", 90*time.Second); err != nil {
 			return fmt.Errorf("api %d: %w (log %s)", i, err, s.api.log)
 		}
@@ -446,7 +449,7 @@ func (s *stack) heal(ctx context.Context) error {
 			}
 		}
 	}
-	for _, a := range s.apiAddrs() {
+	for _, a := range s.internalAddrs {
 		if err := waitHTTP(ctx, "http://"+a+"/readyz", 60*time.Second); err != nil {
 			return err
 		}

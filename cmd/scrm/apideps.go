@@ -27,8 +27,8 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 	d := api.Deps{
 		Logger:             log,
 		Registry:           in.reg,
-		Ready:              in.checks(),
 		TrustedProxies:     cfg.TrustedProxyList(),
+		CookieSecure:       cfg.SessionCookieSecure,
 		ShutdownTimeout:    cfg.ShutdownTimeout,
 		WABAAppSecret:      cfg.WABAAppSecret,
 		WABAVerifyToken:    cfg.WABAVerifyToken,

@@ -105,10 +105,12 @@ func TestDevStartsServesAndReusesDataAfterRestart(t *testing.T) {
 	u, _ := url.Parse(testenv.BaseDatabaseURL())
 	u.Path = "/" + dbName
 	httpAddr, rtAddr, temporalAddr, uiAddr, simAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	internalAddr := freeAddr(t)
 	env := []string{
 		"SCRM_DATA_DIR=" + t.TempDir(),
 		"SCRM_DATABASE_URL=" + u.String(),
 		"SCRM_HTTP_ADDR=" + httpAddr,
+		"SCRM_INTERNAL_ADDR=" + internalAddr,
 		"SCRM_REALTIME_ADDR=" + rtAddr,
 		"SCRM_TEMPORAL_ADDRESS=" + temporalAddr,
 		"SCRM_TEMPORAL_UI_ADDR=" + uiAddr,
@@ -127,7 +129,8 @@ func TestDevStartsServesAndReusesDataAfterRestart(t *testing.T) {
 		started := time.Now()
 		p := startDev(t, env)
 		t.Logf("run %d: up in %s", run, time.Since(started).Round(time.Millisecond))
-		waitHTTP(t, "http://"+httpAddr+"/readyz", 200, 10*time.Second)
+		waitHTTP(t, "http://"+internalAddr+"/readyz", 200, 10*time.Second)
+		waitHTTP(t, "http://"+httpAddr+"/healthz", 200, 10*time.Second)
 		waitHTTP(t, "http://"+rtAddr+"/healthz", 200, 10*time.Second)
 		waitHTTP(t, "http://"+uiAddr+"/namespaces/default/workflows", 200, 10*time.Second)
 

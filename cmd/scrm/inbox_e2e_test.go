@@ -145,6 +145,7 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	}
 	cfg.HTTPAddr = apiLn.Addr().String()
 	cfg.RealtimeAddr = rtLn.Addr().String()
+	cfg.InternalAddr = "127.0.0.1:0" // the tests' stacks run side by side
 	cfg.PublicRealtimeURL = st.rtURL + "/ws"
 	cfg.DatabaseURL = dbURL
 	cfg.AMQPURL, cfg.AMQPExchange = rmq.URL, rmq.Exchange

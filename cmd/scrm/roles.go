@@ -134,6 +134,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			in.close()
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
 		}
+		tokens.RefreshTTL, tokens.IdleTimeout = cfg.SessionMaxAge, cfg.SessionIdleTimeout
 		in.tokens, in.rtAuth = tokens, tokens
 		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
@@ -296,6 +297,9 @@ type APIRole struct {
 	// Listener, when set, is served instead of listening on Cfg.HTTPAddr
 	// (tests bind 127.0.0.1:0 first so they know the address).
 	Listener net.Listener
+	// InternalListener, when set, is served instead of listening on
+	// Cfg.InternalAddr (metrics, readiness, pprof).
+	InternalListener net.Listener
 	// Conns are connections shared with the other roles of this process
 	// (scrm dev, the e2e stack), opened from the same configuration; nil:
 	// Run opens its own and closes them when it returns.
@@ -311,10 +315,24 @@ func (r APIRole) Run(ctx context.Context) error {
 	}
 	defer release()
 	srv := newAPIServer(in, r.Cfg, r.Opts.Tuning, log)
-	if r.Listener != nil {
-		return srv.Serve(ctx, r.Listener)
+	internal := r.InternalListener
+	if internal == nil {
+		if internal, err = net.Listen("tcp", r.Cfg.InternalAddr); err != nil {
+			return fmt.Errorf("api internal listener cannot listen on %s (SCRM_INTERNAL_ADDR): %w", r.Cfg.InternalAddr, err)
+		}
 	}
-	return srv.Run(ctx, r.Cfg.HTTPAddr)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return api.ServeInternal(gctx, internal, api.Internal(api.InternalOptions{Logger: log, Registry: in.reg,
+			Ready: in.checks(), Pprof: r.Cfg.PprofEnabled}), log)
+	})
+	g.Go(func() error {
+		if r.Listener != nil {
+			return srv.Serve(gctx, r.Listener)
+		}
+		return srv.Run(gctx, r.Cfg.HTTPAddr)
+	})
+	return g.Wait()
 }
 
 // WorkerRole is `scrm worker`: the Temporal worker with every activity's

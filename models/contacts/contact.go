@@ -150,9 +150,31 @@ func (s ContactStore) Create(ctx context.Context, p models.Principal, in Contact
 		c.OwnerAgentID = &p.AgentID
 	}
 	if err := s.DB.WithContext(ctx).Create(&c).Error; err != nil {
-		return ContactRecord{}, contactConflict(fmt.Errorf("create contact: %w", err))
+		return ContactRecord{}, s.duplicate(ctx, p, e164, contactConflict(fmt.Errorf("create contact: %w", err)))
 	}
 	return c, nil
+}
+
+// duplicate turns "phone already taken" into an answer the caller can act
+// on within its scope: the existing contact's id when the caller may see
+// it (open it instead), otherwise a conflict that names nothing of the
+// other team's customer (no id, name, owner or team). Phone numbers are
+// unique across the business, so that the number is taken cannot be
+// hidden from someone allowed to create contacts; who holds it is.
+func (s ContactStore) duplicate(ctx context.Context, p models.Principal, e164 string, err error) error {
+	if models.CodeOf(err) != models.EConflict {
+		return err
+	}
+	var id int64
+	if qerr := s.DB.WithContext(ctx).Raw("SELECT id FROM contacts WHERE phone_e164 = ?", e164).Scan(&id).Error; qerr != nil || id == 0 {
+		return err
+	}
+	if _, gerr := s.Get(ctx, p, id); gerr != nil {
+		return &models.Error{Code: models.EConflict, Field: "phone",
+			Message: "this phone number cannot be added as a new contact; ask a supervisor to assign its contact to you"}
+	}
+	return &models.Error{Code: models.EConflict, Field: "phone", Message: "a contact with this phone number already exists",
+		Details: map[string]any{"contactId": id}}
 }
 
 // apply copies the set fields of in onto c (the phone is handled by callers).

@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -14,12 +15,28 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Intake limits.
+// Intake limits: every dimension a file can blow up in memory is bounded
+// (issue #17 finding 5: the column bound applied to the header only, so a
+// 17 kB workbook with one cell in column XFD per row cost hundreds of MiB).
 const (
 	MaxIntakeFileBytes = 50 << 20
 	MaxIntakeRows      = 200_000
 	MaxIntakeAPIRows   = 10_000
 	maxIntakeColumns   = 200
+	// maxIntakeCellBytes is Excel's own cell limit (32,767 characters).
+	maxIntakeCellBytes = 32 << 10
+	// maxIntakeTextBytes bounds the text of all cells a table keeps.
+	maxIntakeTextBytes = 128 << 20
+	// maxIntakeLineBytes bounds one CSV line (a quoted field may span lines).
+	maxIntakeLineBytes = 1 << 20
+	// XLSX: the workbook's total uncompressed size (zip bomb), its number
+	// of parts, and the shared-string table that excelize holds in memory.
+	maxXLSXUnzipped      = 256 << 20
+	maxXLSXEntries       = 1000
+	maxXLSXSharedStrings = 64 << 20
+	// maxXLSXInMemoryXML: a worksheet larger than this is spilled to a
+	// temporary file by excelize instead of held in memory.
+	maxXLSXInMemoryXML = 16 << 20
 )
 
 // IntakeRecord is one input row after column mapping: the same shape for
@@ -77,6 +94,7 @@ type SourceRow struct {
 type Table struct {
 	Headers []string
 	Rows    []SourceRow
+	text    int // bytes of cell text kept, bounded by maxIntakeTextBytes
 }
 
 // ParseUpload reads a CSV or XLSX upload (detected from content, not the
@@ -108,7 +126,7 @@ func ParseCSV(data []byte) (Table, error) {
 		return Table{}, models.FieldError(models.EUnprocessable, "file", "file is not UTF-8 text; save it as CSV UTF-8")
 	}
 	first, _, _ := bufio.NewReader(bytes.NewReader(data)).ReadLine()
-	r := csv.NewReader(bytes.NewReader(data))
+	r := csv.NewReader(&lineLimit{r: bytes.NewReader(data), max: maxIntakeLineBytes})
 	r.Comma = sniffDelimiter(string(first))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
@@ -117,6 +135,9 @@ func ParseCSV(data []byte) (Table, error) {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			return Table{}, models.FieldError(models.EUnprocessable, "file", "a line of the file is longer than %d bytes", maxIntakeLineBytes)
 		}
 		if err != nil {
 			return Table{}, models.FieldError(models.EUnprocessable, "file", "CSV is malformed: %v", err)
@@ -149,6 +170,9 @@ func sniffDelimiter(header string) rune {
 }
 
 func (t *Table) setHeaders(rec []string) error {
+	for len(rec) > 0 && strings.TrimSpace(rec[len(rec)-1]) == "" {
+		rec = rec[:len(rec)-1] // a formatted but empty cell far right is no column
+	}
 	if len(rec) > maxIntakeColumns {
 		return models.FieldError(models.EUnprocessable, "file", "file has more than %d columns", maxIntakeColumns)
 	}
@@ -159,17 +183,92 @@ func (t *Table) setHeaders(rec []string) error {
 	return nil
 }
 
+// add keeps one data row after checking its every dimension: cells beyond
+// the header's columns must be empty (they could map to nothing) and are
+// dropped, each cell is at most maxIntakeCellBytes, and all rows together
+// stay under MaxIntakeRows and maxIntakeTextBytes.
 func (t *Table) add(rowNo int, rec []string) error {
 	if len(t.Rows) >= MaxIntakeRows {
 		return models.FieldError(models.ETooLarge, "file", "file has more than %d rows", MaxIntakeRows)
+	}
+	if len(rec) > len(t.Headers) {
+		for i, v := range rec[len(t.Headers):] {
+			if strings.TrimSpace(v) != "" {
+				return models.FieldError(models.EUnprocessable, "file", "row %d has a value in column %d, beyond the header's %d columns",
+					rowNo, len(t.Headers)+i+1, len(t.Headers))
+			}
+		}
+		rec = rec[:len(t.Headers):len(t.Headers)] // drop the empty tail, and let its backing array go
+		rec = append([]string(nil), rec...)
+	}
+	for i, v := range rec {
+		if len(v) > maxIntakeCellBytes {
+			return models.FieldError(models.EUnprocessable, "file", "row %d, column %d holds more than %d bytes", rowNo, i+1, maxIntakeCellBytes)
+		}
+		t.text += len(v)
+	}
+	if t.text > maxIntakeTextBytes {
+		return models.FieldError(models.ETooLarge, "file", "file holds more than %d MB of text", maxIntakeTextBytes>>20)
 	}
 	t.Rows = append(t.Rows, SourceRow{RowNo: rowNo, Fields: rec})
 	return nil
 }
 
+var errLineTooLong = errors.New("line too long")
+
+// lineLimit fails a read once more than max bytes pass without a newline,
+// so one endless line (or an unclosed quote) cannot grow a CSV record
+// without bound.
+type lineLimit struct {
+	r   io.Reader
+	max int
+	run int
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.run = 0
+		} else if l.run++; l.run > l.max {
+			return 0, errLineTooLong
+		}
+	}
+	return n, err
+}
+
+// checkZip reads the workbook's central directory before excelize unpacks
+// anything: too many parts, a declared total above maxXLSXUnzipped or a
+// shared-string table above maxXLSXSharedStrings is refused. excelize's
+// UnzipSizeLimit enforces the same total on the bytes actually inflated,
+// since a zip may lie about its sizes.
+func checkZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return models.FieldError(models.EUnprocessable, "file", "file is not a readable XLSX workbook: %v", err)
+	}
+	if len(zr.File) > maxXLSXEntries {
+		return models.FieldError(models.EUnprocessable, "file", "workbook has more than %d parts", maxXLSXEntries)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if strings.EqualFold(f.Name, "xl/sharedStrings.xml") && f.UncompressedSize64 > maxXLSXSharedStrings {
+			return models.FieldError(models.ETooLarge, "file", "workbook's shared strings are larger than %d MB", maxXLSXSharedStrings>>20)
+		}
+	}
+	if total > maxXLSXUnzipped {
+		return models.FieldError(models.ETooLarge, "file", "workbook unpacks to more than %d MB", maxXLSXUnzipped>>20)
+	}
+	return nil
+}
+
 func parseXLSX(data []byte) (Table, error) {
+	if err := checkZip(data); err != nil {
+		return Table{}, err
+	}
 	// Bound decompression: a small zip can expand to gigabytes.
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20, UnzipXMLSizeLimit: 64 << 20})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxXLSXUnzipped, UnzipXMLSizeLimit: maxXLSXInMemoryXML})
 	if err != nil {
 		return Table{}, models.FieldError(models.EUnprocessable, "file", "file is not a readable XLSX workbook: %v", err)
 	}

@@ -40,8 +40,10 @@ type Agent struct {
 	MaxCases         int        `json:"maxCases"`
 	TokenVersion     int64      `json:"-"`
 	LastSeenAt       *time.Time `json:"lastSeenAt"`
-	CreatedAt        time.Time  `json:"createdAt"`
-	UpdatedAt        time.Time  `json:"updatedAt"`
+	// TOTPEnabledAt is when the agent turned two-factor authentication on.
+	TOTPEnabledAt *time.Time `json:"totpEnabledAt" gorm:"column:totp_enabled_at"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
 
 	// Filled by AgentStore reads.
 	RoleName string      `json:"roleName" gorm:"-"`
@@ -128,13 +130,11 @@ func (h Hasher) cost() int {
 	return h.Cost
 }
 
-// Hash checks the password rules and returns a bcrypt hash.
-func (h Hasher) Hash(field, password string) (string, error) {
-	if len(password) < MinPasswordLen {
-		return "", models.FieldError(models.EUnprocessable, field, "password must be at least %d characters", MinPasswordLen)
-	}
-	if len(password) > maxPasswordLen {
-		return "", models.FieldError(models.EUnprocessable, field, "password must be at most %d bytes", maxPasswordLen)
+// Hash checks the password rules (CheckPasswordStrength, judged against
+// userInputs such as the account's e-mail and name) and returns a bcrypt hash.
+func (h Hasher) Hash(field, password string, userInputs ...string) (string, error) {
+	if err := CheckPasswordStrength(field, password, userInputs...); err != nil {
+		return "", err
 	}
 	sum, err := bcrypt.GenerateFromPassword([]byte(password), h.cost())
 	if err != nil {
@@ -232,7 +232,7 @@ func (s AgentStore) prepare(in AgentInput) (Agent, error) {
 	if err != nil {
 		return Agent{}, err
 	}
-	hash, err := s.Hasher.Hash("password", in.Password)
+	hash, err := s.Hasher.Hash("password", in.Password, email, name)
 	if err != nil {
 		return Agent{}, err
 	}
@@ -461,12 +461,12 @@ func (s AgentStore) SetStatus(ctx context.Context, p models.Principal, id int64,
 
 // ResetPassword sets a new password and ends the agent's sessions.
 func (s AgentStore) ResetPassword(ctx context.Context, p models.Principal, id int64, password string) error {
-	hash, err := s.Hasher.Hash("password", password)
-	if err != nil {
-		return err
-	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		a, _, err := lockVisible(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		hash, err := s.Hasher.Hash("password", password, a.Email, a.Name)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,8 @@ const (
 	AuditLogin            = "auth.login"
 	AuditLoginFailed      = "auth.login_failed"
 	AuditLogout           = "auth.logout"
+	AuditLogoutAll        = "auth.logout_all"
+	AuditPasswordChange   = "auth.password_change"
 	AuditAgentCreate      = "agent.create"
 	AuditAgentUpdate      = "agent.update"
 	AuditAgentRoleChange  = "agent.role_change"

@@ -11,21 +11,22 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/wabascrm/scrm/models"
 	"golang.org/x/crypto/bcrypt"
-	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 )
 
-// Token lifetimes.
+// Token lifetimes. A login (session) ends DefaultRefreshTTL after it began
+// however active it is, and earlier when its refresh token goes unused for
+// DefaultIdleTimeout (ASVS L2 3.3.2); cmd/scrm sets both from config.
 const (
-	DefaultAccessTTL  = 15 * time.Minute
-	DefaultRefreshTTL = 30 * 24 * time.Hour
-	tokenIssuer       = "scrm"
+	DefaultAccessTTL   = 15 * time.Minute
+	DefaultRefreshTTL  = 12 * time.Hour
+	DefaultIdleTimeout = time.Hour
+	tokenIssuer        = "scrm"
 )
 
 // Tokens logs agents in and verifies their access tokens. Access tokens are
@@ -37,8 +38,13 @@ type Tokens struct {
 	DB         *gorm.DB
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
-	// Limiter throttles login attempts per email and per IP.
-	Limiter *LoginLimiter
+	// IdleTimeout ends a session whose refresh token went unused this long.
+	IdleTimeout time.Duration
+	// Throttle slows down failed logins per account-and-address and per
+	// address, in PostgreSQL so every replica shares the counts.
+	Throttle LoginThrottle
+	// Hasher hashes new passwords (ChangePassword).
+	Hasher Hasher
 	// Events tells the realtime gateway that a session ended, so the
 	// agent's sockets are re-checked at once (optional).
 	Events models.EventPublisher
@@ -61,9 +67,9 @@ func NewTokens(db *gorm.DB, secret string, h Hasher) (*Tokens, error) {
 		return nil, fmt.Errorf("dummy hash: %w", err)
 	}
 	return &Tokens{
-		DB: db, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL,
-		Limiter: NewLoginLimiter(DefaultLoginLimits()),
-		secret:  []byte(secret), dummyHash: dummy,
+		DB: db, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL, IdleTimeout: DefaultIdleTimeout,
+		Throttle: DefaultLoginThrottle(), Hasher: h,
+		secret: []byte(secret), dummyHash: dummy,
 	}, nil
 }
 
@@ -76,8 +82,8 @@ type ClientMeta struct {
 // Session is a login result: a token pair and the agent.
 type Session struct {
 	AccessToken  string `json:"accessToken"`
-	RefreshToken string `json:"refreshToken"`
-	ExpiresIn    int    `json:"expiresIn"` // seconds until the access token expires
+	RefreshToken string `json:"refreshToken,omitempty"` // empty when it went into the browser's cookie
+	ExpiresIn    int    `json:"expiresIn"`              // seconds until the access token expires
 	TokenType    string `json:"tokenType"`
 	Agent        Agent  `json:"agent"`
 }
@@ -106,8 +112,19 @@ type sessionRow struct {
 
 func (sessionRow) TableName() string { return "sessions" }
 
-// Login checks the credentials and opens a session.
+// Login checks the credentials and opens a session. An unknown e-mail, a
+// wrong password and a disabled account get the same answer after the
+// same work (one bcrypt comparison, one throttle write, one audit row), so
+// neither the answer nor its timing tells them apart; a disabled account's
+// right password is not confirmed.
 func (t *Tokens) Login(ctx context.Context, email, password string, meta ClientMeta) (Session, error) {
+	return t.LoginWithCode(ctx, email, password, "", meta)
+}
+
+// LoginWithCode is Login with the second factor of an agent who has TOTP
+// on: a current code or an unused recovery code. A wrong code counts as a
+// failed login.
+func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string, meta ClientMeta) (Session, error) {
 	if strings.TrimSpace(email) == "" {
 		return Session{}, models.FieldError(models.EInvalid, "email", "email is required")
 	}
@@ -115,34 +132,59 @@ func (t *Tokens) Login(ctx context.Context, email, password string, meta ClientM
 		return Session{}, models.FieldError(models.EInvalid, "password", "password is required")
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	if t.Limiter != nil {
-		if err := t.Limiter.Allow(time.Now(), email, meta.IP); err != nil {
-			return Session{}, err
-		}
+	keys := t.Throttle.keys(email, meta.IP)
+	if err := t.Throttle.check(ctx, t.DB, keys); err != nil {
+		return Session{}, err
 	}
 	var a Agent
 	err := t.DB.WithContext(ctx).Where("lower(email) = ?", email).First(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		_ = bcrypt.CompareHashAndPassword(t.dummyHash, []byte(password))
-		return Session{}, errBadCredentials
-	}
-	if err != nil {
+	found := err == nil
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, fmt.Errorf("find agent: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		if err := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: &a.ID, IP: meta.IP}); err != nil {
+	hash := t.dummyHash
+	if found {
+		hash = []byte(a.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if !found || !match || a.Status != models.AgentActive {
+		var id *int64
+		if found {
+			id = &a.ID
+		}
+		if err := t.Throttle.fail(ctx, t.DB, keys); err != nil {
+			return Session{}, err
+		}
+		if err := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: id, IP: meta.IP}); err != nil {
 			return Session{}, err
 		}
 		return Session{}, errBadCredentials
 	}
-	if a.Status != models.AgentActive {
-		return Session{}, models.Errorf(models.EUnauthorized, "account is disabled")
+	if err := t.checkSecondFactor(ctx, a, code); err != nil {
+		if models.CodeOf(err) == models.EUnauthorized && code != "" {
+			if ferr := t.Throttle.fail(ctx, t.DB, keys); ferr != nil {
+				return Session{}, ferr
+			}
+			if aerr := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: &a.ID, IP: meta.IP,
+				Details: map[string]any{"reason": "totp"}}); aerr != nil {
+				return Session{}, aerr
+			}
+		}
+		return Session{}, err
 	}
+	if err := t.Throttle.succeed(ctx, t.DB, keys); err != nil {
+		return Session{}, err
+	}
+	return t.open(ctx, a, meta)
+}
+
+// open starts a session for an agent whose credentials were checked.
+func (t *Tokens) open(ctx context.Context, a Agent, meta ClientMeta) (Session, error) {
 	refresh := randomToken()
 	now := time.Now().UTC()
 	row := sessionRow{AgentID: a.ID, RefreshHash: hashToken(refresh), CreatedAt: now, RefreshedAt: now,
 		ExpiresAt: now.Add(t.RefreshTTL), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 300)}
-	err = t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
@@ -155,7 +197,11 @@ func (t *Tokens) Login(ctx context.Context, email, password string, meta ClientM
 	if err != nil {
 		return Session{}, err
 	}
-	return t.session(ctx, a.ID, a.TokenVersion, row.ID, refresh)
+	var tv int64
+	if err := t.DB.WithContext(ctx).Raw("SELECT token_version FROM agents WHERE id = ?", a.ID).Scan(&tv).Error; err != nil {
+		return Session{}, fmt.Errorf("token version: %w", err)
+	}
+	return t.session(ctx, a.ID, tv, row.ID, refresh)
 }
 
 func (t *Tokens) session(ctx context.Context, agentID, tv, sid int64, refresh string) (Session, error) {
@@ -209,7 +255,8 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 		if err != nil {
 			return fmt.Errorf("find session: %w", err)
 		}
-		if row.RevokedAt != nil || time.Now().After(row.ExpiresAt) {
+		idle := t.IdleTimeout > 0 && time.Since(row.RefreshedAt) > t.IdleTimeout
+		if row.RevokedAt != nil || time.Now().After(row.ExpiresAt) || idle {
 			return models.Errorf(models.EUnauthorized, "session has ended; log in again")
 		}
 		var a Agent
@@ -269,6 +316,59 @@ func (t *Tokens) Logout(ctx context.Context, p models.Principal) error {
 	return err
 }
 
+// LogoutEverywhere ends every session of the caller (all browsers and
+// devices) and invalidates its outstanding access tokens.
+func (t *Tokens) LogoutEverywhere(ctx context.Context, p models.Principal) error {
+	return t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := revokeSessionsTx(ctx, tx, p.AgentID); err != nil {
+			return err
+		}
+		return WriteAudit(ctx, tx, Audit(p.AgentID, AuditLogoutAll, "agent", p.AgentID, nil))
+	})
+}
+
+// ChangePassword sets the caller's own password after checking the
+// current one, ends every session of the agent (a thief's included) and
+// opens a new one for the caller, so the browser that changed it stays in.
+func (t *Tokens) ChangePassword(ctx context.Context, p models.Principal, current, next string, meta ClientMeta) (Session, error) {
+	if current == "" {
+		return Session{}, models.FieldError(models.EInvalid, "currentPassword", "currentPassword is required")
+	}
+	var a Agent
+	if err := t.DB.WithContext(ctx).First(&a, p.AgentID).Error; err != nil {
+		return Session{}, fmt.Errorf("find agent: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(current)) != nil {
+		// Counted like a failed login: a stolen session must not become
+		// an unthrottled password oracle.
+		if err := t.Throttle.fail(ctx, t.DB, t.Throttle.keys(strings.ToLower(a.Email), meta.IP)); err != nil {
+			return Session{}, err
+		}
+		return Session{}, models.FieldError(models.EUnauthorized, "currentPassword", "current password is wrong")
+	}
+	if next == current {
+		return Session{}, models.FieldError(models.EUnprocessable, "newPassword", "the new password must differ from the current one")
+	}
+	hash, err := t.Hasher.Hash("newPassword", next, a.Email, a.Name)
+	if err != nil {
+		return Session{}, err
+	}
+	err = t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Agent{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()}).Error; err != nil {
+			return fmt.Errorf("change password of agent %d: %w", a.ID, err)
+		}
+		if err := revokeSessionsTx(ctx, tx, a.ID); err != nil {
+			return err
+		}
+		return WriteAudit(ctx, tx, Audit(a.ID, AuditPasswordChange, "agent", a.ID, nil))
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return t.open(ctx, a, meta)
+}
+
 // authRow is what Authenticate reads in its single query.
 type authRow struct {
 	AgentID      int64
@@ -284,10 +384,13 @@ type authRow struct {
 	ExpiresAt    time.Time
 	TeamIDs      []byte
 	LeadIDs      []byte
+	// RequireTOTP (the role's) with TOTPOn false: the agent must enrol.
+	RequireTOTP bool
+	TOTPOn      bool
 }
 
 const authQuery = `SELECT a.id AS agent_id, a.email, a.status, a.token_version, a.last_seen_at,
-	r.name AS role_name, r.system_key, r.data_scope, r.permissions,
+	r.name AS role_name, r.system_key, r.data_scope, r.permissions, r.require_totp, a.totp_enabled_at IS NOT NULL AS totp_on,
 	s.revoked_at, s.expires_at,
 	COALESCE((SELECT json_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.agent_id = a.id), '[]') AS team_ids,
 	COALESCE((SELECT json_agg(tm.team_id ORDER BY tm.team_id) FROM team_members tm WHERE tm.agent_id = a.id AND tm.team_role = 'lead'), '[]') AS lead_ids
@@ -367,6 +470,17 @@ func (r authRow) principal(sid int64) (models.Principal, error) {
 	if p.SupervisedTeamIDs == nil {
 		p.SupervisedTeamIDs = []int64{}
 	}
+	if r.RequireTOTP && !r.TOTPOn {
+		// Until it enrols, an agent whose role requires two-factor
+		// authentication reaches its own profile (and the enrolment) only.
+		var own []models.Permission
+		for _, perm := range p.Permissions {
+			if perm == models.PermProfileRead || perm == models.PermProfileWrite {
+				own = append(own, perm)
+			}
+		}
+		p.Permissions, p.AllScope, p.SupervisedTeamIDs, p.TeamIDs = own, false, []int64{}, []int64{}
+	}
 	return p, nil
 }
 
@@ -402,78 +516,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// LoginLimits configures LoginLimiter: a token bucket per email and per IP.
-type LoginLimits struct {
-	EmailEvery time.Duration // one attempt regained per EmailEvery
-	EmailBurst int
-	IPEvery    time.Duration
-	IPBurst    int
-}
-
-// DefaultLoginLimits allows 5 quick attempts per email (then one a minute)
-// and 30 per IP (then one every 2 seconds).
-func DefaultLoginLimits() LoginLimits {
-	return LoginLimits{EmailEvery: time.Minute, EmailBurst: 5, IPEvery: 2 * time.Second, IPBurst: 30}
-}
-
-// LoginLimiter throttles login attempts in process. Each api replica keeps
-// its own buckets, which bounds guessing per replica; that is enough to make
-// online guessing useless while keeping logins free of extra writes.
-type LoginLimiter struct {
-	limits LoginLimits
-	mu     sync.Mutex
-	email  map[string]*rate.Limiter
-	ip     map[string]*rate.Limiter
-}
-
-// NewLoginLimiter builds a limiter.
-func NewLoginLimiter(l LoginLimits) *LoginLimiter {
-	return &LoginLimiter{limits: l, email: map[string]*rate.Limiter{}, ip: map[string]*rate.Limiter{}}
-}
-
-const maxLimiterKeys = 10000
-
-func limiterFor(m map[string]*rate.Limiter, key string, every time.Duration, burst int, now time.Time) *rate.Limiter {
-	if l, ok := m[key]; ok {
-		return l
-	}
-	if len(m) >= maxLimiterKeys {
-		// Forget buckets that have refilled: they hold no information.
-		for k, l := range m {
-			if l.TokensAt(now) >= float64(burst) {
-				delete(m, k)
-			}
-		}
-	}
-	l := rate.NewLimiter(rate.Every(every), burst)
-	m[key] = l
-	return l
-}
-
-// Allow takes one attempt for email and for ip, or returns a 429 error that
-// says which limit tripped and when to retry.
-func (l *LoginLimiter) Allow(now time.Time, email, ip string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	re := limiterFor(l.email, email, l.limits.EmailEvery, l.limits.EmailBurst, now).ReserveN(now, 1)
-	ri := limiterFor(l.ip, ip, l.limits.IPEvery, l.limits.IPBurst, now).ReserveN(now, 1)
-	de, di := re.DelayFrom(now), ri.DelayFrom(now)
-	if de == 0 && di == 0 {
-		return nil
-	}
-	re.CancelAt(now)
-	ri.CancelAt(now)
-	field, wait := "email", de
-	if di > de {
-		field, wait = "ip", di
-	}
-	secs := int(wait.Round(time.Second).Seconds())
-	if secs < 1 {
-		secs = 1
-	}
-	return &models.Error{Code: models.ERateLimited, Field: field,
-		Message: fmt.Sprintf("too many login attempts for this %s; retry in %d seconds", field, secs),
-		Details: map[string]any{"retryAfterSeconds": secs}}
 }

@@ -2,11 +2,9 @@ package identity_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/identity"
@@ -92,26 +90,31 @@ func TestScopeFilterRows(t *testing.T) {
 	}
 }
 
-func TestLoginLimiter(t *testing.T) {
+// Issue #17 finding 14: new passwords meet a minimum strength, judged
+// against the account's own words, and the common list shipped in the
+// binary; every caller (create, reset, change) goes through Hasher.Hash.
+func TestPasswordStrength(t *testing.T) {
 	t.Parallel()
-	l := identity.NewLoginLimiter(identity.LoginLimits{EmailEvery: time.Minute, EmailBurst: 2, IPEvery: time.Second, IPBurst: 100})
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 2 {
-		if err := l.Allow(now, "a@x.io", "1.1.1.1"); err != nil {
-			t.Fatalf("attempt %d: %v", i, err)
+	for pw, ok := range map[string]bool{
+		"correct-horse-battery":  true,
+		"Kopi susu di Menteng 7": true,
+		"short":                  false, // length
+		"P@ssw0rd2024":           false, // leaked-password dictionary
+		"Bismillah123":           false, // the shipped Indonesian list
+		"qwertyuiop":             false,
+		"budi.santoso2024":       false, // the account's own e-mail
+		"aaaaaaaaaaaaaaaa":       false,
+	} {
+		err := identity.CheckPasswordStrength("password", pw, "budi.santoso@example.com", "Budi Santoso")
+		if (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", pw, err, ok)
 		}
-	}
-	err := l.Allow(now, "a@x.io", "1.1.1.1")
-	var de *models.Error
-	if models.CodeOf(err) != models.ERateLimited || !errors.As(err, &de) || de.Field != "email" || de.Details["retryAfterSeconds"] != 60 {
-		t.Fatalf("third attempt: %#v", err)
-	}
-	if err := l.Allow(now, "b@x.io", "1.1.1.1"); err != nil {
-		t.Fatalf("other email: %v", err)
-	}
-	// The bucket refills with time.
-	if err := l.Allow(now.Add(61*time.Second), "a@x.io", "1.1.1.1"); err != nil {
-		t.Fatalf("after refill: %v", err)
+		if err != nil && (models.CodeOf(err) != models.EUnprocessable) {
+			t.Errorf("%q: code %s", pw, models.CodeOf(err))
+		}
+		if _, herr := testenv.Hasher().Hash("password", pw, "budi.santoso@example.com"); (herr == nil) != ok {
+			t.Errorf("Hash(%q): %v", pw, herr)
+		}
 	}
 }
 

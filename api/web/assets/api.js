@@ -1,5 +1,5 @@
 // API client: the access token lives in memory only, the refresh token in
-// sessionStorage (survives a reload of this tab, not a new tab). A 401 is
+// an httpOnly cookie shared by the browser's tabs (see Api). A 401 is
 // answered with one refresh and one retry.
 export class ApiError extends Error {
   constructor(status, body) {
@@ -11,21 +11,28 @@ export class ApiError extends Error {
   }
 }
 
+// One login serves every tab of the browser. The refresh token is an
+// httpOnly, SameSite=Strict cookie (scrm_refresh, path /api/v1/auth) that
+// no script can read; the access token lives in this tab's memory only. A
+// new tab starts with a refresh, which the cookie answers. Refreshes are
+// serialised across tabs with a Web Lock, since each one rotates the
+// cookie and the server treats a rotated token seen twice as theft. Logout
+// clears the cookie (server side) and tells the other tabs on a
+// BroadcastChannel, so they leave at once instead of at their next call.
 export class Api {
-  constructor(storage) {
-    this.storage = storage;
+  constructor() {
     this.access = null;
     this.refreshing = null;
     this.onLoggedOut = () => {};
     this.onRenewed = () => {};
     this.renewTimer = null;
+    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('scrm-session') : null;
+    if (this.channel) this.channel.onmessage = (ev) => { if (ev.data === 'logout') this.forget(false); };
   }
-  hasSession() { return !!this.access || !!this.storage.getItem('scrm.refresh'); }
   accessToken() { return this.access; }
 
   remember(out) {
     this.access = out.accessToken;
-    if (out.refreshToken) this.storage.setItem('scrm.refresh', out.refreshToken);
     // Refresh ahead of expiry so the websocket can swap its token in place.
     clearTimeout(this.renewTimer);
     if (out.expiresIn > 0) {
@@ -33,39 +40,50 @@ export class Api {
     }
   }
 
-  async login(email, password) {
-    const out = await this.raw('POST', '/api/v1/auth/login', { email, password });
+  // login signs in; totp is the second factor when the account has it on.
+  async login(email, password, totp = '') {
+    const out = await this.raw('POST', '/api/v1/auth/login', { email, password, totp, session: 'cookie' });
     this.remember(out);
     return out;
   }
 
-  // refresh swaps the refresh token for a new pair; concurrent callers share one call.
+  // refresh trades the cookie for a new access token (and rotates the
+  // cookie); concurrent callers in this tab share one call, other tabs wait
+  // for the lock.
   refresh() {
     if (!this.refreshing) {
-      const rt = this.storage.getItem('scrm.refresh');
-      this.refreshing = (async () => {
-        if (!rt) throw new ApiError(401, null);
+      const call = async () => {
         try {
-          this.remember(await this.raw('POST', '/api/v1/auth/refresh', { refreshToken: rt }));
+          this.remember(await this.raw('POST', '/api/v1/auth/refresh', {}));
         } catch (e) {
-          if (e.status === 401 || e.status === 400) this.forget();
+          if (e.status === 401 || e.status === 400) this.forget(false);
           throw e;
         }
-      })().finally(() => { this.refreshing = null; });
+      };
+      const locked = navigator.locks ? () => navigator.locks.request('scrm-refresh', call) : call;
+      this.refreshing = locked().finally(() => { this.refreshing = null; });
     }
     return this.refreshing;
   }
 
-  forget() {
+  // forget drops this tab's session; broadcast tells the other tabs.
+  forget(broadcast) {
     clearTimeout(this.renewTimer);
+    const had = !!this.access;
     this.access = null;
-    this.storage.removeItem('scrm.refresh');
-    this.onLoggedOut();
+    if (broadcast && this.channel) this.channel.postMessage('logout');
+    if (had || broadcast) this.onLoggedOut();
   }
 
   async logout() {
     try { await this.request('POST', '/api/v1/auth/logout'); } catch { /* the session ends here anyway */ }
-    this.forget();
+    this.forget(true);
+  }
+
+  // logoutEverywhere ends every session of the agent, on every device.
+  async logoutEverywhere() {
+    try { await this.request('POST', '/api/v1/auth/logout-all'); } catch { /* as logout */ }
+    this.forget(true);
   }
 
   async raw(method, path, body, headers = {}, token = null) {

@@ -27,7 +27,7 @@ const MENU = [
 class App {
   constructor(root) {
     this.root = root;
-    this.api = new Api(sessionStorage);
+    this.api = new Api();
     this.i18n = new I18n(localStorage);
     this.me = null;
     this.page = null;
@@ -45,10 +45,13 @@ class App {
   t(k, v) { return this.i18n.t(k, v); }
   can(perm) { return !!this.me?.permissions?.includes(perm); }
 
+  // start asks the cookie for a session first: a second tab, or a reload,
+  // opens logged in.
   async start() {
-    if (this.api.hasSession()) {
-      try { await this.loadSession(); } catch { /* falls through to the login page */ }
-    }
+    try {
+      await this.api.refresh();
+      await this.loadSession();
+    } catch { /* no session: the login page */ }
     this.render();
   }
 
@@ -123,6 +126,7 @@ class App {
         presence,
         h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
         h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
+        h('button', { class: 'link', id: 'logout-all', onclick: () => this.api.logoutEverywhere() }, this.t('logoutAll')),
       ),
       h('div', { class: 'rt-banner' }, this.t('offlineBanner')),
       main,
@@ -147,17 +151,22 @@ class App {
     const err = h('p', { class: 'error', id: 'login-error', hidden: true });
     const email = h('input', { id: 'login-email', type: 'email', autocomplete: 'username', required: true });
     const pass = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+    // Shown when the server asks for the second factor (TOTP or a recovery code).
+    const code = h('input', { id: 'login-totp', inputmode: 'numeric', autocomplete: 'one-time-code' });
+    const codeLabel = h('label', { hidden: true }, this.t('totpCode'), code);
     const form = h('form', {
       class: 'login card', onsubmit: async (ev) => {
         ev.preventDefault();
         err.hidden = true;
         try {
-          await this.api.login(email.value.trim(), pass.value);
+          await this.api.login(email.value.trim(), pass.value, code.value.trim());
           await this.loadSession();
           history.replaceState(null, '', '/inbox');
           this.render();
         } catch (e) {
-          err.textContent = e.status === 401 ? this.t('loginFailed') : e.message;
+          const needCode = e.status === 401 && e.field === 'totp';
+          if (needCode) { codeLabel.hidden = false; code.focus(); }
+          err.textContent = needCode ? (code.value ? this.t('totpWrong') : this.t('totpNeeded')) : e.status === 401 ? this.t('loginFailed') : e.message;
           err.hidden = false;
         }
       },
@@ -165,6 +174,7 @@ class App {
       h('h1', {}, this.t('appName')),
       h('label', {}, this.t('email'), email),
       h('label', {}, this.t('password'), pass),
+      codeLabel,
       err,
       h('button', { type: 'submit', id: 'login-submit', class: 'primary' }, this.t('login')),
       h('button', { type: 'button', class: 'link', onclick: () => this.i18n.toggle() }, this.t('language')),
