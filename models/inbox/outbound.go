@@ -61,11 +61,14 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 	if len(idemKey) > 200 {
 		return out, models.FieldError(models.EInvalid, "Idempotency-Key", "must be at most 200 characters")
 	}
-	fp, err := models.RequestFingerprint(req)
-	if err != nil {
-		return out, err
+	fp := ""
+	if idemKey != "" { // only a keyed request is ever compared
+		var err error
+		if fp, err = models.RequestFingerprint(req); err != nil {
+			return out, err
+		}
 	}
-	err = ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if idemKey != "" {
 			var prev models.Message
 			err := tx.Where("idempotency_key = ?", idemKey).Take(&prev).Error

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -39,10 +40,16 @@ func preferencesFrom(v *waba.MessagesValue) []PreferenceChange {
 
 // DefaultOptOutKeywords and DefaultOptInKeywords are the replies that
 // change a contact's marketing preference when nothing is configured.
-func DefaultOptOutKeywords() []string { return []string{"STOP", "BERHENTI"} }
+func DefaultOptOutKeywords() []string { return strings.Split(defaultOptOut, ",") }
+
+// The defaults, as constants the ingest path matches without building lists.
+const (
+	defaultOptOut = "STOP,BERHENTI"
+	defaultOptIn  = "START,MULAI"
+)
 
 // DefaultOptInKeywords: see DefaultOptOutKeywords.
-func DefaultOptInKeywords() []string { return []string{"START", "MULAI"} }
+func DefaultOptInKeywords() []string { return strings.Split(defaultOptIn, ",") }
 
 // setOptOut sets contacts.opted_out for the contact known by phone digits
 // or BSUID.
@@ -74,25 +81,33 @@ func (s *InboundStore) keywordPreference(m *InboundMessage) (stop, matched bool)
 	if m.Type != "text" && m.Type != "button" {
 		return false, false
 	}
-	word := strings.ToUpper(strings.TrimSpace(strings.Trim(strings.TrimSpace(m.Body), ".!")))
-	out, in := s.OptOutKeywords, s.OptInKeywords
-	if out == nil {
-		out = DefaultOptOutKeywords()
+	// Every inbound text passes here (the webhook's path): compare in place
+	// instead of upper-casing copies or building the default lists.
+	word := strings.TrimSpace(strings.Trim(strings.TrimSpace(m.Body), ".!"))
+	if word == "" {
+		return false, false
 	}
-	if in == nil {
-		in = DefaultOptInKeywords()
+	if matchKeyword(word, s.OptOutKeywords, defaultOptOut) {
+		return true, true
 	}
-	for _, k := range out {
-		if word == strings.ToUpper(k) {
-			return true, true
-		}
-	}
-	for _, k := range in {
-		if word == strings.ToUpper(k) {
-			return false, true
-		}
+	if matchKeyword(word, s.OptInKeywords, defaultOptIn) {
+		return false, true
 	}
 	return false, false
+}
+
+// matchKeyword: word is one of list (any case), or of the comma-separated
+// defaults when list is nil (not configured).
+func matchKeyword(word string, list []string, defaults string) bool {
+	if list == nil {
+		for k := range strings.SplitSeq(defaults, ",") {
+			if strings.EqualFold(word, k) {
+				return true
+			}
+		}
+		return false
+	}
+	return slices.ContainsFunc(list, func(k string) bool { return strings.EqualFold(word, k) })
 }
 
 // optOutOnFailure: 131050 means the user stopped marketing messages from
