@@ -288,7 +288,9 @@ func TestCasePoolClaimEndToEnd(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-case-pool-390x844.png"),
 		chromedp.EmulateViewport(1366, 768),
-		chromedp.Click(`[data-claim="POOL-1"]`, chromedp.ByQuery),
+		// Clicked in one step in the page: the list repaints every 3 s, so a
+		// node found first may be replaced before a separate click lands.
+		chromedp.Evaluate(`document.querySelector('[data-claim="POOL-1"]').click()`, nil),
 		waitJS("it leaves the pool", `!document.querySelector('[data-claim="POOL-1"]')`, 10*time.Second))
 	b.noErrors()
 	waitCase(t, st, seed.admin, c.ID, "claimed by ayu", func(c cases.Case) bool {
