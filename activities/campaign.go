@@ -51,6 +51,8 @@ type PageClaim struct {
 	Contacts int   // audience contacts in the page (0: the audience is done)
 	Last     int64 // keyset cursor after the page
 	Queued   int   // recipients queued for sending (skips are counted from the queue)
+	// Held: the template is paused by WhatsApp, nothing was claimed.
+	Held bool
 }
 
 // CampaignUseSenders switches the campaign to per-number dispatch.
@@ -71,6 +73,12 @@ func (a *Campaign) CampaignClaimNext(ctx context.Context, id, after int64, limit
 		return pc, nil
 	}
 	claim, err := a.Store.Claim(ctx, id, ids)
+	if errors.Is(err, campaigns.ErrTemplateHeld) {
+		// Nothing claimed, the cursor stays: the page is claimed again
+		// once the template is approved.
+		pc.Held = true
+		return pc, nil
+	}
 	if err != nil {
 		return PageClaim{}, businessOrRetry(err)
 	}

@@ -184,6 +184,20 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 				}
 				return SendResult{}, "", ae
 			}
+			if ae.Holds() {
+				// About the number or the template, not this recipient:
+				// pause the number / hold the template's campaigns now,
+				// before the webhook that may say so later.
+				eff, rerr := s.Outbox.ApplyRefusal(ctx, job, ae)
+				if rerr != nil {
+					s.log().Warn("refusal not applied to number or template", "message_id", id, "code", ae.Code, "err", rerr)
+				}
+				publishAfterCommit(ctx, s.Events, s.Log, eff.Events...)
+				if !complete {
+					// A campaign row: the caller releases it to wait.
+					return SendResult{}, "", ae
+				}
+			}
 			reason := ae.Message
 			if d := ae.Details(); d != "" {
 				reason += ": " + d

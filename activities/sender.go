@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -208,6 +209,9 @@ func (a *SenderDispatch) SenderDrain(ctx context.Context, in DrainInput) (DrainR
 			if err != nil {
 				return res, err
 			}
+			if res.Block != dispatch.BlockNone {
+				return res, nil // an account-level refusal paused the number
+			}
 			if backoff != nil {
 				res.Block, res.Reason, res.Until = dispatch.BlockThroughput, backoff.Error(), time.Now().Add(backoff.RetryAfter())
 				return res, nil
@@ -346,6 +350,13 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, c
 			}
 		case errors.Is(r.err, errLate):
 			release = append(release, r.row.MessageID) // the next round takes it
+		case errors.As(r.err, &ae) && ae.Holds():
+			// The number or the template cannot send (deliver paused
+			// the number or held the campaigns): the row waits.
+			release = append(release, r.row.MessageID)
+			if waba.Explain(ae.Code).Kind == waba.KindAccount && res.Block == dispatch.BlockNone {
+				res.Block, res.Reason = dispatch.BlockStatus, "WhatsApp refused sends ("+strconv.Itoa(ae.Code)+"): "+waba.Explain(ae.Code).EN
+			}
 		case errors.As(r.err, &ae) && ae.Code == waba.CodePairRate:
 			release = append(release, r.row.MessageID)
 			pairLimited = append(pairLimited, r.row.RecipientID)

@@ -74,6 +74,14 @@ func (e *APIError) Retryable() bool {
 	return e.HTTPStatus >= 500
 }
 
+// Holds reports whether the refusal is about the number or the template
+// rather than the recipient: an account-level code (the number cannot send
+// until someone acts) or a paused/disabled template. A campaign recipient
+// refused so is not failed: it waits for the number or the template.
+func (e *APIError) Holds() bool {
+	return Explain(e.Code).Kind == KindAccount || e.Code == CodeTemplatePaused || e.Code == CodeTemplateDisabled
+}
+
 // RetryAfter is the minimum wait before retrying a retryable error.
 func (e *APIError) RetryAfter() time.Duration {
 	if w := Explain(e.Code).Wait; w > 0 {

@@ -380,7 +380,12 @@ type TemplateCategoryUpdate struct {
 	MessageTemplateLanguage string `json:"message_template_language"`
 	PreviousCategory        string `json:"previous_category"`
 	NewCategory             string `json:"new_category"`
+	// CorrectCategory and CategoryUpdateTimestamp come only on an impending
+	// change: NewCategory is then still the current category, and the
+	// template becomes CorrectCategory at that time.
+	// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/template_category_update
 	CorrectCategory         string `json:"correct_category,omitempty"`
+	CategoryUpdateTimestamp int64  `json:"category_update_timestamp,omitempty"`
 }
 
 // AccountUpdate is the value of account_update: restrictions, bans and

@@ -52,7 +52,14 @@ type CampaignProgress struct {
 	Exhausted bool
 	Queued    int64
 	Polls     int
+	// Held: WhatsApp paused the template and the campaign waits for it.
+	Held bool
 }
+
+// holdPoll is how often a campaign held by its template's pause looks
+// whether the template was approved again (the webhook resumes it in the
+// database; this only wakes its numbers).
+const holdPoll = 15 * time.Second
 
 type campaignRun struct {
 	in        CampaignInput

@@ -38,6 +38,9 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 		senders = append(senders, s.ID)
 	}
 	lastDone, stalls := int64(-1), 0
+	// A campaign its template's pause holds polls slowly and wakes nobody;
+	// when the hold ends its numbers are woken at once.
+	holdAware := workflow.GetVersion(ctx, "template-hold", workflow.DefaultVersion, 1) == 1
 	for loop := 0; ; loop++ {
 		ok, err := r.gate(ctx)
 		if err != nil {
@@ -66,10 +69,31 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 		}
 		r.p.Polls++
 		r.p.Queued, r.p.Sent, r.p.Failed, r.p.Skipped = q.Queued, int(q.Sent), int(q.Failed), int(q.Skipped)
+		if holdAware && q.Held {
+			r.p.Held = true
+			if err := r.sleep(ctx, workflow.Now(ctx).Add(max(poll, holdPoll)), true); err != nil {
+				return *r.p, err
+			}
+			continue
+		}
+		if holdAware && r.p.Held {
+			r.p.Held = false
+			if err := r.wake(ctx, senders, true); err != nil {
+				return *r.p, err
+			}
+		}
 		if !r.p.Exhausted && q.Queued < lookahead {
 			var pc activities.PageClaim
 			if err := workflow.ExecuteActivity(r.short(ctx), r.acts.CampaignClaimNext, r.in.CampaignID, r.p.After, r.in.PageSize).Get(ctx, &pc); err != nil {
 				return *r.p, err
+			}
+			if pc.Held {
+				// The template is paused but the campaign not (yet) held:
+				// look again after a while rather than at once.
+				if err := r.sleep(ctx, workflow.Now(ctx).Add(max(poll, holdPoll)), true); err != nil {
+					return *r.p, err
+				}
+				continue
 			}
 			if pc.Contacts == 0 {
 				r.p.Exhausted = true
@@ -82,6 +106,7 @@ func (r *campaignRun) dispatch(ctx workflow.Context) (CampaignProgress, error) {
 		if r.p.Exhausted && q.Queued == 0 {
 			return r.finish(ctx, campaigns.CampaignCompleted, "")
 		}
+
 		// Due work that did not move for three polls: a wake-up may have
 		// been lost, so wake the numbers holding it whatever they report.
 		now := workflow.Now(ctx)

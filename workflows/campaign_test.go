@@ -40,6 +40,8 @@ type campaignFake struct {
 	afters   []int64
 	wakes    []string
 	claims   int
+	held     bool        // the template is paused by WhatsApp
+	queueAt  []time.Time // test-clock times of the Queue polls
 }
 
 func newCampaignFake(n, perSec int, q models.QuietHours) *campaignFake {
@@ -67,6 +69,9 @@ func (f *campaignFake) Claim(_ context.Context, _ int64, ids []int64) (campaigns
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.claims++
+	if f.held {
+		return campaigns.ClaimResult{}, campaigns.ErrTemplateHeld
+	}
 	r := campaigns.ClaimResult{Skipped: map[string]int{}}
 	now := f.now()
 	for _, id := range ids {
@@ -106,6 +111,7 @@ func (f *campaignFake) Queue(context.Context, int64) (campaigns.CampaignQueue, e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
+	f.queueAt = append(f.queueAt, now)
 	budget := 0
 	if !f.lastSend.IsZero() {
 		budget = int(min(now.Sub(f.lastSend), 5*time.Second)/time.Second) * f.perSec // a poll's worth at most
@@ -113,7 +119,7 @@ func (f *campaignFake) Queue(context.Context, int64) (campaigns.CampaignQueue, e
 	if f.lastSend.IsZero() || budget > 0 || f.perSec == 0 {
 		f.lastSend = now
 	}
-	if f.status == campaigns.CampaignRunning {
+	if f.status == campaigns.CampaignRunning && !f.held {
 		var due []int64
 		for id, nb := range f.queue {
 			if !nb.After(now) {
@@ -135,7 +141,7 @@ func (f *campaignFake) Queue(context.Context, int64) (campaigns.CampaignQueue, e
 			sent++
 		}
 	}
-	q := campaigns.CampaignQueue{Queued: int64(len(f.queue)), Skipped: int64(f.skipped)}
+	q := campaigns.CampaignQueue{Queued: int64(len(f.queue)), Skipped: int64(f.skipped), Held: f.held}
 	for _, ts := range f.sentAt {
 		q.Sent += int64(len(ts))
 	}
@@ -329,3 +335,51 @@ func TestCampaignWorkflowWakesStalledNumbers(t *testing.T) {
 }
 
 func activityName(n string) activity.RegisterOptions { return activity.RegisterOptions{Name: n} }
+
+// WhatsApp pauses the template 20 s in and approves it 10 minutes later:
+// while held the campaign sends nothing, polls every 15 s instead of every
+// 5 s and wakes no number; the moment the hold ends it wakes its numbers and
+// finishes, every contact sent once.
+func TestCampaignWorkflowWaitsWhileTemplateHeld(t *testing.T) {
+	t.Parallel()
+	f := newCampaignFake(3000, 50, allDay)
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, jakarta)
+	env := campaignEnv(t, f, start)
+	var heldAt, freedAt time.Time
+	env.RegisterDelayedCallback(func() { f.mu.Lock(); f.held, heldAt = true, f.now(); f.mu.Unlock() }, 20*time.Second)
+	env.RegisterDelayedCallback(func() { f.mu.Lock(); f.held, freedAt = false, f.now(); f.mu.Unlock() }, 10*time.Minute+20*time.Second)
+	env.ExecuteWorkflow(workflows.CampaignWorkflow, workflows.CampaignInput{CampaignID: 1, PageSize: 500})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	polls := 0
+	for _, at := range f.queueAt {
+		if at.After(heldAt) && at.Before(freedAt) {
+			polls++
+		}
+	}
+	// 10 minutes at one poll per 15 s is 40; at the usual 5 s it would be 120.
+	if polls < 35 || polls > 45 {
+		t.Fatalf("%d polls while held, want about 40", polls)
+	}
+	for id, ts := range f.sentAt {
+		for _, at := range ts {
+			if at.After(heldAt) && at.Before(freedAt) {
+				t.Fatalf("contact %d sent at %v while the template was held", id, at.Sub(start))
+			}
+		}
+		if len(ts) != 1 {
+			t.Fatalf("contact %d sent %d times", id, len(ts))
+		}
+	}
+	if want := 3000 - 300; len(f.sentAt) != want {
+		t.Fatalf("sent %d contacts, want %d", len(f.sentAt), want)
+	}
+	if len(f.wakes) == 0 || f.wakes[len(f.wakes)-1] != "[1 2] true" {
+		t.Fatalf("numbers not woken when the hold ended: %v", f.wakes)
+	}
+	var res workflows.CampaignProgress
+	if err := env.GetWorkflowResult(&res); err != nil || res.Status != campaigns.CampaignCompleted || res.Held {
+		t.Fatalf("result %+v %v", res, err)
+	}
+}

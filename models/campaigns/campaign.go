@@ -82,14 +82,17 @@ type Campaign struct {
 	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
 	CapCategories models.StringList `json:"capCategories" gorm:"type:text[]"`
 	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
-	SkipAssigned bool       `json:"skipAssigned"`
-	Status       string     `json:"status"`
-	StatusReason string     `json:"statusReason,omitempty"`
-	CreatedBy    *int64     `json:"createdBy,omitempty"`
-	LaunchedAt   *time.Time `json:"launchedAt,omitempty"`
-	FinishedAt   *time.Time `json:"finishedAt,omitempty"`
-	CreatedAt    time.Time  `json:"createdAt"`
-	UpdatedAt    time.Time  `json:"updatedAt"`
+	SkipAssigned bool   `json:"skipAssigned"`
+	Status       string `json:"status"`
+	StatusReason string `json:"statusReason,omitempty"`
+	// TemplateHoldFrom is set while WhatsApp's pause of the template holds
+	// the campaign: the status it returns to when the template is approved.
+	TemplateHoldFrom *string    `json:"templateHoldFrom,omitempty"`
+	CreatedBy        *int64     `json:"createdBy,omitempty"`
+	LaunchedAt       *time.Time `json:"launchedAt,omitempty"`
+	FinishedAt       *time.Time `json:"finishedAt,omitempty"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	UpdatedAt        time.Time  `json:"updatedAt"`
 }
 
 // CampaignInput creates a campaign. Variables map a template variable key
@@ -428,7 +431,20 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 			return &models.Error{Code: models.EConflict, Field: "status", Message: fmt.Sprintf("campaign is %s: cannot become %s", c.Status, status)}
 		}
 		now := s.now()
-		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now}
+		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now, "template_hold_from": nil}
+		// A campaign cannot run on a template WhatsApp paused or disabled:
+		// it stays paused with the hold's reason and resumes with the
+		// template (templates.HoldCampaigns). Any other move is a person's
+		// or the workflow's and clears the hold.
+		if status == CampaignRunning || status == CampaignScheduled {
+			var tpl templates.Template
+			if err := tx.Where("id = ?", c.TemplateID).Take(&tpl).Error; err != nil {
+				return fmt.Errorf("template of campaign %d: %w", id, err)
+			}
+			if st, why, hold := templates.HoldFor(status, tpl); hold {
+				upd["status"], upd["status_reason"], upd["template_hold_from"] = st, why, status
+			}
+		}
 		if (status == CampaignRunning || status == CampaignScheduled) && c.LaunchedAt == nil {
 			upd["launched_at"] = now
 			// Freeze the audience: from here the campaign pages from this

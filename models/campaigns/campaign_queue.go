@@ -16,6 +16,10 @@ type CampaignQueue struct {
 	Skipped int64
 	NextDue time.Time // earliest not_before of its queued recipients
 	Senders []int64   // numbers holding its queued recipients
+	// Held: WhatsApp paused or disabled the template and the campaign
+	// waits for it (templates.HoldCampaigns); Reason says why.
+	Held   bool
+	Reason string `json:",omitempty"`
 }
 
 // Queue reads a campaign's recipients by state (one grouped query).
@@ -31,6 +35,17 @@ func (s CampaignStore) Queue(ctx context.Context, id int64) (CampaignQueue, erro
 			min(not_before) FILTER (WHERE status = 'queued') AS next
 		FROM campaign_recipients WHERE campaign_id = ? GROUP BY 1, 2`, id).Scan(&rows).Error; err != nil {
 		return q, fmt.Errorf("queue of campaign %d: %w", id, err)
+	}
+	var hold struct {
+		Held   bool
+		Reason string
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT template_hold_from IS NOT NULL AS held, status_reason AS reason FROM campaigns WHERE id = ?`, id).
+		Scan(&hold).Error; err != nil {
+		return q, fmt.Errorf("hold of campaign %d: %w", id, err)
+	}
+	if hold.Held {
+		q.Held, q.Reason = true, hold.Reason
 	}
 	for _, r := range rows {
 		switch r.Status {

@@ -128,6 +128,11 @@ type ClaimResult struct {
 // sendable one, its conversation (upserted) and queued message row. It
 // returns every queued recipient of the page, new or claimed by an earlier
 // attempt, so a retried claim neither duplicates nor loses a send.
+// ErrTemplateHeld is Claim's answer while WhatsApp has paused or disabled
+// the campaign's template: nothing is claimed and the campaign waits (it is
+// held, templates.HoldCampaigns), unlike a template that was never usable.
+var ErrTemplateHeld = errors.New("the campaign's template is paused or disabled by WhatsApp")
+
 func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs []int64) (ClaimResult, error) {
 	res := ClaimResult{Skipped: map[string]int{}}
 	if len(contactIDs) == 0 {
@@ -144,6 +149,9 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 		var t templates.Template
 		if err := tx.Where("id = ?", c.TemplateID).Take(&t).Error; err != nil {
 			return fmt.Errorf("template of campaign %d: %w", campaignID, err)
+		}
+		if templates.Holds(t.Status) {
+			return ErrTemplateHeld
 		}
 		if t.Status != templates.TplApproved {
 			return &models.Error{Code: models.EUnprocessable, Field: "templateId", Message: fmt.Sprintf("template %q is %s", t.Name, t.Status)}

@@ -84,6 +84,10 @@ func (cc CampaignControl) Act(ctx context.Context, id int64, action string) (v C
 	if err != nil {
 		return v, false, err
 	}
+	if action == CampaignActionResume && cur.TemplateHoldFrom != nil {
+		// Resuming cannot help: WhatsApp refuses the template's sends.
+		return v, false, &models.Error{Code: models.EConflict, Field: "status", Message: cur.StatusReason}
+	}
 	step, err := PlanCampaignAction(cur.Status, action)
 	if err != nil {
 		return v, false, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/senders"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 	"gorm.io/gorm"
 )
@@ -52,6 +53,10 @@ type TemplateStatusChange struct {
 	Status   string // PENDING APPROVED REJECTED PAUSED DISABLED
 	Reason   string
 	Quality  string // set by quality updates
+	// Category and PreviousCategory are set by template_category_update;
+	// UpcomingCategory (and UpcomingAt) when Meta announces a change.
+	Category, PreviousCategory, UpcomingCategory string
+	UpcomingAt                                   *time.Time
 }
 
 // SenderQualityChange is a phone_number_quality_update.
@@ -88,6 +93,8 @@ type IngestResult struct {
 	// the items PostgreSQL still refused, kept in webhook_dead_letters.
 	Sanitized   int
 	DeadLetters []DeadLetter
+	// CampaignsHeld lists campaigns a template status paused or resumed.
+	CampaignsHeld []int64
 }
 
 // OpenedWindow is a conversation whose window an inbound message opened.
@@ -561,7 +568,16 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
 	var ids []int64
 	var err error
-	if t.Quality != "" {
+	if t.Category != "" || t.UpcomingCategory != "" {
+		// A completed change moves the category (keeping the earlier one);
+		// an announced one only records what is coming and when.
+		err = tx.Raw(`UPDATE templates SET
+				previous_category = CASE WHEN ? <> '' AND ? <> category THEN category ELSE previous_category END,
+				category = COALESCE(NULLIF(?, ''), category),
+				upcoming_category = NULLIF(?, ''), upcoming_category_at = ?, updated_at = now()
+			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
+			t.Category, t.Category, t.Category, t.UpcomingCategory, t.UpcomingAt, t.MetaID, t.Name, t.Language).Scan(&ids).Error
+	} else if t.Quality != "" {
 		err = tx.Raw(`UPDATE templates SET quality = ?, updated_at = now()
 			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
 			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
@@ -573,9 +589,19 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 	if err != nil {
 		return fmt.Errorf("apply template update %s: %w", t.Name, err)
 	}
+	if t.Status != "" {
+		// WhatsApp's pause or disable stops the template's campaigns in
+		// this same transaction; its approval lets them go on.
+		held, err := templates.HoldCampaigns(tx, ids, t.Status, templates.HoldReason(t.Name, t.Language, t.Status, t.Reason))
+		if err != nil {
+			return err
+		}
+		res.CampaignsHeld = append(res.CampaignsHeld, held...)
+	}
 	for _, id := range ids {
 		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
 			"id": id, "name": t.Name, "language": t.Language, "status": t.Status, "reason": t.Reason, "quality": t.Quality,
+			"category": t.Category, "previousCategory": t.PreviousCategory, "upcomingCategory": t.UpcomingCategory,
 		})
 		if err != nil {
 			return err

@@ -163,6 +163,25 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 				continue
 			}
 			b.Templates = append(b.Templates, tc)
+		case ch.TemplateCategory != nil:
+			t := ch.TemplateCategory
+			tc := TemplateStatusChange{
+				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage,
+				Category: strings.ToUpper(t.NewCategory), PreviousCategory: strings.ToUpper(t.PreviousCategory),
+			}
+			if t.CorrectCategory != "" {
+				// Impending: the category is still new_category until then.
+				tc.UpcomingCategory = strings.ToUpper(t.CorrectCategory)
+				if t.CategoryUpdateTimestamp > 0 {
+					at := time.Unix(t.CategoryUpdateTimestamp, 0).UTC()
+					tc.UpcomingAt = &at
+				}
+			}
+			if tc.Category == "" && tc.UpcomingCategory == "" {
+				warn = append(warn, "template_category_update without a category")
+				continue
+			}
+			b.Templates = append(b.Templates, tc)
 		case ch.TemplateQuality != nil:
 			t := ch.TemplateQuality
 			b.Templates = append(b.Templates, TemplateStatusChange{

@@ -75,3 +75,18 @@ func ApplyAccountChange(tx *gorm.DB, a AccountChange) ([]int64, string, string, 
 	}
 	return ids, status, reason, nil
 }
+
+// PauseForRefusal pauses a number WhatsApp refused with an account-level
+// error (restricted, with the reason). Like an account_update, it pauses
+// only an active or flagged number (a disabled or unverified one keeps its
+// state and reason) and is lifted by reinstatement, since the reason starts
+// with "WhatsApp ". It returns the ids changed (none when already paused).
+func PauseForRefusal(tx *gorm.DB, senderID int64, reason string) ([]int64, error) {
+	var ids []int64
+	if err := tx.Raw(`UPDATE senders SET status = ?, status_reason = ?, updated_at = now()
+		WHERE id = ? AND status IN (?, ?) RETURNING id`,
+		models.SenderRestricted, reason, senderID, models.SenderActive, models.SenderFlagged).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("pause sender %d after refusal: %w", senderID, err)
+	}
+	return ids, nil
+}

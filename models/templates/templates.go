@@ -27,19 +27,24 @@ const (
 
 // Template is a message template and its review state.
 type Template struct {
-	ID              int64           `json:"id" gorm:"primaryKey"`
-	Name            string          `json:"name"`
-	Language        string          `json:"language"`
-	Category        string          `json:"category"`
-	ParameterFormat string          `json:"parameterFormat"`
-	Components      json.RawMessage `json:"components" gorm:"type:jsonb"`
-	Status          string          `json:"status"`
-	Quality         string          `json:"quality,omitempty"`
-	Reason          string          `json:"reason,omitempty"`
-	MetaID          *string         `json:"metaId,omitempty" gorm:"column:meta_id"`
-	WABAID          string          `json:"wabaId" gorm:"column:waba_id"`
-	CreatedAt       time.Time       `json:"createdAt"`
-	UpdatedAt       time.Time       `json:"updatedAt"`
+	ID       int64  `json:"id" gorm:"primaryKey"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Category string `json:"category"`
+	// PreviousCategory is the category before Meta last recategorised the
+	// template; UpcomingCategory a change Meta announced for UpcomingCategoryAt.
+	PreviousCategory   *string         `json:"previousCategory,omitempty"`
+	UpcomingCategory   *string         `json:"upcomingCategory,omitempty"`
+	UpcomingCategoryAt *time.Time      `json:"upcomingCategoryAt,omitempty"`
+	ParameterFormat    string          `json:"parameterFormat"`
+	Components         json.RawMessage `json:"components" gorm:"type:jsonb"`
+	Status             string          `json:"status"`
+	Quality            string          `json:"quality,omitempty"`
+	Reason             string          `json:"reason,omitempty"`
+	MetaID             *string         `json:"metaId,omitempty" gorm:"column:meta_id"`
+	WABAID             string          `json:"wabaId" gorm:"column:waba_id"`
+	CreatedAt          time.Time       `json:"createdAt"`
+	UpdatedAt          time.Time       `json:"updatedAt"`
 }
 
 // TemplateComponent is a component in Meta's creation format.
@@ -217,13 +222,22 @@ func (st TemplateStore) Reconcile(ctx context.Context, infos []waba.TemplateInfo
 		default:
 			continue // IN_APPEAL, PENDING_DELETION...: nothing we model
 		}
-		res := st.DB.WithContext(ctx).Exec(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
-			WHERE (meta_id = ? OR (name = ? AND language = ? AND meta_id IS NULL)) AND (status <> ? OR reason <> ?)`,
-			status, in.RejectedReason, in.ID, in.ID, in.Name, in.Language, status, in.RejectedReason)
-		if res.Error != nil {
-			return changed, fmt.Errorf("reconcile template %s/%s: %w", in.Name, in.Language, res.Error)
+		// The template and the campaigns its status holds or releases
+		// move together, as with the webhook.
+		err := st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var ids []int64
+			if err := tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+				WHERE (meta_id = ? OR (name = ? AND language = ? AND meta_id IS NULL)) AND (status <> ? OR reason <> ?) RETURNING id`,
+				status, in.RejectedReason, in.ID, in.ID, in.Name, in.Language, status, in.RejectedReason).Scan(&ids).Error; err != nil {
+				return err
+			}
+			changed += len(ids)
+			_, err := HoldCampaigns(tx, ids, status, HoldReason(in.Name, in.Language, status, in.RejectedReason))
+			return err
+		})
+		if err != nil {
+			return changed, fmt.Errorf("reconcile template %s/%s: %w", in.Name, in.Language, err)
 		}
-		changed += int(res.RowsAffected)
 	}
 	return changed, nil
 }

@@ -379,6 +379,10 @@ func (s *Sim) handleAccount(w http.ResponseWriter, r *http.Request) {
 		RestrictionType string `json:"restrictionType"`
 		ViolationType   string `json:"violationType"`
 		Hours           int    `json:"hours"`
+		// DelaySeconds applies the change at once but delivers its
+		// webhook later: Meta's sends answer 368/131031 from the moment of
+		// the restriction, and its account_update may come after them.
+		DelaySeconds int `json:"delaySeconds"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Event == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "event required"})
@@ -419,6 +423,12 @@ func (s *Sim) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := envelope(n.WABAID, "account_update", upd)
+	if in.DelaySeconds > 0 {
+		s.enqueueLocked(time.Duration(in.DelaySeconds)*time.Second, body)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusAccepted, map[string]any{"webhookIn": in.DelaySeconds})
+		return
+	}
 	s.mu.Unlock()
 	s.deliverNow(w, r, body, "")
 }

@@ -20,7 +20,9 @@ export class TemplatesPage extends Page {
       const out = await this.api.get(`/api/v1/templates${this.status.value ? `?status=${this.status.value}` : ''}`);
       if (!newest()) return;
       fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
-        (out.data || []).map((tp) => [tp.name, tp.language, tp.category, statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
+        (out.data || []).map((tp) => [tp.name, tp.language, h('span', {}, tp.category, tp.upcomingCategory
+          ? h('div', { class: 'muted', dataset: { upcoming: tp.name } }, `→ ${tp.upcomingCategory}${tp.upcomingCategoryAt ? ` ${this.time(tp.upcomingCategoryAt)}` : ''}`)
+          : tp.previousCategory ? h('div', { class: 'muted' }, `← ${tp.previousCategory}`) : null), statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
           h('span', {}, this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED')
             ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : null,
           tp.status !== 'DRAFT' ? h('button', { class: 'link', dataset: { stats: tp.name }, onclick: () => this.stats(tp) }, this.t('stats')) : null)])));
