@@ -31,6 +31,8 @@ type StoreConfig struct {
 	// OptOutKeywords / OptInKeywords change a contact's marketing
 	// preference when a customer writes one (nil: inbox defaults).
 	OptOutKeywords, OptInKeywords []string
+	// Receipts: read receipts and typing indicators (zero: neither).
+	Receipts inbox.ReceiptPolicy
 }
 
 // NewStores builds the stores the api's handlers call, all on one database;
@@ -49,7 +51,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Senders:       senders.SenderStore{DB: db},
 		Dispatch:      dispatch.DispatchStore{DB: db},
 		Templates:     templates.TemplateStore{DB: db},
-		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window},
+		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window, Receipts: c.Receipts},
 		Canned:        inbox.CannedResponseStore{DB: db},
 		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},

@@ -62,6 +62,11 @@ type Config struct {
 	// that stop / resume a contact's marketing messages.
 	OptOutKeywords string `mapstructure:"opt_out_keywords"`
 	OptInKeywords  string `mapstructure:"opt_in_keywords"`
+	// InboxReadReceipts: an agent opening a conversation marks the
+	// customer's messages read on WhatsApp (blue ticks);
+	// InboxTypingIndicator: the customer sees "typing..." while an agent types.
+	InboxReadReceipts    bool `mapstructure:"inbox_read_receipts"`
+	InboxTypingIndicator bool `mapstructure:"inbox_typing_indicator"`
 	// WebhookMaxInflight bounds the webhook deliveries one api replica
 	// stores at the same time (it protects the database pool); a delivery
 	// that finds no slot within WebhookAdmitWait answers 503 at once (Meta
@@ -162,6 +167,8 @@ func Keys() []Key {
 		{"session_cookie_secure", "auto", "Secure flag of the refresh-token cookie: auto (when the request came over https, directly or via a trusted proxy), always or never"},
 		{"opt_out_keywords", "STOP,BERHENTI", "comma-separated replies that opt a contact out of marketing messages"},
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
+		{"inbox_read_receipts", true, "an agent opening a conversation marks the customer's messages read on WhatsApp (blue ticks)"},
+		{"inbox_typing_indicator", true, "the customer sees \"typing...\" while an agent types (at most one call per 20 s per conversation)"},
 		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
 		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
 		{"media_store", "fs", "where files of messages are kept: fs (a directory, media_dir; one machine or a shared volume) or s3 (an S3-compatible bucket)"},

@@ -27,6 +27,7 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodPost, "/conversations/:id/resolve", send, h.action("resolve"))
 	rt.JSON(http.MethodPost, "/conversations/:id/reopen", send, h.action("reopen"))
 	rt.JSON(http.MethodPost, "/conversations/:id/read", read, h.action("read"))
+	rt.JSON(http.MethodPost, "/conversations/:id/typing", send, h.typing)
 	rt.JSON(http.MethodPost, "/conversations/:id/snooze", send, h.snooze)
 	rt.JSON(http.MethodPut, "/conversations/:id/labels", send, h.labels)
 	rt.JSON(http.MethodGet, "/conversations/:id/notes", read, h.notes)
@@ -117,6 +118,18 @@ func (h handlers) change(c *gin.Context, ch inbox.ConversationChange) (int, any,
 	}
 	conv, err := h.Inbox.Change(c.Request.Context(), httpx.Principal(c), id, ch)
 	return http.StatusOK, conv, err
+}
+
+// typing shows the customer "typing..." (Meta: up to 25 s or until the
+// reply); the web app calls it while the agent types, the server keeps it
+// to one call per 20 s per conversation.
+func (h handlers) typing(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	queued, err := h.Inbox.Store.Typing(c.Request.Context(), httpx.Principal(c), id)
+	return http.StatusAccepted, map[string]bool{"queued": queued}, err
 }
 
 func (h handlers) action(name string) httpx.Handler {

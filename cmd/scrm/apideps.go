@@ -7,6 +7,7 @@ import (
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/worker"
 )
@@ -52,6 +53,7 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		Hasher:              passwordHasher(cfg),
 		OptOutKeywords:      cfg.OptOutKeywordList(),
 		OptInKeywords:       cfg.OptInKeywordList(),
+		Receipts:            inbox.ReceiptPolicy{Read: cfg.InboxReadReceipts, Typing: cfg.InboxTypingIndicator},
 	})
 	if in.temporal != nil {
 		d.Conversations = conversationSignaler(in, cfg)

@@ -20,6 +20,9 @@ type ConversationStore struct {
 	Now    func() time.Time
 	// Window is the customer-service window (24h; tests may shorten it).
 	Window time.Duration
+	// Receipts: whether opening a conversation sends Meta a read receipt
+	// and typing shows the customer the typing indicator (zero: neither).
+	Receipts ReceiptPolicy
 }
 
 func (ib ConversationStore) now() time.Time {

@@ -119,9 +119,30 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		evs = append(evs, ev)
+		// The customer sees "read" only when someone who can answer read
+		// it (a supervisor looking in is not the business replying).
+		if ch.Action == "read" && ib.Receipts.Read && p.Can(models.PermInboxSend) {
+			if _, err := (ReceiptStore{DB: ib.DB, Now: ib.Now}).Request(ctx, tx, id, false); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return c, evs, err
+}
+
+// Typing queues the typing indicator (with a read receipt, as Meta sends
+// both in one call) for a conversation p may see; at most one per 20 s per
+// conversation. It reports whether one was queued (false too when the
+// setting is off or the customer wrote nothing in the last 30 days).
+func (ib ConversationStore) Typing(ctx context.Context, p models.Principal, id int64) (bool, error) {
+	if _, err := ib.GetScoped(ctx, p, id); err != nil {
+		return false, err
+	}
+	if !ib.Receipts.Typing {
+		return false, nil
+	}
+	return ReceiptStore{DB: ib.DB, Now: ib.Now}.Request(ctx, nil, id, true)
 }
 
 func quoteArray(vs []string) string {

@@ -26,6 +26,7 @@ func (s *Sim) handleCounters(w http.ResponseWriter, _ *http.Request) {
 func (s *Sim) handleReset(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	s.outbox = nil
+	s.reads = nil
 	s.resetCountersLocked()
 	s.pairs = map[string]pairState{}
 	s.reached = map[string]map[string]time.Time{}

@@ -127,6 +127,7 @@ func (s *Sim) markRead(pnid string, m *sendRequest, raw []byte) *apiErr {
 	if m.TypingIndicator != nil {
 		s.counters.Typing++
 	}
+	s.reads = append(s.reads, ReadEntry{At: s.opts.Now(), PhoneNumberID: pnid, MessageID: m.MessageID, Typing: m.TypingIndicator != nil})
 	return nil
 }
 

@@ -147,6 +147,7 @@ type Sim struct {
 	reached     map[string]map[string]time.Time // portfolio -> user -> last business-initiated
 	notOnWA     map[string]bool
 	outbox      []OutboxEntry
+	reads       []ReadEntry
 	counters    Counters
 	queue       []webhookItem
 	sentMsgs    map[string]sentInfo // wamid -> who and what
@@ -294,6 +295,22 @@ func (s *Sim) Outbox() []OutboxEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]OutboxEntry(nil), s.outbox...)
+}
+
+// ReadEntry is one accepted mark-as-read call (with or without the typing
+// indicator).
+type ReadEntry struct {
+	At            time.Time `json:"at"`
+	PhoneNumberID string    `json:"phoneNumberId"`
+	MessageID     string    `json:"messageId"`
+	Typing        bool      `json:"typing"`
+}
+
+// Reads lists the accepted mark-as-read calls, oldest first.
+func (s *Sim) Reads() []ReadEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]ReadEntry(nil), s.reads...)
 }
 
 // Snapshot returns a copy of the counters.

@@ -337,9 +337,17 @@ export class Inbox {
     // The draft of each conversation survives switching and a reload.
     const draftKey = `scrm.draft.${this.selected.id}`;
     ta.value = sessionStorage.getItem(draftKey) || '';
+    const convId = this.selected.id;
     ta.addEventListener('input', () => {
       if (ta.value) sessionStorage.setItem(draftKey, ta.value); else sessionStorage.removeItem(draftKey);
       this.cannedLookup(ta, canned);
+      // "typing..." for the customer: at most one call per 20 s (the
+      // server keeps the same limit; Meta shows it for 25 s).
+      const now = Date.now();
+      if (ta.value && !ta.value.startsWith('/') && now - (this.typingAt?.[convId] || 0) > 20000) {
+        this.typingAt = { ...(this.typingAt || {}), [convId]: now };
+        this.app.api.post(`/api/v1/conversations/${convId}/typing`).catch(() => {});
+      }
     });
     ta.addEventListener('keydown', async (ev) => {
       const items = canned.hidden ? [] : [...canned.querySelectorAll('.canned-item')];
