@@ -31,6 +31,13 @@ type InboundMessage struct {
 	Body          string
 	Payload       json.RawMessage
 	Timestamp     time.Time
+	// Origin is models.OriginBusinessApp for a coexistence echo: the
+	// business wrote to FromWAID from the WhatsApp Business app (it is an
+	// outbound message, not the customer writing).
+	Origin string
+	// Referral is the click-to-WhatsApp ad the customer came from (the
+	// message's referral object), nil when none.
+	Referral json.RawMessage
 }
 
 // StatusUpdate is a delivery status of a message we sent.
@@ -300,6 +307,9 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if m.Type == "system" {
 		return s.storeSystem(ctx, tx, m, res)
 	}
+	if m.Origin == models.OriginBusinessApp {
+		return s.storeEcho(ctx, tx, m, res) // echo.go
+	}
 	if stop, ok := s.keywordPreference(m); ok {
 		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
 			return err
@@ -470,6 +480,14 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	res.MessagesStored++
 	if err := recordInboundMedia(tx, conv.ID, msgID, m); err != nil { // media.go
 		return err
+	}
+	if len(m.Referral) > 0 {
+		// The ad the customer came from; the business's first reply within
+		// 24 h opens the free entry point (OutboxStore.CompleteSend).
+		if err := tx.Exec(`UPDATE conversations SET referral = ?, referral_at = ? WHERE id = ? AND (referral_at IS NULL OR referral_at <= ?)`,
+			string(m.Referral), m.Timestamp, conv.ID, m.Timestamp).Error; err != nil {
+			return fmt.Errorf("record referral of %s: %w", m.WAMID, err)
+		}
 	}
 	// A customer message opens a window (and tells Temporal) only when none
 	// was open at its own timestamp; inside one it merely restarts it.

@@ -127,6 +127,7 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 		ids, wamids = append(ids, s.MessageID), append(wamids, s.WAMID)
 	}
 	var evs []models.Event
+	now := o.now()
 	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []struct {
 			ID              int64
@@ -139,8 +140,11 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 				status = CASE WHEN m.status = 'queued' THEN 'sent' ELSE m.status END, sent_at = COALESCE(m.sent_at, ?)
 			FROM unnest(?::bigint[], ?::text[]) AS u(id, wamid), conversations c
 			WHERE m.id = u.id AND c.id = m.conversation_id
-			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, o.now(), ids, wamids).Scan(&rows).Error; err != nil {
+			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, now, ids, wamids).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("complete %d sends: %w", len(sent), err)
+		}
+		if err := openEntryPoints(tx, ids, now); err != nil {
+			return err
 		}
 		evs = make([]models.Event, 0, len(rows))
 		for _, r := range rows {

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The webhooks the simulator sends, in today's shapes.
@@ -207,5 +208,48 @@ func TestHooksQualityEchoesAndCategory(t *testing.T) {
 	c := r.hooks.values("template_category_update")[0]
 	if c["previous_category"] != "UTILITY" || c["new_category"] != "MARKETING" || c["message_template_name"] != "info_tagihan" {
 		t.Fatalf("category: %v", c)
+	}
+}
+
+// Free entry point (https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing):
+// a reply within 24 h of the customer's message from a click-to-WhatsApp ad
+// opens 72 h of free messages from that reply; a reply after 24 h opens
+// nothing.
+func TestHooksFreeEntryPoint(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("promo", tplDef("promo", "MARKETING", okBody))
+	tpl := func(to string) string {
+		return `{"messaging_product":"whatsapp","to":"` + to + `","type":"template","template":{"name":"promo","language":{"code":"id"}}}`
+	}
+	pricing := func(to string) string {
+		t.Helper()
+		code, out := r.send(tpl(to))
+		st := lastStatus(r, wamidOf(t, code, out), "delivered")
+		p, _ := st["pricing"].(map[string]any)
+		return p["type"].(string)
+	}
+	ad := `{"text":"halo","referral":{"sourceId":"ad-2","headline":"Cicilan 0%","url":"https://fb.me/ad2"}}`
+
+	// Answered 23 h after the ad message: free then, and 71 h later (the
+	// 24 h window long closed, a template, still free), charged after 72 h.
+	r.customer("6281100000011", ad)
+	r.advance(23 * time.Hour)
+	if got := pricing("6281100000011"); got != "free_entry_point" {
+		t.Fatalf("reply 23 h after the ad: %s", got)
+	}
+	r.advance(71 * time.Hour)
+	if got := pricing("6281100000011"); got != "free_entry_point" {
+		t.Fatalf("71 h after the opening reply: %s", got)
+	}
+	r.advance(2 * time.Hour)
+	if got := pricing("6281100000011"); got != "regular" {
+		t.Fatalf("73 h after the opening reply: %s", got)
+	}
+
+	// Answered only 25 h after the ad message: no entry point at all.
+	r.customer("6281100000012", ad)
+	r.advance(25 * time.Hour)
+	if got := pricing("6281100000012"); got != "regular" {
+		t.Fatalf("reply 25 h after the ad: %s", got)
 	}
 }

@@ -136,8 +136,10 @@ type Sim struct {
 	vault     *mediaVault          // media objects (media.go)
 	windows   map[string]time.Time // number|user -> last inbound
 	pairs     map[string]pairState // number|user -> pair-rate bucket
-	// entryPoints: number|user -> last click-to-WhatsApp referral (72h free).
-	entryPoints map[string]time.Time
+	// referrals: number|user -> the customer's last message from a
+	// click-to-WhatsApp ad; entryPoints: number|user -> the business reply
+	// that opened the 72 h free entry point.
+	referrals, entryPoints map[string]time.Time
 	inbound     map[string]inboundInfo // inbound wamid -> where it came from
 	bsuidPhone  map[string]string      // BSUID -> phone
 	phoneBSUID  map[string]string      // phone -> BSUID
@@ -211,7 +213,7 @@ func New(o Options) *Sim {
 		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
 		windows: map[string]time.Time{}, pairs: map[string]pairState{}, reached: map[string]map[string]time.Time{},
 		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
-		entryPoints: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
+		entryPoints: map[string]time.Time{}, referrals: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
 		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{}, vault: newMediaVault(o.Seed),
 	}
 	s.resetCountersLocked()
