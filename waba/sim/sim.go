@@ -140,19 +140,19 @@ type Sim struct {
 	// click-to-WhatsApp ad; entryPoints: number|user -> the business reply
 	// that opened the 72 h free entry point.
 	referrals, entryPoints map[string]time.Time
-	inbound     map[string]inboundInfo // inbound wamid -> where it came from
-	bsuidPhone  map[string]string      // BSUID -> phone
-	phoneBSUID  map[string]string      // phone -> BSUID
-	optedOut    map[string]bool        // user key -> stopped marketing messages
-	uploads     map[string]*uploadSession
-	handles     map[string]string               // header_handle -> mime type
-	reached     map[string]map[string]time.Time // portfolio -> user -> last business-initiated
-	notOnWA     map[string]bool
-	outbox      []OutboxEntry
-	reads       []ReadEntry
-	counters    Counters
-	queue       []webhookItem
-	sentMsgs    map[string]sentInfo // wamid -> who and what
+	inbound                map[string]inboundInfo // inbound wamid -> where it came from
+	bsuidPhone             map[string]string      // BSUID -> phone
+	phoneBSUID             map[string]string      // phone -> BSUID
+	optedOut               map[string]bool        // user key -> stopped marketing messages
+	uploads                map[string]*uploadSession
+	handles                map[string]string               // header_handle -> mime type
+	reached                map[string]map[string]time.Time // portfolio -> user -> last business-initiated
+	notOnWA                map[string]bool
+	outbox                 []OutboxEntry
+	reads                  []ReadEntry
+	counters               Counters
+	queue                  []webhookItem
+	sentMsgs               map[string]sentInfo // wamid -> who and what
 
 	wake   chan struct{}
 	stop   context.CancelFunc
