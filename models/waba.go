@@ -196,6 +196,9 @@ type Message struct {
 	// Origin is OriginBusinessApp for a message the business sent from the
 	// WhatsApp Business app on a coexistence number ('' otherwise).
 	Origin string `json:"origin,omitempty"`
+	// HeldAt: Meta accepted it but holds it for its template's quality
+	// assessment (template pacing) since then; cleared by its next status.
+	HeldAt *time.Time `json:"heldAt,omitempty"`
 }
 
 // Message origins other than this product.

@@ -507,6 +507,7 @@ type statusRow struct {
 	ConversationID  int64
 	AssigneeAgentID *int64
 	TeamID          *int64
+	WasHeld         bool
 }
 
 func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusUpdate, res *IngestResult) error {
@@ -530,12 +531,16 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 	}
 	update := func() ([]statusRow, error) {
 		var rows []statusRow
+		// held_at ends with any status: sent/delivered/read mean pacing
+		// released the message, failed that it dropped it. (old is the row
+		// before this update: was it held?)
 		err := tx.Raw(`UPDATE messages m SET status = ?, `+col+` = ?,
 				error_code = COALESCE(?, m.error_code),
-				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END
-			FROM conversations c
-			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id
-			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id`,
+				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END,
+				held_at = NULL
+			FROM conversations c, messages old
+			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id AND old.id = m.id
+			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id, old.held_at IS NOT NULL AS was_held`,
 			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, models.StatusPredecessors(st.Status)).Scan(&rows).Error
 		return rows, err
 	}
@@ -562,6 +567,11 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 		}
 	}
 	for _, r := range rows {
+		if r.WasHeld && st.Status != models.MsgFailed {
+			if err := s.releasePaced(ctx, tx, r.ID, res); err != nil { // pacing.go
+				return err
+			}
+		}
 		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
 			if err := optOutOnFailure(tx, r.ID); err != nil {
 				return fmt.Errorf("opt out after 131050: %w", err)
@@ -600,7 +610,9 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
 			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
 	} else {
-		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+		// A status from WhatsApp also ends what pacing told us: paused is its
+		// bad verdict, approved starts afresh (a new held send paces again).
+		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), paced_since = NULL, updated_at = now()
 			WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) RETURNING id`,
 			t.Status, t.Reason, t.MetaID, t.MetaID, t.Name, t.Language, t.MetaID).Scan(&ids).Error
 	}

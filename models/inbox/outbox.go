@@ -158,8 +158,13 @@ func (o OutboxStore) ReleaseSend(ctx context.Context, id int64) error {
 	return o.DB.WithContext(ctx).Exec(`UPDATE messages SET send_state = 'pending' WHERE id = ? AND send_state = 'attempted' AND wamid IS NULL`, id).Error
 }
 
-// CompleteSend stores the wamid of a sent row and emits message.status.
-func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string) (models.Event, error) {
+// CompleteSend stores the wamid of a sent row and emits message.status;
+// held says Meta holds it for its template's quality assessment (pacing.go).
+func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, held bool) (models.Event, error) {
+	data := map[string]any{"status": models.MsgSent, "wamid": wamid}
+	if held {
+		data["held"] = true
+	}
 	return o.finish(ctx, id, func(tx *gorm.DB) (int64, error) {
 		now := o.now()
 		r := tx.Exec(`UPDATE messages SET wamid = COALESCE(wamid, ?), send_state = 'done',
@@ -169,9 +174,14 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string) (
 			if err := openEntryPoints(tx, models.Int64List{id}, now); err != nil {
 				return 0, err
 			}
+			if held {
+				if _, err := markHeld(ctx, tx, o.Events, models.Int64List{id}, now); err != nil {
+					return 0, err
+				}
+			}
 		}
 		return r.RowsAffected, r.Error
-	}, map[string]any{"status": models.MsgSent, "wamid": wamid})
+	}, data)
 }
 
 // openEntryPoints is the SQL form of models.EntryPointFrom for messages

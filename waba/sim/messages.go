@@ -272,7 +272,10 @@ func (s *Sim) send(pnid string, m sendRequest, raw []byte) (map[string]any, *api
 		info.quickReply = quickReplies(tpl.def)
 	}
 	s.sentMsgs[wamid] = info
-	s.scheduleStatusesLocked(n, wamid, u, m.BizOpaque, fail, pricingOf(tpl, windowOpen, entryPoint), tpl)
+	held := fail == nil && s.holdLocked(n, tpl, wamid, u, m.BizOpaque, pricingOf(tpl, windowOpen, entryPoint)) // pacing.go
+	if !held {
+		s.scheduleStatusesLocked(n, wamid, u, m.BizOpaque, fail, pricingOf(tpl, windowOpen, entryPoint), tpl)
+	}
 
 	contact := map[string]string{"input": input}
 	if u.phone != "" {
@@ -284,6 +287,9 @@ func (s *Sim) send(pnid string, m sendRequest, raw []byte) (map[string]any, *api
 	msg := map[string]string{"id": wamid}
 	if m.Type == "template" {
 		msg["message_status"] = "accepted"
+		if held {
+			msg["message_status"] = "held_for_quality_assessment"
+		}
 	}
 	return map[string]any{"messaging_product": "whatsapp", "contacts": []map[string]string{contact}, "messages": []map[string]string{msg}}, nil
 }

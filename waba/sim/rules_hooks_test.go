@@ -253,3 +253,56 @@ func TestHooksFreeEntryPoint(t *testing.T) {
 		t.Fatalf("reply 25 h after the ad: %s", got)
 	}
 }
+
+// Template pacing (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing):
+// past the threshold a send is answered held_for_quality_assessment and gets
+// no status; a good verdict sends what was held, a bad one pauses the
+// template and fails each held message with 132015.
+func TestHooksTemplatePacing(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("promo", tplDef("promo", "MARKETING", okBody))
+	send := func(to string) (string, string) {
+		t.Helper()
+		code, out := r.send(`{"messaging_product":"whatsapp","to":"` + to + `","type":"template","template":{"name":"promo","language":{"code":"id"}}}`)
+		m := out["messages"].([]any)[0].(map[string]any)
+		if code != 200 {
+			t.Fatalf("send: %d %v", code, out)
+		}
+		return m["id"].(string), m["message_status"].(string)
+	}
+	r.control("/sim/templates/promo/pacing", `{"threshold":1}`)
+	first, st1 := send("6281100000021")
+	held1, st2 := send("6281100000022")
+	held2, st3 := send("6281100000023")
+	if st1 != "accepted" || st2 != "held_for_quality_assessment" || st3 != "held_for_quality_assessment" {
+		t.Fatalf("message_status: %s %s %s", st1, st2, st3)
+	}
+	lastStatus(r, first, "delivered")
+	time.Sleep(50 * time.Millisecond) // statuses of the others would be due by now
+	if s := r.hooks.statuses(held1); len(s) != 0 {
+		t.Fatalf("a held message got statuses: %v", s)
+	}
+	r.control("/sim/templates/promo/pacing", `{"verdict":"good"}`)
+	lastStatus(r, held1, "delivered")
+	lastStatus(r, held2, "delivered")
+	if _, st := send("6281100000024"); st != "accepted" {
+		t.Fatalf("after a good verdict: %s", st)
+	}
+
+	r.control("/sim/templates/promo/pacing", `{"threshold":0}`)
+	dropped, _ := send("6281100000025")
+	r.control("/sim/templates/promo/pacing", `{"verdict":"bad"}`)
+	st := lastStatus(r, dropped, "failed")
+	if e := asList(st["errors"]); len(e) != 1 || e[0]["code"] != 132015.0 {
+		t.Fatalf("dropped: %v", st)
+	}
+	paused := false
+	for _, v := range r.hooks.values("message_template_status_update") {
+		if v["event"] == "PAUSED" && v["message_template_name"] == "promo" {
+			paused = true
+		}
+	}
+	if !paused {
+		t.Fatal("a bad verdict did not pause the template")
+	}
+}

@@ -118,6 +118,7 @@ type Counters struct {
 	ByType            map[string]int64            `json:"byType"`
 	Reads             int64                       `json:"reads"`  // mark-as-read calls
 	Typing            int64                       `json:"typing"` // of which with a typing indicator
+	Held              int64                       `json:"held"`   // template sends held by pacing (pacing.go)
 	Templates         map[string]map[string]int64 `json:"-"`
 }
 
@@ -140,19 +141,21 @@ type Sim struct {
 	// click-to-WhatsApp ad; entryPoints: number|user -> the business reply
 	// that opened the 72 h free entry point.
 	referrals, entryPoints map[string]time.Time
-	inbound                map[string]inboundInfo // inbound wamid -> where it came from
-	bsuidPhone             map[string]string      // BSUID -> phone
-	phoneBSUID             map[string]string      // phone -> BSUID
-	optedOut               map[string]bool        // user key -> stopped marketing messages
-	uploads                map[string]*uploadSession
-	handles                map[string]string               // header_handle -> mime type
-	reached                map[string]map[string]time.Time // portfolio -> user -> last business-initiated
-	notOnWA                map[string]bool
-	outbox                 []OutboxEntry
-	reads                  []ReadEntry
-	counters               Counters
-	queue                  []webhookItem
-	sentMsgs               map[string]sentInfo // wamid -> who and what
+	// paced: template id -> its pacing (pacing.go).
+	paced      map[string]*pacing
+	inbound    map[string]inboundInfo // inbound wamid -> where it came from
+	bsuidPhone map[string]string      // BSUID -> phone
+	phoneBSUID map[string]string      // phone -> BSUID
+	optedOut   map[string]bool        // user key -> stopped marketing messages
+	uploads    map[string]*uploadSession
+	handles    map[string]string               // header_handle -> mime type
+	reached    map[string]map[string]time.Time // portfolio -> user -> last business-initiated
+	notOnWA    map[string]bool
+	outbox     []OutboxEntry
+	reads      []ReadEntry
+	counters   Counters
+	queue      []webhookItem
+	sentMsgs   map[string]sentInfo // wamid -> who and what
 
 	wake   chan struct{}
 	stop   context.CancelFunc
@@ -213,7 +216,7 @@ func New(o Options) *Sim {
 		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
 		windows: map[string]time.Time{}, pairs: map[string]pairState{}, reached: map[string]map[string]time.Time{},
 		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
-		entryPoints: map[string]time.Time{}, referrals: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
+		entryPoints: map[string]time.Time{}, referrals: map[string]time.Time{}, paced: map[string]*pacing{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
 		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{}, vault: newMediaVault(o.Seed),
 	}
 	s.resetCountersLocked()
@@ -408,6 +411,7 @@ func (s *Sim) routes() {
 	c.HandleFunc("POST /sim/numbers/{id}/echo", s.handleEcho)
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
 	c.HandleFunc("POST /sim/templates/{id}/category", s.handleCategory)
+	c.HandleFunc("POST /sim/templates/{id}/pacing", s.handlePacing) // pacing.go
 	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
 	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
 	c.HandleFunc("GET /sim/phone", s.handlePhone) // dev: play a customer

@@ -307,6 +307,7 @@ export class Inbox {
       h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
         m.origin === 'business_app' ? h('span', { class: 'msg-origin', title: this.t('fromBusinessAppHint') }, this.t('fromBusinessApp')) : null,
+        m.heldAt && st === 'sent' ? h('span', { class: 'msg-origin msg-held', title: this.t('heldHint') }, this.t('held')) : null,
         m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)),
       st === 'failed' && m.direction !== 'in' ? h('div', { class: 'msg-error', role: 'status' }, h('span', {}, reason),
         retryBody(m) ? h('button', { type: 'button', class: 'link retry', onclick: () => this.retry(m) }, this.t('retry')) : null) : null);
@@ -577,6 +578,7 @@ export class Inbox {
         const m = this.messages.find((x) => x.id === d.id);
         if (m && this.selected?.id === d.conversationId) {
           m.status = d.status; m.errorCode = d.errorCode; m.errorReason = d.errorReason;
+          m.heldAt = d.held ? (m.heldAt || new Date().toISOString()) : null;
           this.renderMessages(false);
         }
         break;
