@@ -203,7 +203,7 @@ func New(o Options) *Sim {
 		o.PairWindow = 6 * time.Second
 	}
 	if o.AppID == "" {
-		o.AppID = "400000000000001"
+		o.AppID = DefaultAppID
 	}
 	if o.TemplateReviewDelay == 0 {
 		o.TemplateReviewDelay = 200 * time.Millisecond
@@ -254,6 +254,10 @@ func (s *Sim) resetCountersLocked() {
 	s.counters = Counters{Rejected: map[string]int64{}, FailedAsync: map[string]int64{}, PerSecond: map[string]map[int64]int{},
 		MaxPerSecond: map[string]int{}, ByType: map[string]int64{}}
 }
+
+// DefaultAppID is the Meta app id of the Resumable Upload API when
+// Options.AppID is empty.
+const DefaultAppID = "400000000000001"
 
 // Handler serves the Graph endpoints and /sim.
 func (s *Sim) Handler() http.Handler { return s.mux }
