@@ -41,7 +41,9 @@ type restEnv struct {
 	db   *testenv.DB
 }
 
-func newRestEnv(t *testing.T) *restEnv {
+func newRestEnv(t *testing.T) *restEnv { return newRestEnvApp(t, sim.DefaultAppID) }
+
+func newRestEnvApp(t *testing.T, appID string) *restEnv {
 	t.Helper()
 	tdb := testenv.NewDB(t)
 	e := &restEnv{t: t, db: tdb}
@@ -56,7 +58,7 @@ func newRestEnv(t *testing.T) *restEnv {
 	t.Cleanup(e.simS.Close)
 	all := []models.Permission{"senders:read", "senders:write", "templates:read", "templates:write"}
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Stores: StoresOn(tdb.Gorm, nil),
-		WABAAppSecret: testSecret, WABAVerifyToken: testVerify, WABA: waba.NewClient(e.simS.URL, "v23.0", "tok", nil),
+		WABAAppSecret: testSecret, WABAVerifyToken: testVerify, WABA: waba.NewClient(e.simS.URL, "v23.0", "tok", nil), WABAAppID: appID,
 		Auth: tokenAuth{"admin": {AgentID: 1, Permissions: all, AllScope: true}, "reader": {AgentID: 2, Permissions: all[:1]}}})
 	apiMux.Handle("/", s.Handler())
 	return e
