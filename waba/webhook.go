@@ -412,6 +412,28 @@ type TemplateCategoryUpdate struct {
 	CategoryUpdateTimestamp int64  `json:"category_update_timestamp,omitempty"`
 }
 
+// TemplateComponentsUpdate is the value of
+// message_template_components_update: the template was edited; its body
+// (Element), text header (Title), footer and URL / phone buttons now read so.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_components_update
+type TemplateComponentsUpdate struct {
+	MessageTemplateID       int64                     `json:"message_template_id"`
+	MessageTemplateName     string                    `json:"message_template_name"`
+	MessageTemplateLanguage string                    `json:"message_template_language"`
+	MessageTemplateElement  string                    `json:"message_template_element"`
+	MessageTemplateTitle    string                    `json:"message_template_title,omitempty"`
+	MessageTemplateFooter   string                    `json:"message_template_footer,omitempty"`
+	MessageTemplateButtons  []TemplateComponentButton `json:"message_template_buttons,omitempty"`
+}
+
+// TemplateComponentButton is one button of a components update.
+type TemplateComponentButton struct {
+	Type        string `json:"message_template_button_type"`
+	Text        string `json:"message_template_button_text"`
+	URL         string `json:"message_template_button_url,omitempty"`
+	PhoneNumber string `json:"message_template_button_phone_number,omitempty"`
+}
+
 // AccountUpdate is the value of account_update: restrictions, bans and
 // violations of the business account (Event ACCOUNT_RESTRICTION,
 // DISABLED_UPDATE, ACCOUNT_VIOLATION, REINSTATED, ...).
@@ -455,7 +477,9 @@ type ParsedChange struct {
 	Preferences      *MessagesValue
 	Echoes           *MessagesValue
 	TemplateCategory *TemplateCategoryUpdate
-	Unknown          bool
+	// TemplateComponents: the template was edited.
+	TemplateComponents *TemplateComponentsUpdate
+	Unknown            bool
 }
 
 // Parsed is a decoded webhook. Warnings list what was ignored (unknown
@@ -510,6 +534,9 @@ func ParseWebhook(body []byte) (*Parsed, error) {
 			case FieldTemplateCategory:
 				pc.TemplateCategory = &TemplateCategoryUpdate{}
 				target = pc.TemplateCategory
+			case FieldTemplateComponents:
+				pc.TemplateComponents = &TemplateComponentsUpdate{}
+				target = pc.TemplateComponents
 			default:
 				pc.Unknown = true
 				p.Warnings = append(p.Warnings, "unknown change field "+strconv.Quote(ch.Field))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -182,6 +183,15 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 				continue
 			}
 			b.Templates = append(b.Templates, tc)
+		case ch.TemplateComponents != nil:
+			t := ch.TemplateComponents
+			e := &templates.Edit{Body: t.MessageTemplateElement, Header: t.MessageTemplateTitle, Footer: t.MessageTemplateFooter}
+			for _, b := range t.MessageTemplateButtons {
+				e.Buttons = append(e.Buttons, templates.EditButton{Type: b.Type, Text: b.Text, URL: b.URL, PhoneNumber: b.PhoneNumber})
+			}
+			b.Templates = append(b.Templates, TemplateStatusChange{
+				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage, Edit: e,
+			})
 		case ch.TemplateQuality != nil:
 			t := ch.TemplateQuality
 			b.Templates = append(b.Templates, TemplateStatusChange{

@@ -416,6 +416,7 @@ func (s *Sim) routes() {
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
 	c.HandleFunc("POST /sim/templates/{id}/category", s.handleCategory)
 	c.HandleFunc("POST /sim/templates/{id}/pacing", s.handlePacing) // pacing.go
+	c.HandleFunc("POST /sim/templates/{id}/edit", s.handleEdit)     // edit.go
 	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
 	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
 	c.HandleFunc("GET /sim/phone", s.handlePhone) // dev: play a customer
