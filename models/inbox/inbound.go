@@ -31,10 +31,14 @@ type InboundMessage struct {
 	Body          string
 	Payload       json.RawMessage
 	Timestamp     time.Time
-	// Origin is models.OriginBusinessApp for a coexistence echo: the
-	// business wrote to FromWAID from the WhatsApp Business app (it is an
-	// outbound message, not the customer writing).
-	Origin string
+	// Origin is models.OriginBusinessApp for a coexistence echo (the
+	// business wrote to FromWAID from the WhatsApp Business app) and
+	// models.OriginHistory for a past message of a history sync; Outbound
+	// says the business sent it (always for an echo), HistoryStatus its
+	// status then (sent, delivered, read).
+	Origin        string
+	Outbound      bool
+	HistoryStatus string
 	// Referral is the click-to-WhatsApp ad the customer came from (the
 	// message's referral object), nil when none.
 	Referral json.RawMessage
@@ -309,8 +313,8 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if m.Type == "system" {
 		return s.storeSystem(ctx, tx, m, res)
 	}
-	if m.Origin == models.OriginBusinessApp {
-		return s.storeEcho(ctx, tx, m, res) // echo.go
+	if m.Origin != "" {
+		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
 	}
 	if stop, ok := s.keywordPreference(m); ok {
 		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {

@@ -413,6 +413,7 @@ func (s *Sim) routes() {
 	c.HandleFunc("POST /sim/numbers/{id}/quality", s.handleQuality)
 	c.HandleFunc("POST /sim/numbers/{id}/account", s.handleAccount)
 	c.HandleFunc("POST /sim/numbers/{id}/echo", s.handleEcho)
+	c.HandleFunc("POST /sim/numbers/{id}/history", s.handleHistory) // edit.go
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
 	c.HandleFunc("POST /sim/templates/{id}/category", s.handleCategory)
 	c.HandleFunc("POST /sim/templates/{id}/pacing", s.handlePacing) // pacing.go
