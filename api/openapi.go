@@ -77,8 +77,8 @@ func (s *Server) OpenAPI() map[string]any {
 			"version":     "1",
 			"description": "REST API of the WABA SCRM. Bearer access tokens from POST /api/v1/auth/login. Writes that must not repeat take an Idempotency-Key header; a key reused with another body answers 422.",
 		},
-		"servers": []any{map[string]any{"url": "/"}},
-		"paths":   paths,
+		"servers":  []any{map[string]any{"url": "/"}},
+		"paths":    paths,
 		"security": []any{map[string]any{"bearer": []any{}}},
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
