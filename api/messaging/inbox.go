@@ -46,6 +46,9 @@ func (h handlers) listConversations(c *gin.Context) (int, any, error) {
 	if f.SenderID, err = httpx.QueryInt64(c, "senderId"); err != nil {
 		return 0, nil, err
 	}
+	if f.ContactID, err = httpx.QueryInt64(c, "contactId"); err != nil {
+		return 0, nil, err
+	}
 	if v := c.Query("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
 			return 0, nil, models.FieldError(models.EInvalid, "limit", "must be 1-100")

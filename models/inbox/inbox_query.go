@@ -17,12 +17,15 @@ type InboxFilter struct {
 	View     string // mine | unassigned | team | all
 	Status   string // open|pending|resolved|snoozed
 	SenderID int64
-	Label    string
-	Window   string // open | closed
-	Query    string // name or phone (any Indonesian spelling)
-	Sort     string // activity (default) | waiting
-	Cursor   string
-	Limit    int
+	// ContactID: the conversations with one customer (the side panel's
+	// previous conversations), within p's scope like every other filter.
+	ContactID int64
+	Label     string
+	Window    string // open | closed
+	Query     string // name or phone (any Indonesian spelling)
+	Sort      string // activity (default) | waiting
+	Cursor    string
+	Limit     int
 }
 
 // InboxItem is one row of the conversation list.
@@ -84,6 +87,9 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	}
 	if f.SenderID > 0 {
 		q = q.Where("conversations.sender_id = ?", f.SenderID)
+	}
+	if f.ContactID > 0 {
+		q = q.Where("conversations.contact_id = ?", f.ContactID)
 	}
 	if f.Label != "" {
 		q = q.Where("? = ANY(conversations.labels)", f.Label)

@@ -228,6 +228,17 @@ const mediaStrings = {
 };
 Object.assign(strings.id, mediaStrings.id);
 Object.assign(strings.en, mediaStrings.en);
+// The agent's desk: context, queue, transfers, keyboard (#16).
+const deskStrings = {
+  id: {
+    prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
+  },
+  en: {
+    prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
+  },
+};
+Object.assign(strings.id, deskStrings.id);
+Object.assign(strings.en, deskStrings.en);
 
 export class I18n {
   constructor(storage) {

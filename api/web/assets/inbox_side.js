@@ -11,18 +11,20 @@ export class SidePanel {
     this.conv = conv;
     const api = this.app.api;
     fill(this.el, h('p', { class: 'muted' }, this.t('loading')));
-    const [contact, notes, agents, teams, cases] = await Promise.all([
+    const [contact, notes, agents, teams, cases, convs] = await Promise.all([
       conv.contactId && this.app.can('contacts:read') ? api.get(`/api/v1/contacts/${conv.contactId}`).catch(() => null) : null,
       api.get(`/api/v1/conversations/${conv.id}/notes`).catch(() => ({ items: [] })),
       this.app.can('inbox:assign') && this.app.can('agents:read') ? api.get('/api/v1/agents?limit=200').catch(() => ({ items: [] })) : { items: [] },
       this.app.can('inbox:assign') && this.app.can('teams:read') ? api.get('/api/v1/teams').catch(() => ({ items: [] })) : { items: [] },
       conv.contactId && this.app.can('cases:read') ? api.get(`/api/v1/cases?contactId=${conv.contactId}&limit=5`).catch(() => ({ items: [] })) : null,
+      conv.contactId ? api.get(`/api/v1/conversations?view=all&contactId=${conv.contactId}&limit=10`).catch(() => ({ items: [] })) : null,
     ]);
     if (this.conv?.id !== conv.id) return;
     fill(this.el, 
       h('div', { class: 'side-head' }, h('strong', {}, this.t('details')), h('button', { class: 'link', 'aria-label': 'close', onclick: () => this.inbox.toggleSide(false) }, '×')),
       this.contactBox(contact, conv),
       cases ? this.casesBox(cases.items || []) : null,
+      convs ? this.conversationsBox(conv, convs.items || []) : null,
       this.app.can('inbox:send') ? this.labelsBox(conv) : null,
       this.app.can('inbox:send') ? this.snoozeBox(conv) : null,
       this.app.can('inbox:assign') ? this.transferBox(conv, agents.items || [], teams.items || []) : null,
@@ -57,6 +59,17 @@ export class SidePanel {
       h('strong', {}, c.reference), ' ', h('span', { class: 'chip' }, this.t(`case.${c.status}`)),
       h('div', { class: 'muted' }, `${this.t('outstanding')}: ${rupiah.format(c.outstanding || c.amount || 0)}`,
         c.dueDate ? ` · ${this.t('dueDate')}: ${String(c.dueDate).slice(0, 10)}` : '', c.dpd != null ? ` · DPD ${c.dpd}` : '')))));
+  }
+
+  // conversationsBox: the customer's other conversations (other numbers,
+  // earlier chats) the agent may see; a click opens one.
+  conversationsBox(conv, items) {
+    const others = items.filter((c) => c.id !== conv.id);
+    if (!others.length) return this.section(this.t('prevConversations'), h('p', { class: 'muted', id: 'side-convs' }, this.t('noPrevConversations')));
+    return this.section(this.t('prevConversations'), h('ul', { class: 'side-convs', id: 'side-convs' }, ...others.map((c) => h('li', {},
+      h('button', { type: 'button', class: 'link', dataset: { conv: c.id }, onclick: () => this.inbox.open(c.id) },
+        `${this.t(`filter.status.${c.status}`)} · ${this.app.i18n.time(c.lastMessageAt || c.createdAt)}`),
+      h('div', { class: 'muted' }, c.lastPreview || '', c.senderNumber ? ` · ${this.t('viaShort', { n: c.senderNumber })}` : '')))));
   }
 
   labelsBox(conv) {
