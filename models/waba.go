@@ -154,6 +154,9 @@ func AudienceOf(agent, team *int64) Audience {
 const (
 	DirIn  = "in"
 	DirOut = "out"
+	// DirNote is a line of the thread that is neither side writing: an
+	// assignment change (who took, transferred or was given the chat).
+	DirNote = "note"
 
 	MsgQueued    = "queued"
 	MsgSent      = "sent"

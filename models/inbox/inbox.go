@@ -140,6 +140,7 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 			agentPtr, teamPtr, ib.now(), id).Error; err != nil {
 			return fmt.Errorf("assign conversation: %w", err)
 		}
+		orig := c
 		c.AssigneeAgentID, c.TeamID = agentPtr, teamPtr
 		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{
 			"id": c.ID, "change": "assigned", "assigneeAgentId": agentPtr, "teamId": teamPtr, "strategy": strategy, "reason": reason,
@@ -151,6 +152,11 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 			return err
 		}
 		out = RouteOutcome{AgentID: agent, TeamID: teamID, Strategy: strategy, Reason: reason, Events: []models.Event{ev}}
+		line, err := ib.recordAssignment(ctx, tx, "route", AuditConversationRoute, 0, orig, c, strategy)
+		if err != nil {
+			return err
+		}
+		out.Events = append(out.Events, line...)
 		return nil
 	})
 	return out, err

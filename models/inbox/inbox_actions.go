@@ -119,6 +119,13 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		evs = append(evs, ev)
+		if ch.Action == "assign" {
+			line, err := ib.recordAssignment(ctx, tx, "assign", AuditConversationAssign, p.AgentID, before, c, "")
+			if err != nil {
+				return err
+			}
+			evs = append(evs, line...)
+		}
 		// The customer sees "read" only when someone who can answer read
 		// it (a supervisor looking in is not the business replying).
 		if ch.Action == "read" && ib.Receipts.Read && p.Can(models.PermInboxSend) {

@@ -14,7 +14,7 @@ import (
 
 // InboxFilter narrows the conversation list.
 type InboxFilter struct {
-	View     string // mine | unassigned | team | all
+	View     string // mine | queue | unassigned | team | all
 	Status   string // open|pending|resolved|snoozed
 	SenderID int64
 	// ContactID: the conversations with one customer (the side panel's
@@ -61,13 +61,21 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
 			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
-		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id"))
+		Scopes(conversationScope(p))
 	switch f.View {
 	case "", "all":
 	case "mine":
 		q = q.Where("conversations.assignee_agent_id = ?", p.AgentID)
 	case "unassigned":
 		q = q.Where("conversations.assignee_agent_id IS NULL")
+	case "queue":
+		// The queue p takes from (inbox:take): unassigned, waiting
+		// conversations of its teams.
+		teams := queueTeams(p)
+		if len(teams) == 0 {
+			return InboxPage{Items: []InboxItem{}}, nil
+		}
+		q = q.Where("conversations.assignee_agent_id IS NULL AND conversations.status IN ('open','pending') AND conversations.team_id IN ?", teams)
 	case "team":
 		teams := append(append([]int64{}, p.TeamIDs...), p.SupervisedTeamIDs...)
 		if len(teams) == 0 {
@@ -75,7 +83,7 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 		}
 		q = q.Where("conversations.team_id IN ?", teams)
 	default:
-		return InboxPage{}, models.FieldError(models.EInvalid, "view", "must be mine, unassigned, team or all")
+		return InboxPage{}, models.FieldError(models.EInvalid, "view", "must be mine, queue, unassigned, team or all")
 	}
 	if f.Status != "" {
 		switch f.Status {
@@ -183,7 +191,7 @@ func (ib ConversationStore) GetScoped(ctx context.Context, p models.Principal, i
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
 			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
-		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id")).
+		Scopes(conversationScope(p)).
 		Where("conversations.id = ?", id).Take(&it).Error
 	if err == gorm.ErrRecordNotFound {
 		return it, models.Errorf(models.ENotFound, "conversation %d not found", id)

@@ -232,9 +232,19 @@ Object.assign(strings.en, mediaStrings.en);
 const deskStrings = {
   id: {
     prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
+    queue: 'Antrean tim', backToQueue: 'Kembalikan ke antrean tim',
+    'line.take': '{by} mengambil percakapan', 'line.transfer': '{by} mengalihkan percakapan ke {to}',
+    'line.assign': '{by} menugaskan percakapan ke {to}', 'line.route': 'Ditugaskan ke {to} ({strategy})',
+    'line.queue': 'antrean tim', 'line.queueOf': 'antrean {t}',
+    round_robin: 'bergiliran', least_loaded: 'beban terkecil', owner: 'pemilik kontak', sender: 'agen nomor', manual: 'manual',
   },
   en: {
     prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
+    queue: 'Team queue', backToQueue: 'Back to the team queue',
+    'line.take': '{by} took the conversation', 'line.transfer': '{by} transferred the conversation to {to}',
+    'line.assign': '{by} assigned the conversation to {to}', 'line.route': 'Assigned to {to} ({strategy})',
+    'line.queue': 'the team queue', 'line.queueOf': 'the queue of {t}',
+    round_robin: 'round robin', least_loaded: 'least loaded', owner: 'contact owner', sender: "the number's agent", manual: 'manual',
   },
 };
 Object.assign(strings.id, deskStrings.id);

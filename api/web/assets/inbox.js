@@ -79,7 +79,8 @@ export class Inbox {
 
   mount() {
     this.listEl = h('ul', { class: 'conv-list', id: 'conv-list' });
-    const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...['mine', 'unassigned', 'team', 'all'].map((v) =>
+    const views = this.app.can('inbox:take') ? ['mine', 'queue', 'unassigned', 'team', 'all'] : ['mine', 'unassigned', 'team', 'all'];
+    const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...views.map((v) =>
       h('button', { role: 'tab', class: v === this.view ? 'tab active' : 'tab', dataset: { view: v },
         onclick: () => { this.view = v; sessionStorage.setItem('scrm.view', v); this.mountTabs(tabs); this.loadList(); } }, this.t(v))));
     this.tabs = tabs;
@@ -241,8 +242,8 @@ export class Inbox {
         ? h('button', { onclick: () => this.act('reopen') }, this.t('reopen'))
         : h('button', { onclick: () => this.act('resolve') }, this.t('resolve')));
     }
-    if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
-      actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
+    if (c.assigneeAgentId !== this.app.me.agent.id && (this.app.can('inbox:assign') || (!c.assigneeAgentId && this.app.can('inbox:take')))) {
+      actions.append(h('button', { id: 'thread-take', onclick: () => this.assignMe() }, this.t('assignMe')));
     }
     actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, this.t('details')));
     this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
@@ -288,6 +289,7 @@ export class Inbox {
   }
 
   messageEl(m) {
+    if (m.direction === 'note') return h('li', { class: 'msg note', dataset: { id: m.id, type: m.type } }, h('span', {}, this.lineText(m)), ' ', h('span', { class: 'muted' }, this.app.i18n.time(m.createdAt)));
     const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
     const st = m.status || 'queued';
     const reason = st === 'failed' ? failureText(m, (k, v) => this.t(k, v)) : this.t(st);
@@ -531,9 +533,25 @@ export class Inbox {
     try { await this.app.api.post(`/api/v1/conversations/${this.selected.id}/${action}`); await this.open(this.selected.id); this.scheduleList(); } catch (e) { this.app.toast(e.message); }
   }
 
+  // lineText words an assignment line of the thread in the agent's language.
+  lineText(m) {
+    let p = m.payload;
+    if (typeof p === 'string') { try { p = JSON.parse(p); } catch { p = null; } }
+    if (!p || !p.kind) return m.body;
+    const to = p.toAgentId ? p.toName : (p.teamName ? this.t('line.queueOf', { t: p.teamName }) : this.t('line.queue'));
+    return this.t(`line.${p.kind}`, { by: p.byName || this.t('system'), to, strategy: p.strategy ? this.t(p.strategy) : '' });
+  }
+
+  // assignMe takes the conversation: from the team queue (inbox:take) or,
+  // for supervisors, by assigning it (inbox:assign).
   async assignMe() {
+    if (!this.selected) return;
+    const c = this.selected;
+    const take = !c.assigneeAgentId && this.app.can('inbox:take');
+    if (!take && !this.app.can('inbox:assign')) return;
     try {
-      await this.app.api.post(`/api/v1/conversations/${this.selected.id}/assign`, { agentId: this.app.me.agent.id });
+      if (take) await this.app.api.post(`/api/v1/conversations/${c.id}/take`);
+      else await this.app.api.post(`/api/v1/conversations/${c.id}/assign`, { agentId: this.app.me.agent.id });
       await this.open(this.selected.id);
       this.scheduleList();
     } catch (e) { this.app.toast(e.message); }

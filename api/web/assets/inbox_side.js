@@ -11,13 +11,15 @@ export class SidePanel {
     this.conv = conv;
     const api = this.app.api;
     fill(this.el, h('p', { class: 'muted' }, this.t('loading')));
-    const [contact, notes, agents, teams, cases, convs] = await Promise.all([
+    const mine = conv.assigneeAgentId === this.app.me.agent.id;
+    const [contact, notes, agents, teams, cases, convs, mates] = await Promise.all([
       conv.contactId && this.app.can('contacts:read') ? api.get(`/api/v1/contacts/${conv.contactId}`).catch(() => null) : null,
       api.get(`/api/v1/conversations/${conv.id}/notes`).catch(() => ({ items: [] })),
       this.app.can('inbox:assign') && this.app.can('agents:read') ? api.get('/api/v1/agents?limit=200').catch(() => ({ items: [] })) : { items: [] },
       this.app.can('inbox:assign') && this.app.can('teams:read') ? api.get('/api/v1/teams').catch(() => ({ items: [] })) : { items: [] },
       conv.contactId && this.app.can('cases:read') ? api.get(`/api/v1/cases?contactId=${conv.contactId}&limit=5`).catch(() => ({ items: [] })) : null,
       conv.contactId ? api.get(`/api/v1/conversations?view=all&contactId=${conv.contactId}&limit=10`).catch(() => ({ items: [] })) : null,
+      mine && this.app.can('inbox:take') && !this.app.can('inbox:assign') ? api.get(`/api/v1/conversations/${conv.id}/teammates`).catch(() => ({ items: [] })) : null,
     ]);
     if (this.conv?.id !== conv.id) return;
     fill(this.el, 
@@ -28,6 +30,7 @@ export class SidePanel {
       this.app.can('inbox:send') ? this.labelsBox(conv) : null,
       this.app.can('inbox:send') ? this.snoozeBox(conv) : null,
       this.app.can('inbox:assign') ? this.transferBox(conv, agents.items || [], teams.items || []) : null,
+      !this.app.can('inbox:assign') && this.app.can('inbox:take') && conv.assigneeAgentId === this.app.me.agent.id ? this.handOverBox(conv, mates?.items || []) : null,
       this.notesBox(conv, notes.items || [], agents.items || []));
   }
 
@@ -109,6 +112,20 @@ export class SidePanel {
       try { await this.app.api.post(`/api/v1/conversations/${conv.id}/assign`, body); this.app.toast(this.t('saved')); this.inbox.reload(); } catch (e) { this.fail(e); }
     };
     return this.section(this.t('transfer'), h('div', { class: 'row-inline' }, sel, h('button', { id: 'side-transfer-go', onclick: go }, this.t('transfer'))));
+  }
+
+  // handOverBox: the assignee hands its chat to a teammate or back to the
+  // team queue (inbox:take).
+  handOverBox(conv, mates) {
+    const sel = h('select', { id: 'side-handover', 'aria-label': this.t('transferTo') }, h('option', { value: '' }, this.t('transferTo')),
+      h('option', { value: 'queue' }, this.t('backToQueue')),
+      ...mates.map((a) => h('option', { value: String(a.id) }, `${a.name} (${this.t(a.presence)})`)));
+    const go = async () => {
+      if (!sel.value) return;
+      const body = sel.value === 'queue' ? { queue: true } : { agentId: Number(sel.value) };
+      try { await this.app.api.post(`/api/v1/conversations/${conv.id}/transfer`, body); this.app.toast(this.t('saved')); this.inbox.reload(); } catch (e) { this.fail(e); }
+    };
+    return this.section(this.t('transfer'), h('div', { class: 'row-inline' }, sel, h('button', { id: 'side-handover-go', onclick: go }, this.t('transfer'))));
   }
 
   notesBox(conv, notes, agents) {
