@@ -233,6 +233,11 @@ const deskStrings = {
   id: {
     prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
     queue: 'Antrean tim', backToQueue: 'Kembalikan ke antrean tim',
+    'keys.title': 'Pintasan keyboard', 'keys.next': 'Percakapan berikutnya', 'keys.prev': 'Percakapan sebelumnya',
+    'keys.reply': 'Balas (ke kotak pesan)', 'keys.send': 'Kirim pesan', 'keys.newline': 'Baris baru', 'keys.leave': 'Keluar dari kotak pesan / tutup',
+    'keys.resolve': 'Selesaikan dan buka berikutnya', 'keys.assign': 'Ambil untuk saya', 'keys.snooze': 'Tunda',
+    'keys.canned': 'Balasan cepat', 'keys.views': 'Ganti tampilan (Milik saya, Antrean, …)', 'keys.help': 'Tampilkan bantuan ini',
+    'keys.hint': 'Huruf berlaku di luar kotak teks; Esc keluar dari kotak pesan.', 'keys.allDone': 'Semua percakapan sudah selesai.',
     'line.take': '{by} mengambil percakapan', 'line.transfer': '{by} mengalihkan percakapan ke {to}',
     'line.assign': '{by} menugaskan percakapan ke {to}', 'line.route': 'Ditugaskan ke {to} ({strategy})',
     'line.queue': 'antrean tim', 'line.queueOf': 'antrean {t}',
@@ -241,6 +246,11 @@ const deskStrings = {
   en: {
     prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
     queue: 'Team queue', backToQueue: 'Back to the team queue',
+    'keys.title': 'Keyboard shortcuts', 'keys.next': 'Next conversation', 'keys.prev': 'Previous conversation',
+    'keys.reply': 'Reply (to the message box)', 'keys.send': 'Send the message', 'keys.newline': 'New line', 'keys.leave': 'Leave the message box / close',
+    'keys.resolve': 'Resolve and open the next', 'keys.assign': 'Take it myself', 'keys.snooze': 'Snooze',
+    'keys.canned': 'Canned responses', 'keys.views': 'Switch view (Mine, Queue, …)', 'keys.help': 'Show this help',
+    'keys.hint': 'Letters work outside text boxes; Esc leaves the message box.', 'keys.allDone': 'Every conversation is done.',
     'line.take': '{by} took the conversation', 'line.transfer': '{by} transferred the conversation to {to}',
     'line.assign': '{by} assigned the conversation to {to}', 'line.route': 'Assigned to {to} ({strategy})',
     'line.queue': 'the team queue', 'line.queueOf': 'the queue of {t}',

@@ -4,6 +4,7 @@
 import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
 import { messageBody, Attachment, fileOf, paperclip } from './inbox_media.js';
+import { InboxKeys } from './inbox_keys.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -82,7 +83,7 @@ export class Inbox {
     const views = this.app.can('inbox:take') ? ['mine', 'queue', 'unassigned', 'team', 'all'] : ['mine', 'unassigned', 'team', 'all'];
     const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...views.map((v) =>
       h('button', { role: 'tab', class: v === this.view ? 'tab active' : 'tab', dataset: { view: v },
-        onclick: () => { this.view = v; sessionStorage.setItem('scrm.view', v); this.mountTabs(tabs); this.loadList(); } }, this.t(v))));
+        'aria-selected': String(v === this.view), onclick: () => this.setView(v) }, this.t(v))));
     this.tabs = tabs;
     const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
       oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
@@ -92,6 +93,7 @@ export class Inbox {
     const sel = (k, opts) => h('select', { class: 'filter', dataset: { filter: k }, 'aria-label': this.t(`filter.${k}`), onchange: (ev) => setF(k, ev.target.value) },
       ...opts.map((o) => h('option', { value: o, selected: (this.filters[k] || '') === o }, this.t(`filter.${k}.${o || 'any'}`))));
     const filters = h('div', { class: 'filters', id: 'inbox-filters' },
+      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: this.t('keys.title'), 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'),
       sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
         onchange: (ev) => setF('label', ev.target.value.trim()) }));
@@ -117,13 +119,73 @@ export class Inbox {
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
     this.tick = setInterval(() => this.updateClocks(), 1000);
+    this.keys = new InboxKeys(this);
+    this.keys.attach();
   }
 
   mountTabs(tabs) {
-    for (const b of tabs.children) b.className = b.dataset.view === this.view ? 'tab active' : 'tab';
+    for (const b of tabs.children) {
+      b.className = b.dataset.view === this.view ? 'tab active' : 'tab';
+      b.setAttribute('aria-selected', String(b.dataset.view === this.view));
+    }
   }
 
-  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); }
+  setView(v) {
+    this.view = v;
+    sessionStorage.setItem('scrm.view', v);
+    this.mountTabs(this.tabs);
+    return this.loadList();
+  }
+
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); }
+
+  // step opens the next (1) or previous (-1) conversation of the list.
+  async step(dir) {
+    if (!this.items.length) return;
+    const i = this.selected ? this.items.findIndex((c) => c.id === this.selected.id) : -1;
+    let j = i < 0 ? (dir > 0 ? 0 : this.items.length - 1) : i + dir;
+    if (j < 0 || j >= this.items.length) {
+      if (dir > 0 && this.nextCursor) { await this.loadList(true); j = Math.min(j, this.items.length - 1); } else return;
+    }
+    await this.open(this.items[j].id);
+    this.focusSelectedRow();
+  }
+
+  focusSelectedRow() {
+    const row = this.selected && this.listEl.querySelector(`.conv-item[data-id="${this.selected.id}"]`);
+    if (row) { row.focus({ preventScroll: true }); row.scrollIntoView({ block: 'nearest' }); }
+  }
+
+  // focusComposer puts the cursor in the reply box (with "/" it opens the
+  // canned responses).
+  focusComposer(prefix) {
+    const ta = this.composerEl?.querySelector('#composer-text');
+    if (!ta) return;
+    ta.focus();
+    if (prefix && !ta.value) { ta.value = prefix; ta.dispatchEvent(new Event('input')); }
+  }
+
+  // resolveAndNext resolves the open conversation and opens the next one
+  // still waiting (below it in the list, then from the top).
+  async resolveAndNext() {
+    const c = this.selected;
+    if (!c || !this.app.can('inbox:send') || c.status === 'resolved') return;
+    const before = this.items.map((x) => x.id);
+    try { await this.app.api.post(`/api/v1/conversations/${c.id}/resolve`); } catch (e) { this.app.toast(e.message); return; }
+    await this.loadList();
+    const waiting = (x) => x.id !== c.id && x.status !== 'resolved';
+    const at = before.indexOf(c.id); // -1 when it left the view (taken from the queue): from the top
+    const below = before.slice(at + 1).map((id) => this.items.find((x) => x.id === id)).find((x) => x && waiting(x));
+    const next = below || this.items.find(waiting);
+    if (next) { await this.open(next.id); this.focusSelectedRow(); } else { this.close(); this.app.toast(this.t('keys.allDone')); }
+  }
+
+  // snoozeMenu opens the details panel at its snooze choices.
+  async snoozeMenu() {
+    if (!this.selected || !this.app.can('inbox:send')) return;
+    await this.toggleSide(true);
+    this.side.el.querySelector('#side-snooze-1h')?.focus();
+  }
 
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
@@ -240,7 +302,7 @@ export class Inbox {
     if (this.app.can('inbox:send')) {
       actions.append(c.status === 'resolved'
         ? h('button', { onclick: () => this.act('reopen') }, this.t('reopen'))
-        : h('button', { onclick: () => this.act('resolve') }, this.t('resolve')));
+        : h('button', { id: 'thread-resolve', title: `${this.t('resolve')} (e)`, onclick: () => this.resolveAndNext() }, this.t('resolve')));
     }
     if (c.assigneeAgentId !== this.app.me.agent.id && (this.app.can('inbox:assign') || (!c.assigneeAgentId && this.app.can('inbox:take')))) {
       actions.append(h('button', { id: 'thread-take', onclick: () => this.assignMe() }, this.t('assignMe')));
@@ -267,7 +329,8 @@ export class Inbox {
     if (open) sessionStorage.setItem('scrm.side', '1'); else sessionStorage.removeItem('scrm.side');
     this.inboxEl.classList.toggle('with-side', this.sideOpen);
     this.threadEl.querySelector('#thread-details')?.setAttribute('aria-pressed', String(this.sideOpen));
-    if (this.sideOpen) this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+    if (this.sideOpen) return this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+    return Promise.resolve();
   }
 
   // close returns to the list (the phone layout shows one pane at a time).
@@ -359,7 +422,7 @@ export class Inbox {
         this.cannedActive(ta, items, ev.key === 'ArrowDown' ? (i + 1) % items.length : (i - 1 + items.length) % items.length);
         return;
       }
-      if (ev.key === 'Escape') { canned.hidden = true; return; }
+      if (ev.key === 'Escape') { if (!canned.hidden) { canned.hidden = true; ev.preventDefault(); } return; }
       if ((ev.key === 'Enter' && !ev.shiftKey) || (ev.key === 'Tab' && items.length)) {
         // With the canned list open (or a "/shortcut" typed), Enter and Tab
         // insert the response; they never send it.

@@ -97,8 +97,8 @@ export class SidePanel {
       try { await this.app.api.post(`/api/v1/conversations/${conv.id}/snooze`, { until: until(kind).toISOString() }); this.app.toast(this.t('snoozed')); this.inbox.scheduleList(); } catch (e) { this.fail(e); }
     };
     return this.section(this.t('snooze'), h('div', { class: 'row-inline' },
-      h('button', { onclick: () => go('1h') }, this.t('in1h')), h('button', { onclick: () => go('4h') }, this.t('in4h')),
-      h('button', { onclick: () => go('tomorrow') }, this.t('tomorrow8'))),
+      h('button', { id: 'side-snooze-1h', onclick: () => go('1h') }, this.t('in1h')), h('button', { id: 'side-snooze-4h', onclick: () => go('4h') }, this.t('in4h')),
+      h('button', { id: 'side-snooze-tomorrow', onclick: () => go('tomorrow') }, this.t('tomorrow8'))),
     conv.snoozedUntil ? h('p', { class: 'muted' }, `${this.t('snoozedUntil')} ${this.app.i18n.dateTime(conv.snoozedUntil)}`) : null);
   }
 
