@@ -69,9 +69,9 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 	}
 	if err := chromedp.Run(ctx,
 		chromedp.Evaluate(`document.activeElement && document.activeElement.blur()`, nil),
-		chromedp.KeyEvent("2"),
+		pressKey("2"),
 		waitJS("the queue view with 5 rows", `document.querySelector('[data-view="queue"]').classList.contains('active') && document.querySelectorAll('.conv-item').length === 5`, 10*time.Second),
-		chromedp.KeyEvent("?"),
+		pressKey("?"),
 		waitJS("the help overlay", `!!document.querySelector('#keys-help') && document.activeElement.id === 'keys-close'`, 3*time.Second),
 		screenshot(t, "ui-keys-help-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
@@ -79,22 +79,31 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.KeyEvent(kb.Escape),
 		waitJS("the overlay closed", `!document.querySelector('#keys-help')`, 3*time.Second),
-		chromedp.KeyEvent("j"),
+		pressKey("j"),
 		opened("the first conversation", ""),
 	); err != nil {
 		t.Fatalf("queue and overlay: %v (browser errors: %v)", err, errs.list())
 	}
 	first := openID()
-	if err := chromedp.Run(ctx, chromedp.KeyEvent("j"), opened("the second conversation (j)", first)); err != nil {
+	if err := chromedp.Run(ctx, pressKey("j"), opened("the second conversation (j)", first)); err != nil {
 		t.Fatal(err)
 	}
 	second := openID()
 	if err := chromedp.Run(ctx,
-		chromedp.KeyEvent("k"), waitJS("back to the first (k)", `location.pathname === '/inbox/`+first+`'`, 5*time.Second),
+		pressKey("k"), waitJS("back to the first (k)", `location.pathname === '/inbox/`+first+`'`, 5*time.Second),
 		chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(input.ModifierAlt)), waitJS("Alt+Down", `location.pathname === '/inbox/`+second+`'`, 5*time.Second),
 		chromedp.KeyEvent(kb.ArrowUp, chromedp.KeyModifiers(input.ModifierAlt)), waitJS("Alt+Up", `location.pathname === '/inbox/`+first+`'`, 5*time.Second),
 		waitJS("a visible focus ring on the row", `(() => { const a = document.activeElement; return a.classList.contains('conv-item') && getComputedStyle(a).outlineStyle === 'solid'; })()`, 3*time.Second),
 		screenshot(t, "ui-keys-focus-1366x768.png"),
+		// "/" opens the composer on the canned responses; Backspace and Esc leave it clean.
+		pressKey("/"),
+		waitJS("the composer with /", `document.activeElement?.id === 'composer-text' && document.activeElement.value === '/'`, 3*time.Second),
+		chromedp.KeyEvent(kb.Backspace), chromedp.KeyEvent(kb.Escape),
+		waitJS("left the composer empty", `document.activeElement?.id !== 'composer-text' && document.querySelector('#composer-text').value === ''`, 3*time.Second),
+		// "s" opens the details at the snooze choices.
+		pressKey("s"),
+		waitJS("the snooze choices focused", `document.activeElement?.id === 'side-snooze-1h'`, 5*time.Second),
+		screenshot(t, "ui-keys-snooze-1366x768.png"),
 	); err != nil {
 		t.Fatalf("j/k and Alt+Up/Down: %v (browser errors: %v)", err, errs.list())
 	}
@@ -108,16 +117,16 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		}
 		reply := fmt.Sprintf("Terima kasih, kami bantu sekarang (%d)", i+1)
 		if err := chromedp.Run(ctx,
-			chromedp.KeyEvent("a"),
+			pressKey("a"),
 			waitJS("taken", `!document.querySelector('#thread-take') && document.querySelector('.thread-who')?.textContent.includes('Ayu Lestari')`, 5*time.Second),
-			chromedp.KeyEvent("r"),
+			pressKey("r"),
 			waitJS("the composer focused", `document.activeElement?.id === 'composer-text'`, 3*time.Second),
 			chromedp.KeyEvent(reply),
 			pressEnter(),
 			waitJS("the reply in the thread", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('`+reply+`')) && document.querySelector('#composer-text').value === ''`, 5*time.Second),
 			chromedp.KeyEvent(kb.Escape),
 			waitJS("out of the composer", `document.activeElement?.id !== 'composer-text'`, 3*time.Second),
-			chromedp.KeyEvent("e"),
+			pressKey("e"),
 		); err != nil {
 			t.Fatalf("round %d: %v (browser errors: %v)", i+1, err, errs.list())
 		}
@@ -135,7 +144,7 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 	}
 	t.Logf("5 customers answered by keyboard in %v", time.Since(start).Round(100*time.Millisecond))
 	if err := chromedp.Run(ctx, waitJS("every chat done: the thread closed", `!location.pathname.startsWith('/inbox/')`, 5*time.Second),
-		chromedp.KeyEvent("1"), waitJS("mine view", `document.querySelectorAll('.conv-item').length === 5`, 5*time.Second),
+		pressKey("1"), waitJS("mine view", `document.querySelectorAll('.conv-item').length === 5`, 5*time.Second),
 		screenshot(t, "ui-keys-done-1366x768.png")); err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +167,9 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		}
 		_ = json.Unmarshal(e.Body, &b)
 		if strings.Contains(b.Text.Body, "kami bantu sekarang") {
+			if !strings.HasPrefix(b.Text.Body, "Terima kasih") {
+				t.Fatalf("a shortcut key reached the reply: %q", b.Text.Body)
+			}
 			got[e.To]++
 		}
 	}
@@ -187,4 +199,17 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
 	}
+}
+
+// pressKey presses a shortcut key as a keyboard does: a key-down the page
+// may cancel and a key-up, with no separate character event (chromedp's
+// KeyEvent sends one, which a browser would not after a cancelled key-down,
+// so the shortcut letter would land in the field the shortcut focused).
+func pressKey(key string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := input.DispatchKeyEvent(input.KeyRawDown).WithKey(key).Do(ctx); err != nil {
+			return err
+		}
+		return input.DispatchKeyEvent(input.KeyUp).WithKey(key).Do(ctx)
+	})
 }

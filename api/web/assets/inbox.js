@@ -93,10 +93,10 @@ export class Inbox {
     const sel = (k, opts) => h('select', { class: 'filter', dataset: { filter: k }, 'aria-label': this.t(`filter.${k}`), onchange: (ev) => setF(k, ev.target.value) },
       ...opts.map((o) => h('option', { value: o, selected: (this.filters[k] || '') === o }, this.t(`filter.${k}.${o || 'any'}`))));
     const filters = h('div', { class: 'filters', id: 'inbox-filters' },
-      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: this.t('keys.title'), 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'),
       sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
-        onchange: (ev) => setF('label', ev.target.value.trim()) }));
+        onchange: (ev) => setF('label', ev.target.value.trim()) }),
+      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: `${this.t('keys.title')} (?)`, 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
     // A file dropped anywhere on the open thread becomes the attachment.
     this.threadEl.addEventListener('dragover', (ev) => {
