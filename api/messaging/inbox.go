@@ -52,6 +52,15 @@ func (h handlers) listConversations(c *gin.Context) (int, any, error) {
 	if f.ContactID, err = httpx.QueryInt64(c, "contactId"); err != nil {
 		return 0, nil, err
 	}
+	if v := c.Query("ids"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || id <= 0 || len(f.IDs) == 100 {
+				return 0, nil, models.FieldError(models.EInvalid, "ids", "must be up to 100 comma-separated conversation ids")
+			}
+			f.IDs = append(f.IDs, id)
+		}
+	}
 	if v := c.Query("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
 			return 0, nil, models.FieldError(models.EInvalid, "limit", "must be 1-100")

@@ -20,12 +20,15 @@ type InboxFilter struct {
 	// ContactID: the conversations with one customer (the side panel's
 	// previous conversations), within p's scope like every other filter.
 	ContactID int64
-	Label     string
-	Window    string // open | closed
-	Query     string // name or phone (any Indonesian spelling)
-	Sort      string // activity (default) | waiting
-	Cursor    string
-	Limit     int
+	// IDs: only these conversations, if they match the rest of the filter
+	// (the web app refreshes the rows a live event names, nothing else).
+	IDs    []int64
+	Label  string
+	Window string // open | closed
+	Query  string // name or phone (any Indonesian spelling)
+	Sort   string // activity (default) | waiting
+	Cursor string
+	Limit  int
 }
 
 // InboxItem is one row of the conversation list.
@@ -98,6 +101,9 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	}
 	if f.ContactID > 0 {
 		q = q.Where("conversations.contact_id = ?", f.ContactID)
+	}
+	if len(f.IDs) > 0 {
+		q = q.Where("conversations.id IN ?", f.IDs)
 	}
 	if f.Label != "" {
 		q = q.Where("? = ANY(conversations.labels)", f.Label)

@@ -137,7 +137,7 @@ export class Inbox {
     return this.loadList();
   }
 
-  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); }
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
 
   // step opens the next (1) or previous (-1) conversation of the list.
   async step(dir) {
@@ -172,7 +172,7 @@ export class Inbox {
     if (!c || !this.app.can('inbox:send') || c.status === 'resolved') return;
     const before = this.items.map((x) => x.id);
     try { await this.app.api.post(`/api/v1/conversations/${c.id}/resolve`); } catch (e) { this.app.toast(e.message); return; }
-    await this.loadList();
+    await this.refreshRows([c.id]).catch(() => this.loadList());
     const waiting = (x) => x.id !== c.id && x.status !== 'resolved';
     const at = before.indexOf(c.id); // -1 when it left the view (taken from the queue): from the top
     const below = before.slice(at + 1).map((id) => this.items.find((x) => x.id === id)).find((x) => x && waiting(x));
@@ -189,54 +189,162 @@ export class Inbox {
 
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
-  async loadList(more = false) {
+  listParams() {
     const p = new URLSearchParams({ view: this.view, ...this.filters });
     if (this.q) p.set('q', this.q);
-    if (more && this.nextCursor) p.set('cursor', this.nextCursor);
+    return p;
+  }
+
+  // loadList loads the first page (more: the next page, appended).
+  async loadList(more = false) {
+    const p = this.listParams();
+    if (more) {
+      if (!this.nextCursor || this.loadingMore) return;
+      p.set('cursor', this.nextCursor);
+      this.loadingMore = true;
+    }
+    const n = more ? this.listSeq : (this.listSeq = (this.listSeq || 0) + 1);
     try {
-      const n = (this.listSeq = (this.listSeq || 0) + 1);
       const page = await this.app.api.get(`/api/v1/conversations?${p}`);
       if (n !== this.listSeq) return; // a newer list request answers
-      this.items = more ? [...this.items, ...page.items] : page.items;
+      if (more) {
+        const have = new Set(this.items.map((c) => c.id));
+        this.items = [...this.items, ...page.items.filter((c) => !have.has(c.id))];
+      } else {
+        this.items = page.items;
+      }
       this.nextCursor = page.nextCursor || '';
       this.renderList();
-    } catch (e) { this.app.toast(e.message); }
+    } catch (e) { this.app.toast(e.message); } finally { if (more) this.loadingMore = false; }
   }
 
-  // scheduleList reloads the list at once, coalescing a burst of events:
-  // while a reload is in flight, further events ask for one more after it
-  // (no fixed debounce: a live message reaches the list in one round trip).
-  scheduleList() {
-    if (this.listLoading) { this.listAgain = true; return; }
-    this.listLoading = true;
-    this.loadList().finally(() => {
-      this.listLoading = false;
-      if (this.listAgain) { this.listAgain = false; this.scheduleList(); }
-    });
+  // scheduleList refreshes the rows of one conversation (the open one by
+  // default) in place; without any, the whole first page.
+  scheduleList(id = this.selected?.id) { this.touch(id); }
+
+  // touch refreshes the rows that live events or actions named: each is
+  // read again through the current view and filters (?ids=, one request
+  // for a burst), then inserted, moved, updated or removed in place; the
+  // other rows, the pages loaded by scrolling and the scroll position stay.
+  touch(id) {
+    if (!id) { this.loadList(); return; }
+    (this.dirty ||= new Set()).add(id);
+    if (this.touching) return;
+    this.touching = true;
+    (async () => {
+      try {
+        while (this.dirty.size) {
+          const ids = [...this.dirty].slice(0, 100);
+          ids.forEach((x) => this.dirty.delete(x));
+          await this.refreshRows(ids).catch((e) => this.app.toast(e.message));
+        }
+      } finally { this.touching = false; }
+    })();
   }
 
-  renderList() {
-    clear(this.listEl);
-    if (!this.items.length) { this.listEl.append(h('li', { class: 'empty' }, this.t('noConversations'))); return; }
-    for (const c of this.items) {
-      this.listEl.append(h('li', {
-        class: `conv-item${this.selected?.id === c.id ? ' selected' : ''}`, dataset: { id: c.id }, tabindex: 0,
-        onclick: () => this.open(c.id), onkeydown: (ev) => { if (ev.key === 'Enter') this.open(c.id); },
-      },
-        h('div', { class: 'row' },
-          h('strong', { class: 'name' }, c.contactName || c.contactPhone),
-          h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
-        h('div', { class: 'row' },
-          h('span', { class: 'preview' }, c.lastPreview || ''),
-          c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
-        h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
-          c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
-        h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
-          c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
-          ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
-      ));
+  async refreshRows(ids) {
+    const p = this.listParams();
+    p.set('ids', ids.join(','));
+    p.set('limit', '100');
+    const seq = this.listSeq;
+    const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+    if (seq !== this.listSeq) return; // the view changed meanwhile
+    const got = new Map(page.items.map((c) => [c.id, c]));
+    const drop = new Set(ids);
+    this.items = this.items.filter((c) => !drop.has(c.id));
+    const cmp = this.order();
+    const last = this.items[this.items.length - 1];
+    for (const id of ids) {
+      const c = got.get(id);
+      // Past the loaded pages it comes with a later page.
+      if (c && !(this.nextCursor && last && cmp(c, last) > 0)) this.items.push(c);
     }
-    if (this.nextCursor) this.listEl.append(h('li', {}, h('button', { class: 'link', onclick: () => this.loadList(true) }, '…')));
+    this.items.sort(cmp);
+    this.renderList();
+  }
+
+  // order is the list's sort as the server applies it (keyset on key, id).
+  order() {
+    if (this.filters.sort === 'waiting') {
+      const k = (c) => Date.parse(c.lastInboundAt || c.createdAt);
+      return (a, b) => (k(a) - k(b)) || (a.id - b.id);
+    }
+    const k = (c) => Date.parse(c.lastMessageAt || c.createdAt);
+    return (a, b) => (k(b) - k(a)) || (b.id - a.id);
+  }
+
+  rowEl(c) {
+    return h('li', {
+      class: `conv-item${this.selected?.id === c.id ? ' selected' : ''}`, dataset: { id: c.id }, tabindex: 0,
+      'aria-current': this.selected?.id === c.id ? 'true' : null,
+      onclick: () => this.open(c.id), onkeydown: (ev) => { if (ev.key === 'Enter') this.open(c.id); },
+    },
+      h('div', { class: 'row' },
+        h('strong', { class: 'name' }, c.contactName || c.contactPhone),
+        h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
+      h('div', { class: 'row' },
+        h('span', { class: 'preview' }, c.lastPreview || ''),
+        c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+      h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
+        c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
+      h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
+        c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
+        ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
+    );
+  }
+
+  // rowKey is what a row shows: a row whose key is unchanged is left alone.
+  rowKey(c) {
+    return JSON.stringify([c.contactName, c.contactPhone, c.lastMessageAt, c.lastPreview, c.unreadCount, c.assigneeAgentId, c.assigneeName,
+      c.senderNumber, c.windowOpen, c.windowClosesAt, c.status, c.labels, this.selected?.id === c.id, this.app.i18n.lang]);
+  }
+
+  // renderList reconciles the rows with this.items by id: new rows are
+  // inserted, changed ones updated in place, moved ones moved, gone ones
+  // removed; the row at the top of the viewport stays where it was.
+  renderList() {
+    const list = this.listEl;
+    const rows = new Map([...list.querySelectorAll(':scope > .conv-item')].map((li) => [Number(li.dataset.id), li]));
+    // The anchor: the first row visible at the top of the list.
+    let anchor = null;
+    let offset = 0;
+    if (list.scrollTop > 0) {
+      for (const li of rows.values()) {
+        if (li.offsetTop + li.offsetHeight > list.scrollTop) { anchor = li; offset = li.offsetTop - list.scrollTop; break; }
+      }
+    }
+    list.querySelector(':scope > .empty')?.remove();
+    const want = new Set(this.items.map((c) => c.id));
+    for (const [id, li] of rows) if (!want.has(id)) { li.remove(); rows.delete(id); if (anchor === li) anchor = null; }
+    let prev = null;
+    for (const c of this.items) {
+      const key = this.rowKey(c);
+      let li = rows.get(c.id);
+      if (!li) {
+        li = this.rowEl(c);
+        li.dataset.key = key;
+      } else if (li.dataset.key !== key) {
+        const fresh = this.rowEl(c);
+        li.className = fresh.className;
+        if (fresh.getAttribute('aria-current')) li.setAttribute('aria-current', 'true'); else li.removeAttribute('aria-current');
+        li.replaceChildren(...fresh.childNodes);
+        li.dataset.key = key;
+      }
+      const at = prev ? prev.nextSibling : list.firstChild;
+      if (at !== li) list.insertBefore(li, at);
+      prev = li;
+    }
+    if (!this.items.length) list.append(h('li', { class: 'empty' }, this.t('noConversations')));
+    // Infinite scroll: the sentinel after the last row loads the next page.
+    if (!this.more) {
+      this.more = h('li', { class: 'list-more', 'aria-hidden': 'true' });
+      this.moreObserver = new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) this.loadList(true); }, { root: list, rootMargin: '200px' });
+      this.moreObserver.observe(this.more);
+    }
+    this.more.hidden = !this.nextCursor;
+    list.append(this.more);
+    if (anchor) list.scrollTop = anchor.offsetTop - offset;
+    else if (!this.items.length) list.scrollTop = 0;
   }
 
   windowChip(c) {
@@ -636,7 +744,7 @@ export class Inbox {
             this.markRead(convId);
           }
         }
-        this.scheduleList();
+        this.touch(convId);
         break;
       }
       case 'message.media':
@@ -655,7 +763,7 @@ export class Inbox {
           if (d.change === 'window' && d.window === 'closed') this.selected.windowOpen = false;
           this.refreshSelected();
         }
-        this.scheduleList();
+        this.touch(d.id);
         break;
       default:
     }
