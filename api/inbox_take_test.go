@@ -58,6 +58,16 @@ func TestInboxTakeAndTransfer(t *testing.T) {
 	if got := ids(page); !slices.Equal(got, []int64{c2}) {
 		t.Fatalf("b1's queue: %v", got)
 	}
+	// ?ids= (the web app's live row refresh) stays within the scope and view.
+	e.must(e.do("GET", fmt.Sprintf("/api/v1/conversations?ids=%d,%d", c1, c2), tok1, nil), 200).json(t, &page)
+	if got := ids(page); !slices.Equal(got, []int64{c1}) {
+		t.Fatalf("ids within a1's scope: %v", got)
+	}
+	e.must(e.do("GET", fmt.Sprintf("/api/v1/conversations?view=mine&ids=%d", c1), tok1, nil), 200).json(t, &page)
+	if len(page.Items) != 0 {
+		t.Fatalf("ids outside the view: %v", ids(page))
+	}
+	e.must(e.do("GET", "/api/v1/conversations?ids=1,x", tok1, nil), 400)
 	// A queued conversation can be read before it is taken (by its team only).
 	e.must(e.do("GET", fmt.Sprintf("/api/v1/conversations/%d", c1), tok1, nil), 200)
 	e.must(e.do("GET", fmt.Sprintf("/api/v1/conversations/%d", c1), tokB, nil), 404)
