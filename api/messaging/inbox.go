@@ -35,6 +35,7 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodPut, "/conversations/:id/labels", send, h.labels)
 	rt.JSON(http.MethodGet, "/conversations/:id/notes", read, h.notes)
 	rt.JSON(http.MethodPost, "/conversations/:id/notes", send, h.addNote)
+	rt.JSON(http.MethodGet, "/messages/search", read, h.searchMessages)
 	rt.JSON(http.MethodGet, "/canned-responses", read, h.cannedList)
 	rt.JSON(http.MethodPost, "/canned-responses", assign, h.cannedCreate)
 	rt.JSON(http.MethodDelete, "/canned-responses/:id", assign, h.cannedDelete)
@@ -160,6 +161,20 @@ func (h handlers) assign(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	return h.change(c, inbox.ConversationChange{Action: "assign", AgentID: in.AgentID, TeamID: in.TeamID})
+}
+
+// searchMessages finds message text in the conversations the caller sees.
+func (h handlers) searchMessages(c *gin.Context) (int, any, error) {
+	before, err := httpx.QueryInt64(c, "before")
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	page, err := h.Inbox.Store.SearchMessages(c.Request.Context(), httpx.Principal(c), c.Query("q"), before, limit)
+	if page.Items == nil {
+		page.Items = []inbox.MessageHit{}
+	}
+	return http.StatusOK, page, err
 }
 
 // take gives an unassigned conversation of the caller's team queue to the
