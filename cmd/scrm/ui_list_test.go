@@ -156,6 +156,22 @@ func TestWebUIListStaysPut(t *testing.T) {
 	if lat[n/2] >= 100 {
 		t.Errorf("median inbound -> list latency %d ms, target < 100 ms", lat[n/2])
 	}
+
+	// Search in message text: the hit opens its conversation at the message.
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768),
+		chromedp.Click("#search-text", chromedp.ByQuery),
+		chromedp.SendKeys("#inbox-search", "lagi lat-7", chromedp.ByQuery),
+		waitJS("one message hit", `document.querySelectorAll('#search-hits .hit').length === 1 && document.querySelector('#search-hits .hit mark')?.textContent.toLowerCase() === 'lagi' && document.querySelector('#conv-list').hidden`, 5*time.Second),
+		screenshot(t, "ui-search-hits-1366x768.png"),
+		chromedp.Click("#search-hits .hit", chromedp.ByQuery),
+		waitJS("the conversation open at the message", `(() => { const m = document.querySelector('.msg.hit'); if (!m || !m.textContent.includes('halo lagi lat-7')) return false;
+			const r = m.getBoundingClientRect(), box = document.querySelector('#messages').getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom; })()`, 5*time.Second),
+		screenshot(t, "ui-search-open-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-search-open-390x844.png"),
+	); err != nil {
+		t.Fatalf("message search: %v (browser errors: %v)", err, errs.list())
+	}
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
 	}

@@ -233,6 +233,8 @@ const deskStrings = {
   id: {
     prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
     queue: 'Antrean tim', backToQueue: 'Kembalikan ke antrean tim',
+    inMessages: 'Isi pesan', searchText: 'Cari kata di isi pesan', searchTextHelp: 'Cari di teks pesan, bukan nama atau nomor',
+    noHits: 'Tidak ada pesan yang cocok.', moreHits: 'Hasil lainnya', fromCustomer: 'Dari pelanggan', fromUs: 'Dari kita',
     'keys.title': 'Pintasan keyboard', 'keys.next': 'Percakapan berikutnya', 'keys.prev': 'Percakapan sebelumnya',
     'keys.reply': 'Balas (ke kotak pesan)', 'keys.send': 'Kirim pesan', 'keys.newline': 'Baris baru', 'keys.leave': 'Keluar dari kotak pesan / tutup',
     'keys.resolve': 'Selesaikan dan buka berikutnya', 'keys.assign': 'Ambil untuk saya', 'keys.snooze': 'Tunda',
@@ -246,6 +248,8 @@ const deskStrings = {
   en: {
     prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
     queue: 'Team queue', backToQueue: 'Back to the team queue',
+    inMessages: 'In messages', searchText: 'Search words in messages', searchTextHelp: 'Search the text of messages, not names or numbers',
+    noHits: 'No message matches.', moreHits: 'More results', fromCustomer: 'From the customer', fromUs: 'From us',
     'keys.title': 'Keyboard shortcuts', 'keys.next': 'Next conversation', 'keys.prev': 'Previous conversation',
     'keys.reply': 'Reply (to the message box)', 'keys.send': 'Send the message', 'keys.newline': 'New line', 'keys.leave': 'Leave the message box / close',
     'keys.resolve': 'Resolve and open the next', 'keys.assign': 'Take it myself', 'keys.snooze': 'Snooze',

@@ -85,8 +85,20 @@ export class Inbox {
       h('button', { role: 'tab', class: v === this.view ? 'tab active' : 'tab', dataset: { view: v },
         'aria-selected': String(v === this.view), onclick: () => this.setView(v) }, this.t(v))));
     this.tabs = tabs;
-    const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
-      oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
+    // Search: names and numbers (the list), or the text of messages (hits
+    // that open the conversation at that message).
+    this.searchText = sessionStorage.getItem('scrm.searchText') === '1';
+    const search = h('input', { type: 'search', class: 'search', id: 'inbox-search', placeholder: this.t(this.searchText ? 'searchText' : 'search'), 'aria-label': this.t('search'),
+      oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.runSearch(), 250); } });
+    const textToggle = h('button', { type: 'button', class: 'search-mode', id: 'search-text', 'aria-pressed': String(this.searchText), title: this.t('searchTextHelp'),
+      onclick: () => {
+        this.searchText = !this.searchText;
+        if (this.searchText) sessionStorage.setItem('scrm.searchText', '1'); else sessionStorage.removeItem('scrm.searchText');
+        textToggle.setAttribute('aria-pressed', String(this.searchText));
+        search.placeholder = this.t(this.searchText ? 'searchText' : 'search');
+        this.runSearch();
+      } }, this.t('inMessages'));
+    this.hitsEl = h('ul', { class: 'conv-list hits', id: 'search-hits', hidden: true, 'aria-label': this.t('inMessages') });
     // Filters: status, window, label and order, kept for the tab.
     this.filters = JSON.parse(sessionStorage.getItem('scrm.filters') || '{}');
     const setF = (k, v) => { if (v) this.filters[k] = v; else delete this.filters[k]; sessionStorage.setItem('scrm.filters', JSON.stringify(this.filters)); this.loadList(); };
@@ -114,7 +126,7 @@ export class Inbox {
     });
     this.side = new SidePanel(this);
     this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
-    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
+    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, h('div', { class: 'search-row' }, search, textToggle), filters, this.hitsEl, this.listEl), this.threadEl, this.side.el);
     this.root.append(this.inboxEl);
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
@@ -189,9 +201,60 @@ export class Inbox {
 
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
+  // runSearch applies the search box: the list by name or number, or the
+  // message hits (in messages mode, from two characters on).
+  runSearch() {
+    const text = this.searchText && this.q.length >= 2;
+    this.hitsEl.hidden = !text;
+    this.listEl.hidden = text;
+    if (!text) { if (this.listedQ !== (this.searchText ? '' : this.q)) this.loadList(); return; }
+    this.searchMessages();
+  }
+
+  async searchMessages(more = false) {
+    const q = this.q;
+    const p = new URLSearchParams({ q });
+    if (more && this.hitsBefore) p.set('before', this.hitsBefore);
+    try {
+      const page = await this.app.api.get(`/api/v1/messages/search?${p}`);
+      if (q !== this.q || !this.searchText) return;
+      if (!more) clear(this.hitsEl);
+      this.hitsEl.querySelector('.more')?.remove();
+      if (!more && !page.items.length) this.hitsEl.append(h('li', { class: 'empty' }, this.t('noHits')));
+      for (const m of page.items) {
+        this.hitsEl.append(h('li', { class: 'conv-item hit', tabindex: 0, dataset: { conv: m.conversationId, msg: m.messageId },
+          onclick: () => this.openAt(m.conversationId, m.messageId), onkeydown: (ev) => { if (ev.key === 'Enter') this.openAt(m.conversationId, m.messageId); } },
+        h('div', { class: 'row' }, h('strong', { class: 'name' }, m.contactName || m.contactPhone || ''), h('span', { class: 'time' }, this.app.i18n.time(m.createdAt))),
+        h('div', { class: 'snippet' }, ...this.highlight(m.snippet, q)),
+        m.senderNumber ? h('div', { class: 'row who' }, h('span', { class: 'muted' }, m.direction === 'in' ? this.t('fromCustomer') : this.t('fromUs')), h('span', { class: 'sender-number muted' }, m.senderNumber)) : null));
+      }
+      this.hitsBefore = page.nextBefore || 0;
+      if (this.hitsBefore) this.hitsEl.append(h('li', { class: 'more' }, h('button', { type: 'button', class: 'link', onclick: () => this.searchMessages(true) }, this.t('moreHits'))));
+    } catch (e) { this.app.toast(e.message); }
+  }
+
+  // highlight marks the searched words (prefixes) in a snippet.
+  highlight(text, q) {
+    const words = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+    if (!words.length) return [text];
+    const re = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
+    return text.split(re).map((part, i) => (i % 2 ? h('mark', {}, part) : part));
+  }
+
+  // openAt opens a conversation at one message: older pages are loaded
+  // until it is there, then it is scrolled to and marked.
+  async openAt(convId, msgId) {
+    await this.open(convId);
+    for (let i = 0; i < 40 && this.selected?.id === convId && !this.messages.some((m) => m.id === msgId) && this.nextBefore; i++) await this.loadOlder();
+    const el = this.msgsEl?.querySelector(`.msg[data-id="${msgId}"]`);
+    if (!el) return;
+    el.classList.add('hit');
+    el.scrollIntoView({ block: 'center' });
+  }
+
   listParams() {
     const p = new URLSearchParams({ view: this.view, ...this.filters });
-    if (this.q) p.set('q', this.q);
+    if (this.q && !this.searchText) p.set('q', this.q);
     return p;
   }
 
@@ -207,6 +270,7 @@ export class Inbox {
     try {
       const page = await this.app.api.get(`/api/v1/conversations?${p}`);
       if (n !== this.listSeq) return; // a newer list request answers
+      if (!more) this.listedQ = p.get('q') || '';
       if (more) {
         const have = new Set(this.items.map((c) => c.id));
         this.items = [...this.items, ...page.items.filter((c) => !have.has(c.id))];
