@@ -127,16 +127,40 @@ type UserPreference struct {
 }
 
 // MessageEcho is a message the business sent from the WhatsApp Business
-// app on a coexistence number.
+// app (or a linked device) on a coexistence number. Its content object has
+// the shape of a send of that type (text.body, image.caption, ...).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
 type MessageEcho struct {
-	From      string `json:"from"`
-	To        string `json:"to"`
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Type      string `json:"type"`
-	Text      *Text  `json:"text,omitempty"`
-	Image     *Media `json:"image,omitempty"`
-	Document  *Media `json:"document,omitempty"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	ID        string    `json:"id"`
+	Timestamp string    `json:"timestamp"`
+	Type      string    `json:"type"`
+	Text      *Text     `json:"text,omitempty"`
+	Image     *Media    `json:"image,omitempty"`
+	Video     *Media    `json:"video,omitempty"`
+	Audio     *Media    `json:"audio,omitempty"`
+	Document  *Media    `json:"document,omitempty"`
+	Sticker   *Media    `json:"sticker,omitempty"`
+	Location  *Location `json:"location,omitempty"`
+	// Raw is the echo exactly as received (types not modelled are kept).
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes e and keeps a copy of the raw bytes in e.Raw.
+func (e *MessageEcho) UnmarshalJSON(b []byte) error {
+	type plain MessageEcho
+	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
+		return err
+	}
+	e.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// Summary is the echo's text for previews, as InboundMessage.Summary.
+func (e MessageEcho) Summary() string {
+	return InboundMessage{Text: e.Text, Image: e.Image, Video: e.Video, Audio: e.Audio, Document: e.Document,
+		Sticker: e.Sticker, Location: e.Location}.Summary()
 }
 
 // Metadata names the business number the change is about.

@@ -180,6 +180,9 @@ func (r DevRole) Run(ctx context.Context) error {
 		return err
 	}
 	applyDevSecrets(&cfg, secrets)
+	if cfg.WABAAppID == "" {
+		cfg.WABAAppID = sim.DefaultAppID // the embedded simulator's uploads
+	}
 	if cfg.PublicRealtimeURL == "ws://127.0.0.1:8081/ws" {
 		// Follow a moved gateway unless the user set the public URL.
 		cfg.PublicRealtimeURL = "ws://" + cfg.RealtimeAddr + "/ws"

@@ -47,6 +47,9 @@ func NewWABASim(cfg config.Config, opts Options, o sim.Options) (*WABASimRole, e
 	if o.AccessToken == "" {
 		o.AccessToken = cfg.WABAAccessToken
 	}
+	if o.AppID == "" {
+		o.AppID = cfg.WABAAppID // "" : the simulator's default app id
+	}
 	if o.Logger == nil {
 		o.Logger = opts.logger(cfg, "wabasim")
 	}

@@ -31,6 +31,13 @@ type InboundMessage struct {
 	Body          string
 	Payload       json.RawMessage
 	Timestamp     time.Time
+	// Origin is models.OriginBusinessApp for a coexistence echo: the
+	// business wrote to FromWAID from the WhatsApp Business app (it is an
+	// outbound message, not the customer writing).
+	Origin string
+	// Referral is the click-to-WhatsApp ad the customer came from (the
+	// message's referral object), nil when none.
+	Referral json.RawMessage
 }
 
 // StatusUpdate is a delivery status of a message we sent.
@@ -300,6 +307,9 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if m.Type == "system" {
 		return s.storeSystem(ctx, tx, m, res)
 	}
+	if m.Origin == models.OriginBusinessApp {
+		return s.storeEcho(ctx, tx, m, res) // echo.go
+	}
 	if stop, ok := s.keywordPreference(m); ok {
 		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
 			return err
@@ -471,6 +481,14 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	if err := recordInboundMedia(tx, conv.ID, msgID, m); err != nil { // media.go
 		return err
 	}
+	if len(m.Referral) > 0 {
+		// The ad the customer came from; the business's first reply within
+		// 24 h opens the free entry point (OutboxStore.CompleteSend).
+		if err := tx.Exec(`UPDATE conversations SET referral = ?, referral_at = ? WHERE id = ? AND (referral_at IS NULL OR referral_at <= ?)`,
+			string(m.Referral), m.Timestamp, conv.ID, m.Timestamp).Error; err != nil {
+			return fmt.Errorf("record referral of %s: %w", m.WAMID, err)
+		}
+	}
 	// A customer message opens a window (and tells Temporal) only when none
 	// was open at its own timestamp; inside one it merely restarts it.
 	if !models.WindowOpen(conv.LastInboundAt, m.Timestamp, s.Window) {
@@ -489,6 +507,7 @@ type statusRow struct {
 	ConversationID  int64
 	AssigneeAgentID *int64
 	TeamID          *int64
+	WasHeld         bool
 }
 
 func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusUpdate, res *IngestResult) error {
@@ -512,12 +531,16 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 	}
 	update := func() ([]statusRow, error) {
 		var rows []statusRow
+		// held_at ends with any status: sent/delivered/read mean pacing
+		// released the message, failed that it dropped it. (old is the row
+		// before this update: was it held?)
 		err := tx.Raw(`UPDATE messages m SET status = ?, `+col+` = ?,
 				error_code = COALESCE(?, m.error_code),
-				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END
-			FROM conversations c
-			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id
-			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id`,
+				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END,
+				held_at = NULL
+			FROM conversations c, messages old
+			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id AND old.id = m.id
+			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id, old.held_at IS NOT NULL AS was_held`,
 			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, models.StatusPredecessors(st.Status)).Scan(&rows).Error
 		return rows, err
 	}
@@ -544,6 +567,11 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 		}
 	}
 	for _, r := range rows {
+		if r.WasHeld && st.Status != models.MsgFailed {
+			if err := s.releasePaced(ctx, tx, r.ID, res); err != nil { // pacing.go
+				return err
+			}
+		}
 		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
 			if err := optOutOnFailure(tx, r.ID); err != nil {
 				return fmt.Errorf("opt out after 131050: %w", err)
@@ -582,7 +610,9 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
 			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
 	} else {
-		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+		// A status from WhatsApp also ends what pacing told us: paused is its
+		// bad verdict, approved starts afresh (a new held send paces again).
+		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), paced_since = NULL, updated_at = now()
 			WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) RETURNING id`,
 			t.Status, t.Reason, t.MetaID, t.MetaID, t.Name, t.Language, t.MetaID).Scan(&ids).Error
 	}

@@ -32,7 +32,8 @@ func sanitizeBatch(b *InboundBatch) int {
 	for i := range b.Messages {
 		m := &b.Messages[i]
 		text := cleanAll(&m.PhoneNumberID, &m.DisplayNumber, &m.WABAID, &m.WAMID, &m.FromWAID, &m.BSUID, &m.ProfileName, &m.Type, &m.Body)
-		if cleanJSON(&m.Payload) || text {
+		ref := len(m.Referral) > 0 && cleanJSON(&m.Referral)
+		if cleanJSON(&m.Payload) || text || ref {
 			n++
 		}
 	}

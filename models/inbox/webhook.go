@@ -193,6 +193,16 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 			b.Senders = append(b.Senders, SenderQualityChange{
 				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.LimitTier(),
 			})
+		case ch.Echoes != nil:
+			v := ch.Echoes
+			for _, e := range v.MessageEchoes {
+				in, ok := echoFrom(ch.WABAID, v, e, now)
+				if !ok {
+					warn = append(warn, "echo "+strconv.Quote(e.ID)+" has no id, recipient or business number")
+					continue
+				}
+				b.Messages = append(b.Messages, in)
+			}
 		case ch.Preferences != nil:
 			b.Preferences = append(b.Preferences, preferencesFrom(ch.Preferences)...)
 		case ch.Account != nil:
@@ -240,8 +250,35 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
 		in.Payload = nil
 	}
+	if m.Referral != nil {
+		in.Referral, _ = json.Marshal(m.Referral)
+	}
 	ok := in.WAMID != "" && in.PhoneNumberID != "" && (in.FromWAID != "" || in.BSUID != "")
 	return in, ok
+}
+
+// echoFrom maps a coexistence echo to the message it stores: outbound, to
+// the customer in e.To, from the WhatsApp Business app.
+func echoFrom(wabaID string, v *waba.MessagesValue, e waba.MessageEcho, now time.Time) (InboundMessage, bool) {
+	in := InboundMessage{
+		PhoneNumberID: v.Metadata.PhoneNumberID,
+		DisplayNumber: v.Metadata.DisplayPhoneNumber,
+		WABAID:        wabaID,
+		WAMID:         e.ID,
+		FromWAID:      models.DigitsOnly(e.To),
+		Type:          e.Type,
+		Body:          e.Summary(),
+		Payload:       e.Raw,
+		Timestamp:     waba.ParseTimestamp(e.Timestamp, now),
+		Origin:        models.OriginBusinessApp,
+	}
+	if !waba.KnownMessageType(in.Type) {
+		in.Type = "unsupported"
+	}
+	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
+		in.Payload = nil
+	}
+	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
 }
 
 func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {

@@ -41,10 +41,13 @@ type Template struct {
 	Status             string          `json:"status"`
 	Quality            string          `json:"quality,omitempty"`
 	Reason             string          `json:"reason,omitempty"`
-	MetaID             *string         `json:"metaId,omitempty" gorm:"column:meta_id"`
-	WABAID             string          `json:"wabaId" gorm:"column:waba_id"`
-	CreatedAt          time.Time       `json:"createdAt"`
-	UpdatedAt          time.Time       `json:"updatedAt"`
+	// PacedSince: WhatsApp's template pacing holds this template's sends
+	// (a send came back held_for_quality_assessment); its campaigns wait.
+	PacedSince *time.Time `json:"pacedSince,omitempty"`
+	MetaID     *string    `json:"metaId,omitempty" gorm:"column:meta_id"`
+	WABAID     string     `json:"wabaId" gorm:"column:waba_id"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
 }
 
 // TemplateComponent is a component in Meta's creation format.
