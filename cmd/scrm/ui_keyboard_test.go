@@ -149,6 +149,17 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A new customer lands in the queue tab live (its events reach the
+	// team's takers, not only supervisors).
+	if err := chromedp.Run(ctx, pressKey("2"), waitJS("the empty queue", `document.querySelector('[data-view="queue"]').classList.contains('active') && document.querySelectorAll('#conv-list > .conv-item').length === 0`, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	st.simPost("/sim/customers/6281200000006/messages", map[string]any{"type": "text", "text": "Halo, saya pelanggan 6", "name": "Pelanggan 6", "phoneNumberId": e2ePNID})
+	if err := chromedp.Run(ctx, waitJS("the new customer in the queue, live", `[...document.querySelectorAll('#conv-list > .conv-item')].some(li => li.textContent.includes('pelanggan 6'))`, 10*time.Second),
+		screenshot(t, "ui-queue-live-1366x768.png")); err != nil {
+		t.Fatalf("%v (browser errors: %v)", err, errs.list())
+	}
+
 	// Each customer got exactly its reply; each chat is Ayu's, resolved, with
 	// a "took the conversation" line in its thread and the audit log.
 	waitUntil(t, 15*time.Second, "5 replies at the simulator", func() bool {
@@ -188,10 +199,10 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'note' AND m.payload->>'kind' = 'take') AS lines,
 		(SELECT count(*) FROM audit_log a WHERE a.entity = 'conversation' AND a.entity_id = c.id AND a.action = 'conversation.take') AS audits
 		FROM conversations c ORDER BY c.id`).Scan(&rows)
-	if len(rows) != 5 {
+	if len(rows) != 6 {
 		t.Fatalf("conversations: %+v", rows)
 	}
-	for _, r := range rows {
+	for _, r := range rows[:5] {
 		if r.Status != "resolved" || r.Assignee != seed.ayuID || r.Lines != 1 || r.Audits != 1 {
 			t.Fatalf("conversation after the keyboard run: %+v", rows)
 		}

@@ -118,10 +118,7 @@ func (ib ConversationStore) recordAssignment(ctx context.Context, tx *gorm.DB, k
 	})); err != nil {
 		return nil, err
 	}
-	aud := after.Audience()
-	old := before.Audience()
-	aud.AgentIDs = append(aud.AgentIDs, old.AgentIDs...)
-	aud.TeamIDs = append(aud.TeamIDs, old.TeamIDs...)
+	aud := after.Audience().Merge(before.Audience())
 	ev, err := models.NewEvent(models.EventMessageCreated, aud, map[string]any{
 		"id": msg.ID, "conversationId": msg.ConversationID, "direction": msg.Direction, "type": msg.Type,
 		"body": msg.Body, "payload": json.RawMessage(payload), "status": msg.Status, "createdAt": now,
@@ -239,10 +236,7 @@ func (ib ConversationStore) Transfer(ctx context.Context, p models.Principal, id
 // afterAssignment appends the conversation.updated event of an assignment
 // change (for the old and the new audience) and its thread line and audit.
 func (ib ConversationStore) afterAssignment(ctx context.Context, tx *gorm.DB, kind, audit string, by int64, before, after models.Conversation, evs *[]models.Event) error {
-	aud := after.Audience()
-	old := before.Audience()
-	aud.AgentIDs = append(aud.AgentIDs, old.AgentIDs...)
-	aud.TeamIDs = append(aud.TeamIDs, old.TeamIDs...)
+	aud := after.Audience().Merge(before.Audience())
 	ev, err := models.NewEvent(models.EventConversationUpdated, aud, map[string]any{
 		"id": after.ID, "change": kind, "by": by, "assigneeAgentId": after.AssigneeAgentID, "teamId": after.TeamID,
 	})

@@ -107,10 +107,7 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		// Both the old and the new assignee/team hear about a transfer.
-		aud := c.Audience()
-		old := before.Audience()
-		aud.AgentIDs = append(aud.AgentIDs, old.AgentIDs...)
-		aud.TeamIDs = append(aud.TeamIDs, old.TeamIDs...)
+		aud := c.Audience().Merge(before.Audience())
 		ev, err := models.NewEvent(models.EventConversationUpdated, aud, data)
 		if err != nil {
 			return err

@@ -131,10 +131,6 @@ export class Inbox {
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
     this.tick = setInterval(() => this.updateClocks(), 1000);
-    // The team queue is refreshed every 5 s while shown: the realtime tier
-    // pushes an unassigned conversation's events to its team's supervisors,
-    // not to every agent who may take it.
-    this.queuePoll = setInterval(() => { if (this.view === 'queue' && !document.hidden && !(this.searchText && this.q.length >= 2)) this.loadList(); }, 5000);
     this.keys = new InboxKeys(this);
     this.keys.attach();
   }
@@ -153,7 +149,7 @@ export class Inbox {
     return this.loadList();
   }
 
-  destroy() { clearInterval(this.tick); clearInterval(this.queuePoll); clearTimeout(this.listTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
 
   // step opens the next (1) or previous (-1) conversation of the list.
   async step(dir) {
