@@ -172,6 +172,37 @@ func TestWebUIListStaysPut(t *testing.T) {
 	); err != nil {
 		t.Fatalf("message search: %v (browser errors: %v)", err, errs.list())
 	}
+	// And into the open thread (the conversation the hit opened), for
+	// comparison: median of 20.
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Evaluate(`(() => {
+		window.__thread = {};
+		const mark = () => { for (const m of document.querySelectorAll('#messages .msg.in')) { const x = m.textContent.match(/\[thr-(\d+)\]/); if (x && !(x[1] in __thread)) __thread[x[1]] = Date.now(); } };
+		new MutationObserver(mark).observe(document.querySelector('#thread'), { subtree: true, childList: true, characterData: true });
+		return true; })()`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	const nt = 20
+	threadSent := make([]int64, nt)
+	for i := range nt {
+		threadSent[i] = time.Now().UnixMilli()
+		st.simPost("/sim/customers/"+phone(total-1-7)+"/messages", map[string]any{"type": "text", "text": fmt.Sprintf("satu lagi [thr-%d]", i), "phoneNumberId": e2ePNID})
+		if err := chromedp.Run(ctx, waitJS(fmt.Sprintf("thread message %d", i), fmt.Sprintf(`'%d' in window.__thread`, i), 10*time.Second)); err != nil {
+			var dump string
+			_ = chromedp.Run(ctx, chromedp.Evaluate(`location.pathname + ' | ' + [...document.querySelectorAll('#messages .msg')].map(m => m.className + ':' + m.textContent).join(' / ')`, &dump))
+			t.Fatalf("%v (thread %s; browser errors: %v)", err, dump, errs.list())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var threadSeen map[string]int64
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__thread`, &threadSeen)); err != nil {
+		t.Fatal(err)
+	}
+	tl := make([]int64, 0, nt)
+	for i := range nt {
+		tl = append(tl, threadSeen[fmt.Sprint(i)]-threadSent[i])
+	}
+	slices.Sort(tl)
+	t.Logf("inbound message -> open thread, %d messages: median %d ms, min %d ms, max %d ms", nt, tl[nt/2], tl[0], tl[nt-1])
 	if e := errs.list(); len(e) > 0 {
 		t.Fatalf("browser console errors:\n%s", strings.Join(e, "\n"))
 	}
