@@ -813,7 +813,7 @@ export class Inbox {
         const convId = m.conversationId;
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
-          if (m.type !== 'text') this.refreshMedia(); // its file, location or cards
+          if (m.type !== 'text' && m.direction !== 'note') this.refreshMedia(); // its file, location or cards
           if (m.direction === 'in') {
             // A customer message reopens the window (refresh it and the
             // composer, keeping any draft) and is read by whoever looks at it.

@@ -42,6 +42,8 @@ export class InboxKeys {
     if (ev.defaultPrevented || ev.isComposing) return;
     if (this.helpEl) {
       if (ev.key === 'Escape' || ev.key === '?') { ev.preventDefault(); this.closeHelp(); }
+      // The dialog is modal: focus stays on its one control.
+      if (ev.key === 'Tab') { ev.preventDefault(); this.helpEl.querySelector('#keys-close')?.focus(); }
       return;
     }
     if (ev.altKey && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
