@@ -149,6 +149,35 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The side panel of an answered chat: its customer (tags, attributes),
+	// cases and other conversations, now that Ayu serves it.
+	var c1, k1 int64
+	db.Raw(`SELECT c.id, c.contact_id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.wa_id = ?`, customers[0]).Row().Scan(&c1, &k1)
+	var sender2 int64
+	db.Raw(`INSERT INTO senders (phone_number_id, waba_id, display_number) VALUES ('PN-OTHER', 'WABA-E2E', '+62 21 5000 0002') RETURNING id`).Scan(&sender2)
+	for _, q := range []string{
+		`UPDATE contacts SET tags = '{vip,janji-bayar}', attributes = '{"kota": "Bandung", "produk": "KTA"}' WHERE id = ?`,
+		`INSERT INTO conversations (sender_id, contact_id, status, last_message_at, last_preview, team_id) VALUES (` + fmt.Sprint(sender2) + `, ?, 'resolved', now() - interval '3 days', 'Sudah lunas bulan lalu', ` + fmt.Sprint(seed.teamID) + `)`,
+		`INSERT INTO cases (reference, contact_id, amount, outstanding, due_date, team_id, status) VALUES ('LN-0001', ?, 2500000, 1200000, current_date, ` + fmt.Sprint(seed.teamID) + `, 'pooled')`,
+	} {
+		if err := db.Exec(q, k1).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(fmt.Sprintf("%s/inbox/%d", st.apiURL, c1)),
+		chromedp.WaitVisible("#thread-details", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#thread-details').getAttribute('aria-pressed') === 'true' || document.querySelector('#thread-details').click()`, nil),
+		waitJS("the customer in the side panel", `(() => { const s = document.querySelector('#side-panel'); return s && s.textContent.includes('Bandung') && s.textContent.includes('vip') &&
+			s.textContent.includes('LN-0001') && document.querySelectorAll('#side-convs li').length === 1 && s.textContent.includes('Sudah lunas bulan lalu'); })()`, 10*time.Second),
+		screenshot(t, "ui-side-context-1366x768.png"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-side-context-390x844.png"),
+		chromedp.EmulateViewport(1366, 768)); err != nil {
+		var dump string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('#side-panel')?.textContent || ''`, &dump))
+		t.Fatalf("side panel: %v (%s; browser errors: %v)", err, dump, errs.list())
+	}
+
 	// A new customer lands in the queue tab live (its events reach the
 	// team's takers, not only supervisors).
 	if err := chromedp.Run(ctx, pressKey("2"), waitJS("the empty queue", `document.querySelector('[data-view="queue"]').classList.contains('active') && document.querySelectorAll('#conv-list > .conv-item').length === 0`, 5*time.Second)); err != nil {
@@ -198,7 +227,7 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 	db.Raw(`SELECT c.status, COALESCE(c.assignee_agent_id, 0) AS assignee,
 		(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'note' AND m.payload->>'kind' = 'take') AS lines,
 		(SELECT count(*) FROM audit_log a WHERE a.entity = 'conversation' AND a.entity_id = c.id AND a.action = 'conversation.take') AS audits
-		FROM conversations c ORDER BY c.id`).Scan(&rows)
+		FROM conversations c WHERE c.sender_id = ? ORDER BY c.id`, seed.senderID).Scan(&rows)
 	if len(rows) != 6 {
 		t.Fatalf("conversations: %+v", rows)
 	}
