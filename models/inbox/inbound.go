@@ -31,10 +31,14 @@ type InboundMessage struct {
 	Body          string
 	Payload       json.RawMessage
 	Timestamp     time.Time
-	// Origin is models.OriginBusinessApp for a coexistence echo: the
-	// business wrote to FromWAID from the WhatsApp Business app (it is an
-	// outbound message, not the customer writing).
-	Origin string
+	// Origin is models.OriginBusinessApp for a coexistence echo (the
+	// business wrote to FromWAID from the WhatsApp Business app) and
+	// models.OriginHistory for a past message of a history sync; Outbound
+	// says the business sent it (always for an echo), HistoryStatus its
+	// status then (sent, delivered, read).
+	Origin        string
+	Outbound      bool
+	HistoryStatus string
 	// Referral is the click-to-WhatsApp ad the customer came from (the
 	// message's referral object), nil when none.
 	Referral json.RawMessage
@@ -64,6 +68,8 @@ type TemplateStatusChange struct {
 	// UpcomingCategory (and UpcomingAt) when Meta announces a change.
 	Category, PreviousCategory, UpcomingCategory string
 	UpcomingAt                                   *time.Time
+	// Edit is set by message_template_components_update.
+	Edit *templates.Edit
 }
 
 // SenderQualityChange is a phone_number_quality_update.
@@ -307,8 +313,8 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if m.Type == "system" {
 		return s.storeSystem(ctx, tx, m, res)
 	}
-	if m.Origin == models.OriginBusinessApp {
-		return s.storeEcho(ctx, tx, m, res) // echo.go
+	if m.Origin != "" {
+		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
 	}
 	if stop, ok := s.keywordPreference(m); ok {
 		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
@@ -596,6 +602,9 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
 	var ids []int64
 	var err error
+	if t.Edit != nil {
+		return s.applyTemplateEdit(ctx, tx, t, res)
+	}
 	if t.Category != "" || t.UpcomingCategory != "" {
 		// A completed change moves the category (keeping the earlier one);
 		// an announced one only records what is coming and when.
@@ -632,6 +641,39 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
 			"id": id, "name": t.Name, "language": t.Language, "status": t.Status, "reason": t.Reason, "quality": t.Quality,
 			"category": t.Category, "previousCategory": t.PreviousCategory, "upcomingCategory": t.UpcomingCategory,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}
+
+// applyTemplateEdit rewrites the stored components of a template edited in
+// WhatsApp Manager, so renders and sends use what Meta now holds.
+func (s *InboundStore) applyTemplateEdit(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
+	var rows []struct {
+		ID         int64
+		Components json.RawMessage
+	}
+	if err := tx.Raw(`SELECT id, components FROM templates WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) FOR UPDATE`,
+		t.MetaID, t.Name, t.Language, t.MetaID).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("template of components update %s: %w", t.Name, err)
+	}
+	for _, r := range rows {
+		comps, err := templates.ApplyEdit(r.Components, *t.Edit)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE templates SET components = ?, updated_at = now() WHERE id = ?`, string(comps), r.ID).Error; err != nil {
+			return fmt.Errorf("store edited template %s: %w", t.Name, err)
+		}
+		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
+			"id": r.ID, "name": t.Name, "language": t.Language, "edited": true,
 		})
 		if err != nil {
 			return err

@@ -46,7 +46,15 @@ func sanitizeBatch(b *InboundBatch) int {
 	}
 	for i := range b.Templates {
 		t := &b.Templates[i]
-		if cleanAll(&t.MetaID, &t.Name, &t.Language, &t.Status, &t.Reason, &t.Quality) {
+		edit := false
+		if e := t.Edit; e != nil {
+			edit = cleanAll(&e.Body, &e.Header, &e.Footer)
+			for j := range e.Buttons {
+				b := &e.Buttons[j]
+				edit = cleanAll(&b.Type, &b.Text, &b.URL, &b.PhoneNumber) || edit
+			}
+		}
+		if cleanAll(&t.MetaID, &t.Name, &t.Language, &t.Status, &t.Reason, &t.Quality) || edit {
 			n++
 		}
 	}

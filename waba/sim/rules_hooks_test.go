@@ -306,3 +306,25 @@ func TestHooksTemplatePacing(t *testing.T) {
 		t.Fatal("a bad verdict did not pause the template")
 	}
 }
+
+// An edited template (message_template_components_update) is checked by its
+// new text: a send filled for the old body is refused with 132000.
+func TestHooksTemplateEdited(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("info", tplDef("info", "UTILITY", okBody))
+	r.control("/sim/templates/info/edit", `{"body":"Halo {{1}}, tagihan {{2}} sudah terbit."}`)
+	var vals []map[string]any
+	r.eventually("components update", func() bool { vals = r.hooks.values("message_template_components_update"); return len(vals) > 0 })
+	if len(vals) != 1 || vals[0]["message_template_element"] != "Halo {{1}}, tagihan {{2}} sudah terbit." || vals[0]["message_template_name"] != "info" {
+		t.Fatalf("components update: %v", vals)
+	}
+	old := `{"messaging_product":"whatsapp","to":"6281100000031","type":"template","template":{"name":"info","language":{"code":"id"}}}`
+	if code, out := r.send(old); code != 400 || out["error"].(map[string]any)["code"] != 132000.0 {
+		t.Fatalf("send for the old body: %d %v", code, out)
+	}
+	filled := `{"messaging_product":"whatsapp","to":"6281100000031","type":"template","template":{"name":"info","language":{"code":"id"},
+		"components":[{"type":"body","parameters":[{"type":"text","text":"Siti"},{"type":"text","text":"Rp 1.000"}]}]}}`
+	if code, out := r.send(filled); code != 200 {
+		t.Fatalf("send for the new body: %d %v", code, out)
+	}
+}
