@@ -126,4 +126,8 @@ var operations = map[string]operation{
 	"GET /media/:id/:variant":                         {Summary: "A file of a message (signed link)"},
 	"GET /api/v1/openapi.json":                        {Summary: "This OpenAPI 3.1 description"},
 	"GET /api/reference":                              {Summary: "The API reference page (renders openapi.json)"},
+	"GET /api/v1/conversations/:id/teammates":         {Summary: "Who a conversation can be transferred to"},
+	"POST /api/v1/conversations/:id/take":             {Summary: "Take a conversation from the team queue", Body: "json"},
+	"POST /api/v1/conversations/:id/transfer":         {Summary: "Transfer a conversation to a teammate or back to the queue", Body: "json"},
+	"GET /api/v1/messages/search":                     {Summary: "Search message text (full-text, within the caller's scope)"},
 }
