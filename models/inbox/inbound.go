@@ -182,7 +182,7 @@ func (s *InboundStore) ingest(ctx context.Context, b InboundBatch, isolated bool
 			}
 		}
 		for i := range b.Preferences {
-			if err := s.applyPreference(tx, &b.Preferences[i]); err != nil {
+			if err := s.applyPreference(ctx, tx, &b.Preferences[i]); err != nil {
 				return err
 			}
 		}
@@ -317,7 +317,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
 	}
 	if stop, ok := s.keywordPreference(m); ok {
-		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
+		if err := setOptOut(ctx, tx, m.FromWAID, m.BSUID, stop, "keyword"); err != nil {
 			return err
 		}
 	}
@@ -579,7 +579,7 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 			}
 		}
 		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
-			if err := optOutOnFailure(tx, r.ID); err != nil {
+			if err := optOutOnFailure(ctx, tx, r.ID); err != nil {
 				return fmt.Errorf("opt out after 131050: %w", err)
 			}
 		}

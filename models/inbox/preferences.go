@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -53,26 +55,50 @@ func DefaultOptInKeywords() []string { return strings.Split(defaultOptIn, ",") }
 
 // setOptOut sets contacts.opted_out for the contact known by phone digits
 // or BSUID.
-func setOptOut(tx *gorm.DB, waID, bsuid string, out bool) error {
-	q := tx.Model(&models.Contact{})
+func setOptOut(ctx context.Context, tx *gorm.DB, waID, bsuid string, out bool, source string) error {
+	var where string
+	var args []any
 	switch {
 	case waID != "" && bsuid != "":
-		q = q.Where("phone_e164 = ? OR wa_id = ? OR bsuid = ?", "+"+waID, waID, bsuid)
+		where, args = "(phone_e164 = ? OR wa_id = ? OR bsuid = ?)", []any{"+" + waID, waID, bsuid}
 	case waID != "":
-		q = q.Where("phone_e164 = ? OR wa_id = ?", "+"+waID, waID)
+		where, args = "(phone_e164 = ? OR wa_id = ?)", []any{"+" + waID, waID}
 	case bsuid != "":
-		q = q.Where("bsuid = ?", bsuid)
+		where, args = "bsuid = ?", []any{bsuid}
 	default:
 		return nil
 	}
-	if err := q.Updates(map[string]any{"opted_out": out, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+	var ids []int64
+	if err := tx.Raw(`UPDATE contacts SET opted_out = ?, updated_at = now() WHERE `+where+` AND opted_out <> ? RETURNING id`,
+		append(append([]any{out}, args...), out)...).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("record marketing preference: %w", err)
+	}
+	return auditOptOut(ctx, tx, ids, out, source)
+}
+
+// auditOptOut records each contact whose marketing preference the
+// customer changed (no actor: the customer did, through WhatsApp).
+func auditOptOut(ctx context.Context, tx *gorm.DB, ids []int64, out bool, source string) error {
+	action := AuditContactOptIn
+	if out {
+		action = AuditContactOptOut
+	}
+	for _, id := range ids {
+		if err := identity.WriteAudit(ctx, tx, identity.Audit(0, action, "contact", id, map[string]any{"source": source})); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (s *InboundStore) applyPreference(tx *gorm.DB, p *PreferenceChange) error {
-	return setOptOut(tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop)
+// Audit actions of marketing preferences.
+const (
+	AuditContactOptOut = "contact.opt_out"
+	AuditContactOptIn  = "contact.opt_in"
+)
+
+func (s *InboundStore) applyPreference(ctx context.Context, tx *gorm.DB, p *PreferenceChange) error {
+	return setOptOut(ctx, tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop, "user_preferences")
 }
 
 // keywordPreference reports whether a customer's text is an opt-out or
@@ -112,7 +138,12 @@ func matchKeyword(word string, list []string, defaults string) bool {
 
 // optOutOnFailure: 131050 means the user stopped marketing messages from
 // this business in WhatsApp itself.
-func optOutOnFailure(tx *gorm.DB, messageID int64) error {
-	return tx.Exec(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
-		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?)`, messageID).Error
+func optOutOnFailure(ctx context.Context, tx *gorm.DB, messageID int64) error {
+	var ids []int64
+	if err := tx.Raw(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
+		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?) AND NOT opted_out RETURNING id`,
+		messageID).Scan(&ids).Error; err != nil {
+		return err
+	}
+	return auditOptOut(ctx, tx, ids, true, "131050")
 }
