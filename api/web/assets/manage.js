@@ -287,7 +287,7 @@ export class CasesPage extends Page {
       this.agents = agents.items || [];
       this.teams = teams.items || [];
     } catch (e) { this.fail(e); this.agents = []; this.teams = []; }
-    this.team = h('select', { id: 'case-team', onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
+    this.team = h('select', { id: 'case-team', 'aria-label': this.t('teamCol'), onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
     this.q = h('input', { id: 'case-q', type: 'search', placeholder: this.t('searchCases'), 'aria-label': this.t('searchCases'),
       oninput: () => { clearTimeout(this.qTimer); this.qTimer = setTimeout(() => this.load(), 250); } });
     add(this.filters, this.team, this.q);
