@@ -24,7 +24,7 @@ type RatePrefix struct {
 type RatePrice struct {
 	Market   string  `json:"market"`
 	Category string  `json:"category"`
-	PriceIDR float64 `json:"priceIdr"`
+	PriceIDR float64 `json:"priceIdr" gorm:"column:price_idr"`
 }
 
 // RateCard is the configurable rate card. A message is priced once, when

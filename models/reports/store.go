@@ -106,7 +106,7 @@ type CaseRow struct {
 	PromiseKept  int64   `json:"promiseKept"`
 	PromiseBroke int64   `json:"promiseBroken"`
 	Paid         int64   `json:"paid"`
-	RecoveredIDR int64   `json:"recoveredIdr"`
+	RecoveredIDR int64   `json:"recoveredIdr" gorm:"column:recovered_idr"`
 	KeptRate     float64 `json:"keptRate"`
 }
 
@@ -122,7 +122,7 @@ type CampaignRow struct {
 	OptedOut  int64   `json:"optedOut"`
 	Billable  int64   `json:"billable"`
 	Free      int64   `json:"free"`
-	CostIDR   float64 `json:"costIdr"`
+	CostIDR   float64 `json:"costIdr" gorm:"column:cost_idr"`
 }
 
 // FailureRow is a failure code with its last reason.
@@ -140,7 +140,7 @@ type CostRow struct {
 	Free     bool    `json:"free"`
 	Messages int64   `json:"messages"`
 	Billable int64   `json:"billable"`
-	CostIDR  float64 `json:"costIdr"`
+	CostIDR  float64 `json:"costIdr" gorm:"column:cost_idr"`
 }
 
 // Report is everything the reports page shows for one filter.
