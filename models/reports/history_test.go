@@ -47,7 +47,9 @@ func TestBusinessSecondsSQLMatchesGo(t *testing.T) {
 	}
 }
 
-func admin() models.Principal { return models.Principal{AgentID: 1, AllScope: true, DataScope: models.ScopeAll} }
+func admin() models.Principal {
+	return models.Principal{AgentID: 1, AllScope: true, DataScope: models.ScopeAll}
+}
 
 func fp(v *float64) float64 {
 	if v == nil {

@@ -75,8 +75,8 @@ func TestPercentile(t *testing.T) {
 		ok   bool
 	}{
 		{"empty", make([]int64, reports.HistSize), 0.5, 0, false},
-		{"two values, median", hist(60, 2700), 0.5, 60, true},     // rank 1 fills bucket (30,60]
-		{"two values, p90", hist(60, 2700), 0.9, 3240, true},      // rank 1.8: 1800 + 0.8*1800
+		{"two values, median", hist(60, 2700), 0.5, 60, true},                                             // rank 1 fills bucket (30,60]
+		{"two values, p90", hist(60, 2700), 0.9, 3240, true},                                              // rank 1.8: 1800 + 0.8*1800
 		{"ten in one bucket, p50", hist(100, 100, 100, 100, 100, 100, 100, 100, 100, 100), 0.5, 90, true}, // (60,120]: 60+0.5*60
 		{"open bucket answers its lower bound", hist(700000), 0.5, 604800, true},
 		{"first bucket starts at zero", hist(10, 10), 0.5, 15, true},
