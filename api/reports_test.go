@@ -192,8 +192,11 @@ func TestRateCardREST(t *testing.T) {
 	if r.Totals.CostIDR != 1186.33 || r.Totals.Billable != 2 {
 		t.Fatalf("cost after the new card: %v (%d billable)", r.Totals.CostIDR, r.Totals.Billable)
 	}
-	bad := map[string]any{"prefixes": []map[string]string{{"prefix": "+6x", "market": "ID"}}}
+	bad := map[string]any{"prefixes": []map[string]string{{"prefix": "+6x", "market": "ID"}}, "prices": card["prices"]}
 	if code, f := e.must(e.do("PUT", "/api/v1/reports/rate-card", e.admin, bad), 400).errField(); code != "invalid" || f != "prefixes[0].prefix" {
 		t.Fatalf("bad card: %s %s", code, f)
+	}
+	if code, f := e.must(e.do("PUT", "/api/v1/reports/rate-card", e.admin, "{}"), 400).errField(); code != "invalid" || f != "prices" {
+		t.Fatalf("empty card: %s %s", code, f)
 	}
 }

@@ -47,6 +47,10 @@ const MaxPriceIDR = 1_000_000
 // categories, trimmed markets, prices in milli-rupiah precision).
 func (rc RateCard) Normal() (RateCard, error) {
 	out := RateCard{Prefixes: []RatePrefix{}, Prices: []RatePrice{}}
+	if len(rc.Prices) == 0 {
+		// An empty card would price every message at 0 without a word.
+		return RateCard{}, models.FieldError(models.EInvalid, "prices", "a rate card needs at least one price")
+	}
 	seenP := map[string]bool{}
 	for i, p := range rc.Prefixes {
 		p.Prefix, p.Market = strings.TrimPrefix(strings.TrimSpace(p.Prefix), "+"), strings.TrimSpace(p.Market)

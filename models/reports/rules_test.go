@@ -123,10 +123,12 @@ func TestRateCardNormal(t *testing.T) {
 	if err != nil || rc.Prefixes[0].Prefix != "62" || rc.Prefixes[0].Market != "ID" || rc.Prices[0].Category != "marketing" || rc.Prices[0].PriceIDR != 586.33 {
 		t.Fatalf("Normal = %+v, %v", rc, err)
 	}
+	price := []reports.RatePrice{{Market: "ID", Category: "marketing", PriceIDR: 1}}
 	for _, bad := range []reports.RateCard{
-		{Prefixes: []reports.RatePrefix{{Prefix: "6x", Market: "ID"}}},
-		{Prefixes: []reports.RatePrefix{{Prefix: "62", Market: ""}}},
-		{Prefixes: []reports.RatePrefix{{Prefix: "62", Market: "ID"}, {Prefix: "62", Market: "XX"}}},
+		{},
+		{Prefixes: []reports.RatePrefix{{Prefix: "6x", Market: "ID"}}, Prices: price},
+		{Prefixes: []reports.RatePrefix{{Prefix: "62", Market: ""}}, Prices: price},
+		{Prefixes: []reports.RatePrefix{{Prefix: "62", Market: "ID"}, {Prefix: "62", Market: "XX"}}, Prices: price},
 		{Prices: []reports.RatePrice{{Market: "ID", Category: "marketing", PriceIDR: -1}}},
 		{Prices: []reports.RatePrice{{Market: "ID", Category: "mar keting", PriceIDR: 1}}},
 		{Prices: []reports.RatePrice{{Market: "ID", Category: "utility", PriceIDR: 1}, {Market: "ID", Category: "UTILITY", PriceIDR: 2}}},

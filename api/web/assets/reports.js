@@ -119,8 +119,8 @@ export class ReportsPage extends Page {
       stat('conversationsReopened', this.num(t.conversationsReopened)),
       stat('frtP50', this.dur(fr.p50Seconds), `p90 ${this.dur(fr.p90Seconds)}`),
       stat('resP50', this.dur(rs.p50Seconds), `p90 ${this.dur(rs.p90Seconds)}`),
-      stat('messages', `${this.num(t.messagesIn)} / ${this.num(t.messagesOut)}`, this.t('rep.inOut')),
-      stat('delivery', `${this.num(t.delivered)} / ${this.num(t.read)}`, this.t('rep.deliveredRead')),
+      stat('messages', `${this.num(t.messagesIn)} / ${this.num(t.messagesOut)}`, this.t('rep.templatesSent', { n: this.num(t.templatesSent) })),
+      stat('delivery', `${this.num(t.delivered)} / ${this.num(t.read)}`, t.optedOut ? this.t('rep.optedOutN', { n: this.num(t.optedOut) }) : null),
       stat('failed', this.num(t.failed), null, t.failed ? 'bad' : ''),
       stat('cost', this.idr(t.costIdr), this.t('rep.billableFree', { b: this.num(t.billable), f: this.num(t.free) })));
     const note = r.labelNote ? h('p', { class: 'muted' }, this.t('rep.labelNote')) : null;
@@ -172,7 +172,7 @@ export class ReportsPage extends Page {
   // three ticks; every bar has a <title> with its value for hover.
   chart(id, title, xs, series) {
     const W = 640, H = 220, L = 48, B = 28, T = 10;
-    const max = Math.max(1, ...series.flatMap((x) => x.values));
+    const max = niceMax(Math.max(0, ...series.flatMap((x) => x.values)));
     const n = Math.max(1, xs.length), gw = (W - L - 8) / n, bw = Math.max(1, (gw * 0.8) / series.length);
     const y = (v) => T + (H - T - B) * (1 - v / max);
     const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title });
@@ -195,9 +195,18 @@ export class ReportsPage extends Page {
   }
 }
 
+// niceMax rounds an axis maximum up to 2, 5 or 10 x 10^k (at least 2, so
+// the middle tick is a whole number).
+function niceMax(v) {
+  if (v <= 2) return 2;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
 function compact(v) {
   if (v >= 1e9) return `${(v / 1e9).toFixed(1)}M`.replace('.0', '');
   if (v >= 1e6) return `${(v / 1e6).toFixed(1)}jt`.replace('.0', '');
   if (v >= 1e3) return `${(v / 1e3).toFixed(1)}rb`.replace('.0', '');
-  return String(Math.round(v));
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
