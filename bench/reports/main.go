@@ -166,7 +166,7 @@ func seed(ctx context.Context, sqlDB *sql.DB, s size) error {
 				(SELECT t0 FROM bench_base) + (%[2]s) * interval '1 second' AS at,
 				(c * 31) %% 7200 AS frt, (c * 17) %% 172800 AS res, c %% 5 <> 0 AS resolved
 			FROM generate_series(1::bigint, %[3]d) c`, s.agents, conv, s.contacts),
-		fmt.Sprintf(`ALTER TABLE bench_conv ADD COLUMN team BIGINT, ADD COLUMN sender BIGINT, ADD COLUMN camp BIGINT`),
+		`ALTER TABLE bench_conv ADD COLUMN team BIGINT, ADD COLUMN sender BIGINT, ADD COLUMN camp BIGINT`,
 		fmt.Sprintf(`UPDATE bench_conv SET team = CASE WHEN agent IS NULL THEN c %% %[1]d + 1 ELSE (agent - 1) / %[2]d + 1 END,
 			sender = CASE WHEN agent IS NULL THEN c %% %[3]d + 1 ELSE (agent - 1) %% %[3]d + 1 END,
 			camp = ((extract(epoch FROM at - (SELECT t0 FROM bench_base))::bigint / 86400) * 2 + c %% 2) %% %[4]d + 1`,
