@@ -72,7 +72,10 @@ func TestWebUIReports(t *testing.T) {
 		waitJS("two new conversations", kpi("conversationsNew")+` === '2'`, 10*time.Second),
 		waitJS("30 days of bars", `document.querySelectorAll('#rep-chart-daily rect.bar').length === 60`, 2*time.Second),
 		waitJS("the range is in the address", `location.search.includes('from=')`, 2*time.Second),
+		waitJS("label chart", `document.querySelectorAll('#rep-chart-labels rect.bar').length === 30`, 2*time.Second),
 		screenshot(t, "ui-reports-30d-1366x768.png"),
+		chromedp.ScrollIntoView("#rep-cases", chromedp.ByQuery),
+		screenshot(t, "ui-reports-tables-1366x768.png"),
 		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dir),
 		chromedp.Click("#rep-export-csv", chromedp.ByQuery))
 	var file string

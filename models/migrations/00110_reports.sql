@@ -374,10 +374,23 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- report_label_move counts a conversation in (d = 1) or out of (d = -1) a
+-- label, on the day its episode started: label trends are conversations
+-- per label, whenever the label was put on.
+CREATE FUNCTION report_label_move(p_at TIMESTAMPTZ, p_label TEXT, p_team BIGINT, p_agent BIGINT, p_sender BIGINT, d BIGINT)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO report_label_daily AS r (day, label, team_id, agent_id, sender_id, conv_new, frt_h, res_h)
+    VALUES (report_local_day(p_at), p_label, COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0), d,
+        report_hist(1, 0), report_hist(1, 0))
+    ON CONFLICT (day, label, team_id, agent_id, sender_id) DO UPDATE SET conv_new = r.conv_new + d
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- Conversations: new (moved to the first team/agent it gets), resolved with
 -- its resolution time, reopened; each resolve ends the episode.
 CREATE FUNCTION report_conversations_trg() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE t TIMESTAMPTZ;
+DECLARE t TIMESTAMPTZ; lb TEXT;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.rpt_opened_at := COALESCE(NEW.rpt_opened_at, NEW.created_at, now());
@@ -386,9 +399,17 @@ BEGIN
         RETURN NEW;
     END IF;
     t := CASE WHEN NEW.updated_at IS DISTINCT FROM OLD.updated_at THEN NEW.updated_at ELSE now() END;
+    IF NEW.labels IS DISTINCT FROM OLD.labels THEN
+        FOREACH lb IN ARRAY ARRAY(SELECT unnest(NEW.labels) EXCEPT SELECT unnest(OLD.labels)) LOOP
+            PERFORM report_label_move(COALESCE(OLD.rpt_opened_at, OLD.created_at), lb, NEW.team_id, NEW.assignee_agent_id, NEW.sender_id, 1);
+        END LOOP;
+        FOREACH lb IN ARRAY ARRAY(SELECT unnest(OLD.labels) EXCEPT SELECT unnest(NEW.labels)) LOOP
+            PERFORM report_label_move(COALESCE(OLD.rpt_opened_at, OLD.created_at), lb, OLD.team_id, OLD.assignee_agent_id, OLD.sender_id, -1);
+        END LOOP;
+    END IF;
     IF NOT OLD.rpt_attributed AND (NEW.team_id IS NOT NULL OR NEW.assignee_agent_id IS NOT NULL) THEN
         PERFORM report_bump(OLD.rpt_opened_at, OLD.team_id, OLD.assignee_agent_id, OLD.sender_id, OLD.labels, d_conv_new => -1);
-        PERFORM report_bump(OLD.rpt_opened_at, NEW.team_id, NEW.assignee_agent_id, NEW.sender_id, NEW.labels, d_conv_new => 1);
+        PERFORM report_bump(OLD.rpt_opened_at, NEW.team_id, NEW.assignee_agent_id, NEW.sender_id, OLD.labels, d_conv_new => 1);
         NEW.rpt_attributed := true;
     END IF;
     IF OLD.status <> 'resolved' AND NEW.status = 'resolved' THEN
@@ -406,7 +427,7 @@ BEGIN
     RETURN NEW;
 END $$;
 -- +goose StatementEnd
-CREATE TRIGGER report_conversations BEFORE INSERT OR UPDATE OF status, team_id, assignee_agent_id ON conversations
+CREATE TRIGGER report_conversations BEFORE INSERT OR UPDATE OF status, team_id, assignee_agent_id, labels ON conversations
     FOR EACH ROW EXECUTE FUNCTION report_conversations_trg();
 
 -- +goose StatementBegin
@@ -634,6 +655,7 @@ DROP FUNCTION report_messages_upd_trg;
 DROP FUNCTION report_messages_ins_trg;
 DROP FUNCTION report_conversations_trg;
 DROP FUNCTION report_price;
+DROP FUNCTION report_label_move;
 DROP FUNCTION report_campaign_bump;
 DROP FUNCTION report_local_day;
 DROP FUNCTION report_bump;

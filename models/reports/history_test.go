@@ -98,6 +98,10 @@ func playHistory(f fx) history {
 	r2 := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'ya', 'queued', ?) RETURNING id`,
 		h.conv2, at("2026-11-30 10:01"))
 	f.exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, h.agent1, r2)
+	// Labels put on later count the conversation in on its start day; one
+	// put on and taken off again counts nothing.
+	f.exec(`UPDATE conversations SET labels = '{vip,salah}' WHERE id = ?`, h.conv2)
+	f.exec(`UPDATE conversations SET labels = '{vip}' WHERE id = ?`, h.conv2)
 
 	// A campaign template to contact 1 on Tuesday (marketing, billable,
 	// +62: the ID price 586.33), delivered, read and replied; one to
@@ -223,8 +227,13 @@ func TestReportOnFixedHistory(t *testing.T) {
 	if s := cost["service/free_customer_service"]; s.Messages != 1 || s.Billable != 0 || s.CostIDR != 0 || !s.Free {
 		t.Errorf("service cost = %+v", s)
 	}
-	if len(r.Labels) != 1 || r.Labels[0].Label != "tagihan" || r.Labels[0].ConvNew != 1 || r.Labels[0].ConvResolved != 1 {
+	if len(r.Labels) != 2 || r.Labels[0].Label != "tagihan" || r.Labels[0].ConvNew != 1 || r.Labels[0].ConvResolved != 1 ||
+		r.Labels[1].Label != "vip" || r.Labels[1].ConvNew != 1 {
 		t.Errorf("labels = %+v", r.Labels)
+	}
+	if len(r.LabelTrend) != 2 || r.LabelTrend[0] != (reports.LabelDay{Day: "2026-11-27", Label: "tagihan", ConvNew: 1}) ||
+		r.LabelTrend[1] != (reports.LabelDay{Day: "2026-11-30", Label: "vip", ConvNew: 1}) {
+		t.Errorf("label trend = %+v", r.LabelTrend)
 	}
 
 	k := r.Cases

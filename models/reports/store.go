@@ -601,7 +601,11 @@ func (s ReportStore) labels(ctx context.Context, p models.Principal, f Filter) (
 	}
 	out := make([]LabelRow, 0, len(rows))
 	for _, a := range rows {
-		out = append(out, LabelRow{Label: a.keys[0], Metrics: a.metrics()})
+		m := a.metrics()
+		if m == (Metrics{}) {
+			continue // put on and taken off again
+		}
+		out = append(out, LabelRow{Label: a.keys[0], Metrics: m})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].ConvNew != out[j].ConvNew {
@@ -622,7 +626,7 @@ func (s ReportStore) labels(ctx context.Context, p models.Principal, f Filter) (
 	args["top"] = top
 	var trend []LabelDay
 	if err := s.DB.WithContext(ctx).Raw(`SELECT day::text AS day, label, sum(conv_new)::bigint AS conv_new FROM report_label_daily
-		WHERE `+w+` AND label IN @top GROUP BY day, label ORDER BY day, label`, args).Scan(&trend).Error; err != nil {
+		WHERE `+w+` AND label IN @top GROUP BY day, label HAVING sum(conv_new) <> 0 ORDER BY day, label`, args).Scan(&trend).Error; err != nil {
 		return nil, nil, fmt.Errorf("report label trend: %w", err)
 	}
 	return out, trend, nil

@@ -133,7 +133,8 @@ export class ReportsPage extends Page {
         { key: 'new', label: this.t('rep.k.conversationsNew'), values: (r.hourOfDay || []).map((x) => x.conversationsNew) },
         { key: 'frt', label: this.t('rep.frtMinutes'), values: (r.hourOfDay || []).map((x) => Math.round((x.firstResponse?.p50Seconds || 0) / 60)) }]),
       this.chart('rep-chart-cost', this.t('rep.chart.cost'), daily.map((d) => this.day(d.day)), [
-        { key: 'cost', label: this.t('rep.k.cost'), values: daily.map((d) => d.costIdr), fmt: (v) => this.idr(v) }]));
+        { key: 'cost', label: this.t('rep.k.cost'), values: daily.map((d) => d.costIdr), fmt: (v) => this.idr(v) }]),
+      this.labelChart(daily, r.labels || [], r.labelTrend || []));
     const timing = (m) => [this.dur(m.firstResponse?.p50Seconds), this.dur(m.firstResponse?.p90Seconds), this.dur(m.resolution?.p50Seconds)];
     const agents = this.section('rep-agents', this.t('rep.agents'), this.table(
       [this.t('name'), this.t('rep.handled'), this.t('rep.msgOut'), this.t('rep.frtP50'), this.t('rep.frtP90'), this.t('rep.resP50'), this.t('rep.online')],
@@ -164,6 +165,15 @@ export class ReportsPage extends Page {
       h('div', { class: 'rep-grid' }, agents, group('rep-teams', this.t('teams'), r.teams || []), group('rep-numbers', this.t('rep.numbers'), r.numbers || []),
         labels, cases, camps, fails, cost));
     this.out.removeAttribute('aria-busy');
+  }
+
+  // labelChart: conversations per day of the three biggest labels.
+  labelChart(daily, labels, trend) {
+    const top = labels.slice(0, 3).map((l) => l.label);
+    if (!top.length) return null;
+    const at = new Map(trend.map((x) => [`${x.day}|${x.label}`, x.conversationsNew]));
+    return this.chart('rep-chart-labels', this.t('rep.chart.labels'), daily.map((d) => this.day(d.day)),
+      top.map((l) => ({ key: l, label: l, values: daily.map((d) => at.get(`${d.day}|${l}`) || 0) })));
   }
 
   section(id, title, body) { return h('section', { class: 'card rep-sec', id }, h('h3', {}, title), body); }
