@@ -59,14 +59,13 @@ ALTER TABLE messages
 -- Report state of a conversation's current episode (from creation or reopen
 -- to resolve): when it started, the first customer message waiting for an
 -- agent's first answer, whether it was answered, whether "new" was moved to
--- its first team/agent, and the campaign message a reply would count for.
+-- its first team/agent, and the campaign message last credited with a reply.
 ALTER TABLE conversations
     ADD COLUMN rpt_opened_at   TIMESTAMPTZ,
     ADD COLUMN rpt_wait_since  TIMESTAMPTZ,
     ADD COLUMN rpt_responded   BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN rpt_attributed  BOOLEAN NOT NULL DEFAULT false,
-    ADD COLUMN rpt_campaign_id BIGINT,
-    ADD COLUMN rpt_campaign_at TIMESTAMPTZ;
+    ADD COLUMN rpt_replied_msg BIGINT;
 UPDATE conversations SET rpt_opened_at = created_at, rpt_attributed = true;
 
 -- Case report state: contacted once, and the promise to pay being tracked
@@ -77,6 +76,26 @@ ALTER TABLE cases
     ADD COLUMN rpt_ptp_date  DATE;
 
 ALTER TABLE agents ADD COLUMN rpt_online_since TIMESTAMPTZ;
+
+-- report_delta: what the triggers append, in the event's transaction; the
+-- fold adds it to the rollups below and deletes it (kinds: 1 activity,
+-- 2 campaign, 3 failure, 4 cost, 5 case, 6 label move).
+CREATE TABLE report_delta (
+    id       BIGSERIAL   PRIMARY KEY,
+    kind     SMALLINT    NOT NULL,
+    at       TIMESTAMPTZ NOT NULL,
+    team     BIGINT      NOT NULL DEFAULT 0,
+    agent    BIGINT      NOT NULL DEFAULT 0,
+    sender   BIGINT      NOT NULL DEFAULT 0,
+    campaign BIGINT      NOT NULL DEFAULT 0,
+    code     INT         NOT NULL DEFAULT 0,
+    key      TEXT        NOT NULL DEFAULT '',
+    key2     TEXT        NOT NULL DEFAULT '',
+    labels   TEXT[]      NOT NULL DEFAULT '{}',
+    d        BIGINT[]    NOT NULL,
+    frt      BIGINT,
+    res      BIGINT
+);
 
 CREATE TABLE report_hourly (
     bucket        TIMESTAMPTZ NOT NULL,
@@ -226,6 +245,12 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+CREATE FUNCTION report_hadd(a BIGINT[], b BIGINT[]) RETURNS BIGINT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY(SELECT COALESCE(a[i], 0) + COALESCE(b[i], 0) FROM generate_series(1, 16) i ORDER BY i)
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- report_business_seconds: the seconds of [a, b) inside business hours
 -- (work_days, day_start..day_end minutes, local time of zone). Mirrors
 -- models/reports.BusinessSeconds (a test compares them).
@@ -256,84 +281,27 @@ END $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
--- report_bump adds one event's deltas to the hourly, daily, hour-of-day and
--- label rollups. d_frt / d_res are one first response / resolution in
--- seconds (NULL: none).
+-- report_bump appends one event's deltas to report_delta (kind 1); the
+-- fold (models/reports.ReportStore.Fold) adds them to the hourly, daily,
+-- hour-of-day and label rollups. Appending takes no lock on a shared row:
+-- concurrent webhooks and batch sends never wait on (or deadlock over)
+-- the same rollup rows. d_frt / d_res are one first response /
+-- resolution in seconds (NULL: none). The d array's positions are
+-- reports.deltaCols.
 CREATE FUNCTION report_bump(p_at TIMESTAMPTZ, p_team BIGINT, p_agent BIGINT, p_sender BIGINT, p_labels TEXT[],
     d_conv_new BIGINT DEFAULT 0, d_conv_resolved BIGINT DEFAULT 0, d_conv_reopened BIGINT DEFAULT 0,
     d_frt BIGINT DEFAULT NULL, d_res BIGINT DEFAULT NULL,
     d_msg_in BIGINT DEFAULT 0, d_msg_out BIGINT DEFAULT 0, d_tpl_sent BIGINT DEFAULT 0,
     d_delivered BIGINT DEFAULT 0, d_read BIGINT DEFAULT 0, d_failed BIGINT DEFAULT 0, d_opted_out BIGINT DEFAULT 0,
-    d_billable BIGINT DEFAULT 0, d_free BIGINT DEFAULT 0, d_cost BIGINT DEFAULT 0) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    z TEXT; lt TIMESTAMP; dy DATE; hd INT; lb TEXT;
-    fb INT := report_bin(d_frt); rb INT := report_bin(d_res);
-    fn BIGINT := (d_frt IS NOT NULL)::int; rn BIGINT := (d_res IS NOT NULL)::int;
-    fs BIGINT := COALESCE(d_frt, 0); rs BIGINT := COALESCE(d_res, 0);
-    t BIGINT := COALESCE(p_team, 0); ag BIGINT := COALESCE(p_agent, 0); sn BIGINT := COALESCE(p_sender, 0);
-BEGIN
-    SELECT zone INTO z FROM report_settings WHERE id = 1;
-    lt := p_at AT TIME ZONE z; dy := lt::date; hd := extract(hour FROM lt)::int;
-    INSERT INTO report_hourly AS r (bucket, team_id, agent_id, sender_id, conv_new, conv_resolved, conv_reopened,
-        frt_n, frt_sum, frt_h, res_n, res_sum, res_h, msg_in, msg_out, tpl_sent, delivered, read, failed, opted_out,
-        billable, free_n, cost_milli)
-    VALUES (date_trunc('hour', p_at), t, ag, sn, d_conv_new, d_conv_resolved, d_conv_reopened,
-        fn, fs, report_hist(fb, fn), rn, rs, report_hist(rb, rn), d_msg_in, d_msg_out, d_tpl_sent, d_delivered, d_read,
-        d_failed, d_opted_out, d_billable, d_free, d_cost)
-    ON CONFLICT (bucket, team_id, agent_id, sender_id) DO UPDATE SET
-        conv_new = r.conv_new + d_conv_new, conv_resolved = r.conv_resolved + d_conv_resolved,
-        conv_reopened = r.conv_reopened + d_conv_reopened,
-        frt_n = r.frt_n + fn, frt_sum = r.frt_sum + fs, frt_h[fb] = r.frt_h[fb] + fn,
-        res_n = r.res_n + rn, res_sum = r.res_sum + rs, res_h[rb] = r.res_h[rb] + rn,
-        msg_in = r.msg_in + d_msg_in, msg_out = r.msg_out + d_msg_out, tpl_sent = r.tpl_sent + d_tpl_sent,
-        delivered = r.delivered + d_delivered, read = r.read + d_read, failed = r.failed + d_failed,
-        opted_out = r.opted_out + d_opted_out, billable = r.billable + d_billable, free_n = r.free_n + d_free,
-        cost_milli = r.cost_milli + d_cost;
-    INSERT INTO report_daily AS r (day, team_id, agent_id, sender_id, conv_new, conv_resolved, conv_reopened,
-        frt_n, frt_sum, frt_h, res_n, res_sum, res_h, msg_in, msg_out, tpl_sent, delivered, read, failed, opted_out,
-        billable, free_n, cost_milli)
-    VALUES (dy, t, ag, sn, d_conv_new, d_conv_resolved, d_conv_reopened,
-        fn, fs, report_hist(fb, fn), rn, rs, report_hist(rb, rn), d_msg_in, d_msg_out, d_tpl_sent, d_delivered, d_read,
-        d_failed, d_opted_out, d_billable, d_free, d_cost)
-    ON CONFLICT (day, team_id, agent_id, sender_id) DO UPDATE SET
-        conv_new = r.conv_new + d_conv_new, conv_resolved = r.conv_resolved + d_conv_resolved,
-        conv_reopened = r.conv_reopened + d_conv_reopened,
-        frt_n = r.frt_n + fn, frt_sum = r.frt_sum + fs, frt_h[fb] = r.frt_h[fb] + fn,
-        res_n = r.res_n + rn, res_sum = r.res_sum + rs, res_h[rb] = r.res_h[rb] + rn,
-        msg_in = r.msg_in + d_msg_in, msg_out = r.msg_out + d_msg_out, tpl_sent = r.tpl_sent + d_tpl_sent,
-        delivered = r.delivered + d_delivered, read = r.read + d_read, failed = r.failed + d_failed,
-        opted_out = r.opted_out + d_opted_out, billable = r.billable + d_billable, free_n = r.free_n + d_free,
-        cost_milli = r.cost_milli + d_cost;
-    INSERT INTO report_hod AS r (day, hod, team_id, conv_new, conv_resolved, conv_reopened,
-        frt_n, frt_sum, frt_h, res_n, res_sum, res_h, msg_in, msg_out, tpl_sent, delivered, read, failed, opted_out,
-        billable, free_n, cost_milli)
-    VALUES (dy, hd, t, d_conv_new, d_conv_resolved, d_conv_reopened,
-        fn, fs, report_hist(fb, fn), rn, rs, report_hist(rb, rn), d_msg_in, d_msg_out, d_tpl_sent, d_delivered, d_read,
-        d_failed, d_opted_out, d_billable, d_free, d_cost)
-    ON CONFLICT (day, hod, team_id) DO UPDATE SET
-        conv_new = r.conv_new + d_conv_new, conv_resolved = r.conv_resolved + d_conv_resolved,
-        conv_reopened = r.conv_reopened + d_conv_reopened,
-        frt_n = r.frt_n + fn, frt_sum = r.frt_sum + fs, frt_h[fb] = r.frt_h[fb] + fn,
-        res_n = r.res_n + rn, res_sum = r.res_sum + rs, res_h[rb] = r.res_h[rb] + rn,
-        msg_in = r.msg_in + d_msg_in, msg_out = r.msg_out + d_msg_out, tpl_sent = r.tpl_sent + d_tpl_sent,
-        delivered = r.delivered + d_delivered, read = r.read + d_read, failed = r.failed + d_failed,
-        opted_out = r.opted_out + d_opted_out, billable = r.billable + d_billable, free_n = r.free_n + d_free,
-        cost_milli = r.cost_milli + d_cost;
-    IF d_conv_new <> 0 OR d_conv_resolved <> 0 OR d_conv_reopened <> 0 OR fn <> 0 OR rn <> 0 OR d_msg_in <> 0 OR d_msg_out <> 0 THEN
-        FOREACH lb IN ARRAY COALESCE(p_labels, '{}') LOOP
-            INSERT INTO report_label_daily AS r (day, label, team_id, agent_id, sender_id, conv_new, conv_resolved,
-                conv_reopened, frt_n, frt_sum, frt_h, res_n, res_sum, res_h, msg_in, msg_out)
-            VALUES (dy, lb, t, ag, sn, d_conv_new, d_conv_resolved, d_conv_reopened,
-                fn, fs, report_hist(fb, fn), rn, rs, report_hist(rb, rn), d_msg_in, d_msg_out)
-            ON CONFLICT (day, label, team_id, agent_id, sender_id) DO UPDATE SET
-                conv_new = r.conv_new + d_conv_new, conv_resolved = r.conv_resolved + d_conv_resolved,
-                conv_reopened = r.conv_reopened + d_conv_reopened,
-                frt_n = r.frt_n + fn, frt_sum = r.frt_sum + fs, frt_h[fb] = r.frt_h[fb] + fn,
-                res_n = r.res_n + rn, res_sum = r.res_sum + rs, res_h[rb] = r.res_h[rb] + rn,
-                msg_in = r.msg_in + d_msg_in, msg_out = r.msg_out + d_msg_out;
-        END LOOP;
-    END IF;
-END $$;
+    d_billable BIGINT DEFAULT 0, d_free BIGINT DEFAULT 0, d_cost BIGINT DEFAULT 0) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO report_delta (kind, at, team, agent, sender, labels, d, frt, res)
+    SELECT 1, p_at, COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0), COALESCE(p_labels, '{}'),
+        ARRAY[d_conv_new, d_conv_resolved, d_conv_reopened, d_msg_in, d_msg_out, d_tpl_sent, d_delivered, d_read, d_failed,
+            d_opted_out, d_billable, d_free, d_cost], d_frt, d_res
+    WHERE d_frt IS NOT NULL OR d_res IS NOT NULL OR d_conv_new <> 0 OR d_conv_resolved <> 0 OR d_conv_reopened <> 0
+        OR d_msg_in <> 0 OR d_msg_out <> 0 OR d_tpl_sent <> 0 OR d_delivered <> 0 OR d_read <> 0 OR d_failed <> 0
+        OR d_opted_out <> 0 OR d_billable <> 0 OR d_free <> 0 OR d_cost <> 0
+$$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
@@ -343,18 +311,14 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- Campaign funnel deltas (kind 2).
 CREATE FUNCTION report_campaign_bump(p_at TIMESTAMPTZ, p_campaign BIGINT, p_team BIGINT, p_agent BIGINT, p_sender BIGINT,
     d_sent BIGINT DEFAULT 0, d_delivered BIGINT DEFAULT 0, d_read BIGINT DEFAULT 0, d_replied BIGINT DEFAULT 0,
     d_failed BIGINT DEFAULT 0, d_opted_out BIGINT DEFAULT 0, d_billable BIGINT DEFAULT 0, d_free BIGINT DEFAULT 0,
     d_cost BIGINT DEFAULT 0) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO report_campaign_daily AS r (day, campaign_id, team_id, agent_id, sender_id, sent, delivered, read, replied,
-        failed, opted_out, billable, free_n, cost_milli)
-    VALUES (report_local_day(p_at), COALESCE(p_campaign, 0), COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0),
-        d_sent, d_delivered, d_read, d_replied, d_failed, d_opted_out, d_billable, d_free, d_cost)
-    ON CONFLICT (day, campaign_id, team_id, agent_id, sender_id) DO UPDATE SET
-        sent = r.sent + d_sent, delivered = r.delivered + d_delivered, read = r.read + d_read, replied = r.replied + d_replied,
-        failed = r.failed + d_failed, opted_out = r.opted_out + d_opted_out, billable = r.billable + d_billable,
-        free_n = r.free_n + d_free, cost_milli = r.cost_milli + d_cost
+    INSERT INTO report_delta (kind, at, team, agent, sender, campaign, d)
+    VALUES (2, p_at, COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0), COALESCE(p_campaign, 0),
+        ARRAY[d_sent, d_delivered, d_read, d_replied, d_failed, d_opted_out, d_billable, d_free, d_cost])
 $$;
 -- +goose StatementEnd
 
@@ -375,14 +339,12 @@ $$;
 
 -- +goose StatementBegin
 -- report_label_move counts a conversation in (d = 1) or out of (d = -1) a
--- label, on the day its episode started: label trends are conversations
--- per label, whenever the label was put on.
+-- label, on the day its episode started (kind 6): label trends are
+-- conversations per label, whenever the label was put on.
 CREATE FUNCTION report_label_move(p_at TIMESTAMPTZ, p_label TEXT, p_team BIGINT, p_agent BIGINT, p_sender BIGINT, d BIGINT)
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO report_label_daily AS r (day, label, team_id, agent_id, sender_id, conv_new, frt_h, res_h)
-    VALUES (report_local_day(p_at), p_label, COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0), d,
-        report_hist(1, 0), report_hist(1, 0))
-    ON CONFLICT (day, label, team_id, agent_id, sender_id) DO UPDATE SET conv_new = r.conv_new + d
+    INSERT INTO report_delta (kind, at, team, agent, sender, key, d)
+    VALUES (6, p_at, COALESCE(p_team, 0), COALESCE(p_agent, 0), COALESCE(p_sender, 0), p_label, ARRAY[d])
 $$;
 -- +goose StatementEnd
 
@@ -432,21 +394,30 @@ CREATE TRIGGER report_conversations BEFORE INSERT OR UPDATE OF status, team_id, 
 
 -- +goose StatementBegin
 -- Messages in and out; a customer message starts the wait for a first
--- response and may be the reply to a campaign message.
+-- response and may be the reply to a campaign message (the conversation's
+-- latest campaign template sent in the 72 h before, credited once). Only
+-- the inbound path touches the conversation row, which its own statement
+-- has locked already.
 CREATE FUNCTION report_messages_ins_trg() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE c conversations;
+DECLARE c conversations; camp BIGINT; cm BIGINT;
 BEGIN
     SELECT * INTO c FROM conversations WHERE id = NEW.conversation_id;
     IF NEW.direction = 'in' THEN
         PERFORM report_bump(NEW.created_at, c.team_id, c.assignee_agent_id, c.sender_id, c.labels, d_msg_in => 1);
-        IF c.rpt_campaign_id IS NOT NULL AND NEW.created_at > c.rpt_campaign_at
-                AND NEW.created_at <= c.rpt_campaign_at + interval '72 hours' THEN
-            PERFORM report_campaign_bump(NEW.created_at, c.rpt_campaign_id, c.team_id, c.assignee_agent_id, c.sender_id, d_replied => 1);
+        SELECT r.campaign_id, m.id INTO camp, cm FROM messages m JOIN campaign_recipients r ON r.message_id = m.id
+            WHERE m.conversation_id = NEW.conversation_id AND m.direction = 'out' AND m.type = 'template'
+                AND m.created_at >= NEW.created_at - interval '72 hours' AND m.created_at < NEW.created_at
+                AND m.status IN ('sent','delivered','read') AND COALESCE(m.sent_at, m.created_at) < NEW.created_at
+            ORDER BY m.created_at DESC LIMIT 1;
+        IF cm IS NOT NULL AND cm IS DISTINCT FROM c.rpt_replied_msg THEN
+            PERFORM report_campaign_bump(NEW.created_at, camp, c.team_id, c.assignee_agent_id, c.sender_id, d_replied => 1);
+        ELSE
+            cm := NULL;
         END IF;
-        IF (NOT c.rpt_responded AND c.rpt_wait_since IS NULL) OR c.rpt_campaign_id IS NOT NULL THEN
+        IF (NOT c.rpt_responded AND c.rpt_wait_since IS NULL) OR cm IS NOT NULL THEN
             UPDATE conversations SET
                 rpt_wait_since = CASE WHEN NOT rpt_responded AND rpt_wait_since IS NULL THEN NEW.created_at ELSE rpt_wait_since END,
-                rpt_campaign_id = NULL, rpt_campaign_at = NULL
+                rpt_replied_msg = COALESCE(cm, rpt_replied_msg)
             WHERE id = c.id;
         END IF;
     ELSE
@@ -462,10 +433,11 @@ CREATE TRIGGER report_messages_ins AFTER INSERT ON messages
 -- +goose StatementBegin
 -- Outbound messages: an agent's first answer of the episode (first response,
 -- business seconds), delivery, failures by code, campaign funnel, and the
--- cost of Meta's pricing object (the first status that carries it).
+-- cost of Meta's pricing object (the first status that carries it). The
+-- status path only appends deltas: it locks no conversation or rollup row.
 CREATE FUNCTION report_messages_upd_trg() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    c conversations; camp BIGINT := 0; ag BIGINT;
+    c conversations; camp BIGINT := 0; ag BIGINT; at TIMESTAMPTZ;
     d_sent INT := 0; d_del INT := 0; d_read INT := 0; d_fail INT := 0;
     priced BOOLEAN := false; bill INT := 0; fr INT := 0; cost BIGINT := 0; phone TEXT;
 BEGIN
@@ -475,6 +447,7 @@ BEGIN
     ag := COALESCE(c.assignee_agent_id, NEW.author_agent_id);
     IF OLD.author_agent_id IS NULL AND NEW.author_agent_id IS NOT NULL
             AND c.rpt_wait_since IS NOT NULL AND NOT c.rpt_responded THEN
+        -- the agent's send: its own transaction updates this conversation next
         PERFORM report_bump(NEW.created_at, c.team_id, NEW.author_agent_id, c.sender_id, c.labels,
             d_frt => report_business_seconds(c.rpt_wait_since, NEW.created_at));
         UPDATE conversations SET rpt_responded = true, rpt_wait_since = NULL WHERE id = c.id;
@@ -501,29 +474,23 @@ BEGIN
         SELECT r.campaign_id INTO camp FROM campaign_recipients r WHERE r.message_id = NEW.id LIMIT 1;
         camp := COALESCE(camp, 0);
     END IF;
-    PERFORM report_bump(COALESCE(NEW.sent_at, NEW.created_at), c.team_id, ag, c.sender_id, c.labels,
+    at := COALESCE(NEW.sent_at, NEW.created_at);
+    PERFORM report_bump(at, c.team_id, ag, c.sender_id, c.labels,
         d_delivered => d_del, d_read => d_read, d_failed => d_fail, d_billable => bill, d_free => fr, d_cost => cost);
     IF camp <> 0 THEN
-        PERFORM report_campaign_bump(COALESCE(NEW.sent_at, NEW.created_at), camp, c.team_id, ag, c.sender_id,
+        PERFORM report_campaign_bump(at, camp, c.team_id, ag, c.sender_id,
             d_sent => d_sent, d_delivered => d_del, d_read => d_read, d_failed => d_fail,
             d_billable => bill, d_free => fr, d_cost => cost);
-        IF d_sent = 1 THEN
-            UPDATE conversations SET rpt_campaign_id = camp, rpt_campaign_at = COALESCE(NEW.sent_at, NEW.created_at) WHERE id = c.id;
-        END IF;
     END IF;
     IF d_fail = 1 THEN
-        INSERT INTO report_failure_daily AS r (day, team_id, agent_id, sender_id, campaign_id, code, reason, n)
-        VALUES (report_local_day(COALESCE(NEW.failed_at, NEW.created_at)), COALESCE(c.team_id, 0), COALESCE(ag, 0),
-            c.sender_id, camp, COALESCE(NEW.error_code, 0), left(NEW.error_reason, 200), 1)
-        ON CONFLICT (day, team_id, agent_id, sender_id, campaign_id, code) DO UPDATE SET
-            n = r.n + 1, reason = CASE WHEN EXCLUDED.reason <> '' THEN EXCLUDED.reason ELSE r.reason END;
+        INSERT INTO report_delta (kind, at, team, agent, sender, campaign, code, key, d)
+        VALUES (3, COALESCE(NEW.failed_at, NEW.created_at), COALESCE(c.team_id, 0), COALESCE(ag, 0), c.sender_id, camp,
+            COALESCE(NEW.error_code, 0), left(NEW.error_reason, 200), ARRAY[1]);
     END IF;
     IF priced THEN
-        INSERT INTO report_cost_daily AS r (day, team_id, agent_id, sender_id, campaign_id, category, ptype, n, billable, cost_milli)
-        VALUES (report_local_day(COALESCE(NEW.sent_at, NEW.created_at)), COALESCE(c.team_id, 0), COALESCE(ag, 0), c.sender_id,
-            camp, lower(NEW.pricing_category), COALESCE(NEW.pricing_type, ''), 1, bill, cost)
-        ON CONFLICT (day, team_id, agent_id, sender_id, campaign_id, category, ptype) DO UPDATE SET
-            n = r.n + 1, billable = r.billable + EXCLUDED.billable, cost_milli = r.cost_milli + EXCLUDED.cost_milli;
+        INSERT INTO report_delta (kind, at, team, agent, sender, campaign, key, key2, d)
+        VALUES (4, at, COALESCE(c.team_id, 0), COALESCE(ag, 0), c.sender_id, camp,
+            lower(NEW.pricing_category), COALESCE(NEW.pricing_type, ''), ARRAY[1, bill, cost]);
     END IF;
     RETURN NEW;
 END $$;
@@ -533,14 +500,17 @@ CREATE TRIGGER report_messages_upd BEFORE UPDATE OF status, author_agent_id, pri
 
 -- +goose StatementBegin
 -- A contact opting out counts for its latest conversation (and the campaign
--- whose message it got last, if any).
+-- whose template that conversation got last, if any).
 CREATE FUNCTION report_contacts_trg() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE c conversations;
+DECLARE c conversations; camp BIGINT;
 BEGIN
     IF NEW.opted_out AND NOT OLD.opted_out THEN
         SELECT * INTO c FROM conversations WHERE contact_id = NEW.id ORDER BY last_message_at DESC NULLS LAST, id DESC LIMIT 1;
+        SELECT r.campaign_id INTO camp FROM messages m JOIN campaign_recipients r ON r.message_id = m.id
+            WHERE m.conversation_id = c.id AND m.direction = 'out' AND m.type = 'template'
+            ORDER BY m.created_at DESC LIMIT 1;
         PERFORM report_bump(now(), c.team_id, c.assignee_agent_id, c.sender_id, c.labels, d_opted_out => 1);
-        PERFORM report_campaign_bump(now(), COALESCE(c.rpt_campaign_id, 0), c.team_id, c.assignee_agent_id, c.sender_id, d_opted_out => 1);
+        PERFORM report_campaign_bump(now(), COALESCE(camp, 0), c.team_id, c.assignee_agent_id, c.sender_id, d_opted_out => 1);
     END IF;
     RETURN NULL;
 END $$;
@@ -603,12 +573,9 @@ BEGIN
         d_pm := 1; NEW.rpt_ptp_state := 'open'; NEW.rpt_ptp_date := NEW.promise_date;
     END IF;
     IF d_as + d_ct + d_pm + d_pk + d_pb + d_pd = 0 AND d_rec = 0 THEN RETURN NEW; END IF;
-    INSERT INTO report_case_daily AS r (day, team_id, agent_id, bucket, assigned, contacted, ptp_made, ptp_kept, ptp_broken, paid, recovered)
-    VALUES (dy, NEW.team_id, COALESCE(NEW.agent_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.agent_id END, 0), bk,
-        d_as, d_ct, d_pm, d_pk, d_pb, d_pd, d_rec)
-    ON CONFLICT (day, team_id, agent_id, bucket) DO UPDATE SET
-        assigned = r.assigned + d_as, contacted = r.contacted + d_ct, ptp_made = r.ptp_made + d_pm,
-        ptp_kept = r.ptp_kept + d_pk, ptp_broken = r.ptp_broken + d_pb, paid = r.paid + d_pd, recovered = r.recovered + d_rec;
+    INSERT INTO report_delta (kind, at, team, agent, key, d)
+    VALUES (5, at, NEW.team_id, COALESCE(NEW.agent_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.agent_id END, 0), bk,
+        ARRAY[d_as, d_ct, d_pm, d_pk, d_pb, d_pd, d_rec]);
     RETURN NEW;
 END $$;
 -- +goose StatementEnd
@@ -661,13 +628,14 @@ DROP FUNCTION report_local_day;
 DROP FUNCTION report_bump;
 DROP FUNCTION report_business_seconds;
 DROP FUNCTION report_hist;
+DROP FUNCTION report_hadd;
 DROP FUNCTION report_bin;
-DROP TABLE report_presence_daily, report_cost_daily, report_failure_daily, report_campaign_daily, report_case_daily,
+DROP TABLE report_delta, report_presence_daily, report_cost_daily, report_failure_daily, report_campaign_daily, report_case_daily,
     report_label_daily, report_hod, report_daily, report_hourly;
 ALTER TABLE agents DROP COLUMN rpt_online_since;
 ALTER TABLE cases DROP COLUMN rpt_contacted, DROP COLUMN rpt_ptp_state, DROP COLUMN rpt_ptp_date;
 ALTER TABLE conversations DROP COLUMN rpt_opened_at, DROP COLUMN rpt_wait_since, DROP COLUMN rpt_responded,
-    DROP COLUMN rpt_attributed, DROP COLUMN rpt_campaign_id, DROP COLUMN rpt_campaign_at;
+    DROP COLUMN rpt_attributed, DROP COLUMN rpt_replied_msg;
 ALTER TABLE messages DROP COLUMN pricing_model, DROP COLUMN pricing_type, DROP COLUMN pricing_category,
     DROP COLUMN billable, DROP COLUMN cost_milli;
 DROP TABLE rate_card, rate_card_prefixes, report_settings;

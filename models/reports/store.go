@@ -375,12 +375,16 @@ func (s ReportStore) Today(ctx context.Context) (time.Time, error) {
 // hour-of-day rows (report_hod, or report_hourly for one agent or number),
 // and the label, case, campaign, failure and cost rollups.
 //
-// The parts are read in one read-only repeatable-read transaction (one
+// It folds the pending deltas first (see Fold). The parts are read in one
+// read-only repeatable-read transaction (one
 // snapshot, so they agree with each other), planned for their actual
 // values: a generic plan of the prepared statements (PostgreSQL's choice
 // after five runs) misjudges the grouping sets and cost several times more.
 func (s ReportStore) Report(ctx context.Context, p models.Principal, f Filter) (Report, error) {
 	var r Report
+	if _, err := s.Fold(ctx); err != nil {
+		return r, err
+	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
 			return err
