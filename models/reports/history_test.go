@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -88,6 +89,12 @@ func playHistory(f fx) history {
 	f.exec(`UPDATE messages SET status = 'sent', wamid = 'out1', sent_at = ? WHERE id = ?`, at("2026-11-30 08:15"), reply)
 	f.exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'free_customer_service', pricing_category = 'service', billable = false WHERE wamid = 'out1' AND pricing_category IS NULL`)
 	f.exec(`UPDATE conversations SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?`, at("2026-11-30 09:00"), at("2026-11-30 09:00"), h.conv1)
+
+	// Fold half way: the rest of the history merges into existing rollup
+	// rows (sums and histogram buckets added, not replaced).
+	if _, err := (reports.ReportStore{DB: f.db}).Fold(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
 
 	// Conversation 2 is created already routed on Monday 10:00; the agent
 	// answers one minute later.
@@ -332,5 +339,55 @@ func TestRateCardStore(t *testing.T) {
 	}
 	if got := f.id(`SELECT report_price('utility', '+6281200000001')`); got != 0 {
 		t.Errorf("unpriced category = %d, want 0", got)
+	}
+}
+
+// TestStatusesTakeNoSharedLock: two transactions applying statuses of
+// messages of the same number in the same hour (the same rollup rows) do
+// not wait for each other: the triggers append deltas instead of updating
+// shared rows (which blocked, and deadlocked batch sends against webhooks).
+func TestStatusesTakeNoSharedLock(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDB(t).Gorm
+	f := fx{t, db}
+	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNX') RETURNING id`)
+	var msgs []int64
+	for i := range 2 {
+		c := f.id(`INSERT INTO contacts (phone_e164) VALUES (?) RETURNING id`, fmt.Sprintf("+62812000000%d", i))
+		conv := f.id(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?) RETURNING id`, s, c)
+		msgs = append(msgs, f.id(`INSERT INTO messages (conversation_id, direction, type, status, wamid) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`,
+			conv, fmt.Sprintf("w%d", i)))
+	}
+	ctx := context.Background()
+	tx1 := db.WithContext(ctx).Begin()
+	defer tx1.Rollback()
+	if err := tx1.Exec(`UPDATE messages SET status = 'sent', sent_at = now() WHERE id = ?`, msgs[0]).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := tx1.Exec(`UPDATE messages SET pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE id = ?`, msgs[0]).Error; err != nil {
+		t.Fatal(err)
+	}
+	// tx1 is still open: tx2 must not wait for it.
+	err := db.WithContext(ctx).Transaction(func(tx2 *gorm.DB) error {
+		if err := tx2.Exec(`SET LOCAL lock_timeout = '500ms'`).Error; err != nil {
+			return err
+		}
+		if err := tx2.Exec(`UPDATE messages SET status = 'sent', sent_at = now() WHERE id = ?`, msgs[1]).Error; err != nil {
+			return err
+		}
+		return tx2.Exec(`UPDATE messages SET pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE id = ?`, msgs[1]).Error
+	})
+	if err != nil {
+		t.Fatalf("a second number-hour status waited on the first: %v", err)
+	}
+	if err := tx1.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	r, err := reports.ReportStore{DB: db}.Report(ctx, admin(), reports.Filter{From: time.Now().AddDate(0, 0, -1), To: time.Now().AddDate(0, 0, 1)})
+	if err != nil || r.Totals.Billable != 2 || r.Totals.CostIDR != 2*586.33 {
+		t.Fatalf("after both: %+v, %v", r.Totals, err)
+	}
+	if n := f.id(`SELECT count(*) FROM report_delta`); n != 0 {
+		t.Fatalf("%d deltas left after the report's fold", n)
 	}
 }
