@@ -113,7 +113,7 @@ func run(base string, scale float64, runs, trigMsgs int, keep, reuse bool) error
 		return err
 	}
 	fmt.Printf("seeded in %s\n", time.Since(t0).Round(time.Second))
-	for _, t := range []string{"messages", "conversations", "contacts", "cases", "report_hourly", "report_daily", "report_hod",
+	for _, t := range []string{"messages", "conversations", "contacts", "cases", "report_hourly", "report_daily", "report_team_daily", "report_hod",
 		"report_label_daily", "report_case_daily", "report_campaign_daily", "report_cost_daily", "report_failure_daily"} {
 		var c int64
 		db.Raw("SELECT count(*) FROM " + t).Scan(&c)
@@ -283,6 +283,8 @@ func rollups(s size) []string {
 			SELECT date_trunc('hour', at), team, COALESCE(agent, 0), sender, ` + metrics + ` FROM bench_conv GROUP BY 1, 2, 3, 4`,
 		`INSERT INTO report_daily (day, team_id, agent_id, sender_id, ` + cols + `)
 			SELECT ` + day + `, team, COALESCE(agent, 0), sender, ` + metrics + ` FROM bench_conv GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO report_team_daily (day, team_id, ` + cols + `)
+			SELECT ` + day + `, team, ` + metrics + ` FROM bench_conv GROUP BY 1, 2`,
 		`INSERT INTO report_hod (day, hod, team_id, ` + cols + `)
 			SELECT ` + day + `, extract(hour FROM at AT TIME ZONE 'Asia/Jakarta'), team, ` + metrics + ` FROM bench_conv GROUP BY 1, 2, 3`,
 		`INSERT INTO report_label_daily (day, label, team_id, agent_id, sender_id, conv_new, conv_resolved, conv_reopened,

@@ -95,6 +95,7 @@ func foldSQL() []string {
 			[]string{"date_trunc('hour', at)", "team", "agent", "sender"}, all, act),
 		activityFold("report_daily", []string{"day", "team_id", "agent_id", "sender_id"},
 			[]string{day, "team", "agent", "sender"}, all, act),
+		activityFold("report_team_daily", []string{"day", "team_id"}, []string{day, "team"}, all, act),
 		activityFold("report_hod", []string{"day", "hod", "team_id"},
 			[]string{day, "extract(hour FROM at AT TIME ZONE @zone)::smallint", "team"}, all, act),
 		activityFold("report_label_daily", []string{"day", "label", "team_id", "agent_id", "sender_id"},

@@ -415,10 +415,27 @@ func (s ReportStore) report(ctx context.Context, p models.Principal, f Filter) (
 		r.LabelNote = "label filter: conversation and message counts only; delivery and cost are not kept per label"
 	}
 	// One scan of the daily rollup for the totals, the series and the
-	// agent, team and number breakdowns.
-	rows, err := s.aggregate(ctx, table, []string{"day::text", "agent_id::text", "team_id::text", "sender_id::text",
-		"GROUPING(day, agent_id, team_id, sender_id)::text"}, w, args,
-		"GROUPING SETS ((), (day), (agent_id), (team_id), (sender_id))")
+	// agent, team and number breakdowns. Without agent, number or label
+	// filter an admin's totals, series and teams come from the per-team
+	// rollup, and only the agent and number breakdowns scan report_daily.
+	keys := []string{"day::text", "agent_id::text", "team_id::text", "sender_id::text", "GROUPING(day, agent_id, team_id, sender_id)::text"}
+	var rows []agg
+	if p.AllScope && f.Label == "" && f.AgentID == 0 && f.SenderID == 0 {
+		targs := map[string]any{}
+		tw := where(p, f, "day", "team", targs)
+		rows, err = s.aggregate(ctx, "report_team_daily", []string{"day::text", "NULL::text", "team_id::text", "NULL::text",
+			// the codes of the full grouping below: () 15, (day) 7, (team_id) 13
+			"(CASE GROUPING(day, team_id) WHEN 3 THEN 15 WHEN 1 THEN 7 ELSE 13 END)::text"},
+			tw, targs, "GROUPING SETS ((), (day), (team_id))")
+		if err == nil {
+			var more []agg
+			more, err = s.aggregate(ctx, table, []string{"NULL::text", "agent_id::text", "NULL::text", "sender_id::text",
+				"(CASE GROUPING(agent_id, sender_id) WHEN 1 THEN 11 ELSE 14 END)::text"}, w, args, "GROUPING SETS ((agent_id), (sender_id))")
+			rows = append(rows, more...)
+		}
+	} else {
+		rows, err = s.aggregate(ctx, table, keys, w, args, "GROUPING SETS ((), (day), (agent_id), (team_id), (sender_id))")
+	}
 	if err != nil {
 		return Report{}, err
 	}
