@@ -35,6 +35,9 @@ type SendResult struct {
 	Status      string // sent|failed
 	ErrorCode   int
 	ErrorReason string
+	// Held: Meta accepted it but holds it for its template's quality
+	// assessment (template pacing); it may still be dropped.
+	Held bool `json:",omitempty"`
 }
 
 // Window event kinds.

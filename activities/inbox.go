@@ -216,9 +216,9 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 		return SendResult{}, "", fmt.Errorf("send %d: %w", id, err)
 	}
 	if !complete {
-		return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, res.WAMID(), nil
+		return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent", Held: res.Held()}, res.WAMID(), nil
 	}
-	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID())
+	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID(), res.Held())
 	if err != nil && !inbox.IsNothingChanged(err) {
 		return SendResult{}, "", fmt.Errorf("record send of %d: %w", id, err)
 	}
@@ -233,7 +233,7 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 	if err == nil {
 		publishAfterCommit(ctx, s.Events, s.Log, ev)
 	}
-	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent"}, res.WAMID(), nil
+	return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent", Held: res.Held()}, res.WAMID(), nil
 }
 
 func (s WABASender) log() *slog.Logger {

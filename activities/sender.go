@@ -339,7 +339,7 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, c
 		switch {
 		case r.err == nil:
 			if r.wamid != "" {
-				sent = append(sent, inbox.Sent{MessageID: r.row.MessageID, WAMID: r.wamid})
+				sent = append(sent, inbox.Sent{MessageID: r.row.MessageID, WAMID: r.wamid, Held: r.r.Held})
 			}
 			outs[r.row.CampaignID] = append(outs[r.row.CampaignID], campaigns.SendOutcome{MessageID: r.row.MessageID,
 				Status: r.r.Status, ErrorCode: r.r.ErrorCode, Reason: r.r.ErrorReason})

@@ -72,6 +72,9 @@ type Deps struct {
 	// WABA is the Cloud API client used by sender sync, template
 	// submission and media upload (nil: those endpoints answer 503).
 	WABA messaging.WABAClient
+	// WABAAppID is the Meta app id for the Resumable Upload API (samples of
+	// media-header templates; "": those uploads answer 503).
+	WABAAppID string
 	// Intake starts and cancels contact imports (nil: imports answer 503).
 	Intake contacts.IntakeStarter
 	// UIRealtimeURL is the websocket URL the web UI connects to

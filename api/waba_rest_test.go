@@ -41,7 +41,9 @@ type restEnv struct {
 	db   *testenv.DB
 }
 
-func newRestEnv(t *testing.T) *restEnv {
+func newRestEnv(t *testing.T) *restEnv { return newRestEnvApp(t, sim.DefaultAppID) }
+
+func newRestEnvApp(t *testing.T, appID string) *restEnv {
 	t.Helper()
 	tdb := testenv.NewDB(t)
 	e := &restEnv{t: t, db: tdb}
@@ -56,7 +58,7 @@ func newRestEnv(t *testing.T) *restEnv {
 	t.Cleanup(e.simS.Close)
 	all := []models.Permission{"senders:read", "senders:write", "templates:read", "templates:write"}
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Stores: StoresOn(tdb.Gorm, nil),
-		WABAAppSecret: testSecret, WABAVerifyToken: testVerify, WABA: waba.NewClient(e.simS.URL, "v23.0", "tok", nil),
+		WABAAppSecret: testSecret, WABAVerifyToken: testVerify, WABA: waba.NewClient(e.simS.URL, "v23.0", "tok", nil), WABAAppID: appID,
 		Auth: tokenAuth{"admin": {AgentID: 1, Permissions: all, AllScope: true}, "reader": {AgentID: 2, Permissions: all[:1]}}})
 	apiMux.Handle("/", s.Handler())
 	return e
@@ -235,6 +237,26 @@ func TestTemplatesREST(t *testing.T) {
 	c := waba.NewClient(e.simS.URL, "v23.0", "tok", nil)
 	if _, err := c.SendTemplate(context.Background(), testPNID, "6281234567890", r.WABA(), waba.SendOptions{BizOpaque: "1"}); err != nil {
 		t.Fatalf("rendered template refused: %v", err)
+	}
+	// WhatsApp forgot it (deleted in WhatsApp Manager, an account reset):
+	// the APPROVED template can be resubmitted and is reviewed afresh.
+	if err := c.DeleteTemplate(context.Background(), testWABA, tplRow.Name); err != nil {
+		t.Fatal(err)
+	}
+	oldMeta := out["metaId"]
+	if code, out := e.do("POST", fmt.Sprintf("/api/v1/templates/%d/submit", id), "admin", ""); code != 200 || out["status"] != "PENDING" || out["metaId"] == oldMeta {
+		t.Fatalf("resubmit of a template WhatsApp forgot: %d %v", code, out)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		_, out = e.do("GET", fmt.Sprintf("/api/v1/templates/%d", id), "admin", "")
+		if out["status"] == "APPROVED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("resubmission never approved: %v", out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// A rejected template reports the reason.
 	_, out = e.do("POST", "/api/v1/templates", "admin", tpl("reject_promo_besar", `[{"type":"BODY","text":"Diskon!"}]`))

@@ -82,3 +82,26 @@ func TestWebhookTemplatePauseHoldsCampaigns(t *testing.T) {
 		}
 	}
 }
+
+// message_template_components_update: the template edited in WhatsApp
+// Manager is what the product renders and fills from now on (a NUL in the
+// edit is cleaned, not a reason to lose the delivery).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_components_update
+func TestWebhookTemplateComponentsUpdate(t *testing.T) {
+	t.Parallel()
+	e := newWebhookEnv(t)
+	e.exec(`INSERT INTO templates (name, language, category, status, meta_id, components) VALUES ('tagihan', 'id', 'UTILITY', 'APPROVED', '777',
+		'[{"type":"BODY","text":"Halo {{1}}."},{"type":"BUTTONS","buttons":[{"type":"URL","text":"Bayar","url":"https://bank.id/{{1}}"}]}]')`)
+	w := e.postSigned(envelope("message_template_components_update", `{"message_template_id":777,"message_template_name":"tagihan","message_template_language":"id",
+		"message_template_element":"Halo {{1}}, tagihan {{2}} jatuh tempo.\u0000","message_template_footer":"Bank Contoh",
+		"message_template_buttons":[{"message_template_button_type":"URL","message_template_button_text":"Bayar sekarang","message_template_button_url":"https://bank.id/bayar/{{1}}"}]}`))
+	if w.Code != 200 {
+		t.Fatalf("delivery: %d %s", w.Code, w.Body.String())
+	}
+	var comps string
+	e.db.Raw(`SELECT components::text FROM templates WHERE meta_id = '777'`).Scan(&comps)
+	want := `[{"text": "Halo {{1}}, tagihan {{2}} jatuh tempo.", "type": "BODY"}, {"text": "Bank Contoh", "type": "FOOTER"}, {"type": "BUTTONS", "buttons": [{"url": "https://bank.id/bayar/{{1}}", "text": "Bayar sekarang", "type": "URL"}]}]`
+	if comps != want {
+		t.Fatalf("components after the edit:\n%s\nwant\n%s", comps, want)
+	}
+}

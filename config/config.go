@@ -49,6 +49,9 @@ type Config struct {
 	WABAAPIVersion  string `mapstructure:"waba_api_version"`
 	WABAAccessToken string `mapstructure:"waba_access_token"`
 	WABAAppSecret   string `mapstructure:"waba_app_secret"`
+	// WABAAppID is the Meta app id, for the Resumable Upload API (sample
+	// files of media-header templates).
+	WABAAppID string `mapstructure:"waba_app_id"`
 	WABAVerifyToken string `mapstructure:"waba_verify_token"`
 
 	JWTSecret string `mapstructure:"jwt_secret"`
@@ -149,6 +152,7 @@ func Keys() []Key {
 		{"waba_api_version", "v23.0", "Graph API version"},
 		{"waba_access_token", "", "Cloud API bearer token"},
 		{"waba_app_secret", "", "Meta app secret: verifies X-Hub-Signature-256 on webhooks"},
+		{"waba_app_id", "", "Meta app id: uploads the sample file a media-header template needs at creation (Resumable Upload API; empty: such templates cannot be created here)"},
 		{"waba_verify_token", "", "token Meta echoes in the webhook verify handshake"},
 		{"jwt_secret", "", "HMAC secret for access tokens (>= 32 bytes)"},
 		{"password_hash_cost", 0, "bcrypt cost of agents' passwords: 0 is bcrypt's default (10); 4-31 otherwise (raise to harden, lower only in tests)"},

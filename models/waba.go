@@ -132,6 +132,13 @@ type Conversation struct {
 	UnreadCount     int        `json:"unreadCount"`
 	CreatedAt       time.Time  `json:"createdAt"`
 	UpdatedAt       time.Time  `json:"updatedAt"`
+	// Referral is the click-to-WhatsApp ad the customer last came from
+	// (Meta's referral object: source_id, headline, ...), at ReferralAt;
+	// EntryPointUntil ends the free entry point the business's reply opened
+	// (window.go, EntryPointFrom).
+	Referral        json.RawMessage `json:"referral,omitempty" gorm:"type:jsonb"`
+	ReferralAt      *time.Time      `json:"referralAt,omitempty"`
+	EntryPointUntil *time.Time      `json:"entryPointUntil,omitempty"`
 }
 
 // Audience of a conversation: its assignee and team.
@@ -186,7 +193,19 @@ type Message struct {
 	DeliveredAt            *time.Time `json:"deliveredAt,omitempty"`
 	ReadAt                 *time.Time `json:"readAt,omitempty"`
 	FailedAt               *time.Time `json:"failedAt,omitempty"`
+	// Origin is OriginBusinessApp for a message the business sent from the
+	// WhatsApp Business app on a coexistence number ('' otherwise).
+	Origin string `json:"origin,omitempty"`
+	// HeldAt: Meta accepted it but holds it for its template's quality
+	// assessment (template pacing) since then; cleared by its next status.
+	HeldAt *time.Time `json:"heldAt,omitempty"`
 }
+
+// Message origins other than this product.
+const (
+	OriginBusinessApp = "business_app"
+	OriginHistory     = "history"
+)
 
 // StatusAdvances is the ordering rule of outbound message statuses:
 // queued -> sent -> delivered -> read, with failed reachable only before

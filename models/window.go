@@ -39,3 +39,31 @@ func WindowOpen(lastInbound *time.Time, now time.Time, length time.Duration) boo
 	end := WindowEnd(lastInbound, length)
 	return !end.IsZero() && now.Before(end)
 }
+
+// Free entry point: a customer who writes from a click-to-WhatsApp ad (or a
+// Facebook/Instagram page's message button) and gets the business's reply
+// within 24 hours of that message has 72 hours, counted from the reply, in
+// which every message to them is free, templates included. It does not
+// widen the customer-service window: free-form sends still need the 24h
+// window (WindowOpen); the entry point only changes what a send costs.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing (free entry point)
+const (
+	EntryPointReplyWithin = 24 * time.Hour
+	EntryPointLength      = 72 * time.Hour
+)
+
+// EntryPointFrom is when the free entry point that a reply sent at sentAt
+// opens ends: zero when the customer came from no ad (referralAt nil) or the
+// reply came too late (24 hours or more after the referral message).
+func EntryPointFrom(referralAt *time.Time, sentAt time.Time) time.Time {
+	if referralAt == nil || referralAt.IsZero() || sentAt.Before(*referralAt) || !sentAt.Before(referralAt.Add(EntryPointReplyWithin)) {
+		return time.Time{}
+	}
+	return sentAt.Add(EntryPointLength)
+}
+
+// EntryPointOpen reports whether messages sent at now are free under the
+// entry point ending at until.
+func EntryPointOpen(until *time.Time, now time.Time) bool {
+	return until != nil && now.Before(*until)
+}

@@ -264,6 +264,18 @@ type SendResult struct {
 }
 
 // WAMID is the id of the sent message.
+// MessageStatusHeld is the message_status of a template send that Meta's
+// template pacing holds: accepted, but sent only if early feedback on the
+// template is good, else dropped (a failed status with 132015).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing
+const MessageStatusHeld = "held_for_quality_assessment"
+
+// Held reports whether Meta holds the message for its template's quality
+// assessment (pacing).
+func (r SendResult) Held() bool {
+	return len(r.Messages) > 0 && r.Messages[0].MessageStatus == MessageStatusHeld
+}
+
 func (r SendResult) WAMID() string {
 	if len(r.Messages) == 0 {
 		return ""

@@ -112,6 +112,27 @@ type MessagesValue struct {
 	UserPreferences []UserPreference `json:"user_preferences,omitempty"`
 	// MessageEchoes arrive in a smb_message_echoes change.
 	MessageEchoes []MessageEcho `json:"message_echoes,omitempty"`
+	// History arrives in a history change: the past chats of a
+	// coexistence number, in chunks.
+	History []HistoryChunk `json:"history,omitempty"`
+}
+
+// HistoryChunk is one chunk of a history sync: threads (one per customer,
+// ID their number) of past messages, both directions; Metadata says the
+// phase (0: day 0-1, 1: day 1-90, 2: day 90-180), the chunk's order and the
+// overall progress (100: done). Errors report a declined sharing.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/history
+type HistoryChunk struct {
+	Metadata struct {
+		Phase      int `json:"phase"`
+		ChunkOrder int `json:"chunk_order"`
+		Progress   int `json:"progress"`
+	} `json:"metadata"`
+	Threads []struct {
+		ID       string           `json:"id"`
+		Messages []InboundMessage `json:"messages"`
+	} `json:"threads,omitempty"`
+	Errors []ErrorObject `json:"errors,omitempty"`
 }
 
 // UserPreference is a user's marketing-message choice: Category
@@ -127,16 +148,40 @@ type UserPreference struct {
 }
 
 // MessageEcho is a message the business sent from the WhatsApp Business
-// app on a coexistence number.
+// app (or a linked device) on a coexistence number. Its content object has
+// the shape of a send of that type (text.body, image.caption, ...).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
 type MessageEcho struct {
-	From      string `json:"from"`
-	To        string `json:"to"`
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Type      string `json:"type"`
-	Text      *Text  `json:"text,omitempty"`
-	Image     *Media `json:"image,omitempty"`
-	Document  *Media `json:"document,omitempty"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	ID        string    `json:"id"`
+	Timestamp string    `json:"timestamp"`
+	Type      string    `json:"type"`
+	Text      *Text     `json:"text,omitempty"`
+	Image     *Media    `json:"image,omitempty"`
+	Video     *Media    `json:"video,omitempty"`
+	Audio     *Media    `json:"audio,omitempty"`
+	Document  *Media    `json:"document,omitempty"`
+	Sticker   *Media    `json:"sticker,omitempty"`
+	Location  *Location `json:"location,omitempty"`
+	// Raw is the echo exactly as received (types not modelled are kept).
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes e and keeps a copy of the raw bytes in e.Raw.
+func (e *MessageEcho) UnmarshalJSON(b []byte) error {
+	type plain MessageEcho
+	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
+		return err
+	}
+	e.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// Summary is the echo's text for previews, as InboundMessage.Summary.
+func (e MessageEcho) Summary() string {
+	return InboundMessage{Text: e.Text, Image: e.Image, Video: e.Video, Audio: e.Audio, Document: e.Document,
+		Sticker: e.Sticker, Location: e.Location}.Summary()
 }
 
 // Metadata names the business number the change is about.
@@ -179,6 +224,11 @@ type InboundMessage struct {
 	System      *SystemMessage    `json:"system,omitempty"`
 	Referral    *Referral         `json:"referral,omitempty"`
 	Errors      []ErrorObject     `json:"errors,omitempty"`
+	// HistoryContext is set on messages of a history sync (their delivery
+	// status at the time: DELIVERED, READ, ...).
+	HistoryContext *struct {
+		Status string `json:"status"`
+	} `json:"history_context,omitempty"`
 
 	// Raw is the message exactly as received, kept so types this package
 	// does not model are stored without loss.
@@ -388,6 +438,28 @@ type TemplateCategoryUpdate struct {
 	CategoryUpdateTimestamp int64  `json:"category_update_timestamp,omitempty"`
 }
 
+// TemplateComponentsUpdate is the value of
+// message_template_components_update: the template was edited; its body
+// (Element), text header (Title), footer and URL / phone buttons now read so.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_components_update
+type TemplateComponentsUpdate struct {
+	MessageTemplateID       int64                     `json:"message_template_id"`
+	MessageTemplateName     string                    `json:"message_template_name"`
+	MessageTemplateLanguage string                    `json:"message_template_language"`
+	MessageTemplateElement  string                    `json:"message_template_element"`
+	MessageTemplateTitle    string                    `json:"message_template_title,omitempty"`
+	MessageTemplateFooter   string                    `json:"message_template_footer,omitempty"`
+	MessageTemplateButtons  []TemplateComponentButton `json:"message_template_buttons,omitempty"`
+}
+
+// TemplateComponentButton is one button of a components update.
+type TemplateComponentButton struct {
+	Type        string `json:"message_template_button_type"`
+	Text        string `json:"message_template_button_text"`
+	URL         string `json:"message_template_button_url,omitempty"`
+	PhoneNumber string `json:"message_template_button_phone_number,omitempty"`
+}
+
 // AccountUpdate is the value of account_update: restrictions, bans and
 // violations of the business account (Event ACCOUNT_RESTRICTION,
 // DISABLED_UPDATE, ACCOUNT_VIOLATION, REINSTATED, ...).
@@ -430,8 +502,11 @@ type ParsedChange struct {
 	// Preferences and Echoes reuse MessagesValue (their values have its shape).
 	Preferences      *MessagesValue
 	Echoes           *MessagesValue
+	History          *MessagesValue
 	TemplateCategory *TemplateCategoryUpdate
-	Unknown          bool
+	// TemplateComponents: the template was edited.
+	TemplateComponents *TemplateComponentsUpdate
+	Unknown            bool
 }
 
 // Parsed is a decoded webhook. Warnings list what was ignored (unknown
@@ -483,9 +558,15 @@ func ParseWebhook(body []byte) (*Parsed, error) {
 			case FieldEchoes:
 				pc.Echoes = &MessagesValue{}
 				target = pc.Echoes
+			case FieldHistory:
+				pc.History = &MessagesValue{}
+				target = pc.History
 			case FieldTemplateCategory:
 				pc.TemplateCategory = &TemplateCategoryUpdate{}
 				target = pc.TemplateCategory
+			case FieldTemplateComponents:
+				pc.TemplateComponents = &TemplateComponentsUpdate{}
+				target = pc.TemplateComponents
 			default:
 				pc.Unknown = true
 				p.Warnings = append(p.Warnings, "unknown change field "+strconv.Quote(ch.Field))

@@ -39,6 +39,9 @@ type Deps struct {
 	States SenderStates
 	// Uploads bounds the media upload's body (size, read time, how many at once).
 	Uploads *httpx.BodyGate
+	// AppID is the Meta app id of the Resumable Upload API ("" : media
+	// header samples cannot be uploaded).
+	AppID string
 }
 
 type handlers struct{ Deps }
@@ -67,6 +70,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodDelete, "/templates/:id", wr, h.deleteTemplate)
 	rt.JSON(http.MethodPost, "/templates/:id/submit", wr, h.submitTemplate, needWABA)
 	rt.JSON(http.MethodPost, "/templates/:id/render", rd, h.renderTemplate)
+	rt.JSON(http.MethodPost, "/templates/header-sample", wr, h.headerSample, needWABA, h.Uploads.WithMax(maxMediaBody).Handler())
 
 	mountInbox(rt, h, needWABA)
 }

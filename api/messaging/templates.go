@@ -2,12 +2,18 @@ package messaging
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/wabascrm/scrm/api/httpx"
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/templates"
+	"github.com/wabascrm/scrm/waba"
 )
 
 func (h handlers) listTemplates(c *gin.Context) (int, any, error) {
@@ -77,4 +83,50 @@ func (h handlers) renderTemplate(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, gin.H{"preview": r.Preview, "adjusted": r.Adjusted, "template": r.WABA()}, nil
+}
+
+// headerSample uploads the sample file a media-header template needs
+// (multipart "file", field "format": IMAGE, VIDEO or DOCUMENT) with the
+// Resumable Upload API and answers the handle for the HEADER component's
+// example.header_handle. The bytes are read once, bounded by the format's
+// limit, and their type is sniffed rather than taken from the browser.
+func (h handlers) headerSample(c *gin.Context) (int, any, error) {
+	if h.AppID == "" {
+		return 0, nil, models.Errorf(models.EUnavailable, "media-header templates need the Meta app id (SCRM_WABA_APP_ID) to upload their sample file")
+	}
+	format := strings.ToUpper(c.PostForm("format"))
+	max := templates.SampleMax(format)
+	if max == 0 {
+		return 0, nil, templates.CheckHeaderSample(format, "", 0)
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max+1<<20)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return 0, nil, models.FieldError(models.EInvalid, "file", "a multipart file is required (at most %d MB for %s)", max>>20, format)
+	}
+	if fh.Size > max {
+		return 0, nil, templates.CheckHeaderSample(format, "", fh.Size)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = f.Close() }()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	ct := media.BaseType(http.DetectContentType(data))
+	if err := templates.CheckHeaderSample(format, ct, int64(len(data))); err != nil {
+		return 0, nil, err
+	}
+	handle, err := h.WABA.UploadHandle(c.Request.Context(), h.AppID, fh.Filename, ct, data)
+	if err != nil {
+		var ae *waba.APIError
+		if errors.As(err, &ae) && !ae.Retryable() {
+			return 0, nil, &models.Error{Code: models.EUnprocessable, Field: "file", Message: "WhatsApp refused the sample: " + ae.Message + " " + ae.Details(), Err: err}
+		}
+		return 0, nil, &models.Error{Code: models.EUnavailable, Message: "cannot reach WhatsApp", Err: err}
+	}
+	return http.StatusCreated, gin.H{"handle": handle, "format": format, "filename": fh.Filename, "contentType": ct, "size": len(data)}, nil
 }

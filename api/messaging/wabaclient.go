@@ -13,4 +13,5 @@ type WABAClient interface {
 	PhoneNumber(ctx context.Context, phoneNumberID string) (waba.PhoneNumberInfo, error)
 	CreateTemplate(ctx context.Context, wabaID string, t waba.TemplateDef) (waba.TemplateCreated, error)
 	UploadMedia(ctx context.Context, phoneNumberID, filename, mimeType string, r io.Reader) (string, error)
+	UploadHandle(ctx context.Context, appID, filename, mimeType string, data []byte) (string, error)
 }

@@ -32,6 +32,7 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		CookieSecure:       cfg.SessionCookieSecure,
 		ShutdownTimeout:    cfg.ShutdownTimeout,
 		WABAAppSecret:      cfg.WABAAppSecret,
+		WABAAppID:          cfg.WABAAppID,
 		WABAVerifyToken:    cfg.WABAVerifyToken,
 		WebhookMaxInflight: cfg.WebhookMaxInflight,
 		WebhookAdmitWait:   cfg.WebhookAdmitWait,

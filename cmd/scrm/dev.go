@@ -180,6 +180,9 @@ func (r DevRole) Run(ctx context.Context) error {
 		return err
 	}
 	applyDevSecrets(&cfg, secrets)
+	if cfg.WABAAppID == "" {
+		cfg.WABAAppID = sim.DefaultAppID // the embedded simulator's uploads
+	}
 	if cfg.PublicRealtimeURL == "ws://127.0.0.1:8081/ws" {
 		// Follow a moved gateway unless the user set the public URL.
 		cfg.PublicRealtimeURL = "ws://" + cfg.RealtimeAddr + "/ws"
@@ -242,7 +245,9 @@ func (r DevRole) Run(ctx context.Context) error {
 	}
 	var simRole *WABASimRole
 	if useSim {
-		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1}); err != nil {
+		// The simulator keeps its numbers, templates and customers in the data
+		// dir, so a restart of scrm dev finds what the product still holds.
+		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1, StateFile: filepath.Join(cfg.DataDir, "wabasim.json")}); err != nil {
 			return err
 		}
 	}

@@ -151,6 +151,7 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	cfg.AMQPURL, cfg.AMQPExchange = rmq.URL, rmq.Exchange
 	cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TemporalTaskQueue = temporalAddr, namespace, "e2e-inbox"
 	cfg.WABABaseURL, cfg.WABAAPIVersion, cfg.WABAAccessToken = st.simURL, "v23.0", e2eWABAToken
+	cfg.WABAAppID = sim.DefaultAppID
 	cfg.WABAAppSecret, cfg.WABAVerifyToken, cfg.JWTSecret = e2eSecret, e2eVerify, e2eJWT
 	cfg.PasswordHashCost = bcrypt.MinCost // the same hasher in the roles, only cheaper
 	cfg.WindowLength, cfg.WindowClosingWarning = st.window, st.window/3

@@ -460,6 +460,35 @@ func TestWebUIAdminPages(t *testing.T) {
 		setValue("#template-status", "REJECTED"),
 		waitJS("status filter: none rejected", `!!document.querySelector('#template-list td.empty')`, 5*time.Second))
 
+	// A DOCUMENT-header template: its sample PDF goes to WhatsApp's
+	// Resumable Upload API from the form; the handle is what Meta reviews.
+	pdf := filepath.Join(t.TempDir(), "contoh-kontrak.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.run("media-header template",
+		setValue("#template-status", ""),
+		chromedp.WaitVisible("#template-form", chromedp.ByQuery),
+		setValue("#tpl-header-format", "DOCUMENT"),
+		waitJS("file input shown", `getComputedStyle(document.querySelector('#tpl-header-file')).display !== 'none' && getComputedStyle(document.querySelector('#tpl-header-text')).display === 'none'`, 2*time.Second),
+		chromedp.SetUploadFiles("#tpl-header-input", []string{pdf}, chromedp.ByQuery),
+		waitJS("sample uploaded", `document.querySelector('#tpl-header-status').dataset.ready === '1'`, 10*time.Second),
+		chromedp.SendKeys(`#template-form input[name="name"]`, "kontrak_dokumen", chromedp.ByQuery),
+		chromedp.SendKeys(`#template-form input[name="wabaId"]`, "WABA-E2E", chromedp.ByQuery),
+		setValue(`#template-form textarea[name="body"]`, "Halo {{1}}, kontrak Anda terlampir."),
+		chromedp.SendKeys(`#tpl-examples input[data-key="body.1"]`, "Siti", chromedp.ByQuery),
+		waitJS("preview names the document", `document.querySelector('#tpl-preview').textContent.includes('contoh-kontrak.pdf') && document.querySelector('#tpl-preview').textContent.includes('Halo Siti, kontrak')`, 2*time.Second),
+		screenshot(t, "ui-template-document-header-1366x768.png"),
+		chromedp.Click(`#template-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('kontrak_dokumen'))`, 5*time.Second),
+		chromedp.Click(`#template-list [data-submit="kontrak_dokumen"]`, chromedp.ByQuery),
+		waitJS("approved by the strict simulator", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('kontrak_dokumen') && r.querySelector('[data-status="APPROVED"]'))`, 10*time.Second))
+	var handle string
+	db.Raw(`SELECT c->'example'->'header_handle'->>0 FROM templates, jsonb_array_elements(components) c WHERE name = 'kontrak_dokumen' AND c->>'type' = 'HEADER'`).Scan(&handle)
+	if !strings.HasPrefix(handle, "4::") {
+		t.Fatalf("header_handle stored: %q", handle)
+	}
+
 	b.run("case pool",
 		chromedp.Click(`[data-nav="cases"]`, chromedp.ByQuery),
 		waitJS("both cases in the pool", `['KTA-0001','KTA-0002'].every(r => document.querySelector('#case-list').textContent.includes(r))`, 10*time.Second),

@@ -128,8 +128,8 @@ type ClaimResult struct {
 // sendable one, its conversation (upserted) and queued message row. It
 // returns every queued recipient of the page, new or claimed by an earlier
 // attempt, so a retried claim neither duplicates nor loses a send.
-// ErrTemplateHeld is Claim's answer while WhatsApp has paused or disabled
-// the campaign's template: nothing is claimed and the campaign waits (it is
+// ErrTemplateHeld is Claim's answer while WhatsApp has paused, disabled or
+// paced the campaign's template (templates.Held): nothing is claimed and the campaign waits (it is
 // held, templates.HoldCampaigns), unlike a template that was never usable.
 var ErrTemplateHeld = errors.New("the campaign's template is paused or disabled by WhatsApp")
 
@@ -150,7 +150,7 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 		if err := tx.Where("id = ?", c.TemplateID).Take(&t).Error; err != nil {
 			return fmt.Errorf("template of campaign %d: %w", campaignID, err)
 		}
-		if templates.Holds(t.Status) {
+		if templates.Held(t) {
 			return ErrTemplateHeld
 		}
 		if t.Status != templates.TplApproved {

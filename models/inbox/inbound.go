@@ -31,6 +31,17 @@ type InboundMessage struct {
 	Body          string
 	Payload       json.RawMessage
 	Timestamp     time.Time
+	// Origin is models.OriginBusinessApp for a coexistence echo (the
+	// business wrote to FromWAID from the WhatsApp Business app) and
+	// models.OriginHistory for a past message of a history sync; Outbound
+	// says the business sent it (always for an echo), HistoryStatus its
+	// status then (sent, delivered, read).
+	Origin        string
+	Outbound      bool
+	HistoryStatus string
+	// Referral is the click-to-WhatsApp ad the customer came from (the
+	// message's referral object), nil when none.
+	Referral json.RawMessage
 }
 
 // StatusUpdate is a delivery status of a message we sent.
@@ -71,6 +82,8 @@ type TemplateStatusChange struct {
 	// UpcomingCategory (and UpcomingAt) when Meta announces a change.
 	Category, PreviousCategory, UpcomingCategory string
 	UpcomingAt                                   *time.Time
+	// Edit is set by message_template_components_update.
+	Edit *templates.Edit
 }
 
 // SenderQualityChange is a phone_number_quality_update.
@@ -314,6 +327,9 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if m.Type == "system" {
 		return s.storeSystem(ctx, tx, m, res)
 	}
+	if m.Origin != "" {
+		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
+	}
 	if stop, ok := s.keywordPreference(m); ok {
 		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
 			return err
@@ -485,6 +501,14 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	if err := recordInboundMedia(tx, conv.ID, msgID, m); err != nil { // media.go
 		return err
 	}
+	if len(m.Referral) > 0 {
+		// The ad the customer came from; the business's first reply within
+		// 24 h opens the free entry point (OutboxStore.CompleteSend).
+		if err := tx.Exec(`UPDATE conversations SET referral = ?, referral_at = ? WHERE id = ? AND (referral_at IS NULL OR referral_at <= ?)`,
+			string(m.Referral), m.Timestamp, conv.ID, m.Timestamp).Error; err != nil {
+			return fmt.Errorf("record referral of %s: %w", m.WAMID, err)
+		}
+	}
 	// A customer message opens a window (and tells Temporal) only when none
 	// was open at its own timestamp; inside one it merely restarts it.
 	if !models.WindowOpen(conv.LastInboundAt, m.Timestamp, s.Window) {
@@ -503,6 +527,7 @@ type statusRow struct {
 	ConversationID  int64
 	AssigneeAgentID *int64
 	TeamID          *int64
+	WasHeld         bool
 }
 
 func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusUpdate, res *IngestResult) error {
@@ -526,12 +551,16 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 	}
 	update := func() ([]statusRow, error) {
 		var rows []statusRow
+		// held_at ends with any status: sent/delivered/read mean pacing
+		// released the message, failed that it dropped it. (old is the row
+		// before this update: was it held?)
 		err := tx.Raw(`UPDATE messages m SET status = ?, `+col+` = ?,
 				error_code = COALESCE(?, m.error_code),
-				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END
-			FROM conversations c
-			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id
-			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id`,
+				error_reason = CASE WHEN ? <> '' THEN ? ELSE m.error_reason END,
+				held_at = NULL
+			FROM conversations c, messages old
+			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id AND old.id = m.id
+			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id, old.held_at IS NOT NULL AS was_held`,
 			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, models.StatusPredecessors(st.Status)).Scan(&rows).Error
 		if err == nil && st.Pricing != nil && st.Pricing.Category != "" {
 			// Pricing is stored once, from the first status that carries it
@@ -565,6 +594,11 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 		}
 	}
 	for _, r := range rows {
+		if r.WasHeld && st.Status != models.MsgFailed {
+			if err := s.releasePaced(ctx, tx, r.ID, res); err != nil { // pacing.go
+				return err
+			}
+		}
 		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
 			if err := optOutOnFailure(tx, r.ID); err != nil {
 				return fmt.Errorf("opt out after 131050: %w", err)
@@ -589,6 +623,9 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
 	var ids []int64
 	var err error
+	if t.Edit != nil {
+		return s.applyTemplateEdit(ctx, tx, t, res)
+	}
 	if t.Category != "" || t.UpcomingCategory != "" {
 		// A completed change moves the category (keeping the earlier one);
 		// an announced one only records what is coming and when.
@@ -603,7 +640,9 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 			WHERE meta_id = ? OR (name = ? AND language = ?) RETURNING id`,
 			t.Quality, t.MetaID, t.Name, t.Language).Scan(&ids).Error
 	} else {
-		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), updated_at = now()
+		// A status from WhatsApp also ends what pacing told us: paused is its
+		// bad verdict, approved starts afresh (a new held send paces again).
+		err = tx.Raw(`UPDATE templates SET status = ?, reason = ?, meta_id = COALESCE(meta_id, NULLIF(?, '')), paced_since = NULL, updated_at = now()
 			WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) RETURNING id`,
 			t.Status, t.Reason, t.MetaID, t.MetaID, t.Name, t.Language, t.MetaID).Scan(&ids).Error
 	}
@@ -623,6 +662,39 @@ func (s *InboundStore) applyTemplate(ctx context.Context, tx *gorm.DB, t *Templa
 		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
 			"id": id, "name": t.Name, "language": t.Language, "status": t.Status, "reason": t.Reason, "quality": t.Quality,
 			"category": t.Category, "previousCategory": t.PreviousCategory, "upcomingCategory": t.UpcomingCategory,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return nil
+}
+
+// applyTemplateEdit rewrites the stored components of a template edited in
+// WhatsApp Manager, so renders and sends use what Meta now holds.
+func (s *InboundStore) applyTemplateEdit(ctx context.Context, tx *gorm.DB, t *TemplateStatusChange, res *IngestResult) error {
+	var rows []struct {
+		ID         int64
+		Components json.RawMessage
+	}
+	if err := tx.Raw(`SELECT id, components FROM templates WHERE meta_id = ? OR (name = ? AND language = ? AND (meta_id IS NULL OR meta_id = ?)) FOR UPDATE`,
+		t.MetaID, t.Name, t.Language, t.MetaID).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("template of components update %s: %w", t.Name, err)
+	}
+	for _, r := range rows {
+		comps, err := templates.ApplyEdit(r.Components, *t.Edit)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE templates SET components = ?, updated_at = now() WHERE id = ?`, string(comps), r.ID).Error; err != nil {
+			return fmt.Errorf("store edited template %s: %w", t.Name, err)
+		}
+		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
+			"id": r.ID, "name": t.Name, "language": t.Language, "edited": true,
 		})
 		if err != nil {
 			return err

@@ -39,6 +39,9 @@ type InboxItem struct {
 	SenderNumber   string     `json:"senderNumber,omitempty"`
 	WindowOpen     bool       `json:"windowOpen" gorm:"-"`
 	WindowClosesAt *time.Time `json:"windowClosesAt,omitempty" gorm:"-"`
+	// EntryPointOpen: messages sent now are free (a click-to-WhatsApp
+	// ad's entry point, until EntryPointUntil); it does not open the window.
+	EntryPointOpen bool `json:"entryPointOpen,omitempty" gorm:"-"`
 }
 
 // InboxPage is a page of the list with the cursor of the next page.
@@ -166,6 +169,7 @@ func (ib ConversationStore) fillWindow(it *InboxItem) {
 		it.WindowClosesAt = &closes
 		it.WindowOpen = models.WindowOpen(it.LastInboundAt, ib.now(), ib.Window)
 	}
+	it.EntryPointOpen = models.EntryPointOpen(it.EntryPointUntil, ib.now())
 }
 
 // GetScoped returns one conversation p may see (404 otherwise).

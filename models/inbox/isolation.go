@@ -32,7 +32,8 @@ func sanitizeBatch(b *InboundBatch) int {
 	for i := range b.Messages {
 		m := &b.Messages[i]
 		text := cleanAll(&m.PhoneNumberID, &m.DisplayNumber, &m.WABAID, &m.WAMID, &m.FromWAID, &m.BSUID, &m.ProfileName, &m.Type, &m.Body)
-		if cleanJSON(&m.Payload) || text {
+		ref := len(m.Referral) > 0 && cleanJSON(&m.Referral)
+		if cleanJSON(&m.Payload) || text || ref {
 			n++
 		}
 	}
@@ -45,7 +46,15 @@ func sanitizeBatch(b *InboundBatch) int {
 	}
 	for i := range b.Templates {
 		t := &b.Templates[i]
-		if cleanAll(&t.MetaID, &t.Name, &t.Language, &t.Status, &t.Reason, &t.Quality) {
+		edit := false
+		if e := t.Edit; e != nil {
+			edit = cleanAll(&e.Body, &e.Header, &e.Footer)
+			for j := range e.Buttons {
+				b := &e.Buttons[j]
+				edit = cleanAll(&b.Type, &b.Text, &b.URL, &b.PhoneNumber) || edit
+			}
+		}
+		if cleanAll(&t.MetaID, &t.Name, &t.Language, &t.Status, &t.Reason, &t.Quality) || edit {
 			n++
 		}
 	}

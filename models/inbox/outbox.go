@@ -158,14 +158,49 @@ func (o OutboxStore) ReleaseSend(ctx context.Context, id int64) error {
 	return o.DB.WithContext(ctx).Exec(`UPDATE messages SET send_state = 'pending' WHERE id = ? AND send_state = 'attempted' AND wamid IS NULL`, id).Error
 }
 
-// CompleteSend stores the wamid of a sent row and emits message.status.
-func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string) (models.Event, error) {
+// CompleteSend stores the wamid of a sent row and emits message.status;
+// held says Meta holds it for its template's quality assessment (pacing.go).
+func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, held bool) (models.Event, error) {
+	data := map[string]any{"status": models.MsgSent, "wamid": wamid}
+	if held {
+		data["held"] = true
+	}
 	return o.finish(ctx, id, func(tx *gorm.DB) (int64, error) {
+		now := o.now()
 		r := tx.Exec(`UPDATE messages SET wamid = COALESCE(wamid, ?), send_state = 'done',
 			status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
-			sent_at = COALESCE(sent_at, ?) WHERE id = ?`, wamid, o.now(), id)
+			sent_at = COALESCE(sent_at, ?) WHERE id = ?`, wamid, now, id)
+		if r.Error == nil && r.RowsAffected > 0 {
+			if err := openEntryPoints(tx, models.Int64List{id}, now); err != nil {
+				return 0, err
+			}
+			if held {
+				if _, err := markHeld(ctx, tx, o.Events, models.Int64List{id}, now); err != nil {
+					return 0, err
+				}
+			}
+		}
 		return r.RowsAffected, r.Error
-	}, map[string]any{"status": models.MsgSent, "wamid": wamid})
+	}, data)
+}
+
+// openEntryPoints is the SQL form of models.EntryPointFrom for messages
+// sent at sentAt: a conversation whose customer came from an ad less than
+// EntryPointReplyWithin before, and whose free entry point that referral
+// has not opened yet, gets one ending EntryPointLength after sentAt. (An
+// entry point opened for this referral ends at or after referral_at +
+// EntryPointLength; one opened for an earlier referral ends before it.)
+func openEntryPoints(tx *gorm.DB, ids models.Int64List, sentAt time.Time) error {
+	err := tx.Exec(`UPDATE conversations c SET entry_point_until = ?
+		FROM messages m WHERE m.id = ANY(?::bigint[]) AND c.id = m.conversation_id
+			AND c.referral_at IS NOT NULL AND c.referral_at <= ? AND c.referral_at > ?
+			AND (c.entry_point_until IS NULL OR c.entry_point_until < c.referral_at + make_interval(secs => ?))`,
+		sentAt.Add(models.EntryPointLength), ids, sentAt, sentAt.Add(-models.EntryPointReplyWithin),
+		models.EntryPointLength.Seconds()).Error
+	if err != nil {
+		return fmt.Errorf("open free entry points: %w", err)
+	}
+	return nil
 }
 
 // FailSend records a permanent failure with Meta's code and reason.

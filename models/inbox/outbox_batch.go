@@ -113,6 +113,8 @@ func (o OutboxStore) ReleaseSends(ctx context.Context, ids []int64) error {
 type Sent struct {
 	MessageID int64
 	WAMID     string
+	// Held: Meta holds it for its template's quality assessment (pacing.go).
+	Held bool
 }
 
 // CompleteSends is CompleteSend for a round: wamids stored and one
@@ -121,12 +123,16 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 	if len(sent) == 0 {
 		return nil, nil
 	}
-	var ids models.Int64List
+	var ids, held models.Int64List
 	var wamids models.StringList
 	for _, s := range sent {
 		ids, wamids = append(ids, s.MessageID), append(wamids, s.WAMID)
+		if s.Held {
+			held = append(held, s.MessageID)
+		}
 	}
 	var evs []models.Event
+	now := o.now()
 	err := o.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []struct {
 			ID              int64
@@ -139,19 +145,37 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 				status = CASE WHEN m.status = 'queued' THEN 'sent' ELSE m.status END, sent_at = COALESCE(m.sent_at, ?)
 			FROM unnest(?::bigint[], ?::text[]) AS u(id, wamid), conversations c
 			WHERE m.id = u.id AND c.id = m.conversation_id
-			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, o.now(), ids, wamids).Scan(&rows).Error; err != nil {
+			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, now, ids, wamids).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("complete %d sends: %w", len(sent), err)
 		}
-		evs = make([]models.Event, 0, len(rows))
+		if err := openEntryPoints(tx, ids, now); err != nil {
+			return err
+		}
+		pacedEvs, err := markHeld(ctx, tx, o.Events, held, now)
+		if err != nil {
+			return err
+		}
+		isHeld := map[int64]bool{}
+		for _, id := range held {
+			isHeld[id] = true
+		}
+		evs = make([]models.Event, 0, len(rows)+len(pacedEvs))
 		for _, r := range rows {
-			ev, err := models.NewEvent(models.EventMessageStatus, models.AudienceOf(r.AssigneeAgentID, r.TeamID),
-				map[string]any{"status": models.MsgSent, "wamid": r.WAMID, "id": r.ID, "conversationId": r.ConversationID})
+			data := map[string]any{"status": models.MsgSent, "wamid": r.WAMID, "id": r.ID, "conversationId": r.ConversationID}
+			if isHeld[r.ID] {
+				data["held"] = true
+			}
+			ev, err := models.NewEvent(models.EventMessageStatus, models.AudienceOf(r.AssigneeAgentID, r.TeamID), data)
 			if err != nil {
 				return err
 			}
 			evs = append(evs, ev)
 		}
-		return o.Events.AppendAll(ctx, tx, evs)
+		if err := o.Events.AppendAll(ctx, tx, evs); err != nil {
+			return err
+		}
+		evs = append(evs, pacedEvs...) // stored by markHeld
+		return nil
 	})
 	return evs, err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -182,6 +183,15 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 				continue
 			}
 			b.Templates = append(b.Templates, tc)
+		case ch.TemplateComponents != nil:
+			t := ch.TemplateComponents
+			e := &templates.Edit{Body: t.MessageTemplateElement, Header: t.MessageTemplateTitle, Footer: t.MessageTemplateFooter}
+			for _, b := range t.MessageTemplateButtons {
+				e.Buttons = append(e.Buttons, templates.EditButton{Type: b.Type, Text: b.Text, URL: b.URL, PhoneNumber: b.PhoneNumber})
+			}
+			b.Templates = append(b.Templates, TemplateStatusChange{
+				MetaID: metaID(t.MessageTemplateID), Name: t.MessageTemplateName, Language: t.MessageTemplateLanguage, Edit: e,
+			})
 		case ch.TemplateQuality != nil:
 			t := ch.TemplateQuality
 			b.Templates = append(b.Templates, TemplateStatusChange{
@@ -193,6 +203,33 @@ func BatchFromWebhook(p *waba.Parsed, now time.Time) (InboundBatch, []string) {
 			b.Senders = append(b.Senders, SenderQualityChange{
 				DisplayNumber: q.DisplayPhoneNumber, Event: q.Event, Quality: q.QualityRating, LimitTier: q.LimitTier(),
 			})
+		case ch.Echoes != nil:
+			v := ch.Echoes
+			for _, e := range v.MessageEchoes {
+				in, ok := echoFrom(ch.WABAID, v, e, now)
+				if !ok {
+					warn = append(warn, "echo "+strconv.Quote(e.ID)+" has no id, recipient or business number")
+					continue
+				}
+				b.Messages = append(b.Messages, in)
+			}
+		case ch.History != nil:
+			v := ch.History
+			for _, chunk := range v.History {
+				for _, e := range chunk.Errors {
+					warn = append(warn, "history sync refused "+strconv.Itoa(e.Code)+": "+e.Title)
+				}
+				for _, th := range chunk.Threads {
+					for _, hm := range th.Messages {
+						in, ok := historyFrom(ch.WABAID, v, th.ID, hm, now)
+						if !ok {
+							warn = append(warn, "history message "+strconv.Quote(hm.ID)+" has no id, customer or business number")
+							continue
+						}
+						b.Messages = append(b.Messages, in)
+					}
+				}
+			}
 		case ch.Preferences != nil:
 			b.Preferences = append(b.Preferences, preferencesFrom(ch.Preferences)...)
 		case ch.Account != nil:
@@ -240,8 +277,36 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
 		in.Payload = nil
 	}
+	if m.Referral != nil {
+		in.Referral, _ = json.Marshal(m.Referral)
+	}
 	ok := in.WAMID != "" && in.PhoneNumberID != "" && (in.FromWAID != "" || in.BSUID != "")
 	return in, ok
+}
+
+// echoFrom maps a coexistence echo to the message it stores: outbound, to
+// the customer in e.To, from the WhatsApp Business app.
+func echoFrom(wabaID string, v *waba.MessagesValue, e waba.MessageEcho, now time.Time) (InboundMessage, bool) {
+	in := InboundMessage{
+		PhoneNumberID: v.Metadata.PhoneNumberID,
+		DisplayNumber: v.Metadata.DisplayPhoneNumber,
+		WABAID:        wabaID,
+		WAMID:         e.ID,
+		FromWAID:      models.DigitsOnly(e.To),
+		Type:          e.Type,
+		Body:          e.Summary(),
+		Payload:       e.Raw,
+		Timestamp:     waba.ParseTimestamp(e.Timestamp, now),
+		Origin:        models.OriginBusinessApp,
+		Outbound:      true,
+	}
+	if !waba.KnownMessageType(in.Type) {
+		in.Type = "unsupported"
+	}
+	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
+		in.Payload = nil
+	}
+	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
 }
 
 func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
@@ -278,4 +343,40 @@ func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
 		su.Payload = raw
 	}
 	return su, true
+}
+
+// historyFrom maps a message of a history sync: thread is the customer's
+// number; the message is the business's when it is from the business
+// number (its history_context status kept), else the customer's.
+func historyFrom(wabaID string, v *waba.MessagesValue, thread string, m waba.InboundMessage, now time.Time) (InboundMessage, bool) {
+	in := InboundMessage{
+		PhoneNumberID: v.Metadata.PhoneNumberID,
+		DisplayNumber: v.Metadata.DisplayPhoneNumber,
+		WABAID:        wabaID,
+		WAMID:         m.ID,
+		FromWAID:      models.DigitsOnly(thread),
+		Type:          m.Type,
+		Body:          m.Summary(),
+		Payload:       m.Raw,
+		Timestamp:     waba.ParseTimestamp(m.Timestamp, now),
+		Origin:        models.OriginHistory,
+	}
+	biz := models.DigitsOnly(v.Metadata.DisplayPhoneNumber)
+	if from := models.DigitsOnly(m.From); from != "" && from == biz {
+		in.Outbound = true
+		in.HistoryStatus = models.MsgSent
+		if m.HistoryContext != nil {
+			switch st := strings.ToLower(m.HistoryContext.Status); st {
+			case models.MsgDelivered, models.MsgRead, models.MsgFailed:
+				in.HistoryStatus = st
+			}
+		}
+	}
+	if !waba.KnownMessageType(in.Type) {
+		in.Type = "unsupported"
+	}
+	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
+		in.Payload = nil
+	}
+	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
 }

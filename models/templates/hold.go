@@ -15,13 +15,30 @@ const (
 	holdPaused    = "paused"
 )
 
+// TplPaced is not a status Meta gives a template: it is HoldCampaigns'
+// word for "WhatsApp's pacing holds this template's messages".
+const TplPaced = "PACED"
+
 // Holds reports whether a template in status stops the campaigns that use
 // it: WhatsApp refuses its sends (132015 paused, 132016 disabled) until it is
-// approved again.
+// approved again, or (TplPaced) holds them for its quality assessment.
 // https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pausing
 func Holds(status string) bool {
 	s := strings.ToUpper(status)
-	return s == TplPaused || s == TplDisabled
+	return s == TplPaused || s == TplDisabled || s == TplPaced
+}
+
+// Held reports whether t stops its campaigns now: paused or disabled by
+// WhatsApp, or paced. Pacing holds messages that are sent only if early
+// feedback is good and dropped (132015) if it is bad; a campaign that kept
+// sending would pour its audience into a queue that may be dropped whole,
+// so it waits until WhatsApp releases (or drops) what it holds.
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing
+func Held(t Template) bool { return Holds(t.Status) || t.PacedSince != nil }
+
+// PacedReason is the reason shown on a campaign that waits for pacing.
+func PacedReason(name, language string) string {
+	return fmt.Sprintf("WhatsApp is pacing template %s (%s): its messages are held for a quality assessment; the campaign resumes by itself when WhatsApp releases them", name, language)
 }
 
 // HoldReason is the reason shown on a campaign its template stopped.
@@ -86,6 +103,9 @@ func HoldCampaigns(tx *gorm.DB, templateIDs []int64, status, reason string) ([]i
 func HoldFor(status string, tpl Template) (store, reason string, hold bool) {
 	if (status == holdRunning || status == holdScheduled) && Holds(tpl.Status) {
 		return holdPaused, HoldReason(tpl.Name, tpl.Language, tpl.Status, tpl.Reason), true
+	}
+	if (status == holdRunning || status == holdScheduled) && Held(tpl) {
+		return holdPaused, PacedReason(tpl.Name, tpl.Language), true
 	}
 	return status, "", false
 }

@@ -200,10 +200,6 @@ func (s *Sim) send(pnid string, m sendRequest, raw []byte) (map[string]any, *api
 	if t, ok := s.windows[pnid+"|"+u.key]; ok && now.Sub(t) < 24*time.Hour {
 		windowOpen = true
 	}
-	entryPoint := false
-	if t, ok := s.entryPoints[pnid+"|"+u.key]; ok && now.Sub(t) < 72*time.Hour {
-		entryPoint = true
-	}
 	if tpl != nil && !windowOpen && n.Restricted {
 		return refuse(&apiErr{400, codePolicyBlocked, 0, "Temporarily blocked for policies violations",
 			"business-initiated messaging is restricted on this account (account_update ACCOUNT_RESTRICTION)"})
@@ -255,13 +251,31 @@ func (s *Sim) send(pnid string, m sendRequest, raw []byte) (map[string]any, *api
 		entry.ErrorCode, entry.FailedAsync = fail.Code, true
 		s.counters.FailedAsync[strconv.Itoa(fail.Code)]++
 	}
+	// Free entry point: the business's first message within 24 h of a
+	// customer's message from a click-to-WhatsApp ad opens 72 h, from that
+	// message, in which every message is free (templates too); later
+	// replies to the same referral do not extend it.
+	// https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing (free entry point)
+	epKey := pnid + "|" + u.key
+	if ref, ok := s.referrals[epKey]; ok && fail == nil && !now.Before(ref) && now.Sub(ref) < 24*time.Hour {
+		if opened, ok := s.entryPoints[epKey]; !ok || opened.Before(ref) {
+			s.entryPoints[epKey] = now
+		}
+	}
+	entryPoint := false
+	if t, ok := s.entryPoints[epKey]; ok && now.Sub(t) < 72*time.Hour {
+		entryPoint = true
+	}
 	s.outbox = append(s.outbox, entry)
 	info := sentInfo{number: pnid, user: u}
 	if tpl != nil {
 		info.quickReply = quickReplies(tpl.def)
 	}
 	s.sentMsgs[wamid] = info
-	s.scheduleStatusesLocked(n, wamid, u, m.BizOpaque, fail, pricingOf(tpl, windowOpen, entryPoint), tpl)
+	held := fail == nil && s.holdLocked(n, tpl, wamid, u, m.BizOpaque, pricingOf(tpl, windowOpen, entryPoint)) // pacing.go
+	if !held {
+		s.scheduleStatusesLocked(n, wamid, u, m.BizOpaque, fail, pricingOf(tpl, windowOpen, entryPoint), tpl)
+	}
 
 	contact := map[string]string{"input": input}
 	if u.phone != "" {
@@ -273,6 +287,9 @@ func (s *Sim) send(pnid string, m sendRequest, raw []byte) (map[string]any, *api
 	msg := map[string]string{"id": wamid}
 	if m.Type == "template" {
 		msg["message_status"] = "accepted"
+		if held {
+			msg["message_status"] = "held_for_quality_assessment"
+		}
 	}
 	return map[string]any{"messaging_product": "whatsapp", "contacts": []map[string]string{contact}, "messages": []map[string]string{msg}}, nil
 }

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The webhooks the simulator sends, in today's shapes.
@@ -207,5 +208,123 @@ func TestHooksQualityEchoesAndCategory(t *testing.T) {
 	c := r.hooks.values("template_category_update")[0]
 	if c["previous_category"] != "UTILITY" || c["new_category"] != "MARKETING" || c["message_template_name"] != "info_tagihan" {
 		t.Fatalf("category: %v", c)
+	}
+}
+
+// Free entry point (https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing):
+// a reply within 24 h of the customer's message from a click-to-WhatsApp ad
+// opens 72 h of free messages from that reply; a reply after 24 h opens
+// nothing.
+func TestHooksFreeEntryPoint(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("promo", tplDef("promo", "MARKETING", okBody))
+	tpl := func(to string) string {
+		return `{"messaging_product":"whatsapp","to":"` + to + `","type":"template","template":{"name":"promo","language":{"code":"id"}}}`
+	}
+	pricing := func(to string) string {
+		t.Helper()
+		code, out := r.send(tpl(to))
+		st := lastStatus(r, wamidOf(t, code, out), "delivered")
+		p, _ := st["pricing"].(map[string]any)
+		return p["type"].(string)
+	}
+	ad := `{"text":"halo","referral":{"sourceId":"ad-2","headline":"Cicilan 0%","url":"https://fb.me/ad2"}}`
+
+	// Answered 23 h after the ad message: free then, and 71 h later (the
+	// 24 h window long closed, a template, still free), charged after 72 h.
+	r.customer("6281100000011", ad)
+	r.advance(23 * time.Hour)
+	if got := pricing("6281100000011"); got != "free_entry_point" {
+		t.Fatalf("reply 23 h after the ad: %s", got)
+	}
+	r.advance(71 * time.Hour)
+	if got := pricing("6281100000011"); got != "free_entry_point" {
+		t.Fatalf("71 h after the opening reply: %s", got)
+	}
+	r.advance(2 * time.Hour)
+	if got := pricing("6281100000011"); got != "regular" {
+		t.Fatalf("73 h after the opening reply: %s", got)
+	}
+
+	// Answered only 25 h after the ad message: no entry point at all.
+	r.customer("6281100000012", ad)
+	r.advance(25 * time.Hour)
+	if got := pricing("6281100000012"); got != "regular" {
+		t.Fatalf("reply 25 h after the ad: %s", got)
+	}
+}
+
+// Template pacing (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing):
+// past the threshold a send is answered held_for_quality_assessment and gets
+// no status; a good verdict sends what was held, a bad one pauses the
+// template and fails each held message with 132015.
+func TestHooksTemplatePacing(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("promo", tplDef("promo", "MARKETING", okBody))
+	send := func(to string) (string, string) {
+		t.Helper()
+		code, out := r.send(`{"messaging_product":"whatsapp","to":"` + to + `","type":"template","template":{"name":"promo","language":{"code":"id"}}}`)
+		m := out["messages"].([]any)[0].(map[string]any)
+		if code != 200 {
+			t.Fatalf("send: %d %v", code, out)
+		}
+		return m["id"].(string), m["message_status"].(string)
+	}
+	r.control("/sim/templates/promo/pacing", `{"threshold":1}`)
+	first, st1 := send("6281100000021")
+	held1, st2 := send("6281100000022")
+	held2, st3 := send("6281100000023")
+	if st1 != "accepted" || st2 != "held_for_quality_assessment" || st3 != "held_for_quality_assessment" {
+		t.Fatalf("message_status: %s %s %s", st1, st2, st3)
+	}
+	lastStatus(r, first, "delivered")
+	time.Sleep(50 * time.Millisecond) // statuses of the others would be due by now
+	if s := r.hooks.statuses(held1); len(s) != 0 {
+		t.Fatalf("a held message got statuses: %v", s)
+	}
+	r.control("/sim/templates/promo/pacing", `{"verdict":"good"}`)
+	lastStatus(r, held1, "delivered")
+	lastStatus(r, held2, "delivered")
+	if _, st := send("6281100000024"); st != "accepted" {
+		t.Fatalf("after a good verdict: %s", st)
+	}
+
+	r.control("/sim/templates/promo/pacing", `{"threshold":0}`)
+	dropped, _ := send("6281100000025")
+	r.control("/sim/templates/promo/pacing", `{"verdict":"bad"}`)
+	st := lastStatus(r, dropped, "failed")
+	if e := asList(st["errors"]); len(e) != 1 || e[0]["code"] != 132015.0 {
+		t.Fatalf("dropped: %v", st)
+	}
+	paused := false
+	for _, v := range r.hooks.values("message_template_status_update") {
+		if v["event"] == "PAUSED" && v["message_template_name"] == "promo" {
+			paused = true
+		}
+	}
+	if !paused {
+		t.Fatal("a bad verdict did not pause the template")
+	}
+}
+
+// An edited template (message_template_components_update) is checked by its
+// new text: a send filled for the old body is refused with 132000.
+func TestHooksTemplateEdited(t *testing.T) {
+	r := newRig(t, nil)
+	r.approved("info", tplDef("info", "UTILITY", okBody))
+	r.control("/sim/templates/info/edit", `{"body":"Halo {{1}}, tagihan {{2}} sudah terbit."}`)
+	var vals []map[string]any
+	r.eventually("components update", func() bool { vals = r.hooks.values("message_template_components_update"); return len(vals) > 0 })
+	if len(vals) != 1 || vals[0]["message_template_element"] != "Halo {{1}}, tagihan {{2}} sudah terbit." || vals[0]["message_template_name"] != "info" {
+		t.Fatalf("components update: %v", vals)
+	}
+	old := `{"messaging_product":"whatsapp","to":"6281100000031","type":"template","template":{"name":"info","language":{"code":"id"}}}`
+	if code, out := r.send(old); code != 400 || out["error"].(map[string]any)["code"] != 132000.0 {
+		t.Fatalf("send for the old body: %d %v", code, out)
+	}
+	filled := `{"messaging_product":"whatsapp","to":"6281100000031","type":"template","template":{"name":"info","language":{"code":"id"},
+		"components":[{"type":"body","parameters":[{"type":"text","text":"Siti"},{"type":"text","text":"Rp 1.000"}]}]}}`
+	if code, out := r.send(filled); code != 200 {
+		t.Fatalf("send for the new body: %d %v", code, out)
 	}
 }

@@ -79,6 +79,9 @@ type Options struct {
 	Now        func() time.Time
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// StateFile keeps numbers, templates and what is known of customers
+	// across restarts (state.go); empty: the simulator starts afresh.
+	StateFile string
 }
 
 // OutboxEntry is one request the product made to send a message.
@@ -118,6 +121,7 @@ type Counters struct {
 	ByType            map[string]int64            `json:"byType"`
 	Reads             int64                       `json:"reads"`  // mark-as-read calls
 	Typing            int64                       `json:"typing"` // of which with a typing indicator
+	Held              int64                       `json:"held"`   // template sends held by pacing (pacing.go)
 	Templates         map[string]map[string]int64 `json:"-"`
 }
 
@@ -136,21 +140,25 @@ type Sim struct {
 	vault     *mediaVault          // media objects (media.go)
 	windows   map[string]time.Time // number|user -> last inbound
 	pairs     map[string]pairState // number|user -> pair-rate bucket
-	// entryPoints: number|user -> last click-to-WhatsApp referral (72h free).
-	entryPoints map[string]time.Time
-	inbound     map[string]inboundInfo // inbound wamid -> where it came from
-	bsuidPhone  map[string]string      // BSUID -> phone
-	phoneBSUID  map[string]string      // phone -> BSUID
-	optedOut    map[string]bool        // user key -> stopped marketing messages
-	uploads     map[string]*uploadSession
-	handles     map[string]string               // header_handle -> mime type
-	reached     map[string]map[string]time.Time // portfolio -> user -> last business-initiated
-	notOnWA     map[string]bool
-	outbox      []OutboxEntry
-	reads       []ReadEntry
-	counters    Counters
-	queue       []webhookItem
-	sentMsgs    map[string]sentInfo // wamid -> who and what
+	// referrals: number|user -> the customer's last message from a
+	// click-to-WhatsApp ad; entryPoints: number|user -> the business reply
+	// that opened the 72 h free entry point.
+	referrals, entryPoints map[string]time.Time
+	// paced: template id -> its pacing (pacing.go).
+	paced      map[string]*pacing
+	inbound    map[string]inboundInfo // inbound wamid -> where it came from
+	bsuidPhone map[string]string      // BSUID -> phone
+	phoneBSUID map[string]string      // phone -> BSUID
+	optedOut   map[string]bool        // user key -> stopped marketing messages
+	uploads    map[string]*uploadSession
+	handles    map[string]string               // header_handle -> mime type
+	reached    map[string]map[string]time.Time // portfolio -> user -> last business-initiated
+	notOnWA    map[string]bool
+	outbox     []OutboxEntry
+	reads      []ReadEntry
+	counters   Counters
+	queue      []webhookItem
+	sentMsgs   map[string]sentInfo // wamid -> who and what
 
 	wake   chan struct{}
 	stop   context.CancelFunc
@@ -198,7 +206,7 @@ func New(o Options) *Sim {
 		o.PairWindow = 6 * time.Second
 	}
 	if o.AppID == "" {
-		o.AppID = "400000000000001"
+		o.AppID = DefaultAppID
 	}
 	if o.TemplateReviewDelay == 0 {
 		o.TemplateReviewDelay = 200 * time.Millisecond
@@ -211,7 +219,7 @@ func New(o Options) *Sim {
 		numbers: map[string]*Number{}, templates: map[string]*template{}, media: map[string]string{},
 		windows: map[string]time.Time{}, pairs: map[string]pairState{}, reached: map[string]map[string]time.Time{},
 		notOnWA: map[string]bool{}, sentMsgs: map[string]sentInfo{}, wake: make(chan struct{}, 1),
-		entryPoints: map[string]time.Time{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
+		entryPoints: map[string]time.Time{}, referrals: map[string]time.Time{}, paced: map[string]*pacing{}, inbound: map[string]inboundInfo{}, bsuidPhone: map[string]string{}, phoneBSUID: map[string]string{},
 		optedOut: map[string]bool{}, uploads: map[string]*uploadSession{}, handles: map[string]string{}, vault: newMediaVault(o.Seed),
 	}
 	s.resetCountersLocked()
@@ -221,11 +229,22 @@ func New(o Options) *Sim {
 	for _, p := range o.NotOnWhatsApp {
 		s.notOnWA[digits(p)] = true
 	}
+	if o.StateFile != "" {
+		// A kept state wins over the configured numbers: it is what "Meta"
+		// knows now (their quality, restrictions and limits included).
+		if err := s.loadStateLocked(o.StateFile); err != nil {
+			s.log.Warn("wabasim: starting without the kept state", "err", err)
+		}
+	}
 	s.routes()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.doneWG.Add(1)
 	go s.dispatch(ctx)
+	if o.StateFile != "" {
+		s.doneWG.Add(1)
+		go s.keepState(ctx, o.StateFile)
+	}
 	return s
 }
 
@@ -249,6 +268,10 @@ func (s *Sim) resetCountersLocked() {
 	s.counters = Counters{Rejected: map[string]int64{}, FailedAsync: map[string]int64{}, PerSecond: map[string]map[int64]int{},
 		MaxPerSecond: map[string]int{}, ByType: map[string]int64{}}
 }
+
+// DefaultAppID is the Meta app id of the Resumable Upload API when
+// Options.AppID is empty.
+const DefaultAppID = "400000000000001"
 
 // Handler serves the Graph endpoints and /sim.
 func (s *Sim) Handler() http.Handler { return s.mux }
@@ -404,8 +427,11 @@ func (s *Sim) routes() {
 	c.HandleFunc("POST /sim/numbers/{id}/quality", s.handleQuality)
 	c.HandleFunc("POST /sim/numbers/{id}/account", s.handleAccount)
 	c.HandleFunc("POST /sim/numbers/{id}/echo", s.handleEcho)
+	c.HandleFunc("POST /sim/numbers/{id}/history", s.handleHistory) // edit.go
 	c.HandleFunc("POST /sim/templates/{id}/review", s.handleReview)
 	c.HandleFunc("POST /sim/templates/{id}/category", s.handleCategory)
+	c.HandleFunc("POST /sim/templates/{id}/pacing", s.handlePacing) // pacing.go
+	c.HandleFunc("POST /sim/templates/{id}/edit", s.handleEdit)     // edit.go
 	c.HandleFunc("POST /sim/not-on-whatsapp/{phone}", s.handleNotOnWA)
 	c.HandleFunc("GET /sim/templates", s.handleSimTemplates)
 	c.HandleFunc("GET /sim/phone", s.handlePhone) // dev: play a customer

@@ -138,8 +138,8 @@ type customerMsg struct {
 	Context       string `json:"context"`       // wamid being answered
 	UserID        string `json:"userId"`        // BSUID
 	HidePhone     bool   `json:"hidePhone"`     // send only the BSUID
-	// Referral: the user came from a click-to-WhatsApp ad (opens a 72h
-	// free entry point).
+	// Referral: the user came from a click-to-WhatsApp ad (a reply within
+	// 24 h opens a 72 h free entry point).
 	Referral *struct {
 		SourceID string `json:"sourceId"`
 		Headline string `json:"headline"`
@@ -178,7 +178,7 @@ func (s *Sim) inboundLocked(n *Number, from string, in customerMsg, at time.Time
 		msg.Text = &hookText{Body: in.Text}
 	}
 	if r := in.Referral; r != nil {
-		s.entryPoints[n.PhoneNumberID+"|"+from] = at
+		s.referrals[n.PhoneNumberID+"|"+from] = at
 		msg.Referral = &hookReferral{SourceURL: r.URL, SourceID: r.SourceID, SourceType: "ad", Headline: r.Headline, Body: r.Body,
 			MediaType: "image", CTWAClid: "ARA" + strconv.FormatInt(s.seq, 36)}
 	}

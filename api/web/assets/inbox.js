@@ -251,7 +251,8 @@ export class Inbox {
       h('header', { class: 'thread-head' },
         h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
         h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : ''),
-          h('div', { class: 'muted thread-who' }, `${c.assigneeName || this.t('unassigned')}${c.senderNumber ? ` · ${this.t('viaNumber', { n: c.senderNumber })}` : ''}`)),
+          h('div', { class: 'muted thread-who' }, `${c.assigneeName || this.t('unassigned')}${c.senderNumber ? ` · ${this.t('viaNumber', { n: c.senderNumber })}` : ''}`),
+          this.referralLine(c)),
         this.windowChip(c), actions),
       this.msgsEl, this.composerEl);
     this.threadEl.classList.add('open');
@@ -280,6 +281,16 @@ export class Inbox {
     this.renderList();
   }
 
+  // referralLine names the click-to-WhatsApp ad the customer came from and,
+  // while it lasts, the free entry point (messages, templates too, cost
+  // nothing until then; free-form replies still need the 24 h window).
+  referralLine(c) {
+    if (!c.referral) return null;
+    const ad = c.referral.headline || c.referral.source_id || '';
+    const free = c.entryPointOpen && c.entryPointUntil ? ` · ${this.t('freeUntil', { t: this.app.i18n.time(c.entryPointUntil) })}` : '';
+    return h('div', { class: 'muted referral', id: 'thread-referral', title: c.referral.source_url || '' }, `${this.t('fromAd', { ad })}${free}`);
+  }
+
   renderMessages(scroll) {
     clear(this.msgsEl);
     if (this.nextBefore) this.msgsEl.append(h('li', { class: 'older' }, h('button', { class: 'link', onclick: () => this.loadOlder() }, this.t('loadOlder'))));
@@ -295,6 +306,8 @@ export class Inbox {
     return h('li', { class: `msg ${m.direction === 'in' ? 'in' : 'out'}`, dataset: { id: m.id, type: m.type } },
       h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
+        m.origin === 'business_app' ? h('span', { class: 'msg-origin', title: this.t('fromBusinessAppHint') }, this.t('fromBusinessApp')) : null,
+        m.heldAt && st === 'sent' ? h('span', { class: 'msg-origin msg-held', title: this.t('heldHint') }, this.t('held')) : null,
         m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)),
       st === 'failed' && m.direction !== 'in' ? h('div', { class: 'msg-error', role: 'status' }, h('span', {}, reason),
         retryBody(m) ? h('button', { type: 'button', class: 'link retry', onclick: () => this.retry(m) }, this.t('retry')) : null) : null);
@@ -565,6 +578,7 @@ export class Inbox {
         const m = this.messages.find((x) => x.id === d.id);
         if (m && this.selected?.id === d.conversationId) {
           m.status = d.status; m.errorCode = d.errorCode; m.errorReason = d.errorReason;
+          m.heldAt = d.held ? (m.heldAt || new Date().toISOString()) : null;
           this.renderMessages(false);
         }
         break;

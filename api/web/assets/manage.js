@@ -24,7 +24,9 @@ export class TemplatesPage extends Page {
           ? h('div', { class: 'muted', dataset: { upcoming: tp.name } }, `→ ${tp.upcomingCategory}${tp.upcomingCategoryAt ? ` ${this.time(tp.upcomingCategoryAt)}` : ''}`)
           : tp.previousCategory ? h('div', { class: 'muted' }, `← ${tp.previousCategory}`) : null), statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
           h('span', {}, this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED')
-            ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : null,
+            ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview'))
+            // WhatsApp may have lost it (deleted in WhatsApp Manager, an account reset): it answers 409 if it still has it.
+            : this.can('templates:write') ? h('button', { class: 'link', dataset: { resubmit: tp.name }, title: this.t('resubmitHelp'), onclick: () => this.submitTpl(tp) }, this.t('resubmit')) : null,
           tp.status !== 'DRAFT' ? h('button', { class: 'link', dataset: { stats: tp.name }, onclick: () => this.stats(tp) }, this.t('stats')) : null)])));
     } catch (e) { this.fail(e); }
   }
@@ -65,13 +67,50 @@ export class TemplatesPage extends Page {
         h('label', {}, this.t('langCol'), h('select', { name: 'language' }, ...['id', 'en', 'en_US'].map((l) => h('option', { value: l }, l)))),
         h('label', {}, this.t('category'), h('select', { name: 'category' }, ...['UTILITY', 'MARKETING', 'AUTHENTICATION'].map((c) => h('option', { value: c }, c)))),
         h('label', {}, 'WABA ID', h('input', { name: 'wabaId', required: true }))),
-      h('label', {}, this.t('header'), h('input', { name: 'header', maxlength: 60 })),
+      h('div', { class: 'row-inline' },
+        h('label', {}, this.t('headerKind'), h('select', { name: 'headerFormat', id: 'tpl-header-format' },
+          ...['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT'].map((k) => h('option', { value: k }, this.t(`header${k}`))))),
+        h('label', { id: 'tpl-header-text' }, this.t('header'), h('input', { name: 'header', maxlength: 60 })),
+        h('label', { id: 'tpl-header-file', style: { display: 'none' } }, this.t('headerSample'),
+          h('input', { type: 'file', name: 'headerFile', id: 'tpl-header-input' }),
+          h('span', { class: 'muted', id: 'tpl-header-status', role: 'status' }))),
       h('label', {}, this.t('body'), h('textarea', { name: 'body', rows: 4, required: true, maxlength: 1024, placeholder: 'Halo {{1}}, tagihan Anda {{2}} jatuh tempo.' })),
       h('label', {}, this.t('footer'), h('input', { name: 'footer', maxlength: 60 })),
       h('div', { class: 'vars', id: 'tpl-examples' }),
       err, h('button', { class: 'primary', type: 'submit' }, this.t('create')));
     const examples = f.querySelector('#tpl-examples');
     const ex = {};
+    // A media header needs a sample file, uploaded to WhatsApp (Resumable
+    // Upload API) for its handle before the template can be created.
+    const accept = { IMAGE: 'image/jpeg,image/png', VIDEO: 'video/mp4', DOCUMENT: 'application/pdf' };
+    const fmtSel = f.querySelector('#tpl-header-format');
+    const fileIn = f.querySelector('#tpl-header-input');
+    const status = f.querySelector('#tpl-header-status');
+    const showHeader = () => {
+      const media = fmtSel.value !== 'TEXT';
+      // style, not the hidden attribute: the form's label rule would show it.
+      f.querySelector('#tpl-header-text').style.display = media ? 'none' : '';
+      f.querySelector('#tpl-header-file').style.display = media ? '' : 'none';
+      fileIn.accept = accept[fmtSel.value] || '';
+      if (media && ex.headerFormat !== fmtSel.value) { delete ex.headerHandle; status.textContent = ''; fileIn.value = ''; }
+    };
+    fmtSel.addEventListener('change', showHeader);
+    fileIn.addEventListener('change', async () => {
+      const file = fileIn.files[0];
+      delete ex.headerHandle;
+      if (!file) return;
+      status.textContent = this.t('uploading');
+      const form = new FormData();
+      form.append('format', fmtSel.value);
+      form.append('file', file);
+      try {
+        const up = await this.api.upload('/api/v1/templates/header-sample', form);
+        ex.headerHandle = up.handle; ex.headerFormat = up.format; ex.headerName = up.filename;
+        status.textContent = this.t('sampleReady', { name: up.filename });
+        status.dataset.ready = '1';
+        paintPreview();
+      } catch (e) { status.textContent = ''; status.dataset.ready = ''; err.show(e); }
+    });
     const paint = () => {
       const d = new FormData(f);
       const comps = this.components(d, ex);
@@ -87,7 +126,8 @@ export class TemplatesPage extends Page {
       const d = new FormData(f);
       const sub = (part, text) => String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n) => ex[`${part}.${n}`] || m);
       fill(preview, h('div', { class: 'bubble out' },
-        d.get('header') ? h('strong', {}, sub('header', d.get('header'))) : null,
+        d.get('headerFormat') !== 'TEXT' ? h('div', { class: 'muted' }, `[${this.t(`header${d.get('headerFormat')}`)}${ex.headerName ? `: ${ex.headerName}` : ''}]`)
+          : d.get('header') ? h('strong', {}, sub('header', d.get('header'))) : null,
         h('div', {}, sub('body', d.get('body'))),
         d.get('footer') ? h('div', { class: 'muted' }, d.get('footer')) : null));
     };
@@ -98,7 +138,8 @@ export class TemplatesPage extends Page {
       try {
         await this.api.post('/api/v1/templates', { name: d.get('name'), language: d.get('language'), category: d.get('category'),
           wabaId: d.get('wabaId'), components: this.components(d, ex, true) });
-        err.show(null); f.reset(); paint(); this.app.toast(this.t('saved')); this.load();
+        // A new template starts from nothing: no examples, no sample.
+        err.show(null); f.reset(); for (const k of Object.keys(ex)) delete ex[k]; status.textContent = ''; status.dataset.ready = ''; showHeader(); paint(); this.app.toast(this.t('saved')); this.load();
       } catch (e) { err.show(e); }
     };
     paint();
@@ -107,7 +148,11 @@ export class TemplatesPage extends Page {
   components(d, ex, withExamples = false) {
     const nums = (text) => [...String(text).matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]);
     const out = [];
-    if (d.get('header')) {
+    const hf = d.get('headerFormat') || 'TEXT';
+    if (hf !== 'TEXT') {
+      // Without a sample the API answers why (a media header needs one).
+      out.push(ex.headerHandle && ex.headerFormat === hf ? { type: 'HEADER', format: hf, example: { header_handle: [ex.headerHandle] } } : { type: 'HEADER', format: hf });
+    } else if (d.get('header')) {
       const c = { type: 'HEADER', format: 'TEXT', text: d.get('header') };
       if (withExamples && nums(c.text).length) c.example = { header_text: nums(c.text).map((n) => ex[`header.${n}`] || '') };
       out.push(c);
