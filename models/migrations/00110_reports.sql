@@ -407,6 +407,10 @@ CREATE TRIGGER report_conversations BEFORE INSERT OR UPDATE OF status, team_id, 
 CREATE FUNCTION report_messages_ins_trg() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE c conversations; camp BIGINT; cm BIGINT;
 BEGIN
+    -- A coexistence number's history sync (messages.origin, migration 00152;
+    -- resolved when the trigger runs) stores past chats: not activity of
+    -- the period they are stored in, and no customer waiting.
+    IF NEW.origin = 'history' THEN RETURN NULL; END IF;
     SELECT * INTO c FROM conversations WHERE id = NEW.conversation_id;
     IF NEW.direction = 'in' THEN
         PERFORM report_bump(NEW.created_at, c.team_id, c.assignee_agent_id, c.sender_id, c.labels, d_msg_in => 1);
@@ -447,7 +451,7 @@ DECLARE
     d_sent INT := 0; d_del INT := 0; d_read INT := 0; d_fail INT := 0;
     priced BOOLEAN := false; bill INT := 0; fr INT := 0; cost BIGINT := 0; phone TEXT;
 BEGIN
-    IF NEW.direction <> 'out' THEN RETURN NEW; END IF;
+    IF NEW.direction <> 'out' OR NEW.origin = 'history' THEN RETURN NEW; END IF;
     SELECT * INTO c FROM conversations WHERE id = NEW.conversation_id;
     IF c.id IS NULL THEN RETURN NEW; END IF;
     ag := COALESCE(c.assignee_agent_id, NEW.author_agent_id);

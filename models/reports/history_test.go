@@ -105,6 +105,9 @@ func playHistory(f fx) history {
 	r2 := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'ya', 'queued', ?) RETURNING id`,
 		h.conv2, at("2026-11-30 10:01"))
 	f.exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, h.agent1, r2)
+	// A coexistence history sync stores a past chat: no activity, no wait.
+	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, origin, created_at) VALUES (?, 'in', 'text', 'lama', 'hist1', 'received', 'history', ?)`,
+		h.conv2, at("2026-11-28 10:00"))
 	// Labels put on later count the conversation in on its start day; one
 	// put on and taken off again counts nothing.
 	f.exec(`UPDATE conversations SET labels = '{vip,salah}' WHERE id = ?`, h.conv2)
