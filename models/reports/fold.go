@@ -141,7 +141,9 @@ func (s ReportStore) Fold(ctx context.Context) (int64, error) {
 		if err := conn.Raw(`SELECT pg_try_advisory_lock(?)`, foldLock).Scan(&got).Error; err != nil || !got {
 			return err
 		}
-		defer conn.Exec(`SELECT pg_advisory_unlock(?)`, foldLock)
+		// Unlocked whatever happens to ctx: a lock left on a pooled
+		// connection would stop every later fold.
+		defer conn.WithContext(context.WithoutCancel(ctx)).Exec(`SELECT pg_advisory_unlock(?)`, foldLock)
 		return conn.Transaction(func(tx *gorm.DB) error {
 			var upto sql.NullInt64
 			if err := tx.Raw(`SELECT COALESCE((SELECT id FROM report_delta ORDER BY id OFFSET ? LIMIT 1), (SELECT max(id) FROM report_delta))`,
