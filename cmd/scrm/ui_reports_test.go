@@ -52,6 +52,15 @@ func TestWebUIReports(t *testing.T) {
 		db.Raw(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'siap', 'queued', ?) RETURNING id`,
 			conv, day(back).Add(4*time.Minute)).Scan(&out)
 		exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, seed.ayuID, out)
+		// Meta's pricing of the reply: free inside the service window.
+		exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'free_customer_service', pricing_category = 'service', billable = false WHERE id = ?`, out)
+		if i == 0 {
+			var tpl int64
+			db.Raw(`INSERT INTO messages (conversation_id, direction, type, status, created_at) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`,
+				conv, day(back).Add(time.Hour)).Scan(&tpl)
+			exec(`UPDATE messages SET status = 'sent', sent_at = created_at WHERE id = ?`, tpl)
+			exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE id = ?`, tpl)
+		}
 	}
 
 	dir := t.TempDir()
@@ -74,6 +83,8 @@ func TestWebUIReports(t *testing.T) {
 		waitJS("the range is in the address", `location.search.includes('from=')`, 2*time.Second),
 		waitJS("label chart", `document.querySelectorAll('#rep-chart-labels rect.bar').length === 30`, 2*time.Second),
 		screenshot(t, "ui-reports-30d-1366x768.png"),
+		waitJS("free and paid messages", `(t => t.includes('Gratis') && t.includes('586,33'))(document.querySelector('#rep-cost').textContent)`, 2*time.Second),
+		waitJS("cost KPI", kpi("cost")+`?.includes('586,33')`, 2*time.Second),
 		chromedp.ScrollIntoView("#rep-cases", chromedp.ByQuery),
 		screenshot(t, "ui-reports-tables-1366x768.png"),
 		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dir),
