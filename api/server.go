@@ -157,6 +157,7 @@ func New(d Deps) *Server {
 	v1 := e.Group("/api/v1")
 	s.mountV1(v1)
 	s.mountUI(e, v1)
+	s.mountOpenAPI(e, v1)
 	s.mountMedia(e)
 	return s
 }

@@ -37,6 +37,7 @@ const (
 	PermInboxRead     Permission = "inbox:read"
 	PermInboxSend     Permission = "inbox:send"
 	PermInboxAssign   Permission = "inbox:assign"
+	PermInboxTake     Permission = "inbox:take"
 	PermReportsRead   Permission = "reports:read"
 	PermAuditRead     Permission = "audit:read"
 	// PermProfileRead / PermProfileWrite cover the caller's own account:
@@ -91,6 +92,7 @@ func catalog() []PermissionInfo {
 		p(PermInboxRead, "view conversations and messages"),
 		p(PermInboxSend, "send messages"),
 		p(PermInboxAssign, "assign and transfer conversations"),
+		p(PermInboxTake, "see own teams' queue, take from it, hand own conversations to a teammate or back"),
 		p(PermReportsRead, "view reports"),
 		p(PermAuditRead, "read the audit log"),
 		p(PermProfileRead, "view own account and permissions"),
@@ -149,7 +151,7 @@ func SystemRoles() []SystemRole {
 			PermContactsRead, PermContactsWrite, PermContactsExp,
 			PermCasesRead, PermCasesWrite, PermCasesAssign, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead, PermCampaignsRead,
-			PermInboxRead, PermInboxSend, PermInboxAssign,
+			PermInboxRead, PermInboxSend, PermInboxAssign, PermInboxTake,
 			PermReportsRead, PermProfileRead, PermProfileWrite,
 		}},
 		{RoleKeyAgent, "Agent", ScopeOwn, []Permission{
@@ -157,7 +159,7 @@ func SystemRoles() []SystemRole {
 			PermContactsRead, PermContactsWrite,
 			PermCasesRead, PermCasesWrite, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead,
-			PermInboxRead, PermInboxSend,
+			PermInboxRead, PermInboxSend, PermInboxTake,
 			PermProfileRead, PermProfileWrite,
 		}},
 		// Campaign managers work on business-wide contact lists, so their

@@ -232,6 +232,41 @@ const mediaStrings = {
 };
 Object.assign(strings.id, mediaStrings.id);
 Object.assign(strings.en, mediaStrings.en);
+// The agent's desk: context, queue, transfers, keyboard (#16).
+const deskStrings = {
+  id: {
+    prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
+    queue: 'Antrean tim', backToQueue: 'Kembalikan ke antrean tim',
+    inMessages: 'Isi pesan', searchText: 'Cari kata di isi pesan', searchTextHelp: 'Cari di teks pesan, bukan nama atau nomor',
+    noHits: 'Tidak ada pesan yang cocok.', moreHits: 'Hasil lainnya', fromCustomer: 'Dari pelanggan', fromUs: 'Dari kita',
+    'keys.title': 'Pintasan keyboard', 'keys.next': 'Percakapan berikutnya', 'keys.prev': 'Percakapan sebelumnya',
+    'keys.reply': 'Balas (ke kotak pesan)', 'keys.send': 'Kirim pesan', 'keys.newline': 'Baris baru', 'keys.leave': 'Keluar dari kotak pesan / tutup',
+    'keys.resolve': 'Selesaikan dan buka berikutnya', 'keys.assign': 'Ambil untuk saya', 'keys.snooze': 'Tunda',
+    'keys.canned': 'Balasan cepat', 'keys.views': 'Ganti tampilan (Milik saya, Antrean, …)', 'keys.help': 'Tampilkan bantuan ini',
+    'keys.hint': 'Huruf berlaku di luar kotak teks; Esc keluar dari kotak pesan.', 'keys.allDone': 'Semua percakapan sudah selesai.',
+    'line.take': '{by} mengambil percakapan', 'line.transfer': '{by} mengalihkan percakapan ke {to}',
+    'line.assign': '{by} menugaskan percakapan ke {to}', 'line.route': 'Ditugaskan ke {to} ({strategy})',
+    'line.queue': 'antrean tim', 'line.queueOf': 'antrean {t}',
+    round_robin: 'bergiliran', least_loaded: 'beban terkecil', owner: 'pemilik kontak', sender: 'agen nomor', manual: 'manual',
+  },
+  en: {
+    prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
+    queue: 'Team queue', backToQueue: 'Back to the team queue',
+    inMessages: 'In messages', searchText: 'Search words in messages', searchTextHelp: 'Search the text of messages, not names or numbers',
+    noHits: 'No message matches.', moreHits: 'More results', fromCustomer: 'From the customer', fromUs: 'From us',
+    'keys.title': 'Keyboard shortcuts', 'keys.next': 'Next conversation', 'keys.prev': 'Previous conversation',
+    'keys.reply': 'Reply (to the message box)', 'keys.send': 'Send the message', 'keys.newline': 'New line', 'keys.leave': 'Leave the message box / close',
+    'keys.resolve': 'Resolve and open the next', 'keys.assign': 'Take it myself', 'keys.snooze': 'Snooze',
+    'keys.canned': 'Canned responses', 'keys.views': 'Switch view (Mine, Queue, …)', 'keys.help': 'Show this help',
+    'keys.hint': 'Letters work outside text boxes; Esc leaves the message box.', 'keys.allDone': 'Every conversation is done.',
+    'line.take': '{by} took the conversation', 'line.transfer': '{by} transferred the conversation to {to}',
+    'line.assign': '{by} assigned the conversation to {to}', 'line.route': 'Assigned to {to} ({strategy})',
+    'line.queue': 'the team queue', 'line.queueOf': 'the queue of {t}',
+    round_robin: 'round robin', least_loaded: 'least loaded', owner: 'contact owner', sender: "the number's agent", manual: 'manual',
+  },
+};
+Object.assign(strings.id, deskStrings.id);
+Object.assign(strings.en, deskStrings.en);
 
 // Strings of the reports page.
 const reportStrings = {
