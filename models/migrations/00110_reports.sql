@@ -410,7 +410,9 @@ BEGIN
     -- A coexistence number's history sync (messages.origin, migration 00152;
     -- resolved when the trigger runs) stores past chats: not activity of
     -- the period they are stored in, and no customer waiting.
-    IF NEW.origin = 'history' THEN RETURN NULL; END IF;
+    -- Lines of the thread (direction 'note', migration 00160: assignment
+    -- changes) are no messages.
+    IF NEW.origin = 'history' OR NEW.direction NOT IN ('in', 'out') THEN RETURN NULL; END IF;
     SELECT * INTO c FROM conversations WHERE id = NEW.conversation_id;
     IF NEW.direction = 'in' THEN
         PERFORM report_bump(NEW.created_at, c.team_id, c.assignee_agent_id, c.sender_id, c.labels, d_msg_in => 1);

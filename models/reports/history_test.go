@@ -105,6 +105,9 @@ func playHistory(f fx) history {
 	r2 := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'ya', 'queued', ?) RETURNING id`,
 		h.conv2, at("2026-11-30 10:01"))
 	f.exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, h.agent1, r2)
+	// A line of the thread (an assignment change) is no message.
+	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, status, author_agent_id, created_at) VALUES (?, 'note', 'assignment', 'Ani', 'received', ?, ?)`,
+		h.conv1, h.agent1, at("2026-11-27 16:40"))
 	// A coexistence history sync stores a past chat: no activity, no wait.
 	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, origin, created_at) VALUES (?, 'in', 'text', 'lama', 'hist1', 'received', 'history', ?)`,
 		h.conv2, at("2026-11-28 10:00"))
