@@ -71,14 +71,14 @@ func TestWebUIReports(t *testing.T) {
 	}
 	b.run("reports, last 7 days",
 		chromedp.Click(`[data-nav="reports"]`, chromedp.ByQuery),
-		waitJS("one new conversation", kpi("conversationsNew")+` === '1'`, 10*time.Second),
+		waitJS("one new conversation", kpi("conversationsNew")+` === '1'`, 30*time.Second),
 		waitJS("first response in business time", kpi("frtP50")+`?.includes('mnt') || `+kpi("frtP50")+`?.includes('dtk')`, 2*time.Second),
 		waitJS("daily chart bars", `document.querySelectorAll('#rep-chart-daily rect.bar').length === 14`, 2*time.Second),
 		waitJS("agent row", `document.querySelector('#rep-agents').textContent.includes('Ayu Lestari')`, 2*time.Second),
 		screenshot(t, "ui-reports-7d-1366x768.png"))
 	b.run("reports, last 30 days",
 		chromedp.Click(`.rep-quick [data-days="30"]`, chromedp.ByQuery),
-		waitJS("two new conversations", kpi("conversationsNew")+` === '2'`, 10*time.Second),
+		waitJS("two new conversations", kpi("conversationsNew")+` === '2'`, 30*time.Second),
 		waitJS("30 days of bars", `document.querySelectorAll('#rep-chart-daily rect.bar').length === 60`, 2*time.Second),
 		waitJS("the range is in the address", `location.search.includes('from=')`, 2*time.Second),
 		waitJS("label chart", `document.querySelectorAll('#rep-chart-labels rect.bar').length === 30`, 2*time.Second),
