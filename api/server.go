@@ -27,6 +27,7 @@ import (
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -112,6 +113,7 @@ type Stores struct {
 	Intake    contacts.IntakeStore
 	Campaigns campaigns.CampaignStore
 	Media     media.MediaStore
+	Reports   reports.ReportStore
 }
 
 // Server is the api role.

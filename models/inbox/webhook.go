@@ -325,6 +325,9 @@ func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
 	if su.RecipientID == "" {
 		su.RecipientID = st.RecipientUserID
 	}
+	if pr := st.Pricing; pr != nil && pr.Category != "" {
+		su.Pricing = &Pricing{Model: pr.PricingModel, Type: pr.Type, Category: pr.Category, Billable: pr.Billable}
+	}
 	if len(st.Errors) > 0 {
 		e := st.Errors[0]
 		code := e.Code

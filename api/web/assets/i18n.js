@@ -268,6 +268,54 @@ const deskStrings = {
 Object.assign(strings.id, deskStrings.id);
 Object.assign(strings.en, deskStrings.en);
 
+// Strings of the reports page.
+const reportStrings = {
+  id: {
+    reports: 'Laporan', 'rep.from': 'Dari', 'rep.to': 'Sampai', 'rep.apply': 'Terapkan', 'rep.lastDays': '{n} hari',
+    'rep.allTeams': 'Semua tim', 'rep.allAgents': 'Semua agen', 'rep.allNumbers': 'Semua nomor', 'rep.number': 'Nomor', 'rep.numbers': 'Nomor pengirim',
+    'rep.label': 'Label', 'rep.labelAny': 'Semua label', 'rep.labels': 'Tren label',
+    'rep.export.csv': 'Ekspor CSV', 'rep.export.xlsx': 'Ekspor XLSX',
+    'rep.k.conversationsNew': 'Percakapan baru', 'rep.k.conversationsResolved': 'Diselesaikan', 'rep.k.conversationsReopened': 'Dibuka lagi',
+    'rep.k.frtP50': 'Respons pertama (median)', 'rep.k.resP50': 'Waktu penyelesaian (median)', 'rep.k.messages': 'Pesan masuk / keluar',
+    'rep.k.delivery': 'Diterima / dibaca', 'rep.k.failed': 'Gagal terkirim', 'rep.k.cost': 'Biaya',
+    'rep.templatesSent': '{n} template terkirim', 'rep.optedOutN': '{n} berhenti langganan', 'rep.billableFree': '{b} berbayar · {f} gratis',
+    'rep.labelNote': 'Filter label hanya berlaku untuk percakapan dan pesan; pengiriman dan biaya tidak dicatat per label.',
+    'rep.chart.daily': 'Percakapan per hari', 'rep.chart.hod': 'Per jam (WIB): percakapan baru dan respons pertama (menit, median)',
+    'rep.chart.cost': 'Biaya per hari (IDR)', 'rep.chart.labels': 'Percakapan per label per hari', 'rep.frtMinutes': 'Respons pertama (menit)',
+    'rep.agents': 'Kinerja agen', 'rep.handled': 'Diselesaikan', 'rep.msgOut': 'Pesan keluar', 'rep.msgInOut': 'Pesan masuk / keluar',
+    'rep.frtP50': 'Respons pertama p50', 'rep.frtP90': 'Respons pertama p90', 'rep.resP50': 'Penyelesaian p50', 'rep.online': 'Waktu online',
+    'rep.cases': 'Hasil kasus', 'rep.bucket': 'Bucket DPD', 'rep.assigned': 'Ditugaskan', 'rep.contacted': 'Terhubung',
+    'rep.ptpMade': 'Janji bayar', 'rep.ptpKept': 'Janji ditepati', 'rep.ptpBroken': 'Janji diingkari', 'rep.keptRate': 'Tingkat ditepati',
+    'rep.paid': 'Lunas', 'rep.recovered': 'Terkumpul', 'rep.replied': 'Dibalas', 'rep.optedOut': 'Berhenti langganan',
+    'rep.failures': 'Gagal per alasan', 'rep.code': 'Kode', 'rep.reason': 'Alasan', 'rep.count': 'Jumlah',
+    'rep.costTitle': 'Biaya per kategori', 'rep.category': 'Kategori', 'rep.type': 'Jenis', 'rep.billable': 'Berbayar', 'rep.free': 'Gratis',
+    'rep.sec': 'dtk', 'rep.min': 'mnt', 'rep.hour': 'j',
+  },
+  en: {
+    reports: 'Reports', 'rep.from': 'From', 'rep.to': 'To', 'rep.apply': 'Apply', 'rep.lastDays': '{n} days',
+    'rep.allTeams': 'All teams', 'rep.allAgents': 'All agents', 'rep.allNumbers': 'All numbers', 'rep.number': 'Number', 'rep.numbers': 'Business numbers',
+    'rep.label': 'Label', 'rep.labelAny': 'Any label', 'rep.labels': 'Label trends',
+    'rep.export.csv': 'Export CSV', 'rep.export.xlsx': 'Export XLSX',
+    'rep.k.conversationsNew': 'New conversations', 'rep.k.conversationsResolved': 'Resolved', 'rep.k.conversationsReopened': 'Reopened',
+    'rep.k.frtP50': 'First response (median)', 'rep.k.resP50': 'Resolution time (median)', 'rep.k.messages': 'Messages in / out',
+    'rep.k.delivery': 'Delivered / read', 'rep.k.failed': 'Failed', 'rep.k.cost': 'Cost',
+    'rep.templatesSent': '{n} templates sent', 'rep.optedOutN': '{n} opted out', 'rep.billableFree': '{b} billable · {f} free',
+    'rep.labelNote': 'The label filter applies to conversations and messages; delivery and cost are not kept per label.',
+    'rep.chart.daily': 'Conversations per day', 'rep.chart.hod': 'By hour (WIB): new conversations and first response (minutes, median)',
+    'rep.chart.cost': 'Cost per day (IDR)', 'rep.chart.labels': 'Conversations per label per day', 'rep.frtMinutes': 'First response (minutes)',
+    'rep.agents': 'Agent performance', 'rep.handled': 'Resolved', 'rep.msgOut': 'Messages out', 'rep.msgInOut': 'Messages in / out',
+    'rep.frtP50': 'First response p50', 'rep.frtP90': 'First response p90', 'rep.resP50': 'Resolution p50', 'rep.online': 'Online time',
+    'rep.cases': 'Case outcomes', 'rep.bucket': 'DPD bucket', 'rep.assigned': 'Assigned', 'rep.contacted': 'Contacted',
+    'rep.ptpMade': 'Promises to pay', 'rep.ptpKept': 'Promises kept', 'rep.ptpBroken': 'Promises broken', 'rep.keptRate': 'Kept rate',
+    'rep.paid': 'Paid', 'rep.recovered': 'Recovered', 'rep.replied': 'Replied', 'rep.optedOut': 'Opted out',
+    'rep.failures': 'Failures by reason', 'rep.code': 'Code', 'rep.reason': 'Reason', 'rep.count': 'Count',
+    'rep.costTitle': 'Cost by category', 'rep.category': 'Category', 'rep.type': 'Type', 'rep.billable': 'Billable', 'rep.free': 'Free',
+    'rep.sec': 's', 'rep.min': 'min', 'rep.hour': 'h',
+  },
+};
+Object.assign(strings.id, reportStrings.id);
+Object.assign(strings.en, reportStrings.en);
+
 export class I18n {
   constructor(storage) {
     this.storage = storage;
