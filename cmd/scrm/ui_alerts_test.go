@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,12 +14,12 @@ import (
 
 // An agent switches alerts on (the browser asks for the permission once);
 // a conversation routed to her and each customer message in it raise a
-// desktop notification with the customer's text, while she looks at the
-// list; with that chat open and the tab focused, a message raises none.
+// desktop notification with the customer's text, and so does a
+// supervisor's @mention of her in a note, while she looks at the list; with that chat open and the tab focused, a message raises none.
 func TestWebUIAlertsForMyChats(t *testing.T) {
 	t.Parallel() // own database, namespace, exchange and ports
 	st := startStack(t, time.Hour)
-	st.seedInbox()
+	seed := st.seedInbox()
 	b := newBrowser(t, 90*time.Second)
 	// Record the notifications the page creates (the real constructor
 	// still runs).
@@ -53,6 +54,13 @@ func TestWebUIAlertsForMyChats(t *testing.T) {
 	b.run("a second message while she looks at the list",
 		waitJS("notified", `window.__notified.some(x => x.body === 'Saya tunggu ya' && x.title === 'Siti')`, 10*time.Second),
 		screenshot(t, "ui-alerts-1366x768.png"))
+	// A supervisor mentions her in a private note.
+	var convID int64
+	st.db.Gorm.Raw(`SELECT id FROM conversations LIMIT 1`).Scan(&convID)
+	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/notes", convID), seed.admin, map[string]any{"body": "@ayu tolong tawarkan cicilan"}, nil); code != 201 {
+		t.Fatalf("note: %d", code)
+	}
+	b.run("mentioned", waitJS("notified of the mention", `window.__notified.some(x => x.title === 'Anda disebut dalam catatan' && x.body.includes('tawarkan cicilan'))`, 10*time.Second))
 	b.run("open the chat", chromedp.Click(".conv-item", chromedp.ByQuery), waitJS("thread", `!!document.querySelector('#composer')`, 5*time.Second))
 	before := count()
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Sudah dibaca?", "phoneNumberId": e2ePNID})

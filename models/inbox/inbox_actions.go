@@ -164,6 +164,8 @@ type Note struct {
 	AgentID        int64     `json:"agentId"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"createdAt"`
+	// Mentioned are the agents an @mention in the body notified (mention.go).
+	Mentioned []int64 `json:"mentioned,omitempty" gorm:"-"`
 }
 
 // TableName maps Note to conversation_notes.
@@ -190,7 +192,13 @@ func (ib ConversationStore) AddNote(ctx context.Context, p models.Principal, con
 			return err
 		}
 		evs = append(evs, ev)
-		return ib.Events.Append(ctx, tx, &evs[0])
+		if err := ib.Events.Append(ctx, tx, &evs[0]); err != nil {
+			return err
+		}
+		mentions, err := ib.mention(ctx, tx, p, c.Conversation, n) // mention.go
+		n.Mentioned = mentions.agents
+		evs = append(evs, mentions.events...)
+		return err
 	})
 	return n, evs, err
 }

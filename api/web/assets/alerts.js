@@ -1,7 +1,7 @@
 // Alerts for an agent's own chats: a short sound and a desktop
 // notification when a customer writes in a conversation assigned to the
-// agent, or one is assigned to them. Per agent (remembered in this browser
-// for that agent), off until switched on; the browser's permission is asked
+// agent, one is assigned to them, or a teammate @mentions them in a note.
+// Per agent (remembered in this browser for that agent), off until switched on; the browser's permission is asked
 // once, when the agent switches them on. Quiet when the tab is focused on
 // that very chat.
 export class Alerts {
@@ -38,6 +38,11 @@ export class Alerts {
       // the conversation knows it.
       title = m.contactName || d.contactName || this.app.page?.items?.find((c) => c.id === convId)?.contactName || '';
       text = m.body || `[${m.type}]`;
+    } else if (e.type === 'conversation.updated' && d.change === 'mention') {
+      // Only the mentioned agent receives this event (models/inbox/mention.go).
+      convId = d.id;
+      title = this.app.t('mentionedYou');
+      text = d.note?.body || '';
     } else if (e.type === 'conversation.updated' && ['assigned', 'assign', 'route', 'transfer'].includes(d.change) && d.assigneeAgentId === me && d.by !== me) {
       convId = d.id;
       title = this.app.t('newConversationForYou');
