@@ -134,4 +134,5 @@ var operations = map[string]operation{
 	"POST /api/v1/conversations/:id/take":             {Summary: "Take a conversation from the team queue", Body: "json"},
 	"POST /api/v1/conversations/:id/transfer":         {Summary: "Transfer a conversation to a teammate or back to the queue", Body: "json"},
 	"GET /api/v1/messages/search":                     {Summary: "Search message text (full-text, within the caller's scope)"},
+	"PATCH /api/v1/canned-responses/:id":              {Summary: "Update a canned response", Body: "json"},
 }

@@ -376,12 +376,37 @@ func TestSecurityCannedResponsesScoped(t *testing.T) {
 	e.agent("s1@example.com", e.roleID(models.RoleKeySupervisor), t1.ID)
 	e.agent("s2@example.com", e.roleID(models.RoleKeySupervisor), t2.ID)
 	s1, s2 := e.login("s1@example.com").AccessToken, e.login("s2@example.com").AccessToken
-	var r1, r2 struct{ ID int64 }
-	e.must(e.do("POST", "/api/v1/canned-responses", s1, map[string]string{"shortcut": "halo1", "body": "Halo"}), 201).json(t, &r1)
-	e.must(e.do("POST", "/api/v1/canned-responses", s2, map[string]string{"shortcut": "halo2", "body": "Halo"}), 201).json(t, &r2)
+	var r1, r2, mine struct{ ID int64 }
+	e.must(e.do("POST", "/api/v1/canned-responses", s1, map[string]any{"shortcut": "halo", "body": "Halo T1", "teamId": t1.ID}), 201).json(t, &r1)
+	e.must(e.do("POST", "/api/v1/canned-responses", s2, map[string]any{"shortcut": "halo", "body": "Halo T2", "teamId": t2.ID}), 201).json(t, &r2)
+	e.must(e.do("POST", "/api/v1/canned-responses", s1, map[string]any{"shortcut": "halo", "body": "dup", "teamId": t1.ID}), 409)
+	e.must(e.do("POST", "/api/v1/canned-responses", s1, map[string]any{"shortcut": "x", "body": "not my team", "teamId": t2.ID}), 403)
+	// An agent keeps personal responses; sharing takes inbox:assign.
+	e.agent("a1@example.com", e.roleID(models.RoleKeyAgent), t1.ID)
+	a1 := e.login("a1@example.com").AccessToken
+	e.must(e.do("POST", "/api/v1/canned-responses", a1, map[string]any{"shortcut": "halo", "body": "Halo dari saya", "personal": true}), 201).json(t, &mine)
+	e.must(e.do("POST", "/api/v1/canned-responses", a1, map[string]any{"shortcut": "tim", "body": "x", "teamId": t1.ID}), 403)
+	var list struct {
+		Items []struct {
+			ID   int64  `json:"id"`
+			Body string `json:"body"`
+		} `json:"items"`
+	}
+	e.must(e.do("GET", "/api/v1/canned-responses", a1, nil), 200).json(t, &list)
+	if len(list.Items) != 2 || list.Items[0].ID != mine.ID || list.Items[1].ID != r1.ID {
+		t.Fatalf("the agent sees %+v, want its own then its team's", list.Items)
+	}
+	e.must(e.do("GET", "/api/v1/canned-responses", s1, nil), 200).json(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != r1.ID {
+		t.Fatalf("supervisor 1 sees %+v: another team's or an agent's personal response leaked", list.Items)
+	}
+	e.must(e.do("PATCH", fmt.Sprintf("/api/v1/canned-responses/%d", mine.ID), s1, map[string]any{"body": "diubah"}), 404)
+	e.must(e.do("PATCH", fmt.Sprintf("/api/v1/canned-responses/%d", r1.ID), a1, map[string]any{"body": "diubah"}), 403)
+	e.must(e.do("PATCH", fmt.Sprintf("/api/v1/canned-responses/%d", mine.ID), a1, map[string]any{"body": "Halo, saya Ayu"}), 200)
 	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", r2.ID), s1, nil), 404)
 	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", r1.ID), s1, nil), 204)
 	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", r2.ID), admin, nil), 204)
+	e.must(e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", mine.ID), admin, nil), 404) // personal: its author's alone
 }
 
 // TestSecurityConversationAssignTargets (finding 3, the sweep): a

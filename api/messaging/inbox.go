@@ -37,8 +37,11 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodPost, "/conversations/:id/notes", send, h.addNote)
 	rt.JSON(http.MethodGet, "/messages/search", read, h.searchMessages)
 	rt.JSON(http.MethodGet, "/canned-responses", read, h.cannedList)
-	rt.JSON(http.MethodPost, "/canned-responses", assign, h.cannedCreate)
-	rt.JSON(http.MethodDelete, "/canned-responses/:id", assign, h.cannedDelete)
+	// Anyone who answers keeps personal responses; sharing them with a team
+	// or everyone takes inbox:assign (checked in the store).
+	rt.JSON(http.MethodPost, "/canned-responses", send, h.cannedCreate)
+	rt.JSON(http.MethodPatch, "/canned-responses/:id", send, h.cannedUpdate)
+	rt.JSON(http.MethodDelete, "/canned-responses/:id", send, h.cannedDelete)
 }
 
 func (h handlers) listConversations(c *gin.Context) (int, any, error) {
@@ -267,10 +270,7 @@ func (h handlers) addNote(c *gin.Context) (int, any, error) {
 }
 
 func (h handlers) cannedList(c *gin.Context) (int, any, error) {
-	out, err := h.Canned.List(c.Request.Context(), c.Query("prefix"))
-	if out == nil {
-		out = []inbox.CannedResponse{}
-	}
+	out, err := h.Canned.List(c.Request.Context(), httpx.Principal(c), c.Query("prefix"))
 	return http.StatusOK, gin.H{"items": out}, err
 }
 
@@ -279,12 +279,32 @@ func (h handlers) cannedCreate(c *gin.Context) (int, any, error) {
 		Shortcut string `json:"shortcut"`
 		Title    string `json:"title"`
 		Body     string `json:"body"`
+		Personal bool   `json:"personal"`
+		TeamID   *int64 `json:"teamId"`
 	}
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return 0, nil, err
 	}
-	out, err := h.Canned.Create(c.Request.Context(), httpx.Principal(c).AgentID, inbox.CannedResponse{Shortcut: in.Shortcut, Title: in.Title, Body: in.Body})
+	out, err := h.Canned.Create(c.Request.Context(), httpx.Principal(c), inbox.CannedResponse{Shortcut: in.Shortcut, Title: in.Title, Body: in.Body,
+		Personal: in.Personal, TeamID: in.TeamID})
 	return http.StatusCreated, out, err
+}
+
+func (h handlers) cannedUpdate(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Shortcut *string `json:"shortcut"`
+		Title    *string `json:"title"`
+		Body     *string `json:"body"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	out, err := h.Canned.Update(c.Request.Context(), httpx.Principal(c), id, in.Shortcut, in.Title, in.Body)
+	return http.StatusOK, out, err
 }
 
 func (h handlers) cannedDelete(c *gin.Context) (int, any, error) {

@@ -93,7 +93,7 @@ func TestWebUIAccessibility(t *testing.T) {
 	b.run("login page", chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/login"), chromedp.WaitVisible("#login-email", chromedp.ByQuery))
 	check("/login")
 	b.login(st, "admin@e2e.id", "admin-password-1")
-	for _, p := range []string{"/inbox", "/campaigns", "/campaigns/new", "/contacts", "/contacts/segments", "/contacts/import", "/cases",
+	for _, p := range []string{"/inbox", "/canned", "/campaigns", "/campaigns/new", "/contacts", "/contacts/segments", "/contacts/import", "/cases",
 		"/templates", "/senders", "/reports", "/admin/agents", "/admin/teams", "/admin/roles", "/admin/audit"} {
 		b.run("open "+p, chromedp.Navigate(st.apiURL+p), chromedp.WaitVisible(".topbar .menu", chromedp.ByQuery))
 		check(p)

@@ -5,6 +5,7 @@ import { I18n } from './i18n.js';
 import { h, clear } from './dom.js';
 import { Realtime } from './realtime.js';
 import { Alerts } from './alerts.js';
+import { CannedPage } from './canned.js';
 import { Inbox } from './inbox.js';
 import { AgentsPage, TeamsPage } from './admin.js';
 import { CampaignsPage } from './campaigns.js';
@@ -25,6 +26,11 @@ const MENU = [
   { path: '/admin/teams', label: 'teams', perm: 'teams:read', Page: TeamsPage },
   { path: '/admin/roles', label: 'roles', perm: 'roles:read', Page: RolesPage },
   { path: '/admin/audit', label: 'audit', perm: 'audit:read', Page: AuditPage },
+];
+
+// SUBPAGES are routes of the app that have no menu entry of their own.
+const SUBPAGES = [
+  { path: '/canned', parent: 'inbox', perm: 'inbox:send', Page: CannedPage },
 ];
 
 class App {
@@ -115,7 +121,12 @@ class App {
     const path = location.pathname;
     const menu = MENU.filter((m) => this.can(m.perm));
     let current = menu.find((m) => path === m.path || path.startsWith(m.path + '/'));
-    if (!current && menu.length) { current = menu[0]; history.replaceState(null, '', current.path); }
+    // Pages reached from another page rather than the menu (their parent's
+    // menu entry stays highlighted).
+    const sub = SUBPAGES.find((x) => path === x.path && this.can(x.perm));
+    let page = current;
+    if (!current && sub) { page = sub; current = menu.find((m) => m.label === sub.parent); }
+    if (!current && menu.length) { current = menu[0]; page = current; history.replaceState(null, '', current.path); }
     const main = h('main', { class: 'main' });
     const presence = !this.can('inbox:read') ? null : h('select', { id: 'presence', 'aria-label': this.t('presence'), onchange: (ev) => this.setPresence(ev.target.value) },
       ...['online', 'away'].map((p) => h('option', { value: p, selected: this.me.agent.presence === p }, this.t(p))));
@@ -140,7 +151,7 @@ class App {
       main,
     );
     if (!current) { main.append(h('p', { class: 'empty' }, this.t('forbidden'))); return; }
-    this.page = new current.Page(this, main);
+    this.page = new page.Page(this, main);
     this.page.mount();
   }
 

@@ -108,7 +108,8 @@ export class Inbox {
       sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
         onchange: (ev) => setF('label', ev.target.value.trim()) }),
-      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: `${this.t('keys.title')} (?)`, 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'));
+      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: `${this.t('keys.title')} (?)`, 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'),
+      this.app.can('inbox:send') ? h('button', { type: 'button', class: 'link', id: 'canned-manage', onclick: () => this.app.navigate('/canned') }, this.t('cannedTitle')) : null);
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
     // A file dropped anywhere on the open thread becomes the attachment.
     this.threadEl.addEventListener('dragover', (ev) => {
