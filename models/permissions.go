@@ -39,6 +39,11 @@ const (
 	PermInboxAssign   Permission = "inbox:assign"
 	PermReportsRead   Permission = "reports:read"
 	PermAuditRead     Permission = "audit:read"
+	// PermAPIKeysWrite / PermWebhooksWrite manage the integrations with the
+	// business's systems: API keys, and outbound event webhooks with their
+	// delivery log (both list and change).
+	PermAPIKeysWrite  Permission = "apikeys:write"
+	PermWebhooksWrite Permission = "webhooks:write"
 	// PermProfileRead / PermProfileWrite cover the caller's own account:
 	// GET /me, presence, logout.
 	PermProfileRead  Permission = "profile:read"
@@ -93,6 +98,8 @@ func catalog() []PermissionInfo {
 		p(PermInboxAssign, "assign and transfer conversations"),
 		p(PermReportsRead, "view reports"),
 		p(PermAuditRead, "read the audit log"),
+		p(PermAPIKeysWrite, "create, list and revoke API keys for the business's systems"),
+		p(PermWebhooksWrite, "manage outbound event webhooks and replay their deliveries"),
 		p(PermProfileRead, "view own account and permissions"),
 		p(PermProfileWrite, "set own presence, log out"),
 	}

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,8 +66,34 @@ func setOptOut(tx *gorm.DB, waID, bsuid string, out bool) error {
 	default:
 		return nil
 	}
-	if err := q.Updates(map[string]any{"opted_out": out, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+	var changed []int64
+	if err := q.Where("opted_out IS DISTINCT FROM ?", out).Pluck("id", &changed).Error; err != nil {
 		return fmt.Errorf("record marketing preference: %w", err)
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if err := tx.Model(&models.Contact{}).Where("id IN ?", changed).
+		Updates(map[string]any{"opted_out": out, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+		return fmt.Errorf("record marketing preference: %w", err)
+	}
+	if !out {
+		return nil
+	}
+	// The opt-out is a durable event (outbound webhooks relay it), in the
+	// transaction of the change.
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, id := range changed {
+		ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": id, "optedOut": true, "source": "keyword"})
+		if err != nil {
+			return err
+		}
+		if err := (models.EventStore{}).Append(ctx, tx, &ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
