@@ -13,6 +13,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
@@ -60,5 +61,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Intake:        contacts.IntakeStore{DB: db, Events: events},
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
 		Media:         media.MediaStore{DB: db, Events: events},
+		APIKeys:       identity.APIKeyStore{DB: db},
+		Webhooks:      integrations.Store{DB: db},
 	}
 }

@@ -31,6 +31,7 @@ var domains = []string{
 	"models/inbox",
 	"models/dispatch",
 	"models/campaigns",
+	"models/integrations",
 }
 
 // apiAreas are the handler packages under api/, one per part of the product.
