@@ -175,9 +175,13 @@ func (s Store) Update(ctx context.Context, p models.Principal, id int64, in Subs
 		return sub, err
 	}
 	sub.UpdatedAt = time.Now().UTC()
+	types, err := json.Marshal(sub.EventTypes)
+	if err != nil {
+		return sub, err
+	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Subscription{}).Where("id = ?", id).Updates(map[string]any{"url": sub.URL, "description": sub.Description,
-			"event_types": sub.EventTypes, "active": sub.Active, "updated_at": sub.UpdatedAt}).Error; err != nil {
+			"event_types": gorm.Expr("?::jsonb", string(types)), "active": sub.Active, "updated_at": sub.UpdatedAt}).Error; err != nil {
 			return fmt.Errorf("update webhook %d: %w", id, err)
 		}
 		return identity.WriteAudit(ctx, tx, identity.Audit(p.AgentID, AuditWebhookUpdate, "webhook", id, map[string]any{
