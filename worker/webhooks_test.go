@@ -83,7 +83,7 @@ func TestWebhookRelay(t *testing.T) {
 	}
 	tx.Rollback()
 	for id := 1; id <= 4; id++ {
-		appendEv(map[string]any{"id": id, "change": "outcome", "status": "in_progress", "outcome": "promise_to_pay", "promiseDate": "2026-12-31"})
+		appendEv(map[string]any{"id": id, "change": "outcome:promise_to_pay", "status": "in_progress", "outcome": "promise_to_pay", "promiseDate": "2026-12-31"})
 	}
 	// A transaction holding an earlier id commits after a later one.
 	slow := db.Begin()

@@ -134,12 +134,12 @@ func mapCase(d map[string]any) []HookEvent {
 	switch {
 	case status == "exited":
 		typ = HookCaseClosed
-	case change == "outcome":
+	case change == "outcome" || strings.HasPrefix(change, "outcome:"):
 		typ = HookCaseOutcome
 		if o, _ := d["outcome"].(string); o == "promise_to_pay" {
 			typ = HookCasePromiseToPay
 		}
-	case status == "assigned" && change != "outcome":
+	case status == "assigned" && change != "overdue":
 		typ = HookCaseAssigned
 	default:
 		return nil
