@@ -84,6 +84,13 @@ func TestWebhookMarketingPreferences(t *testing.T) {
 			t.Fatalf("after %q opted_out = %s, want %s", c.text, got, c.want)
 		}
 	}
+	// Each opt-out (not a repeated one) is a durable event for the webhooks.
+	if n := e.scalar(`SELECT count(*)::text FROM events WHERE type = 'contact.opt_out'`); n != "3" {
+		t.Fatalf("%s opt-out events, want 3", n)
+	}
+	if n := e.scalar(`SELECT count(*)::text FROM events WHERE type = 'contact.opt_out' AND data->>'source' = 'keyword'`); n != "2" {
+		t.Fatalf("%s keyword opt-out events, want 2", n)
+	}
 }
 
 func TestWebhookError131050OptsOut(t *testing.T) {
@@ -96,6 +103,9 @@ func TestWebhookError131050OptsOut(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM contacts WHERE opted_out`); n != 1 {
 		t.Fatalf("opted-out contacts after 131050: %d (message %d)", n, ids[0])
+	}
+	if n := e.count(`SELECT count(*) FROM events WHERE type = 'contact.opt_out' AND data->>'source' = '131050'`); n != 1 {
+		t.Fatalf("opt-out events after 131050: %d", n)
 	}
 }
 

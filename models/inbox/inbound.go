@@ -317,7 +317,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
 	}
 	if stop, ok := s.keywordPreference(m); ok {
-		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop); err != nil {
+		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop, "keyword"); err != nil {
 			return err
 		}
 	}

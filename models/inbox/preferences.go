@@ -54,7 +54,7 @@ func DefaultOptInKeywords() []string { return strings.Split(defaultOptIn, ",") }
 
 // setOptOut sets contacts.opted_out for the contact known by phone digits
 // or BSUID.
-func setOptOut(tx *gorm.DB, waID, bsuid string, out bool) error {
+func setOptOut(tx *gorm.DB, waID, bsuid string, out bool, source string) error {
 	q := tx.Model(&models.Contact{})
 	switch {
 	case waID != "" && bsuid != "":
@@ -87,19 +87,26 @@ func setOptOut(tx *gorm.DB, waID, bsuid string, out bool) error {
 		ctx = context.Background()
 	}
 	for _, id := range changed {
-		ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": id, "optedOut": true, "source": "keyword"})
-		if err != nil {
-			return err
-		}
-		if err := (models.EventStore{}).Append(ctx, tx, &ev); err != nil {
+		if err := appendOptOut(ctx, tx, id, source); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// appendOptOut records a contact's opt-out as a durable event (outbound
+// webhooks relay it) on the transaction of the change. The audience is
+// empty: only all-scope principals see it live.
+func appendOptOut(ctx context.Context, tx *gorm.DB, contactID int64, source string) error {
+	ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": contactID, "optedOut": true, "source": source})
+	if err != nil {
+		return err
+	}
+	return (models.EventStore{}).Append(ctx, tx, &ev)
+}
+
 func (s *InboundStore) applyPreference(tx *gorm.DB, p *PreferenceChange) error {
-	return setOptOut(tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop)
+	return setOptOut(tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop, "user_preferences")
 }
 
 // keywordPreference reports whether a customer's text is an opt-out or
@@ -140,6 +147,20 @@ func matchKeyword(word string, list []string, defaults string) bool {
 // optOutOnFailure: 131050 means the user stopped marketing messages from
 // this business in WhatsApp itself.
 func optOutOnFailure(tx *gorm.DB, messageID int64) error {
-	return tx.Exec(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
-		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?)`, messageID).Error
+	var ids []int64
+	if err := tx.Raw(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
+		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?)
+		AND NOT opted_out RETURNING id`, messageID).Scan(&ids).Error; err != nil {
+		return err
+	}
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, id := range ids {
+		if err := appendOptOut(ctx, tx, id, "131050"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
