@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,8 +117,14 @@ func TestBusinessIntegrationEndToEnd(t *testing.T) {
 	rcv.mu.Unlock()
 	downAt := time.Now()
 
-	// The intake: debtors with one to three loans each (a case per contract).
-	const debtors = 100
+	// The intake: debtors with one to three loans each (a case per contract):
+	// 100 debtors, 199 rows (SCRM_E2E_DEBTORS sets another number; the
+	// issue's 10,000 rows is ~5,000 debtors, too slow for a shared test
+	// machine: each case is a CaseWorkflow).
+	debtors := 100
+	if n, err := strconv.Atoi(os.Getenv("SCRM_E2E_DEBTORS")); err == nil && n > 0 {
+		debtors = n
+	}
 	var rows []map[string]any
 	for d := range debtors {
 		for l := range 1 + d%3 {
@@ -133,7 +140,7 @@ func TestBusinessIntegrationEndToEnd(t *testing.T) {
 		t.Fatalf("intake with the API key: %d", code)
 	}
 	var p contacts.IntakeProgress
-	waitUntil(t, 3*time.Minute, "intake completed", func() bool {
+	waitUntil(t, 10*time.Minute, "intake completed", func() bool {
 		var body struct {
 			Progress contacts.IntakeProgress `json:"progress"`
 		}
@@ -164,8 +171,8 @@ func TestBusinessIntegrationEndToEnd(t *testing.T) {
 	}
 	waitCase(t, st, apiKey, caseID, "closed", func(c cases.Case) bool { return c.Status == cases.CaseExited })
 
-	// The receiver has been down all along (at least 30 s); it comes back.
-	if d := 30*time.Second - time.Since(downAt); d > 0 {
+	// The receiver has been down all along (at least a minute); it comes back.
+	if d := time.Minute - time.Since(downAt); d > 0 {
 		time.Sleep(d)
 	}
 	rcv.mu.Lock()
