@@ -63,7 +63,7 @@ export class IntegrationsPage extends Page {
         fill(this.logEl, this.table([this.t('time'), this.t('event'), this.t('object'), this.t('status'), this.t('attempts'), this.t('lastError'), ''],
           log.items.map((d) => [this.time(d.createdAt), h('code', { title: d.eventId }, d.eventType), d.objectKey,
             chip(this.t(`delivery.${d.status}`), d.status === 'delivered' ? 'ok' : d.status === 'failed' ? 'bad' : ''),
-            String(d.attempts), h('span', { class: 'details' }, d.lastError || (d.lastStatus ? `HTTP ${d.lastStatus}` : '')),
+            String(d.attempts), h('span', { class: 'details' }, d.status === 'delivered' ? '' : d.lastError || (d.lastStatus ? `HTTP ${d.lastStatus}` : '')),
             h('button', { class: 'link', dataset: { replay: d.id }, onclick: async () => {
               try { await this.api.post(`/api/v1/webhook-deliveries/${d.id}/replay`); this.app.toast(this.t('replayed')); this.load(); } catch (e) { this.fail(e); }
             } }, this.t('replay'))])));
