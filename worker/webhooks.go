@@ -40,6 +40,9 @@ const (
 	hookParallel    = 8
 	hookLease       = 60 * time.Second
 	maxHookResponse = 64 << 10
+	// hookLogKeep: delivered rows stay in the log this long.
+	hookLogKeep  = 30 * 24 * time.Hour
+	hookPruneGap = time.Hour
 )
 
 // Run relays until ctx is done.
@@ -61,7 +64,14 @@ func (r WebhookRelay) Run(ctx context.Context) error {
 		client = &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	gaps := integrations.Gaps{}
+	var pruned time.Time
 	for {
+		if time.Since(pruned) > hookPruneGap {
+			pruned = time.Now()
+			if _, err := r.Store.Prune(ctx, hookLogKeep); err != nil && ctx.Err() == nil {
+				r.Logger.Warn("webhook log prune", "err", err)
+			}
+		}
 		fanned, err := r.Store.Fanout(ctx, gaps, wait, hookFanoutBatch)
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Warn("webhook fanout", "err", err)

@@ -155,6 +155,13 @@ func TestWebhookRelay(t *testing.T) {
 	if retried == 0 {
 		t.Fatal("nothing was retried though the receiver answered 503")
 	}
+	// Delivered rows leave the log after the retention; others stay.
+	if err := db.Exec(`UPDATE webhook_deliveries SET delivered_at = now() - interval '31 days' WHERE id = ?`, ds[0].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.Prune(context.Background(), 30*24*time.Hour); err != nil || n != 1 {
+		t.Fatalf("prune %d %v", n, err)
+	}
 }
 
 func TestWebhookSignature(t *testing.T) {

@@ -404,3 +404,11 @@ func (s Store) Result(ctx context.Context, d Delivery, status int, callErr error
 		next_attempt_at = now() + ? * interval '1 millisecond', leased_until = NULL WHERE id = ?`,
 		next, st, msg, Backoff(d.Attempts).Milliseconds(), d.ID).Error
 }
+
+// Prune deletes delivered rows older than keep (the log keeps failures and
+// pending ones until they are replayed or their subscription is deleted).
+func (s Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
+	res := s.DB.WithContext(ctx).Exec(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < now() - ? * interval '1 second'`,
+		int64(keep.Seconds()))
+	return res.RowsAffected, res.Error
+}
