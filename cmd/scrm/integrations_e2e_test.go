@@ -226,6 +226,12 @@ func TestBusinessIntegrationEndToEnd(t *testing.T) {
 		}
 		last[k] = [2]int64{src, int64(n)}
 	}
+	// Exactly the subscribed events: nothing the events table does not mean.
+	for _, pl := range rcv.order {
+		if src, _ := sourceOf(t, pl.ID); src <= upTo && want[pl.ID] == "" {
+			t.Fatalf("unexpected event %s %s", pl.ID, pl.Type)
+		}
+	}
 	byType := map[string]int{}
 	for _, typ := range want {
 		byType[typ]++
