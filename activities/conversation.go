@@ -16,6 +16,7 @@ type ConversationSnapshot struct {
 	TeamID         int64
 	LastInboundAt  time.Time // zero when the customer never wrote
 	LastActivityAt time.Time // last message either way
+	SnoozedUntil   time.Time // when a snoozed conversation wakes (zero: not snoozed)
 }
 
 // RouteResult is the outcome of routing a new conversation.
@@ -63,6 +64,9 @@ type ConversationStore interface {
 	// ResolveIfIdle resolves the conversation only if nothing happened for idle.
 	ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, error)
 	PublishWindow(ctx context.Context, ev WindowEvent) error
+	// WakeSnoozed reopens the conversation if it is still snoozed until no
+	// later than until (a later snooze set meanwhile is left alone).
+	WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, error)
 }
 
 // OutboundSender sends queued message rows exactly once each.
@@ -93,6 +97,15 @@ func (a *Conversation) RouteConversation(ctx context.Context, id int64) (RouteRe
 		return r, fmt.Errorf("route conversation %d: %w", id, err)
 	}
 	return r, nil
+}
+
+// WakeSnoozed reopens a snoozed conversation whose time came.
+func (a *Conversation) WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, error) {
+	ok, err := a.Store.WakeSnoozed(ctx, id, until)
+	if err != nil {
+		return false, fmt.Errorf("wake conversation %d: %w", id, err)
+	}
+	return ok, nil
 }
 
 // SendMessage sends one queued message. Transient errors are returned (the

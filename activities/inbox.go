@@ -45,7 +45,20 @@ func (s InboxStore) Snapshot(ctx context.Context, id int64) (ConversationSnapsho
 	if v.LastInboundAt != nil {
 		out.LastInboundAt = *v.LastInboundAt
 	}
+	if v.SnoozedUntil != nil && v.Status == "snoozed" {
+		out.SnoozedUntil = *v.SnoozedUntil
+	}
 	return out, nil
+}
+
+// WakeSnoozed reopens a snoozed conversation and publishes the change.
+func (s InboxStore) WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, error) {
+	ok, evs, err := s.Inbox.WakeSnoozed(ctx, id, until)
+	if err != nil {
+		return false, businessOrRetry(err)
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, evs...)
+	return ok, nil
 }
 
 // Route assigns the conversation and publishes the change.

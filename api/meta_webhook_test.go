@@ -84,6 +84,12 @@ func TestWebhookMarketingPreferences(t *testing.T) {
 			t.Fatalf("after %q opted_out = %s, want %s", c.text, got, c.want)
 		}
 	}
+	// Each change of the preference is an audit row of the customer's doing
+	// (no actor), naming where it came from; a repeated stop changes nothing.
+	if got := e.scalar(`SELECT string_agg(action || ':' || (details->>'source'), ',' ORDER BY id) FROM audit_log WHERE entity = 'contact' AND actor_id IS NULL`); got !=
+		"contact.opt_out:user_preferences,contact.opt_in:user_preferences,contact.opt_out:keyword,contact.opt_in:keyword,contact.opt_out:keyword,contact.opt_in:keyword" {
+		t.Fatalf("opt-out audit: %s", got)
+	}
 	// Each opt-out (not a repeated one) is a durable event for the webhooks.
 	if n := e.scalar(`SELECT count(*)::text FROM events WHERE type = 'contact.opt_out'`); n != "3" {
 		t.Fatalf("%s opt-out events, want 3", n)
@@ -103,6 +109,9 @@ func TestWebhookError131050OptsOut(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM contacts WHERE opted_out`); n != 1 {
 		t.Fatalf("opted-out contacts after 131050: %d (message %d)", n, ids[0])
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = 'contact.opt_out' AND details->>'source' = '131050' AND actor_id IS NULL`); n != 1 {
+		t.Fatalf("audit rows of the 131050 opt-out: %d", n)
 	}
 	if n := e.count(`SELECT count(*) FROM events WHERE type = 'contact.opt_out' AND data->>'source' = '131050'`); n != 1 {
 		t.Fatalf("opt-out events after 131050: %d", n)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -42,9 +43,12 @@ func (s *Server) handle(g gin.IRoutes, method, path string, perm models.Permissi
 		full = strings.TrimSuffix(rg.BasePath(), "/") + path
 	}
 	s.routes = append(s.routes, RouteDecl{Method: method, Path: full, Perm: perm})
-	chain := make([]gin.HandlerFunc, 0, len(h)+1)
+	chain := make([]gin.HandlerFunc, 0, len(h)+2)
 	if perm != Public {
 		chain = append(chain, s.require(perm))
+		if method != http.MethodGet && !auditedInStore[method+" "+full] {
+			chain = append(chain, s.auditWrites(method+" "+full)) // audit.go
+		}
 	}
 	g.Handle(method, path, append(chain, h...)...)
 }

@@ -31,6 +31,9 @@ var publicRoutes = []string{
 	// Files of messages: the link's signature (handed out only with a
 	// conversation the caller may see, valid for minutes) is the check.
 	"GET /media/:id/:variant",
+	// The API's own description and its reference page.
+	"GET /api/v1/openapi.json",
+	"GET /api/reference",
 }
 
 // TestEveryRouteDeclaresAPermission walks every registered route.

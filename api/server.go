@@ -28,6 +28,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -113,6 +114,7 @@ type Stores struct {
 	Intake    contacts.IntakeStore
 	Campaigns campaigns.CampaignStore
 	Media     media.MediaStore
+	Reports   reports.ReportStore
 	// APIKeys and Webhooks: the integrations with the business's systems.
 	APIKeys  identity.APIKeyStore
 	Webhooks integrations.Store
@@ -159,6 +161,7 @@ func New(d Deps) *Server {
 	v1 := e.Group("/api/v1")
 	s.mountV1(v1)
 	s.mountUI(e, v1)
+	s.mountOpenAPI(e, v1)
 	s.mountMedia(e)
 	return s
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -61,6 +62,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Intake:        contacts.IntakeStore{DB: db, Events: events},
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
 		Media:         media.MediaStore{DB: db, Events: events},
+		Reports:       reports.ReportStore{DB: db},
 		APIKeys:       identity.APIKeyStore{DB: db},
 		Webhooks:      integrations.Store{DB: db},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/api/messaging"
 	"github.com/wabascrm/scrm/api/outreach"
+	"github.com/wabascrm/scrm/api/reports"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -59,4 +60,5 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}, Uploads: uploads})
 	outreach.Mount(data, outreach.Deps{Log: log, Control: campaigns.CampaignControl{Store: st.Campaigns, Workflows: d.Campaigns,
 		Conversations: d.Conversations, Inbox: st.Conversations, Publisher: d.Events, Log: log}})
+	reports.Mount(data, reports.Deps{Log: log, Store: st.Reports})
 }

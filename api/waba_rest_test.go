@@ -238,6 +238,26 @@ func TestTemplatesREST(t *testing.T) {
 	if _, err := c.SendTemplate(context.Background(), testPNID, "6281234567890", r.WABA(), waba.SendOptions{BizOpaque: "1"}); err != nil {
 		t.Fatalf("rendered template refused: %v", err)
 	}
+	// WhatsApp forgot it (deleted in WhatsApp Manager, an account reset):
+	// the APPROVED template can be resubmitted and is reviewed afresh.
+	if err := c.DeleteTemplate(context.Background(), testWABA, tplRow.Name); err != nil {
+		t.Fatal(err)
+	}
+	oldMeta := out["metaId"]
+	if code, out := e.do("POST", fmt.Sprintf("/api/v1/templates/%d/submit", id), "admin", ""); code != 200 || out["status"] != "PENDING" || out["metaId"] == oldMeta {
+		t.Fatalf("resubmit of a template WhatsApp forgot: %d %v", code, out)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		_, out = e.do("GET", fmt.Sprintf("/api/v1/templates/%d", id), "admin", "")
+		if out["status"] == "APPROVED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("resubmission never approved: %v", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	// A rejected template reports the reason.
 	_, out = e.do("POST", "/api/v1/templates", "admin", tpl("reject_promo_besar", `[{"type":"BODY","text":"Diskon!"}]`))
 	rid := int64(out["id"].(float64))

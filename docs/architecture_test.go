@@ -31,11 +31,12 @@ var domains = []string{
 	"models/inbox",
 	"models/dispatch",
 	"models/campaigns",
+	"models/reports",
 	"models/integrations",
 }
 
 // apiAreas are the handler packages under api/, one per part of the product.
-var apiAreas = []string{"api/access", "api/casework", "api/crm", "api/messaging", "api/outreach"}
+var apiAreas = []string{"api/access", "api/casework", "api/crm", "api/messaging", "api/outreach", "api/reports"}
 
 // rules returns, for every package of the module, the packages of the
 // module it may import (production code; test files are checked by

@@ -37,6 +37,7 @@ const (
 	PermInboxRead     Permission = "inbox:read"
 	PermInboxSend     Permission = "inbox:send"
 	PermInboxAssign   Permission = "inbox:assign"
+	PermInboxTake     Permission = "inbox:take"
 	PermReportsRead   Permission = "reports:read"
 	PermAuditRead     Permission = "audit:read"
 	// PermAPIKeysWrite / PermWebhooksWrite manage the integrations with the
@@ -96,6 +97,7 @@ func catalog() []PermissionInfo {
 		p(PermInboxRead, "view conversations and messages"),
 		p(PermInboxSend, "send messages"),
 		p(PermInboxAssign, "assign and transfer conversations"),
+		p(PermInboxTake, "see own teams' queue, take from it, hand own conversations to a teammate or back"),
 		p(PermReportsRead, "view reports"),
 		p(PermAuditRead, "read the audit log"),
 		p(PermAPIKeysWrite, "create, list and revoke API keys for the business's systems"),
@@ -156,7 +158,7 @@ func SystemRoles() []SystemRole {
 			PermContactsRead, PermContactsWrite, PermContactsExp,
 			PermCasesRead, PermCasesWrite, PermCasesAssign, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead, PermCampaignsRead,
-			PermInboxRead, PermInboxSend, PermInboxAssign,
+			PermInboxRead, PermInboxSend, PermInboxAssign, PermInboxTake,
 			PermReportsRead, PermProfileRead, PermProfileWrite,
 		}},
 		{RoleKeyAgent, "Agent", ScopeOwn, []Permission{
@@ -164,7 +166,7 @@ func SystemRoles() []SystemRole {
 			PermContactsRead, PermContactsWrite,
 			PermCasesRead, PermCasesWrite, PermCasesClaim,
 			PermSendersRead, PermTemplatesRead,
-			PermInboxRead, PermInboxSend,
+			PermInboxRead, PermInboxSend, PermInboxTake,
 			PermProfileRead, PermProfileWrite,
 		}},
 		// Campaign managers work on business-wide contact lists, so their

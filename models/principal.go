@@ -56,6 +56,20 @@ func (p Principal) Can(perm Permission) bool {
 type Audience struct {
 	AgentIDs []int64 `json:"agentIds,omitempty"`
 	TeamIDs  []int64 `json:"teamIds,omitempty"`
+	// Queue marks a conversation that is (or, for a transfer, just was)
+	// unassigned in the queue of its teams: members of those teams holding
+	// inbox:take see it too, as their REST reads do.
+	Queue bool `json:"queue,omitempty"`
+}
+
+// Merge is the audience of a change seen by both the old and the new
+// audience (a transfer is heard by whoever had it and whoever gets it).
+func (a Audience) Merge(b Audience) Audience {
+	return Audience{
+		AgentIDs: append(slices.Clone(a.AgentIDs), b.AgentIDs...),
+		TeamIDs:  append(slices.Clone(a.TeamIDs), b.TeamIDs...),
+		Queue:    a.Queue || b.Queue,
+	}
 }
 
 // CanSee applies the data scope rule to an audience.
@@ -71,5 +85,18 @@ func (p Principal) CanSee(a Audience) bool {
 			return true
 		}
 	}
+	if a.Queue && p.Can(PermInboxTake) {
+		for _, t := range a.TeamIDs {
+			if slices.Contains(p.TeamIDs, t) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// TakesFromQueue reports whether p hears the queue events of its own teams
+// (inbox:take without a wider view that covers them anyway).
+func (p Principal) TakesFromQueue() bool {
+	return !p.AllScope && len(p.TeamIDs) > 0 && p.Can(PermInboxTake)
 }

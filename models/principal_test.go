@@ -24,3 +24,30 @@ func TestCanSee(t *testing.T) {
 		}
 	}
 }
+
+// A queue audience (an unassigned conversation of a team) is seen by the
+// team's members holding inbox:take, as their REST reads are; not by
+// members without it, nor by another team's.
+func TestCanSeeQueue(t *testing.T) {
+	t.Parallel()
+	q := Audience{TeamIDs: []int64{3}, Queue: true}
+	taker := Principal{AgentID: 1, TeamIDs: []int64{3}, Permissions: []Permission{PermInboxRead, PermInboxTake}}
+	if !taker.CanSee(q) || !taker.MayReceive(Event{Type: EventMessageCreated, Audience: q}) {
+		t.Error("a taker of the team does not see its queue")
+	}
+	if taker.CanSee(Audience{TeamIDs: []int64{3}}) {
+		t.Error("a taker sees a team event that is no queue event")
+	}
+	if (Principal{AgentID: 1, TeamIDs: []int64{3}, Permissions: []Permission{PermInboxRead}}).CanSee(q) {
+		t.Error("a member without inbox:take sees the queue")
+	}
+	if (Principal{AgentID: 1, TeamIDs: []int64{4}, Permissions: []Permission{PermInboxRead, PermInboxTake}}).CanSee(q) {
+		t.Error("another team's taker sees the queue")
+	}
+	merged := AudienceOf(ptr(int64(1)), ptr(int64(3))).Merge(AudienceOf(nil, ptr(int64(3))))
+	if !merged.Queue || !taker.CanSee(merged) {
+		t.Errorf("taken from the queue: %+v", merged)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -30,12 +30,15 @@ func ScopeFilter(p Principal, agentCol, teamCol string) func(*gorm.DB) *gorm.DB 
 // ContactScope restricts a query on contacts to the ones p may see. Contacts
 // carry no team, so a supervisor's team scope is the contacts owned by the
 // members of the teams it supervises (DESIGN: "a Supervisor their teams'");
-// an agent sees the contacts it owns. It lives in the kernel because other
-// domains check contact ids (cases) and rows about contacts (campaign
-// recipients and exports) through it too.
+// an agent sees the contacts it owns. Beside ownership, the contact of a
+// conversation or a case p sees is visible too: the assignee of a chat
+// reads (and, with contacts:write, edits) the customer it serves; a
+// supervisor the customers of its teams' conversations and cases. It lives
+// in the kernel because other domains check contact ids (cases) and rows
+// about contacts (campaign recipients and exports) through it too.
 func ContactScope(p Principal) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		cond, args := ContactScopeSQL(p, "contacts.owner_agent_id")
+		cond, args := ContactScopeSQL(p, "contacts")
 		if cond == "" {
 			return db
 		}
@@ -43,10 +46,29 @@ func ContactScope(p Principal) func(*gorm.DB) *gorm.DB {
 	}
 }
 
-// ContactScopeSQL is ContactScope as a condition on ownerCol (a trusted
-// column name from code) with named arguments, for raw queries; "" when p
-// sees every contact.
-func ContactScopeSQL(p Principal, ownerCol string) (string, map[string]any) {
+// ContactScopeSQL is ContactScope as a condition on the contacts table
+// (or alias) named table (trusted, from code) with named arguments, for raw
+// queries; "" when p sees every contact.
+func ContactScopeSQL(p Principal, table string) (string, map[string]any) {
+	if p.AllScope {
+		return "", nil
+	}
+	owned, args := ContactOwnedSQL(p, table+".owner_agent_id")
+	work := "SELECT contact_id FROM conversations WHERE assignee_agent_id = @scope_agent" +
+		" UNION ALL SELECT contact_id FROM cases WHERE agent_id = @scope_agent"
+	if len(p.SupervisedTeamIDs) > 0 {
+		work = "SELECT contact_id FROM conversations WHERE assignee_agent_id = @scope_agent OR team_id IN @scope_teams" +
+			" UNION ALL SELECT contact_id FROM cases WHERE agent_id = @scope_agent OR team_id IN @scope_teams"
+	}
+	return "(" + owned + " OR " + table + ".id IN (" + work + "))", args
+}
+
+// ContactOwnedSQL is the ownership half of the contact scope as a condition
+// on ownerCol (a trusted column name from code): the contacts p owns, and
+// for a supervisor those owned by its teams' members; "" when p sees every
+// contact. Handing a contact to another owner needs this scope (serving its
+// conversation is no claim on the customer).
+func ContactOwnedSQL(p Principal, ownerCol string) (string, map[string]any) {
 	if p.AllScope {
 		return "", nil
 	}

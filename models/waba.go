@@ -146,6 +146,8 @@ func (c Conversation) Audience() Audience {
 	return AudienceOf(c.AssigneeAgentID, c.TeamID)
 }
 
+// AudienceOf is the audience of a conversation's events: its assignee and
+// team; unassigned in a team, the team's queue (Audience.Queue).
 func AudienceOf(agent, team *int64) Audience {
 	var a Audience
 	if agent != nil {
@@ -153,6 +155,7 @@ func AudienceOf(agent, team *int64) Audience {
 	}
 	if team != nil {
 		a.TeamIDs = []int64{*team}
+		a.Queue = agent == nil
 	}
 	return a
 }
@@ -161,6 +164,9 @@ func AudienceOf(agent, team *int64) Audience {
 const (
 	DirIn  = "in"
 	DirOut = "out"
+	// DirNote is a line of the thread that is neither side writing: an
+	// assignment change (who took, transferred or was given the chat).
+	DirNote = "note"
 
 	MsgQueued    = "queued"
 	MsgSent      = "sent"

@@ -45,8 +45,11 @@ type hub struct {
 }
 
 type shard struct {
-	mu      sync.RWMutex
-	narrow  map[int64]map[*client]struct{}
+	mu     sync.RWMutex
+	narrow map[int64]map[*client]struct{}
+	// queue indexes narrow clients that take from their teams' queue
+	// (models.Principal.TakesFromQueue) by team, for queue events.
+	queue   map[int64]map[*client]struct{}
 	broad   map[*client]struct{}
 	perUser map[int64]int
 }
@@ -57,7 +60,7 @@ func newHub(n int, onFirst func(models.Principal), onLast func(int64)) *hub {
 	}
 	h := &hub{shards: make([]shard, n), onFirst: onFirst, onLast: onLast}
 	for i := range h.shards {
-		h.shards[i] = shard{narrow: map[int64]map[*client]struct{}{}, broad: map[*client]struct{}{}, perUser: map[int64]int{}}
+		h.shards[i] = shard{narrow: map[int64]map[*client]struct{}{}, queue: map[int64]map[*client]struct{}{}, broad: map[*client]struct{}{}, perUser: map[int64]int{}}
 	}
 	return h
 }
@@ -83,6 +86,16 @@ func (s *shard) insert(c *client, p *models.Principal) {
 		s.narrow[p.AgentID] = m
 	}
 	m[c] = struct{}{}
+	if p.TakesFromQueue() {
+		for _, t := range p.TeamIDs {
+			q := s.queue[t]
+			if q == nil {
+				q = map[*client]struct{}{}
+				s.queue[t] = q
+			}
+			q[c] = struct{}{}
+		}
+	}
 }
 
 func (s *shard) remove(c *client, p *models.Principal) {
@@ -94,6 +107,14 @@ func (s *shard) remove(c *client, p *models.Principal) {
 		delete(m, c)
 		if len(m) == 0 {
 			delete(s.narrow, p.AgentID)
+		}
+	}
+	for _, t := range p.TeamIDs {
+		if q := s.queue[t]; q != nil {
+			delete(q, c)
+			if len(q) == 0 {
+				delete(s.queue, t)
+			}
 		}
 	}
 }
@@ -206,6 +227,25 @@ func (h *hub) dispatch(e models.Event) int {
 		}
 		s.mu.RUnlock()
 	}
+	// Queue events (an unassigned conversation): the narrow clients of the
+	// teams' members who take from the queue, once each (those named above
+	// were pushed already; a member of two of the teams counts once).
+	if e.Audience.Queue {
+		for i := range h.shards {
+			s := &h.shards[i]
+			s.mu.RLock()
+			for j, t := range e.Audience.TeamIDs {
+				for c := range s.queue[t] {
+					p := c.principal.Load()
+					if dup(e.Audience.AgentIDs, p.AgentID) || inAny(p.TeamIDs, e.Audience.TeamIDs[:j]) {
+						continue
+					}
+					push(c)
+				}
+			}
+			s.mu.RUnlock()
+		}
+	}
 	if h.broad.Load() > 0 {
 		for i := range h.shards {
 			s := &h.shards[i]
@@ -217,6 +257,16 @@ func (h *hub) dispatch(e models.Event) int {
 		}
 	}
 	return n
+}
+
+// inAny reports whether any of ids is in set.
+func inAny(ids, set []int64) bool {
+	for _, id := range ids {
+		if dup(set, id) {
+			return true
+		}
+	}
+	return false
 }
 
 func dup(ids []int64, id int64) bool {

@@ -164,6 +164,73 @@ func TestHubScope(t *testing.T) {
 	}
 }
 
+// TestHubQueueEvents: an unassigned conversation's events (Audience.Queue)
+// reach the members of its team who take from the queue (inbox:take),
+// once each, and nobody else; a member who loses the permission or the
+// team stops hearing them.
+func TestHubQueueEvents(t *testing.T) {
+	t.Parallel()
+	s := &Server{opts: Options{}.withDefaults(), metrics: newMetrics(nil)}
+	h := newHub(4, nil, nil)
+	s.hub = h
+	mk := func(p models.Principal) *client {
+		c := &client{srv: s, writing: true}
+		c.principal.Store(&p)
+		h.register(c, 0)
+		return c
+	}
+	take := []models.Permission{models.PermInboxRead, models.PermInboxTake}
+	m1 := mk(models.Principal{AgentID: 1, TeamIDs: []int64{3}, Permissions: take})
+	m2 := mk(models.Principal{AgentID: 2, TeamIDs: []int64{3, 4}, Permissions: take})
+	m2b := mk(models.Principal{AgentID: 2, TeamIDs: []int64{3, 4}, Permissions: take}) // a second tab
+	noTake := mk(models.Principal{AgentID: 5, TeamIDs: []int64{3}, Permissions: []models.Permission{models.PermInboxRead}})
+	other := mk(models.Principal{AgentID: 6, TeamIDs: []int64{7}, Permissions: take})
+	all := []*client{m1, m2, m2b, noTake, other}
+	cases := []struct {
+		aud  models.Audience
+		want []*client
+	}{
+		{models.Audience{TeamIDs: []int64{3}, Queue: true}, []*client{m1, m2, m2b}},
+		{models.Audience{TeamIDs: []int64{3}}, nil},                                                          // a team's event that is no queue event
+		{models.Audience{AgentIDs: []int64{1}, TeamIDs: []int64{3, 3}, Queue: true}, []*client{m1, m2, m2b}}, // taken by 1: once each
+		{models.Audience{TeamIDs: []int64{3, 4}, Queue: true}, []*client{m1, m2, m2b}},                       // moved between two of m2's teams
+		{models.Audience{TeamIDs: []int64{7}, Queue: true}, []*client{other}},
+	}
+	for i, tc := range cases {
+		for _, c := range all {
+			c.queue = nil
+		}
+		n := h.dispatch(models.Event{ID: int64(i + 1), Type: models.EventMessageCreated, Audience: tc.aud})
+		if n != len(tc.want) {
+			t.Errorf("case %d: delivered to %d, want %d", i, n, len(tc.want))
+		}
+		for _, c := range all {
+			want := 0
+			for _, w := range tc.want {
+				if w == c {
+					want = 1
+				}
+			}
+			if len(c.queue) != want {
+				t.Errorf("case %d: agent %d got %d frames, want %d", i, c.principal.Load().AgentID, len(c.queue), want)
+			}
+		}
+	}
+	h.setPrincipal(m1, models.Principal{AgentID: 1, TeamIDs: []int64{3}, Permissions: []models.Permission{models.PermInboxRead}})
+	h.setPrincipal(m2, models.Principal{AgentID: 2, TeamIDs: []int64{4}, Permissions: take})
+	for _, c := range all {
+		c.queue = nil
+	}
+	h.dispatch(models.Event{ID: 50, Type: models.EventMessageCreated, Audience: models.Audience{TeamIDs: []int64{3}, Queue: true}})
+	if len(m1.queue) != 0 || len(m2.queue) != 0 || len(m2b.queue) != 1 {
+		t.Errorf("after losing inbox:take / the team: m1 %d, m2 %d, m2b %d frames", len(m1.queue), len(m2.queue), len(m2b.queue))
+	}
+	h.unregister(m2b)
+	if len(h.shardOf(2).queue[3]) != 0 {
+		t.Error("an unregistered client stays in the queue index")
+	}
+}
+
 func gathered(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()

@@ -34,6 +34,10 @@ const (
 )
 
 // APIError is an error answer of the Graph API.
+// SubcodeTemplateExists: creating a template whose name and language the
+// account already has ("Content in this language already exists").
+const SubcodeTemplateExists = 2388024
+
 type APIError struct {
 	HTTPStatus int    `json:"-"`
 	Message    string `json:"message"`

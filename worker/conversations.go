@@ -25,15 +25,17 @@ type ConversationSignaler struct {
 }
 
 func (s ConversationSignaler) start(ctx context.Context, senderID, contactID, convID int64, signal string, arg any) error {
-	id := workflows.ConversationWorkflowID(senderID, contactID)
+	return s.startWith(ctx, workflows.ConversationInput{ConversationID: convID, SenderID: senderID, ContactID: contactID, Config: s.Config}, signal, arg)
+}
+
+func (s ConversationSignaler) startWith(ctx context.Context, in workflows.ConversationInput, signal string, arg any) error {
+	id := workflows.ConversationWorkflowID(in.SenderID, in.ContactID)
 	_, err := s.Client.SignalWithStartWorkflow(ctx, id, signal, arg, client.StartWorkflowOptions{
 		ID:        id,
 		TaskQueue: s.TaskQueue,
 		// A finished run (window closed) is replaced by a new one.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, workflows.ConversationWorkflow, workflows.ConversationInput{
-		ConversationID: convID, SenderID: senderID, ContactID: contactID, Config: s.Config,
-	})
+	}, workflows.ConversationWorkflow, in)
 	if err != nil {
 		return fmt.Errorf("signal %s to %s: %w", signal, id, err)
 	}
@@ -53,8 +55,14 @@ func (s ConversationSignaler) Send(ctx context.Context, c models.Conversation, m
 }
 
 // Changed tells a running conversation workflow that assignee/team/status
-// changed. No run means nothing to update: that is not an error.
+// changed. No run means nothing to update: that is not an error, except
+// for a snooze, whose wake-up is the workflow's durable timer: that starts
+// a run (already routed: a snoozed chat keeps its assignee or queue).
 func (s ConversationSignaler) Changed(ctx context.Context, c models.Conversation) error {
+	if c.Status == "snoozed" {
+		return s.startWith(ctx, workflows.ConversationInput{ConversationID: c.ID, SenderID: c.SenderID, ContactID: c.ContactID,
+			Config: s.Config, Routed: true}, workflows.SignalConversationChanged, nil)
+	}
 	err := s.Client.SignalWorkflow(ctx, workflows.ConversationWorkflowID(c.SenderID, c.ContactID), "", workflows.SignalConversationChanged, nil)
 	if err != nil && !isNotFound(err) {
 		return err

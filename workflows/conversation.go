@@ -107,6 +107,17 @@ type conversation struct {
 	// upserted is the search-attribute tuple last written, so a reload that
 	// changes nothing adds no history event.
 	upserted [4]string
+	// snoozeTimer (version snooze-wake-timer >= 1): a snoozed conversation
+	// keeps the run alive with a durable timer to its wake time.
+	snoozeTimer bool
+}
+
+// snoozed reports the wake time the run waits for (zero: none).
+func (w *conversation) snoozed() time.Time {
+	if !w.snoozeTimer || w.snap.Status != "snoozed" {
+		return time.Time{}
+	}
+	return w.snap.SnoozedUntil
 }
 
 func (w *conversation) short(ctx workflow.Context) workflow.Context {
@@ -199,6 +210,9 @@ func (w *conversation) run(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	// Version 1 wakes a snoozed conversation at its time (histories recorded
+	// before replay without the timer).
+	w.snoozeTimer = workflow.GetVersion(ctx, "snooze-wake-timer", workflow.DefaultVersion, 1) >= 1
 
 	if err := w.reload(ctx); err != nil {
 		return err
@@ -232,7 +246,7 @@ func (w *conversation) run(ctx workflow.Context) error {
 		windowDone := w.in.WindowEnd.IsZero() || w.in.ClosedSent
 		resolved := w.snap.Status == "resolved" || w.cfg.AutoResolveAfter <= 0
 		noSignals := inboundCh.Len()+sendCh.Len()+changedCh.Len() == 0
-		if idle && windowDone && resolved && noSignals {
+		if idle && windowDone && resolved && noSignals && w.snoozed().IsZero() {
 			// Nothing left to govern: the next window opens a new run.
 			log.Info("conversation workflow done", "sent", w.in.Sent, "failed", w.in.Failed)
 			return nil
@@ -258,6 +272,7 @@ func (w *conversation) run(ctx workflow.Context) error {
 			}
 			consider(last.Add(w.cfg.AutoResolveAfter))
 		}
+		consider(w.snoozed())
 
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx)
@@ -328,6 +343,22 @@ func (w *conversation) run(ctx workflow.Context) error {
 				return err
 			}
 			now = workflow.Now(ctx)
+			if until := w.snoozed(); !until.IsZero() && !now.Before(until) {
+				var woke bool
+				if err := workflow.ExecuteActivity(w.short(ctx), w.acts.WakeSnoozed, w.in.ConversationID, until).Get(ctx, &woke); err != nil {
+					return err
+				}
+				// Woken, or snoozed again until later: the next reload says which.
+				if err := w.reload(ctx); err != nil {
+					return err
+				}
+				if !woke && !w.snoozed().IsZero() && !w.snoozed().After(until) {
+					// The store refused to wake at this time (a clock skew
+					// between the worker and PostgreSQL): wait a little
+					// instead of spinning.
+					w.snap.SnoozedUntil = until.Add(time.Minute)
+				}
+			}
 			if !w.in.WindowEnd.IsZero() && !w.in.ClosingSent && !now.Before(w.in.WindowEnd.Add(-w.cfg.ClosingWarning)) && now.Before(w.in.WindowEnd) {
 				w.in.ClosingSent = true
 				w.publish(ctx, activities.WindowClosing)

@@ -31,6 +31,7 @@ type convFake struct {
 	failN     map[int64]int
 	permanent map[int64]bool
 	marked    map[int64]string
+	woke      []time.Time // when WakeSnoozed reopened the conversation
 }
 
 type windowEventAt struct {
@@ -72,6 +73,17 @@ func (f *convFake) PublishWindow(_ context.Context, ev activities.WindowEvent) e
 	defer f.mu.Unlock()
 	f.events = append(f.events, windowEventAt{ev.Kind, f.now()})
 	return nil
+}
+
+func (f *convFake) WakeSnoozed(_ context.Context, _ int64, until time.Time) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.snap.Status != "snoozed" || f.snap.SnoozedUntil.After(until) {
+		return false, nil
+	}
+	f.woke = append(f.woke, f.now())
+	f.snap.Status, f.snap.SnoozedUntil = "open", time.Time{}
+	return true, nil
 }
 
 func (f *convFake) SendQueued(_ context.Context, id int64) (activities.SendResult, error) {
@@ -330,3 +342,63 @@ func sameEvents(a, b []windowEventAt) bool {
 }
 
 func converterFor() converter.DataConverter { return converter.GetDefaultDataConverter() }
+
+// A snoozed conversation wakes at its time: the run keeps a durable timer to
+// it, even with no window to govern (the customer never wrote), and a later
+// snooze set meanwhile (a "changed" signal) moves the wake-up.
+func TestConversationSnoozeWakesAtItsTime(t *testing.T) {
+	t.Parallel()
+	t.Run("no window", func(t *testing.T) {
+		c := newConvEnv(t)
+		c.fake.snap.LastInboundAt, c.fake.snap.AssigneeID = time.Time{}, 7
+		c.fake.snap.Status, c.fake.snap.SnoozedUntil = "snoozed", c.start.Add(3*time.Hour)
+		c.run(workflows.ConversationInput{Routed: true})
+		if err := c.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if !sameTimes(c.fake.woke, c.start.Add(3*time.Hour)) || c.fake.snap.Status != "open" {
+			t.Fatalf("woke %v status %s", c.fake.woke, c.fake.snap.Status)
+		}
+	})
+	t.Run("snoozed again until later", func(t *testing.T) {
+		c := newConvEnv(t)
+		c.fake.snap.Status, c.fake.snap.SnoozedUntil = "snoozed", c.start.Add(3*time.Hour)
+		c.env.RegisterDelayedCallback(func() {
+			c.fake.mu.Lock()
+			c.fake.snap.SnoozedUntil = c.start.Add(30 * time.Hour) // past the window's end
+			c.fake.mu.Unlock()
+			c.env.SignalWorkflow(workflows.SignalConversationChanged, nil)
+		}, time.Hour)
+		c.run(workflows.ConversationInput{})
+		if err := c.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if !sameTimes(c.fake.woke, c.start.Add(30*time.Hour)) {
+			t.Fatalf("woke %v", c.fake.woke)
+		}
+		if kinds := c.fake.kinds(); !slices.Equal(kinds, []string{"opened", "closing", "closed"}) {
+			t.Fatalf("window events %v", kinds)
+		}
+	})
+	t.Run("woken by the customer first", func(t *testing.T) {
+		c := newConvEnv(t)
+		c.fake.snap.Status, c.fake.snap.SnoozedUntil = "snoozed", c.start.Add(5*time.Hour)
+		c.env.RegisterDelayedCallback(func() {
+			c.fake.mu.Lock()
+			c.fake.snap.Status, c.fake.snap.SnoozedUntil, c.fake.snap.LastInboundAt = "open", time.Time{}, c.env.Now()
+			c.fake.mu.Unlock()
+			c.env.SignalWorkflow(workflows.SignalConversationInbound, workflows.InboundSignal{MessageID: 9, At: c.env.Now()})
+		}, 2*time.Hour)
+		c.run(workflows.ConversationInput{})
+		if err := c.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.fake.woke) != 0 {
+			t.Fatalf("woke %v after the customer did", c.fake.woke)
+		}
+	})
+}
+
+func sameTimes(got []time.Time, want ...time.Time) bool {
+	return slices.EqualFunc(got, want, time.Time.Equal)
+}

@@ -72,6 +72,7 @@ type uploadForm struct {
 	data    []byte
 	mapping *contacts.IntakeMapping
 	dryRun  bool
+	sheet   string
 }
 
 func readUpload(c *gin.Context) (uploadForm, error) {
@@ -109,6 +110,9 @@ func readUpload(c *gin.Context) (uploadForm, error) {
 				return f, models.FieldError(models.EInvalid, "mapping", "mapping must be a JSON object like {\"phone\":\"No HP\",\"name\":\"Nama\"}")
 			}
 			f.mapping = &m
+		case "sheet":
+			raw, _ := io.ReadAll(io.LimitReader(part, 256))
+			f.sheet = strings.TrimSpace(string(raw))
 		case "dryRun":
 			raw, _ := io.ReadAll(io.LimitReader(part, 16))
 			b, err := strconv.ParseBool(strings.TrimSpace(string(raw)))
@@ -148,7 +152,7 @@ func (h handlers) upload(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	res, err := h.Imports.Upload(c.Request.Context(), httpx.Principal(c), contacts.UploadInput{FileName: form.name, Data: form.data,
-		Mapping: form.mapping, DryRun: form.dryRun, IdempotencyKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))})
+		Mapping: form.mapping, DryRun: form.dryRun, Sheet: form.sheet, IdempotencyKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))})
 	switch {
 	case err != nil:
 		return 0, nil, err

@@ -16,7 +16,7 @@ import (
 
 // mountInbox registers conversations, messages, notes and canned responses.
 func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
-	read, send, assign := models.PermInboxRead, models.PermInboxSend, models.PermInboxAssign
+	read, send, assign, take := models.PermInboxRead, models.PermInboxSend, models.PermInboxAssign, models.PermInboxTake
 	rt.JSON(http.MethodGet, "/conversations", read, h.listConversations)
 	rt.JSON(http.MethodPost, "/conversations", send, h.startConversation)
 	rt.JSON(http.MethodGet, "/conversations/:id", read, h.getConversation)
@@ -24,6 +24,9 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodPost, "/conversations/:id/messages", send, h.send)
 	rt.JSON(http.MethodPost, "/conversations/:id/media", send, h.uploadMedia, needWABA, h.Uploads.WithMax(maxMediaBody).Handler())
 	rt.JSON(http.MethodPost, "/conversations/:id/assign", assign, h.assign)
+	rt.JSON(http.MethodPost, "/conversations/:id/take", take, h.take)
+	rt.JSON(http.MethodPost, "/conversations/:id/transfer", take, h.transfer)
+	rt.JSON(http.MethodGet, "/conversations/:id/teammates", take, h.teammates)
 	rt.JSON(http.MethodPost, "/conversations/:id/resolve", send, h.action("resolve"))
 	rt.JSON(http.MethodPost, "/conversations/:id/reopen", send, h.action("reopen"))
 	rt.JSON(http.MethodPost, "/conversations/:id/read", read, h.action("read"))
@@ -32,6 +35,7 @@ func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	rt.JSON(http.MethodPut, "/conversations/:id/labels", send, h.labels)
 	rt.JSON(http.MethodGet, "/conversations/:id/notes", read, h.notes)
 	rt.JSON(http.MethodPost, "/conversations/:id/notes", send, h.addNote)
+	rt.JSON(http.MethodGet, "/messages/search", read, h.searchMessages)
 	rt.JSON(http.MethodGet, "/canned-responses", read, h.cannedList)
 	rt.JSON(http.MethodPost, "/canned-responses", assign, h.cannedCreate)
 	rt.JSON(http.MethodDelete, "/canned-responses/:id", assign, h.cannedDelete)
@@ -45,6 +49,18 @@ func (h handlers) listConversations(c *gin.Context) (int, any, error) {
 	var err error
 	if f.SenderID, err = httpx.QueryInt64(c, "senderId"); err != nil {
 		return 0, nil, err
+	}
+	if f.ContactID, err = httpx.QueryInt64(c, "contactId"); err != nil {
+		return 0, nil, err
+	}
+	if v := c.Query("ids"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || id <= 0 || len(f.IDs) == 100 {
+				return 0, nil, models.FieldError(models.EInvalid, "ids", "must be up to 100 comma-separated conversation ids")
+			}
+			f.IDs = append(f.IDs, id)
+		}
 	}
 	if v := c.Query("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 100 {
@@ -145,6 +161,62 @@ func (h handlers) assign(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	return h.change(c, inbox.ConversationChange{Action: "assign", AgentID: in.AgentID, TeamID: in.TeamID})
+}
+
+// searchMessages finds message text in the conversations the caller sees.
+func (h handlers) searchMessages(c *gin.Context) (int, any, error) {
+	before, err := httpx.QueryInt64(c, "before")
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	page, err := h.Inbox.Store.SearchMessages(c.Request.Context(), httpx.Principal(c), c.Query("q"), before, limit)
+	if page.Items == nil {
+		page.Items = []inbox.MessageHit{}
+	}
+	return http.StatusOK, page, err
+}
+
+// take gives an unassigned conversation of the caller's team queue to the
+// caller; 409 when someone else took it first.
+func (h handlers) take(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	conv, err := h.Inbox.Take(c.Request.Context(), httpx.Principal(c), id)
+	return http.StatusOK, conv, err
+}
+
+// transfer hands the caller's conversation to a teammate ({"agentId"}) or
+// back to the team queue ({"queue": true}).
+func (h handlers) transfer(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		AgentID *int64 `json:"agentId"`
+		Queue   bool   `json:"queue"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	if (in.AgentID == nil) == !in.Queue {
+		return 0, nil, models.FieldError(models.EInvalid, "agentId", "give agentId or queue: true")
+	}
+	conv, err := h.Inbox.Transfer(c.Request.Context(), httpx.Principal(c), id, in.AgentID)
+	return http.StatusOK, conv, err
+}
+
+// teammates lists who the conversation may be transferred to.
+func (h handlers) teammates(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := h.Inbox.Store.TransferTargets(c.Request.Context(), httpx.Principal(c), id)
+	return http.StatusOK, gin.H{"items": out}, err
 }
 
 func (h handlers) snooze(c *gin.Context) (int, any, error) {

@@ -245,7 +245,9 @@ func (r DevRole) Run(ctx context.Context) error {
 	}
 	var simRole *WABASimRole
 	if useSim {
-		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1}); err != nil {
+		// The simulator keeps its numbers, templates and customers in the data
+		// dir, so a restart of scrm dev finds what the product still holds.
+		if simRole, err = NewWABASim(cfg, opts, sim.Options{Seed: 1, StateFile: filepath.Join(cfg.DataDir, "wabasim.json")}); err != nil {
 			return err
 		}
 	}

@@ -517,10 +517,13 @@ func TestInboxEndToEnd(t *testing.T) {
 	}
 	var msgs inbox.MessagesPage
 	st.call("GET", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), ayu, nil, &msgs)
-	if len(msgs.Items) != 1 || msgs.Items[0].Direction != "in" || msgs.Items[0].WAMID == nil {
+	// The customer's message, and the thread line of its routing to Ayu (#16:
+	// every assignment change is a line in the thread).
+	if len(msgs.Items) != 2 || msgs.Items[1].Direction != "in" || msgs.Items[1].WAMID == nil ||
+		msgs.Items[0].Direction != models.DirNote || !strings.Contains(msgs.Items[0].Body, "Ayu Lestari") {
 		t.Fatalf("messages %+v", msgs)
 	}
-	inbound := msgs.Items[0]
+	inbound := msgs.Items[1]
 
 	// More customer messages inside the window cost Temporal nothing.
 	// Let the workflow settle after routing (its timer set) before counting.

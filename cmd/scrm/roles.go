@@ -31,6 +31,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -429,6 +430,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
+			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
 			worker.WebhookRelay{Store: integrations.Store{DB: in.db}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
 			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
 			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,

@@ -483,6 +483,12 @@ func TestWebUIAdminPages(t *testing.T) {
 		waitJS("listed", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('kontrak_dokumen'))`, 5*time.Second),
 		chromedp.Click(`#template-list [data-submit="kontrak_dokumen"]`, chromedp.ByQuery),
 		waitJS("approved by the strict simulator", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('kontrak_dokumen') && r.querySelector('[data-status="APPROVED"]'))`, 10*time.Second))
+	// The API reference renders the OpenAPI description.
+	b.run("api reference",
+		chromedp.Navigate(st.apiURL+"/api/reference"),
+		waitJS("every operation listed", `document.querySelectorAll('#api-reference tr[data-op]').length > 100 && !!document.querySelector('#api-reference tr[data-op="postCampaignsIdLaunch"]')`, 10*time.Second),
+		screenshot(t, "ui-api-reference-1366x768.png"),
+		chromedp.Navigate(st.apiURL+"/templates"))
 	var handle string
 	db.Raw(`SELECT c->'example'->'header_handle'->>0 FROM templates, jsonb_array_elements(components) c WHERE name = 'kontrak_dokumen' AND c->>'type' = 'HEADER'`).Scan(&handle)
 	if !strings.HasPrefix(handle, "4::") {

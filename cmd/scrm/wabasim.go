@@ -79,6 +79,7 @@ func (r *WABASimRole) Run(ctx context.Context) error {
 func newWABASimCmd(f *rootFlags) *cobra.Command {
 	var (
 		addr, webhookURL, appSecret, token string
+		stateFile                          string
 		seed                               int64
 		sent, delivered, read, review      time.Duration
 		loss, dup, reorder, replyRate      float64
@@ -95,7 +96,7 @@ func newWABASimCmd(f *rootFlags) *cobra.Command {
 			}
 			o := sim.Options{AppSecret: appSecret, WebhookURL: webhookURL, AccessToken: token, Seed: seed,
 				SentDelay: sent, DeliveredDelay: delivered, ReadDelay: read, TemplateReviewDelay: review,
-				Loss: loss, Duplicate: dup, Reorder: reorder, NotOnWhatsApp: notOnWA}
+				Loss: loss, Duplicate: dup, Reorder: reorder, NotOnWhatsApp: notOnWA, StateFile: stateFile}
 			if mps > 0 {
 				o.Numbers = []sim.Number{{PhoneNumberID: "100000000000001", Display: "+62 21 5000 0001", WABAID: "200000000000001", PortfolioID: "300000000000001", ThroughputMPS: mps}}
 			}
@@ -117,6 +118,7 @@ func newWABASimCmd(f *rootFlags) *cobra.Command {
 	fl.StringVar(&appSecret, "app-secret", "", "secret signing X-Hub-Signature-256 (default SCRM_WABA_APP_SECRET)")
 	fl.StringVar(&token, "access-token", "", "bearer token requests must carry (default SCRM_WABA_ACCESS_TOKEN; empty: any)")
 	fl.Int64Var(&seed, "seed", 1, "random seed (same seed, same run)")
+	fl.StringVar(&stateFile, "state-file", "", "keep numbers, templates and customers in this file across restarts (empty: start afresh)")
 	fl.DurationVar(&sent, "sent-delay", 200*time.Millisecond, "delay of the sent status")
 	fl.DurationVar(&delivered, "delivered-delay", 800*time.Millisecond, "delay of the delivered status")
 	fl.DurationVar(&read, "read-delay", 3*time.Second, "delay of the read status")

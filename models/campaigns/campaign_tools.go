@@ -163,7 +163,7 @@ const recipientBatch = 1000
 func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, campaignID, after int64, limit int) ([]RecipientRow, error) {
 	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}
 	scope := ""
-	if cond, sargs := models.ContactScopeSQL(p, "contacts.owner_agent_id"); cond != "" {
+	if cond, sargs := models.ContactScopeSQL(p, "contacts"); cond != "" {
 		scope = " AND contact_id IN (SELECT contacts.id FROM contacts WHERE " + cond + ")"
 		maps.Copy(args, sargs)
 	}

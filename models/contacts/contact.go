@@ -231,6 +231,11 @@ func (s ContactStore) Update(ctx context.Context, p models.Principal, id int64, 
 	if err != nil {
 		return c, err
 	}
+	if in.OwnerAgentID != nil && (c.OwnerAgentID == nil || *c.OwnerAgentID != *in.OwnerAgentID) {
+		if err := s.checkOwned(ctx, p, id); err != nil {
+			return c, err
+		}
+	}
 	if in.Phone != nil {
 		e164, err := PhoneForContact(*in.Phone)
 		if err != nil {
@@ -248,6 +253,24 @@ func (s ContactStore) Update(ctx context.Context, p models.Principal, id int64, 
 		return c, contactConflict(fmt.Errorf("update contact %d: %w", id, err))
 	}
 	return c, nil
+}
+
+// checkOwned refuses (403) to hand over a contact p sees only because it
+// serves one of its conversations or cases: a new owner needs the ownership
+// scope (models.ContactOwnedSQL).
+func (s ContactStore) checkOwned(ctx context.Context, p models.Principal, id int64) error {
+	cond, args := models.ContactOwnedSQL(p, "contacts.owner_agent_id")
+	if cond == "" {
+		return nil
+	}
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&ContactRecord{}).Where(cond, args).Where("contacts.id = ?", id).Count(&n).Error; err != nil {
+		return fmt.Errorf("check ownership of contact %d: %w", id, err)
+	}
+	if n == 0 {
+		return models.FieldError(models.EForbidden, "ownerAgentId", "only the owner (or a supervisor of the owner) hands a contact over")
+	}
+	return nil
 }
 
 // Delete removes a contact p may see. Contacts with conversations or cases

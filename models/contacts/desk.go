@@ -118,14 +118,20 @@ type UploadInput struct {
 	// Mapping names the columns; nil guesses them from the headers.
 	Mapping *IntakeMapping
 	// DryRun only reports what the import would do.
-	DryRun         bool
+	DryRun bool
+	// Sheet is the workbook's sheet to read ("" : the first).
+	Sheet          string
 	IdempotencyKey string
 }
 
 // DryRunReport says what an import would do: the columns found, the
 // mapping used (guessed when none was sent) and the per-row outcome.
 type DryRunReport struct {
-	Format   string         `json:"format"`
+	Format string `json:"format"`
+	// Sheets are a workbook's sheets, Sheet the one read (choose another
+	// with the sheet field).
+	Sheets   []string       `json:"sheets,omitempty"`
+	Sheet    string         `json:"sheet,omitempty"`
 	Headers  []string       `json:"headers"`
 	Mapping  IntakeMapping  `json:"mapping"`
 	Progress IntakeProgress `json:"progress"`
@@ -147,11 +153,25 @@ type UploadResult struct {
 // reports; otherwise the rows are stored and the import starts (a file
 // with a header and no rows is refused, 422).
 func (im Imports) Upload(ctx context.Context, p models.Principal, in UploadInput) (UploadResult, error) {
-	table, format, err := ParseUpload(in.Data)
+	table, format, err := ParseUploadSheet(in.Data, in.Sheet)
 	if err != nil {
 		return UploadResult{}, err
 	}
 	mapping := GuessMapping(table.Headers)
+	if in.Mapping == nil && in.Sheet == "" && mapping.Phone == "" {
+		// Exports often put a summary first: read the first sheet that has
+		// a phone column instead (the report names the sheet read).
+		for _, name := range table.Sheets[min(1, len(table.Sheets)):min(10, len(table.Sheets))] {
+			other, _, err := ParseUploadSheet(in.Data, name)
+			if err != nil {
+				continue
+			}
+			if m := GuessMapping(other.Headers); m.Phone != "" {
+				table, mapping = other, m
+				break
+			}
+		}
+	}
 	if in.Mapping != nil {
 		mapping = *in.Mapping
 	}
@@ -167,7 +187,7 @@ func (im Imports) Upload(ctx context.Context, p models.Principal, in UploadInput
 		if len(rows) > MaxDryRunRows {
 			rows = rows[:MaxDryRunRows]
 		}
-		return UploadResult{DryRun: &DryRunReport{Format: format, Headers: table.Headers, Mapping: mapping, Progress: pr, Rows: rows}}, nil
+		return UploadResult{DryRun: &DryRunReport{Format: format, Sheets: table.Sheets, Sheet: table.Sheet, Headers: table.Headers, Mapping: mapping, Progress: pr, Rows: rows}}, nil
 	}
 	if len(records) == 0 {
 		return UploadResult{}, models.FieldError(models.EUnprocessable, "file", "file has a header but no rows")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -94,13 +95,20 @@ type SourceRow struct {
 type Table struct {
 	Headers []string
 	Rows    []SourceRow
-	text    int // bytes of cell text kept, bounded by maxIntakeTextBytes
+	// Sheets lists a workbook's sheets and Sheet the one read (XLSX only).
+	Sheets []string
+	Sheet  string
+	text   int // bytes of cell text kept, bounded by maxIntakeTextBytes
 }
 
 // ParseUpload reads a CSV or XLSX upload (detected from content, not the
 // name). Binary or non-UTF-8 CSV, empty files and oversize tables are 4xx
 // errors naming "file".
-func ParseUpload(data []byte) (Table, string, error) {
+func ParseUpload(data []byte) (Table, string, error) { return ParseUploadSheet(data, "") }
+
+// ParseUploadSheet is ParseUpload reading the named sheet of a workbook
+// ("" : the first); a name the workbook lacks is refused, naming those it has.
+func ParseUploadSheet(data []byte, sheet string) (Table, string, error) {
 	if len(data) > MaxIntakeFileBytes {
 		return Table{}, "", models.FieldError(models.ETooLarge, "file", "file is larger than %d MB", MaxIntakeFileBytes>>20)
 	}
@@ -108,8 +116,11 @@ func ParseUpload(data []byte) (Table, string, error) {
 		return Table{}, "", models.FieldError(models.EInvalid, "file", "file is empty")
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		t, err := parseXLSX(data)
+		t, err := parseXLSX(data, sheet)
 		return t, "xlsx", err
+	}
+	if sheet != "" {
+		return Table{}, "", models.FieldError(models.EInvalid, "sheet", "a CSV file has no sheets")
 	}
 	t, err := ParseCSV(data)
 	return t, "csv", err
@@ -263,7 +274,7 @@ func checkZip(data []byte) error {
 	return nil
 }
 
-func parseXLSX(data []byte) (Table, error) {
+func parseXLSX(data []byte, sheet string) (Table, error) {
 	if err := checkZip(data); err != nil {
 		return Table{}, err
 	}
@@ -277,12 +288,17 @@ func parseXLSX(data []byte) (Table, error) {
 	if len(sheets) == 0 {
 		return Table{}, models.FieldError(models.EUnprocessable, "file", "workbook has no sheets")
 	}
-	rows, err := f.Rows(sheets[0])
+	if sheet == "" {
+		sheet = sheets[0]
+	} else if !slices.Contains(sheets, sheet) {
+		return Table{}, models.FieldError(models.EInvalid, "sheet", "the workbook has no sheet %q (it has: %s)", sheet, strings.Join(sheets, ", "))
+	}
+	rows, err := f.Rows(sheet)
 	if err != nil {
-		return Table{}, models.FieldError(models.EUnprocessable, "file", "cannot read sheet %q: %v", sheets[0], err)
+		return Table{}, models.FieldError(models.EUnprocessable, "file", "cannot read sheet %q: %v", sheet, err)
 	}
 	defer func() { _ = rows.Close() }()
-	var t Table
+	t := Table{Sheets: sheets, Sheet: sheet}
 	n := 0
 	for rows.Next() {
 		n++
@@ -304,7 +320,7 @@ func parseXLSX(data []byte) (Table, error) {
 		}
 	}
 	if t.Headers == nil {
-		return Table{}, models.FieldError(models.EInvalid, "file", "first sheet has no header row")
+		return Table{}, models.FieldError(models.EInvalid, "file", "sheet %q has no header row", sheet)
 	}
 	return t, nil
 }

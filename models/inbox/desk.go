@@ -104,6 +104,33 @@ func (d Desk) Change(ctx context.Context, p models.Principal, convID int64, ch C
 	return conv, nil
 }
 
+// Take gives an unassigned conversation of p's team queue to p (409 when
+// another agent was first) and tells its workflow.
+func (d Desk) Take(ctx context.Context, p models.Principal, convID int64) (models.Conversation, error) {
+	conv, evs, err := d.Store.Take(ctx, p, convID)
+	return d.assigned(ctx, conv, evs, err)
+}
+
+// Transfer hands p's conversation to a teammate (toAgent) or back to the
+// team queue (nil) and tells its workflow.
+func (d Desk) Transfer(ctx context.Context, p models.Principal, convID int64, toAgent *int64) (models.Conversation, error) {
+	conv, evs, err := d.Store.Transfer(ctx, p, convID, toAgent)
+	return d.assigned(ctx, conv, evs, err)
+}
+
+func (d Desk) assigned(ctx context.Context, conv models.Conversation, evs []models.Event, err error) (models.Conversation, error) {
+	if err != nil {
+		return conv, err
+	}
+	d.publish(ctx, evs)
+	if d.Conversations != nil {
+		if err := d.Conversations.Changed(ctx, conv); err != nil {
+			d.Log.WarnContext(ctx, "signal conversation change", "err", err, "conversation", conv.ID)
+		}
+	}
+	return conv, nil
+}
+
 // AddNote stores an internal note and publishes it.
 func (d Desk) AddNote(ctx context.Context, p models.Principal, convID int64, body string) (Note, error) {
 	n, evs, err := d.Store.AddNote(ctx, p, convID, body)

@@ -54,6 +54,20 @@ type StatusUpdate struct {
 	ErrorCode   *int
 	ErrorReason string
 	Payload     json.RawMessage
+	// Pricing is Meta's pricing object of the status (nil: none). The
+	// first status that carries one stores it on the message, and the
+	// reports' trigger prices it with the rate card.
+	Pricing *Pricing
+}
+
+// Pricing is what Meta bills for a message: pricing model (PMP), type
+// (regular, free_customer_service, free_entry_point), category (marketing,
+// utility, authentication, service, ...) and whether it is billable.
+type Pricing struct {
+	Model    string
+	Type     string
+	Category string
+	Billable bool
 }
 
 // TemplateStatusChange is a review result or pause/disable of a template.
@@ -182,7 +196,7 @@ func (s *InboundStore) ingest(ctx context.Context, b InboundBatch, isolated bool
 			}
 		}
 		for i := range b.Preferences {
-			if err := s.applyPreference(tx, &b.Preferences[i]); err != nil {
+			if err := s.applyPreference(ctx, tx, &b.Preferences[i]); err != nil {
 				return err
 			}
 		}
@@ -317,7 +331,7 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		return s.storeForeign(ctx, tx, m, res) // echo.go: app echoes, history
 	}
 	if stop, ok := s.keywordPreference(m); ok {
-		if err := setOptOut(tx, m.FromWAID, m.BSUID, stop, "keyword"); err != nil {
+		if err := setOptOut(ctx, tx, m.FromWAID, m.BSUID, stop, "keyword"); err != nil {
 			return err
 		}
 	}
@@ -548,6 +562,13 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 			WHERE m.wamid = ? AND m.direction = 'out' AND m.status IN ? AND c.id = m.conversation_id AND old.id = m.id
 			RETURNING m.id, m.conversation_id, c.assignee_agent_id, c.team_id, old.held_at IS NOT NULL AS was_held`,
 			st.Status, st.Timestamp, st.ErrorCode, st.ErrorReason, st.ErrorReason, st.WAMID, models.StatusPredecessors(st.Status)).Scan(&rows).Error
+		if err == nil && st.Pricing != nil && st.Pricing.Category != "" {
+			// Pricing is stored once, from the first status that carries it
+			// (also when that status arrives after a later one, out of order).
+			err = tx.Exec(`UPDATE messages SET pricing_model = ?, pricing_type = ?, pricing_category = ?, billable = ?
+				WHERE wamid = ? AND direction = 'out' AND pricing_category IS NULL`,
+				st.Pricing.Model, st.Pricing.Type, strings.ToLower(st.Pricing.Category), st.Pricing.Billable, st.WAMID).Error
+		}
 		return rows, err
 	}
 	rows, err := update()
@@ -579,7 +600,7 @@ func (s *InboundStore) applyStatus(ctx context.Context, tx *gorm.DB, st *StatusU
 			}
 		}
 		if st.ErrorCode != nil && *st.ErrorCode == waba.CodeMarketingOptOut {
-			if err := optOutOnFailure(tx, r.ID); err != nil {
+			if err := optOutOnFailure(ctx, tx, r.ID); err != nil {
 				return fmt.Errorf("opt out after 131050: %w", err)
 			}
 		}

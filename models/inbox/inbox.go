@@ -36,6 +36,7 @@ func (ib ConversationStore) now() time.Time {
 type ConversationView struct {
 	models.Conversation
 	LastActivityAt time.Time
+	SnoozedUntil   *time.Time
 }
 
 // Get returns conversation id.
@@ -58,7 +59,39 @@ func (ib ConversationStore) Snapshot(ctx context.Context, id int64) (Conversatio
 	if c.LastMessageAt != nil {
 		v.LastActivityAt = *c.LastMessageAt
 	}
+	if c.Status == "snoozed" {
+		if err := ib.DB.WithContext(ctx).Raw(`SELECT snoozed_until FROM conversations WHERE id = ?`, id).Scan(&v.SnoozedUntil).Error; err != nil {
+			return v, fmt.Errorf("snooze of conversation %d: %w", id, err)
+		}
+	}
 	return v, nil
+}
+
+// WakeSnoozed reopens a conversation whose snooze ended: still snoozed, and
+// until no later than until (the time the workflow's timer waited for; a
+// later snooze set meanwhile stays). It reports whether it woke it.
+func (ib ConversationStore) WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, []models.Event, error) {
+	var evs []models.Event
+	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c models.Conversation
+		if err := tx.Raw(`UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ?
+			WHERE id = ? AND status = 'snoozed' AND snoozed_until <= ? RETURNING *`, ib.now(), id, until).Scan(&c).Error; err != nil {
+			return fmt.Errorf("wake conversation %d: %w", id, err)
+		}
+		if c.ID == 0 {
+			return nil
+		}
+		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "status", "status": "open", "reason": "snooze ended"})
+		if err != nil {
+			return err
+		}
+		if err := ib.Events.Append(ctx, tx, &ev); err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+		return nil
+	})
+	return len(evs) > 0, evs, err
 }
 
 // WindowEnd is when the conversation's window closes (zero when never opened).
@@ -140,6 +173,7 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 			agentPtr, teamPtr, ib.now(), id).Error; err != nil {
 			return fmt.Errorf("assign conversation: %w", err)
 		}
+		orig := c
 		c.AssigneeAgentID, c.TeamID = agentPtr, teamPtr
 		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{
 			"id": c.ID, "change": "assigned", "assigneeAgentId": agentPtr, "teamId": teamPtr, "strategy": strategy, "reason": reason,
@@ -151,6 +185,11 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 			return err
 		}
 		out = RouteOutcome{AgentID: agent, TeamID: teamID, Strategy: strategy, Reason: reason, Events: []models.Event{ev}}
+		line, err := ib.recordAssignment(ctx, tx, "route", AuditConversationRoute, 0, orig, c, strategy)
+		if err != nil {
+			return err
+		}
+		out.Events = append(out.Events, line...)
 		return nil
 	})
 	return out, err

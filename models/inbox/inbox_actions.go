@@ -107,10 +107,7 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		// Both the old and the new assignee/team hear about a transfer.
-		aud := c.Audience()
-		old := before.Audience()
-		aud.AgentIDs = append(aud.AgentIDs, old.AgentIDs...)
-		aud.TeamIDs = append(aud.TeamIDs, old.TeamIDs...)
+		aud := c.Audience().Merge(before.Audience())
 		ev, err := models.NewEvent(models.EventConversationUpdated, aud, data)
 		if err != nil {
 			return err
@@ -119,6 +116,13 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		evs = append(evs, ev)
+		if ch.Action == "assign" {
+			line, err := ib.recordAssignment(ctx, tx, "assign", AuditConversationAssign, p.AgentID, before, c, "")
+			if err != nil {
+				return err
+			}
+			evs = append(evs, line...)
+		}
 		// The customer sees "read" only when someone who can answer read
 		// it (a supervisor looking in is not the business replying).
 		if ch.Action == "read" && ib.Receipts.Read && p.Can(models.PermInboxSend) {

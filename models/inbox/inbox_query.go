@@ -14,15 +14,21 @@ import (
 
 // InboxFilter narrows the conversation list.
 type InboxFilter struct {
-	View     string // mine | unassigned | team | all
+	View     string // mine | queue | unassigned | team | all
 	Status   string // open|pending|resolved|snoozed
 	SenderID int64
-	Label    string
-	Window   string // open | closed
-	Query    string // name or phone (any Indonesian spelling)
-	Sort     string // activity (default) | waiting
-	Cursor   string
-	Limit    int
+	// ContactID: the conversations with one customer (the side panel's
+	// previous conversations), within p's scope like every other filter.
+	ContactID int64
+	// IDs: only these conversations, if they match the rest of the filter
+	// (the web app refreshes the rows a live event names, nothing else).
+	IDs    []int64
+	Label  string
+	Window string // open | closed
+	Query  string // name or phone (any Indonesian spelling)
+	Sort   string // activity (default) | waiting
+	Cursor string
+	Limit  int
 }
 
 // InboxItem is one row of the conversation list.
@@ -61,13 +67,21 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
 			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
-		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id"))
+		Scopes(conversationScope(p))
 	switch f.View {
 	case "", "all":
 	case "mine":
 		q = q.Where("conversations.assignee_agent_id = ?", p.AgentID)
 	case "unassigned":
 		q = q.Where("conversations.assignee_agent_id IS NULL")
+	case "queue":
+		// The queue p takes from (inbox:take): unassigned, waiting
+		// conversations of its teams.
+		teams := queueTeams(p)
+		if len(teams) == 0 {
+			return InboxPage{Items: []InboxItem{}}, nil
+		}
+		q = q.Where("conversations.assignee_agent_id IS NULL AND conversations.status IN ('open','pending') AND conversations.team_id IN ?", teams)
 	case "team":
 		teams := append(append([]int64{}, p.TeamIDs...), p.SupervisedTeamIDs...)
 		if len(teams) == 0 {
@@ -75,7 +89,7 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 		}
 		q = q.Where("conversations.team_id IN ?", teams)
 	default:
-		return InboxPage{}, models.FieldError(models.EInvalid, "view", "must be mine, unassigned, team or all")
+		return InboxPage{}, models.FieldError(models.EInvalid, "view", "must be mine, queue, unassigned, team or all")
 	}
 	if f.Status != "" {
 		switch f.Status {
@@ -87,6 +101,12 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	}
 	if f.SenderID > 0 {
 		q = q.Where("conversations.sender_id = ?", f.SenderID)
+	}
+	if f.ContactID > 0 {
+		q = q.Where("conversations.contact_id = ?", f.ContactID)
+	}
+	if len(f.IDs) > 0 {
+		q = q.Where("conversations.id IN ?", f.IDs)
 	}
 	if f.Label != "" {
 		q = q.Where("? = ANY(conversations.labels)", f.Label)
@@ -181,7 +201,7 @@ func (ib ConversationStore) GetScoped(ctx context.Context, p models.Principal, i
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
 			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
-		Scopes(models.ScopeFilter(p, "conversations.assignee_agent_id", "conversations.team_id")).
+		Scopes(conversationScope(p)).
 		Where("conversations.id = ?", id).Take(&it).Error
 	if err == gorm.ErrRecordNotFound {
 		return it, models.Errorf(models.ENotFound, "conversation %d not found", id)

@@ -74,7 +74,7 @@ func TestRouteRoundRobinIsFairAndSkipsOfflineDisabledAndFull(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.TeamID != f.team || r.Strategy != models.StrategyRoundRobin || len(r.Events) != 1 {
+		if r.TeamID != f.team || r.Strategy != models.StrategyRoundRobin || len(r.Events) != 2 || r.Events[1].Type != models.EventMessageCreated { // the change and its thread line
 			t.Fatalf("route %+v", r)
 		}
 		counts[r.AgentID]++

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -54,59 +55,61 @@ func DefaultOptInKeywords() []string { return strings.Split(defaultOptIn, ",") }
 
 // setOptOut sets contacts.opted_out for the contact known by phone digits
 // or BSUID.
-func setOptOut(tx *gorm.DB, waID, bsuid string, out bool, source string) error {
-	q := tx.Model(&models.Contact{})
+func setOptOut(ctx context.Context, tx *gorm.DB, waID, bsuid string, out bool, source string) error {
+	var where string
+	var args []any
 	switch {
 	case waID != "" && bsuid != "":
-		q = q.Where("phone_e164 = ? OR wa_id = ? OR bsuid = ?", "+"+waID, waID, bsuid)
+		where, args = "(phone_e164 = ? OR wa_id = ? OR bsuid = ?)", []any{"+" + waID, waID, bsuid}
 	case waID != "":
-		q = q.Where("phone_e164 = ? OR wa_id = ?", "+"+waID, waID)
+		where, args = "(phone_e164 = ? OR wa_id = ?)", []any{"+" + waID, waID}
 	case bsuid != "":
-		q = q.Where("bsuid = ?", bsuid)
+		where, args = "bsuid = ?", []any{bsuid}
 	default:
 		return nil
 	}
-	var changed []int64
-	if err := q.Where("opted_out IS DISTINCT FROM ?", out).Pluck("id", &changed).Error; err != nil {
+	var ids []int64
+	if err := tx.Raw(`UPDATE contacts SET opted_out = ?, updated_at = now() WHERE `+where+` AND opted_out <> ? RETURNING id`,
+		append(append([]any{out}, args...), out)...).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("record marketing preference: %w", err)
 	}
-	if len(changed) == 0 {
-		return nil
+	return auditOptOut(ctx, tx, ids, out, source)
+}
+
+// auditOptOut records each contact whose marketing preference the
+// customer changed (no actor: the customer did, through WhatsApp).
+func auditOptOut(ctx context.Context, tx *gorm.DB, ids []int64, out bool, source string) error {
+	action := AuditContactOptIn
+	if out {
+		action = AuditContactOptOut
 	}
-	if err := tx.Model(&models.Contact{}).Where("id IN ?", changed).
-		Updates(map[string]any{"opted_out": out, "updated_at": gorm.Expr("now()")}).Error; err != nil {
-		return fmt.Errorf("record marketing preference: %w", err)
-	}
-	if !out {
-		return nil
-	}
-	// The opt-out is a durable event (outbound webhooks relay it), in the
-	// transaction of the change.
-	ctx := tx.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	for _, id := range changed {
-		if err := appendOptOut(ctx, tx, id, source); err != nil {
+	for _, id := range ids {
+		if err := identity.WriteAudit(ctx, tx, identity.Audit(0, action, "contact", id, map[string]any{"source": source})); err != nil {
 			return err
+		}
+		if out {
+			// The opt-out is also a durable event (outbound webhooks relay
+			// it); the audience is empty: only all-scope principals see it live.
+			ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": id, "optedOut": true, "source": source})
+			if err != nil {
+				return err
+			}
+			if err := (models.EventStore{}).Append(ctx, tx, &ev); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// appendOptOut records a contact's opt-out as a durable event (outbound
-// webhooks relay it) on the transaction of the change. The audience is
-// empty: only all-scope principals see it live.
-func appendOptOut(ctx context.Context, tx *gorm.DB, contactID int64, source string) error {
-	ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": contactID, "optedOut": true, "source": source})
-	if err != nil {
-		return err
-	}
-	return (models.EventStore{}).Append(ctx, tx, &ev)
-}
+// Audit actions of marketing preferences.
+const (
+	AuditContactOptOut = "contact.opt_out"
+	AuditContactOptIn  = "contact.opt_in"
+)
 
-func (s *InboundStore) applyPreference(tx *gorm.DB, p *PreferenceChange) error {
-	return setOptOut(tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop, "user_preferences")
+func (s *InboundStore) applyPreference(ctx context.Context, tx *gorm.DB, p *PreferenceChange) error {
+	return setOptOut(ctx, tx, models.DigitsOnly(p.WAID), p.BSUID, p.Stop, "user_preferences")
 }
 
 // keywordPreference reports whether a customer's text is an opt-out or
@@ -146,21 +149,12 @@ func matchKeyword(word string, list []string, defaults string) bool {
 
 // optOutOnFailure: 131050 means the user stopped marketing messages from
 // this business in WhatsApp itself.
-func optOutOnFailure(tx *gorm.DB, messageID int64) error {
+func optOutOnFailure(ctx context.Context, tx *gorm.DB, messageID int64) error {
 	var ids []int64
 	if err := tx.Raw(`UPDATE contacts SET opted_out = true, updated_at = now() WHERE id =
-		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?)
-		AND NOT opted_out RETURNING id`, messageID).Scan(&ids).Error; err != nil {
+		(SELECT v.contact_id FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE m.id = ?) AND NOT opted_out RETURNING id`,
+		messageID).Scan(&ids).Error; err != nil {
 		return err
 	}
-	ctx := tx.Statement.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	for _, id := range ids {
-		if err := appendOptOut(ctx, tx, id, "131050"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return auditOptOut(ctx, tx, ids, true, "131050")
 }

@@ -271,12 +271,7 @@ func inboundFrom(wabaID string, v *waba.MessagesValue, m waba.InboundMessage, no
 			break
 		}
 	}
-	if !waba.KnownMessageType(in.Type) {
-		in.Type = "unsupported"
-	}
-	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
-		in.Payload = nil
-	}
+	in.normalize()
 	if m.Referral != nil {
 		in.Referral, _ = json.Marshal(m.Referral)
 	}
@@ -300,12 +295,7 @@ func echoFrom(wabaID string, v *waba.MessagesValue, e waba.MessageEcho, now time
 		Origin:        models.OriginBusinessApp,
 		Outbound:      true,
 	}
-	if !waba.KnownMessageType(in.Type) {
-		in.Type = "unsupported"
-	}
-	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
-		in.Payload = nil
-	}
+	in.normalize()
 	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
 }
 
@@ -324,6 +314,9 @@ func statusFrom(st waba.Status, now time.Time) (StatusUpdate, bool) {
 	}
 	if su.RecipientID == "" {
 		su.RecipientID = st.RecipientUserID
+	}
+	if pr := st.Pricing; pr != nil && pr.Category != "" {
+		su.Pricing = &Pricing{Model: pr.PricingModel, Type: pr.Type, Category: pr.Category, Billable: pr.Billable}
 	}
 	if len(st.Errors) > 0 {
 		e := st.Errors[0]
@@ -369,11 +362,18 @@ func historyFrom(wabaID string, v *waba.MessagesValue, thread string, m waba.Inb
 			}
 		}
 	}
+	in.normalize()
+	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
+}
+
+// normalize files a type this package does not know as "unsupported" and
+// drops a payload that is no JSON (the raw bytes of a message are kept
+// only when they can be stored as such).
+func (in *InboundMessage) normalize() {
 	if !waba.KnownMessageType(in.Type) {
 		in.Type = "unsupported"
 	}
 	if len(in.Payload) == 0 || !json.Valid(in.Payload) {
 		in.Payload = nil
 	}
-	return in, in.WAMID != "" && in.PhoneNumberID != "" && in.FromWAID != ""
 }

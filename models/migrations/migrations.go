@@ -2,7 +2,8 @@
 //
 // Version ranges keep parallel work apart: 1-9 foundation, 10-19 identity,
 // 20-29 WhatsApp (senders, templates, contacts, conversations, messages),
-// 30-39 realtime events, 40-49 inbox, 50-59 contacts/intake/cases, 60-69 campaigns.
+// 30-39 realtime events, 40-49 inbox, 50-59 contacts/intake/cases, 60-69 campaigns,
+// 110-119 reports (rollups, rate card).
 package migrations
 
 import (

@@ -167,15 +167,17 @@ type TemplateSubmitter interface {
 	CreateTemplate(ctx context.Context, wabaID string, t waba.TemplateDef) (waba.TemplateCreated, error)
 }
 
-// Submit sends a DRAFT or REJECTED template for review and records Meta's id.
+// Submit sends a template for review and records Meta's id. A DRAFT or
+// REJECTED one is a submission; any other is a resubmission, for a
+// template WhatsApp no longer has (its account was reset, or it was deleted
+// in WhatsApp Manager): Meta refuses one it still has ("already exists"),
+// answered 409, and otherwise reviews it afresh (PENDING).
 func (st TemplateStore) Submit(ctx context.Context, c TemplateSubmitter, id int64) (Template, error) {
 	t, err := st.Get(ctx, id)
 	if err != nil {
 		return Template{}, err
 	}
-	if t.Status != TplDraft && t.Status != TplRejected {
-		return Template{}, models.Errorf(models.EConflict, "template %s is %s; only DRAFT or REJECTED templates can be submitted", t.Name, t.Status)
-	}
+	resubmit := t.Status != TplDraft && t.Status != TplRejected
 	if t.WABAID == "" {
 		return Template{}, models.FieldError(models.EUnprocessable, "wabaId", "the template has no WhatsApp Business Account")
 	}
@@ -183,6 +185,9 @@ func (st TemplateStore) Submit(ctx context.Context, c TemplateSubmitter, id int6
 		ParameterFormat: t.ParameterFormat, Components: t.Components})
 	if err != nil {
 		var ae *waba.APIError
+		if resubmit && errors.As(err, &ae) && ae.Subcode == waba.SubcodeTemplateExists {
+			return Template{}, models.Errorf(models.EConflict, "WhatsApp still has template %s (%s), %s: nothing to resubmit", t.Name, t.Language, t.Status)
+		}
 		if errors.As(err, &ae) && !ae.Retryable() {
 			return Template{}, &models.Error{Code: models.EUnprocessable, Field: "template", Message: "WhatsApp refused the template: " + ae.Message + " " + ae.Details(), Err: err}
 		}
@@ -192,9 +197,10 @@ func (st TemplateStore) Submit(ctx context.Context, c TemplateSubmitter, id int6
 	if status == "" {
 		status = TplPending
 	}
-	// A review webhook may already have arrived: only move forward from DRAFT/REJECTED.
-	err = st.DB.WithContext(ctx).Exec(`UPDATE templates SET meta_id = ?, status = CASE WHEN status IN ('DRAFT','REJECTED') THEN ? ELSE status END,
-		reason = '', updated_at = now() WHERE id = ?`, res.ID, status, id).Error
+	// A review webhook may already have arrived: only move forward from
+	// what was submitted (a resubmission starts from its old status).
+	err = st.DB.WithContext(ctx).Exec(`UPDATE templates SET meta_id = ?, status = CASE WHEN status IN ('DRAFT','REJECTED') OR status = ? THEN ? ELSE status END,
+		reason = '', paced_since = NULL, updated_at = now() WHERE id = ?`, res.ID, t.Status, status, id).Error
 	if err != nil {
 		return Template{}, fmt.Errorf("record submission: %w", err)
 	}

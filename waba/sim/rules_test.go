@@ -77,6 +77,7 @@ type rig struct {
 	hooks *hooks
 	now   *time.Time
 	mu    *sync.Mutex
+	sim   *sim.Sim
 }
 
 func newRig(t *testing.T, mod func(*sim.Options)) *rig {
@@ -96,7 +97,7 @@ func newRig(t *testing.T, mod func(*sim.Options)) *rig {
 	t.Cleanup(s.Close)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &rig{t: t, srv: srv, hooks: h, now: &now, mu: mu}
+	return &rig{t: t, srv: srv, hooks: h, now: &now, mu: mu, sim: s}
 }
 
 func (r *rig) advance(d time.Duration) { r.mu.Lock(); *r.now = r.now.Add(d); r.mu.Unlock() }

@@ -79,6 +79,9 @@ type Options struct {
 	Now        func() time.Time
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// StateFile keeps numbers, templates and what is known of customers
+	// across restarts (state.go); empty: the simulator starts afresh.
+	StateFile string
 }
 
 // OutboxEntry is one request the product made to send a message.
@@ -226,11 +229,22 @@ func New(o Options) *Sim {
 	for _, p := range o.NotOnWhatsApp {
 		s.notOnWA[digits(p)] = true
 	}
+	if o.StateFile != "" {
+		// A kept state wins over the configured numbers: it is what "Meta"
+		// knows now (their quality, restrictions and limits included).
+		if err := s.loadStateLocked(o.StateFile); err != nil {
+			s.log.Warn("wabasim: starting without the kept state", "err", err)
+		}
+	}
 	s.routes()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.doneWG.Add(1)
 	go s.dispatch(ctx)
+	if o.StateFile != "" {
+		s.doneWG.Add(1)
+		go s.keepState(ctx, o.StateFile)
+	}
 	return s
 }
 

@@ -9,6 +9,7 @@ import { AgentsPage, TeamsPage } from './admin.js';
 import { CampaignsPage } from './campaigns.js';
 import { ContactsPage } from './contacts.js';
 import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './manage.js';
+import { ReportsPage } from './reports.js';
 import { IntegrationsPage } from './integrations.js';
 
 // The menu: each page shows only with the permission the server checks too.
@@ -17,6 +18,7 @@ const MENU = [
   { path: '/campaigns', label: 'campaigns', perm: 'campaigns:read', Page: CampaignsPage },
   { path: '/contacts', label: 'contacts', perm: 'contacts:read', Page: ContactsPage },
   { path: '/cases', label: 'cases', perm: 'cases:read', Page: CasesPage },
+  { path: '/reports', label: 'reports', perm: 'reports:read', Page: ReportsPage },
   { path: '/templates', label: 'templates', perm: 'templates:read', Page: TemplatesPage },
   { path: '/senders', label: 'senders', perm: 'senders:read', Page: SendersPage },
   { path: '/admin/agents', label: 'agents', perm: 'agents:read', Page: AgentsPage },

@@ -162,6 +162,7 @@ export class ContactsPage extends Page {
     const input = h('input', { type: 'file', id: 'import-file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       onchange: async () => {
         this.file = input.files[0];
+        this.sheet = '';
         if (!this.file) return;
         try {
           let out;
@@ -177,6 +178,7 @@ export class ContactsPage extends Page {
           this.mapStep(out);
         } catch (e) { err.show(e); }
       } });
+    this.input = input;
     fill(this.stepEl, h('h3', {}, `1. ${this.t('uploadFile')}`), h('p', { class: 'muted' }, this.t('uploadHelp')),
       h('label', {}, this.t('file'), input), err);
   }
@@ -208,6 +210,7 @@ export class ContactsPage extends Page {
     const form = new FormData();
     form.append('file', this.file, this.file.name);
     if (mapping) form.append('mapping', JSON.stringify(mapping));
+    if (this.sheet) form.append('sheet', this.sheet);
     form.append('dryRun', String(dryRun));
     const headers = dryRun ? {} : { 'Idempotency-Key': this.importKey };
     return this.api.upload('/api/v1/intake/files', form, headers);
@@ -249,6 +252,14 @@ export class ContactsPage extends Page {
       h('h3', {}, `2. ${this.t('mapColumns')}`),
       h('p', { class: 'muted', id: 'import-file-info' }, [this.file.name, first.format?.toUpperCase(), first.progress ? this.t('rowsFound', { n: first.progress.total }) : '']
         .filter(Boolean).join(' · ')),
+      // A workbook with several sheets: the rows may be on another one.
+      (first.sheets || []).length > 1 ? h('label', {}, this.t('sheet'), h('select', { id: 'import-sheet', onchange: async (ev) => {
+        this.sheet = ev.target.value;
+        try {
+          const out = await this.upload(true, null);
+          this.headers = out.headers || []; this.mapping = out.mapping || { phone: '' }; this.mapStep(out);
+        } catch (e) { err.show(e); }
+      } }, ...first.sheets.map((x) => h('option', { value: x, selected: x === first.sheet }, x)))) : null,
       h('div', { class: 'map-grid' }, ...rows),
       h('div', { class: 'muted' }, this.t('asAttributes')), attrBox, err,
       h('div', { class: 'wizard-nav' }, h('button', { type: 'button', onclick: () => this.pickStep() }, this.t('back')), h('span', { class: 'row-inline' }, run, go)),

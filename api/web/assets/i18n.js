@@ -84,7 +84,7 @@ const more = {
     row: 'Baris', result: 'Hasil', reason: 'Alasan', firstRows: 'Menampilkan {n} baris pertama.',
     'res.created': 'baru', 'res.updated': 'diperbarui', 'res.duplicate': 'duplikat', 'res.error': 'galat', 'res.empty': 'kosong', 'res.case_pending': 'kasus menunggu',
     importing: 'Mengimpor', importAnother: 'Impor berkas lain',
-    langCol: 'Bahasa', category: 'Kategori', newTemplate: 'Template baru', header: 'Judul (opsional)', headerKind: 'Jenis judul', headerTEXT: 'Teks', headerIMAGE: 'Gambar', headerVIDEO: 'Video', headerDOCUMENT: 'Dokumen',
+    langCol: 'Bahasa', category: 'Kategori', newTemplate: 'Template baru', header: 'Judul (opsional)', headerKind: 'Jenis judul', sheet: 'Lembar (sheet)', resubmit: 'Ajukan ulang', resubmitHelp: 'Bila WhatsApp tidak lagi memiliki template ini (dihapus atau akun direset)', headerTEXT: 'Teks', headerIMAGE: 'Gambar', headerVIDEO: 'Video', headerDOCUMENT: 'Dokumen',
     headerSample: 'Contoh berkas (wajib untuk ditinjau WhatsApp)', uploading: 'Mengunggah…', sampleReady: '{name} terunggah ke WhatsApp', body: 'Isi', footer: 'Catatan kaki (opsional)',
     example: 'Contoh', submitReview: 'Ajukan ke Meta', submitted: 'Diajukan untuk ditinjau.',
     number: 'Nomor', verifiedName: 'Nama terverifikasi', quality: 'Kualitas', tier: 'Batas pesan', allocation: 'Alokasi', agent: 'Agen',
@@ -156,7 +156,7 @@ const more = {
     row: 'Row', result: 'Result', reason: 'Reason', firstRows: 'Showing the first {n} rows.',
     'res.created': 'new', 'res.updated': 'updated', 'res.duplicate': 'duplicate', 'res.error': 'error', 'res.empty': 'empty', 'res.case_pending': 'case pending',
     importing: 'Importing', importAnother: 'Import another file',
-    category: 'Category', newTemplate: 'New template', header: 'Header (optional)', headerKind: 'Header type', headerTEXT: 'Text', headerIMAGE: 'Image', headerVIDEO: 'Video', headerDOCUMENT: 'Document',
+    category: 'Category', newTemplate: 'New template', header: 'Header (optional)', headerKind: 'Header type', sheet: 'Sheet', resubmit: 'Resubmit', resubmitHelp: 'When WhatsApp no longer has this template (deleted or the account was reset)', headerTEXT: 'Text', headerIMAGE: 'Image', headerVIDEO: 'Video', headerDOCUMENT: 'Document',
     headerSample: 'Sample file (WhatsApp reviews it)', uploading: 'Uploading…', sampleReady: '{name} uploaded to WhatsApp', body: 'Body', footer: 'Footer (optional)',
     example: 'Example', submitReview: 'Submit to Meta', submitted: 'Submitted for review.',
     number: 'Number', verifiedName: 'Verified name', quality: 'Quality', tier: 'Messaging limit', allocation: 'Allocation', agent: 'Agent',
@@ -232,6 +232,89 @@ const mediaStrings = {
 };
 Object.assign(strings.id, mediaStrings.id);
 Object.assign(strings.en, mediaStrings.en);
+// The agent's desk: context, queue, transfers, keyboard (#16).
+const deskStrings = {
+  id: {
+    prevConversations: 'Percakapan lain', noPrevConversations: 'Belum ada percakapan lain.', viaShort: 'lewat {n}',
+    queue: 'Antrean tim', backToQueue: 'Kembalikan ke antrean tim',
+    inMessages: 'Isi pesan', searchText: 'Cari kata di isi pesan', searchTextHelp: 'Cari di teks pesan, bukan nama atau nomor',
+    noHits: 'Tidak ada pesan yang cocok.', moreHits: 'Hasil lainnya', fromCustomer: 'Dari pelanggan', fromUs: 'Dari kita',
+    'keys.title': 'Pintasan keyboard', 'keys.next': 'Percakapan berikutnya', 'keys.prev': 'Percakapan sebelumnya',
+    'keys.reply': 'Balas (ke kotak pesan)', 'keys.send': 'Kirim pesan', 'keys.newline': 'Baris baru', 'keys.leave': 'Keluar dari kotak pesan / tutup',
+    'keys.resolve': 'Selesaikan dan buka berikutnya', 'keys.assign': 'Ambil untuk saya', 'keys.snooze': 'Tunda',
+    'keys.canned': 'Balasan cepat', 'keys.views': 'Ganti tampilan (Milik saya, Antrean, …)', 'keys.help': 'Tampilkan bantuan ini',
+    'keys.hint': 'Huruf berlaku di luar kotak teks; Esc keluar dari kotak pesan.', 'keys.allDone': 'Semua percakapan sudah selesai.',
+    'line.take': '{by} mengambil percakapan', 'line.transfer': '{by} mengalihkan percakapan ke {to}',
+    'line.assign': '{by} menugaskan percakapan ke {to}', 'line.route': 'Ditugaskan ke {to} ({strategy})',
+    'line.queue': 'antrean tim', 'line.queueOf': 'antrean {t}',
+    round_robin: 'bergiliran', least_loaded: 'beban terkecil', owner: 'pemilik kontak', sender: 'agen nomor', manual: 'manual',
+  },
+  en: {
+    prevConversations: 'Other conversations', noPrevConversations: 'No other conversations yet.', viaShort: 'via {n}',
+    queue: 'Team queue', backToQueue: 'Back to the team queue',
+    inMessages: 'In messages', searchText: 'Search words in messages', searchTextHelp: 'Search the text of messages, not names or numbers',
+    noHits: 'No message matches.', moreHits: 'More results', fromCustomer: 'From the customer', fromUs: 'From us',
+    'keys.title': 'Keyboard shortcuts', 'keys.next': 'Next conversation', 'keys.prev': 'Previous conversation',
+    'keys.reply': 'Reply (to the message box)', 'keys.send': 'Send the message', 'keys.newline': 'New line', 'keys.leave': 'Leave the message box / close',
+    'keys.resolve': 'Resolve and open the next', 'keys.assign': 'Take it myself', 'keys.snooze': 'Snooze',
+    'keys.canned': 'Canned responses', 'keys.views': 'Switch view (Mine, Queue, …)', 'keys.help': 'Show this help',
+    'keys.hint': 'Letters work outside text boxes; Esc leaves the message box.', 'keys.allDone': 'Every conversation is done.',
+    'line.take': '{by} took the conversation', 'line.transfer': '{by} transferred the conversation to {to}',
+    'line.assign': '{by} assigned the conversation to {to}', 'line.route': 'Assigned to {to} ({strategy})',
+    'line.queue': 'the team queue', 'line.queueOf': 'the queue of {t}',
+    round_robin: 'round robin', least_loaded: 'least loaded', owner: 'contact owner', sender: "the number's agent", manual: 'manual',
+  },
+};
+Object.assign(strings.id, deskStrings.id);
+Object.assign(strings.en, deskStrings.en);
+
+// Strings of the reports page.
+const reportStrings = {
+  id: {
+    reports: 'Laporan', 'rep.from': 'Dari', 'rep.to': 'Sampai', 'rep.apply': 'Terapkan', 'rep.lastDays': '{n} hari',
+    'rep.allTeams': 'Semua tim', 'rep.allAgents': 'Semua agen', 'rep.allNumbers': 'Semua nomor', 'rep.number': 'Nomor', 'rep.numbers': 'Nomor pengirim',
+    'rep.label': 'Label', 'rep.labelAny': 'Semua label', 'rep.labels': 'Tren label',
+    'rep.export.csv': 'Ekspor CSV', 'rep.export.xlsx': 'Ekspor XLSX',
+    'rep.k.conversationsNew': 'Percakapan baru', 'rep.k.conversationsResolved': 'Diselesaikan', 'rep.k.conversationsReopened': 'Dibuka lagi',
+    'rep.k.frtP50': 'Respons pertama (median)', 'rep.k.resP50': 'Waktu penyelesaian (median)', 'rep.k.messages': 'Pesan masuk / keluar',
+    'rep.k.delivery': 'Diterima / dibaca', 'rep.k.failed': 'Gagal terkirim', 'rep.k.cost': 'Biaya',
+    'rep.templatesSent': '{n} template terkirim', 'rep.optedOutN': '{n} berhenti langganan', 'rep.billableFree': '{b} berbayar · {f} gratis',
+    'rep.labelNote': 'Filter label hanya berlaku untuk percakapan dan pesan; pengiriman dan biaya tidak dicatat per label.',
+    'rep.chart.daily': 'Percakapan per hari', 'rep.chart.hod': 'Per jam (WIB): percakapan baru dan respons pertama (menit, median)',
+    'rep.chart.cost': 'Biaya per hari (IDR)', 'rep.chart.labels': 'Percakapan per label per hari', 'rep.frtMinutes': 'Respons pertama (menit)',
+    'rep.agents': 'Kinerja agen', 'rep.handled': 'Diselesaikan', 'rep.msgOut': 'Pesan keluar', 'rep.msgInOut': 'Pesan masuk / keluar',
+    'rep.frtP50': 'Respons pertama p50', 'rep.frtP90': 'Respons pertama p90', 'rep.resP50': 'Penyelesaian p50', 'rep.online': 'Waktu online',
+    'rep.cases': 'Hasil kasus', 'rep.bucket': 'Bucket DPD', 'rep.assigned': 'Ditugaskan', 'rep.contacted': 'Terhubung',
+    'rep.ptpMade': 'Janji bayar', 'rep.ptpKept': 'Janji ditepati', 'rep.ptpBroken': 'Janji diingkari', 'rep.keptRate': 'Tingkat ditepati',
+    'rep.paid': 'Lunas', 'rep.recovered': 'Terkumpul', 'rep.replied': 'Dibalas', 'rep.optedOut': 'Berhenti langganan',
+    'rep.failures': 'Gagal per alasan', 'rep.code': 'Kode', 'rep.reason': 'Alasan', 'rep.count': 'Jumlah',
+    'rep.costTitle': 'Biaya per kategori', 'rep.category': 'Kategori', 'rep.type': 'Jenis', 'rep.billable': 'Berbayar', 'rep.free': 'Gratis',
+    'rep.sec': 'dtk', 'rep.min': 'mnt', 'rep.hour': 'j',
+  },
+  en: {
+    reports: 'Reports', 'rep.from': 'From', 'rep.to': 'To', 'rep.apply': 'Apply', 'rep.lastDays': '{n} days',
+    'rep.allTeams': 'All teams', 'rep.allAgents': 'All agents', 'rep.allNumbers': 'All numbers', 'rep.number': 'Number', 'rep.numbers': 'Business numbers',
+    'rep.label': 'Label', 'rep.labelAny': 'Any label', 'rep.labels': 'Label trends',
+    'rep.export.csv': 'Export CSV', 'rep.export.xlsx': 'Export XLSX',
+    'rep.k.conversationsNew': 'New conversations', 'rep.k.conversationsResolved': 'Resolved', 'rep.k.conversationsReopened': 'Reopened',
+    'rep.k.frtP50': 'First response (median)', 'rep.k.resP50': 'Resolution time (median)', 'rep.k.messages': 'Messages in / out',
+    'rep.k.delivery': 'Delivered / read', 'rep.k.failed': 'Failed', 'rep.k.cost': 'Cost',
+    'rep.templatesSent': '{n} templates sent', 'rep.optedOutN': '{n} opted out', 'rep.billableFree': '{b} billable · {f} free',
+    'rep.labelNote': 'The label filter applies to conversations and messages; delivery and cost are not kept per label.',
+    'rep.chart.daily': 'Conversations per day', 'rep.chart.hod': 'By hour (WIB): new conversations and first response (minutes, median)',
+    'rep.chart.cost': 'Cost per day (IDR)', 'rep.chart.labels': 'Conversations per label per day', 'rep.frtMinutes': 'First response (minutes)',
+    'rep.agents': 'Agent performance', 'rep.handled': 'Resolved', 'rep.msgOut': 'Messages out', 'rep.msgInOut': 'Messages in / out',
+    'rep.frtP50': 'First response p50', 'rep.frtP90': 'First response p90', 'rep.resP50': 'Resolution p50', 'rep.online': 'Online time',
+    'rep.cases': 'Case outcomes', 'rep.bucket': 'DPD bucket', 'rep.assigned': 'Assigned', 'rep.contacted': 'Contacted',
+    'rep.ptpMade': 'Promises to pay', 'rep.ptpKept': 'Promises kept', 'rep.ptpBroken': 'Promises broken', 'rep.keptRate': 'Kept rate',
+    'rep.paid': 'Paid', 'rep.recovered': 'Recovered', 'rep.replied': 'Replied', 'rep.optedOut': 'Opted out',
+    'rep.failures': 'Failures by reason', 'rep.code': 'Code', 'rep.reason': 'Reason', 'rep.count': 'Count',
+    'rep.costTitle': 'Cost by category', 'rep.category': 'Category', 'rep.type': 'Type', 'rep.billable': 'Billable', 'rep.free': 'Free',
+    'rep.sec': 's', 'rep.min': 'min', 'rep.hour': 'h',
+  },
+};
+Object.assign(strings.id, reportStrings.id);
+Object.assign(strings.en, reportStrings.en);
 
 // Integrations (integrations.js): API keys, webhooks, deliveries.
 const integrationStrings = {

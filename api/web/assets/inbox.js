@@ -4,6 +4,7 @@
 import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
 import { messageBody, Attachment, fileOf, paperclip } from './inbox_media.js';
+import { InboxKeys } from './inbox_keys.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -79,12 +80,25 @@ export class Inbox {
 
   mount() {
     this.listEl = h('ul', { class: 'conv-list', id: 'conv-list' });
-    const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...['mine', 'unassigned', 'team', 'all'].map((v) =>
+    const views = this.app.can('inbox:take') ? ['mine', 'queue', 'unassigned', 'team', 'all'] : ['mine', 'unassigned', 'team', 'all'];
+    const tabs = h('div', { class: 'tabs', role: 'tablist' }, ...views.map((v) =>
       h('button', { role: 'tab', class: v === this.view ? 'tab active' : 'tab', dataset: { view: v },
-        onclick: () => { this.view = v; sessionStorage.setItem('scrm.view', v); this.mountTabs(tabs); this.loadList(); } }, this.t(v))));
+        'aria-selected': String(v === this.view), onclick: () => this.setView(v) }, this.t(v))));
     this.tabs = tabs;
-    const search = h('input', { type: 'search', class: 'search', placeholder: this.t('search'), 'aria-label': this.t('search'),
-      oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.loadList(), 250); } });
+    // Search: names and numbers (the list), or the text of messages (hits
+    // that open the conversation at that message).
+    this.searchText = sessionStorage.getItem('scrm.searchText') === '1';
+    const search = h('input', { type: 'search', class: 'search', id: 'inbox-search', placeholder: this.t(this.searchText ? 'searchText' : 'search'), 'aria-label': this.t('search'),
+      oninput: (ev) => { this.q = ev.target.value.trim(); clearTimeout(this.searchTimer); this.searchTimer = setTimeout(() => this.runSearch(), 250); } });
+    const textToggle = h('button', { type: 'button', class: 'search-mode', id: 'search-text', 'aria-pressed': String(this.searchText), title: this.t('searchTextHelp'),
+      onclick: () => {
+        this.searchText = !this.searchText;
+        if (this.searchText) sessionStorage.setItem('scrm.searchText', '1'); else sessionStorage.removeItem('scrm.searchText');
+        textToggle.setAttribute('aria-pressed', String(this.searchText));
+        search.placeholder = this.t(this.searchText ? 'searchText' : 'search');
+        this.runSearch();
+      } }, this.t('inMessages'));
+    this.hitsEl = h('ul', { class: 'conv-list hits', id: 'search-hits', hidden: true, 'aria-label': this.t('inMessages') });
     // Filters: status, window, label and order, kept for the tab.
     this.filters = JSON.parse(sessionStorage.getItem('scrm.filters') || '{}');
     const setF = (k, v) => { if (v) this.filters[k] = v; else delete this.filters[k]; sessionStorage.setItem('scrm.filters', JSON.stringify(this.filters)); this.loadList(); };
@@ -93,7 +107,8 @@ export class Inbox {
     const filters = h('div', { class: 'filters', id: 'inbox-filters' },
       sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
-        onchange: (ev) => setF('label', ev.target.value.trim()) }));
+        onchange: (ev) => setF('label', ev.target.value.trim()) }),
+      h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: `${this.t('keys.title')} (?)`, 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'));
     this.threadEl = h('section', { class: 'thread', id: 'thread' }, h('p', { class: 'empty' }, this.t('pickConversation')));
     // A file dropped anywhere on the open thread becomes the attachment.
     this.threadEl.addEventListener('dragover', (ev) => {
@@ -111,69 +126,289 @@ export class Inbox {
     });
     this.side = new SidePanel(this);
     this.sideOpen = sessionStorage.getItem('scrm.side') === '1';
-    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, search, filters, this.listEl), this.threadEl, this.side.el);
+    this.inboxEl = h('div', { class: 'inbox' }, h('aside', { class: 'sidebar' }, tabs, h('div', { class: 'search-row' }, search, textToggle), filters, this.hitsEl, this.listEl), this.threadEl, this.side.el);
     this.root.append(this.inboxEl);
     const m = location.pathname.match(/^\/inbox\/(\d+)/);
     this.loadList().then(() => { if (m) this.open(Number(m[1])); });
     this.tick = setInterval(() => this.updateClocks(), 1000);
+    this.keys = new InboxKeys(this);
+    this.keys.attach();
   }
 
   mountTabs(tabs) {
-    for (const b of tabs.children) b.className = b.dataset.view === this.view ? 'tab active' : 'tab';
+    for (const b of tabs.children) {
+      b.className = b.dataset.view === this.view ? 'tab active' : 'tab';
+      b.setAttribute('aria-selected', String(b.dataset.view === this.view));
+    }
   }
 
-  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); }
+  setView(v) {
+    this.view = v;
+    sessionStorage.setItem('scrm.view', v);
+    this.mountTabs(this.tabs);
+    return this.loadList();
+  }
+
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
+
+  // step opens the next (1) or previous (-1) conversation of the list.
+  async step(dir) {
+    if (!this.items.length) return;
+    const i = this.selected ? this.items.findIndex((c) => c.id === this.selected.id) : -1;
+    let j = i < 0 ? (dir > 0 ? 0 : this.items.length - 1) : i + dir;
+    if (j < 0 || j >= this.items.length) {
+      if (dir > 0 && this.nextCursor) { await this.loadList(true); j = Math.min(j, this.items.length - 1); } else return;
+    }
+    await this.open(this.items[j].id);
+    this.focusSelectedRow();
+  }
+
+  focusSelectedRow() {
+    const row = this.selected && this.listEl.querySelector(`.conv-item[data-id="${this.selected.id}"]`);
+    if (row) { row.focus({ preventScroll: true }); row.scrollIntoView({ block: 'nearest' }); }
+  }
+
+  // focusComposer puts the cursor in the reply box (with "/" it opens the
+  // canned responses).
+  focusComposer(prefix) {
+    const ta = this.composerEl?.querySelector('#composer-text');
+    if (!ta) return;
+    ta.focus();
+    if (prefix && !ta.value) { ta.value = prefix; ta.dispatchEvent(new Event('input')); }
+  }
+
+  // resolveAndNext resolves the open conversation and opens the next one
+  // still waiting (below it in the list, then from the top).
+  async resolveAndNext() {
+    const c = this.selected;
+    if (!c || !this.app.can('inbox:send') || c.status === 'resolved') return;
+    const before = this.items.map((x) => x.id);
+    try { await this.app.api.post(`/api/v1/conversations/${c.id}/resolve`); } catch (e) { this.app.toast(e.message); return; }
+    await this.refreshRows([c.id]).catch(() => this.loadList());
+    const waiting = (x) => x.id !== c.id && x.status !== 'resolved';
+    const at = before.indexOf(c.id); // -1 when it left the view (taken from the queue): from the top
+    const below = before.slice(at + 1).map((id) => this.items.find((x) => x.id === id)).find((x) => x && waiting(x));
+    const next = below || this.items.find(waiting);
+    if (next) { await this.open(next.id); this.focusSelectedRow(); } else { this.close(); this.app.toast(this.t('keys.allDone')); }
+  }
+
+  // snoozeMenu opens the details panel at its snooze choices.
+  async snoozeMenu() {
+    if (!this.selected || !this.app.can('inbox:send')) return;
+    await this.toggleSide(true);
+    this.side.el.querySelector('#side-snooze-1h')?.focus();
+  }
 
   reload() { this.loadList(); if (this.selected) this.open(this.selected.id); }
 
-  async loadList(more = false) {
-    const p = new URLSearchParams({ view: this.view, ...this.filters });
-    if (this.q) p.set('q', this.q);
-    if (more && this.nextCursor) p.set('cursor', this.nextCursor);
+  // runSearch applies the search box: the list by name or number, or the
+  // message hits (in messages mode, from two characters on).
+  runSearch() {
+    const text = this.searchText && this.q.length >= 2;
+    this.hitsEl.hidden = !text;
+    this.listEl.hidden = text;
+    if (!text) { if (this.listedQ !== (this.searchText ? '' : this.q)) this.loadList(); return; }
+    this.searchMessages();
+  }
+
+  async searchMessages(more = false) {
+    const q = this.q;
+    const p = new URLSearchParams({ q });
+    if (more && this.hitsBefore) p.set('before', this.hitsBefore);
     try {
-      const n = (this.listSeq = (this.listSeq || 0) + 1);
-      const page = await this.app.api.get(`/api/v1/conversations?${p}`);
-      if (n !== this.listSeq) return; // a newer list request answers
-      this.items = more ? [...this.items, ...page.items] : page.items;
-      this.nextCursor = page.nextCursor || '';
-      this.renderList();
+      const page = await this.app.api.get(`/api/v1/messages/search?${p}`);
+      if (q !== this.q || !this.searchText) return;
+      if (!more) clear(this.hitsEl);
+      this.hitsEl.querySelector('.more')?.remove();
+      if (!more && !page.items.length) this.hitsEl.append(h('li', { class: 'empty' }, this.t('noHits')));
+      for (const m of page.items) {
+        this.hitsEl.append(h('li', { class: 'conv-item hit', tabindex: 0, dataset: { conv: m.conversationId, msg: m.messageId },
+          onclick: () => this.openAt(m.conversationId, m.messageId), onkeydown: (ev) => { if (ev.key === 'Enter') this.openAt(m.conversationId, m.messageId); } },
+        h('div', { class: 'row' }, h('strong', { class: 'name' }, m.contactName || m.contactPhone || ''), h('span', { class: 'time' }, this.app.i18n.time(m.createdAt))),
+        h('div', { class: 'snippet' }, ...this.highlight(m.snippet, q)),
+        m.senderNumber ? h('div', { class: 'row who' }, h('span', { class: 'muted' }, m.direction === 'in' ? this.t('fromCustomer') : this.t('fromUs')), h('span', { class: 'sender-number muted' }, m.senderNumber)) : null));
+      }
+      this.hitsBefore = page.nextBefore || 0;
+      if (this.hitsBefore) this.hitsEl.append(h('li', { class: 'more' }, h('button', { type: 'button', class: 'link', onclick: () => this.searchMessages(true) }, this.t('moreHits'))));
     } catch (e) { this.app.toast(e.message); }
   }
 
-  // scheduleList reloads the list at once, coalescing a burst of events:
-  // while a reload is in flight, further events ask for one more after it
-  // (no fixed debounce: a live message reaches the list in one round trip).
-  scheduleList() {
-    if (this.listLoading) { this.listAgain = true; return; }
-    this.listLoading = true;
-    this.loadList().finally(() => {
-      this.listLoading = false;
-      if (this.listAgain) { this.listAgain = false; this.scheduleList(); }
-    });
+  // highlight marks the searched words (prefixes) in a snippet.
+  highlight(text, q) {
+    const words = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+    if (!words.length) return [text];
+    const re = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
+    return text.split(re).map((part, i) => (i % 2 ? h('mark', {}, part) : part));
   }
 
-  renderList() {
-    clear(this.listEl);
-    if (!this.items.length) { this.listEl.append(h('li', { class: 'empty' }, this.t('noConversations'))); return; }
-    for (const c of this.items) {
-      this.listEl.append(h('li', {
-        class: `conv-item${this.selected?.id === c.id ? ' selected' : ''}`, dataset: { id: c.id }, tabindex: 0,
-        onclick: () => this.open(c.id), onkeydown: (ev) => { if (ev.key === 'Enter') this.open(c.id); },
-      },
-        h('div', { class: 'row' },
-          h('strong', { class: 'name' }, c.contactName || c.contactPhone),
-          h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
-        h('div', { class: 'row' },
-          h('span', { class: 'preview' }, c.lastPreview || ''),
-          c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
-        h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
-          c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
-        h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
-          c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
-          ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
-      ));
+  // openAt opens a conversation at one message: older pages are loaded
+  // until it is there, then it is scrolled to and marked.
+  async openAt(convId, msgId) {
+    await this.open(convId);
+    for (let i = 0; i < 40 && this.selected?.id === convId && !this.messages.some((m) => m.id === msgId) && this.nextBefore; i++) await this.loadOlder();
+    const el = this.msgsEl?.querySelector(`.msg[data-id="${msgId}"]`);
+    if (!el) return;
+    el.classList.add('hit');
+    el.scrollIntoView({ block: 'center' });
+  }
+
+  listParams() {
+    const p = new URLSearchParams({ view: this.view, ...this.filters });
+    if (this.q && !this.searchText) p.set('q', this.q);
+    return p;
+  }
+
+  // loadList loads the first page (more: the next page, appended).
+  async loadList(more = false) {
+    const p = this.listParams();
+    if (more) {
+      if (!this.nextCursor || this.loadingMore) return;
+      p.set('cursor', this.nextCursor);
+      this.loadingMore = true;
     }
-    if (this.nextCursor) this.listEl.append(h('li', {}, h('button', { class: 'link', onclick: () => this.loadList(true) }, '…')));
+    const n = more ? this.listSeq : (this.listSeq = (this.listSeq || 0) + 1);
+    try {
+      const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+      if (n !== this.listSeq) return; // a newer list request answers
+      if (!more) this.listedQ = p.get('q') || '';
+      if (more) {
+        const have = new Set(this.items.map((c) => c.id));
+        this.items = [...this.items, ...page.items.filter((c) => !have.has(c.id))];
+      } else {
+        this.items = page.items;
+      }
+      this.nextCursor = page.nextCursor || '';
+      this.renderList();
+    } catch (e) { this.app.toast(e.message); } finally { if (more) this.loadingMore = false; }
+  }
+
+  // scheduleList refreshes the rows of one conversation (the open one by
+  // default) in place; without any, the whole first page.
+  scheduleList(id = this.selected?.id) { this.touch(id); }
+
+  // touch refreshes the rows that live events or actions named: each is
+  // read again through the current view and filters (?ids=, one request
+  // for a burst), then inserted, moved, updated or removed in place; the
+  // other rows, the pages loaded by scrolling and the scroll position stay.
+  touch(id) {
+    if (!id) { this.loadList(); return; }
+    (this.dirty ||= new Set()).add(id);
+    if (this.touching) return;
+    this.touching = true;
+    (async () => {
+      try {
+        while (this.dirty.size) {
+          const ids = [...this.dirty].slice(0, 100);
+          ids.forEach((x) => this.dirty.delete(x));
+          await this.refreshRows(ids).catch((e) => this.app.toast(e.message));
+        }
+      } finally { this.touching = false; }
+    })();
+  }
+
+  async refreshRows(ids) {
+    const p = this.listParams();
+    p.set('ids', ids.join(','));
+    p.set('limit', '100');
+    const seq = this.listSeq;
+    const page = await this.app.api.get(`/api/v1/conversations?${p}`);
+    if (seq !== this.listSeq) return; // the view changed meanwhile
+    const got = new Map(page.items.map((c) => [c.id, c]));
+    const drop = new Set(ids);
+    this.items = this.items.filter((c) => !drop.has(c.id));
+    const cmp = this.order();
+    const last = this.items[this.items.length - 1];
+    for (const id of ids) {
+      const c = got.get(id);
+      // Past the loaded pages it comes with a later page.
+      if (c && !(this.nextCursor && last && cmp(c, last) > 0)) this.items.push(c);
+    }
+    this.items.sort(cmp);
+    this.renderList();
+  }
+
+  // order is the list's sort as the server applies it (keyset on key, id).
+  order() {
+    if (this.filters.sort === 'waiting') {
+      const k = (c) => Date.parse(c.lastInboundAt || c.createdAt);
+      return (a, b) => (k(a) - k(b)) || (a.id - b.id);
+    }
+    const k = (c) => Date.parse(c.lastMessageAt || c.createdAt);
+    return (a, b) => (k(b) - k(a)) || (b.id - a.id);
+  }
+
+  rowEl(c) {
+    return h('li', {
+      class: `conv-item${this.selected?.id === c.id ? ' selected' : ''}`, dataset: { id: c.id }, tabindex: 0,
+      'aria-current': this.selected?.id === c.id ? 'true' : null,
+      onclick: () => this.open(c.id), onkeydown: (ev) => { if (ev.key === 'Enter') this.open(c.id); },
+    },
+      h('div', { class: 'row' },
+        h('strong', { class: 'name' }, c.contactName || c.contactPhone),
+        h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
+      h('div', { class: 'row' },
+        h('span', { class: 'preview' }, c.lastPreview || ''),
+        c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+      h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
+        c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
+      h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
+        c.status === 'snoozed' ? h('span', { class: 'chip warn' }, this.t('filter.status.snoozed')) : null,
+        ...(c.labels || []).map((l) => h('span', { class: 'chip' }, l)))),
+    );
+  }
+
+  // rowKey is what a row shows: a row whose key is unchanged is left alone.
+  rowKey(c) {
+    return JSON.stringify([c.contactName, c.contactPhone, c.lastMessageAt, c.lastPreview, c.unreadCount, c.assigneeAgentId, c.assigneeName,
+      c.senderNumber, c.windowOpen, c.windowClosesAt, c.status, c.labels, this.selected?.id === c.id, this.app.i18n.lang]);
+  }
+
+  // renderList reconciles the rows with this.items by id: new rows are
+  // inserted, changed ones updated in place, moved ones moved, gone ones
+  // removed; the row at the top of the viewport stays where it was.
+  renderList() {
+    const list = this.listEl;
+    const rows = new Map([...list.querySelectorAll(':scope > .conv-item')].map((li) => [Number(li.dataset.id), li]));
+    // The anchor: the first row visible at the top of the list.
+    let anchor = null;
+    let offset = 0;
+    if (list.scrollTop > 0) {
+      for (const li of rows.values()) {
+        if (li.offsetTop + li.offsetHeight > list.scrollTop) { anchor = li; offset = li.offsetTop - list.scrollTop; break; }
+      }
+    }
+    list.querySelector(':scope > .empty')?.remove();
+    const want = new Set(this.items.map((c) => c.id));
+    for (const [id, li] of rows) if (!want.has(id)) { li.remove(); rows.delete(id); if (anchor === li) anchor = null; }
+    let prev = null;
+    for (const c of this.items) {
+      const key = this.rowKey(c);
+      let li = rows.get(c.id);
+      if (!li) {
+        li = this.rowEl(c);
+        li.dataset.key = key;
+      } else if (li.dataset.key !== key) {
+        const fresh = this.rowEl(c);
+        li.className = fresh.className;
+        if (fresh.getAttribute('aria-current')) li.setAttribute('aria-current', 'true'); else li.removeAttribute('aria-current');
+        li.replaceChildren(...fresh.childNodes);
+        li.dataset.key = key;
+      }
+      const at = prev ? prev.nextSibling : list.firstChild;
+      if (at !== li) list.insertBefore(li, at);
+      prev = li;
+    }
+    if (!this.items.length) list.append(h('li', { class: 'empty' }, this.t('noConversations')));
+    // Infinite scroll: the sentinel after the last row loads the next page.
+    if (!this.more) {
+      this.more = h('li', { class: 'list-more', 'aria-hidden': 'true' });
+      this.moreObserver = new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) this.loadList(true); }, { root: list, rootMargin: '200px' });
+      this.moreObserver.observe(this.more);
+    }
+    this.more.hidden = !this.nextCursor;
+    list.append(this.more);
+    if (anchor) list.scrollTop = anchor.offsetTop - offset;
+    else if (!this.items.length) list.scrollTop = 0;
   }
 
   windowChip(c) {
@@ -239,10 +474,10 @@ export class Inbox {
     if (this.app.can('inbox:send')) {
       actions.append(c.status === 'resolved'
         ? h('button', { onclick: () => this.act('reopen') }, this.t('reopen'))
-        : h('button', { onclick: () => this.act('resolve') }, this.t('resolve')));
+        : h('button', { id: 'thread-resolve', title: `${this.t('resolve')} (e)`, onclick: () => this.resolveAndNext() }, this.t('resolve')));
     }
-    if (this.app.can('inbox:assign') && c.assigneeAgentId !== this.app.me.agent.id) {
-      actions.append(h('button', { onclick: () => this.assignMe() }, this.t('assignMe')));
+    if (c.assigneeAgentId !== this.app.me.agent.id && (this.app.can('inbox:assign') || (!c.assigneeAgentId && this.app.can('inbox:take')))) {
+      actions.append(h('button', { id: 'thread-take', onclick: () => this.assignMe() }, this.t('assignMe')));
     }
     actions.append(h('button', { id: 'thread-details', title: this.t('details'), 'aria-pressed': String(this.sideOpen), onclick: () => this.toggleSide(!this.sideOpen) }, this.t('details')));
     this.msgsEl = h('ol', { class: 'messages', id: 'messages' });
@@ -267,7 +502,8 @@ export class Inbox {
     if (open) sessionStorage.setItem('scrm.side', '1'); else sessionStorage.removeItem('scrm.side');
     this.inboxEl.classList.toggle('with-side', this.sideOpen);
     this.threadEl.querySelector('#thread-details')?.setAttribute('aria-pressed', String(this.sideOpen));
-    if (this.sideOpen) this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+    if (this.sideOpen) return this.side.show(this.selected).catch((e) => this.app.toast(e.message));
+    return Promise.resolve();
   }
 
   // close returns to the list (the phone layout shows one pane at a time).
@@ -299,6 +535,7 @@ export class Inbox {
   }
 
   messageEl(m) {
+    if (m.direction === 'note') return h('li', { class: 'msg note', dataset: { id: m.id, type: m.type } }, h('span', {}, this.lineText(m)), ' ', h('span', { class: 'muted' }, this.app.i18n.time(m.createdAt)));
     const body = m.body || (m.type === 'template' ? `[${this.t('template')}]` : `[${m.type}]`);
     const st = m.status || 'queued';
     const reason = st === 'failed' ? failureText(m, (k, v) => this.t(k, v)) : this.t(st);
@@ -370,7 +607,7 @@ export class Inbox {
         this.cannedActive(ta, items, ev.key === 'ArrowDown' ? (i + 1) % items.length : (i - 1 + items.length) % items.length);
         return;
       }
-      if (ev.key === 'Escape') { canned.hidden = true; return; }
+      if (ev.key === 'Escape') { if (!canned.hidden) { canned.hidden = true; ev.preventDefault(); } return; }
       if ((ev.key === 'Enter' && !ev.shiftKey) || (ev.key === 'Tab' && items.length)) {
         // With the canned list open (or a "/shortcut" typed), Enter and Tab
         // insert the response; they never send it.
@@ -544,9 +781,25 @@ export class Inbox {
     try { await this.app.api.post(`/api/v1/conversations/${this.selected.id}/${action}`); await this.open(this.selected.id); this.scheduleList(); } catch (e) { this.app.toast(e.message); }
   }
 
+  // lineText words an assignment line of the thread in the agent's language.
+  lineText(m) {
+    let p = m.payload;
+    if (typeof p === 'string') { try { p = JSON.parse(p); } catch { p = null; } }
+    if (!p || !p.kind) return m.body;
+    const to = p.toAgentId ? p.toName : (p.teamName ? this.t('line.queueOf', { t: p.teamName }) : this.t('line.queue'));
+    return this.t(`line.${p.kind}`, { by: p.byName || this.t('system'), to, strategy: p.strategy ? this.t(p.strategy) : '' });
+  }
+
+  // assignMe takes the conversation: from the team queue (inbox:take) or,
+  // for supervisors, by assigning it (inbox:assign).
   async assignMe() {
+    if (!this.selected) return;
+    const c = this.selected;
+    const take = !c.assigneeAgentId && this.app.can('inbox:take');
+    if (!take && !this.app.can('inbox:assign')) return;
     try {
-      await this.app.api.post(`/api/v1/conversations/${this.selected.id}/assign`, { agentId: this.app.me.agent.id });
+      if (take) await this.app.api.post(`/api/v1/conversations/${c.id}/take`);
+      else await this.app.api.post(`/api/v1/conversations/${c.id}/assign`, { agentId: this.app.me.agent.id });
       await this.open(this.selected.id);
       this.scheduleList();
     } catch (e) { this.app.toast(e.message); }
@@ -560,7 +813,7 @@ export class Inbox {
         const convId = m.conversationId;
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
-          if (m.type !== 'text') this.refreshMedia(); // its file, location or cards
+          if (m.type !== 'text' && m.direction !== 'note') this.refreshMedia(); // its file, location or cards
           if (m.direction === 'in') {
             // A customer message reopens the window (refresh it and the
             // composer, keeping any draft) and is read by whoever looks at it.
@@ -568,7 +821,7 @@ export class Inbox {
             this.markRead(convId);
           }
         }
-        this.scheduleList();
+        this.touch(convId);
         break;
       }
       case 'message.media':
@@ -588,7 +841,7 @@ export class Inbox {
           if (d.change === 'window' && d.window === 'closed') this.selected.windowOpen = false;
           this.refreshSelected();
         }
-        this.scheduleList();
+        this.touch(d.id);
         break;
       default:
     }

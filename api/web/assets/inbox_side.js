@@ -11,21 +11,26 @@ export class SidePanel {
     this.conv = conv;
     const api = this.app.api;
     fill(this.el, h('p', { class: 'muted' }, this.t('loading')));
-    const [contact, notes, agents, teams, cases] = await Promise.all([
+    const mine = conv.assigneeAgentId === this.app.me.agent.id;
+    const [contact, notes, agents, teams, cases, convs, mates] = await Promise.all([
       conv.contactId && this.app.can('contacts:read') ? api.get(`/api/v1/contacts/${conv.contactId}`).catch(() => null) : null,
       api.get(`/api/v1/conversations/${conv.id}/notes`).catch(() => ({ items: [] })),
       this.app.can('inbox:assign') && this.app.can('agents:read') ? api.get('/api/v1/agents?limit=200').catch(() => ({ items: [] })) : { items: [] },
       this.app.can('inbox:assign') && this.app.can('teams:read') ? api.get('/api/v1/teams').catch(() => ({ items: [] })) : { items: [] },
       conv.contactId && this.app.can('cases:read') ? api.get(`/api/v1/cases?contactId=${conv.contactId}&limit=5`).catch(() => ({ items: [] })) : null,
+      conv.contactId ? api.get(`/api/v1/conversations?view=all&contactId=${conv.contactId}&limit=10`).catch(() => ({ items: [] })) : null,
+      mine && this.app.can('inbox:take') && !this.app.can('inbox:assign') ? api.get(`/api/v1/conversations/${conv.id}/teammates`).catch(() => ({ items: [] })) : null,
     ]);
     if (this.conv?.id !== conv.id) return;
     fill(this.el, 
       h('div', { class: 'side-head' }, h('strong', {}, this.t('details')), h('button', { class: 'link', 'aria-label': 'close', onclick: () => this.inbox.toggleSide(false) }, '×')),
       this.contactBox(contact, conv),
       cases ? this.casesBox(cases.items || []) : null,
+      convs ? this.conversationsBox(conv, convs.items || []) : null,
       this.app.can('inbox:send') ? this.labelsBox(conv) : null,
       this.app.can('inbox:send') ? this.snoozeBox(conv) : null,
       this.app.can('inbox:assign') ? this.transferBox(conv, agents.items || [], teams.items || []) : null,
+      !this.app.can('inbox:assign') && this.app.can('inbox:take') && conv.assigneeAgentId === this.app.me.agent.id ? this.handOverBox(conv, mates?.items || []) : null,
       this.notesBox(conv, notes.items || [], agents.items || []));
   }
 
@@ -59,6 +64,17 @@ export class SidePanel {
         c.dueDate ? ` · ${this.t('dueDate')}: ${String(c.dueDate).slice(0, 10)}` : '', c.dpd != null ? ` · DPD ${c.dpd}` : '')))));
   }
 
+  // conversationsBox: the customer's other conversations (other numbers,
+  // earlier chats) the agent may see; a click opens one.
+  conversationsBox(conv, items) {
+    const others = items.filter((c) => c.id !== conv.id);
+    if (!others.length) return this.section(this.t('prevConversations'), h('p', { class: 'muted', id: 'side-convs' }, this.t('noPrevConversations')));
+    return this.section(this.t('prevConversations'), h('ul', { class: 'side-convs', id: 'side-convs' }, ...others.map((c) => h('li', {},
+      h('button', { type: 'button', class: 'link', dataset: { conv: c.id }, onclick: () => this.inbox.open(c.id) },
+        `${this.t(`filter.status.${c.status}`)} · ${this.app.i18n.time(c.lastMessageAt || c.createdAt)}`),
+      h('div', { class: 'muted' }, c.lastPreview || '', c.senderNumber ? ` · ${this.t('viaShort', { n: c.senderNumber })}` : '')))));
+  }
+
   labelsBox(conv) {
     const input = h('input', { id: 'side-labels', value: (conv.labels || []).join(', '), placeholder: 'janji-bayar, vip' });
     const save = async () => {
@@ -81,8 +97,8 @@ export class SidePanel {
       try { await this.app.api.post(`/api/v1/conversations/${conv.id}/snooze`, { until: until(kind).toISOString() }); this.app.toast(this.t('snoozed')); this.inbox.scheduleList(); } catch (e) { this.fail(e); }
     };
     return this.section(this.t('snooze'), h('div', { class: 'row-inline' },
-      h('button', { onclick: () => go('1h') }, this.t('in1h')), h('button', { onclick: () => go('4h') }, this.t('in4h')),
-      h('button', { onclick: () => go('tomorrow') }, this.t('tomorrow8'))),
+      h('button', { id: 'side-snooze-1h', onclick: () => go('1h') }, this.t('in1h')), h('button', { id: 'side-snooze-4h', onclick: () => go('4h') }, this.t('in4h')),
+      h('button', { id: 'side-snooze-tomorrow', onclick: () => go('tomorrow') }, this.t('tomorrow8'))),
     conv.snoozedUntil ? h('p', { class: 'muted' }, `${this.t('snoozedUntil')} ${this.app.i18n.dateTime(conv.snoozedUntil)}`) : null);
   }
 
@@ -96,6 +112,20 @@ export class SidePanel {
       try { await this.app.api.post(`/api/v1/conversations/${conv.id}/assign`, body); this.app.toast(this.t('saved')); this.inbox.reload(); } catch (e) { this.fail(e); }
     };
     return this.section(this.t('transfer'), h('div', { class: 'row-inline' }, sel, h('button', { id: 'side-transfer-go', onclick: go }, this.t('transfer'))));
+  }
+
+  // handOverBox: the assignee hands its chat to a teammate or back to the
+  // team queue (inbox:take).
+  handOverBox(conv, mates) {
+    const sel = h('select', { id: 'side-handover', 'aria-label': this.t('transferTo') }, h('option', { value: '' }, this.t('transferTo')),
+      h('option', { value: 'queue' }, this.t('backToQueue')),
+      ...mates.map((a) => h('option', { value: String(a.id) }, `${a.name} (${this.t(a.presence)})`)));
+    const go = async () => {
+      if (!sel.value) return;
+      const body = sel.value === 'queue' ? { queue: true } : { agentId: Number(sel.value) };
+      try { await this.app.api.post(`/api/v1/conversations/${conv.id}/transfer`, body); this.app.toast(this.t('saved')); this.inbox.reload(); } catch (e) { this.fail(e); }
+    };
+    return this.section(this.t('transfer'), h('div', { class: 'row-inline' }, sel, h('button', { id: 'side-handover-go', onclick: go }, this.t('transfer'))));
   }
 
   notesBox(conv, notes, agents) {

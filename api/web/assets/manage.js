@@ -24,7 +24,9 @@ export class TemplatesPage extends Page {
           ? h('div', { class: 'muted', dataset: { upcoming: tp.name } }, `→ ${tp.upcomingCategory}${tp.upcomingCategoryAt ? ` ${this.time(tp.upcomingCategoryAt)}` : ''}`)
           : tp.previousCategory ? h('div', { class: 'muted' }, `← ${tp.previousCategory}`) : null), statusChip(this, tp.status), tp.reason || tp.quality || '', this.time(tp.updatedAt),
           h('span', {}, this.can('templates:write') && (tp.status === 'DRAFT' || tp.status === 'REJECTED')
-            ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview')) : null,
+            ? h('button', { class: 'link', dataset: { submit: tp.name }, onclick: () => this.submitTpl(tp) }, this.t('submitReview'))
+            // WhatsApp may have lost it (deleted in WhatsApp Manager, an account reset): it answers 409 if it still has it.
+            : this.can('templates:write') ? h('button', { class: 'link', dataset: { resubmit: tp.name }, title: this.t('resubmitHelp'), onclick: () => this.submitTpl(tp) }, this.t('resubmit')) : null,
           tp.status !== 'DRAFT' ? h('button', { class: 'link', dataset: { stats: tp.name }, onclick: () => this.stats(tp) }, this.t('stats')) : null)])));
     } catch (e) { this.fail(e); }
   }
@@ -285,7 +287,7 @@ export class CasesPage extends Page {
       this.agents = agents.items || [];
       this.teams = teams.items || [];
     } catch (e) { this.fail(e); this.agents = []; this.teams = []; }
-    this.team = h('select', { id: 'case-team', onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
+    this.team = h('select', { id: 'case-team', 'aria-label': this.t('teamCol'), onchange: () => this.load() }, h('option', { value: '' }, this.t('allTeams')), ...this.teams.map((t) => h('option', { value: t.id }, t.name)));
     this.q = h('input', { id: 'case-q', type: 'search', placeholder: this.t('searchCases'), 'aria-label': this.t('searchCases'),
       oninput: () => { clearTimeout(this.qTimer); this.qTimer = setTimeout(() => this.load(), 250); } });
     add(this.filters, this.team, this.q);

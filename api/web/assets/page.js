@@ -39,7 +39,8 @@ export class Page {
   }
 
   table(headers, rows, attrs = {}) {
-    return h('div', { class: 'table-wrap' }, h('table', { class: 'grid', ...attrs },
+    // tabindex: a table wider than the screen scrolls sideways by keyboard too.
+    return h('div', { class: 'table-wrap', tabindex: 0 }, h('table', { class: 'grid', ...attrs },
       h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', {}, x)))),
       h('tbody', {}, rows.length ? rows.map((r) => (r instanceof Node ? r : h('tr', {}, ...r.map((c) => h('td', {}, c))))) :
         h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, this.t('nothing'))))));
