@@ -78,6 +78,13 @@ func TestAPIKeys(t *testing.T) {
 	// Nobody hands out more than they hold: the reader key cannot make keys
 	// (no apikeys:write), and a Supervisor cannot mint an Admin key.
 	e.must(e.do("POST", "/api/v1/api-keys", ro.Secret, map[string]any{"name": "x", "roleId": reader.ID}), 403)
+	var keyman identity.Role
+	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{"name": "Key manager", "dataScope": "all",
+		"permissions": []string{"apikeys:write", "contacts:read"}}), 201).json(t, &keyman)
+	e.agent("keys@example.com", keyman.ID)
+	km := e.login("keys@example.com").AccessToken
+	e.must(e.do("POST", "/api/v1/api-keys", km, map[string]any{"name": "too much", "roleId": e.roleID(models.RoleKeyAdmin)}), 403)
+	e.must(e.do("POST", "/api/v1/api-keys", km, map[string]any{"name": "reader", "roleId": reader.ID}), 201)
 
 	var audit struct {
 		Items []identity.AuditEntry `json:"items"`
@@ -87,7 +94,7 @@ func TestAPIKeys(t *testing.T) {
 	for _, a := range audit.Items {
 		actions[a.Action]++
 	}
-	if actions[identity.AuditAPIKeyCreate] != 3 || actions[identity.AuditAPIKeyRevoke] != 1 {
+	if actions[identity.AuditAPIKeyCreate] != 4 || actions[identity.AuditAPIKeyRevoke] != 1 {
 		t.Fatalf("audit: %v", actions)
 	}
 }
