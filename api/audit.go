@@ -72,6 +72,9 @@ func (s *Server) auditWrites(key string) gin.HandlerFunc {
 			return
 		}
 		details := map[string]any{"route": key, "status": status, "requestId": httpx.RequestID(c)}
+		if p.APIKeyID != 0 {
+			details["apiKeyId"] = p.APIKeyID // a business system, no person (actor null)
+		}
 		var id int64
 		params := map[string]string{}
 		for _, prm := range c.Params {

@@ -42,6 +42,12 @@ func TestAPIKeys(t *testing.T) {
 	// The key works on the REST API like a login, with its role.
 	e.must(e.do("POST", "/api/v1/contacts", full.Secret, map[string]any{"phone": "0812-7777-0001", "name": "Dewi"}), 201)
 	e.must(e.do("GET", "/api/v1/contacts", ro.Secret, nil), 200)
+	// A write with a key is audited as the key's (no person).
+	var byKey int64
+	e.db.Raw(`SELECT count(*) FROM audit_log WHERE action = 'contact.create' AND actor_id IS NULL AND (details->>'apiKeyId')::bigint = ?`, full.ID).Scan(&byKey)
+	if byKey != 1 {
+		t.Fatalf("audit rows of the key's write: %d", byKey)
+	}
 	if code, _ := e.must(e.do("POST", "/api/v1/contacts", ro.Secret, map[string]any{"phone": "0812-7777-0002"}), 403).errField(); code != "forbidden" {
 		t.Fatalf("code %s", code)
 	}
