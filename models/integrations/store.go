@@ -312,6 +312,7 @@ func (s Store) Fanout(ctx context.Context, gaps Gaps, wait time.Duration, limit 
 				}
 				delete(gaps, at+1)
 			}
+			delete(gaps, e.ID) // a gap that filled in
 			at = e.ID
 			rows = append(rows, deliveriesOf(e, subs)...)
 		}
