@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/integrations"
 )
@@ -139,4 +141,42 @@ func TestWebhookSubscriptionsAPI(t *testing.T) {
 	if len(audit.Items) != 3 {
 		t.Fatalf("audit: %+v", audit.Items)
 	}
+}
+
+// A key with a teams-scoped role sees the records of its teams only, as a
+// supervisor of those teams would.
+func TestAPIKeyDataScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, admin := e.admin()
+	var north, south identity.Team
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Utara"}), 201).json(t, &north)
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Selatan"}), 201).json(t, &south)
+	st := cases.CaseStore{DB: e.db, Events: models.EventStore{DB: e.db}}
+	for i, team := range []int64{north.ID, south.ID, north.ID} {
+		if _, err := st.Create(ctx, 0, cases.CaseInput{Reference: "SC-" + itoa(int64(i)), TeamID: team, Amount: 1000, DueDate: "2026-12-01"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var key identity.CreatedAPIKey
+	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "North desk", "roleId": e.roleID(models.RoleKeySupervisor),
+		"teamIds": []int64{north.ID}}), 201).json(t, &key)
+	var page struct {
+		Items []cases.Case `json:"items"`
+		Total int64        `json:"total"`
+	}
+	e.must(e.do("GET", "/api/v1/cases", key.Secret, nil), 200).json(t, &page)
+	if page.Total != 2 {
+		t.Fatalf("north key sees %d cases: %+v", page.Total, page.Items)
+	}
+	for _, c := range page.Items {
+		if c.TeamID != north.ID {
+			t.Fatalf("case of team %d visible: %+v", c.TeamID, c)
+		}
+	}
+	var southCase int64
+	e.db.Raw(`SELECT id FROM cases WHERE team_id = ?`, south.ID).Scan(&southCase)
+	e.must(e.do("GET", "/api/v1/cases/"+itoa(southCase), key.Secret, nil), 404)
+	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "x", "roleId": e.roleID(models.RoleKeySupervisor), "teamIds": []int64{999999}}), 422)
 }
