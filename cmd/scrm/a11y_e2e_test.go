@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -103,6 +104,20 @@ func TestWebUIAccessibility(t *testing.T) {
 		chromedp.Click(".conv-item", chromedp.ByQuery), waitJS("thread", `!!document.querySelector('#composer')`, 5*time.Second))
 	check("/inbox (thread open)")
 	b.run("screenshot", screenshot(t, "a11y-inbox-thread-1366x768.png"))
+	// Dark mode (the system's preference): the same pages, no violation.
+	dark := chromedp.ActionFunc(func(ctx context.Context) error {
+		return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}).Do(ctx)
+	})
+	b.run("dark", dark)
+	check("/inbox (thread open, dark)")
+	b.run("screenshot", screenshot(t, "a11y-inbox-thread-dark-1366x768.png"))
+	for _, p := range []string{"/campaigns/new", "/contacts", "/cases", "/templates", "/reports", "/admin/roles"} {
+		b.run("open "+p, chromedp.Navigate(st.apiURL+p), chromedp.WaitVisible(".topbar .menu", chromedp.ByQuery))
+		check(p + " (dark)")
+	}
+	b.run("light", chromedp.ActionFunc(func(ctx context.Context) error {
+		return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}).Do(ctx)
+	}))
 	b.run("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(st.apiURL+"/inbox"), chromedp.WaitVisible(".topbar .menu", chromedp.ByQuery))
 	check("/inbox at 390x844")
 	b.run("screenshot", screenshot(t, "a11y-inbox-390x844.png"))

@@ -170,7 +170,7 @@ func (st *stack) awaitCampaign(cs campaignSeed, id int64, n, restarts int) campa
 	// Delivered/read follow the simulator's status webhooks.
 	// The simulator delivers status webhooks one after another: they trail
 	// the sends by seconds when two campaigns run at once.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for st.statusLoss < 1 && get().Funnel.Delivered < int64(n)*99/100 {
 		if time.Now().After(deadline) {
 			var states []struct {

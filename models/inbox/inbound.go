@@ -488,7 +488,7 @@ func (s *InboundStore) appendCreated(ctx context.Context, tx *gorm.DB, m *Inboun
 	ev, err := models.NewEvent(models.EventMessageCreated, models.AudienceOf(conv.AssigneeAgentID, conv.TeamID), map[string]any{
 		"id": msgID, "conversationId": conv.ID, "contactId": contactID, "senderId": senderID,
 		"direction": models.DirIn, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
-		"contactName": m.ProfileName,
+		"contactName": m.ProfileName, "assigneeAgentId": conv.AssigneeAgentID, // the agent's alerts (alerts.js)
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import { Api } from './api.js';
 import { I18n } from './i18n.js';
 import { h, clear } from './dom.js';
 import { Realtime } from './realtime.js';
+import { Alerts } from './alerts.js';
 import { Inbox } from './inbox.js';
 import { AgentsPage, TeamsPage } from './admin.js';
 import { CampaignsPage } from './campaigns.js';
@@ -37,6 +38,7 @@ class App {
     this.page = null;
     this.rt = null;
     this.unseen = 0;
+    this.alerts = new Alerts(this);
     this.api.onLoggedOut = () => this.loggedOut();
     this.api.onRenewed = (token) => this.rt?.authenticate(token);
     this.i18n.onChange(() => this.render());
@@ -95,6 +97,7 @@ class App {
       const m = e.data?.message || e.data;
       if (m?.direction === 'in') this.bumpBadge();
     }
+    this.alerts.onEvent(e, this.page?.selected?.id);
     this.page?.onEvent?.(e);
   }
 
@@ -128,6 +131,9 @@ class App {
         h('span', { class: 'spacer' }),
         h('span', { class: 'who' }, this.me.agent.name),
         presence,
+        !this.can('inbox:read') ? null : h('button', { class: 'link', id: 'alerts-toggle', 'aria-pressed': String(this.alerts.on), title: this.t('alertsHelp'),
+          onclick: async (ev) => { const on = await this.alerts.toggle(); ev.target.setAttribute('aria-pressed', String(on)); ev.target.textContent = this.t(on ? 'alertsOn' : 'alertsOff'); } },
+        this.t(this.alerts.on ? 'alertsOn' : 'alertsOff')),
         h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
         h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
         h('button', { class: 'link', id: 'logout-all', onclick: () => this.api.logoutEverywhere() }, this.t('logoutAll')),
