@@ -36,6 +36,9 @@ var auditedInStore = map[string]bool{
 	"POST /api/v1/cases/:id/transfer": true, "POST /api/v1/cases/:id/close": true, "POST /api/v1/cases/:id/outcome": true,
 	"DELETE /api/v1/contacts/:id": true, "POST /api/v1/intake": true,
 	"POST /api/v1/conversations/:id/assign": true, "POST /api/v1/conversations/:id/take": true, "POST /api/v1/conversations/:id/transfer": true,
+	"POST /api/v1/api-keys": true, "POST /api/v1/api-keys/:id/revoke": true,
+	"POST /api/v1/webhooks": true, "PATCH /api/v1/webhooks/:id": true, "DELETE /api/v1/webhooks/:id": true,
+	"POST /api/v1/webhook-deliveries/:id/replay": true,
 	// Not changes of the business's data: what an agent reads or signals.
 	"POST /api/v1/conversations/:id/read": true, "POST /api/v1/conversations/:id/typing": true, "PUT /api/v1/me/presence": true,
 	"POST /api/v1/templates/:id/render": true, "POST /api/v1/templates/:id/preview": true,
@@ -69,6 +72,9 @@ func (s *Server) auditWrites(key string) gin.HandlerFunc {
 			return
 		}
 		details := map[string]any{"route": key, "status": status, "requestId": httpx.RequestID(c)}
+		if p.APIKeyID != 0 {
+			details["apiKeyId"] = p.APIKeyID // a business system, no person (actor null)
+		}
 		var id int64
 		params := map[string]string{}
 		for _, prm := range c.Params {

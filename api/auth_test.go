@@ -43,7 +43,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := api.New(api.Deps{
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
-		Stores: api.StoresOn(tdb.Gorm, nil), Auth: tokens, Tokens: tokens, ShutdownTimeout: time.Second,
+		Stores: api.StoresOn(tdb.Gorm, nil), Auth: identity.Bearer{Tokens: tokens, Keys: identity.APIKeyStore{DB: tdb.Gorm}}, Tokens: tokens, ShutdownTimeout: time.Second,
 	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -90,6 +90,13 @@ func TestWebhookMarketingPreferences(t *testing.T) {
 		"contact.opt_out:user_preferences,contact.opt_in:user_preferences,contact.opt_out:keyword,contact.opt_in:keyword,contact.opt_out:keyword,contact.opt_in:keyword" {
 		t.Fatalf("opt-out audit: %s", got)
 	}
+	// Each opt-out (not a repeated one) is a durable event for the webhooks.
+	if n := e.scalar(`SELECT count(*)::text FROM events WHERE type = 'contact.opt_out'`); n != "3" {
+		t.Fatalf("%s opt-out events, want 3", n)
+	}
+	if n := e.scalar(`SELECT count(*)::text FROM events WHERE type = 'contact.opt_out' AND data->>'source' = 'keyword'`); n != "2" {
+		t.Fatalf("%s keyword opt-out events, want 2", n)
+	}
 }
 
 func TestWebhookError131050OptsOut(t *testing.T) {
@@ -105,6 +112,9 @@ func TestWebhookError131050OptsOut(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = 'contact.opt_out' AND details->>'source' = '131050' AND actor_id IS NULL`); n != 1 {
 		t.Fatalf("audit rows of the 131050 opt-out: %d", n)
+	}
+	if n := e.count(`SELECT count(*) FROM events WHERE type = 'contact.opt_out' AND data->>'source' = '131050'`); n != 1 {
+		t.Fatalf("opt-out events after 131050: %d", n)
 	}
 }
 

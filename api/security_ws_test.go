@@ -210,6 +210,7 @@ func restPermOf() map[string]models.Permission {
 		models.EventSenderUnverified:    models.PermSendersRead,   // GET /senders
 		models.EventSenderUpdated:       models.PermSendersRead,
 		models.EventTemplateUpdated:     models.PermTemplatesRead, // GET /templates
+		models.EventContactOptOut:       models.PermContactsRead,  // GET /contacts/:id (optedOut)
 		models.EventAgentDisabled:       "",                       // gateway control: never delivered
 		models.EventAgentRevalidate:     "",
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
@@ -114,6 +115,9 @@ type Stores struct {
 	Campaigns campaigns.CampaignStore
 	Media     media.MediaStore
 	Reports   reports.ReportStore
+	// APIKeys and Webhooks: the integrations with the business's systems.
+	APIKeys  identity.APIKeyStore
+	Webhooks integrations.Store
 }
 
 // Server is the api role.

@@ -13,6 +13,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
@@ -62,5 +63,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
+		APIKeys:       identity.APIKeyStore{DB: db},
+		Webhooks:      integrations.Store{DB: db},
 	}
 }

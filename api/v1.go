@@ -50,7 +50,7 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 	caseDesk := cases.CaseDesk{Store: st.Cases, Agents: st.Agents, Workflows: d.Cases, Log: log}
 	// Identity routes answer 503 through Tokens/Auth when unconfigured.
 	access.Mount(area{s: s, g: v1}, access.Deps{Log: log, Tokens: d.Tokens, Agents: st.Agents, Roles: st.Roles,
-		Teams: st.Teams, Audit: st.Audit, Cases: caseDesk, Cookies: access.SessionCookies{Secure: s.cookieSecure, MaxAge: s.sessionMaxAge()}})
+		Teams: st.Teams, Audit: st.Audit, Cases: caseDesk, APIKeys: st.APIKeys, Webhooks: st.Webhooks, Cookies: access.SessionCookies{Secure: s.cookieSecure, MaxAge: s.sessionMaxAge()}})
 
 	data := area{s: s, g: v1, guards: []gin.HandlerFunc{httpx.Need(log, d.Stores != nil, "database is not configured")}}
 	messaging.Mount(data, messaging.Deps{Log: log, Senders: st.Senders, Dispatch: st.Dispatch, Templates: st.Templates,

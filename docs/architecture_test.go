@@ -32,6 +32,7 @@ var domains = []string{
 	"models/dispatch",
 	"models/campaigns",
 	"models/reports",
+	"models/integrations",
 }
 
 // apiAreas are the handler packages under api/, one per part of the product.

@@ -21,6 +21,9 @@ const (
 	EventCampaignProgress    = "campaign.progress"
 	EventAgentPresence       = "agent.presence"
 	EventIntakeProgress      = "intake.progress"
+	// EventContactOptOut: a customer opted out of marketing (keyword). For
+	// the outbound webhooks; its audience is empty, so admins see it only.
+	EventContactOptOut = "contact.opt_out"
 )
 
 // Event is one realtime event. PostgreSQL is the truth: every event is a row

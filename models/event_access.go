@@ -35,6 +35,7 @@ func eventRules() map[string]EventRule {
 		EventCampaignProgress:    {Perm: PermCampaignsRead},
 		EventAgentPresence:       {Perm: PermAgentsRead},
 		EventIntakeProgress:      {Perm: PermContactsImp},
+		EventContactOptOut:       {Perm: PermContactsRead},
 		EventSenderUnverified:    {Perm: PermSendersRead},
 		EventSenderUpdated:       {Perm: PermSendersRead},
 		EventTemplateUpdated:     {Perm: PermTemplatesRead},

@@ -40,6 +40,11 @@ const (
 	PermInboxTake     Permission = "inbox:take"
 	PermReportsRead   Permission = "reports:read"
 	PermAuditRead     Permission = "audit:read"
+	// PermAPIKeysWrite / PermWebhooksWrite manage the integrations with the
+	// business's systems: API keys, and outbound event webhooks with their
+	// delivery log (both list and change).
+	PermAPIKeysWrite  Permission = "apikeys:write"
+	PermWebhooksWrite Permission = "webhooks:write"
 	// PermProfileRead / PermProfileWrite cover the caller's own account:
 	// GET /me, presence, logout.
 	PermProfileRead  Permission = "profile:read"
@@ -95,6 +100,8 @@ func catalog() []PermissionInfo {
 		p(PermInboxTake, "see own teams' queue, take from it, hand own conversations to a teammate or back"),
 		p(PermReportsRead, "view reports"),
 		p(PermAuditRead, "read the audit log"),
+		p(PermAPIKeysWrite, "create, list and revoke API keys for the business's systems"),
+		p(PermWebhooksWrite, "manage outbound event webhooks and replay their deliveries"),
 		p(PermProfileRead, "view own account and permissions"),
 		p(PermProfileWrite, "set own presence, log out"),
 	}

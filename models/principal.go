@@ -10,7 +10,10 @@ type Permission string
 type Principal struct {
 	AgentID int64
 	// SessionID is the login session the access token belongs to (logout ends it).
-	SessionID   int64
+	SessionID int64
+	// APIKeyID is set (and AgentID zero) when a business system calls with
+	// an API key: it acts with the key's role and teams, as nobody in person.
+	APIKeyID    int64
 	Email       string
 	RoleName    string
 	Permissions []Permission

@@ -12,6 +12,7 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/integrations"
 )
 
 // Deps are the stores and services the identity routes call.
@@ -25,6 +26,9 @@ type Deps struct {
 	Audit  identity.AuditStore
 	// Cases takes a disabled agent's open cases back to the pool.
 	Cases cases.CaseDesk
+	// APIKeys and Webhooks are the integrations with the business's systems.
+	APIKeys  identity.APIKeyStore
+	Webhooks integrations.Store
 	// Cookies say how the browser's refresh-token cookie is set.
 	Cookies SessionCookies
 }
@@ -71,6 +75,8 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodDelete, "/teams/:id/members/:agentId", models.PermTeamsWrite, h.removeTeamMember)
 
 	rt.JSON(http.MethodGet, "/audit", models.PermAuditRead, h.listAudit)
+
+	mountIntegrations(rt, h)
 }
 
 func (h handlers) tokens() (*identity.Tokens, error) {

@@ -64,7 +64,7 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		d.Senders = senderWorkflows(in, cfg, t)
 	}
 	if in.tokens != nil {
-		d.Auth, d.Tokens = in.tokens, in.tokens
+		d.Auth, d.Tokens = in.auth, in.tokens
 	}
 	return d
 }

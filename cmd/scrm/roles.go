@@ -29,6 +29,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/templates"
@@ -66,6 +67,10 @@ type Tuning struct {
 	SenderDrainFor time.Duration
 	// WindowSignalEvery is the idle poll period of the window-signal relay (200 ms when zero).
 	WindowSignalEvery time.Duration
+	// WebhookRelayEvery is the idle poll period of the outbound webhook
+	// relay (500 ms when zero); WebhookGapWait how long it waits for a
+	// missing event id (integrations.GapWait when zero).
+	WebhookRelayEvery, WebhookGapWait time.Duration
 }
 
 func (o Options) logger(cfg config.Config, role string) *slog.Logger {
@@ -91,6 +96,8 @@ type infra struct {
 	tokens *identity.Tokens
 	// rtAuth validates websocket tokens (the same authenticator as the API).
 	rtAuth realtime.Authenticator
+	// auth authenticates API bearer tokens: access tokens and API keys.
+	auth identity.Bearer
 	// rtPresence stores agents' presence (agents.presence). Optional.
 	rtPresence realtime.PresenceSink
 	// pub publishes committed events to the realtime fanout (api, worker);
@@ -136,7 +143,10 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 			return nil, fmt.Errorf("SCRM_JWT_SECRET: %w", err)
 		}
 		tokens.RefreshTTL, tokens.IdleTimeout = cfg.SessionMaxAge, cfg.SessionIdleTimeout
-		in.tokens, in.rtAuth = tokens, tokens
+		in.tokens = tokens
+		// Bearer tokens are access tokens or API keys (scrm_live_...).
+		in.auth = identity.Bearer{Tokens: tokens, Keys: identity.APIKeyStore{DB: in.db}}
+		in.rtAuth = tokens // websockets are for people: no API keys
 		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
 	if n.amqp {
@@ -421,6 +431,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
+			worker.WebhookRelay{Store: integrations.Store{DB: in.db}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
 			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
 			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,
 			func(ctx context.Context) error {

@@ -380,7 +380,8 @@ func (s CaseStore) mutate(ctx context.Context, id int64, by int64, fn caseFn) (C
 		}
 		ev, err := models.NewEvent(models.EventCaseUpdated, aud, map[string]any{
 			"id": id, "change": h.Reason, "status": c.Status, "agentId": c.AgentID, "teamId": c.TeamID,
-			"exitReason": c.ExitReason, "overdue": c.Overdue,
+			"exitReason": c.ExitReason, "overdue": c.Overdue, "reference": c.Reference, "contactId": c.ContactID,
+			"outcome": c.Outcome, "promiseDate": c.PromiseDate,
 		})
 		if err != nil {
 			return err

@@ -200,9 +200,28 @@ func (s IntakeStore) SetStatus(ctx context.Context, jobID int64, status, reason 
 	if status != IntakeRunning && status != IntakePending {
 		upd["finished_at"] = time.Now().UTC()
 	}
-	err := s.DB.WithContext(ctx).Model(&IntakeJob{}).
-		Where("id = ? AND status NOT IN ?", jobID, []string{IntakeCompleted, IntakeCancelled, IntakeFailed}).
-		Updates(upd).Error
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&IntakeJob{}).
+			Where("id = ? AND status NOT IN ?", jobID, []string{IntakeCompleted, IntakeCancelled, IntakeFailed}).
+			Updates(upd)
+		if res.Error != nil || res.RowsAffected == 0 || status == IntakeRunning || status == IntakePending {
+			return res.Error
+		}
+		// The end of a job is a durable event (outbound webhooks relay it).
+		p, err := s.progress(ctx, tx, jobID)
+		if err != nil {
+			return err
+		}
+		var createdBy int64
+		if err := tx.Raw(`SELECT created_by FROM intake_jobs WHERE id = ?`, jobID).Scan(&createdBy).Error; err != nil {
+			return err
+		}
+		ev, err := models.NewEvent(models.EventIntakeProgress, models.Audience{AgentIDs: []int64{createdBy}}, p)
+		if err != nil {
+			return err
+		}
+		return s.Events.Append(ctx, tx, &ev)
+	})
 	if err != nil {
 		return fmt.Errorf("intake job %d status %s: %w", jobID, status, err)
 	}

@@ -212,5 +212,3 @@ func (ib ConversationStore) Notes(ctx context.Context, p models.Principal, convI
 	err := ib.DB.WithContext(ctx).Where("conversation_id = ?", convID).Order("id").Find(&ns).Error
 	return ns, err
 }
-
-

@@ -87,6 +87,17 @@ func auditOptOut(ctx context.Context, tx *gorm.DB, ids []int64, out bool, source
 		if err := identity.WriteAudit(ctx, tx, identity.Audit(0, action, "contact", id, map[string]any{"source": source})); err != nil {
 			return err
 		}
+		if out {
+			// The opt-out is also a durable event (outbound webhooks relay
+			// it); the audience is empty: only all-scope principals see it live.
+			ev, err := models.NewEvent(models.EventContactOptOut, models.Audience{}, map[string]any{"contactId": id, "optedOut": true, "source": source})
+			if err != nil {
+				return err
+			}
+			if err := (models.EventStore{}).Append(ctx, tx, &ev); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

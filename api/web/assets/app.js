@@ -12,6 +12,7 @@ import { CampaignsPage } from './campaigns.js';
 import { ContactsPage } from './contacts.js';
 import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './manage.js';
 import { ReportsPage } from './reports.js';
+import { IntegrationsPage } from './integrations.js';
 
 // The menu: each page shows only with the permission the server checks too.
 const MENU = [
@@ -26,6 +27,7 @@ const MENU = [
   { path: '/admin/teams', label: 'teams', perm: 'teams:read', Page: TeamsPage },
   { path: '/admin/roles', label: 'roles', perm: 'roles:read', Page: RolesPage },
   { path: '/admin/audit', label: 'audit', perm: 'audit:read', Page: AuditPage },
+  { path: '/admin/integrations', label: 'integrations', perm: 'apikeys:write', Page: IntegrationsPage },
 ];
 
 // SUBPAGES are routes of the app that have no menu entry of their own.

@@ -316,6 +316,46 @@ const reportStrings = {
 Object.assign(strings.id, reportStrings.id);
 Object.assign(strings.en, reportStrings.en);
 
+// Integrations (integrations.js): API keys, webhooks, deliveries.
+const integrationStrings = {
+  id: {
+    integrations: 'Integrasi', apiKeys: 'Kunci API', webhooks: 'Webhook keluar', deliveries: 'Log pengiriman webhook',
+    apiKeysHelp: 'Sistem bisnis Anda memanggil REST API dengan kunci ini (Authorization: Bearer …), dengan izin dan cakupan data perannya.',
+    webhooksHelp: 'Peristiwa dikirim ke URL Anda, ditandatangani (X-SCRM-Signature), berurutan per objek, dan diulang sampai diterima.',
+    secretOnce: 'Salin sekarang: rahasia ini hanya ditampilkan sekali dan tidak disimpan.', copy: 'Salin',
+    role: 'Peran', keyHint: 'Kunci', status: 'Status', expires: 'Kedaluwarsa', lastUsed: 'Terakhir dipakai', revoke: 'Cabut',
+    confirmRevoke: 'Cabut kunci {x}? Sistem yang memakainya langsung ditolak.', 'key.active': 'aktif', 'key.revoked': 'dicabut', 'key.expired': 'kedaluwarsa',
+    newApiKey: 'Kunci API baru', expiresOptional: 'Kedaluwarsa (opsional)', apiKeyCreated: 'Kunci API {x} dibuat',
+    newWebhook: 'Langganan webhook baru', webhookCreated: 'Webhook dibuat: rahasia penandatangan', eventTypes: 'Jenis peristiwa',
+    inactive: 'nonaktif', enable: 'Aktifkan', disable: 'Nonaktifkan',
+    event: 'Peristiwa', object: 'Objek', attempts: 'Percobaan', lastError: 'Galat terakhir', replay: 'Kirim ulang', replayed: 'Dijadwalkan untuk dikirim ulang.',
+    'delivery.pending': 'menunggu', 'delivery.delivered': 'terkirim', 'delivery.failed': 'gagal',
+    'hook.message.received': 'pesan masuk', 'hook.message.status': 'status pesan', 'hook.conversation.assigned': 'percakapan ditugaskan',
+    'hook.conversation.resolved': 'percakapan selesai', 'hook.case.assigned': 'kasus ditugaskan', 'hook.case.outcome': 'hasil kasus',
+    'hook.case.promise_to_pay': 'janji bayar', 'hook.case.closed': 'kasus ditutup', 'hook.campaign.finished': 'kampanye selesai',
+    'hook.intake.finished': 'impor selesai', 'hook.contact.opt_out': 'pelanggan berhenti berlangganan',
+  },
+  en: {
+    integrations: 'Integrations', apiKeys: 'API keys', webhooks: 'Outbound webhooks', deliveries: 'Webhook delivery log',
+    apiKeysHelp: 'Your business systems call the REST API with these keys (Authorization: Bearer …), with the permissions and data scope of their role.',
+    webhooksHelp: 'Events are sent to your URL, signed (X-SCRM-Signature), in order per object, and retried until accepted.',
+    secretOnce: 'Copy it now: this secret is shown only once and is not stored.', copy: 'Copy',
+    role: 'Role', keyHint: 'Key', status: 'Status', expires: 'Expires', lastUsed: 'Last used', revoke: 'Revoke',
+    confirmRevoke: 'Revoke the key {x}? Systems using it are refused at once.', 'key.active': 'active', 'key.revoked': 'revoked', 'key.expired': 'expired',
+    newApiKey: 'New API key', expiresOptional: 'Expires (optional)', apiKeyCreated: 'API key {x} created',
+    newWebhook: 'New webhook subscription', webhookCreated: 'Webhook created: signing secret', eventTypes: 'Event types',
+    inactive: 'inactive', enable: 'Enable', disable: 'Disable',
+    event: 'Event', object: 'Object', attempts: 'Attempts', lastError: 'Last error', replay: 'Replay', replayed: 'Queued for another delivery.',
+    'delivery.pending': 'pending', 'delivery.delivered': 'delivered', 'delivery.failed': 'failed',
+    'hook.message.received': 'message received', 'hook.message.status': 'message status', 'hook.conversation.assigned': 'conversation assigned',
+    'hook.conversation.resolved': 'conversation resolved', 'hook.case.assigned': 'case assigned', 'hook.case.outcome': 'case outcome',
+    'hook.case.promise_to_pay': 'promise to pay', 'hook.case.closed': 'case closed', 'hook.campaign.finished': 'campaign finished',
+    'hook.intake.finished': 'import finished', 'hook.contact.opt_out': 'customer opted out',
+  },
+};
+Object.assign(strings.id, integrationStrings.id);
+Object.assign(strings.en, integrationStrings.en);
+
 export class I18n {
   constructor(storage) {
     this.storage = storage;
