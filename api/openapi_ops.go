@@ -147,4 +147,5 @@ var operations = map[string]operation{
 	"DELETE /api/v1/webhooks/:id":                     {Summary: "Delete a webhook subscription and its deliveries"},
 	"GET /api/v1/webhook-deliveries":                  {Summary: "The webhook delivery log (subscriptionId, status, eventType)"},
 	"POST /api/v1/webhook-deliveries/:id/replay":      {Summary: "Send a delivery again now (same event id)", Body: "json"},
+	"GET /api/v1/conversations/counts":                {Summary: "Open and pending conversations of each inbox view (tab counts)"},
 }

@@ -51,7 +51,7 @@ type Config struct {
 	WABAAppSecret   string `mapstructure:"waba_app_secret"`
 	// WABAAppID is the Meta app id, for the Resumable Upload API (sample
 	// files of media-header templates).
-	WABAAppID string `mapstructure:"waba_app_id"`
+	WABAAppID       string `mapstructure:"waba_app_id"`
 	WABAVerifyToken string `mapstructure:"waba_verify_token"`
 
 	JWTSecret string `mapstructure:"jwt_secret"`

@@ -18,6 +18,7 @@ import (
 func mountInbox(rt httpx.Routes, h handlers, needWABA gin.HandlerFunc) {
 	read, send, assign, take := models.PermInboxRead, models.PermInboxSend, models.PermInboxAssign, models.PermInboxTake
 	rt.JSON(http.MethodGet, "/conversations", read, h.listConversations)
+	rt.JSON(http.MethodGet, "/conversations/counts", read, h.conversationCounts)
 	rt.JSON(http.MethodPost, "/conversations", send, h.startConversation)
 	rt.JSON(http.MethodGet, "/conversations/:id", read, h.getConversation)
 	rt.JSON(http.MethodGet, "/conversations/:id/messages", read, h.messages)
@@ -351,4 +352,11 @@ func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, gin.H{"mediaId": mediaID, "type": kind, "filename": view.Filename, "media": view}, nil
+}
+
+// conversationCounts answers the open and pending conversations of each
+// view (the inbox's tab counts).
+func (h handlers) conversationCounts(c *gin.Context) (int, any, error) {
+	out, err := h.Inbox.Store.Counts(c.Request.Context(), httpx.Principal(c))
+	return http.StatusOK, out, err
 }

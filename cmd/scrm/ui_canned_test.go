@@ -9,7 +9,7 @@ import (
 
 // An agent manages her own canned responses from the inbox: creates one
 // (personal: agents do not share), edits it, and the composer's "/" popup
-// offers it.
+// offers it, filled with the customer's and her own first name.
 func TestWebUICannedResponsesPage(t *testing.T) {
 	t.Parallel() // own database, namespace, exchange and ports
 	st := startStack(t, time.Hour)
@@ -27,7 +27,7 @@ func TestWebUICannedResponsesPage(t *testing.T) {
 		chromedp.Click(`#canned-form button[type="submit"]`, chromedp.ByQuery),
 		waitJS("listed", `!!document.querySelector('#canned-list tr[data-canned="sapa"]')`, 5*time.Second),
 		chromedp.Click(`#canned-list [data-edit="sapa"]`, chromedp.ByQuery),
-		setValue(`#canned-form textarea[name="body"]`, "Selamat siang, ada yang bisa saya bantu?"),
+		setValue(`#canned-form textarea[name="body"]`, "Selamat siang {{contact.first_name}}, saya {{agent.first_name}}. Ada yang bisa saya bantu?"),
 		chromedp.Click(`#canned-form button[type="submit"]`, chromedp.ByQuery),
 		waitJS("edited", `document.querySelector('#canned-list tr[data-canned="sapa"]').textContent.includes('Selamat siang')`, 5*time.Second),
 		screenshot(t, "ui-canned-1366x768.png"),
@@ -40,7 +40,7 @@ func TestWebUICannedResponsesPage(t *testing.T) {
 		Body      string
 	}
 	st.db.Gorm.Raw(`SELECT personal, created_by, body FROM canned_responses WHERE shortcut = 'sapa'`).Scan(&row)
-	if !row.Personal || row.CreatedBy != seed.ayuID || row.Body != "Selamat siang, ada yang bisa saya bantu?" {
+	if !row.Personal || row.CreatedBy != seed.ayuID || row.Body != "Selamat siang {{contact.first_name}}, saya {{agent.first_name}}. Ada yang bisa saya bantu?" {
 		t.Fatalf("stored: %+v", row)
 	}
 	// The composer offers it.
@@ -51,5 +51,7 @@ func TestWebUICannedResponsesPage(t *testing.T) {
 		chromedp.Click(".conv-item", chromedp.ByQuery),
 		chromedp.WaitVisible("#composer textarea", chromedp.ByQuery),
 		chromedp.SendKeys("#composer textarea", "/sa", chromedp.ByQuery),
-		waitJS("offered", `!!document.querySelector('.canned') && document.querySelector('.canned').textContent.includes('sapa')`, 5*time.Second))
+		waitJS("offered", `!!document.querySelector('.canned') && document.querySelector('.canned').textContent.includes('sapa')`, 5*time.Second),
+		chromedp.Click(".canned-item", chromedp.ByQuery),
+		waitJS("filled from the contact and the agent", `document.querySelector('#composer textarea').value === 'Selamat siang Siti, saya Ayu. Ada yang bisa saya bantu?'`, 5*time.Second))
 }

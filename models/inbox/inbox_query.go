@@ -274,3 +274,36 @@ func onlyDigits(s string) string {
 	}
 	return b.String()
 }
+
+// ViewCounts are the open and pending conversations of each view of the
+// list p may see (the counts on its tabs).
+type ViewCounts struct {
+	Mine       int64 `json:"mine"`
+	Queue      int64 `json:"queue"`
+	Unassigned int64 `json:"unassigned"`
+	Team       int64 `json:"team"`
+	All        int64 `json:"all"`
+}
+
+// Counts counts each view in one scan of what p may see, with List's
+// definitions of the views.
+func (ib ConversationStore) Counts(ctx context.Context, p models.Principal) (ViewCounts, error) {
+	var out ViewCounts
+	queue := append([]int64{0}, queueTeams(p)...) // 0: no team; keeps IN () valid
+	teams := append(append([]int64{0}, p.TeamIDs...), p.SupervisedTeamIDs...)
+	err := ib.DB.WithContext(ctx).Table("conversations").
+		Select(`count(*) FILTER (WHERE conversations.assignee_agent_id = ?) AS mine,
+			count(*) FILTER (WHERE conversations.assignee_agent_id IS NULL AND conversations.team_id IN ?) AS queue,
+			count(*) FILTER (WHERE conversations.assignee_agent_id IS NULL) AS unassigned,
+			count(*) FILTER (WHERE conversations.team_id IN ?) AS team,
+			count(*) AS "all"`, p.AgentID, queue, teams).
+		Scopes(conversationScope(p)).
+		Where("conversations.status IN ('open','pending')").Scan(&out).Error
+	if err != nil {
+		return out, fmt.Errorf("count conversations: %w", err)
+	}
+	if len(queue) == 1 {
+		out.Queue = 0
+	}
+	return out, nil
+}

@@ -106,6 +106,7 @@ export class Inbox {
       ...opts.map((o) => h('option', { value: o, selected: (this.filters[k] || '') === o }, this.t(`filter.${k}.${o || 'any'}`))));
     const filters = h('div', { class: 'filters', id: 'inbox-filters' },
       sel('status', ['', 'open', 'pending', 'snoozed', 'resolved']), sel('window', ['', 'open', 'closed']), sel('sort', ['', 'waiting']),
+      this.senderFilter(setF),
       h('input', { class: 'filter', type: 'search', dataset: { filter: 'label' }, placeholder: this.t('filter.label'), 'aria-label': this.t('filter.label'), value: this.filters.label || '',
         onchange: (ev) => setF('label', ev.target.value.trim()) }),
       h('button', { type: 'button', class: 'keys-open', id: 'keys-open', title: `${this.t('keys.title')} (?)`, 'aria-label': this.t('keys.title'), onclick: () => this.keys.openHelp() }, '?'),
@@ -150,7 +151,7 @@ export class Inbox {
     return this.loadList();
   }
 
-  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
+  destroy() { clearInterval(this.tick); clearTimeout(this.listTimer); clearTimeout(this.countsTimer); this.keys?.detach(); this.moreObserver?.disconnect(); }
 
   // step opens the next (1) or previous (-1) conversation of the list.
   async step(dir) {
@@ -259,8 +260,38 @@ export class Inbox {
     return p;
   }
 
+  // senderFilter narrows the list to one business number (filled once the
+  // numbers are read; hidden when there is only one).
+  senderFilter(setF) {
+    const el = h('select', { class: 'filter', dataset: { filter: 'senderId' }, 'aria-label': this.t('filter.senderId'), hidden: true,
+      onchange: (ev) => setF('senderId', ev.target.value) }, h('option', { value: '' }, this.t('filter.senderId.any')));
+    if (this.app.can('senders:read')) {
+      this.app.api.get('/api/v1/senders').then((out) => {
+        const list = out.data || [];
+        for (const x of list) el.append(h('option', { value: String(x.id), selected: String(this.filters.senderId || '') === String(x.id) }, x.displayNumber || x.phoneNumberId));
+        el.hidden = list.length < 2;
+      }).catch(() => {});
+    }
+    return el;
+  }
+
+  // refreshCounts puts the open and pending conversations of each view on
+  // its tab (one request, refreshed with the list).
+  async refreshCounts() {
+    try {
+      const n = await this.app.api.get('/api/v1/conversations/counts');
+      for (const tab of this.tabs?.querySelectorAll('[data-view]') || []) {
+        const v = tab.dataset.view;
+        let badge = tab.querySelector('.tab-count');
+        if (!badge) { badge = h('span', { class: 'tab-count' }); tab.append(' ', badge); }
+        badge.textContent = String(n[v] ?? 0);
+      }
+    } catch { /* counts are a convenience: the list itself reports errors */ }
+  }
+
   // loadList loads the first page (more: the next page, appended).
   async loadList(more = false) {
+    if (!more) this.refreshCounts();
     const p = this.listParams();
     if (more) {
       if (!this.nextCursor || this.loadingMore) return;
@@ -292,6 +323,8 @@ export class Inbox {
   // for a burst), then inserted, moved, updated or removed in place; the
   // other rows, the pages loaded by scrolling and the scroll position stay.
   touch(id) {
+    clearTimeout(this.countsTimer); // a burst of events counts once
+    this.countsTimer = setTimeout(() => this.refreshCounts(), 500);
     if (!id) { this.loadList(); return; }
     (this.dirty ||= new Set()).add(id);
     if (this.touching) return;
@@ -681,13 +714,26 @@ export class Inbox {
       list.setAttribute('role', 'listbox');
       items.forEach((r, i) => {
         list.append(h('li', { role: 'option', id: `canned-${i}` }, h('button', { type: 'button', class: 'canned-item', tabindex: -1,
-          onclick: () => { ta.value = r.body; sessionStorage.setItem(`scrm.draft.${this.selected?.id}`, r.body); list.hidden = true; ta.removeAttribute('aria-activedescendant'); ta.focus(); } },
+          onclick: () => { const text = this.fillCanned(r.body); ta.value = text; sessionStorage.setItem(`scrm.draft.${this.selected?.id}`, text); list.hidden = true; ta.removeAttribute('aria-activedescendant'); ta.focus(); } },
         h('strong', {}, `/${r.shortcut}`), ' ', r.title || r.body)));
       });
       list.hidden = items.length === 0;
       if (items.length) this.cannedActive(ta, [...list.querySelectorAll('.canned-item')], 0);
       return items;
     } catch (e) { this.app.toast(e.message); return null; }
+  }
+
+  // fillCanned fills a canned response's variables from the open
+  // conversation's contact and the agent: {{contact.name}},
+  // {{contact.first_name}}, {{contact.phone}}, {{agent.name}},
+  // {{agent.first_name}}; an unknown one is left for the agent to see.
+  fillCanned(body) {
+    const c = this.selected || {};
+    const agent = this.app.me?.agent?.name || '';
+    const phone = c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : '';
+    const vars = { 'contact.name': c.contactName || '', 'contact.first_name': (c.contactName || '').split(/\s+/)[0], 'contact.phone': phone,
+      'agent.name': agent, 'agent.first_name': agent.split(/\s+/)[0] };
+    return body.replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (m, k) => (vars[k] ? vars[k] : m));
   }
 
   // cannedActive marks the canned response Enter or Tab would insert.
