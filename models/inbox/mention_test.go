@@ -53,3 +53,47 @@ func TestNoteMentionNotifiesWhoMaySee(t *testing.T) {
 	}
 	_ = outsider
 }
+
+// The tab counts agree with the lists: open and pending conversations of
+// each view, within what the principal may see.
+func TestViewCounts(t *testing.T) {
+	f := newRouteFixture(t, "manual", 2)
+	ctx := context.Background()
+	set := func(conv int64, assignee any, status string) {
+		t.Helper()
+		if err := f.db.Exec(`UPDATE conversations SET team_id = ?, assignee_agent_id = ?, status = ? WHERE id = ?`, f.team, assignee, status, conv).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(f.conversation(t, 1), f.agents[0], "open")    // a0's
+	set(f.conversation(t, 2), nil, "open")            // the team's queue
+	set(f.conversation(t, 3), nil, "resolved")        // done: counted nowhere
+	set(f.conversation(t, 4), f.agents[1], "pending") // a1's: not a0's to see
+	a0 := models.Principal{AgentID: f.agents[0], Permissions: []models.Permission{models.PermInboxRead, models.PermInboxTake}, TeamIDs: []int64{f.team}}
+	got, err := f.ib.Counts(ctx, a0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (inbox.ViewCounts{Mine: 1, Queue: 1, Unassigned: 1, Team: 2, All: 2}); got != want {
+		t.Fatalf("a0's counts %+v, want %+v", got, want)
+	}
+	for view, n := range map[string]int64{"mine": got.Mine, "queue": got.Queue, "unassigned": got.Unassigned, "team": got.Team, "all": got.All} {
+		page, err := f.ib.List(ctx, a0, inbox.InboxFilter{View: view})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := int64(0)
+		for _, it := range page.Items {
+			if it.Status == "open" || it.Status == "pending" {
+				open++
+			}
+		}
+		if open != n {
+			t.Errorf("view %s lists %d open, counts %d", view, open, n)
+		}
+	}
+	admin := models.Principal{AgentID: f.agents[1], Permissions: []models.Permission{models.PermInboxRead}, AllScope: true}
+	if got, _ := f.ib.Counts(ctx, admin); got.All != 3 || got.Mine != 1 || got.Unassigned != 1 || got.Queue != 0 {
+		t.Fatalf("all-scope counts %+v", got)
+	}
+}
