@@ -35,6 +35,9 @@ func TestNoteMentionNotifiesWhoMaySee(t *testing.T) {
 	// a1 is a teammate but the conversation is assigned (own scope: not
 	// theirs, not in the queue): not notified. The admin (all scope) is.
 	n, evs, err := f.ib.AddNote(ctx, writer, conv, "@a0 @a1 @a2 @luar @SariAdmin tolong dicek")
+	if err == nil && (len(evs) != 2 || !slices.Equal(evs[1].Audience.AgentIDs, []int64{supervisor})) {
+		t.Fatalf("events of the first note: %+v", evs)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
