@@ -39,6 +39,14 @@ var auditedInStore = map[string]bool{
 	"POST /api/v1/api-keys": true, "POST /api/v1/api-keys/:id/revoke": true,
 	"POST /api/v1/webhooks": true, "PATCH /api/v1/webhooks/:id": true, "DELETE /api/v1/webhooks/:id": true,
 	"POST /api/v1/webhook-deliveries/:id/replay": true,
+	// An import's Start audits intake.create in its own transaction (a dry
+	// run changes nothing).
+	"POST /api/v1/intake/files": true,
+	// Messages and notes are their own record (author, time, text): an audit
+	// row would copy every customer conversation into the audit log and add
+	// a write to each send.
+	"POST /api/v1/conversations": true, "POST /api/v1/conversations/:id/messages": true,
+	"POST /api/v1/conversations/:id/notes": true, "POST /api/v1/conversations/:id/media": true,
 	// Not changes of the business's data: what an agent reads or signals.
 	"POST /api/v1/conversations/:id/read": true, "POST /api/v1/conversations/:id/typing": true, "PUT /api/v1/me/presence": true,
 	"POST /api/v1/templates/:id/render": true, "POST /api/v1/templates/:id/preview": true,
