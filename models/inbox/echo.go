@@ -28,15 +28,9 @@ func (s *InboundStore) storeForeign(ctx context.Context, tx *gorm.DB, m *Inbound
 	if err != nil {
 		return err
 	}
-	contactID, err := s.contactID(tx, m)
+	contactID, c, err := s.contactAndConversation(tx, m, senderID)
 	if err != nil {
 		return err
-	}
-	var conv []convRow
-	if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-		ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
-		RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error; err != nil || len(conv) == 0 {
-		return fmt.Errorf("upsert conversation of %s message %s: %w", m.Origin, m.WAMID, err)
 	}
 	payload := m.Payload
 	if len(payload) == 0 {
@@ -60,7 +54,7 @@ func (s *InboundStore) storeForeign(ctx context.Context, tx *gorm.DB, m *Inbound
 			last_message_at = GREATEST(COALESCE(v.last_message_at, m.created_at), m.created_at),
 			updated_at = now()
 		FROM m WHERE v.id = m.conversation_id RETURNING m.id`,
-		conv[0].ID, dir, m.Type, m.Body, string(payload), m.WAMID, status, m.Origin, sendState, m.Timestamp, dir, m.Timestamp).Scan(&ids).Error; err != nil {
+		c.ID, dir, m.Type, m.Body, string(payload), m.WAMID, status, m.Origin, sendState, m.Timestamp, dir, m.Timestamp).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("insert %s message %s: %w", m.Origin, m.WAMID, err)
 	}
 	if len(ids) == 0 {
@@ -77,7 +71,6 @@ func (s *InboundStore) storeForeign(ctx context.Context, tx *gorm.DB, m *Inbound
 	if err := openEntryPoints(tx, models.Int64List{ids[0]}, m.Timestamp); err != nil {
 		return err
 	}
-	c := conv[0]
 	ev, err := models.NewEvent(models.EventMessageCreated, models.AudienceOf(c.AssigneeAgentID, c.TeamID), map[string]any{
 		"id": ids[0], "conversationId": c.ID, "contactId": contactID, "senderId": senderID,
 		"direction": dir, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,

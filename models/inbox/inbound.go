@@ -381,17 +381,31 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 		r := rows[0]
 		contactID, conv = r.ContactID, []convRow{{ID: r.ID, AssigneeAgentID: r.AssigneeAgentID, TeamID: r.TeamID, LastInboundAt: r.LastInboundAt}}
 	} else {
-		if contactID, err = s.contactID(tx, m); err != nil {
+		var c convRow
+		if contactID, c, err = s.contactAndConversation(tx, m, senderID); err != nil {
 			return err
 		}
-		err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-			ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
-			RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
-		if err != nil || len(conv) == 0 {
-			return fmt.Errorf("upsert conversation: %w", err)
-		}
+		conv = []convRow{c}
 	}
 	return s.insertMessage(ctx, tx, m, senderID, contactID, conv[0], res)
+}
+
+// contactAndConversation upserts the contact of m (by BSUID or phone) and
+// its conversation on senderID: the slow path of a first or changed
+// customer, and of messages from a coexistence number's app.
+func (s *InboundStore) contactAndConversation(tx *gorm.DB, m *InboundMessage, senderID int64) (int64, convRow, error) {
+	contactID, err := s.contactID(tx, m)
+	if err != nil {
+		return 0, convRow{}, err
+	}
+	var conv []convRow
+	err = tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+		ON CONFLICT (sender_id, contact_id) DO UPDATE SET status = conversations.status
+		RETURNING id, assignee_agent_id, team_id, last_inbound_at`, senderID, contactID).Scan(&conv).Error
+	if err != nil || len(conv) == 0 {
+		return 0, convRow{}, fmt.Errorf("upsert conversation of %s: %w", m.WAMID, err)
+	}
+	return contactID, conv[0], nil
 }
 
 func (s *InboundStore) insertMessage(ctx context.Context, tx *gorm.DB, m *InboundMessage, senderID, contactID int64, conv convRow, res *IngestResult) error {
