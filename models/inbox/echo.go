@@ -68,14 +68,19 @@ func (s *InboundStore) storeForeign(ctx context.Context, tx *gorm.DB, m *Inbound
 		return nil
 	}
 	// A reply from the app opens a click-to-WhatsApp entry point like ours.
-	if err := openEntryPoints(tx, models.Int64List{ids[0]}, m.Timestamp); err != nil {
+	opened, err := openEntryPoints(tx, models.Int64List{ids[0]}, m.Timestamp)
+	if err != nil {
 		return err
 	}
-	ev, err := models.NewEvent(models.EventMessageCreated, models.AudienceOf(c.AssigneeAgentID, c.TeamID), map[string]any{
+	data := map[string]any{
 		"id": ids[0], "conversationId": c.ID, "contactId": contactID, "senderId": senderID,
 		"direction": dir, "type": m.Type, "body": m.Body, "wamid": m.WAMID, "createdAt": m.Timestamp,
 		"status": status, "origin": m.Origin,
-	})
+	}
+	if until, ok := opened[ids[0]]; ok {
+		data["entryPointUntil"] = until // the thread header shows it at once
+	}
+	ev, err := models.NewEvent(models.EventMessageCreated, models.AudienceOf(c.AssigneeAgentID, c.TeamID), data)
 	if err != nil {
 		return err
 	}

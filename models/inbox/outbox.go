@@ -171,8 +171,13 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, h
 			status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
 			sent_at = COALESCE(sent_at, ?) WHERE id = ?`, wamid, now, id)
 		if r.Error == nil && r.RowsAffected > 0 {
-			if err := openEntryPoints(tx, models.Int64List{id}, now); err != nil {
+			opened, err := openEntryPoints(tx, models.Int64List{id}, now)
+			if err != nil {
 				return 0, err
+			}
+			if until, ok := opened[id]; ok {
+				// The thread header shows the free entry point at once.
+				data["entryPointUntil"] = until
 			}
 			if held {
 				if _, err := markHeld(ctx, tx, o.Events, models.Int64List{id}, now); err != nil {
@@ -187,20 +192,30 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, h
 // openEntryPoints is the SQL form of models.EntryPointFrom for messages
 // sent at sentAt: a conversation whose customer came from an ad less than
 // EntryPointReplyWithin before, and whose free entry point that referral
-// has not opened yet, gets one ending EntryPointLength after sentAt. (An
+// has not opened yet, gets one ending EntryPointLength after sentAt; the
+// messages that opened one are returned with its end. (An
 // entry point opened for this referral ends at or after referral_at +
 // EntryPointLength; one opened for an earlier referral ends before it.)
-func openEntryPoints(tx *gorm.DB, ids models.Int64List, sentAt time.Time) error {
-	err := tx.Exec(`UPDATE conversations c SET entry_point_until = ?
+func openEntryPoints(tx *gorm.DB, ids models.Int64List, sentAt time.Time) (map[int64]time.Time, error) {
+	var rows []struct {
+		ID    int64
+		Until time.Time
+	}
+	err := tx.Raw(`UPDATE conversations c SET entry_point_until = ?
 		FROM messages m WHERE m.id = ANY(?::bigint[]) AND c.id = m.conversation_id
 			AND c.referral_at IS NOT NULL AND c.referral_at <= ? AND c.referral_at > ?
-			AND (c.entry_point_until IS NULL OR c.entry_point_until < c.referral_at + make_interval(secs => ?))`,
+			AND (c.entry_point_until IS NULL OR c.entry_point_until < c.referral_at + make_interval(secs => ?))
+		RETURNING m.id, c.entry_point_until AS until`,
 		sentAt.Add(models.EntryPointLength), ids, sentAt, sentAt.Add(-models.EntryPointReplyWithin),
-		models.EntryPointLength.Seconds()).Error
+		models.EntryPointLength.Seconds()).Scan(&rows).Error
 	if err != nil {
-		return fmt.Errorf("open free entry points: %w", err)
+		return nil, fmt.Errorf("open free entry points: %w", err)
 	}
-	return nil
+	opened := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		opened[r.ID] = r.Until
+	}
+	return opened, nil
 }
 
 // FailSend records a permanent failure with Meta's code and reason.

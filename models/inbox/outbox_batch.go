@@ -148,7 +148,8 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, now, ids, wamids).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("complete %d sends: %w", len(sent), err)
 		}
-		if err := openEntryPoints(tx, ids, now); err != nil {
+		opened, err := openEntryPoints(tx, ids, now)
+		if err != nil {
 			return err
 		}
 		pacedEvs, err := markHeld(ctx, tx, o.Events, held, now)
@@ -164,6 +165,9 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 			data := map[string]any{"status": models.MsgSent, "wamid": r.WAMID, "id": r.ID, "conversationId": r.ConversationID}
 			if isHeld[r.ID] {
 				data["held"] = true
+			}
+			if until, ok := opened[r.ID]; ok {
+				data["entryPointUntil"] = until
 			}
 			ev, err := models.NewEvent(models.EventMessageStatus, models.AudienceOf(r.AssigneeAgentID, r.TeamID), data)
 			if err != nil {

@@ -861,6 +861,8 @@ export class Inbox {
         if (this.selected?.id === convId) {
           this.upsertMessage(m);
           if (m.type !== 'text' && m.direction !== 'note') this.refreshMedia(); // its file, location or cards
+          // An app reply may have opened an ad's free entry point (header).
+          if (d.entryPointUntil) this.refreshSelected();
           if (m.direction === 'in') {
             // A customer message reopens the window (refresh it and the
             // composer, keeping any draft) and is read by whoever looks at it.
@@ -881,6 +883,8 @@ export class Inbox {
           m.heldAt = d.held ? (m.heldAt || new Date().toISOString()) : null;
           this.renderMessages(false);
         }
+        // The reply opened an ad's free entry point: the header says until when.
+        if (d.entryPointUntil && this.selected?.id === d.conversationId) this.refreshSelected();
         break;
       }
       case 'conversation.updated':
@@ -924,6 +928,10 @@ export class Inbox {
       if (wasOpen !== this.windowOpenNow() || this.composerMode === 'template' && conv.windowOpen) this.renderComposer();
       const chip = this.threadEl.querySelector('.thread-head .window');
       if (chip) { chip.dataset.open = conv.windowOpen ? '1' : ''; chip.dataset.closes = conv.windowClosesAt || ''; this.paintWindow(chip); }
+      const ref = this.threadEl.querySelector('#thread-referral');
+      const fresh = this.referralLine(conv);
+      if (ref && fresh) ref.replaceWith(fresh);
+      else if (!ref && fresh) this.threadEl.querySelector('.thread-who')?.after(fresh);
     } catch (e) { this.app.toast(e.message); }
   }
 }
