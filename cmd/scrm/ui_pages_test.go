@@ -455,6 +455,10 @@ func TestWebUIAdminPages(t *testing.T) {
 		// the review webhook by itself.
 		chromedp.Click(`#template-list [data-submit="pengingat_baru"]`, chromedp.ByQuery),
 		waitJS("approved without a reload", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru') && r.querySelector('[data-status="APPROVED"]'))`, 10*time.Second),
+		// Resubmitting a template WhatsApp still has says so.
+		chromedp.Click(`#template-list [data-resubmit="pengingat_baru"]`, chromedp.ByQuery),
+		waitJS("WhatsApp still has it", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('WhatsApp still has template pengingat_baru'))`, 5*time.Second),
+		waitJS("the message goes away", `!document.querySelector('.toast')`, 10*time.Second),
 		setValue("#template-status", "APPROVED"),
 		waitJS("status filter", `document.querySelectorAll('#template-list tbody tr').length === 1 && document.querySelector('#template-list tbody').textContent.includes('pengingat_baru')`, 5*time.Second),
 		setValue("#template-status", "REJECTED"),
