@@ -61,7 +61,7 @@ func TestWebUIAlertsForMyChats(t *testing.T) {
 		t.Fatalf("note: %d", code)
 	}
 	b.run("mentioned", waitJS("notified of the mention", `window.__notified.some(x => x.title === 'Anda disebut dalam catatan' && x.body.includes('tawarkan cicilan'))`, 10*time.Second))
-	b.run("open the chat", chromedp.Click(".conv-item", chromedp.ByQuery), waitJS("thread", `!!document.querySelector('#composer')`, 5*time.Second))
+	b.run("open the chat", clickLive(".conv-item"), waitJS("thread", `!!document.querySelector('#composer')`, 5*time.Second))
 	before := count()
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Sudah dibaca?", "phoneNumberId": e2ePNID})
 	b.run("the message shows in the open thread", waitJS("in the thread", `document.querySelector('#messages').textContent.includes('Sudah dibaca?')`, 10*time.Second))

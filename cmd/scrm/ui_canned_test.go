@@ -48,7 +48,7 @@ func TestWebUICannedResponsesPage(t *testing.T) {
 	b.run("composer",
 		chromedp.Navigate(st.apiURL+"/inbox"),
 		waitJS("a conversation", `!!document.querySelector('.conv-item')`, 15*time.Second),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		chromedp.WaitVisible("#composer textarea", chromedp.ByQuery),
 		chromedp.SendKeys("#composer textarea", "/sa", chromedp.ByQuery),
 		waitJS("offered", `!!document.querySelector('.canned') && document.querySelector('.canned').textContent.includes('sapa')`, 5*time.Second),

@@ -24,7 +24,7 @@ func TestWebUIAdReferralAndAppEcho(t *testing.T) {
 		chromedp.WaitVisible(`.tabs [data-view="all"]`, chromedp.ByQuery), chromedp.Click(`.tabs [data-view="all"]`, chromedp.ByQuery),
 		waitJS("counted on the tab", `document.querySelector('.tabs [data-view="all"] .tab-count')?.textContent === '1'`, 10*time.Second),
 		waitJS("listed", `!!document.querySelector('.conv-item')`, 10*time.Second),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		waitJS("the ad in the header", `document.querySelector('#thread-referral')?.textContent === 'Dari iklan: Cicilan 0% untuk motor'`, 5*time.Second))
 	// The business answers from the app on the same number.
 	st.simPost("/sim/numbers/"+e2ePNID+"/echo", map[string]any{"to": e2eCustomer, "text": "Dikirim dari HP kantor"})

@@ -148,6 +148,22 @@ func waitJS(what, expr string, d time.Duration) chromedp.Action {
 	})
 }
 
+// clickLive clicks sel as a user does (a real mouse event), again when the
+// node went away between finding and clicking it: a list row re-rendered
+// by a live event is a new node, and a user would simply click again.
+func clickLive(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		for range 10 {
+			if err = chromedp.Click(sel, chromedp.ByQuery).Do(ctx); err == nil || !strings.Contains(err.Error(), "Could not find node") {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return err
+	})
+}
+
 func screenshot(t *testing.T, name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var buf []byte
@@ -253,7 +269,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 	run("conversation in the list",
 		waitJS("Siti in the list", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza') && e.querySelector('.badge.unread'))`, 20*time.Second),
 		waitJS("an open window chip", `!!document.querySelector('.conv-item .window.open, .conv-item .window.amber')`, 5*time.Second),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		waitJS("the message in the thread", `[...document.querySelectorAll('.msg.in .bubble')].some(e => e.textContent.includes('saya mau tanya tagihan'))`, 5*time.Second),
 		waitJS("unread cleared", `!document.querySelector('.conv-item .badge.unread')`, 5*time.Second))
 
@@ -292,7 +308,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 		waitJS("list alone at phone width", `!document.querySelector('#thread').classList.contains('open')`, 2*time.Second),
 		screenshot(t, "ui-list-390x844.png"),
 		chromedp.EmulateViewport(1366, 768),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		waitJS("thread reopened", `!!document.querySelector('.thread-head')`, 5*time.Second))
 	texts := 0
 	for _, e := range st.sim.Outbox() {
@@ -386,7 +402,7 @@ func TestWebUIEndToEnd(t *testing.T) {
 	// 7. A reload keeps the session (refresh token in the httpOnly cookie) and
 	// the deep link; English, then logout back to the login page.
 	run("reload, language and logout",
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		waitJS("thread open", `location.pathname.startsWith('/inbox/') && !!document.querySelector('.thread-head')`, 5*time.Second),
 		chromedp.Reload(),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),

@@ -132,7 +132,7 @@ func TestWebUIMedia(t *testing.T) {
 	st.customerFile("image", "bukti-transfer.jpg", "image/jpeg", "Bukti transfer BCA", photo)
 	run("the photo in the thread",
 		waitJS("Siti in the list", `[...document.querySelectorAll('.conv-item')].some(e => e.textContent.includes('Siti Nurhaliza'))`, 20*time.Second),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		waitJS("the image shown", `(() => { const i = document.querySelector('.msg.in .media-image img'); return !!i && i.complete && i.naturalWidth > 0; })()`, 20*time.Second),
 		waitJS("its caption", `document.querySelector('.msg.in .media-image .caption')?.textContent === 'Bukti transfer BCA'`, 2*time.Second),
 		waitJS("the thumbnail, not the original", `document.querySelector('.msg.in .media-image img').naturalWidth === 320`, 2*time.Second),

@@ -112,7 +112,7 @@ func TestWebUIReofferWhenAgentComesOnline(t *testing.T) {
 		t.Fatalf("canned response: %d", code)
 	}
 	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768),
-		chromedp.Click(".conv-item", chromedp.ByQuery),
+		clickLive(".conv-item"),
 		chromedp.WaitVisible("#composer-text", chromedp.ByQuery),
 		waitJS("assignee and number in the thread header", `document.querySelector('.thread-head .thread-who')?.textContent.includes('Ayu Lestari') && document.querySelector('.thread-head .thread-who').textContent.includes('+622150000001')`, 5*time.Second),
 		chromedp.SendKeys("#composer-text", "/rek", chromedp.ByQuery),

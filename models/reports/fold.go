@@ -133,12 +133,25 @@ func foldSQL() []string {
 // them, in one repeatable-read transaction: every statement sees the same
 // deltas, so exactly the rows folded are deleted (a delta committed
 // meanwhile waits for the next fold). One fold runs at a time (a session
-// advisory lock); a caller that finds one running returns 0 at once.
-func (s ReportStore) Fold(ctx context.Context) (int64, error) {
+// advisory lock); the worker's fold, finding one running, returns 0 at once.
+func (s ReportStore) Fold(ctx context.Context) (int64, error) { return s.fold(ctx, false) }
+
+// foldWait is the report's fold: it waits for a fold running elsewhere to
+// commit, then folds what is left. Returning at once instead would read
+// the rollups without the deltas that fold had taken and not yet committed,
+// and a report would miss events committed before it.
+func (s ReportStore) foldWait(ctx context.Context) (int64, error) { return s.fold(ctx, true) }
+
+func (s ReportStore) fold(ctx context.Context, wait bool) (int64, error) {
 	var n int64
 	err := s.DB.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		var got bool
-		if err := conn.Raw(`SELECT pg_try_advisory_lock(?)`, foldLock).Scan(&got).Error; err != nil || !got {
+		got := true
+		if wait {
+			// Canceled with ctx (the request), like any query.
+			if err := conn.Exec(`SELECT pg_advisory_lock(?)`, foldLock).Error; err != nil {
+				return err
+			}
+		} else if err := conn.Raw(`SELECT pg_try_advisory_lock(?)`, foldLock).Scan(&got).Error; err != nil || !got {
 			return err
 		}
 		// Unlocked whatever happens to ctx: a lock left on a pooled

@@ -397,3 +397,49 @@ func TestStatusesTakeNoSharedLock(t *testing.T) {
 		t.Fatalf("%d deltas left after the report's fold", n)
 	}
 }
+
+// A report that starts while another fold holds the lock (the worker's,
+// with this report's deltas taken and not yet committed) waits for it and
+// counts them: it used to return at once and read rollups without them.
+func TestReportWaitsForARunningFold(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDB(t).Gorm
+	f := fx{t, db}
+	ctx := context.Background()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, reports.FoldLock); err != nil {
+		t.Fatal(err)
+	}
+	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNW') RETURNING id`)
+	c := f.id(`INSERT INTO contacts (phone_e164) VALUES ('+6281200000099') RETURNING id`)
+	f.exec(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?)`, s, c)
+	type res struct {
+		r   reports.Report
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		r, err := reports.ReportStore{DB: db}.Report(ctx, admin(), reports.Filter{From: time.Now().AddDate(0, 0, -1), To: time.Now().AddDate(0, 0, 1)})
+		done <- res{r, err}
+	}()
+	select {
+	case got := <-done:
+		t.Fatalf("the report did not wait for the running fold: %+v, %v", got.r.Totals, got.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, reports.FoldLock); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.err != nil || got.r.Totals.ConvNew != 1 {
+		t.Fatalf("after the fold: %+v, %v", got.r.Totals, got.err)
+	}
+}

@@ -382,7 +382,7 @@ func (s ReportStore) Today(ctx context.Context) (time.Time, error) {
 // after five runs) misjudges the grouping sets and cost several times more.
 func (s ReportStore) Report(ctx context.Context, p models.Principal, f Filter) (Report, error) {
 	var r Report
-	if _, err := s.Fold(ctx); err != nil {
+	if _, err := s.foldWait(ctx); err != nil {
 		return r, err
 	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

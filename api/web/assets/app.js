@@ -82,6 +82,14 @@ class App {
         onState: (up) => this.root.classList.toggle('rt-down', !up),
       });
       this.rt.start();
+      // The page's first load waits for the subscription: an event committed
+      // after a REST load but before the welcome's cursor is in neither, and
+      // the page would miss it for good (a customer's first message, say).
+      // A gateway slower than 3 s: the page loads anyway and loads again
+      // once the subscription is live.
+      const rt = this.rt;
+      const live = await Promise.race([rt.ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
+      if (!live) rt.ready.then(() => { if (this.rt === rt) this.page?.reload?.(); });
     }
   }
 

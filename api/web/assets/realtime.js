@@ -9,6 +9,9 @@ export class Realtime {
     this.ws = null;
     this.stopped = false;
     this.timer = null;
+    // ready settles on the first welcome: from then on every committed
+    // event reaches onEvent (live, or replayed from the cursor).
+    this.ready = new Promise((resolve) => { this.markReady = resolve; });
   }
 
   start() { this.stopped = false; this.open(); }
@@ -61,6 +64,7 @@ export class Realtime {
     switch (f.type) {
       case 'welcome':
         if (!this.cursor) this.cursor = f.latest || 0;
+        this.markReady();
         return;
       case 'resync_required':
         this.ws?.send(JSON.stringify({ type: 'resync', after: this.cursor }));
