@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -179,4 +180,42 @@ func TestInboxTakeAndTransfer(t *testing.T) {
 	if unread != 0 {
 		t.Fatalf("unread %d", unread)
 	}
+}
+
+// An agent at her max_conversations cannot take another from the queue
+// (routing would not give her one either); resolving one frees the slot.
+func TestInboxTakeRespectsCapacity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, admin := e.admin()
+	var team identity.Team
+	e.must(e.do("POST", "/api/v1/teams", admin, map[string]any{"name": "Desk", "strategy": "manual"}), 201).json(t, &team)
+	a1 := e.agent("cap@example.com", e.roleID(models.RoleKeyAgent), team.ID)
+	e.db.Exec(`UPDATE agents SET max_conversations = 2 WHERE id = ?`, a1)
+	tok := e.login("cap@example.com").AccessToken
+	var sender int64
+	e.db.Raw(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PNC', '+62 21 8') RETURNING id`).Scan(&sender)
+	var convs []int64
+	for i := range 3 {
+		var k, c int64
+		e.db.Raw(`INSERT INTO contacts (phone_e164) VALUES (?) RETURNING id`, fmt.Sprintf("+628110000020%d", i)).Scan(&k)
+		e.db.Raw(`INSERT INTO conversations (sender_id, contact_id, team_id, last_inbound_at) VALUES (?, ?, ?, now()) RETURNING id`, sender, k, team.ID).Scan(&c)
+		convs = append(convs, c)
+	}
+	for _, c := range convs[:2] {
+		e.must(e.do("POST", fmt.Sprintf("/api/v1/conversations/%d/take", c), tok, nil), 200)
+	}
+	r := e.must(e.do("POST", fmt.Sprintf("/api/v1/conversations/%d/take", convs[2]), tok, nil), 409)
+	var body struct{ Error struct{ Message string } }
+	r.json(t, &body)
+	if body.Error.Message == "" || !strings.Contains(body.Error.Message, "2 of 2") {
+		t.Fatalf("refusal: %+v", body)
+	}
+	var assignee *int64
+	e.db.Raw(`SELECT assignee_agent_id FROM conversations WHERE id = ?`, convs[2]).Scan(&assignee)
+	if assignee != nil {
+		t.Fatalf("taken past capacity by %d", *assignee)
+	}
+	e.db.Exec(`UPDATE conversations SET status = 'resolved' WHERE id = ?`, convs[0])
+	e.must(e.do("POST", fmt.Sprintf("/api/v1/conversations/%d/take", convs[2]), tok, nil), 200)
 }

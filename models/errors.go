@@ -31,6 +31,10 @@ type Error struct {
 	Field   string
 	Details map[string]any
 	Err     error // cause, never shown to clients
+	// Format and Args are Message before formatting: the key and the
+	// values the api translates the message with (Accept-Language).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -48,12 +52,18 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code ErrorCode, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
+
+// WithErr keeps err as the cause (logged, never shown to clients).
+func (e *Error) WithErr(err error) *Error { e.Err = err; return e }
+
+// WithDetails attaches structured details for the client.
+func (e *Error) WithDetails(d map[string]any) *Error { e.Details = d; return e }
 
 // FieldError builds an *Error about one input field.
 func FieldError(code ErrorCode, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or EInternal.

@@ -48,7 +48,7 @@ func (w CampaignWorkflows) Signal(ctx context.Context, id int64, action string) 
 	err := w.Client.SignalWorkflow(ctx, workflows.CampaignWorkflowID(id), "", action, nil)
 	var gone *serviceerror.NotFound
 	if errors.As(err, &gone) {
-		return &models.Error{Code: models.ENotFound, Message: fmt.Sprintf("campaign %d is not running", id), Err: err}
+		return models.Errorf(models.ENotFound, "campaign %d is not running", id).WithErr(err)
 	}
 	if err != nil {
 		return fmt.Errorf("signal campaign %d %s: %w", id, action, err)

@@ -78,9 +78,9 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	if secs, ok := de.Details["retryAfterSeconds"].(int); ok && (de.Code == models.ERateLimited || de.Code == models.EUnavailable) {
 		c.Header("Retry-After", strconv.Itoa(secs))
 	}
-	msg := de.Message
+	msg := localize(de, c.GetHeader("Accept-Language"))
 	if de.Code == models.EInternal {
-		msg = "internal error"
+		msg = localize(&models.Error{Message: "internal error"}, c.GetHeader("Accept-Language"))
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorPayload{
 		Code: string(de.Code), Message: msg, Field: de.Field, Details: de.Details, RequestID: RequestID(c),
@@ -91,7 +91,7 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 // is the router's own answer (no domain error means 405), in the same shape.
 func MethodNotAllowed(c *gin.Context) {
 	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorPayload{Code: "method_not_allowed",
-		Message: "method not allowed on this route", RequestID: RequestID(c)}})
+		Message: localize(&models.Error{Message: "method not allowed on this route"}, c.GetHeader("Accept-Language")), RequestID: RequestID(c)}})
 }
 
 // badTextError reports PostgreSQL refusing a string (a NUL byte or invalid

@@ -41,13 +41,13 @@ func JSONError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return models.Errorf(models.EInvalid, "malformed JSON: unexpected end of input")
 	case errors.As(err, &syn):
-		return &models.Error{Code: models.EInvalid, Message: "malformed JSON at offset " + strconv.FormatInt(syn.Offset, 10), Err: err}
+		return models.Errorf(models.EInvalid, "malformed JSON at offset %d", syn.Offset).WithErr(err)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			return &models.Error{Code: models.EInvalid, Message: "request body must be a JSON object", Err: err}
 		}
-		return &models.Error{Code: models.EInvalid, Field: field, Message: field + " must be " + jsonType(typ.Type.String()), Err: err}
+		return models.FieldError(models.EInvalid, field, "%s must be %s", field, jsonType(typ.Type.String())).WithErr(err)
 	case errors.As(err, &big):
 		return models.Errorf(models.ETooLarge, "request body is larger than %d bytes", big.Limit)
 	}

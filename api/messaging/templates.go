@@ -124,7 +124,7 @@ func (h handlers) headerSample(c *gin.Context) (int, any, error) {
 	if err != nil {
 		var ae *waba.APIError
 		if errors.As(err, &ae) && !ae.Retryable() {
-			return 0, nil, &models.Error{Code: models.EUnprocessable, Field: "file", Message: "WhatsApp refused the sample: " + ae.Message + " " + ae.Details(), Err: err}
+			return 0, nil, models.FieldError(models.EUnprocessable, "file", "WhatsApp refused the sample: %s %s", ae.Message, ae.Details()).WithErr(err)
 		}
 		return 0, nil, &models.Error{Code: models.EUnavailable, Message: "cannot reach WhatsApp", Err: err}
 	}

@@ -440,7 +440,7 @@ func TestWebUIAdminPages(t *testing.T) {
 		chromedp.SendKeys(`#template-form textarea[name="body"]`, "Halo {{1}}, tagihan {{3}}", chromedp.ByQuery),
 		waitJS("example inputs per variable", `document.querySelectorAll('#tpl-examples input').length === 2`, 2*time.Second),
 		chromedp.Click(`#template-form button[type="submit"]`, chromedp.ByQuery),
-		waitJS("the API's validation error", `document.querySelector('#template-form .form-error:not([hidden])')?.textContent.includes('without gaps')`, 5*time.Second),
+		waitJS("the API's validation error, in Indonesian", `document.querySelector('#template-form .form-error:not([hidden])')?.textContent.includes('tanpa celah')`, 5*time.Second),
 		setValue(`#template-form textarea[name="body"]`, "Halo {{1}}, tagihan Anda {{2}} jatuh tempo."),
 		chromedp.SendKeys(`#tpl-examples input[data-key="body.1"]`, "Siti", chromedp.ByQuery),
 		chromedp.SendKeys(`#tpl-examples input[data-key="body.2"]`, "Rp 2.500.000", chromedp.ByQuery),
@@ -457,7 +457,7 @@ func TestWebUIAdminPages(t *testing.T) {
 		waitJS("approved without a reload", `[...document.querySelectorAll('#template-list tr')].some(r => r.textContent.includes('pengingat_baru') && r.querySelector('[data-status="APPROVED"]'))`, 10*time.Second),
 		// Resubmitting a template WhatsApp still has says so.
 		chromedp.Click(`#template-list [data-resubmit="pengingat_baru"]`, chromedp.ByQuery),
-		waitJS("WhatsApp still has it", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('WhatsApp still has template pengingat_baru'))`, 5*time.Second),
+		waitJS("WhatsApp still has it", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('WhatsApp masih menyimpan template pengingat_baru'))`, 5*time.Second),
 		waitJS("the message goes away", `!document.querySelector('.toast')`, 10*time.Second),
 		setValue("#template-status", "APPROVED"),
 		waitJS("status filter", `document.querySelectorAll('#template-list tbody tr').length === 1 && document.querySelector('#template-list tbody').textContent.includes('pengingat_baru')`, 5*time.Second),

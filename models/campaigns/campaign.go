@@ -428,7 +428,7 @@ func (s CampaignStore) SetStatus(ctx context.Context, id int64, status, reason s
 			return models.Errorf(models.ENotFound, "campaign %d not found", id)
 		}
 		if !CampaignCanMove(c.Status, status) {
-			return &models.Error{Code: models.EConflict, Field: "status", Message: fmt.Sprintf("campaign is %s: cannot become %s", c.Status, status)}
+			return models.FieldError(models.EConflict, "status", "campaign is %s: cannot become %s", c.Status, status)
 		}
 		now := s.now()
 		upd := map[string]any{"status": status, "status_reason": reason, "updated_at": now, "template_hold_from": nil}

@@ -36,7 +36,7 @@ func (s CampaignStore) RequeueFailed(ctx context.Context, id int64) (int, error)
 			return models.Errorf(models.ENotFound, "campaign %d not found", id)
 		}
 		if c.Status == CampaignDraft || c.Status == CampaignCancelled {
-			return &models.Error{Code: models.EConflict, Field: "status", Message: fmt.Sprintf("campaign is %s: nothing to retry", c.Status)}
+			return models.FieldError(models.EConflict, "status", "campaign is %s: nothing to retry", c.Status)
 		}
 		var rows []struct {
 			ID        int64

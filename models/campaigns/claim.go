@@ -154,7 +154,7 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 			return ErrTemplateHeld
 		}
 		if t.Status != templates.TplApproved {
-			return &models.Error{Code: models.EUnprocessable, Field: "templateId", Message: fmt.Sprintf("template %q is %s", t.Name, t.Status)}
+			return models.FieldError(models.EUnprocessable, "templateId", "template %q is %s", t.Name, t.Status)
 		}
 		var existing []int64
 		if err := tx.Raw(`SELECT contact_id FROM campaign_recipients WHERE campaign_id = ? AND contact_id IN ?`, campaignID, contactIDs).

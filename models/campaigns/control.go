@@ -43,13 +43,13 @@ func PlanCampaignAction(status, action string) (CampaignStep, error) {
 	case action == CampaignActionLaunch && (status == CampaignScheduled || status == CampaignRunning):
 		return CampaignStep{Start: true}, nil
 	case action == CampaignActionLaunch:
-		return CampaignStep{}, &models.Error{Code: models.EConflict, Field: "status", Message: "campaign is " + status + ": only a draft can be launched"}
+		return CampaignStep{}, models.FieldError(models.EConflict, "status", "campaign is %s: only a draft can be launched", status)
 	case action == CampaignActionCancel && status == CampaignDraft:
 		return CampaignStep{SetStatus: CampaignCancelled, Reason: "cancelled before launch"}, nil
 	case (action == CampaignActionPause || action == CampaignActionResume || action == CampaignActionCancel) && active:
 		return CampaignStep{Signal: true}, nil
 	}
-	return CampaignStep{}, &models.Error{Code: models.EConflict, Field: "status", Message: "campaign is " + status + ": cannot " + action}
+	return CampaignStep{}, models.FieldError(models.EConflict, "status", "campaign is %s: cannot %s", status, action)
 }
 
 // CampaignControl carries out operator actions on campaigns: the stored

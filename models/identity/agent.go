@@ -252,7 +252,7 @@ func createAgentTx(ctx context.Context, tx *gorm.DB, actorID int64, a *Agent, te
 		seen[tid] = true
 		err := tx.WithContext(ctx).Exec("INSERT INTO team_members (team_id, agent_id, team_role) VALUES (?, ?, 'member')", tid, a.ID).Error
 		if code, _ := models.PGError(err); code == models.PGForeignKeyViolation {
-			return &models.Error{Code: models.EUnprocessable, Field: "teamIds", Message: fmt.Sprintf("team %d does not exist", tid), Details: map[string]any{"teamId": tid}}
+			return models.FieldError(models.EUnprocessable, "teamIds", "team %d does not exist", tid).WithDetails(map[string]any{"teamId": tid})
 		} else if err != nil {
 			return fmt.Errorf("add agent to team %d: %w", tid, err)
 		}

@@ -81,9 +81,8 @@ func (l LoginThrottle) check(ctx context.Context, db *gorm.DB, keys []throttleKe
 		return nil
 	}
 	secs := max(int(math.Ceil(wait)), 1)
-	return &models.Error{Code: models.ERateLimited, Field: field,
-		Message: fmt.Sprintf("too many failed logins for this %s; retry in %d seconds", field, secs),
-		Details: map[string]any{"retryAfterSeconds": secs}}
+	return models.FieldError(models.ERateLimited, field, "too many failed logins for this %s; retry in %d seconds", field, secs).
+		WithDetails(map[string]any{"retryAfterSeconds": secs})
 }
 
 // fail counts one failure on every key and blocks those past their budget.

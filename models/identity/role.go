@@ -92,8 +92,7 @@ func validPermissions(perms []models.Permission) ([]models.Permission, error) {
 	out := make([]models.Permission, 0, len(perms))
 	for _, p := range perms {
 		if !models.IsPermission(p) {
-			return nil, &models.Error{Code: models.EUnprocessable, Field: "permissions",
-				Message: fmt.Sprintf("unknown permission %q", p), Details: map[string]any{"permission": p}}
+			return nil, models.FieldError(models.EUnprocessable, "permissions", "unknown permission %q", p).WithDetails(map[string]any{"permission": p})
 		}
 		if !slices.Contains(out, p) {
 			out = append(out, p)
@@ -303,8 +302,8 @@ func (s RoleStore) Delete(ctx context.Context, actor models.Principal, id int64)
 			return models.Errorf(models.EConflict, "system role %q cannot be deleted", r.Name)
 		}
 		if r.AgentCount > 0 {
-			return &models.Error{Code: models.EConflict, Message: fmt.Sprintf("role %q is held by %d agent(s); reassign them first", r.Name, r.AgentCount),
-				Details: map[string]any{"agentCount": r.AgentCount}}
+			return models.Errorf(models.EConflict, "role %q is held by %d agent(s); reassign them first", r.Name, r.AgentCount).
+				WithDetails(map[string]any{"agentCount": r.AgentCount})
 		}
 		if err := tx.Delete(&Role{}, id).Error; err != nil {
 			// An agent given the role concurrently trips the foreign key.

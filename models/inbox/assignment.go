@@ -143,6 +143,27 @@ func queueTeams(p models.Principal) []int64 {
 	return slices.Compact(out)
 }
 
+// convLoadSQL is each agent's conversation load: the open and pending
+// conversations assigned to it. Routing and taking count the same way.
+const convLoadSQL = `SELECT assignee_agent_id AS agent_id, count(*) AS n
+	FROM conversations WHERE status IN ('open','pending') AND assignee_agent_id IS NOT NULL GROUP BY 1`
+
+// underCapacity refuses a take that would put agent over its
+// max_conversations, the same cap routing respects. The agent's row is
+// locked so two takes of one agent (two tabs) cannot both pass at n-1.
+func underCapacity(tx *gorm.DB, agent int64) error {
+	var row struct{ Max, Load int64 }
+	if err := tx.Raw(`SELECT a.max_conversations AS max,
+			(SELECT count(*) FROM conversations WHERE assignee_agent_id = a.id AND status IN ('open','pending')) AS load
+		FROM agents a WHERE a.id = ? FOR UPDATE OF a`, agent).Scan(&row).Error; err != nil {
+		return fmt.Errorf("capacity of agent %d: %w", agent, err)
+	}
+	if row.Load >= row.Max {
+		return models.Errorf(models.EConflict, "you are at your capacity (%d of %d open conversations): resolve or transfer one first", row.Load, row.Max)
+	}
+	return nil
+}
+
 // takeable is the conversation status a queue holds.
 func takeable(status string) bool {
 	return status == "open" || status == "pending" || status == "snoozed"
@@ -177,6 +198,9 @@ func (ib ConversationStore) Take(ctx context.Context, p models.Principal, id int
 		}
 		if !takeable(before.Status) {
 			return models.Errorf(models.EConflict, "conversation %d is %s", id, before.Status)
+		}
+		if err := underCapacity(tx, p.AgentID); err != nil {
+			return err
 		}
 		if err := tx.Raw(`UPDATE conversations SET assignee_agent_id = ?, updated_at = ? WHERE id = ? RETURNING *`,
 			p.AgentID, ib.now(), id).Scan(&c).Error; err != nil {

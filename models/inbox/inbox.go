@@ -145,8 +145,7 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 		agent, strategy, reason := owner, "owner", "contact owner"
 		if agent == 0 && teamID != 0 {
 			var err error
-			agent, strategy, reason, err = models.PickFromTeam(tx, teamID, "conv_rr_cursor", `SELECT assignee_agent_id AS agent_id, count(*) AS n
-				FROM conversations WHERE status IN ('open','pending') AND assignee_agent_id IS NOT NULL GROUP BY 1`, "max_conversations")
+			agent, strategy, reason, err = models.PickFromTeam(tx, teamID, "conv_rr_cursor", convLoadSQL, "max_conversations")
 			if err != nil {
 				return err
 			}

@@ -254,15 +254,13 @@ func (ib ConversationStore) windowClosed(ctx context.Context, tx *gorm.DB, c mod
 		return err
 	}
 	details := map[string]any{"templates": tpls}
-	msg := "the customer has not written in the last 24 hours: only an approved template can be sent"
-	if c.LastInboundAt != nil {
-		closed := models.WindowEnd(c.LastInboundAt, ib.Window)
-		details["closedAt"] = closed
-		msg = fmt.Sprintf("the 24-hour window closed at %s: only an approved template can be sent", closed.Format(time.RFC3339))
-	} else {
+	if c.LastInboundAt == nil {
 		details["closedAt"] = nil
+		return models.Errorf(models.EWindowClosed, "the customer has not written in the last 24 hours: only an approved template can be sent").WithDetails(details)
 	}
-	return &models.Error{Code: models.EWindowClosed, Message: msg, Details: details}
+	closed := models.WindowEnd(c.LastInboundAt, ib.Window)
+	details["closedAt"] = closed
+	return models.Errorf(models.EWindowClosed, "the 24-hour window closed at %s: only an approved template can be sent", closed.Format(time.RFC3339)).WithDetails(details)
 }
 
 // contactValues are the fields a template variable may come from.

@@ -76,7 +76,7 @@ func Check(kind, contentType string, size int64) error {
 		return models.FieldError(models.EInvalid, "file", "is empty")
 	}
 	if size > l.MaxBytes {
-		return &models.Error{Code: models.ETooLarge, Field: "file", Message: fmt.Sprintf("%s files may be at most %s", kind, HumanSize(l.MaxBytes))}
+		return models.FieldError(models.ETooLarge, "file", "%s files may be at most %s", kind, HumanSize(l.MaxBytes))
 	}
 	if !slices.Contains(l.Types, BaseType(contentType)) {
 		return models.FieldError(models.EUnprocessable, "file", "WhatsApp does not accept %q as %s (allowed: %s)", contentType, kind, strings.Join(l.Types, ", "))

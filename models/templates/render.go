@@ -156,8 +156,8 @@ func RenderTemplate(t Template, mapping, values map[string]string) (RenderedTemp
 		}
 	}
 	if len(missing) > 0 {
-		return out, &models.Error{Code: models.EUnprocessable, Field: "variables", Message: "missing values for " + strings.Join(missing, ", "),
-			Details: map[string]any{"missing": missing}}
+		return out, models.FieldError(models.EUnprocessable, "variables", "missing values for %s", strings.Join(missing, ", ")).
+			WithDetails(map[string]any{"missing": missing})
 	}
 	out.Preview = strings.Join(preview, "\n")
 	return out, nil

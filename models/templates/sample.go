@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -38,7 +37,7 @@ func CheckHeaderSample(format, contentType string, size int64) error {
 		return models.FieldError(models.EInvalid, "file", "is empty")
 	}
 	if size > r.max {
-		return &models.Error{Code: models.ETooLarge, Field: "file", Message: fmt.Sprintf("a %s header sample may be at most %d MB", strings.ToUpper(format), r.max>>20)}
+		return models.FieldError(models.ETooLarge, "file", "a %s header sample may be at most %d MB", strings.ToUpper(format), r.max>>20)
 	}
 	if !slices.Contains(r.types, contentType) {
 		return models.FieldError(models.EUnprocessable, "file", "a %s header sample must be %s, not %s", strings.ToUpper(format), strings.Join(r.types, " or "), contentType)

@@ -189,7 +189,7 @@ func (st TemplateStore) Submit(ctx context.Context, c TemplateSubmitter, id int6
 			return Template{}, models.Errorf(models.EConflict, "WhatsApp still has template %s (%s), %s: nothing to resubmit", t.Name, t.Language, t.Status)
 		}
 		if errors.As(err, &ae) && !ae.Retryable() {
-			return Template{}, &models.Error{Code: models.EUnprocessable, Field: "template", Message: "WhatsApp refused the template: " + ae.Message + " " + ae.Details(), Err: err}
+			return Template{}, models.FieldError(models.EUnprocessable, "template", "WhatsApp refused the template: %s %s", ae.Message, ae.Details()).WithErr(err)
 		}
 		return Template{}, &models.Error{Code: models.EUnavailable, Message: "cannot reach WhatsApp", Err: err}
 	}

@@ -11,6 +11,10 @@ export class ApiError extends Error {
   }
 }
 
+// uiLang is the web app's language (i18n.js sets it on <html>): the api
+// answers error messages in it.
+const uiLang = () => document.documentElement.lang || 'id';
+
 // One login serves every tab of the browser. The refresh token is an
 // httpOnly, SameSite=Strict cookie (scrm_refresh, path /api/v1/auth) that
 // no script can read; the access token lives in this tab's memory only. A
@@ -87,7 +91,7 @@ export class Api {
   }
 
   async raw(method, path, body, headers = {}, token = null) {
-    const h = { Accept: 'application/json', ...headers };
+    const h = { Accept: 'application/json', 'Accept-Language': uiLang(), ...headers };
     if (body !== undefined) h['Content-Type'] = 'application/json';
     if (token) h.Authorization = `Bearer ${token}`;
     const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -102,7 +106,7 @@ export class Api {
   // returns the Response; raw and upload build on it.
   async send(path, init) {
     if (!this.access) await this.refresh();
-    const go = () => fetch(path, { ...init, headers: { ...init.headers, Authorization: `Bearer ${this.access}` } });
+    const go = () => fetch(path, { ...init, headers: { 'Accept-Language': uiLang(), ...init.headers, Authorization: `Bearer ${this.access}` } });
     let res = await go();
     if (res.status === 401) { await this.refresh(); res = await go(); }
     return res;

@@ -360,6 +360,8 @@ export class I18n {
   constructor(storage) {
     this.storage = storage;
     this.lang = storage.getItem('scrm.lang') === 'en' ? 'en' : 'id';
+    // The page's language is also the one the api answers errors in (api.js).
+    document.documentElement.lang = this.lang;
     this.listeners = [];
   }
   t(key, vars = {}) {
