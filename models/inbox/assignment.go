@@ -206,7 +206,17 @@ func (ib ConversationStore) Take(ctx context.Context, p models.Principal, id int
 			p.AgentID, ib.now(), id).Scan(&c).Error; err != nil {
 			return fmt.Errorf("take conversation %d: %w", id, err)
 		}
-		return ib.afterAssignment(ctx, tx, "take", AuditConversationTake, p.AgentID, before, c, &evs)
+		if err := ib.afterAssignment(ctx, tx, "take", AuditConversationTake, p.AgentID, before, c, &evs); err != nil {
+			return err
+		}
+		// She took it from the open thread: now the business has read it
+		// (a preview of the queue sent nothing, see Change "read").
+		if ib.Receipts.Read {
+			if _, err := (ReceiptStore{DB: ib.DB, Now: ib.Now}).Request(ctx, tx, id, false); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return c, evs, err
 }

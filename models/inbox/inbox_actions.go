@@ -123,9 +123,11 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			}
 			evs = append(evs, line...)
 		}
-		// The customer sees "read" only when someone who can answer read
-		// it (a supervisor looking in is not the business replying).
-		if ch.Action == "read" && ib.Receipts.Read && p.Can(models.PermInboxSend) {
+		// The customer sees "read" only when the agent who serves the
+		// conversation read it: a supervisor looking in, or an agent
+		// previewing the team queue, is not the business replying (taking
+		// it sends the receipt, see Take).
+		if ch.Action == "read" && ib.Receipts.Read && p.Can(models.PermInboxSend) && eqPtr(before.AssigneeAgentID, &p.AgentID) {
 			if _, err := (ReceiptStore{DB: ib.DB, Now: ib.Now}).Request(ctx, tx, id, false); err != nil {
 				return err
 			}
