@@ -38,6 +38,7 @@ func TestWebUIAlertsForMyChats(t *testing.T) {
 	}))
 	b.login(st, "ayu@e2e.id", "agent-password-1")
 	b.run("alerts on",
+		chromedp.Click("#account-menu summary", chromedp.ByQuery),
 		chromedp.WaitVisible("#alerts-toggle", chromedp.ByQuery),
 		chromedp.Click("#alerts-toggle", chromedp.ByQuery),
 		waitJS("switched on", `document.querySelector('#alerts-toggle').getAttribute('aria-pressed') === 'true' && Notification.permission === 'granted'`, 5*time.Second))

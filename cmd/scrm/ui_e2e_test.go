@@ -407,8 +407,10 @@ func TestWebUIEndToEnd(t *testing.T) {
 		chromedp.Reload(),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
 		waitJS("thread from the deep link", `location.pathname.startsWith('/inbox/') && !!document.querySelector('.thread-head')`, 5*time.Second),
+		chromedp.Click("#account-menu summary", chromedp.ByQuery),
 		chromedp.Click("#lang-toggle", chromedp.ByQuery),
 		waitJS("english menu", `document.querySelector('[data-nav="inbox"]')?.textContent === 'Inbox'`, 5*time.Second),
+		chromedp.Click("#account-menu summary", chromedp.ByQuery),
 		chromedp.Click("#logout", chromedp.ByQuery),
 		chromedp.WaitVisible("#login-email", chromedp.ByQuery))
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wabascrm/scrm/models/campaigns"
@@ -534,7 +535,16 @@ func TestWebUIAdminPages(t *testing.T) {
 			f.querySelector('select[name="role"]').value = 'secondary'; })()`, nil),
 		chromedp.Click(`#alloc-form button[type="submit"]`, chromedp.ByQuery),
 		waitJS("Ayu allocated as secondary", `[...document.querySelectorAll('#sender-allocations tr')].some(r => r.textContent.includes('Ayu Lestari') && r.querySelector('.chip.secondary'))`, 5*time.Second),
-		screenshot(t, "ui-senders-1366x768.png"))
+		screenshot(t, "ui-senders-1366x768.png"),
+		// An admin's top bar holds every page link uncut at 1366 px (the
+		// account menu keeps her settings behind her name).
+		waitJS("every menu link fits", `(() => { const m = document.querySelector('.topbar .menu'); const r = m.getBoundingClientRect();
+			return m.scrollWidth <= m.clientWidth + 1 && [...m.querySelectorAll('a')].every(a => { const b = a.getBoundingClientRect(); return b.left >= r.left - 1 && b.right <= r.right + 1; }); })()`, 2*time.Second),
+		chromedp.Click("#account-menu summary", chromedp.ByQuery),
+		chromedp.WaitVisible("#logout-all", chromedp.ByQuery),
+		screenshot(t, "ui-account-menu-1366x768.png"),
+		chromedp.KeyEvent(kb.Escape),
+		waitJS("closed with Escape", `!document.querySelector('#account-menu').open`, 2*time.Second))
 
 	// Work the assigned case: a promise to pay with its date.
 	promise := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)

@@ -49,7 +49,7 @@ func TestWebUISessionAcrossTabs(t *testing.T) {
 
 	// Logout in the second tab ends the browser's session: both tabs are
 	// back at the login form and a new tab is not let in.
-	tab2.run("logout in tab 2", chromedp.Click("#logout", chromedp.ByQuery), chromedp.WaitVisible("#login-email", chromedp.ByQuery))
+	tab2.run("logout in tab 2", chromedp.Click("#account-menu summary", chromedp.ByQuery), chromedp.Click("#logout", chromedp.ByQuery), chromedp.WaitVisible("#login-email", chromedp.ByQuery))
 	tab1.run("tab 1 is logged out too", waitJS("login form in tab 1", `!!document.querySelector('#login-email')`, 5*time.Second))
 	ctx3, cancel3 := chromedp.NewContext(tab1.ctx)
 	defer cancel3()

@@ -49,6 +49,15 @@ class App {
     this.api.onRenewed = (token) => this.rt?.authenticate(token);
     this.i18n.onChange(() => this.render());
     window.addEventListener('popstate', () => this.render());
+    // The account menu closes on a click elsewhere or Escape, as menus do.
+    document.addEventListener('click', (ev) => {
+      const m = this.root.querySelector('#account-menu');
+      if (m?.open && !m.contains(ev.target)) m.open = false;
+    });
+    document.addEventListener('keydown', (ev) => {
+      const m = this.root.querySelector('#account-menu');
+      if (ev.key === 'Escape' && m?.open) { m.open = false; m.querySelector('summary').focus(); }
+    });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) this.clearBadge(); });
     window.addEventListener('focus', () => this.clearBadge());
     document.documentElement.lang = this.i18n.lang;
@@ -148,14 +157,18 @@ class App {
           onclick: (ev) => { ev.preventDefault(); this.navigate(m.path); },
         }, this.t(m.label)))),
         h('span', { class: 'spacer' }),
-        h('span', { class: 'who' }, this.me.agent.name),
         presence,
-        !this.can('inbox:read') ? null : h('button', { class: 'link', id: 'alerts-toggle', 'aria-pressed': String(this.alerts.on), title: this.t('alertsHelp'),
-          onclick: async (ev) => { const on = await this.alerts.toggle(); ev.target.setAttribute('aria-pressed', String(on)); ev.target.textContent = this.t(on ? 'alertsOn' : 'alertsOff'); } },
-        this.t(this.alerts.on ? 'alertsOn' : 'alertsOff')),
-        h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
-        h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
-        h('button', { class: 'link', id: 'logout-all', onclick: () => this.api.logoutEverywhere() }, this.t('logoutAll')),
+        // The agent's own settings and the way out, behind her name: the
+        // menu keeps the width (every page link fits at 1366 px).
+        h('details', { class: 'account', id: 'account-menu' },
+          h('summary', { class: 'who', title: this.t('accountMenu') }, this.me.agent.name),
+          h('div', { class: 'account-items' },
+            !this.can('inbox:read') ? null : h('button', { class: 'link', id: 'alerts-toggle', 'aria-pressed': String(this.alerts.on), title: this.t('alertsHelp'),
+              onclick: async (ev) => { const on = await this.alerts.toggle(); ev.target.setAttribute('aria-pressed', String(on)); ev.target.textContent = this.t(on ? 'alertsOn' : 'alertsOff'); } },
+            this.t(this.alerts.on ? 'alertsOn' : 'alertsOff')),
+            h('button', { class: 'link', id: 'lang-toggle', onclick: () => this.i18n.toggle() }, this.t('language')),
+            h('button', { class: 'link', id: 'logout', onclick: () => this.api.logout() }, this.t('logout')),
+            h('button', { class: 'link', id: 'logout-all', onclick: () => this.api.logoutEverywhere() }, this.t('logoutAll')))),
       ),
       h('div', { class: 'rt-banner' }, this.t('offlineBanner')),
       main,

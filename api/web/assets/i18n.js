@@ -3,7 +3,7 @@
 const strings = {
   id: {
     appName: 'SCRM WhatsApp',
-    email: 'Email', password: 'Kata sandi', login: 'Masuk', logout: 'Keluar', logoutAll: 'Keluar dari semua perangkat', totpCode: 'Kode autentikator', totpNeeded: 'Masukkan kode dari aplikasi autentikator Anda.', totpWrong: 'Kode salah atau sudah dipakai.',
+    email: 'Email', password: 'Kata sandi', login: 'Masuk', logout: 'Keluar', accountMenu: 'Pengaturan akun dan keluar', logoutAll: 'Keluar dari semua perangkat', totpCode: 'Kode autentikator', totpNeeded: 'Masukkan kode dari aplikasi autentikator Anda.', totpWrong: 'Kode salah atau sudah dipakai.',
     loginFailed: 'Email atau kata sandi salah.', loading: 'Memuat…',
     inbox: 'Kotak masuk', agents: 'Agen', teams: 'Tim',
     mine: 'Milik saya', unassigned: 'Belum ditugaskan', team: 'Tim saya', all: 'Semua',
@@ -24,7 +24,7 @@ const strings = {
   },
   en: {
     appName: 'SCRM WhatsApp',
-    email: 'Email', password: 'Password', login: 'Sign in', logout: 'Sign out', logoutAll: 'Sign out everywhere', totpCode: 'Authenticator code', totpNeeded: 'Enter the code from your authenticator app.', totpWrong: 'Wrong or already used code.',
+    email: 'Email', password: 'Password', login: 'Sign in', logout: 'Sign out', accountMenu: 'Account settings and sign out', logoutAll: 'Sign out everywhere', totpCode: 'Authenticator code', totpNeeded: 'Enter the code from your authenticator app.', totpWrong: 'Wrong or already used code.',
     loginFailed: 'Wrong email or password.', loading: 'Loading…',
     inbox: 'Inbox', agents: 'Agents', teams: 'Teams',
     mine: 'Mine', unassigned: 'Unassigned', team: 'My team', all: 'All',
