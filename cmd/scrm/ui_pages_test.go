@@ -389,6 +389,57 @@ func TestWebUIImportWizard(t *testing.T) {
 		waitJS("file info", `document.querySelector('#import-file-info').textContent.includes('XLSX') && document.querySelector('#import-file-info').textContent.includes('2')`, time.Second),
 		chromedp.Click("#import-dry-run", chromedp.ByQuery),
 		waitJS("update and new", `document.querySelector('#import-rows tr[data-row="2"]')?.dataset.result === 'updated' && document.querySelector('#import-rows tr[data-row="3"]').dataset.result === 'created'`, 10*time.Second))
+
+	// A workbook whose first sheet is a summary: the wizard reads the first
+	// sheet with a phone column, and the sheet picker switches to another.
+	w := excelize.NewFile()
+	if err := w.SetSheetName("Sheet1", "Ringkasan"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []string{"Januari", "Februari"} {
+		if _, err := w.NewSheet(sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowsOf := map[string][][]any{
+		"Ringkasan": {{"Bulan", "Jumlah"}, {"Januari", 1}, {"Februari", 2}},
+		"Januari":   {{"Nama", "No HP"}, {"Indah", "081234567011"}},
+		"Februari":  {{"Pelanggan", "Telepon", "Cabang"}, {"Joko", "081234567021", "Solo"}, {"Kartika", "081234567022", "Solo"}},
+	}
+	for sh, rows := range rowsOf {
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := w.SetSheetRow(sh, cell, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wfile := filepath.Join(t.TempDir(), "bulanan.xlsx")
+	if err := w.SaveAs(wfile); err != nil {
+		t.Fatal(err)
+	}
+	b.run("sheet picker",
+		chromedp.Click(`[data-sub="import"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#import-file", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#import-file", []string{wfile}, chromedp.ByQuery),
+		waitJS("the three sheets offered, the first with phones chosen", `(s => s && [...s.options].map(o => o.value).join() === 'Ringkasan,Januari,Februari' && s.value === 'Januari')(document.querySelector('#import-sheet'))`, 10*time.Second),
+		waitJS("January's columns", `document.querySelector('.map-select[name="phone"]').value === 'No HP'`, time.Second),
+		setValue("#import-sheet", "Februari"),
+		waitJS("February's columns", `[...document.querySelectorAll('.map-select[name="phone"] option')].map(o => o.value).join() === ',Pelanggan,Telepon,Cabang' && document.querySelector('#import-sheet').value === 'Februari'`, 10*time.Second),
+		setValue(`.map-select[name="phone"]`, "Telepon"),
+		setValue(`.map-select[name="name"]`, "Pelanggan"),
+		waitJS("a column mapped to a field is no attribute", `![...document.querySelectorAll('.map-attr')].some(c => c.value === 'Pelanggan' || c.value === 'Telepon')`, time.Second),
+		chromedp.Click("#import-dry-run", chromedp.ByQuery),
+		waitJS("February's two rows", `document.querySelectorAll('#import-rows tbody tr[data-row]').length === 2 && document.querySelector('#import-rows').textContent.includes('+6281234567022')`, 10*time.Second),
+		screenshot(t, "ui-import-sheet-1366x768.png"),
+		chromedp.Click("#import-start", chromedp.ByQuery),
+		waitJS("import completed", `document.querySelector('#import-progress .chip')?.classList.contains('st-completed')`, 20*time.Second))
+	db.Raw(`SELECT count(*) FROM contacts WHERE name IN ('Joko', 'Kartika')`).Scan(&n)
+	var indah int64
+	db.Raw(`SELECT count(*) FROM contacts WHERE name = 'Indah'`).Scan(&indah)
+	if n != 2 || indah != 0 {
+		t.Fatalf("from the chosen sheet: %d of 2, from the other: %d", n, indah)
+	}
 	b.noErrors()
 }
 

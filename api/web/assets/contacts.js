@@ -236,7 +236,12 @@ export class ContactsPage extends Page {
       }
     };
     const rows = TARGETS.map((k) => h('label', {}, this.t(`map.${k}`) + (k === 'phone' ? ' *' : ''),
-      h('select', { class: 'map-select', name: k, onchange: (ev) => { m[k] = ev.target.value; paintAttrs(); } }, ...opts(m[k]))));
+      h('select', { class: 'map-select', name: k, onchange: (ev) => {
+        m[k] = ev.target.value;
+        // A column mapped to a field is no longer also an attribute.
+        if (m.attributes) m.attributes = Object.fromEntries(Object.entries(m.attributes).filter(([, col]) => col !== m[k]));
+        paintAttrs();
+      } }, ...opts(m[k]))));
     const report = h('div', { id: 'import-report' });
     const run = h('button', { class: 'primary', id: 'import-dry-run', type: 'button', onclick: async () => {
       run.disabled = true;
