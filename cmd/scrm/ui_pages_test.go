@@ -370,17 +370,8 @@ func TestWebUIImportWizard(t *testing.T) {
 
 	// An XLSX whose columns the API recognises: the mapping comes guessed,
 	// and a number imported above is reported as an update.
-	x := excelize.NewFile()
-	for i, r := range [][]any{{"Nama", "No HP", "Kota"}, {"Eko P.", "0812-3456-7002", "Bogor"}, {"Hadi", "081234567009", "Depok"}} {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	xfile := filepath.Join(t.TempDir(), "tambahan.xlsx")
-	if err := x.SaveAs(xfile); err != nil {
-		t.Fatal(err)
-	}
+	xfile := writeXLSX(t, "tambahan.xlsx", []string{"Sheet1"}, map[string][][]any{
+		"Sheet1": {{"Nama", "No HP", "Kota"}, {"Eko P.", "0812-3456-7002", "Bogor"}, {"Hadi", "081234567009", "Depok"}}})
 	b.run("xlsx with a guessed mapping",
 		chromedp.Click(`[data-sub="import"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#import-file", chromedp.ByQuery),
@@ -392,32 +383,11 @@ func TestWebUIImportWizard(t *testing.T) {
 
 	// A workbook whose first sheet is a summary: the wizard reads the first
 	// sheet with a phone column, and the sheet picker switches to another.
-	w := excelize.NewFile()
-	if err := w.SetSheetName("Sheet1", "Ringkasan"); err != nil {
-		t.Fatal(err)
-	}
-	for _, sh := range []string{"Januari", "Februari"} {
-		if _, err := w.NewSheet(sh); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rowsOf := map[string][][]any{
+	wfile := writeXLSX(t, "bulanan.xlsx", []string{"Ringkasan", "Januari", "Februari"}, map[string][][]any{
 		"Ringkasan": {{"Bulan", "Jumlah"}, {"Januari", 1}, {"Februari", 2}},
 		"Januari":   {{"Nama", "No HP"}, {"Indah", "081234567011"}},
 		"Februari":  {{"Pelanggan", "Telepon", "Cabang"}, {"Joko", "081234567021", "Solo"}, {"Kartika", "081234567022", "Solo"}},
-	}
-	for sh, rows := range rowsOf {
-		for i, r := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := w.SetSheetRow(sh, cell, &r); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	wfile := filepath.Join(t.TempDir(), "bulanan.xlsx")
-	if err := w.SaveAs(wfile); err != nil {
-		t.Fatal(err)
-	}
+	})
 	b.run("sheet picker",
 		chromedp.Click(`[data-sub="import"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#import-file", chromedp.ByQuery),
@@ -441,6 +411,34 @@ func TestWebUIImportWizard(t *testing.T) {
 		t.Fatalf("from the chosen sheet: %d of 2, from the other: %d", n, indah)
 	}
 	b.noErrors()
+}
+
+// writeXLSX writes a workbook with the sheets in order and their rows.
+func writeXLSX(t *testing.T, name string, order []string, sheets map[string][][]any) string {
+	t.Helper()
+	x := excelize.NewFile()
+	for i, sh := range order {
+		var err error
+		if i == 0 {
+			err = x.SetSheetName("Sheet1", sh)
+		} else {
+			_, err = x.NewSheet(sh)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range sheets[sh] {
+			cell, _ := excelize.CoordinatesToCellName(1, r+1)
+			if err := x.SetSheetRow(sh, cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := x.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // The admin's management pages against the API: a segment built from an
