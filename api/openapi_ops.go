@@ -118,6 +118,7 @@ var operations = map[string]operation{
 	"POST /api/v1/campaigns/:id/test-send":            {Summary: "Send a campaign to a test number", Body: "json"},
 	"GET /api/v1/campaigns/:id/recipients":            {Summary: "List recipients of a campaign"},
 	"GET /api/v1/campaigns/:id/export":                {Summary: "Export a campaign's recipients (CSV/XLSX)"},
+	"GET /api/v1/reports/floor":                       {Summary: "The live floor of the teams the caller supervises: waiting customers, the longest wait, agents' presence and load against capacity"},
 	"GET /api/v1/reports":                             {Summary: "Report of a date range (from, to; teamId, agentId, senderId, label) within the caller's scope"},
 	"GET /api/v1/reports/export":                      {Summary: "Export a report (format csv with table=, or xlsx with every table)"},
 	"GET /api/v1/reports/rate-card":                   {Summary: "The rate card: number prefixes to markets, prices per market and pricing category (IDR)"},

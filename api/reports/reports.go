@@ -35,6 +35,9 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/reports", models.PermReportsRead, h.report)
 	rt.Stream(http.MethodGet, "/reports/export", models.PermReportsRead, h.export)
 	rt.JSON(http.MethodGet, "/reports/rate-card", models.PermReportsRead, h.rateCard)
+	// The floor names customers and what they wrote: for those who assign
+	// conversations (inbox:assign), not for every reader of reports.
+	rt.JSON(http.MethodGet, "/reports/floor", models.PermInboxAssign, h.floor)
 	rt.JSON(http.MethodPut, "/reports/rate-card", models.PermSendersWrite, h.putRateCard)
 }
 
@@ -73,6 +76,11 @@ func (h handlers) load(c *gin.Context) (reports.Report, error) {
 func (h handlers) report(c *gin.Context) (int, any, error) {
 	r, err := h.load(c)
 	return http.StatusOK, r, err
+}
+
+func (h handlers) floor(c *gin.Context) (int, any, error) {
+	f, err := h.Store.Floor(c.Request.Context(), httpx.Principal(c))
+	return http.StatusOK, f, err
 }
 
 func (h handlers) rateCard(c *gin.Context) (int, any, error) {
