@@ -12,6 +12,7 @@ import { CampaignsPage } from './campaigns.js';
 import { ContactsPage } from './contacts.js';
 import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './manage.js';
 import { ReportsPage } from './reports.js';
+import { FloorPage } from './floor.js';
 import { IntegrationsPage } from './integrations.js';
 
 // The menu: each page shows only with the permission the server checks too.
@@ -33,6 +34,7 @@ const MENU = [
 // SUBPAGES are routes of the app that have no menu entry of their own.
 const SUBPAGES = [
   { path: '/canned', parent: 'inbox', perm: 'inbox:send', Page: CannedPage },
+  { path: '/reports/floor', parent: 'reports', perm: 'inbox:assign', Page: FloorPage },
 ];
 
 class App {
@@ -139,12 +141,11 @@ class App {
     if (!this.me) { this.renderLogin(); return; }
     const path = location.pathname;
     const menu = MENU.filter((m) => this.can(m.perm));
-    let current = menu.find((m) => path === m.path || path.startsWith(m.path + '/'));
     // Pages reached from another page rather than the menu (their parent's
-    // menu entry stays highlighted).
+    // menu entry stays highlighted), before the menu's own sub-routes.
     const sub = SUBPAGES.find((x) => path === x.path && this.can(x.perm));
-    let page = current;
-    if (!current && sub) { page = sub; current = menu.find((m) => m.label === sub.parent); }
+    let current = sub ? menu.find((m) => m.label === sub.parent) : menu.find((m) => path === m.path || path.startsWith(m.path + '/'));
+    let page = sub && current ? sub : current;
     if (!current && menu.length) { current = menu[0]; page = current; history.replaceState(null, '', current.path); }
     const main = h('main', { class: 'main' });
     const presence = !this.can('inbox:read') ? null : h('select', { id: 'presence', 'aria-label': this.t('presence'), onchange: (ev) => this.setPresence(ev.target.value) },

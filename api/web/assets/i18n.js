@@ -353,6 +353,25 @@ const integrationStrings = {
     'hook.intake.finished': 'import finished', 'hook.contact.opt_out': 'customer opted out',
   },
 };
+// The live floor (floor.js).
+const floorStrings = {
+  id: {
+    floor: 'Lantai live', 'floor.title': 'Lantai live', 'floor.waiting': 'Menunggu', 'floor.unassigned': 'Di antrean',
+    'floor.longest': 'Tunggu terlama', 'floor.waitingList': 'Pelanggan yang menunggu', 'floor.customer': 'Pelanggan',
+    'floor.for': 'Menunggu', 'floor.assignee': 'Ditangani', 'floor.assignTo': 'Tugaskan ke', 'floor.assign': 'Tugaskan',
+    'floor.noTeams': 'Anda tidak menyupervisi tim mana pun.', 'floor.more': 'Lebih dari {n} pelanggan menunggu; yang terlama ditampilkan.',
+    'floor.assigned': 'Ditugaskan ke {name}.', 'floor.load': 'Beban', 'floor.full': 'penuh',
+  },
+  en: {
+    floor: 'Live floor', 'floor.title': 'Live floor', 'floor.waiting': 'Waiting', 'floor.unassigned': 'In the queue',
+    'floor.longest': 'Longest wait', 'floor.waitingList': 'Customers waiting', 'floor.customer': 'Customer',
+    'floor.for': 'Waiting', 'floor.assignee': 'Handled by', 'floor.assignTo': 'Assign to', 'floor.assign': 'Assign',
+    'floor.noTeams': 'You supervise no team.', 'floor.more': 'More than {n} customers wait; the longest waiting are shown.',
+    'floor.assigned': 'Assigned to {name}.', 'floor.load': 'Load', 'floor.full': 'full',
+  },
+};
+Object.assign(strings.id, floorStrings.id);
+Object.assign(strings.en, floorStrings.en);
 Object.assign(strings.id, integrationStrings.id);
 Object.assign(strings.en, integrationStrings.en);
 

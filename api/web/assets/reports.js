@@ -2,6 +2,7 @@
 // filters; KPIs, charts drawn as plain SVG, breakdown tables, and CSV/XLSX
 // export of the same filter. Numbers come from /api/v1/reports (rollups).
 import { Page, h, fill } from './page.js';
+import { reportsNav } from './floor.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -32,7 +33,7 @@ export class ReportsPage extends Page {
     const dl = (fmt) => h('button', { type: 'button', id: `rep-export-${fmt}`, onclick: () => this.export(fmt) }, this.t(`rep.export.${fmt}`));
     this.body = this.shell(this.t('reports'), dl('csv'), dl('xlsx'));
     this.out = h('div', { class: 'rep-out', id: 'rep-out' });
-    this.body.append(this.filters(), this.err, this.out);
+    this.body.append(reportsNav(this), this.filters(), this.err, this.out);
     this.loadOptions();
     this.load();
   }

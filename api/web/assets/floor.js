@@ -1,0 +1,98 @@
+// The live floor: per supervised team the customers waiting and for how
+// long, the members' presence and load against capacity; a waiting
+// customer is assigned from here. It loads again on every event of its
+// teams (message, assignment, presence), so nothing needs a refresh, and
+// the wait clocks tick in the browser between loads.
+import { Page, h, fill } from './page.js';
+
+const pad = (n) => String(n).padStart(2, '0');
+
+export class FloorPage extends Page {
+  mount() {
+    this.body = this.shell(this.t('floor.title'));
+    this.body.append(reportsNav(this));
+    this.out = h('div', { id: 'floor', 'aria-live': 'polite' });
+    this.body.append(this.out);
+    this.skew = 0;
+    this.load();
+    this.every(1000, () => this.tick());
+  }
+
+  async load() {
+    const latest = this.turn();
+    try {
+      const f = await this.api.get('/api/v1/reports/floor');
+      if (!latest()) return;
+      this.skew = Date.now() - Date.parse(f.now); // the server's clock, for the wait clocks
+      this.show(f);
+    } catch (e) { this.fail(e); }
+  }
+
+  onEvent(e) {
+    if (!['message.created', 'conversation.updated', 'agent.presence'].includes(e.type)) return;
+    clearTimeout(this.soon);
+    this.soon = setTimeout(() => this.load(), 150); // a burst of events: one load
+  }
+
+  destroy() { clearTimeout(this.soon); super.destroy(); }
+
+  // wait is how long since iso, by the server's clock: m:ss, or h j m.
+  wait(iso) {
+    const s = Math.max(0, Math.floor((Date.now() - this.skew - Date.parse(iso)) / 1000));
+    const hrs = Math.floor(s / 3600);
+    return hrs ? `${hrs}j ${pad(Math.floor((s % 3600) / 60))}m` : `${Math.floor(s / 60)}:${pad(s % 60)}`;
+  }
+
+  tick() { for (const el of this.root.querySelectorAll('[data-since]')) el.textContent = this.wait(el.dataset.since); }
+
+  show(f) {
+    if (!f.teams.length) { fill(this.out, h('p', { class: 'empty' }, this.t('floor.noTeams'))); return; }
+    const teams = new Map(f.teams.map((t) => [t.id, t]));
+    const kpi = (k, v, attrs = {}) => h('div', { class: 'stat', dataset: { k } }, h('strong', attrs, v), h('span', {}, this.t(`floor.${k}`)));
+    const team = (t) => h('section', { class: 'card floor-team', dataset: { team: t.id } },
+      h('h3', {}, t.name),
+      h('div', { class: 'stats floor-kpis' },
+        kpi('waiting', String(t.waiting)), kpi('unassigned', String(t.unassigned)),
+        kpi('longest', t.longestSince ? this.wait(t.longestSince) : '–', t.longestSince ? { dataset: { since: t.longestSince } } : {})),
+      h('ul', { class: 'floor-agents' }, ...t.agents.map((a) => h('li', { dataset: { agent: a.id, presence: a.presence } },
+        h('span', { class: `dot ${a.presence}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'name' }, a.name),
+        h('span', { class: 'muted' }, this.t(a.presence)),
+        h('span', { class: `load${a.load >= a.capacity ? ' full' : ''}`, title: this.t('floor.load') },
+          `${a.load}/${a.capacity}${a.load >= a.capacity ? ` · ${this.t('floor.full')}` : ''}`)))));
+    const assign = (w) => {
+      const mates = teams.get(w.teamId)?.agents || [];
+      const sel = h('select', { 'aria-label': this.t('floor.assignTo') },
+        ...mates.map((a) => h('option', { value: String(a.id), selected: a.id === w.assigneeAgentId, disabled: a.load >= a.capacity && a.id !== w.assigneeAgentId },
+          `${a.name} (${a.load}/${a.capacity})`)));
+      const btn = h('button', { type: 'button', class: 'primary', onclick: async () => {
+        btn.disabled = true;
+        try {
+          await this.api.post(`/api/v1/conversations/${w.conversationId}/assign`, { agentId: Number(sel.value) });
+          this.app.toast(this.t('floor.assigned', { name: sel.selectedOptions[0]?.textContent.replace(/ \(.*$/, '') || '' }));
+          this.load();
+        } catch (e) { this.fail(e); btn.disabled = false; }
+      } }, this.t('floor.assign'));
+      return h('span', { class: 'row-inline' }, sel, btn);
+    };
+    const rows = f.waiting.map((w) => h('tr', { dataset: { conv: w.conversationId } },
+      h('td', {}, this.link(`/inbox/${w.conversationId}`, w.customer), h('div', { class: 'muted' }, w.preview)),
+      h('td', {}, teams.get(w.teamId)?.name || ''),
+      h('td', {}, w.assigneeName || this.t('unassigned')),
+      h('td', {}, h('span', { class: 'wait', dataset: { since: w.since } }, this.wait(w.since))),
+      h('td', {}, assign(w))));
+    fill(this.out,
+      h('div', { class: 'floor-teams' }, ...f.teams.map(team)),
+      h('h3', {}, this.t('floor.waitingList')),
+      f.more ? h('p', { class: 'muted' }, this.t('floor.more', { n: f.waiting.length })) : null,
+      this.table([this.t('floor.customer'), this.t('teams'), this.t('floor.assignee'), this.t('floor.for'), this.t('floor.assignTo')], rows, { id: 'floor-waiting' }));
+  }
+}
+
+// reportsNav links the reports and the floor (both under Laporan).
+export function reportsNav(page) {
+  return page.subnav([
+    { path: '/reports', key: 'reports' },
+    { path: '/reports/floor', key: 'floor', perm: 'inbox:assign' },
+  ]);
+}
