@@ -40,7 +40,7 @@ func TestFloor(t *testing.T) {
 			s, k, team, assignee, status, now.Add(-time.Duration(waitedMin)*time.Minute), fmt.Sprintf("pesan %d", n))
 		return c
 	}
-	queued := conv(t1, nil, "open", 30)      // in the queue 30 min
+	queued := conv(t1, nil, "open", 30)     // in the queue 30 min
 	unanswered := conv(t1, ayu, "open", 10) // Ayu's, customer waiting 10 min
 	f.exec(`UPDATE conversations SET rpt_wait_since = now() - interval '10 minutes', rpt_responded = false WHERE id = ?`, unanswered)
 	answered := conv(t1, ayu, "open", 5) // Ayu answered
