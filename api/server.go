@@ -26,6 +26,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
@@ -58,7 +59,7 @@ type Deps struct {
 
 	// Conversations hands agents' sends to Temporal (nil:
 	// sending answers 503).
-	Conversations inbox.ConversationSignaler
+	Conversations ingest.ConversationSignaler
 	// Cases starts CaseWorkflows and sends them updates (nil: case
 	// creation and actions answer 503).
 	Cases cases.CaseWorkflows
@@ -107,7 +108,7 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound   *inbox.InboundStore
+	Inbound   *ingest.InboundStore
 	Cases     cases.CaseStore
 	Contacts  contacts.ContactStore
 	Segments  contacts.SegmentStore

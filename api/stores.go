@@ -13,6 +13,7 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
@@ -55,7 +56,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Templates:     templates.TemplateStore{DB: db},
 		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window, Receipts: c.Receipts},
 		Canned:        inbox.CannedResponseStore{DB: db},
-		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
+		Inbound:       &ingest.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
 		Contacts:      contacts.ContactStore{DB: db},
 		Segments:      contacts.SegmentStore{DB: db},

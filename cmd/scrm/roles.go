@@ -29,8 +29,10 @@ import (
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
@@ -391,7 +393,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: events}, API: metered,
+	sender := activities.WABASender{Outbox: outbox.OutboxStore{DB: in.db, Events: events}, API: metered,
 		Events: in.eventPublisher(), Log: log, Pacer: dispatch}
 	warmup, _ := cfg.WarmupSchedule() // checked by Validate
 	senders := senderWorkflows(in, cfg, t)
@@ -425,7 +427,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
 		},
 		Background: []func(context.Context) error{
-			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
+			worker.WindowSignalDrainer{Store: ingest.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
