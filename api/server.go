@@ -20,6 +20,7 @@ import (
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/api/messaging"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -117,7 +118,7 @@ type Stores struct {
 	Media     media.MediaStore
 	Reports   reports.ReportStore
 	// APIKeys and Webhooks: the integrations with the business's systems.
-	APIKeys  identity.APIKeyStore
+	APIKeys  apikeys.APIKeyStore
 	Webhooks integrations.Store
 }
 

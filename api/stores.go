@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -64,7 +65,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
-		APIKeys:       identity.APIKeyStore{DB: db},
+		APIKeys:       apikeys.APIKeyStore{DB: db},
 		Webhooks:      integrations.Store{DB: db},
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -99,7 +100,7 @@ type infra struct {
 	// rtAuth validates websocket tokens (the same authenticator as the API).
 	rtAuth realtime.Authenticator
 	// auth authenticates API bearer tokens: access tokens and API keys.
-	auth identity.Bearer
+	auth apikeys.Bearer
 	// rtPresence stores agents' presence (agents.presence). Optional.
 	rtPresence realtime.PresenceSink
 	// pub publishes committed events to the realtime fanout (api, worker);
@@ -147,7 +148,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		tokens.RefreshTTL, tokens.IdleTimeout = cfg.SessionMaxAge, cfg.SessionIdleTimeout
 		in.tokens = tokens
 		// Bearer tokens are access tokens or API keys (scrm_live_...).
-		in.auth = identity.Bearer{Tokens: tokens, Keys: identity.APIKeyStore{DB: in.db}}
+		in.auth = apikeys.Bearer{Tokens: tokens, Keys: apikeys.APIKeyStore{DB: in.db}}
 		in.rtAuth = tokens // websockets are for people: no API keys
 		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
