@@ -13,6 +13,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -108,7 +109,7 @@ type Pacer interface {
 // WABASender sends queued rows through the Cloud API exactly once each
 // (see models.Outbox for the state machine).
 type WABASender struct {
-	Outbox inbox.OutboxStore
+	Outbox outbox.OutboxStore
 	API    MessageAPI
 	Events models.EventPublisher
 	Log    *slog.Logger
@@ -165,7 +166,7 @@ func (s WABASender) attempt(ctx context.Context, id int64, paced bool) (SendResu
 // leaves storing the wamid to the caller (a round completes in one
 // transaction) and returns it; a retryable refusal is then not released
 // either (the caller releases the round's in one statement).
-func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, complete bool) (SendResult, string, error) {
+func (s WABASender) deliver(ctx context.Context, job outbox.OutboundJob, paced, complete bool) (SendResult, string, error) {
 	id := job.MessageID
 	var m waba.OutboundMessage
 	if err := json.Unmarshal(job.Request, &m); err != nil {
@@ -216,7 +217,7 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 				reason += ": " + d
 			}
 			ev, ferr := s.Outbox.FailSend(ctx, id, ae.Code, reason)
-			if ferr != nil && !inbox.IsNothingChanged(ferr) {
+			if ferr != nil && !outbox.IsNothingChanged(ferr) {
 				return SendResult{}, "", fmt.Errorf("record failure of %d: %w", id, ferr)
 			}
 			if ferr == nil {
@@ -232,7 +233,7 @@ func (s WABASender) deliver(ctx context.Context, job inbox.OutboundJob, paced, c
 		return SendResult{MessageID: id, Wamid: res.WAMID(), Status: "sent", Held: res.Held()}, res.WAMID(), nil
 	}
 	ev, err := s.Outbox.CompleteSend(ctx, id, res.WAMID(), res.Held())
-	if err != nil && !inbox.IsNothingChanged(err) {
+	if err != nil && !outbox.IsNothingChanged(err) {
 		return SendResult{}, "", fmt.Errorf("record send of %d: %w", id, err)
 	}
 	if !paced && s.Pacer != nil && job.Type == "template" {
@@ -257,7 +258,7 @@ func (s WABASender) log() *slog.Logger {
 }
 
 // waitSlot waits (second by second) for a slot of the job's number.
-func (s WABASender) waitSlot(ctx context.Context, job inbox.OutboundJob) error {
+func (s WABASender) waitSlot(ctx context.Context, job outbox.OutboundJob) error {
 	mps := job.ThroughputMPS
 	if mps <= 0 {
 		mps = 80
@@ -283,7 +284,7 @@ func (s WABASender) waitSlot(ctx context.Context, job inbox.OutboundJob) error {
 func (s WABASender) MarkFailed(ctx context.Context, id int64, reason string) error {
 	ev, err := s.Outbox.FailSend(ctx, id, 0, reason)
 	if err != nil {
-		if inbox.IsNothingChanged(err) {
+		if outbox.IsNothingChanged(err) {
 			return nil
 		}
 		return err

@@ -15,7 +15,7 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/dispatch"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -330,7 +330,7 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, c
 	wg.Wait()
 
 	outs := map[int64][]campaigns.SendOutcome{}
-	var sent []inbox.Sent
+	var sent []outbox.Sent
 	var release, pairLimited []int64
 	var backoff *waba.APIError
 	var hard error
@@ -339,7 +339,7 @@ func (a *SenderDispatch) sendAll(ctx context.Context, rows []dispatch.DueSend, c
 		switch {
 		case r.err == nil:
 			if r.wamid != "" {
-				sent = append(sent, inbox.Sent{MessageID: r.row.MessageID, WAMID: r.wamid, Held: r.r.Held})
+				sent = append(sent, outbox.Sent{MessageID: r.row.MessageID, WAMID: r.wamid, Held: r.r.Held})
 			}
 			outs[r.row.CampaignID] = append(outs[r.row.CampaignID], campaigns.SendOutcome{MessageID: r.row.MessageID,
 				Status: r.r.Status, ErrorCode: r.r.ErrorCode, Reason: r.r.ErrorReason})

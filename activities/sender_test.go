@@ -15,7 +15,7 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/dispatch"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/waba"
 	"github.com/wabascrm/scrm/waba/sim"
 	"github.com/wabascrm/scrm/worker/testenv"
@@ -69,7 +69,7 @@ func newDispatchFixture(t *testing.T, n, productMPS, simMPS int, tier string) *d
 	}
 	f := &dispatchFixture{db: db, sim: s, client: client, campaign: c.ID}
 	f.drain = &activities.SenderDispatch{Store: dispatch.DispatchStore{DB: db}, Outcomes: st,
-		Sender: activities.WABASender{Outbox: inbox.OutboxStore{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: dispatch.DispatchStore{DB: db}}}
+		Sender: activities.WABASender{Outbox: outbox.OutboxStore{DB: db, Events: models.EventStore{DB: db}}, API: client, Pacer: dispatch.DispatchStore{DB: db}}}
 	return f
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
@@ -43,7 +44,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := api.New(api.Deps{
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
-		Stores: api.StoresOn(tdb.Gorm, nil), Auth: identity.Bearer{Tokens: tokens, Keys: identity.APIKeyStore{DB: tdb.Gorm}}, Tokens: tokens, ShutdownTimeout: time.Second,
+		Stores: api.StoresOn(tdb.Gorm, nil), Auth: apikeys.Bearer{Tokens: tokens, Keys: apikeys.APIKeyStore{DB: tdb.Gorm}}, Tokens: tokens, ShutdownTimeout: time.Second,
 	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

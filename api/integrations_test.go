@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/integrations"
@@ -21,7 +22,7 @@ func TestAPIKeys(t *testing.T) {
 	var reader identity.Role
 	e.must(e.do("POST", "/api/v1/roles", admin, map[string]any{"name": "Reader", "dataScope": "all",
 		"permissions": []string{"contacts:read"}}), 201).json(t, &reader)
-	var full, ro identity.CreatedAPIKey
+	var full, ro apikeys.CreatedAPIKey
 	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "Core banking", "roleId": e.roleID(models.RoleKeyAdmin)}), 201).json(t, &full)
 	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "BI export", "roleId": reader.ID}), 201).json(t, &ro)
 	if !strings.HasPrefix(full.Secret, "scrm_live_"+itoa(full.ID)+"_") || len(full.Secret) < 50 || full.Status != "active" ||
@@ -56,7 +57,7 @@ func TestAPIKeys(t *testing.T) {
 	// A key has no person behind it: no profile.
 	e.must(e.do("GET", "/api/v1/me", full.Secret, nil), 403)
 	// last_used_at is set.
-	var k identity.APIKey
+	var k apikeys.APIKey
 	e.must(e.do("GET", "/api/v1/api-keys/"+itoa(full.ID), admin, nil), 200).json(t, &k)
 	if k.LastUsedAt == nil || time.Since(*k.LastUsedAt) > time.Minute {
 		t.Fatalf("last used: %+v", k)
@@ -74,7 +75,7 @@ func TestAPIKeys(t *testing.T) {
 
 	// Expired: 401.
 	soon := time.Now().Add(2 * time.Second)
-	var exp identity.CreatedAPIKey
+	var exp apikeys.CreatedAPIKey
 	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "Short", "roleId": reader.ID, "expiresAt": soon}), 201).json(t, &exp)
 	e.must(e.do("GET", "/api/v1/contacts", exp.Secret, nil), 200)
 	if err := e.db.Exec("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ?", exp.ID).Error; err != nil {
@@ -102,7 +103,7 @@ func TestAPIKeys(t *testing.T) {
 	for _, a := range audit.Items {
 		actions[a.Action]++
 	}
-	if actions[identity.AuditAPIKeyCreate] != 4 || actions[identity.AuditAPIKeyRevoke] != 1 {
+	if actions[apikeys.AuditAPIKeyCreate] != 4 || actions[apikeys.AuditAPIKeyRevoke] != 1 {
 		t.Fatalf("audit: %v", actions)
 	}
 }
@@ -159,7 +160,7 @@ func TestAPIKeyDataScope(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var key identity.CreatedAPIKey
+	var key apikeys.CreatedAPIKey
 	e.must(e.do("POST", "/api/v1/api-keys", admin, map[string]any{"name": "North desk", "roleId": e.roleID(models.RoleKeySupervisor),
 		"teamIds": []int64{north.ID}}), 201).json(t, &key)
 	var page struct {

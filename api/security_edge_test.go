@@ -22,6 +22,7 @@ import (
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/throttle"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
@@ -207,7 +208,7 @@ func TestSecuritySlowWebhookBodies(t *testing.T) {
 // replica is one more api server on the env's database, as a second
 // replica behind the load balancer would be, trusting the loopback proxy
 // so X-Forwarded-For names the client.
-func (e *env) replica(th identity.LoginThrottle) *httptest.Server {
+func (e *env) replica(th throttle.LoginThrottle) *httptest.Server {
 	e.t.Helper()
 	tokens, err := identity.NewTokens(e.db, testSecret, testenv.Hasher())
 	if err != nil {
@@ -246,7 +247,7 @@ func TestSecurityLoginThrottle(t *testing.T) {
 	e := newEnv(t)
 	e.agent("a@example.com", e.roleID(models.RoleKeyAgent))
 	off := e.agent("off@example.com", e.roleID(models.RoleKeyAgent))
-	th := identity.LoginThrottle{AccountIPFree: 3, IPFree: 8, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: time.Hour}
+	th := throttle.LoginThrottle{AccountIPFree: 3, IPFree: 8, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: time.Hour}
 	r1, r2 := e.replica(th), e.replica(th)
 	attacker, user := "203.0.113.7", "198.51.100.20"
 	for i := range 3 {

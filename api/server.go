@@ -20,12 +20,14 @@ import (
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/api/messaging"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
@@ -58,7 +60,7 @@ type Deps struct {
 
 	// Conversations hands agents' sends to Temporal (nil:
 	// sending answers 503).
-	Conversations inbox.ConversationSignaler
+	Conversations ingest.ConversationSignaler
 	// Cases starts CaseWorkflows and sends them updates (nil: case
 	// creation and actions answer 503).
 	Cases cases.CaseWorkflows
@@ -107,7 +109,7 @@ type Stores struct {
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
-	Inbound   *inbox.InboundStore
+	Inbound   *ingest.InboundStore
 	Cases     cases.CaseStore
 	Contacts  contacts.ContactStore
 	Segments  contacts.SegmentStore
@@ -116,7 +118,7 @@ type Stores struct {
 	Media     media.MediaStore
 	Reports   reports.ReportStore
 	// APIKeys and Webhooks: the integrations with the business's systems.
-	APIKeys  identity.APIKeyStore
+	APIKeys  apikeys.APIKeyStore
 	Webhooks integrations.Store
 }
 

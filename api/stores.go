@@ -7,12 +7,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
@@ -55,7 +57,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Templates:     templates.TemplateStore{DB: db},
 		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window, Receipts: c.Receipts},
 		Canned:        inbox.CannedResponseStore{DB: db},
-		Inbound:       &inbox.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
+		Inbound:       &ingest.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
 		Contacts:      contacts.ContactStore{DB: db},
 		Segments:      contacts.SegmentStore{DB: db},
@@ -63,7 +65,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
-		APIKeys:       identity.APIKeyStore{DB: db},
+		APIKeys:       apikeys.APIKeyStore{DB: db},
 		Webhooks:      integrations.Store{DB: db},
 	}
 }

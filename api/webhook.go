@@ -14,7 +14,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -33,7 +33,7 @@ type webhookHandler struct {
 	log         *slog.Logger
 	secret      []byte
 	verifyToken string
-	intake      inbox.Webhook
+	intake      ingest.Webhook
 	admit       *webhookAdmission
 	metrics     webhookMetrics
 }
@@ -71,7 +71,7 @@ func (s *Server) mountWebhook(e *gin.Engine) {
 		log:         s.deps.Logger,
 		secret:      []byte(s.deps.WABAAppSecret),
 		verifyToken: s.deps.WABAVerifyToken,
-		intake:      inbox.Webhook{Store: st.Inbound, Publisher: s.deps.Events, Log: s.deps.Logger},
+		intake:      ingest.Webhook{Store: st.Inbound, Publisher: s.deps.Events, Log: s.deps.Logger},
 		metrics:     newWebhookMetrics(s.deps.Registry),
 		admit:       newWebhookAdmission(s.deps.Registry, s.deps.WebhookMaxInflight, s.deps.WebhookAdmitWait),
 	}
@@ -103,10 +103,10 @@ func (h *webhookHandler) checkHeader(c *gin.Context) {
 
 // receive reads the raw body (through the gate: bounded size, read time and
 // concurrency), computing its signature as it arrives, and hands the
-// delivery to inbox.Webhook, which stores, publishes and signals; the
+// delivery to ingest.Webhook, which stores, publishes and signals; the
 // answer is 200 once the delivery is durable (or carried nothing to store).
 func (h *webhookHandler) receive(c *gin.Context) {
-	result := inbox.DeliveryInvalid
+	result := ingest.DeliveryInvalid
 	defer func() { h.metrics.deliveries.WithLabelValues(result).Inc() }()
 	v, _ := waba.NewSignatureVerifier(h.secret, c.GetHeader(waba.SignatureHeader)) // well-formed: checkHeader
 	var buf bytes.Buffer
@@ -133,7 +133,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 	}
 	release, err := h.admit.acquire(c.Request.Context())
 	if err != nil {
-		result = inbox.DeliveryUnavailable
+		result = ingest.DeliveryUnavailable
 		c.Header("Retry-After", "1")
 		httpx.WriteError(c, h.log, err)
 		return
@@ -145,7 +145,7 @@ func (h *webhookHandler) receive(c *gin.Context) {
 		httpx.WriteError(c, h.log, err)
 		return
 	}
-	if d.Result == inbox.DeliveryStored {
+	if d.Result == ingest.DeliveryStored {
 		h.metrics.items.WithLabelValues("message").Add(float64(d.Messages))
 		h.metrics.items.WithLabelValues("status").Add(float64(d.Statuses))
 		h.metrics.items.WithLabelValues("template").Add(float64(d.Templates))

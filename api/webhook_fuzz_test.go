@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -44,7 +44,7 @@ func FuzzWebhookParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, _ := inbox.BatchFromWebhook(p, time.Unix(0, 0))
+		b, _ := ingest.BatchFromWebhook(p, time.Unix(0, 0))
 		for _, m := range b.Messages {
 			if m.WAMID == "" || m.PhoneNumberID == "" || (m.FromWAID == "" && m.BSUID == "") {
 				t.Fatalf("unattributable message passed: %+v", m)

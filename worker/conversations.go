@@ -12,7 +12,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/cases"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/workflows"
 )
 
@@ -44,7 +44,7 @@ func (s ConversationSignaler) startWith(ctx context.Context, in workflows.Conver
 
 // WindowOpened tells (or starts) the conversation's workflow that a
 // customer message opened the window.
-func (s ConversationSignaler) WindowOpened(ctx context.Context, o inbox.OpenedWindow) error {
+func (s ConversationSignaler) WindowOpened(ctx context.Context, o ingest.OpenedWindow) error {
 	return s.start(ctx, o.SenderID, o.ContactID, o.ConversationID, workflows.SignalConversationInbound,
 		workflows.InboundSignal{MessageID: o.MessageID, At: time.Now().UTC()})
 }
@@ -79,7 +79,7 @@ func (s ConversationSignaler) Changed(ctx context.Context, c models.Conversation
 // that another claims when the lease runs out; both signals are idempotent
 // for their workflows (the same message id).
 type WindowSignalDrainer struct {
-	Store    inbox.WindowSignalStore
+	Store    ingest.WindowSignalStore
 	Signaler ConversationSignaler
 	// Cases and Replies may be zero/nil (no case reactions).
 	Cases   cases.CaseStore
@@ -127,7 +127,7 @@ func (d WindowSignalDrainer) drainOnce(ctx context.Context) (int, error) {
 	}
 	var (
 		mu    sync.Mutex
-		done  []inbox.OpenedWindow
+		done  []ingest.OpenedWindow
 		first error
 	)
 	sem := make(chan struct{}, windowSignalParallel)
@@ -155,7 +155,7 @@ func (d WindowSignalDrainer) drainOnce(ctx context.Context) (int, error) {
 	return len(rows), first
 }
 
-func (d WindowSignalDrainer) relay(ctx context.Context, o inbox.OpenedWindow) error {
+func (d WindowSignalDrainer) relay(ctx context.Context, o ingest.OpenedWindow) error {
 	// A debtor's first message in a window is progress on their assigned
 	// cases; later messages in the same window add nothing for the case.
 	if d.Replies.Client != nil {

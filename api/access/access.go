@@ -10,6 +10,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/integrations"
@@ -27,7 +28,7 @@ type Deps struct {
 	// Cases takes a disabled agent's open cases back to the pool.
 	Cases cases.CaseDesk
 	// APIKeys and Webhooks are the integrations with the business's systems.
-	APIKeys  identity.APIKeyStore
+	APIKeys  apikeys.APIKeyStore
 	Webhooks integrations.Store
 	// Cookies say how the browser's refresh-token cookie is set.
 	Cookies SessionCookies

@@ -7,7 +7,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/identity"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/integrations"
 )
 
@@ -35,7 +35,7 @@ func (h handlers) listAPIKeys(c *gin.Context) (int, any, error) {
 }
 
 func (h handlers) createAPIKey(c *gin.Context) (int, any, error) {
-	var in identity.APIKeyInput
+	var in apikeys.APIKeyInput
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return 0, nil, err
 	}

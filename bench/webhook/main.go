@@ -41,7 +41,7 @@ import (
 
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/migrations"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -112,7 +112,7 @@ func run(dbURL, amqpURL string, useAMQP, cold bool, rate int, duration time.Dura
 	}
 	deps := api.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		// Only the webhook is driven: its stores suffice.
-		Stores:        &api.Stores{Inbound: &inbox.InboundStore{DB: db, Events: models.EventStore{DB: db}}},
+		Stores:        &api.Stores{Inbound: &ingest.InboundStore{DB: db, Events: models.EventStore{DB: db}}},
 		WABAAppSecret: secret, WABAVerifyToken: "v", ShutdownTimeout: 5 * time.Second,
 		WebhookMaxInflight: inflight, WebhookAdmitWait: admit}
 	pubNote := "none (no publisher configured)"

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
-	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/integrations"
 )
 
@@ -97,7 +97,7 @@ func TestBusinessIntegrationEndToEnd(t *testing.T) {
 	// The Admin makes a key for the core-banking system (shown once).
 	var adminRole int64
 	db.Raw(`SELECT id FROM roles WHERE system_key = ?`, models.RoleKeyAdmin).Scan(&adminRole)
-	var key identity.CreatedAPIKey
+	var key apikeys.CreatedAPIKey
 	if code := st.call("POST", "/api/v1/api-keys", seed.admin, map[string]any{"name": "Core banking", "roleId": adminRole}, &key); code != 201 || key.Secret == "" {
 		t.Fatalf("create key: %d %+v", code, key)
 	}

@@ -23,14 +23,17 @@ import (
 	"github.com/wabascrm/scrm/api"
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/apikeys"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
@@ -97,7 +100,7 @@ type infra struct {
 	// rtAuth validates websocket tokens (the same authenticator as the API).
 	rtAuth realtime.Authenticator
 	// auth authenticates API bearer tokens: access tokens and API keys.
-	auth identity.Bearer
+	auth apikeys.Bearer
 	// rtPresence stores agents' presence (agents.presence). Optional.
 	rtPresence realtime.PresenceSink
 	// pub publishes committed events to the realtime fanout (api, worker);
@@ -145,7 +148,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, n needs) 
 		tokens.RefreshTTL, tokens.IdleTimeout = cfg.SessionMaxAge, cfg.SessionIdleTimeout
 		in.tokens = tokens
 		// Bearer tokens are access tokens or API keys (scrm_live_...).
-		in.auth = identity.Bearer{Tokens: tokens, Keys: identity.APIKeyStore{DB: in.db}}
+		in.auth = apikeys.Bearer{Tokens: tokens, Keys: apikeys.APIKeyStore{DB: in.db}}
 		in.rtAuth = tokens // websockets are for people: no API keys
 		in.rtPresence = identity.PresenceFromConnections{DB: in.db}
 	}
@@ -391,7 +394,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	dispatch := dispatch.DispatchStore{DB: in.db}
 	// Inbox sends take their slot from the same per-second budget the
 	// numbers' SenderWorkflows dispatch campaigns from.
-	sender := activities.WABASender{Outbox: inbox.OutboxStore{DB: in.db, Events: events}, API: metered,
+	sender := activities.WABASender{Outbox: outbox.OutboxStore{DB: in.db, Events: events}, API: metered,
 		Events: in.eventPublisher(), Log: log, Pacer: dispatch}
 	warmup, _ := cfg.WarmupSchedule() // checked by Validate
 	senders := senderWorkflows(in, cfg, t)
@@ -425,7 +428,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
 		},
 		Background: []func(context.Context) error{
-			worker.WindowSignalDrainer{Store: inbox.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
+			worker.WindowSignalDrainer{Store: ingest.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,

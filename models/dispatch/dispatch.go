@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/models/senders"
 	"gorm.io/gorm"
 )
@@ -169,7 +169,7 @@ func (d DispatchStore) Due(ctx context.Context, senderID int64, limit int) ([]Du
 		  AND c.status = 'running' AND c.dispatch = 'sender'
 		  AND NOT (m.send_state = 'attempted' AND m.attempted_at > ?)
 		ORDER BY r.not_before, r.id
-		LIMIT ?`, senderID, now, now.Add(-inbox.AmbiguousAfter), limit).Scan(&rows).Error
+		LIMIT ?`, senderID, now, now.Add(-outbox.AmbiguousAfter), limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("due sends of sender %d: %w", senderID, err)
 	}

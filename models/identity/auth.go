@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/throttle"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -42,7 +43,7 @@ type Tokens struct {
 	IdleTimeout time.Duration
 	// Throttle slows down failed logins per account-and-address and per
 	// address, in PostgreSQL so every replica shares the counts.
-	Throttle LoginThrottle
+	Throttle throttle.LoginThrottle
 	// Hasher hashes new passwords (ChangePassword).
 	Hasher Hasher
 	// Events tells the realtime gateway that a session ended, so the
@@ -62,13 +63,13 @@ func NewTokens(db *gorm.DB, secret string, h Hasher) (*Tokens, error) {
 	if len(secret) < 32 {
 		return nil, errors.New("jwt secret must be at least 32 bytes")
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte(randomToken()), h.cost())
+	dummy, err := bcrypt.GenerateFromPassword([]byte(RandomToken()), h.cost())
 	if err != nil {
 		return nil, fmt.Errorf("dummy hash: %w", err)
 	}
 	return &Tokens{
 		DB: db, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL, IdleTimeout: DefaultIdleTimeout,
-		Throttle: DefaultLoginThrottle(), Hasher: h,
+		Throttle: throttle.DefaultLoginThrottle(), Hasher: h,
 		secret: []byte(secret), dummyHash: dummy,
 	}, nil
 }
@@ -132,8 +133,8 @@ func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string
 		return Session{}, models.FieldError(models.EInvalid, "password", "password is required")
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := t.Throttle.keys(email, meta.IP)
-	if err := t.Throttle.check(ctx, t.DB, keys); err != nil {
+	keys := t.Throttle.Keys(email, meta.IP)
+	if err := t.Throttle.Check(ctx, t.DB, keys); err != nil {
 		return Session{}, err
 	}
 	var a Agent
@@ -152,7 +153,7 @@ func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string
 		if found {
 			id = &a.ID
 		}
-		if err := t.Throttle.fail(ctx, t.DB, keys); err != nil {
+		if err := t.Throttle.Fail(ctx, t.DB, keys); err != nil {
 			return Session{}, err
 		}
 		if err := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: id, IP: meta.IP}); err != nil {
@@ -162,7 +163,7 @@ func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string
 	}
 	if err := t.checkSecondFactor(ctx, a, code); err != nil {
 		if models.CodeOf(err) == models.EUnauthorized && code != "" {
-			if ferr := t.Throttle.fail(ctx, t.DB, keys); ferr != nil {
+			if ferr := t.Throttle.Fail(ctx, t.DB, keys); ferr != nil {
 				return Session{}, ferr
 			}
 			if aerr := WriteAudit(ctx, t.DB, AuditEntry{Action: AuditLoginFailed, Entity: "agent", EntityID: &a.ID, IP: meta.IP,
@@ -172,7 +173,7 @@ func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string
 		}
 		return Session{}, err
 	}
-	if err := t.Throttle.succeed(ctx, t.DB, keys); err != nil {
+	if err := t.Throttle.Succeed(ctx, t.DB, keys); err != nil {
 		return Session{}, err
 	}
 	return t.open(ctx, a, meta)
@@ -180,9 +181,9 @@ func (t *Tokens) LoginWithCode(ctx context.Context, email, password, code string
 
 // open starts a session for an agent whose credentials were checked.
 func (t *Tokens) open(ctx context.Context, a Agent, meta ClientMeta) (Session, error) {
-	refresh := randomToken()
+	refresh := RandomToken()
 	now := time.Now().UTC()
-	row := sessionRow{AgentID: a.ID, RefreshHash: hashToken(refresh), CreatedAt: now, RefreshedAt: now,
+	row := sessionRow{AgentID: a.ID, RefreshHash: HashToken(refresh), CreatedAt: now, RefreshedAt: now,
 		ExpiresAt: now.Add(t.RefreshTTL), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 300)}
 	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -241,8 +242,8 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 	if refreshToken == "" {
 		return Session{}, models.FieldError(models.EInvalid, "refreshToken", "refreshToken is required")
 	}
-	h := hashToken(refreshToken)
-	next := randomToken()
+	h := HashToken(refreshToken)
+	next := RandomToken()
 	var agentID, tv, sid int64
 	reused := false
 	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -268,7 +269,7 @@ func (t *Tokens) Refresh(ctx context.Context, refreshToken string) (Session, err
 		}
 		now := time.Now().UTC()
 		res := tx.Model(&sessionRow{}).Where("id = ? AND refresh_hash = ?", row.ID, h).
-			Updates(map[string]any{"prev_refresh_hash": h, "refresh_hash": hashToken(next), "refreshed_at": now})
+			Updates(map[string]any{"prev_refresh_hash": h, "refresh_hash": HashToken(next), "refreshed_at": now})
 		if res.Error != nil {
 			return fmt.Errorf("rotate session: %w", res.Error)
 		}
@@ -341,7 +342,7 @@ func (t *Tokens) ChangePassword(ctx context.Context, p models.Principal, current
 	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(current)) != nil {
 		// Counted like a failed login: a stolen session must not become
 		// an unthrottled password oracle.
-		if err := t.Throttle.fail(ctx, t.DB, t.Throttle.keys(strings.ToLower(a.Email), meta.IP)); err != nil {
+		if err := t.Throttle.Fail(ctx, t.DB, t.Throttle.Keys(strings.ToLower(a.Email), meta.IP)); err != nil {
 			return Session{}, err
 		}
 		return Session{}, models.FieldError(models.EUnauthorized, "currentPassword", "current password is wrong")
@@ -498,15 +499,15 @@ func revokeSessionsTx(ctx context.Context, tx *gorm.DB, agentID int64) error {
 	return nil
 }
 
-func randomToken() string {
+func RandomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// hashToken is SHA-256: refresh tokens are 256 random bits, so a slow
+// HashToken is SHA-256: refresh tokens are 256 random bits, so a slow
 // password hash would add nothing but latency.
-func hashToken(tok string) string {
+func HashToken(tok string) string {
 	sum := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(sum[:])
 }

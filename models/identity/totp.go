@@ -176,7 +176,7 @@ func (t *Tokens) checkSecondFactor(ctx context.Context, a Agent, code string) er
 		}
 	} else {
 		res := t.DB.WithContext(ctx).Exec("UPDATE totp_recovery_codes SET used_at = now() WHERE agent_id = ? AND code_hash = ? AND used_at IS NULL",
-			a.ID, hashToken(normaliseRecovery(code)))
+			a.ID, HashToken(normaliseRecovery(code)))
 		if res.Error != nil {
 			return fmt.Errorf("recovery code: %w", res.Error)
 		}
@@ -220,7 +220,7 @@ func newRecoveryCodes(ctx context.Context, tx *gorm.DB, agentID int64) ([]string
 		}
 		codes[i] = string(b[:5]) + "-" + string(b[5:])
 		if err := tx.WithContext(ctx).Exec("INSERT INTO totp_recovery_codes (agent_id, code_hash) VALUES (?, ?)",
-			agentID, hashToken(normaliseRecovery(codes[i]))).Error; err != nil {
+			agentID, HashToken(normaliseRecovery(codes[i]))).Error; err != nil {
 			return nil, fmt.Errorf("recovery codes: %w", err)
 		}
 	}

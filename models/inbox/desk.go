@@ -6,9 +6,14 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/senders"
 )
+
+// ConversationSignaler hands conversation events to Temporal (package worker
+// implements it); it is declared beside the webhook ingest that signals too.
+type ConversationSignaler = ingest.ConversationSignaler
 
 // Desk is what an agent does in the inbox, each action whole: the change
 // is stored, its events are published after commit, and the

@@ -1,3 +1,5 @@
-// Package inbox holds conversations and messages: inbound ingest from
-// webhooks, inbox queries and actions, outbound sends and their outbox.
+// Package inbox holds conversations and messages as agents see them: inbox
+// queries and actions, assignment, canned responses, mentions, search,
+// queueing of outbound sends and read receipts. The webhook ingest is
+// models/ingest, the outbox of sends models/outbox.
 package inbox

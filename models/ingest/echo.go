@@ -1,4 +1,4 @@
-package inbox
+package ingest
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/outbox"
 )
 
 // storeForeign stores a message of this number that did not go through
@@ -68,7 +69,7 @@ func (s *InboundStore) storeForeign(ctx context.Context, tx *gorm.DB, m *Inbound
 		return nil
 	}
 	// A reply from the app opens a click-to-WhatsApp entry point like ours.
-	opened, err := openEntryPoints(tx, models.Int64List{ids[0]}, m.Timestamp)
+	opened, err := outbox.OpenEntryPoints(tx, models.Int64List{ids[0]}, m.Timestamp)
 	if err != nil {
 		return err
 	}

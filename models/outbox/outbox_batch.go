@@ -1,4 +1,4 @@
-package inbox
+package outbox
 
 import (
 	"context"
@@ -148,11 +148,11 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 			RETURNING m.id, m.conversation_id, m.wamid, c.assignee_agent_id, c.team_id`, now, ids, wamids).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("complete %d sends: %w", len(sent), err)
 		}
-		opened, err := openEntryPoints(tx, ids, now)
+		opened, err := OpenEntryPoints(tx, ids, now)
 		if err != nil {
 			return err
 		}
-		pacedEvs, err := markHeld(ctx, tx, o.Events, held, now)
+		pacedEvs, err := MarkHeld(ctx, tx, o.Events, held, now)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (o OutboxStore) CompleteSends(ctx context.Context, sent []Sent) ([]models.E
 		if err := o.Events.AppendAll(ctx, tx, evs); err != nil {
 			return err
 		}
-		evs = append(evs, pacedEvs...) // stored by markHeld
+		evs = append(evs, pacedEvs...) // stored by MarkHeld
 		return nil
 	})
 	return evs, err

@@ -1,4 +1,4 @@
-package identity
+package apikeys
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wabascrm/scrm/models/identity"
 	"strconv"
 	"strings"
 	"time"
@@ -114,14 +115,14 @@ func (s APIKeyStore) Create(ctx context.Context, p models.Principal, in APIKeyIn
 	}
 	var out CreatedAPIKey
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var role Role
+		var role identity.Role
 		if err := tx.Where("id = ?", in.RoleID).Take(&role).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return models.FieldError(models.EUnprocessable, "roleId", "role %d does not exist", in.RoleID)
 			}
 			return fmt.Errorf("api key role: %w", err)
 		}
-		if err := CanGrant(p, role); err != nil {
+		if err := identity.CanGrant(p, role); err != nil {
 			return err
 		}
 		teams := in.TeamIDs
@@ -145,15 +146,15 @@ func (s APIKeyStore) Create(ctx context.Context, p models.Principal, in APIKeyIn
 		if err := tx.Omit("RoleName").Create(&k).Error; err != nil {
 			return fmt.Errorf("create api key: %w", err)
 		}
-		secret := APIKeyPrefix + strconv.FormatInt(k.ID, 10) + "_" + randomToken()
-		k.SecretHash, k.Hint = hashToken(secret), secret[len(secret)-4:]
+		secret := APIKeyPrefix + strconv.FormatInt(k.ID, 10) + "_" + identity.RandomToken()
+		k.SecretHash, k.Hint = identity.HashToken(secret), secret[len(secret)-4:]
 		if err := tx.Model(&APIKey{}).Where("id = ?", k.ID).Updates(map[string]any{"secret_hash": k.SecretHash, "hint": k.Hint}).Error; err != nil {
 			return fmt.Errorf("store api key hash: %w", err)
 		}
 		k.RoleName = role.Name
 		k.derive(now)
 		out = CreatedAPIKey{APIKey: k, Secret: secret}
-		return WriteAudit(ctx, tx, Audit(p.AgentID, AuditAPIKeyCreate, "api_key", k.ID, map[string]any{
+		return identity.WriteAudit(ctx, tx, identity.Audit(p.AgentID, AuditAPIKeyCreate, "api_key", k.ID, map[string]any{
 			"name": k.Name, "roleId": role.ID, "role": role.Name, "teamIds": teams, "expiresAt": k.ExpiresAt, "apiKeyId": p.APIKeyID,
 		}))
 	})
@@ -206,7 +207,7 @@ func (s APIKeyStore) Revoke(ctx context.Context, p models.Principal, id int64) (
 			}
 			return nil
 		}
-		return WriteAudit(ctx, tx, Audit(p.AgentID, AuditAPIKeyRevoke, "api_key", id, map[string]any{"apiKeyId": p.APIKeyID}))
+		return identity.WriteAudit(ctx, tx, identity.Audit(p.AgentID, AuditAPIKeyRevoke, "api_key", id, map[string]any{"apiKeyId": p.APIKeyID}))
 	})
 	if err != nil {
 		return APIKey{}, err
@@ -253,7 +254,7 @@ func (s APIKeyStore) Authenticate(ctx context.Context, token string) (models.Pri
 		return models.Principal{}, fmt.Errorf("authenticate api key: %w", res.Error)
 	}
 	now := s.now()
-	if res.RowsAffected == 0 || subtle.ConstantTimeCompare([]byte(row.SecretHash), []byte(hashToken(token))) != 1 {
+	if res.RowsAffected == 0 || subtle.ConstantTimeCompare([]byte(row.SecretHash), []byte(identity.HashToken(token))) != 1 {
 		return models.Principal{}, models.Errorf(models.EUnauthorized, "invalid API key")
 	}
 	row.derive(now)
@@ -263,7 +264,7 @@ func (s APIKeyStore) Authenticate(ctx context.Context, token string) (models.Pri
 	case "expired":
 		return models.Principal{}, models.Errorf(models.EUnauthorized, "API key expired")
 	}
-	role := Role{Name: row.RoleName, DataScope: row.DataScope, SystemKey: row.SystemKey}
+	role := identity.Role{Name: row.RoleName, DataScope: row.DataScope, SystemKey: row.SystemKey}
 	if err := json.Unmarshal(row.Permissions, &role.Permissions); err != nil {
 		return models.Principal{}, fmt.Errorf("role permissions: %w", err)
 	}
@@ -279,7 +280,7 @@ func (s APIKeyStore) Authenticate(ctx context.Context, token string) (models.Pri
 // KeyPrincipal is the principal of an API key with role and teams: the
 // role's permissions without the personal profile ones, its data scope over
 // the key's teams.
-func KeyPrincipal(keyID int64, name string, role Role, teams []int64) models.Principal {
+func KeyPrincipal(keyID int64, name string, role identity.Role, teams []int64) models.Principal {
 	p := models.Principal{APIKeyID: keyID, Email: "apikey:" + name, RoleName: role.Name, DataScope: role.DataScope,
 		TeamIDs: append([]int64{}, teams...), SupervisedTeamIDs: []int64{}}
 	for _, perm := range role.Effective() {

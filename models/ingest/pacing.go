@@ -1,9 +1,8 @@
-package inbox
+package ingest
 
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -24,51 +23,6 @@ import (
 // audience into a queue that may be dropped whole. The first status of a
 // held message that is not a failure ends the pacing; the template's pause
 // webhook ends it too (paused, its campaigns stay held by the pause).
-
-// pacedTemplate is a template that pacing started holding.
-type pacedTemplate struct {
-	ID             int64
-	Name, Language string
-}
-
-// markHeld records that Meta holds the messages ids (accepted at now) and
-// paces the campaign templates they were sent with, holding those
-// templates' campaigns, in the caller's transaction.
-func markHeld(ctx context.Context, tx *gorm.DB, events models.EventStore, ids models.Int64List, now time.Time) ([]models.Event, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := tx.Exec(`UPDATE messages SET held_at = COALESCE(held_at, ?) WHERE id = ANY(?::bigint[])`, now, ids).Error; err != nil {
-		return nil, fmt.Errorf("mark %d held messages: %w", len(ids), err)
-	}
-	var paced []pacedTemplate
-	if err := tx.Raw(`UPDATE templates t SET paced_since = ?, updated_at = now()
-		WHERE t.paced_since IS NULL AND t.id IN (
-			SELECT c.template_id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE r.message_id = ANY(?::bigint[]))
-		RETURNING t.id, t.name, t.language`, now, ids).Scan(&paced).Error; err != nil {
-		return nil, fmt.Errorf("pace templates of held messages: %w", err)
-	}
-	var evs []models.Event
-	for _, t := range paced {
-		if _, err := templates.HoldCampaigns(tx, []int64{t.ID}, templates.TplPaced, templates.PacedReason(t.Name, t.Language)); err != nil {
-			return nil, err
-		}
-		ev, err := models.NewEvent(models.EventTemplateUpdated, models.Audience{}, map[string]any{
-			"id": t.ID, "name": t.Name, "language": t.Language, "paced": true,
-			"reason": "WhatsApp holds its messages for a quality assessment (template pacing)",
-		})
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, ev)
-	}
-	if len(evs) > 0 {
-		if err := events.AppendAll(ctx, tx, evs); err != nil {
-			return nil, err
-		}
-	}
-	return evs, nil
-}
 
 // releasePaced: a held message got a status that is not a failure, so
 // pacing released it. Its campaign template is no longer paced and, when

@@ -1,4 +1,4 @@
-package inbox
+package outbox
 
 import (
 	"context"
@@ -171,7 +171,7 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, h
 			status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
 			sent_at = COALESCE(sent_at, ?) WHERE id = ?`, wamid, now, id)
 		if r.Error == nil && r.RowsAffected > 0 {
-			opened, err := openEntryPoints(tx, models.Int64List{id}, now)
+			opened, err := OpenEntryPoints(tx, models.Int64List{id}, now)
 			if err != nil {
 				return 0, err
 			}
@@ -180,7 +180,7 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, h
 				data["entryPointUntil"] = until
 			}
 			if held {
-				if _, err := markHeld(ctx, tx, o.Events, models.Int64List{id}, now); err != nil {
+				if _, err := MarkHeld(ctx, tx, o.Events, models.Int64List{id}, now); err != nil {
 					return 0, err
 				}
 			}
@@ -189,14 +189,14 @@ func (o OutboxStore) CompleteSend(ctx context.Context, id int64, wamid string, h
 	}, data)
 }
 
-// openEntryPoints is the SQL form of models.EntryPointFrom for messages
+// OpenEntryPoints is the SQL form of models.EntryPointFrom for messages
 // sent at sentAt: a conversation whose customer came from an ad less than
 // EntryPointReplyWithin before, and whose free entry point that referral
 // has not opened yet, gets one ending EntryPointLength after sentAt; the
 // messages that opened one are returned with its end. (An
 // entry point opened for this referral ends at or after referral_at +
 // EntryPointLength; one opened for an earlier referral ends before it.)
-func openEntryPoints(tx *gorm.DB, ids models.Int64List, sentAt time.Time) (map[int64]time.Time, error) {
+func OpenEntryPoints(tx *gorm.DB, ids models.Int64List, sentAt time.Time) (map[int64]time.Time, error) {
 	var rows []struct {
 		ID    int64
 		Until time.Time

@@ -1,4 +1,6 @@
-package identity
+// Package throttle slows down password guessing: the login throttle per
+// account and address (its own rows), below identity's Login.
+package throttle
 
 import (
 	"context"
@@ -36,13 +38,13 @@ func DefaultLoginThrottle() LoginThrottle {
 	return LoginThrottle{AccountIPFree: 5, IPFree: 30, BaseDelay: time.Second, MaxDelay: 15 * time.Minute, Window: time.Hour}
 }
 
-type throttleKey struct {
+type Key struct {
 	key, field string
 	free       int
 }
 
-func (l LoginThrottle) keys(email, ip string) []throttleKey {
-	return []throttleKey{{"acct-ip:" + email + "|" + ip, "email", l.AccountIPFree}, {"ip:" + ip, "ip", l.IPFree}}
+func (l LoginThrottle) Keys(email, ip string) []Key {
+	return []Key{{"acct-ip:" + email + "|" + ip, "email", l.AccountIPFree}, {"ip:" + ip, "ip", l.IPFree}}
 }
 
 // delay is the block after the n-th failure of a key.
@@ -54,8 +56,8 @@ func (l LoginThrottle) delay(n, free int) time.Duration {
 	return min(d, l.MaxDelay)
 }
 
-// check answers 429 while any key is blocked, naming it and when to retry.
-func (l LoginThrottle) check(ctx context.Context, db *gorm.DB, keys []throttleKey) error {
+// Check answers 429 while any key is blocked, naming it and when to retry.
+func (l LoginThrottle) Check(ctx context.Context, db *gorm.DB, keys []Key) error {
 	var rows []struct {
 		Key  string
 		Wait float64
@@ -85,8 +87,8 @@ func (l LoginThrottle) check(ctx context.Context, db *gorm.DB, keys []throttleKe
 		WithDetails(map[string]any{"retryAfterSeconds": secs})
 }
 
-// fail counts one failure on every key and blocks those past their budget.
-func (l LoginThrottle) fail(ctx context.Context, db *gorm.DB, keys []throttleKey) error {
+// Fail counts one failure on every key and blocks those past their budget.
+func (l LoginThrottle) Fail(ctx context.Context, db *gorm.DB, keys []Key) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, k := range keys {
 			var n int
@@ -107,9 +109,9 @@ func (l LoginThrottle) fail(ctx context.Context, db *gorm.DB, keys []throttleKey
 	})
 }
 
-// succeed clears the account-and-address key (the address key decays on
+// Succeed clears the account-and-address key (the address key decays on
 // its own) and forgets keys quiet for two windows.
-func (l LoginThrottle) succeed(ctx context.Context, db *gorm.DB, keys []throttleKey) error {
+func (l LoginThrottle) Succeed(ctx context.Context, db *gorm.DB, keys []Key) error {
 	err := db.WithContext(ctx).Exec(`DELETE FROM login_throttle WHERE key = ? OR last_failure < now() - make_interval(secs => ?)`,
 		keys[0].key, 2*l.Window.Seconds()).Error
 	if err != nil {

@@ -1,4 +1,4 @@
-package inbox_test
+package ingest_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
@@ -28,7 +28,7 @@ func TestWindowSignalClaims(t *testing.T) {
 	exec(`INSERT INTO contacts (phone_e164, wa_id, name) SELECT '+62811' || lpad(g::text, 6, '0'), '62811' || lpad(g::text, 6, '0'), 'c' FROM generate_series(1, 300) g`)
 	exec(`INSERT INTO conversations (sender_id, contact_id, status) SELECT s.id, c.id, 'open' FROM senders s, contacts c WHERE s.phone_number_id = 'PN-CLAIM'`)
 	exec(`INSERT INTO window_signals (conversation_id, sender_id, contact_id, message_id) SELECT id, sender_id, contact_id, id * 10 FROM conversations`)
-	st := inbox.WindowSignalStore{DB: db}
+	st := ingest.WindowSignalStore{DB: db}
 
 	var mu sync.Mutex
 	seen := map[int64]int{}
