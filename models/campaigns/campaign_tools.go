@@ -160,34 +160,23 @@ const recipientBatch = 1000
 // (Admin, Campaign Manager) see every recipient, a supervisor those owned by
 // its teams' members, an agent its own; the campaign's totals stay visible to
 // every campaigns:read holder (counts name nobody).
-//
-// With a status, the state is filtered in SQL (one query walks the
-// campaign's index until limit rows match) instead of batch by batch in Go.
-func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, campaignID, after int64, limit int, status string) ([]RecipientRow, error) {
-	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit, "status": status}
+func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, campaignID, after int64, limit int) ([]RecipientRow, error) {
+	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}
 	scope := ""
 	if cond, sargs := models.ContactScopeSQL(p, "contacts"); cond != "" {
 		scope = " AND contact_id IN (SELECT contacts.id FROM contacts WHERE " + cond + ")"
 		maps.Copy(args, sargs)
 	}
-	from := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after` + scope + ` ORDER BY id LIMIT @limit)
-		SELECT`
-	where, tail := "", ""
-	if status != "" {
-		from = `WITH r AS (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after` + scope + `)
-		SELECT`
-		where = "\n\t\tWHERE " + recipientStateSQL + " = @status"
-		tail = " LIMIT @limit"
-	}
-	q := from + ` r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
+	q := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after` + scope + ` ORDER BY id LIMIT @limit)
+		SELECT r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
 			r.sender_id, COALESCE(sd.display_number, '') AS sender_number, ` + recipientStateSQL + ` AS status,
 			r.message_id, COALESCE(m.wamid, '') AS wamid, COALESCE(r.error_code, m.error_code) AS error_code,
 			CASE WHEN r.reason <> '' THEN r.reason ELSE COALESCE(m.error_reason, '') END AS reason,
 			m.sent_at, m.delivered_at, m.read_at, rp.at AS replied_at
 		FROM r
 		JOIN contacts ct ON ct.id = r.contact_id
-		LEFT JOIN senders sd ON sd.id = r.sender_id` + recipientJoinSQL + where + `
-		ORDER BY r.id` + tail
+		LEFT JOIN senders sd ON sd.id = r.sender_id` + recipientJoinSQL + `
+		ORDER BY r.id`
 	var rows []RecipientRow
 	err := s.DB.WithContext(ctx).Raw(q, args).Scan(&rows).Error
 	if err != nil {
@@ -205,14 +194,17 @@ func checkRecipientStatus(status string) error {
 
 // eachRecipient walks the campaign in keyset batches from after, calling fn
 // for each row in status (all when empty) until fn returns false. The state
-// is derived (message status, replies); recipientRows filters it in SQL.
+// is derived (message status, replies), so the filter is applied per batch.
 func (s CampaignStore) eachRecipient(ctx context.Context, p models.Principal, campaignID int64, status string, after int64, fn func(RecipientRow) (bool, error)) error {
 	for {
-		rows, err := s.recipientRows(ctx, p, campaignID, after, recipientBatch, status)
+		rows, err := s.recipientRows(ctx, p, campaignID, after, recipientBatch)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
+			if status != "" && r.Status != status {
+				continue
+			}
 			if more, err := fn(r); err != nil || !more {
 				return err
 			}
