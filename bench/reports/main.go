@@ -30,7 +30,7 @@ import (
 	"github.com/wabascrm/scrm/models/reports"
 )
 
-const dbName = "scrm_bench_reports"
+var dbName = envOr("SCRM_BENCH_DB", "scrm_bench_reports") // bench/queries seeds its own copy
 
 func main() {
 	var (

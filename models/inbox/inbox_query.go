@@ -61,12 +61,10 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 30
 	}
+	// The page is chosen on conversations alone (the sort index of 00190);
+	// contacts, agents and senders are joined to its few rows only. A search
+	// by name or phone filters through an EXISTS on contacts.
 	q := ib.DB.WithContext(ctx).Table("conversations").
-		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
-			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
-			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
-			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
-		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
 		Scopes(conversationScope(p))
 	switch f.View {
 	case "", "all":
@@ -123,17 +121,21 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 		return InboxPage{}, models.FieldError(models.EInvalid, "window", "must be open or closed")
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + strings.ReplaceAll(strings.ReplaceAll(s, "%", `\%`), "_", `\_`) + "%"
-		cond := "contacts.name ILIKE ?"
-		args := []any{like}
+		// A phone in any spelling is looked up by its E.164 form alone
+		// (unique index); other input matches the name (trigram index) or,
+		// with 4+ digits, part of the number (trigram index).
 		if e164, err := models.NormalizePhone(s); err == nil {
-			cond += " OR contacts.phone_e164 = ?"
-			args = append(args, e164)
-		} else if d := onlyDigits(s); len(d) >= 4 {
-			cond += " OR contacts.phone_e164 LIKE ?"
-			args = append(args, "%"+d+"%")
+			q = q.Where("EXISTS (SELECT 1 FROM contacts c WHERE c.id = conversations.contact_id AND c.phone_e164 = ?)", e164)
+		} else {
+			like := "%" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "%", `\%`), "_", `\_`) + "%"
+			cond := "c.name ILIKE ?"
+			args := []any{like}
+			if d := onlyDigits(s); len(d) >= 4 {
+				cond += " OR c.phone_e164 LIKE ?"
+				args = append(args, "%"+d+"%")
+			}
+			q = q.Where("EXISTS (SELECT 1 FROM contacts c WHERE c.id = conversations.contact_id AND ("+cond+"))", args...)
 		}
-		q = q.Where("("+cond+")", args...)
 	}
 	// Keyset pagination on (sort key, id).
 	sortCol, dir := "COALESCE(conversations.last_message_at, conversations.created_at)", "DESC"
@@ -161,11 +163,15 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 		InboxItem
 		SortAt time.Time `gorm:"column:sort_at"`
 	}
-	err := q.Select(`conversations.*, array_to_json(conversations.labels) AS labels_json, conversations.last_preview, conversations.snoozed_until,
+	page0 := q.Select("conversations.*, " + sortCol + " AS sort_at").
+		Order(sortCol + " " + dir + ", conversations.id " + dir).Limit(f.Limit + 1)
+	err := ib.DB.WithContext(ctx).Table("(?) AS conversations", page0).
+		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json,
 			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
-			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number, ` + sortCol + ` AS sort_at`).
-		Order(sortCol + " " + dir + ", conversations.id " + dir).Limit(f.Limit + 1).Scan(&rows).Error
+			(SELECT display_number FROM senders WHERE senders.id = conversations.sender_id) AS sender_number`).
+		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
+		Order("conversations.sort_at " + dir + ", conversations.id " + dir).Scan(&rows).Error
 	if err != nil {
 		return InboxPage{}, fmt.Errorf("list conversations: %w", err)
 	}

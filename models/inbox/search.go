@@ -32,13 +32,14 @@ type SearchPage struct {
 }
 
 // searchTSQuery turns the typed words into a prefix query with the same
-// parser as the index ('simple'): every word must occur, each as a prefix.
-const searchTSQuery = `to_tsquery('simple', (SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') FROM unnest(to_tsvector('simple', @q))))`
+// configuration as the index ('indonesian', 00190: words are stemmed, so
+// "bayar" finds "membayar"): every word must occur, each as a prefix.
+const searchTSQuery = `to_tsquery('indonesian', (SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') FROM unnest(to_tsvector('indonesian', @q))))`
 
 // SearchMessages finds messages whose text contains every word of q (as a
 // word prefix), in the conversations p may see (its own, its supervised
 // teams', and with inbox:take its teams' queue), newest first, before
-// message id before (0: from the newest). It uses the GIN index of 00161.
+// message id before (0: from the newest). It uses the GIN index of 00190.
 func (ib ConversationStore) SearchMessages(ctx context.Context, p models.Principal, q string, before int64, limit int) (SearchPage, error) {
 	q = strings.Map(func(r rune) rune {
 		if r == '\'' || r == '\\' || r == 0 {
@@ -59,7 +60,7 @@ func (ib ConversationStore) SearchMessages(ctx context.Context, p models.Princip
 		Joins("JOIN conversations ON conversations.id = m.conversation_id").
 		Joins("JOIN contacts ON contacts.id = conversations.contact_id").
 		Where("m.direction IN ('in', 'out') AND m.body <> ''").
-		Where("to_tsvector('simple', m.body) @@ "+searchTSQuery, map[string]any{"q": q}).
+		Where("to_tsvector('indonesian', m.body) @@ "+searchTSQuery, map[string]any{"q": q}).
 		Scopes(conversationScope(p))
 	if before > 0 {
 		db = db.Where("m.id < ?", before)
