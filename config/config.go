@@ -70,6 +70,9 @@ type Config struct {
 	// InboxTypingIndicator: the customer sees "typing..." while an agent types.
 	InboxReadReceipts    bool `mapstructure:"inbox_read_receipts"`
 	InboxTypingIndicator bool `mapstructure:"inbox_typing_indicator"`
+	// IntegrationsAllowPrivateTargets lets outbound webhooks go to private,
+	// loopback and link-local addresses (tests and scrm dev; never production).
+	IntegrationsAllowPrivateTargets bool `mapstructure:"integrations_allow_private_targets"`
 	// WebhookMaxInflight bounds the webhook deliveries one api replica
 	// stores at the same time (it protects the database pool); a delivery
 	// that finds no slot within WebhookAdmitWait answers 503 at once (Meta
@@ -173,6 +176,7 @@ func Keys() []Key {
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
 		{"inbox_read_receipts", true, "an agent opening a conversation marks the customer's messages read on WhatsApp (blue ticks)"},
 		{"inbox_typing_indicator", true, "the customer sees \"typing...\" while an agent types (at most one call per 20 s per conversation)"},
+		{"integrations_allow_private_targets", false, "outbound webhooks may go to private, loopback, link-local and ULA addresses (tests and scrm dev only: it opens SSRF to the internal network)"},
 		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
 		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
 		{"media_store", "fs", "where files of messages are kept: fs (a directory, media_dir; one machine or a shared volume) or s3 (an S3-compatible bucket)"},

@@ -431,7 +431,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
-			worker.WebhookRelay{Store: integrations.Store{DB: in.db}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
+			worker.WebhookRelay{Store: integrations.Store{DB: in.db, AllowPrivate: cfg.IntegrationsAllowPrivateTargets}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
 			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
 			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,
 			func(ctx context.Context) error {
