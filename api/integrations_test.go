@@ -124,6 +124,10 @@ func TestWebhookSubscriptionsAPI(t *testing.T) {
 	}
 	e.must(e.do("POST", "/api/v1/webhooks", admin, map[string]any{"url": "http://erp.example.com/hooks", "eventTypes": []string{"case.closed"}}), 400)
 	e.must(e.do("POST", "/api/v1/webhooks", admin, map[string]any{"url": "https://erp.example.com/hooks", "eventTypes": []string{"case.exploded"}}), 400)
+	// Private targets are refused at save time (issue #20): metadata, loopback, RFC 1918.
+	for _, u := range []string{"https://169.254.169.254/latest/meta-data", "http://127.0.0.1:9000/x", "https://10.0.0.8/hook", "https://localhost/x"} {
+		e.must(e.do("POST", "/api/v1/webhooks", admin, map[string]any{"url": u, "eventTypes": []string{"case.closed"}}), 422)
+	}
 	var up integrations.Subscription
 	e.must(e.do("PATCH", "/api/v1/webhooks/"+itoa(sub.ID), admin, map[string]any{"active": false}), 200).json(t, &up)
 	if up.Active {

@@ -24,6 +24,8 @@ import (
 
 // StoreConfig is the part of the configuration the api's stores carry.
 type StoreConfig struct {
+	// WebhookAllowPrivate lets webhook subscriptions name private addresses.
+	WebhookAllowPrivate bool
 	// Window is the customer-service window (24h when zero).
 	Window time.Duration
 	// CampaignHolidays join every new campaign's quiet hours.
@@ -66,6 +68,6 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
 		APIKeys:       apikeys.APIKeyStore{DB: db},
-		Webhooks:      integrations.Store{DB: db},
+		Webhooks:      integrations.Store{DB: db, AllowPrivate: c.WebhookAllowPrivate},
 	}
 }

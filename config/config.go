@@ -70,6 +70,19 @@ type Config struct {
 	// InboxTypingIndicator: the customer sees "typing..." while an agent types.
 	InboxReadReceipts    bool `mapstructure:"inbox_read_receipts"`
 	InboxTypingIndicator bool `mapstructure:"inbox_typing_indicator"`
+	// IntegrationsAllowPrivateTargets lets outbound webhooks go to private,
+	// loopback and link-local addresses (tests and scrm dev; never production).
+	IntegrationsAllowPrivateTargets bool `mapstructure:"integrations_allow_private_targets"`
+	// Retention periods (issue #21; 0 keeps for ever) and the prune loop.
+	RetentionEvents          time.Duration `mapstructure:"retention_events"`
+	RetentionMessageStatuses time.Duration `mapstructure:"retention_message_statuses"`
+	RetentionIdempotencyKeys time.Duration `mapstructure:"retention_idempotency_keys"`
+	RetentionSessions        time.Duration `mapstructure:"retention_sessions"`
+	RetentionDeadLetters     time.Duration `mapstructure:"retention_dead_letters"`
+	RetentionDeliveries      time.Duration `mapstructure:"retention_webhook_deliveries"`
+	RetentionAudit           time.Duration `mapstructure:"retention_audit"`
+	RetentionEvery           time.Duration `mapstructure:"retention_every"`
+	RetentionBatch           int           `mapstructure:"retention_batch"`
 	// WebhookMaxInflight bounds the webhook deliveries one api replica
 	// stores at the same time (it protects the database pool); a delivery
 	// that finds no slot within WebhookAdmitWait answers 503 at once (Meta
@@ -173,6 +186,16 @@ func Keys() []Key {
 		{"opt_in_keywords", "START,MULAI", "comma-separated replies that opt a contact back in"},
 		{"inbox_read_receipts", true, "an agent opening a conversation marks the customer's messages read on WhatsApp (blue ticks)"},
 		{"inbox_typing_indicator", true, "the customer sees \"typing...\" while an agent types (at most one call per 20 s per conversation)"},
+		{"retention_events", "720h", "events older than this are pruned once the webhook relay has fanned them out (0: keep for ever; keep it above the realtime resync window)"},
+		{"retention_message_statuses", "2160h", "message status history rows and their raw payloads older than this are pruned (0: keep for ever; the message keeps its current status)"},
+		{"retention_idempotency_keys", "168h", "Idempotency-Keys of sent messages are forgotten this long after the send (0: keep for ever)"},
+		{"retention_sessions", "720h", "login sessions are deleted this long after they expired or were revoked (0: keep for ever)"},
+		{"retention_dead_letters", "2160h", "webhook dead letters (raw payloads that could not be stored) older than this are pruned (0: keep for ever)"},
+		{"retention_webhook_deliveries", "720h", "delivered or failed outbound webhook deliveries older than this are pruned (0: keep for ever; pending ones never)"},
+		{"retention_audit", "0s", "audit log rows older than this are pruned (0: keep for ever, the default; set by your audit policy)"},
+		{"retention_every", "1h", "period of the retention workflow's prune rounds"},
+		{"retention_batch", 5000, "rows the retention workflow deletes per statement"},
+		{"integrations_allow_private_targets", false, "outbound webhooks may go to private, loopback, link-local and ULA addresses (tests and scrm dev only: it opens SSRF to the internal network)"},
 		{"webhook_max_inflight", 24, "webhook deliveries one api replica stores at the same time (keep below the database pool of 40)"},
 		{"webhook_admit_wait", "100ms", "how long a webhook delivery waits for a slot before answering 503 (Meta redelivers)"},
 		{"media_store", "fs", "where files of messages are kept: fs (a directory, media_dir; one machine or a shared volume) or s3 (an S3-compatible bucket)"},

@@ -192,13 +192,15 @@ type Message struct {
 	IdempotencyKey *string         `json:"-"`
 	// IdempotencyFingerprint is the digest of the request that first used
 	// the key (RequestFingerprint): a different request with it is refused.
-	IdempotencyFingerprint *string    `json:"-"`
-	BizOpaque              string     `json:"-"`
-	CreatedAt              time.Time  `json:"createdAt"`
-	SentAt                 *time.Time `json:"sentAt,omitempty"`
-	DeliveredAt            *time.Time `json:"deliveredAt,omitempty"`
-	ReadAt                 *time.Time `json:"readAt,omitempty"`
-	FailedAt               *time.Time `json:"failedAt,omitempty"`
+	IdempotencyFingerprint *string `json:"-"`
+	// IdempotencyScope is the caller the key belongs to (IdempotencyScope).
+	IdempotencyScope string     `json:"-"`
+	BizOpaque        string     `json:"-"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	SentAt           *time.Time `json:"sentAt,omitempty"`
+	DeliveredAt      *time.Time `json:"deliveredAt,omitempty"`
+	ReadAt           *time.Time `json:"readAt,omitempty"`
+	FailedAt         *time.Time `json:"failedAt,omitempty"`
 	// Origin is OriginBusinessApp for a message the business sent from the
 	// WhatsApp Business app on a coexistence number ('' otherwise).
 	Origin string `json:"origin,omitempty"`

@@ -27,3 +27,18 @@ func EnsureTemplateSync(ctx context.Context, c client.Client, taskQueue string, 
 	}
 	return nil
 }
+
+// EnsureRetention starts the single retention workflow unless it is
+// already running (every worker replica calls it at start; one wins).
+func EnsureRetention(ctx context.Context, c client.Client, taskQueue string, in workflows.RetentionInput) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.RetentionWorkflowID,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.RetentionWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start %s: %w", workflows.RetentionWorkflowID, err)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -61,7 +62,7 @@ func (r WebhookRelay) Run(ctx context.Context) error {
 	}
 	client := r.Client
 	if client == nil {
-		client = &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client = HookClient(timeout, r.Store.AllowPrivate)
 	}
 	gaps := integrations.Gaps{}
 	var pruned time.Time
@@ -150,4 +151,20 @@ func (r WebhookRelay) call(ctx context.Context, client *http.Client, timeout tim
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxHookResponse))
 	return res.StatusCode, nil
+}
+
+// HookClient is the outbound webhook client: no redirects (a 3xx is the
+// answer, never followed to another host), and unless allowPrivate a dialer
+// whose Control refuses private, loopback and link-local addresses after
+// resolution, so DNS rebinding cannot reach them (issue #20).
+func HookClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: timeout}
+	if !allowPrivate {
+		dialer.Control = integrations.DialControl
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil // a proxy would dial for us, past the check
+	tr.DialContext = dialer.DialContext
+	return &http.Client{Timeout: timeout, Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

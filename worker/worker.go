@@ -29,7 +29,9 @@ type Activities struct {
 	IntakeCases *activities.IntakeCases
 	// TemplateSync reconciles template statuses with Meta periodically.
 	TemplateSync *activities.TemplateSync
-	Campaign     *activities.Campaign
+	// Retention prunes old rows (RetentionWorkflow).
+	Retention *activities.Retention
+	Campaign  *activities.Campaign
 	// Sender serves SenderWorkflow (per-number campaign dispatch).
 	Sender *activities.SenderDispatch
 	// Media serves MediaFetchWorkflow (customers' files).
@@ -57,6 +59,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	}
 	if a.IntakeCases != nil {
 		r.RegisterActivity(a.IntakeCases)
+	}
+	if a.Retention != nil {
+		r.RegisterWorkflowWithOptions(workflows.RetentionWorkflow, workflow.RegisterOptions{Name: workflows.RetentionWorkflowName})
+		r.RegisterActivity(a.Retention)
 	}
 	if a.TemplateSync != nil {
 		r.RegisterWorkflowWithOptions(workflows.TemplateSyncWorkflow, workflow.RegisterOptions{Name: workflows.TemplateSyncWorkflowName})

@@ -55,6 +55,7 @@ func apiDeps(in *infra, cfg config.Config, t Tuning, log *slog.Logger) api.Deps 
 		OptOutKeywords:      cfg.OptOutKeywordList(),
 		OptInKeywords:       cfg.OptInKeywordList(),
 		Receipts:            inbox.ReceiptPolicy{Read: cfg.InboxReadReceipts, Typing: cfg.InboxTypingIndicator},
+		WebhookAllowPrivate: cfg.IntegrationsAllowPrivateTargets,
 	})
 	if in.temporal != nil {
 		d.Conversations = conversationSignaler(in, cfg)

@@ -180,6 +180,7 @@ func (r DevRole) Run(ctx context.Context) error {
 		return err
 	}
 	applyDevSecrets(&cfg, secrets)
+	cfg.IntegrationsAllowPrivateTargets = true // dev delivers to receivers on this machine
 	if cfg.WABAAppID == "" {
 		cfg.WABAAppID = sim.DefaultAppID // the embedded simulator's uploads
 	}

@@ -157,7 +157,8 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	cfg.WindowLength, cfg.WindowClosingWarning = st.window, st.window/3
 	cfg.ConversationAutoResolve = 0 // the tests watch a conversation's run end with its window
 	cfg.SenderOnPause = "wait"
-	cfg.SenderWarmupSchedule = "" // the tests' numbers send at full rate from day one
+	cfg.IntegrationsAllowPrivateTargets = true // the tests' receivers listen on 127.0.0.1
+	cfg.SenderWarmupSchedule = ""              // the tests' numbers send at full rate from day one
 	cfg.SenderRecheck = 2 * time.Second
 	if st.productionSettings {
 		cfg.SenderRecheck = time.Minute // the production default

@@ -420,6 +420,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Cases:   cases,
 				Starter: caseWFs,
 			},
+			Retention:    &activities.Retention{Store: models.RetentionStore{DB: in.db}},
 			TemplateSync: &activities.TemplateSync{Store: templates.TemplateStore{DB: in.db}, API: cloudAPI},
 			Campaign: &activities.Campaign{Store: campaigns.CampaignStore{DB: in.db}, Sender: sender, Waker: senders,
 				Events: in.eventPublisher(), Log: log},
@@ -434,11 +435,14 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
-			worker.WebhookRelay{Store: integrations.Store{DB: in.db}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
+			worker.WebhookRelay{Store: integrations.Store{DB: in.db, AllowPrivate: cfg.IntegrationsAllowPrivateTargets}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,
 			worker.MediaFetchStarter{Store: mediaStore, Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Logger: log}.Run,
 			worker.MediaRetention{Store: mediaStore, Blobs: in.blobs, Keep: cfg.MediaRetention, Logger: log}.Run,
 			func(ctx context.Context) error {
 				return worker.EnsureTemplateSync(ctx, in.temporal, cfg.TemporalTaskQueue, cfg.TemplateSyncEvery)
+			},
+			func(ctx context.Context) error {
+				return worker.EnsureRetention(ctx, in.temporal, cfg.TemporalTaskQueue, retentionInput(cfg))
 			},
 		},
 	}
@@ -555,4 +559,14 @@ func newRealtimeCmd(f *rootFlags) *cobra.Command {
 
 func clientStartOptions(id, taskQueue string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}
+}
+
+// retentionInput is the RetentionWorkflow's configuration (issue #21).
+func retentionInput(cfg config.Config) workflows.RetentionInput {
+	return workflows.RetentionInput{Every: cfg.RetentionEvery, BatchSize: cfg.RetentionBatch, Keep: map[string]time.Duration{
+		"events": cfg.RetentionEvents, "message_statuses": cfg.RetentionMessageStatuses,
+		"idempotency_keys": cfg.RetentionIdempotencyKeys, "sessions": cfg.RetentionSessions,
+		"webhook_dead_letters": cfg.RetentionDeadLetters, "webhook_deliveries": cfg.RetentionDeliveries,
+		"audit_log": cfg.RetentionAudit,
+	}}
 }

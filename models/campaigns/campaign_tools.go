@@ -446,7 +446,7 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p models.Principal, ib
 		return out, err
 	}
 	out.ContactID, out.SenderID = ct.ID, out.Conversation.SenderID
-	q, err := ib.QueueOutbound(ctx, out.Conversation.ID, p.AgentID, idemKey,
+	q, err := ib.QueueOutboundScoped(ctx, out.Conversation.ID, p.AgentID, models.IdempotencyScope(p), idemKey,
 		inbox.OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: out.Variables})
 	if err != nil {
 		return out, err

@@ -66,7 +66,7 @@ func (d Desk) Send(ctx context.Context, p models.Principal, convID int64, idemKe
 	if d.Conversations == nil {
 		return models.Message{}, false, models.Errorf(models.EUnavailable, "sending is not configured (no Temporal)")
 	}
-	q, err := d.Store.QueueOutbound(ctx, convID, p.AgentID, idemKey, req)
+	q, err := d.Store.QueueOutboundScoped(ctx, convID, p.AgentID, models.IdempotencyScope(p), idemKey, req)
 	if err != nil {
 		return models.Message{}, false, err
 	}

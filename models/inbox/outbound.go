@@ -57,6 +57,12 @@ type templateBrief struct {
 // row with the Meta request body. A repeated idempotency key returns the
 // first row. The caller then hands the row to the ConversationWorkflow.
 func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID int64, idemKey string, req OutboundRequest) (QueuedSend, error) {
+	return ib.QueueOutboundScoped(ctx, convID, agentID, models.AgentIdempotencyScope(agentID), idemKey, req)
+}
+
+// QueueOutboundScoped is QueueOutbound with the caller the key belongs to
+// (models.IdempotencyScope): the same key from another caller is another request.
+func (ib ConversationStore) QueueOutboundScoped(ctx context.Context, convID, agentID int64, scope, idemKey string, req OutboundRequest) (QueuedSend, error) {
 	var out QueuedSend
 	if len(idemKey) > 200 {
 		return out, models.FieldError(models.EInvalid, "Idempotency-Key", "must be at most 200 characters")
@@ -71,7 +77,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if idemKey != "" {
 			var prev models.Message
-			err := tx.Where("idempotency_key = ?", idemKey).Take(&prev).Error
+			err := tx.Where("idempotency_scope = ? AND idempotency_key = ?", scope, idemKey).Take(&prev).Error
 			if err == nil {
 				if prev.ConversationID != convID || !models.SameRequest(prev.IdempotencyFingerprint, fp) {
 					return models.ErrIdempotencyMismatch() // another conversation or another body: another request
@@ -100,7 +106,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 		}
 		row := models.Message{ConversationID: c.ID, Direction: models.DirOut, Type: msg.Type, Body: preview, Payload: raw, Status: models.MsgQueued, CreatedAt: ib.now()}
 		if idemKey != "" {
-			row.IdempotencyKey, row.IdempotencyFingerprint = &idemKey, &fp
+			row.IdempotencyKey, row.IdempotencyFingerprint, row.IdempotencyScope = &idemKey, &fp, scope
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("store outbound message: %w", err)
@@ -132,7 +138,7 @@ func (ib ConversationStore) QueueOutbound(ctx context.Context, convID, agentID i
 	if err != nil && models.IsUniqueViolation(err) && idemKey != "" {
 		// Two identical requests raced: the other one stored it.
 		var prev models.Message
-		if e := ib.DB.WithContext(ctx).Where("idempotency_key = ?", idemKey).Take(&prev).Error; e == nil {
+		if e := ib.DB.WithContext(ctx).Where("idempotency_scope = ? AND idempotency_key = ?", scope, idemKey).Take(&prev).Error; e == nil {
 			if prev.ConversationID != convID || !models.SameRequest(prev.IdempotencyFingerprint, fp) {
 				return out, models.ErrIdempotencyMismatch()
 			}

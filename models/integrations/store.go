@@ -91,6 +91,17 @@ type Store struct {
 	DB *gorm.DB
 	// AllowHTTP accepts http:// URLs (dev and tests; production wants https).
 	AllowHTTP bool
+	// AllowPrivate accepts URLs on private, loopback and link-local
+	// addresses (config integrations_allow_private_targets: tests and scrm dev).
+	AllowPrivate bool
+}
+
+// checkTarget is CheckTarget unless private targets are allowed.
+func (s Store) checkTarget(ctx context.Context, rawURL string) error {
+	if s.AllowPrivate {
+		return nil
+	}
+	return CheckTarget(ctx, rawURL, nil)
 }
 
 func newSecret() string {
@@ -113,6 +124,9 @@ func (s Store) Create(ctx context.Context, p models.Principal, in SubscriptionIn
 		types = *in.EventTypes
 	}
 	if err := ValidateSubscription(url, types, s.AllowHTTP); err != nil {
+		return CreatedSubscription{}, err
+	}
+	if err := s.checkTarget(ctx, url); err != nil {
 		return CreatedSubscription{}, err
 	}
 	sub := Subscription{URL: url, Description: desc, EventTypes: types, Secret: newSecret(), Active: in.Active == nil || *in.Active}
@@ -172,6 +186,9 @@ func (s Store) Update(ctx context.Context, p models.Principal, id int64, in Subs
 		sub.Active = *in.Active
 	}
 	if err := ValidateSubscription(sub.URL, sub.EventTypes, s.AllowHTTP); err != nil {
+		return sub, err
+	}
+	if err := s.checkTarget(ctx, sub.URL); err != nil {
 		return sub, err
 	}
 	sub.UpdatedAt = time.Now().UTC()
