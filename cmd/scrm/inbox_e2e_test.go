@@ -857,6 +857,18 @@ func (st *stack) seedInbox() inboxSeed {
 	return inboxSeed{admin: admin, ayu: ayu, budi: budi, ayuID: ayuID, senderID: sender.ID, teamID: team.ID}
 }
 
+// supervisor creates Sari Supervisor (sari@e2e.id, agent-password-1), a
+// Supervisor of the seed's team.
+func (st *stack) supervisor(seed inboxSeed) {
+	st.t.Helper()
+	var role int64
+	st.db.Gorm.Raw(`SELECT id FROM roles WHERE system_key = 'supervisor'`).Scan(&role)
+	if code := st.call("POST", "/api/v1/agents", seed.admin, map[string]any{"name": "Sari Supervisor", "email": "sari@e2e.id",
+		"password": "agent-password-1", "roleId": role, "teamIds": []int64{seed.teamID}}, nil); code != 201 {
+		st.t.Fatalf("create supervisor: %d", code)
+	}
+}
+
 // historyLen is the length of the conversation workflow's current run.
 func historyLen(t testing.TB, st *stack, convID, senderID int64) int {
 	t.Helper()

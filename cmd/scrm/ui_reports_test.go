@@ -23,12 +23,7 @@ func TestWebUIReports(t *testing.T) {
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
-	var supRole int64
-	db.Raw(`SELECT id FROM roles WHERE system_key = 'supervisor'`).Scan(&supRole)
-	if code := st.call("POST", "/api/v1/agents", seed.admin, map[string]any{"name": "Sari Supervisor", "email": "sari@e2e.id",
-		"password": "agent-password-1", "roleId": supRole, "teamIds": []int64{seed.teamID}}, nil); code != 201 {
-		t.Fatalf("create supervisor: %d", code)
-	}
+	st.supervisor(seed)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if err := db.Exec(q, args...).Error; err != nil {
