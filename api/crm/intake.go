@@ -157,6 +157,11 @@ func (h handlers) upload(c *gin.Context) (int, any, error) {
 	case err != nil:
 		return 0, nil, err
 	case res.DryRun != nil:
+		// Each row's reason in the caller's language (stored reasons are English).
+		tr := httpx.NewTextLocalizer(c)
+		for i := range res.DryRun.Rows {
+			res.DryRun.Rows[i].Reason = tr.Text(res.DryRun.Rows[i].Reason)
+		}
 		return http.StatusOK, res.DryRun, nil
 	case !res.Created:
 		return http.StatusOK, jobBody{Job: res.Job, Progress: res.Progress}, nil
@@ -213,6 +218,7 @@ func (h handlers) report(c *gin.Context) {
 	ctx := c.Request.Context()
 	out := httpx.StartCSV(c, "intake-"+strconv.FormatInt(j.ID, 10)+"-report.csv",
 		[]string{"row", "phone", "name", "result", "reason", "phone_e164", "contact_id", "contact", "case_ref"})
+	tr := httpx.NewTextLocalizer(c)
 	err = h.Imports.Store.ReportRows(ctx, j.ID, func(r contacts.IntakeRow) error {
 		var rec contacts.IntakeRecord
 		_ = json.Unmarshal(r.Raw, &rec)
@@ -229,7 +235,7 @@ func (h handlers) report(c *gin.Context) {
 		if r.ContactResult != nil {
 			contact = *r.ContactResult
 		}
-		return out.Row([]string{strconv.Itoa(r.RowNo), rec.Phone, rec.Name, result, r.Reason, e164, cid, contact, rec.CaseRef})
+		return out.Row([]string{strconv.Itoa(r.RowNo), rec.Phone, rec.Name, result, tr.Text(r.Reason), e164, cid, contact, rec.CaseRef})
 	})
 	if n, err := out.Close(err); err != nil {
 		h.Log.ErrorContext(ctx, "intake report aborted", "err", err, "job", j.ID, "rows", n)

@@ -322,7 +322,7 @@ func TestWebUIImportWizard(t *testing.T) {
 		waitJS("per-row report", `document.querySelectorAll('#import-rows tbody tr[data-row]').length === 5`, 10*time.Second),
 		waitJS("rows 2, 3, 6 new", `['2','3','6'].every(n => document.querySelector('#import-rows tr[data-row="'+n+'"]').dataset.result === 'created')`, time.Second),
 		waitJS("row 4 a duplicate", `document.querySelector('#import-rows tr[data-row="4"]').dataset.result === 'duplicate'`, time.Second),
-		waitJS("row 5 an error with a reason", `(r => r.dataset.result === 'error' && r.children[2].textContent.length > 0)(document.querySelector('#import-rows tr[data-row="5"]'))`, time.Second),
+		waitJS("row 5 an error with its reason, in Indonesian", `(r => r.dataset.result === 'error' && r.children[2].textContent.includes('bukan nomor telepon'))(document.querySelector('#import-rows tr[data-row="5"]'))`, time.Second),
 		waitJS("summary", `document.querySelector('#import-summary [data-k="created"] strong').textContent === '3' && document.querySelector('#import-summary [data-k="errors"] strong').textContent === '1'`, time.Second),
 		screenshot(t, "ui-import-report-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
