@@ -71,27 +71,9 @@ func (ib ConversationStore) Snapshot(ctx context.Context, id int64) (Conversatio
 // until no later than until (the time the workflow's timer waited for; a
 // later snooze set meanwhile stays). It reports whether it woke it.
 func (ib ConversationStore) WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, []models.Event, error) {
-	var evs []models.Event
-	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c models.Conversation
-		if err := tx.Raw(`UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ?
-			WHERE id = ? AND status = 'snoozed' AND snoozed_until <= ? RETURNING *`, ib.now(), id, until).Scan(&c).Error; err != nil {
-			return fmt.Errorf("wake conversation %d: %w", id, err)
-		}
-		if c.ID == 0 {
-			return nil
-		}
-		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "status", "status": "open", "reason": "snooze ended"})
-		if err != nil {
-			return err
-		}
-		if err := ib.Events.Append(ctx, tx, &ev); err != nil {
-			return err
-		}
-		evs = append(evs, ev)
-		return nil
-	})
-	return len(evs) > 0, evs, err
+	return ib.statusIf(ctx, id, `UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = @now
+		WHERE id = @id AND status = 'snoozed' AND snoozed_until <= @until RETURNING *`,
+		map[string]any{"until": until}, "open", "snooze ended")
 }
 
 // WindowEnd is when the conversation's window closes (zero when never opened).
@@ -196,18 +178,26 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 
 // ResolveIfIdle resolves the conversation when nothing happened for idle.
 func (ib ConversationStore) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, []models.Event, error) {
+	return ib.statusIf(ctx, id, `UPDATE conversations SET status = 'resolved', resolved_at = @now, updated_at = @now
+		WHERE id = @id AND status IN ('open','pending') AND COALESCE(last_message_at, created_at) <= @idleSince RETURNING *`,
+		map[string]any{"idleSince": ib.now().Add(-idle)}, "resolved", "auto-resolved after idle")
+}
+
+// statusIf runs a timer's conditional status change (update: @id, @now and
+// args) and, when it changed the row, records the conversation.updated
+// event in the same transaction. It reports whether it changed anything.
+func (ib ConversationStore) statusIf(ctx context.Context, id int64, update string, args map[string]any, status, reason string) (bool, []models.Event, error) {
+	args["id"], args["now"] = id, ib.now()
 	var evs []models.Event
 	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c models.Conversation
-		if err := tx.Raw(`UPDATE conversations SET status = 'resolved', resolved_at = ?, updated_at = ?
-			WHERE id = ? AND status IN ('open','pending') AND COALESCE(last_message_at, created_at) <= ? RETURNING *`,
-			ib.now(), ib.now(), id, ib.now().Add(-idle)).Scan(&c).Error; err != nil {
-			return fmt.Errorf("auto-resolve %d: %w", id, err)
+		if err := tx.Raw(update, args).Scan(&c).Error; err != nil {
+			return fmt.Errorf("conversation %d to %s: %w", id, status, err)
 		}
 		if c.ID == 0 {
 			return nil
 		}
-		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "status", "status": "resolved", "reason": "auto-resolved after idle"})
+		ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{"id": id, "change": "status", "status": status, "reason": reason})
 		if err != nil {
 			return err
 		}
