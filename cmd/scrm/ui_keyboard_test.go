@@ -20,7 +20,6 @@ import (
 // opens the next waiting conversation. "?" shows the help overlay.
 func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
@@ -38,24 +37,10 @@ func TestWebUIKeyboardFiveCustomers(t *testing.T) {
 		return n == 5
 	})
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(bctx, 150*time.Second)
-	defer cancel()
-	var errs browserErrors
-	chromedp.ListenTarget(ctx, errs.listen)
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/"),
-		chromedp.WaitVisible("#login-email", chromedp.ByQuery),
-		chromedp.SendKeys("#login-email", "ayu@e2e.id", chromedp.ByQuery),
-		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#conv-list", chromedp.ByQuery)); err != nil {
-		t.Fatalf("login: %v", err)
-	}
+	b := newBrowser(t, 150*time.Second)
+	b.login(st, "ayu@e2e.id", "agent-password-1")
+	b.run("the inbox", chromedp.WaitVisible("#conv-list", chromedp.ByQuery))
+	ctx, errs := b.ctx, b.errs
 	// From here on, keys only.
 	openID := func() string {
 		var id string

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,7 +18,6 @@ import (
 // simulator's webhook) -> its row at the top of the list, median of 24.
 func TestWebUIListStaysPut(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
@@ -37,23 +35,11 @@ func TestWebUIListStaysPut(t *testing.T) {
 		}
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(bctx, 150*time.Second)
-	defer cancel()
-	var errs browserErrors
-	chromedp.ListenTarget(ctx, errs.listen)
+	b := newBrowser(t, 150*time.Second)
+	b.login(st, "ayu@e2e.id", "agent-password-1")
+	ctx, errs := b.ctx, b.errs
 	rows := `document.querySelectorAll('#conv-list > .conv-item').length`
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(st.apiURL+"/"),
-		chromedp.WaitVisible("#login-email", chromedp.ByQuery),
-		chromedp.SendKeys("#login-email", "ayu@e2e.id", chromedp.ByQuery),
-		chromedp.SendKeys("#login-password", "agent-password-1", chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
+	if err := chromedp.Run(ctx, chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
 		waitJS("the first page", rows+` === 30`, 10*time.Second),
 		waitJS("no load-more button", `![...document.querySelectorAll('#conv-list button')].some(b => b.textContent === '…')`, time.Second),
 		// Infinite scroll: to the bottom, twice.
