@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
+	"github.com/wabascrm/scrm/models"
 )
 
 // RetentionWorkflowID is the single retention loop (issue #21).
@@ -16,7 +17,7 @@ const (
 )
 
 // RetentionInput configures the prune loop. Keep maps a table of
-// models.RetentionTables to its period; a missing or zero period keeps the
+// models.RetentionTables() to its period; a missing or zero period keeps the
 // table for ever.
 type RetentionInput struct {
 	Keep      map[string]time.Duration
@@ -58,7 +59,7 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) error {
 	})
 	var a *activities.Retention
 	for i := 0; i < in.RoundsPerRun; i++ {
-		for _, table := range RetentionTableOrder {
+		for _, table := range models.RetentionTableNames() {
 			keep := in.Keep[table]
 			if keep <= 0 {
 				continue
@@ -84,7 +85,3 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) error {
 	}
 	return workflow.NewContinueAsNewError(ctx, RetentionWorkflow, in)
 }
-
-// RetentionTableOrder is the order of a round (models.RetentionTables).
-var RetentionTableOrder = []string{"events", "message_statuses", "idempotency_keys", "sessions",
-	"webhook_dead_letters", "webhook_deliveries", "audit_log"}
