@@ -89,6 +89,22 @@ func PickFromTeam(tx *gorm.DB, teamID int64, cursorCol, loadSQL, capCol string, 
 	return agent, team.Strategy, "assigned by " + team.Strategy, nil
 }
 
+// Conversation load: the open and pending conversations assigned to an
+// agent count against its max_conversations. Routing, taking from the
+// queue and the live floor all count this way.
+const loadStatuses = `('open','pending')`
+
+// ConvLoadSQL is every agent's conversation load (agent_id, n), for
+// PickFromTeam.
+const ConvLoadSQL = `SELECT assignee_agent_id AS agent_id, count(*) AS n
+	FROM conversations WHERE status IN ` + loadStatuses + ` AND assignee_agent_id IS NOT NULL GROUP BY 1`
+
+// AgentConvLoadSQL is one agent's conversation load as a scalar subquery
+// over the agent id column agentCol.
+func AgentConvLoadSQL(agentCol string) string {
+	return `(SELECT count(*) FROM conversations lc WHERE lc.assignee_agent_id = ` + agentCol + ` AND lc.status IN ` + loadStatuses + `)`
+}
+
 // Assignment strategies of a team.
 const (
 	StrategyRoundRobin  = "round_robin"

@@ -143,18 +143,13 @@ func queueTeams(p models.Principal) []int64 {
 	return slices.Compact(out)
 }
 
-// convLoadSQL is each agent's conversation load: the open and pending
-// conversations assigned to it. Routing and taking count the same way.
-const convLoadSQL = `SELECT assignee_agent_id AS agent_id, count(*) AS n
-	FROM conversations WHERE status IN ('open','pending') AND assignee_agent_id IS NOT NULL GROUP BY 1`
-
 // underCapacity refuses a take that would put agent over its
 // max_conversations, the same cap routing respects. The agent's row is
 // locked so two takes of one agent (two tabs) cannot both pass at n-1.
 func underCapacity(tx *gorm.DB, agent int64) error {
 	var row struct{ Max, Load int64 }
 	if err := tx.Raw(`SELECT a.max_conversations AS max,
-			(SELECT count(*) FROM conversations WHERE assignee_agent_id = a.id AND status IN ('open','pending')) AS load
+			`+models.AgentConvLoadSQL("a.id")+` AS load
 		FROM agents a WHERE a.id = ? FOR UPDATE OF a`, agent).Scan(&row).Error; err != nil {
 		return fmt.Errorf("capacity of agent %d: %w", agent, err)
 	}

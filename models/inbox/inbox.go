@@ -127,7 +127,7 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 		agent, strategy, reason := owner, "owner", "contact owner"
 		if agent == 0 && teamID != 0 {
 			var err error
-			agent, strategy, reason, err = models.PickFromTeam(tx, teamID, "conv_rr_cursor", convLoadSQL, "max_conversations")
+			agent, strategy, reason, err = models.PickFromTeam(tx, teamID, "conv_rr_cursor", models.ConvLoadSQL, "max_conversations")
 			if err != nil {
 				return err
 			}

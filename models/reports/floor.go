@@ -68,6 +68,12 @@ const waitingSince = `COALESCE(c.rpt_wait_since, c.last_inbound_at, c.created_at
 // Floor reads the floor of the teams p supervises (every team for an
 // all-scope principal). A principal supervising no team gets an empty floor.
 func (s ReportStore) Floor(ctx context.Context, p models.Principal) (Floor, error) {
+	// The route asks for inbox:assign; the floor also names customers and
+	// what they wrote, which only inbox readers see (a custom role may
+	// assign without reading).
+	if !p.Can(models.PermInboxRead) {
+		return Floor{}, models.Errorf(models.EForbidden, "permission %s required", models.PermInboxRead)
+	}
 	f := Floor{Now: s.now(), Teams: []FloorTeam{}, Waiting: []FloorWaiting{}}
 	db := s.DB.WithContext(ctx)
 	q := db.Table("teams").Select("id, name").Order("name, id")
@@ -111,7 +117,7 @@ func (s ReportStore) Floor(ctx context.Context, p models.Principal) (Floor, erro
 		FloorAgent
 	}
 	if err := db.Raw(`SELECT tm.team_id, a.id, a.name, a.presence, a.max_conversations AS capacity,
-			(SELECT count(*) FROM conversations x WHERE x.assignee_agent_id = a.id AND x.status IN ('open','pending')) AS load
+			`+models.AgentConvLoadSQL("a.id")+` AS load
 		FROM team_members tm JOIN agents a ON a.id = tm.agent_id
 		WHERE tm.team_id = ANY(@teams) AND a.status = 'active'
 		ORDER BY tm.team_id, a.name, a.id`, args).Scan(&agents).Error; err != nil {

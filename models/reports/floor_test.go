@@ -49,7 +49,8 @@ func TestFloor(t *testing.T) {
 	conv(t2, nil, "open", 90)     // another team's
 	conv(t1, budi, "pending", 0)
 
-	sup := models.Principal{AgentID: budi, SupervisedTeamIDs: []int64{t1}, DataScope: models.ScopeTeams}
+	read := []models.Permission{models.PermInboxRead, models.PermInboxAssign}
+	sup := models.Principal{AgentID: budi, Permissions: read, SupervisedTeamIDs: []int64{t1}, DataScope: models.ScopeTeams}
 	fl, err := reports.ReportStore{DB: db}.Floor(ctx, sup)
 	if err != nil {
 		t.Fatal(err)
@@ -72,10 +73,15 @@ func TestFloor(t *testing.T) {
 		t.Fatalf("agents: %+v", fl.Teams[0].Agents)
 	}
 	// Someone who supervises no team sees an empty floor; an admin sees both.
-	if fl, err := (reports.ReportStore{DB: db}).Floor(ctx, models.Principal{AgentID: ayu, TeamIDs: []int64{t1}}); err != nil || len(fl.Teams) != 0 || len(fl.Waiting) != 0 {
+	if fl, err := (reports.ReportStore{DB: db}).Floor(ctx, models.Principal{AgentID: ayu, Permissions: read, TeamIDs: []int64{t1}}); err != nil || len(fl.Teams) != 0 || len(fl.Waiting) != 0 {
 		t.Fatalf("an agent's floor: %+v, %v", fl, err)
 	}
-	if fl, err := (reports.ReportStore{DB: db}).Floor(ctx, models.Principal{AllScope: true}); err != nil || len(fl.Teams) != 2 || len(fl.Waiting) != 3 {
+	if fl, err := (reports.ReportStore{DB: db}).Floor(ctx, models.Principal{AllScope: true, Permissions: read}); err != nil || len(fl.Teams) != 2 || len(fl.Waiting) != 3 {
 		t.Fatalf("the admin's floor: %+v, %v", fl, err)
+	}
+	// Assigning without reading the inbox (a custom role): the floor names
+	// customers, so it is refused.
+	if _, err := (reports.ReportStore{DB: db}).Floor(ctx, models.Principal{AllScope: true, Permissions: []models.Permission{models.PermInboxAssign}}); models.CodeOf(err) != models.EForbidden {
+		t.Fatalf("assign without inbox:read: %v, want forbidden", err)
 	}
 }
