@@ -1,7 +1,7 @@
 // The live floor: per supervised team the customers waiting and for how
 // long, the members' presence and load against capacity; a waiting
 // customer is assigned from here. It loads again after events of its
-// teams (message, assignment, presence; at most twice a second), so
+// teams (message, assignment, presence; at most four times a second), so
 // nothing needs a refresh, and
 // the wait clocks tick in the browser between loads.
 import { Page, h, fill } from './page.js';
@@ -31,11 +31,11 @@ export class FloorPage extends Page {
 
   onEvent(e) {
     if (!['message.created', 'conversation.updated', 'agent.presence'].includes(e.type)) return;
-    // At most one load per half second however busy the teams are: the
+    // At most four loads a second however busy the teams are: the
     // first event schedules it, the ones until then ride along (a busy
     // floor would otherwise reload on every message).
     if (this.soon) return;
-    this.soon = setTimeout(() => { this.soon = null; this.load(); }, 500);
+    this.soon = setTimeout(() => { this.soon = null; this.load(); }, 250);
   }
 
   destroy() { clearTimeout(this.soon); super.destroy(); }
