@@ -38,6 +38,7 @@ var domains = []string{
 	"models/dispatch",
 	"models/campaigns",
 	"models/reports",
+	"models/sla",
 	"models/integrations",
 }
 

@@ -24,6 +24,9 @@ const (
 	// EventContactOptOut: a customer opted out of marketing (keyword). For
 	// the outbound webhooks; its audience is empty, so admins see it only.
 	EventContactOptOut = "contact.opt_out"
+	// EventSLAAlert: a customer's wait neared or passed its team's target
+	// (models/sla); for the agent serving and the team's supervisors.
+	EventSLAAlert = "sla.alert"
 )
 
 // Event is one realtime event. PostgreSQL is the truth: every event is a row

@@ -36,6 +36,7 @@ func eventRules() map[string]EventRule {
 		EventAgentPresence:       {Perm: PermAgentsRead},
 		EventIntakeProgress:      {Perm: PermContactsImp},
 		EventContactOptOut:       {Perm: PermContactsRead},
+		EventSLAAlert:            {Perm: PermInboxRead},
 		EventSenderUnverified:    {Perm: PermSendersRead},
 		EventSenderUpdated:       {Perm: PermSendersRead},
 		EventTemplateUpdated:     {Perm: PermTemplatesRead},

@@ -114,6 +114,44 @@ func BusinessSeconds(a, b time.Time, h BusinessHours) int64 {
 	return int64(math.Floor(total))
 }
 
+// BusinessAdd is the moment d of business time after a: the inverse of
+// BusinessSeconds (BusinessSeconds(a, BusinessAdd(a, d, h), h) == d), so an
+// SLA target of 45 minutes set on Friday 16:30 falls due on Monday 08:15.
+// Hours without a working day never reach it: the zero time.
+func BusinessAdd(a time.Time, d time.Duration, h BusinessHours) time.Time {
+	if d <= 0 {
+		return a
+	}
+	if h.EndMin <= h.StartMin || len(h.WorkDays) == 0 {
+		return time.Time{}
+	}
+	zone := h.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	la := a.In(zone)
+	day := time.Date(la.Year(), la.Month(), la.Day(), 0, 0, 0, 0, zone)
+	left := d
+	// Enough days for d's working days, plus the days off between them.
+	dayLen := time.Duration(h.EndMin-h.StartMin) * time.Minute
+	for range int(d/dayLen+1)*7/len(h.WorkDays) + 8 {
+		if slices.Contains(h.WorkDays, isoDay(day.Weekday())) {
+			ws := day.Add(time.Duration(h.StartMin) * time.Minute)
+			we := day.Add(time.Duration(h.EndMin) * time.Minute)
+			s := maxTime(ws, la)
+			if we.After(s) {
+				avail := we.Sub(s)
+				if avail >= left {
+					return s.Add(left)
+				}
+				left -= avail
+			}
+		}
+		day = day.AddDate(0, 0, 1)
+	}
+	return time.Time{}
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

@@ -138,3 +138,46 @@ func TestRateCardNormal(t *testing.T) {
 		}
 	}
 }
+
+func TestBusinessAdd(t *testing.T) {
+	h := reports.DefaultBusinessHours()
+	for _, c := range []struct {
+		name string
+		from string
+		d    time.Duration
+		want string
+	}{
+		{"inside one day", "2026-11-30 09:00", 10 * time.Minute, "2026-11-30 09:10"},
+		{"before opening starts at 08:00", "2026-11-30 06:00", 30 * time.Minute, "2026-11-30 08:30"},
+		{"Friday 16:30 plus 45 minutes is Monday 08:15", "2026-11-27 16:30", 45 * time.Minute, "2026-11-30 08:15"},
+		{"exactly at closing stays on the day", "2026-11-30 16:00", time.Hour, "2026-11-30 17:00"},
+		{"after closing goes to the next morning", "2026-11-30 17:30", time.Minute, "2026-12-01 08:01"},
+		{"Saturday waits for Monday", "2026-11-28 11:00", 2 * time.Hour, "2026-11-30 10:00"},
+		{"a whole week of business time", "2026-11-30 08:00", 45 * time.Hour, "2026-12-04 17:00"},
+	} {
+		got := reports.BusinessAdd(at(c.from), c.d, h)
+		if !got.Equal(at(c.want)) {
+			t.Errorf("%s: BusinessAdd(%s, %s) = %s, want %s", c.name, c.from, c.d, got.In(wib).Format("2006-01-02 15:04"), c.want)
+		}
+	}
+	if got := reports.BusinessAdd(at("2026-11-30 09:00"), time.Hour, reports.BusinessHours{Zone: wib, StartMin: 480, EndMin: 1020}); !got.IsZero() {
+		t.Errorf("no working day: %s, want zero", got)
+	}
+}
+
+// BusinessAdd is BusinessSeconds' inverse on any start and duration.
+func FuzzBusinessAddInverse(f *testing.F) {
+	f.Add(int64(0), int64(60))
+	f.Add(int64(3*86400+16*3600), int64(2700))
+	f.Fuzz(func(t *testing.T, startSecs, durSecs int64) {
+		if durSecs < 0 || durSecs > 30*86400 || startSecs < 0 || startSecs > 365*86400 {
+			return
+		}
+		h := reports.DefaultBusinessHours()
+		a := at("2026-01-05 00:00").Add(time.Duration(startSecs) * time.Second)
+		b := reports.BusinessAdd(a, time.Duration(durSecs)*time.Second, h)
+		if got := reports.BusinessSeconds(a, b, h); got != durSecs {
+			t.Fatalf("BusinessSeconds(%s, BusinessAdd(+%ds)=%s) = %d", a, durSecs, b, got)
+		}
+	})
+}
