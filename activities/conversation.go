@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/wabascrm/scrm/models/sla"
 )
 
 // ConversationSnapshot is what the ConversationWorkflow reads from PostgreSQL.
@@ -17,6 +19,17 @@ type ConversationSnapshot struct {
 	LastInboundAt  time.Time // zero when the customer never wrote
 	LastActivityAt time.Time // last message either way
 	SnoozedUntil   time.Time // when a snoozed conversation wakes (zero: not snoozed)
+	SLAState
+}
+
+// SLAState is the customer's current wait against the team's SLA
+// (models/sla): zero SLADueAt when nobody waits or the team sets no target.
+type SLAState struct {
+	SLAWaitSince time.Time
+	SLANearAt    time.Time
+	SLADueAt     time.Time
+	SLANearSent  bool
+	SLABreached  bool
 }
 
 // RouteResult is the outcome of routing a new conversation.
@@ -25,6 +38,9 @@ type RouteResult struct {
 	TeamID   int64
 	Strategy string
 	Reason   string
+	// The wait armed with the team just routed to (its policy may differ
+	// from none before routing).
+	SLAState
 }
 
 // SendResult is the outcome of one outbound send. A permanent failure from
@@ -75,10 +91,25 @@ type OutboundSender interface {
 	MarkFailed(ctx context.Context, messageID int64, reason string) error
 }
 
+// SLAStore arms and records the customer's wait (models/sla.WaitStore).
+type SLAStore interface {
+	Arm(ctx context.Context, id int64) (sla.Wait, error)
+	Record(ctx context.Context, id int64, since time.Time, level string, at time.Time) (bool, error)
+}
+
 // Conversation holds the dependencies of the conversation activities.
 type Conversation struct {
 	Store  ConversationStore
 	Sender OutboundSender
+	SLA    SLAStore // nil: no SLA timers
+}
+
+// SLARecord is one near-breach or breach the workflow's timer found due.
+type SLARecord struct {
+	ConversationID int64
+	WaitSince      time.Time
+	Level          string // sla.LevelNear | sla.LevelBreach
+	At             time.Time
 }
 
 // LoadConversation reads the conversation's current state.
@@ -87,7 +118,28 @@ func (a *Conversation) LoadConversation(ctx context.Context, id int64) (Conversa
 	if err != nil {
 		return s, fmt.Errorf("load conversation %d: %w", id, err)
 	}
+	if a.SLA != nil {
+		w, err := a.SLA.Arm(ctx, id)
+		if err != nil {
+			return s, fmt.Errorf("sla of conversation %d: %w", id, err)
+		}
+		s.SLAState = slaState(w)
+	}
 	return s, nil
+}
+
+func slaState(w sla.Wait) SLAState {
+	return SLAState{SLAWaitSince: w.Since, SLANearAt: w.NearAt, SLADueAt: w.DueAt, SLANearSent: w.NearSent, SLABreached: w.Breached}
+}
+
+// RecordSLA records a near-breach or breach once and alerts the team's
+// supervisors and the agent serving. False: the wait was answered (or
+// recorded) meanwhile.
+func (a *Conversation) RecordSLA(ctx context.Context, in SLARecord) (bool, error) {
+	if a.SLA == nil {
+		return false, nil
+	}
+	return a.SLA.Record(ctx, in.ConversationID, in.WaitSince, in.Level, in.At)
 }
 
 // RouteConversation assigns a new conversation.
@@ -95,6 +147,13 @@ func (a *Conversation) RouteConversation(ctx context.Context, id int64) (RouteRe
 	r, err := a.Store.Route(ctx, id)
 	if err != nil {
 		return r, fmt.Errorf("route conversation %d: %w", id, err)
+	}
+	if a.SLA != nil {
+		w, err := a.SLA.Arm(ctx, id)
+		if err != nil {
+			return r, fmt.Errorf("sla of conversation %d: %w", id, err)
+		}
+		r.SLAState = slaState(w)
 	}
 	return r, nil
 }
@@ -128,4 +187,9 @@ func (a *Conversation) PublishWindowEvent(ctx context.Context, ev WindowEvent) e
 // AutoResolve resolves the conversation if it has been idle for idle.
 func (a *Conversation) AutoResolve(ctx context.Context, id int64, idle time.Duration) (bool, error) {
 	return a.Store.ResolveIfIdle(ctx, id, idle)
+}
+
+// SLAWait is the snapshot's wait in the rule's terms (models/sla.Wait).
+func (s SLAState) SLAWait() sla.Wait {
+	return sla.Wait{Since: s.SLAWaitSince, NearAt: s.SLANearAt, DueAt: s.SLADueAt, NearSent: s.SLANearSent, Breached: s.SLABreached}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/outbox"
+	"github.com/wabascrm/scrm/models/sla"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -299,4 +300,30 @@ func sendStatusOf(status string) string {
 		return "failed"
 	}
 	return "sent"
+}
+
+// SLAWaits implements SLAStore on PostgreSQL and pushes each alert.
+type SLAWaits struct {
+	Waits  sla.WaitStore
+	Events models.EventPublisher
+	Log    *slog.Logger
+}
+
+// Arm reads and arms the conversation's wait.
+func (s SLAWaits) Arm(ctx context.Context, id int64) (sla.Wait, error) {
+	w, err := s.Waits.Arm(ctx, id)
+	if err != nil {
+		return w, businessOrRetry(err)
+	}
+	return w, nil
+}
+
+// Record stores one alert and publishes it.
+func (s SLAWaits) Record(ctx context.Context, id int64, since time.Time, level string, at time.Time) (bool, error) {
+	ok, evs, err := s.Waits.Record(ctx, id, since, level, at)
+	if err != nil {
+		return false, businessOrRetry(err)
+	}
+	publishAfterCommit(ctx, s.Events, s.Log, evs...)
+	return ok, nil
 }

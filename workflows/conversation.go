@@ -10,6 +10,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/sla"
 )
 
 // ConversationConfig holds the timings of the window lifecycle. Zero values
@@ -110,6 +111,36 @@ type conversation struct {
 	// snoozeTimer (version snooze-wake-timer >= 1): a snoozed conversation
 	// keeps the run alive with a durable timer to its wake time.
 	snoozeTimer bool
+	// slaTimers (version sla-timers >= 1): a durable timer to the
+	// customer's wait nearing and breaching its team's target.
+	slaTimers bool
+}
+
+// slaNext is the next SLA moment the run waits for (zero: none).
+func (w *conversation) slaNext() time.Time {
+	if !w.slaTimers {
+		return time.Time{}
+	}
+	return w.snap.SLAWait().Next()
+}
+
+// checkSLA records the near-breach or breach due now, once.
+func (w *conversation) checkSLA(ctx workflow.Context, now time.Time) error {
+	if !w.slaTimers {
+		return nil
+	}
+	level := w.snap.SLAWait().Due(now)
+	if level == "" {
+		return nil
+	}
+	rec := activities.SLARecord{ConversationID: w.in.ConversationID, WaitSince: w.snap.SLAWaitSince, Level: level, At: now}
+	if err := workflow.ExecuteActivity(w.short(ctx), w.acts.RecordSLA, rec).Get(ctx, nil); err != nil {
+		return err
+	}
+	// Recorded now or before (or the wait ended meanwhile): not again.
+	w.snap.SLANearSent = true
+	w.snap.SLABreached = w.snap.SLABreached || level == sla.LevelBreach
+	return nil
 }
 
 // snoozed reports the wake time the run waits for (zero: none).
@@ -213,6 +244,8 @@ func (w *conversation) run(ctx workflow.Context) error {
 	// Version 1 wakes a snoozed conversation at its time (histories recorded
 	// before replay without the timer).
 	w.snoozeTimer = workflow.GetVersion(ctx, "snooze-wake-timer", workflow.DefaultVersion, 1) >= 1
+	// Version 1 arms SLA timers (histories recorded before replay without).
+	w.slaTimers = workflow.GetVersion(ctx, "sla-timers", workflow.DefaultVersion, 1) >= 1
 
 	if err := w.reload(ctx); err != nil {
 		return err
@@ -224,6 +257,9 @@ func (w *conversation) run(ctx workflow.Context) error {
 				return err
 			}
 			w.snap.AssigneeID, w.snap.TeamID = r.AgentID, r.TeamID
+			if w.slaTimers {
+				w.snap.SLAState = r.SLAState
+			}
 			w.upsertSearchAttributes(ctx)
 		}
 		w.in.Routed = true
@@ -246,7 +282,7 @@ func (w *conversation) run(ctx workflow.Context) error {
 		windowDone := w.in.WindowEnd.IsZero() || w.in.ClosedSent
 		resolved := w.snap.Status == "resolved" || w.cfg.AutoResolveAfter <= 0
 		noSignals := inboundCh.Len()+sendCh.Len()+changedCh.Len() == 0
-		if idle && windowDone && resolved && noSignals && w.snoozed().IsZero() {
+		if idle && windowDone && resolved && noSignals && w.snoozed().IsZero() && w.slaNext().IsZero() {
 			// Nothing left to govern: the next window opens a new run.
 			log.Info("conversation workflow done", "sent", w.in.Sent, "failed", w.in.Failed)
 			return nil
@@ -273,6 +309,7 @@ func (w *conversation) run(ctx workflow.Context) error {
 			consider(last.Add(w.cfg.AutoResolveAfter))
 		}
 		consider(w.snoozed())
+		consider(w.slaNext())
 
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx)
@@ -358,6 +395,9 @@ func (w *conversation) run(ctx workflow.Context) error {
 					// instead of spinning.
 					w.snap.SnoozedUntil = until.Add(time.Minute)
 				}
+			}
+			if err := w.checkSLA(ctx, now); err != nil {
+				return err
 			}
 			if !w.in.WindowEnd.IsZero() && !w.in.ClosingSent && !now.Before(w.in.WindowEnd.Add(-w.cfg.ClosingWarning)) && now.Before(w.in.WindowEnd) {
 				w.in.ClosingSent = true

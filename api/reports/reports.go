@@ -17,12 +17,14 @@ import (
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/reports"
+	"github.com/wabascrm/scrm/models/sla"
 )
 
 // Deps are what the report routes call.
 type Deps struct {
 	Log   *slog.Logger
 	Store reports.ReportStore
+	SLA   sla.PolicyStore
 }
 
 type handlers struct{ Deps }
@@ -39,6 +41,37 @@ func Mount(r httpx.Router, d Deps) {
 	// conversations (inbox:assign), not for every reader of reports.
 	rt.JSON(http.MethodGet, "/reports/floor", models.PermInboxAssign, h.floor)
 	rt.JSON(http.MethodPut, "/reports/rate-card", models.PermSendersWrite, h.putRateCard)
+	// SLA targets are set by whoever runs the team's floor (inbox:assign;
+	// the store also requires supervising that team, or all scope).
+	rt.JSON(http.MethodGet, "/sla-policies", models.PermTeamsRead, h.slaPolicies)
+	rt.JSON(http.MethodPut, "/teams/:id/sla", models.PermInboxAssign, h.putSLA)
+	rt.JSON(http.MethodDelete, "/teams/:id/sla", models.PermInboxAssign, h.deleteSLA)
+}
+
+func (h handlers) slaPolicies(c *gin.Context) (int, any, error) {
+	ps, err := h.SLA.List(c.Request.Context(), httpx.Principal(c))
+	return http.StatusOK, map[string]any{"items": ps}, err
+}
+
+func (h handlers) putSLA(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in sla.PolicyInput
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	p, err := h.SLA.Put(c.Request.Context(), httpx.Principal(c), id, in)
+	return http.StatusOK, p, err
+}
+
+func (h handlers) deleteSLA(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, h.SLA.Delete(c.Request.Context(), httpx.Principal(c), id)
 }
 
 // filter binds ?from=&to= (YYYY-MM-DD, local days) and the teamId,

@@ -35,6 +35,7 @@ import (
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/models/reports"
+	"github.com/wabascrm/scrm/models/sla"
 	"github.com/wabascrm/scrm/models/templates"
 	"github.com/wabascrm/scrm/realtime"
 	"github.com/wabascrm/scrm/waba"
@@ -408,6 +409,8 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Conversation: &activities.Conversation{
 				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Sender: sender,
+				SLA: activities.SLAWaits{Waits: sla.WaitStore{DB: in.db, Events: events, Policies: sla.PolicyStore{DB: in.db}},
+					Events: in.eventPublisher(), Log: log},
 			},
 			Case:     &activities.Case{Store: cases},
 			CaseBulk: &activities.CaseBulk{Store: cases, Cases: caseWFs},

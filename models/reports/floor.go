@@ -27,12 +27,15 @@ type Floor struct {
 // FloorTeam is one team: how many customers wait, since when the longest
 // one has, and its active members with their load against capacity.
 type FloorTeam struct {
-	ID           int64        `json:"id"`
-	Name         string       `json:"name"`
-	Waiting      int64        `json:"waiting"`
-	Unassigned   int64        `json:"unassigned"`
-	LongestSince *time.Time   `json:"longestSince"`
-	Agents       []FloorAgent `json:"agents" gorm:"-"`
+	ID           int64      `json:"id"`
+	Name         string     `json:"name"`
+	Waiting      int64      `json:"waiting"`
+	Unassigned   int64      `json:"unassigned"`
+	LongestSince *time.Time `json:"longestSince"`
+	// Waiting customers past their SLA target now, and near it.
+	Breached int64        `json:"slaBreached"`
+	Near     int64        `json:"slaNear"`
+	Agents   []FloorAgent `json:"agents" gorm:"-"`
 }
 
 // FloorAgent is a member's presence and open load (open and pending
@@ -55,15 +58,23 @@ type FloorWaiting struct {
 	Customer       string    `json:"customer"`
 	Preview        string    `json:"preview"`
 	Since          time.Time `json:"since"`
+	// The wait against the team's SLA (models/sla): kind first|next, when
+	// it nears and breaches the target (nil: no target), and since when
+	// it is breached.
+	SLAKind       *string    `json:"slaKind" gorm:"column:sla_kind"`
+	SLANearAt     *time.Time `json:"slaNearAt" gorm:"column:sla_near_at"`
+	SLADueAt      *time.Time `json:"slaDueAt" gorm:"column:sla_due_at"`
+	SLABreachedAt *time.Time `json:"slaBreachedAt" gorm:"column:sla_breached_at"`
 }
 
 // waitingSQL selects the conversations whose customer waits: open or
 // pending, and either unassigned or not answered since the customer wrote
-// (rpt_wait_since, kept by the reports trigger of migration 00110).
+// (rpt_wait_since, the first response, kept by the reports trigger of
+// migration 00110; sla_wait_since, first or next, by migration 00230).
 const waitingSQL = `c.team_id = ANY(@teams) AND c.status IN ('open','pending')
-	AND (c.assignee_agent_id IS NULL OR (c.rpt_wait_since IS NOT NULL AND NOT c.rpt_responded))`
+	AND (c.assignee_agent_id IS NULL OR (c.rpt_wait_since IS NOT NULL AND NOT c.rpt_responded) OR c.sla_wait_since IS NOT NULL)`
 
-const waitingSince = `COALESCE(c.rpt_wait_since, c.last_inbound_at, c.created_at)`
+const waitingSince = `COALESCE(c.sla_wait_since, c.rpt_wait_since, c.last_inbound_at, c.created_at)`
 
 // Floor reads the floor of the teams p supervises (every team for an
 // all-scope principal). A principal supervising no team gets an empty floor.
@@ -102,15 +113,18 @@ func (s ReportStore) Floor(ctx context.Context, p models.Principal) (Floor, erro
 		Waiting    int64
 		Unassigned int64
 		Longest    *time.Time
+		Breached   int64
+		Near       int64
 	}
 	if err := db.Raw(`SELECT c.team_id, count(*) AS waiting, count(*) FILTER (WHERE c.assignee_agent_id IS NULL) AS unassigned,
-			min(`+waitingSince+`) AS longest
+			min(`+waitingSince+`) AS longest, count(*) FILTER (WHERE c.sla_breached_at IS NOT NULL) AS breached,
+			count(*) FILTER (WHERE c.sla_near_sent AND c.sla_breached_at IS NULL) AS near
 		FROM conversations c WHERE `+waitingSQL+` GROUP BY c.team_id`, args).Scan(&counts).Error; err != nil {
 		return f, fmt.Errorf("floor waiting counts: %w", err)
 	}
 	for _, c := range counts {
 		t := byID[c.TeamID]
-		t.Waiting, t.Unassigned, t.LongestSince = c.Waiting, c.Unassigned, c.Longest
+		t.Waiting, t.Unassigned, t.LongestSince, t.Breached, t.Near = c.Waiting, c.Unassigned, c.Longest, c.Breached, c.Near
 	}
 	var agents []struct {
 		TeamID int64
@@ -129,7 +143,7 @@ func (s ReportStore) Floor(ctx context.Context, p models.Principal) (Floor, erro
 	}
 	if err := db.Raw(`SELECT c.id AS conversation_id, c.team_id, c.assignee_agent_id AS assignee_id, a.name AS assignee_name,
 			COALESCE(NULLIF(k.name, ''), k.phone_e164, k.wa_id, '') AS customer, COALESCE(c.last_preview, '') AS preview,
-			`+waitingSince+` AS since
+			`+waitingSince+` AS since, c.sla_kind, c.sla_near_at, c.sla_due_at, c.sla_breached_at
 		FROM conversations c JOIN contacts k ON k.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_agent_id
 		WHERE `+waitingSQL+`
 		ORDER BY since, c.id LIMIT @limit`, args).Scan(&f.Waiting).Error; err != nil {

@@ -38,6 +38,11 @@ export class Alerts {
       // the conversation knows it.
       title = m.contactName || d.contactName || this.app.page?.items?.find((c) => c.id === convId)?.contactName || '';
       text = m.body || `[${m.type}]`;
+    } else if (e.type === 'sla.alert') {
+      // The agent serving and the team's supervisors receive it (models/sla).
+      convId = d.conversationId;
+      title = this.app.t(d.level === 'breach' ? 'sla.breachAlert' : 'sla.nearAlert');
+      text = d.customer || '';
     } else if (e.type === 'conversation.updated' && d.change === 'mention') {
       // Only the mentioned agent receives this event (models/inbox/mention.go).
       convId = d.id;

@@ -15,6 +15,7 @@ export class FloorPage extends Page {
     this.out = h('div', { id: 'floor', 'aria-live': 'polite' });
     this.body.append(this.out);
     this.skew = 0;
+    this.policies = new Map();
     this.load();
     this.every(1000, () => this.tick());
   }
@@ -22,15 +23,16 @@ export class FloorPage extends Page {
   async load() {
     const latest = this.turn();
     try {
-      const f = await this.api.get('/api/v1/reports/floor');
+      const [f, p] = await Promise.all([this.api.get('/api/v1/reports/floor'), this.api.get('/api/v1/sla-policies')]);
       if (!latest()) return;
       this.skew = Date.now() - Date.parse(f.now); // the server's clock, for the wait clocks
+      this.policies = new Map(p.items.map((x) => [x.teamId, x]));
       this.show(f);
     } catch (e) { this.fail(e); }
   }
 
   onEvent(e) {
-    if (!['message.created', 'conversation.updated', 'agent.presence'].includes(e.type)) return;
+    if (!['message.created', 'conversation.updated', 'agent.presence', 'sla.alert'].includes(e.type)) return;
     // At most four loads a second however busy the teams are: the
     // first event schedules it, the ones until then ride along (a busy
     // floor would otherwise reload on every message).
@@ -41,13 +43,59 @@ export class FloorPage extends Page {
   destroy() { clearTimeout(this.soon); super.destroy(); }
 
   // wait is how long since iso, by the server's clock: m:ss, or h j m.
-  wait(iso) {
-    const s = Math.max(0, Math.floor((Date.now() - this.skew - Date.parse(iso)) / 1000));
+  wait(iso) { return this.dur((Date.now() - this.skew - Date.parse(iso)) / 1000); }
+
+  dur(secs) {
+    const s = Math.max(0, Math.floor(secs));
     const hrs = Math.floor(s / 3600);
     return hrs ? `${hrs}j ${pad(Math.floor((s % 3600) / 60))}m` : `${Math.floor(s / 60)}:${pad(s % 60)}`;
   }
 
-  tick() { for (const el of this.root.querySelectorAll('[data-since]')) el.textContent = this.wait(el.dataset.since); }
+  tick() {
+    for (const el of this.root.querySelectorAll('[data-since]')) el.textContent = this.wait(el.dataset.since);
+    for (const el of this.root.querySelectorAll('[data-due]')) this.slaClock(el);
+  }
+
+  // slaClock shows the time left to the SLA target, or how long ago it
+  // passed; near and breach colour it (the server records the alerts, the
+  // clock only counts).
+  slaClock(el) {
+    const now = Date.now() - this.skew;
+    const due = Date.parse(el.dataset.due);
+    const state = now >= due || el.dataset.breached ? 'breach' : now >= Date.parse(el.dataset.near) ? 'near' : 'ok';
+    el.className = `sla ${state}`;
+    el.dataset.state = state;
+    el.textContent = state === 'breach'
+      ? this.t('floor.slaOver', { t: this.wait(el.dataset.due) })
+      : this.t('floor.slaLeft', { t: this.dur((due - now) / 1000) });
+    return el;
+  }
+
+  // slaForm edits the team's targets (minutes; 0 = none).
+  slaForm(t) {
+    const p = this.policies.get(t.id);
+    const mins = (s) => (s ? String(Math.round((s / 60) * 100) / 100) : '');
+    const first = h('input', { type: 'number', min: '0', step: 'any', name: 'first', value: mins(p?.firstResponseSecs), 'aria-label': this.t('floor.slaFirst') });
+    const next = h('input', { type: 'number', min: '0', step: 'any', name: 'next', value: mins(p?.nextResponseSecs), 'aria-label': this.t('floor.slaNext') });
+    const hours = h('input', { type: 'checkbox', name: 'hours', checked: p ? p.businessHours : true });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const secs = (el) => Math.round(Number(el.value || 0) * 60);
+      try {
+        await this.api.put(`/api/v1/teams/${t.id}/sla`, { firstResponseSecs: secs(first), nextResponseSecs: secs(next), businessHours: hours.checked });
+        this.app.toast(this.t('floor.slaSaved', { team: t.name }));
+        this.load();
+      } catch (e) { this.fail(e); }
+    };
+    const summary = p ? this.t('floor.slaSummary', { first: mins(p.firstResponseSecs) || '–', next: mins(p.nextResponseSecs) || '–',
+      hours: this.t(p.businessHours ? 'floor.slaBusiness' : 'floor.slaClock') }) : this.t('floor.slaNone');
+    return h('details', { class: 'floor-sla' },
+      h('summary', {}, summary),
+      h('form', { class: 'row-inline', onsubmit: save },
+        h('label', {}, this.t('floor.slaFirst'), first), h('label', {}, this.t('floor.slaNext'), next),
+        h('label', {}, hours, this.t('floor.slaBusiness')),
+        h('button', { type: 'submit', class: 'primary' }, this.t('save'))));
+  }
 
   show(f) {
     if (!f.teams.length) { fill(this.out, h('p', { class: 'empty' }, this.t('floor.noTeams'))); return; }
@@ -57,7 +105,9 @@ export class FloorPage extends Page {
       h('h3', {}, t.name),
       h('div', { class: 'stats floor-kpis' },
         kpi('waiting', String(t.waiting)), kpi('unassigned', String(t.unassigned)),
-        kpi('longest', t.longestSince ? this.wait(t.longestSince) : '–', t.longestSince ? { dataset: { since: t.longestSince } } : {})),
+        kpi('longest', t.longestSince ? this.wait(t.longestSince) : '–', t.longestSince ? { dataset: { since: t.longestSince } } : {}),
+        kpi('slaBreached', String(t.slaBreached), t.slaBreached ? { class: 'bad' } : {}), kpi('slaNear', String(t.slaNear))),
+      this.slaForm(t),
       h('ul', { class: 'floor-agents' }, ...t.agents.map((a) => h('li', { dataset: { agent: a.id, presence: a.presence } },
         h('span', { class: `dot ${a.presence}`, 'aria-hidden': 'true' }),
         h('span', { class: 'name' }, a.name),
@@ -84,12 +134,13 @@ export class FloorPage extends Page {
       h('td', {}, teams.get(w.teamId)?.name || ''),
       h('td', {}, w.assigneeName || this.t('unassigned')),
       h('td', {}, h('span', { class: 'wait', dataset: { since: w.since } }, this.wait(w.since))),
+      h('td', {}, w.slaDueAt ? this.slaClock(h('span', { dataset: { due: w.slaDueAt, near: w.slaNearAt, breached: w.slaBreachedAt || '' } })) : '–'),
       h('td', {}, assign(w))));
     fill(this.out,
       h('div', { class: 'floor-teams' }, ...f.teams.map(team)),
       h('h3', {}, this.t('floor.waitingList')),
       f.more ? h('p', { class: 'muted' }, this.t('floor.more', { n: f.waiting.length })) : null,
-      this.table([this.t('floor.customer'), this.t('teams'), this.t('floor.assignee'), this.t('floor.for'), this.t('floor.assignTo')], rows, { id: 'floor-waiting' }));
+      this.table([this.t('floor.customer'), this.t('teams'), this.t('floor.assignee'), this.t('floor.for'), this.t('floor.sla'), this.t('floor.assignTo')], rows, { id: 'floor-waiting' }));
   }
 }
 

@@ -361,6 +361,11 @@ const floorStrings = {
     'floor.for': 'Menunggu', 'floor.assignee': 'Ditangani', 'floor.assignTo': 'Tugaskan ke', 'floor.assign': 'Tugaskan',
     'floor.noTeams': 'Anda tidak menyupervisi tim mana pun.', 'floor.more': 'Lebih dari {n} pelanggan menunggu; yang terlama ditampilkan.',
     'floor.assigned': 'Ditugaskan ke {name}.', 'floor.load': 'Beban', 'floor.full': 'penuh',
+    'floor.sla': 'SLA', 'floor.slaBreached': 'Melewati SLA', 'floor.slaNear': 'Hampir lewat SLA',
+    'floor.slaLeft': 'sisa {t}', 'floor.slaOver': 'lewat {t}', 'floor.slaFirst': 'Respons pertama (menit)',
+    'floor.slaNext': 'Respons berikutnya (menit)', 'floor.slaBusiness': 'jam kerja', 'floor.slaClock': '24 jam',
+    'floor.slaSummary': 'SLA: pertama {first} mnt, berikutnya {next} mnt ({hours})', 'floor.slaNone': 'SLA: belum diatur',
+    'floor.slaSaved': 'SLA tim {team} disimpan.', 'sla.nearAlert': 'SLA hampir terlewati', 'sla.breachAlert': 'SLA terlewati',
   },
   en: {
     floor: 'Live floor', 'floor.title': 'Live floor', 'floor.waiting': 'Waiting', 'floor.unassigned': 'In the queue',
@@ -368,6 +373,11 @@ const floorStrings = {
     'floor.for': 'Waiting', 'floor.assignee': 'Handled by', 'floor.assignTo': 'Assign to', 'floor.assign': 'Assign',
     'floor.noTeams': 'You supervise no team.', 'floor.more': 'More than {n} customers wait; the longest waiting are shown.',
     'floor.assigned': 'Assigned to {name}.', 'floor.load': 'Load', 'floor.full': 'full',
+    'floor.sla': 'SLA', 'floor.slaBreached': 'Past SLA', 'floor.slaNear': 'Near SLA',
+    'floor.slaLeft': '{t} left', 'floor.slaOver': '{t} over', 'floor.slaFirst': 'First response (minutes)',
+    'floor.slaNext': 'Next response (minutes)', 'floor.slaBusiness': 'business hours', 'floor.slaClock': '24 hours',
+    'floor.slaSummary': 'SLA: first {first} min, next {next} min ({hours})', 'floor.slaNone': 'SLA: not set',
+    'floor.slaSaved': 'SLA of team {team} saved.', 'sla.nearAlert': 'SLA nearly missed', 'sla.breachAlert': 'SLA missed',
   },
 };
 Object.assign(strings.id, floorStrings.id);
