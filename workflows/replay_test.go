@@ -23,6 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"conversation.json":    {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // before upsert-on-change
 		"conversation_v1.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // before the snooze timer
 		"conversation_v2.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // a snooze's run: its timer and WakeSnoozed
+		"conversation_v3.json": {workflows.ConversationWorkflow, workflows.ConversationWorkflowName}, // SLA timers: near, breach, a next wait (TestWebUIFloorSLA)
 		"case.json":            {workflows.CaseWorkflow, workflows.CaseWorkflowName},
 		"campaign_v1.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before sender dispatch
 		"campaign_v2.json":     {workflows.CampaignWorkflow, workflows.CampaignWorkflowName}, // before the CampaignID search attribute
