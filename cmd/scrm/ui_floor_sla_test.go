@@ -25,20 +25,31 @@ func TestWebUIFloorSLA(t *testing.T) {
 	db := st.db.Gorm
 	st.supervisor(seed)
 	db.Exec(`UPDATE teams SET strategy = 'manual' WHERE id = ?`, seed.teamID)
+	// A second team she supervises, without an SLA: where a customer can be moved.
+	var other struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", seed.admin, map[string]any{"name": "Layanan Umum", "strategy": "manual"}, &other); code != 201 {
+		t.Fatalf("create team: %d", code)
+	}
+	var sari int64
+	db.Raw(`SELECT id FROM agents WHERE email = 'sari@e2e.id'`).Scan(&sari)
+	if code := st.call("PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", other.ID, sari), seed.admin, map[string]any{}, nil); code != 200 {
+		t.Fatalf("add Sari to the second team: %d", code)
+	}
 	b := newBrowser(t, 90*time.Second)
 	b.login(st, "sari@e2e.id", "agent-password-1")
-	team := fmt.Sprintf(`document.querySelector('.floor-team[data-team="%d"]')`, seed.teamID)
+	card := fmt.Sprintf(`.floor-team[data-team="%d"]`, seed.teamID)
+	team := `document.querySelector('` + card + `')`
 	rows := `[...document.querySelectorAll('#floor-waiting tbody tr[data-conv]')]`
 	b.run("set the team's SLA on the floor",
 		chromedp.Click(`[data-nav="reports"]`, chromedp.ByQuery),
 		chromedp.Click(`[data-sub="floor"]`, chromedp.ByQuery),
 		waitJS("the team", team+`?.textContent.includes('Penagihan Jakarta')`, 10*time.Second),
 		waitJS("no SLA yet", team+`.querySelector('.floor-sla summary').textContent === 'SLA: belum diatur'`, 2*time.Second),
-		chromedp.Click(`.floor-sla summary`, chromedp.ByQuery),
-		setValue(`.floor-sla input[name="first"]`, "0.25"),
-		setValue(`.floor-sla input[name="next"]`, "0.25"),
-		chromedp.Click(`.floor-sla input[name="hours"]`, chromedp.ByQuery), // off: the wall clock
-		chromedp.Click(`.floor-sla button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(card+` .floor-sla summary`, chromedp.ByQuery),
+		setValue(card+` .floor-sla input[name="first"]`, "0.25"),
+		setValue(card+` .floor-sla input[name="next"]`, "0.25"),
+		chromedp.Click(card+` .floor-sla input[name="hours"]`, chromedp.ByQuery), // off: the wall clock
+		chromedp.Click(card+` .floor-sla button[type="submit"]`, chromedp.ByQuery),
 		waitJS("saved", team+`.querySelector('.floor-sla summary').textContent === 'SLA: pertama 0.25 mnt, berikutnya 0.25 mnt (24 jam)'`, 5*time.Second))
 	var secs struct{ First, Next int }
 	db.Raw(`SELECT first_response_secs AS first, next_response_secs AS next FROM sla_policies WHERE team_id = ? AND NOT business_hours`, seed.teamID).Scan(&secs)
@@ -103,6 +114,21 @@ func TestWebUIFloorSLA(t *testing.T) {
 	db.Raw(`SELECT count(*) FROM sla_events WHERE conversation_id = ?`, conv).Scan(&n)
 	if n != 2 {
 		t.Fatalf("%d sla events, want the first wait's 2 only", n)
+	}
+
+	// The customer writes a third time; the supervisor moves them to the
+	// other team's queue from the floor: that team has no SLA, the clock goes.
+	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Saya mau tanya hal lain", "name": "Siti", "phoneNumberId": e2ePNID})
+	b.run("move to the other team",
+		waitJS("waiting again", rows+`.length === 1 && `+clock+`?.dataset.state === 'ok'`, 15*time.Second),
+		setValue(`#floor-waiting tr[data-conv] select.move-team`, fmt.Sprint(other.ID)),
+		chromedp.Click(`#floor-waiting tr[data-conv] button.move`, chromedp.ByQuery),
+		waitJS("in the other team, without an SLA clock", rows+`.length === 1 && `+rows+`[0].children[1].textContent === 'Layanan Umum' && !`+clock, 10*time.Second),
+		screenshot(t, "ui-floor-sla-moved-1366x768.png"))
+	var moved int64
+	db.Raw(`SELECT team_id FROM conversations WHERE id = ?`, conv).Scan(&moved)
+	if moved != other.ID {
+		t.Fatalf("team %d after the move, want %d", moved, other.ID)
 	}
 	b.noErrors()
 	saveHistory(t, st, workflows.ConversationWorkflowID(seed.senderID, contactOf(t, st, conv)), "conversation_v3.json")

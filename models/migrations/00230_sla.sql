@@ -96,7 +96,8 @@ CREATE TRIGGER sla_messages_author AFTER UPDATE OF author_agent_id ON messages
 
 -- +goose StatementBegin
 -- Resolving ends the episode and its wait; reopening starts a new episode
--- (its first customer message waits for a first response again).
+-- (its first customer message waits for a first response again). A move
+-- to another team keeps the wait and drops what the old team's policy armed.
 CREATE FUNCTION sla_conversations_trg() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (OLD.status <> 'resolved') <> (NEW.status <> 'resolved') THEN
@@ -107,11 +108,19 @@ BEGIN
         NEW.sla_due_at := NULL;
         NEW.sla_near_sent := false;
         NEW.sla_breached_at := NULL;
+    ELSIF NEW.team_id IS DISTINCT FROM OLD.team_id THEN
+        -- Moved to another team: the same wait, under that team's policy,
+        -- armed again by the workflow (the change signals it); its alerts
+        -- go to the new team.
+        NEW.sla_near_at := NULL;
+        NEW.sla_due_at := NULL;
+        NEW.sla_near_sent := false;
+        NEW.sla_breached_at := NULL;
     END IF;
     RETURN NEW;
 END $$;
 -- +goose StatementEnd
-CREATE TRIGGER sla_conversations BEFORE UPDATE OF status ON conversations
+CREATE TRIGGER sla_conversations BEFORE UPDATE OF status, team_id ON conversations
     FOR EACH ROW EXECUTE FUNCTION sla_conversations_trg();
 
 -- Customers waiting when this runs keep their first-response wait (the

@@ -176,6 +176,19 @@ func TestWaitFollowsMessages(t *testing.T) {
 	if w.Kind != sla.KindNext || !w.Since.Equal(t1) || !w.DueAt.Equal(t1.Add(5*time.Minute)) || w.Breached || w.NearSent {
 		t.Fatalf("next wait: %+v", w)
 	}
+	// Moved to a team without a policy: the same wait, nothing armed.
+	other := f.id(`INSERT INTO teams (name) VALUES ('Lain') RETURNING id`)
+	f.exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, other, conv)
+	if n := f.id(`SELECT count(*) FROM conversations WHERE id = ? AND sla_due_at IS NOT NULL`, conv); n != 0 {
+		t.Fatal("moved, before the workflow re-arms, still due under the old team's policy")
+	}
+	if w, _ := waits.Arm(ctx, conv); !w.Since.Equal(t1) || !w.DueAt.IsZero() {
+		t.Fatalf("moved: %+v", w)
+	}
+	f.exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, team, conv)
+	if w, _ := waits.Arm(ctx, conv); !w.DueAt.Equal(t1.Add(5 * time.Minute)) {
+		t.Fatalf("moved back: %+v", w)
+	}
 	// Resolving ends the episode: the customer's next message waits for a
 	// first response again.
 	f.exec(`UPDATE conversations SET status = 'resolved' WHERE id = ?`, conv)

@@ -127,6 +127,22 @@ export class FloorPage extends Page {
           this.load();
         } catch (e) { this.fail(e); btn.disabled = false; }
       } }, this.t('floor.assign'));
+      return h('span', { class: 'row-inline' }, sel, btn, move(w));
+    };
+    // move hands the customer to another team's queue (its routing and SLA
+    // apply from then on).
+    const move = (w) => {
+      const others = f.teams.filter((t) => t.id !== w.teamId);
+      if (!others.length) return null;
+      const sel = h('select', { 'aria-label': this.t('floor.moveTo'), class: 'move-team' }, ...others.map((t) => h('option', { value: String(t.id) }, t.name)));
+      const btn = h('button', { type: 'button', class: 'move', onclick: async () => {
+        btn.disabled = true;
+        try {
+          await this.api.post(`/api/v1/conversations/${w.conversationId}/assign`, { teamId: Number(sel.value) });
+          this.app.toast(this.t('floor.moved', { team: sel.selectedOptions[0]?.textContent || '' }));
+          this.load();
+        } catch (e) { this.fail(e); btn.disabled = false; }
+      } }, this.t('floor.move'));
       return h('span', { class: 'row-inline' }, sel, btn);
     };
     const rows = f.waiting.map((w) => h('tr', { dataset: { conv: w.conversationId } },

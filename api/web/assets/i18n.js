@@ -365,7 +365,8 @@ const floorStrings = {
     'floor.slaLeft': 'sisa {t}', 'floor.slaOver': 'lewat {t}', 'floor.slaFirst': 'Respons pertama (menit)',
     'floor.slaNext': 'Respons berikutnya (menit)', 'floor.slaBusiness': 'jam kerja', 'floor.slaClock': '24 jam',
     'floor.slaSummary': 'SLA: pertama {first} mnt, berikutnya {next} mnt ({hours})', 'floor.slaNone': 'SLA: belum diatur',
-    'floor.slaSaved': 'SLA tim {team} disimpan.', 'sla.nearAlert': 'SLA hampir terlewati', 'sla.breachAlert': 'SLA terlewati',
+    'floor.slaSaved': 'SLA tim {team} disimpan.', 'floor.moveTo': 'Pindah ke tim', 'floor.move': 'Pindahkan',
+    'floor.moved': 'Dipindahkan ke tim {team}.', 'sla.nearAlert': 'SLA hampir terlewati', 'sla.breachAlert': 'SLA terlewati',
   },
   en: {
     floor: 'Live floor', 'floor.title': 'Live floor', 'floor.waiting': 'Waiting', 'floor.unassigned': 'In the queue',
@@ -377,7 +378,8 @@ const floorStrings = {
     'floor.slaLeft': '{t} left', 'floor.slaOver': '{t} over', 'floor.slaFirst': 'First response (minutes)',
     'floor.slaNext': 'Next response (minutes)', 'floor.slaBusiness': 'business hours', 'floor.slaClock': '24 hours',
     'floor.slaSummary': 'SLA: first {first} min, next {next} min ({hours})', 'floor.slaNone': 'SLA: not set',
-    'floor.slaSaved': 'SLA of team {team} saved.', 'sla.nearAlert': 'SLA nearly missed', 'sla.breachAlert': 'SLA missed',
+    'floor.slaSaved': 'SLA of team {team} saved.', 'floor.moveTo': 'Move to team', 'floor.move': 'Move',
+    'floor.moved': 'Moved to team {team}.', 'sla.nearAlert': 'SLA nearly missed', 'sla.breachAlert': 'SLA missed',
   },
 };
 Object.assign(strings.id, floorStrings.id);
