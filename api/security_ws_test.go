@@ -211,6 +211,7 @@ func restPermOf() map[string]models.Permission {
 		models.EventSenderUpdated:       models.PermSendersRead,
 		models.EventTemplateUpdated:     models.PermTemplatesRead, // GET /templates
 		models.EventContactOptOut:       models.PermContactsRead,  // GET /contacts/:id (optedOut)
+		models.EventSLAAlert:            models.PermInboxRead,     // the conversation and its customer's name (GET /conversations/:id)
 		models.EventAgentDisabled:       "",                       // gateway control: never delivered
 		models.EventAgentRevalidate:     "",
 	}
