@@ -25,6 +25,7 @@ type Deps struct {
 	Log   *slog.Logger
 	Store reports.ReportStore
 	SLA   sla.PolicyStore
+	Floor sla.FloorStore
 }
 
 type handlers struct{ Deps }
@@ -112,7 +113,7 @@ func (h handlers) report(c *gin.Context) (int, any, error) {
 }
 
 func (h handlers) floor(c *gin.Context) (int, any, error) {
-	f, err := h.Store.Floor(c.Request.Context(), httpx.Principal(c))
+	f, err := h.Floor.Floor(c.Request.Context(), httpx.Principal(c))
 	return http.StatusOK, f, err
 }
 

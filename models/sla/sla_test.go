@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/sla"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
@@ -261,3 +262,46 @@ func TestPolicyRules(t *testing.T) {
 }
 
 func ptr(v int) *int { return &v }
+
+// The floor shows a wait's clock from the moment it starts, computed with
+// the team's policy (before the workflow arms it), and none for a team
+// without one.
+func TestFloorComputesSLAClocks(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDB(t).Gorm
+	f := fx{t, db}
+	ctx := context.Background()
+	withSLA := f.id(`INSERT INTO teams (name, strategy) VALUES ('A', 'manual') RETURNING id`)
+	without := f.id(`INSERT INTO teams (name, strategy) VALUES ('B', 'manual') RETURNING id`)
+	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNF') RETURNING id`)
+	admin := models.Principal{AllScope: true, Permissions: []models.Permission{models.PermInboxRead, models.PermInboxAssign}}
+	policies := sla.PolicyStore{DB: db}
+	if _, err := policies.Put(ctx, admin, withSLA, sla.PolicyInput{FirstResponseSecs: 1200, BusinessHours: new(bool)}); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().UTC().Add(-time.Minute).Truncate(time.Microsecond)
+	for i, team := range []int64{withSLA, without} {
+		k := f.id(`INSERT INTO contacts (phone_e164, name) VALUES (?, 'X') RETURNING id`, "+62813000000"+string(rune('1'+i)))
+		c := f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, status) VALUES (?, ?, ?, 'open') RETURNING id`, s, k, team)
+		f.exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', 'halo', 'received', ?)`, c, since)
+	}
+	fl, err := sla.FloorStore{Reports: reports.ReportStore{DB: db}, Policies: policies}.Floor(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fl.Waiting) != 2 {
+		t.Fatalf("waiting: %+v", fl.Waiting)
+	}
+	for _, w := range fl.Waiting {
+		switch w.TeamID {
+		case withSLA:
+			if w.SLADueAt == nil || !w.SLADueAt.Equal(since.Add(20*time.Minute)) || !w.SLANearAt.Equal(since.Add(16*time.Minute)) {
+				t.Fatalf("team with SLA: %+v", w)
+			}
+		case without:
+			if w.SLADueAt != nil || w.SLAKind == nil || *w.SLAKind != sla.KindFirst {
+				t.Fatalf("team without SLA: %+v", w)
+			}
+		}
+	}
+}
