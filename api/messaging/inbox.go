@@ -355,8 +355,14 @@ func (h handlers) uploadMedia(c *gin.Context) (int, any, error) {
 }
 
 // conversationCounts answers the open and pending conversations of each
-// view (the inbox's tab counts).
+// view (the inbox's tab counts), narrowed like the list by ?senderId=,
+// ?label= and ?window=.
 func (h handlers) conversationCounts(c *gin.Context) (int, any, error) {
-	out, err := h.Inbox.Store.Counts(c.Request.Context(), httpx.Principal(c))
+	f := inbox.InboxFilter{Label: c.Query("label"), Window: c.Query("window")}
+	var err error
+	if f.SenderID, err = httpx.QueryInt64(c, "senderId"); err != nil {
+		return 0, nil, err
+	}
+	out, err := h.Inbox.Store.Counts(c.Request.Context(), httpx.Principal(c), f)
 	return http.StatusOK, out, err
 }

@@ -36,14 +36,16 @@ func TestWebUINumberFilter(t *testing.T) {
 		}
 	}
 	rows := `[...document.querySelectorAll('#conv-list > .conv-item')]`
+	allCount := `document.querySelector('[data-view="all"] .tab-count')?.textContent`
 	b.run("two numbers: filter by the second",
 		chromedp.Navigate(st.apiURL+"/inbox"),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),
 		waitJS("the filter offers both numbers", `(s => !s.hidden && s.options.length === 3)(document.querySelector('[data-filter="senderId"]'))`, 5*time.Second),
 		chromedp.Click(`[data-view="all"]`, chromedp.ByQuery),
-		waitJS("the three chats in the all view", rows+`.length === 3`, 5*time.Second),
+		waitJS("the three chats in the all view, counted on its tab", rows+`.length === 3 && `+allCount+` === '3'`, 5*time.Second),
 		setValue(`[data-filter="senderId"]`, fmt.Sprint(sender2)),
 		waitJS("only the second number's chat", rows+`.length === 1 && `+rows+`[0].textContent.includes('Nomor Pelanggan 2') && `+rows+`[0].querySelector('.sender-number')?.textContent.includes('5000 0002')`, 5*time.Second),
+		waitJS("the tab counts the filtered list", allCount+` === '1'`, 5*time.Second),
 		screenshot(t, "ui-number-filter-1366x768.png"),
 		chromedp.Reload(),
 		chromedp.WaitVisible("#conv-list", chromedp.ByQuery),

@@ -97,28 +97,15 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 			return InboxPage{}, models.FieldError(models.EInvalid, "status", "must be open, pending, resolved or snoozed")
 		}
 	}
-	if f.SenderID > 0 {
-		q = q.Where("conversations.sender_id = ?", f.SenderID)
-	}
 	if f.ContactID > 0 {
 		q = q.Where("conversations.contact_id = ?", f.ContactID)
 	}
 	if len(f.IDs) > 0 {
 		q = q.Where("conversations.id IN ?", f.IDs)
 	}
-	if f.Label != "" {
-		q = q.Where("? = ANY(conversations.labels)", f.Label)
-	}
-	// SQL form of models.WindowOpen: open <=> last_inbound_at > now - length.
-	cutoff := ib.now().Add(-models.WindowLength(ib.Window))
-	switch f.Window {
-	case "":
-	case "open":
-		q = q.Where("conversations.last_inbound_at > ?", cutoff)
-	case "closed":
-		q = q.Where("conversations.last_inbound_at IS NULL OR conversations.last_inbound_at <= ?", cutoff)
-	default:
-		return InboxPage{}, models.FieldError(models.EInvalid, "window", "must be open or closed")
+	q, err := ib.narrow(q, f)
+	if err != nil {
+		return InboxPage{}, err
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		// A phone in any spelling is looked up by its E.164 form alone
@@ -165,7 +152,7 @@ func (ib ConversationStore) List(ctx context.Context, p models.Principal, f Inbo
 	}
 	page0 := q.Select("conversations.*, " + sortCol + " AS sort_at").
 		Order(sortCol + " " + dir + ", conversations.id " + dir).Limit(f.Limit + 1)
-	err := ib.DB.WithContext(ctx).Table("(?) AS conversations", page0).
+	err = ib.DB.WithContext(ctx).Table("(?) AS conversations", page0).
 		Select(`conversations.*, array_to_json(conversations.labels) AS labels_json,
 			contacts.name AS contact_name, contacts.phone_e164 AS contact_phone,
 			(SELECT name FROM agents WHERE agents.id = conversations.assignee_agent_id) AS assignee_name,
@@ -281,6 +268,29 @@ func onlyDigits(s string) string {
 	return b.String()
 }
 
+// narrow applies the filters the list and its tab counts share: number,
+// label and window.
+func (ib ConversationStore) narrow(q *gorm.DB, f InboxFilter) (*gorm.DB, error) {
+	if f.SenderID > 0 {
+		q = q.Where("conversations.sender_id = ?", f.SenderID)
+	}
+	if f.Label != "" {
+		q = q.Where("? = ANY(conversations.labels)", f.Label)
+	}
+	// SQL form of models.WindowOpen: open <=> last_inbound_at > now - length.
+	cutoff := ib.now().Add(-models.WindowLength(ib.Window))
+	switch f.Window {
+	case "":
+	case "open":
+		q = q.Where("conversations.last_inbound_at > ?", cutoff)
+	case "closed":
+		q = q.Where("conversations.last_inbound_at IS NULL OR conversations.last_inbound_at <= ?", cutoff)
+	default:
+		return nil, models.FieldError(models.EInvalid, "window", "must be open or closed")
+	}
+	return q, nil
+}
+
 // ViewCounts are the open and pending conversations of each view of the
 // list p may see (the counts on its tabs).
 type ViewCounts struct {
@@ -292,12 +302,17 @@ type ViewCounts struct {
 }
 
 // Counts counts each view in one scan of what p may see, with List's
-// definitions of the views.
-func (ib ConversationStore) Counts(ctx context.Context, p models.Principal) (ViewCounts, error) {
+// definitions of the views and its number, label and window filters (f's
+// other fields are ignored), so a tab counts what its list shows.
+func (ib ConversationStore) Counts(ctx context.Context, p models.Principal, f InboxFilter) (ViewCounts, error) {
 	var out ViewCounts
 	queue := append([]int64{0}, queueTeams(p)...) // 0: no team; keeps IN () valid
 	teams := append(append([]int64{0}, p.TeamIDs...), p.SupervisedTeamIDs...)
-	err := ib.DB.WithContext(ctx).Table("conversations").
+	q, err := ib.narrow(ib.DB.WithContext(ctx).Table("conversations"), f)
+	if err != nil {
+		return out, err
+	}
+	err = q.
 		Select(`count(*) FILTER (WHERE conversations.assignee_agent_id = ?) AS mine,
 			count(*) FILTER (WHERE conversations.assignee_agent_id IS NULL AND conversations.team_id IN ?) AS queue,
 			count(*) FILTER (WHERE conversations.assignee_agent_id IS NULL) AS unassigned,

@@ -68,12 +68,13 @@ func TestViewCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set(f.conversation(t, 1), f.agents[0], "open")    // a0's
+	conv1 := f.conversation(t, 1)
+	set(conv1, f.agents[0], "open")                   // a0's
 	set(f.conversation(t, 2), nil, "open")            // the team's queue
 	set(f.conversation(t, 3), nil, "resolved")        // done: counted nowhere
 	set(f.conversation(t, 4), f.agents[1], "pending") // a1's: not a0's to see
 	a0 := models.Principal{AgentID: f.agents[0], Permissions: []models.Permission{models.PermInboxRead, models.PermInboxTake}, TeamIDs: []int64{f.team}}
-	got, err := f.ib.Counts(ctx, a0)
+	got, err := f.ib.Counts(ctx, a0, inbox.InboxFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +96,23 @@ func TestViewCounts(t *testing.T) {
 			t.Errorf("view %s lists %d open, counts %d", view, open, n)
 		}
 	}
+	// Filtered by a label (or a number, or the window), the tabs count what
+	// the filtered lists show.
+	if err := f.db.Exec(`UPDATE conversations SET labels = '{janji-bayar}' WHERE id = ?`, conv1).Error; err != nil {
+		t.Fatal(err)
+	}
+	labelled := inbox.InboxFilter{Label: "janji-bayar"}
+	if got, err := f.ib.Counts(ctx, a0, labelled); err != nil || got != (inbox.ViewCounts{Mine: 1, Team: 1, All: 1}) {
+		t.Fatalf("a0's counts with a label %+v, %v", got, err)
+	}
+	if got, _ := f.ib.Counts(ctx, a0, inbox.InboxFilter{SenderID: 987654}); got != (inbox.ViewCounts{}) {
+		t.Fatalf("another number's counts %+v", got)
+	}
+	if _, err := f.ib.Counts(ctx, a0, inbox.InboxFilter{Window: "soon"}); models.CodeOf(err) != models.EInvalid {
+		t.Fatalf("a bad window filter: %v", err)
+	}
 	admin := models.Principal{AgentID: f.agents[1], Permissions: []models.Permission{models.PermInboxRead}, AllScope: true}
-	if got, _ := f.ib.Counts(ctx, admin); got.All != 3 || got.Mine != 1 || got.Unassigned != 1 || got.Queue != 0 {
+	if got, _ := f.ib.Counts(ctx, admin, inbox.InboxFilter{}); got.All != 3 || got.Mine != 1 || got.Unassigned != 1 || got.Queue != 0 {
 		t.Fatalf("all-scope counts %+v", got)
 	}
 }

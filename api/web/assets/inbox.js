@@ -279,7 +279,11 @@ export class Inbox {
   // its tab (one request, refreshed with the list).
   async refreshCounts() {
     try {
-      const n = await this.app.api.get('/api/v1/conversations/counts');
+      // The tabs count what their lists show: the same number, label and
+      // window filters.
+      const p = new URLSearchParams();
+      for (const k of ['senderId', 'label', 'window']) if (this.filters[k]) p.set(k, this.filters[k]);
+      const n = await this.app.api.get(`/api/v1/conversations/counts${p.size ? `?${p}` : ''}`);
       for (const tab of this.tabs?.querySelectorAll('[data-view]') || []) {
         const v = tab.dataset.view;
         let badge = tab.querySelector('.tab-count');
