@@ -26,6 +26,11 @@ func TestCountRowsCapsAndEstimates(t *testing.T) {
 	if err != nil || !c.Estimated || c.Total < 20_000 || c.Total > 40_000 {
 		t.Fatalf("30,000 contacts: %+v %v", c, err)
 	}
+	// A containment filter (jsonb @>) through the estimate as well.
+	c, err = models.CountRows(db.Table("contacts").Where("contacts.attributes @> ?::jsonb", `{}`).Where("name LIKE ?", "C%"))
+	if err != nil || !c.Estimated || c.Total < 10_001 {
+		t.Fatalf("30,000 contacts by attributes: %+v %v", c, err)
+	}
 	c, err = models.CountRows(db.Table("contacts").Where("name = ?", "C7"))
 	if err != nil || c.Total != 1 || c.Estimated {
 		t.Fatalf("one: %+v %v", c, err)

@@ -165,8 +165,10 @@ func CountRows(q *gorm.DB) (Count, error) {
 		return c, nil
 	}
 	stmt := q.Session(&gorm.Session{DryRun: true}).Select("1").Find(&[]int{}).Statement
+	// Straight to the connection: gorm's Raw would read the "@>" of a
+	// containment filter as a named argument and drop the values.
 	var plan string
-	if err := q.Session(&gorm.Session{NewDB: true}).Raw("EXPLAIN (FORMAT JSON) "+stmt.SQL.String(), stmt.Vars...).Scan(&plan).Error; err != nil {
+	if err := stmt.ConnPool.QueryRowContext(stmt.Context, "EXPLAIN (FORMAT JSON) "+stmt.SQL.String(), stmt.Vars...).Scan(&plan); err != nil {
 		return c, fmt.Errorf("estimate count: %w", err)
 	}
 	var out []struct {

@@ -27,10 +27,11 @@ func main() {
 	recipients := flag.Int("recipients", 500_000, "-funnel: recipients (and contacts) of the campaign")
 	beforeRuns := flag.Int("before-runs", 3, "-funnel: timed runs per client of the slow former queries")
 	reuse := flag.Bool("reuse", false, "-funnel: time the database seeded by an earlier run")
+	only := flag.String("ops", "", "-funnel: only the operations whose name contains this")
 	flag.Parse()
 	ctx := context.Background()
 	if *funnel {
-		if err := runFunnel(ctx, withDB(*dsn, "postgres"), *recipients, *runs, *beforeRuns, *reuse); err != nil {
+		if err := runFunnel(ctx, withDB(*dsn, "postgres"), *recipients, *runs, *beforeRuns, *reuse, *only); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -413,6 +413,8 @@ const funnelLockClass = 21021
 func (s CampaignStore) foldFunnel(ctx context.Context, id int64) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var got bool
+		// int32: the lock's second key (campaigns past 2^31 ids may share a
+		// lock with another, which only makes one of them skip a fold).
 		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?, ?)`, funnelLockClass, int32(id)).Scan(&got).Error; err != nil || !got {
 			return err
 		}

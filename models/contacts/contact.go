@@ -301,9 +301,11 @@ func (f ContactFilter) apply(db *gorm.DB) *gorm.DB {
 			if len(digits) >= 4 {
 				// A partial number: match the national digits whatever spelling was typed.
 				digits = strings.TrimPrefix(strings.TrimPrefix(digits, "62"), "0")
-				db = db.Where("(lower(contacts.name) LIKE ? OR contacts.phone_e164 LIKE ?)", like, "%"+digits+"%")
+				db = db.Where("(contacts.name ILIKE ? OR contacts.phone_e164 LIKE ?)", like, "%"+digits+"%")
 			} else {
-				db = db.Where("lower(contacts.name) LIKE ?", like)
+				// ILIKE, not lower() LIKE: the trigram index of 00190
+				// (contacts_name_trgm) serves ILIKE on the column itself.
+				db = db.Where("contacts.name ILIKE ?", like)
 			}
 		}
 	}
