@@ -173,7 +173,7 @@ type op struct {
 	// only1: not at 20 clients (20 concurrent walks of 25 s each would take
 	// minutes on the 2 shared cores, and say nothing new)
 	only1 bool
-	f    func(ctx context.Context, db *gorm.DB) error
+	f     func(ctx context.Context, db *gorm.DB) error
 }
 
 // timeOps runs each op at 1 client (one connection: its backend's CPU from
