@@ -139,7 +139,7 @@ func TestFunnelCountersMatchExactComputation(t *testing.T) {
 		`INSERT INTO templates (id, name, language, category, status, components) VALUES (1, 'promo', 'id', 'MARKETING', 'APPROVED', '[{"type":"BODY","text":"Halo"}]')`,
 		`INSERT INTO contacts (id, phone_e164, wa_id, bsuid, name, tags, opted_out) SELECT g, CASE WHEN g % 23 = 0 THEN NULL ELSE '+62813' || lpad(g::text, 8, '0') END,
 			CASE WHEN g % 23 = 0 THEN '' ELSE '62813' || lpad(g::text, 8, '0') END,
-			CASE WHEN g % 23 = 0 THEN 'ID.' || g END, 'C' || g, '{promo}', g % 17 = 0 FROM generate_series(1, 400) g`,
+			CASE WHEN g % 23 = 0 THEN 'ID.' || g END, 'C' || g, '{promo}', g % 17 = 0 FROM generate_series(1, ` + fmt.Sprint(n) + `) g`,
 		`SELECT setval(pg_get_serial_sequence('contacts', 'id'), 1000)`,
 		`INSERT INTO segments (id, name, filter) VALUES (1, 'promo', '{"tags":["promo"]}')`,
 	} {
@@ -177,7 +177,7 @@ func TestFunnelCountersMatchExactComputation(t *testing.T) {
 		t.Fatalf("%d sends", len(sends))
 	}
 	f := checkFunnel(t, st, c.ID, "claimed")
-	if f.Queued != int64(len(sends)) || f.Skipped == 0 || f.SkipReason[campaigns.SkipOptedOut] == 0 || f.SkipReason[campaigns.SkipInvalidNumber] == 0 {
+	if f.Recipients != n || f.Queued != int64(len(sends)) || f.Skipped == 0 || f.SkipReason[campaigns.SkipOptedOut] == 0 || f.SkipReason[campaigns.SkipInvalidNumber] == 0 {
 		t.Fatalf("claimed: %+v", f)
 	}
 
