@@ -1,6 +1,8 @@
 package models
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 
 	"gorm.io/gorm"
@@ -135,4 +137,48 @@ func (p Page) Normal() Page {
 		p.Offset = 0
 	}
 	return p
+}
+
+// CountCap is how far a list's total is counted exactly: an exact count of
+// a big filtered table costs a scan of every match (about 200 ms for 100k
+// contacts) on every page, while a page shows 50 rows.
+const CountCap = 10_000
+
+// Count is a list's total: exact up to CountCap, above it the planner's
+// estimate (Estimated); More says a row follows the page.
+type Count struct {
+	Total     int64
+	Estimated bool
+	More      bool
+}
+
+// CountRows counts the rows of q (a query without order, limit or offset)
+// up to CountCap+1; more than that is answered with EXPLAIN's row estimate
+// of q (never below CountCap+1).
+func CountRows(q *gorm.DB) (Count, error) {
+	var c Count
+	sub := q.Session(&gorm.Session{}).Select("1").Limit(CountCap + 1)
+	if err := q.Session(&gorm.Session{NewDB: true}).Raw("SELECT count(*) FROM (?) capped", sub).Scan(&c.Total).Error; err != nil {
+		return c, fmt.Errorf("count: %w", err)
+	}
+	if c.Total <= CountCap {
+		return c, nil
+	}
+	stmt := q.Session(&gorm.Session{DryRun: true}).Select("1").Find(&[]int{}).Statement
+	// Straight to the connection: gorm's Raw would read the "@>" of a
+	// containment filter as a named argument and drop the values.
+	var plan string
+	if err := stmt.ConnPool.QueryRowContext(stmt.Context, "EXPLAIN (FORMAT JSON) "+stmt.SQL.String(), stmt.Vars...).Scan(&plan); err != nil {
+		return c, fmt.Errorf("estimate count: %w", err)
+	}
+	var out []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &out); err != nil || len(out) == 0 {
+		return c, fmt.Errorf("estimate count: plan %q: %v", plan, err)
+	}
+	c.Total, c.Estimated = max(int64(out[0].Plan.Rows), CountCap+1), true
+	return c, nil
 }

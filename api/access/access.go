@@ -129,6 +129,6 @@ func (h handlers) listAudit(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	items, total, err := h.Audit.List(c.Request.Context(), f)
-	return http.StatusOK, httpx.List(items, total, f.Page), err
+	items, n, err := h.Audit.List(c.Request.Context(), f)
+	return http.StatusOK, httpx.ListCounted(items, n, f.Page.Normal()), err
 }

@@ -88,8 +88,8 @@ func (h handlers) list(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	items, total, err := h.Contacts.List(c.Request.Context(), httpx.Principal(c), f, pg)
-	return http.StatusOK, httpx.List(items, total, pg), err
+	items, n, err := h.Contacts.List(c.Request.Context(), httpx.Principal(c), f, pg)
+	return http.StatusOK, httpx.ListCounted(items, n, pg), err
 }
 
 func (h handlers) create(c *gin.Context) (int, any, error) {

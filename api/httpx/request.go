@@ -130,17 +130,29 @@ func PageQuery(c *gin.Context) (models.Page, error) {
 
 // ListBody is the JSON shape of every paginated list.
 type ListBody[T any] struct {
-	Items  []T   `json:"items"`
-	Total  int64 `json:"total"`
-	Limit  int   `json:"limit"`
-	Offset int   `json:"offset"`
+	Items []T   `json:"items"`
+	Total int64 `json:"total"`
+	// TotalEstimated: total is the planner's estimate (models.CountCap).
+	TotalEstimated bool `json:"totalEstimated,omitempty"`
+	// HasMore: a row follows this page.
+	HasMore bool `json:"hasMore"`
+	Limit   int  `json:"limit"`
+	Offset  int  `json:"offset"`
 }
 
 func List[T any](items []T, total int64, p models.Page) ListBody[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return ListBody[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset}
+	return ListBody[T]{Items: items, Total: total, HasMore: int64(p.Offset+len(items)) < total, Limit: p.Limit, Offset: p.Offset}
+}
+
+// ListCounted is List with a models.Count (an estimated total, a "more"
+// read past the page).
+func ListCounted[T any](items []T, c models.Count, p models.Page) ListBody[T] {
+	b := List(items, c.Total, p)
+	b.TotalEstimated, b.HasMore = c.Estimated, c.More
+	return b
 }
 
 // OptionalJSON binds a body when one is sent (for actions whose body is optional).

@@ -23,8 +23,20 @@ func main() {
 	dsn := flag.String("db", "postgres://postgres@127.0.0.1:5432/scrm_bench_q21?sslmode=disable", "seeded database")
 	runs := flag.Int("runs", 40, "timed runs per operation and client")
 	before := flag.Bool("before", false, "drop the 00190 indexes while timing")
+	funnel := flag.Bool("funnel", false, "seed "+funnelDB+" (one campaign) and time the funnel, the recipients by status and the contact list")
+	recipients := flag.Int("recipients", 500_000, "-funnel: recipients (and contacts) of the campaign")
+	beforeRuns := flag.Int("before-runs", 3, "-funnel: timed runs per client of the slow former queries")
+	reuse := flag.Bool("reuse", false, "-funnel: time the database seeded by an earlier run")
+	only := flag.String("ops", "", "-funnel: only the operations whose name contains this")
 	flag.Parse()
 	ctx := context.Background()
+	if *funnel {
+		if err := runFunnel(ctx, withDB(*dsn, "postgres"), *recipients, *runs, *beforeRuns, *reuse, *only); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	db, err := models.OpenDB(ctx, *dsn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -159,6 +159,9 @@ func TestWebUICampaignWizard(t *testing.T) {
 		waitJS("delivered follows the webhooks", `Number(document.querySelector('#camp-funnel [data-k="delivered"]').dataset.n) >= 12`, 20*time.Second),
 		waitJS("5 skipped as opted out", `document.querySelector('#camp-funnel [data-k="skipped"]').dataset.n === '5' && document.querySelector('#camp-skips')?.textContent.includes('5')`, 5*time.Second),
 		waitJS("no pause or cancel once completed", `!document.querySelector('#camp-pause, #camp-cancel, #camp-resume')`, time.Second),
+		// The funnel poll waits for each answer and backs off (2, 4, 8 s ...)
+		// while nothing moves.
+		waitJS("the poll backs off once the funnel stops moving", `Number(document.querySelector('#camp-funnel').dataset.nextPoll) >= 8000`, 25*time.Second),
 		screenshot(t, "ui-campaign-progress-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-campaign-progress-390x844.png"),

@@ -82,9 +82,13 @@ type Campaign struct {
 	CapWindowS    int64             `json:"capWindowSeconds" gorm:"column:cap_window_s"`
 	CapCategories models.StringList `json:"capCategories" gorm:"type:text[]"`
 	// SkipAssigned leaves out contacts whose conversation is open and owned by an agent.
-	SkipAssigned bool   `json:"skipAssigned"`
-	Status       string `json:"status"`
-	StatusReason string `json:"statusReason,omitempty"`
+	SkipAssigned bool `json:"skipAssigned"`
+	// ReplyWindowMS: a customer message this long after a send counts as a
+	// reply (the store's ReplyWindow when the campaign was created; the
+	// recipient state triggers of migration 00210 read it).
+	ReplyWindowMS int64  `json:"replyWindowMs" gorm:"column:reply_window_ms;default:259200000"`
+	Status        string `json:"status"`
+	StatusReason  string `json:"statusReason,omitempty"`
 	// TemplateHoldFrom is set while WhatsApp's pause of the template holds
 	// the campaign: the status it returns to when the template is approved.
 	TemplateHoldFrom *string    `json:"templateHoldFrom,omitempty"`
@@ -167,7 +171,8 @@ func (s CampaignStore) now() time.Time {
 func (s CampaignStore) Create(ctx context.Context, p models.Principal, in CampaignInput) (Campaign, AudiencePreview, error) {
 	var pv AudiencePreview
 	c := Campaign{Name: strings.TrimSpace(in.Name), TemplateID: in.TemplateID, Variables: in.Variables,
-		SenderIDs: models.Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned}
+		SenderIDs: models.Int64List(in.SenderIDs), StartAt: in.StartAt, EndAt: in.EndAt, Status: CampaignDraft, SkipAssigned: in.SkipAssigned,
+		ReplyWindowMS: s.replyWindow().Milliseconds()}
 	if c.Variables == nil {
 		c.Variables = map[string]string{}
 	}
@@ -345,22 +350,26 @@ func (s CampaignStore) List(ctx context.Context, pg models.Page) ([]Campaign, in
 	return out, total, err
 }
 
-// Funnel counts recipients: sent/delivered/read follow the message row's
-// status (webhooks move it); replied means the contact wrote in that
-// conversation within the reply window after the send (a later message is
-// not attributed to the campaign).
+// Funnel counts recipients by their stored state (campaign_recipients.state,
+// kept by the triggers of migration 00210: sent/delivered/read follow the
+// message row's status, replied means the contact wrote in that conversation
+// within the campaign's reply window after the send). It reads the folded
+// counters and the deltas not folded yet: O(states) rows, however large the
+// campaign.
 func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 	f := Funnel{SkipReason: map[string]int64{}}
+	if err := s.foldFunnel(ctx, id); err != nil {
+		return f, err
+	}
 	var rows []struct {
 		State  string
 		Reason string
 		N      int64
 	}
-	err := s.DB.WithContext(ctx).Raw(`
-		SELECT `+recipientStateSQL+` AS state,
-			CASE WHEN r.status = 'skipped' THEN r.reason ELSE '' END AS reason, count(*) AS n
-		FROM campaign_recipients r`+recipientJoinSQL+`
-		WHERE r.campaign_id = @id GROUP BY 1, 2`, map[string]any{"id": id, "window": s.windowArg()}).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).Raw(`SELECT state, reason, sum(n)::bigint AS n FROM (
+			SELECT state, reason, n FROM campaign_funnel WHERE campaign_id = @id
+			UNION ALL SELECT state, reason, n FROM campaign_funnel_delta WHERE campaign_id = @id) x
+		GROUP BY 1, 2 HAVING sum(n) <> 0`, map[string]any{"id": id}).Scan(&rows).Error
 	if err != nil {
 		return f, fmt.Errorf("funnel of campaign %d: %w", id, err)
 	}
@@ -391,6 +400,33 @@ func (s CampaignStore) Funnel(ctx context.Context, id int64) (Funnel, error) {
 		}
 	}
 	return f, nil
+}
+
+// funnelLockClass is the first key of the fold's advisory lock (the second
+// is the campaign id).
+const funnelLockClass = 21021
+
+// foldFunnel adds the campaign's deltas to its counter rows and deletes them,
+// in one transaction, so a read sees each delta in exactly one of the two.
+// One fold per campaign at a time (a transaction advisory lock): a poll that
+// finds another fold running skips its own and reads the deltas as they are.
+func (s CampaignStore) foldFunnel(ctx context.Context, id int64) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var got bool
+		// int32: the lock's second key (campaigns past 2^31 ids may share a
+		// lock with another, which only makes one of them skip a fold).
+		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?, ?)`, funnelLockClass, int32(id)).Scan(&got).Error; err != nil || !got {
+			return err
+		}
+		err := tx.Exec(`WITH d AS (DELETE FROM campaign_funnel_delta WHERE campaign_id = @id RETURNING state, reason, n)
+			INSERT INTO campaign_funnel AS f (campaign_id, state, reason, n)
+			SELECT @id, state, reason, sum(n) FROM d GROUP BY state, reason ORDER BY state, reason
+			ON CONFLICT (campaign_id, state, reason) DO UPDATE SET n = f.n + EXCLUDED.n`, map[string]any{"id": id}).Error
+		if err != nil {
+			return fmt.Errorf("fold funnel of campaign %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // campaignTransitions lists who may move to what (a function, not a

@@ -61,14 +61,6 @@ const replyJoinSQL = `
 const recipientJoinSQL = `
 	LEFT JOIN messages m ON m.id = r.message_id` + replyJoinSQL
 
-// recipientStateSQL is a recipient's current funnel state.
-const recipientStateSQL = `CASE
-	WHEN r.status = 'skipped' THEN 'skipped'
-	WHEN m.status = 'failed' OR r.status = 'failed' THEN 'failed'
-	WHEN rp.at IS NOT NULL THEN 'replied'
-	WHEN m.status IN ('sent','delivered','read') THEN m.status
-	ELSE 'queued' END`
-
 // Recipient states a recipients listing can be filtered by.
 var recipientStates = []string{RecipientQueued, models.MsgSent, models.MsgDelivered, models.MsgRead, "replied", RecipientFailed, RecipientSkipped}
 
@@ -150,29 +142,34 @@ const MaxRecipientPage = 500
 // recipientBatch is how many rows EachRecipient reads per query.
 const recipientBatch = 1000
 
-// recipientRows reads the next limit recipients after the keyset cursor,
-// every state, that p may see. The page of ids is cut first (index on
-// (campaign_id, id)), then joined, so each batch costs the same however far
-// into the campaign.
+// recipientRows reads the next limit recipients after the keyset cursor, in
+// status (its stored state; every state when empty), that p may see. The
+// page of ids is cut first, one range of (campaign_id, state, id) or
+// (campaign_id, id), then joined, so each page costs the same however far
+// into the campaign and however rare the state.
 //
 // Scope rule: a recipient row names a customer (name, phone), so it is read
 // through the contact's scope (models.ContactScope): all-scope principals
 // (Admin, Campaign Manager) see every recipient, a supervisor those owned by
 // its teams' members, an agent its own; the campaign's totals stay visible to
 // every campaigns:read holder (counts name nobody).
-func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, campaignID, after int64, limit int) ([]RecipientRow, error) {
-	args := map[string]any{"id": campaignID, "after": after, "window": s.windowArg(), "limit": limit}
+func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, c Campaign, status string, after int64, limit int) ([]RecipientRow, error) {
+	args := map[string]any{"id": c.ID, "after": after, "limit": limit, "status": status,
+		"window": strconv.FormatInt(c.ReplyWindowMS, 10) + " milliseconds"}
 	scope := ""
+	if status != "" {
+		scope = " AND state = @status"
+	}
 	if cond, sargs := models.ContactScopeSQL(p, "contacts"); cond != "" {
-		scope = " AND contact_id IN (SELECT contacts.id FROM contacts WHERE " + cond + ")"
+		scope += " AND contact_id IN (SELECT contacts.id FROM contacts WHERE " + cond + ")"
 		maps.Copy(args, sargs)
 	}
 	q := `WITH r AS MATERIALIZED (SELECT * FROM campaign_recipients WHERE campaign_id = @id AND id > @after` + scope + ` ORDER BY id LIMIT @limit)
 		SELECT r.id, r.contact_id, ct.name AS contact_name, COALESCE(ct.phone_e164, ct.wa_id, '') AS phone,
-			r.sender_id, COALESCE(sd.display_number, '') AS sender_number, ` + recipientStateSQL + ` AS status,
+			r.sender_id, COALESCE(sd.display_number, '') AS sender_number, r.state AS status,
 			r.message_id, COALESCE(m.wamid, '') AS wamid, COALESCE(r.error_code, m.error_code) AS error_code,
 			CASE WHEN r.reason <> '' THEN r.reason ELSE COALESCE(m.error_reason, '') END AS reason,
-			m.sent_at, m.delivered_at, m.read_at, rp.at AS replied_at
+			m.sent_at, m.delivered_at, m.read_at, CASE WHEN r.state = 'replied' THEN rp.at END AS replied_at
 		FROM r
 		JOIN contacts ct ON ct.id = r.contact_id
 		LEFT JOIN senders sd ON sd.id = r.sender_id` + recipientJoinSQL + `
@@ -180,7 +177,7 @@ func (s CampaignStore) recipientRows(ctx context.Context, p models.Principal, ca
 	var rows []RecipientRow
 	err := s.DB.WithContext(ctx).Raw(q, args).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("recipients of campaign %d: %w", campaignID, err)
+		return nil, fmt.Errorf("recipients of campaign %d: %w", c.ID, err)
 	}
 	return rows, nil
 }
@@ -192,19 +189,15 @@ func checkRecipientStatus(status string) error {
 	return nil
 }
 
-// eachRecipient walks the campaign in keyset batches from after, calling fn
-// for each row in status (all when empty) until fn returns false. The state
-// is derived (message status, replies), so the filter is applied per batch.
-func (s CampaignStore) eachRecipient(ctx context.Context, p models.Principal, campaignID int64, status string, after int64, fn func(RecipientRow) (bool, error)) error {
+// eachRecipient walks the campaign's recipients in status (all when empty)
+// in keyset batches from after, calling fn for each until fn returns false.
+func (s CampaignStore) eachRecipient(ctx context.Context, p models.Principal, c Campaign, status string, after int64, fn func(RecipientRow) (bool, error)) error {
 	for {
-		rows, err := s.recipientRows(ctx, p, campaignID, after, recipientBatch)
+		rows, err := s.recipientRows(ctx, p, c, status, after, recipientBatch)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			if status != "" && r.Status != status {
-				continue
-			}
 			if more, err := fn(r); err != nil || !more {
 				return err
 			}
@@ -236,20 +229,22 @@ func (s CampaignStore) Recipients(ctx context.Context, p models.Principal, campa
 			return RecipientPage{}, models.FieldError(models.EInvalid, "cursor", "is not a cursor from this API")
 		}
 	}
-	if _, err := s.campaign(ctx, campaignID); err != nil {
+	c, err := s.campaign(ctx, campaignID)
+	if err != nil {
 		return RecipientPage{}, err
 	}
 	page := RecipientPage{Items: []RecipientRow{}}
-	err := s.eachRecipient(ctx, p, campaignID, status, after, func(r RecipientRow) (bool, error) {
-		if len(page.Items) == limit {
-			// One more exists: the page ends at the last item returned.
-			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(page.Items[limit-1].ID, 10)))
-			return false, nil
-		}
-		page.Items = append(page.Items, r)
-		return true, nil
-	})
-	return page, err
+	// One row more than the page says whether a next page exists.
+	rows, err := s.recipientRows(ctx, p, c, status, after, limit+1)
+	if err != nil {
+		return page, err
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("r" + strconv.FormatInt(rows[limit-1].ID, 10)))
+	}
+	page.Items = append(page.Items, rows...)
+	return page, nil
 }
 
 // EachRecipient calls fn for every recipient of the campaign that p may see (in status,
@@ -259,8 +254,12 @@ func (s CampaignStore) EachRecipient(ctx context.Context, p models.Principal, ca
 	if err := checkRecipientStatus(status); err != nil {
 		return 0, err
 	}
+	c, err := s.campaign(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	err := s.eachRecipient(ctx, p, campaignID, status, 0, func(r RecipientRow) (bool, error) {
+	err = s.eachRecipient(ctx, p, c, status, 0, func(r RecipientRow) (bool, error) {
 		if err := fn(r); err != nil {
 			return false, err
 		}

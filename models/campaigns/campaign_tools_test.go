@@ -84,20 +84,25 @@ func TestFunnelReplyAttribution(t *testing.T) {
 	if f.Replied != 1 || f.Read != 1 || f.Delivered != 2 || f.Sent != 2 {
 		t.Fatalf("default window: %+v", f)
 	}
-	// A wider window (config) attributes the late reply as well.
-	wide := st
-	wide.ReplyWindow = 5 * 24 * time.Hour
-	if f, err = wide.Funnel(ctx, id); err != nil || f.Replied != 2 {
-		t.Fatalf("5-day window: %+v %v", f, err)
+	// A wider window (the campaign's, from config at creation) attributes
+	// the late reply as well: the stored states are judged again.
+	window := func(d time.Duration) campaigns.Funnel {
+		t.Helper()
+		mustExec(t, st, `UPDATE campaigns SET reply_window_ms = ? WHERE id = ?`, d.Milliseconds(), id)
+		f, err := st.Funnel(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if f = window(5 * 24 * time.Hour); f.Replied != 2 {
+		t.Fatalf("5-day window: %+v", f)
 	}
 	// Exactly at the edge counts; one second later does not.
-	edge := st
-	edge.ReplyWindow = 4 * 24 * time.Hour
-	if f, _ = edge.Funnel(ctx, id); f.Replied != 2 {
+	if f = window(4 * 24 * time.Hour); f.Replied != 2 {
 		t.Fatalf("edge window: %+v", f)
 	}
-	edge.ReplyWindow = 4*24*time.Hour - time.Second
-	if f, _ = edge.Funnel(ctx, id); f.Replied != 1 {
+	if f = window(4*24*time.Hour - time.Second); f.Replied != 1 {
 		t.Fatalf("just short window: %+v", f)
 	}
 	// A failed send is never "replied", whatever the customer wrote.

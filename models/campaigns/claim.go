@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -412,13 +413,30 @@ func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, out
 		ids, codes = append(ids, o.MessageID), append(codes, int64(o.ErrorCode))
 		statuses, reasons = append(statuses, o.Status), append(reasons, o.Reason)
 	}
-	// One statement for the whole round (code 0 is stored as NULL).
-	err := s.DB.WithContext(ctx).Exec(`UPDATE campaign_recipients r SET status = u.status, error_code = NULLIF(u.code, 0), reason = u.reason, updated_at = ?
+	// One statement for the round's rows nobody holds (code 0 is stored as
+	// NULL). SKIP LOCKED: a status webhook locks a message and then its
+	// recipient (the state trigger of migration 00210), several per
+	// transaction in the payload's order; a statement that waited for one
+	// recipient while holding others could close a cycle with it. A row held
+	// that way is written alone afterwards, waiting for that row only.
+	const set = `UPDATE campaign_recipients r SET status = u.status, error_code = NULLIF(u.code, 0), reason = u.reason, updated_at = ?
 		FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[]) AS u(message_id, status, code, reason)
-		WHERE r.campaign_id = ? AND r.message_id = u.message_id AND r.status = 'queued'`,
-		s.now(), ids, statuses, codes, reasons, campaignID).Error
+		WHERE r.message_id = u.message_id AND r.status = 'queued' AND r.id IN `
+	var done []int64
+	err := s.DB.WithContext(ctx).Raw(set+`(SELECT id FROM campaign_recipients WHERE campaign_id = ? AND message_id = ANY(?::bigint[])
+			AND status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING r.message_id`,
+		s.now(), ids, statuses, codes, reasons, campaignID, ids).Scan(&done).Error
 	if err != nil {
 		return fmt.Errorf("record %d outcomes of campaign %d: %w", len(outs), campaignID, err)
+	}
+	for i, id := range ids {
+		if slices.Contains(done, id) {
+			continue
+		}
+		if err := s.DB.WithContext(ctx).Exec(set+`(SELECT id FROM campaign_recipients WHERE campaign_id = ? AND message_id = ?)`,
+			s.now(), ids[i:i+1], statuses[i:i+1], codes[i:i+1], reasons[i:i+1], campaignID, id).Error; err != nil {
+			return fmt.Errorf("record outcome of message %d (campaign %d): %w", id, campaignID, err)
+		}
 	}
 	return nil
 }

@@ -301,14 +301,17 @@ func (f ContactFilter) apply(db *gorm.DB) *gorm.DB {
 			if len(digits) >= 4 {
 				// A partial number: match the national digits whatever spelling was typed.
 				digits = strings.TrimPrefix(strings.TrimPrefix(digits, "62"), "0")
-				db = db.Where("(lower(contacts.name) LIKE ? OR contacts.phone_e164 LIKE ?)", like, "%"+digits+"%")
+				db = db.Where("(contacts.name ILIKE ? OR contacts.phone_e164 LIKE ?)", like, "%"+digits+"%")
 			} else {
-				db = db.Where("lower(contacts.name) LIKE ?", like)
+				// ILIKE, not lower() LIKE: the trigram index of 00190
+				// (contacts_name_trgm) serves ILIKE on the column itself.
+				db = db.Where("contacts.name ILIKE ?", like)
 			}
 		}
 	}
 	if f.Tag != "" {
-		db = db.Where("? = ANY(contacts.tags)", f.Tag)
+		// Containment, not "= ANY": only @> can use contacts_tags_idx (GIN).
+		db = db.Where("contacts.tags @> ARRAY[?]::text[]", f.Tag)
 	}
 	for k, v := range f.Attributes {
 		raw, _ := json.Marshal(map[string]string{k: v})
@@ -323,19 +326,35 @@ func (f ContactFilter) apply(db *gorm.DB) *gorm.DB {
 	return db
 }
 
-// List returns a page of contacts p may see, newest first.
-func (s ContactStore) List(ctx context.Context, p models.Principal, f ContactFilter, pg models.Page) ([]ContactRecord, int64, error) {
+// List returns a page of contacts p may see, newest first, and their
+// count (exact up to models.CountCap, else estimated; More from one row
+// read past the page).
+func (s ContactStore) List(ctx context.Context, p models.Principal, f ContactFilter, pg models.Page) ([]ContactRecord, models.Count, error) {
 	pg = pg.Normal()
 	q := f.apply(s.DB.WithContext(ctx).Model(&ContactRecord{}).Scopes(contactScope(p)))
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count contacts: %w", err)
-	}
 	var out []ContactRecord
-	if err := q.Order("contacts.id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("list contacts: %w", err)
+	if err := q.Session(&gorm.Session{}).Order("contacts.id DESC").Limit(pg.Limit + 1).Offset(pg.Offset).Find(&out).Error; err != nil {
+		return nil, models.Count{}, fmt.Errorf("list contacts: %w", err)
 	}
-	return out, total, nil
+	return pageCount(q, out, pg)
+}
+
+// pageCount trims the row read past the page and counts: a first page that
+// is not full is its own count.
+func pageCount[T any](q *gorm.DB, rows []T, pg models.Page) ([]T, models.Count, error) {
+	more := len(rows) > pg.Limit
+	if more {
+		rows = rows[:pg.Limit]
+	}
+	if pg.Offset == 0 && !more {
+		return rows, models.Count{Total: int64(len(rows))}, nil
+	}
+	c, err := models.CountRows(q)
+	c.More = more
+	if !c.Estimated && c.Total < int64(pg.Offset+len(rows)) {
+		c.Total = int64(pg.Offset + len(rows)) // rows added between the two reads
+	}
+	return rows, c, err
 }
 
 // exportBatch is how many rows Export reads per query.

@@ -91,8 +91,9 @@ type AuditFilter struct {
 // AuditStore reads the audit log.
 type AuditStore struct{ DB *gorm.DB }
 
-// List returns matching rows, newest first, and the total count.
-func (s AuditStore) List(ctx context.Context, f AuditFilter) ([]AuditEntry, int64, error) {
+// List returns matching rows, newest first, and their count (exact up to
+// models.CountCap, else estimated; More from one row read past the page).
+func (s AuditStore) List(ctx context.Context, f AuditFilter) ([]AuditEntry, models.Count, error) {
 	q := s.DB.WithContext(ctx).Model(&AuditEntry{})
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
@@ -112,14 +113,22 @@ func (s AuditStore) List(ctx context.Context, f AuditFilter) ([]AuditEntry, int6
 	if !f.To.IsZero() {
 		q = q.Where("at < ?", f.To)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count audit: %w", err)
-	}
 	out := []AuditEntry{}
 	pg := f.Page.Normal()
-	if err := q.Order("at DESC, id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("list audit: %w", err)
+	if err := q.Session(&gorm.Session{}).Order("at DESC, id DESC").Limit(pg.Limit + 1).Offset(pg.Offset).Find(&out).Error; err != nil {
+		return nil, models.Count{}, fmt.Errorf("list audit: %w", err)
 	}
-	return out, total, nil
+	more := len(out) > pg.Limit
+	if more {
+		out = out[:pg.Limit]
+	}
+	if pg.Offset == 0 && !more {
+		return out, models.Count{Total: int64(len(out))}, nil
+	}
+	c, err := models.CountRows(q)
+	c.More = more
+	if !c.Estimated && c.Total < int64(pg.Offset+len(out)) {
+		c.Total = int64(pg.Offset + len(out))
+	}
+	return out, c, err
 }

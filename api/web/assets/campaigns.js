@@ -304,6 +304,11 @@ export function segmentText(page, s) {
   return parts.length ? parts.join(' · ') : page.t('allContacts');
 }
 
+// The funnel poll's bounds (Progress.poll) and the statuses after which it
+// may stop.
+const POLL_MIN = 2000, POLL_MAX = 30000;
+const FINISHED = ['completed', 'cancelled', 'failed'];
+
 const FUNNEL = ['recipients', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'skipped'];
 
 class Progress {
@@ -319,16 +324,35 @@ class Progress {
     this.recipientsEl = h('div', { class: 'card', id: 'camp-recipients' });
     add(this.body, this.head, this.chart, this.tools, this.recipientsEl);
     this.paintRecipientsButton();
-    this.load();
-    // Poll every 2 s: the funnel follows webhooks, not only the send loop.
-    this.timer = setInterval(() => this.load(), 2000);
+    this.poll(POLL_MIN);
   }
-  destroy() { clearInterval(this.timer); clearTimeout(this.rt); }
+  destroy() { this.gone = true; clearTimeout(this.timer); clearTimeout(this.rt); }
+
+  // poll: the funnel follows webhooks, not only the send loop, so it is
+  // read again after each answer (never while one is outstanding): 2 s
+  // while it moves, doubling up to 30 s while it does not. A finished
+  // campaign is polled no more once its funnel has not moved for the longest
+  // interval (late delivered/read statuses still arrive after the last
+  // send). A campaign.progress event, an action or a retry starts it again
+  // at 2 s. The chart's data-next-poll says what was chosen (tests read it).
+  async poll(delay) {
+    clearTimeout(this.timer);
+    if (this.gone) return;
+    // A newer poll (an event while this one waited) owns the timer.
+    const gen = (this.gen = (this.gen || 0) + 1);
+    const before = JSON.stringify(this.c?.funnel ?? null);
+    if (!(await this.load()) || gen !== this.gen) return;
+    const moved = JSON.stringify(this.c.funnel ?? null) !== before;
+    if (!moved && delay >= POLL_MAX && FINISHED.includes(this.c.status)) { this.chart.dataset.nextPoll = 'stopped'; return; }
+    const next = moved ? POLL_MIN : Math.min(delay * 2, POLL_MAX);
+    this.chart.dataset.nextPoll = String(next);
+    this.timer = setTimeout(() => this.poll(next), next);
+  }
 
   // A campaign.progress event (the send loop's look at the queue) refreshes
-  // at once; the poll still catches the webhooks' delivered/read.
+  // at once and resets the backoff.
   onEvent(e) {
-    if (e.type === 'campaign.progress' && e.data?.campaignId === this.id) { clearTimeout(this.rt); this.rt = setTimeout(() => this.load(), 150); }
+    if (e.type === 'campaign.progress' && e.data?.campaignId === this.id) { clearTimeout(this.rt); this.rt = setTimeout(() => this.poll(POLL_MIN), 150); }
   }
 
   // paintTools: test send, duplicate, retry failed, export.
@@ -361,7 +385,7 @@ class Progress {
       try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/duplicate`); p.app.navigate(`/campaigns/${out.campaign.id}`); } catch (e) { err.show(e); }
     } }, this.t('duplicate'));
     this.retryBtn = h('button', { type: 'button', id: 'camp-retry', hidden: true, onclick: async () => {
-      try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/retry-failed`); p.app.toast(this.t('requeued', { n: out.requeued })); this.load(); } catch (e) { err.show(e); }
+      try { const out = await p.api.post(`/api/v1/campaigns/${this.id}/retry-failed`); p.app.toast(this.t('requeued', { n: out.requeued })); this.poll(POLL_MIN); } catch (e) { err.show(e); }
     } }, this.t('retryFailed'));
     fill(this.tools, h('h3', {}, this.t('tools')),
       p.can('campaigns:launch') ? h('div', { class: 'row-inline' }, h('label', {}, this.t('testPhone'), phone), testBtn) : null,
@@ -397,12 +421,20 @@ class Progress {
     } catch (e) { p.fail(e); }
   }
 
+  // load reads the campaign and its funnel; false when it failed (a 404
+  // ends the poll, another error retries at the longest interval).
   async load() {
     try {
       this.c = await this.page.api.get(`/api/v1/campaigns/${this.id}`);
+      if (this.gone) return false;
       if (!this.names) { await this.loadNames(); this.paintTools(); }
       this.paint();
-    } catch (e) { if (e.status === 404) clearInterval(this.timer); this.page.fail(e); }
+      return true;
+    } catch (e) {
+      this.page.fail(e);
+      if (e.status !== 404 && !this.gone) this.timer = setTimeout(() => this.poll(POLL_MAX), POLL_MAX);
+      return false;
+    }
   }
 
   // loadNames finds the template's and segment's names once (best effort).
@@ -418,7 +450,7 @@ class Progress {
   async act(action, btn) {
     if (action === 'cancel' && !confirm(this.t('confirmCancel'))) return;
     btn.disabled = true;
-    try { this.c = await this.page.api.post(`/api/v1/campaigns/${this.id}/${action}`); this.paint(); } catch (e) { this.page.fail(e); btn.disabled = false; }
+    try { this.c = await this.page.api.post(`/api/v1/campaigns/${this.id}/${action}`); this.paint(); this.poll(POLL_MIN); } catch (e) { this.page.fail(e); btn.disabled = false; }
   }
 
   paint() {

@@ -427,8 +427,9 @@ export class AuditPage extends Page {
           h('span', { class: 'details' }, e.details ? JSON.stringify(e.details) : '')])),
         h('div', { class: 'pager' },
           h('button', { disabled: this.offset === 0, onclick: () => { this.offset = Math.max(0, this.offset - 50); this.load(); } }, '‹'),
-          h('span', { class: 'muted' }, this.t('rangeOf', { a: out.total ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total })),
-          h('button', { disabled: this.offset + out.items.length >= out.total, onclick: () => { this.offset += 50; this.load(); } }, '›')));
+          h('span', { class: 'muted' }, this.t(out.totalEstimated ? 'rangeOfAbout' : 'rangeOf', { a: out.items.length ? this.offset + 1 : 0, b: this.offset + out.items.length, n: out.total.toLocaleString('id-ID') })),
+          // hasMore, not the total: above 10,000 the total is an estimate.
+          h('button', { disabled: !out.hasMore, onclick: () => { this.offset += 50; this.load(); } }, '›')));
     } catch (e) { this.fail(e); }
   }
 }
