@@ -123,6 +123,8 @@ var operations = map[string]operation{
 	"GET /api/v1/reports/export":                      {Summary: "Export a report (format csv with table=, or xlsx with every table)"},
 	"GET /api/v1/reports/rate-card":                   {Summary: "The rate card: number prefixes to markets, prices per market and pricing category (IDR)"},
 	"PUT /api/v1/reports/rate-card":                   {Summary: "Replace the rate card (prices later messages)", Body: "json"},
+	"GET /api/v1/reports/csat-settings":               {Summary: "The CSAT survey after resolve: on/off for the business and per team, the question, how long an answer counts"},
+	"PUT /api/v1/reports/csat-settings":               {Summary: "Replace the CSAT survey settings (team overrides as a whole)", Body: "json"},
 	"POST /api/v1/templates/:id/preview":              {Summary: "Preview a template for a real contact", Body: "json"},
 	"GET /api/v1/templates/:id/stats":                 {Summary: "A template's sends, rates and days"},
 	"GET /":                                           {Summary: "The web app"},

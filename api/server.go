@@ -30,6 +30,7 @@ import (
 	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
 	"github.com/wabascrm/scrm/models/media"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
 	"github.com/wabascrm/scrm/models/templates"
@@ -117,6 +118,7 @@ type Stores struct {
 	Campaigns campaigns.CampaignStore
 	Media     media.MediaStore
 	Reports   reports.ReportStore
+	CSAT      csat.SettingsStore
 	// APIKeys and Webhooks: the integrations with the business's systems.
 	APIKeys  apikeys.APIKeyStore
 	Webhooks integrations.Store

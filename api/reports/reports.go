@@ -16,6 +16,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/reports"
 )
 
@@ -23,6 +24,7 @@ import (
 type Deps struct {
 	Log   *slog.Logger
 	Store reports.ReportStore
+	CSAT  csat.SettingsStore
 }
 
 type handlers struct{ Deps }
@@ -39,6 +41,24 @@ func Mount(r httpx.Router, d Deps) {
 	// conversations (inbox:assign), not for every reader of reports.
 	rt.JSON(http.MethodGet, "/reports/floor", models.PermInboxAssign, h.floor)
 	rt.JSON(http.MethodPut, "/reports/rate-card", models.PermSendersWrite, h.putRateCard)
+	// The CSAT survey after resolve: read with the reports, switched on and
+	// off per team by whoever manages the teams.
+	rt.JSON(http.MethodGet, "/reports/csat-settings", models.PermReportsRead, h.csatSettings)
+	rt.JSON(http.MethodPut, "/reports/csat-settings", models.PermTeamsWrite, h.putCSATSettings)
+}
+
+func (h handlers) csatSettings(c *gin.Context) (int, any, error) {
+	st, err := h.CSAT.Get(c.Request.Context())
+	return http.StatusOK, st, err
+}
+
+func (h handlers) putCSATSettings(c *gin.Context) (int, any, error) {
+	var in csat.Settings
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	st, err := h.CSAT.Put(c.Request.Context(), in)
+	return http.StatusOK, st, err
 }
 
 // filter binds ?from=&to= (YYYY-MM-DD, local days) and the teamId,
@@ -98,7 +118,7 @@ func (h handlers) putRateCard(c *gin.Context) (int, any, error) {
 }
 
 // export answers ?format=csv (one table, ?table=activity|cases|campaigns|
-// failures|cost, default activity) or xlsx (every table, one sheet each).
+// failures|cost|csat, default activity) or xlsx (every table, one sheet each).
 // Every cell goes through httpx.CSVSafe, so a name like "=HYPERLINK(...)"
 // is text in both.
 //

@@ -406,7 +406,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 		Activities: worker.Activities{
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
 			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
+				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log, Surveys: conversationSignaler(in, cfg)},
 				Sender: sender,
 			},
 			Case:     &activities.Case{Store: cases},
