@@ -40,10 +40,15 @@ func (s SettingsStore) Get(ctx context.Context) (Settings, error) {
 }
 
 func getSettings(db *gorm.DB) (Settings, error) {
-	var out Settings
-	if err := db.Raw(`SELECT enabled, question, timeout_minutes FROM csat_settings WHERE id = 1`).Scan(&out).Error; err != nil {
-		return out, fmt.Errorf("csat settings: %w", err)
+	var row struct {
+		Enabled        bool
+		Question       string
+		TimeoutMinutes int
 	}
+	if err := db.Raw(`SELECT enabled, question, timeout_minutes FROM csat_settings WHERE id = 1`).Scan(&row).Error; err != nil {
+		return Settings{}, fmt.Errorf("csat settings: %w", err)
+	}
+	out := Settings{Enabled: row.Enabled, Question: row.Question, TimeoutMinutes: row.TimeoutMinutes}
 	out.Teams = []TeamSetting{}
 	if err := db.Raw(`SELECT team_id, enabled FROM csat_team_settings ORDER BY team_id`).Scan(&out.Teams).Error; err != nil {
 		return out, fmt.Errorf("csat team settings: %w", err)
