@@ -31,7 +31,9 @@ func surveyRow(t *testing.T, e sim.OutboxEntry, n int) string {
 	var body struct {
 		Interactive struct {
 			Type   string
-			Action struct{ Sections []struct{ Rows []struct{ ID, Title string } } }
+			Action struct {
+				Sections []struct{ Rows []struct{ ID, Title string } }
+			}
 		}
 	}
 	if err := json.Unmarshal(e.Body, &body); err != nil || body.Interactive.Type != "list" || len(body.Interactive.Action.Sections) != 1 ||

@@ -125,7 +125,9 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 		Type        string
 		Interactive struct {
 			Type   string
-			Action struct{ Sections []struct{ Rows []struct{ ID, Title string } } }
+			Action struct {
+				Sections []struct{ Rows []struct{ ID, Title string } }
+			}
 		}
 	}
 	_ = json.Unmarshal(m1.Payload, &body)
