@@ -199,6 +199,21 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 		t.Fatalf("foreign survey id: %s", st)
 	}
 
+	// Reopened and resolved again: a new episode, a new survey; a tap on
+	// the first one now is about an episode already rated: an ordinary
+	// message, which reopens the conversation (and no second rating).
+	if _, _, err := f.ib.Change(ctx, admin(), c1, inbox.ConversationChange{Action: "reopen"}); err != nil {
+		t.Fatal(err)
+	}
+	f.resolve(c1)
+	if n := f.id(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ?`, c1); n != 2 {
+		t.Fatalf("surveys of c1 after a second episode: %d", n)
+	}
+	f.tap("6281100000001", "wamid.old", s1, 1, now.Add(2*time.Minute))
+	if st, _, _ := f.status(c1); st != "open" || f.id(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ? AND rating IS NOT NULL`, c1) != 1 {
+		t.Fatalf("tap on the old survey: %s", st)
+	}
+
 	// The fixed set: Ani (team 1) 5 (above), 4, 4, 2; Budi (team 2) 3, 1.
 	for i, r := range []struct {
 		team, agent int64
