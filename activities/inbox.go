@@ -29,6 +29,15 @@ type InboxStore struct {
 	Inbox  inbox.ConversationStore
 	Events models.EventPublisher
 	Log    *slog.Logger
+	// Surveys hands queued CSAT surveys to their workflows (nil: they stay
+	// queued; the worker sets it).
+	Surveys SurveySender
+}
+
+// SurveySender queues an outbound row on its conversation's workflow
+// (worker.ConversationSignaler).
+type SurveySender interface {
+	Send(ctx context.Context, c models.Conversation, messageID int64) error
 }
 
 // Snapshot reads the conversation.
@@ -73,13 +82,32 @@ func (s InboxStore) Route(ctx context.Context, id int64) (RouteResult, error) {
 	return RouteResult{AgentID: r.AgentID, TeamID: r.TeamID, Strategy: r.Strategy, Reason: r.Reason}, nil
 }
 
-// ResolveIfIdle resolves an idle conversation.
+// ResolveIfIdle resolves an idle conversation and hands the CSAT survey
+// the resolve queued (if any) to the conversation's workflow. The hand-off
+// looks for queued surveys even when this attempt resolved nothing: a
+// retry after a lost signal finds the survey the first attempt stored.
 func (s InboxStore) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, error) {
 	ok, evs, err := s.Inbox.ResolveIfIdle(ctx, id, idle)
 	if err != nil {
 		return false, businessOrRetry(err)
 	}
 	publishAfterCommit(ctx, s.Events, s.Log, evs...)
+	if s.Surveys == nil {
+		return ok, nil
+	}
+	msgs, err := s.Inbox.QueuedSurveys(ctx, id)
+	if err != nil || len(msgs) == 0 {
+		return ok, err
+	}
+	c, err := s.Inbox.Get(ctx, id)
+	if err != nil {
+		return ok, businessOrRetry(err)
+	}
+	for _, m := range msgs {
+		if err := s.Surveys.Send(ctx, c, m.ID); err != nil {
+			return ok, fmt.Errorf("hand csat survey %d to the workflow: %w", m.ID, err)
+		}
+	}
 	return ok, nil
 }
 

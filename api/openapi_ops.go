@@ -126,6 +126,8 @@ var operations = map[string]operation{
 	"GET /api/v1/sla-policies":                        {Summary: "The SLA policies of the teams the caller sees"},
 	"PUT /api/v1/teams/:id/sla":                       {Summary: "Set a team's SLA policy: first/next response targets in its business hours (the team's supervisors or an admin)", Body: "json"},
 	"DELETE /api/v1/teams/:id/sla":                    {Summary: "Remove a team's SLA policy"},
+	"GET /api/v1/reports/csat-settings":               {Summary: "The CSAT survey after resolve: on/off for the business and per team, the question, how long an answer counts"},
+	"PUT /api/v1/reports/csat-settings":               {Summary: "Replace the CSAT survey settings (team overrides as a whole)", Body: "json"},
 	"POST /api/v1/templates/:id/preview":              {Summary: "Preview a template for a real contact", Body: "json"},
 	"GET /api/v1/templates/:id/stats":                 {Summary: "A template's sends, rates and days"},
 	"GET /":                                           {Summary: "The web app"},

@@ -150,7 +150,7 @@ func TestReportsExportREST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.GetSheetList(), ","); got != "activity,cases,campaigns,failures,cost" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "activity,cases,campaigns,failures,cost,csat" {
 		t.Fatalf("sheets %s", got)
 	}
 	if v, _ := f.GetCellValue("activity", "D2"); v != "1" {
@@ -158,6 +158,13 @@ func TestReportsExportREST(t *testing.T) {
 	}
 	if typ, _ := f.GetCellType("activity", "D2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Fatalf("numbers should be numeric cells, got %v", typ)
+	}
+	// No survey answered in this history: the csat sheet has its total row, zero.
+	if a, _ := f.GetCellValue("csat", "A2"); a != "total" {
+		t.Fatalf("csat A2 = %q", a)
+	}
+	if d, _ := f.GetCellValue("csat", "D2"); d != "0" {
+		t.Fatalf("csat D2 = %q", d)
 	}
 	for _, q := range []string{"format=pdf", "table=secrets"} {
 		e.must(e.do("GET", "/api/v1/reports/export?"+q, e.sup, nil), 400)

@@ -24,6 +24,7 @@ import (
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
@@ -119,6 +120,7 @@ type Stores struct {
 	Media     media.MediaStore
 	Reports   reports.ReportStore
 	SLA       sla.PolicyStore
+	CSAT      csat.SettingsStore
 	// APIKeys and Webhooks: the integrations with the business's systems.
 	APIKeys  apikeys.APIKeyStore
 	Webhooks integrations.Store

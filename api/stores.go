@@ -11,6 +11,7 @@ import (
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/identity"
 	"github.com/wabascrm/scrm/models/inbox"
@@ -69,6 +70,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
 		SLA:           sla.PolicyStore{DB: db},
+		CSAT:          csat.SettingsStore{DB: db},
 		APIKeys:       apikeys.APIKeyStore{DB: db},
 		Webhooks:      integrations.Store{DB: db, AllowPrivate: c.WebhookAllowPrivate},
 	}

@@ -33,6 +33,7 @@ var domains = []string{
 	"models/contacts",
 	"models/media",
 	"models/outbox",
+	"models/csat",
 	"models/ingest",
 	"models/inbox",
 	"models/dispatch",

@@ -418,4 +418,8 @@ var messagesID = map[string]string{
 	"you cannot disable yourself":                                                           "Anda tidak dapat menonaktifkan diri sendiri",
 	"you may only create cases in teams you supervise":                                      "Anda hanya boleh membuat kasus di tim yang Anda supervisi",
 	"you may only give contacts to yourself or members of teams you supervise":              "Anda hanya boleh memberikan kontak kepada diri sendiri atau anggota tim yang Anda supervisi",
+	"must be between %d and %d minutes":                                                     "harus antara %d dan %d menit",
+	"team %d is listed twice":                                                               "tim %d tercantum dua kali",
+	"resolved, but the satisfaction survey is not handed to the sender yet; resolve again":  "percakapan diselesaikan, tetapi survei kepuasan belum diserahkan ke pengirim; selesaikan sekali lagi",
+	"is longer than 1024 characters":                                                        "lebih dari 1024 karakter",
 }

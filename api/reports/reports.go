@@ -16,6 +16,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/sla"
 )
@@ -26,6 +27,7 @@ type Deps struct {
 	Store reports.ReportStore
 	SLA   sla.PolicyStore
 	Floor sla.FloorStore
+	CSAT  csat.SettingsStore
 }
 
 type handlers struct{ Deps }
@@ -47,6 +49,10 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/sla-policies", models.PermTeamsRead, h.slaPolicies)
 	rt.JSON(http.MethodPut, "/teams/:id/sla", models.PermInboxAssign, h.putSLA)
 	rt.JSON(http.MethodDelete, "/teams/:id/sla", models.PermInboxAssign, h.deleteSLA)
+	// The CSAT survey after resolve: read with the reports, switched on and
+	// off per team by whoever manages the teams.
+	rt.JSON(http.MethodGet, "/reports/csat-settings", models.PermReportsRead, h.csatSettings)
+	rt.JSON(http.MethodPut, "/reports/csat-settings", models.PermTeamsWrite, h.putCSATSettings)
 }
 
 func (h handlers) slaPolicies(c *gin.Context) (int, any, error) {
@@ -73,6 +79,20 @@ func (h handlers) deleteSLA(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, h.SLA.Delete(c.Request.Context(), httpx.Principal(c), id)
+}
+
+func (h handlers) csatSettings(c *gin.Context) (int, any, error) {
+	st, err := h.CSAT.Get(c.Request.Context())
+	return http.StatusOK, st, err
+}
+
+func (h handlers) putCSATSettings(c *gin.Context) (int, any, error) {
+	var in csat.Settings
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	st, err := h.CSAT.Put(c.Request.Context(), in)
+	return http.StatusOK, st, err
 }
 
 // filter binds ?from=&to= (YYYY-MM-DD, local days) and the teamId,
@@ -132,7 +152,7 @@ func (h handlers) putRateCard(c *gin.Context) (int, any, error) {
 }
 
 // export answers ?format=csv (one table, ?table=activity|cases|campaigns|
-// failures|cost, default activity) or xlsx (every table, one sheet each).
+// failures|cost|csat, default activity) or xlsx (every table, one sheet each).
 // Every cell goes through httpx.CSVSafe, so a name like "=HYPERLINK(...)"
 // is text in both.
 //

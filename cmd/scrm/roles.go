@@ -407,7 +407,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 		Activities: worker.Activities{
 			Probe: &activities.Probe{Store: models.ProbeStore{DB: in.db}, Identity: fmt.Sprintf("%s@%d", host, os.Getpid())},
 			Conversation: &activities.Conversation{
-				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
+				Store:  activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log, Surveys: conversationSignaler(in, cfg)},
 				Sender: sender,
 				SLA: activities.SLAWaits{Waits: sla.WaitStore{DB: in.db, Events: events, Policies: sla.PolicyStore{DB: in.db}},
 					Events: in.eventPublisher(), Log: log},

@@ -105,8 +105,29 @@ func (d Desk) Change(ctx context.Context, p models.Principal, convID int64, ch C
 			// The workflow re-reads PostgreSQL on its next timer anyway.
 			d.Log.WarnContext(ctx, "signal conversation change", "err", err, "conversation", convID)
 		}
+		if ch.Action == "resolve" {
+			if err := d.handOffSurveys(ctx, conv); err != nil {
+				return conv, err
+			}
+		}
 	}
 	return conv, nil
+}
+
+// handOffSurveys gives the CSAT survey a resolve queued to the workflow. A
+// failure says to resolve again: the survey exists already, so a second
+// resolve queues nothing new and hands this one off.
+func (d Desk) handOffSurveys(ctx context.Context, conv models.Conversation) error {
+	msgs, err := d.Store.QueuedSurveys(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if err := d.Conversations.Send(ctx, conv, m.ID); err != nil {
+			return &models.Error{Code: models.EUnavailable, Message: "resolved, but the satisfaction survey is not handed to the sender yet; resolve again", Err: err}
+		}
+	}
+	return nil
 }
 
 // Take gives an unassigned conversation of p's team queue to p (409 when

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/contacts"
+	"github.com/wabascrm/scrm/models/csat"
 	"github.com/wabascrm/scrm/models/senders"
 	"gorm.io/gorm"
 )
@@ -73,7 +74,7 @@ func (ib ConversationStore) Snapshot(ctx context.Context, id int64) (Conversatio
 func (ib ConversationStore) WakeSnoozed(ctx context.Context, id int64, until time.Time) (bool, []models.Event, error) {
 	return ib.statusIf(ctx, id, `UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = @now
 		WHERE id = @id AND status = 'snoozed' AND snoozed_until <= @until RETURNING *`,
-		map[string]any{"until": until}, "open", "snooze ended")
+		map[string]any{"until": until}, "open", "snooze ended", nil)
 }
 
 // WindowEnd is when the conversation's window closes (zero when never opened).
@@ -176,17 +177,29 @@ func (ib ConversationStore) Route(ctx context.Context, id int64) (RouteOutcome, 
 	return out, err
 }
 
-// ResolveIfIdle resolves the conversation when nothing happened for idle.
+// ResolveIfIdle resolves the conversation when nothing happened for idle,
+// and queues its CSAT survey in the same transaction (csat.Queue; the
+// caller hands it to the workflow, see csat.Queued).
 func (ib ConversationStore) ResolveIfIdle(ctx context.Context, id int64, idle time.Duration) (bool, []models.Event, error) {
 	return ib.statusIf(ctx, id, `UPDATE conversations SET status = 'resolved', resolved_at = @now, updated_at = @now
 		WHERE id = @id AND status IN ('open','pending') AND COALESCE(last_message_at, created_at) <= @idleSince RETURNING *`,
-		map[string]any{"idleSince": ib.now().Add(-idle)}, "resolved", "auto-resolved after idle")
+		map[string]any{"idleSince": ib.now().Add(-idle)}, "resolved", "auto-resolved after idle",
+		func(tx *gorm.DB, c models.Conversation) ([]models.Event, error) {
+			return csat.Queue(ctx, tx, ib.Events, c, ib.now(), ib.Window)
+		})
+}
+
+// QueuedSurveys are the CSAT survey messages of a conversation not sent yet.
+func (ib ConversationStore) QueuedSurveys(ctx context.Context, id int64) ([]models.Message, error) {
+	return csat.Queued(ctx, ib.DB, id)
 }
 
 // statusIf runs a timer's conditional status change (update: @id, @now and
 // args) and, when it changed the row, records the conversation.updated
-// event in the same transaction. It reports whether it changed anything.
-func (ib ConversationStore) statusIf(ctx context.Context, id int64, update string, args map[string]any, status, reason string) (bool, []models.Event, error) {
+// event in the same transaction, then runs after (nil: nothing) on the
+// changed row. It reports whether it changed anything.
+func (ib ConversationStore) statusIf(ctx context.Context, id int64, update string, args map[string]any, status, reason string,
+	after func(*gorm.DB, models.Conversation) ([]models.Event, error)) (bool, []models.Event, error) {
 	args["id"], args["now"] = id, ib.now()
 	var evs []models.Event
 	err := ib.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -205,6 +218,11 @@ func (ib ConversationStore) statusIf(ctx context.Context, id int64, update strin
 			return err
 		}
 		evs = append(evs, ev)
+		if after != nil {
+			more, err := after(tx, c)
+			evs = append(evs, more...)
+			return err
+		}
 		return nil
 	})
 	return len(evs) > 0, evs, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/csat"
 	"gorm.io/gorm"
 )
 
@@ -116,6 +117,15 @@ func (ib ConversationStore) Change(ctx context.Context, p models.Principal, id i
 			return err
 		}
 		evs = append(evs, ev)
+		if ch.Action == "resolve" {
+			// The survey in the resolve's transaction: exactly one per
+			// episode however often resolve is pressed (csat.Queue).
+			sv, err := csat.Queue(ctx, tx, ib.Events, c, now, ib.Window)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, sv...)
+		}
 		if ch.Action == "assign" {
 			line, err := ib.recordAssignment(ctx, tx, "assign", AuditConversationAssign, p.AgentID, before, c, "")
 			if err != nil {

@@ -337,6 +337,9 @@ func (s *InboundStore) storeMessage(ctx context.Context, tx *gorm.DB, m *Inbound
 	if err != nil {
 		return err
 	}
+	if done, err := s.storeSurveyAnswer(ctx, tx, m, senderID, res); done || err != nil { // csat.go
+		return err
+	}
 	var contactID int64
 	var conv []convRow
 	if m.BSUID == "" {

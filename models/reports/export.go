@@ -2,6 +2,8 @@ package reports
 
 import (
 	"strconv"
+
+	"github.com/wabascrm/scrm/models/csat"
 )
 
 // Table is one exported table of a report: the CSV export writes one, the
@@ -19,11 +21,12 @@ const (
 	TableCampaigns = "campaigns"
 	TableFailures  = "failures"
 	TableCost      = "cost"
+	TableCSAT      = "csat"
 )
 
 // TableNames lists the export tables in sheet order.
 func TableNames() []string {
-	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost}
+	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost, TableCSAT}
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
@@ -104,5 +107,37 @@ func (r Report) Tables() []Table {
 	for _, c := range r.Cost {
 		co.Rows = append(co.Rows, []string{c.Category, c.Type, strconv.FormatBool(c.Free), i64(c.Messages), i64(c.Billable), f2(c.CostIDR)})
 	}
-	return []Table{act, cs, cp, fl, co}
+	return []Table{act, cs, cp, fl, co, r.CSAT.table()}
+}
+
+// table is the CSAT export: the total, each day, agent and team, with the
+// count of every rating.
+func (c CSATReport) table() Table {
+	t := Table{Name: TableCSAT, Header: []string{"section", "key", "name", "responses", "average", "rating_1", "rating_2", "rating_3",
+		"rating_4", "rating_5", "satisfied_pct"}}
+	add := func(section, key, name string, s csat.Stats) {
+		row := []string{section, key, name, i64(s.Responses), fdec(s.Average, 2)}
+		for _, n := range s.Distribution {
+			row = append(row, i64(n))
+		}
+		t.Rows = append(t.Rows, append(row, fdec(s.SatisfiedPct, 1)))
+	}
+	add("total", "", "", c.Totals)
+	for _, d := range c.Daily {
+		add("day", d.Day, "", d.Stats)
+	}
+	for _, g := range c.Agents {
+		add("agent", i64(g.ID), g.Name, g.Stats)
+	}
+	for _, g := range c.Teams {
+		add("team", i64(g.ID), g.Name, g.Stats)
+	}
+	return t
+}
+
+func fdec(v *float64, prec int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', prec, 64)
 }

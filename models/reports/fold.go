@@ -119,6 +119,12 @@ func foldSQL() []string {
 			FROM report_delta WHERE kind = 4 AND id <= @upto GROUP BY 1, 2, 3, 4, 5, 6, 7
 			ON CONFLICT (day, team_id, agent_id, sender_id, campaign_id, category, ptype) DO UPDATE SET
 				n = r.n + EXCLUDED.n, billable = r.billable + EXCLUDED.billable, cost_milli = r.cost_milli + EXCLUDED.cost_milli`,
+		`INSERT INTO report_csat_daily AS r (day, team_id, agent_id, sender_id, n, score_sum, r1, r2, r3, r4, r5)
+			SELECT ` + day + `, team, agent, sender, sum(d[1]), sum(d[2]), sum(d[3]), sum(d[4]), sum(d[5]), sum(d[6]), sum(d[7])
+			FROM report_delta WHERE kind = 7 AND id <= @upto GROUP BY 1, 2, 3, 4
+			ON CONFLICT (day, team_id, agent_id, sender_id) DO UPDATE SET
+				n = r.n + EXCLUDED.n, score_sum = r.score_sum + EXCLUDED.score_sum, r1 = r.r1 + EXCLUDED.r1, r2 = r.r2 + EXCLUDED.r2,
+				r3 = r.r3 + EXCLUDED.r3, r4 = r.r4 + EXCLUDED.r4, r5 = r.r5 + EXCLUDED.r5`,
 		`INSERT INTO report_case_daily AS r (day, team_id, agent_id, bucket, assigned, contacted, ptp_made, ptp_kept, ptp_broken, paid, recovered)
 			SELECT ` + day + `, team, agent, key, sum(d[1]), sum(d[2]), sum(d[3]), sum(d[4]), sum(d[5]), sum(d[6]), sum(d[7])
 			FROM report_delta WHERE kind = 5 AND id <= @upto GROUP BY 1, 2, 3, 4

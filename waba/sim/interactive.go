@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"unicode/utf8"
@@ -159,4 +160,35 @@ func firstSet(m map[string]bool) string {
 		}
 	}
 	return best
+}
+
+// listRowLocked finds row id of the interactive list message wamid that
+// number pnid sent to customer from: a customer can only tap a row of a
+// list it received. The string says why there is none.
+func (s *Sim) listRowLocked(pnid, from, wamid, id string) (*listRow, string) {
+	if wamid == "" || id == "" {
+		return nil, "list_reply needs context (the list message's wamid) and payload (the row id)"
+	}
+	for i := len(s.outbox) - 1; i >= 0; i-- {
+		e := s.outbox[i]
+		if e.WAMID != wamid {
+			continue
+		}
+		if e.PhoneNumberID != pnid || digits(e.To) != from || e.ErrorCode != 0 {
+			return nil, "message " + wamid + " was not sent to this customer from this number"
+		}
+		var m sendRequest
+		if json.Unmarshal(e.Body, &m) != nil || m.Interactive == nil || m.Interactive.Type != "list" || m.Interactive.Action == nil {
+			return nil, "message " + wamid + " is not an interactive list"
+		}
+		for _, sec := range m.Interactive.Action.Sections {
+			for j := range sec.Rows {
+				if sec.Rows[j].ID == id {
+					return &sec.Rows[j], ""
+				}
+			}
+		}
+		return nil, "list " + wamid + " has no row " + strconv.Quote(id)
+	}
+	return nil, "no message " + wamid
 }

@@ -130,7 +130,9 @@ func quickReplies(def []tplCompDef) []string {
 
 // customerMsg is the body of POST /sim/customers/{phone}/messages.
 type customerMsg struct {
-	Type          string `json:"type"` // text (default), button, interactive, reaction, image
+	// list_reply taps row Payload of the list message Context (which must
+	// be a list this number sent this customer; title from the row).
+	Type          string `json:"type"` // text (default), button, interactive, list_reply, reaction, image
 	Text          string `json:"text"`
 	Payload       string `json:"payload"` // button payload or interactive reply id
 	Name          string `json:"name"`
@@ -146,6 +148,7 @@ type customerMsg struct {
 		Body     string `json:"body"`
 		URL      string `json:"url"`
 	} `json:"referral"`
+	description string // of a tapped list row
 }
 
 // inboundLocked builds an inbound webhook and opens the window.
@@ -166,6 +169,9 @@ func (s *Sim) inboundLocked(n *Number, from string, in customerMsg, at time.Time
 		msg.Button = &hookButton{Payload: in.Payload, Text: in.Text}
 	case "interactive":
 		msg.Interactive = &hookInteractive{Type: "button_reply", ButtonReply: &hookRow{ID: in.Payload, Title: in.Text}}
+	case "list_reply":
+		msg.Type = "interactive"
+		msg.Interactive = &hookInteractive{Type: "list_reply", ListReply: &hookRow{ID: in.Payload, Title: in.Text, Description: in.description}}
 	case "reaction":
 		msg.Reaction = &hookReaction{MessageID: in.Context, Emoji: in.Text}
 		msg.Context = nil
@@ -219,6 +225,15 @@ func (s *Sim) handleCustomerMessage(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such business number"})
 		return
+	}
+	if in.Type == "list_reply" {
+		row, msg := s.listRowLocked(n.PhoneNumberID, from, in.Context, in.Payload) // interactive.go
+		if row == nil {
+			s.mu.Unlock()
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
+			return
+		}
+		in.Text, in.description = row.Title, row.Description
 	}
 	body, wamid := s.inboundLocked(n, from, in, s.opts.Now())
 	s.mu.Unlock()

@@ -374,11 +374,16 @@ type hookButton struct {
 type hookInteractive struct {
 	Type        string   `json:"type"`
 	ButtonReply *hookRow `json:"button_reply,omitempty"`
+	ListReply   *hookRow `json:"list_reply,omitempty"`
 }
 
+// hookRow is a tapped reply button or list row (a list row's description
+// comes along when it has one).
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/interactive
 type hookRow struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 }
 
 type hookReaction struct {

@@ -73,7 +73,7 @@ export class TeamsPage extends AdminPage {
   mount() {
     this.listEl = h('div', { id: 'teams-list' });
     this.membersEl = h('div');
-    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('teams')), this.listEl, this.membersEl, this.form = h('div')));
+    this.root.append(h('div', { class: 'admin' }, h('h2', {}, this.t('teams')), this.listEl, this.membersEl, this.form = h('div'), this.csatEl = h('div')));
     this.load();
   }
   async load() {
@@ -84,7 +84,38 @@ export class TeamsPage extends AdminPage {
         this.teams.map((t) => [h('button', { class: 'link', dataset: { team: t.name }, onclick: () => this.members(t.id) }, t.name), t.strategy, String((t.members || []).length)])));
       if (this.openTeam) this.members(this.openTeam);
       if (this.app.can('teams:write')) this.renderForm();
+      if (this.app.can('teams:write') && this.app.can('reports:read')) await this.renderCSAT();
     } catch (e) { this.app.toast(e.message); }
+  }
+
+  // renderCSAT edits the satisfaction survey: on/off for the business, the
+  // question, how long an answer counts, and per team: follow the business,
+  // on or off (PUT replaces the overrides as a whole).
+  async renderCSAT() {
+    const st = await this.app.api.get('/api/v1/reports/csat-settings');
+    const over = new Map((st.teams || []).map((x) => [x.teamId, x.enabled]));
+    const teamSel = (t) => h('select', { name: `team-${t.id}`, dataset: { csatTeam: t.id }, 'aria-label': t.name },
+      ...[['', 'csat.inherit'], ['on', 'csat.on'], ['off', 'csat.off']].map(([v, k]) =>
+        h('option', { value: v, selected: (over.has(t.id) ? (over.get(t.id) ? 'on' : 'off') : '') === v }, this.t(k))));
+    const f = h('form', { class: 'card form', id: 'csat-form' },
+      h('h3', {}, this.t('csat.title')),
+      h('p', { class: 'muted' }, this.t('csat.hint')),
+      h('div', { class: 'checks' }, h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'enabled', id: 'csat-enabled', checked: st.enabled }), this.t('csat.enabled'))),
+      h('label', {}, this.t('csat.question'), h('textarea', { name: 'question', id: 'csat-question', maxlength: 1024, required: true, rows: 2 }, st.question)),
+      h('label', {}, this.t('csat.timeout'), h('input', { name: 'timeout', id: 'csat-timeout', type: 'number', min: 5, max: 1440, value: st.timeoutMinutes, required: true })),
+      this.teams.length ? h('fieldset', {}, h('legend', {}, this.t('csat.perTeam')),
+        ...this.teams.map((t) => h('label', {}, t.name, teamSel(t)))) : null,
+      h('button', { class: 'primary', type: 'submit', id: 'csat-save' }, this.t('save')));
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      const teams = this.teams.filter((t) => d.get(`team-${t.id}`)).map((t) => ({ teamId: t.id, enabled: d.get(`team-${t.id}`) === 'on' }));
+      try {
+        await this.app.api.put('/api/v1/reports/csat-settings', { enabled: d.get('enabled') === 'on', question: d.get('question'), timeoutMinutes: Number(d.get('timeout')), teams });
+        this.app.toast(this.t('saved'));
+      } catch (e) { this.app.toast(e.field ? `${e.field}: ${e.message}` : e.message); }
+    };
+    clear(this.csatEl).append(f);
   }
   // members shows a team's agents with their team role; with teams:write
   // agents can be added, made lead, or removed.

@@ -123,7 +123,8 @@ export class ReportsPage extends Page {
       stat('messages', `${this.num(t.messagesIn)} / ${this.num(t.messagesOut)}`, this.t('rep.templatesSent', { n: this.num(t.templatesSent) })),
       stat('delivery', `${this.num(t.delivered)} / ${this.num(t.read)}`, t.optedOut ? this.t('rep.optedOutN', { n: this.num(t.optedOut) }) : null),
       stat('failed', this.num(t.failed), null, t.failed ? 'bad' : ''),
-      stat('cost', this.idr(t.costIdr), this.t('rep.billableFree', { b: this.num(t.billable), f: this.num(t.free) })));
+      stat('cost', this.idr(t.costIdr), this.t('rep.billableFree', { b: this.num(t.billable), f: this.num(t.free) })),
+      this.csatStat(stat, (r.csat || {}).totals || {}));
     const note = r.labelNote ? h('p', { class: 'muted' }, this.t('rep.labelNote')) : null;
     const daily = r.daily || [];
     const charts = h('div', { class: 'rep-charts' },
@@ -135,7 +136,9 @@ export class ReportsPage extends Page {
         { key: 'frt', label: this.t('rep.frtMinutes'), values: (r.hourOfDay || []).map((x) => Math.round((x.firstResponse?.p50Seconds || 0) / 60)) }]),
       this.chart('rep-chart-cost', this.t('rep.chart.cost'), daily.map((d) => this.day(d.day)), [
         { key: 'cost', label: this.t('rep.k.cost'), values: daily.map((d) => d.costIdr), fmt: (v) => this.idr(v) }]),
-      this.labelChart(daily, r.labels || [], r.labelTrend || []));
+      this.labelChart(daily, r.labels || [], r.labelTrend || []),
+      this.chart('rep-chart-csat', this.t('rep.chart.csat'), ['1', '2', '3', '4', '5'], [
+        { key: 'csat', label: this.t('rep.responses'), values: ((r.csat || {}).totals || {}).distribution || [0, 0, 0, 0, 0] }]));
     const timing = (m) => [this.dur(m.firstResponse?.p50Seconds), this.dur(m.firstResponse?.p90Seconds), this.dur(m.resolution?.p50Seconds)];
     const agents = this.section('rep-agents', this.t('rep.agents'), this.table(
       [this.t('name'), this.t('rep.handled'), this.t('rep.msgOut'), this.t('rep.frtP50'), this.t('rep.frtP90'), this.t('rep.resP50'), this.t('rep.online')],
@@ -164,8 +167,28 @@ export class ReportsPage extends Page {
       (r.cost || []).map((x) => [x.category, x.free ? h('span', { class: 'chip st-free' }, this.t('rep.free')) : x.type, this.num(x.messages), this.num(x.billable), x.free ? this.t('rep.free') : this.idr(x.costIdr)])));
     fill(this.out, kpis, note, charts,
       h('div', { class: 'rep-grid' }, agents, group('rep-teams', this.t('teams'), r.teams || []), group('rep-numbers', this.t('rep.numbers'), r.numbers || []),
-        labels, cases, camps, fails, cost));
+        this.csatSection(r.csat || {}), labels, cases, camps, fails, cost));
     this.out.removeAttribute('aria-busy');
+  }
+
+  pct(v) { return v === null || v === undefined ? '–' : new Intl.NumberFormat(this.app.i18n.locale(), { style: 'percent', maximumFractionDigits: 1 }).format(v / 100); }
+  avg(v) { return v === null || v === undefined ? '–' : new Intl.NumberFormat(this.app.i18n.locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v); }
+
+  // csatStat: the average rating out of 5, with the responses and the
+  // share of 4-5 under it.
+  csatStat(stat, c) {
+    return stat('csat', c.responses ? `${this.avg(c.average)} / 5` : '–', this.t('rep.csatSub', { n: this.num(c.responses), p: this.pct(c.satisfiedPct) }));
+  }
+
+  // csatSection: the total, every agent and every team (the agent and team
+  // that served the conversation when it was resolved).
+  csatSection(c) {
+    const row = (kind, name, x) => [kind, name, this.num(x.responses), this.avg(x.average), ...(x.distribution || [0, 0, 0, 0, 0]).map((n) => this.num(n)), this.pct(x.satisfiedPct)];
+    return this.section('rep-csat', this.t('rep.csat'), this.table(
+      [this.t('rep.kind'), this.t('name'), this.t('rep.responses'), this.t('rep.average'), ...[1, 2, 3, 4, 5].map((n) => this.t('rep.ratingN', { n })), this.t('rep.satisfied')],
+      [row('', this.t('rep.total'), c.totals || {}),
+        ...(c.agents || []).map((a) => row(this.t('rep.csatKind.agent'), a.name, a)),
+        ...(c.teams || []).map((g) => row(this.t('rep.csatKind.team'), g.name, g))]));
   }
 
   // labelChart: conversations per day of the three biggest labels.

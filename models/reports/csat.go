@@ -1,0 +1,100 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/csat"
+)
+
+// CSATGroup is the CSAT of one agent or team (the agent and team that
+// served the conversation when it was resolved).
+type CSATGroup struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	csat.Stats
+}
+
+// CSATDay is the CSAT of the answers of one local day.
+type CSATDay struct {
+	Day string `json:"day"`
+	csat.Stats
+}
+
+// CSATReport is the satisfaction part of a report: answers counted on the
+// day they were given, from report_csat_daily.
+type CSATReport struct {
+	Totals csat.Stats  `json:"totals"`
+	Daily  []CSATDay   `json:"daily"`
+	Agents []CSATGroup `json:"agents"`
+	Teams  []CSATGroup `json:"teams"`
+}
+
+func (s ReportStore) csat(ctx context.Context, p models.Principal, f Filter) (CSATReport, error) {
+	out := CSATReport{Totals: csat.StatsOf([5]int64{}), Daily: []CSATDay{}, Agents: []CSATGroup{}, Teams: []CSATGroup{}}
+	if f.Label != "" {
+		return out, nil // ratings are not kept per label
+	}
+	args := map[string]any{}
+	w := where(p, f, "day", "team agent sender", args)
+	var rows []struct {
+		G              int
+		Day            *string
+		AgentID        *int64
+		TeamID         *int64
+		R1, R2, R3, R4 int64
+		R5             int64
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT GROUPING(day, agent_id, team_id) AS g, day::text AS day, agent_id, team_id,
+			sum(r1)::bigint AS r1, sum(r2)::bigint AS r2, sum(r3)::bigint AS r3, sum(r4)::bigint AS r4, sum(r5)::bigint AS r5
+		FROM report_csat_daily WHERE `+w+` GROUP BY GROUPING SETS ((), (day), (agent_id), (team_id))`, args).Scan(&rows).Error; err != nil {
+		return out, fmt.Errorf("report csat: %w", err)
+	}
+	agents, teams := map[int64]*GroupRow{}, map[int64]*GroupRow{}
+	stats := map[string]csat.Stats{}
+	for _, r := range rows {
+		st := csat.StatsOf([5]int64{r.R1, r.R2, r.R3, r.R4, r.R5})
+		switch r.G {
+		case 7: // ()
+			out.Totals = st
+		case 3: // day
+			out.Daily = append(out.Daily, CSATDay{Day: *r.Day, Stats: st})
+		case 5: // agent
+			agents[*r.AgentID] = &GroupRow{ID: *r.AgentID}
+			stats["a"+strconv.FormatInt(*r.AgentID, 10)] = st
+		case 6: // team
+			teams[*r.TeamID] = &GroupRow{ID: *r.TeamID}
+			stats["t"+strconv.FormatInt(*r.TeamID, 10)] = st
+		}
+	}
+	sort.Slice(out.Daily, func(i, j int) bool { return out.Daily[i].Day < out.Daily[j].Day })
+	for _, g := range []struct {
+		m      map[int64]*GroupRow
+		q, key string
+		none   string
+		dst    *[]CSATGroup
+	}{
+		{agents, `SELECT id, name FROM agents WHERE id IN ?`, "a", "(unassigned)", &out.Agents},
+		{teams, `SELECT id, name FROM teams WHERE id IN ?`, "t", "(no team)", &out.Teams},
+	} {
+		named, err := s.named(ctx, g.m, g.q, g.none)
+		if err != nil {
+			return out, err
+		}
+		for _, n := range named {
+			*g.dst = append(*g.dst, CSATGroup{ID: n.ID, Name: n.Name, Stats: stats[g.key+strconv.FormatInt(n.ID, 10)]})
+		}
+		// Most answers first, then the id: a stable order for the page.
+		sort.SliceStable(*g.dst, func(i, j int) bool {
+			a, b := (*g.dst)[i], (*g.dst)[j]
+			if a.Responses != b.Responses {
+				return a.Responses > b.Responses
+			}
+			return a.ID < b.ID
+		})
+	}
+	return out, nil
+}
