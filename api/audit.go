@@ -135,8 +135,8 @@ func auditSnapshotSQL(entity string) string {
 			'teamId', a.team_id, 'agentId', a.agent_id, 'role', a.role) ORDER BY a.id), '[]') FROM sender_allocations a WHERE a.sender_id = t.id))
 			FROM senders t WHERE t.id = @id`
 	case "report":
-		return `SELECT jsonb_build_object('rateCard', (SELECT COALESCE(jsonb_agg(to_jsonb(r) ORDER BY r), '[]') FROM rate_card r),
-			'prefixes', (SELECT COALESCE(jsonb_agg(to_jsonb(p) ORDER BY p), '[]') FROM rate_card_prefixes p))`
+		return `SELECT jsonb_build_object('rateCard', (SELECT COALESCE(jsonb_agg(to_jsonb(r) - 'updated_at' ORDER BY r.market, r.category), '[]') FROM rate_card r),
+			'prefixes', (SELECT COALESCE(jsonb_agg(to_jsonb(p) ORDER BY p.prefix), '[]') FROM rate_card_prefixes p))`
 	}
 	if table, ok := map[string]string{"template": "templates", "campaign": "campaigns", "contact": "contacts", "segment": "segments",
 		"canned_response": "canned_responses", "conversation": "conversations", "intake_job": "intake_jobs"}[entity]; ok {
@@ -148,8 +148,12 @@ func auditSnapshotSQL(entity string) string {
 // snapshot runs a snapshot query; nil when there is nothing to read (no
 // such record: a create, or after a delete, reads as an empty object).
 func (s *Server) snapshot(ctx context.Context, sql string, id int64) map[string]any {
+	var args []any
+	if strings.Contains(sql, "@id") {
+		args = append(args, map[string]any{"id": id})
+	}
 	var raw []byte
-	if err := s.deps.Stores.Audit.DB.WithContext(ctx).Raw(sql, map[string]any{"id": id}).Row().Scan(&raw); err != nil || len(raw) == 0 {
+	if err := s.deps.Stores.Audit.DB.WithContext(ctx).Raw(sql, args...).Row().Scan(&raw); err != nil || len(raw) == 0 {
 		return map[string]any{}
 	}
 	out := map[string]any{}
