@@ -62,7 +62,16 @@ var secretFields = []string{"password", "secret", "token", "code", "otp", "recov
 func (s *Server) auditWrites(key string) gin.HandlerFunc {
 	method, path, _ := strings.Cut(key, " ")
 	entity, action := auditName(method, path)
+	snap := auditSnapshotSQL(entity)
 	return func(c *gin.Context) {
+		id := int64(0)
+		if v := c.Param("id"); v != "" {
+			id, _ = strconv.ParseInt(v, 10, 64)
+		}
+		var before map[string]any
+		if snap != "" && s.deps.Stores != nil {
+			before = s.snapshot(c.Request.Context(), snap, id)
+		}
 		var kept bytes.Buffer
 		if strings.HasPrefix(c.ContentType(), "application/json") && c.Request.Body != nil {
 			c.Request.Body = struct {
@@ -83,13 +92,9 @@ func (s *Server) auditWrites(key string) gin.HandlerFunc {
 		if p.APIKeyID != 0 {
 			details["apiKeyId"] = p.APIKeyID // a business system, no person (actor null)
 		}
-		var id int64
 		params := map[string]string{}
 		for _, prm := range c.Params {
 			params[prm.Key] = prm.Value
-			if prm.Key == "id" {
-				id, _ = strconv.ParseInt(prm.Value, 10, 64)
-			}
 		}
 		if len(params) > 0 {
 			details["params"] = params
@@ -106,10 +111,105 @@ func (s *Server) auditWrites(key string) gin.HandlerFunc {
 		// The change is done: its audit must not depend on the client staying.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
 		defer cancel()
+		if before != nil {
+			b, a := changed(before, s.snapshot(ctx, snap, id))
+			details["before"], details["after"] = b, a
+		}
 		if err := identity.WriteAudit(ctx, s.deps.Stores.Audit.DB, identity.Audit(p.AgentID, entity+"."+action, entity, id, details)); err != nil {
 			s.deps.Logger.ErrorContext(ctx, "audit row not written", "route", key, "err", err)
 		}
 	}
+}
+
+// auditSnapshotSQL reads the record a middleware-audited route of entity
+// changes, as one JSON object, so its row can say what changed from what
+// (before/after of the changed fields). "" for entities without one (their
+// request body is what the row keeps). A number's snapshot carries its
+// allocations and the rate card is one record: those are what their routes
+// change. The reads are outside the change's transaction: a concurrent
+// change of the same record can show in the pair.
+func auditSnapshotSQL(entity string) string {
+	switch entity {
+	case "sender":
+		return `SELECT to_jsonb(t) || jsonb_build_object('allocations', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+			'teamId', a.team_id, 'agentId', a.agent_id, 'role', a.role) ORDER BY a.id), '[]') FROM sender_allocations a WHERE a.sender_id = t.id))
+			FROM senders t WHERE t.id = @id`
+	case "report":
+		return `SELECT jsonb_build_object('rateCard', (SELECT COALESCE(jsonb_agg(to_jsonb(r) - 'updated_at' ORDER BY r.market, r.category), '[]') FROM rate_card r),
+			'prefixes', (SELECT COALESCE(jsonb_agg(to_jsonb(p) ORDER BY p.prefix), '[]') FROM rate_card_prefixes p))`
+	}
+	if table, ok := map[string]string{"template": "templates", "campaign": "campaigns", "contact": "contacts", "segment": "segments",
+		"canned_response": "canned_responses", "conversation": "conversations", "intake_job": "intake_jobs"}[entity]; ok {
+		return `SELECT to_jsonb(t) FROM ` + table + ` t WHERE t.id = @id`
+	}
+	return ""
+}
+
+// snapshot runs a snapshot query; nil when there is nothing to read (no
+// such record: a create, or after a delete, reads as an empty object).
+func (s *Server) snapshot(ctx context.Context, sql string, id int64) map[string]any {
+	var args []any
+	if strings.Contains(sql, "@id") {
+		args = append(args, map[string]any{"id": id})
+	}
+	var raw []byte
+	if err := s.deps.Stores.Audit.DB.WithContext(ctx).Raw(sql, args...).Row().Scan(&raw); err != nil || len(raw) == 0 {
+		return map[string]any{}
+	}
+	out := map[string]any{}
+	if json.Unmarshal(raw, &out) != nil {
+		return map[string]any{}
+	}
+	return out
+}
+
+// auditValueMax bounds one field's value in a before/after pair; a longer
+// one is named by its size (the record itself is the full copy).
+const auditValueMax = 1 << 10
+
+// changed returns the fields that differ between two snapshots, each side
+// holding its value (a field absent on one side is absent there: a create
+// has no before, a delete no after). Bookkeeping times are left out; secret
+// looking fields are masked; status is always kept (below).
+func changed(before, after map[string]any) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	for _, side := range []map[string]any{before, after} {
+		for k := range side {
+			if k == "updated_at" {
+				continue
+			}
+			bv, bok := before[k]
+			av, aok := after[k]
+			bj, _ := json.Marshal(bv)
+			aj, _ := json.Marshal(av)
+			// status is kept on both sides even unchanged: most actions are
+			// about it, and an asynchronous one (a campaign's pause goes
+			// through its workflow) changes it after the answer.
+			if k != "status" && bok == aok && bytes.Equal(bj, aj) {
+				continue
+			}
+			if bok {
+				b[k] = auditValue(k, bv, bj)
+			}
+			if aok {
+				a[k] = auditValue(k, av, aj)
+			}
+		}
+	}
+	return b, a
+}
+
+func auditValue(key string, v any, raw []byte) any {
+	lk := strings.ToLower(key)
+	for _, f := range secretFields {
+		if strings.Contains(lk, f) {
+			return "***"
+		}
+	}
+	if len(raw) > auditValueMax {
+		return map[string]any{"bytes": len(raw)}
+	}
+	return v
 }
 
 // auditName names a route's audit row: entity from the first segment after

@@ -69,4 +69,20 @@ func TestAuditEveryWrite(t *testing.T) {
 	if req, _ := d["request"].(map[string]any); req["status"] != "disabled" || req["statusReason"] != "nomor diganti" || d["route"] != "PATCH /api/v1/senders/:id" {
 		t.Fatalf("details of the update: %v", d)
 	}
+	// The changed fields, from and to (read before and after the change).
+	before, _ := d["before"].(map[string]any)
+	after, _ := d["after"].(map[string]any)
+	if before["status"] != "active" || after["status"] != "disabled" || after["status_reason"] != "nomor diganti" || before["display_number"] != nil {
+		t.Fatalf("before/after of the number: %v / %v", before, after)
+	}
+	d = map[string]any{}
+	_ = json.Unmarshal([]byte(rows[6].Details), &d)
+	if b, a := d["before"].(map[string]any), d["after"].(map[string]any); b["name"] != "Budi" || a["name"] != "Budi Santoso" || len(a) != 1 {
+		t.Fatalf("before/after of the contact edit: %v", d)
+	}
+	d = map[string]any{}
+	_ = json.Unmarshal([]byte(rows[4].Details), &d)
+	if b, a := d["before"].(map[string]any), d["after"].(map[string]any); b["name"] != "Jakarta" || len(a) != 0 {
+		t.Fatalf("a delete keeps what was deleted: %v", d)
+	}
 }

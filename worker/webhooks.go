@@ -30,7 +30,11 @@ type WebhookRelay struct {
 	Every time.Duration
 	// GapWait: see integrations.Fanout (integrations.GapWait when zero).
 	GapWait time.Duration
-	Logger  *slog.Logger
+	// Lease is how long a claimed delivery is held by this relay (60 s when
+	// zero): a relay that dies mid-call leaves its rows pending, and another
+	// relay takes them once the lease ran out. It must outlast Timeout.
+	Lease  time.Duration
+	Logger *slog.Logger
 	// Now is the clock of the signature (time.Now when nil).
 	Now func() time.Time
 }
@@ -60,6 +64,10 @@ func (r WebhookRelay) Run(ctx context.Context) error {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	lease := r.Lease
+	if lease <= 0 {
+		lease = hookLease
+	}
 	client := r.Client
 	if client == nil {
 		client = HookClient(timeout, r.Store.AllowPrivate)
@@ -77,7 +85,7 @@ func (r WebhookRelay) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Warn("webhook fanout", "err", err)
 		}
-		sent, err := r.sendOnce(ctx, client, timeout)
+		sent, err := r.sendOnce(ctx, client, timeout, lease)
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Warn("webhook deliveries", "err", err)
 		}
@@ -95,8 +103,8 @@ func (r WebhookRelay) Run(ctx context.Context) error {
 	}
 }
 
-func (r WebhookRelay) sendOnce(ctx context.Context, client *http.Client, timeout time.Duration) (int, error) {
-	rows, err := r.Store.Claim(ctx, hookClaimBatch, hookLease)
+func (r WebhookRelay) sendOnce(ctx context.Context, client *http.Client, timeout, lease time.Duration) (int, error) {
+	rows, err := r.Store.Claim(ctx, hookClaimBatch, lease)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}

@@ -181,7 +181,17 @@ func (st *stack) e2eConfig(dbURL string, rmq *testenv.AMQP, temporalAddr, namesp
 	return cfg
 }
 
-func startStack(t testing.TB, window time.Duration) *stack {
+// stackOption changes a stack's settings before its roles start.
+type stackOption func(*stack)
+
+// withCaseConfig runs the CaseWorkflows with c instead of e2eCaseConfig
+// (whose 4 s expiry and 1 s pool retries keep every case busy: a load
+// that grows with the number of cases).
+func withCaseConfig(c workflows.CaseConfig) stackOption {
+	return func(st *stack) { st.opts.Tuning.Cases = c }
+}
+
+func startStack(t testing.TB, window time.Duration, options ...stackOption) *stack {
 	t.Helper()
 	// Errors only: a failing run shows why, a passing one stays quiet.
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -207,6 +217,9 @@ func startStack(t testing.TB, window time.Duration) *stack {
 		WindowSignalEvery: 500 * time.Millisecond}}
 	if st.productionSettings {
 		st.opts.Tuning.CampaignPageSize, st.opts.Tuning.SenderDrainFor = 0, 0 // the workflows' defaults: 500, 30 s
+	}
+	for _, o := range options {
+		o(st)
 	}
 
 	simRole, err := NewWABASim(st.cfg, st.opts, sim.Options{Seed: 7, Loss: st.statusLoss,

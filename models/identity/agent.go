@@ -316,40 +316,42 @@ func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in
 		}
 		updates := map[string]any{}
 		changed := []string{}
+		// What each changed field was and became, for the audit row.
+		from, to := map[string]any{}, map[string]any{}
 		if in.Name != nil {
 			v, err := validName(*in.Name)
 			if err != nil {
 				return err
 			}
-			updates["name"], changed = v, append(changed, "name")
+			updates["name"], changed, from["name"], to["name"] = v, append(changed, "name"), a.Name, v
 		}
 		if in.Email != nil {
 			v, err := NormalizeEmail("email", *in.Email)
 			if err != nil {
 				return err
 			}
-			updates["email"], changed = v, append(changed, "email")
+			updates["email"], changed, from["email"], to["email"] = v, append(changed, "email"), a.Email, v
 		}
 		if in.Phone != nil {
 			v, err := validPhone(*in.Phone)
 			if err != nil {
 				return err
 			}
-			updates["phone"], changed = v, append(changed, "phone")
+			updates["phone"], changed, from["phone"], to["phone"] = v, append(changed, "phone"), a.Phone, v
 		}
 		if in.MaxConversations != nil {
 			v, err := validCapacity("maxConversations", in.MaxConversations, 0)
 			if err != nil {
 				return err
 			}
-			updates["max_conversations"], changed = v, append(changed, "maxConversations")
+			updates["max_conversations"], changed, from["maxConversations"], to["maxConversations"] = v, append(changed, "maxConversations"), a.MaxConversations, v
 		}
 		if in.MaxCases != nil {
 			v, err := validCapacity("maxCases", in.MaxCases, 0)
 			if err != nil {
 				return err
 			}
-			updates["max_cases"], changed = v, append(changed, "maxCases")
+			updates["max_cases"], changed, from["maxCases"], to["maxCases"] = v, append(changed, "maxCases"), a.MaxCases, v
 		}
 		if in.RoleID != nil && *in.RoleID != a.RoleID {
 			if a.ID == p.AgentID {
@@ -388,7 +390,7 @@ func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in
 			return agentWriteError(err)
 		}
 		if len(changed) > 0 {
-			return WriteAudit(ctx, tx, Audit(p.AgentID, AuditAgentUpdate, "agent", a.ID, map[string]any{"fields": changed}))
+			return WriteAudit(ctx, tx, Audit(p.AgentID, AuditAgentUpdate, "agent", a.ID, map[string]any{"fields": changed, "before": from, "after": to}))
 		}
 		return nil
 	})
