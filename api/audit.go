@@ -39,6 +39,8 @@ var auditedInStore = map[string]bool{
 	"POST /api/v1/api-keys": true, "POST /api/v1/api-keys/:id/revoke": true,
 	"POST /api/v1/webhooks": true, "PATCH /api/v1/webhooks/:id": true, "DELETE /api/v1/webhooks/:id": true,
 	"POST /api/v1/webhook-deliveries/:id/replay": true,
+	// SLA policies: before and after in the policy's transaction (models/sla).
+	"PUT /api/v1/teams/:id/sla": true, "DELETE /api/v1/teams/:id/sla": true,
 	// An import's Start audits intake.create in its own transaction (a dry
 	// run changes nothing).
 	"POST /api/v1/intake/files": true,

@@ -31,6 +31,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
+	"github.com/wabascrm/scrm/models/sla"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
@@ -300,6 +301,14 @@ func TestAuditEveryStateChange(t *testing.T) {
 		"prices": []map[string]any{{"market": "ID", "category": "marketing", "priceIdr": 600}, {"market": "default", "category": "marketing", "priceIdr": 900}}}
 	a.do("PUT", "/api/v1/reports/rate-card", admin, card, nil, 200)
 	a.want("PUT /api/v1/reports/rate-card", "report.rate_card_set", "report", 0, adminID, "before.rateCard", auditAny{}, "after.rateCard", auditAny{})
+	a.do("PUT", "/api/v1/reports/csat-settings", admin, map[string]any{"enabled": true, "question": "Puas?", "timeoutMinutes": 60}, nil, 200)
+	a.want("PUT /api/v1/reports/csat-settings", "report.csat_settings_set", "report", 0, adminID, "request.question", "Puas?")
+	a.do("PUT", "/api/v1/teams/"+id(seed.teamID)+"/sla", admin, map[string]any{"firstResponseSecs": 900}, nil, 200)
+	a.want("PUT /api/v1/teams/:id/sla", sla.AuditPolicyPut, "team", seed.teamID, adminID, "after.firstResponseSecs", float64(900))
+	a.do("PUT", "/api/v1/teams/"+id(seed.teamID)+"/sla", admin, map[string]any{"firstResponseSecs": 600, "nextResponseSecs": 300}, nil, 200)
+	a.want("PUT /api/v1/teams/:id/sla", sla.AuditPolicyPut, "team", seed.teamID, adminID, "before.firstResponseSecs", float64(900), "after.nextResponseSecs", float64(300))
+	a.do("DELETE", "/api/v1/teams/"+id(seed.teamID)+"/sla", admin, nil, nil, 204)
+	a.want("DELETE /api/v1/teams/:id/sla", sla.AuditPolicyDelete, "team", seed.teamID, adminID, "before.nextResponseSecs", float64(300))
 
 	// --- Contacts, segments, canned responses, imports.
 	var budiC struct{ ID int64 }
