@@ -55,6 +55,12 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &p); err != nil || p.ID == "" || p.ID != r.Header.Get("X-SCRM-Event-Id") {
 		h.t.Errorf("payload %s: %v", body, err)
 	}
+	if h.seen == nil {
+		h.seen = map[string]int{}
+	}
+	if h.first == nil { // receivers made before this field (the UI test's)
+		h.first = map[string]string{}
+	}
 	h.seen[p.ID]++
 	if h.seen[p.ID] == 1 {
 		h.order = append(h.order, p)
