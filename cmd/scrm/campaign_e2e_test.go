@@ -527,8 +527,22 @@ func TestCampaignPausesFlaggedNumber(t *testing.T) {
 		return v
 	}
 	waitUntil(t, 30*time.Second, "150 sent", func() bool { return get().Funnel.Sent >= 150 })
-	flagged := time.Now()
+	// The pause is measured from the moment the product knows of the flag
+	// (the webhook committed), not from the simulator's flag: Meta's delivery
+	// delay is not the product's to bound, and in a loaded run the quality
+	// update waits behind the campaign's status webhooks in the simulator's
+	// queue (1.3-2.6 s on 2 busy cores, 2026-12-07). Its delivery is still
+	// bounded below, so a lost or ignored update fails.
+	simFlag := time.Now()
 	st.simPost("/sim/numbers/"+cs.pnids[0]+"/quality", map[string]any{"event": "FLAGGED"})
+	var flagged time.Time
+	waitUntil(t, 15*time.Second, "the flag stored", func() bool {
+		var status string
+		flagged = time.Now() // before the read that sees the flag: after its commit at most by one poll
+		st.db.Gorm.Raw(`SELECT status FROM senders WHERE id = ?`, cs.senderIDs[0]).Scan(&status)
+		return status == models.SenderFlagged
+	})
+	t.Logf("the flag reached the product %s after the simulator raised it", flagged.Sub(simFlag).Round(time.Millisecond))
 	var disp struct {
 		Dispatcher *workflows.SenderState `json:"dispatcher"`
 	}
@@ -555,7 +569,7 @@ func TestCampaignPausesFlaggedNumber(t *testing.T) {
 		}
 	}
 	if late != 0 {
-		t.Fatalf("%d sends from the flagged number more than 2 s after the flag", late)
+		t.Fatalf("%d sends from the flagged number more than 2 s after the flag was stored", late)
 	}
 	st.checkExactlyOnce(cs, id, 400001, n)
 }

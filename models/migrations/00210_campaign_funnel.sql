@@ -49,20 +49,26 @@ CREATE INDEX campaign_funnel_delta_campaign ON campaign_funnel_delta (campaign_i
 -- campaign_recipient_state: a recipient's funnel state from its own status,
 -- its message's status and whether the customer wrote in the message's
 -- conversation within the window after the send (only a message that reached
--- the customer can be replied to).
+-- the customer can be replied to). PL/pgSQL, not SQL: a SQL function with a
+-- FROM is not inlined and is planned again in every transaction that calls
+-- it, which cost each status webhook 0.63 ms of PostgreSQL time (pgbench, one
+-- status per transaction: 1.04 ms against 0.41 ms without the funnel); a
+-- PL/pgSQL function keeps its plans for the session (0.23 ms).
 CREATE FUNCTION campaign_recipient_state(p_status TEXT, p_message BIGINT, p_window_ms BIGINT) RETURNS TEXT
-    LANGUAGE sql STABLE AS $$
-    SELECT CASE
-        WHEN p_status = 'skipped' THEN 'skipped'
-        WHEN m.status = 'failed' OR p_status = 'failed' THEN 'failed'
-        WHEN m.status IN ('sent','delivered','read') AND EXISTS (SELECT 1 FROM messages i
-            WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
-                AND i.created_at > COALESCE(m.sent_at, m.created_at)
-                AND i.created_at <= COALESCE(m.sent_at, m.created_at) + p_window_ms * interval '1 millisecond') THEN 'replied'
-        WHEN m.status IN ('sent','delivered','read') THEN m.status
-        ELSE 'queued' END
-    FROM (SELECT 1) one LEFT JOIN messages m ON m.id = p_message
-$$;
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE ms TEXT; conv BIGINT; at TIMESTAMPTZ;
+BEGIN
+    IF p_status = 'skipped' THEN RETURN 'skipped'; END IF;
+    SELECT m.status, m.conversation_id, COALESCE(m.sent_at, m.created_at) INTO ms, conv, at
+        FROM messages m WHERE m.id = p_message;
+    IF ms = 'failed' OR p_status = 'failed' THEN RETURN 'failed'; END IF;
+    IF ms IS NULL OR ms NOT IN ('sent','delivered','read') THEN RETURN 'queued'; END IF;
+    IF EXISTS (SELECT 1 FROM messages i WHERE i.conversation_id = conv AND i.direction = 'in'
+            AND i.created_at > at AND i.created_at <= at + p_window_ms * interval '1 millisecond') THEN
+        RETURN 'replied';
+    END IF;
+    RETURN ms;
+END $$;
 -- +goose StatementEnd
 
 -- Backfill before the triggers exist (the update would fire them).
