@@ -88,13 +88,6 @@ func (s *InboundStore) storeSurveyAnswer(ctx context.Context, tx *gorm.DB, m *In
 		res.Duplicates++
 		return true, nil
 	}
-	// The reports' message trigger starts a first-response wait on every
-	// customer message of an unanswered episode; a rating is none, so the
-	// wait it started (and only that one) is taken back.
-	if err := tx.Exec(`UPDATE conversations SET rpt_wait_since = NULL WHERE id = ? AND rpt_wait_since = ? AND NOT rpt_responded`,
-		a.ConversationID, m.Timestamp).Error; err != nil {
-		return false, fmt.Errorf("csat answer %s: %w", m.WAMID, err)
-	}
 	row := rows[0]
 	conv := convRow{ID: a.ConversationID, AssigneeAgentID: row.AssigneeAgentID, TeamID: row.TeamID, LastInboundAt: row.PrevInbound}
 	return true, s.appendCreated(ctx, tx, m, senderID, row.ContactID, conv, row.ID, res)

@@ -64,7 +64,10 @@ BEGIN
     UPDATE conversations SET sla_wait_since = NEW.created_at,
             sla_kind = CASE WHEN sla_answered THEN 'next' ELSE 'first' END,
             sla_near_at = NULL, sla_due_at = NULL, sla_near_sent = false, sla_breached_at = NULL
-        WHERE id = NEW.conversation_id AND sla_wait_since IS NULL
+        -- Still resolved after the message: a survey answer (models/ingest,
+        -- csat.go), which asks the team nothing. Every other customer
+        -- message reopens its conversation in the statement that stores it.
+        WHERE id = NEW.conversation_id AND sla_wait_since IS NULL AND status <> 'resolved'
         RETURNING id, team_id, sender_id, contact_id, sla_kind INTO c;
     IF c.id IS NOT NULL AND EXISTS (SELECT 1 FROM sla_policies p WHERE p.team_id = c.team_id AND p.enabled
             AND (CASE WHEN c.sla_kind = 'next' THEN p.next_response_secs ELSE p.first_response_secs END) > 0) THEN

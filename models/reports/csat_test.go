@@ -62,9 +62,11 @@ func (f csatFx) tap(phone, wamid string, survey int64, rating int, at time.Time)
 	}
 }
 
+// status tells whether a wait runs: the reports' first-response wait or the
+// SLA clock.
 func (f csatFx) status(conv int64) (status string, unread int, waiting bool) {
 	f.t.Helper()
-	if err := f.db.Raw(`SELECT status, unread_count, rpt_wait_since IS NOT NULL FROM conversations WHERE id = ?`, conv).Row().Scan(&status, &unread, &waiting); err != nil {
+	if err := f.db.Raw(`SELECT status, unread_count, rpt_wait_since IS NOT NULL OR sla_wait_since IS NOT NULL FROM conversations WHERE id = ?`, conv).Row().Scan(&status, &unread, &waiting); err != nil {
 		f.t.Fatal(err)
 	}
 	return
