@@ -25,49 +25,49 @@ type csatFx struct {
 }
 
 func (f csatFx) conversation(phone string, team, agent int64, lastInbound time.Time) int64 {
-	c := f.id(`INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, 'Pelanggan') RETURNING id`, "+"+phone, phone)
-	return f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, last_inbound_at, last_message_at)
+	c := f.ID(`INSERT INTO contacts (phone_e164, wa_id, name) VALUES (?, ?, 'Pelanggan') RETURNING id`, "+"+phone, phone)
+	return f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, last_inbound_at, last_message_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, f.sender, c, team, agent, lastInbound, lastInbound)
 }
 
 func (f csatFx) resolve(conv int64) {
-	f.t.Helper()
+	f.T.Helper()
 	if _, _, err := f.ib.Change(context.Background(), admin(), conv, inbox.ConversationChange{Action: "resolve"}); err != nil {
-		f.t.Fatalf("resolve %d: %v", conv, err)
+		f.T.Fatalf("resolve %d: %v", conv, err)
 	}
 }
 
 // survey is the conversation's only survey: its id and the list row ids.
 func (f csatFx) survey(conv int64) (int64, models.Message) {
-	f.t.Helper()
+	f.T.Helper()
 	var ids []int64
-	f.db.Raw(`SELECT id FROM csat_surveys WHERE conversation_id = ?`, conv).Scan(&ids)
+	f.DB.Raw(`SELECT id FROM csat_surveys WHERE conversation_id = ?`, conv).Scan(&ids)
 	if len(ids) != 1 {
-		f.t.Fatalf("conversation %d has %d surveys", conv, len(ids))
+		f.T.Fatalf("conversation %d has %d surveys", conv, len(ids))
 	}
 	var m models.Message
-	f.db.Raw(`SELECT m.* FROM messages m JOIN csat_surveys s ON s.message_id = m.id WHERE s.id = ?`, ids[0]).Scan(&m)
+	f.DB.Raw(`SELECT m.* FROM messages m JOIN csat_surveys s ON s.message_id = m.id WHERE s.id = ?`, ids[0]).Scan(&m)
 	return ids[0], m
 }
 
 // tap is the customer's list_reply to survey, as the webhook hands it over.
 func (f csatFx) tap(phone, wamid string, survey int64, rating int, at time.Time) {
-	f.t.Helper()
+	f.T.Helper()
 	raw, _ := json.Marshal(map[string]any{"from": phone, "id": wamid, "type": "interactive",
 		"interactive": map[string]any{"type": "list_reply", "list_reply": map[string]any{"id": csat.RowID(survey, rating), "title": csat.RatingTitle(rating)}}})
 	_, err := f.in.Ingest(context.Background(), ingest.InboundBatch{Messages: []ingest.InboundMessage{{PhoneNumberID: "PNC", FromWAID: phone,
 		WAMID: wamid, Type: "interactive", Body: csat.RatingTitle(rating), Payload: raw, Timestamp: at}}})
 	if err != nil {
-		f.t.Fatalf("ingest %s: %v", wamid, err)
+		f.T.Fatalf("ingest %s: %v", wamid, err)
 	}
 }
 
 // status tells whether a wait runs: the reports' first-response wait or the
 // SLA clock.
 func (f csatFx) status(conv int64) (status string, unread int, waiting bool) {
-	f.t.Helper()
-	if err := f.db.Raw(`SELECT status, unread_count, rpt_wait_since IS NOT NULL OR sla_wait_since IS NOT NULL FROM conversations WHERE id = ?`, conv).Row().Scan(&status, &unread, &waiting); err != nil {
-		f.t.Fatal(err)
+	f.T.Helper()
+	if err := f.DB.Raw(`SELECT status, unread_count, rpt_wait_since IS NOT NULL OR sla_wait_since IS NOT NULL FROM conversations WHERE id = ?`, conv).Row().Scan(&status, &unread, &waiting); err != nil {
+		f.T.Fatal(err)
 	}
 	return
 }
@@ -81,22 +81,22 @@ func (f csatFx) status(conv int64) (status string, unread int, waiting bool) {
 func TestCSATSurveyRulesAndReport(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := csatFx{fx: fx{t, db}}
+	f := csatFx{fx: fx{T: t, DB: db}}
 	f.ib = inbox.ConversationStore{DB: db, Events: models.EventStore{DB: db}}
 	f.in = &ingest.InboundStore{DB: db, Events: models.EventStore{DB: db}}
 	ctx := context.Background()
-	f.team1 = f.id(`INSERT INTO teams (name) VALUES ('Penagihan') RETURNING id`)
-	f.team2 = f.id(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
-	role := f.id(`SELECT id FROM roles WHERE system_key = 'agent'`)
-	f.ani = f.id(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ani', 'ani@x.id', 'x', ?) RETURNING id`, role)
-	f.budi = f.id(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Budi', 'budi@x.id', 'x', ?) RETURNING id`, role)
-	f.sender = f.id(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PNC', '+62 21 5000') RETURNING id`)
+	f.team1 = f.ID(`INSERT INTO teams (name) VALUES ('Penagihan') RETURNING id`)
+	f.team2 = f.ID(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
+	role := f.ID(`SELECT id FROM roles WHERE system_key = 'agent'`)
+	f.ani = f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ani', 'ani@x.id', 'x', ?) RETURNING id`, role)
+	f.budi = f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Budi', 'budi@x.id', 'x', ?) RETURNING id`, role)
+	f.sender = f.ID(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PNC', '+62 21 5000') RETURNING id`)
 	now := time.Now()
 
 	// Off by default: resolving sends nothing.
 	off := f.conversation("6281100000000", f.team1, f.ani, now.Add(-time.Hour))
 	f.resolve(off)
-	if n := f.id(`SELECT count(*) FROM csat_surveys`); n != 0 {
+	if n := f.ID(`SELECT count(*) FROM csat_surveys`); n != 0 {
 		t.Fatalf("survey while off: %d", n)
 	}
 	settings := csat.SettingsStore{DB: db}
@@ -149,11 +149,11 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 	// Team 2 turned off: no survey.
 	t2off := f.conversation("6281100000003", f.team2, f.budi, now.Add(-time.Hour))
 	f.resolve(t2off)
-	if n := f.id(`SELECT count(*) FROM csat_surveys`); n != 1 {
+	if n := f.ID(`SELECT count(*) FROM csat_surveys`); n != 1 {
 		t.Fatalf("surveys: %d, want only c1's", n)
 	}
 	// Auto-resolve queues one too (the activity's store call).
-	f.exec(`UPDATE csat_team_settings SET enabled = true WHERE team_id = ?`, f.team2)
+	f.Exec(`UPDATE csat_team_settings SET enabled = true WHERE team_id = ?`, f.team2)
 	auto := f.conversation("6281100000004", f.team2, f.budi, now.Add(-2*time.Hour))
 	if ok, _, err := f.ib.ResolveIfIdle(ctx, auto, time.Hour); err != nil || !ok {
 		t.Fatalf("auto-resolve %v %v", ok, err)
@@ -165,7 +165,7 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 
 	// The customer taps 5: Ani's rating; the conversation stays resolved,
 	// unread, with no wait for a first response.
-	f.exec(`UPDATE messages SET status = 'sent', wamid = 'wamid.s1' WHERE id = ?`, m1.ID)
+	f.Exec(`UPDATE messages SET status = 'sent', wamid = 'wamid.s1' WHERE id = ?`, m1.ID)
 	f.tap("6281100000001", "wamid.a1", s1, 5, now)
 	if st, unread, waiting := f.status(c1); st != "resolved" || unread != 0 || waiting {
 		t.Fatalf("after the rating: %s unread %d waiting %v", st, unread, waiting)
@@ -175,7 +175,7 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 	if rating != 5 {
 		t.Fatalf("rating %d", rating)
 	}
-	if n := f.id(`SELECT count(*) FROM messages WHERE conversation_id = ? AND direction = 'in'`, c1); n != 1 {
+	if n := f.ID(`SELECT count(*) FROM messages WHERE conversation_id = ? AND direction = 'in'`, c1); n != 1 {
 		t.Fatalf("answer stored %d times", n)
 	}
 	// A second tap (2): the first rating stays, the conversation too; the
@@ -183,7 +183,7 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 	f.tap("6281100000001", "wamid.a2", s1, 2, now.Add(time.Minute))
 	f.tap("6281100000001", "wamid.a2", s1, 2, now.Add(time.Minute))
 	db.Raw(`SELECT rating FROM csat_surveys WHERE id = ?`, s1).Scan(&rating)
-	if st, _, _ := f.status(c1); st != "resolved" || rating != 5 || f.id(`SELECT count(*) FROM messages WHERE conversation_id = ? AND direction = 'in'`, c1) != 2 {
+	if st, _, _ := f.status(c1); st != "resolved" || rating != 5 || f.ID(`SELECT count(*) FROM messages WHERE conversation_id = ? AND direction = 'in'`, c1) != 2 {
 		t.Fatalf("second tap: %s rating %d", st, rating)
 	}
 	// Budi's auto-resolved one is answered after its 60 min: not a
@@ -208,11 +208,11 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.resolve(c1)
-	if n := f.id(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ?`, c1); n != 2 {
+	if n := f.ID(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ?`, c1); n != 2 {
 		t.Fatalf("surveys of c1 after a second episode: %d", n)
 	}
 	f.tap("6281100000001", "wamid.old", s1, 1, now.Add(2*time.Minute))
-	if st, _, _ := f.status(c1); st != "open" || f.id(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ? AND rating IS NOT NULL`, c1) != 1 {
+	if st, _, _ := f.status(c1); st != "open" || f.ID(`SELECT count(*) FROM csat_surveys WHERE conversation_id = ? AND rating IS NOT NULL`, c1) != 1 {
 		t.Fatalf("tap on the old survey: %s", st)
 	}
 
@@ -222,7 +222,7 @@ func TestCSATSurveyRulesAndReport(t *testing.T) {
 		rating      int
 	}{{f.team1, f.ani, 4}, {f.team1, f.ani, 4}, {f.team1, f.ani, 2}, {f.team2, f.budi, 3}, {f.team2, f.budi, 1}} {
 		conv := f.conversation(fmt.Sprintf("6281200000%03d", i), r.team, r.agent, now.Add(-time.Hour))
-		id := f.id(`INSERT INTO csat_surveys (conversation_id, episode_at, team_id, agent_id, sender_id, sent_at, expires_at)
+		id := f.ID(`INSERT INTO csat_surveys (conversation_id, episode_at, team_id, agent_id, sender_id, sent_at, expires_at)
 			VALUES (?, now(), ?, ?, ?, now(), now() + interval '1 hour') RETURNING id`, conv, r.team, r.agent, f.sender)
 		if err := csat.RecordRating(ctx, db, id, r.rating, now, ""); err != nil {
 			t.Fatal(err)

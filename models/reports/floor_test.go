@@ -17,34 +17,34 @@ import (
 func TestFloor(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	ctx := context.Background()
-	role := f.id(`SELECT id FROM roles WHERE system_key = 'agent'`)
-	t1 := f.id(`INSERT INTO teams (name, strategy) VALUES ('Penagihan', 'manual') RETURNING id`)
-	t2 := f.id(`INSERT INTO teams (name, strategy) VALUES ('Lain', 'manual') RETURNING id`)
+	role := f.ID(`SELECT id FROM roles WHERE system_key = 'agent'`)
+	t1 := f.ID(`INSERT INTO teams (name, strategy) VALUES ('Penagihan', 'manual') RETURNING id`)
+	t2 := f.ID(`INSERT INTO teams (name, strategy) VALUES ('Lain', 'manual') RETURNING id`)
 	agent := func(name, presence string, team int64) int64 {
-		id := f.id(`INSERT INTO agents (name, email, password_hash, role_id, presence, max_conversations) VALUES (?, ?, 'x', ?, ?, 3) RETURNING id`,
+		id := f.ID(`INSERT INTO agents (name, email, password_hash, role_id, presence, max_conversations) VALUES (?, ?, 'x', ?, ?, 3) RETURNING id`,
 			name, name+"@x.id", role, presence)
-		f.exec(`INSERT INTO team_members (team_id, agent_id) VALUES (?, ?)`, team, id)
+		f.Exec(`INSERT INTO team_members (team_id, agent_id) VALUES (?, ?)`, team, id)
 		return id
 	}
 	ayu, budi := agent("Ayu", "online", t1), agent("Budi", "away", t1)
 	agent("Citra", "online", t2)
-	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNF') RETURNING id`)
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNF') RETURNING id`)
 	now := time.Now()
 	n := 0
 	conv := func(team int64, assignee any, status string, waitedMin int) int64 {
 		n++
-		k := f.id(`INSERT INTO contacts (phone_e164, name) VALUES (?, ?) RETURNING id`, fmt.Sprintf("+6281300000%03d", n), fmt.Sprintf("Pelanggan %d", n))
-		c := f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, status, last_inbound_at, last_preview) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		k := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES (?, ?) RETURNING id`, fmt.Sprintf("+6281300000%03d", n), fmt.Sprintf("Pelanggan %d", n))
+		c := f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, status, last_inbound_at, last_preview) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			s, k, team, assignee, status, now.Add(-time.Duration(waitedMin)*time.Minute), fmt.Sprintf("pesan %d", n))
 		return c
 	}
 	queued := conv(t1, nil, "open", 30)     // in the queue 30 min
 	unanswered := conv(t1, ayu, "open", 10) // Ayu's, customer waiting 10 min
-	f.exec(`UPDATE conversations SET rpt_wait_since = now() - interval '10 minutes', rpt_responded = false WHERE id = ?`, unanswered)
+	f.Exec(`UPDATE conversations SET rpt_wait_since = now() - interval '10 minutes', rpt_responded = false WHERE id = ?`, unanswered)
 	answered := conv(t1, ayu, "open", 5) // Ayu answered
-	f.exec(`UPDATE conversations SET rpt_wait_since = NULL, rpt_responded = true WHERE id = ?`, answered)
+	f.Exec(`UPDATE conversations SET rpt_wait_since = NULL, rpt_responded = true WHERE id = ?`, answered)
 	conv(t1, nil, "resolved", 60) // done
 	conv(t2, nil, "open", 90)     // another team's
 	conv(t1, budi, "pending", 0)

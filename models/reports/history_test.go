@@ -14,34 +14,15 @@ import (
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
-type fx struct {
-	t  *testing.T
-	db *gorm.DB
-}
-
-func (f fx) exec(q string, args ...any) {
-	f.t.Helper()
-	if err := f.db.Exec(q, args...).Error; err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-}
-
-func (f fx) id(q string, args ...any) int64 {
-	f.t.Helper()
-	var n int64
-	if err := f.db.Raw(q, args...).Scan(&n).Error; err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
+type fx = testenv.SQL
 
 // TestBusinessSecondsSQLMatchesGo: the trigger's report_business_seconds
 // and reports.BusinessSeconds are one rule.
 func TestBusinessSecondsSQLMatchesGo(t *testing.T) {
 	t.Parallel()
-	f := fx{t, testenv.NewDB(t).Gorm}
+	f := fx{T: t, DB: testenv.NewDB(t).Gorm}
 	for _, c := range businessCases {
-		got := f.id(`SELECT report_business_seconds(?, ?)`, at(c.a), at(c.b))
+		got := f.ID(`SELECT report_business_seconds(?, ?)`, at(c.a), at(c.b))
 		if want := reports.BusinessSeconds(at(c.a), at(c.b), reports.DefaultBusinessHours()); got != want || got != c.want {
 			t.Errorf("%s: SQL %d, Go %d, hand %d", c.name, got, want, c.want)
 		}
@@ -65,103 +46,103 @@ type history struct{ team1, team2, agent1, agent2, sender, conv1, conv2, campaig
 
 func playHistory(f fx) history {
 	var h history
-	h.team1 = f.id(`INSERT INTO teams (name) VALUES ('Penagihan') RETURNING id`)
-	h.team2 = f.id(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
-	role := f.id(`SELECT id FROM roles WHERE system_key = 'agent'`)
-	h.agent1 = f.id(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ani', 'ani@x.id', 'x', ?) RETURNING id`, role)
-	h.agent2 = f.id(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Budi', 'budi@x.id', 'x', ?) RETURNING id`, role)
-	f.exec(`INSERT INTO team_members (team_id, agent_id) VALUES (?, ?), (?, ?)`, h.team1, h.agent1, h.team2, h.agent2)
-	h.sender = f.id(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PN1', '+62 21 5000') RETURNING id`)
-	c1 := f.id(`INSERT INTO contacts (phone_e164, name) VALUES ('+6281200000001', 'Citra') RETURNING id`)
-	c2 := f.id(`INSERT INTO contacts (phone_e164, name) VALUES ('+6591234567', 'Dewi') RETURNING id`)
+	h.team1 = f.ID(`INSERT INTO teams (name) VALUES ('Penagihan') RETURNING id`)
+	h.team2 = f.ID(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
+	role := f.ID(`SELECT id FROM roles WHERE system_key = 'agent'`)
+	h.agent1 = f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ani', 'ani@x.id', 'x', ?) RETURNING id`, role)
+	h.agent2 = f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Budi', 'budi@x.id', 'x', ?) RETURNING id`, role)
+	f.Exec(`INSERT INTO team_members (team_id, agent_id) VALUES (?, ?), (?, ?)`, h.team1, h.agent1, h.team2, h.agent2)
+	h.sender = f.ID(`INSERT INTO senders (phone_number_id, display_number) VALUES ('PN1', '+62 21 5000') RETURNING id`)
+	c1 := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES ('+6281200000001', 'Citra') RETURNING id`)
+	c2 := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES ('+6591234567', 'Dewi') RETURNING id`)
 
 	// Conversation 1: the customer writes on Friday 16:30, it is routed
 	// to team 1 / agent 1 at 16:40, the agent answers on Monday 08:15 (a
 	// free service message), it is resolved at 09:00.
-	h.conv1 = f.id(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, labels) VALUES (?, ?, ?, ?, '{tagihan}') RETURNING id`,
+	h.conv1 = f.ID(`INSERT INTO conversations (sender_id, contact_id, created_at, updated_at, labels) VALUES (?, ?, ?, ?, '{tagihan}') RETURNING id`,
 		h.sender, c1, at("2026-11-27 16:30"), at("2026-11-27 16:30"))
-	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'halo', 'in1', 'received', ?)`,
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'halo', 'in1', 'received', ?)`,
 		h.conv1, at("2026-11-27 16:30"))
-	f.exec(`UPDATE conversations SET team_id = ?, assignee_agent_id = ?, updated_at = ? WHERE id = ?`, h.team1, h.agent1, at("2026-11-27 16:40"), h.conv1)
-	reply := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'selamat pagi', 'queued', ?) RETURNING id`,
+	f.Exec(`UPDATE conversations SET team_id = ?, assignee_agent_id = ?, updated_at = ? WHERE id = ?`, h.team1, h.agent1, at("2026-11-27 16:40"), h.conv1)
+	reply := f.ID(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'selamat pagi', 'queued', ?) RETURNING id`,
 		h.conv1, at("2026-11-30 08:15"))
-	f.exec(`UPDATE messages SET send_state = 'pending', author_agent_id = ? WHERE id = ?`, h.agent1, reply)
-	f.exec(`UPDATE messages SET status = 'sent', wamid = 'out1', sent_at = ? WHERE id = ?`, at("2026-11-30 08:15"), reply)
-	f.exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'free_customer_service', pricing_category = 'service', billable = false WHERE wamid = 'out1' AND pricing_category IS NULL`)
-	f.exec(`UPDATE conversations SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?`, at("2026-11-30 09:00"), at("2026-11-30 09:00"), h.conv1)
+	f.Exec(`UPDATE messages SET send_state = 'pending', author_agent_id = ? WHERE id = ?`, h.agent1, reply)
+	f.Exec(`UPDATE messages SET status = 'sent', wamid = 'out1', sent_at = ? WHERE id = ?`, at("2026-11-30 08:15"), reply)
+	f.Exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'free_customer_service', pricing_category = 'service', billable = false WHERE wamid = 'out1' AND pricing_category IS NULL`)
+	f.Exec(`UPDATE conversations SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?`, at("2026-11-30 09:00"), at("2026-11-30 09:00"), h.conv1)
 
 	// Fold half way: the rest of the history merges into existing rollup
 	// rows (sums and histogram buckets added, not replaced).
-	if _, err := (reports.ReportStore{DB: f.db}).Fold(context.Background()); err != nil {
-		f.t.Fatal(err)
+	if _, err := (reports.ReportStore{DB: f.DB}).Fold(context.Background()); err != nil {
+		f.T.Fatal(err)
 	}
 
 	// Conversation 2 is created already routed on Monday 10:00; the agent
 	// answers one minute later.
-	h.conv2 = f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+	h.conv2 = f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		h.sender, c2, h.team1, h.agent1, at("2026-11-30 10:00"), at("2026-11-30 10:00"))
-	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'min', 'in2', 'received', ?)`,
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'min', 'in2', 'received', ?)`,
 		h.conv2, at("2026-11-30 10:00"))
-	r2 := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'ya', 'queued', ?) RETURNING id`,
+	r2 := f.ID(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'ya', 'queued', ?) RETURNING id`,
 		h.conv2, at("2026-11-30 10:01"))
-	f.exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, h.agent1, r2)
+	f.Exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, h.agent1, r2)
 	// A line of the thread (an assignment change) is no message.
-	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, status, author_agent_id, created_at) VALUES (?, 'note', 'assignment', 'Ani', 'received', ?, ?)`,
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, status, author_agent_id, created_at) VALUES (?, 'note', 'assignment', 'Ani', 'received', ?, ?)`,
 		h.conv1, h.agent1, at("2026-11-27 16:40"))
 	// A coexistence history sync stores a past chat: no activity, no wait.
-	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, origin, created_at) VALUES (?, 'in', 'text', 'lama', 'hist1', 'received', 'history', ?)`,
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, origin, created_at) VALUES (?, 'in', 'text', 'lama', 'hist1', 'received', 'history', ?)`,
 		h.conv2, at("2026-11-28 10:00"))
 	// Labels put on later count the conversation in on its start day; one
 	// put on and taken off again counts nothing.
-	f.exec(`UPDATE conversations SET labels = '{vip,salah}' WHERE id = ?`, h.conv2)
-	f.exec(`UPDATE conversations SET labels = '{vip}' WHERE id = ?`, h.conv2)
+	f.Exec(`UPDATE conversations SET labels = '{vip,salah}' WHERE id = ?`, h.conv2)
+	f.Exec(`UPDATE conversations SET labels = '{vip}' WHERE id = ?`, h.conv2)
 
 	// A campaign template to contact 1 on Tuesday (marketing, billable,
 	// +62: the ID price 586.33), delivered, read and replied; one to
 	// contact 2 fails (no pricing, so no cost).
-	tpl := f.id(`INSERT INTO templates (name, language, category, status) VALUES ('promo', 'id', 'MARKETING', 'APPROVED') RETURNING id`)
-	seg := f.id(`INSERT INTO segments (name) VALUES ('semua') RETURNING id`)
-	h.campaign = f.id(`INSERT INTO campaigns (name, template_id, segment_id, sender_ids) VALUES ('Promo Desember', ?, ?, ARRAY[?]::bigint[]) RETURNING id`, tpl, seg, h.sender)
-	t1 := f.id(`INSERT INTO messages (conversation_id, direction, type, status, created_at) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`, h.conv1, at("2026-12-01 09:00"))
-	t2 := f.id(`INSERT INTO messages (conversation_id, direction, type, status, created_at) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`, h.conv2, at("2026-12-01 09:00"))
-	f.exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, message_id, status) VALUES (?, ?, ?, ?, 'sent'), (?, ?, ?, ?, 'sent')`,
+	tpl := f.ID(`INSERT INTO templates (name, language, category, status) VALUES ('promo', 'id', 'MARKETING', 'APPROVED') RETURNING id`)
+	seg := f.ID(`INSERT INTO segments (name) VALUES ('semua') RETURNING id`)
+	h.campaign = f.ID(`INSERT INTO campaigns (name, template_id, segment_id, sender_ids) VALUES ('Promo Desember', ?, ?, ARRAY[?]::bigint[]) RETURNING id`, tpl, seg, h.sender)
+	t1 := f.ID(`INSERT INTO messages (conversation_id, direction, type, status, created_at) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`, h.conv1, at("2026-12-01 09:00"))
+	t2 := f.ID(`INSERT INTO messages (conversation_id, direction, type, status, created_at) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`, h.conv2, at("2026-12-01 09:00"))
+	f.Exec(`INSERT INTO campaign_recipients (campaign_id, contact_id, sender_id, message_id, status) VALUES (?, ?, ?, ?, 'sent'), (?, ?, ?, ?, 'sent')`,
 		h.campaign, c1, h.sender, t1, h.campaign, c2, h.sender, t2)
-	f.exec(`UPDATE messages SET status = 'sent', wamid = 't1', sent_at = ? WHERE id = ?`, at("2026-12-01 09:00"), t1)
-	f.exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE wamid = 't1' AND pricing_category IS NULL`)
-	f.exec(`UPDATE messages SET status = 'delivered', delivered_at = ? WHERE id = ?`, at("2026-12-01 09:01"), t1)
+	f.Exec(`UPDATE messages SET status = 'sent', wamid = 't1', sent_at = ? WHERE id = ?`, at("2026-12-01 09:00"), t1)
+	f.Exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE wamid = 't1' AND pricing_category IS NULL`)
+	f.Exec(`UPDATE messages SET status = 'delivered', delivered_at = ? WHERE id = ?`, at("2026-12-01 09:01"), t1)
 	// a second status with the same pricing must not price the message twice
-	f.exec(`UPDATE messages SET status = 'read', read_at = ? WHERE id = ?`, at("2026-12-01 09:05"), t1)
-	f.exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE wamid = 't1' AND pricing_category IS NULL`)
-	f.exec(`UPDATE messages SET status = 'failed', wamid = 't2', failed_at = ?, error_code = 131026, error_reason = 'Message undeliverable' WHERE id = ?`, at("2026-12-01 09:00"), t2)
+	f.Exec(`UPDATE messages SET status = 'read', read_at = ? WHERE id = ?`, at("2026-12-01 09:05"), t1)
+	f.Exec(`UPDATE messages SET pricing_model = 'PMP', pricing_type = 'regular', pricing_category = 'marketing', billable = true WHERE wamid = 't1' AND pricing_category IS NULL`)
+	f.Exec(`UPDATE messages SET status = 'failed', wamid = 't2', failed_at = ?, error_code = 131026, error_reason = 'Message undeliverable' WHERE id = ?`, at("2026-12-01 09:00"), t2)
 	// the customer's reply reopens conversation 1 and counts for the campaign
-	f.exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'mau', 'in3', 'received', ?)`,
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, wamid, status, created_at) VALUES (?, 'in', 'text', 'mau', 'in3', 'received', ?)`,
 		h.conv1, at("2026-12-01 10:00"))
-	f.exec(`UPDATE conversations SET status = 'open', updated_at = ? WHERE id = ?`, at("2026-12-01 10:00"), h.conv1)
+	f.Exec(`UPDATE conversations SET status = 'open', updated_at = ? WHERE id = ?`, at("2026-12-01 10:00"), h.conv1)
 
 	// Cases, all team 1: K1 promises on 27 Nov for 29 Nov and pays 600k on
 	// 28 Nov (kept); K2 promises for 28 Nov and its follow-up finds it unpaid
 	// on 29 Nov (broken); K3 exits paid on 30 Nov with 250k left.
 	mk := func(ref string, due string) int64 {
-		return f.id(`INSERT INTO cases (reference, amount, outstanding, due_date, team_id, created_at, updated_at) VALUES (?, 1000000, 1000000, ?, ?, ?, ?) RETURNING id`,
+		return f.ID(`INSERT INTO cases (reference, amount, outstanding, due_date, team_id, created_at, updated_at) VALUES (?, 1000000, 1000000, ?, ?, ?, ?) RETURNING id`,
 			ref, due, h.team1, at("2026-11-27 09:00"), at("2026-11-27 09:00"))
 	}
 	k1, k2, k3 := mk("K1", "2026-11-01"), mk("K2", "2026-11-01"), mk("K3", "2026-10-01")
 	for _, k := range []int64{k1, k2, k3} {
-		f.exec(`UPDATE cases SET status = 'assigned', agent_id = ?, assigned_at = ?, updated_at = ? WHERE id = ?`, h.agent1, at("2026-11-27 09:05"), at("2026-11-27 09:05"), k)
+		f.Exec(`UPDATE cases SET status = 'assigned', agent_id = ?, assigned_at = ?, updated_at = ? WHERE id = ?`, h.agent1, at("2026-11-27 09:05"), at("2026-11-27 09:05"), k)
 	}
-	f.exec(`UPDATE cases SET outcome = 'promise_to_pay', promise_date = '2026-11-29', updated_at = ? WHERE id = ?`, at("2026-11-27 10:00"), k1)
-	f.exec(`UPDATE cases SET outcome = 'promise_to_pay', promise_date = '2026-11-28', updated_at = ? WHERE id = ?`, at("2026-11-27 10:00"), k2)
-	f.exec(`UPDATE cases SET outstanding = 400000, updated_at = ? WHERE id = ?`, at("2026-11-28 11:00"), k1)
-	f.exec(`UPDATE cases SET overdue = true, updated_at = ? WHERE id = ?`, at("2026-11-29 00:05"), k2)
-	f.exec(`UPDATE cases SET outstanding = 250000, updated_at = ? WHERE id = ?`, at("2026-11-29 12:00"), k3)
-	f.exec(`UPDATE cases SET status = 'exited', exit_reason = 'paid', updated_at = ? WHERE id = ?`, at("2026-11-30 12:00"), k3)
+	f.Exec(`UPDATE cases SET outcome = 'promise_to_pay', promise_date = '2026-11-29', updated_at = ? WHERE id = ?`, at("2026-11-27 10:00"), k1)
+	f.Exec(`UPDATE cases SET outcome = 'promise_to_pay', promise_date = '2026-11-28', updated_at = ? WHERE id = ?`, at("2026-11-27 10:00"), k2)
+	f.Exec(`UPDATE cases SET outstanding = 400000, updated_at = ? WHERE id = ?`, at("2026-11-28 11:00"), k1)
+	f.Exec(`UPDATE cases SET overdue = true, updated_at = ? WHERE id = ?`, at("2026-11-29 00:05"), k2)
+	f.Exec(`UPDATE cases SET outstanding = 250000, updated_at = ? WHERE id = ?`, at("2026-11-29 12:00"), k3)
+	f.Exec(`UPDATE cases SET status = 'exited', exit_reason = 'paid', updated_at = ? WHERE id = ?`, at("2026-11-30 12:00"), k3)
 	return h
 }
 
 func TestReportOnFixedHistory(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	h := playHistory(f)
 	st := reports.ReportStore{DB: db}
 	ctx := context.Background()
@@ -285,7 +266,7 @@ func TestReportOnFixedHistory(t *testing.T) {
 func TestReportScope(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	h := playHistory(f)
 	st := reports.ReportStore{DB: db}
 	ctx := context.Background()
@@ -323,7 +304,7 @@ func TestReportScope(t *testing.T) {
 func TestRateCardStore(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	st := reports.ReportStore{DB: db}
 	ctx := context.Background()
 	rc, err := st.RateCard(ctx)
@@ -339,11 +320,11 @@ func TestRateCardStore(t *testing.T) {
 		t.Fatalf("replaced = %+v, %v", rc, err)
 	}
 	for num, want := range map[string]int64{"+6281200000001": 600000, "+6591234567": 1200500, "+4915112345678": 900000} {
-		if got := f.id(`SELECT report_price('MARKETING', ?)`, num); got != want {
+		if got := f.ID(`SELECT report_price('MARKETING', ?)`, num); got != want {
 			t.Errorf("price of %s = %d, want %d", num, got, want)
 		}
 	}
-	if got := f.id(`SELECT report_price('utility', '+6281200000001')`); got != 0 {
+	if got := f.ID(`SELECT report_price('utility', '+6281200000001')`); got != 0 {
 		t.Errorf("unpriced category = %d, want 0", got)
 	}
 }
@@ -355,13 +336,13 @@ func TestRateCardStore(t *testing.T) {
 func TestStatusesTakeNoSharedLock(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
-	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNX') RETURNING id`)
+	f := fx{T: t, DB: db}
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNX') RETURNING id`)
 	var msgs []int64
 	for i := range 2 {
-		c := f.id(`INSERT INTO contacts (phone_e164) VALUES (?) RETURNING id`, fmt.Sprintf("+62812000000%d", i))
-		conv := f.id(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?) RETURNING id`, s, c)
-		msgs = append(msgs, f.id(`INSERT INTO messages (conversation_id, direction, type, status, wamid) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`,
+		c := f.ID(`INSERT INTO contacts (phone_e164) VALUES (?) RETURNING id`, fmt.Sprintf("+62812000000%d", i))
+		conv := f.ID(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?) RETURNING id`, s, c)
+		msgs = append(msgs, f.ID(`INSERT INTO messages (conversation_id, direction, type, status, wamid) VALUES (?, 'out', 'template', 'queued', ?) RETURNING id`,
 			conv, fmt.Sprintf("w%d", i)))
 	}
 	ctx := context.Background()
@@ -393,7 +374,7 @@ func TestStatusesTakeNoSharedLock(t *testing.T) {
 	if err != nil || r.Totals.Billable != 2 || r.Totals.CostIDR != 2*586.33 {
 		t.Fatalf("after both: %+v, %v", r.Totals, err)
 	}
-	if n := f.id(`SELECT count(*) FROM report_delta`); n != 0 {
+	if n := f.ID(`SELECT count(*) FROM report_delta`); n != 0 {
 		t.Fatalf("%d deltas left after the report's fold", n)
 	}
 }
@@ -404,7 +385,7 @@ func TestStatusesTakeNoSharedLock(t *testing.T) {
 func TestReportWaitsForARunningFold(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	ctx := context.Background()
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -418,9 +399,9 @@ func TestReportWaitsForARunningFold(t *testing.T) {
 	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, reports.FoldLock); err != nil {
 		t.Fatal(err)
 	}
-	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNW') RETURNING id`)
-	c := f.id(`INSERT INTO contacts (phone_e164) VALUES ('+6281200000099') RETURNING id`)
-	f.exec(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?)`, s, c)
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNW') RETURNING id`)
+	c := f.ID(`INSERT INTO contacts (phone_e164) VALUES ('+6281200000099') RETURNING id`)
+	f.Exec(`INSERT INTO conversations (sender_id, contact_id) VALUES (?, ?)`, s, c)
 	type res struct {
 		r   reports.Report
 		err error

@@ -6,34 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/sla"
 	"github.com/wabascrm/scrm/worker/testenv"
 )
 
-type fx struct {
-	t  *testing.T
-	db *gorm.DB
-}
-
-func (f fx) exec(q string, args ...any) {
-	f.t.Helper()
-	if err := f.db.Exec(q, args...).Error; err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-}
-
-func (f fx) id(q string, args ...any) int64 {
-	f.t.Helper()
-	var n int64
-	if err := f.db.Raw(q, args...).Scan(&n).Error; err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
+type fx = testenv.SQL
 
 var wib = models.LoadZone("Asia/Jakarta")
 
@@ -96,14 +75,14 @@ func TestPolicyMoments(t *testing.T) {
 func TestWaitFollowsMessages(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	ctx := context.Background()
-	role := f.id(`SELECT id FROM roles WHERE system_key = 'agent'`)
-	team := f.id(`INSERT INTO teams (name, strategy) VALUES ('Penagihan', 'manual') RETURNING id`)
-	ayu := f.id(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ayu', 'ayu@x.id', 'x', ?) RETURNING id`, role)
-	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNS') RETURNING id`)
-	k := f.id(`INSERT INTO contacts (phone_e164, name) VALUES ('+6281300000001', 'Bu Sari') RETURNING id`)
-	conv := f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, status) VALUES (?, ?, ?, ?, 'open') RETURNING id`, s, k, team, ayu)
+	role := f.ID(`SELECT id FROM roles WHERE system_key = 'agent'`)
+	team := f.ID(`INSERT INTO teams (name, strategy) VALUES ('Penagihan', 'manual') RETURNING id`)
+	ayu := f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Ayu', 'ayu@x.id', 'x', ?) RETURNING id`, role)
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNS') RETURNING id`)
+	k := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES ('+6281300000001', 'Bu Sari') RETURNING id`)
+	conv := f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, assignee_agent_id, status) VALUES (?, ?, ?, ?, 'open') RETURNING id`, s, k, team, ayu)
 
 	admin := models.Principal{AgentID: ayu, AllScope: true}
 	policies := sla.PolicyStore{DB: db}
@@ -112,11 +91,11 @@ func TestWaitFollowsMessages(t *testing.T) {
 	}
 	waits := sla.WaitStore{DB: db, Policies: policies}
 	inbound := func(body string, ts time.Time) {
-		f.exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', ?, 'received', ?)`, conv, body, ts)
+		f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', ?, 'received', ?)`, conv, body, ts)
 	}
 	answer := func(ts time.Time) {
-		m := f.id(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'baik', 'queued', ?) RETURNING id`, conv, ts)
-		f.exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, ayu, m)
+		m := f.ID(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'out', 'text', 'baik', 'queued', ?) RETURNING id`, conv, ts)
+		f.Exec(`UPDATE messages SET author_agent_id = ? WHERE id = ?`, ayu, m)
 	}
 	t0 := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
 	inbound("halo", t0)
@@ -131,12 +110,12 @@ func TestWaitFollowsMessages(t *testing.T) {
 	var stored struct {
 		SLADueAt time.Time `gorm:"column:sla_due_at"`
 	}
-	f.db.Raw(`SELECT sla_due_at FROM conversations WHERE id = ?`, conv).Scan(&stored)
+	f.DB.Raw(`SELECT sla_due_at FROM conversations WHERE id = ?`, conv).Scan(&stored)
 	if !stored.SLADueAt.Equal(w.DueAt) {
 		t.Fatalf("stored due %s, want %s", stored.SLADueAt, w.DueAt)
 	}
 	// The first customer message of a wait tells the workflow (window_signals).
-	if n := f.id(`SELECT count(*) FROM window_signals WHERE conversation_id = ?`, conv); n != 1 {
+	if n := f.ID(`SELECT count(*) FROM window_signals WHERE conversation_id = ?`, conv); n != 1 {
 		t.Fatalf("window signals: %d", n)
 	}
 
@@ -178,30 +157,30 @@ func TestWaitFollowsMessages(t *testing.T) {
 		t.Fatalf("next wait: %+v", w)
 	}
 	// Moved to a team without a policy: the same wait, nothing armed.
-	other := f.id(`INSERT INTO teams (name) VALUES ('Lain') RETURNING id`)
-	f.exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, other, conv)
-	if n := f.id(`SELECT count(*) FROM conversations WHERE id = ? AND sla_due_at IS NOT NULL`, conv); n != 0 {
+	other := f.ID(`INSERT INTO teams (name) VALUES ('Lain') RETURNING id`)
+	f.Exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, other, conv)
+	if n := f.ID(`SELECT count(*) FROM conversations WHERE id = ? AND sla_due_at IS NOT NULL`, conv); n != 0 {
 		t.Fatal("moved, before the workflow re-arms, still due under the old team's policy")
 	}
 	if w, _ := waits.Arm(ctx, conv); !w.Since.Equal(t1) || !w.DueAt.IsZero() {
 		t.Fatalf("moved: %+v", w)
 	}
-	f.exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, team, conv)
+	f.Exec(`UPDATE conversations SET team_id = ? WHERE id = ?`, team, conv)
 	if w, _ := waits.Arm(ctx, conv); !w.DueAt.Equal(t1.Add(5 * time.Minute)) {
 		t.Fatalf("moved back: %+v", w)
 	}
 	// Resolving ends the episode: the customer's next message waits for a
 	// first response again.
-	f.exec(`UPDATE conversations SET status = 'resolved' WHERE id = ?`, conv)
+	f.Exec(`UPDATE conversations SET status = 'resolved' WHERE id = ?`, conv)
 	if w, _ := waits.Arm(ctx, conv); !w.Since.IsZero() {
 		t.Fatalf("resolved, still waiting: %+v", w)
 	}
-	f.exec(`UPDATE conversations SET status = 'open' WHERE id = ?`, conv)
+	f.Exec(`UPDATE conversations SET status = 'open' WHERE id = ?`, conv)
 	inbound("halo lagi", t1.Add(time.Hour))
 	if w, _ := waits.Arm(ctx, conv); w.Kind != sla.KindFirst {
 		t.Fatalf("after the reopen: %+v", w)
 	}
-	if n := f.id(`SELECT count(*) FROM sla_events WHERE conversation_id = ?`, conv); n != 2 {
+	if n := f.ID(`SELECT count(*) FROM sla_events WHERE conversation_id = ?`, conv); n != 2 {
 		t.Fatalf("sla events: %d, want 2", n)
 	}
 
@@ -212,7 +191,7 @@ func TestWaitFollowsMessages(t *testing.T) {
 	if w, _ := waits.Arm(ctx, conv); w.Since.IsZero() || !w.DueAt.IsZero() || !w.Next().IsZero() {
 		t.Fatalf("no policy: %+v", w)
 	}
-	if n := f.id(`SELECT count(*) FROM audit_log WHERE entity = 'team' AND entity_id = ? AND action IN (?, ?)`, team, sla.AuditPolicyPut, sla.AuditPolicyDelete); n != 2 {
+	if n := f.ID(`SELECT count(*) FROM audit_log WHERE entity = 'team' AND entity_id = ? AND action IN (?, ?)`, team, sla.AuditPolicyPut, sla.AuditPolicyDelete); n != 2 {
 		t.Fatalf("audit rows: %d", n)
 	}
 }
@@ -221,10 +200,10 @@ func TestWaitFollowsMessages(t *testing.T) {
 func TestPolicyRules(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	ctx := context.Background()
-	team := f.id(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
-	other := f.id(`INSERT INTO teams (name) VALUES ('Lain') RETURNING id`)
+	team := f.ID(`INSERT INTO teams (name) VALUES ('Layanan') RETURNING id`)
+	other := f.ID(`INSERT INTO teams (name) VALUES ('Lain') RETURNING id`)
 	policies := sla.PolicyStore{DB: db}
 	lead := models.Principal{AgentID: 7, SupervisedTeamIDs: []int64{team}, DataScope: models.ScopeTeams}
 	member := models.Principal{AgentID: 8, TeamIDs: []int64{team}, DataScope: models.ScopeTeams}
@@ -269,11 +248,11 @@ func ptr(v int) *int { return &v }
 func TestFloorComputesSLAClocks(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDB(t).Gorm
-	f := fx{t, db}
+	f := fx{T: t, DB: db}
 	ctx := context.Background()
-	withSLA := f.id(`INSERT INTO teams (name, strategy) VALUES ('A', 'manual') RETURNING id`)
-	without := f.id(`INSERT INTO teams (name, strategy) VALUES ('B', 'manual') RETURNING id`)
-	s := f.id(`INSERT INTO senders (phone_number_id) VALUES ('PNF') RETURNING id`)
+	withSLA := f.ID(`INSERT INTO teams (name, strategy) VALUES ('A', 'manual') RETURNING id`)
+	without := f.ID(`INSERT INTO teams (name, strategy) VALUES ('B', 'manual') RETURNING id`)
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNF') RETURNING id`)
 	admin := models.Principal{AllScope: true, Permissions: []models.Permission{models.PermInboxRead, models.PermInboxAssign}}
 	policies := sla.PolicyStore{DB: db}
 	if _, err := policies.Put(ctx, admin, withSLA, sla.PolicyInput{FirstResponseSecs: 1200, BusinessHours: new(bool)}); err != nil {
@@ -281,9 +260,9 @@ func TestFloorComputesSLAClocks(t *testing.T) {
 	}
 	since := time.Now().UTC().Add(-time.Minute).Truncate(time.Microsecond)
 	for i, team := range []int64{withSLA, without} {
-		k := f.id(`INSERT INTO contacts (phone_e164, name) VALUES (?, 'X') RETURNING id`, "+62813000000"+string(rune('1'+i)))
-		c := f.id(`INSERT INTO conversations (sender_id, contact_id, team_id, status) VALUES (?, ?, ?, 'open') RETURNING id`, s, k, team)
-		f.exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', 'halo', 'received', ?)`, c, since)
+		k := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES (?, 'X') RETURNING id`, "+62813000000"+string(rune('1'+i)))
+		c := f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, status) VALUES (?, ?, ?, 'open') RETURNING id`, s, k, team)
+		f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', 'halo', 'received', ?)`, c, since)
 	}
 	fl, err := sla.FloorStore{Reports: reports.ReportStore{DB: db}, Policies: policies}.Floor(ctx, admin)
 	if err != nil {

@@ -259,3 +259,27 @@ func NewAMQP(tb testing.TB) *AMQP {
 	})
 	return a
 }
+
+// SQL runs a test's fixture statements, failing the test on an error.
+type SQL struct {
+	T  testing.TB
+	DB *gorm.DB
+}
+
+// Exec runs q.
+func (f SQL) Exec(q string, args ...any) {
+	f.T.Helper()
+	if err := f.DB.Exec(q, args...).Error; err != nil {
+		f.T.Fatalf("%s: %v", q, err)
+	}
+}
+
+// ID runs q and returns its one integer (an id or a count).
+func (f SQL) ID(q string, args ...any) int64 {
+	f.T.Helper()
+	var n int64
+	if err := f.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+		f.T.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
