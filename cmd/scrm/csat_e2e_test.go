@@ -68,28 +68,10 @@ func TestCSATEndToEnd(t *testing.T) {
 	if code := st.call("PUT", "/api/v1/reports/csat-settings", seed.admin, map[string]any{"enabled": true, "question": "", "timeoutMinutes": 60}, nil); code != 400 {
 		t.Fatalf("empty question: %d", code)
 	}
-	ayuWS := st.connect(seed.ayu)
-	waitUntil(t, 5*time.Second, "ayu online", func() bool {
-		var p string
-		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
-		return p == "online"
-	})
-	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo, tagihan saya berapa?",
-		"name": "Siti Nurhaliza", "phoneNumberId": e2ePNID})
-	assigned := ayuWS.waitFor(t, 15*time.Second, "conversation assigned to ayu", eventful(models.EventConversationUpdated,
-		map[string]any{"change": "assigned", "assigneeAgentId": seed.ayuID}))
-	var conv struct {
-		ID int64 `json:"id"`
-	}
-	_ = json.Unmarshal(assigned.Data, &conv)
-	var sent models.Message
-	if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID), seed.ayu,
-		map[string]any{"type": "text", "text": "Tagihan Ibu Rp 1.250.000."}, &sent); code != 202 {
-		t.Fatalf("reply: %d", code)
-	}
+	ayuWS, convID, sent := st.answeredConversation(seed)
 	ayuWS.waitFor(t, 15*time.Second, "reply sent", eventful(models.EventMessageStatus, map[string]any{"id": sent.ID, "status": "sent"}))
 	for range 2 {
-		if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/resolve", conv.ID), seed.ayu, nil, nil); code != 200 {
+		if code := st.call("POST", fmt.Sprintf("/api/v1/conversations/%d/resolve", convID), seed.ayu, nil, nil); code != 200 {
 			t.Fatalf("resolve: %d", code)
 		}
 	}
@@ -126,7 +108,7 @@ func TestCSATEndToEnd(t *testing.T) {
 		t.Fatalf("activity totals %+v", r.Totals)
 	}
 	var status string
-	db.Raw(`SELECT status FROM conversations WHERE id = ?`, conv.ID).Scan(&status)
+	db.Raw(`SELECT status FROM conversations WHERE id = ?`, convID).Scan(&status)
 	if status != "resolved" {
 		t.Fatalf("the rating reopened the conversation: %s", status)
 	}

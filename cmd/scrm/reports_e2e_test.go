@@ -11,20 +11,16 @@ import (
 	"github.com/wabascrm/scrm/models/reports"
 )
 
-// The whole stack: a customer writes, Ayu answers (a free service message
-// by the simulator's pricing webhooks), a 4-recipient marketing campaign
-// goes out (billable, +62: Rp 586.33 each); the report counts the first
-// response, the free and paid messages and the campaign's funnel from the
-// real status webhooks.
-func TestReportsEndToEnd(t *testing.T) {
-	t.Parallel()
-	st := startStack(t, time.Hour)
-	seed := st.seedInbox()
-	db := st.db.Gorm
+// answeredConversation is the start both reports and CSAT take: Ayu is
+// online, the customer writes, routing assigns the conversation to her and
+// she replies. It returns her socket, the conversation and her reply.
+func (st *stack) answeredConversation(seed inboxSeed) (*socket, int64, models.Message) {
+	t := st.t
+	t.Helper()
 	ayuWS := st.connect(seed.ayu)
 	waitUntil(t, 5*time.Second, "ayu online", func() bool {
 		var p string
-		db.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
+		st.db.Gorm.Raw(`SELECT presence FROM agents WHERE id = ?`, seed.ayuID).Scan(&p)
 		return p == "online"
 	})
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Halo, tagihan saya berapa?",
@@ -40,6 +36,20 @@ func TestReportsEndToEnd(t *testing.T) {
 		map[string]any{"type": "text", "text": "Tagihan Ibu Rp 1.250.000."}, &sent); code != 202 {
 		t.Fatalf("reply: %d", code)
 	}
+	return ayuWS, conv.ID, sent
+}
+
+// The whole stack: a customer writes, Ayu answers (a free service message
+// by the simulator's pricing webhooks), a 4-recipient marketing campaign
+// goes out (billable, +62: Rp 586.33 each); the report counts the first
+// response, the free and paid messages and the campaign's funnel from the
+// real status webhooks.
+func TestReportsEndToEnd(t *testing.T) {
+	t.Parallel()
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	db := st.db.Gorm
+	ayuWS, _, sent := st.answeredConversation(seed)
 	ayuWS.waitFor(t, 15*time.Second, "reply read", eventful(models.EventMessageStatus, map[string]any{"id": sent.ID, "status": "read"}))
 
 	cs := st.seedCampaignNumbers(seed.admin, 1)
