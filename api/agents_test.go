@@ -50,6 +50,19 @@ func TestAgentCRUDAndFilters(t *testing.T) {
 	if up.Name != "Budi S." || up.MaxCases != 3 || up.MaxConversations != 5 {
 		t.Fatalf("update: %+v", up)
 	}
+	// The agent's own zone (SLA hours may count in it): an IANA name, or
+	// none; a made-up one or the server's "Local" is refused.
+	e.must(e.do("PATCH", "/api/v1/agents/"+itoa(a.ID), admin, map[string]any{"zone": "Asia/Makassar"}), 200).json(t, &up)
+	if up.Zone != "Asia/Makassar" {
+		t.Fatalf("zone: %+v", up)
+	}
+	for _, bad := range []string{"Asia/Bandung", "Local"} {
+		if r := e.do("PATCH", "/api/v1/agents/"+itoa(a.ID), admin, map[string]any{"zone": bad}); r.status != 400 || !strings.Contains(string(r.body), `"zone"`) {
+			t.Fatalf("zone %q: %d %s", bad, r.status, r.body)
+		}
+	}
+	e.must(e.do("POST", "/api/v1/agents", admin, map[string]any{"name": "Zed", "email": "zed@example.com", "password": pw,
+		"roleId": e.roleID(models.RoleKeyAgent), "zone": "Nowhere/Town"}), 400)
 
 	sup := e.agent("sup@example.com", e.roleID(models.RoleKeySupervisor))
 	var l agentList

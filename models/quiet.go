@@ -161,3 +161,16 @@ func LoadZone(zone string) *time.Location {
 	}
 	return loc
 }
+
+// CheckZone refuses a zone name the time zone database does not know; the
+// empty name (no zone of its own) passes. "Local" is refused: it is the
+// server's zone, not a place.
+func CheckZone(field, zone string) error {
+	if zone == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
+		return FieldError(EInvalid, field, "%q is not a time zone", zone)
+	}
+	return nil
+}

@@ -130,6 +130,38 @@ func TestWebUIFloorSLA(t *testing.T) {
 	if moved != other.ID {
 		t.Fatalf("team %d after the move, want %d", moved, other.ID)
 	}
+	// Hours in the agent's zone: the supervisor turns business hours back
+	// on, counted in the zone of the agent serving; what the form does not
+	// show (the team's zone) stays. The admin gives Ayu her zone.
+	b.run("SLA hours in the agent's zone",
+		chromedp.Click(card+` .floor-sla summary`, chromedp.ByQuery),
+		chromedp.Click(card+` .floor-sla input[name="hours"]`, chromedp.ByQuery),
+		chromedp.Click(card+` .floor-sla input[name="agentZone"]`, chromedp.ByQuery),
+		chromedp.Click(card+` .floor-sla button[type="submit"]`, chromedp.ByQuery),
+		waitJS("saved in the agent's zone", team+`.querySelector('.floor-sla summary').textContent === 'SLA: pertama 0.25 mnt, berikutnya 0.25 mnt (jam kerja di zona agen)'`, 5*time.Second))
+	var pol struct {
+		AgentZone, BusinessHours bool
+		Zone                     string
+	}
+	db.Raw(`SELECT agent_zone, business_hours, zone FROM sla_policies WHERE team_id = ?`, seed.teamID).Scan(&pol)
+	if !pol.AgentZone || !pol.BusinessHours || pol.Zone != "Asia/Jakarta" {
+		t.Fatalf("policy after the agent-zone edit: %+v", pol)
+	}
+	adm := newBrowser(t, 60*time.Second)
+	adm.login(st, "admin@e2e.id", "admin-password-1")
+	ayuZone := fmt.Sprintf(`#agents-list select[data-agent-zone="%d"]`, seed.ayuID)
+	adm.run("the admin sets Ayu's zone",
+		chromedp.Navigate(st.apiURL+"/admin/agents"),
+		waitJS("agents listed", `!!document.querySelector('`+ayuZone+`')`, 10*time.Second),
+		setValue(ayuZone, "Asia/Makassar"),
+		waitJS("saved", `document.body.textContent.includes('Zona waktu Ayu')`, 5*time.Second),
+		screenshot(t, "ui-agents-zone-1366x768.png"))
+	var zone string
+	db.Raw(`SELECT zone FROM agents WHERE id = ?`, seed.ayuID).Scan(&zone)
+	if zone != "Asia/Makassar" {
+		t.Fatalf("Ayu's zone %q", zone)
+	}
+	adm.noErrors()
 	b.noErrors()
 	saveHistory(t, st, workflows.ConversationWorkflowID(seed.senderID, contactOf(t, st, conv)), "conversation_v3.json")
 }

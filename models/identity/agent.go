@@ -28,18 +28,21 @@ const (
 
 // Agent is a user of the system.
 type Agent struct {
-	ID               int64      `json:"id" gorm:"primaryKey"`
-	Name             string     `json:"name"`
-	Email            string     `json:"email"`
-	Phone            string     `json:"phone"`
-	PasswordHash     string     `json:"-"`
-	RoleID           int64      `json:"roleId"`
-	Status           string     `json:"status"`
-	Presence         string     `json:"presence"`
-	MaxConversations int        `json:"maxConversations"`
-	MaxCases         int        `json:"maxCases"`
-	TokenVersion     int64      `json:"-"`
-	LastSeenAt       *time.Time `json:"lastSeenAt"`
+	ID               int64  `json:"id" gorm:"primaryKey"`
+	Name             string `json:"name"`
+	Email            string `json:"email"`
+	Phone            string `json:"phone"`
+	PasswordHash     string `json:"-"`
+	RoleID           int64  `json:"roleId"`
+	Status           string `json:"status"`
+	Presence         string `json:"presence"`
+	MaxConversations int    `json:"maxConversations"`
+	MaxCases         int    `json:"maxCases"`
+	// Zone is the agent's own IANA time zone ("": none; an SLA policy
+	// that counts in the agent's zone then uses its own).
+	Zone         string     `json:"zone"`
+	TokenVersion int64      `json:"-"`
+	LastSeenAt   *time.Time `json:"lastSeenAt"`
 	// TOTPEnabledAt is when the agent turned two-factor authentication on.
 	TOTPEnabledAt *time.Time `json:"totpEnabledAt" gorm:"column:totp_enabled_at"`
 	CreatedAt     time.Time  `json:"createdAt"`
@@ -80,6 +83,7 @@ type AgentInput struct {
 	TeamIDs          []int64 `json:"teamIds"`
 	MaxConversations *int    `json:"maxConversations"`
 	MaxCases         *int    `json:"maxCases"`
+	Zone             string  `json:"zone"`
 }
 
 // AgentPatch edits an agent; nil fields are left alone.
@@ -90,6 +94,7 @@ type AgentPatch struct {
 	RoleID           *int64  `json:"roleId"`
 	MaxConversations *int    `json:"maxConversations"`
 	MaxCases         *int    `json:"maxCases"`
+	Zone             *string `json:"zone"`
 }
 
 // AgentFilter selects agents in List; zero fields do not filter.
@@ -232,12 +237,16 @@ func (s AgentStore) prepare(in AgentInput) (Agent, error) {
 	if err != nil {
 		return Agent{}, err
 	}
+	zone := strings.TrimSpace(in.Zone)
+	if err := models.CheckZone("zone", zone); err != nil {
+		return Agent{}, err
+	}
 	hash, err := s.Hasher.Hash("password", in.Password, email, name)
 	if err != nil {
 		return Agent{}, err
 	}
 	return Agent{Name: name, Email: email, Phone: phone, PasswordHash: hash, RoleID: in.RoleID,
-		Status: models.AgentActive, Presence: models.PresenceOffline, MaxConversations: maxConv, MaxCases: maxCases, TokenVersion: 1}, nil
+		Status: models.AgentActive, Presence: models.PresenceOffline, MaxConversations: maxConv, MaxCases: maxCases, Zone: zone, TokenVersion: 1}, nil
 }
 
 func createAgentTx(ctx context.Context, tx *gorm.DB, actorID int64, a *Agent, teamIDs []int64) error {
@@ -352,6 +361,13 @@ func (s AgentStore) Update(ctx context.Context, p models.Principal, id int64, in
 				return err
 			}
 			updates["max_cases"], changed, from["maxCases"], to["maxCases"] = v, append(changed, "maxCases"), a.MaxCases, v
+		}
+		if in.Zone != nil {
+			v := strings.TrimSpace(*in.Zone)
+			if err := models.CheckZone("zone", v); err != nil {
+				return err
+			}
+			updates["zone"], changed, from["zone"], to["zone"] = v, append(changed, "zone"), a.Zone, v
 		}
 		if in.RoleID != nil && *in.RoleID != a.RoleID {
 			if a.ID == p.AgentID {

@@ -55,6 +55,7 @@ type FloorWaiting struct {
 	TeamID         int64     `json:"teamId"`
 	AssigneeID     *int64    `json:"assigneeAgentId"`
 	AssigneeName   *string   `json:"assigneeName"`
+	AssigneeZone   string    `json:"assigneeZone"` // "" when unassigned or the agent has no zone of her own
 	Customer       string    `json:"customer"`
 	Preview        string    `json:"preview"`
 	Since          time.Time `json:"since"`
@@ -142,7 +143,7 @@ func (s ReportStore) Floor(ctx context.Context, p models.Principal) (Floor, erro
 		t.Agents = append(t.Agents, a.FloorAgent)
 	}
 	if err := db.Raw(`SELECT c.id AS conversation_id, c.team_id, c.assignee_agent_id AS assignee_id, a.name AS assignee_name,
-			COALESCE(NULLIF(k.name, ''), k.phone_e164, k.wa_id, '') AS customer, COALESCE(c.last_preview, '') AS preview,
+			COALESCE(a.zone, '') AS assignee_zone, COALESCE(NULLIF(k.name, ''), k.phone_e164, k.wa_id, '') AS customer, COALESCE(c.last_preview, '') AS preview,
 			`+waitingSince+` AS since, c.sla_kind, c.sla_near_at, c.sla_due_at, c.sla_breached_at
 		FROM conversations c JOIN contacts k ON k.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_agent_id
 		WHERE `+waitingSQL+`

@@ -44,7 +44,7 @@ func (s FloorStore) Floor(ctx context.Context, p models.Principal) (reports.Floo
 		if pol == nil {
 			continue
 		}
-		if near, due := pol.Moments(*w.SLAKind, w.Since); !due.IsZero() {
+		if near, due := pol.For(w.AssigneeZone).Moments(*w.SLAKind, w.Since); !due.IsZero() {
 			w.SLANearAt, w.SLADueAt = timePtr(near), timePtr(due)
 		}
 	}

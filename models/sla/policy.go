@@ -39,17 +39,20 @@ const MinTarget = 10 * time.Second
 
 // Policy is one team's targets. A target of 0 means none of that kind.
 type Policy struct {
-	TeamID            int64            `json:"teamId" gorm:"primaryKey"`
-	Enabled           bool             `json:"enabled"`
-	FirstResponseSecs int              `json:"firstResponseSecs"`
-	NextResponseSecs  int              `json:"nextResponseSecs"`
-	NearBreachPct     int              `json:"nearBreachPct"`
-	BusinessHours     bool             `json:"businessHours"`
-	Zone              string           `json:"zone"`
-	WorkDays          models.Int64List `json:"workDays"`
-	DayStart          int              `json:"dayStart"` // minutes of the local day
-	DayEnd            int              `json:"dayEnd"`
-	UpdatedAt         time.Time        `json:"updatedAt"`
+	TeamID            int64  `json:"teamId" gorm:"primaryKey"`
+	Enabled           bool   `json:"enabled"`
+	FirstResponseSecs int    `json:"firstResponseSecs"`
+	NextResponseSecs  int    `json:"nextResponseSecs"`
+	NearBreachPct     int    `json:"nearBreachPct"`
+	BusinessHours     bool   `json:"businessHours"`
+	Zone              string `json:"zone"`
+	// AgentZone counts the hours in the zone of the agent serving the
+	// conversation when she has one (Zone otherwise, and while queued).
+	AgentZone bool             `json:"agentZone"`
+	WorkDays  models.Int64List `json:"workDays"`
+	DayStart  int              `json:"dayStart"` // minutes of the local day
+	DayEnd    int              `json:"dayEnd"`
+	UpdatedAt time.Time        `json:"updatedAt"`
 }
 
 // TableName implements gorm's Tabler.
@@ -65,6 +68,15 @@ func (p Policy) Hours() *reports.BusinessHours {
 		days[i] = int(d)
 	}
 	return &reports.BusinessHours{Zone: models.LoadZone(p.Zone), WorkDays: days, StartMin: p.DayStart, EndMin: p.DayEnd}
+}
+
+// For is the policy as it counts a wait served by an agent in agentZone
+// ("" when unassigned or the agent has no zone of her own).
+func (p Policy) For(agentZone string) Policy {
+	if p.AgentZone && agentZone != "" && models.CheckZone("zone", agentZone) == nil {
+		p.Zone = agentZone
+	}
+	return p
 }
 
 // Target is the policy's target for a kind of wait (0: none).
@@ -101,6 +113,7 @@ type PolicyInput struct {
 	NearBreachPct     int     `json:"nearBreachPct"`
 	BusinessHours     *bool   `json:"businessHours"`
 	Zone              string  `json:"zone"`
+	AgentZone         bool    `json:"agentZone"`
 	WorkDays          []int64 `json:"workDays"`
 	DayStart          *int    `json:"dayStart"`
 	DayEnd            *int    `json:"dayEnd"`
@@ -112,7 +125,7 @@ const maxTargetSecs = 30 * 24 * 3600
 // hours Monday-Friday 08:00-17:00 Asia/Jakarta).
 func (in PolicyInput) policy(teamID int64) (Policy, error) {
 	p := Policy{TeamID: teamID, Enabled: true, FirstResponseSecs: in.FirstResponseSecs, NextResponseSecs: in.NextResponseSecs,
-		NearBreachPct: in.NearBreachPct, BusinessHours: true, Zone: in.Zone, WorkDays: in.WorkDays, DayStart: 8 * 60, DayEnd: 17 * 60}
+		NearBreachPct: in.NearBreachPct, BusinessHours: true, Zone: in.Zone, AgentZone: in.AgentZone, WorkDays: in.WorkDays, DayStart: 8 * 60, DayEnd: 17 * 60}
 	if in.Enabled != nil {
 		p.Enabled = *in.Enabled
 	}
@@ -139,8 +152,8 @@ func (in PolicyInput) policy(teamID int64) (Policy, error) {
 	if p.Zone == "" {
 		p.Zone = "Asia/Jakarta"
 	}
-	if _, err := time.LoadLocation(p.Zone); err != nil {
-		return p, models.FieldError(models.EInvalid, "zone", "%q is not a time zone", p.Zone)
+	if err := models.CheckZone("zone", p.Zone); err != nil {
+		return p, err
 	}
 	if len(p.WorkDays) == 0 {
 		p.WorkDays = []int64{1, 2, 3, 4, 5}
@@ -178,7 +191,7 @@ func (s PolicyStore) now() time.Time {
 }
 
 const policySelect = `team_id, enabled, first_response_secs, next_response_secs, near_breach_pct, business_hours, zone,
-	work_days, day_start, day_end, updated_at`
+	agent_zone, work_days, day_start, day_end, updated_at`
 
 // List returns the policies of the teams p sees.
 func (s PolicyStore) List(ctx context.Context, p models.Principal) ([]Policy, error) {
@@ -240,13 +253,13 @@ func (s PolicyStore) Put(ctx context.Context, actor models.Principal, teamID int
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO sla_policies (team_id, enabled, first_response_secs, next_response_secs, near_breach_pct,
-				business_hours, zone, work_days, day_start, day_end, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				business_hours, zone, agent_zone, work_days, day_start, day_end, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (team_id) DO UPDATE SET enabled = EXCLUDED.enabled, first_response_secs = EXCLUDED.first_response_secs,
 				next_response_secs = EXCLUDED.next_response_secs, near_breach_pct = EXCLUDED.near_breach_pct,
-				business_hours = EXCLUDED.business_hours, zone = EXCLUDED.zone, work_days = EXCLUDED.work_days,
+				business_hours = EXCLUDED.business_hours, zone = EXCLUDED.zone, agent_zone = EXCLUDED.agent_zone, work_days = EXCLUDED.work_days,
 				day_start = EXCLUDED.day_start, day_end = EXCLUDED.day_end, updated_at = EXCLUDED.updated_at`,
-			teamID, p.Enabled, p.FirstResponseSecs, p.NextResponseSecs, p.NearBreachPct, p.BusinessHours, p.Zone,
+			teamID, p.Enabled, p.FirstResponseSecs, p.NextResponseSecs, p.NearBreachPct, p.BusinessHours, p.Zone, p.AgentZone,
 			p.WorkDays, p.DayStart, p.DayEnd, p.UpdatedAt).Error; err != nil {
 			return fmt.Errorf("store sla policy of team %d: %w", teamID, err)
 		}

@@ -284,3 +284,66 @@ func TestFloorComputesSLAClocks(t *testing.T) {
 		}
 	}
 }
+
+// A policy that counts in the agent's zone: the same Monday-morning wait
+// is due an hour earlier by the clock for an agent in Makassar (WITA, UTC+8,
+// whose 08:00 is 07:00 in Jakarta) than while queued in the team's Jakarta
+// hours; moving it to an agent in Jakarta arms it again; an agent without a
+// zone, or a policy that does not ask, keeps the policy's zone.
+func TestPolicyCountsInTheAgentsZone(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDB(t).Gorm
+	f := fx{T: t, DB: db}
+	ctx := context.Background()
+	role := f.ID(`SELECT id FROM roles WHERE system_key = 'agent'`)
+	team := f.ID(`INSERT INTO teams (name, strategy) VALUES ('Timur', 'manual') RETURNING id`)
+	dewi := f.ID(`INSERT INTO agents (name, email, password_hash, role_id, zone) VALUES ('Dewi', 'dewi@x.id', 'x', ?, 'Asia/Makassar') RETURNING id`, role)
+	budi := f.ID(`INSERT INTO agents (name, email, password_hash, role_id, zone) VALUES ('Budi', 'budi@x.id', 'x', ?, 'Asia/Jakarta') RETURNING id`, role)
+	s := f.ID(`INSERT INTO senders (phone_number_id) VALUES ('PNZ') RETURNING id`)
+	k := f.ID(`INSERT INTO contacts (phone_e164, name) VALUES ('+6281300000009', 'Pak Andi') RETURNING id`)
+	conv := f.ID(`INSERT INTO conversations (sender_id, contact_id, team_id, status) VALUES (?, ?, ?, 'open') RETURNING id`, s, k, team)
+	admin := models.Principal{AgentID: dewi, AllScope: true}
+	policies := sla.PolicyStore{DB: db}
+	if _, err := policies.Put(ctx, admin, team, sla.PolicyInput{FirstResponseSecs: 1800, AgentZone: true}); err != nil {
+		t.Fatal(err)
+	}
+	waits := sla.WaitStore{DB: db, Policies: policies}
+	// Monday 06:30 in Jakarta (07:30 in Makassar): before either's day.
+	written := at("2026-11-30 06:30")
+	f.Exec(`INSERT INTO messages (conversation_id, direction, type, body, status, created_at) VALUES (?, 'in', 'text', 'halo', 'received', ?)`, conv, written)
+	due := func(who string) time.Time {
+		t.Helper()
+		w, err := waits.Arm(ctx, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored time.Time
+		f.DB.Raw(`SELECT sla_due_at FROM conversations WHERE id = ?`, conv).Scan(&stored)
+		if !stored.Equal(w.DueAt) {
+			t.Fatalf("%s: stored due %s, armed %s", who, stored, w.DueAt)
+		}
+		return w.DueAt
+	}
+	if d := due("queued"); !d.Equal(at("2026-11-30 08:30")) {
+		t.Fatalf("queued: due %s, want 08:30 WIB (the policy's zone)", d.In(wib))
+	}
+	f.Exec(`UPDATE conversations SET assignee_agent_id = ? WHERE id = ?`, dewi, conv)
+	if d := due("Dewi"); !d.Equal(at("2026-11-30 07:30")) {
+		t.Fatalf("Dewi in Makassar: due %s WIB, want 07:30 WIB (08:30 WITA)", d.In(wib))
+	}
+	f.Exec(`UPDATE conversations SET assignee_agent_id = ? WHERE id = ?`, budi, conv)
+	if d := due("Budi"); !d.Equal(at("2026-11-30 08:30")) {
+		t.Fatalf("Budi in Jakarta: due %s", d.In(wib))
+	}
+	f.Exec(`UPDATE agents SET zone = '' WHERE id = ?`, budi)
+	f.Exec(`UPDATE conversations SET assignee_agent_id = ? WHERE id = ?`, dewi, conv)
+	if _, err := policies.Put(ctx, admin, team, sla.PolicyInput{FirstResponseSecs: 1800}); err != nil {
+		t.Fatal(err)
+	}
+	if d := due("team hours"); !d.Equal(at("2026-11-30 08:30")) {
+		t.Fatalf("policy in the team's zone, served by Dewi: due %s", d.In(wib))
+	}
+	if _, err := policies.Put(ctx, admin, team, sla.PolicyInput{FirstResponseSecs: 1800, Zone: "Mars/Olympus"}); models.CodeOf(err) != models.EInvalid {
+		t.Fatalf("unknown zone: %v", err)
+	}
+}

@@ -54,7 +54,8 @@ type WaitStore struct {
 
 // Arm reads the conversation's wait, computes its moments from its team's
 // policy (the rule of Policy.Moments) and stores them on the row for the
-// floor when they changed (a new wait, another team, an edited policy).
+// floor when they changed (a new wait, another team, an edited policy,
+// another agent when the policy counts in the agent's zone).
 func (s WaitStore) Arm(ctx context.Context, convID int64) (Wait, error) {
 	var row struct {
 		Status        string
@@ -65,10 +66,12 @@ func (s WaitStore) Arm(ctx context.Context, convID int64) (Wait, error) {
 		SLADueAt      *time.Time `gorm:"column:sla_due_at"`
 		SLANearSent   bool       `gorm:"column:sla_near_sent"`
 		SLABreachedAt *time.Time `gorm:"column:sla_breached_at"`
+		AgentZone     string
 	}
 	db := s.DB.WithContext(ctx)
-	if err := db.Raw(`SELECT status, team_id, sla_wait_since, sla_kind, sla_near_at, sla_due_at, sla_near_sent, sla_breached_at
-		FROM conversations WHERE id = ?`, convID).Scan(&row).Error; err != nil {
+	if err := db.Raw(`SELECT c.status, c.team_id, c.sla_wait_since, c.sla_kind, c.sla_near_at, c.sla_due_at, c.sla_near_sent, c.sla_breached_at,
+			COALESCE(a.zone, '') AS agent_zone
+		FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_agent_id WHERE c.id = ?`, convID).Scan(&row).Error; err != nil {
 		return Wait{}, fmt.Errorf("sla wait of conversation %d: %w", convID, err)
 	}
 	var w Wait
@@ -83,7 +86,7 @@ func (s WaitStore) Arm(ctx context.Context, convID int64) (Wait, error) {
 				return Wait{}, err
 			}
 			if ok {
-				w.NearAt, w.DueAt = p.Moments(w.Kind, w.Since)
+				w.NearAt, w.DueAt = p.For(row.AgentZone).Moments(w.Kind, w.Since)
 			}
 		}
 	}

@@ -41,11 +41,26 @@ export class AgentsPage extends AdminPage {
         try { await this.app.api.post(`/api/v1/agents/${a.id}/${a.status === 'active' ? 'disable' : 'enable'}`); this.load(); } catch (e) { this.app.toast(e.message); }
       } }, this.t(a.status === 'active' ? 'disableAgent' : 'enableAgent'));
       const canToggle = this.app.can('agents:delete');
-      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence'), ''],
-        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence),
+      const canEdit = this.app.can('agents:write');
+      // The agent's own zone: an SLA policy may count business hours in it.
+      const zone = (a) => (canEdit
+        ? this.zoneSelect(a.zone, { 'aria-label': this.t('agentZone'), dataset: { agentZone: a.id }, onchange: async (ev) => {
+          try { await this.app.api.patch(`/api/v1/agents/${a.id}`, { zone: ev.target.value }); this.app.toast(this.t('agentZoneSaved', { name: a.name })); } catch (e) { this.app.toast(e.message); this.load(); }
+        } })
+        : (a.zone || this.t('zoneNone')));
+      clear(this.listEl).append(this.table([this.t('name'), this.t('email'), this.t('role'), this.t('status'), this.t('presence'), this.t('agentZone'), ''],
+        (agents.items || []).map((a) => [a.name, a.email, roleName.get(a.roleId) || a.roleId, this.t(a.status), this.t(a.presence), zone(a),
           canToggle && a.id !== this.app.me.agent.id ? toggle(a) : ''])));
       if (this.app.can('agents:write')) this.renderForm(teams.items || [], roles.items || []);
     } catch (e) { this.app.toast(e.message); }
+  }
+  // zoneSelect offers Indonesia's three zones and none (the team's), and
+  // keeps a zone set through the API that is none of them.
+  zoneSelect(current, attrs) {
+    const zones = ['', 'Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'];
+    if (current && !zones.includes(current)) zones.push(current);
+    const label = { '': this.t('zoneNone'), 'Asia/Jakarta': 'WIB (Asia/Jakarta)', 'Asia/Makassar': 'WITA (Asia/Makassar)', 'Asia/Jayapura': 'WIT (Asia/Jayapura)' };
+    return h('select', { name: 'zone', ...attrs }, ...zones.map((z) => h('option', { value: z, selected: (current || '') === z }, label[z] || z)));
   }
   renderForm(teams, roles) {
     const f = h('form', { class: 'card form', id: 'agent-form' },
@@ -57,12 +72,13 @@ export class AgentsPage extends AdminPage {
         ? h('select', { name: 'roleId' }, ...roles.map((r) => h('option', { value: r.id, selected: r.systemKey === 'agent' }, r.name)))
         : h('input', { name: 'roleId', type: 'number', required: true })),
       h('label', {}, this.t('teams'), h('select', { name: 'teamIds', multiple: true }, ...teams.map((t) => h('option', { value: t.id }, t.name)))),
+      h('label', {}, this.t('agentZone'), this.zoneSelect('', {})),
       h('button', { class: 'primary', type: 'submit' }, this.t('create')));
     f.onsubmit = (ev) => {
       const d = new FormData(f);
       this.submit(ev, '/api/v1/agents', {
         name: d.get('name'), email: d.get('email'), password: d.get('password'), roleId: Number(d.get('roleId')),
-        teamIds: d.getAll('teamIds').map(Number),
+        teamIds: d.getAll('teamIds').map(Number), zone: d.get('zone') || '',
       }, () => this.load());
     };
     clear(this.form).append(f);

@@ -72,28 +72,47 @@ export class FloorPage extends Page {
   }
 
   // slaForm edits the team's targets (minutes; 0 = none).
+  // The form survives the floor's live re-renders (a customer writing
+  // while a supervisor types would otherwise throw her input away): the
+  // same element is reused until the team's policy changes.
   slaForm(t) {
     const p = this.policies.get(t.id);
+    const key = JSON.stringify(p || null);
+    this.slaForms ||= new Map();
+    const kept = this.slaForms.get(t.id);
+    if (kept && kept.key === key) return kept.el;
+    const el = this.buildSLAForm(t, p);
+    this.slaForms.set(t.id, { key, el });
+    return el;
+  }
+
+  buildSLAForm(t, p) {
     const mins = (s) => (s ? String(Math.round((s / 60) * 100) / 100) : '');
     const first = h('input', { type: 'number', min: '0', step: 'any', name: 'first', value: mins(p?.firstResponseSecs), 'aria-label': this.t('floor.slaFirst') });
     const next = h('input', { type: 'number', min: '0', step: 'any', name: 'next', value: mins(p?.nextResponseSecs), 'aria-label': this.t('floor.slaNext') });
     const hours = h('input', { type: 'checkbox', name: 'hours', checked: p ? p.businessHours : true });
+    const agentZone = h('input', { type: 'checkbox', name: 'agentZone', checked: !!p?.agentZone });
     const save = async (ev) => {
       ev.preventDefault();
       const secs = (el) => Math.round(Number(el.value || 0) * 60);
+      // A PUT replaces the policy: what this form does not show (zone, work
+      // days and hours, near-breach share) is sent back as it was.
+      const kept = p ? { zone: p.zone, workDays: p.workDays, dayStart: p.dayStart, dayEnd: p.dayEnd, nearBreachPct: p.nearBreachPct } : {};
       try {
-        await this.api.put(`/api/v1/teams/${t.id}/sla`, { firstResponseSecs: secs(first), nextResponseSecs: secs(next), businessHours: hours.checked });
+        await this.api.put(`/api/v1/teams/${t.id}/sla`, { ...kept, firstResponseSecs: secs(first), nextResponseSecs: secs(next),
+          businessHours: hours.checked, agentZone: agentZone.checked });
         this.app.toast(this.t('floor.slaSaved', { team: t.name }));
         this.load();
       } catch (e) { this.fail(e); }
     };
     const summary = p ? this.t('floor.slaSummary', { first: mins(p.firstResponseSecs) || '–', next: mins(p.nextResponseSecs) || '–',
-      hours: this.t(p.businessHours ? 'floor.slaBusiness' : 'floor.slaClock') }) : this.t('floor.slaNone');
+      hours: this.t(p.businessHours ? (p.agentZone ? 'floor.slaBusinessAgent' : 'floor.slaBusiness') : 'floor.slaClock') }) : this.t('floor.slaNone');
     return h('details', { class: 'floor-sla' },
       h('summary', {}, summary),
       h('form', { class: 'row-inline', onsubmit: save },
         h('label', {}, this.t('floor.slaFirst'), first), h('label', {}, this.t('floor.slaNext'), next),
         h('label', {}, hours, this.t('floor.slaBusiness')),
+        h('label', {}, agentZone, this.t('floor.slaAgentZone')),
         h('button', { type: 'submit', class: 'primary' }, this.t('save'))));
   }
 
