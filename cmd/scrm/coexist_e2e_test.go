@@ -75,8 +75,13 @@ func TestAdReferralEntryPointAndCoexistenceEcho(t *testing.T) {
 	if d := v.EntryPointUntil.Sub(sentAt); d < 72*time.Hour-time.Second || d > 72*time.Hour+time.Second {
 		t.Fatalf("entry point ends %v after the reply, want 72h", d)
 	}
+	// The delivered status may come after the read one, or be redelivered
+	// after a 503 (a loaded CI run refused one): wait for its row.
 	var pricing string
-	st.db.Gorm.Raw(`SELECT payload->'pricing'->>'type' FROM message_statuses WHERE wamid = ? AND status = 'delivered'`, wamid).Scan(&pricing)
+	waitUntil(t, 15*time.Second, "the delivered status stored", func() bool {
+		st.db.Gorm.Raw(`SELECT COALESCE(payload->'pricing'->>'type', '') FROM message_statuses WHERE wamid = ? AND status = 'delivered'`, wamid).Scan(&pricing)
+		return pricing != ""
+	})
 	if pricing != "free_entry_point" {
 		t.Fatalf("Meta's pricing of the reply: %q", pricing)
 	}

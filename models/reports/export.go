@@ -22,11 +22,12 @@ const (
 	TableFailures  = "failures"
 	TableCost      = "cost"
 	TableCSAT      = "csat"
+	TableSLA       = "sla"
 )
 
 // TableNames lists the export tables in sheet order.
 func TableNames() []string {
-	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost, TableCSAT}
+	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost, TableCSAT, TableSLA}
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
@@ -107,7 +108,7 @@ func (r Report) Tables() []Table {
 	for _, c := range r.Cost {
 		co.Rows = append(co.Rows, []string{c.Category, c.Type, strconv.FormatBool(c.Free), i64(c.Messages), i64(c.Billable), f2(c.CostIDR)})
 	}
-	return []Table{act, cs, cp, fl, co, r.CSAT.table()}
+	return []Table{act, cs, cp, fl, co, r.CSAT.table(), r.SLA.table()}
 }
 
 // table is the CSAT export: the total, each day, agent and team, with the

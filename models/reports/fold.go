@@ -125,6 +125,12 @@ func foldSQL() []string {
 			ON CONFLICT (day, team_id, agent_id, sender_id) DO UPDATE SET
 				n = r.n + EXCLUDED.n, score_sum = r.score_sum + EXCLUDED.score_sum, r1 = r.r1 + EXCLUDED.r1, r2 = r.r2 + EXCLUDED.r2,
 				r3 = r.r3 + EXCLUDED.r3, r4 = r.r4 + EXCLUDED.r4, r5 = r.r5 + EXCLUDED.r5`,
+		`INSERT INTO report_sla_daily AS r (day, team_id, agent_id, sender_id, near, breached, breached_first, breached_next)
+			SELECT ` + day + `, team, agent, sender, sum(d[1]), sum(d[2]), sum(d[3]), sum(d[4])
+			FROM report_delta WHERE kind = 8 AND id <= @upto GROUP BY 1, 2, 3, 4
+			ON CONFLICT (day, team_id, agent_id, sender_id) DO UPDATE SET
+				near = r.near + EXCLUDED.near, breached = r.breached + EXCLUDED.breached,
+				breached_first = r.breached_first + EXCLUDED.breached_first, breached_next = r.breached_next + EXCLUDED.breached_next`,
 		`INSERT INTO report_case_daily AS r (day, team_id, agent_id, bucket, assigned, contacted, ptp_made, ptp_kept, ptp_broken, paid, recovered)
 			SELECT ` + day + `, team, agent, key, sum(d[1]), sum(d[2]), sum(d[3]), sum(d[4]), sum(d[5]), sum(d[6]), sum(d[7])
 			FROM report_delta WHERE kind = 5 AND id <= @upto GROUP BY 1, 2, 3, 4

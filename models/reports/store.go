@@ -168,6 +168,8 @@ type Report struct {
 	Cost       []CostRow     `json:"cost"`
 	// CSAT: the survey answers after resolve (csat.go).
 	CSAT CSATReport `json:"csat"`
+	// SLA: near-breaches and breaches of the teams' targets (sla.go).
+	SLA SLAReport `json:"sla"`
 }
 
 // metric columns of the conversation/message rollups, in scan order.
@@ -414,7 +416,7 @@ func (s ReportStore) report(ctx context.Context, p models.Principal, f Filter) (
 		table = "report_label_daily"
 		args["label"] = f.Label
 		w += " AND label = @label"
-		r.LabelNote = "label filter: conversation and message counts only; delivery, cost and CSAT are not kept per label"
+		r.LabelNote = "label filter: conversation and message counts only; delivery, cost, CSAT and SLA alerts are not kept per label"
 	}
 	// One scan of the daily rollup for the totals, the series and the
 	// agent, team and number breakdowns. Without agent, number or label
@@ -493,6 +495,9 @@ func (s ReportStore) report(ctx context.Context, p models.Principal, f Filter) (
 		return Report{}, err
 	}
 	if r.CSAT, err = s.csat(ctx, p, f); err != nil {
+		return Report{}, err
+	}
+	if r.SLA, err = s.sla(ctx, p, f); err != nil {
 		return Report{}, err
 	}
 	return r, nil

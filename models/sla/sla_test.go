@@ -183,6 +183,32 @@ func TestWaitFollowsMessages(t *testing.T) {
 	if n := f.ID(`SELECT count(*) FROM sla_events WHERE conversation_id = ?`, conv); n != 2 {
 		t.Fatalf("sla events: %d, want 2", n)
 	}
+	// The report counts the alerts on their day for Ayu and her team (the
+	// near-breach and the breach of the first response), and exports them.
+	rs := reports.ReportStore{DB: db}
+	day := reports.Filter{From: t0.Add(-time.Hour), To: t0.Add(24 * time.Hour)}
+	r, err := rs.Report(ctx, admin, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reports.SLACounts{Near: 1, Breached: 1, BreachedFirst: 1}
+	if r.SLA.Totals != want || len(r.SLA.Agents) != 1 || r.SLA.Agents[0].ID != ayu || r.SLA.Agents[0].SLACounts != want ||
+		len(r.SLA.Teams) != 1 || r.SLA.Teams[0].ID != team || len(r.SLA.Daily) != 1 || r.SLA.Daily[0].Day != "2026-11-30" {
+		t.Fatalf("sla report: %+v", r.SLA)
+	}
+	var exported bool
+	for _, tb := range r.Tables() {
+		if tb.Name == reports.TableSLA {
+			exported = len(tb.Rows) == 4 && tb.Rows[0][0] == "total" && tb.Rows[0][4] == "1" && tb.Rows[2][2] == "Ayu"
+		}
+	}
+	if !exported {
+		t.Fatal("the SLA table is not in the export as reported")
+	}
+	day.AgentID = f.ID(`INSERT INTO agents (name, email, password_hash, role_id) VALUES ('Lia', 'lia@x.id', 'x', ?) RETURNING id`, role)
+	if r, err = rs.Report(ctx, admin, day); err != nil || r.SLA.Totals != (reports.SLACounts{}) {
+		t.Fatalf("another agent's report: %+v %v", r.SLA.Totals, err)
+	}
 
 	// Removing the policy disarms the wait.
 	if err := policies.Delete(ctx, admin, team); err != nil {
