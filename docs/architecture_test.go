@@ -38,6 +38,7 @@ var domains = []string{
 	"models/inbox",
 	"models/dispatch",
 	"models/campaigns",
+	"models/journeys",
 	"models/reports",
 	"models/sla",
 	"models/integrations",

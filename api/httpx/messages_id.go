@@ -422,4 +422,17 @@ var messagesID = map[string]string{
 	"team %d is listed twice":                                                               "tim %d tercantum dua kali",
 	"resolved, but the satisfaction survey is not handed to the sender yet; resolve again":  "percakapan diselesaikan, tetapi survei kepuasan belum diserahkan ke pengirim; selesaikan sekali lagi",
 	"is longer than 1024 characters":                                                        "lebih dari 1024 karakter",
+	// journeys (#19)
+	"a journey has 1 to %d steps":  "sebuah journey memiliki 1 sampai %d langkah",
+	"%q is used by two steps":      "%q dipakai oleh dua langkah",
+	"step %q is not defined":       "langkah %q tidak didefinisikan",
+	"steps %s loop without a wait": "langkah %s berputar tanpa jeda tunggu",
+	"must be between %d and %d":    "harus antara %d dan %d",
+	"%q is not a branch condition (reply, no_reply, button, keyword, attribute)":     "%q bukan kondisi cabang (reply, no_reply, button, keyword, attribute)",
+	"give exactly one of agentId or teamId":                                          "isi tepat salah satu dari agentId atau teamId",
+	"%q is not a case action (promise_to_pay)":                                       "%q bukan tindakan kasus (promise_to_pay)",
+	"%q is not a step kind (%s)":                                                     "%q bukan jenis langkah (%s)",
+	"give exactly one of seconds, atTime or field":                                   "isi tepat salah satu dari seconds, atTime, atau field",
+	"%q is not a time of day HH:MM":                                                  "%q bukan jam HH:MM",
+	"%q is not a date field (case.due_date, case.promise_date, contact.<attribute>)": "%q bukan kolom tanggal (case.due_date, case.promise_date, contact.<atribut>)",
 }
