@@ -435,4 +435,10 @@ var messagesID = map[string]string{
 	"give exactly one of seconds, atTime or field":                                   "isi tepat salah satu dari seconds, atTime, atau field",
 	"%q is not a time of day HH:MM":                                                  "%q bukan jam HH:MM",
 	"%q is not a date field (case.due_date, case.promise_date, contact.<attribute>)": "%q bukan kolom tanggal (case.due_date, case.promise_date, contact.<atribut>)",
+	"journey %d not found":                                                           "journey %d tidak ditemukan",
+	"enrollment %d not found":                                                        "pendaftaran %d tidak ditemukan",
+	"contact %d has opted out of business messages":                                  "kontak %d telah berhenti berlangganan pesan bisnis",
+	"journey %d has no version %d":                                                   "journey %d tidak memiliki versi %d",
+	"%q is not a journey status (draft, live, paused, archived)":                     "%q bukan status journey (draft, live, paused, archived)",
+	"journey %d is %s; only a live journey enrols":                                   "journey %d berstatus %s; hanya journey yang live yang menerima pendaftaran",
 }
