@@ -165,3 +165,27 @@ func clock(s string) (int, int) {
 	}
 	return t.Hour(), t.Minute()
 }
+
+// PromisePayloadPrefix starts a button payload that names a promised date
+// ("promise:2026-01-31"): a self-service list of dates answers with it.
+const PromisePayloadPrefix = "promise:"
+
+// PromiseDate is the date an update_case step records: PromiseDays after
+// now's local date in loc when set, else the date the customer's button
+// payload names, else today (local). A date, at 00:00 UTC like the case's
+// DATE column reads back.
+func PromiseDate(s Step, now time.Time, loc *time.Location, payload string) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	y, m, d := now.In(loc).Date()
+	if s.PromiseDays > 0 {
+		return time.Date(y, m, d+s.PromiseDays, 0, 0, 0, 0, time.UTC)
+	}
+	if v, ok := strings.CutPrefix(strings.TrimSpace(payload), PromisePayloadPrefix); ok {
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return t
+		}
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

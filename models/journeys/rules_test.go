@@ -200,3 +200,30 @@ func TestWaitUntil(t *testing.T) {
 		})
 	}
 }
+
+func TestPromiseDate(t *testing.T) {
+	t.Parallel()
+	wib := models.LoadZone(models.TZWIB)
+	late := time.Date(2026, 3, 10, 18, 0, 0, 0, time.UTC) // 01:00 on the 11th in Jakarta
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	cases := []struct {
+		name    string
+		days    int
+		payload string
+		want    time.Time
+	}{
+		{"days after the local date", 3, "", day("2026-03-14")},
+		{"days win over the payload", 1, "promise:2026-04-01", day("2026-03-12")},
+		{"the payload's date", 0, " promise:2026-04-01 ", day("2026-04-01")},
+		{"a bad payload: today", 0, "promise:soon", day("2026-03-11")},
+		{"no payload: today", 0, "PAY", day("2026-03-11")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := PromiseDate(Step{Kind: KindUpdateCase, Action: CaseActionPromise, PromiseDays: c.days}, late, wib, c.payload)
+			if !got.Equal(c.want) {
+				t.Fatalf("PromiseDate = %s, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -47,6 +47,7 @@ const (
 	ExitManual     = "manual"
 	ExitNoSender   = "no_sender"
 	ExitNoTemplate = "template_unusable"
+	ExitNoTime     = "no_allowed_time" // the quiet hours allow no moment within a year
 )
 
 // Journey is a journey's row.
