@@ -36,6 +36,8 @@ type Activities struct {
 	Sender *activities.SenderDispatch
 	// Media serves MediaFetchWorkflow (customers' files).
 	Media *activities.MediaFetch
+	// Journey serves JourneyEnrollmentWorkflow (nil until cmd/scrm wires it).
+	Journey *activities.Journey
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -83,6 +85,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Media != nil {
 		r.RegisterWorkflowWithOptions(workflows.MediaFetchWorkflow, workflow.RegisterOptions{Name: workflows.MediaFetchWorkflowName})
 		r.RegisterActivity(a.Media)
+	}
+	if a.Journey != nil {
+		r.RegisterWorkflowWithOptions(workflows.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
+		r.RegisterActivity(a.Journey)
 	}
 }
 
