@@ -15,6 +15,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/workflows"
+	wfjourneys "github.com/wabascrm/scrm/workflows/journeys"
 )
 
 // Activities bundles the activity structs the worker registers.
@@ -87,7 +88,7 @@ func Register(r sdkworker.Registry, a Activities) {
 		r.RegisterActivity(a.Media)
 	}
 	if a.Journey != nil {
-		r.RegisterWorkflowWithOptions(workflows.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
+		r.RegisterWorkflowWithOptions(wfjourneys.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
 		r.RegisterActivity(a.Journey)
 	}
 }

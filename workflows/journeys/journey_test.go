@@ -1,4 +1,4 @@
-package workflows_test
+package journeys_test
 
 import (
 	"context"
@@ -18,6 +18,8 @@ import (
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/journeys"
 	"github.com/wabascrm/scrm/workflows"
+	wfj "github.com/wabascrm/scrm/workflows/journeys"
+	"go.temporal.io/sdk/converter"
 )
 
 // journeyFake is one enrollment's data behind the activities, in memory:
@@ -168,19 +170,19 @@ func journeyEnv(t *testing.T, f *journeyFake, start time.Time) *testsuite.TestWo
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
-	env.RegisterWorkflowWithOptions(workflows.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
+	env.RegisterWorkflowWithOptions(wfj.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
 	env.RegisterActivity(&activities.Journey{Store: f, Conversations: f, Cases: f})
 	f.now = env.Now
 	return env
 }
 
-func runJourney(t *testing.T, env *testsuite.TestWorkflowEnvironment, in workflows.JourneyInput) workflows.JourneyState {
+func runJourney(t *testing.T, env *testsuite.TestWorkflowEnvironment, in wfj.JourneyInput) wfj.JourneyState {
 	t.Helper()
-	env.ExecuteWorkflow(workflows.JourneyEnrollmentWorkflow, in)
+	env.ExecuteWorkflow(wfj.JourneyEnrollmentWorkflow, in)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var st workflows.JourneyState
+	var st wfj.JourneyState
 	if err := env.GetWorkflowResult(&st); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +222,7 @@ func TestJourneyNoReplyGetsTheFollowUp(t *testing.T) {
 	t.Parallel()
 	f := newJourneyFake(collectionsJourney())
 	env := journeyEnv(t, f, tuesday10)
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentCompleted || f.status != journeys.EnrollmentCompleted || st.Sent != 2 {
 		t.Fatalf("state %+v, stored %s", st, f.status)
 	}
@@ -242,9 +244,9 @@ func TestJourneyButtonRecordsThePromise(t *testing.T) {
 	f := newJourneyFake(collectionsJourney())
 	env := journeyEnv(t, f, tuesday10)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalJourneyReply, workflows.JourneyReply{Payload: "PAY", Text: "Saya akan bayar"})
+		env.SignalWorkflow(workflows.SignalJourneyReply, wfj.JourneyReply{Payload: "PAY", Text: "Saya akan bayar"})
 	}, 2*time.Hour)
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentCompleted || fmt.Sprint(f.sendSteps) != "[remind]" {
 		t.Fatalf("state %+v, sends %v", st, f.sendSteps)
 	}
@@ -264,9 +266,9 @@ func TestJourneyOtherReplyGoesToAnAgent(t *testing.T) {
 	f := newJourneyFake(collectionsJourney())
 	env := journeyEnv(t, f, tuesday10)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalJourneyReply, workflows.JourneyReply{Text: "siapa ini?"})
+		env.SignalWorkflow(workflows.SignalJourneyReply, wfj.JourneyReply{Text: "siapa ini?"})
 	}, time.Minute)
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentCompleted || len(f.promises) != 0 || fmt.Sprint(f.assigned) != "[agent 0 team 2]" || fmt.Sprint(f.sendSteps) != "[remind]" {
 		t.Fatalf("state %+v, promises %v, assigned %v, sends %v", st, f.promises, f.assigned, f.sendSteps)
 	}
@@ -301,9 +303,9 @@ func TestJourneyEveryStepKind(t *testing.T) {
 	env := journeyEnv(t, f, tuesday10)
 	thursday9 := time.Date(2026, 3, 12, 9, 0, 0, 0, jakarta)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalJourneyReply, workflows.JourneyReply{Text: "besok saya bayar"})
+		env.SignalWorkflow(workflows.SignalJourneyReply, wfj.JourneyReply{Text: "besok saya bayar"})
 	}, thursday9.Sub(tuesday10)+10*time.Minute)
-	var atQuery workflows.JourneyState
+	var atQuery wfj.JourneyState
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(workflows.QueryJourneyState)
 		if err == nil {
@@ -313,7 +315,7 @@ func TestJourneyEveryStepKind(t *testing.T) {
 			t.Error(err)
 		}
 	}, 3*time.Hour) // waiting for 15:30
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentCompleted {
 		t.Fatalf("state %+v", st)
 	}
@@ -347,7 +349,7 @@ func TestJourneyWaitsCrossQuietHoursAndHolidays(t *testing.T) {
 	f.quiet = models.QuietHours{Holidays: []string{"2026-03-16"}}
 	saturday := time.Date(2026, 3, 14, 19, 30, 0, 0, jakarta)
 	env := journeyEnv(t, f, saturday)
-	runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	at := f.sentAt()
 	if len(at) != 2 || !at[0].Equal(saturday) || !at[1].Equal(time.Date(2026, 3, 17, 8, 0, 0, 0, jakarta)) {
 		t.Fatalf("sent at %v", at)
@@ -358,7 +360,7 @@ func TestJourneyWaitsCrossQuietHoursAndHolidays(t *testing.T) {
 	f2.zone = models.TZWIT
 	wit := models.LoadZone(models.TZWIT)
 	env2 := journeyEnv(t, f2, time.Date(2026, 3, 10, 22, 0, 0, 0, jakarta))
-	runJourney(t, env2, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	runJourney(t, env2, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	at2 := f2.sentAt()
 	if len(at2) != 2 || !at2[0].Equal(time.Date(2026, 3, 11, 8, 0, 0, 0, wit)) || !at2[1].Equal(time.Date(2026, 3, 11, 9, 0, 0, 0, wit)) {
 		t.Fatalf("WIT sends at %v", at2)
@@ -386,9 +388,9 @@ func TestJourneyExitSignal(t *testing.T) {
 			f := newJourneyFake(collectionsJourney())
 			env := journeyEnv(t, f, tuesday10)
 			env.RegisterDelayedCallback(func() {
-				env.SignalWorkflow(workflows.SignalJourneyExit, workflows.JourneyExit{Reason: c.reason})
+				env.SignalWorkflow(workflows.SignalJourneyExit, wfj.JourneyExit{Reason: c.reason})
 			}, 5*time.Hour)
-			st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+			st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 			if st.Status != c.status || f.status != c.status || f.exitReason != c.reason || fmt.Sprint(f.sendSteps) != "[remind]" {
 				t.Fatalf("state %+v, stored %s %s, sends %v", st, f.status, f.exitReason, f.sendSteps)
 			}
@@ -407,7 +409,7 @@ func TestJourneyOptedOutMidJourneyIsSkipped(t *testing.T) {
 	f := newJourneyFake(collectionsJourney())
 	env := journeyEnv(t, f, tuesday10)
 	env.RegisterDelayedCallback(func() { f.mu.Lock(); f.optedOut = true; f.mu.Unlock() }, time.Hour)
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentExited || st.ExitReason != journeys.ExitOptedOut || fmt.Sprint(f.sendSteps) != "[remind]" {
 		t.Fatalf("state %+v, sends %v", st, f.sendSteps)
 	}
@@ -422,7 +424,7 @@ func TestJourneyRetriedStepCountsOnce(t *testing.T) {
 	f := newJourneyFake(collectionsJourney())
 	f.loseRecord = true
 	env := journeyEnv(t, f, tuesday10)
-	runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if len(f.sends) != 2 || f.records != 2 {
 		t.Fatalf("%d sends, %d records", len(f.sends), f.records)
 	}
@@ -441,12 +443,12 @@ func TestJourneyContinuesAsNew(t *testing.T) {
 	}}
 	f := newJourneyFake(def)
 	env := journeyEnv(t, f, tuesday10)
-	env.ExecuteWorkflow(workflows.JourneyEnrollmentWorkflow, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7, StepsPerRun: 5})
+	env.ExecuteWorkflow(wfj.JourneyEnrollmentWorkflow, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7, StepsPerRun: 5})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)
 	}
-	var next workflows.JourneyInput
+	var next wfj.JourneyInput
 	if err := converterFor().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -458,9 +460,9 @@ func TestJourneyContinuesAsNew(t *testing.T) {
 	}
 	env2 := journeyEnv(t, f, env.Now())
 	env2.RegisterDelayedCallback(func() {
-		env2.SignalWorkflow(workflows.SignalJourneyExit, workflows.JourneyExit{Reason: journeys.ExitCaseClosed})
+		env2.SignalWorkflow(workflows.SignalJourneyExit, wfj.JourneyExit{Reason: journeys.ExitCaseClosed})
 	}, 8*24*time.Hour)
-	env2.ExecuteWorkflow(workflows.JourneyEnrollmentWorkflow, next)
+	env2.ExecuteWorkflow(wfj.JourneyEnrollmentWorkflow, next)
 	if err := env2.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -476,8 +478,12 @@ func TestJourneyEndedEnrollmentDoesNothing(t *testing.T) {
 	f := newJourneyFake(collectionsJourney())
 	f.status = journeys.EnrollmentCompleted
 	env := journeyEnv(t, f, tuesday10)
-	st := runJourney(t, env, workflows.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
 	if st.Status != journeys.EnrollmentCompleted || len(f.sends) != 0 || f.records != 0 {
 		t.Fatalf("state %+v, %d sends", st, len(f.sends))
 	}
 }
+
+var jakarta, _ = time.LoadLocation(models.TZWIB)
+
+func converterFor() converter.DataConverter { return converter.GetDefaultDataConverter() }
