@@ -38,6 +38,7 @@ var domains = []string{
 	"models/inbox",
 	"models/dispatch",
 	"models/campaigns",
+	"models/journeys",
 	"models/reports",
 	"models/sla",
 	"models/integrations",
@@ -71,7 +72,8 @@ func rules() map[string][]string {
 	lower := append([]string{"models", "waba"}, domains...)
 	r["activities"] = lower
 	r["workflows"] = append(slices.Clone(lower), "activities")
-	r["worker"] = append(slices.Clone(lower), "activities", "workflows")
+	r["workflows/journeys"] = append(slices.Clone(lower), "activities", "workflows")
+	r["worker"] = append(slices.Clone(lower), "activities", "workflows", "workflows/journeys")
 	// api/httpx is the HTTP edge's core (the (status, body, error) adapter,
 	// the one error mapping, request helpers): the kernel only. Each area
 	// package (handlers of one part of the product) builds on it and the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/workflows"
+	wfjourneys "github.com/wabascrm/scrm/workflows/journeys"
 )
 
 // Activities bundles the activity structs the worker registers.
@@ -36,6 +37,8 @@ type Activities struct {
 	Sender *activities.SenderDispatch
 	// Media serves MediaFetchWorkflow (customers' files).
 	Media *activities.MediaFetch
+	// Journey serves JourneyEnrollmentWorkflow (nil until cmd/scrm wires it).
+	Journey *activities.Journey
 }
 
 // Register puts every workflow and activity on r. Tests call it with the
@@ -83,6 +86,10 @@ func Register(r sdkworker.Registry, a Activities) {
 	if a.Media != nil {
 		r.RegisterWorkflowWithOptions(workflows.MediaFetchWorkflow, workflow.RegisterOptions{Name: workflows.MediaFetchWorkflowName})
 		r.RegisterActivity(a.Media)
+	}
+	if a.Journey != nil {
+		r.RegisterWorkflowWithOptions(wfjourneys.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
+		r.RegisterActivity(a.Journey)
 	}
 }
 

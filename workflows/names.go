@@ -27,6 +27,7 @@ const (
 	SASenderID           = "SenderID"
 	SACampaignID         = "CampaignID"
 	SABucket             = "Bucket"
+	SAJourneyID          = "JourneyID"
 )
 
 // SearchAttributes lists every custom search attribute with its type.
@@ -40,6 +41,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		SASenderID:           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SACampaignID:         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SABucket:             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAJourneyID:          enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 
@@ -143,4 +145,22 @@ const (
 	SenderWaiting = "waiting" // for the next queued moment (quiet hours)
 	SenderPaused  = "paused"  // RED quality or flagged: until the number recovers
 	SenderHeld    = "held"    // warm-up cap, portfolio limit or throughput back-off: until Until
+)
+
+// JourneyEnrollmentWorkflowID is the ID of the workflow that runs one
+// enrollment of a journey (ops filter a journey's by SAJourneyID).
+func JourneyEnrollmentWorkflowID(journeyID, enrollmentID int64) string {
+	return "journey:" + strconv.FormatInt(journeyID, 10) + ":" + strconv.FormatInt(enrollmentID, 10)
+}
+
+// Journey enrollment workflow names.
+const (
+	JourneyEnrollmentWorkflowName = "JourneyEnrollmentWorkflow"
+	// SignalJourneyReply carries the customer's reply (JourneyReply).
+	SignalJourneyReply = "reply"
+	// SignalJourneyExit ends the enrollment (JourneyExit: opt-out, case
+	// closed, manual).
+	SignalJourneyExit = "exit"
+	// QueryJourneyState returns JourneyState.
+	QueryJourneyState = "state"
 )

@@ -364,16 +364,7 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p models.Principal, ib
 		}
 		return out, err
 	}
-	out.Variables, out.Preview = map[string]string{}, r.Preview
-	for _, rc := range r.Components {
-		for i, n := range rc.Names {
-			key := rc.Type + "." + n
-			if rc.Type == "button" {
-				key = "button." + strconv.Itoa(rc.Index) + "." + n
-			}
-			out.Variables[key] = rc.Values[i]
-		}
-	}
+	out.Variables, out.Preview = RenderedVariables(r), r.Preview
 	var senders []models.Sender
 	if err := db.Where("id IN ?", []int64(c.SenderIDs)).Find(&senders).Error; err != nil {
 		return out, err

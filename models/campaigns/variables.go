@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/templates"
 	"gorm.io/gorm"
 )
 
@@ -50,6 +51,34 @@ func campaignValues(vars map[string]string, c models.Contact, extra ...map[strin
 		mapping[k] = src
 	}
 	return mapping, values
+}
+
+// ContactTemplateValues maps vars onto one contact like a claim does
+// (contact and case fields, defaults after a bar, literals), for the
+// journeys' sends: one rule of what a variable reads.
+func ContactTemplateValues(ctx context.Context, db *gorm.DB, vars map[string]string, c models.Contact) (mapping, values map[string]string, err error) {
+	cs, err := openCaseValues(ctx, db, vars, []int64{c.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	mapping, values = campaignValues(vars, c, cs[c.ID])
+	return mapping, values, nil
+}
+
+// RenderedVariables are a rendered template's values keyed the way an
+// inbox send takes them ("body.1", "button.0.1").
+func RenderedVariables(r templates.RenderedTemplate) map[string]string {
+	out := map[string]string{}
+	for _, rc := range r.Components {
+		for i, n := range rc.Names {
+			key := rc.Type + "." + n
+			if rc.Type == "button" {
+				key = "button." + strconv.Itoa(rc.Index) + "." + n
+			}
+			out[key] = rc.Values[i]
+		}
+	}
+	return out
 }
 
 // openCaseValues loads the "case.*" values of each contact's newest case

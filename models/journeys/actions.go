@@ -1,0 +1,227 @@
+package journeys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/inbox"
+	"github.com/wabascrm/scrm/models/templates"
+)
+
+// SendRequest is one send_template step of one enrollment.
+type SendRequest struct {
+	EnrollmentID int64
+	ContactID    int64
+	SenderID     int64
+	TemplateID   int64
+	Variables    map[string]string
+	// Key makes the send exactly once: the same key returns the row the
+	// first attempt stored (journey:<enrollment>:<step>:<seq>).
+	Key string
+}
+
+// SendResult is the stored outbound row, or why nothing was queued.
+type SendResult struct {
+	Conversation models.Conversation
+	MessageID    int64
+	Created      bool
+	Events       []models.Event
+	// Skipped is an exit reason (ExitOptedOut, ExitNoSender, ExitNoTemplate)
+	// when the customer must not or cannot get the message.
+	Skipped string
+	Reason  string
+}
+
+// IdempotencyScope is the scope of the journeys' send keys: no agent or API
+// key shares it.
+const IdempotencyScope = "journey"
+
+// SendKey is the idempotency key of the send of step at record seq.
+func SendKey(enrollmentID int64, step string, seq int) string {
+	return fmt.Sprintf("journey:%d:%s:%d", enrollmentID, step, seq)
+}
+
+// QueueSend queues one template for the contact through the inbox's send
+// path (inbox.QueueOutboundScoped: the template's status and variables are
+// checked, the row stored queued with its Meta body); the caller hands the
+// row to the conversation's workflow, which sends it within the number's
+// per-second budget. The conversation is (sender, contact), opened when
+// new. An opted-out contact, an unusable number or a template that is not
+// APPROVED queue nothing: the result says why, and the journey exits.
+func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore, r SendRequest) (SendResult, error) {
+	var out SendResult
+	db := s.DB.WithContext(ctx)
+	var c models.Contact
+	if err := db.Where("id = ?", r.ContactID).Take(&c).Error; err != nil {
+		return out, fmt.Errorf("contact %d: %w", r.ContactID, err)
+	}
+	if c.OptedOut {
+		out.Skipped, out.Reason = ExitOptedOut, "the contact opted out of business messages"
+		return out, nil
+	}
+	var sd models.Sender
+	err := db.Where("id = ?", r.SenderID).Take(&sd).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || r.SenderID == 0 {
+		out.Skipped, out.Reason = ExitNoSender, "the journey has no sender"
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	if ok, why := sd.Usable(); !ok {
+		// A number that is RED or disabled now may recover: the caller
+		// retries later rather than ending the customer's journey.
+		return out, fmt.Errorf("sender %d is not usable: %s", sd.ID, why)
+	}
+	var t templates.Template
+	if err := db.Where("id = ?", r.TemplateID).Take(&t).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			out.Skipped, out.Reason = ExitNoTemplate, fmt.Sprintf("template %d does not exist", r.TemplateID)
+			return out, nil
+		}
+		return out, err
+	}
+	if t.Status != templates.TplApproved {
+		out.Skipped, out.Reason = ExitNoTemplate, fmt.Sprintf("template %q is %s", t.Name, t.Status)
+		return out, nil
+	}
+	mapping, values, err := campaigns.ContactTemplateValues(ctx, s.DB, r.Variables, c)
+	if err != nil {
+		return out, err
+	}
+	rendered, err := templates.RenderTemplate(t, mapping, values)
+	if err != nil {
+		var me *models.Error
+		if errors.As(err, &me) {
+			out.Skipped, out.Reason = ExitNoTemplate, me.Message
+			return out, nil
+		}
+		return out, err
+	}
+	var rows []struct {
+		models.Conversation
+		Inserted bool
+	}
+	if err := db.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
+		RETURNING *, (xmax = 0) AS inserted`, sd.ID, c.ID).Scan(&rows).Error; err != nil {
+		return out, fmt.Errorf("journey conversation: %w", err)
+	}
+	out.Conversation = rows[0].Conversation
+	q, err := ib.QueueOutboundScoped(ctx, out.Conversation.ID, 0, IdempotencyScope, r.Key,
+		inbox.OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: campaigns.RenderedVariables(rendered)})
+	if err != nil {
+		return out, err
+	}
+	out.MessageID, out.Created, out.Events = q.Message.ID, q.Created, q.Events
+	return out, nil
+}
+
+// Attributes reads the contact's attributes as text (a branch on an
+// attribute).
+func (s JourneyStore) Attributes(ctx context.Context, contactID int64) (map[string]string, error) {
+	var c models.Contact
+	if err := s.DB.WithContext(ctx).Select("id", "attributes").Where("id = ?", contactID).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("contact %d: %w", contactID, err)
+	}
+	return attrs(c.Attributes), nil
+}
+
+// SetAttribute sets one contact attribute (a set_attribute step).
+func (s JourneyStore) SetAttribute(ctx context.Context, contactID int64, name, value string) error {
+	return s.DB.WithContext(ctx).Exec(`UPDATE contacts SET attributes = jsonb_set(attributes, ARRAY[?]::text[], to_jsonb(?::text)), updated_at = ? WHERE id = ?`,
+		name, value, s.now(), contactID).Error
+}
+
+// AddTag adds a tag to the contact once (a tag step).
+func (s JourneyStore) AddTag(ctx context.Context, contactID int64, tag string) error {
+	return s.DB.WithContext(ctx).Exec(`UPDATE contacts SET tags = array_append(tags, ?::text), updated_at = ? WHERE id = ? AND NOT (? = ANY(tags))`,
+		tag, s.now(), contactID, tag).Error
+}
+
+// FieldDate is the date a field wait reads: "case.due_date" and
+// "case.promise_date" of the contact's newest case that has not exited, or
+// a "contact.<attribute>" holding YYYY-MM-DD (or RFC 3339). Zero when empty
+// or unreadable: the wait then ends at once (WaitUntil).
+func (s JourneyStore) FieldDate(ctx context.Context, contactID int64, field string) (time.Time, error) {
+	db := s.DB.WithContext(ctx)
+	if name, ok := strings.CutPrefix(field, "contact."); ok {
+		a, err := s.Attributes(ctx, contactID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, layout := range []string{time.DateOnly, time.RFC3339} {
+			if t, err := time.Parse(layout, a[name]); err == nil {
+				return t, nil
+			}
+		}
+		return time.Time{}, nil
+	}
+	col := map[string]string{"case.due_date": "due_date", "case.promise_date": "promise_date"}[field]
+	if col == "" {
+		return time.Time{}, fmt.Errorf("unknown date field %q", field)
+	}
+	var ds []*time.Time
+	if err := db.Raw(`SELECT `+col+` FROM cases WHERE contact_id = ? AND status <> 'exited' ORDER BY created_at DESC, id DESC LIMIT 1`,
+		contactID).Scan(&ds).Error; err != nil {
+		return time.Time{}, fmt.Errorf("%s of contact %d: %w", field, contactID, err)
+	}
+	if len(ds) == 0 || ds[0] == nil {
+		return time.Time{}, nil
+	}
+	return *ds[0], nil
+}
+
+// OpenCase is the id of the contact's newest case that has not exited (0:
+// none), the case an update_case step records on.
+func (s JourneyStore) OpenCase(ctx context.Context, contactID int64) (int64, error) {
+	var ids []int64
+	err := s.DB.WithContext(ctx).Raw(`SELECT id FROM cases WHERE contact_id = ? AND status <> 'exited' ORDER BY created_at DESC, id DESC LIMIT 1`,
+		contactID).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// Assign hands the contact's conversation on the journey's number to an
+// agent (when active) or to a team, whose strategy then picks the agent
+// (inbox.ConversationStore.Route, the routing of new conversations). The
+// events are the routing's, for the caller to publish after the commit.
+func (s JourneyStore) Assign(ctx context.Context, ib inbox.ConversationStore, contactID, senderID, agentID, teamID int64) (models.Conversation, []models.Event, error) {
+	var c models.Conversation
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []models.Conversation
+		if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+			ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at RETURNING *`, senderID, contactID).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("journey conversation: %w", err)
+		}
+		c = rows[0]
+		if agentID > 0 {
+			return tx.Exec(`UPDATE conversations SET assignee_agent_id = a.id, status = CASE WHEN conversations.status = 'resolved' THEN 'open' ELSE conversations.status END, updated_at = ?
+				FROM agents a WHERE conversations.id = ? AND a.id = ? AND a.status = 'active'`, s.now(), c.ID, agentID).Error
+		}
+		return tx.Exec(`UPDATE conversations SET team_id = ?, assignee_agent_id = NULL, status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END, updated_at = ?
+			WHERE id = ?`, teamID, s.now(), c.ID).Error
+	})
+	if err != nil {
+		return c, nil, err
+	}
+	var evs []models.Event
+	if teamID > 0 {
+		r, err := ib.Route(ctx, c.ID)
+		if err != nil {
+			return c, nil, err
+		}
+		evs = r.Events
+	}
+	c, err = ib.Get(ctx, c.ID)
+	return c, evs, err
+}
