@@ -167,7 +167,7 @@ export class ReportsPage extends Page {
       (r.cost || []).map((x) => [x.category, x.free ? h('span', { class: 'chip st-free' }, this.t('rep.free')) : x.type, this.num(x.messages), this.num(x.billable), x.free ? this.t('rep.free') : this.idr(x.costIdr)])));
     fill(this.out, kpis, note, charts,
       h('div', { class: 'rep-grid' }, agents, group('rep-teams', this.t('teams'), r.teams || []), group('rep-numbers', this.t('rep.numbers'), r.numbers || []),
-        this.csatSection(r.csat || {}), labels, cases, camps, fails, cost));
+        this.csatSection(r.csat || {}), this.slaSection(r.sla || {}), labels, cases, camps, fails, cost));
     this.out.removeAttribute('aria-busy');
   }
 
@@ -186,6 +186,17 @@ export class ReportsPage extends Page {
     const row = (kind, name, x) => [kind, name, this.num(x.responses), this.avg(x.average), ...(x.distribution || [0, 0, 0, 0, 0]).map((n) => this.num(n)), this.pct(x.satisfiedPct)];
     return this.section('rep-csat', this.t('rep.csat'), this.table(
       [this.t('rep.kind'), this.t('name'), this.t('rep.responses'), this.t('rep.average'), ...[1, 2, 3, 4, 5].map((n) => this.t('rep.ratingN', { n })), this.t('rep.satisfied')],
+      [row('', this.t('rep.total'), c.totals || {}),
+        ...(c.agents || []).map((a) => row(this.t('rep.csatKind.agent'), a.name, a)),
+        ...(c.teams || []).map((g) => row(this.t('rep.csatKind.team'), g.name, g))]));
+  }
+
+  // slaSection: the SLA alerts recorded in the range, in total and per
+  // agent and team serving the wait.
+  slaSection(c) {
+    const row = (kind, name, x) => [kind, name, this.num(x.near || 0), this.num(x.breached || 0), this.num(x.breachedFirst || 0), this.num(x.breachedNext || 0)];
+    return this.section('rep-sla', this.t('rep.sla'), this.table(
+      [this.t('rep.kind'), this.t('name'), this.t('rep.slaNear'), this.t('rep.slaBreached'), this.t('rep.slaFirst'), this.t('rep.slaNext')],
       [row('', this.t('rep.total'), c.totals || {}),
         ...(c.agents || []).map((a) => row(this.t('rep.csatKind.agent'), a.name, a)),
         ...(c.teams || []).map((g) => row(this.t('rep.csatKind.team'), g.name, g))]));
