@@ -58,6 +58,13 @@ export function templateBody(tpl) {
   return (comps || []).find((c) => String(c.type).toUpperCase() === 'BODY')?.text || '';
 }
 
+// behind says whether status b is older news than a: WhatsApp's webhooks
+// may arrive out of order (read before delivered), and a send's answer
+// (queued) may come after its first statuses. A failure, or a retry's
+// queued after one, is never behind.
+const progress = { queued: 0, sent: 1, delivered: 2, read: 3 };
+const behind = (b, a) => a in progress && b in progress && progress[b] < progress[a];
+
 export class Inbox {
   constructor(app, root) {
     this.app = app;
@@ -820,10 +827,20 @@ export class Inbox {
     }
   }
 
+  // A status can arrive before its message does (the send's answer or its
+  // message.created event comes later on a loaded server): it is kept in
+  // early and applied when the message shows; a message never goes back to
+  // an earlier status than one already seen.
   upsertMessage(m) {
     const i = this.messages.findIndex((x) => x.id === m.id);
-    if (i >= 0) this.messages[i] = { ...this.messages[i], ...m };
-    else this.messages.push(m);
+    const seen = this.earlyStatus?.get(m.id) || (i >= 0 ? this.messages[i] : null);
+    let next = i >= 0 ? { ...this.messages[i], ...m } : { ...m };
+    if (seen && behind(next.status, seen.status)) {
+      next = { ...next, status: seen.status, errorCode: seen.errorCode, errorReason: seen.errorReason };
+    }
+    this.earlyStatus?.delete(m.id);
+    if (i >= 0) this.messages[i] = next;
+    else this.messages.push(next);
     this.messages.sort((a, b) => a.id - b.id);
     this.renderMessages(true);
   }
@@ -883,9 +900,14 @@ export class Inbox {
       case 'message.status': {
         const m = this.messages.find((x) => x.id === d.id);
         if (m && this.selected?.id === d.conversationId) {
-          m.status = d.status; m.errorCode = d.errorCode; m.errorReason = d.errorReason;
+          if (!behind(d.status, m.status)) { m.status = d.status; m.errorCode = d.errorCode; m.errorReason = d.errorReason; }
           m.heldAt = d.held ? (m.heldAt || new Date().toISOString()) : null;
           this.renderMessages(false);
+        } else if (!m && this.selected?.id === d.conversationId) {
+          this.earlyStatus ||= new Map();
+          const had = this.earlyStatus.get(d.id);
+          if (!had || !behind(d.status, had.status)) this.earlyStatus.set(d.id, { status: d.status, errorCode: d.errorCode, errorReason: d.errorReason });
+          if (this.earlyStatus.size > 200) this.earlyStatus.delete(this.earlyStatus.keys().next().value);
         }
         // The reply opened an ad's free entry point: the header says until when.
         if (d.entryPointUntil && this.selected?.id === d.conversationId) this.refreshSelected();
