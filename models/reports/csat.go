@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/csat"
@@ -53,8 +52,7 @@ func (s ReportStore) csat(ctx context.Context, p models.Principal, f Filter) (CS
 		FROM report_csat_daily WHERE `+w+` GROUP BY GROUPING SETS ((), (day), (agent_id), (team_id))`, args).Scan(&rows).Error; err != nil {
 		return out, fmt.Errorf("report csat: %w", err)
 	}
-	agents, teams := map[int64]*GroupRow{}, map[int64]*GroupRow{}
-	stats := map[string]csat.Stats{}
+	agents, teams := map[int64]csat.Stats{}, map[int64]csat.Stats{}
 	for _, r := range rows {
 		st := csat.StatsOf([5]int64{r.R1, r.R2, r.R3, r.R4, r.R5})
 		switch r.G {
@@ -63,38 +61,19 @@ func (s ReportStore) csat(ctx context.Context, p models.Principal, f Filter) (CS
 		case 3: // day
 			out.Daily = append(out.Daily, CSATDay{Day: *r.Day, Stats: st})
 		case 5: // agent
-			agents[*r.AgentID] = &GroupRow{ID: *r.AgentID}
-			stats["a"+strconv.FormatInt(*r.AgentID, 10)] = st
+			agents[*r.AgentID] = st
 		case 6: // team
-			teams[*r.TeamID] = &GroupRow{ID: *r.TeamID}
-			stats["t"+strconv.FormatInt(*r.TeamID, 10)] = st
+			teams[*r.TeamID] = st
 		}
 	}
 	sort.Slice(out.Daily, func(i, j int) bool { return out.Daily[i].Day < out.Daily[j].Day })
-	for _, g := range []struct {
-		m      map[int64]*GroupRow
-		q, key string
-		none   string
-		dst    *[]CSATGroup
-	}{
-		{agents, `SELECT id, name FROM agents WHERE id IN ?`, "a", "(unassigned)", &out.Agents},
-		{teams, `SELECT id, name FROM teams WHERE id IN ?`, "t", "(no team)", &out.Teams},
-	} {
-		named, err := s.named(ctx, g.m, g.q, g.none)
-		if err != nil {
-			return out, err
-		}
-		for _, n := range named {
-			*g.dst = append(*g.dst, CSATGroup{ID: n.ID, Name: n.Name, Stats: stats[g.key+strconv.FormatInt(n.ID, 10)]})
-		}
-		// Most answers first, then the id: a stable order for the page.
-		sort.SliceStable(*g.dst, func(i, j int) bool {
-			a, b := (*g.dst)[i], (*g.dst)[j]
-			if a.Responses != b.Responses {
-				return a.Responses > b.Responses
-			}
-			return a.ID < b.ID
-		})
+	// Most answers first.
+	var err error
+	out.Agents, out.Teams, err = agentTeamGroups(ctx, s, agents, teams,
+		func(id int64, name string, st csat.Stats) CSATGroup { return CSATGroup{ID: id, Name: name, Stats: st} },
+		func(g CSATGroup) (int64, int64) { return g.Responses, g.ID })
+	if err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -221,3 +221,40 @@ func (s ReportStore) cost(ctx context.Context, p models.Principal, f Filter) ([]
 	}
 	return out, nil
 }
+
+// agentTeamGroups names the per-agent and per-team values of a section read
+// with GROUPING SETS (CSAT, SLA) and orders each list by weight, most first,
+// then by id: a stable order for the page and the export.
+func agentTeamGroups[V, G any](ctx context.Context, s ReportStore, agents, teams map[int64]V,
+	mk func(id int64, name string, v V) G, weight func(G) (int64, int64)) (byAgent, byTeam []G, err error) {
+	for _, g := range []struct {
+		vals    map[int64]V
+		q, none string
+		dst     *[]G
+	}{
+		{agents, `SELECT id, name FROM agents WHERE id IN ?`, "(unassigned)", &byAgent},
+		{teams, `SELECT id, name FROM teams WHERE id IN ?`, "(no team)", &byTeam},
+	} {
+		rows := make(map[int64]*GroupRow, len(g.vals))
+		for id := range g.vals {
+			rows[id] = &GroupRow{ID: id}
+		}
+		named, err := s.named(ctx, rows, g.q, g.none)
+		if err != nil {
+			return nil, nil, err
+		}
+		*g.dst = make([]G, 0, len(named))
+		for _, n := range named {
+			*g.dst = append(*g.dst, mk(n.ID, n.Name, g.vals[n.ID]))
+		}
+		sort.SliceStable(*g.dst, func(i, j int) bool {
+			wi, idi := weight((*g.dst)[i])
+			wj, idj := weight((*g.dst)[j])
+			if wi != wj {
+				return wi > wj
+			}
+			return idi < idj
+		})
+	}
+	return byAgent, byTeam, nil
+}

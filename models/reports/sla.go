@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 
 	"github.com/wabascrm/scrm/models"
 )
@@ -60,8 +59,7 @@ func (s ReportStore) sla(ctx context.Context, p models.Principal, f Filter) (SLA
 		FROM report_sla_daily WHERE `+w+` GROUP BY GROUPING SETS ((), (day), (agent_id), (team_id))`, args).Scan(&rows).Error; err != nil {
 		return out, fmt.Errorf("report sla: %w", err)
 	}
-	agents, teams := map[int64]*GroupRow{}, map[int64]*GroupRow{}
-	counts := map[string]SLACounts{}
+	agents, teams := map[int64]SLACounts{}, map[int64]SLACounts{}
 	for _, r := range rows {
 		switch r.G {
 		case 7: // ()
@@ -69,38 +67,19 @@ func (s ReportStore) sla(ctx context.Context, p models.Principal, f Filter) (SLA
 		case 3: // day
 			out.Daily = append(out.Daily, SLADay{Day: *r.Day, SLACounts: r.SLACounts})
 		case 5: // agent
-			agents[*r.AgentID] = &GroupRow{ID: *r.AgentID}
-			counts["a"+strconv.FormatInt(*r.AgentID, 10)] = r.SLACounts
+			agents[*r.AgentID] = r.SLACounts
 		case 6: // team
-			teams[*r.TeamID] = &GroupRow{ID: *r.TeamID}
-			counts["t"+strconv.FormatInt(*r.TeamID, 10)] = r.SLACounts
+			teams[*r.TeamID] = r.SLACounts
 		}
 	}
 	sort.Slice(out.Daily, func(i, j int) bool { return out.Daily[i].Day < out.Daily[j].Day })
-	for _, g := range []struct {
-		m      map[int64]*GroupRow
-		q, key string
-		none   string
-		dst    *[]SLAGroup
-	}{
-		{agents, `SELECT id, name FROM agents WHERE id IN ?`, "a", "(unassigned)", &out.Agents},
-		{teams, `SELECT id, name FROM teams WHERE id IN ?`, "t", "(no team)", &out.Teams},
-	} {
-		named, err := s.named(ctx, g.m, g.q, g.none)
-		if err != nil {
-			return out, err
-		}
-		for _, n := range named {
-			*g.dst = append(*g.dst, SLAGroup{ID: n.ID, Name: n.Name, SLACounts: counts[g.key+strconv.FormatInt(n.ID, 10)]})
-		}
-		// Most breaches first, then the id: a stable order for the page.
-		sort.SliceStable(*g.dst, func(i, j int) bool {
-			a, b := (*g.dst)[i], (*g.dst)[j]
-			if a.Breached != b.Breached {
-				return a.Breached > b.Breached
-			}
-			return a.ID < b.ID
-		})
+	// Most breaches first.
+	var err error
+	out.Agents, out.Teams, err = agentTeamGroups(ctx, s, agents, teams,
+		func(id int64, name string, c SLACounts) SLAGroup { return SLAGroup{ID: id, Name: name, SLACounts: c} },
+		func(g SLAGroup) (int64, int64) { return g.Breached, g.ID })
+	if err != nil {
+		return out, err
 	}
 	return out, nil
 }
