@@ -409,27 +409,11 @@ func (s CampaignStore) QueueTestSend(ctx context.Context, p models.Principal, ib
 		if senderID == 0 {
 			return models.FieldError(models.EUnprocessable, "senderIds", "no usable sender: %s", why)
 		}
-		var rows []struct {
-			models.Conversation
-			Inserted bool
+		conv, evs, err := ib.EnsureConversation(ctx, tx, senderID, ct.ID, "campaign test send")
+		if err != nil {
+			return err
 		}
-		if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-			ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-			RETURNING *, (xmax = 0) AS inserted`, senderID, ct.ID).Scan(&rows).Error; err != nil {
-			return fmt.Errorf("test-send conversation: %w", err)
-		}
-		out.Conversation = rows[0].Conversation
-		if rows[0].Inserted {
-			ev, err := models.NewEvent(models.EventConversationUpdated, out.Conversation.Audience(), map[string]any{"id": out.Conversation.ID,
-				"change": "started", "senderId": senderID, "contactId": ct.ID, "senderReason": "campaign test send"})
-			if err != nil {
-				return err
-			}
-			if err := ib.Events.Append(ctx, tx, &ev); err != nil {
-				return err
-			}
-			out.Events = append(out.Events, ev)
-		}
+		out.Conversation, out.Events = conv, append(out.Events, evs...)
 		return nil
 	})
 	if err != nil {

@@ -294,3 +294,33 @@ func (ib ConversationStore) StartConversation(ctx context.Context, p models.Prin
 	})
 	return c, created, evs, err
 }
+
+// EnsureConversation returns the conversation of a contact on a number,
+// creating it (open, unassigned) when there is none; a new one appends the
+// "started" event (why: reason) in tx for the caller to publish after the
+// commit. Sends that begin a thread (a campaign's test send, a journey's
+// send or hand-over) all take this path.
+func (ib ConversationStore) EnsureConversation(ctx context.Context, tx *gorm.DB, senderID, contactID int64, reason string) (models.Conversation, []models.Event, error) {
+	var rows []struct {
+		models.Conversation
+		Inserted bool
+	}
+	if err := tx.WithContext(ctx).Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
+		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
+		RETURNING *, (xmax = 0) AS inserted`, senderID, contactID).Scan(&rows).Error; err != nil {
+		return models.Conversation{}, nil, fmt.Errorf("conversation of contact %d on sender %d: %w", contactID, senderID, err)
+	}
+	c := rows[0].Conversation
+	if !rows[0].Inserted {
+		return c, nil, nil
+	}
+	ev, err := models.NewEvent(models.EventConversationUpdated, c.Audience(), map[string]any{"id": c.ID,
+		"change": "started", "senderId": senderID, "contactId": contactID, "senderReason": reason})
+	if err != nil {
+		return c, nil, err
+	}
+	if err := ib.Events.Append(ctx, tx, &ev); err != nil {
+		return c, nil, err
+	}
+	return c, []models.Event{ev}, nil
+}

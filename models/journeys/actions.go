@@ -105,22 +105,17 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 		}
 		return out, err
 	}
-	var rows []struct {
-		models.Conversation
-		Inserted bool
+	conv, started, err := ib.EnsureConversation(ctx, db, sd.ID, c.ID, "journey send")
+	if err != nil {
+		return out, err
 	}
-	if err := db.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-		ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at
-		RETURNING *, (xmax = 0) AS inserted`, sd.ID, c.ID).Scan(&rows).Error; err != nil {
-		return out, fmt.Errorf("journey conversation: %w", err)
-	}
-	out.Conversation = rows[0].Conversation
+	out.Conversation = conv
 	q, err := ib.QueueOutboundScoped(ctx, out.Conversation.ID, 0, IdempotencyScope, r.Key,
 		inbox.OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: campaigns.RenderedVariables(rendered)})
 	if err != nil {
 		return out, err
 	}
-	out.MessageID, out.Created, out.Events = q.Message.ID, q.Created, q.Events
+	out.MessageID, out.Created, out.Events = q.Message.ID, q.Created, append(started, q.Events...)
 	return out, nil
 }
 
@@ -197,13 +192,12 @@ func (s JourneyStore) OpenCase(ctx context.Context, contactID int64) (int64, err
 // events are the routing's, for the caller to publish after the commit.
 func (s JourneyStore) Assign(ctx context.Context, ib inbox.ConversationStore, contactID, senderID, agentID, teamID int64) (models.Conversation, []models.Event, error) {
 	var c models.Conversation
+	var started []models.Event
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []models.Conversation
-		if err := tx.Raw(`INSERT INTO conversations (sender_id, contact_id, status) VALUES (?, ?, 'open')
-			ON CONFLICT (sender_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at RETURNING *`, senderID, contactID).Scan(&rows).Error; err != nil {
-			return fmt.Errorf("journey conversation: %w", err)
+		var err error
+		if c, started, err = ib.EnsureConversation(ctx, tx, senderID, contactID, "journey hand-over"); err != nil {
+			return err
 		}
-		c = rows[0]
 		if agentID > 0 {
 			return tx.Exec(`UPDATE conversations SET assignee_agent_id = a.id, status = CASE WHEN conversations.status = 'resolved' THEN 'open' ELSE conversations.status END, updated_at = ?
 				FROM agents a WHERE conversations.id = ? AND a.id = ? AND a.status = 'active'`, s.now(), c.ID, agentID).Error
@@ -214,13 +208,13 @@ func (s JourneyStore) Assign(ctx context.Context, ib inbox.ConversationStore, co
 	if err != nil {
 		return c, nil, err
 	}
-	var evs []models.Event
+	evs := started
 	if teamID > 0 {
 		r, err := ib.Route(ctx, c.ID)
 		if err != nil {
 			return c, nil, err
 		}
-		evs = r.Events
+		evs = append(evs, r.Events...)
 	}
 	c, err = ib.Get(ctx, c.ID)
 	return c, evs, err

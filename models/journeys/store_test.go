@@ -219,6 +219,10 @@ func TestQueueSend(t *testing.T) {
 	if err != nil || !r.Created || r.MessageID == 0 || r.Skipped != "" {
 		t.Fatalf("first send %+v %v", r, err)
 	}
+	// The first send opened the thread: agents are told it started.
+	if len(r.Events) == 0 || r.Events[0].Type != models.EventConversationUpdated || !strings.Contains(string(r.Events[0].Data), `"started"`) {
+		t.Fatalf("first send's events %+v: no conversation started", r.Events)
+	}
 	again, err := st.QueueSend(ctx, ib, req)
 	if err != nil || again.Created || again.MessageID != r.MessageID {
 		t.Fatalf("retried send %+v %v, want the first row", again, err)
