@@ -73,7 +73,9 @@ func (p Policy) Hours() *reports.BusinessHours {
 // For is the policy as it counts a wait served by an agent in agentZone
 // ("" when unassigned or the agent has no zone of her own).
 func (p Policy) For(agentZone string) Policy {
-	if p.AgentZone && agentZone != "" && models.CheckZone("zone", agentZone) == nil {
+	// agents.zone is checked when written (models.CheckZone); not again
+	// here, once per waiting customer on every floor read.
+	if p.AgentZone && agentZone != "" {
 		p.Zone = agentZone
 	}
 	return p
