@@ -143,6 +143,9 @@ type JourneyStepResult struct {
 	Field      time.Time
 	Attributes map[string]string
 	Applied    bool
+	// Held: the journey is paused; the step did nothing and recorded
+	// nothing, and is tried again later.
+	Held bool
 }
 
 // JourneyStep does one step's work and records it, in that order, so a
@@ -161,6 +164,10 @@ func (a *Journey) JourneyStep(ctx context.Context, in JourneyStepInput) (Journey
 				TemplateID: s.TemplateID, Variables: s.Variables, Key: journeys.SendKey(in.EnrollmentID, s.ID, rec.Seq)})
 			if err != nil {
 				return out, businessOrRetry(err)
+			}
+			if r.Held { // paused: nothing done, nothing recorded
+				out.Held = true
+				return out, nil
 			}
 			if r.Skipped != "" {
 				out.Skipped, out.Reason = r.Skipped, r.Reason

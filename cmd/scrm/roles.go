@@ -32,6 +32,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
+	"github.com/wabascrm/scrm/models/journeys"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/outbox"
 	"github.com/wabascrm/scrm/models/reports"
@@ -71,6 +72,9 @@ type Tuning struct {
 	SenderDrainFor time.Duration
 	// WindowSignalEvery is the idle poll period of the window-signal relay (200 ms when zero).
 	WindowSignalEvery time.Duration
+	// JourneyPauseRecheck is how often a paused journey's send looks again
+	// (10 minutes when zero).
+	JourneyPauseRecheck time.Duration
 	// WebhookRelayEvery is the idle poll period of the outbound webhook
 	// relay (500 ms when zero); WebhookGapWait how long it waits for a
 	// missing event id (integrations.GapWait when zero).
@@ -300,6 +304,11 @@ func caseWorkflows(in *infra, cfg config.Config, t Tuning) worker.CaseWorkflows 
 	return worker.CaseWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, Config: t.Cases}
 }
 
+// journeyWorkflows starts and signals the journeys' enrollment workflows.
+func journeyWorkflows(in *infra, cfg config.Config, t Tuning) worker.JourneyWorkflows {
+	return worker.JourneyWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, PauseRecheck: t.JourneyPauseRecheck}
+}
+
 // campaignWorkflows starts and signals CampaignWorkflows.
 func campaignWorkflows(in *infra, cfg config.Config, t Tuning) worker.CampaignWorkflows {
 	return worker.CampaignWorkflows{Client: in.temporal, TaskQueue: cfg.TemporalTaskQueue, PageSize: t.CampaignPageSize}
@@ -400,6 +409,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	warmup, _ := cfg.WarmupSchedule() // checked by Validate
 	senders := senderWorkflows(in, cfg, t)
 	caseWFs := caseWorkflows(in, cfg, t)
+	journeyStore := journeys.JourneyStore{DB: in.db}
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: cfg.TemporalTaskQueue,
@@ -430,12 +440,16 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
 				Waker: senders, Warmup: warmup, Log: log},
 			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
+			Journey: &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib},
+				Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log},
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: ingest.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
+			worker.JourneyStarter{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Every: t.WindowSignalEvery, Logger: log}.Run,
+			worker.JourneySignalRelay{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
 			worker.WebhookRelay{Store: integrations.Store{DB: in.db, AllowPrivate: cfg.IntegrationsAllowPrivateTargets}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,

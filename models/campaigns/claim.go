@@ -170,29 +170,9 @@ func (s CampaignStore) Claim(ctx context.Context, campaignID int64, contactIDs [
 		if err := tx.Where("id IN ?", contactIDs).Order("id").Find(&contacts).Error; err != nil {
 			return err
 		}
-		capped := map[int64]bool{}
-		if c.CapMax > 0 {
-			var rows []struct {
-				ContactID int64
-				N         int
-			}
-			since := s.now().Add(-time.Duration(c.CapWindowS) * time.Second)
-			// Only the configured categories count (a template row is
-			// known by the name its payload carries).
-			q := tx.Table("messages m").Select("cv.contact_id, count(*) AS n").
-				Joins("JOIN conversations cv ON cv.id = m.conversation_id").
-				Where("cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?", contactIDs, since)
-			if len(c.CapCategories) > 0 {
-				q = q.Where("m.payload->'template'->>'name' IN (SELECT name FROM templates WHERE category IN ?)", []string(c.CapCategories))
-			}
-			if err := q.Group("cv.contact_id").Scan(&rows).Error; err != nil {
-				return err
-			}
-			for _, r := range rows {
-				if r.N >= c.CapMax {
-					capped[r.ContactID] = true
-				}
-			}
+		capped, err := CappedContacts(tx, c.CapMax, s.now().Add(-time.Duration(c.CapWindowS)*time.Second), c.CapCategories, contactIDs)
+		if err != nil {
+			return err
 		}
 		busy := map[int64]bool{}
 		if c.SkipAssigned {
@@ -439,4 +419,36 @@ func (s CampaignStore) RecordOutcomes(ctx context.Context, campaignID int64, out
 		}
 	}
 	return nil
+}
+
+// CappedContacts returns the contacts of ids that got max or more
+// business-initiated templates since then (of the categories, all when
+// empty): the one frequency-cap rule, for campaigns and journeys. Max 0
+// caps nobody.
+func CappedContacts(tx *gorm.DB, max int, since time.Time, categories []string, ids []int64) (map[int64]bool, error) {
+	capped := map[int64]bool{}
+	if max <= 0 || len(ids) == 0 {
+		return capped, nil
+	}
+	var rows []struct {
+		ContactID int64
+		N         int
+	}
+	// Only the configured categories count (a template row is known by
+	// the name its payload carries).
+	q := tx.Table("messages m").Select("cv.contact_id, count(*) AS n").
+		Joins("JOIN conversations cv ON cv.id = m.conversation_id").
+		Where("cv.contact_id IN ? AND m.direction = 'out' AND m.type = 'template' AND m.status <> 'failed' AND m.created_at > ?", ids, since)
+	if len(categories) > 0 {
+		q = q.Where("m.payload->'template'->>'name' IN (SELECT name FROM templates WHERE category IN ?)", categories)
+	}
+	if err := q.Group("cv.contact_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count templates for the frequency cap: %w", err)
+	}
+	for _, r := range rows {
+		if r.N >= max {
+			capped[r.ContactID] = true
+		}
+	}
+	return capped, nil
 }

@@ -33,10 +33,14 @@ type SendResult struct {
 	MessageID    int64
 	Created      bool
 	Events       []models.Event
-	// Skipped is an exit reason (ExitOptedOut, ExitNoSender, ExitNoTemplate)
-	// when the customer must not or cannot get the message.
+	// Skipped is an exit reason (ExitOptedOut, ExitNoSender, ExitNoTemplate,
+	// ExitCapped, ExitManual for a cancelled journey) when the customer
+	// must not or cannot get the message.
 	Skipped string
 	Reason  string
+	// Held: the journey is paused; nothing was queued, the step is tried
+	// again after the workflow's recheck.
+	Held bool
 }
 
 // IdempotencyScope is the scope of the journeys' send keys: no agent or API
@@ -58,6 +62,21 @@ func SendKey(enrollmentID int64, step string, seq int) string {
 func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore, r SendRequest) (SendResult, error) {
 	var out SendResult
 	db := s.DB.WithContext(ctx)
+	var js []Journey
+	if err := db.Raw(`SELECT j.* FROM journeys j JOIN journey_enrollments e ON e.journey_id = j.id WHERE e.id = ?`, r.EnrollmentID).Scan(&js).Error; err != nil {
+		return out, fmt.Errorf("journey of enrollment %d: %w", r.EnrollmentID, err)
+	}
+	if len(js) == 0 {
+		return out, models.Errorf(models.ENotFound, "enrollment %d not found", r.EnrollmentID)
+	}
+	switch js[0].Status {
+	case JourneyPaused:
+		out.Held = true
+		return out, nil
+	case JourneyArchived:
+		out.Skipped, out.Reason = ExitManual, "the journey was cancelled"
+		return out, nil
+	}
 	var c models.Contact
 	if err := db.Where("id = ?", r.ContactID).Take(&c).Error; err != nil {
 		return out, fmt.Errorf("contact %d: %w", r.ContactID, err)
@@ -91,6 +110,22 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 	if t.Status != templates.TplApproved {
 		out.Skipped, out.Reason = ExitNoTemplate, fmt.Sprintf("template %q is %s", t.Name, t.Status)
 		return out, nil
+	}
+	var again int64
+	if err := db.Table("messages").Where("idempotency_scope = ? AND idempotency_key = ?", IdempotencyScope, r.Key).Count(&again).Error; err != nil {
+		return out, err
+	}
+	// A retry of a send already stored is not a new template: the cap
+	// counted it the first time.
+	if fc := js[0].FrequencyCap; fc.Max > 0 && again == 0 {
+		capped, err := campaigns.CappedContacts(db, fc.Max, s.now().AddDate(0, 0, -fc.Days), fc.Categories, []int64{c.ID})
+		if err != nil {
+			return out, err
+		}
+		if capped[c.ID] {
+			out.Skipped, out.Reason = ExitCapped, fmt.Sprintf("the contact got %d templates within %d days", fc.Max, fc.Days)
+			return out, nil
+		}
 	}
 	mapping, values, err := campaigns.ContactTemplateValues(ctx, s.DB, r.Variables, c)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/campaigns"
 )
 
 // Journey statuses: a draft enrols nobody; live enrols; paused enrols
@@ -48,19 +49,23 @@ const (
 	ExitNoSender   = "no_sender"
 	ExitNoTemplate = "template_unusable"
 	ExitNoTime     = "no_allowed_time" // the quiet hours allow no moment within a year
+	ExitCapped     = "frequency_cap"   // the contact got the journey's cap of templates
 )
 
 // Journey is a journey's row.
 type Journey struct {
-	ID             int64             `json:"id" gorm:"primaryKey"`
-	Name           string            `json:"name"`
-	Status         string            `json:"status"`
-	SenderID       *int64            `json:"senderId,omitempty"`
-	QuietHours     models.QuietHours `json:"quietHours" gorm:"serializer:json"`
-	CurrentVersion int               `json:"currentVersion"`
-	CreatedBy      *int64            `json:"createdBy,omitempty"`
-	CreatedAt      time.Time         `json:"createdAt"`
-	UpdatedAt      time.Time         `json:"updatedAt"`
+	ID         int64             `json:"id" gorm:"primaryKey"`
+	Name       string            `json:"name"`
+	Status     string            `json:"status"`
+	SenderID   *int64            `json:"senderId,omitempty"`
+	QuietHours models.QuietHours `json:"quietHours" gorm:"serializer:json"`
+	// FrequencyCap: a send to a contact over the cap exits the enrollment
+	// (frequency_cap), as a campaign skips them.
+	FrequencyCap   campaigns.FrequencyCap `json:"frequencyCap" gorm:"serializer:json"`
+	CurrentVersion int                    `json:"currentVersion"`
+	CreatedBy      *int64                 `json:"createdBy,omitempty"`
+	CreatedAt      time.Time              `json:"createdAt"`
+	UpdatedAt      time.Time              `json:"updatedAt"`
 }
 
 // Version is one immutable definition of a journey.
@@ -112,8 +117,27 @@ type NewJourney struct {
 	Name       string
 	SenderID   int64
 	QuietHours models.QuietHours
-	Definition Definition
-	By         int64
+	// FrequencyCap of the journey's sends (zero: none).
+	FrequencyCap campaigns.FrequencyCap
+	Definition   Definition
+	By           int64
+}
+
+// ValidateCap checks a journey's frequency cap: Max 0 is none; else at
+// most Max templates within Days (1 to 365) of the categories named.
+func ValidateCap(c campaigns.FrequencyCap) error {
+	if c.Max < 0 {
+		return models.FieldError(models.EInvalid, "frequencyCap.max", "must not be negative")
+	}
+	if c.Max > 0 && (c.Days < 1 || c.Days > 365) {
+		return models.FieldError(models.EInvalid, "frequencyCap.days", "must be 1 to 365 when a cap is set")
+	}
+	for _, cat := range c.Categories {
+		if !slices.Contains([]string{"MARKETING", "UTILITY", "AUTHENTICATION"}, cat) {
+			return models.FieldError(models.EInvalid, "frequencyCap.categories", "%q is not a template category (MARKETING, UTILITY, AUTHENTICATION)", cat)
+		}
+	}
+	return nil
 }
 
 func nullID(id int64) *int64 {
@@ -131,12 +155,15 @@ func (s JourneyStore) Create(ctx context.Context, in NewJourney) (Journey, Versi
 	if err := in.QuietHours.Validate(); err != nil {
 		return Journey{}, Version{}, err
 	}
+	if err := ValidateCap(in.FrequencyCap); err != nil {
+		return Journey{}, Version{}, err
+	}
 	if err := in.Definition.Validate(); err != nil {
 		return Journey{}, Version{}, err
 	}
 	now := s.now()
 	j := Journey{Name: strings.TrimSpace(in.Name), Status: JourneyDraft, SenderID: nullID(in.SenderID), QuietHours: in.QuietHours,
-		CurrentVersion: 1, CreatedBy: nullID(in.By), CreatedAt: now, UpdatedAt: now}
+		FrequencyCap: in.FrequencyCap, CurrentVersion: 1, CreatedBy: nullID(in.By), CreatedAt: now, UpdatedAt: now}
 	v := Version{Version: 1, Definition: in.Definition, CreatedBy: nullID(in.By), CreatedAt: now}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&j).Error; err != nil {

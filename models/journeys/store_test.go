@@ -211,9 +211,12 @@ func TestRecordAndFunnel(t *testing.T) {
 func TestQueueSend(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, _, sq := fixture(t)
+	st, j, sq := fixture(t)
 	ib := inbox.ConversationStore{DB: st.DB, Events: models.EventStore{DB: st.DB}}
-	req := journeys.SendRequest{EnrollmentID: 9, ContactID: 1, SenderID: 1, TemplateID: 1, Key: journeys.SendKey(9, "remind", 1),
+	ani, citra := mustEnroll(t, st, j.ID, 1), mustEnroll(t, st, j.ID, 3)
+	// Budi opted out after he was enrolled.
+	budi := sq.ID(`INSERT INTO journey_enrollments (journey_id, version, contact_id) VALUES (?, 1, 2) RETURNING id`, j.ID)
+	req := journeys.SendRequest{EnrollmentID: ani, ContactID: 1, SenderID: 1, TemplateID: 1, Key: journeys.SendKey(ani, "remind", 1),
 		Variables: map[string]string{"body.1": "contact.name|Bapak/Ibu", "body.2": "case.reference"}}
 	r, err := st.QueueSend(ctx, ib, req)
 	if err != nil || !r.Created || r.MessageID == 0 || r.Skipped != "" {
@@ -244,10 +247,10 @@ func TestQueueSend(t *testing.T) {
 		req  journeys.SendRequest
 		want string
 	}{
-		"opted out":    {journeys.SendRequest{ContactID: 2, SenderID: 1, TemplateID: 1, Key: "k2"}, journeys.ExitOptedOut},
-		"no sender":    {journeys.SendRequest{ContactID: 3, SenderID: 0, TemplateID: 1, Key: "k3"}, journeys.ExitNoSender},
-		"not approved": {journeys.SendRequest{ContactID: 3, SenderID: 1, TemplateID: 2, Key: "k4"}, journeys.ExitNoTemplate},
-		"no template":  {journeys.SendRequest{ContactID: 3, SenderID: 1, TemplateID: 99, Key: "k5"}, journeys.ExitNoTemplate},
+		"opted out":    {journeys.SendRequest{EnrollmentID: budi, ContactID: 2, SenderID: 1, TemplateID: 1, Key: "k2"}, journeys.ExitOptedOut},
+		"no sender":    {journeys.SendRequest{EnrollmentID: citra, ContactID: 3, SenderID: 0, TemplateID: 1, Key: "k3"}, journeys.ExitNoSender},
+		"not approved": {journeys.SendRequest{EnrollmentID: citra, ContactID: 3, SenderID: 1, TemplateID: 2, Key: "k4"}, journeys.ExitNoTemplate},
+		"no template":  {journeys.SendRequest{EnrollmentID: citra, ContactID: 3, SenderID: 1, TemplateID: 99, Key: "k5"}, journeys.ExitNoTemplate},
 	} {
 		r, err := st.QueueSend(ctx, ib, c.req)
 		if err != nil || r.Skipped != c.want || r.MessageID != 0 {
@@ -256,6 +259,36 @@ func TestQueueSend(t *testing.T) {
 	}
 	if n := sq.ID(`SELECT count(*) FROM messages WHERE direction = 'out'`); n != 1 {
 		t.Fatalf("%d outbound rows after the skips, want 1", n)
+	}
+
+	// The journey's frequency cap: Ani got one template, a cap of one in a
+	// week exits her second send; the retry of the first is not a second.
+	sq.Exec(`UPDATE journeys SET frequency_cap = '{"max":1,"days":7}' WHERE id = ?`, j.ID)
+	if again, err := st.QueueSend(ctx, ib, req); err != nil || again.MessageID != r.MessageID || again.Skipped != "" {
+		t.Fatalf("retry under the cap %+v %v, want the first row", again, err)
+	}
+	second := req
+	second.Key = journeys.SendKey(ani, "follow", 3)
+	if capped, err := st.QueueSend(ctx, ib, second); err != nil || capped.Skipped != journeys.ExitCapped {
+		t.Fatalf("second send over the cap %+v %v, want skipped %s", capped, err, journeys.ExitCapped)
+	}
+	sq.Exec(`UPDATE journeys SET frequency_cap = '{}' WHERE id = ?`, j.ID)
+
+	// Paused: nothing is queued and the step is held; cancelled: it exits.
+	if _, err := st.SetStatus(ctx, j.ID, journeys.JourneyPaused); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := st.QueueSend(ctx, ib, second); err != nil || !held.Held || held.MessageID != 0 {
+		t.Fatalf("send of a paused journey %+v %v, want held", held, err)
+	}
+	if _, _, err := st.Cancel(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := st.QueueSend(ctx, ib, second); err != nil || gone.Skipped != journeys.ExitManual {
+		t.Fatalf("send of a cancelled journey %+v %v, want skipped %s", gone, err, journeys.ExitManual)
+	}
+	if n := sq.ID(`SELECT count(*) FROM messages WHERE direction = 'out'`); n != 1 {
+		t.Fatalf("%d outbound rows after cap, pause and cancel, want 1", n)
 	}
 }
 

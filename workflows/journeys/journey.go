@@ -22,6 +22,9 @@ type JourneyInput struct {
 	// StepsPerRun bounds the steps of one run before continue-as-new (100
 	// when zero); Temporal's suggestion ends a run earlier.
 	StepsPerRun int
+	// PauseRecheck is how long a send of a paused journey waits before it
+	// looks again (10 minutes when zero).
+	PauseRecheck time.Duration
 	// Run and State are carried across continue-as-new (Run nil: load it).
 	Run   *activities.JourneyRun
 	State JourneyState
@@ -57,9 +60,11 @@ type JourneyState struct {
 	// Reply is the customer's answer since the last send (nil: none).
 	Reply        *JourneyReply
 	WaitingUntil time.Time
-	Sent         int
-	Steps        int
-	Runs         int
+	// Held: a send waits because the journey is paused.
+	Held  bool
+	Sent  int
+	Steps int
+	Runs  int
 }
 
 type journeyRun struct {
@@ -209,6 +214,9 @@ func (r *journeyRun) exec(ctx workflow.Context, in activities.JourneyStepInput) 
 	if err := workflow.ExecuteActivity(r.short(ctx), r.acts.JourneyStep, in).Get(ctx, &res); err != nil {
 		return res, err
 	}
+	if res.Held { // nothing was recorded: the pending counts wait too
+		return res, nil
+	}
 	r.st.Seq++
 	r.st.Pending = nil
 	return res, nil
@@ -348,6 +356,18 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 	res, err := r.exec(ctx, in)
 	if err != nil {
 		return err
+	}
+	if res.Held {
+		// The journey is paused: the step runs again after the recheck,
+		// counted as entered once.
+		r.st.Entered, r.st.Steps = wasEntered, r.st.Steps-1
+		recheck := r.in.PauseRecheck
+		if recheck <= 0 {
+			recheck = 10 * time.Minute
+		}
+		r.st.Held = true
+		defer func() { r.st.Held = false }()
+		return r.wait(ctx, workflow.Now(ctx).Add(recheck), false)
 	}
 	if res.Skipped != "" {
 		r.st.Status, r.st.ExitReason = journeys.EnrollmentExited, res.Skipped
