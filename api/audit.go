@@ -140,7 +140,7 @@ func auditSnapshotSQL(entity string) string {
 		return `SELECT jsonb_build_object('rateCard', (SELECT COALESCE(jsonb_agg(to_jsonb(r) - 'updated_at' ORDER BY r.market, r.category), '[]') FROM rate_card r),
 			'prefixes', (SELECT COALESCE(jsonb_agg(to_jsonb(p) ORDER BY p.prefix), '[]') FROM rate_card_prefixes p))`
 	}
-	if table, ok := map[string]string{"template": "templates", "campaign": "campaigns", "contact": "contacts", "segment": "segments",
+	if table, ok := map[string]string{"template": "templates", "campaign": "campaigns", "journey": "journeys", "contact": "contacts", "segment": "segments",
 		"canned_response": "canned_responses", "conversation": "conversations", "intake_job": "intake_jobs"}[entity]; ok {
 		return `SELECT to_jsonb(t) FROM ` + table + ` t WHERE t.id = @id`
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
+	"github.com/wabascrm/scrm/models/journeys"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
@@ -117,6 +118,7 @@ type Stores struct {
 	Segments  contacts.SegmentStore
 	Intake    contacts.IntakeStore
 	Campaigns campaigns.CampaignStore
+	Journeys  journeys.JourneyStore
 	Media     media.MediaStore
 	Reports   reports.ReportStore
 	SLA       sla.PolicyStore

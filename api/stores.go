@@ -17,6 +17,7 @@ import (
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/ingest"
 	"github.com/wabascrm/scrm/models/integrations"
+	"github.com/wabascrm/scrm/models/journeys"
 	"github.com/wabascrm/scrm/models/media"
 	"github.com/wabascrm/scrm/models/reports"
 	"github.com/wabascrm/scrm/models/senders"
@@ -67,6 +68,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Segments:      contacts.SegmentStore{DB: db},
 		Intake:        contacts.IntakeStore{DB: db, Events: events},
 		Campaigns:     campaigns.CampaignStore{DB: db, Holidays: c.CampaignHolidays, ReplyWindow: c.CampaignReplyWindow},
+		Journeys:      journeys.JourneyStore{DB: db},
 		Media:         media.MediaStore{DB: db, Events: events},
 		Reports:       reports.ReportStore{DB: db},
 		SLA:           sla.PolicyStore{DB: db},

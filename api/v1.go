@@ -61,6 +61,7 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}, Uploads: uploads})
 	outreach.Mount(data, outreach.Deps{Log: log, Control: campaigns.CampaignControl{Store: st.Campaigns, Workflows: d.Campaigns,
 		Conversations: d.Conversations, Inbox: st.Conversations, Publisher: d.Events, Log: log}})
+	outreach.MountJourneys(data, outreach.JourneyDeps{Log: log, Store: st.Journeys})
 	reports.Mount(data, reports.Deps{Log: log, Store: st.Reports, CSAT: st.CSAT, SLA: st.SLA,
 		Floor: sla.FloorStore{Reports: st.Reports, Policies: st.SLA}})
 }
