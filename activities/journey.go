@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wabascrm/scrm/models"
@@ -61,12 +62,19 @@ func (d JourneyDB) OpenCase(ctx context.Context, contactID int64) (int64, error)
 	return d.Store.OpenCase(ctx, contactID)
 }
 
-// JourneyConversations hands a queued row to its conversation's workflow
-// (which sends it within the number's per-second budget) and tells it of an
-// assignment (worker.ConversationSignaler).
+// JourneyConversations tells a conversation's workflow of an assignment
+// (worker.ConversationSignaler).
 type JourneyConversations interface {
-	Send(ctx context.Context, c models.Conversation, messageID int64) error
 	Changed(ctx context.Context, c models.Conversation) error
+}
+
+// JourneySender sends a stored row within its number's per-second budget,
+// exactly once (WABASender, the campaigns' sender). A journey's send does
+// not start the conversation's workflow, as a campaign's does not: the
+// customer's reply does, and routes the thread to an agent then. A
+// workflow per customer would double the Temporal work of an enrollment.
+type JourneySender interface {
+	SendQueued(ctx context.Context, messageID int64) (SendResult, error)
 }
 
 // JourneyCases sends an update to a case's workflow, which owns the case
@@ -78,10 +86,38 @@ type JourneyCases interface {
 // Journey holds the JourneyEnrollmentWorkflow's activities.
 type Journey struct {
 	Store         JourneyBackend
+	Sender        JourneySender
 	Conversations JourneyConversations
 	Cases         JourneyCases
 	Events        models.EventPublisher
 	Log           *slog.Logger
+	// MaxSends bounds the journey sends in flight in this worker (16 when
+	// zero). Every send waits for a slot of its number's per-second budget
+	// (a row per second that each send updates); 1,000 enrollments sending
+	// at once would queue on that row and on the connection pool, and
+	// starve every other activity of the worker.
+	MaxSends int
+
+	sendsOnce sync.Once
+	sends     chan struct{}
+}
+
+// acquireSend takes a place among the sends in flight; release gives it
+// back.
+func (a *Journey) acquireSend(ctx context.Context) (release func(), err error) {
+	a.sendsOnce.Do(func() {
+		n := a.MaxSends
+		if n <= 0 {
+			n = 16
+		}
+		a.sends = make(chan struct{}, n)
+	})
+	select {
+	case a.sends <- struct{}{}:
+		return func() { <-a.sends }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // JourneyRun is what a run of an enrollment's workflow works from.
@@ -160,6 +196,12 @@ func (a *Journey) JourneyStep(ctx context.Context, in JourneyStepInput) (Journey
 	if s := in.Step; s != nil {
 		switch s.Kind {
 		case journeys.KindSendTemplate:
+			// The place is held from queueing to Meta's answer.
+			release, err := a.acquireSend(ctx)
+			if err != nil {
+				return out, err
+			}
+			defer release()
 			r, err := a.Store.QueueSend(ctx, journeys.SendRequest{EnrollmentID: in.EnrollmentID, ContactID: in.ContactID, SenderID: in.SenderID,
 				TemplateID: s.TemplateID, Variables: s.Variables, Key: journeys.SendKey(in.EnrollmentID, s.ID, rec.Seq)})
 			if err != nil {
@@ -177,9 +219,18 @@ func (a *Journey) JourneyStep(ctx context.Context, in JourneyStepInput) (Journey
 			}
 			publishAfterCommit(ctx, a.Events, a.Log, r.Events...)
 			out.MessageID = r.MessageID
-			if a.Conversations != nil {
-				if err := a.Conversations.Send(ctx, r.Conversation, r.MessageID); err != nil {
+			if a.Sender != nil {
+				sr, err := a.Sender.SendQueued(ctx, r.MessageID)
+				if err != nil {
 					return out, err
+				}
+				if sr.Status == "failed" {
+					// Meta refused it for good (not on WhatsApp, blocked):
+					// the customer cannot be reached on this journey.
+					out.Skipped, out.Reason = journeys.ExitSendFailed, sr.ErrorReason
+					rec.Status, rec.ExitReason, rec.Step = journeys.EnrollmentExited, journeys.ExitSendFailed, s.ID
+					rec.Counts = append(rec.Counts, journeys.Count{Step: s.ID, Counter: journeys.CountExited, Detail: journeys.ExitSendFailed})
+					break
 				}
 			}
 			rec.Counts = append(rec.Counts, journeys.Count{Step: s.ID, Counter: journeys.CountSent})

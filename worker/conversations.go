@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -103,20 +102,7 @@ func (d WindowSignalDrainer) Run(ctx context.Context) error {
 	if every <= 0 {
 		every = 200 * time.Millisecond
 	}
-	for {
-		n, err := d.drainOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.Logger.Warn("window signal relay", "err", err)
-		}
-		if n == windowSignalBatch && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(every):
-		}
-	}
+	return pollLoop(ctx, every, windowSignalBatch, d.Logger, "window signal relay", d.drainOnce)
 }
 
 // drainOnce relays one batch and returns its size.
@@ -125,30 +111,8 @@ func (d WindowSignalDrainer) drainOnce(ctx context.Context) (int, error) {
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	var (
-		mu    sync.Mutex
-		done  []ingest.OpenedWindow
-		first error
-	)
-	sem := make(chan struct{}, windowSignalParallel)
-	var wg sync.WaitGroup
-	for _, o := range rows {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			err := d.relay(ctx, o)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if first == nil {
-					first = err
-				}
-				return // leased: retried when the lease runs out
-			}
-			done = append(done, o)
-		})
-	}
-	wg.Wait()
+	// A row that failed stays leased: retried when the lease runs out.
+	done, first := parallel(ctx, windowSignalParallel, rows, d.relay)
 	if err := d.Store.Done(ctx, done); err != nil {
 		return len(rows), err
 	}

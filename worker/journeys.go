@@ -84,12 +84,12 @@ const (
 
 // Run starts until ctx is done.
 func (s JourneyStarter) Run(ctx context.Context) error {
-	return pollLoop(ctx, s.Every, s.Logger, "journey starter", func(ctx context.Context) (int, error) {
+	return pollLoop(ctx, s.Every, journeyBatch, s.Logger, "journey starter", func(ctx context.Context) (int, error) {
 		rows, err := s.Store.ClaimUnstarted(ctx, journeyBatch)
 		if err != nil || len(rows) == 0 {
 			return 0, err
 		}
-		done, err := parallel(ctx, rows, func(ctx context.Context, u journeys.Unstarted) error {
+		done, err := parallel(ctx, journeyParallel, rows, func(ctx context.Context, u journeys.Unstarted) error {
 			return s.Workflows.Start(ctx, u.JourneyID, u.ID)
 		})
 		ids := make([]int64, len(done))
@@ -119,7 +119,7 @@ func (r JourneySignalRelay) Run(ctx context.Context) error {
 	if every <= 0 {
 		every = 200 * time.Millisecond
 	}
-	return pollLoop(ctx, every, r.Logger, "journey signal relay", func(ctx context.Context) (int, error) {
+	return pollLoop(ctx, every, journeyBatch, r.Logger, "journey signal relay", func(ctx context.Context) (int, error) {
 		rows, err := r.Store.ClaimSignals(ctx, journeyBatch, journeyLease)
 		if err != nil || len(rows) == 0 {
 			return 0, err
@@ -137,7 +137,7 @@ func (r JourneySignalRelay) Run(ctx context.Context) error {
 		for i, e := range order {
 			groups[i] = byEnrollment[e]
 		}
-		done, err := parallel(ctx, groups, func(ctx context.Context, g []journeys.Signal) error {
+		done, err := parallel(ctx, journeyParallel, groups, func(ctx context.Context, g []journeys.Signal) error {
 			for _, s := range g {
 				if err := r.Workflows.Signal(ctx, s); err != nil {
 					return err
@@ -158,9 +158,9 @@ func (r JourneySignalRelay) Run(ctx context.Context) error {
 	})
 }
 
-// pollLoop runs once until ctx is done: again at once after a full batch,
-// else after every (500 ms when zero).
-func pollLoop(ctx context.Context, every time.Duration, log *slog.Logger, name string, once func(context.Context) (int, error)) error {
+// pollLoop runs once until ctx is done: again at once after a full batch
+// (once returned batch), else after every (500 ms when zero).
+func pollLoop(ctx context.Context, every time.Duration, batch int, log *slog.Logger, name string, once func(context.Context) (int, error)) error {
 	if every <= 0 {
 		every = 500 * time.Millisecond
 	}
@@ -169,7 +169,7 @@ func pollLoop(ctx context.Context, every time.Duration, log *slog.Logger, name s
 		if err != nil && ctx.Err() == nil && log != nil {
 			log.Warn(name, "err", err)
 		}
-		if n == journeyBatch && err == nil {
+		if n == batch && err == nil {
 			continue
 		}
 		select {
@@ -180,16 +180,16 @@ func pollLoop(ctx context.Context, every time.Duration, log *slog.Logger, name s
 	}
 }
 
-// parallel runs fn over items, journeyParallel at a time, and returns the
-// items it succeeded for and the first error.
-func parallel[T any](ctx context.Context, items []T, fn func(context.Context, T) error) ([]T, error) {
+// parallel runs fn over items, width at a time, and returns the items it
+// succeeded for and the first error.
+func parallel[T any](ctx context.Context, width int, items []T, fn func(context.Context, T) error) ([]T, error) {
 	var (
 		mu    sync.Mutex
 		done  []T
 		first error
 		wg    sync.WaitGroup
 	)
-	sem := make(chan struct{}, journeyParallel)
+	sem := make(chan struct{}, width)
 	for _, it := range items {
 		sem <- struct{}{}
 		wg.Go(func() {

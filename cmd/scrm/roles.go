@@ -440,7 +440,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
 				Waker: senders, Warmup: warmup, Log: log},
 			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
-			Journey: &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib},
+			Journey: &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib}, Sender: sender,
 				Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log},
 		},
 		Background: []func(context.Context) error{

@@ -50,6 +50,7 @@ const (
 	ExitNoTemplate = "template_unusable"
 	ExitNoTime     = "no_allowed_time" // the quiet hours allow no moment within a year
 	ExitCapped     = "frequency_cap"   // the contact got the journey's cap of templates
+	ExitSendFailed = "send_failed"     // Meta refused the message for good
 )
 
 // Journey is a journey's row.

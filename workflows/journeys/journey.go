@@ -211,7 +211,13 @@ func (r *journeyRun) exec(ctx workflow.Context, in activities.JourneyStepInput) 
 	in.Record.Seq = r.st.Seq + 1
 	in.Record.Counts = append(append([]journeys.Count(nil), r.st.Pending...), in.Record.Counts...)
 	var res activities.JourneyStepResult
-	if err := workflow.ExecuteActivity(r.short(ctx), r.acts.JourneyStep, in).Get(ctx, &res); err != nil {
+	actx := r.short(ctx)
+	if in.Step != nil && in.Step.Kind == journeys.KindSendTemplate {
+		// A send waits for a slot of its number's per-second budget, shared
+		// with every campaign and agent on the number.
+		actx = workflow.WithStartToCloseTimeout(actx, 2*time.Minute)
+	}
+	if err := workflow.ExecuteActivity(actx, r.acts.JourneyStep, in).Get(ctx, &res); err != nil {
 		return res, err
 	}
 	if res.Held { // nothing was recorded: the pending counts wait too

@@ -146,7 +146,9 @@ func (f *journeyFake) Update(_ context.Context, caseID int64, name string, arg a
 	return nil
 }
 
-func (f *journeyFake) Send(context.Context, models.Conversation, int64) error { return nil }
+func (f *journeyFake) SendQueued(_ context.Context, id int64) (activities.SendResult, error) {
+	return activities.SendResult{MessageID: id, Status: "sent"}, nil
+}
 func (f *journeyFake) Changed(context.Context, models.Conversation) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -171,7 +173,7 @@ func journeyEnv(t *testing.T, f *journeyFake, start time.Time) *testsuite.TestWo
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(wfj.JourneyEnrollmentWorkflow, workflow.RegisterOptions{Name: workflows.JourneyEnrollmentWorkflowName})
-	env.RegisterActivity(&activities.Journey{Store: f, Conversations: f, Cases: f})
+	env.RegisterActivity(&activities.Journey{Store: f, Sender: f, Conversations: f, Cases: f})
 	f.now = env.Now
 	return env
 }
