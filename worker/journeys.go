@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/wabascrm/scrm/activities"
 	"github.com/wabascrm/scrm/models/journeys"
 	"github.com/wabascrm/scrm/workflows"
 	wfjourneys "github.com/wabascrm/scrm/workflows/journeys"
@@ -27,14 +28,15 @@ type JourneyWorkflows struct {
 	StepsPerRun  int
 }
 
-// Start starts an enrollment's workflow; one that runs or ran is kept.
-func (w JourneyWorkflows) Start(ctx context.Context, journeyID, enrollmentID int64) error {
+// Start starts an enrollment's workflow with its run (nil: the workflow
+// loads it); one that runs or ran is kept.
+func (w JourneyWorkflows) Start(ctx context.Context, journeyID, enrollmentID int64, run *activities.JourneyRun) error {
 	id := workflows.JourneyEnrollmentWorkflowID(journeyID, enrollmentID)
 	_, err := w.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: w.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, workflows.JourneyEnrollmentWorkflowName, wfjourneys.JourneyInput{EnrollmentID: enrollmentID, JourneyID: journeyID,
-		PauseRecheck: w.PauseRecheck, StepsPerRun: w.StepsPerRun})
+		PauseRecheck: w.PauseRecheck, StepsPerRun: w.StepsPerRun, Run: run})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start %s: %w", id, err)
@@ -68,6 +70,11 @@ func (w JourneyWorkflows) Signal(ctx context.Context, s journeys.Signal) error {
 type JourneyStarter struct {
 	Store     journeys.JourneyStore
 	Workflows JourneyWorkflows
+	// Runs loads what each workflow works from, so that it starts with it
+	// instead of loading it in an activity of its own (nil: they load it).
+	Runs interface {
+		JourneyLoad(ctx context.Context, enrollmentID int64) (activities.JourneyRun, error)
+	}
 	// Every is the poll period when nothing waits (500 ms when zero).
 	Every  time.Duration
 	Logger *slog.Logger
@@ -90,7 +97,15 @@ func (s JourneyStarter) Run(ctx context.Context) error {
 			return 0, err
 		}
 		done, err := parallel(ctx, journeyParallel, rows, func(ctx context.Context, u journeys.Unstarted) error {
-			return s.Workflows.Start(ctx, u.JourneyID, u.ID)
+			var run *activities.JourneyRun
+			if s.Runs != nil {
+				// A run that cannot be read here is read by the workflow,
+				// which then fails where ops see it.
+				if r, err := s.Runs.JourneyLoad(ctx, u.ID); err == nil {
+					run = &r
+				}
+			}
+			return s.Workflows.Start(ctx, u.JourneyID, u.ID, run)
 		})
 		ids := make([]int64, len(done))
 		for i, u := range done {

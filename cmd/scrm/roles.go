@@ -410,6 +410,8 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	senders := senderWorkflows(in, cfg, t)
 	caseWFs := caseWorkflows(in, cfg, t)
 	journeyStore := journeys.JourneyStore{DB: in.db}
+	journeyActs := &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib}, Sender: sender,
+		Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log}
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: cfg.TemporalTaskQueue,
@@ -439,16 +441,15 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Events: in.eventPublisher(), Log: log},
 			Sender: &activities.SenderDispatch{Store: dispatch, Sender: sender, Outcomes: campaigns.CampaignStore{DB: in.db},
 				Waker: senders, Warmup: warmup, Log: log},
-			Media: &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
-			Journey: &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib}, Sender: sender,
-				Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log},
+			Media:   &activities.MediaFetch{Store: mediaStore, API: cloudAPI, Blobs: in.blobs, Events: in.eventPublisher(), Log: log},
+			Journey: journeyActs,
 		},
 		Background: []func(context.Context) error{
 			worker.WindowSignalDrainer{Store: ingest.WindowSignalStore{DB: in.db}, Signaler: conversationSignaler(in, cfg),
 				Cases: cases, Replies: caseWFs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.Reoffer{Store: ib, Router: activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log},
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
-			worker.JourneyStarter{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Every: t.WindowSignalEvery, Logger: log}.Run,
+			worker.JourneyStarter{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Runs: journeyActs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.JourneySignalRelay{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,

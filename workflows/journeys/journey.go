@@ -104,14 +104,16 @@ func JourneyEnrollmentWorkflow(ctx workflow.Context, in JourneyInput) (JourneySt
 	r := &journeyRun{in: in, st: &st, run: in.Run,
 		reply: workflow.GetSignalChannel(ctx, workflows.SignalJourneyReply), exit: workflow.GetSignalChannel(ctx, workflows.SignalJourneyExit)}
 	if r.run == nil {
+		// The starter usually hands the run in (worker.JourneyStarter);
+		// without it, load it here.
 		var loaded activities.JourneyRun
-		if err := workflow.ExecuteActivity(r.short(ctx), r.acts.JourneyLoad, in.EnrollmentID).Get(ctx, &loaded); err != nil {
+		if err := workflow.ExecuteLocalActivity(r.local(ctx), r.acts.JourneyLoad, in.EnrollmentID).Get(ctx, &loaded); err != nil {
 			return st, err
 		}
 		r.run = &loaded
-		if fresh {
-			st.ContactID, st.Version, st.Status, st.Step, st.Seq = loaded.ContactID, loaded.Version, loaded.Status, loaded.Step, loaded.Seq
-		}
+	}
+	if fresh {
+		st.ContactID, st.Version, st.Status, st.Step, st.Seq = r.run.ContactID, r.run.Version, r.run.Status, r.run.Step, r.run.Seq
 	}
 	r.loc = models.LoadZone(r.run.Zone)
 	if st.Status == "" {
@@ -139,6 +141,18 @@ func JourneyEnrollmentWorkflow(ctx workflow.Context, in JourneyInput) (JourneySt
 
 func (r *journeyRun) short(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
+	})
+}
+
+// local runs the short database steps (records, reads, assignments,
+// tags) as local activities: a marker in the history instead of a task
+// the server schedules, dispatches and records three times. At 100,000
+// enrollments that is most of an enrollment's Temporal work.
+func (r *journeyRun) local(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
 			NonRetryableErrorTypes: []string{activities.BusinessErrorType}},
@@ -211,13 +225,19 @@ func (r *journeyRun) exec(ctx workflow.Context, in activities.JourneyStepInput) 
 	in.Record.Seq = r.st.Seq + 1
 	in.Record.Counts = append(append([]journeys.Count(nil), r.st.Pending...), in.Record.Counts...)
 	var res activities.JourneyStepResult
-	actx := r.short(ctx)
-	if in.Step != nil && in.Step.Kind == journeys.KindSendTemplate {
+	var f workflow.Future
+	switch {
+	case in.Step != nil && in.Step.Kind == journeys.KindSendTemplate:
 		// A send waits for a slot of its number's per-second budget, shared
-		// with every campaign and agent on the number.
-		actx = workflow.WithStartToCloseTimeout(actx, 2*time.Minute)
+		// with every campaign and agent on the number: a task of its own.
+		f = workflow.ExecuteActivity(workflow.WithStartToCloseTimeout(r.short(ctx), 2*time.Minute), r.acts.JourneyStep, in)
+	case in.Step != nil && in.Step.Kind == journeys.KindUpdateCase:
+		// The case's workflow answers the update: it may take seconds.
+		f = workflow.ExecuteActivity(r.short(ctx), r.acts.JourneyStep, in)
+	default:
+		f = workflow.ExecuteLocalActivity(r.local(ctx), r.acts.JourneyStep, in)
 	}
-	if err := workflow.ExecuteActivity(actx, r.acts.JourneyStep, in).Get(ctx, &res); err != nil {
+	if err := f.Get(ctx, &res); err != nil {
 		return res, err
 	}
 	if res.Held { // nothing was recorded: the pending counts wait too
