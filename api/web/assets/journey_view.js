@@ -126,7 +126,7 @@ export class JourneyView {
         h('td', {}, stepLabel(t, steps, s.id), h('span', { class: 'funnel-track' }, h('span', { class: 'funnel-bar', style: { width: `${Math.round((100 * n.entered) / max)}%` } }))),
         cell('entered'), cell('sent'), cell('replied'),
         cell('branched', parts(s.id, 'branched', (d) => `→ ${d === 'end' || !d ? t('jr.end') : stepLabel(t, steps, d)}`)),
-        cell('exited', parts(s.id, 'exited', (d) => (t(`x.${d}`) === `x.${d}` ? d : t(`x.${d}`))))));
+        cell('exited', parts(s.id, 'exited', (d) => (t(`x.${d}`) === `x.${d}` ? d : t(`x.${d}`)))));
     });
     const others = [...new Set(this.rows.filter((r) => r.version !== j.currentVersion).map((r) => `v${r.version}`))];
     fill(this.funnelEl, h('h3', {}, this.t('jr.funnel', { v: j.currentVersion })),
