@@ -192,5 +192,30 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	if reminders != 5 || followups != 3 {
 		t.Errorf("the simulator got %d reminders (want 5) and %d follow-ups (want 3)", reminders, followups)
 	}
+
+	// The list counts the enrolments; editing the live journey says it
+	// stores a new version, and does.
+	row := fmt.Sprintf(`#journey-list tr[data-id="%d"]`, j.ID)
+	b.run("the list, then a new version",
+		chromedp.Click(`[data-nav="journeys"]`, chromedp.ByQuery),
+		waitJS("the list's counts", fmt.Sprintf(`document.querySelector('%s td[data-k="completed"]')?.textContent === '5' && document.querySelector('%s td[data-k="running"]')?.textContent === '0'`, row, row), 5*time.Second),
+		screenshot(t, "ui-journey-list.png"),
+		clickLive(row+" a"),
+		waitJS("the journey's page again", `!!document.querySelector('#jv-edit')`, 5*time.Second),
+		chromedp.Click("#jv-edit", chromedp.ByQuery),
+		waitJS("the new-version note", `document.querySelector('#jb-version-note')?.textContent.includes('versi baru (2)')`, 5*time.Second),
+		waitJS("the steps loaded", `document.querySelector('[data-field="steps[1].timeoutSeconds"]')?.value === '5' && document.querySelector('.jb-step[data-index="1"] .jb-unit').value === 's'`, 2*time.Second),
+		setValue(field("steps[1].timeoutSeconds"), "10"),
+		chromedp.Click("#jb-save", chromedp.ByQuery),
+		waitJS("version 2 on the page", `location.pathname === '/journeys/`+fmt.Sprint(j.ID)+`' && document.querySelector('#jv-version')?.textContent === 'v2'`, 5*time.Second),
+		waitJS("the funnel of version 2, version 1 named", `document.querySelector('#jv-funnel-card h3')?.textContent.includes('versi 2') && document.querySelector('#jv-funnel-card').textContent.includes('v1')`, 5*time.Second))
+	var versions, current int64
+	var def2 string
+	db.Raw(`SELECT count(*) FROM journey_versions WHERE journey_id = ?`, j.ID).Scan(&versions)
+	db.Raw(`SELECT current_version FROM journeys WHERE id = ?`, j.ID).Scan(&current)
+	db.Raw(`SELECT definition::text FROM journey_versions WHERE journey_id = ? AND version = 2`, j.ID).Scan(&def2)
+	if versions != 2 || current != 2 || !strings.Contains(def2, `"timeoutSeconds": 10`) || !strings.Contains(def2, `"value": "promise"`) {
+		t.Errorf("versions %d, current %d, version 2: %s", versions, current, def2)
+	}
 	b.noErrors()
 }

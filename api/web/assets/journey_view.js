@@ -9,6 +9,8 @@ import { stepLabel } from './journey_builder.js';
 export const REFRESH = 3000;
 const COUNTERS = ['entered', 'sent', 'replied', 'branched', 'exited'];
 const ENROLLED = ['running', 'completed', 'exited', 'cancelled'];
+// APPLIES: the step kinds that move a counter (entered and exited: all).
+const APPLIES = { sent: ['send_template'], replied: ['wait_for_reply'], branched: ['branch'] };
 
 function stat(label, value, key) {
   return h('div', { class: 'stat', dataset: { k: key } }, h('strong', {}, String(value ?? 0)), h('span', {}, label));
@@ -85,6 +87,7 @@ export class JourneyView {
         h('dt', {}, this.t('jr.sender')), h('dd', { id: 'jv-sender' }, sender ? (sender.displayNumber || sender.phoneNumberId) : j.senderId ? `#${j.senderId}` : '—'),
         h('dt', {}, this.t('quietHours')), h('dd', {}, `${days} ${q.from || '08:00'}–${q.to || '20:00'}`),
         h('dt', {}, this.t('jr.steps')), h('dd', { id: 'jv-steps' }, (j.definition?.steps || []).map((s) => stepLabel(this.t.bind(this), j.definition.steps, s.id)).join(' → '))),
+      h('div', { class: 'muted' }, this.t('jr.enrollments')),
       h('div', { class: 'stats', id: 'jv-enrollments' }, ...ENROLLED.map((k) => stat(this.t(`jr.${k}`), j.enrollments?.[k], k))));
   }
 
@@ -121,7 +124,10 @@ export class JourneyView {
     const max = Math.max(1, ...steps.map((s) => sum(s.id, 'entered')));
     const rows = steps.map((s) => {
       const n = Object.fromEntries(COUNTERS.map((c) => [c, sum(s.id, c)]));
-      const cell = (c, extra) => h('td', { class: 'num', dataset: { k: c, n: n[c] } }, h('strong', {}, String(n[c])), extra ? h('div', { class: 'jv-parts' }, ...extra) : null);
+      // A counter the step's kind never moves shows a dash, not a zero.
+      const cell = (c, extra) => h('td', { class: 'num', dataset: { k: c, n: n[c] } },
+        APPLIES[c] && !APPLIES[c].includes(s.kind) && !n[c] ? h('span', { class: 'muted' }, '–') : h('strong', {}, String(n[c])),
+        extra?.length ? h('div', { class: 'jv-parts' }, ...extra) : null);
       return h('tr', { dataset: { step: s.id } },
         h('td', {}, stepLabel(t, steps, s.id), h('span', { class: 'funnel-track' }, h('span', { class: 'funnel-bar', style: { width: `${Math.round((100 * n.entered) / max)}%` } }))),
         cell('entered'), cell('sent'), cell('replied'),
