@@ -67,6 +67,9 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	}
 	field := func(f string) string { return fmt.Sprintf(`[data-field="%s"]`, f) }
 	b.run("open the builder",
+		// Journeys is one more page link: all of them still fit at 1366 px.
+		waitJS("every menu link fits", `(() => { const m = document.querySelector('.topbar .menu'); const r = m.getBoundingClientRect();
+			return m.scrollWidth <= m.clientWidth + 1 && [...m.querySelectorAll('a')].every(a => { const b = a.getBoundingClientRect(); return b.left >= r.left - 1 && b.right <= r.right + 1; }); })()`, 2*time.Second),
 		chromedp.Click(`[data-nav="journeys"]`, chromedp.ByQuery),
 		waitJS("journey list", `location.pathname === '/journeys' && !!document.querySelector('#journey-new')`, 5*time.Second),
 		chromedp.Click("#journey-new", chromedp.ByQuery),
