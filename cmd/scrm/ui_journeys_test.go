@@ -78,7 +78,13 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 		chromedp.SendKeys("#jb-name", "Penagihan cicilan", chromedp.ByQuery),
 		chromedp.Click("#jb-qh-always", chromedp.ByQuery),
 		add("send_template"), add("wait_for_reply"), add("branch"), add("send_template"), add("stop"), add("tag"),
-		waitJS("six steps", `document.querySelectorAll('.jb-step').length === 6`, time.Second))
+		waitJS("six steps", `document.querySelectorAll('.jb-step').length === 6`, time.Second),
+		// A seventh step moved up past the tag, then removed.
+		add("wait"),
+		chromedp.Click(`.jb-step[data-index="6"] .jb-up`, chromedp.ByQuery),
+		waitJS("the wait moved up", `document.querySelector('.jb-step[data-index="5"]')?.dataset.kind === 'wait' && document.querySelector('.jb-step[data-index="6"]')?.dataset.kind === 'tag'`, time.Second),
+		chromedp.Click(`.jb-step[data-index="5"] .jb-remove`, chromedp.ByQuery),
+		waitJS("the wait removed", `[...document.querySelectorAll('.jb-step')].map(e => e.dataset.kind).join() === 'send_template,wait_for_reply,branch,send_template,stop,tag'`, time.Second))
 	b.run("fill the steps",
 		setValue(field("steps[0].templateId"), fmt.Sprint(reminder)),
 		waitJS("body.1 prefilled", `document.querySelector('.jb-step[data-index="0"] .jb-var[name="body.1"]')?.value === 'contact.name'`, time.Second),
@@ -219,6 +225,26 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	db.Raw(`SELECT definition::text FROM journey_versions WHERE journey_id = ? AND version = 2`, j.ID).Scan(&def2)
 	if versions != 2 || current != 2 || !strings.Contains(def2, `"timeoutSeconds": 10`) || !strings.Contains(def2, `"value": "promise"`) {
 		t.Errorf("versions %d, current %d, version 2: %s", versions, current, def2)
+	}
+
+	// Pause, resume, then cancel (confirmed): the journey is archived.
+	b.run("pause, resume, cancel",
+		chromedp.EmulateViewport(390, 844),
+		screenshot(t, "ui-journey-page-390x844.png"),
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Click("#jv-pause", chromedp.ByQuery),
+		waitJS("paused", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'paused' && !!document.querySelector('#jv-resume')`, 5*time.Second),
+		waitJS("enrolment closed while paused", `document.querySelector('#jv-enroll-btn')?.disabled === true`, 2*time.Second),
+		chromedp.Click("#jv-resume", chromedp.ByQuery),
+		waitJS("live again", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'live'`, 5*time.Second),
+		chromedp.Evaluate(`window.confirm = () => true`, nil),
+		chromedp.Click("#jv-cancel", chromedp.ByQuery),
+		waitJS("archived, nothing left to do", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'archived'
+			&& !document.querySelector('#jv-edit') && !document.querySelector('#jv-cancel')`, 5*time.Second))
+	var status string
+	db.Raw(`SELECT status FROM journeys WHERE id = ?`, j.ID).Scan(&status)
+	if status != "archived" {
+		t.Errorf("status %s after cancel, want archived", status)
 	}
 	b.noErrors()
 }
