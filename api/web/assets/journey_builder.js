@@ -28,7 +28,7 @@ export function stepLabel(t, steps, id) {
 export function clean(s) {
   const out = { id: s.id, kind: s.kind };
   const put = (k) => { if (s[k] !== undefined && s[k] !== '' && s[k] !== 0 && s[k] !== null) out[k] = s[k]; };
-  if (s.kind !== 'stop' && s.kind !== 'branch') put('next');
+  if (s.kind !== 'stop') put('next'); // a branch's next (set through the API) is kept as it was
   switch (s.kind) {
     case 'send_template': put('templateId'); if (s.variables && Object.keys(s.variables).length) out.variables = { ...s.variables }; break;
     case 'wait': {
@@ -81,7 +81,8 @@ export class Builder {
     this.data = { name: j?.name || '', senderId: j?.senderId || (this.lists.senders.length === 1 ? this.lists.senders[0].id : 0),
       qh: { days: q.days?.length ? [...q.days] : [1, 2, 3, 4, 5, 6], from: q.from || '08:00', to: q.to || '20:00' } };
     this.steps = j ? structuredClone(j.definition.steps || []) : [];
-    this.original = j ? JSON.stringify(this.steps.map(clean)) : null;
+    this.start = j?.definition.start || ''; // a first step other than the list's first, set through the API
+    this.original = j ? JSON.stringify(this.definition()) : null;
     this.paint();
   }
 
@@ -120,6 +121,14 @@ export class Builder {
           h('button', { type: 'button', id: 'jb-add', onclick: () => this.addStep(kind.value) }, `+ ${this.t('jr.addStep')}`))),
       h('div', { class: 'wizard-nav' }, this.err, p.can('campaigns:write') ? save : null));
     this.paintSteps();
+  }
+
+  // definition is what the API stores: the steps with their kinds' fields,
+  // and the start when it still names a step.
+  definition() {
+    const def = { steps: this.steps.map(clean) };
+    if (this.start && this.steps.some((x) => x.id === this.start)) def.start = this.start;
+    return def;
   }
 
   nextID() {
@@ -335,19 +344,19 @@ export class Builder {
     const p = this.page, d = this.data;
     this.clearErrors();
     if (!d.name.trim()) { this.err.show({ message: this.t('jr.nameRequired') }); this.showField({ field: 'name', message: this.t('jr.nameRequired') }); return; }
-    const steps = this.steps.map(clean);
+    const definition = this.definition();
     const quietHours = { days: d.qh.days.slice().sort(), from: d.qh.from, to: d.qh.to };
     btn.disabled = true;
     try {
       if (!this.id) {
-        const out = await p.api.post('/api/v1/journeys', { name: d.name.trim(), senderId: d.senderId || 0, quietHours, definition: { steps } });
+        const out = await p.api.post('/api/v1/journeys', { name: d.name.trim(), senderId: d.senderId || 0, quietHours, definition });
         p.app.toast(this.t('jr.saved'));
         p.app.navigate(`/journeys/${out.id}`);
         return;
       }
       const patch = { name: d.name.trim(), quietHours };
       if (d.senderId) patch.senderId = d.senderId;
-      if (JSON.stringify(steps) !== this.original) patch.definition = { steps };
+      if (JSON.stringify(definition) !== this.original) patch.definition = definition;
       const out = await p.api.patch(`/api/v1/journeys/${this.id}`, patch);
       p.app.toast(patch.definition ? this.t('jr.savedVersion', { v: out.currentVersion }) : this.t('jr.saved'));
       p.app.navigate(`/journeys/${this.id}`);
