@@ -30,7 +30,8 @@ func TestWebUIServing(t *testing.T) {
 			t.Errorf("GET %s: %d %s %.80q", p, code, ct, body)
 		}
 	}
-	for _, p := range []string{"/assets/app.js", "/assets/inbox.js", "/assets/i18n.js", "/assets/page.js", "/assets/campaigns.js", "/assets/contacts.js", "/assets/manage.js"} {
+	for _, p := range []string{"/assets/app.js", "/assets/inbox.js", "/assets/i18n.js", "/assets/page.js", "/assets/campaigns.js", "/assets/contacts.js", "/assets/manage.js",
+		"/assets/journeys.js", "/assets/journey_builder.js", "/assets/journey_view.js", "/assets/journey_strings.js"} {
 		if code, ct, _ := get(p); code != 200 || !strings.Contains(ct, "javascript") {
 			t.Errorf("GET %s: %d %s", p, code, ct)
 		}

@@ -108,7 +108,7 @@ func TestWebUICampaignWizard(t *testing.T) {
 	b := newBrowser(t, 60*time.Second)
 	b.login(st, "citra@e2e.id", "campaign-password-1")
 	b.run("menu per permissions",
-		waitJS("campaign manager's menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'campaigns,contacts,reports,templates,senders'`, 5*time.Second),
+		waitJS("campaign manager's menu", `[...document.querySelectorAll('[data-nav]')].map(e => e.dataset.nav).join() === 'campaigns,journeys,contacts,reports,templates,senders'`, 5*time.Second),
 		waitJS("campaign list page", `location.pathname === '/campaigns' && !!document.querySelector('#campaign-new')`, 5*time.Second),
 		waitJS("no presence switch without the inbox", `!document.querySelector('#presence')`, time.Second))
 

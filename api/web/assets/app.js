@@ -9,6 +9,7 @@ import { CannedPage } from './canned.js';
 import { Inbox } from './inbox.js';
 import { AgentsPage, TeamsPage } from './admin.js';
 import { CampaignsPage } from './campaigns.js';
+import { JourneysPage } from './journeys.js';
 import { ContactsPage } from './contacts.js';
 import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './manage.js';
 import { ReportsPage } from './reports.js';
@@ -19,6 +20,7 @@ import { IntegrationsPage } from './integrations.js';
 const MENU = [
   { path: '/inbox', label: 'inbox', perm: 'inbox:read', Page: Inbox },
   { path: '/campaigns', label: 'campaigns', perm: 'campaigns:read', Page: CampaignsPage },
+  { path: '/journeys', label: 'journeys', perm: 'campaigns:read', Page: JourneysPage },
   { path: '/contacts', label: 'contacts', perm: 'contacts:read', Page: ContactsPage },
   { path: '/cases', label: 'cases', perm: 'cases:read', Page: CasesPage },
   { path: '/reports', label: 'reports', perm: 'reports:read', Page: ReportsPage },

@@ -1,5 +1,7 @@
 // Indonesian (default) and English strings. Keys are stable; missing
 // English falls back to Indonesian, a missing key shows the key.
+import { journeyStrings } from './journey_strings.js';
+
 const strings = {
   id: {
     appName: 'SCRM WhatsApp',
@@ -406,6 +408,8 @@ Object.assign(strings.id, floorStrings.id);
 Object.assign(strings.en, floorStrings.en);
 Object.assign(strings.id, integrationStrings.id);
 Object.assign(strings.en, integrationStrings.en);
+Object.assign(strings.id, journeyStrings.id);
+Object.assign(strings.en, journeyStrings.en);
 
 export class I18n {
   constructor(storage) {
