@@ -67,22 +67,7 @@ func TestJourneyCollections1000(t *testing.T) {
 		WHERE wa_id BETWEEN ? AND ?`, phone(950), night, day, phone(0), phone(n-1)).Error; err != nil {
 		t.Fatal(err)
 	}
-	mkTemplate := func(name string, comps []map[string]any) int64 {
-		var tpl struct{ ID int64 }
-		if code := st.call("POST", "/api/v1/templates", admin, map[string]any{"name": name, "language": "id", "category": "UTILITY",
-			"components": comps, "wabaId": "WABA-E2E"}, &tpl); code != 201 {
-			t.Fatalf("create template %s: %d", name, code)
-		}
-		if code := st.call("POST", fmt.Sprintf("/api/v1/templates/%d/submit", tpl.ID), admin, nil, nil); code != 200 {
-			t.Fatalf("submit template %s: %d", name, code)
-		}
-		waitUntil(t, 10*time.Second, name+" approved", func() bool {
-			var s string
-			db.Raw(`SELECT status FROM templates WHERE id = ?`, tpl.ID).Scan(&s)
-			return s == "APPROVED"
-		})
-		return tpl.ID
-	}
+	mkTemplate := func(name string, comps []map[string]any) int64 { return st.approvedTemplate(admin, name, comps) }
 	body := func(text string) map[string]any {
 		return map[string]any{"type": "BODY", "text": text, "example": map[string]any{"body_text": [][]string{{"Siti"}}}}
 	}

@@ -14,10 +14,15 @@ import (
 // journeyTemplate creates and approves a UTILITY template with one body
 // variable.
 func (st *stack) journeyTemplate(admin, name, body string) int64 {
+	return st.approvedTemplate(admin, name, []map[string]any{{"type": "BODY", "text": body, "example": map[string]any{"body_text": [][]string{{"Siti"}}}}})
+}
+
+// approvedTemplate submits a UTILITY template of the components and waits
+// for the simulator to approve it.
+func (st *stack) approvedTemplate(admin, name string, comps []map[string]any) int64 {
 	t := st.t
 	t.Helper()
 	var tpl struct{ ID int64 }
-	comps := []map[string]any{{"type": "BODY", "text": body, "example": map[string]any{"body_text": [][]string{{"Siti"}}}}}
 	if code := st.call("POST", "/api/v1/templates", admin, map[string]any{"name": name, "language": "id", "category": "UTILITY",
 		"components": comps, "wabaId": "WABA-E2E"}, &tpl); code != 201 {
 		t.Fatalf("create template %s: %d", name, code)
