@@ -78,7 +78,7 @@ func BenchmarkJourney100k(b *testing.B) {
 			return r.Started, r.Completed, r.Other
 		}
 		lastLog := time.Now()
-		waitUntil(b, 10*time.Minute+time.Duration(n)*50*time.Millisecond, "every enrollment completed", func() bool {
+		waitUntil(b, 10*time.Minute+time.Duration(n)*300*time.Millisecond, "every enrollment completed", func() bool {
 			time.Sleep(time.Duration(min(2000, 50+n/50)) * time.Millisecond)
 			started, completed, other := progress()
 			if other > 0 {
