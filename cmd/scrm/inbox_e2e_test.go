@@ -746,14 +746,19 @@ func historyEvents(t *testing.T, c client.Client, workflowID string) []*historyp
 }
 
 func writeHistory(t *testing.T, events []*historypb.HistoryEvent, workflowID, file string) {
+	writeHistoryAt(t, events, workflowID, filepath.Join("..", "..", "workflows", "testdata", file))
+}
+
+// writeHistoryAt writes a history as the JSON the SDK's replayer reads.
+func writeHistoryAt(t *testing.T, events []*historypb.HistoryEvent, workflowID, path string) {
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("..", "..", "workflows", "testdata", file), raw, 0o644); err != nil {
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("saved %d history events of %s to workflows/testdata/%s", len(events), workflowID, file)
+	t.Logf("saved %d history events of %s to %s", len(events), workflowID, path)
 }
 
 // saveTimerHistory saves the history of a workflow that never ends (a
