@@ -477,6 +477,35 @@ func TestAuditEveryStateChange(t *testing.T) {
 	}
 	a.want("GET /api/v1/campaigns/:id/export", campaigns.AuditCampaignExport, "campaign", camp, adminID)
 
+	// --- Journeys: created, edited (a new version), launched, paused,
+	// resumed, a segment enrolled, one enrollment ended, cancelled.
+	var jr struct{ ID int64 }
+	jdef := map[string]any{"steps": []map[string]any{
+		{"id": "remind", "kind": "send_template", "templateId": cs.template, "variables": map[string]string{"body.1": "contact.name", "body.2": "cicilan 0%"}},
+		{"id": "end", "kind": "stop"}}}
+	a.do("POST", "/api/v1/journeys", admin, map[string]any{"name": "Pengingat audit", "senderId": cs.senderIDs[0], "definition": jdef}, &jr, 201)
+	a.want("POST /api/v1/journeys", "journey.create", "journey", 0, adminID, "request.name", "Pengingat audit")
+	jURL := "/api/v1/journeys/" + id(jr.ID)
+	a.do("PATCH", jURL, admin, map[string]any{"name": "Pengingat audit 2"}, nil, 200)
+	a.want("PATCH /api/v1/journeys/:id", "journey.update", "journey", jr.ID, adminID, "after.name", "Pengingat audit 2")
+	a.do("POST", jURL+"/launch", admin, nil, nil, 200)
+	a.want("POST /api/v1/journeys/:id/launch", "journey.launch", "journey", jr.ID, adminID, "before.status", "draft", "after.status", "live")
+	a.do("POST", jURL+"/pause", admin, nil, nil, 200)
+	a.want("POST /api/v1/journeys/:id/pause", "journey.pause", "journey", jr.ID, adminID, "before.status", "live", "after.status", "paused")
+	a.do("POST", jURL+"/resume", admin, nil, nil, 200)
+	a.want("POST /api/v1/journeys/:id/resume", "journey.resume", "journey", jr.ID, adminID, "before.status", "paused", "after.status", "live")
+	a.do("POST", jURL+"/enroll", admin, map[string]any{"segmentId": segID}, nil, 202)
+	a.want("POST /api/v1/journeys/:id/enroll", "journey.enroll", "journey", jr.ID, adminID, "request.segmentId", segID)
+	var jenr struct{ Items []struct{ ID int64 } }
+	a.do("GET", jURL+"/enrollments", admin, nil, &jenr, 200)
+	if len(jenr.Items) == 0 {
+		t.Fatal("no enrollment to end")
+	}
+	a.do("POST", jURL+"/enrollments/"+id(jenr.Items[0].ID)+"/exit", admin, nil, nil, 202)
+	a.want("POST /api/v1/journeys/:id/enrollments/:eid/exit", "journey.exit", "journey", jr.ID, adminID)
+	a.do("POST", jURL+"/cancel", admin, nil, nil, 200)
+	a.want("POST /api/v1/journeys/:id/cancel", "journey.cancel", "journey", jr.ID, adminID, "after.status", "archived")
+
 	// --- Last, what ends things: a team's removal, a member's, a role's.
 	a.do("DELETE", "/api/v1/teams/"+id(pool.ID)+"/members/"+id(budiID), admin, nil, nil, 204)
 	a.want("DELETE /api/v1/teams/:id/members/:agentId", identity.AuditTeamMemberRemove, "team", pool.ID, adminID, "agentId", budiID)
