@@ -212,7 +212,7 @@ func TestTemplatesREST(t *testing.T) {
 		t.Fatalf("submit: %d %v", code, out)
 	}
 	// The simulator approves it and its signed webhook updates our row.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		_, out = e.do("GET", fmt.Sprintf("/api/v1/templates/%d", id), "admin", "")
 		if out["status"] == "APPROVED" {
@@ -247,7 +247,7 @@ func TestTemplatesREST(t *testing.T) {
 	if code, out := e.do("POST", fmt.Sprintf("/api/v1/templates/%d/submit", id), "admin", ""); code != 200 || out["status"] != "PENDING" || out["metaId"] == oldMeta {
 		t.Fatalf("resubmit of a template WhatsApp forgot: %d %v", code, out)
 	}
-	deadline = time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(20 * time.Second)
 	for {
 		_, out = e.do("GET", fmt.Sprintf("/api/v1/templates/%d", id), "admin", "")
 		if out["status"] == "APPROVED" {
@@ -262,7 +262,7 @@ func TestTemplatesREST(t *testing.T) {
 	_, out = e.do("POST", "/api/v1/templates", "admin", tpl("reject_promo_besar", `[{"type":"BODY","text":"Diskon!"}]`))
 	rid := int64(out["id"].(float64))
 	e.do("POST", fmt.Sprintf("/api/v1/templates/%d/submit", rid), "admin", "")
-	deadline = time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(20 * time.Second)
 	for {
 		_, out = e.do("GET", fmt.Sprintf("/api/v1/templates/%d", rid), "admin", "")
 		if out["status"] == "REJECTED" && out["reason"] == "INVALID_FORMAT" {
@@ -315,7 +315,7 @@ func TestSimulatorToReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var m models.Message
 		db.Raw(`SELECT * FROM messages WHERE id = ?`, outID).Scan(&m)
