@@ -551,10 +551,15 @@ func TestCampaignPausesFlaggedNumber(t *testing.T) {
 		return disp.Dispatcher != nil && disp.Dispatcher.Status == workflows.SenderPaused
 	})
 	// The other numbers finish their share while the flagged one waits.
-	waitUntil(t, 30*time.Second, "others done", func() bool {
-		var q int64
+	// Every page claimed first: under load the flag can land after the
+	// flagged number sent all of the pages claimed so far, and the next page
+	// (the flagged number's share of it included) comes with the campaign's
+	// next poll (CI, 2026-12-07: 3 pages of 200 claimed, none queued).
+	waitUntil(t, 30*time.Second, "all claimed, others done", func() bool {
+		var claimed, q int64
+		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ?`, id).Scan(&claimed)
 		st.db.Gorm.Raw(`SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'queued' AND sender_id <> ?`, id, cs.senderIDs[0]).Scan(&q)
-		return q == 0
+		return claimed >= n && q == 0 // n and the audience's opted-out
 	})
 	if get().Status != campaigns.CampaignRunning || v.Funnel.Queued == 0 {
 		t.Fatalf("while flagged: %s %+v", v.Status, v.Funnel)
