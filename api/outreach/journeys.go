@@ -159,7 +159,7 @@ func (h journeyHandlers) enrollments(c *gin.Context) (int, any, error) {
 	if !slices.Contains(enrollmentStatuses, status) {
 		return 0, nil, models.FieldError(models.EInvalid, "status", "%q is not an enrollment status (running, completed, exited, cancelled)", status)
 	}
-	items, total, err := h.Store.Enrollments(c.Request.Context(), id, status, pg)
+	items, total, err := h.Store.Enrollments(c.Request.Context(), httpx.Principal(c), id, status, pg)
 	return http.StatusOK, httpx.List(items, total, pg), err
 }
 
@@ -172,7 +172,7 @@ func (h journeyHandlers) cancelEnrollment(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	e, err := h.Store.CancelEnrollment(c.Request.Context(), id, eid)
+	e, err := h.Store.CancelEnrollment(c.Request.Context(), httpx.Principal(c), id, eid)
 	return http.StatusAccepted, e, err
 }
 

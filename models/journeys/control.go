@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/templates"
 )
 
 // Journey actions (POST /journeys/{id}/{action}).
@@ -97,7 +99,7 @@ func (s JourneyStore) checkTemplates(ctx context.Context, d Definition) error {
 		if len(rows) == 0 {
 			return models.FieldError(models.EUnprocessable, f, "template %d does not exist", st.TemplateID)
 		}
-		if rows[0].Status != "APPROVED" {
+		if rows[0].Status != templates.TplApproved {
 			return models.FieldError(models.EUnprocessable, f, "template %q is %s; a journey sends only approved templates", rows[0].Name, rows[0].Status)
 		}
 	}
@@ -149,10 +151,11 @@ func (s JourneyStore) Update(ctx context.Context, id int64, in Settings, by int6
 		upd["quiet_hours"] = models.JSONValue(*in.QuietHours)
 	}
 	if in.FrequencyCap != nil {
-		if err := ValidateCap(*in.FrequencyCap); err != nil {
+		fc, err := in.FrequencyCap.Normal()
+		if err != nil {
 			return j, err
 		}
-		upd["frequency_cap"] = models.JSONValue(*in.FrequencyCap)
+		upd["frequency_cap"] = models.JSONValue(fc)
 	}
 	if in.Definition != nil {
 		if err := in.Definition.Validate(); err != nil {
@@ -214,14 +217,20 @@ func (s JourneyStore) Detail(ctx context.Context, id int64) (Detail, error) {
 }
 
 // Enrollments pages a journey's enrollments (of one status when given),
-// newest first.
-func (s JourneyStore) Enrollments(ctx context.Context, journeyID int64, status string, pg models.Page) ([]Enrollment, int64, error) {
+// newest first. An enrollment names a customer, so the list is read through
+// the contact's scope (models.ContactScopeSQL), as a campaign's recipients
+// are: an agent sees the enrollments of its own customers; the journey's
+// counts (Detail, Funnel) name nobody and stay visible to every reader.
+func (s JourneyStore) Enrollments(ctx context.Context, p models.Principal, journeyID int64, status string, pg models.Page) ([]Enrollment, int64, error) {
 	if _, err := s.Get(ctx, journeyID); err != nil {
 		return nil, 0, err
 	}
 	db := s.DB.WithContext(ctx).Model(&Enrollment{}).Where("journey_id = ?", journeyID)
 	if status != "" {
 		db = db.Where("status = ?", status)
+	}
+	if cond, args := models.ContactScopeSQL(p, "contacts"); cond != "" {
+		db = db.Where("contact_id IN (SELECT contacts.id FROM contacts WHERE "+cond+")", args)
 	}
 	var total int64
 	if err := db.Count(&total).Error; err != nil {
@@ -233,11 +242,16 @@ func (s JourneyStore) Enrollments(ctx context.Context, journeyID int64, status s
 }
 
 // CancelEnrollment ends one enrollment by hand: at once when its workflow
-// has not started, else through a manual exit signal.
-func (s JourneyStore) CancelEnrollment(ctx context.Context, journeyID, enrollmentID int64) (Enrollment, error) {
+// has not started, else through a manual exit signal. An enrollment whose
+// customer p may not see is not found (its id says nothing more).
+func (s JourneyStore) CancelEnrollment(ctx context.Context, p models.Principal, journeyID, enrollmentID int64) (Enrollment, error) {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Model(&Enrollment{}).Where("id = ? AND journey_id = ?", enrollmentID, journeyID)
+		if cond, args := models.ContactScopeSQL(p, "contacts"); cond != "" {
+			q = q.Where("contact_id IN (SELECT contacts.id FROM contacts WHERE "+cond+")", args)
+		}
 		var e Enrollment
-		err := tx.Raw(`SELECT * FROM journey_enrollments WHERE id = ? AND journey_id = ? FOR UPDATE`, enrollmentID, journeyID).Take(&e).Error
+		err := q.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&e).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return models.Errorf(models.ENotFound, "enrollment %d of journey %d not found", enrollmentID, journeyID)
 		}
@@ -247,11 +261,7 @@ func (s JourneyStore) CancelEnrollment(ctx context.Context, journeyID, enrollmen
 		if e.Status != EnrollmentRunning {
 			return models.FieldError(models.EConflict, "status", "enrollment %d is %s already", enrollmentID, e.Status)
 		}
-		var started bool
-		if err := tx.Raw(`SELECT workflow_started FROM journey_enrollments WHERE id = ?`, enrollmentID).Scan(&started).Error; err != nil {
-			return err
-		}
-		if !started {
+		if !e.WorkflowStarted {
 			now := s.now()
 			return tx.Exec(`UPDATE journey_enrollments SET status = ?, exit_reason = ?, ended_at = ?, updated_at = ? WHERE id = ?`,
 				EnrollmentCancelled, ExitManual, now, now, enrollmentID).Error

@@ -95,6 +95,9 @@ type Enrollment struct {
 	EnrolledAt  time.Time  `json:"enrolledAt"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	EndedAt     *time.Time `json:"endedAt,omitempty"`
+	// WorkflowStarted: the enrollment's workflow was started (a cancel of
+	// one not started ends it in the database alone).
+	WorkflowStarted bool `json:"workflowStarted"`
 }
 
 // TableName is journey_enrollments.
@@ -124,23 +127,6 @@ type NewJourney struct {
 	By           int64
 }
 
-// ValidateCap checks a journey's frequency cap: Max 0 is none; else at
-// most Max templates within Days (1 to 365) of the categories named.
-func ValidateCap(c campaigns.FrequencyCap) error {
-	if c.Max < 0 {
-		return models.FieldError(models.EInvalid, "frequencyCap.max", "must not be negative")
-	}
-	if c.Max > 0 && (c.Days < 1 || c.Days > 365) {
-		return models.FieldError(models.EInvalid, "frequencyCap.days", "must be 1 to 365 when a cap is set")
-	}
-	for _, cat := range c.Categories {
-		if !slices.Contains([]string{"MARKETING", "UTILITY", "AUTHENTICATION"}, cat) {
-			return models.FieldError(models.EInvalid, "frequencyCap.categories", "%q is not a template category (MARKETING, UTILITY, AUTHENTICATION)", cat)
-		}
-	}
-	return nil
-}
-
 func nullID(id int64) *int64 {
 	if id == 0 {
 		return nil
@@ -156,7 +142,8 @@ func (s JourneyStore) Create(ctx context.Context, in NewJourney) (Journey, Versi
 	if err := in.QuietHours.Validate(); err != nil {
 		return Journey{}, Version{}, err
 	}
-	if err := ValidateCap(in.FrequencyCap); err != nil {
+	fc, err := in.FrequencyCap.Normal()
+	if err != nil {
 		return Journey{}, Version{}, err
 	}
 	if err := in.Definition.Validate(); err != nil {
@@ -164,9 +151,9 @@ func (s JourneyStore) Create(ctx context.Context, in NewJourney) (Journey, Versi
 	}
 	now := s.now()
 	j := Journey{Name: strings.TrimSpace(in.Name), Status: JourneyDraft, SenderID: nullID(in.SenderID), QuietHours: in.QuietHours,
-		FrequencyCap: in.FrequencyCap, CurrentVersion: 1, CreatedBy: nullID(in.By), CreatedAt: now, UpdatedAt: now}
+		FrequencyCap: fc, CurrentVersion: 1, CreatedBy: nullID(in.By), CreatedAt: now, UpdatedAt: now}
 	v := Version{Version: 1, Definition: in.Definition, CreatedBy: nullID(in.By), CreatedAt: now}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&j).Error; err != nil {
 			return fmt.Errorf("create journey: %w", err)
 		}
