@@ -62,6 +62,28 @@ type FrequencyCap struct {
 	Categories []string `json:"categories,omitempty"`
 }
 
+// Normal checks a cap and returns it with its categories upper-cased: Max 0
+// is no cap; else Days is 1 to 365 and every category a template category.
+// The one check for campaigns and journeys alike.
+func (c FrequencyCap) Normal() (FrequencyCap, error) {
+	if c.Max < 0 {
+		return c, models.FieldError(models.EInvalid, "frequencyCap.max", "must not be negative")
+	}
+	if c.Days < 0 || (c.Max > 0 && (c.Days < 1 || c.Days > 365)) {
+		return c, models.FieldError(models.EInvalid, "frequencyCap.days", "must be 1 to 365 when a cap is set")
+	}
+	cats := make([]string, 0, len(c.Categories))
+	for _, cat := range c.Categories {
+		cat = strings.ToUpper(strings.TrimSpace(cat))
+		if cat != "MARKETING" && cat != "UTILITY" && cat != "AUTHENTICATION" {
+			return c, models.FieldError(models.EInvalid, "frequencyCap.categories", "%q is not MARKETING, UTILITY or AUTHENTICATION", cat)
+		}
+		cats = append(cats, cat)
+	}
+	c.Categories = cats
+	return c, nil
+}
+
 // Campaign is a template sent to a segment over a pool of senders.
 type Campaign struct {
 	ID         int64             `json:"id" gorm:"primaryKey"`
@@ -191,17 +213,11 @@ func (s CampaignStore) Create(ctx context.Context, p models.Principal, in Campai
 		}
 	}
 	if in.Cap != nil {
-		if in.Cap.Max < 0 || in.Cap.Days < 0 || (in.Cap.Max > 0 && in.Cap.Days == 0) {
-			return c, pv, models.FieldError(models.EInvalid, "frequencyCap", "max and days must be positive (e.g. 2 per 7 days)")
+		fc, err := in.Cap.Normal()
+		if err != nil {
+			return c, pv, err
 		}
-		c.CapMax, c.CapWindowS = in.Cap.Max, int64(in.Cap.Days)*86400
-		for _, cat := range in.Cap.Categories {
-			cat = strings.ToUpper(strings.TrimSpace(cat))
-			if cat != "MARKETING" && cat != "UTILITY" && cat != "AUTHENTICATION" {
-				return c, pv, models.FieldError(models.EInvalid, "frequencyCap.categories", "%q is not MARKETING, UTILITY or AUTHENTICATION", cat)
-			}
-			c.CapCategories = append(c.CapCategories, cat)
-		}
+		c.CapMax, c.CapWindowS, c.CapCategories = fc.Max, int64(fc.Days)*86400, fc.Categories
 	}
 	if c.StartAt != nil && c.EndAt != nil && !c.StartAt.Before(*c.EndAt) {
 		return c, pv, models.FieldError(models.EInvalid, "endAt", "must be after startAt")
