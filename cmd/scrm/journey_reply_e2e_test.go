@@ -36,14 +36,16 @@ var allScope = models.Principal{AgentID: 1, AllScope: true, DataScope: models.Sc
 // TestJourneyButtonReplyEndToEnd runs one customer through send_template ->
 // wait_for_reply -> branch on the tapped button -> update_case -> stop on
 // the whole stack: the reminder reaches the simulator, the customer taps
-// "promise", the trigger's journey_signals row reaches the workflow, the
+// its quick-reply button "Saya janji bayar" (the payload is the label), the trigger's journey_signals row reaches the workflow, the
 // promise lands on the customer's case and no follow-up is sent. With
 // SCRM_UPDATE_HISTORIES=1 it records workflows/journeys/testdata/journey.json.
 func TestJourneyButtonReplyEndToEnd(t *testing.T) {
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	ctx := context.Background()
-	remind := st.journeyTemplate(seed.admin, "pengingat_jatuh_tempo", "Halo {{1}}, tagihan Anda jatuh tempo besok.")
+	remind := st.approvedTemplate(seed.admin, "pengingat_jatuh_tempo", []map[string]any{
+		{"type": "BODY", "text": "Halo {{1}}, tagihan Anda jatuh tempo besok.", "example": map[string]any{"body_text": [][]string{{"Siti"}}}},
+		{"type": "BUTTONS", "buttons": []map[string]any{{"type": "QUICK_REPLY", "text": "Saya janji bayar"}}}})
 	follow := st.journeyTemplate(seed.admin, "pengingat_lanjutan", "Halo {{1}}, tagihan Anda belum kami terima.")
 
 	var debtor struct{ ID int64 }
@@ -59,7 +61,7 @@ func TestJourneyButtonReplyEndToEnd(t *testing.T) {
 	def := journeys.Definition{Steps: []journeys.Step{
 		{ID: "remind", Kind: journeys.KindSendTemplate, TemplateID: remind, Variables: vars},
 		{ID: "reply", Kind: journeys.KindWaitForReply, TimeoutSeconds: 60, Next: "route", Else: "follow"},
-		{ID: "route", Kind: journeys.KindBranch, Rules: []journeys.BranchRule{{On: journeys.OnButton, Value: "promise", Goto: "promise"}}, Else: "follow"},
+		{ID: "route", Kind: journeys.KindBranch, Rules: []journeys.BranchRule{{On: journeys.OnButton, Value: "Saya janji bayar", Goto: "promise"}}, Else: "follow"},
 		{ID: "promise", Kind: journeys.KindUpdateCase, Action: journeys.CaseActionPromise, PromiseDays: 3, Next: "end"},
 		{ID: "follow", Kind: journeys.KindSendTemplate, TemplateID: follow, Variables: vars, Next: "end"},
 		{ID: "end", Kind: journeys.KindStop},
@@ -81,7 +83,7 @@ func TestJourneyButtonReplyEndToEnd(t *testing.T) {
 		return n
 	}
 	waitUntil(t, 30*time.Second, "reminder at the simulator", func() bool { return templatesTo() == 1 })
-	st.simPost("/sim/customers/"+phone+"/messages", map[string]any{"type": "button", "text": "Saya janji bayar", "payload": "promise", "phoneNumberId": e2ePNID})
+	st.simPost("/sim/customers/"+phone+"/messages", map[string]any{"type": "button", "text": "Saya janji bayar", "context": st.templateTo(phone), "phoneNumberId": e2ePNID})
 
 	var e journeys.Enrollment
 	waitUntil(t, 30*time.Second, "enrollment completed", func() bool {

@@ -38,6 +38,22 @@ func (st *stack) approvedTemplate(admin, name string, comps []map[string]any) in
 	return tpl.ID
 }
 
+// templateTo is the wamid of the newest template the simulator accepted
+// for phone (the message whose quick-reply button a customer taps).
+func (st *stack) templateTo(phone string) string {
+	st.t.Helper()
+	wamid := ""
+	for _, e := range st.sim.Outbox() {
+		if e.To == phone && e.Type == "template" && e.ErrorCode == 0 {
+			wamid = e.WAMID
+		}
+	}
+	if wamid == "" {
+		st.t.Fatalf("no template was sent to %s", phone)
+	}
+	return wamid
+}
+
 // funnelCell reads one counter of one step from the journey page's funnel
 // (its data-n; a detail chip's data-n when detail is given).
 func funnelCell(step, counter, detail string) string {
@@ -60,7 +76,12 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	st := startStack(t, time.Hour)
 	seed := st.seedInbox()
 	db := st.db.Gorm
-	reminder := st.journeyTemplate(seed.admin, "pengingat_cicilan", "Halo {{1}}, cicilan Anda jatuh tempo besok. Tekan Janji bayar bila Anda akan membayar.")
+	// The reminder's quick-reply button: a tap's payload is its label, as
+	// the send gives it no payload (Meta's button webhook).
+	reminder := st.approvedTemplate(seed.admin, "pengingat_cicilan", []map[string]any{
+		{"type": "BODY", "text": "Halo {{1}}, cicilan Anda jatuh tempo besok. Tekan Janji bayar bila Anda akan membayar.",
+			"example": map[string]any{"body_text": [][]string{{"Siti"}}}},
+		{"type": "BUTTONS", "buttons": []map[string]any{{"type": "QUICK_REPLY", "text": "Janji bayar"}}}})
 	followup := st.journeyTemplate(seed.admin, "susulan_cicilan", "Halo {{1}}, kami belum menerima kabar soal cicilan Anda. Balas pesan ini untuk bantuan.")
 	segment := st.audience(seed.admin, "jr-ui", 1, 5) // 5 reachable + 5 opted out
 
@@ -111,7 +132,7 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 				&& document.querySelector('[data-field="steps[2].rules[0].value"]').classList.contains('invalid'); })()`, 5*time.Second),
 		chromedp.EmulateViewport(1366, 2100),
 		screenshot(t, "ui-journey-builder-error.png"),
-		chromedp.SendKeys(field("steps[2].rules[0].value"), "promise", chromedp.ByQuery),
+		chromedp.SendKeys(field("steps[2].rules[0].value"), "Janji bayar", chromedp.ByQuery),
 		screenshot(t, "ui-journey-builder.png"),
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click("#jb-save", chromedp.ByQuery),
@@ -125,7 +146,7 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	db.Raw(`SELECT id, status, quiet_hours::text AS quiet_hours FROM journeys WHERE name = 'Penagihan cicilan'`).Scan(&j)
 	var def string
 	db.Raw(`SELECT definition::text FROM journey_versions WHERE journey_id = ? AND version = 1`, j.ID).Scan(&def)
-	for _, want := range []string{`"timeoutSeconds": 5`, `"on": "button"`, `"value": "promise"`, `"goto": "s6"`, `"on": "no_reply"`, `"goto": "s4"`, `"tag": "promised"`,
+	for _, want := range []string{`"timeoutSeconds": 5`, `"on": "button"`, `"value": "Janji bayar"`, `"goto": "s6"`, `"on": "no_reply"`, `"goto": "s4"`, `"tag": "promised"`,
 		fmt.Sprintf(`"templateId": %d`, reminder), fmt.Sprintf(`"templateId": %d`, followup), `"body.1": "contact.name"`} {
 		if !strings.Contains(def, want) {
 			t.Fatalf("stored definition lacks %s:\n%s", want, def)
@@ -154,7 +175,8 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 		return n == 2
 	})
 	for i := 1; i <= 2; i++ {
-		st.simPost("/sim/customers/"+phone(i)+"/messages", map[string]any{"type": "button", "payload": "promise", "text": "Janji bayar", "phoneNumberId": e2ePNID})
+		st.simPost("/sim/customers/"+phone(i)+"/messages", map[string]any{"type": "button", "text": "Janji bayar",
+			"context": st.templateTo(phone(i)), "phoneNumberId": e2ePNID})
 	}
 
 	b.run("the funnel on the page",
@@ -228,7 +250,7 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 	db.Raw(`SELECT count(*) FROM journey_versions WHERE journey_id = ?`, j.ID).Scan(&versions)
 	db.Raw(`SELECT current_version FROM journeys WHERE id = ?`, j.ID).Scan(&current)
 	db.Raw(`SELECT definition::text FROM journey_versions WHERE journey_id = ? AND version = 2`, j.ID).Scan(&def2)
-	if versions != 2 || current != 2 || !strings.Contains(def2, `"timeoutSeconds": 10`) || !strings.Contains(def2, `"value": "promise"`) {
+	if versions != 2 || current != 2 || !strings.Contains(def2, `"timeoutSeconds": 10`) || !strings.Contains(def2, `"value": "Janji bayar"`) {
 		t.Errorf("versions %d, current %d, version 2: %s", versions, current, def2)
 	}
 

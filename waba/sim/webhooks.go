@@ -102,8 +102,13 @@ func (s *Sim) scheduleStatusesLocked(n *Number, wamid string, u user, bizOpaque 
 		}
 		switch {
 		case p.PressButton && len(qr) > 0:
-			pick := qr[s.rng.IntN(len(qr))]
-			in.Type, in.Text, in.Payload = "button", pick, pick
+			// The payload is the one the send gave the button (buttons.go).
+			tap := customerMsg{Type: "button", Text: qr[s.rng.IntN(len(qr))], Context: wamid}
+			if s.tappedLocked(n.PhoneNumberID, u.phone, &tap) == "" {
+				in.Type, in.Text, in.Payload = "button", tap.Text, tap.Payload
+			} else {
+				in.Text = tap.Text
+			}
 		case len(p.Texts) > 0:
 			in.Text = p.Texts[s.rng.IntN(len(p.Texts))]
 		default:
@@ -131,7 +136,10 @@ func quickReplies(def []tplCompDef) []string {
 // customerMsg is the body of POST /sim/customers/{phone}/messages.
 type customerMsg struct {
 	// list_reply taps row Payload of the list message Context (which must
-	// be a list this number sent this customer; title from the row).
+	// be a list this number sent this customer; title from the row); button
+	// taps the quick-reply button labelled Text of the template Context,
+	// interactive the reply button Payload (id) or Text (title) of the
+	// button message Context (buttons.go).
 	Type          string `json:"type"` // text (default), button, interactive, list_reply, reaction, image
 	Text          string `json:"text"`
 	Payload       string `json:"payload"` // button payload or interactive reply id
@@ -234,6 +242,13 @@ func (s *Sim) handleCustomerMessage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		in.Text, in.description = row.Title, row.Description
+	}
+	if in.Type == "button" || in.Type == "interactive" {
+		if msg := s.tappedLocked(n.PhoneNumberID, from, &in); msg != "" { // buttons.go
+			s.mu.Unlock()
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
+			return
+		}
 	}
 	body, wamid := s.inboundLocked(n, from, in, s.opts.Now())
 	s.mu.Unlock()
