@@ -97,6 +97,9 @@ type Journey struct {
 	// at once would queue on that row and on the connection pool, and
 	// starve every other activity of the worker.
 	MaxSends int
+	// Warmup is the numbers' warm-up schedule (config
+	// sender_warmup_schedule), which journey sends use as campaigns do.
+	Warmup []int
 
 	sendsOnce sync.Once
 	sends     chan struct{}
@@ -179,9 +182,11 @@ type JourneyStepResult struct {
 	Field      time.Time
 	Attributes map[string]string
 	Applied    bool
-	// Held: the journey is paused; the step did nothing and recorded
-	// nothing, and is tried again later.
-	Held bool
+	// Held: the journey is paused or the number may not send now
+	// (Reason); the step did nothing and recorded nothing, and is tried
+	// again at HeldUntil when known, else later.
+	Held      bool
+	HeldUntil time.Time
 }
 
 // JourneyStep does one step's work and records it, in that order, so a
@@ -203,12 +208,12 @@ func (a *Journey) JourneyStep(ctx context.Context, in JourneyStepInput) (Journey
 			}
 			defer release()
 			r, err := a.Store.QueueSend(ctx, journeys.SendRequest{EnrollmentID: in.EnrollmentID, ContactID: in.ContactID, SenderID: in.SenderID,
-				TemplateID: s.TemplateID, Variables: s.Variables, Key: journeys.SendKey(in.EnrollmentID, s.ID, rec.Seq)})
+				TemplateID: s.TemplateID, Variables: s.Variables, Key: journeys.SendKey(in.EnrollmentID, s.ID, rec.Seq), Warmup: a.Warmup})
 			if err != nil {
 				return out, businessOrRetry(err)
 			}
-			if r.Held { // paused: nothing done, nothing recorded
-				out.Held = true
+			if r.Held { // paused or out of budget: nothing done, nothing recorded
+				out.Held, out.HeldUntil, out.Reason = true, r.HeldUntil, r.Reason
 				return out, nil
 			}
 			if r.Skipped != "" {

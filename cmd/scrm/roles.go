@@ -411,7 +411,7 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	caseWFs := caseWorkflows(in, cfg, t)
 	journeyStore := journeys.JourneyStore{DB: in.db}
 	journeyActs := &activities.Journey{Store: activities.JourneyDB{Store: journeyStore, Inbox: ib}, Sender: sender,
-		Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log}
+		Conversations: conversationSignaler(in, cfg), Cases: caseWFs, Events: in.eventPublisher(), Log: log, Warmup: warmup}
 	return &worker.Worker{
 		Client:    in.temporal,
 		TaskQueue: cfg.TemporalTaskQueue,

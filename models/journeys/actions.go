@@ -11,6 +11,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/campaigns"
+	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/templates"
 )
@@ -25,6 +26,9 @@ type SendRequest struct {
 	// Key makes the send exactly once: the same key returns the row the
 	// first attempt stored (journey:<enrollment>:<step>:<seq>).
 	Key string
+	// Warmup is the numbers' warm-up schedule (config
+	// sender_warmup_schedule: templates per day since warm-up began).
+	Warmup []int
 }
 
 // SendResult is the stored outbound row, or why nothing was queued.
@@ -38,9 +42,12 @@ type SendResult struct {
 	// must not or cannot get the message.
 	Skipped string
 	Reason  string
-	// Held: the journey is paused; nothing was queued, the step is tried
-	// again after the workflow's recheck.
-	Held bool
+	// Held: the journey is paused, or the number may not send this
+	// template now (Reason: flagged, warm-up, portfolio limit); nothing was
+	// queued and the step is tried again at HeldUntil (when known, else
+	// after the workflow's recheck).
+	Held      bool
+	HeldUntil time.Time
 }
 
 // IdempotencyScope is the scope of the journeys' send keys: no agent or API
@@ -94,11 +101,6 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 	if err != nil {
 		return out, err
 	}
-	if ok, why := sd.Usable(); !ok {
-		// A number that is RED or disabled now may recover: the caller
-		// retries later rather than ending the customer's journey.
-		return out, fmt.Errorf("sender %d is not usable: %s", sd.ID, why)
-	}
 	var t templates.Template
 	if err := db.Where("id = ?", r.TemplateID).Take(&t).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -124,6 +126,28 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 		}
 		if capped[c.ID] {
 			out.Skipped, out.Reason = ExitCapped, fmt.Sprintf("the contact got %d templates within %d days", fc.Max, fc.Days)
+			return out, nil
+		}
+	}
+	if again == 0 {
+		// The number's budgets, as a campaign's send uses them: a number
+		// flagged, restricted or RED, a spent warm-up day or portfolio
+		// limit holds the step (it may recover) rather than ending the
+		// customer's journey. A retry of a stored send took them already (a
+		// crash between this and the row counts the template twice: early,
+		// never late).
+		var last []struct{ LastInboundAt *time.Time }
+		if err := db.Raw(`SELECT last_inbound_at FROM conversations WHERE sender_id = ? AND contact_id = ? ORDER BY id DESC LIMIT 1`,
+			sd.ID, c.ID).Scan(&last).Error; err != nil {
+			return out, err
+		}
+		open := len(last) == 1 && models.WindowOpen(last[0].LastInboundAt, s.now(), 0)
+		g, err := dispatch.DispatchStore{DB: s.DB, Now: s.Now}.ReserveOne(ctx, sd, c.ID, open, r.Warmup)
+		if err != nil {
+			return out, err
+		}
+		if g.N == 0 {
+			out.Held, out.HeldUntil, out.Reason = true, g.Until, g.Reason
 			return out, nil
 		}
 	}

@@ -60,11 +60,13 @@ type JourneyState struct {
 	// Reply is the customer's answer since the last send (nil: none).
 	Reply        *JourneyReply
 	WaitingUntil time.Time
-	// Held: a send waits because the journey is paused.
-	Held  bool
-	Sent  int
-	Steps int
-	Runs  int
+	// Held: a send waits because the journey is paused or its number may
+	// not send now (HeldReason).
+	Held       bool
+	HeldReason string `json:",omitempty"`
+	Sent       int
+	Steps      int
+	Runs       int
 }
 
 type journeyRun struct {
@@ -391,9 +393,16 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 		if recheck <= 0 {
 			recheck = 10 * time.Minute
 		}
-		r.st.Held = true
-		defer func() { r.st.Held = false }()
-		return r.wait(ctx, workflow.Now(ctx).Add(recheck), false)
+		until := workflow.Now(ctx).Add(recheck)
+		// A number out of budget says when it may send again (the next
+		// warm-up day, the portfolio's oldest reach aging out): one timer
+		// to then, not a recheck every 10 minutes all night.
+		if !res.HeldUntil.IsZero() && workflow.GetVersion(ctx, "held-until", workflow.DefaultVersion, 1) == 1 {
+			until = res.HeldUntil
+		}
+		r.st.Held, r.st.HeldReason = true, res.Reason
+		defer func() { r.st.Held, r.st.HeldReason = false, "" }()
+		return r.wait(ctx, until, false)
 	}
 	if res.Skipped != "" {
 		r.st.Status, r.st.ExitReason = journeys.EnrollmentExited, res.Skipped

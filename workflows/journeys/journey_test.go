@@ -50,6 +50,10 @@ type journeyFake struct {
 	// so the activity is retried.
 	loseRecord bool
 	changed    int
+	// holdUntil: sends before it are held (the number's budget) with it
+	// as the moment they may go; holds counts them.
+	holdUntil time.Time
+	holds     int
 }
 
 func newJourneyFake(def journeys.Definition) *journeyFake {
@@ -90,6 +94,10 @@ func (f *journeyFake) QueueSend(_ context.Context, r journeys.SendRequest) (jour
 	defer f.mu.Unlock()
 	if f.optedOut {
 		return journeys.SendResult{Skipped: journeys.ExitOptedOut}, nil
+	}
+	if f.now().Before(f.holdUntil) {
+		f.holds++
+		return journeys.SendResult{Held: true, HeldUntil: f.holdUntil, Reason: "warm-up: 2 of 2 templates sent today"}, nil
 	}
 	if _, ok := f.sends[r.Key]; !ok {
 		f.sends[r.Key] = f.now()
