@@ -150,7 +150,7 @@ func TestReportsExportREST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.GetSheetList(), ","); got != "activity,cases,campaigns,failures,cost,csat,sla" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "activity,cases,campaigns,failures,cost,csat,sla,journeys" {
 		t.Fatalf("sheets %s", got)
 	}
 	if v, _ := f.GetCellValue("activity", "D2"); v != "1" {

@@ -229,6 +229,21 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 		t.Errorf("the simulator got %d reminders (want 5) and %d follow-ups (want 3)", reminders, followups)
 	}
 
+	// The date-range report has the journey's step funnel too (its
+	// journeys section, from the rollup its step records' deltas folded into).
+	jrow := func(step string) string {
+		return `(r => r && [...r.querySelectorAll('tr')].find(x => x.children[0]?.textContent === 'Penagihan cicilan (v1)' && x.children[1]?.textContent === '` + step + `'))(document.querySelector('#rep-journeys'))`
+	}
+	b.run("the journey in the report",
+		chromedp.Click(`[data-nav="reports"]`, chromedp.ByQuery),
+		waitJS("the reminder entered 5 and sent 5, the wait replied 2, the branch 5", `(([a, b, c]) => !!a && !!b && !!c && a.children[2].textContent === '5' && a.children[3].textContent === '5'
+			&& b.children[4].textContent === '2' && c.children[5].textContent === '5')([`+jrow("s1")+`, `+jrow("s2")+`, `+jrow("s3")+`])`, 30*time.Second),
+		// The report scrolls inside its main pane: a tall viewport shows it
+		// whole, journeys section included, without a scroll.
+		chromedp.EmulateViewport(1366, 3200),
+		screenshot(t, "ui-reports-journeys.png"),
+		chromedp.EmulateViewport(1366, 768))
+
 	// The list counts the enrolments; editing the live journey says it
 	// stores a new version, and does.
 	row := fmt.Sprintf(`#journey-list tr[data-id="%d"]`, j.ID)

@@ -23,11 +23,12 @@ const (
 	TableCost      = "cost"
 	TableCSAT      = "csat"
 	TableSLA       = "sla"
+	TableJourneys  = "journeys"
 )
 
 // TableNames lists the export tables in sheet order.
 func TableNames() []string {
-	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost, TableCSAT, TableSLA}
+	return []string{TableActivity, TableCases, TableCampaigns, TableFailures, TableCost, TableCSAT, TableSLA, TableJourneys}
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
@@ -108,7 +109,11 @@ func (r Report) Tables() []Table {
 	for _, c := range r.Cost {
 		co.Rows = append(co.Rows, []string{c.Category, c.Type, strconv.FormatBool(c.Free), i64(c.Messages), i64(c.Billable), f2(c.CostIDR)})
 	}
-	return []Table{act, cs, cp, fl, co, r.CSAT.table(), r.SLA.table()}
+	jr := Table{Name: TableJourneys, Header: []string{"journey_id", "name", "version", "step_id", "counter", "detail", "n"}}
+	for _, j := range r.Journeys {
+		jr.Rows = append(jr.Rows, []string{i64(j.JourneyID), j.Name, strconv.Itoa(j.Version), j.StepID, j.Counter, j.Detail, i64(j.N)})
+	}
+	return []Table{act, cs, cp, fl, co, r.CSAT.table(), r.SLA.table(), jr}
 }
 
 // table is the CSAT export: the total, each day, agent and team, with the

@@ -131,6 +131,10 @@ func foldSQL() []string {
 			ON CONFLICT (day, team_id, agent_id, sender_id) DO UPDATE SET
 				near = r.near + EXCLUDED.near, breached = r.breached + EXCLUDED.breached,
 				breached_first = r.breached_first + EXCLUDED.breached_first, breached_next = r.breached_next + EXCLUDED.breached_next`,
+		`INSERT INTO report_journey_daily AS r (day, journey_id, version, sender_id, step_id, counter, detail, n)
+			SELECT ` + day + `, campaign, code, sender, key, key2, COALESCE(labels[1], ''), sum(d[1])
+			FROM report_delta WHERE kind = 9 AND id <= @upto GROUP BY 1, 2, 3, 4, 5, 6, 7
+			ON CONFLICT (day, journey_id, version, sender_id, step_id, counter, detail) DO UPDATE SET n = r.n + EXCLUDED.n`,
 		`INSERT INTO report_case_daily AS r (day, team_id, agent_id, bucket, assigned, contacted, ptp_made, ptp_kept, ptp_broken, paid, recovered)
 			SELECT ` + day + `, team, agent, key, sum(d[1]), sum(d[2]), sum(d[3]), sum(d[4]), sum(d[5]), sum(d[6]), sum(d[7])
 			FROM report_delta WHERE kind = 5 AND id <= @upto GROUP BY 1, 2, 3, 4

@@ -170,6 +170,8 @@ type Report struct {
 	CSAT CSATReport `json:"csat"`
 	// SLA: near-breaches and breaches of the teams' targets (sla.go).
 	SLA SLAReport `json:"sla"`
+	// Journeys: each journey's step funnel in the range (journeys.go).
+	Journeys []JourneyRow `json:"journeys"`
 }
 
 // metric columns of the conversation/message rollups, in scan order.
@@ -498,6 +500,9 @@ func (s ReportStore) report(ctx context.Context, p models.Principal, f Filter) (
 		return Report{}, err
 	}
 	if r.SLA, err = s.sla(ctx, p, f); err != nil {
+		return Report{}, err
+	}
+	if r.Journeys, err = s.journeys(ctx, p, f); err != nil {
 		return Report{}, err
 	}
 	return r, nil

@@ -167,7 +167,7 @@ export class ReportsPage extends Page {
       (r.cost || []).map((x) => [x.category, x.free ? h('span', { class: 'chip st-free' }, this.t('rep.free')) : x.type, this.num(x.messages), this.num(x.billable), x.free ? this.t('rep.free') : this.idr(x.costIdr)])));
     fill(this.out, kpis, note, charts,
       h('div', { class: 'rep-grid' }, agents, group('rep-teams', this.t('teams'), r.teams || []), group('rep-numbers', this.t('rep.numbers'), r.numbers || []),
-        this.csatSection(r.csat || {}), this.slaSection(r.sla || {}), labels, cases, camps, fails, cost));
+        this.csatSection(r.csat || {}), this.slaSection(r.sla || {}), labels, cases, camps, this.journeySection(r.journeys || []), fails, cost));
     this.out.removeAttribute('aria-busy');
   }
 
@@ -200,6 +200,21 @@ export class ReportsPage extends Page {
       [row('', this.t('rep.total'), c.totals || {}),
         ...(c.agents || []).map((a) => row(this.t('rep.csatKind.agent'), a.name, a)),
         ...(c.teams || []).map((g) => row(this.t('rep.csatKind.team'), g.name, g))]));
+  }
+
+  // journeySection: each journey's step funnel in the range, one row per
+  // version and step (branched and exited summed over their targets and
+  // reasons; the journey's page splits them).
+  journeySection(rows) {
+    const by = new Map();
+    for (const x of rows) {
+      const k = `${x.journeyId}|${x.version}|${x.stepId}`;
+      if (!by.has(k)) by.set(k, { name: x.name, version: x.version, step: x.stepId, entered: 0, sent: 0, replied: 0, branched: 0, exited: 0 });
+      by.get(k)[x.counter] = (by.get(k)[x.counter] || 0) + x.n;
+    }
+    return this.section('rep-journeys', this.t('rep.journeys'), this.table(
+      [this.t('rep.journey'), this.t('rep.step'), this.t('rep.entered'), this.t('sent'), this.t('rep.replied'), this.t('rep.branched'), this.t('rep.exited')],
+      [...by.values()].map((x) => [`${x.name} (v${x.version})`, x.step, this.num(x.entered), this.num(x.sent), this.num(x.replied), this.num(x.branched), this.num(x.exited)])));
   }
 
   // labelChart: conversations per day of the three biggest labels.
