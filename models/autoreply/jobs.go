@@ -110,6 +110,9 @@ func (s JobStore) Decide(ctx context.Context, j Job, now time.Time) (Outcome, er
 				}
 				out.Reply = &m
 			}
+			// A route that a dead relay did not finish: routing again keeps
+			// an assignee, so it is safe to repeat.
+			out.Route = c.TeamID != nil && c.AssigneeAgentID == nil
 			return nil
 		}
 		sit, rules, err := s.situation(tx, c, j.MessageID, now, window)
