@@ -225,6 +225,11 @@ func auditName(method, path string) (entity, action string) {
 	case "me":
 		entity = "agent"
 	}
+	// A number's auto-reply rules are an entity of their own: the rule
+	// changes, not the number (the row's id is still the number's).
+	if len(segs) >= 3 && segs[0] == "senders" && segs[2] == "auto-replies" {
+		return "auto_reply", map[string]string{http.MethodPost: "create", http.MethodPut: "update", http.MethodDelete: "delete"}[method]
+	}
 	last := segs[len(segs)-1]
 	switch {
 	case method == http.MethodPost && (len(segs) == 1 || strings.HasPrefix(last, ":")):

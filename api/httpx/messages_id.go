@@ -7,6 +7,15 @@ package httpx
 // literal messages of models.Error values) to its Indonesian format, with
 // the same verbs in the same order. Read-only.
 var messagesID = map[string]string{
+	// Auto-replies (models/autoreply).
+	"%q is not welcome, away or keyword":                                       "%q bukan welcome, away, atau keyword",
+	"is required (welcome, away, keyword)":                                     "wajib diisi (welcome, away, keyword)",
+	"a keyword rule needs at least one keyword":                                "aturan kata kunci memerlukan setidaknya satu kata kunci",
+	"keyword %q is longer than %d characters":                                  "kata kunci %q lebih dari %d karakter",
+	"must be at most %d characters":                                            "paling banyak %d karakter",
+	"at most %d keywords":                                                      "paling banyak %d kata kunci",
+	"only a keyword rule has keywords, a route or a hand-over":                 "hanya aturan kata kunci yang memiliki kata kunci, rute, atau pengalihan ke agen",
+	"auto-reply rule %d not found":                                             "aturan balasan otomatis %d tidak ditemukan",
 	"must be 1 to 365 when a cap is set":                                       "harus 1 sampai 365 bila batas ditetapkan",
 	"journey %d is no longer live":                                             "journey %d tidak lagi live",
 	"enrollment %d is %s already":                                              "pendaftaran %d sudah berstatus %s",

@@ -473,15 +473,6 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 	}
 }
 
-// routeConversation routes a conversation through the activities' inbox
-// store (it publishes the assignment's events).
-func routeConversation(s activities.InboxStore) func(context.Context, int64) error {
-	return func(ctx context.Context, id int64) error {
-		_, err := s.Route(ctx, id)
-		return err
-	}
-}
-
 // newEventPublisher is the models.EventPublisher the api and worker roles
 // use to publish events after commit (pass it to their deps). Close it when
 // the role stops.
