@@ -1,0 +1,33 @@
+// Strings of the auto-replies page: Indonesian first, English beside it.
+export const autoReplyStrings = {
+  id: {
+    autoReplies: 'Balasan otomatis', 'ar.number': 'Nomor bisnis', 'ar.noNumbers': 'Belum ada nomor bisnis.',
+    'ar.handoverInfo': 'Pelanggan yang menulis {words} selalu diteruskan ke agen, dan balasan otomatis berhenti untuk percakapan itu sampai diselesaikan.',
+    'ar.kind': 'Jenis', 'ar.name': 'Nama', 'ar.keywords': 'Kata kunci', 'ar.reply': 'Balasan', 'ar.action': 'Tindakan',
+    'ar.k.welcome': 'Sambutan', 'ar.k.away': 'Di luar jam kerja', 'ar.k.keyword': 'Kata kunci',
+    'ar.on': 'Aktif', 'ar.off': 'Nonaktif', 'ar.routeTo': 'Alihkan ke tim', 'ar.noRoute': 'Tidak dialihkan', 'ar.handover': 'ke agen',
+    'ar.new': 'Balasan otomatis baru', 'ar.edit': 'Ubah balasan otomatis', 'ar.teamOnly': 'Hanya untuk tim', 'ar.allTeams': 'Semua percakapan nomor ini',
+    'ar.hours': 'Jam kerja (di luar jam ini pesan dibalas)', 'ar.from': 'Buka', 'ar.to': 'Tutup', 'ar.zone': 'Zona waktu',
+    'ar.z.Asia/Jakarta': 'WIB (Jakarta)', 'ar.z.Asia/Makassar': 'WITA (Makassar)', 'ar.z.Asia/Jayapura': 'WIT (Jayapura)',
+    'ar.d1': 'Sen', 'ar.d2': 'Sel', 'ar.d3': 'Rab', 'ar.d4': 'Kam', 'ar.d5': 'Jum', 'ar.d6': 'Sab', 'ar.d0': 'Min',
+    'ar.keywordRule': 'Kata kunci', 'ar.keywordsHelp': 'Pisahkan dengan koma. Cocok per kata utuh, huruf besar/kecil tidak berpengaruh.',
+    'ar.handoverBox': 'Teruskan ke agen (hentikan otomatis)', 'ar.marketing': 'Pemasaran (tidak dikirim ke kontak yang berhenti berlangganan)',
+    'ar.cooldown': 'Jeda (menit)', 'ar.priority': 'Prioritas', 'ar.enabled': 'Aktif',
+    'ar.cooldownHelp': 'Jeda: aturan ini membalas satu percakapan paling sering sekali dalam jeda ini (0: setiap kali; pesan di luar jam kerja: 12 jam bila 0). Paling banyak satu balasan otomatis per pesan; tidak ada balasan bila agen sudah menangani percakapan.',
+  },
+  en: {
+    autoReplies: 'Auto-replies', 'ar.number': 'Business number', 'ar.noNumbers': 'No business numbers yet.',
+    'ar.handoverInfo': 'A customer who writes {words} always reaches an agent, and auto-replies stop for that conversation until it is resolved.',
+    'ar.kind': 'Kind', 'ar.name': 'Name', 'ar.keywords': 'Keywords', 'ar.reply': 'Reply', 'ar.action': 'Action',
+    'ar.k.welcome': 'Welcome', 'ar.k.away': 'Away (outside hours)', 'ar.k.keyword': 'Keyword',
+    'ar.on': 'On', 'ar.off': 'Off', 'ar.routeTo': 'Route to team', 'ar.noRoute': 'No route', 'ar.handover': 'to an agent',
+    'ar.new': 'New auto-reply', 'ar.edit': 'Edit auto-reply', 'ar.teamOnly': 'Only for team', 'ar.allTeams': "Every conversation of this number",
+    'ar.hours': 'Business hours (messages outside them are answered)', 'ar.from': 'Opens', 'ar.to': 'Closes', 'ar.zone': 'Time zone',
+    'ar.z.Asia/Jakarta': 'WIB (Jakarta)', 'ar.z.Asia/Makassar': 'WITA (Makassar)', 'ar.z.Asia/Jayapura': 'WIT (Jayapura)',
+    'ar.d1': 'Mon', 'ar.d2': 'Tue', 'ar.d3': 'Wed', 'ar.d4': 'Thu', 'ar.d5': 'Fri', 'ar.d6': 'Sat', 'ar.d0': 'Sun',
+    'ar.keywordRule': 'Keywords', 'ar.keywordsHelp': 'Separate with commas. Whole words match, case does not matter.',
+    'ar.handoverBox': 'Hand over to an agent (stop automation)', 'ar.marketing': 'Marketing (not sent to opted-out contacts)',
+    'ar.cooldown': 'Cool-down (minutes)', 'ar.priority': 'Priority', 'ar.enabled': 'On',
+    'ar.cooldownHelp': 'Cool-down: this rule answers a conversation at most once in it (0: every time; away: 12 hours when 0). At most one auto-reply per message; none once an agent has the conversation.',
+  },
+};

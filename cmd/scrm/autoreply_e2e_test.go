@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/autoreply"
+	"github.com/wabascrm/scrm/waba"
+)
+
+// lastNight is the latest 21:00 WIB on a Monday-Saturday before now: the
+// away rule's default business hours (08:00-20:00) are closed then.
+func lastNight(now time.Time) time.Time {
+	wib := models.LoadZone(models.TZWIB)
+	l := now.In(wib)
+	n := time.Date(l.Year(), l.Month(), l.Day(), 21, 0, 0, 0, wib)
+	for n.After(now) || n.Weekday() == time.Sunday {
+		n = n.AddDate(0, 0, -1)
+	}
+	return n
+}
+
+// withAutoReplyClock runs the auto-replies at 21:00 WIB (the clock moves
+// on from there as the test runs).
+func withAutoReplyClock() stackOption {
+	return func(st *stack) {
+		offset := time.Until(lastNight(time.Now()))
+		st.opts.Tuning.AutoReplyNow = func() time.Time { return time.Now().Add(offset) }
+	}
+}
+
+// autoTexts are the text bodies the simulator got for customer phone.
+func (st *stack) autoTexts(phone string) []string {
+	var out []string
+	for _, e := range st.sim.Outbox() {
+		if e.To != phone || e.Type != "text" || e.ErrorCode != 0 || e.WAMID == "" {
+			continue
+		}
+		var b struct{ Text struct{ Body string } }
+		_ = json.Unmarshal(e.Body, &b)
+		out = append(out, b.Text.Body)
+	}
+	return out
+}
+
+// redeliver posts a signed webhook of a text message with wamid, as Meta
+// does when it retries a delivery.
+func (st *stack) redeliver(from, wamid, text string) {
+	st.t.Helper()
+	body, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": "WABA-E2E",
+		"changes": []any{map[string]any{"field": "messages", "value": map[string]any{"messaging_product": "whatsapp",
+			"metadata": map[string]any{"display_phone_number": "622150000001", "phone_number_id": e2ePNID},
+			"contacts": []any{map[string]any{"profile": map[string]any{"name": "Dewi"}, "wa_id": from}},
+			"messages": []any{map[string]any{"from": from, "id": wamid, "timestamp": strconv.FormatInt(time.Now().Unix(), 10),
+				"type": "text", "text": map[string]any{"body": text}}}}}}}}})
+	req, _ := http.NewRequest("POST", st.apiURL+"/webhooks/whatsapp", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hub-Signature-256", waba.Sign([]byte(e2eSecret), body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 {
+		st.t.Fatalf("redelivery: %d", resp.StatusCode)
+	}
+}
+
+// The issue's auto-reply path on the real stack, at 21:00 WIB: a customer's
+// first message gets the away reply in the simulator exactly once (Meta
+// redelivers the webhook, the worker restarts, a second relay of the same
+// message is queued: still one), a second line within the cool-down gets
+// nothing, a keyword gets its answer and moves the conversation to the
+// sales team, "bicara dengan agen" hands over and stops automation (the
+// keyword again gets nothing); the replies are on the agent's websocket and
+// in the thread marked origin auto.
+func TestAutoReplyEndToEnd(t *testing.T) {
+	st := startStack(t, 24*time.Hour, withAutoReplyClock())
+	seed := st.seedInbox()
+	db := st.db.Gorm
+	var sales struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", seed.admin, map[string]any{"name": "Penjualan", "strategy": "round_robin"}, &sales); code != 201 {
+		t.Fatalf("team: %d", code)
+	}
+	rules := fmt.Sprintf("/api/v1/senders/%d/auto-replies", seed.senderID)
+	const away = "Terima kasih. Kantor kami buka Senin-Sabtu 08.00-20.00 WIB; kami balas besok pagi."
+	const price = "Biaya admin Rp5.000 per transaksi. Tim penjualan kami akan menghubungi Anda."
+	for _, r := range []map[string]any{
+		{"kind": "welcome", "reply": "Selamat datang di layanan kami!"},
+		{"kind": "away", "reply": away, "zone": models.TZWIB},
+		{"kind": "keyword", "reply": price, "keywords": []string{"biaya admin", "harga"}, "routeTeamId": sales.ID},
+	} {
+		var created autoreply.Rule
+		if code := st.call("POST", rules, seed.admin, r, &created); code != 201 || created.ID == 0 {
+			t.Fatalf("create rule %v: %d", r, code)
+		}
+	}
+	admin := st.connect(seed.admin)
+	ayu := st.connect(seed.ayu)
+	const dewi = "6281377788899"
+	st.simPost("/sim/customers/"+dewi+"/messages", map[string]any{"type": "text", "text": "Halo, selamat malam", "name": "Dewi", "phoneNumberId": e2ePNID})
+	st.restartWorker() // possibly mid-way through the job
+
+	waitUntil(t, 20*time.Second, "the away reply in the simulator", func() bool { return len(st.autoTexts(dewi)) >= 1 })
+	var first struct {
+		ID             int64
+		ConversationID int64
+		WAMID          string
+	}
+	db.Raw(`SELECT m.id, m.conversation_id, m.wamid FROM messages m JOIN conversations v ON v.id = m.conversation_id JOIN contacts c ON c.id = v.contact_id
+		WHERE c.wa_id = ? AND m.direction = 'in' ORDER BY m.id LIMIT 1`, dewi).Scan(&first)
+	// Meta redelivers the same message; a second relay of it is queued.
+	st.redeliver(dewi, first.WAMID, "Halo, selamat malam")
+	waitUntil(t, 10*time.Second, "the first job done", func() bool {
+		var n int64
+		db.Raw(`SELECT count(*) FROM auto_reply_jobs`).Scan(&n)
+		return n == 0
+	})
+	db.Exec(`INSERT INTO auto_reply_jobs (message_id, conversation_id) VALUES (?, ?)`, first.ID, first.ConversationID)
+	admin.waitFor(t, 15*time.Second, "the away reply on the websocket", func(e wsEvent) bool {
+		var d struct {
+			Automated bool
+			Message   models.Message
+		}
+		return e.Type == models.EventMessageCreated && json.Unmarshal(e.Data, &d) == nil && d.Automated && d.Message.Origin == autoreply.OriginAuto && d.Message.Body == away
+	})
+	// A chatty customer: the next line within the cool-down gets nothing.
+	st.simPost("/sim/customers/"+dewi+"/messages", map[string]any{"type": "text", "text": "halo? ada orang?", "phoneNumberId": e2ePNID})
+	waitUntil(t, 15*time.Second, "the conversation routed to Ayu", func() bool {
+		var a *int64
+		db.Raw(`SELECT assignee_agent_id FROM conversations WHERE id = ?`, first.ConversationID).Scan(&a)
+		return a != nil && *a == seed.ayuID
+	})
+	// The keyword: its answer, and the conversation moves to sales.
+	st.simPost("/sim/customers/"+dewi+"/messages", map[string]any{"type": "text", "text": "Berapa BIAYA ADMIN-nya?", "phoneNumberId": e2ePNID})
+	waitUntil(t, 20*time.Second, "the keyword's reply", func() bool { return len(st.autoTexts(dewi)) >= 2 })
+	ayu.waitFor(t, 15*time.Second, "the keyword reply on Ayu's websocket", func(e wsEvent) bool {
+		var d struct {
+			Automated bool
+			Message   models.Message
+		}
+		return e.Type == models.EventMessageCreated && json.Unmarshal(e.Data, &d) == nil && d.Automated && d.Message.Body == price
+	})
+	waitUntil(t, 15*time.Second, "the conversation in the sales team", func() bool {
+		var team *int64
+		db.Raw(`SELECT team_id FROM conversations WHERE id = ?`, first.ConversationID).Scan(&team)
+		return team != nil && *team == sales.ID
+	})
+	// agen: the hand-over, then automation is quiet.
+	st.simPost("/sim/customers/"+dewi+"/messages", map[string]any{"type": "text", "text": "saya mau bicara dengan agen", "phoneNumberId": e2ePNID})
+	waitUntil(t, 20*time.Second, "the hand-over reply", func() bool { return len(st.autoTexts(dewi)) >= 3 })
+	st.simPost("/sim/customers/"+dewi+"/messages", map[string]any{"type": "text", "text": "harga?", "phoneNumberId": e2ePNID})
+	waitUntil(t, 15*time.Second, "every job decided", func() bool {
+		var n int64
+		db.Raw(`SELECT count(*) FROM auto_reply_jobs`).Scan(&n)
+		return n == 0
+	})
+	time.Sleep(2 * time.Second) // a late duplicate would have reached the simulator by now
+	got := st.autoTexts(dewi)
+	want := []string{away, price, autoreply.DefaultHandoverReply}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("the simulator got %q, want exactly %q", got, want)
+	}
+	var stops int64
+	db.Raw(`SELECT count(*) FROM auto_reply_stops WHERE conversation_id = ?`, first.ConversationID).Scan(&stops)
+	if stops != 1 {
+		t.Fatalf("hand-over stops: %d", stops)
+	}
+	// The thread: the three replies are marked automated, no agent wrote them.
+	var page struct{ Items []models.Message }
+	if code := st.call("GET", fmt.Sprintf("/api/v1/conversations/%d/messages", first.ConversationID), seed.admin, nil, &page); code != 200 {
+		t.Fatalf("thread: %d", code)
+	}
+	autos := 0
+	for _, m := range page.Items {
+		if m.Origin == autoreply.OriginAuto {
+			autos++
+		}
+	}
+	var inbound int64
+	db.Raw(`SELECT count(*) FROM messages WHERE conversation_id = ? AND direction = 'in'`, first.ConversationID).Scan(&inbound)
+	if autos != 3 || inbound != 5 {
+		t.Fatalf("thread: %d automated messages (want 3), %d inbound (want 5: the redelivery stored nothing)", autos, inbound)
+	}
+}
