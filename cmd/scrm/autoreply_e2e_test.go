@@ -189,3 +189,63 @@ func TestAutoReplyEndToEnd(t *testing.T) {
 		t.Fatalf("thread: %d automated messages (want 3), %d inbound (want 5: the redelivery stored nothing)", autos, inbound)
 	}
 }
+
+// Attack: an agent (senders:read, not senders:write) lists a number's rules
+// but cannot create, change or delete one (403); a rule is reached only
+// through its own number, so another number's id answers 404 and its list
+// stays empty.
+func TestAutoReplyRulesNeedSendersWriteAndStayWithTheirNumber(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	base := fmt.Sprintf("/api/v1/senders/%d/auto-replies", seed.senderID)
+	body := map[string]any{"kind": "keyword", "keywords": []string{"harga"}, "reply": "Mulai 10rb"}
+	if code := st.call("POST", base, seed.ayu, body, nil); code != 403 {
+		t.Fatalf("an agent created a rule: %d", code)
+	}
+	var rule autoreply.Rule
+	if code := st.call("POST", base, seed.admin, body, &rule); code != 201 {
+		t.Fatalf("admin create: %d", code)
+	}
+	var list struct{ Data []autoreply.Rule }
+	if code := st.call("GET", base, seed.ayu, nil, &list); code != 200 || len(list.Data) != 1 {
+		t.Fatalf("an agent reads the rules: %d %+v", code, list)
+	}
+	rulePath := fmt.Sprintf("%s/%d", base, rule.ID)
+	if code := st.call("PUT", rulePath, seed.ayu, map[string]any{"kind": "away", "reply": "x"}, nil); code != 403 {
+		t.Fatalf("an agent changed a rule: %d", code)
+	}
+	if code := st.call("DELETE", rulePath, seed.budi, nil, nil); code != 403 {
+		t.Fatalf("an agent deleted a rule: %d", code)
+	}
+	var other struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/senders", seed.admin, map[string]any{"phoneNumberId": "2000000000777", "wabaId": "WABA-E2E", "displayNumber": "+62 21 5000 0777"}, &other); code != 201 {
+		t.Fatalf("second number: %d", code)
+	}
+	otherRule := fmt.Sprintf("/api/v1/senders/%d/auto-replies/%d", other.ID, rule.ID)
+	if code := st.call("PUT", otherRule, seed.admin, map[string]any{"kind": "away", "reply": "dibajak"}, nil); code != 404 {
+		t.Fatalf("a rule changed through another number: %d", code)
+	}
+	if code := st.call("DELETE", otherRule, seed.admin, nil, nil); code != 404 {
+		t.Fatalf("a rule deleted through another number: %d", code)
+	}
+	if code := st.call("GET", fmt.Sprintf("/api/v1/senders/%d/auto-replies", other.ID), seed.admin, nil, &list); code != 200 || len(list.Data) != 0 {
+		t.Fatalf("another number lists this number's rule: %d %+v", code, list)
+	}
+	var got struct {
+		Reply    string
+		SenderID int64
+	}
+	st.db.Gorm.Raw(`SELECT reply, sender_id FROM auto_reply_rules WHERE id = ?`, rule.ID).Scan(&got)
+	if got.Reply != "Mulai 10rb" || got.SenderID != seed.senderID {
+		t.Fatalf("the rule after the attempts: %+v", got)
+	}
+	// A field error names the field, in Indonesian when asked.
+	var e struct {
+		Error struct{ Field, Message string }
+	}
+	if code := st.call("POST", base, seed.admin, map[string]any{"kind": "keyword", "reply": "x"}, &e, "Accept-Language", "id"); code != 400 ||
+		e.Error.Field != "keywords" || e.Error.Message != "aturan kata kunci memerlukan setidaknya satu kata kunci" {
+		t.Fatalf("missing keywords: %d %+v", code, e)
+	}
+}

@@ -134,7 +134,7 @@ func (s JobStore) Decide(ctx context.Context, j Job, now time.Time) (Outcome, er
 			if ev != nil {
 				out.Events = append(out.Events, *ev)
 			}
-			if d.RuleID != 0 {
+			if d.RuleID != 0 && d.Kind != KindMenuChoice { // a choice is no new answer of its rule
 				if err := tx.Exec(`INSERT INTO auto_reply_sent (conversation_id, rule_id, sent_at) VALUES (?, ?, ?)
 					ON CONFLICT (conversation_id, rule_id) DO UPDATE SET sent_at = EXCLUDED.sent_at`, c.ID, d.RuleID, now).Error; err != nil {
 					return err
@@ -170,6 +170,7 @@ func (s JobStore) situation(tx *gorm.DB, c models.Conversation, msgID int64, now
 		Origin     string
 		CreatedAt  time.Time
 		Title      string
+		Tap        string
 		PrevAt     *time.Time
 		ResolvedAt *time.Time
 		StoppedAt  *time.Time
@@ -178,6 +179,7 @@ func (s JobStore) situation(tx *gorm.DB, c models.Conversation, msgID int64, now
 	}
 	err := tx.Raw(`SELECT m.body, m.origin, m.created_at,
 			COALESCE(m.payload->'interactive'->'button_reply'->>'title', m.payload->'interactive'->'list_reply'->>'title', m.payload->'button'->>'text', '') AS title,
+			COALESCE(m.payload->'interactive'->'button_reply'->>'id', m.payload->'interactive'->'list_reply'->>'id', m.payload->'button'->>'payload', '') AS tap,
 			(SELECT max(p.created_at) FROM messages p WHERE p.conversation_id = m.conversation_id AND p.direction = 'in'
 				AND p.origin = '' AND p.id < m.id) AS prev_at,
 			v.resolved_at, st.stopped_at, ct.opted_out,
@@ -194,7 +196,7 @@ func (s JobStore) situation(tx *gorm.DB, c models.Conversation, msgID int64, now
 	if row.Title != "" && row.Title != text {
 		text += " " + row.Title
 	}
-	sit := Situation{Now: now, Text: text, Origin: row.Origin, TeamID: c.TeamID, OptedOut: row.OptedOut, HumanEngaged: row.Human,
+	sit := Situation{Now: now, Text: text, Tap: row.Tap, Origin: row.Origin, TeamID: c.TeamID, OptedOut: row.OptedOut, HumanEngaged: row.Human,
 		Stopped: row.StoppedAt != nil && (row.ResolvedAt == nil || row.ResolvedAt.Before(*row.StoppedAt)),
 		NewConversation: row.PrevAt == nil || row.CreatedAt.Sub(*row.PrevAt) >= window ||
 			(row.ResolvedAt != nil && row.ResolvedAt.After(*row.PrevAt)),
@@ -228,11 +230,15 @@ func (s JobStore) writeReply(ctx context.Context, tx *gorm.DB, c models.Conversa
 	if len(prev) > 0 {
 		return prev[0], false, nil, nil
 	}
-	raw, err := json.Marshal(waba.OutboundMessage{Type: "text", Text: &waba.OutboundText{Body: d.Reply}})
+	msg := waba.OutboundMessage{Type: "text", Text: &waba.OutboundText{Body: d.Reply}}
+	if d.Menu != nil {
+		msg = MenuMessage(d.RuleID, d.Reply, *d.Menu)
+	}
+	raw, err := json.Marshal(msg)
 	if err != nil {
 		return models.Message{}, false, nil, err
 	}
-	row := models.Message{ConversationID: c.ID, Direction: models.DirOut, Type: "text", Body: d.Reply, Payload: raw,
+	row := models.Message{ConversationID: c.ID, Direction: models.DirOut, Type: msg.Type, Body: d.Reply, Payload: raw,
 		Status: models.MsgQueued, CreatedAt: now, Origin: OriginAuto, IdempotencyKey: &key, IdempotencyScope: IdempotencyScope}
 	if err := tx.Create(&row).Error; err != nil {
 		return models.Message{}, false, nil, fmt.Errorf("store auto-reply: %w", err)

@@ -9,6 +9,7 @@ package autoreply
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -53,6 +54,9 @@ type Rule struct {
 	// gives it to a human and stops automation for it.
 	RouteTeamID *int64 `json:"routeTeamId"`
 	Handover    bool   `json:"handover"`
+	// Menu makes a keyword rule answer with reply buttons or a list (Reply
+	// is its body); the customer's tap picks a Choice.
+	Menu *Menu `json:"menu" gorm:"serializer:json;type:jsonb"`
 	// Marketing rules (a promotion) never answer an opted-out contact.
 	Marketing bool      `json:"marketing"`
 	Priority  int       `json:"priority"`
@@ -74,12 +78,62 @@ func HandoverKeywords() []string { return slices.Clone(handoverKeywords) }
 // DefaultHandoverReply answers a hand-over when no rule says otherwise.
 const DefaultHandoverReply = "Baik, percakapan Anda kami teruskan ke agen kami. Mohon tunggu sebentar."
 
+// Menu kinds: Meta's reply buttons (at most 3) and list (at most 10 rows).
+const (
+	MenuButtons = "buttons"
+	MenuList    = "list"
+)
+
+// Menu is a keyword rule's self-service menu.
+type Menu struct {
+	Type    string   `json:"type"`
+	Button  string   `json:"button,omitempty"` // list: the button that opens it
+	Choices []Choice `json:"choices"`
+}
+
+// Choice is one button or row of a menu: a tap answers Reply (an FAQ),
+// moves the conversation to RouteTeamID, or hands it to a human.
+type Choice struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Reply       string `json:"reply,omitempty"`
+	RouteTeamID *int64 `json:"routeTeamId,omitempty"`
+	Handover    bool   `json:"handover,omitempty"`
+}
+
+// tapPrefix starts the ids of our menus' buttons and rows:
+// "ar:<rule id>:<choice id>", so a tap names its rule and is told from the
+// taps on other messages (a CSAT survey, a journey's template button).
+const tapPrefix = "ar:"
+
+// TapID is the button or row id of choice c of rule ruleID.
+func TapID(ruleID int64, choice string) string {
+	return tapPrefix + strconv.FormatInt(ruleID, 10) + ":" + choice
+}
+
+// ParseTap reads an id written by TapID.
+func ParseTap(id string) (ruleID int64, choice string, ok bool) {
+	rest, found := strings.CutPrefix(id, tapPrefix)
+	if !found {
+		return 0, "", false
+	}
+	a, b, found := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(a, 10, 64)
+	if !found || err != nil || n <= 0 || b == "" {
+		return 0, "", false
+	}
+	return n, b, true
+}
+
 // Situation is what Decide needs to know about one inbound message and its
 // conversation; the relay reads it in the job's transaction.
 type Situation struct {
 	Now time.Time
 	// Text is the message's text (a tapped button's or row's title too).
 	Text string
+	// Tap is the id of the button or list row the customer tapped ("" for
+	// a typed message): our menu's choice, or another message's (ignored).
+	Tap string
 	// Origin is the message's origin: '' for the customer's own live
 	// message; history and echoes are never answered.
 	Origin string
@@ -104,6 +158,7 @@ type Decision struct {
 	Reply       string // "": send nothing
 	RouteTeamID *int64
 	Handover    bool   // stop automation and give the conversation to a human
+	Menu        *Menu  // send Reply as the body of this menu
 	Reason      string // why nothing was sent (for logs and tests)
 }
 
@@ -113,7 +168,11 @@ const (
 	SkipStopped     = "automation stopped by a hand-over"
 	SkipHuman       = "an agent has the conversation"
 	SkipNoRule      = "no rule applies"
+	SkipForeignTap  = "a tap on another message (a survey, a template button) or on a menu no longer offered"
 )
+
+// KindMenuChoice is the Decision kind of a tapped menu choice.
+const KindMenuChoice = "menu_choice"
 
 // Decide picks the one answer to an inbound message. Order: the hand-over
 // words, then keyword rules (the most specific), then the away message,
@@ -126,8 +185,11 @@ func Decide(rules []Rule, s Situation) Decision {
 	if s.Stopped {
 		return Decision{Reason: SkipStopped}
 	}
-	words := Words(s.Text)
 	cands := applicable(rules, s)
+	if s.Tap != "" {
+		return decideTap(cands, s)
+	}
+	words := Words(s.Text)
 	if matchesAny(words, handoverKeywords) {
 		d := Decision{Kind: "handover", Handover: true, Reply: DefaultHandoverReply}
 		// A keyword rule for the same words may say it in the business's voice.
@@ -164,10 +226,38 @@ func Decide(rules []Rule, s Situation) Decision {
 					continue
 				}
 			}
-			return Decision{RuleID: r.ID, Kind: r.Kind, Reply: r.Reply, RouteTeamID: r.RouteTeamID, Handover: r.Handover}
+			return Decision{RuleID: r.ID, Kind: r.Kind, Reply: r.Reply, RouteTeamID: r.RouteTeamID, Handover: r.Handover, Menu: r.Menu}
 		}
 	}
 	return Decision{Reason: SkipNoRule}
+}
+
+// decideTap answers a tap: the choice of one of this number's live menus,
+// or nothing (a tap on anything else is answered by whatever sent it).
+func decideTap(cands []Rule, s Situation) Decision {
+	ruleID, id, ok := ParseTap(s.Tap)
+	if !ok {
+		return Decision{Reason: SkipForeignTap}
+	}
+	for _, r := range cands {
+		if r.ID != ruleID || r.Menu == nil {
+			continue
+		}
+		for _, c := range r.Menu.Choices {
+			if c.ID != id {
+				continue
+			}
+			d := Decision{RuleID: r.ID, Kind: KindMenuChoice, Reply: c.Reply, RouteTeamID: c.RouteTeamID, Handover: c.Handover}
+			if d.Handover && d.Reply == "" {
+				d.Reply = DefaultHandoverReply
+			}
+			if s.HumanEngaged {
+				d.Reply, d.RouteTeamID, d.Reason = "", nil, SkipHuman
+			}
+			return d
+		}
+	}
+	return Decision{Reason: SkipForeignTap}
 }
 
 // applicable are the enabled rules for this conversation, in trying order.

@@ -36,6 +36,7 @@ type RuleInput struct {
 	CooldownMinutes int               `json:"cooldownMinutes"`
 	RouteTeamID     *int64            `json:"routeTeamId"`
 	Handover        bool              `json:"handover"`
+	Menu            *Menu             `json:"menu"`
 	Marketing       bool              `json:"marketing"`
 	Priority        int               `json:"priority"`
 }
@@ -99,6 +100,16 @@ func (in RuleInput) Validate() (RuleInput, error) {
 			me.Field = strings.Replace(me.Field, "quietHours.", "hours.", 1)
 		}
 		return in, err
+	}
+	if in.Menu != nil {
+		if in.Kind != KindKeyword {
+			return in, models.FieldError(models.EInvalid, "menu", "only a keyword rule has a menu")
+		}
+		m, err := in.Menu.validate(in.Reply)
+		if err != nil {
+			return in, err
+		}
+		in.Menu = &m
 	}
 	if in.CooldownMinutes < 0 || in.CooldownMinutes > MaxCooldownMin {
 		return in, models.FieldError(models.EInvalid, "cooldownMinutes", "%s must be an integer between 0 and %d", "cooldownMinutes", MaxCooldownMin)
@@ -223,7 +234,17 @@ func (s RuleStore) checkRefs(tx *gorm.DB, senderID int64, in RuleInput) error {
 	if err := teamExists(tx, "teamId", in.TeamID); err != nil {
 		return err
 	}
-	return teamExists(tx, "routeTeamId", in.RouteTeamID)
+	if err := teamExists(tx, "routeTeamId", in.RouteTeamID); err != nil {
+		return err
+	}
+	if in.Menu != nil {
+		for _, c := range in.Menu.Choices {
+			if err := teamExists(tx, "menu.choices", c.RouteTeamID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func fromInput(senderID int64, in RuleInput) Rule {
@@ -234,5 +255,5 @@ func fromInput(senderID int64, in RuleInput) Rule {
 	}
 	return Rule{SenderID: senderID, TeamID: in.TeamID, Kind: in.Kind, Name: in.Name, Enabled: enabled, Keywords: kws,
 		Reply: in.Reply, Hours: in.Hours, Zone: in.Zone, CooldownMinutes: in.CooldownMinutes, RouteTeamID: in.RouteTeamID,
-		Handover: in.Handover, Marketing: in.Marketing, Priority: in.Priority}
+		Handover: in.Handover, Menu: in.Menu, Marketing: in.Marketing, Priority: in.Priority}
 }

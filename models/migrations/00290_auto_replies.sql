@@ -29,6 +29,8 @@ CREATE TABLE auto_reply_rules (
     cooldown_minutes INT         NOT NULL DEFAULT 0 CHECK (cooldown_minutes >= 0),
     route_team_id    BIGINT      REFERENCES teams(id) ON DELETE SET NULL,
     handover         BOOLEAN     NOT NULL DEFAULT false,
+    -- menu: a keyword rule's reply buttons or list (autoreply.Menu), NULL: text.
+    menu             JSONB,
     marketing        BOOLEAN     NOT NULL DEFAULT false,
     priority         INT         NOT NULL DEFAULT 0,
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),

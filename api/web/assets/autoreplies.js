@@ -74,7 +74,7 @@ export class AutoRepliesPage extends Page {
     const kindSel = h('select', { name: 'kind', id: 'ar-kind', onchange: () => show() },
       ...['welcome', 'away', 'keyword'].map((k) => h('option', { value: k, selected: k === kind }, this.t(`ar.k.${k}`))));
     const away = h('fieldset', { class: 'ar-away' }, h('legend', {}, this.t('ar.hours')),
-      h('div', { class: 'row-inline' }, ...DAYS.map((d) => h('label', { class: 'check' },
+      h('div', { class: 'row-inline' }, ...DAYS.map((d) => h('label', { class: 'inline' },
         h('input', { type: 'checkbox', name: 'day', value: d, checked: days.has(d) }), this.t(`ar.d${d}`)))),
       h('div', { class: 'row-inline' },
         h('label', {}, this.t('ar.from'), h('input', { type: 'time', name: 'from', value: hours.from || '08:00' })),
@@ -86,9 +86,13 @@ export class AutoRepliesPage extends Page {
       h('div', { class: 'row-inline' },
         h('label', {}, this.t('ar.routeTo'), h('select', { name: 'routeTeamId', id: 'ar-route' }, h('option', { value: '' }, this.t('ar.noRoute')),
           ...this.teams.map((t) => h('option', { value: t.id, selected: t.id === r?.routeTeamId }, t.name)))),
-        h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'handover', checked: !!r?.handover }), this.t('ar.handoverBox')),
-        h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'marketing', checked: !!r?.marketing }), this.t('ar.marketing'))));
-    const show = () => { away.hidden = kindSel.value !== 'away'; kw.hidden = kindSel.value !== 'keyword'; };
+        h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'handover', checked: !!r?.handover }), this.t('ar.handoverBox')),
+        h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'marketing', checked: !!r?.marketing }), this.t('ar.marketing'))));
+    // fieldset sets display: grid, which beats the hidden attribute.
+    const show = () => {
+      away.style.display = kindSel.value === 'away' ? '' : 'none';
+      kw.style.display = kindSel.value === 'keyword' ? '' : 'none';
+    };
     const f = h('form', { class: 'card form', id: 'ar-form' }, h('h3', {}, this.t(r ? 'ar.edit' : 'ar.new')),
       h('div', { class: 'row-inline' },
         h('label', {}, this.t('ar.kind'), kindSel),
@@ -100,7 +104,7 @@ export class AutoRepliesPage extends Page {
       h('div', { class: 'row-inline' },
         h('label', {}, this.t('ar.cooldown'), h('input', { type: 'number', name: 'cooldownMinutes', min: 0, max: 10080, value: r?.cooldownMinutes ?? 0 })),
         h('label', {}, this.t('ar.priority'), h('input', { type: 'number', name: 'priority', value: r?.priority ?? 0 })),
-        h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true }), this.t('ar.enabled'))),
+        h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'enabled', checked: r ? r.enabled : true }), this.t('ar.enabled'))),
       h('p', { class: 'muted' }, this.t('ar.cooldownHelp')), err,
       h('div', { class: 'row-inline' }, h('button', { class: 'primary', type: 'submit' }, this.t(r ? 'save' : 'create')),
         r ? h('button', { type: 'button', onclick: () => this.form(null) }, this.t('cancel')) : null));
