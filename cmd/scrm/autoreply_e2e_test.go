@@ -12,6 +12,7 @@ import (
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/autoreply"
 	"github.com/wabascrm/scrm/waba"
+	"github.com/wabascrm/scrm/waba/sim"
 )
 
 // lastNight is the latest 21:00 WIB on a Monday-Saturday before now: the
@@ -247,5 +248,103 @@ func TestAutoReplyRulesNeedSendersWriteAndStayWithTheirNumber(t *testing.T) {
 	if code := st.call("POST", base, seed.admin, map[string]any{"kind": "keyword", "reply": "x"}, &e, "Accept-Language", "id"); code != 400 ||
 		e.Error.Field != "keywords" || e.Error.Message != "aturan kata kunci memerlukan setidaknya satu kata kunci" {
 		t.Fatalf("missing keywords: %d %+v", code, e)
+	}
+}
+
+// outboxTo are the accepted sends of type typ to phone.
+func (st *stack) outboxTo(phone, typ string) []sim.OutboxEntry {
+	var out []sim.OutboxEntry
+	for _, e := range st.sim.Outbox() {
+		if e.To == phone && e.Type == typ && e.ErrorCode == 0 && e.WAMID != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Self-service menus on the real stack: "menu" answers with three reply
+// buttons and "layanan" with a list (both accepted by the strict
+// simulator); the customer's taps are matched to the choices: an FAQ
+// answer, a route to the sales team (from the list), and the hand-over
+// (from the buttons), after which automation is quiet.
+func TestAutoReplyMenuEndToEnd(t *testing.T) {
+	t.Parallel() // own database, namespace, exchange and ports
+	st := startStack(t, time.Hour)
+	seed := st.seedInbox()
+	db := st.db.Gorm
+	var sales struct{ ID int64 }
+	if code := st.call("POST", "/api/v1/teams", seed.admin, map[string]any{"name": "Penjualan", "strategy": "manual"}, &sales); code != 201 {
+		t.Fatalf("team: %d", code)
+	}
+	choices := []map[string]any{
+		{"id": "bill", "title": "Cek tagihan", "reply": "Tagihan Anda dapat dilihat di aplikasi, menu Tagihan."},
+		{"id": "sales", "title": "Produk baru", "routeTeamId": sales.ID},
+		{"id": "human", "title": "Bicara dengan agen", "handover": true},
+	}
+	base := fmt.Sprintf("/api/v1/senders/%d/auto-replies", seed.senderID)
+	var buttons, list autoreply.Rule
+	if code := st.call("POST", base, seed.admin, map[string]any{"kind": "keyword", "keywords": []string{"menu"}, "reply": "Pilih layanan:",
+		"menu": map[string]any{"type": "buttons", "choices": choices}}, &buttons); code != 201 {
+		t.Fatalf("buttons rule: %d", code)
+	}
+	if code := st.call("POST", base, seed.admin, map[string]any{"kind": "keyword", "keywords": []string{"layanan"}, "reply": "Layanan kami:",
+		"menu": map[string]any{"type": "list", "button": "Lihat layanan", "choices": choices}}, &list); code != 201 {
+		t.Fatalf("list rule: %d", code)
+	}
+	if code := st.call("POST", base, seed.admin, map[string]any{"kind": "away", "reply": "x", "menu": map[string]any{"type": "buttons", "choices": choices}}, nil); code != 400 {
+		t.Fatalf("an away rule with a menu: %d", code)
+	}
+	const rina = "6281299911122"
+	say := func(body map[string]any) {
+		body["phoneNumberId"] = e2ePNID
+		st.simPost("/sim/customers/"+rina+"/messages", body)
+	}
+	say(map[string]any{"type": "text", "text": "menu", "name": "Rina"})
+	waitUntil(t, 20*time.Second, "the button menu", func() bool { return len(st.outboxTo(rina, "interactive")) == 1 })
+	menuMsg := st.outboxTo(rina, "interactive")[0]
+	say(map[string]any{"type": "interactive", "context": menuMsg.WAMID, "payload": autoreply.TapID(buttons.ID, "bill")})
+	waitUntil(t, 20*time.Second, "the FAQ answer", func() bool { return len(st.autoTexts(rina)) == 1 })
+	if got := st.autoTexts(rina)[0]; got != "Tagihan Anda dapat dilihat di aplikasi, menu Tagihan." {
+		t.Fatalf("FAQ answer %q", got)
+	}
+	say(map[string]any{"type": "text", "text": "layanan apa saja?"})
+	waitUntil(t, 20*time.Second, "the list menu", func() bool { return len(st.outboxTo(rina, "interactive")) == 2 })
+	listMsg := st.outboxTo(rina, "interactive")[1]
+	var lb struct {
+		Interactive struct {
+			Type   string
+			Action struct{ Button string }
+		}
+	}
+	if err := json.Unmarshal(listMsg.Body, &lb); err != nil || lb.Interactive.Type != "list" || lb.Interactive.Action.Button != "Lihat layanan" {
+		t.Fatalf("list body %s", listMsg.Body)
+	}
+	say(map[string]any{"type": "list_reply", "context": listMsg.WAMID, "payload": autoreply.TapID(list.ID, "sales")})
+	var convID int64
+	waitUntil(t, 20*time.Second, "routed to sales by the list row", func() bool {
+		var c struct {
+			ID     int64
+			TeamID *int64
+		}
+		db.Raw(`SELECT v.id, v.team_id FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE c.wa_id = ?`, rina).Scan(&c)
+		convID = c.ID
+		return c.TeamID != nil && *c.TeamID == sales.ID
+	})
+	say(map[string]any{"type": "interactive", "context": menuMsg.WAMID, "payload": autoreply.TapID(buttons.ID, "human")})
+	waitUntil(t, 20*time.Second, "the hand-over", func() bool { return len(st.autoTexts(rina)) == 2 })
+	say(map[string]any{"type": "text", "text": "menu"})
+	waitUntil(t, 15*time.Second, "every job decided", func() bool {
+		var n int64
+		db.Raw(`SELECT count(*) FROM auto_reply_jobs`).Scan(&n)
+		return n == 0
+	})
+	time.Sleep(2 * time.Second)
+	if n, texts := len(st.outboxTo(rina, "interactive")), st.autoTexts(rina); n != 2 || len(texts) != 2 || texts[1] != autoreply.DefaultHandoverReply {
+		t.Fatalf("after the hand-over: %d menus, texts %q", n, texts)
+	}
+	var stops int64
+	db.Raw(`SELECT count(*) FROM auto_reply_stops WHERE conversation_id = ?`, convID).Scan(&stops)
+	if stops != 1 {
+		t.Fatalf("stops: %d", stops)
 	}
 }

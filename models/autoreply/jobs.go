@@ -13,9 +13,9 @@ import (
 	"github.com/wabascrm/scrm/waba"
 )
 
-// OriginAuto marks a message this product sent by itself (an auto-reply):
-// the thread shows it as automated (migration 00290).
-const OriginAuto = "auto"
+// OriginAuto marks the replies (models.OriginAuto): the thread shows them
+// as automated.
+const OriginAuto = models.OriginAuto
 
 // IdempotencyScope is the scope of the replies' idempotency keys; the key
 // is "auto:<inbound message id>", so one inbound message has one reply at

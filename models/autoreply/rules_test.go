@@ -104,3 +104,88 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideTapsAndMenus(t *testing.T) {
+	team := int64(4)
+	menu := &Menu{Type: MenuButtons, Choices: []Choice{
+		{ID: "bill", Title: "Cek tagihan", Reply: "Tagihan ada di aplikasi."},
+		{ID: "sales", Title: "Penjualan", RouteTeamID: &team},
+		{ID: "human", Title: "Agen", Handover: true},
+	}}
+	rules := []Rule{{ID: 3, Kind: KindKeyword, Enabled: true, Keywords: []string{"menu"}, Reply: "Pilih layanan:", Menu: menu},
+		{ID: 4, Kind: KindKeyword, Enabled: false, Keywords: []string{"lama"}, Reply: "x", Menu: menu},
+		{ID: 5, Kind: KindWelcome, Enabled: true, Reply: "Selamat datang"}}
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, models.LoadZone(models.TZWIB))
+	cases := []struct {
+		name  string
+		s     Situation
+		kind  string
+		reply string
+		route bool
+		hand  bool
+		menu  bool
+		why   string
+	}{
+		{name: "the keyword sends its menu", s: Situation{Now: now, Text: "menu"}, kind: KindKeyword, reply: "Pilih layanan:", menu: true},
+		{name: "a choice answers its FAQ", s: Situation{Now: now, Text: "Cek tagihan", Tap: TapID(3, "bill")}, kind: KindMenuChoice, reply: "Tagihan ada di aplikasi."},
+		{name: "a choice routes", s: Situation{Now: now, Text: "Penjualan", Tap: TapID(3, "sales")}, kind: KindMenuChoice, route: true},
+		{name: "a choice hands over with the default words", s: Situation{Now: now, Text: "Agen", Tap: TapID(3, "human")}, kind: KindMenuChoice, reply: DefaultHandoverReply, hand: true},
+		{name: "a tap on a new conversation is no welcome", s: Situation{Now: now, Text: "Cek tagihan", Tap: TapID(3, "bill"), NewConversation: true}, kind: KindMenuChoice, reply: "Tagihan ada di aplikasi."},
+		{name: "a CSAT answer is not ours", s: Situation{Now: now, Text: "5 - Sangat puas", Tap: "csat:9:5", NewConversation: true}, why: SkipForeignTap},
+		{name: "a template quick reply is not ours", s: Situation{Now: now, Text: "menu", Tap: "Bayar sekarang"}, why: SkipForeignTap},
+		{name: "a disabled rule's menu is no longer offered", s: Situation{Now: now, Tap: TapID(4, "bill")}, why: SkipForeignTap},
+		{name: "an unknown choice", s: Situation{Now: now, Tap: TapID(3, "nope")}, why: SkipForeignTap},
+		{name: "another number's rule id", s: Situation{Now: now, Tap: TapID(99, "bill")}, why: SkipForeignTap},
+		{name: "an agent has it: the choice says nothing", s: Situation{Now: now, Tap: TapID(3, "bill"), HumanEngaged: true}, kind: KindMenuChoice, why: SkipHuman},
+		{name: "stopped: taps are quiet too", s: Situation{Now: now, Tap: TapID(3, "bill"), Stopped: true}, why: SkipStopped},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := Decide(rules, c.s)
+			if d.Kind != c.kind || d.Reply != c.reply || (d.RouteTeamID != nil) != c.route || d.Handover != c.hand || (d.Menu != nil) != c.menu || d.Reason != c.why {
+				t.Fatalf("Decide = %+v", d)
+			}
+		})
+	}
+	for _, id := range []string{"ar:3", "ar:x:bill", "ar:0:bill", "ar:3:", "csat:3:1"} {
+		if _, _, ok := ParseTap(id); ok {
+			t.Errorf("ParseTap(%q) ok", id)
+		}
+	}
+}
+
+func TestMenuValidation(t *testing.T) {
+	long := "abcdefghijklmnopqrstu" // 21
+	ok := Choice{ID: "a", Title: "A", Reply: "x"}
+	bad := []struct {
+		m     Menu
+		field string
+	}{
+		{Menu{Type: "carousel", Choices: []Choice{ok}}, "menu.type"},
+		{Menu{Type: MenuButtons}, "menu.choices"},
+		{Menu{Type: MenuButtons, Choices: []Choice{ok, {ID: "b", Title: "B", Reply: "x"}, {ID: "c", Title: "C", Reply: "x"}, {ID: "d", Title: "D", Reply: "x"}}}, "menu.choices"},
+		{Menu{Type: MenuButtons, Choices: []Choice{{ID: "a", Title: long, Reply: "x"}}}, "menu.choices"},
+		{Menu{Type: MenuButtons, Choices: []Choice{ok, ok}}, "menu.choices"},
+		{Menu{Type: MenuButtons, Choices: []Choice{{ID: "A B", Title: "A", Reply: "x"}}}, "menu.choices"},
+		{Menu{Type: MenuButtons, Choices: []Choice{{ID: "a", Title: "A"}}}, "menu.choices"},
+		{Menu{Type: MenuList, Button: long, Choices: []Choice{ok}}, "menu.button"},
+	}
+	for _, b := range bad {
+		_, err := RuleInput{Kind: KindKeyword, Keywords: []string{"menu"}, Reply: "Pilih", Menu: &b.m}.Validate()
+		me, isErr := err.(*models.Error)
+		if !isErr || me.Field != b.field {
+			t.Errorf("%+v: %v, want a field error on %s", b.m, err, b.field)
+		}
+	}
+	if _, err := (RuleInput{Kind: KindAway, Reply: "x", Menu: &Menu{Type: MenuButtons, Choices: []Choice{ok}}}).Validate(); err == nil {
+		t.Error("an away rule took a menu")
+	}
+	in, err := RuleInput{Kind: KindKeyword, Keywords: []string{"menu"}, Reply: "Pilih", Menu: &Menu{Type: MenuList, Choices: []Choice{{ID: "a", Title: "Dua puluh empat huruf ok", Reply: "x"}}}}.Validate()
+	if err != nil || in.Menu.Button != DefaultListOpen {
+		t.Fatalf("list: %+v %v", in.Menu, err)
+	}
+	msg := MenuMessage(7, "Pilih", *in.Menu)
+	if msg.Interactive.Type != "list" || msg.Interactive.Action.Sections[0].Rows[0].ID != "ar:7:a" || msg.Interactive.Action.Button != "Pilih" {
+		t.Fatalf("list message %+v", msg.Interactive)
+	}
+}
