@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +46,21 @@ func TestWebUIAutoRepliesPage(t *testing.T) {
 		setValue(`#ar-form input[name="from"]`, "08:00"),
 		setValue(`#ar-form input[name="to"]`, "20:00"),
 		chromedp.Click(`#ar-form button[type="submit"]`, chromedp.ByQuery),
-		waitJS("two rules", `document.querySelectorAll('#ar-list tr[data-rule]').length === 2`, 5*time.Second),
+		waitJS("two rules", `document.querySelectorAll('#ar-list tr[data-rule]').length === 2`, 5*time.Second))
+	b.run("a menu rule",
+		setValue("#ar-kind", "keyword"),
+		setValue("#ar-keywords", "menu"),
+		setValue("#ar-reply", "Pilih layanan:"),
+		setValue("#ar-menu-type", "buttons"),
+		waitJS("a first choice row", `document.querySelectorAll('#ar-choices .ar-choice').length === 1`, 2*time.Second),
+		setValue("#ar-choices .ar-choice:nth-child(1) .ar-c-title", "Cek tagihan"),
+		setValue("#ar-choices .ar-choice:nth-child(1) .ar-c-reply", "Tagihan ada di aplikasi, menu Tagihan."),
+		chromedp.Click("#ar-add-choice", chromedp.ByQuery),
+		setValue("#ar-choices .ar-choice:nth-child(2) .ar-c-title", "Bicara dengan agen"),
+		chromedp.Click("#ar-choices .ar-choice:nth-child(2) .ar-c-hand", chromedp.ByQuery),
+		chromedp.Click(`#ar-form button[type="submit"]`, chromedp.ByQuery),
+		waitJS("three rules, one with its menu", `document.querySelectorAll('#ar-list tr[data-rule]').length === 3 &&
+			document.querySelector('#ar-list').textContent.includes('menu: 2 pilihan')`, 5*time.Second),
 		chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
 		screenshot(t, "ui-autoreplies-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
@@ -55,6 +70,11 @@ func TestWebUIAutoRepliesPage(t *testing.T) {
 	st.db.Gorm.Raw(`SELECT array_to_string(keywords, ',') FROM auto_reply_rules WHERE kind = 'keyword' AND sender_id = ?`, seed.senderID).Scan(&kws)
 	if kws != "harga,biaya admin" {
 		t.Fatalf("stored keywords %q", kws)
+	}
+	var menu string
+	st.db.Gorm.Raw(`SELECT menu::text FROM auto_reply_rules WHERE 'menu' = ANY(keywords)`).Scan(&menu)
+	if !strings.Contains(menu, `"title": "Cek tagihan"`) || !strings.Contains(menu, `"handover": true`) || !strings.Contains(menu, `"id": "c2"`) {
+		t.Fatalf("stored menu %s", menu)
 	}
 	st.simPost("/sim/customers/"+e2eCustomer+"/messages", map[string]any{"type": "text", "text": "Berapa biaya admin?", "name": "Siti", "phoneNumberId": e2ePNID})
 	waitUntil(t, 20*time.Second, "the auto-reply sent", func() bool { return len(st.autoTexts(e2eCustomer)) == 1 })

@@ -49,7 +49,8 @@ export class AutoRepliesPage extends Page {
       if (!newest()) return;
       this.infoEl.textContent = this.t('ar.handoverInfo', { words: (out.handoverKeywords || []).map((w) => `“${w}”`).join(', ') });
       const write = this.can('senders:write');
-      const action = (r) => [r.routeTeamId ? `${this.t('ar.routeTo')} ${this.teamName(r.routeTeamId)}` : '', r.handover ? this.t('ar.handover') : '']
+      const action = (r) => [r.routeTeamId ? `${this.t('ar.routeTo')} ${this.teamName(r.routeTeamId)}` : '', r.handover ? this.t('ar.handover') : '',
+        r.menu ? this.t('ar.menuOf', { n: r.menu.choices.length, kind: this.t(r.menu.type === 'list' ? 'ar.menuList' : 'ar.menuButtons') }) : '']
         .filter(Boolean).join(' · ');
       fill(this.listEl, this.table([this.t('ar.kind'), this.t('ar.name'), this.t('ar.keywords'), this.t('ar.reply'), this.t('ar.action'), this.t('status'), ''],
         (out.data || []).map((r) => h('tr', { dataset: { rule: r.id, kind: r.kind } },
@@ -87,7 +88,8 @@ export class AutoRepliesPage extends Page {
         h('label', {}, this.t('ar.routeTo'), h('select', { name: 'routeTeamId', id: 'ar-route' }, h('option', { value: '' }, this.t('ar.noRoute')),
           ...this.teams.map((t) => h('option', { value: t.id, selected: t.id === r?.routeTeamId }, t.name)))),
         h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'handover', checked: !!r?.handover }), this.t('ar.handoverBox')),
-        h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'marketing', checked: !!r?.marketing }), this.t('ar.marketing'))));
+        h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'marketing', checked: !!r?.marketing }), this.t('ar.marketing'))),
+      this.menuEditor(r?.menu));
     // fieldset sets display: grid, which beats the hidden attribute.
     const show = () => {
       away.style.display = kindSel.value === 'away' ? '' : 'none';
@@ -121,6 +123,7 @@ export class AutoRepliesPage extends Page {
         body.zone = d.get('zone');
       }
       if (k === 'keyword') {
+        body.menu = this.menuOf(f);
         body.keywords = String(d.get('keywords') || '').split(',').map((s) => s.trim()).filter(Boolean);
         body.routeTeamId = num(d.get('routeTeamId'));
         body.handover = d.get('handover') === 'on';
@@ -135,6 +138,45 @@ export class AutoRepliesPage extends Page {
       } catch (e) { err.show(e); }
     };
     fill(this.formEl, f);
+  }
+
+  // menuEditor edits a keyword rule's menu: reply buttons or a list whose
+  // choices answer (an FAQ), route to a team or hand over to an agent.
+  menuEditor(menu) {
+    const rows = h('div', { class: 'ar-choices', id: 'ar-choices' });
+    const typeSel = h('select', { name: 'menuType', id: 'ar-menu-type', onchange: () => sync() },
+      ...[['', 'ar.menuNone'], ['buttons', 'ar.menuButtons'], ['list', 'ar.menuList']].map(([v, k]) => h('option', { value: v, selected: (menu?.type || '') === v }, this.t(k))));
+    const open = h('label', {}, this.t('ar.menuOpen'), h('input', { name: 'menuButton', maxlength: 20, value: menu?.button || 'Pilih' }));
+    const addRow = (c = {}) => rows.append(h('div', { class: 'row-inline ar-choice', dataset: { id: c.id || '' } },
+      h('label', {}, this.t('ar.choiceTitle'), h('input', { class: 'ar-c-title', maxlength: 24, value: c.title || '' })),
+      h('label', {}, this.t('ar.choiceReply'), h('input', { class: 'ar-c-reply', value: c.reply || '' })),
+      h('label', {}, this.t('ar.routeTo'), h('select', { class: 'ar-c-route' }, h('option', { value: '' }, this.t('ar.noRoute')),
+        ...this.teams.map((t) => h('option', { value: t.id, selected: t.id === c.routeTeamId }, t.name)))),
+      h('label', { class: 'inline' }, h('input', { type: 'checkbox', class: 'ar-c-hand', checked: !!c.handover }), this.t('ar.handover')),
+      h('button', { type: 'button', class: 'link', onclick: (ev) => ev.target.closest('.ar-choice').remove() }, this.t('delete'))));
+    (menu?.choices || []).forEach(addRow);
+    const more = h('button', { type: 'button', id: 'ar-add-choice', onclick: () => addRow() }, this.t('ar.addChoice'));
+    const sync = () => {
+      const on = typeSel.value !== '';
+      rows.style.display = more.style.display = on ? '' : 'none';
+      open.style.display = typeSel.value === 'list' ? '' : 'none';
+      if (on && !rows.children.length) addRow();
+    };
+    const box = h('div', { class: 'ar-menu' }, h('div', { class: 'row-inline' }, h('label', {}, this.t('ar.menu'), typeSel), open),
+      h('p', { class: 'muted' }, this.t('ar.menuHelp')), rows, more);
+    sync();
+    return box;
+  }
+
+  menuOf(f) {
+    const type = f.querySelector('#ar-menu-type').value;
+    if (!type) return null;
+    const choices = [...f.querySelectorAll('.ar-choice')].map((el, i) => ({
+      id: el.dataset.id || `c${i + 1}`, title: el.querySelector('.ar-c-title').value, reply: el.querySelector('.ar-c-reply').value,
+      routeTeamId: el.querySelector('.ar-c-route').value ? Number(el.querySelector('.ar-c-route').value) : null,
+      handover: el.querySelector('.ar-c-hand').checked,
+    }));
+    return { type, button: type === 'list' ? f.querySelector('[name="menuButton"]').value : '', choices };
   }
 
   async remove(r) {
