@@ -60,14 +60,14 @@ func TestWebUIAutoRepliesPage(t *testing.T) {
 		chromedp.Click("#ar-choices .ar-choice:nth-child(2) .ar-c-hand", chromedp.ByQuery),
 		chromedp.Click(`#ar-form button[type="submit"]`, chromedp.ByQuery),
 		waitJS("three rules, one with its menu", `document.querySelectorAll('#ar-list tr[data-rule]').length === 3 &&
-			document.querySelector('#ar-list').textContent.includes('menu: 2 pilihan')`, 5*time.Second),
+			document.querySelector('#ar-list').textContent.includes('menu tombol: 2 pilihan')`, 5*time.Second),
 		chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
 		screenshot(t, "ui-autoreplies-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-autoreplies-390x844.png"),
 		chromedp.EmulateViewport(1366, 768))
 	var kws string
-	st.db.Gorm.Raw(`SELECT array_to_string(keywords, ',') FROM auto_reply_rules WHERE kind = 'keyword' AND sender_id = ?`, seed.senderID).Scan(&kws)
+	st.db.Gorm.Raw(`SELECT array_to_string(keywords, ',') FROM auto_reply_rules WHERE kind = 'keyword' AND name = 'Harga' AND sender_id = ?`, seed.senderID).Scan(&kws)
 	if kws != "harga,biaya admin" {
 		t.Fatalf("stored keywords %q", kws)
 	}

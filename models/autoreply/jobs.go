@@ -146,7 +146,7 @@ func (s JobStore) Decide(ctx context.Context, j Job, now time.Time) (Outcome, er
 			return err
 		}
 		out.Events = append(out.Events, evs...)
-		out.Route = d.Handover || d.RouteTeamID != nil
+		out.Route = len(evs) > 0
 		var replyID *int64
 		if out.Reply != nil {
 			replyID = &out.Reply.ID
@@ -266,12 +266,13 @@ func (s JobStore) writeReply(ctx context.Context, tx *gorm.DB, c models.Conversa
 // team's routing picks the agent after commit) and records a hand-over,
 // which stops automation until the conversation is resolved.
 func (s JobStore) applyRoute(ctx context.Context, tx *gorm.DB, c *models.Conversation, inboundID int64, d Decision, now time.Time) ([]models.Event, error) {
-	if d.RouteTeamID == nil && !d.Handover {
-		return nil, nil
+	moves := d.RouteTeamID != nil && (c.TeamID == nil || *c.TeamID != *d.RouteTeamID)
+	if !moves && !d.Handover {
+		return nil, nil // already in that team: nothing changes
 	}
 	before := *c
 	data := map[string]any{"id": c.ID, "change": "auto_route", "automated": true}
-	if d.RouteTeamID != nil && (c.TeamID == nil || *c.TeamID != *d.RouteTeamID) {
+	if moves {
 		if err := tx.Exec(`UPDATE conversations SET team_id = ?, assignee_agent_id = NULL, updated_at = ? WHERE id = ?`,
 			*d.RouteTeamID, now, c.ID).Error; err != nil {
 			return nil, fmt.Errorf("route conversation %d: %w", c.ID, err)

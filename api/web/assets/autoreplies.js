@@ -50,7 +50,7 @@ export class AutoRepliesPage extends Page {
       this.infoEl.textContent = this.t('ar.handoverInfo', { words: (out.handoverKeywords || []).map((w) => `“${w}”`).join(', ') });
       const write = this.can('senders:write');
       const action = (r) => [r.routeTeamId ? `${this.t('ar.routeTo')} ${this.teamName(r.routeTeamId)}` : '', r.handover ? this.t('ar.handover') : '',
-        r.menu ? this.t('ar.menuOf', { n: r.menu.choices.length, kind: this.t(r.menu.type === 'list' ? 'ar.menuList' : 'ar.menuButtons') }) : '']
+        r.menu ? this.t('ar.menuOf', { n: r.menu.choices.length, kind: this.t(r.menu.type === 'list' ? 'ar.kindList' : 'ar.kindButtons') }) : '']
         .filter(Boolean).join(' · ');
       fill(this.listEl, this.table([this.t('ar.kind'), this.t('ar.name'), this.t('ar.keywords'), this.t('ar.reply'), this.t('ar.action'), this.t('status'), ''],
         (out.data || []).map((r) => h('tr', { dataset: { rule: r.id, kind: r.kind } },
