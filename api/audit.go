@@ -225,6 +225,11 @@ func auditName(method, path string) (entity, action string) {
 	case "me":
 		entity = "agent"
 	}
+	// A number's auto-reply rules: sender.auto_reply_create/update/delete on
+	// the number (the generic names would read "auto-replie_set").
+	if len(segs) >= 3 && segs[0] == "senders" && segs[2] == "auto-replies" {
+		return "sender", "auto_reply_" + map[string]string{http.MethodPost: "create", http.MethodPut: "update", http.MethodDelete: "delete"}[method]
+	}
 	last := segs[len(segs)-1]
 	switch {
 	case method == http.MethodPost && (len(segs) == 1 || strings.HasPrefix(last, ":")):

@@ -21,6 +21,7 @@ import (
 	"github.com/wabascrm/scrm/api/messaging"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/apikeys"
+	"github.com/wabascrm/scrm/models/autoreply"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -111,6 +112,7 @@ type Stores struct {
 	Templates     templates.TemplateStore
 	Conversations inbox.ConversationStore
 	Canned        inbox.CannedResponseStore
+	AutoReplies   autoreply.RuleStore
 	// Inbound is a pointer: it caches sender ids across deliveries.
 	Inbound   *ingest.InboundStore
 	Cases     cases.CaseStore

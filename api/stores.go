@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/apikeys"
+	"github.com/wabascrm/scrm/models/autoreply"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -62,6 +63,7 @@ func NewStores(db *gorm.DB, pub models.EventPublisher, log *slog.Logger, c Store
 		Templates:     templates.TemplateStore{DB: db},
 		Conversations: inbox.ConversationStore{DB: db, Events: events, Window: c.Window, Receipts: c.Receipts},
 		Canned:        inbox.CannedResponseStore{DB: db},
+		AutoReplies:   autoreply.RuleStore{DB: db},
 		Inbound:       &ingest.InboundStore{DB: db, Events: events, Window: c.Window, OptOutKeywords: c.OptOutKeywords, OptInKeywords: c.OptInKeywords},
 		Cases:         cases.CaseStore{DB: db, Events: events, Publisher: pub, Log: log},
 		Contacts:      contacts.ContactStore{DB: db},

@@ -55,7 +55,7 @@ func (s *Server) mountV1(v1 *gin.RouterGroup) {
 
 	data := area{s: s, g: v1, guards: []gin.HandlerFunc{httpx.Need(log, d.Stores != nil, "database is not configured")}}
 	messaging.Mount(data, messaging.Deps{Log: log, Senders: st.Senders, Dispatch: st.Dispatch, Templates: st.Templates,
-		Inbox: s.desk(), Canned: st.Canned, WABA: d.WABA, States: d.Senders, Uploads: uploads, AppID: d.WABAAppID})
+		Inbox: s.desk(), Canned: st.Canned, AutoReplies: st.AutoReplies, WABA: d.WABA, States: d.Senders, Uploads: uploads, AppID: d.WABAAppID})
 	casework.Mount(data, casework.Deps{Log: log, Desk: caseDesk})
 	crm.Mount(data, crm.Deps{Log: log, Contacts: st.Contacts, Segments: st.Segments,
 		Imports: contacts.Imports{Store: st.Intake, Starter: d.Intake, Log: log}, Uploads: uploads})

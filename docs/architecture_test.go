@@ -42,6 +42,7 @@ var domains = []string{
 	"models/reports",
 	"models/sla",
 	"models/integrations",
+	"models/autoreply",
 }
 
 // apiAreas are the handler packages under api/, one per part of the product.

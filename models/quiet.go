@@ -112,6 +112,11 @@ func NextAllowed(t time.Time, tz *time.Location, cfg QuietHours) time.Time {
 			case local.Before(start):
 				return start.In(t.Location())
 			case local.Before(end):
+				// A later day's allowed span that starts at midnight: its start
+				// (local), not t, which lies on a day that was not allowed.
+				if !local.Equal(t) {
+					return local.In(t.Location())
+				}
 				return t
 			}
 		}

@@ -32,6 +32,7 @@ func TestNextAllowed(t *testing.T) {
 		{"holiday friday and saturday, then sunday", at(jkt, "2026-12-24 19:59"), jkt, holidays, at(jkt, "2026-12-24 19:59")},
 		{"christmas eve evening skips holidays and sunday", at(jkt, "2026-12-24 20:30"), jkt, holidays, at(jkt, "2026-12-28 08:00")},
 		{"local time of the recipient, not UTC", time.Date(2026, 11, 24, 23, 30, 0, 0, time.UTC), jpr, QuietHours{}, at(jpr, "2026-11-25 08:30")},
+		{"a later day that opens at midnight opens then, not now", at(jkt, "2026-12-08 06:09"), jkt, QuietHours{Days: []time.Weekday{time.Sunday}, From: "00:00", To: "00:01"}, at(jkt, "2026-12-13 00:00")},
 		{"custom days and hours", at(jkt, "2026-11-28 10:00"), jkt, QuietHours{Days: []time.Weekday{time.Monday}, From: "09:30", To: "11:00"}, at(jkt, "2026-11-30 09:30")},
 	}
 	for _, c := range cases {

@@ -213,6 +213,10 @@ type Message struct {
 const (
 	OriginBusinessApp = "business_app"
 	OriginHistory     = "history"
+	// OriginAuto is a message this product sent by itself, no agent
+	// writing it: an auto-reply (models/autoreply) or a journey's send. The
+	// thread marks it "Otomatis" (migration 00290).
+	OriginAuto = "auto"
 )
 
 // StatusAdvances is the ordering rule of outbound message statuses:

@@ -7,6 +7,22 @@ package httpx
 // literal messages of models.Error values) to its Indonesian format, with
 // the same verbs in the same order. Read-only.
 var messagesID = map[string]string{
+	// Auto-replies (models/autoreply).
+	"%q is not welcome, away or keyword":                                       "%q bukan welcome, away, atau keyword",
+	"is required (welcome, away, keyword)":                                     "wajib diisi (welcome, away, keyword)",
+	"a keyword rule needs at least one keyword":                                "aturan kata kunci memerlukan setidaknya satu kata kunci",
+	"keyword %q is longer than %d characters":                                  "kata kunci %q lebih dari %d karakter",
+	"must be at most %d characters":                                            "paling banyak %d karakter",
+	"at most %d keywords":                                                      "paling banyak %d kata kunci",
+	"only a keyword rule has keywords, a route or a hand-over":                 "hanya aturan kata kunci yang memiliki kata kunci, rute, atau pengalihan ke agen",
+	"auto-reply rule %d not found":                                             "aturan balasan otomatis %d tidak ditemukan",
+	"choice id %q must be 1-40 of a-z, 0-9, _ or - and unique":                 "id pilihan %q harus 1-40 karakter a-z, 0-9, _ atau - dan unik",
+	"the answer of choice %q is longer than %d characters":                     "jawaban pilihan %q lebih dari %d karakter",
+	"only a keyword rule has a menu":                                           "hanya aturan kata kunci yang memiliki menu",
+	"a %s menu has 1 to %d choices":                                            "menu %s memiliki 1 sampai %d pilihan",
+	"choice %q must answer, route or hand over":                                "pilihan %q harus menjawab, mengalihkan, atau meneruskan ke agen",
+	"choice %q needs a title of at most %d characters":                         "pilihan %q memerlukan judul paling banyak %d karakter",
+	"%q is not buttons or list":                                                "%q bukan buttons atau list",
 	"must be 1 to 365 when a cap is set":                                       "harus 1 sampai 365 bila batas ditetapkan",
 	"journey %d is no longer live":                                             "journey %d tidak lagi live",
 	"enrollment %d is %s already":                                              "pendaftaran %d sudah berstatus %s",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wabascrm/scrm/api/httpx"
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/autoreply"
 	"github.com/wabascrm/scrm/models/dispatch"
 	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/models/senders"
@@ -32,6 +33,8 @@ type Deps struct {
 	Templates templates.TemplateStore
 	Inbox     inbox.Desk
 	Canned    inbox.CannedResponseStore
+	// AutoReplies keeps the numbers' auto-reply rules.
+	AutoReplies autoreply.RuleStore
 	// WABA is the Cloud API client for sender sync, template submission and
 	// media upload (nil: those routes answer 503).
 	WABA WABAClient
@@ -62,6 +65,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.JSON(http.MethodGet, "/senders/:id/allocations", rd, h.allocations)
 	rt.JSON(http.MethodPost, "/senders/:id/allocations", wr, h.allocate)
 	rt.JSON(http.MethodDelete, "/senders/:id/allocations/:allocId", wr, h.deallocate)
+	mountAutoReplies(rt, h)
 
 	rd, wr = models.PermTemplatesRead, models.PermTemplatesWr
 	rt.JSON(http.MethodGet, "/templates", rd, h.listTemplates)

@@ -94,7 +94,7 @@ func TestWebUIAccessibility(t *testing.T) {
 	check("/login")
 	b.login(st, "admin@e2e.id", "admin-password-1")
 	for _, p := range []string{"/inbox", "/canned", "/campaigns", "/campaigns/new", "/contacts", "/contacts/segments", "/contacts/import", "/cases",
-		"/templates", "/senders", "/reports", "/reports/floor", "/admin/agents", "/admin/teams", "/admin/roles", "/admin/audit", "/admin/integrations"} {
+		"/templates", "/senders", "/senders/auto-replies", "/reports", "/reports/floor", "/admin/agents", "/admin/teams", "/admin/roles", "/admin/audit", "/admin/integrations"} {
 		b.run("open "+p, chromedp.Navigate(st.apiURL+p), chromedp.WaitVisible(".topbar .menu", chromedp.ByQuery))
 		check(p)
 	}

@@ -287,6 +287,13 @@ func TestAuditEveryStateChange(t *testing.T) {
 	a.want("POST /api/v1/senders", "sender.create", "sender", 0, adminID, "request.phoneNumberId", "2000000000999")
 	a.do("DELETE", "/api/v1/senders/"+id(spare.ID), admin, nil, nil, 204)
 	a.want("DELETE /api/v1/senders/:id", "sender.delete", "sender", spare.ID, adminID, "before.phone_number_id", "2000000000999")
+	var rule struct{ ID int64 }
+	a.do("POST", "/api/v1/senders/"+id(seed.senderID)+"/auto-replies", admin, map[string]any{"kind": "away", "reply": "Kami tutup"}, &rule, 201)
+	a.want("POST /api/v1/senders/:id/auto-replies", "sender.auto_reply_create", "sender", seed.senderID, adminID, "request.kind", "away")
+	a.do("PUT", fmt.Sprintf("/api/v1/senders/%d/auto-replies/%d", seed.senderID, rule.ID), admin, map[string]any{"kind": "away", "reply": "Tutup"}, nil, 200)
+	a.want("PUT /api/v1/senders/:id/auto-replies/:ruleId", "sender.auto_reply_update", "sender", seed.senderID, adminID, "request.reply", "Tutup")
+	a.do("DELETE", fmt.Sprintf("/api/v1/senders/%d/auto-replies/%d", seed.senderID, rule.ID), admin, nil, nil, 204)
+	a.want("DELETE /api/v1/senders/:id/auto-replies/:ruleId", "sender.auto_reply_delete", "sender", seed.senderID, adminID)
 	var draft struct{ ID int64 }
 	a.do("POST", "/api/v1/templates", admin, map[string]any{"name": "info_tagihan", "language": "id", "category": "UTILITY", "wabaId": "WABA-E2E",
 		"components": []map[string]any{{"type": "BODY", "text": "Halo, tagihan Anda sudah terbit."}}}, &draft, 201)

@@ -83,6 +83,12 @@ func TestJourneyButtonReplyEndToEnd(t *testing.T) {
 		return n
 	}
 	waitUntil(t, 30*time.Second, "reminder at the simulator", func() bool { return templatesTo() == 1 })
+	// No agent wrote it: the thread marks it automated (origin auto).
+	var origins []string
+	st.db.Gorm.Raw(`SELECT origin FROM messages WHERE idempotency_scope = ?`, journeys.IdempotencyScope).Scan(&origins)
+	if len(origins) != 1 || origins[0] != models.OriginAuto {
+		t.Fatalf("journey send origins %q, want [auto]", origins)
+	}
 	st.simPost("/sim/customers/"+phone+"/messages", map[string]any{"type": "button", "text": "Saya janji bayar", "context": st.templateTo(phone), "phoneNumberId": e2ePNID})
 
 	var e journeys.Enrollment

@@ -24,6 +24,7 @@ import (
 	"github.com/wabascrm/scrm/config"
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/apikeys"
+	"github.com/wabascrm/scrm/models/autoreply"
 	"github.com/wabascrm/scrm/models/campaigns"
 	"github.com/wabascrm/scrm/models/cases"
 	"github.com/wabascrm/scrm/models/contacts"
@@ -79,6 +80,9 @@ type Tuning struct {
 	// relay (500 ms when zero); WebhookGapWait how long it waits for a
 	// missing event id (integrations.GapWait when zero).
 	WebhookRelayEvery, WebhookGapWait time.Duration
+	// AutoReplyNow is the auto-replies' clock (nil: time.Now): a test puts
+	// it at 21:00 WIB to see the away message.
+	AutoReplyNow func() time.Time
 }
 
 func (o Options) logger(cfg config.Config, role string) *slog.Logger {
@@ -451,6 +455,9 @@ func newWorker(in *infra, cfg config.Config, t Tuning, log *slog.Logger) *worker
 				Changed: conversationSignaler(in, cfg).Changed, Logger: log}.Run,
 			worker.JourneyStarter{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Runs: journeyActs, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.JourneySignalRelay{Store: journeyStore, Workflows: journeyWorkflows(in, cfg, t), Every: t.WindowSignalEvery, Logger: log}.Run,
+			worker.AutoReplyRelay{Store: autoreply.JobStore{DB: in.db, Events: events, Window: cfg.WindowLength},
+				Signaler: conversationSignaler(in, cfg), Route: routeConversation(activities.InboxStore{Inbox: ib, Events: in.eventPublisher(), Log: log}),
+				Events: in.eventPublisher(), Now: t.AutoReplyNow, Every: t.WindowSignalEvery, Logger: log}.Run,
 			worker.ReceiptRelay{Store: inbox.ReceiptStore{DB: in.db}, API: cloudAPI, Logger: log}.Run,
 			worker.ReportFolder{Store: reports.ReportStore{DB: in.db}, Logger: log}.Run,
 			worker.WebhookRelay{Store: integrations.Store{DB: in.db, AllowPrivate: cfg.IntegrationsAllowPrivateTargets}, Every: t.WebhookRelayEvery, GapWait: t.WebhookGapWait, Logger: log}.Run,

@@ -34,6 +34,9 @@ type OutboundRequest struct {
 	Filename  string `json:"filename,omitempty"`
 	// ReplyTo is the id of a message of this conversation being answered.
 	ReplyTo int64 `json:"replyTo,omitempty"`
+	// Automated marks a send no agent wrote (a journey's): stored with
+	// origin auto. Never from a request body.
+	Automated bool `json:"-"`
 }
 
 // QueuedSend is the stored row plus whether it is new (false: an earlier
@@ -105,6 +108,9 @@ func (ib ConversationStore) QueueOutboundScoped(ctx context.Context, convID, age
 			return err
 		}
 		row := models.Message{ConversationID: c.ID, Direction: models.DirOut, Type: msg.Type, Body: preview, Payload: raw, Status: models.MsgQueued, CreatedAt: ib.now()}
+		if req.Automated {
+			row.Origin = models.OriginAuto
+		}
 		if idemKey != "" {
 			row.IdempotencyKey, row.IdempotencyFingerprint, row.IdempotencyScope = &idemKey, &fp, scope
 		}

@@ -170,7 +170,7 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 	}
 	out.Conversation = conv
 	q, err := ib.QueueOutboundScoped(ctx, out.Conversation.ID, 0, IdempotencyScope, r.Key,
-		inbox.OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: campaigns.RenderedVariables(rendered)})
+		inbox.OutboundRequest{Type: "template", Template: t.Name, Language: t.Language, Variables: campaigns.RenderedVariables(rendered), Automated: true})
 	if err != nil {
 		return out, err
 	}

@@ -15,6 +15,7 @@ import { TemplatesPage, SendersPage, RolesPage, CasesPage, AuditPage } from './m
 import { ReportsPage } from './reports.js';
 import { FloorPage } from './floor.js';
 import { IntegrationsPage } from './integrations.js';
+import { AutoRepliesPage } from './autoreplies.js';
 
 // The menu: each page shows only with the permission the server checks too.
 const MENU = [
@@ -37,6 +38,7 @@ const MENU = [
 const SUBPAGES = [
   { path: '/canned', parent: 'inbox', perm: 'inbox:send', Page: CannedPage },
   { path: '/reports/floor', parent: 'reports', perm: 'inbox:assign', Page: FloorPage },
+  { path: '/senders/auto-replies', parent: 'senders', perm: 'senders:read', Page: AutoRepliesPage },
 ];
 
 class App {

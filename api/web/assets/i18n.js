@@ -1,6 +1,7 @@
 // Indonesian (default) and English strings. Keys are stable; missing
 // English falls back to Indonesian, a missing key shows the key.
 import { journeyStrings } from './journey_strings.js';
+import { autoReplyStrings } from './autoreply_strings.js';
 
 const strings = {
   id: {
@@ -209,6 +210,7 @@ const mediaStrings = {
     'media.badType': 'WhatsApp tidak menerima file berjenis {type}.', 'media.tooLarge': '{kind} maksimal {max}.', 'media.empty': 'File kosong.',
     'media.dropHere': 'Lepaskan file untuk dilampirkan',
     retry: 'Kirim ulang', viaNumber: 'lewat {n}', fromAd: 'Dari iklan: {ad}', freeUntil: 'pesan gratis s.d. {t}',
+    automated: 'Otomatis', automatedHint: 'Dikirim otomatis oleh sistem (balasan otomatis atau perjalanan), bukan ditulis agen',
     fromBusinessApp: 'dari aplikasi WA Business', held: 'ditahan WhatsApp', heldHint: 'WhatsApp menahan pesan template ini untuk penilaian kualitas (pacing): terkirim bila umpan balik baik, dibatalkan bila buruk', fromBusinessAppHint: 'Dikirim dari aplikasi WhatsApp Business di nomor ini',
     'err.131047': 'Jendela 24 jam sudah ditutup: kirim template', 'err.131026': 'Nomor tidak dapat menerima pesan (tidak memakai WhatsApp atau aplikasinya terlalu lama)',
     'err.131050': 'Pelanggan berhenti menerima pesan pemasaran', 'err.130429': 'Batas kecepatan WhatsApp tercapai, coba lagi sebentar',
@@ -225,6 +227,7 @@ const mediaStrings = {
     'media.badType': 'WhatsApp does not accept files of type {type}.', 'media.tooLarge': '{kind} files may be at most {max}.', 'media.empty': 'The file is empty.',
     'media.dropHere': 'Drop the file to attach it',
     retry: 'Retry', viaNumber: 'via {n}', fromAd: 'From ad: {ad}', freeUntil: 'messages free until {t}',
+    automated: 'Automated', automatedHint: 'Sent by the system (an auto-reply or a journey), not written by an agent',
     fromBusinessApp: 'from WA Business app', held: 'held by WhatsApp', heldHint: 'WhatsApp holds this template message for a quality assessment (pacing): sent if feedback is good, dropped if bad', fromBusinessAppHint: 'Sent from the WhatsApp Business app on this number',
     'err.131047': 'The 24-hour window is closed: send a template', 'err.131026': 'The number cannot receive messages (not on WhatsApp or an old app)',
     'err.131050': 'The customer stopped marketing messages', 'err.130429': 'WhatsApp rate limit reached, try again shortly',
@@ -412,6 +415,8 @@ Object.assign(strings.id, integrationStrings.id);
 Object.assign(strings.en, integrationStrings.en);
 Object.assign(strings.id, journeyStrings.id);
 Object.assign(strings.en, journeyStrings.en);
+Object.assign(strings.id, autoReplyStrings.id);
+Object.assign(strings.en, autoReplyStrings.en);
 
 export class I18n {
   constructor(storage) {

@@ -589,6 +589,7 @@ export class Inbox {
       h('div', { class: rich ? 'bubble rich' : 'bubble' }, rich || body),
       h('div', { class: 'meta' }, this.app.i18n.time(m.createdAt),
         m.origin === 'business_app' ? h('span', { class: 'msg-origin', title: this.t('fromBusinessAppHint') }, this.t('fromBusinessApp')) : null,
+        m.origin === 'auto' ? h('span', { class: 'msg-origin msg-auto', title: this.t('automatedHint') }, this.t('automated')) : null,
         m.heldAt && st === 'sent' ? h('span', { class: 'msg-origin msg-held', title: this.t('heldHint') }, this.t('held')) : null,
         m.direction === 'in' ? null : h('span', { class: `msg-status ${st}`, dataset: { status: st }, title: reason || st }, statusIcon[st] || st)),
       st === 'failed' && m.direction !== 'in' ? h('div', { class: 'msg-error', role: 'status' }, h('span', {}, reason),

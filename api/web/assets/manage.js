@@ -2,6 +2,7 @@
 // (pool views, assign, bulk redistribute) and the audit log.
 import { Page, h, clear, add, fill, chip, statusChip } from './page.js';
 import { templateVars } from './inbox.js';
+import { sendersNav } from './autoreplies.js';
 
 export class TemplatesPage extends Page {
   mount() {
@@ -170,7 +171,7 @@ export class SendersPage extends Page {
     this.body = this.shell(this.t('senders'));
     this.listEl = h('div', { id: 'sender-list' });
     this.allocEl = h('div', { id: 'sender-allocations' });
-    add(this.body, this.listEl, this.allocEl);
+    add(this.body, sendersNav(this), this.listEl, this.allocEl);
     this.load();
   }
   async load() {
