@@ -2,6 +2,7 @@ package journeys_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"testing"
 
@@ -69,5 +70,34 @@ func TestListCountsEnrollmentsByStatus(t *testing.T) {
 	}
 	if len(seen) != 3 {
 		t.Fatalf("listed %v, want 3 journeys", seen)
+	}
+}
+
+// Pasted phone numbers enrol the contacts they are, normalised (0811... is
+// +62811...) and each once; an unknown number counts as not found, a
+// number that is none is named by its place.
+func TestEnrollByPhones(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, j, _ := fixture(t)
+	all := models.Principal{AgentID: 1, AllScope: true, DataScope: models.ScopeAll}
+	res, err := st.EnrollAudience(ctx, all, j.ID, journeys.Audience{Phones: []string{"081100000001", "+62 811-0000-0001", "6281100000002", "081199999999"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (journeys.EnrollResult{Matched: 2, Enrolled: 1, OptedOut: 1, NotFound: 1}) {
+		t.Fatalf("enrol by phones %+v", res)
+	}
+	_, err = st.EnrollAudience(ctx, all, j.ID, journeys.Audience{Phones: []string{"081100000001", "bukan nomor"}})
+	var fe *models.Error
+	if !errors.As(err, &fe) || fe.Field != "phones[1]" || fe.Code != models.EInvalid {
+		t.Fatalf("a bad number: %v, want a field error on phones[1]", err)
+	}
+	if _, err := st.EnrollAudience(ctx, all, j.ID, journeys.Audience{Phones: []string{"081100000001"}, ContactIDs: []int64{1}}); models.CodeOf(err) != models.EInvalid {
+		t.Fatalf("phones and ids: %v, want invalid", err)
+	}
+	own := models.Principal{AgentID: 5, DataScope: models.ScopeOwn}
+	if res, err := st.EnrollAudience(ctx, own, j.ID, journeys.Audience{Phones: []string{"081100000001"}}); err != nil || res.Matched != 0 || res.NotFound != 1 {
+		t.Fatalf("out-of-scope number %+v %v, want not found", res, err)
 	}
 }
