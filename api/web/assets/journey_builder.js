@@ -52,6 +52,35 @@ export function clean(s) {
   return out;
 }
 
+// clearFieldErrors removes the messages showFieldError put in root.
+export function clearFieldErrors(root) {
+  for (const e of root?.querySelectorAll('.field-error') || []) e.remove();
+  for (const e of root?.querySelectorAll('.invalid') || []) { e.classList.remove('invalid'); e.removeAttribute('aria-invalid'); }
+}
+
+// showFieldError puts the API's message beside the field it names in root
+// (or the nearest enclosing one: "steps[2].wait.seconds", "steps[2].wait",
+// ...); false when root has none of them.
+export function showFieldError(root, e) {
+  clearFieldErrors(root);
+  let field = e.field || '', el = null;
+  while (field) {
+    el = root.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    if (el) break;
+    const up = field.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
+    if (up === field) break;
+    field = up;
+  }
+  if (!el) return false;
+  el.classList.add('invalid');
+  el.setAttribute('aria-invalid', 'true');
+  const msg = h('p', { class: 'error field-error', role: 'alert', dataset: { for: e.field } }, e.message);
+  (el.closest('label') || el).after(msg);
+  el.scrollIntoView({ block: 'center' });
+  if (el.focus) el.focus({ preventScroll: true });
+  return true;
+}
+
 function fresh(kind, id) {
   const s = { id, kind };
   if (kind === 'wait') s.wait = { seconds: 3600 };
@@ -313,32 +342,8 @@ export class Builder {
     add(box, h('div', { class: 'row-inline' }, h('label', {}, this.t('jr.assignTo'), pick), h('label', {}, label, value)));
   }
 
-  clearErrors() {
-    for (const e of this.body?.querySelectorAll('.field-error') || []) e.remove();
-    for (const e of this.body?.querySelectorAll('.invalid') || []) { e.classList.remove('invalid'); e.removeAttribute('aria-invalid'); }
-  }
-
-  // showField puts the API's message beside the field it names (or the
-  // nearest enclosing one: "steps[2].wait.seconds", "steps[2].wait", ...).
-  showField(e) {
-    this.clearErrors();
-    let field = e.field || '', el = null;
-    while (field) {
-      el = this.body.querySelector(`[data-field="${CSS.escape(field)}"]`);
-      if (el) break;
-      const up = field.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
-      if (up === field) break;
-      field = up;
-    }
-    if (!el) return false;
-    el.classList.add('invalid');
-    el.setAttribute('aria-invalid', 'true');
-    const msg = h('p', { class: 'error field-error', role: 'alert', dataset: { for: e.field } }, e.message);
-    (el.closest('label') || el).after(msg);
-    el.scrollIntoView({ block: 'center' });
-    if (el.focus) el.focus({ preventScroll: true });
-    return true;
-  }
+  clearErrors() { clearFieldErrors(this.body); }
+  showField(e) { return showFieldError(this.body, e); }
 
   async save(btn) {
     const p = this.page, d = this.data;
@@ -362,6 +367,8 @@ export class Builder {
       p.app.navigate(`/journeys/${this.id}`);
     } catch (e) {
       btn.disabled = false;
+      // A duration's bounds are in seconds; the editor shows days or hours.
+      if (/(\.seconds|\.timeoutSeconds)$/.test(e.field || '')) e = { field: e.field, message: `${e.message} ${this.t('jr.secondsNote')}` };
       const beside = e.field && this.showField(e);
       this.err.show(beside ? { message: `${this.t('jr.fixField')} ${e.message}` } : e);
     }
