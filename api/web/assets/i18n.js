@@ -1,6 +1,7 @@
 // Indonesian (default) and English strings. Keys are stable; missing
 // English falls back to Indonesian, a missing key shows the key.
 import { journeyStrings } from './journey_strings.js';
+import { reasonStrings } from './reasons.js';
 
 const strings = {
   id: {
@@ -410,6 +411,8 @@ Object.assign(strings.id, integrationStrings.id);
 Object.assign(strings.en, integrationStrings.en);
 Object.assign(strings.id, journeyStrings.id);
 Object.assign(strings.en, journeyStrings.en);
+Object.assign(strings.id, reasonStrings.id);
+Object.assign(strings.en, reasonStrings.en);
 
 export class I18n {
   constructor(storage) {

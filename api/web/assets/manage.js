@@ -178,7 +178,7 @@ export class SendersPage extends Page {
       const out = await this.api.get('/api/v1/senders');
       fill(this.listEl, this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
         (out.data || []).map((s) => [h('span', {}, s.displayNumber || s.phoneNumberId, h('div', { class: 'muted' }, `ID ${s.phoneNumberId}`)), s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
-          s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
+          s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${this.reason(s.statusReason)}`) : ''),
           h('span', {}, h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation')),
             this.can('senders:write') ? h('button', { class: 'link', title: this.t('syncHelp'), onclick: async () => {
               try { await this.api.post(`/api/v1/senders/${s.id}/sync`); this.app.toast(this.t('saved')); this.load(); } catch (e) { this.fail(e); }
