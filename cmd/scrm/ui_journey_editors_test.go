@@ -218,10 +218,15 @@ func TestWebUIJourneyEnrolByList(t *testing.T) {
 		waitJS("the counts", counts(map[string]int{"matched": 1, "enrolled": 0, "alreadyRunning": 1, "notFound": 1}), 5*time.Second))
 	b.run("a finished import",
 		setValue("#jv-enroll-mode", "intake"),
-		waitJS("the import listed", fmt.Sprintf(`document.querySelector('#jv-intake')?.value === '%d' && document.querySelector('#jv-intake').selectedOptions[0].textContent.includes('3 baris')`, job.Job.ID), 2*time.Second),
+		waitJS("the import listed", fmt.Sprintf(`document.querySelector('#jv-intake')?.value === '%d' && document.querySelector('#jv-intake').selectedOptions[0].textContent.includes('kiriman API · 3 baris')`, job.Job.ID), 2*time.Second),
 		chromedp.Click("#jv-enroll-btn", chromedp.ByQuery),
 		waitJS("the counts", counts(map[string]int{"matched": 3, "enrolled": 2, "alreadyRunning": 1, "optedOut": 0}), 5*time.Second),
 		screenshot(t, "ui-journey-enrol-intake.png"))
+	// The list shows the counts from its own answer: no detail per journey.
+	b.run("the list",
+		chromedp.Navigate(st.apiURL+"/journeys"),
+		waitJS("the list's counts", fmt.Sprintf(`document.querySelector('#journey-list tr[data-id="%d"] td[data-k="running"]')?.textContent === '4'`, j.ID), 5*time.Second),
+		waitJS("no detail read", `!performance.getEntriesByType('resource').some(e => /\/api\/v1\/journeys\/\d+$/.test(new URL(e.name).pathname))`, time.Second))
 	var rows []struct {
 		Phone  string
 		Source string

@@ -138,7 +138,7 @@ export class JourneyView {
         count();
       } else {
         const select = h('select', { id: 'jv-intake', dataset: { field: 'intakeJobId' } }, ...this.jobs.map((x) => h('option', { value: x.id },
-          `#${x.id} · ${x.fileName || x.source} · ${t('jr.rowsN', { n: x.totalRows })} · ${p.time(x.finishedAt || x.updatedAt)}`)));
+          `#${x.id} · ${x.fileName || t('jr.apiBatch')} · ${t('jr.rowsN', { n: x.totalRows })} · ${p.time(x.finishedAt || x.updatedAt)}`)));
         if (this.jobs.length) read = () => ({ intakeJobId: Number(select.value) });
         fill(form, this.jobs.length ? h('label', {}, t('jr.intakeJob'), select) : h('p', { class: 'empty' }, t('jr.noIntake')));
       }
