@@ -148,7 +148,10 @@ export class Builder {
       h('div', { class: 'card', dataset: { field: 'steps' } }, h('h3', {}, this.t('jr.steps')), this.stepsEl,
         h('div', { class: 'row-inline jb-add' }, h('label', {}, this.t('jr.addStep'), kind),
           h('button', { type: 'button', id: 'jb-add', onclick: () => this.addStep(kind.value) }, `+ ${this.t('jr.addStep')}`))),
-      h('div', { class: 'wizard-nav' }, this.err, p.can('campaigns:write') ? save : null));
+      h('div', { class: 'wizard-nav' }, this.err, p.can('campaigns:write') ? save : null),
+      // The suggestions of the variable and date inputs, once for every step.
+      h('datalist', { id: 'jb-sources' }, ...['contact.name', 'contact.phone', 'case.amount', 'case.due_date'].map((v) => h('option', { value: v }))),
+      h('datalist', { id: 'jb-date-fields' }, h('option', { value: 'case.due_date' }), h('option', { value: 'case.promise_date' })));
     this.paintSteps();
   }
 
@@ -279,7 +282,6 @@ export class Builder {
       s.templateId && !tpls.some((x) => x.id === s.templateId) ? h('option', { value: s.templateId, selected: true }, `#${s.templateId}`) : null,
       ...tpls.map((tp) => h('option', { value: tp.id, selected: tp.id === s.templateId }, `${tp.name} (${tp.language}, ${tp.category})`)));
     add(box, h('label', {}, this.t('jr.template'), select),
-      h('datalist', { id: 'jb-sources' }, ...['contact.name', 'contact.phone', 'case.amount', 'case.due_date'].map((v) => h('option', { value: v }))),
       h('p', { class: 'muted' }, this.t('varHelp')), vars);
     paintVars();
   }
@@ -299,8 +301,7 @@ export class Builder {
     if (mode === 'at') add(box, time(this.t('jr.atTime')));
     if (mode === 'field') {
       add(box, h('div', { class: 'row-inline' },
-        h('label', {}, this.t('jr.field'), h('input', { list: 'jb-date-fields', dataset: { field: `${f}.wait.field` }, value: w.field, oninput: (ev) => { w.field = ev.target.value; } }),
-          h('datalist', { id: 'jb-date-fields' }, h('option', { value: 'case.due_date' }), h('option', { value: 'case.promise_date' }))),
+        h('label', {}, this.t('jr.field'), h('input', { list: 'jb-date-fields', dataset: { field: `${f}.wait.field` }, value: w.field, oninput: (ev) => { w.field = ev.target.value; } })),
         h('label', {}, this.t('jr.offsetDays'), h('input', { type: 'number', min: -366, max: 366, dataset: { field: `${f}.wait.offsetDays` }, value: w.offsetDays || 0,
           oninput: (ev) => { w.offsetDays = Number(ev.target.value) || 0; } })),
         time(this.t('jr.atTime'))));
