@@ -140,6 +140,24 @@ func TestWebUIJourneyEditors(t *testing.T) {
 	if versions != 1 {
 		t.Errorf("%d versions after saving unchanged, want 1", versions)
 	}
+
+	// A launch refused for a field of the builder (no number to send
+	// from): the page leads to the builder, which shows it beside the field.
+	if err := db.Exec(`UPDATE journeys SET sender_id = NULL WHERE id = ?`, id).Error; err != nil {
+		t.Fatal(err)
+	}
+	b.run("a launch refused for the number",
+		chromedp.Reload(),
+		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '—'`, 5*time.Second),
+		chromedp.Click("#jv-launch", chromedp.ByQuery),
+		waitJS("the refusal, and the way to the field", `document.querySelector('#jv-head + .form-error')?.textContent.includes('pilih nomor pengirim perjalanan') && !!document.querySelector('#jv-fix')`, 5*time.Second),
+		chromedp.Click("#jv-fix", chromedp.ByQuery),
+		waitJS("beside the number in the builder", besideField("senderId", "pilih nomor pengirim perjalanan"), 5*time.Second),
+		screenshot(t, "ui-journey-launch-error.png"),
+		chromedp.Click("#jb-save", chromedp.ByQuery),
+		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '+622150000001'`, 5*time.Second),
+		chromedp.Click("#jv-launch", chromedp.ByQuery),
+		waitJS("live", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'live'`, 5*time.Second))
 	b.noErrors()
 }
 

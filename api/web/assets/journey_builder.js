@@ -113,6 +113,12 @@ export class Builder {
     this.start = j?.definition.start || ''; // a first step other than the list's first, set through the API
     this.original = j ? JSON.stringify(this.definition()) : null;
     this.paint();
+    // The field a launch was refused for (journey_view.js): shown beside it.
+    const fe = p.app.fieldError;
+    if (fe && fe.journey === this.id) {
+      p.app.fieldError = null;
+      if (this.showField(fe)) this.err.show({ message: `${this.t('jr.fixField')} ${fe.message}` });
+    }
   }
 
   paint() {

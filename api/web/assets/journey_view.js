@@ -67,7 +67,21 @@ export class JourneyView {
       this.err.show(null);
       this.paintHead();
       this.paintEnroll();
-    } catch (e) { this.err.show(e); btn.disabled = false; }
+    } catch (e) {
+      btn.disabled = false;
+      // A launch refused for a field of the builder (the number, a step's
+      // template): the message, and a way to that field.
+      const p = this.page;
+      if (e.field && e.field !== 'status' && p.can('campaigns:write')) {
+        this.err.show({ message: e.message });
+        this.err.append(' ', h('button', { type: 'button', class: 'link', id: 'jv-fix', onclick: () => {
+          p.app.fieldError = { journey: this.id, field: e.field, message: e.message };
+          p.app.navigate(`/journeys/${this.id}/edit`);
+        } }, this.t('jr.fixInBuilder')));
+        return;
+      }
+      this.err.show(e);
+    }
   }
 
   paintHead() {
