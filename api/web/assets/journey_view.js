@@ -136,9 +136,9 @@ export class JourneyView {
           h('option', { value: 'phones' }, t('jr.phones')), h('option', { value: 'contactIds' }, t('jr.contactIds')));
         const area = h('textarea', { id: 'jv-contacts', rows: 5, dataset: { field: 'phones' }, placeholder: t('jr.listHelp'), oninput: () => count() });
         const counter = h('span', { class: 'muted', id: 'jv-list-count' });
-        // Phone numbers may hold spaces ("+62 812-..."): one a line or
-        // comma; ids may be split by spaces too.
-        const entries = () => area.value.split(kind.value === 'phones' ? /[\n,;]+/ : /[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+        // Phone numbers may hold spaces ("+62 812-..."): one a line, tab
+        // or comma (a column pasted from a sheet); ids by spaces too.
+        const entries = () => area.value.split(kind.value === 'phones' ? /[\n\t,;]+/ : /[\s,;]+/).map((x) => x.trim()).filter(Boolean);
         const count = () => { counter.textContent = t('jr.listCount', { n: entries().length }); };
         read = () => {
           const list = entries();
