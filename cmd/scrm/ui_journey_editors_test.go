@@ -43,11 +43,11 @@ func TestWebUIJourneyEditors(t *testing.T) {
 	field := func(f string) string { return fmt.Sprintf(`[data-field="%s"]`, f) }
 	step := func(i int, sel string) string { return fmt.Sprintf(`.jb-step[data-index="%d"] %s`, i, sel) }
 	save := func(f, want string) chromedp.Action {
-		return chromedp.Tasks{chromedp.Click("#jb-save", chromedp.ByQuery), waitJS("the API's error beside "+f, besideField(f, want), 5*time.Second)}
+		return chromedp.Tasks{chromedp.Click("#jb-save", chromedp.ByQuery), waitJS("the API's error beside "+f, besideField(f, want), 15*time.Second)}
 	}
 	b.run("build",
 		chromedp.Navigate(st.apiURL+"/journeys/new"),
-		waitJS("builder", `!!document.querySelector('#jb-name') && !!document.querySelector('#jb-add-kind option')`, 5*time.Second),
+		waitJS("builder", `!!document.querySelector('#jb-name') && !!document.querySelector('#jb-add-kind option')`, 15*time.Second),
 		chromedp.SendKeys("#jb-name", "Editor lengkap", chromedp.ByQuery),
 		add("wait"), add("wait"), add("wait"), add("assign"), add("assign"), add("update_case"), add("set_attribute"), add("stop"),
 		// 1. a duration: 400 days first (longer than a wait may be).
@@ -89,7 +89,7 @@ func TestWebUIJourneyEditors(t *testing.T) {
 		screenshot(t, "ui-journey-editors.png"),
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click("#jb-save", chromedp.ByQuery),
-		waitJS("the journey's page", `/^\/journeys\/\d+$/.test(location.pathname) && !!document.querySelector('#jv-edit')`, 5*time.Second))
+		waitJS("the journey's page", `/^\/journeys\/\d+$/.test(location.pathname) && !!document.querySelector('#jv-edit')`, 15*time.Second))
 
 	var id int64
 	db.Raw(`SELECT id FROM journeys WHERE name = 'Editor lengkap'`).Scan(&id)
@@ -119,7 +119,7 @@ func TestWebUIJourneyEditors(t *testing.T) {
 	// no new version.
 	b.run("reopen",
 		chromedp.Click("#jv-edit", chromedp.ByQuery),
-		waitJS("the steps loaded", `document.querySelectorAll('.jb-step').length === 8`, 5*time.Second),
+		waitJS("the steps loaded", `document.querySelectorAll('.jb-step').length === 8`, 15*time.Second),
 		waitJS("the duration", `document.querySelector('[data-field="steps[0].wait.seconds"]').value === '2' && document.querySelector('`+step(0, ".jb-unit")+`').value === 'h'
 			&& document.querySelector('`+step(0, ".jb-wait-mode")+`').value === 'for'`, time.Second),
 		waitJS("the time of day", `document.querySelector('`+step(1, ".jb-wait-mode")+`').value === 'at' && document.querySelector('[data-field="steps[1].wait.atTime"]').value === '10:30'`, time.Second),
@@ -134,7 +134,7 @@ func TestWebUIJourneyEditors(t *testing.T) {
 		screenshot(t, "ui-journey-editors-reopened.png"),
 		chromedp.EmulateViewport(1366, 768),
 		chromedp.Click("#jb-save", chromedp.ByQuery),
-		waitJS("the journey's page", fmt.Sprintf(`location.pathname === '/journeys/%d'`, id), 5*time.Second))
+		waitJS("the journey's page", fmt.Sprintf(`location.pathname === '/journeys/%d'`, id), 15*time.Second))
 	var versions int64
 	db.Raw(`SELECT count(*) FROM journey_versions WHERE journey_id = ?`, id).Scan(&versions)
 	if versions != 1 {
@@ -148,16 +148,16 @@ func TestWebUIJourneyEditors(t *testing.T) {
 	}
 	b.run("a launch refused for the number",
 		chromedp.Reload(),
-		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '—'`, 5*time.Second),
+		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '—'`, 15*time.Second),
 		chromedp.Click("#jv-launch", chromedp.ByQuery),
-		waitJS("the refusal, and the way to the field", `document.querySelector('#jv-head + .form-error')?.textContent.includes('pilih nomor pengirim perjalanan') && !!document.querySelector('#jv-fix')`, 5*time.Second),
+		waitJS("the refusal, and the way to the field", `document.querySelector('#jv-head + .form-error')?.textContent.includes('pilih nomor pengirim perjalanan') && !!document.querySelector('#jv-fix')`, 15*time.Second),
 		chromedp.Click("#jv-fix", chromedp.ByQuery),
-		waitJS("beside the number in the builder", besideField("senderId", "pilih nomor pengirim perjalanan"), 5*time.Second),
+		waitJS("beside the number in the builder", besideField("senderId", "pilih nomor pengirim perjalanan"), 15*time.Second),
 		screenshot(t, "ui-journey-launch-error.png"),
 		chromedp.Click("#jb-save", chromedp.ByQuery),
-		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '+622150000001'`, 5*time.Second),
+		waitJS("the journey's page", `!!document.querySelector('#jv-launch') && document.querySelector('#jv-sender')?.textContent === '+622150000001'`, 15*time.Second),
 		chromedp.Click("#jv-launch", chromedp.ByQuery),
-		waitJS("live", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'live'`, 5*time.Second))
+		waitJS("live", `document.querySelector('#jv-status [data-status]')?.dataset.status === 'live'`, 15*time.Second))
 	b.noErrors()
 }
 
@@ -206,7 +206,7 @@ func TestWebUIJourneyEnrolByList(t *testing.T) {
 	}
 	b.run("phone numbers",
 		chromedp.Navigate(fmt.Sprintf("%s/journeys/%d", st.apiURL, j.ID)),
-		waitJS("the enrol form", `!!document.querySelector('#jv-enroll-mode') && !!document.querySelector('#jv-segment')`, 5*time.Second),
+		waitJS("the enrol form", `!!document.querySelector('#jv-enroll-mode') && !!document.querySelector('#jv-segment')`, 15*time.Second),
 		setValue("#jv-enroll-mode", "list"),
 		waitJS("the list", `!!document.querySelector('#jv-contacts') && document.querySelector('#jv-list-kind').value === 'phones'`, time.Second),
 		// Nothing pasted: said beside the list, nothing sent.
@@ -218,11 +218,11 @@ func TestWebUIJourneyEnrolByList(t *testing.T) {
 		chromedp.Click("#jv-enroll-btn", chromedp.ByQuery),
 		waitJS("the API's error beside the list", `(() => { const e = document.querySelector('.field-error[data-for="phones[2]"]');
 			return !!e && e.previousElementSibling === document.querySelector('#jv-contacts').closest('label') && e.textContent.includes('"bukan nomor" bukan nomor telepon yang valid')
-				&& document.querySelector('#jv-contacts').classList.contains('invalid'); })()`, 5*time.Second),
+				&& document.querySelector('#jv-contacts').classList.contains('invalid'); })()`, 15*time.Second),
 		screenshot(t, "ui-journey-enrol-error.png"),
 		setValue("#jv-contacts", "0813 0000 0001\n+62 813-0000-0002, 081300000004\n081399999999"),
 		chromedp.Click("#jv-enroll-btn", chromedp.ByQuery),
-		waitJS("the counts", counts(map[string]int{"matched": 3, "enrolled": 2, "optedOut": 1, "notFound": 1, "alreadyRunning": 0}), 5*time.Second),
+		waitJS("the counts", counts(map[string]int{"matched": 3, "enrolled": 2, "optedOut": 1, "notFound": 1, "alreadyRunning": 0}), 15*time.Second),
 		waitJS("no error left", `!document.querySelector('.field-error')`, time.Second),
 		screenshot(t, "ui-journey-enrol-phones.png"))
 	b.run("contact ids",
@@ -233,17 +233,17 @@ func TestWebUIJourneyEnrolByList(t *testing.T) {
 			return !!e && e.textContent.includes('"x7" bukan ID kontak') && e.previousElementSibling === document.querySelector('#jv-contacts').closest('label'); })()`, 2*time.Second),
 		setValue("#jv-contacts", fmt.Sprintf("%d 999999", c1)),
 		chromedp.Click("#jv-enroll-btn", chromedp.ByQuery),
-		waitJS("the counts", counts(map[string]int{"matched": 1, "enrolled": 0, "alreadyRunning": 1, "notFound": 1}), 5*time.Second))
+		waitJS("the counts", counts(map[string]int{"matched": 1, "enrolled": 0, "alreadyRunning": 1, "notFound": 1}), 15*time.Second))
 	b.run("a finished import",
 		setValue("#jv-enroll-mode", "intake"),
 		waitJS("the import listed", fmt.Sprintf(`document.querySelector('#jv-intake')?.value === '%d' && document.querySelector('#jv-intake').selectedOptions[0].textContent.includes('kiriman API · 3 baris')`, job.Job.ID), 2*time.Second),
 		chromedp.Click("#jv-enroll-btn", chromedp.ByQuery),
-		waitJS("the counts", counts(map[string]int{"matched": 3, "enrolled": 2, "alreadyRunning": 1, "optedOut": 0}), 5*time.Second),
+		waitJS("the counts", counts(map[string]int{"matched": 3, "enrolled": 2, "alreadyRunning": 1, "optedOut": 0}), 15*time.Second),
 		screenshot(t, "ui-journey-enrol-intake.png"))
 	// The list shows the counts from its own answer: no detail per journey.
 	b.run("the list",
 		chromedp.Navigate(st.apiURL+"/journeys"),
-		waitJS("the list's counts", fmt.Sprintf(`document.querySelector('#journey-list tr[data-id="%d"] td[data-k="running"]')?.textContent === '4'`, j.ID), 5*time.Second),
+		waitJS("the list's counts", fmt.Sprintf(`document.querySelector('#journey-list tr[data-id="%d"] td[data-k="running"]')?.textContent === '4'`, j.ID), 15*time.Second),
 		waitJS("no detail read", `!performance.getEntriesByType('resource').some(e => /\/api\/v1\/journeys\/\d+$/.test(new URL(e.name).pathname))`, time.Second))
 	var rows []struct {
 		Phone  string
