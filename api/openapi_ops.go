@@ -131,7 +131,7 @@ var operations = map[string]operation{
 	"POST /api/v1/journeys/:id/pause":                 {Summary: "Pause a journey: its sends wait, nobody new enrols", Body: "json"},
 	"POST /api/v1/journeys/:id/resume":                {Summary: "Resume a paused journey", Body: "json"},
 	"POST /api/v1/journeys/:id/cancel":                {Summary: "Cancel a journey: archive it and end every enrollment", Body: "json"},
-	"POST /api/v1/journeys/:id/enroll":                {Summary: "Enrol contacts (ids, a segment or an uploaded list) on a live journey", Body: "json"},
+	"POST /api/v1/journeys/:id/enroll":                {Summary: "Enrol contacts (ids, phone numbers, a segment or an uploaded list) on a live journey", Body: "json"},
 	"GET /api/v1/journeys/:id/enrollments":            {Summary: "List a journey's enrollments (status=)"},
 	"POST /api/v1/journeys/:id/enrollments/:eid/exit": {Summary: "End one enrollment by hand", Body: "json"},
 	"GET /api/v1/journeys/:id/funnel":                 {Summary: "A journey's funnel: per version and step, entered, sent, replied, branched, exited"},

@@ -3,6 +3,8 @@ package api_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +207,56 @@ func TestRateCardREST(t *testing.T) {
 	}
 	if code, f := e.must(e.do("PUT", "/api/v1/reports/rate-card", e.admin, "{}"), 400).errField(); code != "invalid" || f != "prices" {
 		t.Fatalf("empty card: %s %s", code, f)
+	}
+}
+
+// The rows of nobody (a conversation no agent served, in no team) are
+// named in the reader's language: the web app asks in Indonesian and
+// shows no English placeholder.
+func TestReportsNameNobodyInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newReportsEnv(t)
+	wib := models.LoadZone("Asia/Jakarta")
+	at := time.Date(2026, 11, 30, 11, 0, 0, 0, wib)
+	if err := e.db.Exec(`INSERT INTO contacts (id, phone_e164, name) VALUES (2, '+6281200000002', 'Dewi')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Exec(`INSERT INTO conversations (id, sender_id, contact_id, created_at, updated_at) VALUES (2, 1, 2, ?, ?)`, at, at).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Exec(`INSERT INTO messages (conversation_id, direction, type, wamid, status, created_at) VALUES (2, 'in', 'text', 'i2', 'received', ?)`, at).Error; err != nil {
+		t.Fatal(err)
+	}
+	get := func(lang string) reports.Report {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.http.URL+"/api/v1/reports?"+reportRange, nil)
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+		req.Header.Set("Accept-Language", lang)
+		res, err := e.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var r reports.Report
+		if err := json.NewDecoder(res.Body).Decode(&r); err != nil || res.StatusCode != 200 {
+			t.Fatalf("report in %s: %d %v", lang, res.StatusCode, err)
+		}
+		return r
+	}
+	nobody := func(rows []reports.GroupRow) string {
+		for _, g := range rows {
+			if g.ID == 0 {
+				return g.Name
+			}
+		}
+		return "<no row of nobody>"
+	}
+	id := get("id")
+	if a, tm := nobody(id.Agents), nobody(id.Teams); a != "(belum ditugaskan)" || tm != "(tanpa tim)" {
+		t.Errorf("Indonesian: agent %q, team %q", a, tm)
+	}
+	en := get("en")
+	if a, tm := nobody(en.Agents), nobody(en.Teams); a != reports.NoAgent || tm != reports.NoTeam {
+		t.Errorf("English: agent %q, team %q", a, tm)
 	}
 }

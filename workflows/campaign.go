@@ -163,7 +163,7 @@ func (r *campaignRun) gate(ctx workflow.Context) (bool, error) {
 	if !r.p.Paused {
 		return true, nil
 	}
-	if err := r.setStatus(ctx, campaigns.CampaignPaused, "paused by user"); err != nil {
+	if err := r.setStatus(ctx, campaigns.CampaignPaused, campaigns.ReasonPausedByUser); err != nil {
 		return false, err
 	}
 	for r.p.Paused && !r.cancelled {
@@ -218,7 +218,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignProgress, error) {
 	}
 	if r.p.Runs == 1 && r.in.Retry {
 		r.p.Exhausted, r.resumed = true, true // the queue is all there is; wake its numbers
-		if err := r.setStatus(ctx, campaigns.CampaignRunning, "retrying failed recipients"); err != nil {
+		if err := r.setStatus(ctx, campaigns.CampaignRunning, campaigns.ReasonRetrying); err != nil {
 			return *r.p, err
 		}
 	} else if r.p.Runs == 1 {

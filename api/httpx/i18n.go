@@ -19,6 +19,10 @@ import (
 // app's default, messages_id.go).
 var errorLangs = language.NewMatcher([]language.Tag{language.English, language.Indonesian})
 
+// WantsIndonesian reports whether the request's Accept-Language prefers
+// Indonesian (the web app sends its language).
+func WantsIndonesian(c *gin.Context) bool { return wantsIndonesian(c.GetHeader("Accept-Language")) }
+
 // wantsIndonesian reports whether an Accept-Language header prefers
 // Indonesian over English.
 func wantsIndonesian(acceptLanguage string) bool {

@@ -124,8 +124,16 @@ func (h handlers) load(c *gin.Context) (reports.Report, error) {
 	if err != nil {
 		return reports.Report{}, err
 	}
-	return h.Store.Report(c.Request.Context(), httpx.Principal(c), f)
+	r, err := h.Store.Report(c.Request.Context(), httpx.Principal(c), f)
+	if err == nil && httpx.WantsIndonesian(c) {
+		r.NameNobody(nobodyID[0], nobodyID[1], nobodyID[2])
+	}
+	return r, err
 }
+
+// nobodyID names the rows of no agent, no team and no number in Indonesian
+// (the page and the exports of an Indonesian reader).
+var nobodyID = [3]string{"(belum ditugaskan)", "(tanpa tim)", "(tanpa nomor)"}
 
 func (h handlers) report(c *gin.Context) (int, any, error) {
 	r, err := h.load(c)

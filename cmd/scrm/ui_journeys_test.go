@@ -105,6 +105,8 @@ func TestWebUIJourneyBuilder(t *testing.T) {
 		chromedp.Click("#jb-qh-always", chromedp.ByQuery),
 		add("send_template"), add("wait_for_reply"), add("branch"), add("send_template"), add("stop"), add("tag"),
 		waitJS("six steps", `document.querySelectorAll('.jb-step').length === 6`, time.Second),
+		// Two template steps, one datalist of sources: every id once.
+		waitJS("unique ids", `(() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.length === new Set(ids).size; })()`, time.Second),
 		// A seventh step moved up past the tag, then removed.
 		add("wait"),
 		chromedp.Click(`.jb-step[data-index="6"] .jb-up`, chromedp.ByQuery),

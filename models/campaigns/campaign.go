@@ -27,6 +27,13 @@ const (
 	CampaignFailed    = "failed"
 )
 
+// Status reasons the campaign's workflow stores (statusReason; the web app
+// shows them in its language, api/web/assets/reasons.js).
+const (
+	ReasonPausedByUser = "paused by user"
+	ReasonRetrying     = "retrying failed recipients"
+)
+
 // Campaign actions a running campaign's workflow receives (signal names).
 const (
 	CampaignActionPause  = "pause"

@@ -173,16 +173,47 @@ func (s JourneyStore) Update(ctx context.Context, id int64, in Settings, by int6
 	return s.Get(ctx, id)
 }
 
-// List pages the journeys, newest first (archived ones last).
-func (s JourneyStore) List(ctx context.Context, pg models.Page) ([]Journey, int64, error) {
-	var out []Journey
+// ListItem is a journey of the list with its enrollments by status.
+type ListItem struct {
+	Journey
+	Enrollments map[string]int64 `json:"enrollments"`
+}
+
+// List pages the journeys, newest first (archived ones last), each with its
+// enrollments by status, counted for the page's ids in one grouped query.
+func (s JourneyStore) List(ctx context.Context, pg models.Page) ([]ListItem, int64, error) {
+	var js []Journey
 	var total int64
 	db := s.DB.WithContext(ctx).Model(&Journey{})
 	if err := db.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	err := db.Order("status = 'archived', id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&out).Error
-	return out, total, err
+	if err := db.Order("status = 'archived', id DESC").Limit(pg.Limit).Offset(pg.Offset).Find(&js).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]ListItem, len(js))
+	ids := make([]int64, len(js))
+	at := make(map[int64]int, len(js))
+	for i, j := range js {
+		out[i] = ListItem{Journey: j, Enrollments: map[string]int64{}}
+		ids[i], at[j.ID] = j.ID, i
+	}
+	if len(ids) == 0 {
+		return out, total, nil
+	}
+	var rows []struct {
+		JourneyID int64
+		Status    string
+		N         int64
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT journey_id, status, count(*) AS n FROM journey_enrollments
+		WHERE journey_id = ANY(CAST(? AS BIGINT[])) GROUP BY journey_id, status`, models.Int64List(ids)).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("count the enrollments of %d journeys: %w", len(ids), err)
+	}
+	for _, r := range rows {
+		out[at[r.JourneyID]].Enrollments[r.Status] = r.N
+	}
+	return out, total, nil
 }
 
 // Detail is a journey with its current steps and its enrollments by status.

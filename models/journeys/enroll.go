@@ -23,11 +23,14 @@ const (
 const MaxEnrollIDs = 10000
 
 // Audience is who a bulk enrollment takes: exactly one of ContactIDs (the
-// business's system pushes customers in), SegmentID or IntakeJobID.
+// business's system pushes customers in), Phones (numbers a manager pasted,
+// normalised like every phone: 0812... is +62812...), SegmentID or
+// IntakeJobID.
 type Audience struct {
-	ContactIDs  []int64 `json:"contactIds,omitempty"`
-	SegmentID   int64   `json:"segmentId,omitempty"`
-	IntakeJobID int64   `json:"intakeJobId,omitempty"`
+	ContactIDs  []int64  `json:"contactIds,omitempty"`
+	Phones      []string `json:"phones,omitempty"`
+	SegmentID   int64    `json:"segmentId,omitempty"`
+	IntakeJobID int64    `json:"intakeJobId,omitempty"`
 }
 
 // EnrollResult counts what a bulk enrollment did. Enrolled rows are
@@ -50,16 +53,23 @@ const enrollPage = 5000
 // already running on the journey keeps its enrollment.
 func (s JourneyStore) EnrollAudience(ctx context.Context, p models.Principal, journeyID int64, a Audience) (res EnrollResult, err error) {
 	n := 0
-	for _, set := range []bool{len(a.ContactIDs) > 0, a.SegmentID != 0, a.IntakeJobID != 0} {
+	for _, set := range []bool{len(a.ContactIDs) > 0, len(a.Phones) > 0, a.SegmentID != 0, a.IntakeJobID != 0} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return res, models.FieldError(models.EInvalid, "contactIds", "give exactly one of contactIds, segmentId or intakeJobId")
+		return res, models.FieldError(models.EInvalid, "contactIds", "give exactly one of contactIds, phones, segmentId or intakeJobId")
 	}
 	if len(a.ContactIDs) > MaxEnrollIDs {
 		return res, models.FieldError(models.EInvalid, "contactIds", "at most %d ids per request; enrol a segment or an uploaded list for more", MaxEnrollIDs)
+	}
+	if len(a.Phones) > MaxEnrollIDs {
+		return res, models.FieldError(models.EInvalid, "phones", "at most %d phone numbers per request; enrol a segment or an uploaded list for more", MaxEnrollIDs)
+	}
+	phones, err := normalPhones(a.Phones)
+	if err != nil {
+		return res, err
 	}
 	j, err := s.Get(ctx, journeyID)
 	if err != nil {
@@ -91,6 +101,13 @@ func (s JourneyStore) EnrollAudience(ctx context.Context, p models.Principal, jo
 		source, audience = SourceList, func(q *gorm.DB) *gorm.DB {
 			return q.Where("contacts.id IN (SELECT contact_id FROM intake_rows WHERE job_id = ? AND contact_id IS NOT NULL)", a.IntakeJobID)
 		}
+	case len(phones) > 0:
+		audience = func(q *gorm.DB) *gorm.DB { return q.Where("contacts.phone_e164 IN ?", phones) }
+		defer func() {
+			if err == nil {
+				res.NotFound = int64(len(phones)) - res.Matched
+			}
+		}()
 	default:
 		ids := dedupe(a.ContactIDs)
 		audience = func(q *gorm.DB) *gorm.DB { return q.Where("contacts.id IN ?", ids) }
@@ -163,6 +180,24 @@ func (s JourneyStore) insertEnrollments(ctx context.Context, journeyID int64, id
 		return 0, fmt.Errorf("enroll on journey %d: %w", journeyID, err)
 	}
 	return created, nil
+}
+
+// normalPhones normalises pasted numbers (E.164, each once); a number that
+// is none is named by its place ("phones[3]").
+func normalPhones(raw []string) ([]string, error) {
+	seen := make(map[string]bool, len(raw))
+	out := make([]string, 0, len(raw))
+	for i, r := range raw {
+		p, err := models.NormalizePhone(r)
+		if err != nil {
+			return nil, models.FieldError(models.EInvalid, fmt.Sprintf("phones[%d]", i), "%q is not a valid phone number", r)
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func dedupe(ids []int64) []int64 {

@@ -76,6 +76,49 @@ func (s ReportStore) online(ctx context.Context, f Filter, agents map[int64]*Gro
 }
 
 // named turns a breakdown into rows with names, busiest first.
+// The names of the rows of nobody (id 0): no agent, no team, no number.
+const (
+	NoAgent  = "(unassigned)"
+	NoTeam   = "(no team)"
+	NoNumber = "(no number)"
+)
+
+// NameNobody renames the rows of nobody (id 0) of every group of r, in the
+// reader's language: agent, team and number replace NoAgent, NoTeam and
+// NoNumber.
+func (r *Report) NameNobody(agent, team, number string) {
+	for _, g := range []struct {
+		rows []GroupRow
+		name string
+	}{{r.Agents, agent}, {r.Teams, team}, {r.Numbers, number}} {
+		for i := range g.rows {
+			if g.rows[i].ID == 0 {
+				g.rows[i].Name = g.name
+			}
+		}
+	}
+	for _, g := range []struct {
+		rows []CSATGroup
+		name string
+	}{{r.CSAT.Agents, agent}, {r.CSAT.Teams, team}} {
+		for i := range g.rows {
+			if g.rows[i].ID == 0 {
+				g.rows[i].Name = g.name
+			}
+		}
+	}
+	for _, g := range []struct {
+		rows []SLAGroup
+		name string
+	}{{r.SLA.Agents, agent}, {r.SLA.Teams, team}} {
+		for i := range g.rows {
+			if g.rows[i].ID == 0 {
+				g.rows[i].Name = g.name
+			}
+		}
+	}
+}
+
 func (s ReportStore) named(ctx context.Context, m map[int64]*GroupRow, q, none string) ([]GroupRow, error) {
 	ids := make([]int64, 0, len(m))
 	for id := range m {
@@ -232,8 +275,8 @@ func agentTeamGroups[V, G any](ctx context.Context, s ReportStore, agents, teams
 		q, none string
 		dst     *[]G
 	}{
-		{agents, `SELECT id, name FROM agents WHERE id IN ?`, "(unassigned)", &byAgent},
-		{teams, `SELECT id, name FROM teams WHERE id IN ?`, "(no team)", &byTeam},
+		{agents, `SELECT id, name FROM agents WHERE id IN ?`, NoAgent, &byAgent},
+		{teams, `SELECT id, name FROM teams WHERE id IN ?`, NoTeam, &byTeam},
 	} {
 		rows := make(map[int64]*GroupRow, len(g.vals))
 		for id := range g.vals {

@@ -472,13 +472,13 @@ func (s ReportStore) report(ctx context.Context, p models.Principal, f Filter) (
 	if err := s.online(ctx, f, agents); err != nil {
 		return Report{}, err
 	}
-	if r.Agents, err = s.named(ctx, agents, `SELECT id, name FROM agents WHERE id IN ?`, "(unassigned)"); err != nil {
+	if r.Agents, err = s.named(ctx, agents, `SELECT id, name FROM agents WHERE id IN ?`, NoAgent); err != nil {
 		return Report{}, err
 	}
-	if r.Teams, err = s.named(ctx, teams, `SELECT id, name FROM teams WHERE id IN ?`, "(no team)"); err != nil {
+	if r.Teams, err = s.named(ctx, teams, `SELECT id, name FROM teams WHERE id IN ?`, NoTeam); err != nil {
 		return Report{}, err
 	}
-	if r.Numbers, err = s.named(ctx, numbers, `SELECT id, COALESCE(NULLIF(display_number, ''), phone_number_id) AS name FROM senders WHERE id IN ?`, "(none)"); err != nil {
+	if r.Numbers, err = s.named(ctx, numbers, `SELECT id, COALESCE(NULLIF(display_number, ''), phone_number_id) AS name FROM senders WHERE id IN ?`, NoNumber); err != nil {
 		return Report{}, err
 	}
 	if r.Labels, r.LabelTrend, err = s.labels(ctx, p, f); err != nil {

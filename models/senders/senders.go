@@ -14,6 +14,10 @@ import (
 	"github.com/wabascrm/scrm/waba"
 )
 
+// ReasonQualityRed is the status reason of a number flagged for WhatsApp's
+// RED quality (the web app shows it in its language, reasons.js).
+const ReasonQualityRed = "quality RED reported by WhatsApp"
+
 // SenderStore keeps business numbers and their allocations.
 type SenderStore struct{ DB *gorm.DB }
 
@@ -205,7 +209,7 @@ func ApplyPhoneInfo(s *models.Sender, info waba.PhoneNumberInfo) {
 	}
 	switch {
 	case s.Quality == models.QualityRed && s.Status == models.SenderActive:
-		s.Status, s.StatusReason = models.SenderFlagged, "quality RED reported by WhatsApp"
+		s.Status, s.StatusReason = models.SenderFlagged, ReasonQualityRed
 	case s.Quality != models.QualityRed && s.Status == models.SenderFlagged:
 		s.Status, s.StatusReason = models.SenderActive, ""
 	}

@@ -471,7 +471,7 @@ class Progress {
     const pct = f.recipients ? Math.round((100 * done) / f.recipients) : 0;
     fill(this.head, 
       h('div', { class: 'row' }, h('h3', { id: 'camp-name' }, c.name), h('span', { id: 'camp-status' }, statusChip(p, c.status)), actions),
-      c.statusReason ? h('p', { class: 'muted' }, c.statusReason) : null,
+      c.statusReason ? h('p', { class: 'muted', id: 'camp-reason' }, p.reason(c.statusReason)) : null,
       h('div', { class: 'progress', title: `${pct}%` }, h('div', { class: 'progress-fill', style: { width: `${pct}%` } })),
       h('p', { class: 'muted', id: 'camp-done' }, this.t('processed', { n: done, total: f.recipients || 0, pct })),
       h('dl', { class: 'review' },

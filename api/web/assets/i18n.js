@@ -2,6 +2,7 @@
 // English falls back to Indonesian, a missing key shows the key.
 import { journeyStrings } from './journey_strings.js';
 import { autoReplyStrings } from './autoreply_strings.js';
+import { reasonStrings } from './reasons.js';
 
 const strings = {
   id: {
@@ -203,7 +204,7 @@ Object.assign(strings.en, more.en);
 // Files in the inbox (inbox_media.js).
 const mediaStrings = {
   id: {
-    close: 'Tutup', 'media.attach': 'Lampirkan file', 'media.caption': 'Tambahkan keterangan… (Enter untuk kirim)',
+    close: 'Tutup', unreadBadge: 'belum dibaca', 'media.attach': 'Lampirkan file', 'media.caption': 'Tambahkan keterangan… (Enter untuk kirim)',
     'media.remove': 'Hapus lampiran', 'media.view': 'Lihat gambar', 'media.original': 'Buka ukuran asli',
     'media.loading': 'Mengunduh {kind}…', 'media.failed': 'File tidak dapat diunduh dari WhatsApp.',
     'media.expired': 'File ini tidak disimpan lagi (masa simpan habis).', 'media.location': 'Lokasi', 'media.openMap': 'Buka peta',
@@ -220,7 +221,7 @@ const mediaStrings = {
     'media.kind.image': 'Gambar', 'media.kind.document': 'Dokumen', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Stiker',
   },
   en: {
-    close: 'Close', 'media.attach': 'Attach a file', 'media.caption': 'Add a caption… (Enter sends)',
+    close: 'Close', unreadBadge: 'unread', 'media.attach': 'Attach a file', 'media.caption': 'Add a caption… (Enter sends)',
     'media.remove': 'Remove the attachment', 'media.view': 'View image', 'media.original': 'Open full size',
     'media.loading': 'Downloading {kind}…', 'media.failed': 'The file could not be downloaded from WhatsApp.',
     'media.expired': 'This file is no longer kept (retention).', 'media.location': 'Location', 'media.openMap': 'Open map',
@@ -417,6 +418,8 @@ Object.assign(strings.id, journeyStrings.id);
 Object.assign(strings.en, journeyStrings.en);
 Object.assign(strings.id, autoReplyStrings.id);
 Object.assign(strings.en, autoReplyStrings.en);
+Object.assign(strings.id, reasonStrings.id);
+Object.assign(strings.en, reasonStrings.en);
 
 export class I18n {
   constructor(storage) {

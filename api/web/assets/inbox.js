@@ -393,7 +393,7 @@ export class Inbox {
         h('span', { class: 'time' }, this.app.i18n.time(c.lastMessageAt))),
       h('div', { class: 'row' },
         h('span', { class: 'preview' }, c.lastPreview || ''),
-        c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': 'unread' }, c.unreadCount) : null),
+        c.unreadCount > 0 ? h('span', { class: 'badge unread', 'aria-label': this.t('unreadBadge') }, c.unreadCount) : null),
       h('div', { class: 'row who' }, h('span', { class: 'assignee muted', dataset: { assignee: c.assigneeAgentId || '' } }, c.assigneeName || this.t('unassigned')),
         c.senderNumber ? h('span', { class: 'sender-number muted' }, c.senderNumber) : null),
       h('div', { class: 'row' }, this.windowChip(c), h('span', { class: 'labels' },
@@ -529,7 +529,7 @@ export class Inbox {
     this.composerEl = h('div', { class: 'composer', id: 'composer' });
     this.threadEl.append(
       h('header', { class: 'thread-head' },
-        h('button', { class: 'link back', 'aria-label': 'back', onclick: () => this.close() }, '←'),
+        h('button', { class: 'link back', 'aria-label': this.t('back'), onclick: () => this.close() }, '←'),
         h('div', {}, h('strong', {}, c.contactName || c.contactPhone), h('div', { class: 'muted' }, c.contactPhone ? (c.contactPhone.startsWith('+') ? c.contactPhone : `+${c.contactPhone}`) : ''),
           h('div', { class: 'muted thread-who' }, `${c.assigneeName || this.t('unassigned')}${c.senderNumber ? ` · ${this.t('viaNumber', { n: c.senderNumber })}` : ''}`),
           this.referralLine(c)),

@@ -23,7 +23,7 @@ export class SidePanel {
     ]);
     if (this.conv?.id !== conv.id) return;
     fill(this.el, 
-      h('div', { class: 'side-head' }, h('strong', {}, this.t('details')), h('button', { class: 'link', 'aria-label': 'close', onclick: () => this.inbox.toggleSide(false) }, '×')),
+      h('div', { class: 'side-head' }, h('strong', {}, this.t('details')), h('button', { class: 'link', 'aria-label': this.t('close'), onclick: () => this.inbox.toggleSide(false) }, '×')),
       this.contactBox(contact, conv),
       cases ? this.casesBox(cases.items || []) : null,
       convs ? this.conversationsBox(conv, convs.items || []) : null,

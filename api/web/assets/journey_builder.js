@@ -52,6 +52,35 @@ export function clean(s) {
   return out;
 }
 
+// clearFieldErrors removes the messages showFieldError put in root.
+export function clearFieldErrors(root) {
+  for (const e of root?.querySelectorAll('.field-error') || []) e.remove();
+  for (const e of root?.querySelectorAll('.invalid') || []) { e.classList.remove('invalid'); e.removeAttribute('aria-invalid'); }
+}
+
+// showFieldError puts the API's message beside the field it names in root
+// (or the nearest enclosing one: "steps[2].wait.seconds", "steps[2].wait",
+// ...); false when root has none of them.
+export function showFieldError(root, e) {
+  clearFieldErrors(root);
+  let field = e.field || '', el = null;
+  while (field) {
+    el = root.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    if (el) break;
+    const up = field.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
+    if (up === field) break;
+    field = up;
+  }
+  if (!el) return false;
+  el.classList.add('invalid');
+  el.setAttribute('aria-invalid', 'true');
+  const msg = h('p', { class: 'error field-error', role: 'alert', dataset: { for: e.field } }, e.message);
+  (el.closest('label') || el).after(msg);
+  el.scrollIntoView({ block: 'center' });
+  if (el.focus) el.focus({ preventScroll: true });
+  return true;
+}
+
 function fresh(kind, id) {
   const s = { id, kind };
   if (kind === 'wait') s.wait = { seconds: 3600 };
@@ -84,6 +113,12 @@ export class Builder {
     this.start = j?.definition.start || ''; // a first step other than the list's first, set through the API
     this.original = j ? JSON.stringify(this.definition()) : null;
     this.paint();
+    // The field a launch was refused for (journey_view.js): shown beside it.
+    const fe = p.app.fieldError;
+    if (fe && fe.journey === this.id) {
+      p.app.fieldError = null;
+      if (this.showField(fe)) this.err.show({ message: `${this.t('jr.fixField')} ${fe.message}` });
+    }
   }
 
   paint() {
@@ -119,7 +154,10 @@ export class Builder {
       h('div', { class: 'card', dataset: { field: 'steps' } }, h('h3', {}, this.t('jr.steps')), this.stepsEl,
         h('div', { class: 'row-inline jb-add' }, h('label', {}, this.t('jr.addStep'), kind),
           h('button', { type: 'button', id: 'jb-add', onclick: () => this.addStep(kind.value) }, `+ ${this.t('jr.addStep')}`))),
-      h('div', { class: 'wizard-nav' }, this.err, p.can('campaigns:write') ? save : null));
+      h('div', { class: 'wizard-nav' }, this.err, p.can('campaigns:write') ? save : null),
+      // The suggestions of the variable and date inputs, once for every step.
+      h('datalist', { id: 'jb-sources' }, ...['contact.name', 'contact.phone', 'case.amount', 'case.due_date'].map((v) => h('option', { value: v }))),
+      h('datalist', { id: 'jb-date-fields' }, h('option', { value: 'case.due_date' }), h('option', { value: 'case.promise_date' })));
     this.paintSteps();
   }
 
@@ -250,7 +288,6 @@ export class Builder {
       s.templateId && !tpls.some((x) => x.id === s.templateId) ? h('option', { value: s.templateId, selected: true }, `#${s.templateId}`) : null,
       ...tpls.map((tp) => h('option', { value: tp.id, selected: tp.id === s.templateId }, `${tp.name} (${tp.language}, ${tp.category})`)));
     add(box, h('label', {}, this.t('jr.template'), select),
-      h('datalist', { id: 'jb-sources' }, ...['contact.name', 'contact.phone', 'case.amount', 'case.due_date'].map((v) => h('option', { value: v }))),
       h('p', { class: 'muted' }, this.t('varHelp')), vars);
     paintVars();
   }
@@ -270,8 +307,7 @@ export class Builder {
     if (mode === 'at') add(box, time(this.t('jr.atTime')));
     if (mode === 'field') {
       add(box, h('div', { class: 'row-inline' },
-        h('label', {}, this.t('jr.field'), h('input', { list: 'jb-date-fields', dataset: { field: `${f}.wait.field` }, value: w.field, oninput: (ev) => { w.field = ev.target.value; } }),
-          h('datalist', { id: 'jb-date-fields' }, h('option', { value: 'case.due_date' }), h('option', { value: 'case.promise_date' }))),
+        h('label', {}, this.t('jr.field'), h('input', { list: 'jb-date-fields', dataset: { field: `${f}.wait.field` }, value: w.field, oninput: (ev) => { w.field = ev.target.value; } })),
         h('label', {}, this.t('jr.offsetDays'), h('input', { type: 'number', min: -366, max: 366, dataset: { field: `${f}.wait.offsetDays` }, value: w.offsetDays || 0,
           oninput: (ev) => { w.offsetDays = Number(ev.target.value) || 0; } })),
         time(this.t('jr.atTime'))));
@@ -313,32 +349,8 @@ export class Builder {
     add(box, h('div', { class: 'row-inline' }, h('label', {}, this.t('jr.assignTo'), pick), h('label', {}, label, value)));
   }
 
-  clearErrors() {
-    for (const e of this.body?.querySelectorAll('.field-error') || []) e.remove();
-    for (const e of this.body?.querySelectorAll('.invalid') || []) { e.classList.remove('invalid'); e.removeAttribute('aria-invalid'); }
-  }
-
-  // showField puts the API's message beside the field it names (or the
-  // nearest enclosing one: "steps[2].wait.seconds", "steps[2].wait", ...).
-  showField(e) {
-    this.clearErrors();
-    let field = e.field || '', el = null;
-    while (field) {
-      el = this.body.querySelector(`[data-field="${CSS.escape(field)}"]`);
-      if (el) break;
-      const up = field.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
-      if (up === field) break;
-      field = up;
-    }
-    if (!el) return false;
-    el.classList.add('invalid');
-    el.setAttribute('aria-invalid', 'true');
-    const msg = h('p', { class: 'error field-error', role: 'alert', dataset: { for: e.field } }, e.message);
-    (el.closest('label') || el).after(msg);
-    el.scrollIntoView({ block: 'center' });
-    if (el.focus) el.focus({ preventScroll: true });
-    return true;
-  }
+  clearErrors() { clearFieldErrors(this.body); }
+  showField(e) { return showFieldError(this.body, e); }
 
   async save(btn) {
     const p = this.page, d = this.data;
@@ -362,6 +374,8 @@ export class Builder {
       p.app.navigate(`/journeys/${this.id}`);
     } catch (e) {
       btn.disabled = false;
+      // A duration's bounds are in seconds; the editor shows days or hours.
+      if (/(\.seconds|\.timeoutSeconds)$/.test(e.field || '')) e = { field: e.field, message: `${e.message} ${this.t('jr.secondsNote')}` };
       const beside = e.field && this.showField(e);
       this.err.show(beside ? { message: `${this.t('jr.fixField')} ${e.message}` } : e);
     }

@@ -1,9 +1,10 @@
 // The journey's page: its status and actions (launch, pause, resume,
-// cancel), enrolling a segment (with the counts the API answered), and the
+// cancel), enrolling a segment, pasted phone numbers or contact ids, or the
+// contacts of a finished import (with the counts the API answered), and the
 // funnel of the current version per step, read again every few seconds
 // while the page is open.
 import { h, add, fill, statusChip } from './page.js';
-import { stepLabel } from './journey_builder.js';
+import { stepLabel, showFieldError, clearFieldErrors } from './journey_builder.js';
 
 // REFRESH is the funnel's period (ms) while the page is open.
 export const REFRESH = 3000;
@@ -28,10 +29,14 @@ export class JourneyView {
     this.funnelEl = h('div', { class: 'card', id: 'jv-funnel-card' });
     this.err = p.errorBox();
     add(this.body, this.head, this.err, this.enrollEl, this.funnelEl);
-    const [senders, segs] = await Promise.all([p.api.get('/api/v1/senders').catch(() => ({ data: [] })),
-      p.can('campaigns:launch') ? p.api.get('/api/v1/segments?limit=200').catch(() => ({ items: [] })) : { items: [] }]);
+    const launch = p.can('campaigns:launch');
+    const [senders, segs, jobs] = await Promise.all([p.api.get('/api/v1/senders').catch(() => ({ data: [] })),
+      launch ? p.api.get('/api/v1/segments?limit=200').catch(() => ({ items: [] })) : { items: [] },
+      launch && p.can('contacts:import') ? p.api.get('/api/v1/intake?limit=100').catch(() => null) : null]);
     this.senders = senders.data || [];
     this.segments = segs.items || [];
+    // The finished imports (null: the caller may not list imports).
+    this.jobs = jobs && (jobs.items || []).filter((x) => x.status === 'completed');
     if (await this.load()) this.paintEnroll();
     p.every(REFRESH, () => this.load());
   }
@@ -62,7 +67,21 @@ export class JourneyView {
       this.err.show(null);
       this.paintHead();
       this.paintEnroll();
-    } catch (e) { this.err.show(e); btn.disabled = false; }
+    } catch (e) {
+      btn.disabled = false;
+      // A launch refused for a field of the builder (the number, a step's
+      // template): the message, and a way to that field.
+      const p = this.page;
+      if (e.field && e.field !== 'status' && p.can('campaigns:write')) {
+        this.err.show({ message: e.message });
+        this.err.append(' ', h('button', { type: 'button', class: 'link', id: 'jv-fix', onclick: () => {
+          p.app.fieldError = { journey: this.id, field: e.field, message: e.message };
+          p.app.navigate(`/journeys/${this.id}/edit`);
+        } }, this.t('jr.fixInBuilder')));
+        return;
+      }
+      this.err.show(e);
+    }
   }
 
   paintHead() {
@@ -91,25 +110,77 @@ export class JourneyView {
       h('div', { class: 'stats', id: 'jv-enrollments' }, ...ENROLLED.map((k) => stat(this.t(`jr.${k}`), j.enrollments?.[k], k))));
   }
 
+  // paintEnroll: who to enrol (a segment, a pasted list of phone numbers
+  // or contact ids, a finished import), the counts the API answered, and
+  // its error beside the field it names.
   paintEnroll() {
-    const p = this.page, j = this.j;
+    const p = this.page, j = this.j, t = this.t.bind(this);
     if (!p.can('campaigns:launch')) { fill(this.enrollEl); this.enrollEl.hidden = true; return; }
+    const form = h('div', { id: 'jv-enroll-form' });
     const result = h('div', { id: 'jv-enroll-result' });
     const err = p.errorBox();
-    const select = h('select', { id: 'jv-segment', dataset: { field: 'segmentId' } }, ...this.segments.map((s) => h('option', { value: s.id }, s.name)));
-    const go = h('button', { type: 'button', class: 'primary', id: 'jv-enroll-btn', disabled: j.status !== 'live' || !this.segments.length, onclick: async () => {
-      go.disabled = true;
-      try {
-        const out = await p.api.post(`/api/v1/journeys/${this.id}/enroll`, { segmentId: Number(select.value) });
-        err.show(null);
-        fill(result, h('p', {}, this.t('jr.enrollDone', { n: out.enrolled })), h('div', { class: 'stats' },
-          ...['matched', 'enrolled', 'alreadyRunning', 'optedOut', 'notFound'].map((k) => stat(this.t(`jr.${k}`), out[k], k))));
-        this.load();
-      } catch (e) { err.show(e); } finally { go.disabled = this.j.status !== 'live'; }
-    } }, this.t('jr.enrollBtn'));
-    fill(this.enrollEl, h('h3', {}, this.t('jr.enroll')),
-      this.segments.length ? h('div', { class: 'row-inline' }, h('label', {}, this.t('jr.enrollSegment'), select), go) : h('p', { class: 'empty' }, this.t('noSegments')),
-      j.status !== 'live' ? h('p', { class: 'muted' }, this.t('jr.enrollLive')) : null, err, result);
+    const modes = [['segment', 'jr.bySegment'], ['list', 'jr.byList'], ...(this.jobs ? [['intake', 'jr.byIntake']] : [])];
+    const mode = h('select', { id: 'jv-enroll-mode', onchange: () => paintMode() }, ...modes.map(([v, k]) => h('option', { value: v, selected: v === this.mode }, t(k))));
+    let read = null; // the request body of the mode, or throws a field error
+    const go = h('button', { type: 'button', class: 'primary', id: 'jv-enroll-btn', onclick: () => this.enroll(go, form, err, result, read) }, t('jr.enrollBtn'));
+    const paintMode = () => {
+      this.mode = mode.value;
+      clearFieldErrors(form); err.show(null);
+      read = null;
+      if (mode.value === 'segment') {
+        const select = h('select', { id: 'jv-segment', dataset: { field: 'segmentId' } }, ...this.segments.map((x) => h('option', { value: x.id }, x.name)));
+        if (this.segments.length) read = () => ({ segmentId: Number(select.value) });
+        fill(form, this.segments.length ? h('label', {}, t('jr.enrollSegment'), select) : h('p', { class: 'empty' }, t('noSegments')));
+      } else if (mode.value === 'list') {
+        const kind = h('select', { id: 'jv-list-kind', onchange: () => { area.dataset.field = kind.value; count(); } },
+          h('option', { value: 'phones' }, t('jr.phones')), h('option', { value: 'contactIds' }, t('jr.contactIds')));
+        const area = h('textarea', { id: 'jv-contacts', rows: 5, dataset: { field: 'phones' }, placeholder: t('jr.listHelp'), oninput: () => count() });
+        const counter = h('span', { class: 'muted', id: 'jv-list-count' });
+        // Phone numbers may hold spaces ("+62 812-..."): one a line, tab
+        // or comma (a column pasted from a sheet); ids by spaces too.
+        const entries = () => area.value.split(kind.value === 'phones' ? /[\n\t,;]+/ : /[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+        const count = () => { counter.textContent = t('jr.listCount', { n: entries().length }); };
+        read = () => {
+          const list = entries();
+          if (!list.length) throw { field: kind.value, message: t('jr.listEmpty') };
+          if (kind.value === 'phones') return { phones: list };
+          const bad = list.findIndex((x) => !/^[1-9]\d{0,17}$/.test(x));
+          if (bad >= 0) throw { field: `contactIds[${bad}]`, message: t('jr.notAnId', { v: list[bad] }) };
+          return { contactIds: list.map(Number) };
+        };
+        fill(form, h('div', { class: 'row-inline' }, h('label', {}, t('jr.listKind'), kind), counter), h('label', {}, t('jr.list'), area));
+        count();
+      } else {
+        const select = h('select', { id: 'jv-intake', dataset: { field: 'intakeJobId' } }, ...this.jobs.map((x) => h('option', { value: x.id },
+          `#${x.id} · ${x.fileName || t('jr.apiBatch')} · ${t('jr.rowsN', { n: x.totalRows })} · ${p.time(x.finishedAt || x.updatedAt)}`)));
+        if (this.jobs.length) read = () => ({ intakeJobId: Number(select.value) });
+        fill(form, this.jobs.length ? h('label', {}, t('jr.intakeJob'), select) : h('p', { class: 'empty' }, t('jr.noIntake')));
+      }
+      go.disabled = j.status !== 'live' || !read;
+    };
+    fill(this.enrollEl, h('h3', {}, t('jr.enroll')),
+      h('div', { class: 'row-inline' }, h('label', {}, t('jr.enrollBy'), mode)), form, h('div', { class: 'row-inline' }, go),
+      j.status !== 'live' ? h('p', { class: 'muted' }, t('jr.enrollLive')) : null, err, result);
+    paintMode();
+  }
+
+  // enroll posts the mode's audience; the API's error shows beside the
+  // field it names (phones[3]: the pasted list), else below the form.
+  async enroll(go, form, err, result, read) {
+    const p = this.page;
+    clearFieldErrors(form); err.show(null);
+    let body;
+    try { body = read(); } catch (e) { if (!showFieldError(form, e)) err.show(e); return; }
+    go.disabled = true;
+    try {
+      const out = await p.api.post(`/api/v1/journeys/${this.id}/enroll`, body);
+      fill(result, h('p', {}, this.t('jr.enrollDone', { n: out.enrolled })), h('div', { class: 'stats' },
+        ...['matched', 'enrolled', 'alreadyRunning', 'optedOut', 'notFound'].map((k) => stat(this.t(`jr.${k}`), out[k], k))));
+      this.load();
+    } catch (e) {
+      fill(result);
+      if (!showFieldError(form, e)) err.show(e);
+    } finally { go.disabled = this.j.status !== 'live'; }
   }
 
   // paintFunnel: per step of the current version, entered / sent /

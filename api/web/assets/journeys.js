@@ -19,8 +19,8 @@ export class JourneysPage extends Page {
   destroy() { super.destroy(); this.view?.destroy(); }
   reload() { this.view ? this.view.load() : this.load?.(); }
 
-  // mountList: name, status, version and the enrolments by status (read
-  // from each journey's detail: the list answers the journeys alone).
+  // mountList: name, status, version and the enrolments by status (the
+  // list answers them with the journeys: one request for the page).
   mountList() {
     const actions = this.can('campaigns:write')
       ? [h('button', { class: 'primary', id: 'journey-new', onclick: () => this.app.navigate('/journeys/new') }, this.t('newJourney'))] : [];
@@ -29,11 +29,11 @@ export class JourneysPage extends Page {
       const newest = this.turn();
       try {
         const out = await this.api.get('/api/v1/journeys?limit=100');
-        const details = await Promise.all((out.items || []).map((j) => this.api.get(`/api/v1/journeys/${j.id}`).catch(() => j)));
+        const items = out.items || [];
         if (!newest()) return;
         const n = (d, k) => String(d.enrollments?.[k] || 0);
         fill(this.body, this.table([this.t('name'), this.t('status'), this.t('jr.version'), this.t('jr.running'), this.t('jr.completed'), this.t('jr.exited'), this.t('updated')],
-          details.map((d) => h('tr', { class: 'clickable', dataset: { id: d.id }, onclick: (ev) => { if (!ev.target.closest('a')) this.app.navigate(`/journeys/${d.id}`); } },
+          items.map((d) => h('tr', { class: 'clickable', dataset: { id: d.id }, onclick: (ev) => { if (!ev.target.closest('a')) this.app.navigate(`/journeys/${d.id}`); } },
             h('td', {}, this.link(`/journeys/${d.id}`, d.name)), h('td', {}, statusChip(this, d.status)), h('td', { class: 'num' }, `v${d.currentVersion}`),
             h('td', { class: 'num', dataset: { k: 'running' } }, n(d, 'running')), h('td', { class: 'num', dataset: { k: 'completed' } }, n(d, 'completed')),
             h('td', { class: 'num', dataset: { k: 'exited' } }, n(d, 'exited')), h('td', {}, this.time(d.updatedAt)))),

@@ -40,7 +40,7 @@ export class TemplatesPage extends Page {
       const max = Math.max(1, ...(st.daily || []).map((d) => d.sent || 0));
       fill(this.statsEl, h('div', { class: 'card', id: 'template-stats-card' },
         h('div', { class: 'side-head' }, h('h3', {}, this.t('statsTitle', { name: `${st.name} (${st.language})`, days: st.days })),
-          h('button', { class: 'link', 'aria-label': 'close', onclick: () => clear(this.statsEl) }, '×')),
+          h('button', { class: 'link', 'aria-label': this.t('close'), onclick: () => clear(this.statsEl) }, '×')),
         h('div', { class: 'stats' }, ...['sent', 'delivered', 'read', 'replied', 'failed'].map((k) =>
           h('div', { class: 'stat', dataset: { k } }, h('strong', {}, String(st.totals?.[k] ?? 0)), h('span', {}, this.t(`f.${k}`))))),
         h('div', { class: 'stats' }, ...['delivered', 'read', 'replied', 'failed'].map((k) =>
@@ -179,7 +179,7 @@ export class SendersPage extends Page {
       const out = await this.api.get('/api/v1/senders');
       fill(this.listEl, this.table([this.t('number'), this.t('verifiedName'), this.t('quality'), this.t('tier'), 'MPS', this.t('status'), ''],
         (out.data || []).map((s) => [h('span', {}, s.displayNumber || s.phoneNumberId, h('div', { class: 'muted' }, `ID ${s.phoneNumberId}`)), s.verifiedName || '', chip(s.quality || '?', `q-${(s.quality || '').toLowerCase()}`),
-          s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${s.statusReason}`) : ''),
+          s.messagingLimitTier || '', String(s.throughputMps || ''), h('span', {}, statusChip(this, s.status), s.statusReason ? h('span', { class: 'muted' }, ` ${this.reason(s.statusReason)}`) : ''),
           h('span', {}, h('button', { class: 'link', onclick: () => this.allocations(s) }, this.t('allocation')),
             this.can('senders:write') ? h('button', { class: 'link', title: this.t('syncHelp'), onclick: async () => {
               try { await this.api.post(`/api/v1/senders/${s.id}/sync`); this.app.toast(this.t('saved')); this.load(); } catch (e) { this.fail(e); }
@@ -360,7 +360,7 @@ export class CasesPage extends Page {
         ['lastOutcome', c.outcome ? `${this.t(`outcome.${c.outcome}`)}${c.promiseDate ? ` · ${String(c.promiseDate).slice(0, 10)}` : ''}${c.outcomeNote ? ` · ${c.outcomeNote}` : ''}` : '—'],
         ['followUp', c.followUpAt ? this.time(c.followUpAt) : '—']].flatMap(([k, v]) => [h('dt', {}, this.t(k)), h('dd', {}, v)]));
     const box = h('div', { class: 'card form wide', id: 'case-card' }, h('div', { class: 'side-head' }, h('h3', {}, c.reference),
-      h('button', { class: 'link', 'aria-label': 'close', onclick: () => clear(this.detailEl) }, '×')), dl, err);
+      h('button', { class: 'link', 'aria-label': this.t('close'), onclick: () => clear(this.detailEl) }, '×')), dl, err);
     if (this.can('cases:write') && c.status !== 'exited') {
       const outcome = h('select', { name: 'outcome' }, ...['promise_to_pay', 'contacted', 'no_answer', 'refused', 'wrong_number', 'paid_partial', 'callback']
         .map((o) => h('option', { value: o }, this.t(`outcome.${o}`))));

@@ -1,10 +1,13 @@
 // Shared pieces of the management pages: a base class with the app's
 // helpers, tables, sub-tabs, field errors from the API and Jakarta times.
 import { h, clear, add, fill } from './dom.js';
+import { reasonText } from './reasons.js';
 
 export class Page {
   constructor(app, root) { this.app = app; this.root = root; this.timers = []; }
   t(k, v) { return this.app.t(k, v); }
+  // reason is a status reason the server stored, in the page's language.
+  reason(text) { return reasonText(this.t.bind(this), text); }
   get api() { return this.app.api; }
   can(p) { return this.app.can(p); }
   reload() { this.load?.(); }
