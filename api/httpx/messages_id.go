@@ -23,7 +23,6 @@ var messagesID = map[string]string{
 	"choice %q must answer, route or hand over":                                          "pilihan %q harus menjawab, mengalihkan, atau meneruskan ke agen",
 	"choice %q needs a title of at most %d characters":                                   "pilihan %q memerlukan judul paling banyak %d karakter",
 	"%q is not buttons or list":                                                          "%q bukan buttons atau list",
-	"give exactly one of contactIds, segmentId or intakeJobId":                           "berikan tepat satu dari contactIds, segmentId, atau intakeJobId",
 	"must be 1 to 365 when a cap is set":                                                 "harus 1 sampai 365 bila batas ditetapkan",
 	"journey %d is no longer live":                                                       "perjalanan %d tidak lagi berjalan",
 	"enrollment %d is %s already":                                                        "pendaftaran %d sudah berstatus %s",
