@@ -66,7 +66,10 @@ func (r InteractiveRequest) Check(prefix string) error {
 		return FieldError(EInvalid, f("footer"), "must be at most %d characters", 60)
 	}
 	if len(r.Choices) == 0 || len(r.Choices) > maxChoices {
-		return FieldError(EInvalid, f("choices"), "a %s message has 1 to %d choices", r.Kind, maxChoices)
+		if r.Kind == InteractiveList {
+			return FieldError(EInvalid, f("choices"), "a list has 1 to %d rows", maxChoices)
+		}
+		return FieldError(EInvalid, f("choices"), "reply buttons are 1 to %d", maxChoices)
 	}
 	seen := map[string]bool{}
 	for i, c := range r.Choices {

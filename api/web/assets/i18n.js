@@ -204,6 +204,9 @@ Object.assign(strings.en, more.en);
 // Files in the inbox (inbox_media.js).
 const mediaStrings = {
   id: {
+    'ix.open': 'Tombol atau daftar pilihan', 'ix.kind': 'Jenis pilihan', 'ix.buttons': 'Tombol balasan (maks. 3)', 'ix.list': 'Daftar (maks. 10)',
+    'ix.buttonLabel': 'Label tombol daftar', 'ix.choices': 'Pilihan', 'ix.choicesHint': 'Satu pilihan per baris; daftar: Judul | keterangan',
+    'ix.bodyNote': 'Teks pesan diambil dari kotak ketik di bawah.', 'ix.send': 'Kirim pilihan',
     close: 'Tutup', unreadBadge: 'belum dibaca', 'media.attach': 'Lampirkan file', 'media.caption': 'Tambahkan keterangan… (Enter untuk kirim)',
     'media.remove': 'Hapus lampiran', 'media.view': 'Lihat gambar', 'media.original': 'Buka ukuran asli',
     'media.loading': 'Mengunduh {kind}…', 'media.failed': 'File tidak dapat diunduh dari WhatsApp.',
@@ -221,6 +224,9 @@ const mediaStrings = {
     'media.kind.image': 'Gambar', 'media.kind.document': 'Dokumen', 'media.kind.audio': 'Audio', 'media.kind.video': 'Video', 'media.kind.sticker': 'Stiker',
   },
   en: {
+    'ix.open': 'Buttons or a list of choices', 'ix.kind': 'Kind of choices', 'ix.buttons': 'Reply buttons (max 3)', 'ix.list': 'List (max 10)',
+    'ix.buttonLabel': "The list's button label", 'ix.choices': 'Choices', 'ix.choicesHint': 'One choice a line; list: Title | description',
+    'ix.bodyNote': 'The message text is the one in the box below.', 'ix.send': 'Send choices',
     close: 'Close', unreadBadge: 'unread', 'media.attach': 'Attach a file', 'media.caption': 'Add a caption… (Enter sends)',
     'media.remove': 'Remove the attachment', 'media.view': 'View image', 'media.original': 'Open full size',
     'media.loading': 'Downloading {kind}…', 'media.failed': 'The file could not be downloaded from WhatsApp.',

@@ -5,6 +5,7 @@ import { h, clear, countdown } from './dom.js';
 import { SidePanel } from './inbox_side.js';
 import { messageBody, Attachment, fileOf, paperclip } from './inbox_media.js';
 import { InboxKeys } from './inbox_keys.js';
+import { interactivePanel } from './inbox_interactive.js';
 
 const HOUR = 3600 * 1000;
 const statusIcon = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
@@ -669,6 +670,10 @@ export class Inbox {
     });
     // A pasted screenshot or file becomes the attachment.
     ta.addEventListener('paste', (ev) => { const f = fileOf(ev); if (f) { ev.preventDefault(); this.attach(f); } });
+    // Reply buttons or a list under the typed text (inbox_interactive.js).
+    const ixPanel = interactivePanel((k, v) => this.t(k, v), ta, (body) => this.send(body));
+    const ixBtn = h('button', { type: 'button', id: 'composer-interactive', class: 'attach', title: this.t('ix.open'), 'aria-label': this.t('ix.open'),
+      'aria-controls': 'ix-panel', onclick: () => { ixPanel.hidden = !ixPanel.hidden; ixBtn.setAttribute('aria-expanded', String(!ixPanel.hidden)); } }, '☰');
     const form = h('form', { class: 'composer-form', onsubmit: async (ev) => {
       ev.preventDefault();
       const text = ta.value.trim();
@@ -686,8 +691,8 @@ export class Inbox {
         }
         sessionStorage.removeItem(draftKey);
       } catch { /* shown by send */ } finally { send.disabled = false; ta.focus(); }
-    } }, attachBtn, fileInput, ta, send);
-    el.append(canned, tray, form);
+    } }, attachBtn, ixBtn, fileInput, ta, send);
+    el.append(canned, tray, ixPanel, form);
     this.renderTray();
   }
 

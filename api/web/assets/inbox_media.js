@@ -4,6 +4,7 @@
 // composer's attachment (button, drag-and-drop, paste; preview, caption,
 // WhatsApp's limits checked before the upload).
 import { h, clear } from './dom.js';
+import { interactiveChoices } from './inbox_interactive.js';
 
 const MEDIA = ['image', 'document', 'audio', 'video', 'sticker'];
 
@@ -73,6 +74,8 @@ export function messageBody(m, view, t) {
       ...(c.emails || []).map((e) => h('div', {}, e.email || '')),
       c.org?.company ? h('div', { class: 'muted' }, c.org.company) : null)));
   }
+  const ix = interactiveChoices(m, p);
+  if (ix) return h('div', { class: 'ix-sent' }, h('div', {}, p.interactive.body?.text || m.body || ''), ix);
   if (!MEDIA.includes(m.type)) return null;
   const obj = p[m.type] || {};
   const caption = obj.caption || '';
