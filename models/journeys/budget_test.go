@@ -56,7 +56,7 @@ func TestQueueSendUsesTheNumbersBudgets(t *testing.T) {
 	if r := send(ani, 1, "s1"); r.Held || r.MessageID == 0 {
 		t.Fatalf("first send in warm-up %+v", r)
 	}
-	if r := send(ani, 1, "s1"); r.Held || !(!r.Created) {
+	if r := send(ani, 1, "s1"); r.Held || r.Created {
 		t.Fatalf("a retry of the stored send %+v: it must return the row and use nothing", r)
 	}
 	if r := send(citra, 3, "s1"); r.Held || r.MessageID == 0 {
