@@ -55,6 +55,7 @@ var messagesID = map[string]string{
 	"%q is not a valid email address":                                                    "%q bukan alamat email yang valid",
 	"%q is not a valid phone number":                                                     "%q bukan nomor telepon yang valid",
 	"%q is not one of text, template, image, document, audio, video, interactive":        "%q bukan salah satu dari text, template, image, document, audio, video, interactive",
+	"compare a template with another one":                                                "bandingkan template dengan template lain",
 	// Interactive sends (models.InteractiveRequest).
 	"only a list has a button label":                        "hanya daftar yang memiliki label tombol",
 	"a list needs a button label of at most %d characters":  "daftar memerlukan label tombol paling banyak %d karakter",

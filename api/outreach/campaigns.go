@@ -43,6 +43,7 @@ func Mount(r httpx.Router, d Deps) {
 	rt.Stream(http.MethodGet, "/campaigns/:id/export", rd, h.export)
 	rt.JSON(http.MethodPost, "/templates/:id/preview", models.PermTemplatesRead, h.previewTemplate)
 	rt.JSON(http.MethodGet, "/templates/:id/stats", models.PermTemplatesRead, h.templateStats)
+	rt.JSON(http.MethodGet, "/templates/:id/compare/:other", models.PermTemplatesRead, h.compareTemplates)
 }
 
 // createdCampaign answers POST /campaigns with the audience checks.
@@ -136,6 +137,30 @@ func (h handlers) templateStats(c *gin.Context) (int, any, error) {
 	}
 	st, err := h.Control.Store.TemplateStats(c.Request.Context(), id, days)
 	return http.StatusOK, st, err
+}
+
+// compareTemplates sets two templates' last ?days= (default 30) side by
+// side with the reply-rate winner when there is one.
+func (h handlers) compareTemplates(c *gin.Context) (int, any, error) {
+	id, err := httpx.IDParam(c, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	other, err := httpx.IDParam(c, "other")
+	if err != nil {
+		return 0, nil, err
+	}
+	if other == id {
+		return 0, nil, models.FieldError(models.EInvalid, "other", "compare a template with another one")
+	}
+	days := 30
+	if raw := c.Query("days"); raw != "" {
+		if days, err = strconv.Atoi(raw); err != nil {
+			return 0, nil, models.FieldError(models.EInvalid, "days", "must be a whole number of days (1-%d)", campaigns.MaxStatsDays)
+		}
+	}
+	cmp, err := h.Control.Store.CompareTemplates(c.Request.Context(), id, other, days)
+	return http.StatusOK, cmp, err
 }
 
 // duplicate copies a campaign into a new draft, validated like create.

@@ -20,6 +20,7 @@ export class TemplatesPage extends Page {
       const newest = this.turn();
       const out = await this.api.get(`/api/v1/templates${this.status.value ? `?status=${this.status.value}` : ''}`);
       if (!newest()) return;
+      this.lastList = out.data || [];
       fill(this.listEl, this.table([this.t('name'), this.t('langCol'), this.t('category'), this.t('status'), this.t('reason'), this.t('updated'), ''],
         (out.data || []).map((tp) => [tp.name, tp.language, h('span', {}, tp.category, tp.upcomingCategory
           ? h('div', { class: 'muted', dataset: { upcoming: tp.name } }, `→ ${tp.upcomingCategory}${tp.upcomingCategoryAt ? ` ${this.time(tp.upcomingCategoryAt)}` : ''}`)
@@ -47,7 +48,41 @@ export class TemplatesPage extends Page {
           h('div', { class: 'stat', dataset: { rate: k } }, h('strong', {}, pct(st.rates?.[k])), h('span', {}, this.t(`rate.${k}`))))),
         h('div', { class: 'muted' }, this.t('perDay')),
         h('div', { class: 'daily' }, ...(st.daily || []).map((d) => h('div', { class: 'day', title: `${d.day}: ${d.sent}` },
-          h('span', { class: 'day-bar', style: { height: `${Math.round((100 * (d.sent || 0)) / max)}%` } }), h('span', { class: 'day-label' }, d.day.slice(8)))))));
+          h('span', { class: 'day-bar', style: { height: `${Math.round((100 * (d.sent || 0)) / max)}%` } }), h('span', { class: 'day-label' }, d.day.slice(8))))),
+        this.compareSelect(tp)));
+    } catch (e) { this.fail(e); }
+  }
+
+  // compareSelect offers the other sent templates to compare tp with (an
+  // A/B test of two wordings).
+  compareSelect(tp) {
+    const others = (this.lastList || []).filter((x) => x.id !== tp.id && x.status !== 'DRAFT');
+    if (!others.length) return null;
+    const sel = h('select', { id: 'template-compare', 'aria-label': this.t('cmp.with'), onchange: () => {
+      const other = others.find((x) => String(x.id) === sel.value);
+      if (other) this.compare(tp, other);
+    } }, h('option', { value: '' }, this.t('cmp.with')), ...others.map((x) => h('option', { value: x.id }, `${x.name} (${x.language})`)));
+    return h('div', { class: 'row-inline' }, sel);
+  }
+
+  // compare shows two templates' last 30 days side by side and names the
+  // reply-rate winner once the server's test says the gap is not chance.
+  async compare(a, b) {
+    try {
+      const c = await this.api.get(`/api/v1/templates/${a.id}/compare/${b.id}?days=30`);
+      const pct = (x) => `${Math.round((x || 0) * 1000) / 10}%`;
+      const name = (st) => `${st.name} (${st.language})`;
+      const row = (label, k, fa, fb, lead) => h('tr', { dataset: { k } }, h('th', {}, label),
+        h('td', { class: lead === 'a' ? 'winner' : '' }, fa), h('td', { class: lead === 'b' ? 'winner' : '' }, fb));
+      const verdict = c.significant ? this.t('cmp.winner', { name: name(c.leader === 'a' ? c.a : c.b), z: Math.abs(c.z) })
+        : c.leader ? this.t('cmp.notYet', { name: name(c.leader === 'a' ? c.a : c.b), min: c.minSends }) : this.t('cmp.none');
+      fill(this.statsEl, h('div', { class: 'card', id: 'template-compare-card' },
+        h('div', { class: 'side-head' }, h('h3', {}, this.t('cmp.title', { days: c.a.days })),
+          h('button', { class: 'link', 'aria-label': this.t('close'), onclick: () => clear(this.statsEl) }, '×')),
+        h('table', { class: 'cmp' }, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, name(c.a)), h('th', {}, name(c.b)))),
+          h('tbody', {}, ...['sent', 'delivered', 'read', 'replied'].map((k) => row(this.t(`f.${k}`), k, String(c.a.totals[k] || 0), String(c.b.totals[k] || 0))),
+            ...['delivered', 'read', 'replied'].map((k) => row(this.t(`rate.${k}`), `rate-${k}`, pct(c.a.rates[k]), pct(c.b.rates[k]), k === 'replied' ? c.leader : '')))),
+        h('p', { id: 'template-compare-verdict', dataset: { leader: c.leader, significant: String(c.significant) } }, verdict)));
     } catch (e) { this.fail(e); }
   }
 
