@@ -19,7 +19,7 @@ import (
 
 // OutboundRequest is what an agent asks to send.
 type OutboundRequest struct {
-	Type string `json:"type"` // text | template | image | document | audio | video
+	Type string `json:"type"` // text | template | image | document | audio | video | interactive
 	Text string `json:"text,omitempty"`
 	// Template sends: name + language of an APPROVED template and the values
 	// of its variables ("body.1", "header.name", ...). Values not given are
@@ -32,6 +32,8 @@ type OutboundRequest struct {
 	MediaLink string `json:"mediaLink,omitempty"`
 	Caption   string `json:"caption,omitempty"`
 	Filename  string `json:"filename,omitempty"`
+	// Interactive sends (inside the window): reply buttons or a list.
+	Interactive *models.InteractiveRequest `json:"interactive,omitempty"`
 	// ReplyTo is the id of a message of this conversation being answered.
 	ReplyTo int64 `json:"replyTo,omitempty"`
 	// Automated marks a send no agent wrote (a journey's): stored with
@@ -159,15 +161,15 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 	now := ib.now()
 	windowOpen := models.WindowOpen(c.LastInboundAt, now, ib.Window)
 	switch req.Type {
-	case "text", "image", "document", "audio", "video":
+	case "text", "image", "document", "audio", "video", "interactive":
 		if !windowOpen {
 			return m, "", ib.windowClosed(ctx, tx, c)
 		}
 	case "template":
 	case "":
-		return m, "", models.FieldError(models.EInvalid, "type", "is required (text, template, image, document, audio, video)")
+		return m, "", models.FieldError(models.EInvalid, "type", "is required (text, template, image, document, audio, video, interactive)")
 	default:
-		return m, "", models.FieldError(models.EInvalid, "type", "%q is not one of text, template, image, document, audio, video", req.Type)
+		return m, "", models.FieldError(models.EInvalid, "type", "%q is not one of text, template, image, document, audio, video, interactive", req.Type)
 	}
 	preview := ""
 	switch req.Type {
@@ -212,6 +214,14 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		if req.Caption == "" && req.Filename != "" {
 			preview = "[" + req.Type + "] " + req.Filename
 		}
+	case "interactive":
+		if req.Interactive == nil {
+			return m, "", models.FieldError(models.EInvalid, "interactive", "is required for an interactive send")
+		}
+		if err := req.Interactive.Check("interactive"); err != nil {
+			return m, "", err
+		}
+		m, preview = waba.OutboundMessage{Type: "interactive", Interactive: wabaInteractive(*req.Interactive)}, req.Interactive.Preview()
 	case "template":
 		if req.Template == "" {
 			return m, "", models.FieldError(models.EInvalid, "template", "is required for a template send")
@@ -299,4 +309,27 @@ func nullID(id int64) *int64 {
 		return nil
 	}
 	return &id
+}
+
+// wabaInteractive is a checked InteractiveRequest as Meta's message object.
+func wabaInteractive(r models.InteractiveRequest) *waba.Interactive {
+	in := &waba.Interactive{Type: "button", Body: &waba.InteractiveText{Text: r.Body}}
+	if r.Header != "" {
+		in.Header = &waba.InteractiveHeader{Type: "text", Text: r.Header}
+	}
+	if r.Footer != "" {
+		in.Footer = &waba.InteractiveText{Text: r.Footer}
+	}
+	if r.Kind == models.InteractiveList {
+		rows := make([]waba.ListRow, len(r.Choices))
+		for i, c := range r.Choices {
+			rows[i] = waba.ListRow{ID: c.ID, Title: c.Title, Description: c.Description}
+		}
+		in.Type, in.Action = "list", waba.InteractiveAction{Button: r.Button, Sections: []waba.ListSection{{Rows: rows}}}
+		return in
+	}
+	for _, c := range r.Choices {
+		in.Action.Buttons = append(in.Action.Buttons, waba.ReplyButton{Type: "reply", Reply: waba.ButtonTitle{ID: c.ID, Title: c.Title}})
+	}
+	return in
 }
