@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -107,14 +108,12 @@ func (s JourneyStore) QueueFreeForm(ctx context.Context, ib inbox.ConversationSt
 }
 
 // PromiseList is the interactive list an ask_promise_date step sends: one
-// row a date, id "ptp:YYYY-MM-DD", title "Kam, 10 Des".
-//
-// Until the inbox sends interactive messages this is the body and the
-// dates as text (switched over when it does).
+// row a date, id "ptp:YYYY-MM-DD", title "Kam, 10 Des", under the step's
+// button label (DefaultPromiseButton when empty).
 func PromiseList(s Step, dates []time.Time) inbox.OutboundRequest {
-	text := s.Body
+	in := &models.InteractiveRequest{Kind: models.InteractiveList, Body: s.Body, Button: cmpOr(strings.TrimSpace(s.Button), DefaultPromiseButton)}
 	for _, d := range dates {
-		text += "\n- " + PromiseRowTitle(d)
+		in.Choices = append(in.Choices, models.InteractiveChoice{ID: PromiseRowID(d), Title: PromiseRowTitle(d)})
 	}
-	return inbox.OutboundRequest{Type: "text", Text: text, Automated: true}
+	return inbox.OutboundRequest{Type: "interactive", Interactive: in, Automated: true}
 }

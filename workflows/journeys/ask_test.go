@@ -15,6 +15,13 @@ import (
 // freeFormText is what the fake keeps of a free-form send: the text, or
 // the list's row ids.
 func freeFormText(r inbox.OutboundRequest) string {
+	if in := r.Interactive; in != nil {
+		var rows []string
+		for _, c := range in.Choices {
+			rows = append(rows, c.ID+" "+c.Title)
+		}
+		return in.Kind + " [" + in.Button + "] " + in.Body + ": " + strings.Join(rows, ", ")
+	}
 	return r.Text
 }
 
@@ -54,6 +61,9 @@ func TestAskPromiseDateRecordsTheChosenDate(t *testing.T) {
 		t.Fatalf("free-form sends %v", f.freeKeys)
 	}
 	list, confirm := f.freeForm[f.freeKeys[0]], f.freeForm[f.freeKeys[1]]
+	if list != "list [Pilih tanggal] Kapan Anda bisa membayar?: ptp:2026-12-11 Jum, 11 Des, ptp:2026-12-12 Sab, 12 Des, ptp:2026-12-14 Sen, 14 Des" {
+		t.Fatalf("list %q", list)
+	}
 	if !strings.Contains(list, "Jum, 11 Des") || !strings.Contains(list, "Sab, 12 Des") || !strings.Contains(list, "Sen, 14 Des") ||
 		strings.Contains(list, "Min, 13 Des") {
 		t.Fatalf("list %q", list)
