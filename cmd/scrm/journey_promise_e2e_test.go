@@ -64,7 +64,7 @@ func TestJourneyPromiseDateEndToEnd(t *testing.T) {
 	_, listID, raw := to("interactive")
 	var list struct {
 		Interactive struct {
-			Type   string `json:"type"`
+			Type   string                `json:"type"`
 			Body   struct{ Text string } `json:"body"`
 			Action struct {
 				Button   string `json:"button"`
