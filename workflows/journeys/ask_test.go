@@ -155,3 +155,39 @@ func TestAskPromiseDateWaitsForContactHours(t *testing.T) {
 		t.Fatalf("free-form %v", f.freeForm)
 	}
 }
+
+// An opt-out while the list waits for its tap exits at the ask step, at
+// once: counted exited there, nothing else sent.
+func TestAskPromiseDateExitWhileWaiting(t *testing.T) {
+	t.Parallel()
+	f := newJourneyFake(promiseJourney())
+	env := journeyEnv(t, f, thursday10Dec)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalJourneyExit, wfj.JourneyExit{Reason: journeys.ExitOptedOut})
+	}, time.Hour)
+	st := runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	if st.Status != journeys.EnrollmentExited || f.step != "ask" || len(f.freeKeys) != 1 || len(f.promises) != 0 || len(f.assigned) != 0 {
+		t.Fatalf("state %+v at %s, free-form %v, promises %v, assigned %v", st, f.step, f.freeKeys, f.promises, f.assigned)
+	}
+	if env.Now().Sub(thursday10Dec) > 2*time.Hour {
+		t.Fatalf("ended at %s: the exit waited for the timeout", env.Now())
+	}
+	wantFunnel(t, f, map[string]int{"ask/entered/": 1, "ask/sent/": 1, "ask/exited/" + journeys.ExitOptedOut: 1})
+}
+
+// A paused journey holds the list (nothing sent, entered counted once);
+// once resumed the list goes with the dates of that day.
+func TestAskPromiseDateHeldWhilePaused(t *testing.T) {
+	t.Parallel()
+	f := newJourneyFake(promiseJourney())
+	f.holdUntil = thursday10Dec.Add(26 * time.Hour) // Friday 12:00
+	env := journeyEnv(t, f, thursday10Dec)
+	runJourney(t, env, wfj.JourneyInput{EnrollmentID: 1, JourneyID: 7})
+	if f.holds == 0 || len(f.freeKeys) != 1 {
+		t.Fatalf("%d holds, free-form %v", f.holds, f.freeKeys)
+	}
+	if l := f.freeForm[f.freeKeys[0]]; !strings.Contains(l, "ptp:2026-12-12 Sab, 12 Des") || strings.Contains(l, "ptp:2026-12-11") {
+		t.Fatalf("list after the hold %q", l)
+	}
+	wantFunnel(t, f, map[string]int{"ask/entered/": 1, "ask/sent/": 1, "agent/entered/": 1, "end/entered/": 1})
+}

@@ -121,6 +121,10 @@ func (f *journeyFake) QueueFreeForm(_ context.Context, r journeys.FreeFormReques
 	if f.windowClosed {
 		return journeys.SendResult{WindowClosed: true}, nil
 	}
+	if !r.Answer && f.now().Before(f.holdUntil) {
+		f.holds++
+		return journeys.SendResult{Held: true, HeldUntil: f.holdUntil, Reason: "the journey is paused"}, nil
+	}
 	if f.freeForm == nil {
 		f.freeForm = map[string]string{}
 	}
