@@ -159,8 +159,9 @@ type JourneyStepInput struct {
 	EnrollmentID int64
 	ContactID    int64
 	SenderID     int64
-	// Step is run for its side effect when it is a send_template, assign,
-	// update_case, set_attribute or tag step (nil: only the record).
+	// Step is run for its side effect when it is a send_template,
+	// ask_promise_date, assign, update_case, set_attribute or tag step
+	// (nil: only the record).
 	Step *journeys.Step
 	// PromiseDate of an update_case step (the workflow computes it), and
 	// the date the customer picked at an ask_promise_date step (zero:
