@@ -19,6 +19,7 @@ type JourneyBackend interface {
 	Run(ctx context.Context, enrollmentID int64) (journeys.RunContext, error)
 	Record(ctx context.Context, r journeys.StepRecord) (bool, error)
 	QueueSend(ctx context.Context, r journeys.SendRequest) (journeys.SendResult, error)
+	QueueFreeForm(ctx context.Context, r journeys.FreeFormRequest) (journeys.SendResult, error)
 	Assign(ctx context.Context, contactID, senderID, agentID, teamID int64) (models.Conversation, []models.Event, error)
 	Attributes(ctx context.Context, contactID int64) (map[string]string, error)
 	SetAttribute(ctx context.Context, contactID int64, name, value string) error
@@ -42,6 +43,9 @@ func (d JourneyDB) Record(ctx context.Context, r journeys.StepRecord) (bool, err
 }
 func (d JourneyDB) QueueSend(ctx context.Context, r journeys.SendRequest) (journeys.SendResult, error) {
 	return d.Store.QueueSend(ctx, d.Inbox, r)
+}
+func (d JourneyDB) QueueFreeForm(ctx context.Context, r journeys.FreeFormRequest) (journeys.SendResult, error) {
+	return d.Store.QueueFreeForm(ctx, d.Inbox, r)
 }
 func (d JourneyDB) Assign(ctx context.Context, contactID, senderID, agentID, teamID int64) (models.Conversation, []models.Event, error) {
 	return d.Store.Assign(ctx, d.Inbox, contactID, senderID, agentID, teamID)
@@ -155,11 +159,15 @@ type JourneyStepInput struct {
 	EnrollmentID int64
 	ContactID    int64
 	SenderID     int64
-	// Step is run for its side effect when it is a send_template, assign,
-	// update_case, set_attribute or tag step (nil: only the record).
+	// Step is run for its side effect when it is a send_template,
+	// ask_promise_date, assign, update_case, set_attribute or tag step
+	// (nil: only the record).
 	Step *journeys.Step
-	// PromiseDate of an update_case step (the workflow computes it).
-	PromiseDate time.Time
+	// PromiseDate of an update_case step (the workflow computes it), and
+	// the date the customer picked at an ask_promise_date step (zero:
+	// send the list of PromiseDates).
+	PromiseDate  time.Time
+	PromiseDates []time.Time
 	// ReadField of a wait step: the date it reads (JourneyStepResult.Field).
 	ReadField string
 	// ReadAttributes for a branch on an attribute.
@@ -187,6 +195,9 @@ type JourneyStepResult struct {
 	// again at HeldUntil when known, else later.
 	Held      bool
 	HeldUntil time.Time
+	// WindowClosed: an ask_promise_date's list could not be sent (the
+	// customer's 24-hour window is closed); nothing was queued.
+	WindowClosed bool
 }
 
 // JourneyStep does one step's work and records it, in that order, so a
@@ -239,6 +250,12 @@ func (a *Journey) JourneyStep(ctx context.Context, in JourneyStepInput) (Journey
 				}
 			}
 			rec.Counts = append(rec.Counts, journeys.Count{Step: s.ID, Counter: journeys.CountSent})
+		case journeys.KindAskPromiseDate:
+			r, err := a.askPromise(ctx, in, &rec)
+			if err != nil || r.Held {
+				return r, err
+			}
+			out = r
 		case journeys.KindAssign:
 			c, evs, err := a.Store.Assign(ctx, in.ContactID, in.SenderID, s.AgentID, s.TeamID)
 			if err != nil {
@@ -302,7 +319,7 @@ func (a *Journey) updateCase(ctx context.Context, in JourneyStepInput) error {
 		a.logf("journey: no open case to record a promise on", "contact", in.ContactID, "enrollment", in.EnrollmentID)
 		return nil
 	}
-	err = a.Cases.Update(ctx, caseID, cases.CaseUpdateOutcome, cases.CaseOutcome{Outcome: in.Step.Action, PromiseDate: in.PromiseDate,
+	err = a.Cases.Update(ctx, caseID, cases.CaseUpdateOutcome, cases.CaseOutcome{Outcome: journeys.CaseActionPromise, PromiseDate: in.PromiseDate,
 		Note: fmt.Sprintf("journey enrollment %d, step %s", in.EnrollmentID, in.Step.ID)})
 	if code := models.CodeOf(err); code == models.ENotFound || code == models.EConflict || code == models.EUnprocessable {
 		a.logf("journey: the case refused the promise", "case", caseID, "enrollment", in.EnrollmentID, "err", err)

@@ -179,3 +179,7 @@ func CheckZone(field, zone string) error {
 	}
 	return nil
 }
+
+// DayAllowed reports whether cfg lets messages go on local's day (its
+// weekday is allowed and the date is not a holiday), whatever the hour.
+func (q QuietHours) DayAllowed(local time.Time) bool { return q.dayAllowed(local) }

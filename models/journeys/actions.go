@@ -48,6 +48,9 @@ type SendResult struct {
 	// after the workflow's recheck).
 	Held      bool
 	HeldUntil time.Time
+	// WindowClosed: a free-form send found the customer's 24-hour window
+	// closed and queued nothing (QueueFreeForm).
+	WindowClosed bool
 }
 
 // IdempotencyScope is the scope of the journeys' send keys: no agent or API

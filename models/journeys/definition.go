@@ -20,10 +20,13 @@ const (
 	KindSetAttribute = "set_attribute"
 	KindTag          = "tag"
 	KindStop         = "stop"
+	// KindAskPromiseDate sends an interactive list of dates to pick a
+	// promise to pay from ("Tanya tanggal janji bayar").
+	KindAskPromiseDate = "ask_promise_date"
 )
 
 // Kinds lists every step kind, in the order the editor offers them.
-var Kinds = []string{KindSendTemplate, KindWait, KindWaitForReply, KindBranch, KindAssign, KindUpdateCase, KindSetAttribute, KindTag, KindStop}
+var Kinds = []string{KindSendTemplate, KindWait, KindWaitForReply, KindAskPromiseDate, KindBranch, KindAssign, KindUpdateCase, KindSetAttribute, KindTag, KindStop}
 
 // Branch conditions (BranchRule.On).
 const (
@@ -90,6 +93,15 @@ type Step struct {
 	Attribute string `json:"attribute,omitempty"`
 	Value     string `json:"value,omitempty"`
 	Tag       string `json:"tag,omitempty"`
+
+	// ask_promise_date: an interactive list (Body, its Button label) of
+	// Dates business days from tomorrow; a tapped date is promised on the
+	// case, confirmed to the customer and goes to Next; no tap within
+	// TimeoutSeconds, another answer, or a closed 24-hour window (no
+	// interactive message may be sent then) goes to Else.
+	Body   string `json:"body,omitempty"`
+	Dates  int    `json:"dates,omitempty"`
+	Button string `json:"button,omitempty"`
 }
 
 // Wait is a wait step's end: exactly one of Seconds (a duration), AtTime
@@ -218,6 +230,8 @@ func (s Step) validate(f string, ref func(field, id string) error) error {
 		if strings.TrimSpace(s.Tag) == "" {
 			return models.FieldError(models.EInvalid, f+".tag", "is required")
 		}
+	case KindAskPromiseDate:
+		return s.validateAsk(f, ref)
 	case KindStop:
 	case "":
 		return models.FieldError(models.EInvalid, f+".kind", "is required")
@@ -275,7 +289,7 @@ func (d Definition) successors(i int) []string {
 	switch s.Kind {
 	case KindStop:
 		return nil
-	case KindWaitForReply:
+	case KindWaitForReply, KindAskPromiseDate:
 		return []string{next, cmpOr(s.Else, next)}
 	case KindBranch:
 		out := []string{cmpOr(s.Else, next)}

@@ -17,6 +17,8 @@ type Outcome struct {
 	Text    string
 	// Attributes of the contact (a branch on an attribute loads them).
 	Attributes map[string]string
+	// Promised: the customer picked one of an ask_promise_date's dates.
+	Promised bool
 }
 
 // Ways a step was left (Transition.Via): the funnel counts a branch taken.
@@ -65,6 +67,11 @@ func (d Definition) Next(stepID string, o Outcome) Transition {
 			return Transition{To: next, Via: ViaReply}
 		}
 		return Transition{To: cmpOr(s.Else, next), Via: ViaTimeout}
+	case KindAskPromiseDate:
+		if o.Promised {
+			return Transition{To: next, Via: ViaReply}
+		}
+		return Transition{To: cmpOr(s.Else, next), Via: ViaElse}
 	case KindBranch:
 		for j, r := range s.Rules {
 			if r.holds(o) {

@@ -229,7 +229,7 @@ func (r *journeyRun) exec(ctx workflow.Context, in activities.JourneyStepInput) 
 	var res activities.JourneyStepResult
 	var f workflow.Future
 	switch {
-	case in.Step != nil && in.Step.Kind == journeys.KindSendTemplate:
+	case in.Step != nil && (in.Step.Kind == journeys.KindSendTemplate || in.Step.Kind == journeys.KindAskPromiseDate):
 		// A send waits for a slot of its number's per-second budget, shared
 		// with every campaign and agent on the number: a task of its own.
 		f = workflow.ExecuteActivity(workflow.WithStartToCloseTimeout(r.short(ctx), 2*time.Minute), r.acts.JourneyStep, in)
@@ -351,6 +351,8 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 			r.st.Pending = append(r.st.Pending, journeys.Count{Step: s.ID, Counter: journeys.CountReplied})
 		}
 		return r.moveTo(ctx, def.Next(s.ID, o).To)
+	case journeys.KindAskPromiseDate:
+		return r.askPromise(ctx, s, wasEntered, enter)
 	}
 	// A step with a side effect: send_template, assign, update_case,
 	// set_attribute, tag.
@@ -386,23 +388,7 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 		return err
 	}
 	if res.Held {
-		// The journey is paused: the step runs again after the recheck,
-		// counted as entered once.
-		r.st.Entered, r.st.Steps = wasEntered, r.st.Steps-1
-		recheck := r.in.PauseRecheck
-		if recheck <= 0 {
-			recheck = 10 * time.Minute
-		}
-		until := workflow.Now(ctx).Add(recheck)
-		// A number out of budget says when it may send again (the next
-		// warm-up day, the portfolio's oldest reach aging out): one timer
-		// to then, not a recheck every 10 minutes all night.
-		if !res.HeldUntil.IsZero() && workflow.GetVersion(ctx, "held-until", workflow.DefaultVersion, 1) == 1 {
-			until = res.HeldUntil
-		}
-		r.st.Held, r.st.HeldReason = true, res.Reason
-		defer func() { r.st.Held, r.st.HeldReason = false, "" }()
-		return r.wait(ctx, until, false)
+		return r.hold(ctx, res, wasEntered)
 	}
 	if res.Skipped != "" {
 		r.st.Status, r.st.ExitReason = journeys.EnrollmentExited, res.Skipped
@@ -418,6 +404,26 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 	}
 	r.st.Step, r.st.Entered = to, nextEntered
 	return nil
+}
+
+// hold waits after a send the journey's pause or the number's budget
+// held: the step runs again after the recheck, counted as entered once.
+func (r *journeyRun) hold(ctx workflow.Context, res activities.JourneyStepResult, wasEntered bool) error {
+	r.st.Entered, r.st.Steps = wasEntered, r.st.Steps-1
+	recheck := r.in.PauseRecheck
+	if recheck <= 0 {
+		recheck = 10 * time.Minute
+	}
+	until := workflow.Now(ctx).Add(recheck)
+	// A number out of budget says when it may send again (the next
+	// warm-up day, the portfolio's oldest reach aging out): one timer
+	// to then, not a recheck every 10 minutes all night.
+	if !res.HeldUntil.IsZero() && workflow.GetVersion(ctx, "held-until", workflow.DefaultVersion, 1) == 1 {
+		until = res.HeldUntil
+	}
+	r.st.Held, r.st.HeldReason = true, res.Reason
+	defer func() { r.st.Held, r.st.HeldReason = false, "" }()
+	return r.wait(ctx, until, false)
 }
 
 // lookahead builds the record after a side-effect step that leads to to:

@@ -54,6 +54,12 @@ type journeyFake struct {
 	// as the moment they may go; holds counts them.
 	holdUntil time.Time
 	holds     int
+	// windowClosed: free-form sends find the customer's window closed;
+	// freeForm are the free-form sends by key (the list's rows or the
+	// text), once each.
+	windowClosed bool
+	freeForm     map[string]string
+	freeKeys     []string
 }
 
 func newJourneyFake(def journeys.Definition) *journeyFake {
@@ -104,6 +110,29 @@ func (f *journeyFake) QueueSend(_ context.Context, r journeys.SendRequest) (jour
 		f.sendSteps = append(f.sendSteps, strings.Split(r.Key, ":")[2])
 	}
 	return journeys.SendResult{Conversation: models.Conversation{ID: 5, SenderID: r.SenderID, ContactID: r.ContactID}, MessageID: int64(len(f.sends)), Created: true}, nil
+}
+
+func (f *journeyFake) QueueFreeForm(_ context.Context, r journeys.FreeFormRequest) (journeys.SendResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.optedOut {
+		return journeys.SendResult{Skipped: journeys.ExitOptedOut}, nil
+	}
+	if f.windowClosed {
+		return journeys.SendResult{WindowClosed: true}, nil
+	}
+	if !r.Answer && f.now().Before(f.holdUntil) {
+		f.holds++
+		return journeys.SendResult{Held: true, HeldUntil: f.holdUntil, Reason: "the journey is paused"}, nil
+	}
+	if f.freeForm == nil {
+		f.freeForm = map[string]string{}
+	}
+	if _, ok := f.freeForm[r.Key]; !ok {
+		f.freeForm[r.Key] = freeFormText(r.Request)
+		f.freeKeys = append(f.freeKeys, r.Key)
+	}
+	return journeys.SendResult{Conversation: models.Conversation{ID: 5, SenderID: r.SenderID, ContactID: r.ContactID}, MessageID: 100 + int64(len(f.freeForm)), Created: true}, nil
 }
 
 func (f *journeyFake) Assign(_ context.Context, contactID, senderID, agentID, teamID int64) (models.Conversation, []models.Event, error) {

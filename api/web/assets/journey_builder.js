@@ -6,7 +6,7 @@
 import { h, clear, add, fill } from './page.js';
 import { templateVars, varLabel } from './inbox.js';
 
-export const KINDS = ['send_template', 'wait', 'wait_for_reply', 'branch', 'assign', 'update_case', 'set_attribute', 'tag', 'stop'];
+export const KINDS = ['send_template', 'wait', 'wait_for_reply', 'ask_promise_date', 'branch', 'assign', 'update_case', 'set_attribute', 'tag', 'stop'];
 const RULES = ['button', 'reply', 'no_reply', 'keyword', 'attribute'];
 const UNITS = { s: 1, m: 60, h: 3600, d: 86400 };
 const DAYS = [1, 2, 3, 4, 5, 6, 0]; // Monday first
@@ -38,6 +38,7 @@ export function clean(s) {
       break;
     }
     case 'wait_for_reply': put('timeoutSeconds'); put('else'); break;
+    case 'ask_promise_date': put('body'); put('dates'); put('button'); put('timeoutSeconds'); put('else'); break;
     case 'branch': put('else'); out.rules = (s.rules || []).map((r) => {
       const o = { on: r.on, goto: r.goto || '' };
       if (['button', 'keyword', 'attribute'].includes(r.on)) o.value = r.value || '';
@@ -85,6 +86,7 @@ function fresh(kind, id) {
   const s = { id, kind };
   if (kind === 'wait') s.wait = { seconds: 3600 };
   if (kind === 'wait_for_reply') s.timeoutSeconds = 86400;
+  if (kind === 'ask_promise_date') Object.assign(s, { body: '', dates: 5, button: 'Pilih tanggal', timeoutSeconds: 86400 });
   if (kind === 'branch') s.rules = [{ on: 'button', value: '', goto: '' }];
   if (kind === 'update_case') s.action = 'promise_to_pay';
   return s;
@@ -230,6 +232,7 @@ export class Builder {
             h('label', {}, this.t('jr.onTimeout'), this.target(s, `${f}.else`, () => s.else, (v) => { s.else = v; }, this.t('jr.thenNext')))));
         break;
       }
+      case 'ask_promise_date': this.askFields(fields, s, f); break;
       case 'branch': this.branchFields(fields, s, f); break;
       case 'assign': this.assignFields(fields, s, f); add(fields, then(this.t('jr.then'))); break;
       case 'update_case':
@@ -312,6 +315,23 @@ export class Builder {
           oninput: (ev) => { w.offsetDays = Number(ev.target.value) || 0; } })),
         time(this.t('jr.atTime'))));
     }
+  }
+
+  // askFields: the list of dates' text, how many dates, its button, the
+  // wait for the tap and where a date / no date leads.
+  askFields(box, s, f) {
+    add(box, h('label', {}, this.t('jr.askBody'), h('textarea', { class: 'jb-ask-body', rows: 3, maxlength: 1024, dataset: { field: `${f}.body` },
+      oninput: (ev) => { s.body = ev.target.value; } }, s.body || '')),
+    h('div', { class: 'row-inline' },
+      h('label', {}, this.t('jr.askDates'), h('input', { type: 'number', min: 1, max: 10, class: 'jb-ask-dates', dataset: { field: `${f}.dates` }, value: s.dates || 0,
+        oninput: (ev) => { s.dates = Number(ev.target.value) || 0; } })),
+      h('label', {}, this.t('jr.askButton'), h('input', { class: 'jb-ask-button', maxlength: 20, dataset: { field: `${f}.button` }, value: s.button || '',
+        oninput: (ev) => { s.button = ev.target.value; } }))),
+    h('p', { class: 'muted' }, this.t('jr.askHelp')),
+    this.duration(`${f}.timeoutSeconds`, this.t('jr.timeout'), () => s.timeoutSeconds, (v) => { s.timeoutSeconds = v; }),
+    h('div', { class: 'row-inline' },
+      h('label', {}, this.t('jr.onPromise'), this.target(s, `${f}.next`, () => s.next, (v) => { s.next = v; }, this.t('jr.thenNext'))),
+      h('label', {}, this.t('jr.onNoPromise'), this.target(s, `${f}.else`, () => s.else, (v) => { s.else = v; }, this.t('jr.thenNext')))));
   }
 
   branchFields(box, s, f) {

@@ -11,7 +11,7 @@ export const REFRESH = 3000;
 const COUNTERS = ['entered', 'sent', 'replied', 'branched', 'exited'];
 const ENROLLED = ['running', 'completed', 'exited', 'cancelled'];
 // APPLIES: the step kinds that move a counter (entered and exited: all).
-const APPLIES = { sent: ['send_template'], replied: ['wait_for_reply'], branched: ['branch'] };
+const APPLIES = { sent: ['send_template', 'ask_promise_date'], replied: ['wait_for_reply', 'ask_promise_date'], branched: ['branch'] };
 
 function stat(label, value, key) {
   return h('div', { class: 'stat', dataset: { k: key } }, h('strong', {}, String(value ?? 0)), h('span', {}, label));
