@@ -62,6 +62,46 @@ func SendKey(enrollmentID int64, step string, seq int) string {
 	return fmt.Sprintf("journey:%d:%s:%d", enrollmentID, step, seq)
 }
 
+// sendable checks what every journey send needs, in this order: the
+// journey live (paused: held when holdPaused, else it goes on; cancelled:
+// the customer exits), the contact not opted out, the journey's number.
+// stop says the send ends with out (held or skipped); err is a failure to
+// look, which the activity retries.
+func sendable(db *gorm.DB, enrollmentID, contactID, senderID int64, holdPaused bool) (j Journey, c models.Contact, sd models.Sender, out SendResult, stop bool, err error) {
+	var js []Journey
+	if err = db.Raw(`SELECT j.* FROM journeys j JOIN journey_enrollments e ON e.journey_id = j.id WHERE e.id = ?`, enrollmentID).Scan(&js).Error; err != nil {
+		return j, c, sd, out, true, fmt.Errorf("journey of enrollment %d: %w", enrollmentID, err)
+	}
+	if len(js) == 0 {
+		return j, c, sd, out, true, models.Errorf(models.ENotFound, "enrollment %d not found", enrollmentID)
+	}
+	j = js[0]
+	switch {
+	case j.Status == JourneyPaused && holdPaused:
+		out.Held = true
+		return j, c, sd, out, true, nil
+	case j.Status == JourneyArchived:
+		out.Skipped, out.Reason = ExitManual, "the journey was cancelled"
+		return j, c, sd, out, true, nil
+	}
+	if err = db.Where("id = ?", contactID).Take(&c).Error; err != nil {
+		return j, c, sd, out, true, fmt.Errorf("contact %d: %w", contactID, err)
+	}
+	if c.OptedOut {
+		out.Skipped, out.Reason = ExitOptedOut, "the contact opted out of business messages"
+		return j, c, sd, out, true, nil
+	}
+	err = db.Where("id = ?", senderID).Take(&sd).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || senderID == 0 {
+		out.Skipped, out.Reason = ExitNoSender, "the journey has no sender"
+		return j, c, sd, out, true, nil
+	}
+	if err != nil {
+		return j, c, sd, out, true, err
+	}
+	return j, c, sd, out, false, nil
+}
+
 // QueueSend queues one template for the contact through the inbox's send
 // path (inbox.QueueOutboundScoped: the template's status and variables are
 // checked, the row stored queued with its Meta body); the caller hands the
@@ -70,38 +110,9 @@ func SendKey(enrollmentID int64, step string, seq int) string {
 // new. An opted-out contact, an unusable number or a template that is not
 // APPROVED queue nothing: the result says why, and the journey exits.
 func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore, r SendRequest) (SendResult, error) {
-	var out SendResult
 	db := s.DB.WithContext(ctx)
-	var js []Journey
-	if err := db.Raw(`SELECT j.* FROM journeys j JOIN journey_enrollments e ON e.journey_id = j.id WHERE e.id = ?`, r.EnrollmentID).Scan(&js).Error; err != nil {
-		return out, fmt.Errorf("journey of enrollment %d: %w", r.EnrollmentID, err)
-	}
-	if len(js) == 0 {
-		return out, models.Errorf(models.ENotFound, "enrollment %d not found", r.EnrollmentID)
-	}
-	switch js[0].Status {
-	case JourneyPaused:
-		out.Held = true
-		return out, nil
-	case JourneyArchived:
-		out.Skipped, out.Reason = ExitManual, "the journey was cancelled"
-		return out, nil
-	}
-	var c models.Contact
-	if err := db.Where("id = ?", r.ContactID).Take(&c).Error; err != nil {
-		return out, fmt.Errorf("contact %d: %w", r.ContactID, err)
-	}
-	if c.OptedOut {
-		out.Skipped, out.Reason = ExitOptedOut, "the contact opted out of business messages"
-		return out, nil
-	}
-	var sd models.Sender
-	err := db.Where("id = ?", r.SenderID).Take(&sd).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || r.SenderID == 0 {
-		out.Skipped, out.Reason = ExitNoSender, "the journey has no sender"
-		return out, nil
-	}
-	if err != nil {
+	j, c, sd, out, stop, err := sendable(db, r.EnrollmentID, r.ContactID, r.SenderID, true)
+	if stop || err != nil {
 		return out, err
 	}
 	var t templates.Template
@@ -122,7 +133,7 @@ func (s JourneyStore) QueueSend(ctx context.Context, ib inbox.ConversationStore,
 	}
 	// A retry of a send already stored is not a new template: the cap
 	// counted it the first time.
-	if fc := js[0].FrequencyCap; fc.Max > 0 && again == 0 {
+	if fc := j.FrequencyCap; fc.Max > 0 && again == 0 {
 		capped, err := campaigns.CappedContacts(db, fc.Max, s.now().AddDate(0, 0, -fc.Days), fc.Categories, []int64{c.ID})
 		if err != nil {
 			return out, err

@@ -2,12 +2,8 @@ package journeys
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/inbox"
@@ -35,40 +31,9 @@ type FreeFormRequest struct {
 // (SendResult.WindowClosed): the step takes its other way. No template
 // budget is used: a message inside the window is not a template.
 func (s JourneyStore) QueueFreeForm(ctx context.Context, ib inbox.ConversationStore, r FreeFormRequest) (SendResult, error) {
-	var out SendResult
 	db := s.DB.WithContext(ctx)
-	var status []string
-	if err := db.Raw(`SELECT j.status FROM journeys j JOIN journey_enrollments e ON e.journey_id = j.id WHERE e.id = ?`, r.EnrollmentID).Scan(&status).Error; err != nil {
-		return out, fmt.Errorf("journey of enrollment %d: %w", r.EnrollmentID, err)
-	}
-	if len(status) == 0 {
-		return out, models.Errorf(models.ENotFound, "enrollment %d not found", r.EnrollmentID)
-	}
-	switch status[0] {
-	case JourneyPaused:
-		if !r.Answer {
-			out.Held = true
-			return out, nil
-		}
-	case JourneyArchived:
-		out.Skipped, out.Reason = ExitManual, "the journey was cancelled"
-		return out, nil
-	}
-	var c models.Contact
-	if err := db.Where("id = ?", r.ContactID).Take(&c).Error; err != nil {
-		return out, fmt.Errorf("contact %d: %w", r.ContactID, err)
-	}
-	if c.OptedOut {
-		out.Skipped, out.Reason = ExitOptedOut, "the contact opted out of business messages"
-		return out, nil
-	}
-	var sd models.Sender
-	err := db.Where("id = ?", r.SenderID).Take(&sd).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || r.SenderID == 0 {
-		out.Skipped, out.Reason = ExitNoSender, "the journey has no sender"
-		return out, nil
-	}
-	if err != nil {
+	_, c, sd, out, stop, err := sendable(db, r.EnrollmentID, r.ContactID, r.SenderID, !r.Answer)
+	if stop || err != nil {
 		return out, err
 	}
 	var last []struct {
