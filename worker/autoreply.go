@@ -57,18 +57,7 @@ func (r AutoReplyRelay) once(ctx context.Context) (int, error) {
 	}
 	// One conversation's messages keep their order (a keyword, then "agen"):
 	// they go in one task, in id order.
-	byConv := map[int64][]autoreply.Job{}
-	var order []int64
-	for _, j := range jobs {
-		if _, ok := byConv[j.ConversationID]; !ok {
-			order = append(order, j.ConversationID)
-		}
-		byConv[j.ConversationID] = append(byConv[j.ConversationID], j)
-	}
-	groups := make([][]autoreply.Job, len(order))
-	for i, c := range order {
-		groups[i] = byConv[c]
-	}
+	groups := groupInOrder(jobs, func(j autoreply.Job) int64 { return j.ConversationID })
 	var done []int64
 	finished, first := parallel(ctx, autoReplyParallel, groups, func(ctx context.Context, g []autoreply.Job) error {
 		for _, j := range g {

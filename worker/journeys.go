@@ -140,18 +140,7 @@ func (r JourneySignalRelay) Run(ctx context.Context) error {
 			return 0, err
 		}
 		// One enrollment's signals keep their order: they go in one task.
-		byEnrollment := map[int64][]journeys.Signal{}
-		var order []int64
-		for _, s := range rows {
-			if _, ok := byEnrollment[s.EnrollmentID]; !ok {
-				order = append(order, s.EnrollmentID)
-			}
-			byEnrollment[s.EnrollmentID] = append(byEnrollment[s.EnrollmentID], s)
-		}
-		groups := make([][]journeys.Signal, len(order))
-		for i, e := range order {
-			groups[i] = byEnrollment[e]
-		}
+		groups := groupInOrder(rows, func(s journeys.Signal) int64 { return s.EnrollmentID })
 		done, err := parallel(ctx, journeyParallel, groups, func(ctx context.Context, g []journeys.Signal) error {
 			for _, s := range g {
 				if err := r.Workflows.Signal(ctx, s); err != nil {
@@ -197,6 +186,25 @@ func pollLoop(ctx context.Context, every time.Duration, batch int, log *slog.Log
 
 // parallel runs fn over items, width at a time, and returns the items it
 // succeeded for and the first error.
+// groupInOrder splits items by key, each group in the items' order and the
+// groups in the order their keys first appear: the relays' unit of work,
+// whose items must go one after the other.
+func groupInOrder[T any, K comparable](items []T, key func(T) K) [][]T {
+	at := map[K]int{}
+	var groups [][]T
+	for _, it := range items {
+		k := key(it)
+		i, ok := at[k]
+		if !ok {
+			i = len(groups)
+			at[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], it)
+	}
+	return groups
+}
+
 func parallel[T any](ctx context.Context, width int, items []T, fn func(context.Context, T) error) ([]T, error) {
 	var (
 		mu    sync.Mutex
