@@ -40,7 +40,7 @@ func TestWebUIInboxInteractive(t *testing.T) {
 		clickLive(".conv-item"),
 		waitJS("the composer", `!!document.querySelector('#composer-interactive')`, 10*time.Second),
 		chromedp.Click("#composer-interactive", chromedp.ByQuery),
-		waitJS("the panel open", `!document.querySelector('#ix-panel').hidden && document.querySelector('#ix-button').hidden`, 2*time.Second),
+		waitJS("the panel open", `!!document.querySelector('#ix-panel') && document.querySelector('#ix-button').hidden`, 2*time.Second),
 		chromedp.SendKeys("#composer-text", "Pilih cara bayar Anda:", chromedp.ByQuery),
 		chromedp.SendKeys("#ix-choices", "Transfer bank\nVirtual account\nIndomaret\nBicara dengan agen", chromedp.ByQuery),
 		chromedp.Click("#ix-send", chromedp.ByQuery),
@@ -54,7 +54,7 @@ func TestWebUIInboxInteractive(t *testing.T) {
 		chromedp.Click("#ix-send", chromedp.ByQuery),
 		waitJS("the buttons under the message in the thread", `(() => { const m = [...document.querySelectorAll('.msg.out')].pop();
 			return !!m && m.textContent.includes('Pilih cara bayar Anda:') && [...m.querySelectorAll('.ix-choices .chip')].map(c => c.textContent).join('|') === 'Transfer bank|Virtual account|Bicara dengan agen'; })()`, 10*time.Second),
-		waitJS("the panel closed and the box empty", `document.querySelector('#ix-panel').hidden && document.querySelector('#composer-text').value === ''`, 2*time.Second))
+		waitJS("the panel closed and the box empty", `!document.querySelector('#ix-panel') && document.querySelector('#composer-text').value === ''`, 2*time.Second))
 	waitUntil(t, 15*time.Second, "the button message at the simulator", func() bool { return len(interactives()) == 1 })
 	body := ""
 	for _, e := range st.sim.Outbox() {

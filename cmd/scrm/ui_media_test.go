@@ -216,7 +216,21 @@ func TestWebUIMedia(t *testing.T) {
 		chromedp.KeyEvent("\r"),
 		waitJS("the document in the thread", `[...document.querySelectorAll('.msg.out .doc')].some(d => d.textContent.includes('surat-lunas.pdf') && d.getAttribute('href')?.startsWith('/media/'))`, 15*time.Second),
 		waitJS("composer cleared", `!document.querySelector('#attachment') && document.querySelector('#composer-text').value === ''`, 2*time.Second),
-		waitJS("document delivered", `[...document.querySelectorAll('.msg.out')].some(m => m.dataset.type === 'document' && ['delivered', 'read'].includes(m.querySelector('.msg-status')?.dataset.status))`, 15*time.Second),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			err := waitJS("document delivered", `[...document.querySelectorAll('.msg.out')].some(m => m.dataset.type === 'document' && ['delivered', 'read'].includes(m.querySelector('.msg-status')?.dataset.status))`, 15*time.Second).Do(ctx)
+			if err != nil { // what the page and the database say, for the log
+				var page string
+				_ = chromedp.Evaluate(`JSON.stringify([...document.querySelectorAll('.msg.out')].map(m => [m.dataset.id, m.dataset.type, m.querySelector('.msg-status')?.dataset.status]))`, &page).Do(ctx)
+				var rows []struct {
+					ID     int64
+					Type   string
+					Status string
+				}
+				db.Raw(`SELECT id, type, status FROM messages WHERE direction = 'out' ORDER BY id`).Scan(&rows)
+				t.Logf("page %s; database %+v", page, rows)
+			}
+			return err
+		}),
 		screenshot(t, "ui-media-thread-1366x768.png"),
 		chromedp.EmulateViewport(390, 844),
 		screenshot(t, "ui-media-thread-390x844.png"),

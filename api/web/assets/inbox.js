@@ -671,9 +671,18 @@ export class Inbox {
     // A pasted screenshot or file becomes the attachment.
     ta.addEventListener('paste', (ev) => { const f = fileOf(ev); if (f) { ev.preventDefault(); this.attach(f); } });
     // Reply buttons or a list under the typed text (inbox_interactive.js).
-    const ixPanel = interactivePanel((k, v) => this.t(k, v), ta, (body) => this.send(body));
+    // The panel exists only while open: closed, the composer holds one
+    // text field, the message's.
+    let ixPanel = null;
     const ixBtn = h('button', { type: 'button', id: 'composer-interactive', class: 'attach', title: this.t('ix.open'), 'aria-label': this.t('ix.open'),
-      'aria-controls': 'ix-panel', onclick: () => { ixPanel.hidden = !ixPanel.hidden; ixBtn.setAttribute('aria-expanded', String(!ixPanel.hidden)); } }, '☰');
+      'aria-expanded': 'false', onclick: () => {
+        if (ixPanel) { ixPanel.remove(); ixPanel = null; } else {
+          ixPanel = interactivePanel((k, v) => this.t(k, v), ta, (body) => this.send(body), () => { ixPanel?.remove(); ixPanel = null; ixBtn.setAttribute('aria-expanded', 'false'); });
+          el.insertBefore(ixPanel, form);
+          ixPanel.querySelector('#ix-choices').focus();
+        }
+        ixBtn.setAttribute('aria-expanded', String(!!ixPanel));
+      } }, '☰');
     const form = h('form', { class: 'composer-form', onsubmit: async (ev) => {
       ev.preventDefault();
       const text = ta.value.trim();
@@ -692,7 +701,7 @@ export class Inbox {
         sessionStorage.removeItem(draftKey);
       } catch { /* shown by send */ } finally { send.disabled = false; ta.focus(); }
     } }, attachBtn, ixBtn, fileInput, ta, send);
-    el.append(canned, tray, ixPanel, form);
+    el.append(canned, tray, form);
     this.renderTray();
   }
 
@@ -939,10 +948,17 @@ export class Inbox {
       const page = await this.app.api.get(`/api/v1/conversations/${id}/messages`);
       if (this.selected?.id !== id) return;
       Object.assign(this.mediaViews, page.media || {});
-      // Live events carry no payload: the page's rows (with it) replace them.
+      // Live events carry no payload: the page's rows (with it) replace them,
+      // but never with an older status than the events brought meanwhile
+      // (the page was read before the read receipt landed: TestWebUIMedia
+      // saw "sent" on the page with "read" in the database, 2 of 4 runs).
       for (const it of page.items) {
         const i = this.messages.findIndex((x) => x.id === it.id);
-        if (i >= 0) this.messages[i] = { ...this.messages[i], ...it };
+        if (i < 0) continue;
+        const old = this.messages[i];
+        const next = { ...old, ...it };
+        if (behind(next.status, old.status)) Object.assign(next, { status: old.status, errorCode: old.errorCode, errorReason: old.errorReason });
+        this.messages[i] = next;
       }
       const stick = this.msgsEl && this.msgsEl.scrollHeight - this.msgsEl.scrollTop - this.msgsEl.clientHeight < 40;
       this.renderMessages(stick);

@@ -6,8 +6,9 @@ import { h } from './dom.js';
 
 // interactivePanel builds the composer's panel: the kind, the list's
 // button label and the choices, one per line ("Title" or, for a list row,
-// "Title | description"). send(body) is the composer's send.
-export function interactivePanel(t, textarea, send) {
+// "Title | description"). send(body) is the composer's send; close takes
+// the panel away once its message is sent.
+export function interactivePanel(t, textarea, send, close) {
   const kind = h('select', { id: 'ix-kind', 'aria-label': t('ix.kind') },
     h('option', { value: 'buttons' }, t('ix.buttons')), h('option', { value: 'list' }, t('ix.list')));
   const label = h('input', { id: 'ix-button', maxlength: 20, placeholder: t('ix.buttonLabel'), 'aria-label': t('ix.buttonLabel') });
@@ -17,7 +18,7 @@ export function interactivePanel(t, textarea, send) {
   const sync = () => { label.hidden = kind.value !== 'list'; };
   kind.addEventListener('change', sync);
   sync();
-  const panel = h('div', { class: 'ix-panel', id: 'ix-panel', hidden: true },
+  const panel = h('div', { class: 'ix-panel', id: 'ix-panel' },
     h('div', { class: 'ix-row' }, kind, label), choices, h('div', { class: 'muted small' }, t('ix.bodyNote')), err, go);
   go.addEventListener('click', async () => {
     const lines = choices.value.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -36,8 +37,7 @@ export function interactivePanel(t, textarea, send) {
     try {
       await send(body);
       textarea.value = '';
-      choices.value = '';
-      panel.hidden = true;
+      close();
     } catch (e) {
       err.textContent = e.message;
       err.dataset.for = e.field || '';
