@@ -6,7 +6,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/wabascrm/scrm/activities"
-	"github.com/wabascrm/scrm/models"
 	"github.com/wabascrm/scrm/models/journeys"
 )
 
@@ -18,18 +17,9 @@ import (
 // window, no date to offer, another answer or no answer go to Else.
 func (r *journeyRun) askPromise(ctx workflow.Context, s journeys.Step, wasEntered bool, enter func() []journeys.Count) error {
 	def := r.run.Definition
-	allowed := models.NextAllowed(workflow.Now(ctx), r.loc, r.run.QuietHours)
-	if allowed.IsZero() {
-		r.exitBy = journeys.ExitNoTime
-		return r.finishExit(ctx)
-	}
-	if err := r.wait(ctx, allowed, false); err != nil {
+	if stop, err := r.waitAllowed(ctx); stop || err != nil {
 		return err
 	}
-	if r.exitBy != "" {
-		return nil
-	}
-	r.st.Reply = nil // a reply answers the newest message
 	offered := journeys.PromiseChoices(workflow.Now(ctx), r.loc, r.run.QuietHours, s.Dates)
 	elseTo := def.Next(s.ID, journeys.Outcome{TimedOut: true}).To
 	if len(offered) == 0 {

@@ -358,19 +358,9 @@ func (r *journeyRun) step(ctx workflow.Context) error {
 	// set_attribute, tag.
 	in := activities.JourneyStepInput{Step: &s}
 	if s.Kind == journeys.KindSendTemplate {
-		now := workflow.Now(ctx)
-		allowed := models.NextAllowed(now, r.loc, r.run.QuietHours)
-		if allowed.IsZero() {
-			r.exitBy = journeys.ExitNoTime
-			return r.finishExit(ctx)
-		}
-		if err := r.wait(ctx, allowed, false); err != nil {
+		if stop, err := r.waitAllowed(ctx); stop || err != nil {
 			return err
 		}
-		if r.exitBy != "" {
-			return nil
-		}
-		r.st.Reply = nil // a reply answers the newest message
 	}
 	if s.Kind == journeys.KindUpdateCase {
 		payload := ""
@@ -424,6 +414,27 @@ func (r *journeyRun) hold(ctx workflow.Context, res activities.JourneyStepResult
 	r.st.Held, r.st.HeldReason = true, res.Reason
 	defer func() { r.st.Held, r.st.HeldReason = false, "" }()
 	return r.wait(ctx, until, false)
+}
+
+// waitAllowed sleeps to the next moment the journey's quiet hours allow a
+// message in the customer's zone, before a send. stop: the enrollment ended
+// meanwhile (an exit signal), or no moment is ever allowed (it exits, the
+// exit recorded). A reply before the send answers an older message: it is
+// dropped.
+func (r *journeyRun) waitAllowed(ctx workflow.Context) (stop bool, err error) {
+	allowed := models.NextAllowed(workflow.Now(ctx), r.loc, r.run.QuietHours)
+	if allowed.IsZero() {
+		r.exitBy = journeys.ExitNoTime
+		return true, r.finishExit(ctx)
+	}
+	if err := r.wait(ctx, allowed, false); err != nil {
+		return true, err
+	}
+	if r.exitBy != "" {
+		return true, nil
+	}
+	r.st.Reply = nil // a reply answers the newest message
+	return false, nil
 }
 
 // lookahead builds the record after a side-effect step that leads to to:
