@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wabascrm/scrm/models"
+	"github.com/wabascrm/scrm/models/inbox"
 	"github.com/wabascrm/scrm/waba"
 )
 
@@ -70,24 +71,15 @@ func (m Menu) validate(body string) (Menu, error) {
 	return m, nil
 }
 
-// MenuMessage is the interactive message of rule ruleID's menu with body.
+// MenuMessage is the interactive message of rule ruleID's menu with body:
+// its choices' ids are the taps' (TapID), built like any interactive send.
 func MenuMessage(ruleID int64, body string, m Menu) waba.OutboundMessage {
-	in := &waba.Interactive{Body: &waba.InteractiveText{Text: body}}
-	switch m.Type {
-	case MenuList:
-		rows := make([]waba.ListRow, len(m.Choices))
-		for i, c := range m.Choices {
-			rows[i] = waba.ListRow{ID: TapID(ruleID, c.ID), Title: c.Title}
-		}
-		in.Type = "list"
-		in.Action = waba.InteractiveAction{Button: m.Button, Sections: []waba.ListSection{{Rows: rows}}}
-	default:
-		buttons := make([]waba.ReplyButton, len(m.Choices))
-		for i, c := range m.Choices {
-			buttons[i] = waba.ReplyButton{Type: "reply", Reply: waba.ButtonTitle{ID: TapID(ruleID, c.ID), Title: c.Title}}
-		}
-		in.Type = "button"
-		in.Action = waba.InteractiveAction{Buttons: buttons}
+	req := models.InteractiveRequest{Kind: models.InteractiveButtons, Body: body}
+	if m.Type == MenuList {
+		req.Kind, req.Button = models.InteractiveList, m.Button
 	}
-	return waba.OutboundMessage{Type: "interactive", Interactive: in}
+	for _, c := range m.Choices {
+		req.Choices = append(req.Choices, models.InteractiveChoice{ID: TapID(ruleID, c.ID), Title: c.Title})
+	}
+	return waba.OutboundMessage{Type: "interactive", Interactive: inbox.WABAInteractive(req)}
 }

@@ -221,7 +221,7 @@ func (ib ConversationStore) buildOutbound(ctx context.Context, tx *gorm.DB, c mo
 		if err := req.Interactive.Check("interactive"); err != nil {
 			return m, "", err
 		}
-		m, preview = waba.OutboundMessage{Type: "interactive", Interactive: wabaInteractive(*req.Interactive)}, req.Interactive.Preview()
+		m, preview = waba.OutboundMessage{Type: "interactive", Interactive: WABAInteractive(*req.Interactive)}, req.Interactive.Preview()
 	case "template":
 		if req.Template == "" {
 			return m, "", models.FieldError(models.EInvalid, "template", "is required for a template send")
@@ -311,8 +311,9 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-// wabaInteractive is a checked InteractiveRequest as Meta's message object.
-func wabaInteractive(r models.InteractiveRequest) *waba.Interactive {
+// WABAInteractive is a checked InteractiveRequest as Meta's message object
+// (the inbox's sends, the auto-replies' menus).
+func WABAInteractive(r models.InteractiveRequest) *waba.Interactive {
 	in := &waba.Interactive{Type: "button", Body: &waba.InteractiveText{Text: r.Body}}
 	if r.Header != "" {
 		in.Header = &waba.InteractiveHeader{Type: "text", Text: r.Header}
