@@ -65,6 +65,12 @@ export function templateBody(tpl) {
 // queued after one, is never behind.
 const progress = { queued: 0, sent: 1, delivered: 2, read: 3 };
 const behind = (b, a) => a in progress && b in progress && progress[b] < progress[a];
+// notBehind is next (a message updated by the send's answer or the thread
+// read again) with seen's status when next's is older news: live events may
+// have moved the message on meanwhile, and it never goes back. seen may hold
+// only a status (one that came before its message).
+const notBehind = (next, seen) => (seen && behind(next.status, seen.status)
+  ? { ...next, status: seen.status, errorCode: seen.errorCode, errorReason: seen.errorReason } : next);
 
 export class Inbox {
   constructor(app, root) {
@@ -848,11 +854,8 @@ export class Inbox {
   // an earlier status than one already seen.
   upsertMessage(m) {
     const i = this.messages.findIndex((x) => x.id === m.id);
-    const seen = this.earlyStatus?.get(m.id) || (i >= 0 ? this.messages[i] : null);
-    let next = i >= 0 ? { ...this.messages[i], ...m } : { ...m };
-    if (seen && behind(next.status, seen.status)) {
-      next = { ...next, status: seen.status, errorCode: seen.errorCode, errorReason: seen.errorReason };
-    }
+    const base = i >= 0 ? this.messages[i] : null;
+    const next = notBehind({ ...base, ...m }, this.earlyStatus?.get(m.id) || base);
     this.earlyStatus?.delete(m.id);
     if (i >= 0) this.messages[i] = next;
     else this.messages.push(next);
@@ -955,10 +958,7 @@ export class Inbox {
       for (const it of page.items) {
         const i = this.messages.findIndex((x) => x.id === it.id);
         if (i < 0) continue;
-        const old = this.messages[i];
-        const next = { ...old, ...it };
-        if (behind(next.status, old.status)) Object.assign(next, { status: old.status, errorCode: old.errorCode, errorReason: old.errorReason });
-        this.messages[i] = next;
+        this.messages[i] = notBehind({ ...this.messages[i], ...it }, this.messages[i]);
       }
       const stick = this.msgsEl && this.msgsEl.scrollHeight - this.msgsEl.scrollTop - this.msgsEl.clientHeight < 40;
       this.renderMessages(stick);
